@@ -1,0 +1,170 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { SESSIONS_TABLE as T } from '../config/table';
+import { ConflictError } from '../domain/errors';
+import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';
+import type { Page, SessionStore } from '../ports/session-store';
+
+type Item = Record<string, unknown>;
+
+/** The live-index shard of a session: spread by the id's first byte. */
+export function liveShardOf(id: string): string {
+  return `live#${parseInt(id.slice(0, 2), 16) % T.liveShards || 0}`;
+}
+
+function toItem(session: Session): Item {
+  return isLive(session.status) ? { ...session, liveShard: liveShardOf(session.id) } : { ...session };
+}
+
+function fromItem(item: Item): Session {
+  const { liveShard: _shard, ...rest } = item;
+  return SessionSchema.parse(rest);
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    return key && typeof key === 'object' ? (key as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields a transition may write; `id` is the key, `lastActivityAt` belongs to recordActivity. */
+const TRANSITION_FIELDS = ['owner', 'app', 'name', 'status', 'statusReason', 'resources', 'params', 'runtime', 'tokenHash',
+  'createdAt', 'launchDeadline', 'readyAt', 'expiresAt', 'stoppedAt', 'version', 'ttl'] as const;
+
+/** SessionStore on DynamoDB (AWS, DynamoDB Local, LocalStack, or dynalite). */
+export class DynamoDbSessionStore implements SessionStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async create(session: Session): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(session),
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': T.partitionKey },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`Session ${session.id} exists.`, await this.get(session.id), { cause: error });
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Session | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [T.partitionKey]: id }, ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async transition(current: Session, next: Session): Promise<Session> {
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
+    const values: Record<string, unknown> = { ':fromStatus': current.status, ':fromVersion': current.version };
+    const set: string[] = [];
+    const remove: string[] = [];
+    TRANSITION_FIELDS.forEach((field, i) => {
+      if (next[field] !== undefined) {
+        names[`#f${i}`] = field;
+        set.push(`#f${i} = :v${i}`);
+        values[`:v${i}`] = next[field];
+      } else if (current[field] !== undefined) {
+        names[`#f${i}`] = field;
+        remove.push(`#f${i}`);
+      }
+    });
+    if (next.lastActivityAt !== undefined && next.lastActivityAt !== current.lastActivityAt) {
+      names['#act'] = 'lastActivityAt';
+      values[':act'] = next.lastActivityAt;
+      set.push('#act = :act');
+    }
+    names['#shard'] = 'liveShard';
+    if (isFinal(next.status)) remove.push('#shard');
+    else {
+      values[':shard'] = liveShardOf(next.id);
+      set.push('#shard = :shard');
+    }
+    try {
+      const { Attributes } = await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [T.partitionKey]: current.id },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: '#status = :fromStatus AND #version = :fromVersion',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      return fromItem(Attributes as Item);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // DynamoDB returns the current item with the failure; engines that do not, get one more read.
+      const stored = error.Item ? fromItem(unmarshall(error.Item)) : await this.get(current.id);
+      throw new ConflictError(`Session ${current.id} changed: expected ${current.status} v${current.version}.`, stored, { cause: error });
+    }
+  }
+
+  async listByOwner(owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {
+    const { Items, LastEvaluatedKey } = await this.client.send(new QueryCommand({
+      TableName: this.tableName,
+      IndexName: T.byOwnerIndex.name,
+      KeyConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': T.byOwnerIndex.partitionKey },
+      ExpressionAttributeValues: { ':owner': owner },
+      ScanIndexForward: false,
+      Limit: options.limit ?? 100,
+      ExclusiveStartKey: decodeCursor(options.cursor),
+    }));
+    return { items: (Items ?? []).map(fromItem), cursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async *listLive(): AsyncIterable<Session> {
+    // Shards are read in parallel, page by page; the index is eventually consistent, so a record
+    // that just became final may still show up here: callers re-check with a conditional write.
+    const pages = Array.from({ length: T.liveShards }, (_, shard) => this.liveShardPages(`live#${shard}`));
+    for (const shardPages of pages) {
+      for await (const items of shardPages) {
+        for (const item of items) {
+          const session = fromItem(item);
+          if (isLive(session.status)) yield session;
+        }
+      }
+    }
+  }
+
+  private async *liveShardPages(shard: string): AsyncGenerator<Item[]> {
+    let key: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: T.liveIndex.name,
+        KeyConditionExpression: '#shard = :shard',
+        ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey },
+        ExpressionAttributeValues: { ':shard': shard },
+        ExclusiveStartKey: key,
+      }));
+      key = page.LastEvaluatedKey;
+      yield (page.Items ?? []) as Item[];
+    } while (key);
+  }
+
+  async recordActivity(id: string, at: number): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [T.partitionKey]: id },
+        UpdateExpression: 'SET #act = :at',
+        ConditionExpression: 'attribute_exists(#shard) AND (attribute_not_exists(#act) OR #act < :at)',
+        ExpressionAttributeNames: { '#act': 'lastActivityAt', '#shard': 'liveShard' },
+        ExpressionAttributeValues: { ':at': at },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}

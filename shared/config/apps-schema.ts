@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { isReservedEnv } from '../domain/app';
+import { DurationSchema } from './duration';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const Argv = z.union([z.array(z.string()).min(1), z.string().min(1).transform((s) => s.trim().split(/\s+/))]);
+
+/** Memory as MiB: a number, or a string with Mi/Gi/MB/GB. */
+const Memory = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*(Mi|MiB|M|MB|Gi|GiB|G|GB)?$/.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `not a memory size: ${JSON.stringify(v)} (use MiB, or e.g. "512Mi", "2Gi")` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * (m[2]?.startsWith('G') ? 1024 : 1));
+});
+
+const ResourcesInput = z.strictObject({
+  cpu: z.number().positive().max(192).optional(),
+  memory: Memory.optional(),
+  gpus: z.number().int().min(0).max(16).optional(),
+});
+
+const ParamInput = z.union([
+  z.enum(['string', 'integer', 'number', 'boolean']).transform((type) => ({ type })),
+  z.strictObject({
+    type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
+    pattern: z.string().refine((p) => { try { new RegExp(p, 'u'); return true; } catch { return false; } }, 'not a valid regular expression').optional(),
+    enum: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    maxLength: z.number().int().positive().max(4096).optional(),
+    default: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+    required: z.boolean().optional(),
+    description: z.string().optional(),
+  }),
+]);
+
+const ReadyInput = z.union([
+  z.strictObject({ line: z.string().min(1) }),
+  z.strictObject({ tcp: z.union([z.literal(true), z.strictObject({})]) }),
+  z.strictObject({ http: z.string().startsWith('/') }),
+], { error: 'expected {line: "..."}, {tcp: true} or {http: "/path"}' });
+
+/** One app in the apps file: the trame image's apps.yml keys plus Sessionplane's own. */
+export const AppInputSchema = z
+  .strictObject({
+    // trame apps.yml
+    app: z.string().min(1).optional(),
+    cmd: Argv.optional(),
+    args: Argv.optional(),
+    ready_line: z.string().min(1).optional(),
+    www_modules: z.array(z.string()).optional(),
+    client_type: z.string().optional(),
+    // Sessionplane
+    description: z.string().max(500).optional(),
+    image: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    ready: ReadyInput.optional(),
+    resources: ResourcesInput.optional(),
+    limits: ResourcesInput.optional(),
+    capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
+    idleTimeout: DurationSchema.optional(),
+    maxLifetime: DurationSchema.optional(),
+    launchTimeout: DurationSchema.optional(),
+    env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+    params: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'param names are upper-case env names').refine((k) => !isReservedEnv(k), 'reserved: a user may not set it'), ParamInput).optional(),
+    stripPrefix: z.boolean().optional(),
+    cwd: z.string().optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.cmd && a.args) ctx.addIssue({ code: 'custom', message: '`cmd` and `args` cannot be used together (`args` extends the default command of `app`)' });
+    if (a.args && !a.app) ctx.addIssue({ code: 'custom', path: ['args'], message: '`args` needs `app`' });
+    if (!a.app && !a.cmd && !a.image) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
+    if (a.ready_line && a.ready) ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
+    for (const key of Object.keys(a.env ?? {})) {
+      if (['PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH'].includes(key)) ctx.addIssue({ code: 'custom', path: ['env', key], message: 'set by Sessionplane for every session' });
+    }
+    for (const [key, p] of Object.entries(a.params ?? {})) {
+      if ('min' in p && p.min !== undefined && p.max !== undefined && p.min > p.max) ctx.addIssue({ code: 'custom', path: ['params', key], message: '`min` is above `max`' });
+    }
+  });
+export type AppInput = z.input<typeof AppInputSchema>;
+
+export const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const AppsFileSchema = z.record(z.string().regex(APP_NAME, 'app names are letters, digits, "_", "." and "-", at most 64'), z.unknown());

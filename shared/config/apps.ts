@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import type { AppSpec, ParamSpec } from '../domain/app';
+import { ConfigError } from '../domain/errors';
+import type { Resources } from '../domain/session';
+import { AppInputSchema, AppsFileSchema } from './apps-schema';
+import { describeIssues } from './problems';
+
+/** The trame image's defaults (Kitware/trame docker/scripts/generate_launcher_config.py). */
+export const TRAME_DEFAULT_ARGS = ['--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server'];
+export const TRAME_READY_LINE = 'App running at';
+export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
+export const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
+const DEFAULT_RESOURCES: Resources = { cpu: 1, memory: 2048, gpus: 0 };
+
+type AppInput = z.output<typeof AppInputSchema>;
+
+function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
+  const command = a.cmd ?? (a.app ? [a.app, ...TRAME_DEFAULT_ARGS, ...(a.args ?? [])] : []);
+  const ready: AppSpec['ready'] = a.ready_line
+    ? { kind: 'line', line: a.ready_line }
+    : a.ready
+      ? 'line' in a.ready ? { kind: 'line', line: a.ready.line } : 'http' in a.ready ? { kind: 'http', path: a.ready.http } : { kind: 'tcp' }
+      : a.app && !a.cmd ? { kind: 'line', line: TRAME_READY_LINE } : { kind: 'tcp' };
+  const resources = { ...DEFAULT_RESOURCES, ...a.resources };
+  const params: Record<string, ParamSpec> = {};
+  for (const [key, p] of Object.entries(a.params ?? {})) {
+    params[key] = { maxLength: 1024, required: false, ...p } as ParamSpec;
+  }
+  const spec: AppSpec = {
+    name,
+    command,
+    ready,
+    resources,
+    limits: { ...resources, ...a.limits },
+    capacity: a.capacity ?? 'FARGATE',
+    idleTimeoutMs: a.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxLifetimeMs: a.maxLifetime ?? DEFAULT_MAX_LIFETIME_MS,
+    launchTimeoutMs: a.launchTimeout ?? DEFAULT_LAUNCH_TIMEOUT_MS,
+    env: a.env ?? {},
+    params,
+    stripPrefix: a.stripPrefix ?? true,
+    cwd: resolve(baseDir, a.cwd ?? '.'),
+  };
+  if (a.description !== undefined) spec.description = a.description;
+  if (a.image !== undefined) spec.image = a.image;
+  if (a.port !== undefined) spec.port = a.port;
+  return spec;
+}
+
+/**
+ * Validates the parsed apps document. Every problem names the app and the key; all problems of
+ * all apps are reported at once.
+ */
+export function parseApps(doc: unknown, baseDir = process.cwd()): Map<string, AppSpec> {
+  if (doc === null || doc === undefined) throw new ConfigError('Bad apps file', ['the file defines no apps']);
+  const top = AppsFileSchema.safeParse(doc);
+  if (!top.success) throw new ConfigError('Bad apps file', describeIssues(top.error));
+  const problems: string[] = [];
+  const apps = new Map<string, AppSpec>();
+  for (const [name, raw] of Object.entries(top.data)) {
+    const parsed = AppInputSchema.safeParse(raw);
+    if (!parsed.success) problems.push(...describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)));
+    else apps.set(name, toSpec(name, parsed.data, baseDir));
+  }
+  if (apps.size === 0 && problems.length === 0) problems.push('the file defines no apps');
+  if (problems.length) throw new ConfigError('Bad apps file', problems);
+  return apps;
+}
+
+/** Reads and validates a YAML apps file; commands run in the file's folder unless `cwd` says otherwise. */
+export function loadAppsFile(path: string): Map<string, AppSpec> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`Cannot read apps file ${path}`, [(cause as Error).message]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (cause) {
+    const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
+    throw new ConfigError(`Bad apps file ${path}`, [`not valid YAML${where}: ${(cause as Error).message.split('\n')[0]}`]);
+  }
+  try {
+    return parseApps(doc, dirname(resolve(path)));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`Bad apps file ${path}`, error.problems);
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+
+/** Parses `90`, `90s`, `500ms`, `5m`, `4d` (a bare number is seconds) to milliseconds. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const m = DURATION.exec(value.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000);
+}
+
+/** A zod schema for a duration (seconds as a number, or a string with a unit), giving milliseconds. */
+export const DurationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use seconds, or e.g. "500ms", "90s", "5m", "4d")` });
+    return z.NEVER;
+  }
+  return ms;
+});

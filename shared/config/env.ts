@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors';
+import { DurationSchema } from './duration';
+import { ENV, INHERITED_ENV } from './env-names';
+import { describeIssues } from './problems';
+
+const PortRangeSchema = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'expected "LOW-HIGH", e.g. "9001-9500"')
+  .transform((s) => s.split('-').map(Number) as [number, number])
+  .refine(([lo, hi]) => lo >= 1024 && hi <= 65535 && lo <= hi, 'expected 1024 <= LOW <= HIGH <= 65535');
+
+const LocalEnvSchema = z.object({
+  [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
+  [ENV.host]: z.string().min(1).default('127.0.0.1'),
+  [ENV.appsFile]: z.string().min(1).default('examples/apps/apps.yml'),
+  [ENV.dataDir]: z.string().min(1).default('.sessionplane'),
+  [ENV.publicUrl]: z.url().optional(),
+  [ENV.portRange]: PortRangeSchema.default([9001, 9500]),
+  [ENV.sessionHost]: z.string().min(1).default('127.0.0.1'),
+  [ENV.stopGrace]: DurationSchema.default(5000),
+  [ENV.dynamodbEndpoint]: z.url().optional(),
+  [ENV.tableName]: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('sessionplane-sessions'),
+  [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
+  [ENV.awsRegion]: z.string().default('local'),
+  [ENV.trameUseHost]: z.string().optional(),
+  [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
+});
+
+export interface LocalConfig {
+  port: number;
+  host: string;
+  appsFile: string;
+  dataDir: string;
+  publicUrl: string | undefined;
+  portRange: [number, number];
+  sessionHost: string;
+  stopGraceMs: number;
+  dynamodbEndpoint: string | undefined;
+  tableName: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  maxBodyBytes: number;
+  region: string;
+  trameUseHost: string | undefined;
+  trameUrlPrefix: string | undefined;
+  /** The part of the server's environment a session process inherits. */
+  inheritedEnv: Record<string, string>;
+}
+
+/** Treats empty strings as unset, as shells and container runtimes often pass them. */
+function present(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+}
+
+/**
+ * Parses the local server's environment once. Every bad variable is named in one ConfigError.
+ */
+export function loadLocalConfig(env: Record<string, string | undefined> = process.env): LocalConfig {
+  const parsed = LocalEnvSchema.safeParse(present(env));
+  if (!parsed.success) throw new ConfigError('Bad environment', describeIssues(parsed.error));
+  const e = parsed.data;
+  return {
+    port: e[ENV.port],
+    host: e[ENV.host],
+    appsFile: e[ENV.appsFile],
+    dataDir: e[ENV.dataDir],
+    publicUrl: e[ENV.publicUrl],
+    portRange: e[ENV.portRange],
+    sessionHost: e[ENV.sessionHost],
+    stopGraceMs: e[ENV.stopGrace],
+    dynamodbEndpoint: e[ENV.dynamodbEndpoint],
+    tableName: e[ENV.tableName],
+    logLevel: e[ENV.logLevel],
+    maxBodyBytes: e[ENV.maxBodyBytes],
+    region: e[ENV.awsRegion],
+    trameUseHost: e[ENV.trameUseHost],
+    trameUrlPrefix: e[ENV.trameUrlPrefix],
+    inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
+  };
+}

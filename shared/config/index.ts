@@ -1,0 +1,6 @@
+export * from './apps';
+export * from './apps-schema';
+export * from './duration';
+export * from './env';
+export * from './env-names';
+export * from './table';

@@ -1,0 +1,15 @@
+/**
+ * The sessions table's keys and indexes, shared by the DynamoDB adapter and the CDK stack.
+ *
+ * - `byOwner`: owner → createdAt, every session of an owner, newest first.
+ * - `live`: sparse; `liveShard` ("live#0".."live#7") is set while a session is live and removed
+ *   when it is final, so the reaper reads live sessions only, spread over shards so no partition
+ *   is hot.
+ */
+export const SESSIONS_TABLE = {
+  partitionKey: 'id',
+  ttlAttribute: 'ttl',
+  byOwnerIndex: { name: 'byOwner', partitionKey: 'owner', sortKey: 'createdAt' },
+  liveIndex: { name: 'live', partitionKey: 'liveShard', sortKey: 'createdAt' },
+  liveShards: 8,
+} as const;

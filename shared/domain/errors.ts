@@ -1,0 +1,83 @@
+/**
+ * Domain errors: a stable machine `code`, no HTTP. The API maps codes to statuses in one table.
+ */
+export class DomainError extends Error {
+  readonly code: string;
+  /** Extra machine-readable facts the API may expose (never secrets). */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('request.invalid', message, { details });
+    this.name = 'ValidationError';
+  }
+}
+
+export class SessionNotFoundError extends DomainError {
+  constructor(id: string) {
+    super('session.not_found', `No session with id ${JSON.stringify(id)}.`, { details: { id } });
+    this.name = 'SessionNotFoundError';
+  }
+}
+
+export class AppNotFoundError extends DomainError {
+  constructor(app: string) {
+    super('app.not_found', `No app named ${JSON.stringify(app)}.`, { details: { app } });
+    this.name = 'AppNotFoundError';
+  }
+}
+
+export class IllegalTransitionError extends DomainError {
+  constructor(from: string, to: string) {
+    super('session.illegal_transition', `A session cannot go from ${from} to ${to}.`, { details: { from, to } });
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/**
+ * A conditional write lost its race: the record changed underneath. Carries the current record
+ * (undefined when it does not exist) so the caller can decide without another read.
+ */
+export class ConflictError<T = unknown> extends DomainError {
+  readonly current: T | undefined;
+  constructor(message: string, current: T | undefined, options: { cause?: unknown } = {}) {
+    super('session.conflict', message, { cause: options.cause });
+    this.name = 'ConflictError';
+    this.current = current;
+  }
+}
+
+/** The runtime could not start an instance (no port, spawn failed, capacity). */
+export class RuntimeStartError extends DomainError {
+  constructor(message: string, options: { cause?: unknown; reason?: string } = {}) {
+    super('runtime.start_failed', message, { cause: options.cause, details: { reason: options.reason ?? 'start-failed' } });
+    this.name = 'RuntimeStartError';
+  }
+}
+
+/** No capacity right now: ports exhausted, throttled, busy. Retry later. */
+export class CapacityError extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 5, options: { cause?: unknown } = {}) {
+    super('runtime.no_capacity', message, { cause: options.cause, details: { retryAfterSeconds } });
+    this.name = 'CapacityError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class ConfigError extends DomainError {
+  readonly problems: string[];
+  constructor(what: string, problems: string[]) {
+    super('config.invalid', `${what}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { problems } });
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './ids';
+export * from './session';
+export * from './transitions';
+export * from './urls';
+export * from './app';

@@ -1,0 +1,47 @@
+import { IllegalTransitionError } from './errors';
+import { isFinal, type Session, type SessionStatus } from './session';
+
+/**
+ * ```
+ * PENDING ─runtime accepted─▶ STARTING ─app reachable─▶ READY
+ *    └──── start failed / launch timeout ───▶ FAILED
+ * any live state ─stop─▶ STOPPING ─runtime confirms─▶ STOPPED
+ * any live state ─runtime already gone─▶ STOPPED (or FAILED before READY)
+ * ```
+ * STOPPED and FAILED are final.
+ */
+const LEGAL: Record<SessionStatus, readonly SessionStatus[]> = {
+  PENDING: ['STARTING', 'FAILED', 'STOPPING', 'STOPPED'],
+  STARTING: ['READY', 'FAILED', 'STOPPING', 'STOPPED'],
+  READY: ['STOPPING', 'STOPPED'],
+  STOPPING: ['STOPPED'],
+  STOPPED: [],
+  FAILED: [],
+};
+
+/** Records of final sessions are kept this long before DynamoDB TTL may delete them. */
+export const RETENTION_SECONDS = 7 * 24 * 3600;
+
+export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
+  return LEGAL[from].includes(to);
+}
+
+export type TransitionPatch = Partial<Pick<Session, 'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt'>>;
+
+/**
+ * The next record for a move to `to`, or IllegalTransitionError. Pure: the store decides, by a
+ * conditional write on status and version, whether the move still applies.
+ */
+export function transition(session: Session, to: SessionStatus, patch: TransitionPatch, now: number): Session {
+  if (!canTransition(session.status, to)) throw new IllegalTransitionError(session.status, to);
+  const next: Session = { ...session, ...patch, status: to, version: session.version + 1 };
+  if (to === 'READY') {
+    next.readyAt = now;
+    next.lastActivityAt = Math.max(next.lastActivityAt ?? 0, now);
+  }
+  if (isFinal(to)) {
+    next.stoppedAt = now;
+    next.ttl = Math.floor(now / 1000) + RETENTION_SECONDS;
+  }
+  return next;
+}

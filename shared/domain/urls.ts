@@ -1,0 +1,51 @@
+/** The trame image's launcher template (Kitware/trame docker/config/default-launcher.json). */
+export const TRAME_SESSION_URL_TEMPLATE = 'ws://USE_HOST/proxy?sessionId=${id}&path=ws';
+
+export interface UrlSettings {
+  /** The router's public base URL, e.g. `https://sessions.example.org` or `http://127.0.0.1:8080`. */
+  publicUrl: string;
+  /** TRAME_USE_HOST: replaces `USE_HOST`, or the whole `ws://USE_HOST` when it contains `://`. */
+  useHost?: string | undefined;
+  /** TRAME_URL_PREFIX: goes before `/proxy` when TRAME_USE_HOST is not set. */
+  urlPrefix?: string | undefined;
+  template?: string;
+}
+
+/**
+ * Applies the trame image's `run.sh` rules to the sessionURL template, then fills in what the
+ * browser would (`USE_HOST` → the router's host, `ws` → `wss` behind https) so curl users get a
+ * usable URL too.
+ */
+export function sessionUrlTemplate(settings: UrlSettings): string {
+  let url = settings.template ?? TRAME_SESSION_URL_TEMPLATE;
+  if (settings.useHost) {
+    url = settings.useHost.includes('://')
+      ? url.split('ws://USE_HOST').join(settings.useHost)
+      : url.split('USE_HOST').join(settings.useHost);
+  } else if (settings.urlPrefix) {
+    url = url.split('ws://USE_HOST/proxy').join(`ws://USE_HOST${settings.urlPrefix}/proxy`);
+  }
+  const router = new URL(settings.publicUrl);
+  url = url.split('USE_HOST').join(router.host);
+  if (router.protocol === 'https:' && url.startsWith('ws://')) url = `wss://${url.slice('ws://'.length)}`;
+  return url;
+}
+
+/** The WebSocket URL of one session; with `token`, the one only the owner is given. */
+export function sessionUrl(settings: UrlSettings, id: string, token?: string): string {
+  const url = sessionUrlTemplate(settings).split('${id}').join(id);
+  if (!token) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${token}`;
+}
+
+/** The HTTP entry of one session: `<router>/s/<id>/`, plus `?token=` for the owner. */
+export function connectUrl(settings: UrlSettings, id: string, token?: string): string {
+  const base = settings.publicUrl.replace(/\/+$/, '');
+  const prefix = settings.useHost ? '' : (settings.urlPrefix ?? '').replace(/\/+$/, '');
+  return `${base}${prefix}/s/${id}/${token ? `?token=${token}` : ''}`;
+}
+
+/** The path prefix an app is served under, given to it as SESSION_BASE_PATH. */
+export function sessionBasePath(id: string): string {
+  return `/s/${id}/`;
+}

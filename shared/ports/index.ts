@@ -1,0 +1,4 @@
+export * from './clock';
+export * from './logger';
+export * from './runtime';
+export * from './session-store';

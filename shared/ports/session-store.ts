@@ -1,0 +1,28 @@
+import type { Session } from '../domain/session';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Undefined on the last page. */
+  cursor?: string | undefined;
+}
+
+/**
+ * Where session records live. Every change is one conditional write; a lost race throws
+ * ConflictError carrying the current record.
+ */
+export interface SessionStore {
+  /** Stores a new record; ConflictError if the id exists. */
+  create(session: Session): Promise<void>;
+  get(id: string): Promise<Session | undefined>;
+  /**
+   * Replaces `current` by `next` if the stored record still has `current`'s status and version.
+   * `next` is normally built by the domain's `transition()`.
+   */
+  transition(current: Session, next: Session): Promise<Session>;
+  /** An owner's sessions, newest first. */
+  listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>>;
+  /** Every live session, from the sparse live index (never a scan). */
+  listLive(): AsyncIterable<Session>;
+  /** Moves lastActivityAt forward for a live session; a no-op for a final or unknown one. */
+  recordActivity(id: string, at: number): Promise<void>;
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, transition, type Session } from '../../shared/domain';
+import type { SessionStore } from '../../shared/ports';
+import { makeSession } from '../support/sessions';
+
+/**
+ * The SessionStore contract. Every adapter runs it from a small test file that says how to make a
+ * fresh store.
+ */
+export function sessionStoreContract(name: string, setup: () => Promise<{ store: SessionStore; teardown(): Promise<void> }>): void {
+  describe(`SessionStore contract: ${name}`, () => {
+    let store: SessionStore;
+    let teardown: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, teardown } = await setup());
+    });
+    afterAll(async () => teardown?.());
+
+    const collectLive = async () => {
+      const ids: string[] = [];
+      for await (const s of store.listLive()) ids.push(s.id);
+      return ids;
+    };
+
+    it('creates a record and reads it back unchanged', async () => {
+      const s = makeSession({ params: { MODE: 'fast' }, statusReason: undefined });
+      await store.create(s);
+      expect(await store.get(s.id)).toEqual(s);
+    });
+
+    it('refuses to create the same id twice, with a conflict carrying the stored record', async () => {
+      const s = makeSession();
+      await store.create(s);
+      const error = await store.create({ ...s, name: 'other' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect((error as ConflictError<Session>).current?.name).toBe('test');
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      expect(await store.get('0'.repeat(32))).toBeUndefined();
+    });
+
+    it('applies a transition conditional on status and version', async () => {
+      const s = makeSession();
+      await store.create(s);
+      const starting = await store.transition(s, transition(s, 'STARTING', { runtime: { kind: 'local', runtimeId: 'r1', endpoint: '127.0.0.1:9001' } }, s.createdAt + 10));
+      expect(starting).toMatchObject({ status: 'STARTING', version: 2, runtime: { runtimeId: 'r1' } });
+      const ready = await store.transition(starting, transition(starting, 'READY', {}, s.createdAt + 20));
+      expect(ready).toMatchObject({ status: 'READY', version: 3, readyAt: s.createdAt + 20, lastActivityAt: s.createdAt + 20 });
+      expect(await store.get(s.id)).toEqual(ready);
+    });
+
+    it('makes a stale transition a conflict that carries the current record, and changes nothing', async () => {
+      const s = makeSession();
+      await store.create(s);
+      const moved = await store.transition(s, transition(s, 'STARTING', {}, s.createdAt));
+      const error = await store.transition(s, transition(s, 'FAILED', { statusReason: 'x' }, s.createdAt)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect((error as ConflictError<Session>).current).toEqual(moved);
+      expect(await store.get(s.id)).toEqual(moved);
+    });
+
+    it('lets exactly one of two concurrent transitions of one session win', async () => {
+      for (let round = 0; round < 5; round++) {
+        const s = makeSession();
+        await store.create(s);
+        const results = await Promise.allSettled([
+          store.transition(s, transition(s, 'STARTING', {}, s.createdAt)),
+          store.transition(s, transition(s, 'STOPPING', { statusReason: 'user' }, s.createdAt)),
+        ]);
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect(lost[0]!.reason).toBeInstanceOf(ConflictError);
+        const stored = await store.get(s.id);
+        expect(stored?.version).toBe(2);
+        expect(stored?.status).toBe((won[0] as PromiseFulfilledResult<Session>).value.status);
+      }
+    });
+
+    it('removes fields a transition clears', async () => {
+      const s = makeSession({ statusReason: 'waiting' });
+      await store.create(s);
+      const next = transition(s, 'STARTING', {}, s.createdAt);
+      delete next.statusReason;
+      await store.transition(s, next);
+      expect((await store.get(s.id))?.statusReason).toBeUndefined();
+    });
+
+    it('lists an owner\'s sessions newest first, with paging', async () => {
+      const owner = `owner-${Math.random().toString(36).slice(2)}`;
+      const made = [];
+      for (let i = 0; i < 5; i++) {
+        const s = makeSession({ owner, createdAt: 1_000_000 + i });
+        await store.create(s);
+        made.push(s.id);
+      }
+      await store.create(makeSession({ owner: `${owner}-other` }));
+      const first = await store.listByOwner(owner, { limit: 3 });
+      expect(first.items.map((s) => s.id)).toEqual(made.slice().reverse().slice(0, 3));
+      expect(first.cursor).toBeDefined();
+      const second = await store.listByOwner(owner, { limit: 3, cursor: first.cursor! });
+      expect(second.items.map((s) => s.id)).toEqual(made.slice().reverse().slice(3));
+    });
+
+    it('lists live sessions through the live index, and drops them when final', async () => {
+      const live = makeSession();
+      const ending = makeSession();
+      await store.create(live);
+      await store.create(ending);
+      const ended = await store.transition(ending, transition(ending, 'FAILED', { statusReason: 'start-failed' }, ending.createdAt));
+      expect(ended.ttl).toBeGreaterThan(0);
+      const ids = await collectLive();
+      expect(ids).toContain(live.id);
+      expect(ids).not.toContain(ending.id);
+    });
+
+    it('records activity only forward, and never on a final session', async () => {
+      const s = makeSession();
+      await store.create(s);
+      await store.recordActivity(s.id, 5_000);
+      await store.recordActivity(s.id, 4_000);
+      expect((await store.get(s.id))?.lastActivityAt).toBe(5_000);
+      const cur = (await store.get(s.id))!;
+      await store.transition(cur, transition(cur, 'STOPPED', { statusReason: 'user' }, 6_000));
+      await store.recordActivity(s.id, 7_000);
+      expect((await store.get(s.id))?.lastActivityAt).toBe(5_000);
+      await store.recordActivity('f'.repeat(32), 7_000);
+      expect(await store.get('f'.repeat(32))).toBeUndefined();
+    });
+
+    it('does not let a transition overwrite newer activity', async () => {
+      const s = makeSession({ status: 'READY', lastActivityAt: 100 });
+      await store.create(s);
+      await store.recordActivity(s.id, 900);
+      const next = await store.transition(s, transition(s, 'STOPPING', { statusReason: 'idle' }, 500));
+      expect(next.status).toBe('STOPPING');
+      expect((await store.get(s.id))?.lastActivityAt).toBe(900);
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import { describe, it } from 'vitest';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
+import { sessionStoreContract } from './session-store.contract';
+
+// CI installs a Java runtime (.ci/run), so this suite runs there; a laptop without Java skips it.
+if (javaAvailable()) {
+  sessionStoreContract('DynamoDB Local', async () => {
+    const db = await startDynamoDbLocal();
+    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    await ensureSessionsTable(client, 'sessions');
+    return { store: new DynamoDbSessionStore(client, 'sessions'), teardown: async () => { client.destroy(); await db.close(); } };
+  });
+} else {
+  describe.skip('SessionStore contract: DynamoDB Local (no Java runtime found)', () => it('skipped', () => {}));
+}
