@@ -4,3 +4,4 @@ export * from './session';
 export * from './transitions';
 export * from './urls';
 export * from './app';
+export * from './command';

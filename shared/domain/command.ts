@@ -1,0 +1,29 @@
+/**
+ * Fills `${name}` placeholders in each argv element, in one pass: a value is never re-expanded,
+ * and each element stays one argument, so a value cannot add arguments. Unknown names are left
+ * as they are (Python's `safe_substitute`, as the wslink launcher does).
+ */
+export function renderArgv(template: readonly string[], vars: Readonly<Record<string, string>>): string[] {
+  return template.map((arg) => arg.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole)));
+}
+
+export interface SessionEnvInput {
+  port: number;
+  sessionId: string;
+  secret: string;
+  basePath: string;
+  appEnv: Record<string, string>;
+  params: Record<string, string>;
+}
+
+/** The environment every session instance gets: the app's env, the user's params, then ours. */
+export function sessionEnv(input: SessionEnvInput): Record<string, string> {
+  return {
+    ...input.appEnv,
+    ...input.params,
+    PORT: String(input.port),
+    SESSION_ID: input.sessionId,
+    SESSION_SECRET: input.secret,
+    SESSION_BASE_PATH: input.basePath,
+  };
+}
