@@ -5,3 +5,4 @@ export * from './transitions';
 export * from './urls';
 export * from './app';
 export * from './command';
+export * from './principal';

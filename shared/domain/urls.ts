@@ -27,7 +27,9 @@ export function sessionUrlTemplate(settings: UrlSettings): string {
   }
   const router = new URL(settings.publicUrl);
   url = url.split('USE_HOST').join(router.host);
-  if (router.protocol === 'https:' && url.startsWith('ws://')) url = `wss://${url.slice('ws://'.length)}`;
+  // A TRAME_USE_HOST with a scheme chose it; otherwise the page's scheme decides, as in the client.
+  const schemeChosen = settings.useHost?.includes('://') ?? false;
+  if (!schemeChosen && router.protocol === 'https:' && url.startsWith('ws://')) url = `wss://${url.slice('ws://'.length)}`;
   return url;
 }
 

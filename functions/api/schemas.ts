@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+const ParamValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
+
+/** POST /sessions. Unknown fields are an error, so a typo never silently changes nothing. */
+export const LaunchBodySchema = z.strictObject({
+  app: z.string().min(1).max(64),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, space, ".", "_" and "-", at most 64, starting with a letter or digit').optional(),
+  params: z.record(z.string().max(128), ParamValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
+  resources: z.strictObject({
+    cpu: z.number().positive().max(192).optional(),
+    memory: z.number().int().positive().max(1_048_576).optional(),
+    gpus: z.number().int().min(0).max(16).optional(),
+  }).optional(),
+});
+export type LaunchBody = z.infer<typeof LaunchBodySchema>;
+
+export const ListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(2048).optional(),
+});

@@ -1,0 +1,26 @@
+import type { Session } from '../../shared/domain/session';
+import { connectUrl, sessionUrl, type UrlSettings } from '../../shared/domain/urls';
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** A session as the API shows it: ISO times, URLs, never the token hash or the runtime id. */
+export function sessionView(session: Session, urls: UrlSettings, token?: string) {
+  return {
+    id: session.id,
+    name: session.name,
+    app: session.app,
+    owner: session.owner,
+    status: session.status,
+    statusReason: session.statusReason,
+    resources: session.resources,
+    params: session.params,
+    createdAt: iso(session.createdAt),
+    readyAt: iso(session.readyAt),
+    lastActivityAt: iso(session.lastActivityAt),
+    expiresAt: iso(session.expiresAt),
+    stoppedAt: iso(session.stoppedAt),
+    sessionURL: sessionUrl(urls, session.id, token),
+    connectURL: connectUrl(urls, session.id, token),
+  };
+}
+export type SessionView = ReturnType<typeof sessionView>;

@@ -1,0 +1,112 @@
+import { join, resolve } from 'node:path';
+import type { Hono } from 'hono';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
+import type { LocalConfig } from '../../shared/config/env';
+import type { AppSpec } from '../../shared/domain/app';
+import type { Principal } from '../../shared/domain/principal';
+import { systemClock, type Clock } from '../../shared/ports/clock';
+import type { Logger } from '../../shared/ports/logger';
+import { AppCatalog } from '../../shared/services/catalog';
+import type { ServiceDeps } from '../../shared/services/deps';
+import { reconcileAll } from '../../shared/services/reconcile';
+import { handleRuntimeEvent } from '../../shared/services/runtime-events';
+import { stopSession } from '../../shared/services/stop';
+import { createApp } from '../api/app';
+import type { ApiDeps, ApiEnv } from '../api/context';
+
+export interface LocalPlane {
+  app: Hono<ApiEnv>;
+  deps: ApiDeps;
+  runtime: LocalProcessRuntime;
+  /** Sets the public URL once the listening port is known. */
+  setPublicUrl(url: string): void;
+  /** Resolves when every runtime event seen so far has been applied to the store. */
+  settled(): Promise<void>;
+  /** Stops every session (reason `shutdown`), then the store. */
+  close(): Promise<void>;
+}
+
+export interface ComposeOptions {
+  config: LocalConfig;
+  apps: ReadonlyMap<string, AppSpec>;
+  logger: Logger;
+  /** Keep the embedded store in memory instead of the data directory (tests, benchmarks). */
+  inMemory?: boolean;
+  clock?: Clock;
+  authenticate?: (request: Request) => Promise<Principal | undefined>;
+}
+
+/**
+ * Builds the whole control plane in one process: the embedded (or configured) DynamoDB, the
+ * local-process runtime with its events wired to the use cases, and the API. Before it serves, it
+ * stops what an earlier run left and ends the records of sessions whose process is gone.
+ */
+export async function composeLocal(options: ComposeOptions): Promise<LocalPlane> {
+  const { config, logger } = options;
+  const dataDir = resolve(config.dataDir);
+  let embedded: EmbeddedDynamoDb | undefined;
+  if (!config.dynamodbEndpoint) embedded = await startEmbeddedDynamoDb(options.inMemory ? {} : { path: join(dataDir, 'db') });
+  const client = createDocumentClient({ endpoint: config.dynamodbEndpoint ?? embedded!.endpoint, region: config.region });
+  await ensureSessionsTable(client, config.tableName);
+
+  const runtime = new LocalProcessRuntime({
+    host: config.sessionHost,
+    portRange: config.portRange,
+    logDir: join(dataDir, 'logs'),
+    runDir: join(dataDir, 'run'),
+    stopGraceMs: config.stopGraceMs,
+    baseEnv: config.inheritedEnv,
+    logger,
+  });
+  const services: ServiceDeps = {
+    store: new DynamoDbSessionStore(client, config.tableName),
+    runtime,
+    apps: new AppCatalog(options.apps),
+    clock: options.clock ?? systemClock,
+    logger,
+  };
+
+  const inFlight = new Set<Promise<unknown>>();
+  runtime.onEvent((event) => {
+    const work = handleRuntimeEvent(services, event)
+      .catch((error: unknown) => logger.error({ err: error, sessionId: event.sessionId }, 'could not apply a runtime event'))
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  });
+
+  await runtime.stopStrays();
+  await reconcileAll(services, { noLaunchInFlight: true });
+
+  const deps: ApiDeps = {
+    ...services,
+    urls: { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, useHost: config.trameUseHost, urlPrefix: config.trameUrlPrefix },
+    authenticate: options.authenticate ?? (async () => ({ user: 'local', admin: false })),
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const settled = async () => {
+    while (inFlight.size) await Promise.allSettled([...inFlight]);
+  };
+
+  return {
+    app: createApp(deps),
+    deps,
+    runtime,
+    setPublicUrl: (url) => {
+      if (!config.publicUrl) deps.urls.publicUrl = url;
+    },
+    settled,
+    close: async () => {
+      const live: string[] = [];
+      for await (const s of services.store.listLive()) live.push(s.id);
+      await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));
+      await runtime.stopAll('shutdown');
+      await settled();
+      client.destroy();
+      await embedded?.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { isFinal, type Session } from '../domain/session';
+import { transition } from '../domain/transitions';
+import type { RuntimeEvent } from '../ports/runtime';
+import type { ServiceDeps } from './deps';
+import { applyUntilSettled, type Decide } from './update';
+
+function exitReason(code: number | null, signal: string | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}
+
+/** The next record for what the runtime saw, or undefined if it changes nothing. */
+export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
+  return (s: Session) => {
+    // An event of an older instance of this session (or of none we recorded) changes nothing.
+    if (s.runtime && s.runtime.runtimeId !== event.runtimeId) return undefined;
+    const runtime = { kind: s.runtime?.kind ?? 'unknown', ...s.runtime, runtimeId: event.runtimeId };
+    switch (event.type) {
+      case 'ready':
+        if (s.status === 'PENDING') return transition(s, 'STARTING', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
+        if (s.status === 'STARTING') return transition(s, 'READY', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
+        return undefined;
+      case 'failed':
+        if (s.status === 'PENDING' || s.status === 'STARTING') return transition(s, 'FAILED', { statusReason: event.reason, runtime }, now);
+        return undefined;
+      case 'exited':
+        if (isFinal(s.status)) return undefined;
+        if (s.status === 'STOPPING') return transition(s, 'STOPPED', {}, now);
+        if (s.status === 'READY') return transition(s, 'STOPPED', { statusReason: `app-exited: ${exitReason(event.code, event.signal)}` }, now);
+        return transition(s, 'FAILED', { statusReason: `exited before ready: ${exitReason(event.code, event.signal)}`, runtime }, now);
+    }
+  };
+}
+
+/** Applies what a runtime reported (local process events; on AWS, task-events does the same). */
+export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent): Promise<Session | undefined> {
+  const current = await deps.store.get(event.sessionId);
+  const next = await applyUntilSettled(deps.store, current, decideOnEvent(event, deps.clock.now()));
+  if (next && next.status !== current?.status) {
+    deps.logger.info({ sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason }, 'session status');
+  }
+  return next;
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadAppsFile, parseApps } from '../../shared/config';
+import { ConfigError } from '../../shared/domain';
+
+function problemsOf(doc: unknown): string[] {
+  try {
+    parseApps(doc, '/apps');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function yamlFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'sp-apps-')), 'apps.yml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('apps file: the trame apps.yml keys', () => {
+  it('expands `app` to the trame default command and ready line', () => {
+    const app = parseApps({ viz: { app: 'trame-viz' } }).get('viz')!;
+    expect(app.command).toEqual(['trame-viz', '--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server']);
+    expect(app.ready).toEqual({ kind: 'line', line: 'App running at' });
+    expect(app.launchTimeoutMs).toBe(25_000);
+    expect(app.idleTimeoutMs).toBe(180_000);
+  });
+
+  it('appends `args` to the default command', () => {
+    const app = parseApps({ viz: { app: 'viz', args: ['--data', '/data'] } }).get('viz')!;
+    expect(app.command.slice(-3)).toEqual(['--server', '--data', '/data']);
+  });
+
+  it('lets `cmd` replace the command, as a list or a string, and honours ready_line', () => {
+    const apps = parseApps({ a: { cmd: ['python', '-m', 'x', '--port', '${port}'], ready_line: 'Starting factory' }, b: { cmd: 'node b.mjs --port ${port}' } });
+    expect(apps.get('a')).toMatchObject({ command: ['python', '-m', 'x', '--port', '${port}'], ready: { kind: 'line', line: 'Starting factory' } });
+    expect(apps.get('b')).toMatchObject({ command: ['node', 'b.mjs', '--port', '${port}'], ready: { kind: 'tcp' } });
+  });
+
+  it('accepts and ignores the trame client keys www_modules and client_type', () => {
+    expect(parseApps({ viz: { app: 'viz', www_modules: ['a'], client_type: 'vue2' } }).has('viz')).toBe(true);
+  });
+});
+
+describe('apps file: Sessionplane keys', () => {
+  it('reads readiness, resources, durations, env and params', () => {
+    const app = parseApps({
+      web: {
+        cmd: ['node', 'x.mjs'], ready: { http: '/healthz' }, resources: { cpu: 2, memory: '4Gi', gpus: 1 }, limits: { cpu: 4 },
+        idleTimeout: '5m', maxLifetime: '4d', launchTimeout: 90, env: { A: 1 }, image: 'ghcr.io/x/y:1', port: 8888, capacity: 'FARGATE_SPOT',
+        params: { MODE: { enum: ['fast', 'slow'], default: 'fast' }, N: 'integer', NAME: { pattern: '[a-z]+', required: true } },
+        stripPrefix: false,
+      },
+    }).get('web')!;
+    expect(app).toMatchObject({
+      ready: { kind: 'http', path: '/healthz' }, resources: { cpu: 2, memory: 4096, gpus: 1 }, limits: { cpu: 4, memory: 4096, gpus: 1 },
+      idleTimeoutMs: 300_000, maxLifetimeMs: 4 * 86_400_000, launchTimeoutMs: 90_000, env: { A: '1' }, image: 'ghcr.io/x/y:1', port: 8888,
+      capacity: 'FARGATE_SPOT', stripPrefix: false,
+    });
+    expect(app.params).toEqual({
+      MODE: { type: 'string', enum: ['fast', 'slow'], default: 'fast', maxLength: 1024, required: false },
+      N: { type: 'integer', maxLength: 1024, required: false },
+      NAME: { type: 'string', pattern: '[a-z]+', maxLength: 1024, required: true },
+    });
+  });
+
+  it('resolves the working directory against the apps file\'s folder', () => {
+    expect(parseApps({ a: { cmd: ['x'] } }, '/srv/apps').get('a')!.cwd).toBe('/srv/apps');
+    expect(parseApps({ a: { cmd: ['x'], cwd: 'sub' } }, '/srv/apps').get('a')!.cwd).toBe('/srv/apps/sub');
+  });
+
+  it('loads the demo apps file that npm start uses', () => {
+    const apps = loadAppsFile('examples/apps/apps.yml');
+    expect([...apps.keys()]).toEqual(['echo', 'hello']);
+  });
+});
+
+describe('apps file: bad files name the app, the key and the problem', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['cmd with args', { a: { app: 'x', cmd: ['y'], args: ['z'] } }, /app a: .*`cmd` and `args` cannot be used together/],
+    ['args without app', { a: { cmd: ['y'], args: ['z'] } }, /app a: .*`cmd` and `args`/],
+    ['no command and no image', { a: { ready_line: 'x' } }, /app a: needs `app`, `cmd` or `image`/],
+    ['an unknown key', { a: { app: 'x', comand: ['y'] } }, /app a: .*comand/],
+    ['a bad duration', { a: { app: 'x', idleTimeout: 'soon' } }, /app a: idleTimeout: not a duration: "soon"/],
+    ['a bad memory size', { a: { app: 'x', resources: { memory: 'lots' } } }, /app a: resources\.memory: not a memory size/],
+    ['a bad readiness', { a: { app: 'x', ready: { udp: true } } }, /app a: ready: expected \{line/],
+    ['ready_line with ready', { a: { app: 'x', ready_line: 'r', ready: { tcp: true } } }, /app a: .*`ready_line` and `ready`/],
+    ['a reserved param', { a: { app: 'x', params: { LD_PRELOAD: 'string' } } }, /app a: params\.LD_PRELOAD: reserved/],
+    ['a lower-case param', { a: { app: 'x', params: { mode: 'string' } } }, /app a: params\.mode: param names are upper-case/],
+    ['a bad param pattern', { a: { app: 'x', params: { M: { pattern: '(' } } } }, /app a: params\.M\.pattern: not a valid regular expression/],
+    ['a param with min above max', { a: { app: 'x', params: { M: { type: 'integer', min: 5, max: 1 } } } }, /app a: params\.M: `min` is above `max`/],
+    ['env that overrides ours', { a: { app: 'x', env: { PORT: '1' } } }, /app a: env\.PORT: set by Sessionplane/],
+    ['a bad app name', { 'bad name!': { app: 'x' } }, /bad name!/],
+    ['a negative port', { a: { app: 'x', port: -1 } }, /app a: port/],
+  ])('%s', (_case, doc, pattern) => {
+    expect(problemsOf(doc).join('\n')).toMatch(pattern);
+  });
+
+  it('reports every problem of every app at once', () => {
+    const problems = problemsOf({ a: { ready_line: 'x' }, b: { app: 'x', idleTimeout: 'soon' }, c: { app: 'fine' } });
+    expect(problems).toHaveLength(2);
+  });
+
+  it('refuses an empty file, a list, and invalid YAML with its line', () => {
+    expect(problemsOf(null)).toEqual(['the file defines no apps']);
+    expect(problemsOf({})).toEqual(['the file defines no apps']);
+    expect(problemsOf(['a'])[0]).toMatch(/expected record/);
+    expect(() => loadAppsFile(yamlFile('a:\n  app: [unclosed\n'))).toThrow(/not valid YAML \(line \d+\)/);
+    expect(() => loadAppsFile('/nonexistent/apps.yml')).toThrow(/Cannot read apps file/);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { canTransition, IllegalTransitionError, isFinal, SESSION_STATUSES, transition, type SessionStatus } from '../../shared/domain';
+import { makeSession } from '../support/sessions';
+
+const LEGAL = new Set([
+  'PENDING>STARTING', 'PENDING>FAILED', 'PENDING>STOPPING', 'PENDING>STOPPED',
+  'STARTING>READY', 'STARTING>FAILED', 'STARTING>STOPPING', 'STARTING>STOPPED',
+  'READY>STOPPING', 'READY>STOPPED',
+  'STOPPING>STOPPED',
+]);
+const pairs = SESSION_STATUSES.flatMap((from) => SESSION_STATUSES.map((to) => [from, to] as [SessionStatus, SessionStatus]));
+
+describe('session transitions', () => {
+  it.each(pairs.filter(([f, t]) => !LEGAL.has(`${f}>${t}`)))('refuses %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+    expect(() => transition(makeSession({ status: from }), to, {}, 0)).toThrow(IllegalTransitionError);
+  });
+
+  it.each(pairs.filter(([f, t]) => LEGAL.has(`${f}>${t}`)))('allows %s → %s and bumps the version', (from, to) => {
+    const s = makeSession({ status: from, version: 4 });
+    const next = transition(s, to, {}, 1_000_000);
+    expect(next).toMatchObject({ status: to, version: 5 });
+    expect(s.status).toBe(from); // pure: the input is unchanged
+  });
+
+  it('keeps STOPPED and FAILED final', () => {
+    for (const to of SESSION_STATUSES) {
+      expect(canTransition('STOPPED', to)).toBe(false);
+      expect(canTransition('FAILED', to)).toBe(false);
+    }
+  });
+
+  it('stamps readyAt and activity on READY, and stoppedAt and a retention ttl on a final state', () => {
+    const ready = transition(makeSession({ status: 'STARTING' }), 'READY', {}, 5_000);
+    expect(ready).toMatchObject({ readyAt: 5_000, lastActivityAt: 5_000 });
+    const stopped = transition(ready, 'STOPPED', { statusReason: 'user' }, 9_000);
+    expect(isFinal(stopped.status)).toBe(true);
+    expect(stopped).toMatchObject({ stoppedAt: 9_000, statusReason: 'user', ttl: 9 + 7 * 24 * 3600 });
+  });
+});
