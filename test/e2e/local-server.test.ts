@@ -1,0 +1,93 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServer, type ServerProcess } from '../support/server';
+import { pidAlive, waitFor } from '../support/wait';
+
+async function launchEcho(server: ServerProcess): Promise<{ id: string }> {
+  const res = await fetch(`${server.base}/sessions`, { method: 'POST', body: JSON.stringify({ app: 'echo' }) });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { id: string };
+}
+
+async function statusOf(server: ServerProcess, id: string): Promise<{ status: string; statusReason?: string }> {
+  return (await (await fetch(`${server.base}/sessions/${id}`)).json()) as { status: string; statusReason?: string };
+}
+
+function pidOf(server: ServerProcess, id: string): number {
+  return (JSON.parse(readFileSync(join(server.dataDir, 'run', `${id}.json`), 'utf8')) as { pid: number }).pid;
+}
+
+function echoOnce(port: number, message: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    ws.once('open', () => ws.send(message));
+    ws.once('message', (data) => { resolve(data.toString()); ws.close(); });
+    ws.once('error', reject);
+  });
+}
+
+describe('npm start (the local server as a real process)', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  });
+
+  it('prints where it listens and a curl line to launch', () => {
+    expect(server.output()).toContain(`Sessionplane is listening on ${server.base}`);
+    expect(server.output()).toContain(`curl -s -X POST ${server.base}/sessions -d '{"app":"echo"}'`);
+  });
+
+  it('launches the echo app, which becomes READY and answers on its port; DELETE ends its process', async () => {
+    const { id } = await launchEcho(server);
+    await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY');
+    const log = readFileSync(join(server.dataDir, 'logs', `${id}.log`), 'utf8');
+    const port = Number(/App running at http:\/\/127\.0\.0\.1:(\d+)/.exec(log)![1]);
+    expect(await echoOnce(port, 'hello sessionplane')).toBe('hello sessionplane');
+    const pid = pidOf(server, id);
+    expect(pidAlive(pid)).toBe(true);
+
+    const res = await fetch(`${server.base}/sessions/${id}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
+    expect(pidAlive(pid)).toBe(false);
+  });
+});
+
+describe('npm start: stopping and restarting', () => {
+  it('stops every session on SIGTERM and exits 0', async () => {
+    const server = await startServer();
+    try {
+      const { id } = await launchEcho(server);
+      await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY');
+      const pid = pidOf(server, id);
+      expect(await server.stop('SIGTERM')).toBe(0);
+      expect(pidAlive(pid)).toBe(false);
+    } finally {
+      rmSync(server.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('after a crash, stops the children the last run left and marks their sessions STOPPED', async () => {
+    const first = await startServer();
+    const { id } = await launchEcho(first);
+    await waitFor(async () => (await statusOf(first, id)).status === 'READY', 15_000, 'READY');
+    const pid = pidOf(first, id);
+    await first.stop('SIGKILL'); // no chance to clean up
+    expect(pidAlive(pid)).toBe(true);
+
+    const second = await startServer({}, first.dataDir);
+    try {
+      expect(pidAlive(pid)).toBe(false);
+      expect(await statusOf(second, id)).toMatchObject({ status: 'STOPPED', statusReason: 'lost' });
+    } finally {
+      await second.stop();
+      rmSync(second.dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeLocal, type LocalPlane } from '../../functions/local/compose';
+import { loadLocalConfig } from '../../shared/config';
+import type { AppSpec } from '../../shared/domain';
+import { silentLogger } from '../../shared/ports';
+import { testPortRange } from './ports';
+
+export interface TestPlane extends LocalPlane {
+  dataDir: string;
+  /** A request as `user` (the test authenticator reads x-test-user; no header: unauthenticated). */
+  request(path: string, init?: RequestInit & { user?: string | null }): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+/** The whole local control plane in this process: dynalite in memory, real child processes. */
+export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}): Promise<TestPlane> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sp-plane-'));
+  const [lo, hi] = testPortRange();
+  const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', ...env });
+  const plane = await composeLocal({
+    config,
+    apps: new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }])),
+    logger: silentLogger,
+    inMemory: true,
+    authenticate: async (req) => {
+      const user = req.headers.get('x-test-user');
+      return user ? { user, admin: user === 'admin' } : undefined;
+    },
+  });
+  return {
+    ...plane,
+    dataDir,
+    request: (path, init = {}) => {
+      const { user = 'alice', ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (user) headers.set('x-test-user', user);
+      return Promise.resolve(plane.app.request(path, { ...rest, headers }));
+    },
+    dispose: async () => {
+      await plane.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './dynamodb-local';
+import { testPortRange } from './ports';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  base: string;
+  dataDir: string;
+  output(): string;
+  /** Sends `signal` and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `npm start`'s entry as a real child process on a free port; resolves once it listens. */
+export async function startServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'sp-e2e-'))): Promise<ServerProcess> {
+  const port = await freePort();
+  const [lo, hi] = testPortRange();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const check = () => {
+      if (out.includes('Sessionplane is listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+  });
+  return {
+    child,
+    base: `http://127.0.0.1:${port}`,
+    dataDir,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
+import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { LocalProcessRuntime } from '../../../shared/adapters/local-process-runtime';
+import { silentLogger, systemClock, type Runtime, type StartRequest } from '../../../shared/ports';
+import { AppCatalog, decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type ServiceDeps } from '../../../shared/services';
+import { fixtureApp } from '../../support/apps';
+import { testPortRange } from '../../support/ports';
+import { makeSession } from '../../support/sessions';
+import { pidAlive, waitFor } from '../../support/wait';
+
+/** A runtime whose start waits at a gate: a way to interleave, not a fake (the process is real). */
+function gated(runtime: LocalProcessRuntime): { runtime: Runtime; open(): void; reached: Promise<void> } {
+  let open!: () => void;
+  let reach!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const reached = new Promise<void>((r) => (reach = r));
+  const wrapped: Runtime = {
+    kind: runtime.kind,
+    start: async (req: StartRequest) => { reach(); await gate; return runtime.start(req); },
+    inspect: (id) => runtime.inspect(id),
+    stop: (id, reason) => runtime.stop(id, reason),
+    list: () => runtime.list(),
+    onEvent: (l) => runtime.onEvent(l),
+  };
+  return { runtime: wrapped, open, reached };
+}
+
+describe('launch and stop use cases', () => {
+  let db: EmbeddedDynamoDb;
+  let dir: string;
+  let deps: ServiceDeps;
+  let runtime: LocalProcessRuntime;
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    await ensureSessionsTable(client, 'sessions');
+    dir = mkdtempSync(join(tmpdir(), 'sp-svc-'));
+    runtime = new LocalProcessRuntime({ host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'l'), runDir: join(dir, 'r'), stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' } });
+    deps = { store: new DynamoDbSessionStore(client, 'sessions'), runtime, apps: new AppCatalog(new Map([['web', fixtureApp()]])), clock: systemClock, logger: silentLogger };
+    runtime.onEvent((e) => void handleRuntimeEvent(deps, e));
+  });
+  afterAll(async () => {
+    await runtime.stopAll('test');
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records the session before it starts anything', async () => {
+    const g = gated(runtime);
+    const launching = launchSession({ ...deps, runtime: g.runtime }, { owner: 'o1', app: 'web' });
+    await g.reached;
+    const [pending] = (await deps.store.listByOwner('o1')).items;
+    expect(pending).toMatchObject({ status: 'PENDING' });
+    expect(pending!.runtime).toBeUndefined();
+    g.open();
+    await launching;
+  });
+
+  it('stops what a launch started when the user stopped the session while it was starting', async () => {
+    const g = gated(runtime);
+    const launching = launchSession({ ...deps, runtime: g.runtime }, { owner: 'o2', app: 'web' });
+    await g.reached;
+    const [pending] = (await deps.store.listByOwner('o2')).items;
+    const stopped = await stopSession(deps, pending!.id, 'user');
+    expect(stopped.status).toBe('STOPPING'); // nothing to stop yet: the launch will
+    g.open();
+    const { session } = await launching;
+    expect(session).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
+    expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ sessionId: pending!.id }));
+  });
+
+  it('lets two concurrent stops both succeed, with one STOPPED record and the process gone', async () => {
+    const { session } = await launchSession(deps, { owner: 'o3', app: 'web' });
+    await waitFor(async () => (await deps.store.get(session.id))?.status === 'READY', 10_000, 'READY');
+    const pid = Number((await deps.store.get(session.id))!.runtime!.runtimeId.split(':')[2]);
+    const [a, b] = await Promise.all([stopSession(deps, session.id, 'user'), stopSession(deps, session.id, 'admin')]);
+    const final = await deps.store.get(session.id);
+    expect(final).toMatchObject({ status: 'STOPPED' });
+    expect([a.status, b.status]).toContain('STOPPED');
+    expect(pidAlive(pid)).toBe(false);
+  });
+});
+
+describe('decideOnEvent', () => {
+  const now = 1_000;
+  it('takes a ready event that beats the STARTING write through STARTING to READY', () => {
+    const pending = makeSession();
+    const event = { type: 'ready', sessionId: pending.id, runtimeId: 'r1', endpoint: 'h:1' } as const;
+    const starting = decideOnEvent(event, now)(pending)!;
+    expect(starting).toMatchObject({ status: 'STARTING', runtime: { runtimeId: 'r1', endpoint: 'h:1' } });
+    expect(decideOnEvent(event, now)(starting)).toMatchObject({ status: 'READY', readyAt: now });
+  });
+
+  it('ignores an event from another instance of the session', () => {
+    const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'new' } });
+    expect(decideOnEvent({ type: 'exited', sessionId: s.id, runtimeId: 'old', code: 0, signal: null, wasReady: true }, now)(s)).toBeUndefined();
+  });
+
+  it('turns a launch timeout into FAILED, and does not touch a session that is already READY', () => {
+    const starting = makeSession({ status: 'STARTING', runtime: { kind: 'local', runtimeId: 'r' } });
+    const event = { type: 'failed', sessionId: starting.id, runtimeId: 'r', reason: 'launch-timeout' } as const;
+    expect(decideOnEvent(event, now)(starting)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
+    expect(decideOnEvent(event, now)({ ...starting, status: 'READY' })).toBeUndefined();
+  });
+});
