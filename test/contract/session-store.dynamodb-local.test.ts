@@ -5,7 +5,8 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { sessionStoreContract } from './session-store.contract';
 
-// CI installs a Java runtime (.ci/run), so this suite runs there; a laptop without Java skips it.
+// CI installs a Java runtime (.ci/run), so this suite must run there; a laptop without Java skips it.
+if (!javaAvailable() && process.env.CI) throw new Error('CI must run the DynamoDB Local contract, but no Java runtime was found.');
 if (javaAvailable()) {
   sessionStoreContract('DynamoDB Local', async () => {
     const db = await startDynamoDbLocal();
