@@ -16,17 +16,20 @@ import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
 import { createApp } from '../api/app';
+import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
   deps: ApiDeps;
   runtime: LocalProcessRuntime;
+  /** The session router, served on the API's port. */
+  router: SessionRouter;
   /** Sets the public URL once the listening port is known. */
   setPublicUrl(url: string): void;
   /** Resolves when every runtime event seen so far has been applied to the store. */
   settled(): Promise<void>;
-  /** Stops every session (reason `shutdown`), then the store. */
+  /** Closes proxied sockets (1001), stops every session (reason `shutdown`), then the store. */
   close(): Promise<void>;
 }
 
@@ -91,15 +94,24 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     while (inFlight.size) await Promise.allSettled([...inFlight]);
   };
 
+  const router = createRouter({
+    ...services,
+    secureCookies: deps.urls.publicUrl.startsWith('https:'),
+    lookupCacheMs: config.lookupCacheMs,
+    activityIntervalMs: config.activityIntervalMs,
+  });
+
   return {
     app: createApp(deps),
     deps,
     runtime,
+    router,
     setPublicUrl: (url) => {
       if (!config.publicUrl) deps.urls.publicUrl = url;
     },
     settled,
     close: async () => {
+      await router.shutdown();
       const live: string[] = [];
       for await (const s of services.store.listLive()) live.push(s.id);
       await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));

@@ -1,40 +1,36 @@
-import { serve } from '@hono/node-server';
 import { loadAppsFile } from '../../shared/config/apps';
 import { loadLocalConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { composeLocal } from './compose';
+import { listenLocal } from './http-server';
 import { createLogger } from './logger';
 
-// `npm start`: the API (and the session router) on one port, sessions as child processes, the
+// `npm start`: the API and the session router on one port, sessions as child processes, the
 // store embedded in the data directory.
 try {
   const config = loadLocalConfig();
   const apps = loadAppsFile(config.appsFile);
   const logger = createLogger(config.logLevel);
   const plane = await composeLocal({ config, apps, logger });
-  const server = serve({ fetch: plane.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    const base = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
-    plane.setPublicUrl(base);
-    const first = [...apps.keys()][0];
-    process.stdout.write([
-      '',
-      `Sessionplane is listening on ${base}`,
-      `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
-      `Data: ${config.dataDir}`,
-      'Launch a session:',
-      `  curl -s -X POST ${base}/sessions -d '{"app":"${first}"}'`,
-      '',
-      '',
-    ].join('\n'));
-  });
+  const local = await listenLocal(plane, config.port, config.host);
+  const first = [...apps.keys()][0];
+  process.stdout.write([
+    '',
+    `Sessionplane is listening on ${local.url}`,
+    `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
+    `Data: ${config.dataDir}`,
+    'Launch a session:',
+    `  curl -s -X POST ${local.url}/sessions -d '{"app":"${first}"}'`,
+    '',
+    '',
+  ].join('\n'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) process.exit(1); // a second Ctrl-C: do not wait
     stopping = true;
     logger.info({ signal }, 'shutting down: stopping every session');
-    server.close();
-    await plane.close();
+    await local.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

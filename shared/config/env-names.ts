@@ -12,6 +12,8 @@ export const ENV = {
   tableName: 'SESSIONPLANE_TABLE',
   logLevel: 'SESSIONPLANE_LOG_LEVEL',
   maxBodyBytes: 'SESSIONPLANE_MAX_BODY_BYTES',
+  activityInterval: 'SESSIONPLANE_ACTIVITY_INTERVAL',
+  lookupCache: 'SESSIONPLANE_LOOKUP_CACHE',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',
   trameUrlPrefix: 'TRAME_URL_PREFIX',

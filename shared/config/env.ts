@@ -23,6 +23,8 @@ const LocalEnvSchema = z.object({
   [ENV.tableName]: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('sessionplane-sessions'),
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
+  [ENV.activityInterval]: DurationSchema.default(30_000),
+  [ENV.lookupCache]: DurationSchema.default(2000),
   [ENV.awsRegion]: z.string().default('local'),
   [ENV.trameUseHost]: z.string().optional(),
   [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
@@ -41,6 +43,10 @@ export interface LocalConfig {
   tableName: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   maxBodyBytes: number;
+  /** At most one lastActivityAt write per session per interval (router). */
+  activityIntervalMs: number;
+  /** How long the router reuses a session lookup. */
+  lookupCacheMs: number;
   region: string;
   trameUseHost: string | undefined;
   trameUrlPrefix: string | undefined;
@@ -73,6 +79,8 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     tableName: e[ENV.tableName],
     logLevel: e[ENV.logLevel],
     maxBodyBytes: e[ENV.maxBodyBytes],
+    activityIntervalMs: e[ENV.activityInterval],
+    lookupCacheMs: e[ENV.lookupCache],
     region: e[ENV.awsRegion],
     trameUseHost: e[ENV.trameUseHost],
     trameUrlPrefix: e[ENV.trameUrlPrefix],

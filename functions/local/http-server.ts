@@ -1,0 +1,41 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { LocalPlane } from './compose';
+
+export interface LocalServer {
+  server: Server;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Stops accepting, lets in-flight HTTP finish, closes sockets (1001), stops every session. */
+  close(): Promise<void>;
+}
+
+/** Serves the router's routes and the API on one port. */
+export async function listenLocal(plane: LocalPlane, port: number, host: string): Promise<LocalServer> {
+  const api = getRequestListener(plane.app.fetch);
+  const server = createServer((req, res) => {
+    if (!plane.router.handleRequest(req, res)) void api(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!plane.router.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  plane.setPublicUrl(url);
+  return {
+    server,
+    url,
+    close: async () => {
+      const closed = new Promise((r) => server.close(r));
+      server.closeIdleConnections();
+      await plane.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { Clock } from '../../shared/ports/clock';
+import type { Logger } from '../../shared/ports/logger';
+import type { SessionStore } from '../../shared/ports/session-store';
+
+interface Entry {
+  lastSeen: number;
+  lastWritten: number;
+  dirty: boolean;
+  openSockets: number;
+}
+
+/**
+ * Counts HTTP requests and WebSocket traffic in both directions as activity, and keeps a session
+ * with an open socket active. Writes lastActivityAt at most once per session per interval: at
+ * once when the last write is older than that, else at the next sweep.
+ */
+export class ActivityTracker {
+  private readonly entries = new Map<string, Entry>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly store: SessionStore, private readonly clock: Clock, private readonly logger: Logger, private readonly intervalMs: number) {
+    this.timer = setInterval(() => this.sweep(), Math.max(50, Math.floor(intervalMs / 2)));
+    this.timer.unref();
+  }
+
+  /** Something happened in this session. Cheap: on the per-message path. */
+  touch(sessionId: string): void {
+    const now = this.clock.now();
+    const entry = this.entry(sessionId);
+    entry.lastSeen = now;
+    entry.dirty = true;
+    if (now - entry.lastWritten >= this.intervalMs) this.write(sessionId, entry, now);
+  }
+
+  socketOpened(sessionId: string): void {
+    this.entry(sessionId).openSockets++;
+    this.touch(sessionId);
+  }
+
+  socketClosed(sessionId: string): void {
+    const entry = this.entries.get(sessionId);
+    if (entry) entry.openSockets = Math.max(0, entry.openSockets - 1);
+  }
+
+  /** Sessions with an open socket through this router. */
+  sessionsWithSockets(): string[] {
+    return [...this.entries].filter(([, e]) => e.openSockets > 0).map(([id]) => id);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private entry(sessionId: string): Entry {
+    let entry = this.entries.get(sessionId);
+    if (!entry) {
+      entry = { lastSeen: 0, lastWritten: 0, dirty: false, openSockets: 0 };
+      this.entries.set(sessionId, entry);
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [id, entry] of this.entries) {
+      if (now - entry.lastWritten < this.intervalMs) continue;
+      // An open socket is activity even when nothing flows (a viewer looking at a still image).
+      if (entry.openSockets > 0) {
+        entry.lastSeen = now;
+        entry.dirty = true;
+      }
+      if (entry.dirty) this.write(id, entry, now);
+      else if (now - entry.lastWritten > 4 * this.intervalMs) this.entries.delete(id);
+    }
+  }
+
+  private write(sessionId: string, entry: Entry, now: number): void {
+    entry.dirty = false;
+    entry.lastWritten = now;
+    this.store.recordActivity(sessionId, entry.lastSeen).catch((error: unknown) => {
+      entry.dirty = true;
+      this.logger.warn({ sessionId, err: (error as Error).message }, 'could not record activity');
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+function problem(status: number, code: string, detail: string, instance: string): string {
+  return JSON.stringify({ type: `urn:sessionplane:problem:${code}`, title: STATUS_CODES[status], status, detail, code, instance });
+}
+
+/** A problem+json answer to an HTTP request. */
+export function sendProblem(res: ServerResponse, status: number, code: string, detail: string, instance: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = problem(status, code, detail, instance);
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+/** The same answer to a WebSocket upgrade, written on the raw socket, which is then closed. */
+export function refuseUpgrade(socket: Duplex, status: number, code: string, detail: string, instance: string): void {
+  if (socket.destroyed) return;
+  const body = problem(status, code, detail, instance);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

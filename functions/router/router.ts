@@ -1,0 +1,180 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import { tokenMatches } from '../../shared/domain/ids';
+import type { Clock } from '../../shared/ports/clock';
+import type { Logger } from '../../shared/ports/logger';
+import type { SessionStore } from '../../shared/ports/session-store';
+import type { AppCatalog } from '../../shared/services/catalog';
+import { isNavigation, presentedToken, tokenCookie, withoutTokenCookie } from './access';
+import { ActivityTracker } from './activity';
+import { refuseUpgrade, sendProblem } from './respond';
+import { parseRoute, type Route } from './routes';
+import { isGone, isReachable, SessionLookup } from './session-lookup';
+import { WsConnection } from './ws-connection';
+
+export interface RouterDeps {
+  store: SessionStore;
+  apps: AppCatalog;
+  clock: Clock;
+  logger: Logger;
+  /** Mark the token cookie Secure (the router is served over https). */
+  secureCookies: boolean;
+  /** How long a looked-up session is reused; a stop takes effect within this. */
+  lookupCacheMs: number;
+  /** At most one lastActivityAt write per session per interval. */
+  activityIntervalMs: number;
+}
+
+export interface SessionRouter {
+  /** Serves a router route and returns true; returns false for anything else (the API's). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Closes every proxied WebSocket with 1001 and stops the router's timers. */
+  shutdown(): Promise<void>;
+}
+
+class Refusal {
+  constructor(readonly status: number, readonly code: string, readonly detail: string) {}
+}
+
+type SessionRoute = Extract<Route, { sessionId: string }>;
+
+/**
+ * The session router: maps a session id to its app's endpoint, checks the session's token,
+ * holds early arrivals until READY, proxies HTTP and WebSocket (http-proxy-3), and counts activity.
+ */
+export function createRouter(deps: RouterDeps): SessionRouter {
+  const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs);
+  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs);
+  const proxy = createProxyServer({ xfwd: true });
+  const sockets = new Map<string, Set<WsConnection>>();
+  const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
+
+  proxy.on('proxyReqWs', (proxyReq, req) => {
+    const conn = pendingWs.get(req);
+    if (conn) proxyReq.once('upgrade', (_res, backend: Duplex) => conn.attach(backend));
+  });
+
+  /** The session a route names, if the request may reach it; waits while it is starting. */
+  async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean) {
+    let session = await lookup.get(route.sessionId);
+    if (!session) throw new Refusal(404, 'session.not_found', 'No such session.');
+    const token = presentedToken(req, route.token);
+    if (!token || !tokenMatches(token, session.tokenHash)) throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
+    if (session.status === 'PENDING' || session.status === 'STARTING') session = await lookup.waitUntilReady(session, aborted);
+    if (isGone(session)) throw new Refusal(404, 'session.not_found', 'The session has stopped.');
+    if (!isReachable(session)) throw new Refusal(503, 'session.not_ready', 'The session did not become ready within its launch timeout.');
+    const stripPrefix = deps.apps.get(session.app)?.stripPrefix ?? true;
+    return { session, endpoint: session.runtime.endpoint, token, stripPrefix };
+  }
+
+  /** Points the request at the app: its path, no token in query or cookie, the prefix it was under. */
+  function rewrite(req: IncomingMessage, route: SessionRoute, stripPrefix: boolean): void {
+    const prefix = route.scope.replace(/\/$/, '');
+    req.url = route.kind === 'app' && !stripPrefix ? `${prefix}${route.upstream}` : route.upstream;
+    const cookie = withoutTokenCookie(req.headers.cookie);
+    if (cookie) req.headers.cookie = cookie;
+    else delete req.headers.cookie;
+    if (route.kind !== 'proxy') req.headers['x-forwarded-prefix'] = prefix;
+  }
+
+  async function serveHttp(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const instance = (req.url ?? '/').split('?')[0]!;
+    if (route.kind === 'bad') return sendProblem(res, 400, 'request.invalid', route.detail, instance);
+    if (route.kind === 'add-slash') {
+      res.writeHead(301, { location: route.location }).end();
+      return;
+    }
+    try {
+      const target = await authorize(route, req, () => res.destroyed);
+      if (route.token && route.kind !== 'proxy' && isNavigation(req)) {
+        // Move the token from the address bar into a cookie scoped to this session's path.
+        const maxAge = (target.session.expiresAt - deps.clock.now()) / 1000;
+        res.writeHead(302, {
+          location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
+          'set-cookie': tokenCookie(target.token, route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
+          'cache-control': 'no-store',
+        }).end();
+        return;
+      }
+      activity.touch(route.sessionId);
+      rewrite(req, route, target.stripPrefix);
+      proxy.web(req, res, { target: `http://${target.endpoint}` }, (error) => {
+        deps.logger.warn({ sessionId: route.sessionId, err: (error as Error).message }, 'proxy error');
+        sendProblem(res, 502, 'session.unreachable', 'The session did not answer.', instance);
+      });
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      sendProblem(res, error.status, error.code, error.detail, instance);
+    }
+  }
+
+  async function serveUpgrade(route: Route, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const instance = (req.url ?? '/').split('?')[0]!;
+    if (route.kind === 'bad' || route.kind === 'add-slash') return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
+    try {
+      const target = await authorize(route, req, () => socket.destroyed);
+      rewrite(req, route, target.stripPrefix);
+      const conn = new WsConnection(route.sessionId, socket, () => activity.touch(route.sessionId));
+      pendingWs.set(req, conn);
+      let set = sockets.get(route.sessionId);
+      if (!set) sockets.set(route.sessionId, (set = new Set()));
+      set.add(conn);
+      activity.socketOpened(route.sessionId);
+      void conn.closed.then(() => {
+        activity.socketClosed(route.sessionId);
+        set.delete(conn);
+        if (set.size === 0) sockets.delete(route.sessionId);
+      });
+      proxy.ws(req, socket, head, { target: `ws://${target.endpoint}` }, (error) => {
+        deps.logger.warn({ sessionId: route.sessionId, err: (error as Error).message }, 'websocket proxy error');
+        refuseUpgrade(socket, 502, 'session.unreachable', 'The session did not answer.', instance);
+      });
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      refuseUpgrade(socket, error.status, error.code, error.detail, instance);
+    }
+  }
+
+  // A stopped session's open sockets are closed within about one lookup period.
+  const sweep = setInterval(() => {
+    for (const [id, conns] of sockets) {
+      void lookup.get(id, true).then((session) => {
+        if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
+      }, () => undefined);
+    }
+  }, Math.max(250, deps.lookupCacheMs));
+  sweep.unref();
+
+  const fail = (what: string) => (error: unknown) => deps.logger.error({ err: error }, `router ${what} failed`);
+
+  return {
+    handleRequest(req, res) {
+      const route = parseRoute(req.url ?? '/');
+      if (!route) return false;
+      serveHttp(route, req, res).catch((error: unknown) => {
+        fail('request')(error);
+        sendProblem(res, 500, 'internal', 'Something went wrong on our side.', '/');
+      });
+      return true;
+    },
+    handleUpgrade(req, socket, head) {
+      const route = parseRoute(req.url ?? '/');
+      if (!route) return false;
+      socket.on('error', () => socket.destroy());
+      serveUpgrade(route, req, socket, head).catch((error: unknown) => {
+        fail('upgrade')(error);
+        socket.destroy();
+      });
+      return true;
+    },
+    async shutdown() {
+      clearInterval(sweep);
+      activity.stop();
+      const all = [...sockets.values()].flatMap((set) => [...set]);
+      await Promise.all(all.map((conn) => conn.close(1001, 'router shutting down')));
+      proxy.close?.();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { isFinal, type Session } from '../../shared/domain/session';
+import type { Clock } from '../../shared/ports/clock';
+import type { SessionStore } from '../../shared/ports/session-store';
+
+/**
+ * Finds sessions for the router: a short cache in front of the store, so a page's many requests
+ * cost one read, while a stop is seen within `cacheMs`.
+ */
+export class SessionLookup {
+  private readonly cache = new Map<string, { session: Session | undefined; at: number }>();
+
+  constructor(private readonly store: SessionStore, private readonly clock: Clock, private readonly cacheMs: number) {}
+
+  async get(id: string, fresh = false): Promise<Session | undefined> {
+    const now = this.clock.now();
+    const hit = this.cache.get(id);
+    if (!fresh && hit && now - hit.at < this.cacheMs) return hit.session;
+    const session = await this.store.get(id);
+    this.cache.set(id, { session, at: now });
+    if (this.cache.size > 10_000) this.prune(now);
+    return session;
+  }
+
+  /**
+   * Waits for a PENDING or STARTING session to become READY, until its launch deadline or until
+   * `aborted()` says the client left. Resolves the last record seen.
+   */
+  async waitUntilReady(session: Session, aborted: () => boolean): Promise<Session | undefined> {
+    let current: Session | undefined = session;
+    let delay = 50;
+    while (current && (current.status === 'PENDING' || current.status === 'STARTING')) {
+      if (aborted() || this.clock.now() > current.launchDeadline) return current;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(500, delay * 2);
+      current = await this.get(current.id, true);
+    }
+    return current;
+  }
+
+  private prune(now: number): void {
+    for (const [id, hit] of this.cache) if (now - hit.at >= this.cacheMs) this.cache.delete(id);
+  }
+}
+
+export function isReachable(session: Session | undefined): session is Session & { runtime: { endpoint: string } } {
+  return !!session && session.status === 'READY' && !!session.runtime?.endpoint;
+}
+
+export function isGone(session: Session | undefined): boolean {
+  return !session || isFinal(session.status) || session.status === 'STOPPING';
+}

@@ -1,0 +1,64 @@
+import type { Duplex } from 'node:stream';
+import { closeFrame, FrameBoundaries } from './ws-frames';
+
+/**
+ * One proxied WebSocket: the client's socket and, once upgraded, the app's. The library pipes the
+ * bytes; this only watches them (for activity and frame boundaries) and can end the socket with a
+ * close code of the router's own.
+ */
+export class WsConnection {
+  private backend: Duplex | undefined;
+  private readonly frames = new FrameBoundaries();
+  private closing: { code: number; reason: string; done: () => void } | undefined;
+  readonly closed: Promise<void>;
+
+  constructor(readonly sessionId: string, readonly client: Duplex, private readonly onTraffic: () => void) {
+    this.closed = new Promise((resolve) => client.once('close', () => resolve()));
+    client.on('data', onTraffic);
+  }
+
+  /** Called when the app accepted the upgrade; before the library starts piping. */
+  attach(backend: Duplex): void {
+    this.backend = backend;
+    backend.on('data', (chunk: Buffer) => this.onBackendData(chunk));
+  }
+
+  private onBackendData(chunk: Buffer): void {
+    this.onTraffic();
+    if (!this.closing) {
+      this.frames.consume(chunk);
+      return;
+    }
+    // Closing mid-frame: pass on what completes the frame, then the close frame.
+    const upTo = this.frames.consume(chunk);
+    if (upTo < 0) {
+      this.client.write(chunk);
+      return;
+    }
+    this.client.write(chunk.subarray(0, upTo));
+    this.closing.done();
+  }
+
+  /** Ends the socket with `code` (e.g. 1001) once no frame is half sent. Bounded by `timeoutMs`. */
+  close(code: number, reason: string, timeoutMs = 2000): Promise<void> {
+    const backend = this.backend;
+    if (!backend || this.client.destroyed) {
+      this.client.destroy();
+      return this.closed;
+    }
+    if (this.closing) return this.closed;
+    backend.unpipe(this.client);
+    this.client.unpipe(backend);
+    const timer = setTimeout(() => { this.client.destroy(); backend.destroy(); }, timeoutMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      this.client.end(closeFrame(code, reason));
+      backend.destroy();
+    };
+    this.closing = { code, reason, done };
+    if (this.frames.atBoundary) done();
+    else backend.resume(); // unpipe paused it; the rest of the open frame is still to come
+    return this.closed;
+  }
+}
