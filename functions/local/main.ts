@@ -3,7 +3,7 @@ import { loadLocalConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { composeLocal } from './compose';
 import { listenLocal } from './http-server';
-import { createLogger } from './logger';
+import { createLogger } from '../../shared/adapters/pino-logger';
 
 // `npm start`: the API and the session router on one port, sessions as child processes, the
 // store embedded in the data directory.

@@ -48,6 +48,11 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs);
   const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs);
   const proxy = createProxyServer({ xfwd: true });
+  // Errors the per-call callbacks do not see (a client socket failing mid-stream) end up here.
+  proxy.on('error', (error, _req, target) => {
+    deps.logger.debug({ err: (error as Error).message }, 'proxied connection error');
+    if ('destroy' in target && typeof target.destroy === 'function') target.destroy();
+  });
   const sockets = new Map<string, Set<WsConnection>>();
   const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
 
@@ -62,7 +67,9 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     if (!session) throw new Refusal(404, 'session.not_found', 'No such session.');
     const token = presentedToken(req, route.token);
     if (!token || !tokenMatches(token, session.tokenHash)) throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
-    if (session.status === 'PENDING' || session.status === 'STARTING') session = await lookup.waitUntilReady(session, aborted);
+    const waited = session.status === 'PENDING' || session.status === 'STARTING';
+    if (waited) session = await lookup.waitUntilReady(session, aborted);
+    if (waited && session?.status === 'FAILED') throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);
     if (isGone(session)) throw new Refusal(404, 'session.not_found', 'The session has stopped.');
     if (!isReachable(session)) throw new Refusal(503, 'session.not_ready', 'The session did not become ready within its launch timeout.');
     const stripPrefix = deps.apps.get(session.app)?.stripPrefix ?? true;

@@ -49,10 +49,12 @@ export class WsConnection {
     if (this.closing) return this.closed;
     backend.unpipe(this.client);
     this.client.unpipe(backend);
+    // unpipe pauses; keep reading the client (its close reply, then its FIN) so the socket can end.
+    this.client.resume();
     const timer = setTimeout(() => { this.client.destroy(); backend.destroy(); }, timeoutMs);
     timer.unref();
+    void this.closed.then(() => clearTimeout(timer));
     const done = () => {
-      clearTimeout(timer);
       this.client.end(closeFrame(code, reason));
       backend.destroy();
     };

@@ -87,3 +87,48 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };
 }
+
+const RouterEnvSchema = z.object({
+  [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
+  [ENV.host]: z.string().min(1).default('0.0.0.0'),
+  [ENV.appsFile]: z.string().min(1),
+  [ENV.tableName]: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+  [ENV.dynamodbEndpoint]: z.url().optional(),
+  [ENV.awsRegion]: z.string().min(1),
+  [ENV.publicUrl]: z.url(),
+  [ENV.lookupCache]: DurationSchema.default(2000),
+  [ENV.activityInterval]: DurationSchema.default(30_000),
+  [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export interface RouterConfig {
+  port: number;
+  host: string;
+  appsFile: string;
+  tableName: string;
+  dynamodbEndpoint: string | undefined;
+  region: string;
+  publicUrl: string;
+  lookupCacheMs: number;
+  activityIntervalMs: number;
+  logLevel: LocalConfig['logLevel'];
+}
+
+/** Parses the standalone router's environment (the Fargate service). */
+export function loadRouterConfig(env: Record<string, string | undefined> = process.env): RouterConfig {
+  const parsed = RouterEnvSchema.safeParse(present(env));
+  if (!parsed.success) throw new ConfigError('Bad environment', describeIssues(parsed.error));
+  const e = parsed.data;
+  return {
+    port: e[ENV.port],
+    host: e[ENV.host],
+    appsFile: e[ENV.appsFile],
+    tableName: e[ENV.tableName],
+    dynamodbEndpoint: e[ENV.dynamodbEndpoint],
+    region: e[ENV.awsRegion],
+    publicUrl: e[ENV.publicUrl],
+    lookupCacheMs: e[ENV.lookupCache],
+    activityIntervalMs: e[ENV.activityInterval],
+    logLevel: e[ENV.logLevel],
+  };
+}

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeLocal, type LocalPlane } from '../../functions/local/compose';
+import { listenLocal, type LocalServer } from '../../functions/local/http-server';
 import { loadLocalConfig } from '../../shared/config';
 import type { AppSpec } from '../../shared/domain';
 import { silentLogger } from '../../shared/ports';
@@ -11,6 +12,8 @@ export interface TestPlane extends LocalPlane {
   dataDir: string;
   /** A request as `user` (the test authenticator reads x-test-user; no header: unauthenticated). */
   request(path: string, init?: RequestInit & { user?: string | null }): Promise<Response>;
+  /** Serves the API and the router over real HTTP on a free port. */
+  listen(): Promise<LocalServer>;
   dispose(): Promise<void>;
 }
 
@@ -29,6 +32,7 @@ export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<
       return user ? { user, admin: user === 'admin' } : undefined;
     },
   });
+  let server: LocalServer | undefined;
   return {
     ...plane,
     dataDir,
@@ -38,8 +42,10 @@ export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<
       if (user) headers.set('x-test-user', user);
       return Promise.resolve(plane.app.request(path, { ...rest, headers }));
     },
+    listen: async () => (server = await listenLocal(plane, 0, '127.0.0.1')),
     dispose: async () => {
-      await plane.close();
+      if (server) await server.close();
+      else await plane.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,54 @@
+import { createServer } from 'node:http';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { loadAppsFile } from '../../shared/config/apps';
+import { loadRouterConfig } from '../../shared/config/env';
+import { ConfigError } from '../../shared/domain/errors';
+import { systemClock } from '../../shared/ports/clock';
+import { AppCatalog } from '../../shared/services/catalog';
+import { createLogger } from '../../shared/adapters/pino-logger';
+import { sendProblem } from './respond';
+import { createRouter } from './router';
+
+// The session router on its own: the Fargate service behind the ALB.
+try {
+  const config = loadRouterConfig();
+  const logger = createLogger(config.logLevel);
+  const client = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const router = createRouter({
+    store: new DynamoDbSessionStore(client, config.tableName),
+    apps: new AppCatalog(loadAppsFile(config.appsFile)),
+    clock: systemClock,
+    logger,
+    secureCookies: config.publicUrl.startsWith('https:'),
+    lookupCacheMs: config.lookupCacheMs,
+    activityIntervalMs: config.activityIntervalMs,
+  });
+  let draining = false;
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
+      return;
+    }
+    if (!router.handleRequest(req, res)) sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!router.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.listen(config.port, config.host, () => logger.info({ port: config.port, host: config.host }, 'session router listening'));
+
+  // SIGTERM (ECS stops the task): stop accepting, let in-flight HTTP finish, close sockets with 1001.
+  process.once('SIGTERM', () => {
+    draining = true;
+    logger.info({}, 'draining');
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    void router.shutdown().then(() => setTimeout(() => process.exit(0), 10_000).unref());
+  });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`sessionplane router: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

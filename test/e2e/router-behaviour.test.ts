@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalServer } from '../../functions/local/http-server';
+import { fixtureApp } from '../support/apps';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
+import { closeCode, openWs, roundTrip, upgradeStatus } from '../support/ws';
+
+const echoWs = fixtureApp([], {
+  command: [process.execPath, join('examples', 'apps', 'echo-ws.mjs'), '--host', '${host}', '--port', '${port}'],
+  ready: { kind: 'line', line: 'App running at' },
+});
+
+describe('router behaviour (in-process local server, real sockets)', () => {
+  let plane: TestPlane;
+  let server: LocalServer;
+  const launch = async (app: string) => {
+    const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: JSON.stringify({ app }), headers: { 'x-test-user': 'alice' } });
+    return (await res.json()) as { id: string; token: string; sessionURL: string; connectURL: string };
+  };
+
+  beforeAll(async () => {
+    plane = await startTestPlane({
+      web: fixtureApp(),
+      keepPrefix: fixtureApp([], { stripPrefix: false }),
+      never: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 800 }),
+      echo: echoWs,
+    }, { SESSIONPLANE_LOOKUP_CACHE: '200ms' });
+    server = await plane.listen();
+  });
+  afterAll(async () => plane?.dispose());
+
+  it('never passes the token to the app, and tells it where the request came from', async () => {
+    const s = await launch('web');
+    const res = await fetch(`${server.url}/s/${s.id}/x/y?a=1&token=${s.token}`, { headers: { cookie: `theme=dark; sessionplane_token=${s.token}; lang=en` } });
+    const seen = (await res.json()) as { path: string; headers: Record<string, string> };
+    expect(seen.path).toBe('/x/y?a=1');
+    expect(seen.headers.cookie).toBe('theme=dark; lang=en');
+    expect(seen.headers['x-forwarded-prefix']).toBe(`/s/${s.id}`);
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-proto']).toBe('http');
+    expect(JSON.stringify(seen)).not.toContain(s.token);
+  });
+
+  it('keeps the /s/<id> prefix for an app that asks for it', async () => {
+    const s = await launch('keepPrefix');
+    const seen = (await (await fetch(`${server.url}/s/${s.id}/lab?token=${s.token}`)).json()) as { path: string };
+    expect(seen.path).toBe(`/s/${s.id}/lab`);
+  });
+
+  it('redirects /s/<id> to /s/<id>/, and serves plain HTTP on /proxy', async () => {
+    const s = await launch('web');
+    const bare = await fetch(`${server.url}/s/${s.id}?token=${s.token}`, { redirect: 'manual' });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe(`/s/${s.id}/?token=${s.token}`);
+    const plain = (await (await fetch(`${server.url}/proxy?sessionId=${s.id}&path=healthz&token=${s.token}`)).json()) as { path: string };
+    expect(plain.path).toBe('/healthz');
+  });
+
+  it('answers 503 problem+json to a request and a socket that wait past the launch timeout', async () => {
+    const s = await launch('never');
+    const t0 = Date.now();
+    const [http, ws] = await Promise.all([fetch(s.connectURL), upgradeStatus(s.sessionURL)]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(http.status).toBe(503);
+    expect(await http.json()).toMatchObject({ status: 503, code: 'session.not_ready' });
+    expect(ws).toBe(503);
+  });
+
+  it('closes proxied sockets with 1001 when it shuts down', async () => {
+    const s = await launch('echo');
+    const ws = await openWs(s.sessionURL);
+    expect((await roundTrip(ws, 'before')).toString()).toBe('before');
+    const closed = closeCode(ws);
+    await plane.router.shutdown();
+    expect(await closed).toEqual({ code: 1001, reason: 'router shutting down' });
+    await waitFor(() => ws.readyState === ws.CLOSED, 2000, 'socket closed');
+  });
+});
