@@ -10,9 +10,10 @@ interface Entry {
 }
 
 /**
- * Counts HTTP requests and WebSocket traffic in both directions as activity, and keeps a session
- * with an open socket active. Writes lastActivityAt at most once per session per interval: at
- * once when the last write is older than that, else at the next sweep.
+ * Records activity: every HTTP request, and every WebSocket for as long as it is open (traffic in
+ * either direction needs an open socket, and a viewer watching a still image sends nothing, so an
+ * open socket counts as activity by itself). Writes lastActivityAt at most once per session per
+ * interval: at once when the last write is older than that, else at the next sweep.
  */
 export class ActivityTracker {
   private readonly entries = new Map<string, Entry>();
@@ -23,7 +24,7 @@ export class ActivityTracker {
     this.timer.unref();
   }
 
-  /** Something happened in this session. Cheap: on the per-message path. */
+  /** Something happened in this session (an HTTP request, a socket opened). */
   touch(sessionId: string): void {
     const now = this.clock.now();
     const entry = this.entry(sessionId);

@@ -123,13 +123,14 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     try {
       const target = await authorize(route, req, () => socket.destroyed);
       rewrite(req, route, target.stripPrefix);
-      const conn = new WsConnection(route.sessionId, socket, () => activity.touch(route.sessionId));
+      const conn = new WsConnection(route.sessionId, socket);
       pendingWs.set(req, conn);
       let set = sockets.get(route.sessionId);
       if (!set) sockets.set(route.sessionId, (set = new Set()));
       set.add(conn);
       activity.socketOpened(route.sessionId);
       void conn.closed.then(() => {
+        deps.logger.debug({ sessionId: route.sessionId, bytesFromApp: conn.bytesFromApp }, 'websocket closed');
         activity.socketClosed(route.sessionId);
         set.delete(conn);
         if (set.size === 0) sockets.delete(route.sessionId);

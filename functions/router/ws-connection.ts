@@ -3,18 +3,19 @@ import { closeFrame, FrameBoundaries } from './ws-frames';
 
 /**
  * One proxied WebSocket: the client's socket and, once upgraded, the app's. The library pipes the
- * bytes; this only watches them (for activity and frame boundaries) and can end the socket with a
- * close code of the router's own.
+ * bytes; this only follows the app's frame boundaries (and counts its bytes), so it can end the socket with a close
+ * code of the router's own. While it is open, its session counts as active (ActivityTracker).
  */
 export class WsConnection {
   private backend: Duplex | undefined;
   private readonly frames = new FrameBoundaries();
   private closing: { code: number; reason: string; done: () => void } | undefined;
   readonly closed: Promise<void>;
+  /** Bytes the app sent (the client's direction is not watched: nothing there needs it). */
+  bytesFromApp = 0;
 
-  constructor(readonly sessionId: string, readonly client: Duplex, private readonly onTraffic: () => void) {
+  constructor(readonly sessionId: string, readonly client: Duplex) {
     this.closed = new Promise((resolve) => client.once('close', () => resolve()));
-    client.on('data', onTraffic);
   }
 
   /** Called when the app accepted the upgrade; before the library starts piping. */
@@ -24,7 +25,7 @@ export class WsConnection {
   }
 
   private onBackendData(chunk: Buffer): void {
-    this.onTraffic();
+    this.bytesFromApp += chunk.length;
     if (!this.closing) {
       this.frames.consume(chunk);
       return;

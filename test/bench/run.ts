@@ -1,8 +1,12 @@
 import { cpus } from 'node:os';
 import { benchApiLaunch } from './api-launch';
+import { benchRouter } from './router';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
+// `npm run bench -- router` runs one part (api, router).
+const parts: Record<string, () => Promise<string>> = { api: benchApiLaunch, router: benchRouter };
+const chosen = process.argv.slice(2).filter((p) => p in parts);
 const header = `Sessionplane benchmarks, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
 process.stdout.write(`${header}\n\n`);
-process.stdout.write(`${await benchApiLaunch()}\n`);
+for (const name of chosen.length ? chosen : Object.keys(parts)) process.stdout.write(`${await parts[name]!()}\n\n`);
 process.exit(0);

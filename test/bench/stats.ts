@@ -4,7 +4,7 @@ export function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 }
 
-export const ms = (v: number) => `${v.toFixed(1)} ms`;
+export const ms = (v: number, digits = 1) => `${v.toFixed(digits)} ms`;
 
 /** A Markdown table. */
 export function table(head: string[], rows: (string | number)[][]): string {
