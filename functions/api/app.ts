@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { DomainError } from '../../shared/domain/errors';
+import { rateLimiter } from 'hono-rate-limiter';
+import { DomainError, RateLimitedError } from '../../shared/domain/errors';
 import type { ApiDeps, ApiEnv } from './context';
 import { problemOf, problemResponse, toProblem } from './problem';
 import { appRoutes } from './routes/apps';
@@ -28,11 +29,22 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     },
   }));
   app.use('*', async (c, next) => {
-    const principal = await deps.authenticate(c.req.raw);
-    if (!principal) throw new DomainError('auth.unauthenticated', 'A valid credential is required.');
+    const principal = await deps.authenticate(c);
+    if (!principal) throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
     c.set('principal', principal);
     await next();
   });
+  // Per user, in this process (on Lambda, per instance: the HTTP API's throttling is the global cap).
+  app.use('*', rateLimiter<ApiEnv>({
+    windowMs: 60_000,
+    limit: deps.rateLimit,
+    keyGenerator: (c) => c.var.principal.user,
+    standardHeaders: 'draft-6',
+    handler: (c) => {
+      const reset = c.get('rateLimit')?.resetTime;
+      throw new RateLimitedError(reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60, deps.rateLimit);
+    },
+  }));
 
   app.route('/sessions', sessionRoutes(deps));
   app.route('/apps', appRoutes(deps));

@@ -1,4 +1,5 @@
 import type { Principal } from '../../shared/domain/principal';
+import type { Authenticate } from './auth/authenticators';
 import type { UrlSettings } from '../../shared/domain/urls';
 import type { ServiceDeps } from '../../shared/services/deps';
 
@@ -6,10 +7,13 @@ import type { ServiceDeps } from '../../shared/services/deps';
 export interface ApiDeps extends ServiceDeps {
   urls: UrlSettings;
   /** The caller of a request, or undefined when it carries no valid credential. */
-  authenticate(request: Request): Promise<Principal | undefined>;
+  authenticate: Authenticate;
   maxBodyBytes: number;
+  /** Requests a minute per user. */
+  rateLimit: number;
 }
 
 export interface ApiEnv {
-  Variables: { principal: Principal };
+  /** `rateLimit` is hono-rate-limiter's record of the caller's window. */
+  Variables: { principal: Principal; rateLimit?: { resetTime?: Date | undefined } };
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CapacityError, DomainError } from '../../shared/domain/errors';
+import { DomainError } from '../../shared/domain/errors';
 import type { Logger } from '../../shared/ports/logger';
 
 /** The one table from a domain error code to an HTTP status. */
@@ -19,11 +19,18 @@ export const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'session.illegal_transition': 409,
   'runtime.start_failed': 503,
   'runtime.no_capacity': 503,
+  'quota.exceeded': 429,
+  'request.rate_limited': 429,
+  'image.not_allowed': 403,
+  'idempotency.mismatch': 422,
+  'idempotency.in_progress': 409,
+  'request.header_too_large': 431,
 };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
 export interface Problem {
@@ -56,13 +63,15 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
       logger.error({ err: error, code: error.code }, 'unmapped domain error');
       return { problem: problemOf('internal', 500, 'Something went wrong on our side.'), headers: {} };
     }
-    const headers: Record<string, string> = error instanceof CapacityError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const headers: Record<string, string> = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {};
+    if (status === 401) headers['www-authenticate'] = 'Bearer realm="sessionplane"';
     return { problem: problemOf(error.code, status, error.message, error.details), headers };
   }
   if (error instanceof HTTPException) {
     const status = error.status;
     const code = status === 413 ? 'request.too_large' : status === 401 ? 'auth.unauthenticated' : status === 400 ? 'request.invalid' : `http.${status}`;
-    return { problem: problemOf(code, status, error.message || TITLES[status] || 'Error'), headers: {} };
+    return { problem: problemOf(code, status, error.message || TITLES[status] || 'Error'), headers: status === 401 ? { 'www-authenticate': 'Bearer realm="sessionplane"' } : {} };
   }
   logger.error({ err: error }, 'unhandled error');
   return { problem: problemOf('internal', 500, 'Something went wrong on our side.'), headers: {} };

@@ -7,6 +7,7 @@ export const LaunchBodySchema = z.strictObject({
   app: z.string().min(1).max(64),
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, space, ".", "_" and "-", at most 64, starting with a letter or digit').optional(),
   params: z.record(z.string().max(128), ParamValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
+  image: z.string().min(1).max(512).optional(),
   resources: z.strictObject({
     cpu: z.number().positive().max(192).optional(),
     memory: z.number().int().positive().max(1_048_576).optional(),
@@ -18,4 +19,9 @@ export type LaunchBody = z.infer<typeof LaunchBodySchema>;
 export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(2048).optional(),
+  /** Admins: every live session, of every owner. */
+  all: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
+
+/** Idempotency-Key: printable ASCII, as in the IETF draft's examples. */
+export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 printable ASCII characters');

@@ -1,13 +1,15 @@
 import { join, resolve } from 'node:path';
 import type { Hono } from 'hono';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
+import { loadTokensFile, sha256Hex, type TokenTable } from '../../shared/config/auth-tokens';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
-import type { Principal } from '../../shared/domain/principal';
 import { systemClock, type Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import { AppCatalog } from '../../shared/services/catalog';
@@ -16,8 +18,10 @@ import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
 import { createApp } from '../api/app';
+import { bearerTokens, type Authenticate } from '../api/auth/authenticators';
 import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
+import { ensureSecretFile } from './credentials';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -25,6 +29,8 @@ export interface LocalPlane {
   runtime: LocalProcessRuntime;
   /** The session router, served on the API's port. */
   router: SessionRouter;
+  /** The local admin's bearer token (printed at start, kept in the data directory). */
+  adminToken: string;
   /** Sets the public URL once the listening port is known. */
   setPublicUrl(url: string): void;
   /** Resolves when every runtime event seen so far has been applied to the store. */
@@ -40,7 +46,15 @@ export interface ComposeOptions {
   /** Keep the embedded store in memory instead of the data directory (tests, benchmarks). */
   inMemory?: boolean;
   clock?: Clock;
-  authenticate?: (request: Request) => Promise<Principal | undefined>;
+  /** Instead of the local bearer tokens (tests). */
+  authenticate?: Authenticate;
+}
+
+/** The local users: the generated admin, and those of the tokens file. */
+function localUsers(config: LocalConfig, adminToken: string): TokenTable {
+  const table: TokenTable = config.authTokensFile ? loadTokensFile(config.authTokensFile) : new Map();
+  table.set(sha256Hex(adminToken), { user: 'admin', admin: true });
+  return table;
 }
 
 /**
@@ -65,12 +79,18 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     baseEnv: config.inheritedEnv,
     logger,
   });
+  const adminToken = ensureSecretFile(join(dataDir, 'admin-token'));
+  const clock = options.clock ?? systemClock;
   const services: ServiceDeps = {
     store: new DynamoDbSessionStore(client, config.tableName),
+    quotas: new DynamoDbQuotaStore(client, config.tableName),
+    idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,
     apps: new AppCatalog(options.apps),
-    clock: options.clock ?? systemClock,
+    clock,
     logger,
+    policy: config.policy,
+    tokenKey: config.tokenKey ?? Buffer.from(ensureSecretFile(join(dataDir, 'token-key')), 'hex'),
   };
 
   const inFlight = new Set<Promise<unknown>>();
@@ -87,8 +107,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const deps: ApiDeps = {
     ...services,
     urls: { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, useHost: config.trameUseHost, urlPrefix: config.trameUrlPrefix },
-    authenticate: options.authenticate ?? (async () => ({ user: 'local', admin: false })),
+    authenticate: options.authenticate ?? bearerTokens(localUsers(config, adminToken)),
     maxBodyBytes: config.maxBodyBytes,
+    rateLimit: config.rateLimit,
   };
   const settled = async () => {
     while (inFlight.size) await Promise.allSettled([...inFlight]);
@@ -106,6 +127,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     deps,
     runtime,
     router,
+    adminToken,
     setPublicUrl: (url) => {
       if (!config.publicUrl) deps.urls.publicUrl = url;
     },

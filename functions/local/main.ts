@@ -14,13 +14,16 @@ try {
   const plane = await composeLocal({ config, apps, logger });
   const local = await listenLocal(plane, config.port, config.host);
   const first = [...apps.keys()][0];
+  // Like Jupyter, print the token that lets the person who started the server in.
   process.stdout.write([
     '',
     `Sessionplane is listening on ${local.url}`,
     `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
     `Data: ${config.dataDir}`,
+    `Admin token (kept in ${config.dataDir}/admin-token):`,
+    `  export SESSIONPLANE_TOKEN=${plane.adminToken}`,
     'Launch a session:',
-    `  curl -s -X POST ${local.url}/sessions -d '{"app":"${first}"}'`,
+    `  curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${local.url}/sessions -d '{"app":"${first}"}'`,
     '',
     '',
   ].join('\n'));

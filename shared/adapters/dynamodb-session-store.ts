@@ -37,7 +37,7 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
 }
 
 /** Fields a transition may write; `id` is the key, `lastActivityAt` belongs to recordActivity. */
-const TRANSITION_FIELDS = ['owner', 'app', 'name', 'status', 'statusReason', 'resources', 'params', 'runtime', 'tokenHash',
+const TRANSITION_FIELDS = ['owner', 'app', 'name', 'status', 'statusReason', 'resources', 'params', 'runtime', 'image', 'tokenHash',
   'createdAt', 'launchDeadline', 'readyAt', 'expiresAt', 'stoppedAt', 'version', 'ttl'] as const;
 
 /** SessionStore on DynamoDB (AWS, DynamoDB Local, LocalStack, or dynalite). */

@@ -1,20 +1,9 @@
 import { z } from 'zod';
 import { isReservedEnv } from '../domain/app';
-import { DurationSchema } from './duration';
+import { DurationSchema, MemorySchema as Memory } from './duration';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const Argv = z.union([z.array(z.string()).min(1), z.string().min(1).transform((s) => s.trim().split(/\s+/))]);
-
-/** Memory as MiB: a number, or a string with Mi/Gi/MB/GB. */
-const Memory = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+(?:\.\d+)?)\s*(Mi|MiB|M|MB|Gi|GiB|G|GB)?$/.exec(v.trim());
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `not a memory size: ${JSON.stringify(v)} (use MiB, or e.g. "512Mi", "2Gi")` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * (m[2]?.startsWith('G') ? 1024 : 1));
-});
 
 const ResourcesInput = z.strictObject({
   cpu: z.number().positive().max(192).optional(),
@@ -56,6 +45,7 @@ export const AppInputSchema = z
     // Sessionplane
     description: z.string().max(500).optional(),
     image: z.string().min(1).optional(),
+    customImage: z.boolean().optional(),
     port: z.number().int().min(1).max(65535).optional(),
     ready: ReadyInput.optional(),
     resources: ResourcesInput.optional(),

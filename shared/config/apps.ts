@@ -43,6 +43,7 @@ function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
     env: a.env ?? {},
     params,
     stripPrefix: a.stripPrefix ?? true,
+    customImage: a.customImage ?? false,
     cwd: resolve(baseDir, a.cwd ?? '.'),
   };
   if (a.description !== undefined) spec.description = a.description;

@@ -20,3 +20,15 @@ export const DurationSchema = z.union([z.number(), z.string()]).transform((value
   }
   return ms;
 });
+
+/** Memory as MiB: a number, or a string with Mi/Gi/MB/GB. */
+export const MemorySchema = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*(Mi|MiB|M|MB|Gi|GiB|G|GB)?$/.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `not a memory size: ${JSON.stringify(v)} (use MiB, or e.g. "512Mi", "2Gi")` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * (m[2]?.startsWith('G') ? 1024 : 1));
+});
+

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
 import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
+import { policyFrom, PolicyEnvSchema, type PolicyConfig } from './policy';
 import { describeIssues } from './problems';
 
 const PortRangeSchema = z
@@ -28,9 +29,14 @@ const LocalEnvSchema = z.object({
   [ENV.awsRegion]: z.string().default('local'),
   [ENV.trameUseHost]: z.string().optional(),
   [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
-});
+  [ENV.authTokens]: z.string().min(1).optional(),
+  [ENV.maxHeaderBytes]: z.coerce.number().int().min(1024).max(1_048_576).default(16 * 1024),
+}).extend(PolicyEnvSchema.shape);
 
-export interface LocalConfig {
+export interface LocalConfig extends PolicyConfig {
+  /** A tokens file of more users (token → user, role). */
+  authTokensFile: string | undefined;
+  maxHeaderBytes: number;
   port: number;
   host: string;
   appsFile: string;
@@ -84,6 +90,9 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     region: e[ENV.awsRegion],
     trameUseHost: e[ENV.trameUseHost],
     trameUrlPrefix: e[ENV.trameUrlPrefix],
+    authTokensFile: e[ENV.authTokens],
+    maxHeaderBytes: e[ENV.maxHeaderBytes],
+    ...policyFrom(e),
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };
 }

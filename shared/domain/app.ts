@@ -21,6 +21,8 @@ export interface AppSpec {
   /** argv template with `${host} ${port} ${secret} ${id}` and the params; empty: the image's own entrypoint. */
   command: string[];
   image?: string;
+  /** Whether a launch may name its own image (from the allowed registries). */
+  customImage: boolean;
   /** The port the app listens on; undefined: one is allocated and passed as `${port}`/PORT. */
   port?: number;
   ready: Readiness;

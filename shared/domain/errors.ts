@@ -81,3 +81,45 @@ export class ConfigError extends DomainError {
     this.problems = problems;
   }
 }
+
+/** A per-owner cap would be passed. `limit` names which one. */
+export class QuotaExceededError extends DomainError {
+  constructor(readonly owner: string, readonly limit: 'sessions' | 'cpu' | 'memory' | 'gpus', readonly max: number) {
+    super('quota.exceeded', limit === 'sessions'
+      ? `User ${owner} has reached the maximum of ${max} active sessions.`
+      : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
+    { details: { limit, max } });
+    this.name = 'QuotaExceededError';
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterSeconds: number, limit: number) {
+    super('request.rate_limited', `Too many requests: at most ${limit} a minute per user.`, { details: { limit, retryAfterSeconds } });
+    this.name = 'RateLimitedError';
+  }
+}
+
+export class ImageNotAllowedError extends DomainError {
+  constructor(image: string) {
+    super('image.not_allowed', `Image ${JSON.stringify(image.slice(0, 200))} is not from an allowed registry or repository.`, { details: {} });
+    this.name = 'ImageNotAllowedError';
+  }
+}
+
+/** The same Idempotency-Key came with a different request. */
+export class IdempotencyMismatchError extends DomainError {
+  constructor() {
+    super('idempotency.mismatch', 'This Idempotency-Key was used with a different request body.');
+    this.name = 'IdempotencyMismatchError';
+  }
+}
+
+/** The first request with this Idempotency-Key is still being processed. */
+export class IdempotencyInProgressError extends DomainError {
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super('idempotency.in_progress', 'A request with this Idempotency-Key is still in progress; retry shortly.');
+    this.name = 'IdempotencyInProgressError';
+  }
+}

@@ -6,3 +6,5 @@ export * from './urls';
 export * from './app';
 export * from './command';
 export * from './principal';
+export * from './images';
+export * from './limits';

@@ -40,6 +40,8 @@ export const SessionSchema = z.object({
   resources: ResourcesSchema,
   params: z.record(z.string(), z.string()),
   runtime: RuntimeRefSchema.optional(),
+  /** The image the user chose, for apps that take one; else the app's own. */
+  image: z.string().optional(),
   tokenHash: z.string(),
   createdAt: z.number(),
   /** When a PENDING/STARTING session must be READY by. */

@@ -2,3 +2,5 @@ export * from './clock';
 export * from './logger';
 export * from './runtime';
 export * from './session-store';
+export * from './idempotency-store';
+export * from './quota-store';

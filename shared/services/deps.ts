@@ -1,5 +1,8 @@
+import type { Policy } from '../domain/limits';
 import type { Clock } from '../ports/clock';
+import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { Logger } from '../ports/logger';
+import type { QuotaStore } from '../ports/quota-store';
 import type { Runtime } from '../ports/runtime';
 import type { SessionStore } from '../ports/session-store';
 import type { AppCatalog } from './catalog';
@@ -7,8 +10,13 @@ import type { AppCatalog } from './catalog';
 /** What the use cases need; every entry (API, local server, Lambdas) builds one. */
 export interface ServiceDeps {
   store: SessionStore;
+  quotas: QuotaStore;
+  idempotency: IdempotencyStore;
   runtime: Runtime;
   apps: AppCatalog;
   clock: Clock;
   logger: Logger;
+  policy: Policy;
+  /** The key session tokens and app secrets are derived with (≥ 32 bytes). */
+  tokenKey: Buffer;
 }

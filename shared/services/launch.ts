@@ -1,9 +1,12 @@
 import { checkParams, checkResources } from '../domain/app';
-import { AppNotFoundError, ValidationError } from '../domain/errors';
-import { hashToken, newSessionId, newToken } from '../domain/ids';
+import { AppNotFoundError, ImageNotAllowedError, ValidationError } from '../domain/errors';
+import { hashToken, newSessionId } from '../domain/ids';
+import { imageAllowed } from '../domain/images';
 import type { Resources, Session } from '../domain/session';
 import { transition } from '../domain/transitions';
+import { sessionCredentials } from './credentials';
 import type { ServiceDeps } from './deps';
+import { claimOrReplay } from './idempotent-launch';
 import { finishStop } from './stop';
 import { applyUntilSettled } from './update';
 
@@ -13,20 +16,27 @@ export interface LaunchInput {
   name?: string | undefined;
   params?: Record<string, unknown> | undefined;
   resources?: Partial<Resources> | undefined;
+  /** An image of the user's choice, for apps that take one (checked against the allowed prefixes). */
+  image?: string | undefined;
+  /** Idempotency-Key and the hash of the canonical request it came with. */
+  idempotency?: { key: string; requestHash: string } | undefined;
 }
 
 export interface LaunchResult {
   session: Session;
-  /** The router access token; only its hash is stored, so this is the one chance to see it. */
+  /** The router access token; the store keeps only its hash. */
   token: string;
   /** The app's own secret (trame `--authKey`, the wslink hello); never stored. */
   secret: string;
+  /** True when an Idempotency-Key retry got the first request's session. */
+  replayed: boolean;
 }
 
 /**
- * Launches a session: checks the request, records it PENDING, then starts the runtime with the
- * session id as the idempotency key, then records STARTING. Recording first means a crash between
- * the two leaves a record the reaper finds; a start failure leaves the session FAILED, never lost.
+ * Launches a session: checks the request, claims its Idempotency-Key, reserves the owner's quota,
+ * records it PENDING, then starts the runtime with the session id as the idempotency key, then
+ * records STARTING. Recording first means a crash between the two leaves a record the reaper
+ * finds; a start failure leaves the session FAILED, never lost.
  */
 export async function launchSession(deps: ServiceDeps, input: LaunchInput): Promise<LaunchResult> {
   const app = deps.apps.get(input.app);
@@ -34,27 +44,44 @@ export async function launchSession(deps: ServiceDeps, input: LaunchInput): Prom
   const params = checkParams(app, input.params ?? {});
   const resources = checkResources(app, input.resources);
   const problems = [...params.problems, ...resources.problems];
+  if (input.image !== undefined && !app.customImage) problems.push(`image: app ${app.name} does not take an image`);
   if (problems.length) throw new ValidationError(problems.join('; '), { problems });
+  if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes)) throw new ImageNotAllowedError(input.image);
+
+  const id = newSessionId();
+  const claim = input.idempotency && { owner: input.owner, ...input.idempotency, sessionId: id };
+  if (claim) {
+    const replay = await claimOrReplay(deps, claim);
+    if (replay) return replay;
+  }
+  const refused = async (error: unknown): Promise<never> => {
+    if (claim) await deps.idempotency.forget(claim);
+    throw error;
+  };
+  await deps.quotas.reserve(input.owner, resources.resources, deps.policy.limits).catch(refused);
 
   const now = deps.clock.now();
-  const token = newToken();
-  const secret = newToken();
+  const { token, secret } = sessionCredentials(deps, id);
   const session: Session = {
-    id: newSessionId(),
+    id,
     owner: input.owner,
     app: app.name,
     name: input.name ?? app.name,
     status: 'PENDING',
     resources: resources.resources,
     params: params.values,
+    ...(input.image !== undefined ? { image: input.image } : {}),
     tokenHash: hashToken(token),
     createdAt: now,
     launchDeadline: now + app.launchTimeoutMs,
     expiresAt: now + app.maxLifetimeMs,
     version: 1,
   };
-  await deps.store.create(session);
-  const log = { sessionId: session.id, owner: session.owner, app: app.name };
+  await deps.store.create(session).catch(async (error: unknown) => {
+    await deps.quotas.release(input.owner, session.resources);
+    return refused(error);
+  });
+  const log = { sessionId: id, owner: session.owner, app: app.name };
   deps.logger.info(log, 'session launch');
 
   let started;
@@ -62,7 +89,7 @@ export async function launchSession(deps: ServiceDeps, input: LaunchInput): Prom
     started = await deps.runtime.start({ session, app, secret });
   } catch (error) {
     const reason = (error as { details?: { reason?: string } }).details?.reason ?? 'start-failed';
-    await applyUntilSettled(deps.store, session, (s) =>
+    await applyUntilSettled(deps, session, (s) =>
       s.status === 'PENDING' ? transition(s, 'FAILED', { statusReason: `${reason}: ${(error as Error).message}` }, deps.clock.now())
         : s.status === 'STOPPING' ? transition(s, 'STOPPED', {}, deps.clock.now()) : undefined);
     deps.logger.warn({ ...log, err: (error as Error).message }, 'session start failed');
@@ -70,12 +97,12 @@ export async function launchSession(deps: ServiceDeps, input: LaunchInput): Prom
   }
 
   const runtime = { kind: deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
-  const current = await applyUntilSettled(deps.store, session, (s) =>
+  const current = await applyUntilSettled(deps, session, (s) =>
     s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined);
   if (current && (current.status === 'STOPPING' || current.status === 'STOPPED')) {
     // Stopped while the runtime was starting: what was started must not outlive the record.
     const stopped = await finishStop(deps, { ...current, runtime }, current.statusReason ?? 'user');
-    return { session: stopped ?? current, token, secret };
+    return { session: stopped ?? current, token, secret, replayed: false };
   }
-  return { session: current ?? session, token, secret };
+  return { session: current ?? session, token, secret, replayed: false };
 }

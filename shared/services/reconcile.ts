@@ -18,7 +18,7 @@ export async function reconcileSession(deps: ServiceDeps, session: Session, opti
   }
   if (!gone) return session;
   const reason = gone;
-  return applyUntilSettled(deps.store, session, (s) => {
+  return applyUntilSettled(deps, session, (s) => {
     if (isFinal(s.status)) return undefined;
     const now = deps.clock.now();
     if (s.status === 'READY' || s.status === 'STOPPING') return transition(s, 'STOPPED', { statusReason: s.statusReason ?? reason }, now);

@@ -34,7 +34,7 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
 /** Applies what a runtime reported (local process events; on AWS, task-events does the same). */
 export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent): Promise<Session | undefined> {
   const current = await deps.store.get(event.sessionId);
-  const next = await applyUntilSettled(deps.store, current, decideOnEvent(event, deps.clock.now()));
+  const next = await applyUntilSettled(deps, current, decideOnEvent(event, deps.clock.now()));
   if (next && next.status !== current?.status) {
     deps.logger.info({ sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason }, 'session status');
   }

@@ -1,26 +1,35 @@
 import { ConflictError } from '../domain/errors';
-import type { Session } from '../domain/session';
-import type { SessionStore } from '../ports/session-store';
+import { isFinal, type Session } from '../domain/session';
+import type { ServiceDeps } from './deps';
 
 /** Given the current record, the next one, or undefined when there is nothing (more) to do. */
 export type Decide = (current: Session) => Session | undefined;
 
 /**
  * Applies `decide` by conditional writes until it has nothing more to do. A lost race is normal:
- * the conflict carries the current record and `decide` runs again on it. Returns the last record
- * seen (undefined if there is none).
+ * the conflict carries the current record and `decide` runs again on it. The write that makes a
+ * session final (there is exactly one) gives its resources back to the owner's quota. Returns the
+ * last record seen (undefined if there is none).
  */
-export async function applyUntilSettled(store: SessionStore, start: Session | undefined, decide: Decide, maxWrites = 10): Promise<Session | undefined> {
+export async function applyUntilSettled(deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger'>, start: Session | undefined, decide: Decide, maxWrites = 10): Promise<Session | undefined> {
   let current = start;
   for (let i = 0; current && i < maxWrites; i++) {
     const next = decide(current);
     if (!next) return current;
+    let written: Session;
     try {
-      current = await store.transition(current, next);
+      written = await deps.store.transition(current, next);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       current = error.current as Session | undefined;
+      continue;
     }
+    if (!isFinal(current.status) && isFinal(written.status)) {
+      // A failed release leaves the counter high; the reaper re-derives it from the owner index.
+      await deps.quotas.release(written.owner, written.resources).catch((error: unknown) =>
+        deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'));
+    }
+    current = written;
   }
   return current;
 }

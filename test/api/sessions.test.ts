@@ -37,9 +37,14 @@ describe('control API', () => {
 
     await waitFor(async () => (await status(body.id)) === 'READY', 10_000, 'READY');
     const shown = await json(await plane.request(`/sessions/${body.id}`));
-    expect(shown.token).toBeUndefined();
-    expect(shown.sessionURL).not.toContain('token=');
+    // The owner can always get their session's working URLs again (derived, never stored).
+    expect(shown).toMatchObject({ token: body.token, secret: body.secret, sessionURL: body.sessionURL });
     expect(shown.readyAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const asAdmin = await json(await plane.request(`/sessions/${body.id}`, { user: 'admin' }));
+    expect(asAdmin.token).toBeUndefined();
+    expect(asAdmin.sessionURL).not.toContain('token=');
+    const listed = await json(await plane.request('/sessions'));
+    expect(JSON.stringify(listed)).not.toContain(body.token);
     const stored = await plane.deps.store.get(body.id);
     const pid = Number(stored!.runtime!.runtimeId.split(':')[2]);
     expect(pidAlive(pid)).toBe(true);

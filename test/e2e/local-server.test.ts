@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -6,13 +6,13 @@ import { startServer, type ServerProcess } from '../support/server';
 import { pidAlive, waitFor } from '../support/wait';
 
 async function launchEcho(server: ServerProcess): Promise<{ id: string }> {
-  const res = await fetch(`${server.base}/sessions`, { method: 'POST', body: JSON.stringify({ app: 'echo' }) });
+  const res = await server.api(`/sessions`, { method: 'POST', body: JSON.stringify({ app: 'echo' }) });
   expect(res.status).toBe(202);
   return (await res.json()) as { id: string };
 }
 
 async function statusOf(server: ServerProcess, id: string): Promise<{ status: string; statusReason?: string }> {
-  return (await (await fetch(`${server.base}/sessions/${id}`)).json()) as { status: string; statusReason?: string };
+  return (await (await server.api(`/sessions/${id}`)).json()) as { status: string; statusReason?: string };
 }
 
 function pidOf(server: ServerProcess, id: string): number {
@@ -38,9 +38,22 @@ describe('npm start (the local server as a real process)', () => {
     rmSync(server.dataDir, { recursive: true, force: true });
   });
 
-  it('prints where it listens and a curl line to launch', () => {
+  it('prints where it listens, the admin token, and a curl line to launch', () => {
     expect(server.output()).toContain(`Sessionplane is listening on ${server.base}`);
-    expect(server.output()).toContain(`curl -s -X POST ${server.base}/sessions -d '{"app":"echo"}'`);
+    expect(server.output()).toContain(`export SESSIONPLANE_TOKEN=${server.adminToken}`);
+    expect(server.output()).toContain(`curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${server.base}/sessions -d '{"app":"echo"}'`);
+  });
+
+  it('refuses the API without the token, with 401 problem+json', async () => {
+    const res = await fetch(`${server.base}/sessions`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="sessionplane"');
+    expect(await res.json()).toMatchObject({ code: 'auth.unauthenticated' });
+  });
+
+  it('keeps the admin token in a file only its owner can read, the same across restarts', () => {
+    expect(statSync(join(server.dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(server.adminToken).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('launches the echo app, which becomes READY and answers on its port; DELETE ends its process', async () => {
@@ -52,7 +65,7 @@ describe('npm start (the local server as a real process)', () => {
     const pid = pidOf(server, id);
     expect(pidAlive(pid)).toBe(true);
 
-    const res = await fetch(`${server.base}/sessions/${id}`, { method: 'DELETE' });
+    const res = await server.api(`/sessions/${id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
     expect(pidAlive(pid)).toBe(false);
@@ -82,6 +95,7 @@ describe('npm start: stopping and restarting', () => {
     expect(pidAlive(pid)).toBe(true);
 
     const second = await startServer({}, first.dataDir);
+    expect(second.adminToken).toBe(first.adminToken);
     try {
       expect(pidAlive(pid)).toBe(false);
       expect(await statusOf(second, id)).toMatchObject({ status: 'STOPPED', statusReason: 'lost' });

@@ -11,15 +11,15 @@ interface Launched { id: string; token: string; sessionURL: string; connectURL: 
 describe('router on npm start: reaching sessions by their URLs', () => {
   let server: ServerProcess;
   const launch = async (app: string): Promise<Launched> => {
-    const res = await fetch(`${server.base}/sessions`, { method: 'POST', body: JSON.stringify({ app }) });
+    const res = await server.api(`/sessions`, { method: 'POST', body: JSON.stringify({ app }) });
     expect(res.status).toBe(202);
     return (await res.json()) as Launched;
   };
-  const session = async (id: string) => (await (await fetch(`${server.base}/sessions/${id}`)).json()) as Record<string, string>;
+  const session = async (id: string) => (await (await server.api(`/sessions/${id}`)).json()) as Record<string, string>;
   const ready = (id: string) => waitFor(async () => (await session(id)).status === 'READY', 15_000, 'READY');
 
   beforeAll(async () => {
-    server = await startServer({ SESSIONPLANE_ACTIVITY_INTERVAL: '200ms', SESSIONPLANE_LOOKUP_CACHE: '300ms' });
+    server = await startServer({ SESSIONPLANE_ACTIVITY_INTERVAL: '200ms', SESSIONPLANE_LOOKUP_CACHE: '300ms', SESSIONPLANE_MAX_SESSIONS_PER_USER: '50' });
   });
   afterAll(async () => {
     await server?.stop();
@@ -85,7 +85,7 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(await refused.json()).toMatchObject({ status: 403, code: 'session.forbidden' });
 
-    await fetch(`${server.base}/sessions/${b.id}`, { method: 'DELETE' });
+    await server.api(`/sessions/${b.id}`, { method: 'DELETE' });
     await waitFor(async () => (await http(`/s/${b.id}/?token=${b.token}`)) === 404, 5_000, 'stopped session refused');
   });
 
@@ -105,7 +105,7 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     await ready(s.id);
     const ws = await openWs(s.sessionURL);
     const closed = closeCode(ws);
-    await fetch(`${server.base}/sessions/${s.id}`, { method: 'DELETE' });
+    await server.api(`/sessions/${s.id}`, { method: 'DELETE' });
     expect((await closed).code).toBe(1001);
   });
 });

@@ -19,6 +19,7 @@ export function fixtureApp(extraArgs: string[] = [], overrides: Partial<AppSpec>
     env: {},
     params: {},
     stripPrefix: true,
+    customImage: false,
     ...overrides,
   };
 }

@@ -27,8 +27,9 @@ export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<
     apps: new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }])),
     logger: silentLogger,
     inMemory: true,
-    authenticate: async (req) => {
-      const user = req.headers.get('x-test-user');
+    // Stands in for bearer tokens in tests of everything else (auth has its own tests).
+    authenticate: async (c) => {
+      const user = c.req.header('x-test-user');
       return user ? { user, admin: user === 'admin' } : undefined;
     },
   });

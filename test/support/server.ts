@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './dynamodb-local';
@@ -9,6 +9,10 @@ export interface ServerProcess {
   child: ChildProcess;
   base: string;
   dataDir: string;
+  /** The admin's bearer token, from the data directory. */
+  adminToken: string;
+  /** fetch() against the API as the admin. */
+  api(path: string, init?: RequestInit): Promise<Response>;
   output(): string;
   /** Sends `signal` and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -37,10 +41,18 @@ export async function startServer(env: Record<string, string> = {}, dataDir = mk
     child.stdout!.on('data', check);
     void exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)));
   });
+  const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  const base = `http://127.0.0.1:${port}`;
   return {
     child,
-    base: `http://127.0.0.1:${port}`,
+    base,
     dataDir,
+    adminToken,
+    api: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${adminToken}`);
+      return fetch(`${base}${path}`, { ...init, headers });
+    },
     output: () => out,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);

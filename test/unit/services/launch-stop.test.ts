@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../../shared/adapters/local-process-runtime';
-import { silentLogger, systemClock, type Runtime, type StartRequest } from '../../../shared/ports';
-import { AppCatalog, decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type ServiceDeps } from '../../../shared/services';
+import type { Runtime, StartRequest } from '../../../shared/ports';
+import { decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type ServiceDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
 import { testPortRange } from '../../support/ports';
+import { makeServiceDeps } from '../../support/services';
 import { makeSession } from '../../support/sessions';
 import { pidAlive, waitFor } from '../../support/wait';
 
@@ -43,7 +43,7 @@ describe('launch and stop use cases', () => {
     await ensureSessionsTable(client, 'sessions');
     dir = mkdtempSync(join(tmpdir(), 'sp-svc-'));
     runtime = new LocalProcessRuntime({ host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'l'), runDir: join(dir, 'r'), stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' } });
-    deps = { store: new DynamoDbSessionStore(client, 'sessions'), runtime, apps: new AppCatalog(new Map([['web', fixtureApp()]])), clock: systemClock, logger: silentLogger };
+    deps = makeServiceDeps(client, 'sessions', runtime, { web: fixtureApp() });
     runtime.onEvent((e) => void handleRuntimeEvent(deps, e));
   });
   afterAll(async () => {

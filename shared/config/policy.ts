@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { Policy } from '../domain/limits';
+import { MemorySchema } from './duration';
+import { ENV } from './env-names';
+
+/** The policy settings every entry that launches sessions reads (local server, API Lambdas). */
+export const PolicyEnvSchema = z.object({
+  [ENV.maxSessionsPerUser]: z.coerce.number().int().min(1).max(10_000).default(5),
+  [ENV.maxCpuPerUser]: z.coerce.number().positive().max(100_000).default(8),
+  [ENV.maxMemoryPerUser]: MemorySchema.default(32 * 1024),
+  [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
+  [ENV.rateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  [ENV.imagePrefixes]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
+  [ENV.tokenKey]: z.string().regex(/^[0-9a-fA-F]{64,}$/, 'expected at least 64 hex digits (32 bytes)').optional(),
+});
+
+export interface PolicyConfig {
+  policy: Policy;
+  /** Requests a minute per user. */
+  rateLimit: number;
+  /** Undefined: the local server generates one in its data directory. */
+  tokenKey: Buffer | undefined;
+}
+
+export function policyFrom(e: z.output<typeof PolicyEnvSchema>): PolicyConfig {
+  const key = e[ENV.tokenKey];
+  return {
+    policy: {
+      limits: { sessions: e[ENV.maxSessionsPerUser], cpu: e[ENV.maxCpuPerUser], memory: e[ENV.maxMemoryPerUser], gpus: e[ENV.maxGpusPerUser] },
+      imagePrefixes: e[ENV.imagePrefixes],
+      idempotencySeconds: 24 * 3600,
+    },
+    rateLimit: e[ENV.rateLimit],
+    tokenKey: key ? Buffer.from(key, 'hex') : undefined,
+  };
+}

@@ -1,0 +1,40 @@
+import type { Resources } from './session';
+
+/** Per-owner caps over all of an owner's live sessions. */
+export interface UserLimits {
+  sessions: number;
+  cpu: number;
+  /** MiB */
+  memory: number;
+  gpus: number;
+}
+
+/** What an owner's live sessions use. */
+export interface Usage extends Resources {
+  sessions: number;
+}
+
+export const NO_USAGE: Usage = { sessions: 0, cpu: 0, memory: 0, gpus: 0 };
+
+/** Which cap adding `resources` to `usage` would pass, if any. */
+export function exceededLimit(usage: Usage, resources: Resources, limits: UserLimits): keyof UserLimits | undefined {
+  if (usage.sessions + 1 > limits.sessions) return 'sessions';
+  for (const key of ['cpu', 'memory', 'gpus'] as const) {
+    if (round(usage[key] + resources[key]) > limits[key]) return key;
+  }
+  return undefined;
+}
+
+/** Sums decimals such as 0.25 vCPU without binary drift. */
+export function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+export interface Policy {
+  /** Per-owner caps over live sessions. */
+  limits: UserLimits;
+  /** Registries or repository prefixes a launch may name its own image from. */
+  imagePrefixes: readonly string[];
+  /** How long an Idempotency-Key is remembered. */
+  idempotencySeconds: number;
+}

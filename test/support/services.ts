@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import type { AppSpec, Policy } from '../../shared/domain';
+import { silentLogger, systemClock, type Runtime } from '../../shared/ports';
+import { AppCatalog, type ServiceDeps } from '../../shared/services';
+
+export const TEST_POLICY: Policy = { limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 }, imagePrefixes: ['registry.example.org/ok/'], idempotencySeconds: 3600 };
+
+/** Use-case deps on real DynamoDB adapters (dynalite or DynamoDB Local) and a real runtime. */
+export function makeServiceDeps(client: DynamoDBDocumentClient, table: string, runtime: Runtime, apps: Record<string, AppSpec>, overrides: Partial<ServiceDeps> = {}): ServiceDeps {
+  return {
+    store: new DynamoDbSessionStore(client, table),
+    quotas: new DynamoDbQuotaStore(client, table),
+    idempotency: new DynamoDbIdempotencyStore(client, table),
+    runtime,
+    apps: new AppCatalog(new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }]))),
+    clock: systemClock,
+    logger: silentLogger,
+    policy: TEST_POLICY,
+    tokenKey: randomBytes(32),
+    ...overrides,
+  };
+}
