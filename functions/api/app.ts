@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { rateLimiter } from 'hono-rate-limiter';
-import { DomainError, RateLimitedError } from '../../shared/domain/errors';
+import { DomainError } from '../../shared/domain/errors';
 import type { ApiDeps, ApiEnv } from './context';
 import { problemOf, problemResponse, toProblem } from './problem';
+import { perUserRateLimit } from './rate-limit';
 import { appRoutes } from './routes/apps';
 import { sessionRoutes } from './routes/sessions';
 
@@ -34,17 +34,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     c.set('principal', principal);
     await next();
   });
-  // Per user, in this process (on Lambda, per instance: the HTTP API's throttling is the global cap).
-  app.use('*', rateLimiter<ApiEnv>({
-    windowMs: 60_000,
-    limit: deps.rateLimit,
-    keyGenerator: (c) => c.var.principal.user,
-    standardHeaders: 'draft-6',
-    handler: (c) => {
-      const reset = c.get('rateLimit')?.resetTime;
-      throw new RateLimitedError(reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60, deps.rateLimit);
-    },
-  }));
+  app.use('*', perUserRateLimit(deps.rateLimit));
 
   app.route('/sessions', sessionRoutes(deps));
   app.route('/apps', appRoutes(deps));

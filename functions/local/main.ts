@@ -12,7 +12,7 @@ try {
   const apps = loadAppsFile(config.appsFile);
   const logger = createLogger(config.logLevel);
   const plane = await composeLocal({ config, apps, logger });
-  const local = await listenLocal(plane, config.port, config.host);
+  const local = await listenLocal(plane, config.port, config.host, { maxHeaderBytes: config.maxHeaderBytes });
   const first = [...apps.keys()][0];
   // Like Jupyter, print the token that lets the person who started the server in.
   process.stdout.write([

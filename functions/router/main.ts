@@ -7,7 +7,7 @@ import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { createLogger } from '../../shared/adapters/pino-logger';
-import { sendProblem } from './respond';
+import { answerClientError, sendProblem } from './respond';
 import { createRouter } from './router';
 
 // The session router on its own: the Fargate service behind the ALB.
@@ -32,6 +32,7 @@ try {
     }
     if (!router.handleRequest(req, res)) sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });
+  server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     if (!router.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });

@@ -24,3 +24,18 @@ export function refuseUpgrade(socket: Duplex, status: number, code: string, deta
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
+
+/**
+ * Answers what Node's HTTP parser refuses before any handler runs (headers too large, a malformed
+ * or smuggled request) in problem+json too, then closes the connection.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const code = tooLarge ? 'request.header_too_large' : 'request.malformed';
+  refuseUpgrade(socket, status, code, tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.', '/');
+}

@@ -16,7 +16,8 @@ const Entry = z.strictObject({
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits').optional(),
 }).refine((e) => (e.token === undefined) !== (e.tokenSha256 === undefined), 'give exactly one of `token` and `tokenSha256`');
 
-const TokensFile = z.union([z.strictObject({ tokens: z.array(Entry) }), z.array(Entry).transform((tokens) => ({ tokens }))]);
+/** `tokens: [...]`, or the list alone. */
+const TokensFile = z.preprocess((doc) => (Array.isArray(doc) ? { tokens: doc } : doc), z.strictObject({ tokens: z.array(Entry) }));
 
 /** Bearer tokens by their SHA-256: the table the local authenticator looks tokens up in. */
 export type TokenTable = Map<string, Principal>;

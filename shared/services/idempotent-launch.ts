@@ -12,7 +12,12 @@ export async function claimOrReplay(deps: ServiceDeps, claim: IdempotencyClaim):
   const existing = await deps.idempotency.claim(claim, deps.policy.idempotencySeconds);
   if (!existing) return undefined;
   if (existing.requestHash !== claim.requestHash) throw new IdempotencyMismatchError();
-  const session = await deps.store.get(existing.sessionId);
+  // The first request may be between its claim and its record: give it a moment.
+  let session = await deps.store.get(existing.sessionId);
+  for (let wait = 25; !session && wait <= 400; wait *= 2) {
+    await new Promise((r) => setTimeout(r, wait));
+    session = await deps.store.get(existing.sessionId);
+  }
   if (!session) throw new IdempotencyInProgressError();
   return { session, ...sessionCredentials(deps, session.id), replayed: true };
 }

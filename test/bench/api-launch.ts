@@ -11,21 +11,25 @@ import { ms, quantile, table } from './stats';
 /** POST /sessions latency and launch-to-READY of the echo app, over real HTTP to the local server. */
 export async function benchApiLaunch(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-'));
-  const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: '41000-41999', PORT: '0' });
+  const config = loadLocalConfig({
+    PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: '41000-41999', PORT: '0',
+    SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000', SESSIONPLANE_MAX_CPU_PER_USER: '1000', SESSIONPLANE_MAX_MEMORY_PER_USER: '1000Gi', SESSIONPLANE_RATE_LIMIT: '100000',
+  });
   const plane = await composeLocal({ config, apps: loadAppsFile('examples/apps/apps.yml'), logger: silentLogger, inMemory: true });
   const server = serve({ fetch: plane.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const auth = { authorization: `Bearer ${plane.adminToken}` };
   const post = async () => {
     const t0 = performance.now();
-    const res = await fetch(`${base}/sessions`, { method: 'POST', body: '{"app":"echo"}' });
+    const res = await fetch(`${base}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: auth });
     const body = (await res.json()) as { id: string };
     if (res.status !== 202) throw new Error(`launch failed: ${res.status} ${JSON.stringify(body)}`);
     return { id: body.id, ms: performance.now() - t0 };
   };
   const stopAll = async (ids: string[]) => {
-    await Promise.all(ids.map((id) => fetch(`${base}/sessions/${id}`, { method: 'DELETE' }).then((r) => r.arrayBuffer())));
+    await Promise.all(ids.map((id) => fetch(`${base}/sessions/${id}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer())));
     await plane.settled();
   };
 
@@ -52,7 +56,7 @@ export async function benchApiLaunch(): Promise<string> {
     const start = performance.now();
     const { id } = await post();
     for (;;) {
-      const s = (await (await fetch(`${base}/sessions/${id}`)).json()) as { status: string; createdAt: string; readyAt?: string };
+      const s = (await (await fetch(`${base}/sessions/${id}`, { headers: auth })).json()) as { status: string; createdAt: string; readyAt?: string };
       if (s.status === 'READY') {
         toReady.push(performance.now() - start);
         serverSide.push(Date.parse(s.readyAt!) - Date.parse(s.createdAt));

@@ -51,8 +51,8 @@ export async function benchRouter(): Promise<string> {
   let chp: ReturnType<typeof spawn> | undefined;
   let standalone: Awaited<ReturnType<typeof startStandaloneRouter>> | undefined;
   try {
-    const launched = (await (await fetch(`${server.base}/sessions`, { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
-    await waitFor(async () => ((await (await fetch(`${server.base}/sessions/${launched.id}`)).json()) as { status: string }).status === 'READY', 15_000, 'READY');
+    const launched = (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
+    await waitFor(async () => ((await (await server.api(`/sessions/${launched.id}`)).json()) as { status: string }).status === 'READY', 15_000, 'READY');
     const echoPort = Number(/App running at http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(join(server.dataDir, 'logs', `${launched.id}.log`), 'utf8'))![1]);
     chp = spawn(process.execPath, ['node_modules/configurable-http-proxy/bin/configurable-http-proxy', '--ip', '127.0.0.1', '--port', String(chpPort), '--api-ip', '127.0.0.1', '--api-port', String(await freePort()), '--default-target', `http://127.0.0.1:${echoPort}`, '--log-level', 'error'], { stdio: 'ignore', env: { PATH: process.env.PATH, CONFIGPROXY_AUTH_TOKEN: 'bench' } });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${chpPort}/`).catch(() => undefined))?.ok, 15_000, 'chp up');

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Context } from 'hono';
 import { composeLocal, type LocalPlane } from '../../functions/local/compose';
 import { listenLocal, type LocalServer } from '../../functions/local/http-server';
 import { loadLocalConfig } from '../../shared/config';
@@ -18,7 +19,7 @@ export interface TestPlane extends LocalPlane {
 }
 
 /** The whole local control plane in this process: dynalite in memory, real child processes. */
-export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}): Promise<TestPlane> {
+export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}, options: { realAuth?: boolean } = {}): Promise<TestPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-plane-'));
   const [lo, hi] = testPortRange();
   const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', ...env });
@@ -28,10 +29,12 @@ export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<
     logger: silentLogger,
     inMemory: true,
     // Stands in for bearer tokens in tests of everything else (auth has its own tests).
-    authenticate: async (c) => {
-      const user = c.req.header('x-test-user');
-      return user ? { user, admin: user === 'admin' } : undefined;
-    },
+    ...(options.realAuth ? {} : {
+      authenticate: async (c: Context) => {
+        const user = c.req.header('x-test-user');
+        return user ? { user, admin: user === 'admin' } : undefined;
+      },
+    }),
   });
   let server: LocalServer | undefined;
   return {
@@ -43,7 +46,7 @@ export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<
       if (user) headers.set('x-test-user', user);
       return Promise.resolve(plane.app.request(path, { ...rest, headers }));
     },
-    listen: async () => (server = await listenLocal(plane, 0, '127.0.0.1')),
+    listen: async () => (server = await listenLocal(plane, 0, '127.0.0.1', { maxHeaderBytes: config.maxHeaderBytes })),
     dispose: async () => {
       if (server) await server.close();
       else await plane.close();
