@@ -31,6 +31,8 @@ export interface LocalPlane {
   router: SessionRouter;
   /** The local admin's bearer token (printed at start, kept in the data directory). */
   adminToken: string;
+  /** Where the store is (the embedded dynalite's loopback address, or the configured endpoint). */
+  dynamodbEndpoint: string;
   /** Sets the public URL once the listening port is known. */
   setPublicUrl(url: string): void;
   /** Resolves when every runtime event seen so far has been applied to the store. */
@@ -67,7 +69,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const dataDir = resolve(config.dataDir);
   let embedded: EmbeddedDynamoDb | undefined;
   if (!config.dynamodbEndpoint) embedded = await startEmbeddedDynamoDb(options.inMemory ? {} : { path: join(dataDir, 'db') });
-  const client = createDocumentClient({ endpoint: config.dynamodbEndpoint ?? embedded!.endpoint, region: config.region });
+  const dynamodbEndpoint = config.dynamodbEndpoint ?? embedded!.endpoint;
+  const client = createDocumentClient({ endpoint: dynamodbEndpoint, region: config.region });
   await ensureSessionsTable(client, config.tableName);
 
   const runtime = new LocalProcessRuntime({
@@ -128,6 +131,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     runtime,
     router,
     adminToken,
+    dynamodbEndpoint,
     setPublicUrl: (url) => {
       if (!config.publicUrl) deps.urls.publicUrl = url;
     },

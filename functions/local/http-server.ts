@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { answerClientError } from '../router/respond';
+import { answerClientError, refuseUpgrade, refuseWithoutHost } from '../router/respond';
 import type { LocalPlane } from './compose';
 
 export interface LocalServer {
@@ -15,12 +15,13 @@ export interface LocalServer {
 /** Serves the router's routes and the API on one port. */
 export async function listenLocal(plane: LocalPlane, port: number, host: string, options: { maxHeaderBytes?: number } = {}): Promise<LocalServer> {
   const api = getRequestListener(plane.app.fetch);
-  const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, (req, res) => {
+  const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false }, (req, res) => {
+    if (refuseWithoutHost(req, res)) return;
     if (!plane.router.handleRequest(req, res)) void api(req, res);
   });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
-    if (!plane.router.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (!plane.router.handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'route.not_found', 'WebSockets go to session routes only.', (req.url ?? '/').split('?')[0]!);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

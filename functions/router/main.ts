@@ -7,7 +7,7 @@ import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { createLogger } from '../../shared/adapters/pino-logger';
-import { answerClientError, sendProblem } from './respond';
+import { answerClientError, refuseUpgrade, refuseWithoutHost, sendProblem } from './respond';
 import { createRouter } from './router';
 
 // The session router on its own: the Fargate service behind the ALB.
@@ -25,7 +25,8 @@ try {
     activityIntervalMs: config.activityIntervalMs,
   });
   let draining = false;
-  const server = createServer((req, res) => {
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    if (refuseWithoutHost(req, res)) return;
     if (req.url === '/healthz') {
       res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
       return;
@@ -34,7 +35,7 @@ try {
   });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
-    if (!router.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (!router.handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });
   server.listen(config.port, config.host, () => logger.info({ port: config.port, host: config.host }, 'session router listening'));
 

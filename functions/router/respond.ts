@@ -1,4 +1,4 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 function problem(status: number, code: string, detail: string, instance: string): string {
@@ -38,4 +38,16 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   const status = tooLarge ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const code = tooLarge ? 'request.header_too_large' : 'request.malformed';
   refuseUpgrade(socket, status, code, tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.', '/');
+}
+
+/**
+ * HTTP/1.1 requires Host (RFC 9112 §3.2). Node refuses its absence with a bare 400 of its own, so
+ * servers turn that off (`requireHostHeader: false`) and call this instead: true when refused.
+ */
+export function refuseWithoutHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) {
+    sendProblem(res, 400, 'request.malformed', 'HTTP/1.1 requests need a Host header.', (req.url ?? '/').split('?')[0]!);
+    return true;
+  }
+  return false;
 }

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { SESSIONS_TABLE as T } from '../config/table';
-import { ConflictError } from '../domain/errors';
+import { ConflictError, ValidationError } from '../domain/errors';
 import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';
 import type { Page, SessionStore } from '../ports/session-store';
 
@@ -26,14 +26,22 @@ function encodeCursor(key: Record<string, unknown> | undefined): string | undefi
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
+/**
+ * A cursor of an owner's listing: exactly the index's keys and the table's, for that owner. Anything
+ * else is refused here, never passed to DynamoDB as a start key.
+ */
+function decodeOwnerCursor(cursor: string | undefined, owner: string): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    return key && typeof key === 'object' ? (key as Record<string, unknown>) : undefined;
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    key = undefined;
   }
+  const k = key as Record<string, unknown> | undefined;
+  const valid = !!k && typeof k === 'object' && Object.keys(k).length === 3 && typeof k.id === 'string' && k.owner === owner && typeof k.createdAt === 'number';
+  if (!valid) throw new ValidationError('Not a cursor of this listing.', { problems: ['cursor: not a cursor of this listing'] });
+  return k;
 }
 
 /** Fields a transition may write; `id` is the key, `lastActivityAt` belongs to recordActivity. */
@@ -118,7 +126,7 @@ export class DynamoDbSessionStore implements SessionStore {
       ExpressionAttributeValues: { ':owner': owner },
       ScanIndexForward: false,
       Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeCursor(options.cursor),
+      ExclusiveStartKey: decodeOwnerCursor(options.cursor, owner),
     }));
     return { items: (Items ?? []).map(fromItem), cursor: encodeCursor(LastEvaluatedKey) };
   }

@@ -104,6 +104,14 @@ export function sessionStoreContract(name: string, setup: () => Promise<{ store:
       expect(second.items.map((s) => s.id)).toEqual(made.slice().reverse().slice(3));
     });
 
+    it('refuses a cursor that is not one of this listing, without asking the database', async () => {
+      const forged = Buffer.from(JSON.stringify({ id: 'x' })).toString('base64url');
+      const otherOwners = Buffer.from(JSON.stringify({ id: 'x', owner: 'mallory', createdAt: 1 })).toString('base64url');
+      for (const cursor of [forged, otherOwners, 'not base64 json', '']) {
+        await expect(store.listByOwner('alice', { cursor })).rejects.toMatchObject({ code: 'request.invalid' });
+      }
+    });
+
     it('lists live sessions through the live index, and drops them when final', async () => {
       const live = makeSession();
       const ending = makeSession();

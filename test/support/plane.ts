@@ -6,7 +6,7 @@ import { composeLocal, type LocalPlane } from '../../functions/local/compose';
 import { listenLocal, type LocalServer } from '../../functions/local/http-server';
 import { loadLocalConfig } from '../../shared/config';
 import type { AppSpec } from '../../shared/domain';
-import { silentLogger } from '../../shared/ports';
+import { silentLogger, type Logger } from '../../shared/ports';
 import { testPortRange } from './ports';
 
 export interface TestPlane extends LocalPlane {
@@ -19,14 +19,14 @@ export interface TestPlane extends LocalPlane {
 }
 
 /** The whole local control plane in this process: dynalite in memory, real child processes. */
-export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}, options: { realAuth?: boolean } = {}): Promise<TestPlane> {
+export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}, options: { realAuth?: boolean; logger?: Logger } = {}): Promise<TestPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-plane-'));
   const [lo, hi] = testPortRange();
   const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', ...env });
   const plane = await composeLocal({
     config,
     apps: new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }])),
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     inMemory: true,
     // Stands in for bearer tokens in tests of everything else (auth has its own tests).
     ...(options.realAuth ? {} : {
