@@ -26,6 +26,8 @@ export const RuntimeRefSchema = z.object({
   runtimeId: z.string(),
   /** host:port the router connects to, once known. */
   endpoint: z.string().optional(),
+  /** The version of the last runtime event applied (ECS detail.version). */
+  eventVersion: z.number().optional(),
 });
 export type RuntimeRef = z.infer<typeof RuntimeRefSchema>;
 

@@ -23,23 +23,34 @@ export interface Inspection {
   exit?: { code?: number | null; signal?: string | null; reason: string };
 }
 
+/** What the caller knows that helps read an instance's state (ECS is eventually consistent). */
+export interface InspectHint {
+  /** When the instance was started: a task missing just after RunTask is still starting. */
+  startedAt?: number;
+}
+
 export interface ManagedInstance {
   runtimeId: string;
   sessionId: string;
 }
 
 /** What a runtime reports by itself (local: process events; ECS: none, task-events does it). */
-export type RuntimeEvent =
-  | { type: 'ready'; sessionId: string; runtimeId: string; endpoint: string }
-  | { type: 'exited'; sessionId: string; runtimeId: string; code: number | null; signal: string | null; wasReady: boolean }
-  | { type: 'failed'; sessionId: string; runtimeId: string; reason: string };
+/**
+ * What a runtime observed. `version` orders the observations of one instance (ECS's
+ * detail.version): one not newer than the last applied changes nothing.
+ */
+export type RuntimeEvent = (
+  | { type: 'ready'; endpoint: string }
+  | { type: 'exited'; code: number | null; signal: string | null; wasReady: boolean; reason?: string }
+  | { type: 'failed'; reason: string }
+) & { sessionId: string; runtimeId: string; version?: number };
 
 /** Runs one instance per session. Both adapters pass test/contract/runtime.contract.ts. */
 export interface Runtime {
   readonly kind: string;
   /** Idempotent per session id: a second call returns the same instance. */
   start(request: StartRequest): Promise<StartResult>;
-  inspect(runtimeId: string): Promise<Inspection>;
+  inspect(runtimeId: string, hint?: InspectHint): Promise<Inspection>;
   /** Idempotent; resolves `confirmed: true` once the instance is known to be gone. */
   stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }>;
   /** Every instance this runtime manages, for the orphan sweep. */

@@ -11,9 +11,10 @@ function exitReason(code: number | null, signal: string | null): string {
 /** The next record for what the runtime saw, or undefined if it changes nothing. */
 export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
   return (s: Session) => {
-    // An event of an older instance of this session (or of none we recorded) changes nothing.
+    // An event of an older instance of this session, or an older event of this one, changes nothing.
     if (s.runtime && s.runtime.runtimeId !== event.runtimeId) return undefined;
-    const runtime = { kind: s.runtime?.kind ?? 'unknown', ...s.runtime, runtimeId: event.runtimeId };
+    if (event.version !== undefined && s.runtime?.eventVersion !== undefined && event.version <= s.runtime.eventVersion) return undefined;
+    const runtime = { kind: s.runtime?.kind ?? 'unknown', ...s.runtime, runtimeId: event.runtimeId, ...(event.version !== undefined ? { eventVersion: event.version } : {}) };
     switch (event.type) {
       case 'ready':
         if (s.status === 'PENDING') return transition(s, 'STARTING', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
@@ -24,9 +25,9 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
         return undefined;
       case 'exited':
         if (isFinal(s.status)) return undefined;
-        if (s.status === 'STOPPING') return transition(s, 'STOPPED', {}, now);
-        if (s.status === 'READY') return transition(s, 'STOPPED', { statusReason: `app-exited: ${exitReason(event.code, event.signal)}` }, now);
-        return transition(s, 'FAILED', { statusReason: `exited before ready: ${exitReason(event.code, event.signal)}`, runtime }, now);
+        if (s.status === 'STOPPING') return transition(s, 'STOPPED', { runtime }, now);
+        if (s.status === 'READY') return transition(s, 'STOPPED', { statusReason: `app-exited: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
+        return transition(s, 'FAILED', { statusReason: `exited before ready: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
     }
   };
 }

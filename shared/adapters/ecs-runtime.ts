@@ -1,0 +1,177 @@
+import {
+  ConflictException, DescribeTasksCommand, InvalidParameterException, ListTasksCommand, RunTaskCommand, StopTaskCommand,
+  type ECSClient, type Task,
+} from '@aws-sdk/client-ecs';
+import type { AppSpec } from '../domain/app';
+import { renderArgv, sessionEnv } from '../domain/command';
+import { RuntimeStartError } from '../domain/errors';
+import { sessionBasePath } from '../domain/urls';
+import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../ports/runtime';
+import { fargateTaskSize } from './fargate-sizes';
+import { withRetry, type RetryOptions } from './retry';
+
+export interface EcsRuntimeOptions {
+  cluster: string;
+  subnets: string[];
+  securityGroups: string[];
+  /** Task definition family of app X: `<prefix>X` (one per app, made by the CDK stack). */
+  taskFamilyPrefix: string;
+  /** The container that runs the app in each task definition. */
+  containerName: string;
+  /** The EC2 capacity provider for apps with gpus > 0. */
+  gpuCapacityProvider?: string | undefined;
+  /** Every app name, for the orphan sweep's ListTasks by family. */
+  appNames: () => string[];
+  retry?: RetryOptions;
+  now?: () => number;
+}
+
+/** startedBy (≤ 36 characters): `sp-` and the 32 hex digits of the session id. */
+export const STARTED_BY_PREFIX = 'sp-';
+export const startedByOf = (sessionId: string) => `${STARTED_BY_PREFIX}${sessionId}`;
+export const sessionIdOf = (startedBy: string | undefined) =>
+  startedBy?.startsWith(STARTED_BY_PREFIX) ? startedBy.slice(STARTED_BY_PREFIX.length) : undefined;
+
+/** A task this young that DescribeTasks does not know yet is still starting (eventual consistency). */
+const MISSING_GRACE_MS = 60_000;
+/** ECS limits the overrides of one RunTask to 8192 characters of JSON. */
+const MAX_OVERRIDES = 8192;
+
+const PHASES: Record<string, Inspection['phase']> = {
+  PROVISIONING: 'starting', PENDING: 'starting', ACTIVATING: 'starting', RUNNING: 'running',
+  DEACTIVATING: 'stopping', STOPPING: 'stopping', DEPROVISIONING: 'stopping', STOPPED: 'stopped',
+};
+
+/** The task's private IP, from its ENI attachment (awsvpc). */
+export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined {
+  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+  return eni?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+}
+
+/**
+ * Sessions as ECS tasks: one RunTask per session (Fargate, Fargate Spot, or the EC2 GPU capacity
+ * provider), private subnets, no public IP. The session id is RunTask's clientToken, so a retried
+ * start returns the same task. Readiness comes from task-events, not from here.
+ */
+export class EcsRuntime implements Runtime {
+  readonly kind = 'ecs';
+  private readonly retry: RetryOptions;
+  private readonly now: () => number;
+
+  constructor(private readonly ecs: ECSClient, private readonly options: EcsRuntimeOptions) {
+    this.retry = options.retry ?? { attempts: 5, baseDelayMs: 200 };
+    this.now = options.now ?? Date.now;
+  }
+
+  async start({ session, app, secret }: StartRequest): Promise<StartResult> {
+    const port = app.port ?? 8080;
+    const basePath = sessionBasePath(session.id);
+    const gpus = session.resources.gpus;
+    const size = gpus > 0
+      ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
+      : fargateTaskSize(session.resources.cpu, session.resources.memory);
+    const env = sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params });
+    const command = app.command.length ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret, id: session.id, basePath }) : undefined;
+    const overrides = {
+      cpu: String(size.cpu),
+      memory: String(size.memory),
+      containerOverrides: [{
+        name: this.options.containerName,
+        environment: Object.entries(env).map(([name, value]) => ({ name, value })),
+        ...(command ? { command } : {}),
+        ...(gpus > 0 ? { resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] } : {}),
+      }],
+    };
+    if (JSON.stringify(overrides).length > MAX_OVERRIDES) throw new RuntimeStartError('The session\'s environment and command are longer than ECS allows (8192 characters of overrides).', { reason: 'overrides-too-large' });
+
+    const command$ = new RunTaskCommand({
+      cluster: this.options.cluster,
+      taskDefinition: `${this.options.taskFamilyPrefix}${app.name}`,
+      count: 1,
+      clientToken: session.id,
+      startedBy: startedByOf(session.id),
+      capacityProviderStrategy: [{ capacityProvider: gpus > 0 ? this.gpuProvider(app) : app.capacity, weight: 1 }],
+      networkConfiguration: { awsvpcConfiguration: { subnets: this.options.subnets, securityGroups: this.options.securityGroups, assignPublicIp: 'DISABLED' } },
+      overrides,
+      enableECSManagedTags: true,
+      tags: [
+        { key: 'sessionplane:session', value: session.id },
+        { key: 'sessionplane:owner', value: session.owner.slice(0, 256) },
+        { key: 'sessionplane:app', value: app.name },
+        { key: 'sessionplane:port', value: String(port) },
+      ],
+    });
+    try {
+      const reply = await withRetry('ECS RunTask', () => this.ecs.send(command$), this.retry);
+      const failure = reply.failures?.[0];
+      if (failure) throw new RuntimeStartError(`ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`, { reason: failure.reason ?? 'ecs-failure' });
+      const arn = reply.tasks?.[0]?.taskArn;
+      if (!arn) throw new RuntimeStartError('ECS returned no task.', { reason: 'ecs-no-task' });
+      return { runtimeId: arn };
+    } catch (error) {
+      // The same clientToken again (a retried launch): ECS names the task it already started.
+      if (error instanceof ConflictException && error.resourceIds?.[0]) return { runtimeId: error.resourceIds[0] };
+      throw error;
+    }
+  }
+
+  private gpuProvider(app: AppSpec): string {
+    if (!this.options.gpuCapacityProvider) throw new RuntimeStartError(`App ${app.name} needs GPUs, but no GPU capacity provider is configured.`, { reason: 'RESOURCE:GPU' });
+    return this.options.gpuCapacityProvider;
+  }
+
+  async inspect(runtimeId: string, hint: InspectHint = {}): Promise<Inspection> {
+    const reply = await withRetry('ECS DescribeTasks', () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [runtimeId], include: ['TAGS'] })), this.retry);
+    const task = reply.tasks?.[0];
+    if (!task) {
+      const young = hint.startedAt !== undefined && this.now() - hint.startedAt < MISSING_GRACE_MS;
+      return young ? { phase: 'starting' } : { phase: 'stopped', exit: { reason: 'lost' } };
+    }
+    const phase = PHASES[task.lastStatus ?? ''] ?? 'unknown';
+    const ip = privateIpOf(task);
+    const port = task.tags?.find((t) => t.key === 'sessionplane:port')?.value;
+    const inspection: Inspection = { phase, ...(ip && port ? { endpoint: `${ip}:${port}` } : {}) };
+    if (phase === 'stopped') {
+      const container = task.containers?.find((c) => c.name === this.options.containerName) ?? task.containers?.[0];
+      inspection.exit = { code: container?.exitCode ?? null, reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped' };
+    }
+    return inspection;
+  }
+
+  async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {
+    try {
+      const reply = await withRetry('ECS StopTask', () => this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: runtimeId, reason: `sessionplane: ${reason}`.slice(0, 255) })), this.retry);
+      // ECS stops asynchronously; the STOPPED task event confirms. Already stopped: confirmed now.
+      return { confirmed: reply.task?.lastStatus === 'STOPPED' };
+    } catch (error) {
+      // Unknown or long gone: nothing is running.
+      if (error instanceof InvalidParameterException && /not found/i.test(error.message)) return { confirmed: true };
+      throw error;
+    }
+  }
+
+  async list(): Promise<ManagedInstance[]> {
+    const found: ManagedInstance[] = [];
+    for (const app of this.options.appNames()) {
+      let nextToken: string | undefined;
+      do {
+        const page = await withRetry('ECS ListTasks', () => this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, family: `${this.options.taskFamilyPrefix}${app}`, nextToken })), this.retry);
+        nextToken = page.nextToken;
+        const arns = page.taskArns ?? [];
+        for (let i = 0; i < arns.length; i += 100) {
+          const described = await withRetry('ECS DescribeTasks', () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100) })), this.retry);
+          for (const task of described.tasks ?? []) {
+            const sessionId = sessionIdOf(task.startedBy);
+            if (sessionId && task.taskArn && task.lastStatus !== 'STOPPED') found.push({ runtimeId: task.taskArn, sessionId });
+          }
+        }
+      } while (nextToken);
+    }
+    return found;
+  }
+
+  /** ECS reports through EventBridge to the task-events function, not to this process. */
+  onEvent(_listener: (event: RuntimeEvent) => void): () => void {
+    return () => undefined;
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  ConflictException, DescribeTasksCommand, ECSClient, ECSServiceException, InvalidParameterException, ListTasksCommand,
+  RunTaskCommand, StopTaskCommand, type RunTaskCommandInput, type Task,
+} from '@aws-sdk/client-ecs';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+
+const ORDER = ['PROVISIONING', 'PENDING', 'RUNNING'];
+
+/**
+ * A scripted ECS behind aws-sdk-client-mock: tasks move PROVISIONING → PENDING → RUNNING one
+ * step per tick(), and STOPPING → STOPPED after a stop. Knobs make the next calls fail the ways
+ * ECS does. Every command sent stays inspectable through `mock`.
+ */
+export class ScriptedEcs {
+  readonly client = new ECSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  readonly mock: AwsClientStub<ECSClient>;
+  readonly tasks = new Map<string, Task>();
+  /** clientToken → the task it started and the request it came with. */
+  private readonly byToken = new Map<string, { arn: string; request: string }>();
+  private ip = 10;
+  /** The next RunTask answers with this failure reason. */
+  failNextRun: string | undefined;
+  /** The next N calls (any command) are throttled. */
+  throttleNext = 0;
+  /** New tasks are missing from DescribeTasks until the next tick. */
+  missingUntilTick = false;
+  private readonly hidden = new Set<string>();
+
+  constructor() {
+    this.mock = mockClient(this.client);
+    this.mock.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => this.throttled() ?? this.run(input));
+    this.mock.on(DescribeTasksCommand).callsFake((input) => this.throttled() ?? this.describe(input.tasks ?? []));
+    this.mock.on(StopTaskCommand).callsFake((input) => this.throttled() ?? this.stop(input.task!));
+    this.mock.on(ListTasksCommand).callsFake((input) => this.throttled() ?? this.list(input.family, input.nextToken));
+  }
+
+  /** One step for every task. */
+  tick(): void {
+    this.hidden.clear();
+    for (const task of this.tasks.values()) {
+      if (task.desiredStatus === 'STOPPED') {
+        task.lastStatus = 'STOPPED';
+        task.stoppedAt = new Date();
+        continue;
+      }
+      const i = ORDER.indexOf(task.lastStatus!);
+      if (i >= 0 && i < ORDER.length - 1) task.lastStatus = ORDER[i + 1];
+    }
+  }
+
+  /** The task's app process ends by itself. */
+  exit(arn: string, exitCode: number, stoppedReason = 'Essential container in task exited'): void {
+    const task = this.tasks.get(arn)!;
+    Object.assign(task, { desiredStatus: 'STOPPED', lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason });
+    task.containers![0]!.exitCode = exitCode;
+  }
+
+  private throttled(): never | undefined {
+    if (this.throttleNext <= 0) return undefined;
+    this.throttleNext--;
+    const error = new ECSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+    throw Object.assign(error, { $retryable: { throttling: true } });
+  }
+
+  private run(input: RunTaskCommandInput) {
+    if (this.failNextRun) {
+      const reason = this.failNextRun;
+      this.failNextRun = undefined;
+      return { tasks: [], failures: [{ reason, detail: 'scripted' }] };
+    }
+    const existing = input.clientToken ? this.byToken.get(input.clientToken) : undefined;
+    if (existing) {
+      // ECS: the same token and request again is the same task; with other parameters, a conflict naming it.
+      if (existing.request !== JSON.stringify(input)) throw new ConflictException({ message: 'clientToken reused', $metadata: {}, resourceIds: [existing.arn] });
+      return { tasks: [this.tasks.get(existing.arn)], failures: [] };
+    }
+    const arn = `arn:aws:ecs:eu-west-1:123456789012:task/sessions/${(this.tasks.size + 1).toString(16).padStart(32, '0')}`;
+    const task: Task = {
+      taskArn: arn,
+      taskDefinitionArn: `arn:aws:ecs:eu-west-1:123456789012:task-definition/${input.taskDefinition}:1`,
+      group: `family:${input.taskDefinition}`,
+      startedBy: input.startedBy,
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      overrides: input.overrides,
+      tags: input.tags,
+      attachments: [{ type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'subnetId', value: 'subnet-1' }, { name: 'privateIPv4Address', value: `10.0.1.${this.ip++}` }] }],
+      containers: [{ name: 'app', lastStatus: 'PENDING' }],
+    };
+    this.tasks.set(arn, task);
+    if (input.clientToken) this.byToken.set(input.clientToken, { arn, request: JSON.stringify(input) });
+    if (this.missingUntilTick) this.hidden.add(arn);
+    return { tasks: [task], failures: [] };
+  }
+
+  private describe(arns: string[]) {
+    const tasks = arns.map((a) => this.tasks.get(a)).filter((t): t is Task => !!t && !this.hidden.has(t.taskArn!));
+    const failures = arns.filter((a) => !tasks.some((t) => t.taskArn === a)).map((arn) => ({ arn, reason: 'MISSING' }));
+    return { tasks, failures };
+  }
+
+  private stop(arn: string) {
+    const task = this.tasks.get(arn);
+    if (!task) throw new InvalidParameterException({ message: 'The referenced task was not found.', $metadata: {} });
+    if (task.lastStatus !== 'STOPPED') Object.assign(task, { desiredStatus: 'STOPPED', lastStatus: 'DEACTIVATING', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' });
+    return { task };
+  }
+
+  /** Two tasks a page, so callers must follow nextToken. */
+  private list(family: string | undefined, nextToken: string | undefined) {
+    const arns = [...this.tasks.values()].filter((t) => t.group === `family:${family}` && t.desiredStatus !== 'STOPPED').map((t) => t.taskArn!);
+    const from = Number(nextToken ?? 0);
+    return { taskArns: arns.slice(from, from + 2), nextToken: from + 2 < arns.length ? String(from + 2) : undefined };
+  }
+}
