@@ -7,6 +7,7 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-sto
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
+import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, sha256Hex, type TokenTable } from '../../shared/config/auth-tokens';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
@@ -92,6 +93,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     apps: new AppCatalog(options.apps),
     clock,
     logger,
+    metrics: loggedMetrics(logger),
     policy: config.policy,
     tokenKey: config.tokenKey ?? Buffer.from(ensureSecretFile(join(dataDir, 'token-key')), 'hex'),
   };

@@ -10,7 +10,7 @@ import { createLogger } from '../../shared/adapters/pino-logger';
 try {
   const config = loadLocalConfig();
   const apps = loadAppsFile(config.appsFile);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
   const plane = await composeLocal({ config, apps, logger });
   const local = await listenLocal(plane, config.port, config.host, { maxHeaderBytes: config.maxHeaderBytes });
   const first = [...apps.keys()][0];

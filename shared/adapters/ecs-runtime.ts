@@ -42,9 +42,9 @@ const PHASES: Record<string, Inspection['phase']> = {
   DEACTIVATING: 'stopping', STOPPING: 'stopping', DEPROVISIONING: 'stopping', STOPPED: 'stopped',
 };
 
-/** The task's private IP, from its ENI attachment (awsvpc). */
+/** The task's private IP, from its ENI attachment (awsvpc). DescribeTasks and task events name it differently. */
 export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined {
-  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface' || a.type === 'eni');
   return eni?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
 }
 

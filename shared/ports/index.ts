@@ -4,3 +4,4 @@ export * from './runtime';
 export * from './session-store';
 export * from './idempotency-store';
 export * from './quota-store';
+export * from './metrics';

@@ -2,6 +2,7 @@ import type { Policy } from '../domain/limits';
 import type { Clock } from '../ports/clock';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { Logger } from '../ports/logger';
+import type { Metrics } from '../ports/metrics';
 import type { QuotaStore } from '../ports/quota-store';
 import type { Runtime } from '../ports/runtime';
 import type { SessionStore } from '../ports/session-store';
@@ -16,6 +17,7 @@ export interface ServiceDeps {
   apps: AppCatalog;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
   policy: Policy;
   /** The key session tokens and app secrets are derived with (≥ 32 bytes). */
   tokenKey: Buffer;

@@ -93,6 +93,7 @@ export async function launchSession(deps: ServiceDeps, input: LaunchInput): Prom
       s.status === 'PENDING' ? transition(s, 'FAILED', { statusReason: `${reason}: ${(error as Error).message}` }, deps.clock.now())
         : s.status === 'STOPPING' ? transition(s, 'STOPPED', {}, deps.clock.now()) : undefined);
     deps.logger.warn({ ...log, err: (error as Error).message }, 'session start failed');
+    deps.metrics.sessionFailed(reason, app.name);
     throw error;
   }
 

@@ -13,7 +13,8 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
   return (s: Session) => {
     // An event of an older instance of this session, or an older event of this one, changes nothing.
     if (s.runtime && s.runtime.runtimeId !== event.runtimeId) return undefined;
-    if (event.version !== undefined && s.runtime?.eventVersion !== undefined && event.version <= s.runtime.eventVersion) return undefined;
+    // (Equal is allowed: one event may take two writes, PENDING → STARTING → READY.)
+    if (event.version !== undefined && s.runtime?.eventVersion !== undefined && event.version < s.runtime.eventVersion) return undefined;
     const runtime = { kind: s.runtime?.kind ?? 'unknown', ...s.runtime, runtimeId: event.runtimeId, ...(event.version !== undefined ? { eventVersion: event.version } : {}) };
     switch (event.type) {
       case 'ready':
@@ -38,6 +39,13 @@ export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent)
   const next = await applyUntilSettled(deps, current, decideOnEvent(event, deps.clock.now()));
   if (next && next.status !== current?.status) {
     deps.logger.info({ sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason }, 'session status');
+    if (next.status === 'READY' && next.readyAt !== undefined) deps.metrics.launchToReady(next.readyAt - next.createdAt, next.app);
+    if (next.status === 'FAILED') deps.metrics.sessionFailed(failureCode(next.statusReason), next.app);
   }
   return next;
+}
+
+/** A failure reason's code, for a metric dimension: "exited before ready: exit code 3" → "exited-before-ready". */
+export function failureCode(reason: string | undefined): string {
+  return (reason ?? 'unknown').split(':')[0]!.trim().replace(/\s+/g, '-').slice(0, 64) || 'unknown';
 }

@@ -4,7 +4,7 @@ import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempot
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import type { AppSpec, Policy } from '../../shared/domain';
-import { silentLogger, systemClock, type Runtime } from '../../shared/ports';
+import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
 import { AppCatalog, type ServiceDeps } from '../../shared/services';
 
 export const TEST_POLICY: Policy = { limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 }, imagePrefixes: ['registry.example.org/ok/'], idempotencySeconds: 3600 };
@@ -19,6 +19,7 @@ export function makeServiceDeps(client: DynamoDBDocumentClient, table: string, r
     apps: new AppCatalog(new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }]))),
     clock: systemClock,
     logger: silentLogger,
+    metrics: noMetrics,
     policy: TEST_POLICY,
     tokenKey: randomBytes(32),
     ...overrides,

@@ -1,0 +1,12 @@
+import type { Logger } from '../ports/logger';
+import type { Metrics } from '../ports/metrics';
+
+/** Metrics as log lines (the local server): the same figures the Lambdas send as EMF. */
+export function loggedMetrics(logger: Logger): Metrics {
+  return {
+    launchToReady: (ms, app) => logger.info({ metric: 'LaunchToReady', ms, app }, `launch to ready in ${ms} ms`),
+    sessionFailed: (reason, app) => logger.info({ metric: 'SessionFailed', reason, app }, `session failed: ${reason}`),
+    sessionsReaped: (reason, count) => logger.info({ metric: 'SessionsReaped', reason, count }, `reaped ${count} (${reason})`),
+    liveSessions: (count) => logger.info({ metric: 'LiveSessions', count }, `${count} live sessions`),
+  };
+}

@@ -1,0 +1,114 @@
+import { StopTaskCommand } from '@aws-sdk/client-ecs';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/task-events/handler';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { EcsRuntime } from '../../../shared/adapters/ecs-runtime';
+import type { Session } from '../../../shared/domain';
+import { launchSession } from '../../../shared/services';
+import { fixtureApp } from '../../support/apps';
+import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
+import { ScriptedEcs } from '../../support/scripted-ecs';
+import { makeServiceDeps } from '../../support/services';
+import { makeSession } from '../../support/sessions';
+
+describe('task-events: ECS Task State Change → session state', () => {
+  let db: EmbeddedDynamoDb;
+  let listener: Server;
+  let appPort: number;
+  let ecs: ScriptedEcs;
+  let deps: TaskEventsDeps;
+  const arn = (n: number) => `arn:aws:ecs:eu-west-1:123456789012:task/sessionplane/${String(n).padStart(32, '0')}`;
+  const stored = async (s: Session) => (await deps.store.get(s.id))!;
+  const seed = async (overrides: Partial<Session>) => {
+    const s = makeSession({ app: 'web', launchDeadline: Date.now() + 10_000, ...overrides });
+    await deps.store.create(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    // The "task's" app port: a real listener, so the probe crosses a real socket.
+    listener = createServer((socket) => socket.end());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    appPort = (listener.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    listener.close();
+    await db.close();
+  });
+  beforeEach(async () => {
+    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    const table = `sessions-${Math.random().toString(36).slice(2, 8)}`;
+    await ensureSessionsTable(client, table);
+    ecs = new ScriptedEcs();
+    const runtime = new EcsRuntime(ecs.client, { cluster: CLUSTER_ARN, subnets: ['s'], securityGroups: ['g'], taskFamilyPrefix: 'sessionplane-', containerName: 'app', appNames: () => ['web'], retry: { attempts: 2, baseDelayMs: 1 } });
+    deps = { ...makeServiceDeps(client, table, runtime, { web: fixtureApp([], { port: appPort }) }), clusterArn: CLUSTER_ARN, containerName: 'app', probeIntervalMs: 20 };
+  });
+
+  it('makes a STARTING session READY once its port answers, at the ENI address', async () => {
+    const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(1) } });
+    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(1), { ip: '127.0.0.1' }))).toBe('ready');
+    expect(await stored(s)).toMatchObject({ status: 'READY', runtime: { runtimeId: arn(1), endpoint: `127.0.0.1:${appPort}`, eventVersion: 4 } });
+  });
+
+  it('takes a RUNNING event that beats the STARTING write from PENDING to READY', async () => {
+    const s = await seed({ status: 'PENDING' });
+    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(2), { ip: '127.0.0.1' }))).toBe('ready');
+    expect((await stored(s)).status).toBe('READY');
+  });
+
+  it('fails a session whose app port never answers by its launch deadline, and stops its task', async () => {
+    const { runtimeId } = await deps.runtime.start({ session: makeSession(), app: { ...fixtureApp(), name: 'web' }, secret: 's' });
+    const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId }, launchDeadline: Date.now() + 300 });
+    expect(await handleTaskEvent(deps, taskEvent(s.id, runtimeId, { ip: '127.0.0.2' }))).toBe('launch-timeout');
+    expect(await stored(s)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
+    expect(ecs.mock.commandCalls(StopTaskCommand).map((c) => c.args[0].input)).toEqual([{ cluster: CLUSTER_ARN, task: runtimeId, reason: 'sessionplane: launch-timeout' }]);
+  });
+
+  it.each<[Session['status'], string, string]>([
+    ['STARTING', 'FAILED', 'exited before ready: EssentialContainerExited: Essential container in task exited'],
+    ['READY', 'STOPPED', 'app-exited: EssentialContainerExited: Essential container in task exited'],
+    ['STOPPING', 'STOPPED', 'user'],
+  ])('ends a %s session %s on STOPPED, with ECS\'s reason', async (from, to, reason) => {
+    const s = await seed({ status: from, runtime: { kind: 'ecs', runtimeId: arn(3) }, ...(from === 'STOPPING' ? { statusReason: 'user' } : {}) });
+    const stopped = taskEvent(s.id, arn(3), { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', version: 6 });
+    stopped.detail.containers![0]!.exitCode = 1;
+    expect(await handleTaskEvent(deps, stopped)).toBe('stopped');
+    expect(await stored(s)).toMatchObject({ status: to, statusReason: reason });
+  });
+
+  it('changes nothing for a duplicate or a stale event', async () => {
+    const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(4) } });
+    await handleTaskEvent(deps, taskEvent(s.id, arn(4), { ip: '127.0.0.1', version: 5 }));
+    const ready = await stored(s);
+    await handleTaskEvent(deps, taskEvent(s.id, arn(4), { ip: '127.0.0.1', version: 5 })); // duplicate
+    expect(await stored(s)).toEqual(ready);
+    await handleTaskEvent(deps, taskEvent(s.id, arn(4), { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 3, stopCode: 'UserInitiated' })); // stale
+    expect(await stored(s)).toEqual(ready);
+  });
+
+  it('ignores other clusters, tasks it did not start, and a Spot interruption notice', async () => {
+    const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(5) } });
+    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(5), { clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other' }))).toBe('ignored');
+    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(5), { startedBy: 'ecs-svc/123' }))).toBe('ignored');
+    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(5), { desiredStatus: 'STOPPED', stopCode: 'TerminationNotice' }))).toBe('ignored');
+    expect((await stored(s)).status).toBe('STARTING');
+  });
+
+  it('stops a running task of ours that has no live session', async () => {
+    const orphanId = makeSession().id;
+    expect(await handleTaskEvent(deps, taskEvent(orphanId, arn(6), {}))).toBe('orphan-stopped');
+    expect(ecs.mock.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({ task: arn(6), reason: 'sessionplane: orphan' });
+  });
+
+  it('ends a launch FAILED with ECS\'s placement failure reason', async () => {
+    ecs.failNextRun = 'RESOURCE:GPU';
+    await expect(launchSession(deps, { owner: 'gus', app: 'web' })).rejects.toMatchObject({ code: 'runtime.start_failed' });
+    const [s] = (await deps.store.listByOwner('gus')).items;
+    expect(s).toMatchObject({ status: 'FAILED' });
+    expect(s!.statusReason).toMatch(/^RESOURCE:GPU: ECS could not place the task/);
+  });
+});
