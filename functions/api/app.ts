@@ -5,13 +5,18 @@ import type { ApiDeps, ApiEnv } from './context';
 import { problemOf, problemResponse, toProblem } from './problem';
 import { perUserRateLimit } from './rate-limit';
 import { appRoutes } from './routes/apps';
-import { sessionRoutes } from './routes/sessions';
+import { sessionReadRoutes } from './routes/sessions-read';
+import { sessionWriteRoutes } from './routes/sessions-write';
+
+/** The concerns the API is split by on AWS: each is its own Lambda with its own IAM. */
+export type RouteGroup = 'read' | 'write' | 'catalog';
+export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog'];
 
 /**
  * The control API as one hono app: mounted whole by the local server, and split by concern
- * across Lambda functions on AWS.
+ * across Lambda functions on AWS (`groups`).
  */
-export function createApp(deps: ApiDeps): Hono<ApiEnv> {
+export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.onError((error, c) => {
@@ -36,7 +41,8 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   });
   app.use('*', perUserRateLimit(deps.rateLimit));
 
-  app.route('/sessions', sessionRoutes(deps));
-  app.route('/apps', appRoutes(deps));
+  if (groups.includes('read')) app.route('/sessions', sessionReadRoutes(deps));
+  if (groups.includes('write')) app.route('/sessions', sessionWriteRoutes(deps));
+  if (groups.includes('catalog')) app.route('/apps', appRoutes(deps));
   return app;
 }

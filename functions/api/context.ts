@@ -1,6 +1,7 @@
 import type { Principal } from '../../shared/domain/principal';
 import type { Authenticate } from './auth/authenticators';
 import type { UrlSettings } from '../../shared/domain/urls';
+import type { SessionLogs } from '../../shared/ports/session-logs';
 import type { ServiceDeps } from '../../shared/services/deps';
 
 /** Everything the HTTP app needs, built by each entry (local server, Lambda). */
@@ -11,6 +12,7 @@ export interface ApiDeps extends ServiceDeps {
   maxBodyBytes: number;
   /** Requests a minute per user. */
   rateLimit: number;
+  logs: SessionLogs;
 }
 
 export interface ApiEnv {

@@ -6,6 +6,7 @@ import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
 import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, sha256Hex, type TokenTable } from '../../shared/config/auth-tokens';
@@ -115,6 +116,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     authenticate: options.authenticate ?? bearerTokens(localUsers(config, adminToken)),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
+    logs: new FileSessionLogs((id) => runtime.logPath(id)),
   };
   const settled = async () => {
     while (inFlight.size) await Promise.allSettled([...inFlight]);

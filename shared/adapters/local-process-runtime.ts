@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { renderArgv, sessionEnv } from '../domain/command';
 import { RuntimeStartError } from '../domain/errors';
 import { sessionBasePath } from '../domain/urls';
@@ -9,6 +10,7 @@ import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, 
 import { PortAllocator } from './port-allocator';
 import { groupAlive, processStartTime, signalGroup, terminateGroup } from './process-group';
 import { lineWatcher, probe } from './readiness';
+import { timestampLines } from './timestamp-lines';
 
 export interface LocalProcessRuntimeOptions {
   /** Address session processes bind to and the router connects to. */
@@ -114,8 +116,12 @@ export class LocalProcessRuntime implements Runtime {
     this.instances.set(runtimeId, instance);
     this.bySession.set(session.id, instance);
     this.writePidRecord({ sessionId: session.id, pid, startTime: processStartTime(pid) });
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
+    // Each line stamped with its time, so the logs can be read `since` a time, as on CloudWatch.
+    const outputs = [child.stdout!.pipe(timestampLines()), child.stderr!.pipe(timestampLines())];
+    for (const output of outputs) output.pipe(log, { end: false });
+    // Once both have ended, every line has been handed to the file.
+    void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
+    log.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'));
     child.once('exit', (code, signal) => {
       instance.exit = { code, signal, reason: instance.stopping ? 'stopped' : instance.ready ? 'app-exited' : 'exited-before-ready' };
       // Whatever the app left in its group goes with it.
@@ -123,7 +129,6 @@ export class LocalProcessRuntime implements Runtime {
       this.ports.release(port);
       this.removePidRecord(session.id);
       this.bySession.delete(session.id);
-      log.end();
       markExited();
       // Kept a while so inspect() can still tell how it ended, then forgotten.
       setTimeout(() => this.instances.delete(runtimeId), EXITED_RETENTION_MS).unref();

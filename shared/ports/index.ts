@@ -5,3 +5,4 @@ export * from './session-store';
 export * from './idempotency-store';
 export * from './quota-store';
 export * from './metrics';
+export * from './session-logs';

@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { DomainError } from '../../../shared/domain/errors';
+import type { Session } from '../../../shared/domain/session';
+import type { ApiDeps, ApiEnv } from '../context';
+import { ListQuerySchema } from '../schemas';
+import { sessionView } from '../session-view';
+import { check } from '../validate';
+import { ownerView, visibleSession } from './session-access';
+
+const LogsQuerySchema = z.strictObject({
+  /** An ISO time or epoch milliseconds: only lines from then on. */
+  since: z.string().max(40).transform((v, ctx) => {
+    const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'an ISO time or epoch milliseconds' });
+      return z.NEVER;
+    }
+    return ms;
+  }).optional(),
+  /** At most this many bytes, the newest. */
+  limit: z.coerce.number().int().min(1).max(1024 * 1024).default(64 * 1024),
+});
+
+async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {
+  const found: Session[] = [];
+  for await (const s of deps.store.listLive()) {
+    found.push(s);
+    if (found.length >= limit) break;
+  }
+  return found.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/** GET /sessions, GET /sessions/{id}, GET /sessions/{id}/logs: the read Lambda's routes. */
+export function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.get('/', async (c) => {
+    const query = check(ListQuerySchema, c.req.query(), 'query');
+    if (query.all) {
+      if (!c.var.principal.admin) throw new DomainError('auth.forbidden', 'Only admins may list every session.');
+      const sessions = await allLive(deps, query.limit ?? 1000);
+      return c.json({ sessions: sessions.map((s) => sessionView(s, deps.urls)) });
+    }
+    const page = await deps.store.listByOwner(c.var.principal.user, query);
+    return c.json({ sessions: page.items.map((s) => sessionView(s, deps.urls)), ...(page.cursor ? { cursor: page.cursor } : {}) });
+  });
+
+  app.get('/:id', async (c) => {
+    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    return c.json(ownerView(deps, c.var.principal, session));
+  });
+
+  app.get('/:id/logs', async (c) => {
+    const query = check(LogsQuerySchema, c.req.query(), 'query');
+    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const tail = await deps.logs.tail(session, { sinceMs: query.since, maxBytes: query.limit });
+    if (tail.nextSince !== undefined) c.header('x-next-since', String(tail.nextSince));
+    c.header('x-truncated', String(tail.truncated));
+    return c.text(tail.lines.map((l) => `${l}\n`).join(''));
+  });
+
+  return app;
+}

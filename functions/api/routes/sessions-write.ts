@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { launchSession } from '../../../shared/services/launch';
+import { stopSession } from '../../../shared/services/stop';
+import { requestHash } from '../canonical-json';
+import type { ApiDeps, ApiEnv } from '../context';
+import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
+import { sessionView } from '../session-view';
+import { check, jsonBody } from '../validate';
+import { ownerView, visibleSession } from './session-access';
+
+/** POST /sessions, DELETE /sessions/{id}: the write Lambda's routes. */
+export function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.post('/', async (c) => {
+    const body = await jsonBody(c, LaunchBodySchema);
+    const rawKey = c.req.header('idempotency-key');
+    const key = rawKey === undefined ? undefined : check(IdempotencyKeySchema, rawKey, 'header');
+    const principal = c.var.principal;
+    const result = await launchSession(deps, {
+      owner: principal.user,
+      ...body,
+      idempotency: key === undefined ? undefined : { key, requestHash: requestHash(body) },
+    });
+    c.header('location', `/sessions/${result.session.id}`);
+    if (result.replayed) c.header('idempotent-replayed', 'true');
+    return c.json(ownerView(deps, principal, result.session), 202);
+  });
+
+  app.delete('/:id', async (c) => {
+    const principal = c.var.principal;
+    const session = await visibleSession(deps, principal, c.req.param('id'));
+    const stopped = await stopSession(deps, session.id, session.owner === principal.user ? 'user' : 'admin');
+    return c.json(sessionView(stopped, deps.urls), stopped.status === 'STOPPING' ? 202 : 200);
+  });
+
+  return app;
+}
