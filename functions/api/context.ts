@@ -2,10 +2,10 @@ import type { Principal } from '../../shared/domain/principal';
 import type { Authenticate } from './auth/authenticators';
 import type { UrlSettings } from '../../shared/domain/urls';
 import type { SessionLogs } from '../../shared/ports/session-logs';
-import type { ServiceDeps } from '../../shared/services/deps';
+import type { LaunchDeps } from '../../shared/services/deps';
 
 /** Everything the HTTP app needs, built by each entry (local server, Lambda). */
-export interface ApiDeps extends ServiceDeps {
+export interface ApiDeps extends LaunchDeps {
   urls: UrlSettings;
   /** The caller of a request, or undefined when it carries no valid credential. */
   authenticate: Authenticate;

@@ -15,7 +15,7 @@ import type { AppSpec } from '../../shared/domain/app';
 import { systemClock, type Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import { AppCatalog } from '../../shared/services/catalog';
-import type { ServiceDeps } from '../../shared/services/deps';
+import type { LaunchDeps } from '../../shared/services/deps';
 import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
@@ -86,7 +86,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   });
   const adminToken = ensureSecretFile(join(dataDir, 'admin-token'));
   const clock = options.clock ?? systemClock;
-  const services: ServiceDeps = {
+  const services: LaunchDeps = {
     store: new DynamoDbSessionStore(client, config.tableName),
     quotas: new DynamoDbQuotaStore(client, config.tableName),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),

@@ -6,3 +6,4 @@ export * from './env-names';
 export * from './table';
 export * from './auth-tokens';
 export * from './policy';
+export * from './lambda-env';

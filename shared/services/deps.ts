@@ -18,7 +18,11 @@ export interface ServiceDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+}
+
+/** What launching needs besides: the policy it enforces and the key credentials are derived with. */
+export interface LaunchDeps extends ServiceDeps {
   policy: Policy;
-  /** The key session tokens and app secrets are derived with (≥ 32 bytes). */
+  /** ≥ 32 bytes; only functions that launch or show credentials hold it. */
   tokenKey: Buffer;
 }

@@ -1,6 +1,6 @@
 import { IdempotencyInProgressError, IdempotencyMismatchError } from '../domain/errors';
 import type { IdempotencyClaim } from '../ports/idempotency-store';
-import type { ServiceDeps } from './deps';
+import type { LaunchDeps } from './deps';
 import type { LaunchResult } from './launch';
 import { sessionCredentials } from './credentials';
 
@@ -8,7 +8,7 @@ import { sessionCredentials } from './credentials';
  * Claims an Idempotency-Key for a launch. Undefined: this request is the first, go on. Otherwise
  * the result of the first request with this key: the same session and credentials again.
  */
-export async function claimOrReplay(deps: ServiceDeps, claim: IdempotencyClaim): Promise<LaunchResult | undefined> {
+export async function claimOrReplay(deps: LaunchDeps, claim: IdempotencyClaim): Promise<LaunchResult | undefined> {
   const existing = await deps.idempotency.claim(claim, deps.policy.idempotencySeconds);
   if (!existing) return undefined;
   if (existing.requestHash !== claim.requestHash) throw new IdempotencyMismatchError();

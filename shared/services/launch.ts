@@ -5,7 +5,7 @@ import { imageAllowed } from '../domain/images';
 import type { Resources, Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { sessionCredentials } from './credentials';
-import type { ServiceDeps } from './deps';
+import type { LaunchDeps } from './deps';
 import { claimOrReplay } from './idempotent-launch';
 import { finishStop } from './stop';
 import { applyUntilSettled } from './update';
@@ -38,7 +38,7 @@ export interface LaunchResult {
  * records STARTING. Recording first means a crash between the two leaves a record the reaper
  * finds; a start failure leaves the session FAILED, never lost.
  */
-export async function launchSession(deps: ServiceDeps, input: LaunchInput): Promise<LaunchResult> {
+export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
   const app = deps.apps.get(input.app);
   if (!app) throw new AppNotFoundError(input.app);
   const params = checkParams(app, input.params ?? {});

@@ -26,8 +26,9 @@ export class ScriptedEcs {
   missingUntilTick = false;
   private readonly hidden = new Set<string>();
 
-  constructor() {
-    this.mock = mockClient(this.client);
+  /** `everyClient`: also script the ECS clients other modules make (the Lambda entries). */
+  constructor(options: { everyClient?: boolean } = {}) {
+    this.mock = options.everyClient ? mockClient(ECSClient) : mockClient(this.client);
     this.mock.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => this.throttled() ?? this.run(input));
     this.mock.on(DescribeTasksCommand).callsFake((input) => this.throttled() ?? this.describe(input.tasks ?? []));
     this.mock.on(StopTaskCommand).callsFake((input) => this.throttled() ?? this.stop(input.task!));

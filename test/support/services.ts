@@ -5,12 +5,12 @@ import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import type { AppSpec, Policy } from '../../shared/domain';
 import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
-import { AppCatalog, type ServiceDeps } from '../../shared/services';
+import { AppCatalog, type LaunchDeps } from '../../shared/services';
 
 export const TEST_POLICY: Policy = { limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 }, imagePrefixes: ['registry.example.org/ok/'], idempotencySeconds: 3600 };
 
 /** Use-case deps on real DynamoDB adapters (dynalite or DynamoDB Local) and a real runtime. */
-export function makeServiceDeps(client: DynamoDBDocumentClient, table: string, runtime: Runtime, apps: Record<string, AppSpec>, overrides: Partial<ServiceDeps> = {}): ServiceDeps {
+export function makeServiceDeps(client: DynamoDBDocumentClient, table: string, runtime: Runtime, apps: Record<string, AppSpec>, overrides: Partial<LaunchDeps> = {}): LaunchDeps {
   return {
     store: new DynamoDbSessionStore(client, table),
     quotas: new DynamoDbQuotaStore(client, table),

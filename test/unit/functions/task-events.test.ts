@@ -7,7 +7,7 @@ import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { EcsRuntime } from '../../../shared/adapters/ecs-runtime';
 import type { Session } from '../../../shared/domain';
-import { launchSession } from '../../../shared/services';
+import { launchSession, type LaunchDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
 import { ScriptedEcs } from '../../support/scripted-ecs';
@@ -19,7 +19,7 @@ describe('task-events: ECS Task State Change → session state', () => {
   let listener: Server;
   let appPort: number;
   let ecs: ScriptedEcs;
-  let deps: TaskEventsDeps;
+  let deps: TaskEventsDeps & LaunchDeps;
   const arn = (n: number) => `arn:aws:ecs:eu-west-1:123456789012:task/sessionplane/${String(n).padStart(32, '0')}`;
   const stored = async (s: Session) => (await deps.store.get(s.id))!;
   const seed = async (overrides: Partial<Session>) => {

@@ -7,7 +7,7 @@ import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../../shared/adapters/local-process-runtime';
 import type { Runtime, StartRequest } from '../../../shared/ports';
-import { decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type ServiceDeps } from '../../../shared/services';
+import { decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type LaunchDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
 import { testPortRange } from '../../support/ports';
 import { makeServiceDeps } from '../../support/services';
@@ -34,7 +34,7 @@ function gated(runtime: LocalProcessRuntime): { runtime: Runtime; open(): void; 
 describe('launch and stop use cases', () => {
   let db: EmbeddedDynamoDb;
   let dir: string;
-  let deps: ServiceDeps;
+  let deps: LaunchDeps;
   let runtime: LocalProcessRuntime;
 
   beforeAll(async () => {

@@ -1,0 +1,11 @@
+import { handle } from 'hono/aws-lambda';
+import { noRuntime } from '../../../shared/adapters/no-runtime';
+import { loadFunctionEnv } from '../../../shared/config/lambda-env';
+import { createApp } from '../app';
+import { lambdaApiDeps, withMetrics } from './compose';
+
+// GET /apps: the apps file only.
+const env = loadFunctionEnv('api-catalog');
+const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
+const { deps, publishMetrics } = lambdaApiDeps('api-catalog', env, { runtime: () => noRuntime, logs: noLogs });
+export const handler = withMetrics(handle(createApp(deps, ['catalog'])), publishMetrics);

@@ -1,0 +1,10 @@
+import { handle } from 'hono/aws-lambda';
+import { noRuntime } from '../../../shared/adapters/no-runtime';
+import { loadFunctionEnv } from '../../../shared/config/lambda-env';
+import { createApp } from '../app';
+import { cloudWatchLogs, lambdaApiDeps, withMetrics } from './compose';
+
+// GET /sessions, /sessions/{id}, /sessions/{id}/logs: DynamoDB reads and CloudWatch Logs reads only.
+const env = loadFunctionEnv('api-read');
+const { deps, publishMetrics } = lambdaApiDeps('api-read', env, { runtime: () => noRuntime, logs: cloudWatchLogs(env) });
+export const handler = withMetrics(handle(createApp(deps, ['read'])), publishMetrics);

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors';
+import { DurationSchema } from './duration';
+import { ENV } from './env-names';
+import { PolicyEnvSchema } from './policy';
+import { describeIssues } from './problems';
+
+const TableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/);
+const List = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1));
+const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info');
+
+/** Every function: where the sessions are, which apps exist, how much to log. */
+const StoreEnv = z.object({
+  [ENV.tableName]: TableName,
+  [ENV.awsRegion]: z.string().min(1),
+  [ENV.dynamodbEndpoint]: z.url().optional(),
+  [ENV.appsFile]: z.string().min(1),
+  [ENV.logLevel]: LogLevel,
+});
+
+/** The API functions: URLs, callers from the JWT authorizer's claims, policy, the token key. */
+const ApiEnv = StoreEnv.extend({
+  [ENV.publicUrl]: z.url(),
+  [ENV.trameUseHost]: z.string().optional(),
+  [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
+  [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
+  [ENV.userClaim]: z.string().min(1).default('sub'),
+  [ENV.groupsClaim]: z.string().min(1).default('cognito:groups'),
+  [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
+}).extend(PolicyEnvSchema.shape).extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() });
+
+/** Functions that start, inspect or stop tasks. */
+const EcsEnv = z.object({
+  [ENV.cluster]: z.string().regex(/^arn:aws[\w-]*:ecs:[\w-]+:\d{12}:cluster\/[\w-]+$/, 'an ECS cluster ARN'),
+  [ENV.subnets]: List,
+  [ENV.securityGroups]: List,
+  [ENV.taskFamilyPrefix]: z.string().min(1).max(200),
+  [ENV.containerName]: z.string().min(1).default('app'),
+  [ENV.gpuCapacityProvider]: z.string().min(1).optional(),
+});
+
+/** Functions that read task logs. */
+const LogsEnv = z.object({
+  [ENV.logGroupPrefix]: z.string().min(1),
+  [ENV.logStreamPrefix]: z.string().min(1).default('session'),
+  [ENV.containerName]: z.string().min(1).default('app'),
+});
+
+/** Each function's environment, by function name: the CDK stack's tests check each against these. */
+export const FUNCTION_ENV_SCHEMAS = {
+  'api-read': ApiEnv.extend(LogsEnv.shape),
+  'api-write': ApiEnv.extend(EcsEnv.shape),
+  'api-catalog': ApiEnv,
+  'task-events': StoreEnv.extend(EcsEnv.shape),
+  reaper: StoreEnv.extend(EcsEnv.shape).extend({ [ENV.reaperConcurrency]: z.coerce.number().int().min(1).max(100).default(10), [ENV.reaperBudget]: DurationSchema.default(50_000) }),
+} as const;
+export type FunctionName = keyof typeof FUNCTION_ENV_SCHEMAS;
+export type FunctionEnv<F extends FunctionName> = z.output<(typeof FUNCTION_ENV_SCHEMAS)[F]>;
+
+/** Parses a function's environment once, at cold start; every bad variable named in one error. */
+export function loadFunctionEnv<F extends FunctionName>(name: F, env: Record<string, string | undefined> = process.env): FunctionEnv<F> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = FUNCTION_ENV_SCHEMAS[name].safeParse(present);
+  if (!parsed.success) throw new ConfigError(`Bad environment for ${name}`, describeIssues(parsed.error));
+  return parsed.data as FunctionEnv<F>;
+}

@@ -1,0 +1,90 @@
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
+import { httpApiEvent, lambdaContext } from '../../support/lambda-events';
+import { ScriptedEcs } from '../../support/scripted-ecs';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+
+describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', () => {
+  let db: EmbeddedDynamoDb;
+  let ecs: ScriptedEcs;
+  const cw = mockClient(CloudWatchLogsClient);
+  const handlers: Record<string, Handler> = {};
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    await ensureSessionsTable(createDocumentClient({ endpoint: db.endpoint, region: 'local' }), 'sessions');
+    const dir = mkdtempSync(join(tmpdir(), 'sp-lambda-'));
+    writeFileSync(join(dir, 'apps.yml'), 'web:\n  image: ghcr.io/acme/web:1\n  port: 8080\n  ready: { tcp: true }\n');
+    ecs = new ScriptedEcs({ everyClient: true });
+    cw.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1_800_000_000_000, message: 'hello from the task' }] });
+    Object.assign(process.env, {
+      SESSIONPLANE_TABLE: 'sessions', AWS_REGION: 'eu-west-1', SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint, SESSIONPLANE_APPS: join(dir, 'apps.yml'),
+      SESSIONPLANE_LOG_LEVEL: 'silent', SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org', SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
+      SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN, SESSIONPLANE_SUBNETS: 'subnet-a,subnet-b', SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
+      SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-', SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/', POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    for (const [name, path] of Object.entries({ read: '../../../functions/api/lambda/read', write: '../../../functions/api/lambda/write', catalog: '../../../functions/api/lambda/catalog', events: '../../../functions/task-events/lambda' })) {
+      handlers[name] = ((await import(path)) as { handler: Handler }).handler;
+    }
+  });
+  afterAll(async () => {
+    process.env = saved;
+    ecs.mock.restore();
+    cw.restore();
+    await db.close();
+  });
+
+  it('write: POST /sessions launches an ECS task for the caller named by the JWT claims', async () => {
+    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body: '{"app":"web"}', claims: { sub: 'alice' } }), lambdaContext);
+    expect(res.statusCode).toBe(202);
+    const body = JSON.parse(res.body) as { id: string; owner: string; sessionURL: string; status: string };
+    expect(body).toMatchObject({ owner: 'alice', status: 'STARTING' });
+    expect(body.sessionURL).toMatch(new RegExp(`^wss://sessions\\.example\\.org/proxy\\?sessionId=${body.id}&path=ws&token=[0-9a-f]{40}$`));
+    expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input).toMatchObject({ cluster: CLUSTER_ARN, taskDefinition: 'sessionplane-web', clientToken: body.id });
+  });
+
+  it('read: GET /sessions lists the caller\'s sessions, and logs come from CloudWatch', async () => {
+    const res = await handlers.read!(httpApiEvent('GET', '/sessions'), lambdaContext);
+    expect(res.statusCode).toBe(200);
+    const { sessions } = JSON.parse(res.body) as { sessions: { id: string }[] };
+    expect(sessions).toHaveLength(1);
+    const logs = await handlers.read!(httpApiEvent('GET', `/sessions/${sessions[0]!.id}/logs`), lambdaContext);
+    expect(logs.statusCode).toBe(200);
+    expect(logs.body).toBe('2027-01-15T08:00:00.000Z hello from the task\n');
+  });
+
+  it('answers problem+json without claims, and 404 for a route another function serves', async () => {
+    const noClaims = await handlers.read!(httpApiEvent('GET', '/sessions', { claims: null }), lambdaContext);
+    expect(noClaims.statusCode).toBe(401);
+    expect(noClaims.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(noClaims.body)).toMatchObject({ code: 'auth.unauthenticated' });
+    const elsewhere = await handlers.read!(httpApiEvent('POST', '/sessions', { body: '{"app":"web"}' }), lambdaContext);
+    expect(elsewhere.statusCode).toBe(404);
+    expect(elsewhere.headers['content-type']).toBe('application/problem+json');
+    const badBody = await handlers.write!(httpApiEvent('POST', '/sessions', { body: '{"app":' }), lambdaContext);
+    expect(badBody.statusCode).toBe(400);
+    expect(JSON.parse(badBody.body)).toMatchObject({ code: 'request.invalid' });
+  });
+
+  it('catalog: GET /apps', async () => {
+    const res = await handlers.catalog!(httpApiEvent('GET', '/apps'), lambdaContext);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ apps: [{ name: 'web' }] });
+  });
+
+  it('task-events: an event of another cluster changes nothing', async () => {
+    const event = taskEvent('0'.repeat(32), 'arn:aws:ecs:eu-west-1:123456789012:task/other/1', { clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other' });
+    expect(await handlers.events!(event, lambdaContext)).toEqual({ outcome: 'ignored' });
+  });
+});
