@@ -7,3 +7,4 @@ export * from './table';
 export * from './auth-tokens';
 export * from './policy';
 export * from './lambda-env';
+export * from './functions';

@@ -1,0 +1,22 @@
+import type { FunctionName } from './lambda-env';
+
+/** Each Lambda's entry file: the CDK stack's NodejsFunctions and the bundle checks use these. */
+export const FUNCTION_ENTRIES: Record<Exclude<FunctionName, 'reaper'>, string> = {
+  'api-read': 'functions/api/lambda/read.ts',
+  'api-write': 'functions/api/lambda/write.ts',
+  'api-catalog': 'functions/api/lambda/catalog.ts',
+  'task-events': 'functions/task-events/lambda.ts',
+};
+
+/**
+ * How every function is bundled (NodejsFunction's `bundling`): ESM for Node 22, minified and
+ * tree-shaken, the AWS SDK v3 bundled in (AWS's advice for cold starts), `require` shimmed for the
+ * CommonJS parts of dependencies.
+ */
+export const BUNDLING = {
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+} as const;

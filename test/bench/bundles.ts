@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { FUNCTION_ENTRIES } from '../../shared/config/functions';
+import { bundle } from '../support/bundle';
+import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
+import { httpApiEvent, lambdaContext } from '../support/lambda-events';
+import { ms, quantile, table } from './stats';
+
+/** One synthetic request per function, each answered from the store (no ECS call). */
+const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
+  'api-read': httpApiEvent('GET', '/sessions'),
+  'api-write': httpApiEvent('DELETE', `/sessions/${'0'.repeat(32)}`),
+  'api-catalog': httpApiEvent('GET', '/apps'),
+  'task-events': taskEvent('0'.repeat(32), `${CLUSTER_ARN.replace(':cluster/', ':task/')}/1`, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }),
+};
+
+/** Starts Node, imports the bundle, handles one event; resolves wall time and the in-process time. */
+function coldStart(file: string, event: unknown, env: Record<string, string>): Promise<{ wall: number; inside: number }> {
+  const runner = `const t0 = performance.now(); const { handler } = await import(${JSON.stringify(file)});
+const r = await handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext)});
+process.stdout.write(JSON.stringify({ inside: performance.now() - t0, ok: !!r }));`;
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`cold start of ${file} exited ${code}`));
+      resolve({ wall: performance.now() - start, inside: (JSON.parse(out) as { inside: number }).inside });
+    });
+  });
+}
+
+export async function benchBundles(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-bundles-'));
+  const db = await startEmbeddedDynamoDb();
+  try {
+    await ensureSessionsTable(createDocumentClient({ endpoint: db.endpoint, region: 'local' }), 'sessions');
+    writeFileSync(join(dir, 'apps.yml'), 'web:\n  image: ghcr.io/acme/web:1\n  port: 8080\n');
+    const env = {
+      PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
+      SESSIONPLANE_TABLE: 'sessions', SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint, SESSIONPLANE_APPS: join(dir, 'apps.yml'), SESSIONPLANE_LOG_LEVEL: 'silent',
+      SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org', SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32), SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
+      SESSIONPLANE_SUBNETS: 'subnet-a', SESSIONPLANE_SECURITY_GROUPS: 'sg-1', SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
+      SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/', POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    const rows: (string | number)[][] = [];
+    for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [keyof typeof FUNCTION_ENTRIES, string][]) {
+      const code = await bundle(entry);
+      const file = join(dir, `${name}.mjs`);
+      writeFileSync(file, code);
+      const runs = [];
+      for (let i = 0; i < 10; i++) runs.push(await coldStart(file, REQUESTS[name], env));
+      rows.push([name, `${(Buffer.byteLength(code) / 1024).toFixed(0)} KiB`, `${(gzipSync(code).length / 1024).toFixed(0)} KiB`,
+        ms(quantile(runs.map((r) => r.inside), 0.5)), ms(quantile(runs.map((r) => r.wall), 0.5))]);
+    }
+    return [
+      '### Function bundles: size, and cold start as a fresh Node process (median of 10)',
+      '',
+      table(['function', 'bundle', 'gzipped', 'import + first request', 'whole process'], rows),
+    ].join('\n');
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
