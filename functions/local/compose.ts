@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import { AppCatalog } from '../../shared/services/catalog';
 import type { LaunchDeps } from '../../shared/services/deps';
+import { reap } from '../../shared/services/reap';
 import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
@@ -88,7 +89,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const clock = options.clock ?? systemClock;
   const services: LaunchDeps = {
     store: new DynamoDbSessionStore(client, config.tableName),
-    quotas: new DynamoDbQuotaStore(client, config.tableName),
+    quotas: new DynamoDbQuotaStore(client, config.tableName, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,
     apps: new AppCatalog(options.apps),
@@ -129,6 +130,15 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     activityIntervalMs: config.activityIntervalMs,
   });
 
+  // The reaper, on a timer; a pass still running when the next is due is not doubled.
+  let reaping: Promise<unknown> | undefined;
+  const reaper = setInterval(() => {
+    reaping ??= reap(services, { concurrency: 10 })
+      .catch((error: unknown) => logger.error({ err: error }, 'reaper pass failed'))
+      .finally(() => (reaping = undefined));
+  }, config.reaperIntervalMs);
+  reaper.unref();
+
   return {
     app: createApp(deps),
     deps,
@@ -141,6 +151,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     },
     settled,
     close: async () => {
+      clearInterval(reaper);
+      await reaping;
       await router.shutdown();
       const live: string[] = [];
       for await (const s of services.store.listLive()) live.push(s.id);

@@ -34,6 +34,8 @@ export const ENV = {
   gpuCapacityProvider: 'SESSIONPLANE_GPU_CAPACITY_PROVIDER',
   logGroupPrefix: 'SESSIONPLANE_LOG_GROUP_PREFIX',
   logStreamPrefix: 'SESSIONPLANE_LOG_STREAM_PREFIX',
+  renewCeiling: 'SESSIONPLANE_RENEW_CEILING',
+  reaperInterval: 'SESSIONPLANE_REAPER_INTERVAL',
   reaperConcurrency: 'SESSIONPLANE_REAPER_CONCURRENCY',
   reaperBudget: 'SESSIONPLANE_REAPER_BUDGET',
   awsRegion: 'AWS_REGION',

@@ -31,12 +31,15 @@ const LocalEnvSchema = z.object({
   [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
   [ENV.authTokens]: z.string().min(1).optional(),
   [ENV.maxHeaderBytes]: z.coerce.number().int().min(1024).max(1_048_576).default(16 * 1024),
+  [ENV.reaperInterval]: DurationSchema.default(30_000),
 }).extend(PolicyEnvSchema.shape);
 
 export interface LocalConfig extends PolicyConfig {
   /** A tokens file of more users (token → user, role). */
   authTokensFile: string | undefined;
   maxHeaderBytes: number;
+  /** How often the local reaper runs. */
+  reaperIntervalMs: number;
   port: number;
   host: string;
   appsFile: string;
@@ -92,6 +95,7 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     trameUrlPrefix: e[ENV.trameUrlPrefix],
     authTokensFile: e[ENV.authTokens],
     maxHeaderBytes: e[ENV.maxHeaderBytes],
+    reaperIntervalMs: e[ENV.reaperInterval],
     ...policyFrom(e),
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };

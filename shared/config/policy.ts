@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Policy } from '../domain/limits';
-import { MemorySchema } from './duration';
+import { DurationSchema, MemorySchema } from './duration';
 import { ENV } from './env-names';
 
 /** The policy settings every entry that launches sessions reads (local server, API Lambdas). */
@@ -12,6 +12,7 @@ export const PolicyEnvSchema = z.object({
   [ENV.rateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(600),
   [ENV.imagePrefixes]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
   [ENV.tokenKey]: z.string().regex(/^[0-9a-fA-F]{64,}$/, 'expected at least 64 hex digits (32 bytes)').optional(),
+  [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
 });
 
 export interface PolicyConfig {
@@ -29,6 +30,7 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>): PolicyConfig {
       limits: { sessions: e[ENV.maxSessionsPerUser], cpu: e[ENV.maxCpuPerUser], memory: e[ENV.maxMemoryPerUser], gpus: e[ENV.maxGpusPerUser] },
       imagePrefixes: e[ENV.imagePrefixes],
       idempotencySeconds: 24 * 3600,
+      renewCeilingMs: e[ENV.renewCeiling],
     },
     rateLimit: e[ENV.rateLimit],
     tokenKey: key ? Buffer.from(key, 'hex') : undefined,

@@ -37,4 +37,6 @@ export interface Policy {
   imagePrefixes: readonly string[];
   /** How long an Idempotency-Key is remembered. */
   idempotencySeconds: number;
+  /** Renewing never takes a session past this long after it began. */
+  renewCeilingMs: number;
 }

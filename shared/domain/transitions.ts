@@ -45,3 +45,13 @@ export function transition(session: Session, to: SessionStatus, patch: Transitio
   }
   return next;
 }
+
+/**
+ * A live session with a later expiry (skaha's renew): `maxLifetimeMs` from now, never past
+ * `createdAt + ceilingMs`, never earlier than it already was.
+ */
+export function renew(session: Session, now: number, maxLifetimeMs: number, ceilingMs: number): Session {
+  if (isFinal(session.status) || session.status === 'STOPPING') throw new IllegalTransitionError(session.status, 'renewed');
+  const expiresAt = Math.max(session.expiresAt, Math.min(now + maxLifetimeMs, session.createdAt + ceilingMs));
+  return { ...session, expiresAt, version: session.version + 1 };
+}

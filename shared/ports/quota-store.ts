@@ -1,6 +1,13 @@
 import type { UserLimits, Usage } from '../domain/limits';
 import type { Resources } from '../domain/session';
 
+export interface UsageRecord {
+  owner: string;
+  usage: Usage;
+  /** When a reservation or release last changed it (epoch ms). */
+  updatedAt: number;
+}
+
 /** Per-owner usage counters, changed only by conditional writes (no transactions). */
 export interface QuotaStore {
   /** Adds one session of `resources` to the owner's usage if every cap still holds; else QuotaExceededError. */
@@ -8,6 +15,8 @@ export interface QuotaStore {
   /** Takes one session of `resources` off the owner's usage (never below zero). */
   release(owner: string, resources: Resources): Promise<void>;
   get(owner: string): Promise<Usage>;
-  /** Replaces the owner's usage (the reaper re-derives it from the owner index). */
-  set(owner: string, usage: Usage): Promise<void>;
+  /** Every owner with a usage record (a sparse index, never a scan). */
+  listUsage(): AsyncIterable<UsageRecord>;
+  /** Sets the owner's usage to `derived` if it is still `expected`; false when it changed meanwhile. */
+  repair(owner: string, expected: Usage, derived: Usage): Promise<boolean>;
 }

@@ -5,3 +5,7 @@ export * from './reconcile';
 export * from './runtime-events';
 export * from './stop';
 export * from './update';
+export * from './reap';
+export * from './reap-rules';
+export * from './renew';
+export * from './usage-repair';

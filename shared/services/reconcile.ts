@@ -13,7 +13,7 @@ export async function reconcileSession(deps: ServiceDeps, session: Session, opti
   if (!session.runtime) {
     if (options.noLaunchInFlight || deps.clock.now() > session.launchDeadline) gone = 'lost: the launch did not complete';
   } else {
-    const seen = await deps.runtime.inspect(session.runtime.runtimeId);
+    const seen = await deps.runtime.inspect(session.runtime.runtimeId, { startedAt: session.createdAt });
     if (seen.phase === 'stopped') gone = seen.exit?.reason ?? 'lost';
   }
   if (!gone) return session;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { launchSession } from '../../../shared/services/launch';
+import { renewSession } from '../../../shared/services/renew';
 import { stopSession } from '../../../shared/services/stop';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv } from '../context';
@@ -8,7 +9,7 @@ import { sessionView } from '../session-view';
 import { check, jsonBody } from '../validate';
 import { ownerView, visibleSession } from './session-access';
 
-/** POST /sessions, DELETE /sessions/{id}: the write Lambda's routes. */
+/** POST /sessions, POST /sessions/{id}/renew, DELETE /sessions/{id}: the write Lambda's routes. */
 export function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
@@ -25,6 +26,13 @@ export function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     c.header('location', `/sessions/${result.session.id}`);
     if (result.replayed) c.header('idempotent-replayed', 'true');
     return c.json(ownerView(deps, principal, result.session), 202);
+  });
+
+  // skaha's renew: a later expiry, up to the configured ceiling.
+  app.post('/:id/renew', async (c) => {
+    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const renewed = await renewSession(deps, session, deps.policy.renewCeilingMs);
+    return c.json(ownerView(deps, c.var.principal, renewed));
   });
 
   app.delete('/:id', async (c) => {

@@ -1,0 +1,107 @@
+import pLimit from 'p-limit';
+import { isLive, type Session } from '../domain/session';
+import { transition } from '../domain/transitions';
+import type { ServiceDeps } from './deps';
+import { reconcileSession } from './reconcile';
+import { reapAction } from './reap-rules';
+import { finishStop, stopSession } from './stop';
+import { applyUntilSettled } from './update';
+import { repairUsage } from './usage-repair';
+
+export interface ReapOptions {
+  /** Runtime calls in flight at once. */
+  concurrency: number;
+  /** Stop starting new work after this long (a Lambda's remaining time). */
+  budgetMs?: number;
+}
+
+export interface ReapSummary {
+  live: number;
+  /** Sessions ended, by reason: idle, expired, launch-timeout, dead, stop-settled. */
+  reaped: Record<string, number>;
+  orphansStopped: number;
+  countersRepaired: number;
+  errors: number;
+  unfinished: number;
+  ms: number;
+}
+
+/**
+ * One reaper pass (every minute on AWS, a timer locally). Reads the live sessions from the sparse
+ * live index (never a scan) and the runtime's instances once, then ends what nobody uses (idle,
+ * expired), what never started, what died unnoticed, and instances no live session owns.
+ * Idempotent and safe to run twice at once: every change is a conditional write, and a lost race
+ * changes nothing.
+ */
+export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<ReapSummary> {
+  const started = Date.now();
+  const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, errors: 0, unfinished: 0, ms: 0 };
+  const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
+  const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
+  const limit = pLimit(options.concurrency);
+
+  const live: Session[] = [];
+  for await (const s of deps.store.listLive()) live.push(s);
+  summary.live = live.length;
+  const instances = await deps.runtime.list();
+  const listed = new Set(instances.map((i) => i.runtimeId));
+
+  await Promise.all(live.map((session) => limit(async () => {
+    if (outOfTime()) return void summary.unfinished++;
+    try {
+      const reason = await reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), instances.filter((i) => i.sessionId === session.id).map((i) => i.runtimeId));
+      if (reason) count(reason);
+    } catch (error) {
+      summary.errors++;
+      deps.logger.error({ sessionId: session.id, err: (error as Error).message }, 'reaper could not handle a session');
+    }
+  })));
+
+  // Instances no live session owns: a crash between RunTask and the record, a missed stop.
+  const liveIds = new Set(live.map((s) => s.id));
+  await Promise.all(instances.filter((i) => !liveIds.has(i.sessionId)).map((instance) => limit(async () => {
+    if (outOfTime()) return void summary.unfinished++;
+    const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
+    if (session && isLive(session.status)) return;
+    await deps.runtime.stop(instance.runtimeId, 'orphan');
+    summary.orphansStopped++;
+    deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
+  })));
+
+  if (!outOfTime()) summary.countersRepaired = await repairUsage(deps, live);
+  summary.ms = Date.now() - started;
+  for (const [reason, n] of Object.entries(summary.reaped)) deps.metrics.sessionsReaped(reason, n);
+  deps.metrics.liveSessions(summary.live);
+  deps.logger.info({ ...summary }, 'reaper pass');
+  return summary;
+}
+
+/** Applies the reaper's rule to one session; returns why it ended it, if it did. */
+async function reapOne(deps: ServiceDeps, session: Session, instanceListed: boolean, instancesOfSession: string[]): Promise<string | undefined> {
+  const action = reapAction(session, deps.apps.get(session.app), deps.clock.now(), instanceListed);
+  switch (action.kind) {
+    case 'none':
+      return undefined;
+    case 'stop': {
+      const after = await stopSession(deps, session.id, action.reason);
+      return after.statusReason === action.reason ? action.reason : undefined;
+    }
+    case 'settle-stop': {
+      const after = session.runtime ? await finishStop(deps, session, session.statusReason ?? 'user') : undefined;
+      const settled = after?.status === 'STOPPED' ? after : await reconcileSession(deps, session);
+      return settled?.status === 'STOPPED' ? 'stop-settled' : undefined;
+    }
+    case 'fail-stuck': {
+      const failed = await applyUntilSettled(deps, session, (s) =>
+        s.status === 'PENDING' || s.status === 'STARTING' ? transition(s, 'FAILED', { statusReason: 'launch-timeout' }, deps.clock.now()) : undefined);
+      // Whatever was started for it goes too: its recorded instance, and any the runtime lists for it.
+      const ids = new Set([...instancesOfSession, ...(session.runtime ? [session.runtime.runtimeId] : [])]);
+      await Promise.all([...ids].map((id) => deps.runtime.stop(id, 'launch-timeout')));
+      return failed?.status === 'FAILED' && failed.statusReason === 'launch-timeout' ? 'launch-timeout' : undefined;
+    }
+    case 'check-dead': {
+      const after = await reconcileSession(deps, session);
+      return after && !isLive(after.status) ? 'dead' : undefined;
+    }
+  }
+}
