@@ -46,11 +46,15 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   const instances = await deps.runtime.list();
   const listed = new Set(instances.map((i) => i.runtimeId));
 
+  const ended = new Set<string>();
   await Promise.all(live.map((session) => limit(async () => {
     if (outOfTime()) return void summary.unfinished++;
     try {
       const reason = await reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), instances.filter((i) => i.sessionId === session.id).map((i) => i.runtimeId));
-      if (reason) count(reason);
+      if (reason) {
+        count(reason);
+        ended.add(session.id);
+      }
     } catch (error) {
       summary.errors++;
       deps.logger.error({ sessionId: session.id, err: (error as Error).message }, 'reaper could not handle a session');
@@ -68,7 +72,8 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
     deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
   })));
 
-  if (!outOfTime()) summary.countersRepaired = await repairUsage(deps, live);
+  // Usage is what is still live after this pass: what it ended has released its share already.
+  if (!outOfTime()) summary.countersRepaired = await repairUsage(deps, live.filter((s) => !ended.has(s.id)));
   summary.ms = Date.now() - started;
   for (const [reason, n] of Object.entries(summary.reaped)) deps.metrics.sessionsReaped(reason, n);
   deps.metrics.liveSessions(summary.live);

@@ -11,10 +11,11 @@ export const TEST_POLICY: Policy = { limits: { sessions: 100, cpu: 1000, memory:
 
 /** Use-case deps on real DynamoDB adapters (dynalite or DynamoDB Local) and a real runtime. */
 export function makeServiceDeps(client: DynamoDBDocumentClient, table: string, runtime: Runtime, apps: Record<string, AppSpec>, overrides: Partial<LaunchDeps> = {}): LaunchDeps {
+  const clock = overrides.clock ?? systemClock;
   return {
     store: new DynamoDbSessionStore(client, table),
-    quotas: new DynamoDbQuotaStore(client, table),
-    idempotency: new DynamoDbIdempotencyStore(client, table),
+    quotas: new DynamoDbQuotaStore(client, table, () => clock.now()),
+    idempotency: new DynamoDbIdempotencyStore(client, table, () => clock.now()),
     runtime,
     apps: new AppCatalog(new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }]))),
     clock: systemClock,

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { hashToken } from '../../../shared/domain';
+import { reap, renewSession } from '../../../shared/services';
+import { IDLE_MS, LIFETIME_MS, reaperWorld } from '../../support/reaper-world';
+import { makeSession } from '../../support/sessions';
+
+describe('reaper rules, on a fake clock', () => {
+  let db: EmbeddedDynamoDb;
+  beforeAll(async () => { db = await startEmbeddedDynamoDb(); });
+  afterAll(async () => db.close());
+
+  it('stops a READY session idle past its idleTimeout, and not one with recent activity', async () => {
+    const w = await reaperWorld(db);
+    const idle = await w.ready();
+    const busy = await w.ready();
+    w.advance(IDLE_MS - 1000);
+    await w.deps.store.recordActivity(busy.id, w.clock.now()); // the router saw traffic, or an open socket
+    w.advance(2000);
+    const summary = await reap(w.deps, { concurrency: 4 });
+    expect(summary.reaped).toEqual({ idle: 1 });
+    expect(await w.deps.store.get(idle.id)).toMatchObject({ status: 'STOPPING', statusReason: 'idle' });
+    expect((await w.deps.store.get(busy.id))?.status).toBe('READY');
+    expect(w.stops()).toEqual([{ task: idle.runtime!.runtimeId, reason: 'sessionplane: idle' }]);
+    expect(w.reaped).toEqual({ idle: 1 });
+  });
+
+  it('stops a session past its expiry; renewing moves the expiry, up to the ceiling', async () => {
+    const w = await reaperWorld(db);
+    const renewed = await w.ready();
+    const expiring = await w.ready();
+    w.advance(LIFETIME_MS - 60_000);
+    await w.deps.store.recordActivity(renewed.id, w.clock.now());
+    await w.deps.store.recordActivity(expiring.id, w.clock.now());
+    const after = await renewSession(w.deps, (await w.deps.store.get(renewed.id))!, 30 * 86_400_000);
+    expect(after.expiresAt).toBe(w.clock.now() + LIFETIME_MS);
+    w.advance(120_000);
+    await w.deps.store.recordActivity(renewed.id, w.clock.now());
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ expired: 1 });
+    expect(await w.deps.store.get(expiring.id)).toMatchObject({ statusReason: 'expired' });
+    const fresh = await w.ready();
+    w.advance(2 * 3_600_000);
+    const capped = await renewSession(w.deps, fresh, LIFETIME_MS + 3_600_000);
+    expect(capped.expiresAt).toBe(fresh.createdAt + LIFETIME_MS + 3_600_000); // not now + LIFETIME_MS
+  });
+
+  it('fails a start stuck past its launch timeout, and stops its task', async () => {
+    const w = await reaperWorld(db);
+    const { session } = await (await import('../../../shared/services')).launchSession(w.deps, { owner: 'bo', app: 'web' });
+    w.advance(25_001);
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ 'launch-timeout': 1 });
+    expect(await w.deps.store.get(session.id)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
+    expect(w.stops()).toEqual([{ task: session.runtime!.runtimeId, reason: 'sessionplane: launch-timeout' }]);
+    expect(await w.deps.quotas.get('bo')).toMatchObject({ sessions: 0 });
+  });
+
+  it('ends a live session whose task died unnoticed (a missed event), with the runtime\'s reason', async () => {
+    const w = await reaperWorld(db);
+    const s = await w.ready();
+    w.ecs.exit(s.runtime!.runtimeId, 137, 'OutOfMemoryError');
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ dead: 1 });
+    expect(await w.deps.store.get(s.id)).toMatchObject({ status: 'STOPPED', statusReason: 'EssentialContainerExited: OutOfMemoryError' });
+  });
+
+  it('stops a task no live session owns, re-issues a stop that did not take, and settles one that did', async () => {
+    const w = await reaperWorld(db);
+    const orphan = makeSession();
+    const { runtimeId: orphanTask } = await w.deps.runtime.start({ session: orphan, app: w.deps.apps.get('web')!, secret: 's' });
+    const stuck = await w.ready();
+    const settled = await w.ready();
+    for (const s of [stuck, settled]) await w.deps.store.transition(s, { ...s, status: 'STOPPING', statusReason: 'user', version: s.version + 1 });
+    w.ecs.exit(settled.runtime!.runtimeId, 0); // stopped, but the event was missed
+    const summary = await reap(w.deps, { concurrency: 4 });
+    expect(summary.orphansStopped).toBe(1);
+    expect(summary.reaped).toEqual({ 'stop-settled': 1 });
+    expect(w.stops()).toEqual(expect.arrayContaining([{ task: orphanTask, reason: 'sessionplane: orphan' }, { task: stuck.runtime!.runtimeId, reason: 'sessionplane: user' }]));
+    expect(await w.deps.store.get(settled.id)).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
+    w.ecs.tick();
+    await reap(w.deps, { concurrency: 4 });
+    expect((await w.deps.store.get(stuck.id))?.status).toBe('STOPPED');
+  });
+
+  it('re-derives drifted usage counters from the live sessions, but not ones that just changed', async () => {
+    const w = await reaperWorld(db);
+    await w.ready('cy');
+    // Drift, as after a crash between a session's end and its release.
+    await w.deps.quotas.reserve('cy', { cpu: 1, memory: 512, gpus: 0 }, w.deps.policy.limits);
+    await w.deps.quotas.reserve('cy', { cpu: 1, memory: 512, gpus: 0 }, w.deps.policy.limits);
+    expect((await reap(w.deps, { concurrency: 4 })).countersRepaired).toBe(0); // changed just now: a launch may be in flight
+    w.advance(61_000);
+    await w.deps.store.recordActivity((await w.deps.store.listByOwner('cy')).items[0]!.id, w.clock.now());
+    expect((await reap(w.deps, { concurrency: 4 })).countersRepaired).toBe(1);
+    expect(await w.deps.quotas.get('cy')).toEqual({ sessions: 1, cpu: 1, memory: 512, gpus: 0 });
+  });
+
+  it('reads the live index, never scans, and bounds its runtime calls in flight', async () => {
+    const w = await reaperWorld(db);
+    for (let i = 0; i < 12; i++) await w.ready(`u${i}`);
+    w.advance(IDLE_MS + 1);
+    let inFlight = 0;
+    let most = 0;
+    const stop = w.deps.runtime.stop.bind(w.deps.runtime);
+    w.deps.runtime.stop = async (id, reason) => {
+      most = Math.max(most, ++inFlight);
+      try { return await stop(id, reason); } finally { inFlight--; }
+    };
+    w.commands.length = 0;
+    expect((await reap(w.deps, { concurrency: 3 })).reaped).toEqual({ idle: 12 });
+    expect(most).toBeLessThanOrEqual(3);
+    expect(w.commands).not.toContain('ScanCommand');
+    expect(w.commands).toContain('QueryCommand');
+  });
+});
+
+describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing ends twice', () => {
+  let db: EmbeddedDynamoDb;
+  beforeAll(async () => { db = await startEmbeddedDynamoDb(); });
+  afterAll(async () => db.close());
+
+  it('a crash between writing the record and RunTask (record only)', async () => {
+    const w = await reaperWorld(db);
+    const s = makeSession({ owner: 'dee', app: 'web', createdAt: w.clock.now(), launchDeadline: w.clock.now() + 25_000, tokenHash: hashToken('x') });
+    await w.deps.quotas.reserve('dee', s.resources, w.deps.policy.limits);
+    await w.deps.store.create(s); // ... and the process died before RunTask
+    w.advance(26_000);
+    await reap(w.deps, { concurrency: 4 });
+    await w.settle();
+    expect(await w.deps.store.get(s.id)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
+    expect(await w.deps.quotas.get('dee')).toMatchObject({ sessions: 0 });
+    expect(await w.invariants()).toEqual({ liveWithoutTask: [], taskWithoutLive: [], endedTwice: [] });
+  });
+
+  it('a crash between RunTask and the record update (task only)', async () => {
+    const w = await reaperWorld(db);
+    const s = makeSession({ owner: 'eve', app: 'web', createdAt: w.clock.now(), launchDeadline: w.clock.now() + 25_000 });
+    await w.deps.store.create(s);
+    await w.deps.runtime.start({ session: s, app: w.deps.apps.get('web')!, secret: 'x' }); // ... died before recording STARTING
+    w.ecs.tick();
+    await reap(w.deps, { concurrency: 4 });
+    expect((await w.deps.store.get(s.id))?.status).toBe('PENDING'); // still within its launch timeout: left alone
+    w.advance(26_000);
+    await reap(w.deps, { concurrency: 4 });
+    await w.settle();
+    expect(await w.deps.store.get(s.id)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
+    expect(await w.invariants()).toEqual({ liveWithoutTask: [], taskWithoutLive: [], endedTwice: [] });
+  });
+
+  it('two reapers at once', async () => {
+    const w = await reaperWorld(db);
+    const sessions = await Promise.all(Array.from({ length: 8 }, (_, i) => w.ready(`own${i}`)));
+    w.advance(IDLE_MS + 1);
+    await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]);
+    await w.settle();
+    await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]);
+    for (const s of sessions) expect((await w.deps.store.get(s.id))?.status).toBe('STOPPED');
+    for (const s of sessions) expect(w.releases.get(s.owner)).toBe(1);
+    expect(await w.invariants()).toEqual({ liveWithoutTask: [], taskWithoutLive: [], endedTwice: [] });
+  });
+
+  it('a user\'s stop racing the reaper', async () => {
+    const w = await reaperWorld(db);
+    const sessions = await Promise.all(Array.from({ length: 6 }, (_, i) => w.ready(`racer${i}`)));
+    w.advance(IDLE_MS + 1);
+    const { stopSession } = await import('../../../shared/services');
+    await Promise.all([reap(w.deps, { concurrency: 2 }), ...sessions.map((s) => stopSession(w.deps, s.id, 'user'))]);
+    await w.settle();
+    for (const s of sessions) {
+      const final = await w.deps.store.get(s.id);
+      expect(final?.status).toBe('STOPPED');
+      expect(['user', 'idle']).toContain(final?.statusReason);
+      expect(w.releases.get(s.owner)).toBe(1);
+    }
+    expect(await w.invariants()).toEqual({ liveWithoutTask: [], taskWithoutLive: [], endedTwice: [] });
+  });
+});
+
+describe('reaper usage repair', () => {
+  let db: EmbeddedDynamoDb;
+  beforeAll(async () => { db = await startEmbeddedDynamoDb(); });
+  afterAll(async () => db.close());
+
+  it('does not count what the same pass ended, even when the release looks settled (a skewed clock)', async () => {
+    const w = await reaperWorld(db);
+    // The counter's writer runs two minutes behind the reaper, so a fresh release looks old.
+    const { DynamoDbQuotaStore } = await import('../../../shared/adapters/dynamodb-quota-store');
+    const skewed = new DynamoDbQuotaStore((w.deps.quotas as unknown as { client: never }).client, (w.deps.quotas as unknown as { tableName: string }).tableName, () => w.clock.now() - 120_000);
+    w.deps.quotas.release = skewed.release.bind(skewed);
+    const { launchSession } = await import('../../../shared/services');
+    const { session } = await launchSession(w.deps, { owner: 'fay', app: 'web' });
+    w.advance(25_001); // stuck: the pass fails it and releases its share
+    expect((await reap(w.deps, { concurrency: 2 })).reaped).toEqual({ 'launch-timeout': 1 });
+    expect((await w.deps.store.get(session.id))?.status).toBe('FAILED');
+    expect(await w.deps.quotas.get('fay')).toEqual({ sessions: 0, cpu: 0, memory: 0, gpus: 0 });
+  });
+});
