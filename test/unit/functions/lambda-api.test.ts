@@ -34,7 +34,7 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
       SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN, SESSIONPLANE_SUBNETS: 'subnet-a,subnet-b', SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
       SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-', SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/', POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    for (const [name, path] of Object.entries({ read: '../../../functions/api/lambda/read', write: '../../../functions/api/lambda/write', catalog: '../../../functions/api/lambda/catalog', events: '../../../functions/task-events/lambda' })) {
+    for (const [name, path] of Object.entries({ read: '../../../functions/api/lambda/read', write: '../../../functions/api/lambda/write', catalog: '../../../functions/api/lambda/catalog', events: '../../../functions/task-events/lambda', reaper: '../../../functions/reaper/lambda' })) {
       handlers[name] = ((await import(path)) as { handler: Handler }).handler;
     }
   });
@@ -81,6 +81,11 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     const res = await handlers.catalog!(httpApiEvent('GET', '/apps'), lambdaContext);
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ apps: [{ name: 'web' }] });
+  });
+
+  it('reaper: a pass over the table, within the invocation\'s time', async () => {
+    const summary = (await handlers.reaper!({}, lambdaContext)) as unknown as { live: number; errors: number; unfinished: number };
+    expect(summary).toMatchObject({ live: 1, errors: 0, unfinished: 0 });
   });
 
   it('task-events: an event of another cluster changes nothing', async () => {
