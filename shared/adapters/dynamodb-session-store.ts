@@ -132,12 +132,14 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async *listLive(): AsyncIterable<Session> {
-    // Shards are read in parallel, page by page; the index is eventually consistent, so a record
-    // that just became final may still show up here: callers re-check with a conditional write.
-    const pages = Array.from({ length: T.liveShards }, (_, shard) => this.liveShardPages(`live#${shard}`));
-    for (const shardPages of pages) {
-      for await (const items of shardPages) {
-        for (const item of items) {
+    // Every shard's first page is asked for at once; later pages follow per shard. The index is
+    // eventually consistent, so a record that just became final may still show up here: callers
+    // re-check with a conditional write.
+    const shards = Array.from({ length: T.liveShards }, (_, shard) => this.liveShardPages(`live#${shard}`));
+    const firstPages = shards.map((pages) => pages.next());
+    for (const [i, pages] of shards.entries()) {
+      for (let page = await firstPages[i]!; !page.done; page = await pages.next()) {
+        for (const item of page.value) {
           const session = fromItem(item);
           if (isLive(session.status)) yield session;
         }

@@ -45,12 +45,14 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   summary.live = live.length;
   const instances = await deps.runtime.list();
   const listed = new Set(instances.map((i) => i.runtimeId));
+  const bySession = new Map<string, string[]>();
+  for (const i of instances) bySession.set(i.sessionId, [...(bySession.get(i.sessionId) ?? []), i.runtimeId]);
 
   const ended = new Set<string>();
   await Promise.all(live.map((session) => limit(async () => {
     if (outOfTime()) return void summary.unfinished++;
     try {
-      const reason = await reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), instances.filter((i) => i.sessionId === session.id).map((i) => i.runtimeId));
+      const reason = await reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), bySession.get(session.id) ?? []);
       if (reason) {
         count(reason);
         ended.add(session.id);

@@ -27,7 +27,11 @@ export class ScriptedEcs {
   private readonly hidden = new Set<string>();
 
   /** `everyClient`: also script the ECS clients other modules make (the Lambda entries). */
-  constructor(options: { everyClient?: boolean } = {}) {
+  private readonly pageSize: number;
+
+  /** `pageSize`: ListTasks answers this many a page (ECS: up to 100; small here so callers must page). */
+  constructor(options: { everyClient?: boolean; pageSize?: number } = {}) {
+    this.pageSize = options.pageSize ?? 2;
     this.mock = options.everyClient ? mockClient(ECSClient) : mockClient(this.client);
     this.mock.on(RunTaskCommand).callsFake((input: RunTaskCommandInput) => this.throttled() ?? this.run(input));
     this.mock.on(DescribeTasksCommand).callsFake((input) => this.throttled() ?? this.describe(input.tasks ?? []));
@@ -107,10 +111,10 @@ export class ScriptedEcs {
     return { task };
   }
 
-  /** Two tasks a page, so callers must follow nextToken. */
   private list(family: string | undefined, nextToken: string | undefined) {
     const arns = [...this.tasks.values()].filter((t) => t.group === `family:${family}` && t.desiredStatus !== 'STOPPED').map((t) => t.taskArn!);
     const from = Number(nextToken ?? 0);
-    return { taskArns: arns.slice(from, from + 2), nextToken: from + 2 < arns.length ? String(from + 2) : undefined };
+    const to = from + this.pageSize;
+    return { taskArns: arns.slice(from, to), nextToken: to < arns.length ? String(to) : undefined };
   }
 }
