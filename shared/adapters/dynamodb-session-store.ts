@@ -137,6 +137,8 @@ export class DynamoDbSessionStore implements SessionStore {
     // re-check with a conditional write.
     const shards = Array.from({ length: T.liveShards }, (_, shard) => this.liveShardPages(`live#${shard}`));
     const firstPages = shards.map((pages) => pages.next());
+    // A consumer that stops early never awaits some of these: a failure there is not unhandled.
+    for (const page of firstPages) page.catch(() => undefined);
     for (const [i, pages] of shards.entries()) {
       for (let page = await firstPages[i]!; !page.done; page = await pages.next()) {
         for (const item of page.value) {
