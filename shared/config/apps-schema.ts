@@ -46,6 +46,7 @@ export const AppInputSchema = z
     description: z.string().max(500).optional(),
     image: z.string().min(1).optional(),
     customImage: z.boolean().optional(),
+    readOnlyRootFilesystem: z.boolean().optional(),
     port: z.number().int().min(1).max(65535).optional(),
     ready: ReadyInput.optional(),
     resources: ResourcesInput.optional(),

@@ -44,6 +44,7 @@ function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
     params,
     stripPrefix: a.stripPrefix ?? true,
     customImage: a.customImage ?? false,
+    readOnlyRootFilesystem: a.readOnlyRootFilesystem ?? false,
     cwd: resolve(baseDir, a.cwd ?? '.'),
   };
   if (a.description !== undefined) spec.description = a.description;

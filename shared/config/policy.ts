@@ -11,7 +11,8 @@ export const PolicyEnvSchema = z.object({
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
   [ENV.rateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(600),
   [ENV.imagePrefixes]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
-  [ENV.tokenKey]: z.string().regex(/^[0-9a-fA-F]{64,}$/, 'expected at least 64 hex digits (32 bytes)').optional(),
+  /** ≥ 64 hex digits (decoded), or any secret of ≥ 32 characters (its bytes), e.g. from Secrets Manager. */
+  [ENV.tokenKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
   [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
 });
 
@@ -33,6 +34,6 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>): PolicyConfig {
       renewCeilingMs: e[ENV.renewCeiling],
     },
     rateLimit: e[ENV.rateLimit],
-    tokenKey: key ? Buffer.from(key, 'hex') : undefined,
+    tokenKey: key ? (/^(?:[0-9a-fA-F]{2}){32,}$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8')) : undefined,
   };
 }

@@ -23,6 +23,8 @@ export interface AppSpec {
   image?: string;
   /** Whether a launch may name its own image (from the allowed registries). */
   customImage: boolean;
+  /** The app writes only to its volumes/tmp: its container gets a read-only root filesystem (ECS). */
+  readOnlyRootFilesystem: boolean;
   /** The port the app listens on; undefined: one is allocated and passed as `${port}`/PORT. */
   port?: number;
   ready: Readiness;

@@ -20,6 +20,7 @@ export function fixtureApp(extraArgs: string[] = [], overrides: Partial<AppSpec>
     params: {},
     stripPrefix: true,
     customImage: false,
+    readOnlyRootFilesystem: false,
     ...overrides,
   };
 }

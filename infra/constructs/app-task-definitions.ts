@@ -1,0 +1,54 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { AppSpec } from '../../shared/domain/app';
+import { acknowledge } from './nag';
+
+export interface AppTaskDefinitionsProps {
+  apps: AppSpec[];
+  familyPrefix: string;
+  /** Log groups are `<logGroupPrefix><app>`. */
+  logGroupPrefix: string;
+  logStreamPrefix: string;
+  containerName: string;
+  retention: RetentionDays;
+}
+
+/**
+ * One task definition per app that has an image: its port, size and GPUs, awslogs to a per-app
+ * log group, a non-root user, a read-only root filesystem where the app allows it, and a task
+ * role and an execution role of its own.
+ */
+export class AppTaskDefinitions extends Construct {
+  readonly byApp = new Map<string, TaskDefinition>();
+  readonly logGroups: LogGroup[] = [];
+
+  constructor(scope: Construct, id: string, props: AppTaskDefinitionsProps) {
+    super(scope, id);
+    for (const app of props.apps.filter((a) => a.image)) {
+      const gpu = app.resources.gpus > 0;
+      const logGroup = new LogGroup(this, `${app.name}Logs`, { logGroupName: `${props.logGroupPrefix}${app.name}`, retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
+      this.logGroups.push(logGroup);
+      const taskDefinition = new TaskDefinition(this, `${app.name}Task`, {
+        family: `${props.familyPrefix}${app.name}`,
+        compatibility: gpu ? Compatibility.EC2 : Compatibility.FARGATE,
+        networkMode: NetworkMode.AWS_VPC,
+        // Per-session sizes come as task overrides at RunTask; these are the app's defaults.
+        cpu: String(Math.max(256, Math.round(app.resources.cpu * 1024))),
+        memoryMiB: String(Math.max(512, app.resources.memory)),
+      });
+      taskDefinition.addContainer(props.containerName, {
+        image: ContainerImage.fromRegistry(app.image!),
+        portMappings: [{ containerPort: app.port ?? 8080 }],
+        logging: LogDrivers.awsLogs({ logGroup, streamPrefix: props.logStreamPrefix }),
+        user: '1000',
+        readonlyRootFilesystem: app.readOnlyRootFilesystem,
+        environment: app.env,
+        ...(gpu ? { gpuCount: app.resources.gpus, memoryReservationMiB: app.resources.memory } : {}),
+      });
+      acknowledge(taskDefinition, { 'AwsSolutions-ECS2': 'The app\'s fixed `env` from the apps file; per-session values come as RunTask overrides, and secrets do not belong in the apps file.' });
+      this.byApp.set(app.name, taskDefinition);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../../shared/config/env-names';
+import { grantRunTasks, grantTable, grantTaskControl } from './grants';
+import { acknowledge } from './nag';
+import { SessionFunction } from './session-function';
+
+export interface ControlApiProps {
+  table: ITable;
+  cluster: ICluster;
+  taskDefinitions: TaskDefinition[];
+  logGroupArns: string[];
+  taskNetwork: { subnets: ISubnet[]; securityGroup: ISecurityGroup };
+  gpuCapacityProvider?: string | undefined;
+  tokenKey: ISecret;
+  appsFile: string;
+  /** The router's public URL: the base of every sessionURL and connectURL. */
+  publicUrl: string;
+  jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
+  shared: { familyPrefix: string; containerName: string; logGroupPrefix: string; logStreamPrefix: string; trameUseHost?: string | undefined; trameUrlPrefix?: string | undefined };
+  throttle: { rateLimit: number; burstLimit: number };
+  retention: RetentionDays;
+}
+
+/**
+ * The control API: an HTTP API with a JWT authorizer, throttling and access logs, in front of
+ * three functions split by concern (read, write, catalog), each with only the permissions it uses.
+ */
+export class ControlApi extends Construct {
+  readonly api: HttpApi;
+  readonly functions: Record<'api-read' | 'api-write' | 'api-catalog', SessionFunction>;
+
+  constructor(scope: Construct, id: string, props: ControlApiProps) {
+    super(scope, id);
+    const common = {
+      [ENV.tableName]: props.table.tableName,
+      [ENV.publicUrl]: props.publicUrl,
+      [ENV.tokenKey]: props.tokenKey.secretValue.unsafeUnwrap(), // a dynamic reference, resolved at deploy
+      [ENV.userClaim]: props.jwt.userClaim,
+      [ENV.groupsClaim]: props.jwt.groupsClaim,
+      [ENV.adminGroup]: props.jwt.adminGroup,
+      [ENV.logLevel]: 'info',
+      ...(props.shared.trameUseHost ? { [ENV.trameUseHost]: props.shared.trameUseHost } : {}),
+      ...(props.shared.trameUrlPrefix ? { [ENV.trameUrlPrefix]: props.shared.trameUrlPrefix } : {}),
+    };
+    const fn = (name: 'api-read' | 'api-write' | 'api-catalog', environment: Record<string, string>) =>
+      new SessionFunction(this, name, { name, environment: { ...common, ...environment }, appsFile: props.appsFile, timeout: Duration.seconds(29), retention: props.retention });
+
+    const read = fn('api-read', { [ENV.logGroupPrefix]: props.shared.logGroupPrefix, [ENV.logStreamPrefix]: props.shared.logStreamPrefix, [ENV.containerName]: props.shared.containerName });
+    grantTable(read.fn, props.table, ['GetItem', 'Query']);
+    if (props.logGroupArns.length) read.fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: props.logGroupArns }));
+
+    const write = fn('api-write', {
+      [ENV.cluster]: props.cluster.clusterArn,
+      [ENV.subnets]: props.taskNetwork.subnets.map((s) => s.subnetId).join(','),
+      [ENV.securityGroups]: props.taskNetwork.securityGroup.securityGroupId,
+      [ENV.taskFamilyPrefix]: props.shared.familyPrefix,
+      [ENV.containerName]: props.shared.containerName,
+      ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
+    });
+    // Sessions, usage counters and idempotency claims: reads, conditional puts and updates, and the delete of a refused claim.
+    grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
+    grantRunTasks(write.fn, props.cluster, props.taskDefinitions);
+    grantTaskControl(write.fn, props.cluster, ['StopTask']);
+
+    const catalog = fn('api-catalog', {});
+    this.functions = { 'api-read': read, 'api-write': write, 'api-catalog': catalog };
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'Sessionplane control API',
+      defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: [props.jwt.audience] }),
+    });
+    const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingRateLimit: props.throttle.rateLimit, throttlingBurstLimit: props.throttle.burstLimit };
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', user: '$context.authorizer.claims.sub', route: '$context.routeKey', status: '$context.status', latencyMs: '$context.responseLatency', error: '$context.authorizer.error' }),
+    };
+    const routes: [HttpMethod, string, SessionFunction][] = [
+      [HttpMethod.GET, '/sessions', read], [HttpMethod.GET, '/sessions/{id}', read], [HttpMethod.GET, '/sessions/{id}/logs', read],
+      [HttpMethod.POST, '/sessions', write], [HttpMethod.DELETE, '/sessions/{id}', write], [HttpMethod.POST, '/sessions/{id}/renew', write],
+      [HttpMethod.GET, '/apps', catalog],
+    ];
+    for (const [method, path, target] of routes) {
+      this.api.addRoutes({ path, methods: [method], integration: new HttpLambdaIntegration(`${method}${path}`, target.fn) });
+    }
+    const [health] = this.api.addRoutes({ path: '/healthz', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('healthz', catalog.fn), authorizer: new HttpNoneAuthorizer() });
+    acknowledge(health!, { 'AwsSolutions-APIG4': 'The health check answers {"status":"ok"} and nothing else; every other route needs a JWT.' });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'The control API' });
+  }
+}

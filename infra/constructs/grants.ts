@@ -1,0 +1,69 @@
+import { Stack, type CfnElement } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { SESSIONS_TABLE as T } from '../../shared/config/table';
+import { acknowledge } from './nag';
+
+/** cdk-nag's id of a wildcard resource finding, as it prints it. */
+function wildcardFinding(cluster: ICluster, resource: string): string {
+  const stack = Stack.of(cluster);
+  const clusterId = stack.getLogicalId(cluster.node.defaultChild as CfnElement);
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:<AWS::AccountId>:${resource.replace('{cluster}', `<${clusterId}>`)}]`;
+}
+
+const TASK_IDS = 'Task ids are made by RunTask, so the grant names this cluster\'s tasks: task/<cluster>/*.';
+
+/** Exactly these DynamoDB actions, on the sessions table and its indexes. */
+export function grantTable(grantee: IGrantable, table: ITable, actions: string[]): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: actions.map((a) => `dynamodb:${a}`),
+    resources: [table.tableArn, `${table.tableArn}/index/${T.byOwnerIndex.name}`, `${table.tableArn}/index/${T.liveIndex.name}`],
+  }));
+}
+
+const tasksOf = (cluster: ICluster) => Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
+
+/**
+ * RunTask of our task definitions only, in this cluster only; tagging only as part of RunTask;
+ * PassRole of their task and execution roles only, to ECS tasks only.
+ */
+export function grantRunTasks(grantee: IGrantable, cluster: ICluster, taskDefinitions: TaskDefinition[]): void {
+  if (!taskDefinitions.length) return;
+  const stack = Stack.of(cluster);
+  const findings: Record<string, string> = { [wildcardFinding(cluster, 'task/{cluster}/*')]: TASK_IDS };
+  for (const t of taskDefinitions) findings[wildcardFinding(cluster, `task-definition/${t.family}:*`)] = 'Any revision of our own task definition family, which the stack replaces on each deploy.';
+  acknowledge(grantee as unknown as IConstruct, findings);
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: ['ecs:RunTask'],
+    resources: taskDefinitions.map((t) => stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` })),
+    conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: ['ecs:TagResource'],
+    resources: [tasksOf(cluster)],
+    conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: taskDefinitions.flatMap((t) => [t.taskRole.roleArn, t.obtainExecutionRole().roleArn]),
+    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  }));
+}
+
+/** StopTask / DescribeTasks on this cluster's tasks only. */
+export function grantTaskControl(grantee: IGrantable, cluster: ICluster, actions: ('StopTask' | 'DescribeTasks')[]): void {
+  acknowledge(grantee as unknown as IConstruct, { [wildcardFinding(cluster, 'task/{cluster}/*')]: TASK_IDS });
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: actions.map((a) => `ecs:${a}`), resources: [tasksOf(cluster)] }));
+}
+
+/** ListTasks names no resource ARN; the condition keeps it to this cluster. */
+export function grantListTasks(grantee: IGrantable, cluster: ICluster): void {
+  acknowledge(grantee as unknown as IConstruct, { 'AwsSolutions-IAM5[Resource::*]': 'ecs:ListTasks takes no resource ARN; the ecs:cluster condition keeps it to this cluster.' });
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
+    actions: ['ecs:ListTasks'],
+    resources: ['*'],
+    conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+  }));
+}

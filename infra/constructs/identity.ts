@@ -1,0 +1,35 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccountRecovery, CfnUserPoolGroup, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag';
+
+/**
+ * A Cognito user pool for the API's JWT authorizer, made when no OIDC issuer is configured, so
+ * that one `cdk deploy` gives an API someone can sign in to. Admins: the `adminGroup` group.
+ */
+export class Identity extends Construct {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly client: UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: { adminGroup: string }) {
+    super(scope, id);
+    const pool = new UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true, username: true },
+      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: FeaturePlan.ESSENTIALS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.client = pool.addClient('Cli', { authFlows: { userPassword: true, userSrp: true }, accessTokenValidity: Duration.hours(1), idTokenValidity: Duration.hours(1) });
+    new CfnUserPoolGroup(this, 'Admins', { userPoolId: pool.userPoolId, groupName: props.adminGroup, description: 'Sessionplane admins: see and stop every session' });
+    acknowledge(pool, { 'AwsSolutions-COG8': 'The Plus plan (threat protection) is a paid choice for the operator; this pool is the default for a first deploy, and any OIDC issuer can replace it (jwtIssuer).' });
+    this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${pool.userPoolId}`;
+    this.audience = this.client.userPoolClientId;
+    new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId });
+  }
+}

@@ -1,0 +1,103 @@
+import { resolve } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
+import { ContainerImage, LogDrivers, type ICluster } from 'aws-cdk-lib/aws-ecs';
+import { ApplicationLoadBalancedFargateService } from 'aws-cdk-lib/aws-ecs-patterns';
+import { ApplicationProtocol, SslPolicy } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { ENV } from '../../shared/config/env-names';
+import { grantTable } from './grants';
+import { acknowledge } from './nag';
+
+export interface RouterServiceProps {
+  cluster: ICluster;
+  subnets: ISubnet[];
+  securityGroup: ISecurityGroup;
+  table: ITable;
+  appsFile: string;
+  certificateArn?: string | undefined;
+  domainName?: string | undefined;
+  minCount: number;
+  maxCount: number;
+  retention: RetentionDays;
+}
+
+/**
+ * The session router as a Fargate service behind an ALB: HTTPS from the given certificate with
+ * HTTP redirected, an idle timeout long enough for WebSockets, a health check, and autoscaling on
+ * connections and CPU.
+ */
+export class RouterService extends Construct {
+  readonly service: ApplicationLoadBalancedFargateService;
+  readonly publicUrl: string;
+
+  constructor(scope: Construct, id: string, props: RouterServiceProps) {
+    super(scope, id);
+    const https = !!props.certificateArn;
+    const logs = new LogGroup(this, 'Logs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new Bucket(this, 'AlbAccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED, enforceSSL: true, blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED, removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    this.service = new ApplicationLoadBalancedFargateService(this, 'Service', {
+      cluster: props.cluster,
+      desiredCount: props.minCount,
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      publicLoadBalancer: true,
+      idleTimeout: Duration.seconds(3600), // WebSockets: well above wslink's 30 s heartbeat and ALB's 60 s default
+      taskSubnets: { subnets: props.subnets },
+      securityGroups: [props.securityGroup],
+      ...(https ? {
+        protocol: ApplicationProtocol.HTTPS,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn!),
+        redirectHTTP: true,
+        sslPolicy: SslPolicy.RECOMMENDED_TLS,
+      } : { protocol: ApplicationProtocol.HTTP }),
+      taskImageOptions: {
+        image: ContainerImage.fromAsset(resolve('.'), {
+          file: 'infra/docker/router.Dockerfile',
+          buildArgs: { APPS_FILE: props.appsFile },
+          exclude: ['node_modules', 'cdk.out', '.git', '.sessionplane', 'test', 'coverage'],
+        }),
+        containerPort: 8080,
+        logDriver: LogDrivers.awsLogs({ logGroup: logs, streamPrefix: 'router' }),
+        environment: {
+          [ENV.port]: '8080',
+          [ENV.host]: '0.0.0.0',
+          [ENV.appsFile]: 'apps.yml',
+          [ENV.tableName]: props.table.tableName,
+          [ENV.awsRegion]: Stack.of(this).region,
+        },
+      },
+    });
+    this.publicUrl = props.domainName
+      ? `${https ? 'https' : 'http'}://${props.domainName}`
+      : `${https ? 'https' : 'http'}://${this.service.loadBalancer.loadBalancerDnsName}`;
+    this.service.taskDefinition.defaultContainer!.addEnvironment(ENV.publicUrl, this.publicUrl);
+    this.service.loadBalancer.logAccessLogs(accessLogs, 'router');
+    this.service.targetGroup.configureHealthCheck({ path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(15) });
+    // Draining: long enough for in-flight HTTP; the router closes WebSockets with 1001 on SIGTERM.
+    this.service.targetGroup.setAttribute('deregistration_delay.timeout_seconds', '30');
+    grantTable(this.service.taskDefinition.taskRole, props.table, ['GetItem', 'UpdateItem']);
+
+    const scaling = this.service.service.autoScaleTaskCount({ minCapacity: props.minCount, maxCapacity: props.maxCount });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+    scaling.scaleOnMetric('Connections', {
+      metric: this.service.loadBalancer.metrics.activeConnectionCount({ period: Duration.minutes(1) }),
+      scalingSteps: [{ upper: 2000 * props.minCount, change: 0 }, { lower: 2000 * props.minCount, change: +1 }, { lower: 4000 * props.minCount, change: +2 }],
+    });
+    acknowledge(this.service.taskDefinition, {
+      'AwsSolutions-ECS2': 'Plain configuration (table name, region, public URL); the router holds no secret.',
+      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which the execution role needs to pull the image, takes no resource.',
+    });
+    acknowledge(this.service.loadBalancer, { 'AwsSolutions-EC23': 'The router is the public entry for browsers: its load balancer accepts the internet on 80/443 only.' });
+    acknowledge(accessLogs, { 'AwsSolutions-S1': 'This bucket holds the load balancer\'s access logs; logging access to it would log itself.' });
+    new CfnOutput(this, 'RouterUrl', { value: this.publicUrl, description: 'The session router (sessionURL, connectURL)' });
+  }
+}

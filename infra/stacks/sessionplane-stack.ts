@@ -1,0 +1,74 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { loadAppsFile } from '../../shared/config/apps';
+import type { InfraConfig } from '../config';
+import { AppImages } from '../constructs/app-images';
+import { AppTaskDefinitions } from '../constructs/app-task-definitions';
+import { BackgroundFunctions } from '../constructs/background-functions';
+import { ControlApi } from '../constructs/control-api';
+import { Identity } from '../constructs/identity';
+import { acknowledge } from '../constructs/nag';
+import { Network } from '../constructs/network';
+import { RouterService } from '../constructs/router-service';
+import { SessionCluster } from '../constructs/session-cluster';
+import { SessionsTable } from '../constructs/sessions-table';
+
+const CONTAINER = 'app';
+const LOG_GROUP_PREFIX = '/sessionplane/apps/';
+const LOG_STREAM_PREFIX = 'session';
+
+/** Sessionplane on AWS. This only composes constructs; each sets its functions' env and grants. */
+export class SessionplaneStack extends Stack {
+  readonly parts: {
+    table: SessionsTable; network: Network; cluster: SessionCluster; tasks: AppTaskDefinitions;
+    api: ControlApi; background: BackgroundFunctions; router: RouterService; images: AppImages;
+  };
+
+  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps = {}) {
+    super(scope, id, props);
+    const apps = [...loadAppsFile(config.appsFile).values()];
+    const retention = (config.logRetentionDays as RetentionDays) ?? RetentionDays.ONE_MONTH;
+
+    const table = new SessionsTable(this, 'Sessions');
+    const network = new Network(this, 'Network', { vpcId: config.vpcId, natGateways: config.natGateways, vpcEndpoints: config.vpcEndpoints });
+    network.allowSessionPorts(apps.filter((a) => a.image).map((a) => a.port ?? 8080));
+    const cluster = new SessionCluster(this, 'Cluster', {
+      vpc: network.vpc, subnets: network.privateSubnets, securityGroup: network.sessionsSg,
+      gpuInstanceType: config.gpuInstanceType, gpuMaxInstances: config.gpuMaxInstances,
+    });
+    const tasks = new AppTaskDefinitions(this, 'Apps', { apps, familyPrefix: config.taskFamilyPrefix, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, containerName: CONTAINER, retention });
+    const images = new AppImages(this, 'Images');
+    const router = new RouterService(this, 'Router', {
+      cluster: cluster.cluster, subnets: network.privateSubnets, securityGroup: network.routerSg, table: table.table, appsFile: config.appsFile,
+      certificateArn: config.certificateArn, domainName: config.domainName, minCount: config.routerMinCount, maxCount: config.routerMaxCount, retention,
+    });
+    const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
+    const tokenKey = new Secret(this, 'TokenKey', {
+      description: 'Sessionplane: the key session tokens and app secrets are derived with',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(tokenKey, { 'AwsSolutions-SMG4': 'Rotating this key changes the credentials the API derives for existing sessions (their stored token hashes keep working at the router); rotate by hand, between maintenance windows.' });
+    const api = new ControlApi(this, 'Api', {
+      table: table.table, cluster: cluster.cluster, taskDefinitions: [...tasks.byApp.values()], logGroupArns: tasks.logGroups.map((g) => g.logGroupArn),
+      taskNetwork: { subnets: network.privateSubnets, securityGroup: network.sessionsSg },
+      gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName, tokenKey, appsFile: config.appsFile, publicUrl: router.publicUrl,
+      jwt: {
+        issuer: config.jwtIssuer ?? identity!.issuer, audience: config.jwtAudience ?? identity!.audience,
+        userClaim: config.userClaim, groupsClaim: 'cognito:groups', adminGroup: config.adminGroup,
+      },
+      shared: { familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, trameUseHost: config.trameUseHost, trameUrlPrefix: config.trameUrlPrefix },
+      throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      retention,
+    });
+    const background = new BackgroundFunctions(this, 'Background', {
+      table: table.table, cluster: cluster.cluster, vpc: network.vpc, subnets: network.privateSubnets,
+      taskSecurityGroup: network.sessionsSg, probeSecurityGroup: network.probeSg, appsFile: config.appsFile,
+      familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, retention,
+    });
+    new CfnOutput(this, 'TableName', { value: table.table.tableName });
+    new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
+    this.parts = { table, network, cluster, tasks, api, background, router, images };
+  }
+}
