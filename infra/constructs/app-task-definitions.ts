@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { AppSpec } from '../../shared/domain/app';
+import type { AppSpec } from '../../shared/config/apps';
 import { acknowledge } from './nag';
 
 export interface AppTaskDefinitionsProps {

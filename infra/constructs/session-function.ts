@@ -50,6 +50,8 @@ export class SessionFunction extends Construct {
         target: BUNDLING.target,
         minify: BUNDLING.minify,
         sourceMap: true,
+        // The pinned SDK goes in the bundle (what the tests and the bundle benchmark use), not the runtime's.
+        externalModules: [],
         mainFields: [...BUNDLING.mainFields],
         banner: BUNDLING.banner,
         commandHooks: {

@@ -95,3 +95,4 @@ export function loadAppsFile(path: string): Map<string, AppSpec> {
     throw error;
   }
 }
+export type { AppSpec } from '../domain/app';

@@ -27,6 +27,7 @@ const RULES: [string, string[]][] = [
   ['shared/services', ['shared/services', 'shared/domain', 'shared/ports']],
   ['shared/adapters', ['shared/adapters', 'shared/domain', 'shared/ports', 'shared/config']],
   ['functions', ['functions', 'shared']],
+  ['infra', ['infra', 'shared/config']],
 ];
 
 describe('architecture', () => {
@@ -34,6 +35,14 @@ describe('architecture', () => {
     const offences = tsFiles(folder).flatMap((file) =>
       importsOf(file).filter((target) => !allowed.some((a) => target === a || target.startsWith(`${a}/`))).map((target) => `${file} → ${target}`));
     expect(offences).toEqual([]);
+  });
+
+  it('lets nothing in functions or shared import infra (or aws-cdk-lib)', () => {
+    const offenders = [...tsFiles('shared'), ...tsFiles('functions')].filter((f) => {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      return importsOf(f).some((t) => t === 'infra' || t.startsWith('infra/')) || /from '(aws-cdk-lib|constructs|cdk-nag)/.test(text);
+    });
+    expect(offenders).toEqual([]);
   });
 
   it('reads process.env only in shared/config', () => {

@@ -1,0 +1,181 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ENV } from '../../shared/config/env-names';
+import { FUNCTION_ENV_SCHEMAS, type FunctionName } from '../../shared/config/lambda-env';
+import { SESSIONS_TABLE as T } from '../../shared/config/table';
+import { actionsOf, statements, synthStack } from '../support/infra';
+import type { Template } from 'aws-cdk-lib/assertions';
+
+/** The keys a function's env schema requires (not optional, no default). */
+function requiredKeys(name: FunctionName): string[] {
+  const shape = (FUNCTION_ENV_SCHEMAS[name] as unknown as z.ZodObject).shape;
+  return Object.entries(shape).filter(([, schema]) => !(schema as z.ZodType).safeParse(undefined).success).map(([k]) => k);
+}
+
+describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledged finding)', () => {
+  let template: Template;
+  let functions: Record<string, { Properties: { Environment: { Variables: Record<string, unknown> }; Runtime: string; Architectures: string[]; Role: unknown } }>;
+  const fnNamed = (name: string) => Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
+
+  beforeAll(() => {
+    ({ template } = synthStack({ gpuInstanceType: 'g5.xlarge', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'viz.example.org' }));
+    functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.anyValue() } } } }) as typeof functions;
+  }, 120_000);
+
+  it('keeps sessions in an on-demand table with PITR, deletion protection, TTL, both GSIs, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: Match.arrayWith([
+          Match.objectLike({ IndexName: T.byOwnerIndex.name, KeySchema: [{ AttributeName: 'owner', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }] }),
+          Match.objectLike({ IndexName: T.liveIndex.name, KeySchema: [{ AttributeName: 'liveShard', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }] }),
+        ]),
+      },
+    });
+  });
+
+  it('runs every function on Node.js 24, arm64', () => {
+    expect(Object.keys(functions)).toHaveLength(5);
+    for (const f of Object.values(functions)) {
+      expect(f.Properties.Runtime).toBe('nodejs24.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it.each(Object.keys(FUNCTION_ENV_SCHEMAS) as FunctionName[])('sets every key the %s env schema requires', (name) => {
+    const env = fnNamed(name).Properties.Environment.Variables;
+    // AWS_REGION is the Lambda runtime's own (a function may not set it).
+    const missing = requiredKeys(name).filter((k) => env[k] === undefined && k !== ENV.awsRegion);
+    expect(missing).toEqual([]);
+    // The literal ones parse as the function will parse them.
+    const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const shape = (FUNCTION_ENV_SCHEMAS[name] as unknown as z.ZodObject).shape;
+    for (const [k, v] of Object.entries(literal)) if (shape[k]) expect((shape[k] as z.ZodType).safeParse(v).success, `${name} ${k}=${v}`).toBe(true);
+  });
+
+  it('grants no "*" action, and a "*" resource only where the action takes none', () => {
+    const all = statements(template);
+    for (const { statement } of all) for (const a of actionsOf(statement)) expect(a).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+    const starred = all.filter(({ statement }) => [statement.Resource].flat().includes('*')).map(({ statement }) => ({ actions: actionsOf(statement), condition: statement.Condition }));
+    // ecr:GetAuthorizationToken takes no resource; ecs:ListTasks neither, so it is bound by a condition.
+    expect(starred).toEqual(expect.arrayContaining([{ actions: ['ecr:GetAuthorizationToken'], condition: undefined }]));
+    for (const s of starred) {
+      if (s.actions.includes('ecs:ListTasks')) expect(s.condition).toMatchObject({ ArnEquals: { 'ecs:cluster': expect.anything() } });
+      else expect(s.actions.every((a) => ['ecr:GetAuthorizationToken', 'ecs:DiscoverPollEndpoint', 'ecs:Submit*', 'ecs:Poll', 'ecs:StartTelemetrySession', 'ecs:RegisterContainerInstance', 'ecs:DeregisterContainerInstance', 'logs:CreateLogStream', 'logs:PutLogEvents'].includes(a)), JSON.stringify(s)).toBe(true);
+    }
+  });
+
+  it('lets RunTask reach only our task definitions in our cluster, and PassRole only their roles, to ECS tasks', () => {
+    const all = statements(template).map((s) => s.statement);
+    const runTask = all.filter((s) => actionsOf(s).includes('ecs:RunTask'));
+    expect(runTask).toHaveLength(1);
+    expect(JSON.stringify(runTask[0]!.Resource)).toMatch(/task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*/);
+    expect(runTask[0]!.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } } });
+    const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect((passRole[0]!.Resource as unknown[]).length).toBe(6); // a task role and an execution role per app
+    for (const s of all.filter((st) => actionsOf(st).some((a) => ['ecs:StopTask', 'ecs:DescribeTasks'].includes(a)))) {
+      expect(JSON.stringify(s.Resource)).toMatch(/:task\/",\{"Ref":"Cluster[0-9A-F]+"\},"\/\*"/);
+    }
+  });
+
+  it('gives each function only the DynamoDB actions it uses', () => {
+    const byRole = (name: string) => JSON.stringify(fnNamed(name).Properties.Role);
+    const dynamo = (name: string) => statements(template)
+      .filter(({ policy }) => JSON.stringify(template.findResources('AWS::IAM::Policy')[policy]!.Properties.Roles).includes(byRole(name).match(/"([A-Za-z0-9]+)"/)![1]!))
+      .flatMap(({ statement }) => actionsOf(statement).filter((a) => a.startsWith('dynamodb:')))
+      .sort();
+    expect(dynamo('api-read')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(dynamo('api-write')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamo('api-catalog')).toEqual([]);
+    expect(dynamo('task-events')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(dynamo('reaper')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
+  it('sends this cluster\'s task state changes to task-events, and runs the reaper every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] }] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('taskevents'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('reaper'), 'Arn'] } })],
+    });
+  });
+
+  it('puts the router behind an ALB: idle timeout ≥ 300 s, HTTPS with HTTP redirected, health check, autoscaling', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '3600' }]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS', Port: 443 });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTP', DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS' }) })] });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/healthz' });
+    expect(Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('defines one task definition per app with an image: awslogs, non-root, read-only root where allowed, GPU on EC2', () => {
+    const defs = template.findResources('AWS::ECS::TaskDefinition', { Properties: { Family: Match.stringLikeRegexp('^sessionplane-') } });
+    expect(Object.values(defs).map((d) => (d as { Properties: { Family: string } }).Properties.Family).sort()).toEqual(['sessionplane-gpu', 'sessionplane-spot', 'sessionplane-viz']);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'sessionplane-viz', RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc',
+      ContainerDefinitions: [Match.objectLike({ Name: 'app', User: '1000', ReadonlyRootFilesystem: true, PortMappings: [Match.objectLike({ ContainerPort: 8080 })], LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
+      TaskRoleArn: Match.anyValue(), ExecutionRoleArn: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'sessionplane-gpu', RequiresCompatibilities: ['EC2'],
+      ContainerDefinitions: [Match.objectLike({ ResourceRequirements: [{ Type: 'GPU', Value: '1' }] })],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/sessionplane/apps/viz', RetentionInDays: 30 });
+  });
+
+  it('has the HTTP API check JWTs, throttle and log access', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT', JwtConfiguration: { Audience: Match.anyValue(), Issuer: Match.anyValue() } });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+    for (const route of ['GET /sessions', 'POST /sessions', 'GET /sessions/{id}', 'DELETE /sessions/{id}', 'POST /sessions/{id}/renew', 'GET /sessions/{id}/logs', 'GET /apps']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'JWT' });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /healthz', AuthorizationType: 'NONE' });
+  });
+
+  it('opens session task ports to the router and the probe only', () => {
+    type Rule = { FromPort: number; SourceSecurityGroupId?: unknown; CidrIp?: string };
+    // CDK writes rules inline on the group, or as separate resources when groups refer to each other.
+    const separate = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => (r as { Properties: Rule & { GroupId: unknown } }).Properties)
+      .filter((p) => JSON.stringify(p.GroupId).includes('SessionsSg'));
+    const inline = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).filter(([id]) => id.includes('SessionsSg'))
+      .flatMap(([, r]) => ((r as { Properties: { SecurityGroupIngress?: Rule[] } }).Properties.SecurityGroupIngress ?? []));
+    const ingress: Rule[] = [...separate, ...inline];
+    expect(new Set(ingress.map((p) => p.FromPort))).toEqual(new Set([8080, 8888, 9000]));
+    for (const p of ingress) {
+      expect(p.CidrIp).toBeUndefined();
+      expect(JSON.stringify(p.SourceSecurityGroupId)).toMatch(/RouterSg|ProbeSg/);
+    }
+  });
+
+  it('has a GPU capacity provider with managed scaling from zero when configured, an ECR repository, and its outputs', () => {
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', { AutoScalingGroupProvider: Match.objectLike({ ManagedScaling: Match.objectLike({ Status: 'ENABLED' }) }) });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0' });
+    template.hasResourceProperties('AWS::ECR::Repository', { ImageScanningConfiguration: { ScanOnPush: true }, LifecyclePolicy: Match.anyValue() });
+    const outputs = Object.keys(template.toJSON().Outputs as object).join(' ');
+    for (const name of ['ApiUrl', 'RouterUrl', 'TableName', 'ClusterName']) expect(outputs).toContain(name);
+  });
+});
+
+describe('the CDK stack without GPU capacity', () => {
+  it('has no GPU capacity provider, no Auto Scaling group, and passes cdk-nag too', () => {
+    const { template } = synthStack({});
+    template.resourceCountIs('AWS::ECS::CapacityProvider', 0);
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 0);
+    expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toContain(ENV.gpuCapacityProvider);
+  }, 120_000);
+});
