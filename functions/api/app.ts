@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { DomainError } from '../../shared/domain/errors';
 import type { ApiDeps, ApiEnv } from './context';
 import { problemOf, problemResponse, toProblem } from './problem';
@@ -7,23 +8,38 @@ import { perUserRateLimit } from './rate-limit';
 import { appRoutes } from './routes/apps';
 import { sessionReadRoutes } from './routes/sessions-read';
 import { sessionWriteRoutes } from './routes/sessions-write';
+import { wslinkLauncherRoutes } from './routes/wslink-launcher';
 
 /** The concerns the API is split by on AWS: each is its own Lambda with its own IAM. */
-export type RouteGroup = 'read' | 'write' | 'catalog';
-export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog'];
+export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher';
+export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher'];
+
+/** Paths that answer in the wslink launcher's shape: JSON {"error": "..."}, never a page. */
+const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;
 
 /**
  * The control API as one hono app: mounted whole by the local server, and split by concern
  * across Lambda functions on AWS (`groups`).
  */
 export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+  const app = new Hono<ApiEnv>({ strict: false });
+  const path = (c: { req: { url: string } }) => new URL(c.req.url).pathname;
 
   app.onError((error, c) => {
     const { problem, headers } = toProblem(error, deps.logger);
+    if (LAUNCHER_PATHS.test(path(c))) return c.json({ error: problem.detail }, problem.status as 400, headers);
     return problemResponse(c, problem, headers);
   });
-  app.notFound((c) => problemResponse(c, problemOf('route.not_found', 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
+  app.notFound((c) => {
+    const detail = `No route for ${c.req.method} ${path(c)}.`;
+    if (LAUNCHER_PATHS.test(path(c))) return c.json({ error: detail }, 404);
+    return problemResponse(c, problemOf('route.not_found', 404, detail));
+  });
+
+  // Browser frontends on other origins (the trame client's sessionManagerURL); before auth, for preflights.
+  if (deps.corsOrigins.length) {
+    app.use('*', cors({ origin: deps.corsOrigins, allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], maxAge: 600, exposeHeaders: ['Location', 'X-Next-Since'] }));
+  }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -44,5 +60,9 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
   if (groups.includes('read')) app.route('/sessions', sessionReadRoutes(deps));
   if (groups.includes('write')) app.route('/sessions', sessionWriteRoutes(deps));
   if (groups.includes('catalog')) app.route('/apps', appRoutes(deps));
+  if (groups.includes('launcher')) {
+    app.route('/paraview', wslinkLauncherRoutes(deps));
+    app.route('/launcher', wslinkLauncherRoutes(deps));
+  }
   return app;
 }

@@ -13,6 +13,10 @@ export interface ApiDeps extends LaunchDeps {
   /** Requests a minute per user. */
   rateLimit: number;
   logs: SessionLogs;
+  /** Origins whose pages may call the launcher and the API (CORS); none: same origin only. */
+  corsOrigins: string[];
+  /** How long the wslink launcher waits for READY before replying with the sessionURL anyway. */
+  launcherTimeoutMs: number;
 }
 
 export interface ApiEnv {

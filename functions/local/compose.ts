@@ -118,6 +118,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
     logs: new FileSessionLogs((id) => runtime.logPath(id)),
+    corsOrigins: config.corsOrigins,
+    launcherTimeoutMs: config.launcherTimeoutMs,
   };
   const settled = async () => {
     while (inFlight.size) await Promise.allSettled([...inFlight]);

@@ -38,6 +38,8 @@ export const ENV = {
   reaperInterval: 'SESSIONPLANE_REAPER_INTERVAL',
   reaperConcurrency: 'SESSIONPLANE_REAPER_CONCURRENCY',
   reaperBudget: 'SESSIONPLANE_REAPER_BUDGET',
+  corsOrigins: 'SESSIONPLANE_CORS_ORIGINS',
+  launcherTimeout: 'SESSIONPLANE_LAUNCHER_TIMEOUT',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',
   trameUrlPrefix: 'TRAME_URL_PREFIX',

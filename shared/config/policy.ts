@@ -14,10 +14,14 @@ export const PolicyEnvSchema = z.object({
   /** ≥ 64 hex digits (decoded), or any secret of ≥ 32 characters (its bytes), e.g. from Secrets Manager. */
   [ENV.tokenKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
   [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
+  [ENV.corsOrigins]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
+  [ENV.launcherTimeout]: DurationSchema.default(25_000),
 });
 
 export interface PolicyConfig {
   policy: Policy;
+  corsOrigins: string[];
+  launcherTimeoutMs: number;
   /** Requests a minute per user. */
   rateLimit: number;
   /** Undefined: the local server generates one in its data directory. */
@@ -34,6 +38,8 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>): PolicyConfig {
       renewCeilingMs: e[ENV.renewCeiling],
     },
     rateLimit: e[ENV.rateLimit],
+    corsOrigins: e[ENV.corsOrigins],
+    launcherTimeoutMs: e[ENV.launcherTimeout],
     tokenKey: key ? (/^(?:[0-9a-fA-F]{2}){32,}$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8')) : undefined,
   };
 }

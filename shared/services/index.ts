@@ -9,3 +9,4 @@ export * from './reap';
 export * from './reap-rules';
 export * from './renew';
 export * from './usage-repair';
+export * from './await-ready';

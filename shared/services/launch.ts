@@ -18,8 +18,8 @@ export interface LaunchInput {
   resources?: Partial<Resources> | undefined;
   /** An image of the user's choice, for apps that take one (checked against the allowed prefixes). */
   image?: string | undefined;
-  /** Idempotency-Key and the hash of the canonical request it came with. */
-  idempotency?: { key: string; requestHash: string } | undefined;
+  /** Idempotency-Key and the hash of the canonical request it came with; how long to remember it. */
+  idempotency?: { key: string; requestHash: string; ttlSeconds?: number } | undefined;
 }
 
 export interface LaunchResult {
@@ -49,9 +49,9 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes)) throw new ImageNotAllowedError(input.image);
 
   const id = newSessionId();
-  const claim = input.idempotency && { owner: input.owner, ...input.idempotency, sessionId: id };
+  const claim = input.idempotency && { owner: input.owner, key: input.idempotency.key, requestHash: input.idempotency.requestHash, sessionId: id };
   if (claim) {
-    const replay = await claimOrReplay(deps, claim);
+    const replay = await claimOrReplay(deps, claim, input.idempotency?.ttlSeconds);
     if (replay) return replay;
   }
   const refused = async (error: unknown): Promise<never> => {

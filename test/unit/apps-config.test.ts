@@ -75,7 +75,7 @@ describe('apps file: Sessionplane keys', () => {
 
   it('loads the demo apps file that npm start uses', () => {
     const apps = loadAppsFile('examples/apps/apps.yml');
-    expect([...apps.keys()]).toEqual(['echo', 'hello']);
+    expect([...apps.keys()]).toEqual(['echo', 'hello', 'wslink']);
   });
 });
 

@@ -66,7 +66,7 @@ export function cloudWatchLogs(env: FunctionEnv<'api-read'>): SessionLogs {
 /** The API's deps on Lambda: callers from the HTTP API's JWT authorizer claims. */
 export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, parts: { runtime: (apps: AppCatalog) => Runtime; logs: SessionLogs }) {
   const { services, publishMetrics } = lambdaServices(service, env, parts.runtime);
-  const { policy, rateLimit, tokenKey } = policyFrom(env);
+  const { policy, rateLimit, tokenKey, corsOrigins, launcherTimeoutMs } = policyFrom(env);
   const deps: ApiDeps = {
     ...services,
     policy,
@@ -76,6 +76,8 @@ export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, 
     maxBodyBytes: env[ENV.maxBodyBytes],
     rateLimit,
     logs: parts.logs,
+    corsOrigins,
+    launcherTimeoutMs,
   };
   return { deps, publishMetrics };
 }

@@ -3,8 +3,8 @@ import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
 import { ecsRuntime, lambdaApiDeps, withMetrics } from './compose';
 
-// POST /sessions, DELETE /sessions/{id}: DynamoDB writes, ecs:RunTask/StopTask, iam:PassRole.
+// POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask, iam:PassRole.
 const env = loadFunctionEnv('api-write');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-write', env, { runtime: (apps) => ecsRuntime(env, apps), logs: noLogs });
-export const handler = withMetrics(handle(createApp(deps, ['write'])), publishMetrics);
+export const handler = withMetrics(handle(createApp(deps, ['write', 'launcher'])), publishMetrics);

@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import { ValidationError } from '../../../shared/domain/errors';
+import { isFinal, type Session } from '../../../shared/domain/session';
+import { awaitReady } from '../../../shared/services/await-ready';
+import { launchSession } from '../../../shared/services/launch';
+import { stopSession } from '../../../shared/services/stop';
+import { requestHash } from '../canonical-json';
+import type { ApiDeps, ApiEnv } from '../context';
+import { ownerView, visibleSession } from './session-access';
+
+/** Keys the trame/wslink client sends that are not app params. */
+const CLIENT_KEYS = new Set(['application', 'useUrl', 'launcherRetry', 'sessionManagerURL', 'sessionURL', 'secret', 'headers', 'retry', 'iframe', 'wsProxy']);
+/** A retried POST within this long gets the same session (the client's launcherRetry). */
+const RETRY_WINDOW_SECONDS = 120;
+
+export const INCOMPLETE = 'The request is not complete';
+
+/** The launcher's reply: what SmartConnect merges over its config (`sessionURL`, `secret`). */
+function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, session: Session) {
+  const view = ownerView(deps, principal, session);
+  return { id: session.id, sessionURL: view.sessionURL, secret: 'secret' in view ? view.secret : undefined, application: session.app, status: session.status, connectURL: view.connectURL };
+}
+
+/**
+ * The wslink launcher protocol (POST /paraview/, /launcher/), as the trame image serves it: a JSON
+ * body whatever its Content-Type, the reply once the session is READY, or with its sessionURL
+ * anyway at the reply deadline (the router holds the socket until READY). GET and DELETE of
+ * /paraview/<id> for the owner. Errors are always JSON {"error": "..."} (see app.onError).
+ */
+export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.post('/', async (c) => {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await c.req.text()) as Record<string, unknown>;
+    } catch {
+      throw new ValidationError(INCOMPLETE);
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.application !== 'string' || !body.application) throw new ValidationError(INCOMPLETE);
+    const application = body.application;
+    const spec = deps.apps.get(application);
+    // Every other key is a template value in wslink; here only the app's declared params pass.
+    const params = Object.fromEntries(Object.entries(body).filter(([k]) => !CLIENT_KEYS.has(k) && spec && Object.hasOwn(spec.params, k)));
+    const hash = requestHash({ application, params });
+    const principal = c.var.principal;
+    const launch = () => launchSession(deps, { owner: principal.user, app: application, params, idempotency: { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: RETRY_WINDOW_SECONDS } });
+    let result = await launch();
+    if (result.replayed && isFinal(result.session.status)) {
+      // A retry after that session ended is a new request: forget it and start anew.
+      await deps.idempotency.forget({ owner: principal.user, key: `wslink:${hash}`, requestHash: hash, sessionId: result.session.id });
+      result = await launch();
+    }
+    const deadline = deps.clock.now() + Math.min(deps.launcherTimeoutMs, spec?.launchTimeoutMs ?? deps.launcherTimeoutMs);
+    const session = await awaitReady(deps, result.session, deadline);
+    if (session.status === 'FAILED') return c.json({ error: `Session did not start: ${session.statusReason ?? 'failed'}. Check session logs.` }, 503);
+    if (session.status === 'STOPPED' || session.status === 'STOPPING') return c.json({ error: 'The session ended before it was ready.' }, 503);
+    return c.json(reply(deps, principal, session), 200);
+  });
+
+  app.get('/:id', async (c) => {
+    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    return c.json(reply(deps, c.var.principal, session));
+  });
+
+  app.delete('/:id', async (c) => {
+    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const stopped = await stopSession(deps, session.id, session.owner === c.var.principal.user ? 'user' : 'admin');
+    return c.json({ id: stopped.id, application: stopped.app, status: stopped.status });
+  });
+
+  return app;
+}
