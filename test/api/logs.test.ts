@@ -19,6 +19,7 @@ describe('GET /sessions/{id}/logs (local log file)', () => {
     plane = await startTestPlane({ chatty });
     id = ((await (await plane.request('/sessions', { method: 'POST', body: '{"app":"chatty"}' })).json()) as { id: string }).id;
     await waitFor(async () => (await plane.deps.store.get(id))?.status === 'READY', 10_000, 'READY');
+    await waitFor(async () => (await (await plane.request(`/sessions/${id}/logs`)).text()).includes('ready now'), 5000, 'log written');
   });
   afterAll(async () => plane?.dispose());
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
@@ -9,7 +9,7 @@ import { hashToken, newToken } from '../../shared/domain';
 import { makeSession } from '../support/sessions';
 import { startServer } from '../support/server';
 import { freePort } from '../support/dynamodb-local';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForText } from '../support/wait';
 import { ms, quantile, table } from './stats';
 import { echoLatency, echoThroughput } from './ws-load';
 
@@ -53,7 +53,7 @@ export async function benchRouter(): Promise<string> {
   try {
     const launched = (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
     await waitFor(async () => ((await (await server.api(`/sessions/${launched.id}`)).json()) as { status: string }).status === 'READY', 15_000, 'READY');
-    const echoPort = Number(/App running at http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(join(server.dataDir, 'logs', `${launched.id}.log`), 'utf8'))![1]);
+    const echoPort = Number((await waitForText(join(server.dataDir, 'logs', `${launched.id}.log`), /App running at http:\/\/127\.0\.0\.1:(\d+)/))[1]);
     chp = spawn(process.execPath, ['node_modules/configurable-http-proxy/bin/configurable-http-proxy', '--ip', '127.0.0.1', '--port', String(chpPort), '--api-ip', '127.0.0.1', '--api-port', String(await freePort()), '--default-target', `http://127.0.0.1:${echoPort}`, '--log-level', 'error'], { stdio: 'ignore', env: { PATH: process.env.PATH, CONFIGPROXY_AUTH_TOKEN: 'bench' } });
     await waitFor(async () => (await fetch(`http://127.0.0.1:${chpPort}/`).catch(() => undefined))?.ok, 15_000, 'chp up');
 

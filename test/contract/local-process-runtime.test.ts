@@ -11,7 +11,7 @@ import type { RuntimeEvent } from '../../shared/ports';
 import { fixtureApp, FIXTURE_APP } from '../support/apps';
 import { testPortRange } from '../support/ports';
 import { makeSession } from '../support/sessions';
-import { pidAlive, waitFor } from '../support/wait';
+import { pidAlive, waitFor, waitForText } from '../support/wait';
 
 describe('LocalProcessRuntime', () => {
   let dir: string;
@@ -77,7 +77,7 @@ describe('LocalProcessRuntime', () => {
     expect(Date.now() - started).toBeLessThan(800 + 1500);
     await eventFor(session.id, 'exited');
     const pid = Number(runtimeId.split(':')[2]);
-    const childPid = Number(/CHILD (\d+)/.exec(readFileSync(runtime.logPath(session.id), 'utf8'))![1]);
+    const childPid = Number((await waitForText(runtime.logPath(session.id), /CHILD (\d+)/))[1]);
     await waitFor(() => !pidAlive(pid) && !pidAlive(childPid), 5000, 'processes gone');
   });
 
@@ -85,7 +85,7 @@ describe('LocalProcessRuntime', () => {
     const session = makeSession();
     const { runtimeId } = await runtime.start({ session, app: fixtureApp(['--child', '--ignore-term']), secret: 's' });
     await eventFor(session.id, 'ready');
-    const childPid = Number(/CHILD (\d+)/.exec(readFileSync(runtime.logPath(session.id), 'utf8'))![1]);
+    const childPid = Number((await waitForText(runtime.logPath(session.id), /CHILD (\d+)/))[1]);
     const pid = Number(runtimeId.split(':')[2]);
     expect(pidAlive(childPid)).toBe(true);
     const t0 = Date.now();
@@ -93,7 +93,7 @@ describe('LocalProcessRuntime', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900); // the grace period was honoured
     expect(pidAlive(pid)).toBe(false);
     await waitFor(() => !pidAlive(childPid), 2000, 'grandchild gone');
-    expect(readFileSync(runtime.logPath(session.id), 'utf8')).toContain('ignoring SIGTERM');
+    await waitForText(runtime.logPath(session.id), /ignoring SIGTERM/);
   });
 
   it('passes the session env and the params, and none of the server\'s own environment', async () => {
@@ -115,7 +115,7 @@ describe('LocalProcessRuntime', () => {
     const app = fixtureApp(['--print-argv', '--title', '${TITLE}', '--key', '${secret}', '--id', '${id}']);
     await runtime.start({ session, app, secret: 'sek' });
     await eventFor(session.id, 'ready');
-    const argv = JSON.parse(/ARGV (.*)/.exec(readFileSync(runtime.logPath(session.id), 'utf8'))![1]!) as string[];
+    const argv = JSON.parse((await waitForText(runtime.logPath(session.id), /ARGV (.*)/))[1]!) as string[];
     expect(argv.slice(argv.indexOf('--title'))).toEqual(['--title', 'a b --mode exit ${secret}', '--key', 'sek', '--id', session.id]);
   });
 
@@ -124,9 +124,10 @@ describe('LocalProcessRuntime', () => {
     const app = fixtureApp([], { command: [process.execPath, '-e', "console.log('to-out'); console.error('to-err'); setInterval(() => {}, 1000)"], ready: { kind: 'line', line: 'to-err' } });
     await runtime.start({ session, app, secret: 's' });
     await eventFor(session.id, 'ready');
+    await waitForText(runtime.logPath(session.id), /to-out[\s\S]*to-err|to-err[\s\S]*to-out/);
     const log = readFileSync(runtime.logPath(session.id), 'utf8');
-    expect(log).toContain('to-out');
-    expect(log).toContain('to-err');
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z to-out$/m); // each line stamped with its time
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z to-err$/m);
   });
 
   it('turns a command that cannot be run into a RuntimeStartError', async () => {

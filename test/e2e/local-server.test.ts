@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type ServerProcess } from '../support/server';
-import { pidAlive, waitFor } from '../support/wait';
+import { pidAlive, waitFor, waitForText } from '../support/wait';
 
 async function launchEcho(server: ServerProcess): Promise<{ id: string }> {
   const res = await server.api(`/sessions`, { method: 'POST', body: JSON.stringify({ app: 'echo' }) });
@@ -59,8 +59,7 @@ describe('npm start (the local server as a real process)', () => {
   it('launches the echo app, which becomes READY and answers on its port; DELETE ends its process', async () => {
     const { id } = await launchEcho(server);
     await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY');
-    const log = readFileSync(join(server.dataDir, 'logs', `${id}.log`), 'utf8');
-    const port = Number(/App running at http:\/\/127\.0\.0\.1:(\d+)/.exec(log)![1]);
+    const port = Number((await waitForText(join(server.dataDir, 'logs', `${id}.log`), /App running at http:\/\/127\.0\.0\.1:(\d+)/))[1]);
     expect(await echoOnce(port, 'hello sessionplane')).toBe('hello sessionplane');
     const pid = pidOf(server, id);
     expect(pidAlive(pid)).toBe(true);

@@ -18,3 +18,18 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Waits until a file's text matches `pattern` and returns the match (session logs are written a
+ * moment after the output that made the session READY).
+ */
+export async function waitForText(path: string, pattern: RegExp, timeoutMs = 5000): Promise<RegExpExecArray> {
+  const { readFileSync } = await import('node:fs');
+  return waitFor(() => {
+    try {
+      return pattern.exec(readFileSync(path, 'utf8'));
+    } catch {
+      return null;
+    }
+  }, timeoutMs, `${pattern} in ${path}`);
+}
