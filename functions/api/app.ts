@@ -8,14 +8,18 @@ import { perUserRateLimit } from './rate-limit';
 import { appRoutes } from './routes/apps';
 import { sessionReadRoutes } from './routes/sessions-read';
 import { sessionWriteRoutes } from './routes/sessions-write';
+import { skahaRoutes } from './routes/skaha';
 import { wslinkLauncherRoutes } from './routes/wslink-launcher';
 
 /** The concerns the API is split by on AWS: each is its own Lambda with its own IAM. */
-export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher';
-export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher'];
+export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher' | 'skaha';
+export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher', 'skaha'];
 
 /** Paths that answer in the wslink launcher's shape: JSON {"error": "..."}, never a page. */
 const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;
+/** Paths that answer in skaha's shape: text/plain, skaha's codes (a cap is its 400). */
+const SKAHA_PATHS = /^\/skaha\/v[01](\/|$)/;
+const SKAHA_STATUS: Record<string, number> = { 'quota.exceeded': 400, 'image.not_allowed': 400, 'app.not_found': 400, 'session.illegal_transition': 400 };
 
 /**
  * The control API as one hono app: mounted whole by the local server, and split by concern
@@ -28,11 +32,13 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
   app.onError((error, c) => {
     const { problem, headers } = toProblem(error, deps.logger);
     if (LAUNCHER_PATHS.test(path(c))) return c.json({ error: problem.detail }, problem.status as 400, headers);
+    if (SKAHA_PATHS.test(path(c))) return c.text(problem.detail, (SKAHA_STATUS[problem.code] ?? problem.status) as 400, headers);
     return problemResponse(c, problem, headers);
   });
   app.notFound((c) => {
     const detail = `No route for ${c.req.method} ${path(c)}.`;
     if (LAUNCHER_PATHS.test(path(c))) return c.json({ error: detail }, 404);
+    if (SKAHA_PATHS.test(path(c))) return c.text(detail, 404);
     return problemResponse(c, problemOf('route.not_found', 404, detail));
   });
 
@@ -60,6 +66,10 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
   if (groups.includes('read')) app.route('/sessions', sessionReadRoutes(deps));
   if (groups.includes('write')) app.route('/sessions', sessionWriteRoutes(deps));
   if (groups.includes('catalog')) app.route('/apps', appRoutes(deps));
+  if (groups.includes('skaha')) {
+    app.route('/skaha/v0', skahaRoutes(deps));
+    app.route('/skaha/v1', skahaRoutes(deps));
+  }
   if (groups.includes('launcher')) {
     app.route('/paraview', wslinkLauncherRoutes(deps));
     app.route('/launcher', wslinkLauncherRoutes(deps));
