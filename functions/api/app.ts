@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { DomainError } from '../../shared/domain/errors';
 import type { ApiDeps, ApiEnv } from './context';
+import { openApiDocument } from './openapi';
 import { problemOf, problemResponse, toProblem } from './problem';
 import { perUserRateLimit } from './rate-limit';
 import { appRoutes } from './routes/apps';
@@ -48,6 +49,7 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
   }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
   app.use('*', bodyLimit({
     maxSize: deps.maxBodyBytes,

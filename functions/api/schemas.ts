@@ -25,3 +25,47 @@ export const ListQuerySchema = z.strictObject({
 
 /** Idempotency-Key: printable ASCII, as in the IETF draft's examples. */
 export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 printable ASCII characters');
+
+const Iso = z.iso.datetime();
+const ResourcesView = z.object({ cpu: z.number(), memory: z.number().int(), gpus: z.number().int() });
+
+/** A session as the API shows it (session-view.ts builds it; tests check it against this). */
+export const SessionViewSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  name: z.string(),
+  app: z.string(),
+  owner: z.string(),
+  status: z.enum(['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED']),
+  statusReason: z.string().optional(),
+  resources: ResourcesView,
+  params: z.record(z.string(), z.string()),
+  createdAt: Iso,
+  readyAt: Iso.optional(),
+  lastActivityAt: Iso.optional(),
+  expiresAt: Iso,
+  stoppedAt: Iso.optional(),
+  sessionURL: z.string(),
+  connectURL: z.string(),
+  /** The owner's only: the session's access token and the app's secret. */
+  token: z.string().optional(),
+  secret: z.string().optional(),
+});
+
+export const SessionListSchema = z.object({ sessions: z.array(SessionViewSchema), cursor: z.string().optional() });
+
+export const AppViewSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  resources: ResourcesView,
+  limits: ResourcesView,
+  params: z.record(z.string(), z.object({ type: z.enum(['string', 'integer', 'number', 'boolean']) }).loose()),
+  idleTimeoutSeconds: z.number(),
+  maxLifetimeSeconds: z.number(),
+  launchTimeoutSeconds: z.number(),
+});
+export const AppListSchema = z.object({ apps: z.array(AppViewSchema) });
+
+/** RFC 9457, with Sessionplane's stable `code`. */
+export const ProblemSchema = z.object({
+  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), code: z.string(), instance: z.string().optional(),
+}).loose();
