@@ -32,6 +32,8 @@ export const InfraConfigSchema = z.object({
   /** Requests a second and burst for the whole HTTP API. */
   apiRateLimit: z.coerce.number().int().min(1).default(50),
   apiBurstLimit: z.coerce.number().int().min(1).default(100),
+  /** Origins of browser frontends that call the launcher or the API (CORS), comma-separated. */
+  corsOrigins: z.string().default('').transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   trameUseHost: z.string().optional(),
   trameUrlPrefix: z.string().optional(),
 });

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -28,6 +28,7 @@ export interface ControlApiProps {
   jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
   shared: { familyPrefix: string; containerName: string; logGroupPrefix: string; logStreamPrefix: string; trameUseHost?: string | undefined; trameUrlPrefix?: string | undefined };
   throttle: { rateLimit: number; burstLimit: number };
+  corsOrigins: string[];
   retention: RetentionDays;
 }
 
@@ -49,6 +50,7 @@ export class ControlApi extends Construct {
       [ENV.groupsClaim]: props.jwt.groupsClaim,
       [ENV.adminGroup]: props.jwt.adminGroup,
       [ENV.logLevel]: 'info',
+      ...(props.corsOrigins.length ? { [ENV.corsOrigins]: props.corsOrigins.join(',') } : {}),
       ...(props.shared.trameUseHost ? { [ENV.trameUseHost]: props.shared.trameUseHost } : {}),
       ...(props.shared.trameUrlPrefix ? { [ENV.trameUrlPrefix]: props.shared.trameUrlPrefix } : {}),
     };
@@ -79,6 +81,8 @@ export class ControlApi extends Construct {
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Sessionplane control API',
       defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: [props.jwt.audience] }),
+      // Browser frontends on other origins (the trame client's sessionManagerURL): preflights answered by the gateway.
+      ...(props.corsOrigins.length ? { corsPreflight: { allowOrigins: props.corsOrigins, allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE], allowHeaders: ['authorization', 'content-type', 'idempotency-key'], maxAge: Duration.minutes(10) } } : {}),
     });
     const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: props.throttle.rateLimit, throttlingBurstLimit: props.throttle.burstLimit };
@@ -90,12 +94,18 @@ export class ControlApi extends Construct {
       [HttpMethod.GET, '/sessions', read], [HttpMethod.GET, '/sessions/{id}', read], [HttpMethod.GET, '/sessions/{id}/logs', read],
       [HttpMethod.POST, '/sessions', write], [HttpMethod.DELETE, '/sessions/{id}', write], [HttpMethod.POST, '/sessions/{id}/renew', write],
       [HttpMethod.GET, '/apps', catalog],
+      // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).
+      [HttpMethod.POST, '/paraview', write], [HttpMethod.GET, '/paraview/{proxy+}', write], [HttpMethod.DELETE, '/paraview/{proxy+}', write],
+      [HttpMethod.POST, '/launcher', write], [HttpMethod.GET, '/launcher/{proxy+}', write], [HttpMethod.DELETE, '/launcher/{proxy+}', write],
+      [HttpMethod.GET, '/skaha/{proxy+}', read], [HttpMethod.POST, '/skaha/{proxy+}', write], [HttpMethod.DELETE, '/skaha/{proxy+}', write],
     ];
     for (const [method, path, target] of routes) {
       this.api.addRoutes({ path, methods: [method], integration: new HttpLambdaIntegration(`${method}${path}`, target.fn) });
     }
-    const [health] = this.api.addRoutes({ path: '/healthz', methods: [HttpMethod.GET], integration: new HttpLambdaIntegration('healthz', catalog.fn), authorizer: new HttpNoneAuthorizer() });
-    acknowledge(health!, { 'AwsSolutions-APIG4': 'The health check answers {"status":"ok"} and nothing else; every other route needs a JWT.' });
+    for (const path of ['/healthz', '/openapi.json']) {
+      const [route] = this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: new HttpLambdaIntegration(path, catalog.fn), authorizer: new HttpNoneAuthorizer() });
+      acknowledge(route!, { 'AwsSolutions-APIG4': 'Public by design: the health check and the API\'s own description; every other route needs a JWT.' });
+    }
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'The control API' });
   }
 }

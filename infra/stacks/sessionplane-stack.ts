@@ -60,6 +60,7 @@ export class SessionplaneStack extends Stack {
       },
       shared: { familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, trameUseHost: config.trameUseHost, trameUrlPrefix: config.trameUrlPrefix },
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      corsOrigins: config.corsOrigins,
       retention,
     });
     const background = new BackgroundFunctions(this, 'Background', {

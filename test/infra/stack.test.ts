@@ -144,7 +144,11 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     for (const route of ['GET /sessions', 'POST /sessions', 'GET /sessions/{id}', 'DELETE /sessions/{id}', 'POST /sessions/{id}/renew', 'GET /sessions/{id}/logs', 'GET /apps']) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'JWT' });
     }
+    for (const route of ['POST /paraview', 'GET /paraview/{proxy+}', 'DELETE /paraview/{proxy+}', 'GET /skaha/{proxy+}', 'POST /skaha/{proxy+}', 'DELETE /skaha/{proxy+}']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'JWT' });
+    }
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /healthz', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /openapi.json', AuthorizationType: 'NONE' });
   });
 
   it('opens session task ports to the router and the probe only', () => {

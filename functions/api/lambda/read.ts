@@ -4,7 +4,7 @@ import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
 import { cloudWatchLogs, lambdaApiDeps, withMetrics } from './compose';
 
-// GET /sessions, /sessions/{id}, /sessions/{id}/logs: DynamoDB reads and CloudWatch Logs reads only.
+// GET /sessions, /sessions/{id}, /sessions/{id}/logs, and skaha's GETs: DynamoDB reads and CloudWatch Logs reads only.
 const env = loadFunctionEnv('api-read');
 const { deps, publishMetrics } = lambdaApiDeps('api-read', env, { runtime: () => noRuntime, logs: cloudWatchLogs(env) });
-export const handler = withMetrics(handle(createApp(deps, ['read'])), publishMetrics);
+export const handler = withMetrics(handle(createApp(deps, ['read', 'skaha'])), publishMetrics);

@@ -7,4 +7,4 @@ import { ecsRuntime, lambdaApiDeps, withMetrics } from './compose';
 const env = loadFunctionEnv('api-write');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-write', env, { runtime: (apps) => ecsRuntime(env, apps), logs: noLogs });
-export const handler = withMetrics(handle(createApp(deps, ['write', 'launcher'])), publishMetrics);
+export const handler = withMetrics(handle(createApp(deps, ['write', 'launcher', 'skaha'])), publishMetrics);
