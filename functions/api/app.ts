@@ -26,7 +26,7 @@ const SKAHA_STATUS: Record<string, number> = { 'quota.exceeded': 400, 'image.not
  * The control API as one hono app: mounted whole by the local server, and split by concern
  * across Lambda functions on AWS (`groups`).
  */
-export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS): Hono<ApiEnv> {
+export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS, options: { pages?: Hono } = {}): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>({ strict: false });
   const path = (c: { req: { url: string } }) => new URL(c.req.url).pathname;
 
@@ -48,6 +48,8 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
     app.use('*', cors({ origin: deps.corsOrigins, allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], maxAge: 600, exposeHeaders: ['Location', 'X-Next-Since'] }));
   }
 
+  // Pages served ahead of the API (the local server's demo page); what they do not find falls through.
+  if (options.pages) app.route('/', options.pages as unknown as Hono<ApiEnv>);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 

@@ -25,6 +25,7 @@ import { bearerTokens, type Authenticate } from '../api/auth/authenticators';
 import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
 import { ensureSecretFile } from './credentials';
+import { staticPages } from './www';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -142,7 +143,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   reaper.unref();
 
   return {
-    app: createApp(deps),
+    // Static pages first (they fall through when nothing matches), then the API.
+    app: createApp(deps, undefined, { pages: staticPages(config.www) }),
     deps,
     runtime,
     router,

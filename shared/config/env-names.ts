@@ -40,6 +40,7 @@ export const ENV = {
   reaperBudget: 'SESSIONPLANE_REAPER_BUDGET',
   corsOrigins: 'SESSIONPLANE_CORS_ORIGINS',
   launcherTimeout: 'SESSIONPLANE_LAUNCHER_TIMEOUT',
+  www: 'SESSIONPLANE_WWW',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',
   trameUrlPrefix: 'TRAME_URL_PREFIX',

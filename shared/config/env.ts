@@ -32,6 +32,7 @@ const LocalEnvSchema = z.object({
   [ENV.authTokens]: z.string().min(1).optional(),
   [ENV.maxHeaderBytes]: z.coerce.number().int().min(1024).max(1_048_576).default(16 * 1024),
   [ENV.reaperInterval]: DurationSchema.default(30_000),
+  [ENV.www]: z.string().default('examples/www'),
 }).extend(PolicyEnvSchema.shape);
 
 export interface LocalConfig extends PolicyConfig {
@@ -40,6 +41,8 @@ export interface LocalConfig extends PolicyConfig {
   maxHeaderBytes: number;
   /** How often the local reaper runs. */
   reaperIntervalMs: number;
+  /** Static pages served at / (the demo page); `none` serves none. */
+  www: string;
   port: number;
   host: string;
   appsFile: string;
@@ -96,6 +99,7 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     authTokensFile: e[ENV.authTokens],
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     reaperIntervalMs: e[ENV.reaperInterval],
+    www: e[ENV.www],
     ...policyFrom(e),
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };
