@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../config/table';
 import { QuotaExceededError } from '../domain/errors';
 import { exceededLimit, NO_USAGE, round, type UserLimits, type Usage } from '../domain/limits';
 import type { Resources } from '../domain/session';
 import type { QuotaStore, UsageRecord } from '../ports/quota-store';
+import { liveIndexPages } from './live-index';
 
 const PREFIX = 'usage#';
 /** Usage items sit in the sparse live index under a shard of their own, so the reaper finds them. */
@@ -69,21 +70,9 @@ export class DynamoDbQuotaStore implements QuotaStore {
   }
 
   async *listUsage(): AsyncIterable<UsageRecord> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: T.liveIndex.name,
-        KeyConditionExpression: '#shard = :shard',
-        ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey },
-        ExpressionAttributeValues: { ':shard': USAGE_SHARD },
-        ExclusiveStartKey: start,
-      }));
-      start = page.LastEvaluatedKey;
-      for (const item of page.Items ?? []) {
-        yield { owner: String(item[T.partitionKey]).slice(PREFIX.length), usage: usageOf(item), updatedAt: Number(item.updatedAt ?? 0) };
-      }
-    } while (start);
+    for await (const items of liveIndexPages(this.client, this.tableName, USAGE_SHARD)) {
+      for (const item of items) yield { owner: String(item[T.partitionKey]).slice(PREFIX.length), usage: usageOf(item), updatedAt: Number(item.updatedAt ?? 0) };
+    }
   }
 
   async repair(owner: string, expected: Usage, derived: Usage): Promise<boolean> {

@@ -5,6 +5,7 @@ import { SESSIONS_TABLE as T } from '../config/table';
 import { ConflictError, ValidationError } from '../domain/errors';
 import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';
 import type { Page, SessionStore } from '../ports/session-store';
+import { liveIndexPages } from './live-index';
 
 type Item = Record<string, unknown>;
 
@@ -135,7 +136,7 @@ export class DynamoDbSessionStore implements SessionStore {
     // Every shard's first page is asked for at once; later pages follow per shard. The index is
     // eventually consistent, so a record that just became final may still show up here: callers
     // re-check with a conditional write.
-    const shards = Array.from({ length: T.liveShards }, (_, shard) => this.liveShardPages(`live#${shard}`));
+    const shards = Array.from({ length: T.liveShards }, (_, shard) => liveIndexPages(this.client, this.tableName, `live#${shard}`));
     const firstPages = shards.map((pages) => pages.next());
     // A consumer that stops early never awaits some of these: a failure there is not unhandled.
     for (const page of firstPages) page.catch(() => undefined);
@@ -147,22 +148,6 @@ export class DynamoDbSessionStore implements SessionStore {
         }
       }
     }
-  }
-
-  private async *liveShardPages(shard: string): AsyncGenerator<Item[]> {
-    let key: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: T.liveIndex.name,
-        KeyConditionExpression: '#shard = :shard',
-        ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey },
-        ExpressionAttributeValues: { ':shard': shard },
-        ExclusiveStartKey: key,
-      }));
-      key = page.LastEvaluatedKey;
-      yield (page.Items ?? []) as Item[];
-    } while (key);
   }
 
   async recordActivity(id: string, at: number): Promise<void> {

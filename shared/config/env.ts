@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ConfigError } from '../domain/errors';
 import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
 import { policyFrom, PolicyEnvSchema, type PolicyConfig } from './policy';
-import { describeIssues } from './problems';
+import { parseEnv } from './problems';
 
 const PortRangeSchema = z
   .string()
@@ -66,18 +65,11 @@ export interface LocalConfig extends PolicyConfig {
   inheritedEnv: Record<string, string>;
 }
 
-/** Treats empty strings as unset, as shells and container runtimes often pass them. */
-function present(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
-}
-
 /**
  * Parses the local server's environment once. Every bad variable is named in one ConfigError.
  */
 export function loadLocalConfig(env: Record<string, string | undefined> = process.env): LocalConfig {
-  const parsed = LocalEnvSchema.safeParse(present(env));
-  if (!parsed.success) throw new ConfigError('Bad environment', describeIssues(parsed.error));
-  const e = parsed.data;
+  const e = parseEnv(LocalEnvSchema, env);
   return {
     port: e[ENV.port],
     host: e[ENV.host],
@@ -133,9 +125,7 @@ export interface RouterConfig {
 
 /** Parses the standalone router's environment (the Fargate service). */
 export function loadRouterConfig(env: Record<string, string | undefined> = process.env): RouterConfig {
-  const parsed = RouterEnvSchema.safeParse(present(env));
-  if (!parsed.success) throw new ConfigError('Bad environment', describeIssues(parsed.error));
-  const e = parsed.data;
+  const e = parseEnv(RouterEnvSchema, env);
   return {
     port: e[ENV.port],
     host: e[ENV.host],

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ConfigError } from '../domain/errors';
 import { DurationSchema } from './duration';
 import { ENV } from './env-names';
 import { PolicyEnvSchema } from './policy';
-import { describeIssues } from './problems';
+import { parseEnv } from './problems';
 
 const TableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/);
 const List = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1));
@@ -59,8 +58,5 @@ export type FunctionEnv<F extends FunctionName> = z.output<(typeof FUNCTION_ENV_
 
 /** Parses a function's environment once, at cold start; every bad variable named in one error. */
 export function loadFunctionEnv<F extends FunctionName>(name: F, env: Record<string, string | undefined> = process.env): FunctionEnv<F> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = FUNCTION_ENV_SCHEMAS[name].safeParse(present);
-  if (!parsed.success) throw new ConfigError(`Bad environment for ${name}`, describeIssues(parsed.error));
-  return parsed.data as FunctionEnv<F>;
+  return parseEnv(FUNCTION_ENV_SCHEMAS[name], env, `Bad environment for ${name}`) as FunctionEnv<F>;
 }

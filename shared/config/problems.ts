@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ConfigError } from '../domain/errors';
 
 /** One readable line per zod issue: `<where>.<path>: <message>`. */
 export function describeIssues(error: z.ZodError, where?: string): string[] {
@@ -9,4 +10,15 @@ export function describeIssues(error: z.ZodError, where?: string): string[] {
     const message = nested || issue.message;
     return path ? `${path}: ${message}` : message;
   });
+}
+
+/**
+ * Parses an environment with `schema`, empty values counting as unset (as shells and container
+ * runtimes often pass them); every bad variable is named in one ConfigError.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, what = 'Bad environment'): z.output<S> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(what, describeIssues(parsed.error));
+  return parsed.data;
 }

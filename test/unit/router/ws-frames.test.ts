@@ -14,12 +14,16 @@ function frame(payloadLength: number, masked = false): Buffer {
 
 describe('FrameBoundaries', () => {
   it('finds every boundary whatever the chunking, for all three length forms and masks', () => {
-    const frames = [frame(0), frame(5), frame(125), frame(126), frame(300, true), frame(65535), frame(70_000), frame(3, true)];
-    const stream = Buffer.concat(frames);
-    const ends = new Set<number>();
-    let offset = 0;
-    for (const f of frames) ends.add((offset += f.length));
-    for (let trial = 0; trial < 200; trial++) {
+    // Tiny chunks split every header; they run over small frames (7- and 16-bit lengths), large
+    // chunks over the 64-bit-length ones too.
+    const small = [frame(0), frame(5), frame(125), frame(126), frame(300, true), frame(3, true), frame(2000)];
+    const large = [...small, frame(65535), frame(70_000), frame(1, true)];
+    for (let trial = 0; trial < 100; trial++) {
+      const frames = trial % 2 ? small : large;
+      const stream = Buffer.concat(frames);
+      const ends = new Set<number>();
+      let offset = 0;
+      for (const f of frames) ends.add((offset += f.length));
       const tracker = new FrameBoundaries();
       let pos = 0;
       while (pos < stream.length) {
