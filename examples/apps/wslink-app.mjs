@@ -17,20 +17,20 @@ const secret = arg('authKey', process.env.SESSION_SECRET ?? 'wslink-secret');
 const MAX_MSG_SIZE = 4 * 1024 * 1024;
 const HEADER = 12;
 
-/** Splits a packed message into wslink chunks. */
+/** Splits a packed message into wslink chunks (an empty message is one empty chunk). */
 function* chunks(packed) {
   const id = randomInt(2 ** 32);
   const room = MAX_MSG_SIZE - HEADER;
-  for (let offset = 0; offset < packed.length || offset === 0; offset += room) {
+  let offset = 0;
+  do {
     const content = packed.subarray(offset, offset + room);
-    const chunk = Buffer.alloc(HEADER + content.length);
-    chunk.writeUInt32LE(id, 0);
-    chunk.writeUInt32LE(offset, 4);
-    chunk.writeUInt32LE(packed.length, 8);
-    content.copy ? content.copy(chunk, HEADER) : chunk.set(content, HEADER);
-    yield chunk;
-    if (packed.length === 0) break;
-  }
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32LE(id, 0);
+    header.writeUInt32LE(offset, 4);
+    header.writeUInt32LE(packed.length, 8);
+    yield Buffer.concat([header, content]);
+    offset += room;
+  } while (offset < packed.length);
 }
 
 const methods = {

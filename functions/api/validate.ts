@@ -1,16 +1,13 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { describeIssues } from '../../shared/config/problems';
 import { ValidationError } from '../../shared/domain/errors';
-
-function fieldProblems(error: z.ZodError): string[] {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-}
 
 /** Parses `value` with `schema`, or throws a ValidationError naming each bad field. */
 export function check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problems = fieldProblems(parsed.error);
+  const problems = describeIssues(parsed.error);
   throw new ValidationError(`Invalid ${what}: ${problems.join('; ')}`, { problems });
 }
 

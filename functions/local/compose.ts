@@ -9,7 +9,8 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapt
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
 import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
-import { loadTokensFile, sha256Hex, type TokenTable } from '../../shared/config/auth-tokens';
+import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
+import { hashToken } from '../../shared/domain/ids';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
 import { systemClock, type Clock } from '../../shared/ports/clock';
@@ -59,7 +60,7 @@ export interface ComposeOptions {
 /** The local users: the generated admin, and those of the tokens file. */
 function localUsers(config: LocalConfig, adminToken: string): TokenTable {
   const table: TokenTable = config.authTokensFile ? loadTokensFile(config.authTokensFile) : new Map();
-  table.set(sha256Hex(adminToken), { user: 'admin', admin: true });
+  table.set(hashToken(adminToken), { user: 'admin', admin: true });
   return table;
 }
 

@@ -6,7 +6,6 @@ interface Entry {
   lastSeen: number;
   lastWritten: number;
   dirty: boolean;
-  openSockets: number;
 }
 
 /**
@@ -19,7 +18,14 @@ export class ActivityTracker {
   private readonly entries = new Map<string, Entry>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly store: SessionStore, private readonly clock: Clock, private readonly logger: Logger, private readonly intervalMs: number) {
+  /** `openSessions`: the sessions with a WebSocket open right now (the router's own record of them). */
+  constructor(
+    private readonly store: SessionStore,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+    private readonly openSessions: () => Iterable<string> = () => [],
+  ) {
     this.timer = setInterval(() => this.sweep(), Math.max(50, Math.floor(intervalMs / 2)));
     this.timer.unref();
   }
@@ -33,21 +39,6 @@ export class ActivityTracker {
     if (now - entry.lastWritten >= this.intervalMs) this.write(sessionId, entry, now);
   }
 
-  socketOpened(sessionId: string): void {
-    this.entry(sessionId).openSockets++;
-    this.touch(sessionId);
-  }
-
-  socketClosed(sessionId: string): void {
-    const entry = this.entries.get(sessionId);
-    if (entry) entry.openSockets = Math.max(0, entry.openSockets - 1);
-  }
-
-  /** Sessions with an open socket through this router. */
-  sessionsWithSockets(): string[] {
-    return [...this.entries].filter(([, e]) => e.openSockets > 0).map(([id]) => id);
-  }
-
   stop(): void {
     clearInterval(this.timer);
   }
@@ -55,7 +46,7 @@ export class ActivityTracker {
   private entry(sessionId: string): Entry {
     let entry = this.entries.get(sessionId);
     if (!entry) {
-      entry = { lastSeen: 0, lastWritten: 0, dirty: false, openSockets: 0 };
+      entry = { lastSeen: 0, lastWritten: 0, dirty: false };
       this.entries.set(sessionId, entry);
     }
     return entry;
@@ -63,13 +54,14 @@ export class ActivityTracker {
 
   private sweep(): void {
     const now = this.clock.now();
+    // An open socket is activity even when nothing flows (a viewer looking at a still image).
+    for (const id of this.openSessions()) {
+      const entry = this.entry(id);
+      entry.lastSeen = now;
+      entry.dirty = true;
+    }
     for (const [id, entry] of this.entries) {
       if (now - entry.lastWritten < this.intervalMs) continue;
-      // An open socket is activity even when nothing flows (a viewer looking at a still image).
-      if (entry.openSockets > 0) {
-        entry.lastSeen = now;
-        entry.dirty = true;
-      }
       if (entry.dirty) this.write(id, entry, now);
       else if (now - entry.lastWritten > 4 * this.intervalMs) this.entries.delete(id);
     }

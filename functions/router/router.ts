@@ -46,7 +46,6 @@ type SessionRoute = Extract<Route, { sessionId: string }>;
  */
 export function createRouter(deps: RouterDeps): SessionRouter {
   const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs);
-  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs);
   const proxy = createProxyServer({ xfwd: true });
   // Errors the per-call callbacks do not see (a client socket failing mid-stream) end up here.
   proxy.on('error', (error, _req, target) => {
@@ -55,6 +54,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   });
   const sockets = new Map<string, Set<WsConnection>>();
   const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
+  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, () => sockets.keys());
 
   proxy.on('proxyReqWs', (proxyReq, req) => {
     const conn = pendingWs.get(req);
@@ -128,10 +128,9 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       let set = sockets.get(route.sessionId);
       if (!set) sockets.set(route.sessionId, (set = new Set()));
       set.add(conn);
-      activity.socketOpened(route.sessionId);
+      activity.touch(route.sessionId);
       void conn.closed.then(() => {
         deps.logger.debug({ sessionId: route.sessionId, bytesFromApp: conn.bytesFromApp }, 'websocket closed');
-        activity.socketClosed(route.sessionId);
         set.delete(conn);
         if (set.size === 0) sockets.delete(route.sessionId);
       });

@@ -9,7 +9,8 @@ import { closeFrame, FrameBoundaries } from './ws-frames';
 export class WsConnection {
   private backend: Duplex | undefined;
   private readonly frames = new FrameBoundaries();
-  private closing: { code: number; reason: string; done: () => void } | undefined;
+  /** Set once `close` starts: sends the close frame and drops the app's socket. */
+  private finishClose: (() => void) | undefined;
   readonly closed: Promise<void>;
   /** Bytes the app sent (the client's direction is not watched: nothing there needs it). */
   bytesFromApp = 0;
@@ -26,7 +27,7 @@ export class WsConnection {
 
   private onBackendData(chunk: Buffer): void {
     this.bytesFromApp += chunk.length;
-    if (!this.closing) {
+    if (!this.finishClose) {
       this.frames.consume(chunk);
       return;
     }
@@ -37,7 +38,7 @@ export class WsConnection {
       return;
     }
     this.client.write(chunk.subarray(0, upTo));
-    this.closing.done();
+    this.finishClose();
   }
 
   /** Ends the socket with `code` (e.g. 1001) once no frame is half sent. Bounded by `timeoutMs`. */
@@ -47,7 +48,7 @@ export class WsConnection {
       this.client.destroy();
       return this.closed;
     }
-    if (this.closing) return this.closed;
+    if (this.finishClose) return this.closed;
     backend.unpipe(this.client);
     this.client.unpipe(backend);
     // unpipe pauses; keep reading the client (its close reply, then its FIN) so the socket can end.
@@ -55,12 +56,11 @@ export class WsConnection {
     const timer = setTimeout(() => { this.client.destroy(); backend.destroy(); }, timeoutMs);
     timer.unref();
     void this.closed.then(() => clearTimeout(timer));
-    const done = () => {
+    this.finishClose = () => {
       this.client.end(closeFrame(code, reason));
       backend.destroy();
     };
-    this.closing = { code, reason, done };
-    if (this.frames.atBoundary) done();
+    if (this.frames.atBoundary) this.finishClose();
     else backend.resume(); // unpipe paused it; the rest of the open frame is still to come
     return this.closed;
   }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
+import { hashToken } from '../domain/ids';
 import type { Principal } from '../domain/principal';
 import { describeIssues } from './problems';
 
@@ -22,8 +22,6 @@ const TokensFile = z.preprocess((doc) => (Array.isArray(doc) ? { tokens: doc } :
 /** Bearer tokens by their SHA-256: the table the local authenticator looks tokens up in. */
 export type TokenTable = Map<string, Principal>;
 
-export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
 /**
  * Reads a tokens file (YAML): `tokens: [{user, role, token | tokenSha256}]`. A `tokenSha256`
  * entry keeps the token itself out of the file.
@@ -38,6 +36,6 @@ export function loadTokensFile(path: string): TokenTable {
   const parsed = TokensFile.safeParse(doc);
   if (!parsed.success) throw new ConfigError(`Bad tokens file ${path}`, describeIssues(parsed.error));
   const table: TokenTable = new Map();
-  for (const e of parsed.data.tokens) table.set(e.tokenSha256 ?? sha256Hex(e.token!), { user: e.user, admin: e.role === 'admin' });
+  for (const e of parsed.data.tokens) table.set(e.tokenSha256 ?? hashToken(e.token!), { user: e.user, admin: e.role === 'admin' });
   return table;
 }

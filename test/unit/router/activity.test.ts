@@ -46,14 +46,15 @@ describe('ActivityTracker', () => {
 
   it('keeps a session with an open socket active with nothing flowing, and stops when it closes', async () => {
     vi.useFakeTimers({ now: 2_000_000 });
-    const tracker = new ActivityTracker(store, { now: () => Date.now() }, silentLogger, 1000);
-    tracker.socketOpened('a'.repeat(32));
+    const open = new Set<string>();
+    const tracker = new ActivityTracker(store, { now: () => Date.now() }, silentLogger, 1000, () => open);
+    open.add('a'.repeat(32));
+    tracker.touch('a'.repeat(32)); // as the router does when the socket opens
     await vi.advanceTimersByTimeAsync(3_100);
     expect(writes.map(([, at]) => at)).toEqual([2_000_000, 2_001_000, 2_002_000, 2_003_000]);
-    tracker.socketClosed('a'.repeat(32));
+    open.delete('a'.repeat(32));
     await vi.advanceTimersByTimeAsync(3_000);
     expect(writes).toHaveLength(4);
-    expect(tracker.sessionsWithSockets()).toEqual([]);
     tracker.stop();
   });
 });
