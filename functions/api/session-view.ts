@@ -20,7 +20,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     expiresAt: iso(session.expiresAt),
     stoppedAt: iso(session.stoppedAt),
     sessionURL: sessionUrl(urls, session.id, token),
-    connectURL: connectUrl(urls, session.id, token),
+    connectURL: connectUrl(urls, session.id, token, session.app),
   };
 }
 export type SessionView = ReturnType<typeof sessionView>;

@@ -115,7 +115,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
 
   const deps: ApiDeps = {
     ...services,
-    urls: { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, useHost: config.trameUseHost, urlPrefix: config.trameUrlPrefix },
+    urls: { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, useHost: config.trameUseHost, urlPrefix: config.trameUrlPrefix, sessionDomain: config.sessionDomain, keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false },
     authenticate: options.authenticate ?? bearerTokens(localUsers(config, adminToken)),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
@@ -130,6 +130,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const router = createRouter({
     ...services,
     secureCookies: deps.urls.publicUrl.startsWith('https:'),
+    urls: deps.urls,
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
   });

@@ -21,6 +21,7 @@ try {
     clock: systemClock,
     logger,
     secureCookies: config.publicUrl.startsWith('https:'),
+    urls: { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain },
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
   });

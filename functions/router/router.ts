@@ -6,10 +6,11 @@ import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import type { SessionStore } from '../../shared/ports/session-store';
 import type { AppCatalog } from '../../shared/services/catalog';
-import { isNavigation, presentedToken, tokenCookie, withoutTokenCookie } from './access';
+import { sessionOrigin, type UrlSettings } from '../../shared/domain/urls';
+import { crossPageRefusal, isNavigation, isolationHeaders, presentedToken, scrubForApp, tokenCookie } from './access';
 import { ActivityTracker } from './activity';
 import { refuseUpgrade, sendProblem } from './respond';
-import { parseRoute, type Route } from './routes';
+import { parseHostRoute, parseRoute, type Route } from './routes';
 import { isGone, isReachable, SessionLookup } from './session-lookup';
 import { WsConnection } from './ws-connection';
 
@@ -24,6 +25,8 @@ export interface RouterDeps {
   lookupCacheMs: number;
   /** At most one lastActivityAt write per session per interval. */
   activityIntervalMs: number;
+  /** The router's public URL and, with a session domain, each session's own host. */
+  urls: UrlSettings;
 }
 
 export interface SessionRouter {
@@ -56,13 +59,23 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
   const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, () => sockets.keys());
 
+  proxy.on('proxyRes', (proxyRes) => isolationHeaders(proxyRes.headers, "'self'"));
+  const scheme = new URL(deps.urls.publicUrl).protocol;
+  /** The origin the browser sent this request to. */
+  const originOf = (req: IncomingMessage) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`;
+  const routeOf = (req: IncomingMessage) => parseHostRoute(req.headers.host, deps.urls.sessionDomain, req.url ?? '/') ?? parseRoute(req.url ?? '/');
+
   proxy.on('proxyReqWs', (proxyReq, req) => {
     const conn = pendingWs.get(req);
     if (conn) proxyReq.once('upgrade', (_res, backend: Duplex) => conn.attach(backend));
   });
 
   /** The session a route names, if the request may reach it; waits while it is starting. */
-  async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean) {
+  async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean, upgrade: boolean) {
+    if (!route.token) {
+      const why = crossPageRefusal(req, { scope: route.scope, hostOnly: !!route.hostOnly, origin: originOf(req), upgrade });
+      if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
+    }
     let session = await lookup.get(route.sessionId);
     if (!session) throw new Refusal(404, 'session.not_found', 'No such session.');
     const token = presentedToken(req, route.token);
@@ -80,9 +93,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   function rewrite(req: IncomingMessage, route: SessionRoute, stripPrefix: boolean): void {
     const prefix = route.scope.replace(/\/$/, '');
     req.url = route.kind === 'app' && !stripPrefix ? `${prefix}${route.upstream}` : route.upstream;
-    const cookie = withoutTokenCookie(req.headers.cookie);
-    if (cookie) req.headers.cookie = cookie;
-    else delete req.headers.cookie;
+    scrubForApp(req, { scope: route.scope, origin: originOf(req) });
     if (route.kind !== 'proxy') req.headers['x-forwarded-prefix'] = prefix;
   }
 
@@ -93,14 +104,21 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       res.writeHead(301, { location: route.location }).end();
       return;
     }
+    const home = route.kind === 'app' && !route.hostOnly ? sessionOrigin(deps.urls, route.sessionId) : undefined;
+    if (home) {
+      // A session domain is set: the shared origin never serves a session's pages or holds its cookie.
+      const q = (req.url ?? '').indexOf('?');
+      res.writeHead(307, { location: `${home}${route.scope}${route.upstream.replace(/^\//, '').split('?')[0]}${q < 0 ? '' : (req.url ?? '').slice(q)}`, 'cache-control': 'no-store' }).end();
+      return;
+    }
     try {
-      const target = await authorize(route, req, () => res.destroyed);
+      const target = await authorize(route, req, () => res.destroyed, false);
       if (route.token && route.kind !== 'proxy' && isNavigation(req)) {
         // Move the token from the address bar into a cookie scoped to this session's path.
         const maxAge = (target.session.expiresAt - deps.clock.now()) / 1000;
         res.writeHead(302, {
           location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
-          'set-cookie': tokenCookie(target.token, route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
+          'set-cookie': tokenCookie(target.token, route.hostOnly ? '/' : route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
           'cache-control': 'no-store',
         }).end();
         return;
@@ -121,7 +139,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     const instance = (req.url ?? '/').split('?')[0]!;
     if (route.kind === 'bad' || route.kind === 'add-slash') return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
     try {
-      const target = await authorize(route, req, () => socket.destroyed);
+      const target = await authorize(route, req, () => socket.destroyed, true);
       rewrite(req, route, target.stripPrefix);
       const conn = new WsConnection(route.sessionId, socket);
       pendingWs.set(req, conn);
@@ -158,7 +176,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
 
   return {
     handleRequest(req, res) {
-      const route = parseRoute(req.url ?? '/');
+      const route = routeOf(req);
       if (!route) return false;
       serveHttp(route, req, res).catch((error: unknown) => {
         fail('request')(error);
@@ -167,7 +185,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       return true;
     },
     handleUpgrade(req, socket, head) {
-      const route = parseRoute(req.url ?? '/');
+      const route = routeOf(req);
       if (!route) return false;
       socket.on('error', () => socket.destroy());
       serveUpgrade(route, req, socket, head).catch((error: unknown) => {

@@ -6,7 +6,18 @@
  *   /s/<id>/<rest>                  → the app, with or without the /s/<id> prefix (per app)
  */
 export type Route =
-  | { kind: 'proxy' | 'api' | 'app'; sessionId: string; /** path + query for the app, without `token` */ upstream: string; /** the cookie's scope */ scope: string; token: string | undefined }
+  | {
+      /** `host`: any path on the session's own host, passed as it is. */
+      kind: 'proxy' | 'api' | 'app' | 'host';
+      sessionId: string;
+      /** path + query for the app, without `token` */
+      upstream: string;
+      /** The path the session owns (its cookie's path, and the pages that may use it in path mode). */
+      scope: string;
+      token: string | undefined;
+      /** Served on the session's own host: its cookie is host-only, its origin its own. */
+      hostOnly?: boolean;
+    }
   | { kind: 'add-slash'; location: string }
   | { kind: 'bad'; detail: string };
 
@@ -56,5 +67,30 @@ export function parseRoute(rawUrl: string): Route | undefined {
     upstream: `${rest}${queryWithout(search, (k) => k === TOKEN_KEY)}`,
     scope: `/${prefix}/${sessionId}/`,
     token: tokenOf(search),
+  };
+}
+
+/**
+ * A request to a session's own host (`<id>.<domain>`, any port): every path is the session's. A
+ * path under `/s/<id>/` of that same id keeps the prefix rules of the path form; others go as they are.
+ */
+export function parseHostRoute(host: string | undefined, sessionDomain: string | undefined, rawUrl: string): Route | undefined {
+  if (!host || !sessionDomain) return undefined;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  if (!name.endsWith(`.${sessionDomain}`)) return undefined;
+  const id = name.slice(0, -sessionDomain.length - 1);
+  if (!ID.test(id)) return { kind: 'bad', detail: 'Not a session host.' };
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const search = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
+  const prefix = `/s/${id}/`;
+  const underPrefix = path.toLowerCase().startsWith(prefix);
+  return {
+    kind: underPrefix ? 'app' : 'host',
+    sessionId: id,
+    upstream: `${underPrefix ? path.slice(prefix.length - 1) : path}${queryWithout(search, (k) => k === TOKEN_KEY)}`,
+    scope: underPrefix ? prefix : '/',
+    token: tokenOf(search),
+    hostOnly: true,
   };
 }

@@ -41,6 +41,7 @@ export const ENV = {
   corsOrigins: 'SESSIONPLANE_CORS_ORIGINS',
   launcherTimeout: 'SESSIONPLANE_LAUNCHER_TIMEOUT',
   www: 'SESSIONPLANE_WWW',
+  sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',
   trameUrlPrefix: 'TRAME_URL_PREFIX',

@@ -10,6 +10,18 @@ const PortRangeSchema = z
   .transform((s) => s.split('-').map(Number) as [number, number])
   .refine(([lo, hi]) => lo >= 1024 && hi <= 65535 && lo <= hi, 'expected 1024 <= LOW <= HIGH <= 65535');
 
+/**
+ * The domain each session gets a host under (`<id>.<domain>`), or `none` for path mode. A bare host
+ * name: letters, digits, dots and dashes, no scheme, no port.
+ */
+export const SessionDomainSchema = z
+  .string()
+  .regex(/^(none|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i, 'a host name such as sessions.example.org (no scheme, no port), or "none"')
+  .transform((s) => s.toLowerCase());
+
+/** `none` (path mode) as undefined. */
+export const sessionDomainOf = (value: string | undefined): string | undefined => (value === 'none' ? undefined : value);
+
 const LocalEnvSchema = z.object({
   [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
   [ENV.host]: z.string().min(1).default('127.0.0.1'),
@@ -32,6 +44,8 @@ const LocalEnvSchema = z.object({
   [ENV.maxHeaderBytes]: z.coerce.number().int().min(1024).max(1_048_576).default(16 * 1024),
   [ENV.reaperInterval]: DurationSchema.default(30_000),
   [ENV.www]: z.string().default('examples/www'),
+  // *.localhost resolves to loopback in browsers and curl, so each session is its own origin.
+  [ENV.sessionDomain]: SessionDomainSchema.default('localhost'),
 }).extend(PolicyEnvSchema.shape);
 
 export interface LocalConfig extends PolicyConfig {
@@ -40,6 +54,8 @@ export interface LocalConfig extends PolicyConfig {
   maxHeaderBytes: number;
   /** How often the local reaper runs. */
   reaperIntervalMs: number;
+  /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */
+  sessionDomain: string | undefined;
   /** Static pages served at / (the demo page); `none` serves none. */
   www: string;
   port: number;
@@ -92,6 +108,7 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     reaperIntervalMs: e[ENV.reaperInterval],
     www: e[ENV.www],
+    sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     ...policyFrom(e),
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };
@@ -108,6 +125,7 @@ const RouterEnvSchema = z.object({
   [ENV.lookupCache]: DurationSchema.default(2000),
   [ENV.activityInterval]: DurationSchema.default(30_000),
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  [ENV.sessionDomain]: SessionDomainSchema.optional(),
 });
 
 export interface RouterConfig {
@@ -121,6 +139,7 @@ export interface RouterConfig {
   lookupCacheMs: number;
   activityIntervalMs: number;
   logLevel: LocalConfig['logLevel'];
+  sessionDomain: string | undefined;
 }
 
 /** Parses the standalone router's environment (the Fargate service). */
@@ -137,5 +156,6 @@ export function loadRouterConfig(env: Record<string, string | undefined> = proce
     lookupCacheMs: e[ENV.lookupCache],
     activityIntervalMs: e[ENV.activityInterval],
     logLevel: e[ENV.logLevel],
+    sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { ENV } from './env-names';
+import { SessionDomainSchema } from './env';
+export { sessionDomainOf } from './env';
 import { PolicyEnvSchema } from './policy';
 import { parseEnv } from './problems';
 
@@ -22,6 +24,7 @@ const ApiEnv = StoreEnv.extend({
   [ENV.publicUrl]: z.url(),
   [ENV.trameUseHost]: z.string().optional(),
   [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
+  [ENV.sessionDomain]: SessionDomainSchema.optional(),
   [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
   [ENV.userClaim]: z.string().min(1).default('sub'),
   [ENV.groupsClaim]: z.string().min(1).default('cognito:groups'),

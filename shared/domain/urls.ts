@@ -9,6 +9,10 @@ export interface UrlSettings {
   /** TRAME_URL_PREFIX: goes before `/proxy` when TRAME_USE_HOST is not set. */
   urlPrefix?: string | undefined;
   template?: string;
+  /** Each session on its own host, `<id>.<sessionDomain>`; undefined: path mode, `/s/<id>/`. */
+  sessionDomain?: string | undefined;
+  /** Whether an app is served under its `/s/<id>/` prefix (stripPrefix: false) on its own host too. */
+  keepsPrefix?: ((app: string) => boolean) | undefined;
 }
 
 /**
@@ -40,8 +44,23 @@ export function sessionUrl(settings: UrlSettings, id: string, token?: string): s
   return `${url}${url.includes('?') ? '&' : '?'}token=${token}`;
 }
 
-/** The HTTP entry of one session: `<router>/s/<id>/`, plus `?token=` for the owner. */
-export function connectUrl(settings: UrlSettings, id: string, token?: string): string {
+/** The origin a session's own host has: the router's scheme and port, host `<id>.<domain>`. */
+export function sessionOrigin(settings: UrlSettings, id: string): string | undefined {
+  if (!settings.sessionDomain) return undefined;
+  const router = new URL(settings.publicUrl);
+  return `${router.protocol}//${id}.${settings.sessionDomain}${router.port ? `:${router.port}` : ''}`;
+}
+
+/**
+ * The HTTP entry of one session, plus `?token=` for the owner: `<scheme>://<id>.<domain>/` with a
+ * session domain (each session its own origin), else `<router>/s/<id>/`.
+ */
+export function connectUrl(settings: UrlSettings, id: string, token?: string, app?: string): string {
+  const origin = sessionOrigin(settings, id);
+  if (origin) {
+    const path = app !== undefined && settings.keepsPrefix?.(app) ? sessionBasePath(id) : '/';
+    return `${origin}${path}${token ? `?token=${token}` : ''}`;
+  }
   const base = settings.publicUrl.replace(/\/+$/, '');
   const prefix = settings.useHost ? '' : (settings.urlPrefix ?? '').replace(/\/+$/, '');
   return `${base}${prefix}/s/${id}/${token ? `?token=${token}` : ''}`;

@@ -22,7 +22,7 @@ export interface TestPlane extends LocalPlane {
 export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}, options: { realAuth?: boolean; logger?: Logger } = {}): Promise<TestPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-plane-'));
   const [lo, hi] = testPortRange();
-  const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', ...env });
+  const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', SESSIONPLANE_SESSION_DOMAIN: 'none', ...env });
   const plane = await composeLocal({
     config,
     apps: new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }])),

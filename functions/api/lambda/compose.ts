@@ -9,7 +9,7 @@ import { EcsRuntime } from '../../../shared/adapters/ecs-runtime';
 import { powertoolsLogger, powertoolsMetrics } from '../../../shared/adapters/powertools';
 import { loadAppsFile } from '../../../shared/config/apps';
 import { ENV } from '../../../shared/config/env-names';
-import type { FunctionEnv } from '../../../shared/config/lambda-env';
+import { sessionDomainOf, type FunctionEnv } from '../../../shared/config/lambda-env';
 import { policyFrom } from '../../../shared/config/policy';
 import type { Runtime } from '../../../shared/ports/runtime';
 import type { SessionLogs } from '../../../shared/ports/session-logs';
@@ -71,7 +71,7 @@ export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, 
     ...services,
     policy,
     tokenKey: tokenKey!, // required by the API functions' env schema
-    urls: { publicUrl: env[ENV.publicUrl], useHost: env[ENV.trameUseHost], urlPrefix: env[ENV.trameUrlPrefix] },
+    urls: { publicUrl: env[ENV.publicUrl], useHost: env[ENV.trameUseHost], urlPrefix: env[ENV.trameUrlPrefix], sessionDomain: sessionDomainOf(env[ENV.sessionDomain]), keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false },
     authenticate: gatewayClaims({ userClaim: env[ENV.userClaim], groupsClaim: env[ENV.groupsClaim], adminGroup: env[ENV.adminGroup] }),
     maxBodyBytes: env[ENV.maxBodyBytes],
     rateLimit,
