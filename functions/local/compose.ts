@@ -72,6 +72,9 @@ function localUsers(config: LocalConfig, adminToken: string): TokenTable {
 export async function composeLocal(options: ComposeOptions): Promise<LocalPlane> {
   const { config, logger } = options;
   const dataDir = resolve(config.dataDir);
+  // Secrets first: a weak one stops start-up before anything is running.
+  const adminToken = ensureSecretFile(join(dataDir, 'admin-token'));
+  const tokenKey = config.tokenKey ?? Buffer.from(ensureSecretFile(join(dataDir, 'token-key')), 'hex');
   let embedded: EmbeddedDynamoDb | undefined;
   if (!config.dynamodbEndpoint) embedded = await startEmbeddedDynamoDb(options.inMemory ? {} : { path: join(dataDir, 'db') });
   const dynamodbEndpoint = config.dynamodbEndpoint ?? embedded!.endpoint;
@@ -87,7 +90,6 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     baseEnv: config.inheritedEnv,
     logger,
   });
-  const adminToken = ensureSecretFile(join(dataDir, 'admin-token'));
   const clock = options.clock ?? systemClock;
   const services: LaunchDeps = {
     store: new DynamoDbSessionStore(client, config.tableName),
@@ -99,7 +101,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     logger,
     metrics: loggedMetrics(logger),
     policy: config.policy,
-    tokenKey: config.tokenKey ?? Buffer.from(ensureSecretFile(join(dataDir, 'token-key')), 'hex'),
+    tokenKey,
   };
 
   const inFlight = new Set<Promise<unknown>>();

@@ -1,25 +1,75 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError } from '../../shared/domain/errors';
+
+/** The documented encoding of a secret file: hex digits (any case), at least 32 bytes' worth. */
+const SECRET_BYTES = 32;
+const HEX_SECRET = /^(?:[0-9a-fA-F]{2}){32,}$/;
 
 /**
  * A random secret kept in a file only its owner can read (0600), made on first use: the local
  * admin token and the key session credentials are derived with, as Jupyter keeps its runtime files.
+ *
+ * A file that is there must hold at least 32 bytes as hex, or start-up stops naming it: an empty,
+ * short, odd-length or base64 key would make every session's token computable from its id (#11 C2).
+ * A new file is written whole under a temporary name and linked into place, so a crash never leaves
+ * an empty or partial one, and two processes racing both end up with the winner's secret.
  */
-export function ensureSecretFile(path: string, bytes = 32): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+export function ensureSecretFile(path: string): string {
+  const existing = readSecret(path);
+  if (existing !== undefined) return existing;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const secret = randomBytes(bytes).toString('hex');
+  const secret = randomBytes(SECRET_BYTES).toString('hex');
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
-    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    writeSync(fd, `${secret}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path); // fails if another process made it first: theirs wins
+    syncDir(dirname(path));
     return secret;
   } catch (error) {
-    // Another process made it first.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readSecret(path)!;
     throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+function readSecret(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ConfigError(`Cannot read secret file ${path}`, [(error as Error).message]);
+  }
+  const secret = text.trim();
+  const problems: string[] = [];
+  if (!HEX_SECRET.test(secret)) {
+    problems.push(
+      secret.length === 0
+        ? 'the file is empty'
+        : `it must hold at least ${SECRET_BYTES * 2} hex digits (${SECRET_BYTES} bytes), an even number, and nothing else; ` +
+            'delete it to have a new one made, or write one with `openssl rand -hex 32`',
+    );
+  }
+  if ((statSync(path).mode & 0o077) !== 0) problems.push('other users can read it: run `chmod 600` on it');
+  if (problems.length) throw new ConfigError(`Weak secret file ${path}`, problems);
+  return secret;
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
