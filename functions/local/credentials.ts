@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileDurably } from '../../shared/adapters/durable-file';
 import { ConfigError } from '../../shared/domain/errors';
 
 /** The documented encoding of a secret file: hex digits (any case), at least 32 bytes' worth. */
@@ -21,23 +22,13 @@ export function ensureSecretFile(path: string): string {
   if (existing !== undefined) return existing;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const secret = randomBytes(SECRET_BYTES).toString('hex');
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, 'wx', 0o600);
   try {
-    writeSync(fd, `${secret}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path); // fails if another process made it first: theirs wins
-    syncDir(dirname(path));
+    writeFileDurably(path, `${secret}\n`, { mode: 0o600, exclusive: true });
     return secret;
   } catch (error) {
+    // Another process made it first: theirs wins.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readSecret(path)!;
     throw error;
-  } finally {
-    unlinkSync(tmp);
   }
 }
 
@@ -63,13 +54,4 @@ function readSecret(path: string): string | undefined {
   if ((statSync(path).mode & 0o077) !== 0) problems.push('other users can read it: run `chmod 600` on it');
   if (problems.length) throw new ConfigError(`Weak secret file ${path}`, problems);
   return secret;
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { SESSIONS_TABLE as T } from '../config/table';
 import { ConflictError, ValidationError } from '../domain/errors';
@@ -63,6 +63,22 @@ export class DynamoDbSessionStore implements SessionStore {
       }));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`Session ${session.id} exists.`, await this.get(session.id), { cause: error });
+      throw error;
+    }
+  }
+
+  async discard(session: Session): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [T.partitionKey]: session.id },
+        ConditionExpression: '#status = :pending AND #version = :version',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: { ':pending': 'PENDING', ':version': session.version },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

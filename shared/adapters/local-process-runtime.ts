@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { accessSync, constants, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { renderArgv, sessionEnv } from '../domain/command';
-import { RuntimeStartError } from '../domain/errors';
+import { CapacityError, RuntimeStartError } from '../domain/errors';
+import { writeFileDurably } from './durable-file';
 import { sessionBasePath } from '../domain/urls';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../ports/runtime';
 import { PortAllocator } from './port-allocator';
-import { groupAlive, processStartTime, signalGroup, terminateGroup } from './process-group';
+import { markedProcesses, processFacts, signalGroup, terminateGroup } from './process-group';
 import { lineWatcher, probe } from './readiness';
 import { timestampLines } from './timestamp-lines';
 
@@ -49,7 +51,54 @@ interface Instance {
 interface PidRecord {
   sessionId: string;
   pid: number;
+  /** The kernel's start time of the process, to tell it from a later one with the same pid. */
   startTime?: string;
+  /** The value of MARKER in its environment. */
+  marker: string;
+}
+
+/** Set in every session process's environment: `<data directory tag>/<session id>/<nonce>`. */
+const MARKER = 'SESSIONPLANE_INSTANCE';
+
+/**
+ * Holds the session's command until the server writes `go` on its stdin, then runs it in place
+ * (same pid, same group) with stdin from /dev/null. If the server dies first, stdin closes, the
+ * read fails, and the command never runs.
+ */
+const HOLD_UNTIL_GO = 'IFS= read -r go && [ "$go" = go ] || exit 111; exec "$@" </dev/null';
+
+function parsePidRecord(path: string): PidRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<PidRecord> | null;
+    if (!r || typeof r.sessionId !== 'string' || typeof r.marker !== 'string' || typeof r.startTime !== 'string') return undefined;
+    if (!Number.isSafeInteger(r.pid) || r.pid! < 2) return undefined;
+    return r as PidRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why `command` could not be run from `cwd` with `path` as PATH, or undefined if it can. */
+function commandProblem(command: string, cwd: string | undefined, path: string | undefined): string | undefined {
+  if (cwd !== undefined && !isDirectory(cwd)) return 'its working directory does not exist';
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return executable(resolvePath(cwd ?? '.', command)) ? undefined : 'no such program';
+  return (path ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command))) ? undefined : 'no such program on PATH';
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -64,10 +113,15 @@ export class LocalProcessRuntime implements Runtime {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly ports: PortAllocator;
   private readonly logger: Logger;
+  /** Marks this data directory's session processes (a hash of its run folder). */
+  private readonly tag: string;
+  private readonly starting = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(private readonly options: LocalProcessRuntimeOptions) {
     this.ports = new PortAllocator(options.host, options.portRange);
     this.logger = options.logger ?? silentLogger;
+    this.tag = createHash('sha256').update(resolvePath(options.runDir)).digest('hex').slice(0, 16);
     mkdirSync(options.logDir, { recursive: true });
     mkdirSync(options.runDir, { recursive: true });
   }
@@ -76,7 +130,18 @@ export class LocalProcessRuntime implements Runtime {
     return join(this.options.logDir, `${sessionId}.log`);
   }
 
-  async start({ session, app, secret }: StartRequest): Promise<StartResult> {
+  async start(request: StartRequest): Promise<StartResult> {
+    if (this.closing) throw new CapacityError('The server is shutting down.', 5);
+    const starting = this.startInstance(request);
+    this.starting.add(starting);
+    try {
+      return await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
+  }
+
+  private async startInstance({ session, app, secret }: StartRequest): Promise<StartResult> {
     const existing = this.bySession.get(session.id);
     if (existing) return { runtimeId: existing.runtimeId, endpoint: existing.endpoint };
     if (app.command.length === 0) throw new RuntimeStartError(`App ${app.name} has no command to run locally (it names only an image).`);
@@ -87,26 +152,59 @@ export class LocalProcessRuntime implements Runtime {
     const host = this.options.host;
     const basePath = sessionBasePath(session.id);
     const argv = renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath });
-    const env = { ...this.options.baseEnv, ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params }), HOST: host };
-    const log = createWriteStream(this.logPath(session.id), { flags: 'a' });
+    const marker = `${this.tag}/${session.id}/${randomBytes(6).toString('hex')}`;
+    const env: Record<string, string> = { ...this.options.baseEnv, ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params }), HOST: host, [MARKER]: marker };
 
+    // Everything that can fail before the process exists is checked first, so a failure leaves
+    // nothing behind. Folders removed under a running server are made again (#11 C3, M4).
+    let log: WriteStream;
+    try {
+      const problem = commandProblem(argv[0]!, app.cwd, env.PATH);
+      if (problem) throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${problem}.`);
+      mkdirSync(this.options.logDir, { recursive: true });
+      mkdirSync(this.options.runDir, { recursive: true });
+      log = createWriteStream('', { fd: openSync(this.logPath(session.id), 'a', 0o600) });
+    } catch (error) {
+      this.ports.release(port);
+      if (error instanceof RuntimeStartError) throw error;
+      this.logger.error({ sessionId: session.id, err: (error as Error).message }, 'cannot write the session log');
+      throw new RuntimeStartError('Could not start the session: the server cannot write its log.', { cause: error });
+    }
+    log.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'));
+
+    // The app runs only once its pid record is durable: a shell holds it at `read` until we say go,
+    // so a crash at any point leaves either no process (the shell exits when its stdin closes) or
+    // a recorded one (#11 M2).
     let child: ChildProcess;
     try {
       // detached: its own process group, so stop reaches everything the app started.
-      child = spawn(argv[0]!, argv.slice(1), { cwd: app.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], { cwd: app.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (cause) {
       this.ports.release(port);
       log.end();
-      throw new RuntimeStartError(`Could not start ${argv[0]}: ${(cause as Error).message}`, { cause });
+      throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${(cause as Error).message}`, { cause });
     }
+    child.stdin!.on('error', () => {}); // EPIPE if it has already gone; its exit says the rest
     if (child.pid === undefined) {
       const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
       this.ports.release(port);
-      log.end(`sessionplane: could not start ${argv[0]}: ${cause.message}\n`);
-      throw new RuntimeStartError(`Could not start ${argv[0]}: ${cause.message}`, { cause });
+      log.end(`sessionplane: could not start ${basename(argv[0]!)}: ${cause.message}\n`);
+      throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${(cause as NodeJS.ErrnoException).code ?? 'spawn failed'}`, { cause });
     }
+    child.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session process error'));
 
     const pid = child.pid;
+    const facts = processFacts(pid);
+    try {
+      this.writePidRecord({ sessionId: session.id, pid, marker, ...(facts ? { startTime: facts.startTime } : {}) });
+    } catch (error) {
+      signalGroup(pid, 'SIGKILL'); // still held at `read`: nothing of the app ran
+      this.ports.release(port);
+      log.end();
+      this.logger.error({ sessionId: session.id, err: (error as Error).message }, 'cannot write the pid record');
+      throw new RuntimeStartError('Could not start the session: the server cannot record its process.', { cause: error });
+    }
+
     const runtimeId = `local:${session.id}:${pid}`;
     let markExited!: () => void;
     const instance: Instance = {
@@ -115,13 +213,11 @@ export class LocalProcessRuntime implements Runtime {
     };
     this.instances.set(runtimeId, instance);
     this.bySession.set(session.id, instance);
-    this.writePidRecord({ sessionId: session.id, pid, startTime: processStartTime(pid) });
     // Each line stamped with its time, so the logs can be read `since` a time, as on CloudWatch.
     const outputs = [child.stdout!.pipe(timestampLines()), child.stderr!.pipe(timestampLines())];
     for (const output of outputs) output.pipe(log, { end: false });
     // Once both have ended, every line has been handed to the file.
     void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
-    log.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'));
     child.once('exit', (code, signal) => {
       instance.exit = { code, signal, reason: instance.stopping ? 'stopped' : instance.ready ? 'app-exited' : 'exited-before-ready' };
       // Whatever the app left in its group goes with it.
@@ -135,6 +231,7 @@ export class LocalProcessRuntime implements Runtime {
       this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
       this.emit({ type: 'exited', sessionId: session.id, runtimeId, code, signal, wasReady: instance.ready });
     });
+    child.stdin!.end('go\n');
     this.watchReadiness(instance, app, host);
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
     return { runtimeId, endpoint: instance.endpoint };
@@ -208,35 +305,55 @@ export class LocalProcessRuntime implements Runtime {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops every instance (server shutdown). */
+  /**
+   * Server shutdown: refuses new starts, waits for those in flight (so nothing they start is
+   * missed), then stops every instance.
+   */
   async stopAll(reason: string): Promise<void> {
+    await this.closeStarts();
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id, reason)));
   }
 
+  /** Refuses new starts (503, retry) and resolves once every start in flight has returned. */
+  async closeStarts(): Promise<void> {
+    this.closing = true;
+    while (this.starting.size) await Promise.allSettled([...this.starting]);
+  }
+
   /**
-   * Stops the process groups a previous server run left behind (pid records with no instance
-   * here) and returns their session ids. A recorded pid now used by another program is left alone.
+   * Stops the process groups a previous server run left behind and returns their session ids.
+   * A group is signalled only if a process in it carries this data directory's marker in its
+   * environment (and, for a pid record, the recorded start time): a pid reused by another program,
+   * or a tampered record, is never signalled (#11 m5). Processes whose record was lost (the run
+   * folder deleted) are found by the same marker.
    */
   async stopStrays(): Promise<string[]> {
-    const stopped: string[] = [];
+    mkdirSync(this.options.runDir, { recursive: true });
+    const groups = new Map<number, string>();
+    const own = processFacts(process.pid);
+    const consider = (pgid: number, sessionId: string) => {
+      if (this.bySession.has(sessionId) || pgid <= 1 || pgid === process.pid || pgid === own?.pgrp) return;
+      groups.set(pgid, sessionId);
+    };
     for (const file of readdirSync(this.options.runDir).filter((f) => f.endsWith('.json'))) {
-      let record: PidRecord;
-      try {
-        record = JSON.parse(readFileSync(join(this.options.runDir, file), 'utf8')) as PidRecord;
-      } catch {
-        rmSync(join(this.options.runDir, file), { force: true });
-        continue;
+      const record = parsePidRecord(join(this.options.runDir, file));
+      if (!record) {
+        this.logger.warn({ file }, 'ignored an unreadable pid record');
+      } else {
+        const facts = processFacts(record.pid, MARKER);
+        if (facts && facts.startTime === record.startTime && facts.marker === record.marker) consider(facts.pgrp, record.sessionId);
       }
-      if (this.bySession.has(record.sessionId)) continue;
-      const sameProcess = record.startTime === undefined || processStartTime(record.pid) === record.startTime;
-      if (sameProcess && groupAlive(record.pid)) {
-        await terminateGroup(record.pid, this.options.stopGraceMs);
-        this.logger.warn({ sessionId: record.sessionId, pid: record.pid }, 'stopped a session process left by an earlier run');
-        stopped.push(record.sessionId);
-      }
-      this.removePidRecord(record.sessionId);
+      rmSync(join(this.options.runDir, file), { force: true });
     }
-    return stopped;
+    for (const p of markedProcesses(MARKER, `${this.tag}/`)) consider(p.pgrp, p.marker.split('/')[1]!);
+
+    const stopped = new Set<string>();
+    await Promise.all([...groups].map(async ([pgid, sessionId]) => {
+      await terminateGroup(pgid, this.options.stopGraceMs);
+      this.logger.warn({ sessionId, pgid }, 'stopped a session process left by an earlier run');
+      stopped.add(sessionId);
+    }));
+    return [...stopped];
   }
 
   private emit(event: RuntimeEvent): void {
@@ -250,7 +367,7 @@ export class LocalProcessRuntime implements Runtime {
   }
 
   private writePidRecord(record: PidRecord): void {
-    writeFileSync(join(this.options.runDir, `${record.sessionId}.json`), JSON.stringify(record));
+    writeFileDurably(join(this.options.runDir, `${record.sessionId}.json`), JSON.stringify(record));
   }
 
   private removePidRecord(sessionId: string): void {

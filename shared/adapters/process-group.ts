@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Signals a whole process group; false if the group is gone. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -15,18 +15,57 @@ export function groupAlive(pgid: number): boolean {
   return signalGroup(pgid, 0);
 }
 
+/** What the kernel says about a process (Linux /proc): its start time, group, and one variable. */
+export interface ProcessFacts {
+  startTime: string;
+  pgrp: number;
+  /** The value of the marker variable in its environment, if it has one (ours only: others' are unreadable). */
+  marker?: string;
+}
+
 /**
- * The kernel's start time of a process (Linux /proc), to tell a recorded pid from a reused one.
- * Undefined where /proc is missing or the process is gone.
+ * Reads a process's start time and group from /proc/<pid>/stat and `markerName` from its
+ * environment. Undefined where /proc is missing or the process is gone.
  */
-export function processStartTime(pid: number): string | undefined {
+export function processFacts(pid: number, markerName?: string): ProcessFacts | undefined {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22, counted after the parenthesised command name, which may itself hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  // Fields after the parenthesised command name, which may itself hold spaces: state (3), ppid,
+  // pgrp (5), …, starttime (22).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const facts: ProcessFacts = { startTime: fields[19]!, pgrp: Number(fields[2]) };
+  if (markerName) {
+    try {
+      const prefix = `${markerName}=`;
+      const entry = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((e) => e.startsWith(prefix));
+      if (entry) facts.marker = entry.slice(prefix.length);
+    } catch {
+      // Another user's process, or gone: no marker of ours.
+    }
+  }
+  return facts;
+}
+
+/** Every process (pid and facts) whose `markerName` starts with `prefix`, from a scan of /proc. */
+export function markedProcesses(markerName: string, prefix: string): Array<{ pid: number } & Required<ProcessFacts>> {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: Array<{ pid: number } & Required<ProcessFacts>> = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const facts = processFacts(pid, markerName);
+    if (facts?.marker?.startsWith(prefix)) found.push({ pid, ...facts, marker: facts.marker });
+  }
+  return found;
 }
 
 /** SIGTERM to the group, then SIGKILL after `graceMs` if anything in it is still alive. */

@@ -15,6 +15,11 @@ export interface SessionStore {
   create(session: Session): Promise<void>;
   get(id: string): Promise<Session | undefined>;
   /**
+   * Deletes a record that never got further than PENDING at `session`'s version (a launch refused
+   * before anything started); false if it has moved on. Nothing else is ever deleted.
+   */
+  discard(session: Session): Promise<boolean>;
+  /**
    * Replaces `current` by `next` if the stored record still has `current`'s status and version.
    * `next` is normally built by the domain's `transition()`.
    */

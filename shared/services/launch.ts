@@ -1,5 +1,5 @@
 import { checkParams, checkResources } from '../domain/app';
-import { AppNotFoundError, ImageNotAllowedError, ValidationError } from '../domain/errors';
+import { AppNotFoundError, CapacityError, ImageNotAllowedError, ValidationError } from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
 import type { Resources, Session } from '../domain/session';
@@ -88,6 +88,12 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   try {
     started = await deps.runtime.start({ session, app, secret });
   } catch (error) {
+    // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12).
+    if (error instanceof CapacityError && (await deps.store.discard(session))) {
+      await deps.quotas.release(input.owner, session.resources);
+      deps.logger.info({ ...log, err: error.message }, 'session launch refused: no capacity');
+      return refused(error);
+    }
     const reason = (error as { details?: { reason?: string } }).details?.reason ?? 'start-failed';
     await applyUntilSettled(deps, session, (s) =>
       s.status === 'PENDING' ? transition(s, 'FAILED', { statusReason: `${reason}: ${(error as Error).message}` }, deps.clock.now())

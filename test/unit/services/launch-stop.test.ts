@@ -6,6 +6,7 @@ import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../../shared/adapters/local-process-runtime';
+import { CapacityError } from '../../../shared/domain';
 import type { Runtime, StartRequest } from '../../../shared/ports';
 import { decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type LaunchDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
@@ -74,6 +75,18 @@ describe('launch and stop use cases', () => {
     const { session } = await launching;
     expect(session).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
     expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ sessionId: pending!.id }));
+  });
+
+  it('stores nothing and releases the quota when a launch is refused for lack of ports (#11 m12)', async () => {
+    const [lo] = testPortRange();
+    const one = new LocalProcessRuntime({ host: '127.0.0.1', portRange: [lo + 40, lo + 40], logDir: join(dir, 'l1'), runDir: join(dir, 'r1'), stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' } });
+    const small = { ...deps, runtime: one };
+    const first = await launchSession(small, { owner: 'ports', app: 'web' });
+    await expect(launchSession(small, { owner: 'ports', app: 'web' })).rejects.toBeInstanceOf(CapacityError);
+    expect((await deps.store.listByOwner('ports')).items.map((s) => s.id)).toEqual([first.session.id]);
+    expect((await deps.quotas.get('ports')).sessions).toBe(1);
+    await stopSession(small, first.session.id, 'user');
+    await one.stopAll('test');
   });
 
   it('lets two concurrent stops both succeed, with one STOPPED record and the process gone', async () => {
