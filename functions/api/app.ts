@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { DomainError } from '../../shared/domain/errors';
@@ -26,7 +26,7 @@ const SKAHA_STATUS: Record<string, number> = { 'quota.exceeded': 400, 'image.not
  * The control API as one hono app: mounted whole by the local server, and split by concern
  * across Lambda functions on AWS (`groups`).
  */
-export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS, options: { pages?: Hono } = {}): Hono<ApiEnv> {
+export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS, options: { pages?: Hono; gate?: MiddlewareHandler } = {}): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>({ strict: false });
   const path = (c: { req: { url: string } }) => new URL(c.req.url).pathname;
 
@@ -42,6 +42,9 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
     if (SKAHA_PATHS.test(path(c))) return c.text(detail, 404);
     return problemResponse(c, problemOf('route.not_found', 404, detail));
   });
+
+  // Before anything else (the local server's shutdown: refuse new requests, count those in flight).
+  if (options.gate) app.use('*', options.gate);
 
   // Browser frontends on other origins (the trame client's sessionManagerURL); before auth, for preflights.
   if (deps.corsOrigins.length) {

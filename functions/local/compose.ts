@@ -1,15 +1,17 @@
 import { join, resolve } from 'node:path';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
 import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
+import { CapacityError } from '../../shared/domain/errors';
 import { hashToken } from '../../shared/domain/ids';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
@@ -80,6 +82,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const dynamodbEndpoint = config.dynamodbEndpoint ?? embedded!.endpoint;
   const client = createDocumentClient({ endpoint: dynamodbEndpoint, region: config.region });
   await ensureSessionsTable(client, config.tableName);
+  if (embedded && !options.inMemory) await repairEmbeddedIndexes(client, config.tableName, logger);
 
   const runtime = new LocalProcessRuntime({
     host: config.sessionHost,
@@ -140,15 +143,33 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // The reaper, on a timer; a pass still running when the next is due is not doubled.
   let reaping: Promise<unknown> | undefined;
   const reaper = setInterval(() => {
-    reaping ??= reap(services, { concurrency: 10 })
+    reaping ??= reap(services, { concurrency: 10, callTimeoutMs: config.stopGraceMs + 10_000 })
       .catch((error: unknown) => logger.error({ err: error }, 'reaper pass failed'))
       .finally(() => (reaping = undefined));
   }, config.reaperIntervalMs);
   reaper.unref();
 
+  // Shutdown refuses new API requests (503) and waits for those in flight before the store closes.
+  let closing = false;
+  const requests = new Set<Promise<void>>();
+  const gate: MiddlewareHandler = async (_c, next) => {
+    if (closing) throw new CapacityError('The server is shutting down.', 5);
+    const handled = next();
+    requests.add(handled);
+    try {
+      await handled;
+    } finally {
+      requests.delete(handled);
+    }
+  };
+  const drainRequests = async (withinMs: number) => {
+    const deadline = new Promise<void>((r) => setTimeout(r, withinMs).unref());
+    while (requests.size) await Promise.race([Promise.allSettled([...requests]), deadline]).then(() => undefined);
+  };
+
   return {
     // Static pages first (they fall through when nothing matches), then the API.
-    app: createApp(deps, undefined, { pages: staticPages(config.www) }),
+    app: createApp(deps, undefined, { pages: staticPages(config.www), gate }),
     deps,
     runtime,
     router,
@@ -159,13 +180,18 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     },
     settled,
     close: async () => {
+      closing = true;
       clearInterval(reaper);
+      // New launches are refused (503) from here; those in flight finish starting, and what they
+      // started is stopped below with everything else (#11 M1).
+      await runtime.closeStarts();
       await reaping;
       await router.shutdown();
       const live: string[] = [];
       for await (const s of services.store.listLive()) live.push(s.id);
       await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));
       await runtime.stopAll('shutdown');
+      await drainRequests(config.stopGraceMs + 5000);
       await settled();
       client.destroy();
       await embedded?.close();

@@ -33,7 +33,14 @@ try {
     if (stopping) process.exit(1); // a second Ctrl-C: do not wait
     stopping = true;
     logger.info({ signal }, 'shutting down: stopping every session');
-    await local.close();
+    // Bounded: the stop grace for the sessions, plus time for the store and open requests. What a
+    // forced exit leaves running, the next start finds by its marker and stops.
+    const bound = config.stopGraceMs + 10_000;
+    setTimeout(() => {
+      logger.error({ boundMs: bound }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, bound).unref();
+    await local.close().catch((error: unknown) => logger.error({ err: error }, 'shutdown failed'));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

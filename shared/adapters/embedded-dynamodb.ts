@@ -19,9 +19,15 @@ export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Pr
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    // Requests in flight finish first: dynalite throws (uncaught) if one is answered after its
+    // database has closed. Connections still open after 5 s are cut.
     close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections?.();
+      const force = setTimeout(() => server.closeAllConnections?.(), 5000);
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections?.();
     }),
   };
 }

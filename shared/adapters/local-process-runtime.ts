@@ -57,8 +57,13 @@ interface PidRecord {
   marker: string;
 }
 
-/** Set in every session process's environment: `<data directory tag>/<session id>/<nonce>`. */
-const MARKER = 'SESSIONPLANE_INSTANCE';
+/** Set in every session process's environment: `<run folder tag>/<session id>/<nonce>`. */
+export const MARKER = 'SESSIONPLANE_INSTANCE';
+
+/** Tells one data directory's session processes from another's: a hash of its run folder. */
+export function runTag(runDir: string): string {
+  return createHash('sha256').update(resolvePath(runDir)).digest('hex').slice(0, 16);
+}
 
 /**
  * Holds the session's command until the server writes `go` on its stdin, then runs it in place
@@ -121,7 +126,7 @@ export class LocalProcessRuntime implements Runtime {
   constructor(private readonly options: LocalProcessRuntimeOptions) {
     this.ports = new PortAllocator(options.host, options.portRange);
     this.logger = options.logger ?? silentLogger;
-    this.tag = createHash('sha256').update(resolvePath(options.runDir)).digest('hex').slice(0, 16);
+    this.tag = runTag(options.runDir);
     mkdirSync(options.logDir, { recursive: true });
     mkdirSync(options.runDir, { recursive: true });
   }

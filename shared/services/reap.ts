@@ -13,6 +13,18 @@ export interface ReapOptions {
   concurrency: number;
   /** Stop starting new work after this long (a Lambda's remaining time). */
   budgetMs?: number;
+  /** One session's (or orphan's) work is given up after this long, so one stuck call never stalls a pass. */
+  callTimeoutMs?: number;
+}
+
+/** Rejects after `ms` if `work` has not settled; the work itself goes on, unawaited. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface ReapSummary {
@@ -39,6 +51,7 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
   const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
   const limit = pLimit(options.concurrency);
+  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
 
   const live: Session[] = [];
   for await (const s of deps.store.listLive()) live.push(s);
@@ -52,7 +65,7 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   await Promise.all(live.map((session) => limit(async () => {
     if (outOfTime()) return void summary.unfinished++;
     try {
-      const reason = await reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), bySession.get(session.id) ?? []);
+      const reason = await withTimeout(reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), bySession.get(session.id) ?? []), callTimeoutMs, 'reaping a session');
       if (reason) {
         count(reason);
         ended.add(session.id);
@@ -67,11 +80,18 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   const liveIds = new Set(live.map((s) => s.id));
   await Promise.all(instances.filter((i) => !liveIds.has(i.sessionId)).map((instance) => limit(async () => {
     if (outOfTime()) return void summary.unfinished++;
-    const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
-    if (session && isLive(session.status)) return;
-    await deps.runtime.stop(instance.runtimeId, 'orphan');
-    summary.orphansStopped++;
-    deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
+    try {
+      await withTimeout((async () => {
+        const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
+        if (session && isLive(session.status)) return;
+        await deps.runtime.stop(instance.runtimeId, 'orphan');
+        summary.orphansStopped++;
+        deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
+      })(), callTimeoutMs, 'stopping an orphan');
+    } catch (error) {
+      summary.errors++;
+      deps.logger.error({ sessionId: instance.sessionId, err: (error as Error).message }, 'reaper could not stop an orphan');
+    }
   })));
 
   // Usage is what is still live after this pass: what it ended has released its share already.

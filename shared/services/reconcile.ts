@@ -2,6 +2,7 @@ import { isFinal, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import type { ServiceDeps } from './deps';
 import { applyUntilSettled } from './update';
+import { repairUsage } from './usage-repair';
 
 /**
  * Ends the record of a live session whose runtime instance is gone: STOPPED if it had been READY
@@ -29,10 +30,15 @@ export async function reconcileSession(deps: ServiceDeps, session: Session, opti
 /** Reconciles every live session; returns how many records it ended. */
 export async function reconcileAll(deps: ServiceDeps, options: { noLaunchInFlight?: boolean } = {}): Promise<number> {
   let ended = 0;
+  const live: Session[] = [];
   for await (const session of deps.store.listLive()) {
     const after = await reconcileSession(deps, session, options);
     if (after && isFinal(after.status)) ended++;
+    else live.push(after ?? session);
   }
   if (ended) deps.logger.info({ ended }, 'ended the records of sessions whose process is gone');
+  // With no launch in flight the counters must equal what is live now: a crash between a reserve
+  // and its record (or between an end and its release) is put right in this same pass (#11 m1).
+  if (options.noLaunchInFlight) await repairUsage(deps, live, 0);
   return ended;
 }

@@ -16,17 +16,17 @@ const same = (a: Usage, b: Usage) => a.sessions === b.sessions && a.cpu === b.cp
 /**
  * Re-derives each owner's usage from their live sessions (read from the live index by this pass,
  * so the cost does not grow with stopped sessions) and repairs counters that drifted, e.g. after a
- * crash between a session's end and its release. Counters changed in the last minute are left
- * alone; the repair itself is conditional on the counter being what was read.
+ * crash between a session's end and its release. Counters changed in the last `settleMs` (a
+ * minute; 0 where no launch can be in flight, as at start-up) are left alone; the repair itself is conditional on the counter being what was read.
  */
-export async function repairUsage(deps: Pick<ServiceDeps, 'quotas' | 'clock' | 'logger'>, live: Session[]): Promise<number> {
+export async function repairUsage(deps: Pick<ServiceDeps, 'quotas' | 'clock' | 'logger'>, live: Session[], settleMs = USAGE_SETTLE_MS): Promise<number> {
   const byOwner = new Map<string, Session[]>();
   for (const s of live) byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);
   let repaired = 0;
   const now = deps.clock.now();
   for await (const record of deps.quotas.listUsage()) {
     const derived = sum(byOwner.get(record.owner) ?? []);
-    if (same(derived, record.usage) || now - record.updatedAt < USAGE_SETTLE_MS) continue;
+    if (same(derived, record.usage) || now - record.updatedAt < settleMs) continue;
     if (await deps.quotas.repair(record.owner, record.usage, derived)) {
       repaired++;
       deps.logger.warn({ owner: record.owner, was: record.usage, now: derived }, 'repaired a usage counter that had drifted');

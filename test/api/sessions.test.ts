@@ -163,7 +163,7 @@ describe('control API', () => {
 });
 
 describe('control API: no capacity', () => {
-  it('answers 503 with Retry-After when the port range is used up, and records FAILED', async () => {
+  it('answers 503 with Retry-After when the port range is used up, and stores nothing (#11 m12)', async () => {
     const plane = await startTestPlane({ web: fixtureApp() });
     try {
       // Narrow the range to what the first session takes.
@@ -176,7 +176,8 @@ describe('control API: no capacity', () => {
         expect(res.status).toBe(503);
         expect(res.headers.get('retry-after')).toBe('5');
         expect(await res.json()).toMatchObject({ code: 'runtime.no_capacity' });
-        expect((await narrow.deps.store.listByOwner('alice')).items[0]).toMatchObject({ status: 'FAILED' });
+        expect((await narrow.deps.store.listByOwner('alice')).items).toEqual([]);
+        expect((await narrow.deps.quotas.get('alice')).sessions).toBe(0);
       } finally {
         await narrow.dispose();
       }

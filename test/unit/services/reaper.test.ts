@@ -25,6 +25,24 @@ describe('reaper rules, on a fake clock', () => {
     expect(w.reaped).toEqual({ idle: 1 });
   });
 
+  it('finishes its pass when one runtime call never returns, and reaps the rest (#11 M4)', async () => {
+    const w = await reaperWorld(db);
+    const hung = await w.ready();
+    const idle = await w.ready();
+    const runtime = w.deps.runtime;
+    const deps = {
+      ...w.deps,
+      runtime: { ...runtime, kind: runtime.kind, list: () => runtime.list(), inspect: runtime.inspect.bind(runtime), start: runtime.start.bind(runtime), onEvent: runtime.onEvent.bind(runtime),
+        stop: (id: string, reason: string) => (id === hung.runtime!.runtimeId ? new Promise<never>(() => {}) : runtime.stop(id, reason)) },
+    };
+    w.advance(IDLE_MS + 1000);
+    const first = await reap(deps, { concurrency: 4, callTimeoutMs: 200 });
+    expect(first).toMatchObject({ errors: 1, reaped: { idle: 1 } });
+    expect(await w.deps.store.get(idle.id)).toMatchObject({ statusReason: 'idle' });
+    // The next pass runs too: nothing is held by the stuck call.
+    expect((await reap(deps, { concurrency: 4, callTimeoutMs: 200 })).ms).toBeLessThan(5000);
+  });
+
   it('stops a session past its expiry; renewing moves the expiry, up to the ceiling', async () => {
     const w = await reaperWorld(db);
     const renewed = await w.ready();

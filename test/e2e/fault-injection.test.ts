@@ -1,0 +1,100 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MARKER, runTag } from '../../shared/adapters/local-process-runtime';
+import { markedProcesses } from '../../shared/adapters/process-group';
+import { startServer, type ServerProcess } from '../support/server';
+
+/** mulberry32: a seeded, reproducible sequence in [0, 1). */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = Number(process.env.FAULT_SEED ?? 11);
+const ROUNDS = 20;
+const LAUNCHES = 10;
+const LIVE = new Set(['PENDING', 'STARTING', 'READY', 'STOPPING']);
+
+/** The session processes of one data directory, by session id. */
+function processesOf(dataDir: string): Map<string, number[]> {
+  const bySession = new Map<string, number[]>();
+  for (const p of markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)) {
+    const id = p.marker.split('/')[1]!;
+    bySession.set(id, [...(bySession.get(id) ?? []), p.pid]);
+  }
+  return bySession;
+}
+
+async function allSessions(server: ServerProcess): Promise<Array<{ id: string; status: string }>> {
+  const out: Array<{ id: string; status: string }> = [];
+  let cursor: string | undefined;
+  do {
+    const res = await server.api(`/sessions?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = (await res.json()) as { sessions: Array<{ id: string; status: string }>; cursor?: string };
+    out.push(...page.sessions);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent launches, ${ROUNDS} rounds (seed ${SEED})`, () => {
+  let server: ServerProcess | undefined;
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    if (dataDir) {
+      // Whatever a failed assertion left running goes too.
+      for (const pids of processesOf(dataDir).values()) for (const pid of pids) process.kill(pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves, after every restart, no process of a session that is not live, and every accepted id accounted for', async () => {
+    const random = seeded(SEED);
+    const env = { SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000', SESSIONPLANE_STOP_GRACE: '1s' };
+    server = await startServer(env);
+    dataDir = server.dataDir;
+    const accepted = new Set<string>();
+    const kills: Record<string, number> = { SIGKILL: 0, SIGTERM: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const signal: NodeJS.Signals = random() < 0.5 ? 'SIGKILL' : 'SIGTERM';
+      const delayMs = Math.floor(random() * 400);
+      const launches = Array.from({ length: LAUNCHES }, () =>
+        server!.api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'echo' }) })
+          .then(async (res) => {
+            if (res.status === 202) accepted.add(((await res.json()) as { id: string }).id);
+            else expect([503]).toContain(res.status); // refused while shutting down: never a 500
+          })
+          .catch(() => undefined)); // the connection went with the server
+      await new Promise((r) => setTimeout(r, delayMs));
+      const stoppedAt = Date.now();
+      const code = await server.stop(signal);
+      kills[signal]!++;
+      if (signal === 'SIGTERM') {
+        expect(code, `round ${round}: exit code after SIGTERM:\n${server.output().slice(-3000)}`).toBe(0);
+        expect(Date.now() - stoppedAt, `round ${round}: SIGTERM bound`).toBeLessThan(1000 + 10_000);
+        expect([...processesOf(dataDir).keys()], `round ${round}: processes left after SIGTERM`).toEqual([]);
+      }
+      await Promise.all(launches);
+
+      server = await startServer(env, dataDir);
+      const sessions = await allSessions(server);
+      const status = new Map(sessions.map((s) => [s.id, s.status]));
+      for (const id of accepted) expect(status.get(id), `round ${round}: accepted ${id}`).toMatch(/^(STOPPED|FAILED)$/);
+      const running = processesOf(dataDir);
+      for (const [id, pids] of running) {
+        expect(LIVE.has(status.get(id) ?? 'none'), `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})`).toBe(true);
+      }
+      // A freshly started server has nothing in flight: nothing is live, nothing runs.
+      expect(sessions.filter((s) => LIVE.has(s.status)).map((s) => JSON.stringify(s)), `round ${round} (${signal}): live after restart`).toEqual([]);
+      expect(running.size, `round ${round}: processes after restart`).toBe(0);
+    }
+    console.log(`fault injection: ${ROUNDS} rounds, ${kills.SIGKILL} kill -9, ${kills.SIGTERM} SIGTERM, ${accepted.size} launches accepted`);
+    expect(accepted.size).toBeGreaterThan(0);
+  }, 300_000);
+});
