@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/**
+ * A number DynamoDB can store: 0, or a magnitude from 1e-130 to below 1e126 (anything else is a
+ * "Number underflow/overflow" 500 from the store, #11 M3).
+ */
+export function isStorableNumber(n: number): boolean {
+  return Number.isFinite(n) && (n === 0 || (Math.abs(n) >= 1e-130 && Math.abs(n) < 1e126));
+}
+
 const ParamValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
 
 /** POST /sessions. Unknown fields are an error, so a typo never silently changes nothing. */
@@ -9,7 +17,7 @@ export const LaunchBodySchema = z.strictObject({
   params: z.record(z.string().max(128), ParamValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
   image: z.string().min(1).max(512).optional(),
   resources: z.strictObject({
-    cpu: z.number().positive().max(192).optional(),
+    cpu: z.number().min(0.001, 'at least 0.001 (one millicore)').max(192).optional(),
     memory: z.number().int().positive().max(1_048_576).optional(),
     gpus: z.number().int().min(0).max(16).optional(),
   }).optional(),

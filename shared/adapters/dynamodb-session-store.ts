@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
 import { SESSIONS_TABLE as T } from '../config/table';
 import { ConflictError, ValidationError } from '../domain/errors';
 import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';
@@ -39,11 +40,18 @@ function decodeOwnerCursor(cursor: string | undefined, owner: string): Record<st
   } catch {
     key = undefined;
   }
-  const k = key as Record<string, unknown> | undefined;
-  const valid = !!k && typeof k === 'object' && Object.keys(k).length === 3 && typeof k.id === 'string' && k.owner === owner && typeof k.createdAt === 'number';
-  if (!valid) throw new ValidationError('Not a cursor of this listing.', { problems: ['cursor: not a cursor of this listing'] });
-  return k;
+  // Field by field: a well-formed cursor with an empty id or a createdAt DynamoDB cannot hold
+  // (1e308, 1e-200, beyond 2^53) is as foreign as garbage (#11 M3).
+  const parsed = OwnerCursorSchema.safeParse(key);
+  if (!parsed.success || parsed.data.owner !== owner) throw new ValidationError('Not a cursor of this listing.', { problems: ['cursor: not a cursor of this listing'] });
+  return parsed.data;
 }
+
+const OwnerCursorSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  owner: z.string().min(1).max(256),
+  createdAt: z.number().int().min(0).max(8.64e15),
+});
 
 /** Fields a transition may write; `id` is the key, `lastActivityAt` belongs to recordActivity. */
 const TRANSITION_FIELDS = ['owner', 'app', 'name', 'status', 'statusReason', 'resources', 'params', 'runtime', 'image', 'tokenHash',

@@ -110,6 +110,39 @@ describe('control API', () => {
     expect(await countOwned('frank')).toBe(before);
   });
 
+  it.each([
+    ['a cpu that underflows', '{"app":"web","resources":{"cpu":1e-300}}', /resources\.cpu: at least 0\.001/],
+    ['a __proto__ key', '{"app":"web","__proto__":{"admin":true}}', /reserved key "__proto__"/],
+    ['a nested constructor key', '{"app":"web","params":{"constructor":"x"}}', /reserved key "constructor"/],
+    ['a byte-order mark', '\ufeff{"app":"web"}', /byte-order mark/],
+  ])('refuses %s with 400 problem+json and stores nothing (#11 M3, m3)', async (_case, body, detail) => {
+    const before = await countOwned('frank');
+    const res = await plane.request('/sessions', { method: 'POST', body, user: 'frank' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect((await json(res)).detail).toMatch(detail);
+    expect(await countOwned('frank')).toBe(before);
+  });
+
+  it('refuses a well-formed cursor with a bad field: 400, never 500 (#11 M3)', async () => {
+    const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const id = 'a'.repeat(32);
+    for (const key of [
+      { id: '', owner: 'alice', createdAt: 1 },
+      { id, owner: 'alice', createdAt: 1e308 },
+      { id, owner: 'alice', createdAt: 1e-200 },
+      { id, owner: 'alice', createdAt: 12345678901234567890 },
+      { id, owner: 'alice', createdAt: -1 },
+      { id, owner: 'bob', createdAt: 1 },
+      { id, owner: 'alice', createdAt: 1, extra: 1 },
+    ]) {
+      const res = await plane.request(`/sessions?cursor=${cursor(key)}`, { user: 'alice' });
+      expect(res.status, JSON.stringify(key)).toBe(400);
+      expect(await json(res)).toMatchObject({ code: 'request.invalid' });
+    }
+    expect((await plane.request(`/sessions?cursor=${cursor({ id, owner: 'alice', createdAt: 1 })}`, { user: 'alice' })).status).toBe(200);
+  });
+
   it('refuses an oversize body with 413 and stores nothing', async () => {
     const res = await launch({ app: 'web', name: 'x', params: { MODE: 'x'.repeat(100_000) } }, 'grace');
     expect(res.status).toBe(413);

@@ -6,6 +6,7 @@ import { launchSession } from '../../../shared/services/launch';
 import { renewSession } from '../../../shared/services/renew';
 import { stopSession } from '../../../shared/services/stop';
 import type { ApiDeps, ApiEnv } from '../context';
+import { isStorableNumber } from '../schemas';
 import { ownerView, visibleSession } from './session-access';
 import { skahaEvents, skahaSession } from './skaha-view';
 
@@ -22,7 +23,7 @@ async function params(c: Context): Promise<URLSearchParams> {
 function number(value: string | null, name: string, min: number): number | undefined {
   if (value === null) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || !/^\d+(\.\d+)?$/.test(value)) throw new ValidationError(`Invalid value for '${name}': ${value.slice(0, 40)}`);
+  if (!isStorableNumber(n) || n < min || !/^\d+(\.\d+)?$/.test(value)) throw new ValidationError(`Invalid value for '${name}': ${value.slice(0, 40)}`);
   return n;
 }
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ValidationError } from '../../../shared/domain/errors';
+import { bodyText, parseJson } from '../validate';
 import { isFinal, type Session } from '../../../shared/domain/session';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
@@ -33,9 +34,10 @@ export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post('/', async (c) => {
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(await c.req.text()) as Record<string, unknown>;
-    } catch {
-      throw new ValidationError(INCOMPLETE);
+      body = parseJson(await bodyText(c)) as Record<string, unknown>;
+    } catch (error) {
+      // wslink's own word for a body it cannot read; a BOM or a reserved key is named.
+      throw (error as ValidationError).details.reason === 'not-json' ? new ValidationError(INCOMPLETE) : error;
     }
     if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.application !== 'string' || !body.application) throw new ValidationError(INCOMPLETE);
     const application = body.application;
