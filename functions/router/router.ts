@@ -57,7 +57,10 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   });
   const sockets = new Map<string, Set<WsConnection>>();
   const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
-  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, () => sockets.keys());
+  const activeSessions = function* () {
+    for (const [id, conns] of sockets) if ([...conns].some((c) => c.active)) yield id;
+  };
+  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, activeSessions);
 
   proxy.on('proxyRes', (proxyRes) => isolationHeaders(proxyRes.headers, "'self'"));
   const scheme = new URL(deps.urls.publicUrl).protocol;
@@ -154,7 +157,9 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       });
       proxy.ws(req, socket, head, { target: `ws://${target.endpoint}` }, (error) => {
         deps.logger.warn({ sessionId: route.sessionId, err: (error as Error).message }, 'websocket proxy error');
-        refuseUpgrade(socket, 502, 'session.unreachable', 'The session did not answer.', instance);
+        // After the upgrade the socket speaks WebSocket, not HTTP: the connection handles its end.
+        if (conn.upgraded) socket.end();
+        else refuseUpgrade(socket, 502, 'session.unreachable', 'The session did not answer.', instance);
       });
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;

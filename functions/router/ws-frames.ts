@@ -9,6 +9,8 @@ export class FrameBoundaries {
   /** Bytes of a header split across chunks (rare). */
   private partial: Buffer | undefined;
   private remaining = 0;
+  /** True once a close frame (opcode 0x8) has begun. */
+  sawClose = false;
 
   /** True when the bytes seen so far end exactly after a frame. */
   get atBoundary(): boolean {
@@ -31,6 +33,7 @@ export class FrameBoundaries {
         return -1;
       }
       i = header - this.partial.length;
+      if ((joined[0]! & 0x0f) === 0x8) this.sawClose = true;
       this.remaining = payloadLength(joined, 0);
       this.partial = undefined;
     }
@@ -48,6 +51,7 @@ export class FrameBoundaries {
         this.partial = Buffer.from(chunk.subarray(i));
         return firstBoundary;
       }
+      if ((chunk[i]! & 0x0f) === 0x8) this.sawClose = true;
       this.remaining = payloadLength(chunk, i);
       i += header;
     }
