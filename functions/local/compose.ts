@@ -91,6 +91,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     runDir: join(dataDir, 'run'),
     stopGraceMs: config.stopGraceMs,
     baseEnv: config.inheritedEnv,
+    liveness: { intervalMs: config.livenessIntervalMs, failures: config.livenessIntervalMs > 0 ? 3 : 0, timeoutMs: Math.min(5000, Math.max(200, config.livenessIntervalMs)) },
     logger,
   });
   const clock = options.clock ?? systemClock;

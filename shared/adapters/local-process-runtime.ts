@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../ports/runtime';
 import { PortAllocator } from './port-allocator';
 import { markedProcesses, processFacts, signalGroup, terminateGroup } from './process-group';
-import { lineWatcher, probe } from './readiness';
+import { alive, lineWatcher, probe } from './readiness';
 import { timestampLines } from './timestamp-lines';
 
 export interface LocalProcessRuntimeOptions {
@@ -29,6 +29,8 @@ export interface LocalProcessRuntimeOptions {
   logger?: Logger;
   /** First probe delay and the cap of the probe backoff. */
   probeIntervalMs?: { first: number; max: number };
+  /** READY apps are probed this often; `failures` misses in a row end the session (0: never). */
+  liveness?: { intervalMs: number; failures: number; timeoutMs: number };
 }
 
 /** How long an exited instance is remembered for inspect(). */
@@ -43,6 +45,8 @@ interface Instance {
   endpoint: string;
   ready: boolean;
   stopping: boolean;
+  /** Stopped because it no longer answered its liveness probes. */
+  unresponsive?: boolean;
   exit?: { code: number | null; signal: string | null; reason: string };
   exited: Promise<void>;
   log: WriteStream;
@@ -224,7 +228,8 @@ export class LocalProcessRuntime implements Runtime {
     // Once both have ended, every line has been handed to the file.
     void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
     child.once('exit', (code, signal) => {
-      instance.exit = { code, signal, reason: instance.stopping ? 'stopped' : instance.ready ? 'app-exited' : 'exited-before-ready' };
+      const unresponsive = instance.unresponsive ? `unresponsive: no answer to ${this.options.liveness?.failures} liveness probes` : undefined;
+      instance.exit = { code, signal, reason: unresponsive ?? (instance.stopping ? 'stopped' : instance.ready ? 'app-exited' : 'exited-before-ready') };
       // Whatever the app left in its group goes with it.
       signalGroup(instance.pgid, 'SIGKILL');
       this.ports.release(port);
@@ -234,7 +239,7 @@ export class LocalProcessRuntime implements Runtime {
       // Kept a while so inspect() can still tell how it ended, then forgotten.
       setTimeout(() => this.instances.delete(runtimeId), EXITED_RETENTION_MS).unref();
       this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
-      this.emit({ type: 'exited', sessionId: session.id, runtimeId, code, signal, wasReady: instance.ready });
+      this.emit({ type: 'exited', sessionId: session.id, runtimeId, code, signal, wasReady: instance.ready, ...(unresponsive ? { reason: unresponsive } : {}) });
     });
     child.stdin!.end('go\n');
     this.watchReadiness(instance, app, host);
@@ -251,6 +256,7 @@ export class LocalProcessRuntime implements Runtime {
       clearTimeout(timer);
       instance.ready = true;
       this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
+      this.watchLiveness(instance, app, host);
     };
     const timer = setTimeout(() => {
       if (settled || instance.exit || instance.stopping) return;
@@ -278,6 +284,27 @@ export class LocalProcessRuntime implements Runtime {
       }
     };
     void loop(first);
+  }
+
+  /** Probes a READY app until it exits; after `failures` misses in a row it is stopped (#11 m7). */
+  private watchLiveness(instance: Instance, app: StartRequest['app'], host: string): void {
+    const liveness = this.options.liveness;
+    if (!liveness || liveness.failures <= 0) return;
+    let misses = 0;
+    const timer = setInterval(() => {
+      if (instance.exit || instance.stopping) return clearInterval(timer);
+      void alive(app.ready, host, instance.port, liveness.timeoutMs).then((ok) => {
+        if (instance.exit || instance.stopping) return;
+        misses = ok ? 0 : misses + 1;
+        if (misses < liveness.failures) return;
+        clearInterval(timer);
+        instance.unresponsive = true;
+        this.logger.warn({ sessionId: instance.sessionId, misses }, 'session app stopped answering: stopping it');
+        void this.stop(instance.runtimeId, 'unresponsive');
+      });
+    }, liveness.intervalMs);
+    timer.unref();
+    void instance.exited.then(() => clearInterval(timer));
   }
 
   async inspect(runtimeId: string): Promise<Inspection> {

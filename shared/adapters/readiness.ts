@@ -12,12 +12,12 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promis
   });
 }
 
-/** True when GET path answers 2xx or 3xx. */
-export function httpAnswers(host: string, port: number, path: string, timeoutMs = 2000): Promise<boolean> {
+/** True when GET path answers 2xx or 3xx (or, with `anyStatus`, anything at all). */
+export function httpAnswers(host: string, port: number, path: string, timeoutMs = 2000, anyStatus = false): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'sessionplane-probe' } }, (res) => {
       res.resume();
-      resolve((res.statusCode ?? 500) < 400);
+      resolve(anyStatus || (res.statusCode ?? 500) < 400);
     });
     req.once('timeout', () => req.destroy());
     req.once('error', () => resolve(false));
@@ -29,6 +29,15 @@ export function httpAnswers(host: string, port: number, path: string, timeoutMs 
 export function probe(ready: Readiness, host: string, port: number): Promise<boolean> {
   if (ready.kind === 'http') return httpAnswers(host, port, ready.path);
   return tcpAccepts(host, port);
+}
+
+/**
+ * One liveness probe of a READY app: its HTTP readiness check, or else an HTTP answer of any status
+ * at `/` (every session app is a web app). A TCP accept alone would not do: the kernel accepts for
+ * a process that is hung.
+ */
+export function alive(ready: Readiness, host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return ready.kind === 'http' ? httpAnswers(host, port, ready.path, timeoutMs) : httpAnswers(host, port, '/', timeoutMs, true);
 }
 
 /**

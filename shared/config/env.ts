@@ -36,6 +36,8 @@ const LocalEnvSchema = z.object({
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
   [ENV.activityInterval]: DurationSchema.default(30_000),
+  /** How often READY local apps are probed; 3 misses in a row end the session. 0 turns it off. */
+  [ENV.livenessInterval]: DurationSchema.default(15_000),
   [ENV.lookupCache]: DurationSchema.default(2000),
   [ENV.awsRegion]: z.string().default('local'),
   [ENV.trameUseHost]: z.string().optional(),
@@ -72,6 +74,7 @@ export interface LocalConfig extends PolicyConfig {
   maxBodyBytes: number;
   /** At most one lastActivityAt write per session per interval (router). */
   activityIntervalMs: number;
+  livenessIntervalMs: number;
   /** How long the router reuses a session lookup. */
   lookupCacheMs: number;
   region: string;
@@ -100,6 +103,7 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     logLevel: e[ENV.logLevel],
     maxBodyBytes: e[ENV.maxBodyBytes],
     activityIntervalMs: e[ENV.activityInterval],
+    livenessIntervalMs: e[ENV.livenessInterval],
     lookupCacheMs: e[ENV.lookupCache],
     region: e[ENV.awsRegion],
     trameUseHost: e[ENV.trameUseHost],

@@ -215,6 +215,27 @@ describe('LocalProcessRuntime', () => {
     expect(markedProcesses('SESSIONPLANE_INSTANCE', '').filter((p) => p.marker.includes(session.id))).toEqual([]);
   });
 
+  it('stops a READY app that stops answering its liveness probes, with the reason (#11 m7)', async () => {
+    const probing = new LocalProcessRuntime({
+      host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'logs'), runDir: join(dir, 'run-live'), stopGraceMs: 500,
+      baseEnv: { PATH: process.env.PATH ?? '' }, liveness: { intervalMs: 100, failures: 3, timeoutMs: 100 },
+    });
+    const seen: RuntimeEvent[] = [];
+    probing.onEvent((e) => seen.push(e));
+    const healthy = makeSession();
+    const hung = makeSession();
+    await probing.start({ session: healthy, app: fixtureApp(), secret: 's' });
+    const { runtimeId } = await probing.start({ session: hung, app: fixtureApp(), secret: 's' });
+    await waitFor(() => seen.filter((e) => e.type === 'ready').length === 2, 10_000, 'both ready');
+    process.kill(pidOf(runtimeId), 'SIGSTOP'); // hung: the kernel still accepts its connections
+    const exited = await waitFor(() => seen.find((e) => e.type === 'exited' && e.sessionId === hung.id), 5000, 'hung app stopped');
+    expect(exited).toMatchObject({ reason: 'unresponsive: no answer to 3 liveness probes', wasReady: true });
+    expect(pidAlive(pidOf(runtimeId))).toBe(false);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.find((e) => e.type === 'exited' && e.sessionId === healthy.id)).toBeUndefined(); // answering apps are left alone
+    await probing.stopAll('test');
+  });
+
   it('refuses new starts once closing, and waits for those in flight', async () => {
     const closing = earlierRun(join(dir, 'run-closing'));
     const session = makeSession();
