@@ -1,7 +1,8 @@
 // Demo session app that speaks the wslink protocol, as a trame/ParaViewWeb server does: binary
 // WebSocket messages of msgpack, cut into chunks with a 12-byte header (message id, offset, total
 // size; little-endian). The first call must be `wslink.hello` with the session's secret.
-// Usage: node wslink-app.mjs --host HOST --port PORT --authKey SECRET
+// Usage: SESSION_SECRET=... node wslink-app.mjs --host HOST --port PORT   (or --authKey SECRET, as
+// trame apps take it, though a command line is visible to every user in `ps`)
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import { decode, encode } from '@msgpack/msgpack';

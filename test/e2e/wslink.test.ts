@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,10 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     expect(first.status).toBe(200);
     const a = (await first.json()) as { id: string; sessionURL: string; secret: string; status: string };
     expect(a).toMatchObject({ status: 'READY', secret: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    // The demo takes its secret from its environment: no user of the machine reads it in `ps` (#11 m11).
+    const { pid } = JSON.parse(readFileSync(join(server.dataDir, 'run', `${a.id}.json`), 'utf8')) as { pid: number };
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('wslink-app.mjs');
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(a.secret);
     expect(a.sessionURL).toMatch(new RegExp(`/proxy\\?sessionId=${a.id}&path=ws&token=`));
     const retry = (await (await post('{"application":"wslink","launcherRetry":[200]}')).json()) as { id: string };
     expect(retry.id).toBe(a.id);
