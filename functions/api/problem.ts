@@ -73,6 +73,16 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
     const code = status === 413 ? 'request.too_large' : status === 401 ? 'auth.unauthenticated' : status === 400 ? 'request.invalid' : `http.${status}`;
     return { problem: problemOf(code, status, error.message || TITLES[status] || 'Error'), headers: status === 401 ? { 'www-authenticate': 'Bearer realm="sessionplane"' } : {} };
   }
+  // The client went away mid-body: nothing to answer and nothing wrong on our side (#11 m9).
+  if (isAbandonedBody(error)) {
+    logger.debug({ err: (error as Error).message }, 'request body abandoned by the client');
+    return { problem: problemOf('request.aborted', 400, 'The request body ended early.'), headers: {} };
+  }
   logger.error({ err: error }, 'unhandled error');
   return { problem: problemOf('internal', 500, 'Something went wrong on our side.'), headers: {} };
+}
+
+function isAbandonedBody(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  return !!e && (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') && /aborted|premature/i.test(e.message ?? '');
 }

@@ -1,4 +1,5 @@
 import { readFileSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -54,6 +55,21 @@ describe('npm start (the local server as a real process)', () => {
   it('keeps the admin token in a file only its owner can read, the same across restarts', () => {
     expect(statSync(join(server.dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
     expect(server.adminToken).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('takes a request body the client abandons as a debug line, not an error with a stack (#11 m9)', async () => {
+    const before = server.output().length;
+    const u = new URL(server.base);
+    await new Promise<void>((resolve) => {
+      const s = connect(Number(u.port), u.hostname, () => {
+        s.write(`POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Length: 1000\r\n\r\n{"app":`);
+        setTimeout(() => s.destroy(), 100);
+      });
+      s.on('close', () => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = server.output().slice(before).split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50)).toEqual([]);
   });
 
   it('launches the echo app, which becomes READY and answers on its port; DELETE ends its process', async () => {
