@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
+import { ConfigError } from '../domain/errors';
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -11,6 +13,7 @@ export interface EmbeddedDynamoDb {
  * `path`. Pure npm, no Java.
  */
 export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Promise<EmbeddedDynamoDb> {
+  if (options.path) await checkOpens(options.path);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -30,4 +33,25 @@ export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Pr
       server.closeIdleConnections?.();
     }),
   };
+}
+
+/**
+ * Opens and closes the LevelDB folder once before dynalite does: dynalite throws a failure to open
+ * from a callback, which no caller can catch, so a damaged or locked store would end start-up with
+ * a bare "Database is closed" stack trace (#11 m4).
+ */
+async function checkOpens(path: string): Promise<void> {
+  const db = new ClassicLevel(path);
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new ConfigError(`Cannot open the embedded store in ${path}`, [
+      cause,
+      /lock/i.test(cause)
+        ? 'another Sessionplane server may be using this data directory'
+        : 'it may be damaged: move the folder aside to start with an empty store (the sessions recorded in it are then forgotten; stop their processes first)',
+    ]);
+  }
+  await db.close();
 }

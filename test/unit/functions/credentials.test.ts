@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,5 +62,23 @@ describe('ensureSecretFile', () => {
       expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
       expect(readdirSync(data).filter((f) => f === 'db')).toEqual([]); // nothing started
     }
+  });
+});
+
+describe('a damaged store', () => {
+  it('stops `npm start` with exit 2 and one clear message, no stack trace (#11 m4)', () => {
+    const data = dir();
+    mkdirSync(join(data, 'db'));
+    writeFileSync(join(data, 'db', 'CURRENT'), 'MANIFEST-000099\n'); // names a manifest that is not there
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', SESSIONPLANE_DATA_DIR: data },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`Cannot open the embedded store in ${join(data, 'db')}`);
+    expect(run.stderr).toContain('move the folder aside');
+    expect(run.stderr).not.toContain('Database is closed');
+    expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/);
   });
 });
