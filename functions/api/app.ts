@@ -5,7 +5,7 @@ import { DomainError } from '../../shared/domain/errors';
 import type { ApiDeps, ApiEnv } from './context';
 import { openApiDocument } from './openapi';
 import { problemOf, problemResponse, toProblem } from './problem';
-import { perUserRateLimit } from './rate-limit';
+import { anonymousRateLimit, perUserRateLimit } from './rate-limit';
 import { appRoutes } from './routes/apps';
 import { sessionReadRoutes } from './routes/sessions-read';
 import { sessionWriteRoutes } from './routes/sessions-write';
@@ -62,9 +62,14 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
       throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, { details: { maxBytes: deps.maxBodyBytes } });
     },
   }));
+  const anonymous = anonymousRateLimit(deps.anonymousRateLimit);
   app.use('*', async (c, next) => {
     const principal = await deps.authenticate(c);
-    if (!principal) throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
+    if (!principal) {
+      anonymous.check(c);
+      anonymous.failed(c);
+      throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
+    }
     c.set('principal', principal);
     await next();
   });

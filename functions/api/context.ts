@@ -12,6 +12,8 @@ export interface ApiDeps extends LaunchDeps {
   maxBodyBytes: number;
   /** Requests a minute per user. */
   rateLimit: number;
+  /** Requests without a valid credential a minute, per client address. */
+  anonymousRateLimit: number;
   logs: SessionLogs;
   /** Origins whose pages may call the launcher and the API (CORS); none: same origin only. */
   corsOrigins: string[];

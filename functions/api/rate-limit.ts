@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { MemoryStore, rateLimiter } from 'hono-rate-limiter';
 import { RateLimitedError } from '../../shared/domain/errors';
 import type { ApiEnv } from './context';
@@ -31,4 +31,32 @@ export function perUserRateLimit(perMinute: number): MiddlewareHandler<ApiEnv> {
       throw new RateLimitedError(reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60, perMinute);
     },
   });
+}
+
+/** The caller's network address: the socket's locally, the HTTP API's sourceIp on Lambda. */
+export function clientAddress(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.http?.sourceIp ?? 'unknown';
+}
+
+/**
+ * Requests without a valid credential, counted per client address: past `perMinute` in a window,
+ * that address's further ones get 429 instead of 401 (#11 m8). A valid credential from the same
+ * address (a shared NAT) is not held up; it has its own per-user limit.
+ */
+export function anonymousRateLimit(perMinute: number) {
+  const store = new SnapshotMemoryStore<ApiEnv>();
+  store.init({ windowMs: 60_000 } as Parameters<MemoryStore<ApiEnv>['init']>[0]);
+  const retryAfter = (reset: Date | undefined) => (reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60);
+  return {
+    /** Throws 429 if this address is over its limit of failed attempts. */
+    check(c: Context): void {
+      const seen = store.get(clientAddress(c));
+      if (seen && seen.totalHits >= perMinute) throw new RateLimitedError(retryAfter(seen.resetTime), perMinute);
+    },
+    /** Counts one failed attempt of this address. */
+    failed(c: Context): void {
+      store.increment(clientAddress(c));
+    },
+  };
 }

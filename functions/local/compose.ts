@@ -125,6 +125,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     authenticate: options.authenticate ?? bearerTokens(localUsers(config, adminToken)),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
+    anonymousRateLimit: config.anonymousRateLimit,
     logs: new FileSessionLogs((id) => runtime.logPath(id)),
     corsOrigins: config.corsOrigins,
     launcherTimeoutMs: config.launcherTimeoutMs,
@@ -139,6 +140,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     urls: deps.urls,
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
+    missLimit: config.anonymousRateLimit,
   });
 
   // The reaper, on a timer; a pass still running when the next is due is not doubled.

@@ -8,7 +8,7 @@ import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { createLogger } from '../../shared/adapters/pino-logger';
 import { answerClientError, refuseUpgrade, refuseWithoutHost, sendProblem } from './respond';
-import { createRouter } from './router';
+import { createRouter, forwardedClientAddress } from './router';
 
 // The session router on its own: the Fargate service behind the ALB.
 try {
@@ -22,6 +22,7 @@ try {
     logger,
     secureCookies: config.publicUrl.startsWith('https:'),
     urls: { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain },
+    clientAddress: forwardedClientAddress,
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
   });

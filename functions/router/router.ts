@@ -27,6 +27,42 @@ export interface RouterDeps {
   activityIntervalMs: number;
   /** The router's public URL and, with a session domain, each session's own host. */
   urls: UrlSettings;
+  /** Unknown sessions and wrong tokens a minute, per client address, before it gets 429 (default 120). */
+  missLimit?: number;
+  /** The client's address (default: the socket's; behind a load balancer, what it forwarded). */
+  clientAddress?: (req: IncomingMessage) => string;
+}
+
+/** Behind an ALB: the address it appended last to X-Forwarded-For (earlier entries are the client's to forge). */
+export function forwardedClientAddress(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').map((a) => a.trim()).filter(Boolean).at(-1);
+  return last ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * Counts one address's misses (an unknown session, a wrong token) in fixed one-minute windows, so
+ * guessing ids costs the guesser 429s instead of costing the store a read each (#11 m8).
+ */
+class MissCounter {
+  private window = 0;
+  private counts = new Map<string, number>();
+  constructor(private readonly limit: number, private readonly now: () => number) {}
+  private roll(): void {
+    const window = Math.floor(this.now() / 60_000);
+    if (window !== this.window) {
+      this.window = window;
+      this.counts = new Map();
+    }
+  }
+  over(address: string): boolean {
+    this.roll();
+    return (this.counts.get(address) ?? 0) >= this.limit;
+  }
+  add(address: string): void {
+    this.roll();
+    this.counts.set(address, (this.counts.get(address) ?? 0) + 1);
+  }
 }
 
 export interface SessionRouter {
@@ -57,6 +93,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   });
   const sockets = new Map<string, Set<WsConnection>>();
   const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
+  const misses = new MissCounter(deps.missLimit ?? 120, () => deps.clock.now());
   const activeSessions = function* () {
     for (const [id, conns] of sockets) if ([...conns].some((c) => c.active)) yield id;
   };
@@ -75,14 +112,22 @@ export function createRouter(deps: RouterDeps): SessionRouter {
 
   /** The session a route names, if the request may reach it; waits while it is starting. */
   async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean, upgrade: boolean) {
+    const address = deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
+    if (misses.over(address)) throw new Refusal(429, 'request.rate_limited', 'Too many requests for unknown sessions or with wrong tokens: try again in a minute.');
     if (!route.token) {
       const why = crossPageRefusal(req, { scope: route.scope, hostOnly: !!route.hostOnly, origin: originOf(req), upgrade });
       if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
     }
     let session = await lookup.get(route.sessionId);
-    if (!session) throw new Refusal(404, 'session.not_found', 'No such session.');
+    if (!session) {
+      misses.add(address);
+      throw new Refusal(404, 'session.not_found', 'No such session.');
+    }
     const token = presentedToken(req, route.token);
-    if (!token || !tokenMatches(token, session.tokenHash)) throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
+    if (!token || !tokenMatches(token, session.tokenHash)) {
+      misses.add(address);
+      throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
+    }
     const waited = session.status === 'PENDING' || session.status === 'STARTING';
     if (waited) session = await lookup.waitUntilReady(session, aborted);
     if (waited && session?.status === 'FAILED') throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);

@@ -6,6 +6,8 @@ import type { SessionStore } from '../../shared/ports/session-store';
  * Finds sessions for the router: a short cache in front of the store, so a page's many requests
  * cost one read, while a stop is seen within `cacheMs`.
  */
+const NEGATIVE_CACHE_MS = 60_000;
+
 export class SessionLookup {
   private readonly cache = new Map<string, { session: Session | undefined; at: number }>();
 
@@ -14,7 +16,9 @@ export class SessionLookup {
   async get(id: string, fresh = false): Promise<Session | undefined> {
     const now = this.clock.now();
     const hit = this.cache.get(id);
-    if (!fresh && hit && now - hit.at < this.cacheMs) return hit.session;
+    // An unknown id is remembered longer: ids are random and only their creator learns them, after
+    // the record exists, so a miss stays a miss; guessing costs no store read for a minute.
+    if (!fresh && hit && now - hit.at < (hit.session ? this.cacheMs : Math.max(this.cacheMs, NEGATIVE_CACHE_MS))) return hit.session;
     const session = await this.store.get(id);
     this.cache.set(id, { session, at: now });
     if (this.cache.size > 10_000) this.prune(now);
@@ -38,7 +42,7 @@ export class SessionLookup {
   }
 
   private prune(now: number): void {
-    for (const [id, hit] of this.cache) if (now - hit.at >= this.cacheMs) this.cache.delete(id);
+    for (const [id, hit] of this.cache) if (now - hit.at >= (hit.session ? this.cacheMs : NEGATIVE_CACHE_MS)) this.cache.delete(id);
   }
 }
 

@@ -10,6 +10,7 @@ export const PolicyEnvSchema = z.object({
   [ENV.maxMemoryPerUser]: MemorySchema.default(32 * 1024),
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
   [ENV.rateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  [ENV.anonymousRateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(120),
   [ENV.imagePrefixes]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
   /** ≥ 64 hex digits (decoded), or any secret of ≥ 32 characters (its bytes), e.g. from Secrets Manager. */
   [ENV.tokenKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
@@ -24,6 +25,7 @@ export interface PolicyConfig {
   launcherTimeoutMs: number;
   /** Requests a minute per user. */
   rateLimit: number;
+  anonymousRateLimit: number;
   /** Undefined: the local server generates one in its data directory. */
   tokenKey: Buffer | undefined;
 }
@@ -38,6 +40,7 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>): PolicyConfig {
       renewCeilingMs: e[ENV.renewCeiling],
     },
     rateLimit: e[ENV.rateLimit],
+    anonymousRateLimit: e[ENV.anonymousRateLimit],
     corsOrigins: e[ENV.corsOrigins],
     launcherTimeoutMs: e[ENV.launcherTimeout],
     tokenKey: key ? (/^(?:[0-9a-fA-F]{2}){32,}$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8')) : undefined,

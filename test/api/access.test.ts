@@ -105,3 +105,34 @@ describe('local bearer tokens through the API', () => {
     }
   });
 });
+
+describe('unauthenticated callers and guessed session ids (#11 m8)', () => {
+  let plane: TestPlane;
+  let server: LocalServer;
+  beforeAll(async () => {
+    plane = await startTestPlane({ web: fixtureApp() }, { SESSIONPLANE_ANONYMOUS_RATE_LIMIT: '5' });
+    server = await plane.listen();
+  });
+  afterAll(async () => plane?.dispose());
+
+  it('answers an address past its limit of unauthenticated requests 429, while a valid user goes on', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await fetch(`${server.url}/sessions`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    const limited = await fetch(`${server.url}/sessions`);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toMatchObject({ code: 'request.rate_limited' });
+    expect((await fetch(`${server.url}/sessions`, { headers: { 'x-test-user': 'alice' } })).status).toBe(200);
+  });
+
+  it('stops reading the store for an address that guesses session ids', async () => {
+    let reads = 0;
+    const get = plane.deps.store.get.bind(plane.deps.store);
+    plane.deps.store.get = (id) => { reads++; return get(id); };
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await fetch(`${server.url}/s/${i.toString(16).padStart(32, '0')}/?token=x`)).status);
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);
+    expect(reads).toBe(5);
+    plane.deps.store.get = get;
+  });
+});

@@ -36,7 +36,7 @@ describe('hostile input', () => {
   }
 
   beforeAll(async () => {
-    plane = await startTestPlane({ web: fixtureApp([], { params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } } }) }, { SESSIONPLANE_RATE_LIMIT: '1000000' });
+    plane = await startTestPlane({ web: fixtureApp([], { params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } } }) }, { SESSIONPLANE_RATE_LIMIT: '1000000', SESSIONPLANE_ANONYMOUS_RATE_LIMIT: '1000000' });
     server = await plane.listen();
     live = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as { id: string; token: string };
     await waitFor(async () => (await plane.deps.store.get(live.id))?.status === 'READY', 10_000, 'READY');

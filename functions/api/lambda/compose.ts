@@ -66,7 +66,7 @@ export function cloudWatchLogs(env: FunctionEnv<'api-read'>): SessionLogs {
 /** The API's deps on Lambda: callers from the HTTP API's JWT authorizer claims. */
 export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, parts: { runtime: (apps: AppCatalog) => Runtime; logs: SessionLogs }) {
   const { services, publishMetrics } = lambdaServices(service, env, parts.runtime);
-  const { policy, rateLimit, tokenKey, corsOrigins, launcherTimeoutMs } = policyFrom(env);
+  const { policy, rateLimit, anonymousRateLimit, tokenKey, corsOrigins, launcherTimeoutMs } = policyFrom(env);
   const deps: ApiDeps = {
     ...services,
     policy,
@@ -75,6 +75,7 @@ export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, 
     authenticate: gatewayClaims({ userClaim: env[ENV.userClaim], groupsClaim: env[ENV.groupsClaim], adminGroup: env[ENV.adminGroup] }),
     maxBodyBytes: env[ENV.maxBodyBytes],
     rateLimit,
+    anonymousRateLimit,
     logs: parts.logs,
     corsOrigins,
     launcherTimeoutMs,
