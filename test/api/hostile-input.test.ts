@@ -14,7 +14,10 @@ import { waitFor } from '../support/wait';
  * unicode, path tricks, header smuggling. Nothing may answer 5xx, every error must be in the
  * protocol's shape (problem+json), and the store must be exactly as it was.
  */
-describe('hostile input', () => {
+/** Seeded, so a run is reproducible: HOSTILE_SEED=<n> replays another. */
+const SEED = Number(process.env.HOSTILE_SEED ?? 1111);
+
+describe(`hostile input (seed ${SEED})`, () => {
   let plane: TestPlane;
   let server: LocalServer;
   let before: string;
@@ -64,7 +67,7 @@ describe('hostile input', () => {
     await fc.assert(fc.asyncProperty(launchBody(), someHeaders(), async (body, headers) => {
       const res = await plane.request('/sessions', { method: 'POST', body, headers });
       await expectShape(res, 'api-launch');
-    }), { numRuns: 3000 });
+    }), { numRuns: 3000, seed: SEED });
   });
 
   it('API: 5,000 generated requests of every kind', { timeout: 180_000 }, async () => {
@@ -87,7 +90,7 @@ describe('hostile input', () => {
       const hasBody = !['GET', 'HEAD'].includes(r.method);
       const res = await plane.request(r.path, { method: r.method, user: r.user, headers: r.headers, ...(hasBody ? { body: r.body } : {}) });
       await expectShape(res, 'api');
-    }), { numRuns: 5000 });
+    }), { numRuns: 5000, seed: SEED + 1 });
   });
 
   it('router: 2,000 generated requests and 200 WebSocket upgrades', { timeout: 180_000 }, async () => {
@@ -104,7 +107,7 @@ describe('hostile input', () => {
     await fc.assert(fc.asyncProperty(route, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), cookie, async (path, method, c) => {
       const res = await fetch(`${server.url}${path}`, { method, redirect: 'manual', headers: c === undefined ? {} : { cookie: c } });
       await expectShape(res, 'router');
-    }), { numRuns: 2000 });
+    }), { numRuns: 2000, seed: SEED + 2 });
 
     await fc.assert(fc.asyncProperty(route, async (path) => {
       const status = await new Promise<number>((resolve) => {
@@ -123,7 +126,7 @@ describe('hostile input', () => {
       });
       count(`router-ws ${status}`);
       expect(status === 101 || (status >= 400 && status < 500), `upgrade to ${path} answered ${status}`).toBe(true);
-    }), { numRuns: 200 });
+    }), { numRuns: 200, seed: SEED + 3 });
   });
 
   it('raw HTTP: malformed and smuggled requests, 100 of them', async () => {
@@ -160,10 +163,10 @@ describe('hostile input', () => {
       const reply = await raw(cases[i % cases.length]!);
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 0);
       count(`raw ${status || 'closed'}`);
-      if (status) {
-        expect(status).toBeLessThan(500);
-        if (status >= 400) expect(reply.toLowerCase()).toContain('content-type: application/problem+json');
-      }
+      // Every one is answered, none dropped (#11 m10), and never with a 5xx.
+      expect(status, `no answer to ${JSON.stringify(cases[i % cases.length]!.slice(0, 80))}`).toBeGreaterThan(0);
+      expect(status).toBeLessThan(500);
+      if (status >= 400) expect(reply.toLowerCase()).toContain('content-type: application/problem+json');
       expect(reply).not.toContain('X-Injected');
     }
   });
