@@ -99,7 +99,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   };
   const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, activeSessions);
 
-  proxy.on('proxyRes', (proxyRes) => isolationHeaders(proxyRes.headers, "'self'"));
+  const frameAncestorsOf = new WeakMap<IncomingMessage, string>();
+  proxy.on('proxyRes', (proxyRes, req) => isolationHeaders(proxyRes.headers, frameAncestorsOf.get(req) ?? "'self'"));
   const scheme = new URL(deps.urls.publicUrl).protocol;
   /** The origin the browser sent this request to. */
   const originOf = (req: IncomingMessage) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`;
@@ -173,6 +174,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       }
       activity.touch(route.sessionId);
       rewrite(req, route, target.stripPrefix);
+      const frameAncestors = deps.apps.get(target.session.app)?.frameAncestors;
+      if (frameAncestors) frameAncestorsOf.set(req, frameAncestors);
       proxy.web(req, res, { target: `http://${target.endpoint}` }, (error) => {
         deps.logger.warn({ sessionId: route.sessionId, err: (error as Error).message }, 'proxy error');
         sendProblem(res, 502, 'session.unreachable', 'The session did not answer.', instance);

@@ -58,6 +58,11 @@ export const AppInputSchema = z
     env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
     params: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'param names are upper-case env names').refine((k) => !isReservedEnv(k), 'reserved: a user may not set it'), ParamInput).optional(),
     stripPrefix: z.boolean().optional(),
+    /** Who may frame the app's pages (CSP frame-ancestors): `self` (the default), `none`, or origins. */
+    frameAncestors: z.array(z.union([
+      z.enum(['self', 'none']),
+      z.string().regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://portal.example.org (or https://*.example.org), self or none'),
+    ])).min(1).max(20).refine((list) => !list.includes('none') || list.length === 1, '`none` stands alone').optional(),
     cwd: z.string().optional(),
   })
   .superRefine((a, ctx) => {

@@ -48,6 +48,7 @@ function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
     cwd: resolve(baseDir, a.cwd ?? '.'),
   };
   if (a.description !== undefined) spec.description = a.description;
+  if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;
   if (a.port !== undefined) spec.port = a.port;
   return spec;

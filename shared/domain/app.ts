@@ -39,6 +39,8 @@ export interface AppSpec {
   params: Record<string, ParamSpec>;
   /** Whether the router strips `/s/<id>` before passing a request on. */
   stripPrefix: boolean;
+  /** CSP frame-ancestors sources for the app's pages; default `'self'` (framed by its own origin only). */
+  frameAncestors?: string;
   /** Working directory for a local process. */
   cwd?: string;
 }

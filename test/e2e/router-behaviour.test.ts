@@ -25,6 +25,7 @@ describe('router behaviour (in-process local server, real sockets)', () => {
       keepPrefix: fixtureApp([], { stripPrefix: false }),
       never: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 800 }),
       echo: echoWs,
+      framed: fixtureApp([], { frameAncestors: "'self' https://portal.example.org" }),
     }, { SESSIONPLANE_LOOKUP_CACHE: '200ms' });
     server = await plane.listen();
   });
@@ -40,6 +41,20 @@ describe('router behaviour (in-process local server, real sockets)', () => {
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
     expect(JSON.stringify(seen)).not.toContain(s.token);
+  });
+
+  it('sends isolation headers on session pages, with the frame ancestors an app names (#11 C1)', async () => {
+    const plain = await launch('web');
+    const res = await fetch(`${server.url}/s/${plain.id}/?token=${plain.token}`, { headers: { 'sec-fetch-mode': 'cors' } });
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
+    const framed = await launch('framed');
+    const res2 = await fetch(`${server.url}/s/${framed.id}/?token=${framed.token}`, { headers: { 'sec-fetch-mode': 'cors' } });
+    expect(res2.headers.get('content-security-policy')).toBe("frame-ancestors 'self' https://portal.example.org");
+    expect(res2.headers.get('x-frame-options')).toBeNull(); // it would forbid the portal's frame
+    for (const id of [plain.id, framed.id]) await fetch(`${server.url}/sessions/${id}`, { method: 'DELETE', headers: { 'x-test-user': 'alice' } });
   });
 
   it('keeps the /s/<id> prefix for an app that asks for it', async () => {

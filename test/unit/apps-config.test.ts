@@ -30,6 +30,14 @@ describe('apps file: the trame apps.yml keys', () => {
     expect(app.idleTimeoutMs).toBe(180_000);
   });
 
+  it('takes the origins that may frame an app, and refuses what is not an origin', () => {
+    expect(parseApps({ viz: { cmd: ['x'], frameAncestors: ['self', 'https://portal.example.org', 'https://*.example.org'] } }).get('viz')!.frameAncestors)
+      .toBe("'self' https://portal.example.org https://*.example.org");
+    expect(parseApps({ viz: { cmd: ['x'] } }).get('viz')!.frameAncestors).toBeUndefined(); // the router's default: 'self'
+    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['none', 'self'] } }).join()).toContain('`none` stands alone');
+    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ["https://a.org; script-src *"] } }).join()).toContain('an origin such as');
+  });
+
   it('appends `args` to the default command', () => {
     const app = parseApps({ viz: { app: 'viz', args: ['--data', '/data'] } }).get('viz')!;
     expect(app.command.slice(-3)).toEqual(['--server', '--data', '/data']);
