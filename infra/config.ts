@@ -17,6 +17,13 @@ export const InfraConfigSchema = z.object({
   certificateArn: z.string().startsWith('arn:aws').optional(),
   /** The host name users reach the router at (point it at the ALB); the URLs sessions get use it. */
   domainName: z.string().optional(),
+  /**
+   * Each session's own origin: `<id>.<sessionDomain>` (point the wildcard `*.<sessionDomain>` at the
+   * ALB). Strongly advised: without it sessions share the router's origin (path mode, see README).
+   */
+  sessionDomain: z.string().regex(/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a DNS name such as sessions.example.org').optional(),
+  /** An ACM certificate for `*.<sessionDomain>`, added to the router's HTTPS listener (if its own certificate does not cover it). */
+  sessionCertificateArn: z.string().startsWith('arn:aws').optional(),
   /** An OIDC issuer and audience for the API's JWT authorizer; unset: a Cognito user pool is made. */
   jwtIssuer: z.url().optional(),
   jwtAudience: z.string().optional(),
@@ -36,6 +43,9 @@ export const InfraConfigSchema = z.object({
   corsOrigins: z.string().default('').transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   trameUseHost: z.string().optional(),
   trameUrlPrefix: z.string().optional(),
+}).superRefine((c, ctx) => {
+  if (c.sessionCertificateArn && !c.certificateArn) ctx.addIssue({ code: 'custom', path: ['sessionCertificateArn'], message: 'needs certificateArn: the router serves HTTPS only with its own certificate' });
+  if (c.sessionCertificateArn && !c.sessionDomain) ctx.addIssue({ code: 'custom', path: ['sessionCertificateArn'], message: 'needs sessionDomain' });
 });
 export type InfraConfig = z.infer<typeof InfraConfigSchema>;
 

@@ -26,7 +26,7 @@ export interface ControlApiProps {
   /** The router's public URL: the base of every sessionURL and connectURL. */
   publicUrl: string;
   jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
-  shared: { familyPrefix: string; containerName: string; logGroupPrefix: string; logStreamPrefix: string; trameUseHost?: string | undefined; trameUrlPrefix?: string | undefined };
+  shared: { familyPrefix: string; containerName: string; logGroupPrefix: string; logStreamPrefix: string; trameUseHost?: string | undefined; trameUrlPrefix?: string | undefined; sessionDomain?: string | undefined };
   throttle: { rateLimit: number; burstLimit: number };
   corsOrigins: string[];
   retention: RetentionDays;
@@ -53,6 +53,7 @@ export class ControlApi extends Construct {
       ...(props.corsOrigins.length ? { [ENV.corsOrigins]: props.corsOrigins.join(',') } : {}),
       ...(props.shared.trameUseHost ? { [ENV.trameUseHost]: props.shared.trameUseHost } : {}),
       ...(props.shared.trameUrlPrefix ? { [ENV.trameUrlPrefix]: props.shared.trameUrlPrefix } : {}),
+      ...(props.shared.sessionDomain ? { [ENV.sessionDomain]: props.shared.sessionDomain } : {}),
     };
     const fn = (name: 'api-read' | 'api-write' | 'api-catalog', environment: Record<string, string>) =>
       new SessionFunction(this, name, { name, environment: { ...common, ...environment }, appsFile: props.appsFile, timeout: Duration.seconds(29), retention: props.retention });

@@ -5,7 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
 import { ContainerImage, LogDrivers, type ICluster } from 'aws-cdk-lib/aws-ecs';
 import { ApplicationLoadBalancedFargateService } from 'aws-cdk-lib/aws-ecs-patterns';
-import { ApplicationProtocol, SslPolicy } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { ApplicationProtocol, ListenerCertificate, SslPolicy } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -21,6 +21,9 @@ export interface RouterServiceProps {
   appsFile: string;
   certificateArn?: string | undefined;
   domainName?: string | undefined;
+  /** Sessions' own hosts, `<id>.<sessionDomain>`, and the certificate for `*.<sessionDomain>`. */
+  sessionDomain?: string | undefined;
+  sessionCertificateArn?: string | undefined;
   minCount: number;
   maxCount: number;
   retention: RetentionDays;
@@ -73,9 +76,13 @@ export class RouterService extends Construct {
           [ENV.appsFile]: 'apps.yml',
           [ENV.tableName]: props.table.tableName,
           [ENV.awsRegion]: Stack.of(this).region,
+          ...(props.sessionDomain ? { [ENV.sessionDomain]: props.sessionDomain } : {}),
         },
       },
     });
+    if (props.sessionCertificateArn) {
+      this.service.listener.addCertificates('SessionCertificate', [ListenerCertificate.fromArn(props.sessionCertificateArn)]);
+    }
     this.publicUrl = props.domainName
       ? `${https ? 'https' : 'http'}://${props.domainName}`
       : `${https ? 'https' : 'http'}://${this.service.loadBalancer.loadBalancerDnsName}`;
@@ -99,5 +106,8 @@ export class RouterService extends Construct {
     acknowledge(this.service.loadBalancer, { 'AwsSolutions-EC23': 'The router is the public entry for browsers: its load balancer accepts the internet on 80/443 only.' });
     acknowledge(accessLogs, { 'AwsSolutions-S1': 'This bucket holds the load balancer\'s access logs; logging access to it would log itself.' });
     new CfnOutput(this, 'RouterUrl', { value: this.publicUrl, description: 'The session router (sessionURL, connectURL)' });
+    if (props.sessionDomain) {
+      new CfnOutput(this, 'SessionHosts', { value: `*.${props.sessionDomain}`, description: `Point this wildcard name at ${this.service.loadBalancer.loadBalancerDnsName} (each session is served from its own host)` });
+    }
   }
 }

@@ -42,7 +42,7 @@ export class SessionplaneStack extends Stack {
     const images = new AppImages(this, 'Images');
     const router = new RouterService(this, 'Router', {
       cluster: cluster.cluster, subnets: network.privateSubnets, securityGroup: network.routerSg, table: table.table, appsFile: config.appsFile,
-      certificateArn: config.certificateArn, domainName: config.domainName, minCount: config.routerMinCount, maxCount: config.routerMaxCount, retention,
+      certificateArn: config.certificateArn, domainName: config.domainName, sessionDomain: config.sessionDomain, sessionCertificateArn: config.sessionCertificateArn, minCount: config.routerMinCount, maxCount: config.routerMaxCount, retention,
     });
     const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
     const tokenKey = new Secret(this, 'TokenKey', {
@@ -58,7 +58,7 @@ export class SessionplaneStack extends Stack {
         issuer: config.jwtIssuer ?? identity!.issuer, audience: config.jwtAudience ?? identity!.audience,
         userClaim: config.userClaim, groupsClaim: 'cognito:groups', adminGroup: config.adminGroup,
       },
-      shared: { familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, trameUseHost: config.trameUseHost, trameUrlPrefix: config.trameUrlPrefix },
+      shared: { familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, trameUseHost: config.trameUseHost, trameUrlPrefix: config.trameUrlPrefix, sessionDomain: config.sessionDomain },
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
       corsOrigins: config.corsOrigins,
       retention,

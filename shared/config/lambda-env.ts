@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { ENV } from './env-names';
 import { SessionDomainSchema } from './env';
-export { sessionDomainOf } from './env';
 import { PolicyEnvSchema } from './policy';
 import { parseEnv } from './problems';
 
