@@ -1,3 +1,4 @@
+import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
@@ -90,5 +91,34 @@ describe('router behaviour (in-process local server, real sockets)', () => {
     await plane.router.shutdown();
     expect(await closed).toEqual({ code: 1001, reason: 'router shutting down' });
     await waitFor(() => ws.readyState === ws.CLOSED, 2000, 'socket closed');
+  });
+});
+
+describe('router with a session domain', () => {
+  let plane: TestPlane;
+  let server: LocalServer;
+  beforeAll(async () => {
+    plane = await startTestPlane({ web: fixtureApp() }, { SESSIONPLANE_SESSION_DOMAIN: 'localhost' });
+    server = await plane.listen();
+  });
+  afterAll(async () => plane?.dispose());
+
+  it('sends /s/<id>/… on the shared origin to the session\'s own host (307), setting no cookie there', async () => {
+    const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: '{"app":"web"}', headers: { 'x-test-user': 'alice' } });
+    const s = (await res.json()) as { id: string; token: string; connectURL: string };
+    const port = new URL(server.url).port;
+    expect(s.connectURL).toBe(`http://${s.id}.localhost:${port}/?token=${s.token}`);
+    const moved = await fetch(`${server.url}/s/${s.id}/x/y?a=1&token=${s.token}`, { redirect: 'manual' });
+    expect(moved.status).toBe(307);
+    expect(moved.headers.get("location")).toBe(`http://${s.id}.localhost:${port}/s/${s.id}/x/y?a=1&token=${s.token}`); // the host serves the prefixed path too
+    expect(moved.headers.get('set-cookie')).toBeNull();
+    // On its own host (Host header: Node cannot resolve *.localhost) the cookie is host-only, path /.
+    const home = await new Promise<IncomingMessage>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: `/x?token=${s.token}`, headers: { host: `${s.id}.localhost:${port}`, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', accept: 'text/html' } }, resolve).on('error', reject).end();
+    });
+    expect(home.statusCode).toBe(302);
+    const cookie = String(home.headers['set-cookie']);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).not.toMatch(/Domain=/i);
   });
 });
