@@ -101,6 +101,29 @@ describe('npm start: stopping and restarting', () => {
     }
   });
 
+  it('survives its logs and run folders being deleted: the next launch works, the server stays up, SIGTERM stops it (#11 C3, M4)', async () => {
+    const server = await startServer();
+    try {
+      const before = await launchEcho(server);
+      await waitFor(async () => (await statusOf(server, before.id)).status === 'READY', 15_000, 'READY');
+      rmSync(join(server.dataDir, 'logs'), { recursive: true, force: true });
+      rmSync(join(server.dataDir, 'run'), { recursive: true, force: true });
+      const { id } = await launchEcho(server);
+      await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY after the folders went');
+      expect(statSync(join(server.dataDir, 'logs', `${id}.log`)).isFile()).toBe(true);
+      const pid = pidOf(server, id); // its pid record was written again
+      const started = Date.now();
+      expect(await server.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - started).toBeLessThan(2000 + 10_000);
+      expect(pidAlive(pid)).toBe(false);
+      expect(server.output()).not.toContain('Unhandled');
+      expect(server.output()).not.toContain(server.dataDir.replace(/\/$/, '') + '/run'); // no server path in any reason
+    } finally {
+      await server.stop('SIGKILL');
+      rmSync(server.dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('after a crash, stops the children the last run left and marks their sessions STOPPED', async () => {
     const first = await startServer();
     const { id } = await launchEcho(first);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { hashToken } from '../../../shared/domain';
-import { reap, renewSession } from '../../../shared/services';
+import { reap, reconcileAll, renewSession } from '../../../shared/services';
 import { IDLE_MS, LIFETIME_MS, reaperWorld } from '../../support/reaper-world';
 import { makeSession } from '../../support/sessions';
 
@@ -41,6 +41,16 @@ describe('reaper rules, on a fake clock', () => {
     expect(await w.deps.store.get(idle.id)).toMatchObject({ statusReason: 'idle' });
     // The next pass runs too: nothing is held by the stuck call.
     expect((await reap(deps, { concurrency: 4, callTimeoutMs: 200 })).ms).toBeLessThan(5000);
+  });
+
+  it('gives back, at start-up, quota that a crash left reserved (#11 m1)', async () => {
+    const w = await reaperWorld(db);
+    const live = await w.ready();
+    // A crash between a reserve and its record: the counter says one more than is live.
+    await w.deps.quotas.reserve(live.owner, { cpu: 1, memory: 512, gpus: 0 }, w.deps.policy.limits);
+    expect((await w.deps.quotas.get(live.owner)).sessions).toBe(2);
+    await reconcileAll(w.deps, { noLaunchInFlight: true }); // what a server does before it serves
+    expect((await w.deps.quotas.get(live.owner)).sessions).toBe(1);
   });
 
   it('stops a session past its expiry; renewing moves the expiry, up to the ceiling', async () => {
