@@ -78,21 +78,23 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       if (signal === 'SIGTERM') {
         expect(code, `round ${round}: exit code after SIGTERM:\n${server.output().slice(-3000)}`).toBe(0);
         expect(Date.now() - stoppedAt, `round ${round}: SIGTERM bound`).toBeLessThan(1000 + 10_000);
-        expect([...processesOf(dataDir).keys()], `round ${round}: processes left after SIGTERM`).toEqual([]);
+        expect([...processesOf(dataDir).keys()], `round ${round}: processes left after SIGTERM\n${server.output().slice(-3000)}`).toEqual([]);
       }
       await Promise.all(launches);
 
+      const previous = server.output().slice(-4000);
       server = await startServer(env, dataDir);
+      const context = `\n--- the run before (${signal} after ${delayMs} ms) ---\n${previous}\n--- this run ---\n${server.output().slice(-2000)}`;
       const sessions = await allSessions(server);
       const status = new Map(sessions.map((s) => [s.id, s.status]));
-      for (const id of accepted) expect(status.get(id), `round ${round}: accepted ${id}`).toMatch(/^(STOPPED|FAILED)$/);
+      for (const id of accepted) expect(status.get(id), `round ${round}: accepted ${id}${context}`).toMatch(/^(STOPPED|FAILED)$/);
       const running = processesOf(dataDir);
       for (const [id, pids] of running) {
-        expect(LIVE.has(status.get(id) ?? 'none'), `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})`).toBe(true);
+        expect(LIVE.has(status.get(id) ?? 'none'), `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})${context}`).toBe(true);
       }
       // A freshly started server has nothing in flight: nothing is live, nothing runs.
-      expect(sessions.filter((s) => LIVE.has(s.status)).map((s) => JSON.stringify(s)), `round ${round} (${signal}): live after restart`).toEqual([]);
-      expect(running.size, `round ${round}: processes after restart`).toBe(0);
+      expect(sessions.filter((s) => LIVE.has(s.status)).map((s) => JSON.stringify(s)), `round ${round} (${signal}): live after restart${context}`).toEqual([]);
+      expect(running.size, `round ${round}: processes after restart${context}`).toBe(0);
     }
     console.log(`fault injection: ${ROUNDS} rounds, ${kills.SIGKILL} kill -9, ${kills.SIGTERM} SIGTERM, ${accepted.size} launches accepted`);
     expect(accepted.size).toBeGreaterThan(0);
