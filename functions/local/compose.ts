@@ -24,7 +24,7 @@ import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
 import { createApp } from '../api/app';
-import { bearerTokens, type Authenticate } from '../api/auth/authenticators';
+import { anyOf, bearerTokens, verifiedJwt, type Authenticate } from '../api/auth/authenticators';
 import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
 import { ensureSecretFile } from './credentials';
@@ -122,7 +122,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const deps: ApiDeps = {
     ...services,
     urls: { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, useHost: config.trameUseHost, urlPrefix: config.trameUrlPrefix, sessionDomain: config.sessionDomain, keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false },
-    authenticate: options.authenticate ?? bearerTokens(localUsers(config, adminToken)),
+    authenticate: options.authenticate ?? (config.oidc
+      ? anyOf(bearerTokens(localUsers(config, adminToken)), verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') }))
+      : bearerTokens(localUsers(config, adminToken))),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
     anonymousRateLimit: config.anonymousRateLimit,

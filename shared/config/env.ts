@@ -43,6 +43,13 @@ const LocalEnvSchema = z.object({
   [ENV.trameUseHost]: z.string().optional(),
   [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
   [ENV.authTokens]: z.string().min(1).optional(),
+  /** An OIDC issuer whose JWTs the local API accepts beside the tokens file (Keycloak, Dex, …). */
+  [ENV.jwtIssuer]: z.url().optional(),
+  [ENV.jwtAudience]: z.string().min(1).optional(),
+  [ENV.jwtJwksUrl]: z.url().optional(),
+  [ENV.userClaim]: z.string().min(1).default('sub'),
+  [ENV.groupsClaim]: z.string().min(1).default('groups'),
+  [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
   [ENV.maxHeaderBytes]: z.coerce.number().int().min(1024).max(1_048_576).default(16 * 1024),
   [ENV.reaperInterval]: DurationSchema.default(30_000),
   [ENV.www]: z.string().default('examples/www'),
@@ -53,6 +60,8 @@ const LocalEnvSchema = z.object({
 export interface LocalConfig extends PolicyConfig {
   /** A tokens file of more users (token → user, role). */
   authTokensFile: string | undefined;
+  /** JWTs of this OIDC issuer are accepted beside the tokens file. */
+  oidc: { issuer: string; audience: string; jwksUrl?: string; userClaim: string; groupsClaim: string; adminGroup: string } | undefined;
   maxHeaderBytes: number;
   /** How often the local reaper runs. */
   reaperIntervalMs: number;
@@ -109,6 +118,10 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     trameUseHost: e[ENV.trameUseHost],
     trameUrlPrefix: e[ENV.trameUrlPrefix],
     authTokensFile: e[ENV.authTokens],
+    oidc: e[ENV.jwtIssuer] !== undefined ? {
+      issuer: e[ENV.jwtIssuer]!, audience: e[ENV.jwtAudience] ?? 'sessionplane', ...(e[ENV.jwtJwksUrl] ? { jwksUrl: e[ENV.jwtJwksUrl] } : {}),
+      userClaim: e[ENV.userClaim], groupsClaim: e[ENV.groupsClaim], adminGroup: e[ENV.adminGroup],
+    } : undefined,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     reaperIntervalMs: e[ENV.reaperInterval],
     www: e[ENV.www],

@@ -44,23 +44,67 @@ export function gatewayClaims(mapping: ClaimsMapping): Authenticate {
 export interface JwtOptions extends ClaimsMapping {
   issuer: string;
   audience: string;
-  /** Defaults to `<issuer>/.well-known/jwks.json` (Cognito's and most OIDC providers' location). */
+  /**
+   * The issuer's key set. Unset: discovered from `<issuer>/.well-known/openid-configuration`'s
+   * `jwks_uri` (Keycloak serves its keys at `…/protocol/openid-connect/certs`, not at a fixed path).
+   */
   jwksUrl?: string;
   /** For tests: a key set instead of fetching one. */
   keys?: JWTVerifyGetKey;
+  /** Logged when discovery fails (the request is then refused, and discovery tried again next time). */
+  onError?: (error: Error) => void;
 }
 
-/** Verifies a bearer JWT ourselves (jose): signature by the issuer's keys, issuer, audience, expiry. */
+/** The issuer's `jwks_uri`, from its OpenID Provider Metadata (OIDC Discovery 1.0 §4). */
+async function discoverJwksUri(issuer: string): Promise<URL> {
+  const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`OIDC discovery at ${issuer} answered ${res.status}`);
+  const meta = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+  // §4.3: the issuer in the document must be the one it was fetched for.
+  if (meta.issuer !== issuer) throw new Error(`OIDC discovery at ${issuer} names another issuer: ${String(meta.issuer)}`);
+  if (typeof meta.jwks_uri !== 'string') throw new Error(`OIDC discovery at ${issuer} names no jwks_uri`);
+  return new URL(meta.jwks_uri);
+}
+
+/**
+ * Verifies a bearer JWT ourselves (jose): signature by the issuer's keys, issuer, audience, expiry.
+ * Keys are fetched and cached by jose; a token with an unknown key id makes it fetch the set again
+ * (at most once a second), which is how a key rotation is picked up.
+ */
 export function verifiedJwt(options: JwtOptions): Authenticate {
-  const keys = options.keys ?? createRemoteJWKSet(new URL(options.jwksUrl ?? `${options.issuer.replace(/\/$/, '')}/.well-known/jwks.json`));
+  const remote = (url: URL) => createRemoteJWKSet(url, { cooldownDuration: 1000 });
+  let keys: Promise<JWTVerifyGetKey> | undefined = options.keys ? Promise.resolve(options.keys)
+    : options.jwksUrl ? Promise.resolve(remote(new URL(options.jwksUrl))) : undefined;
+  const keySet = () => (keys ??= discoverJwksUri(options.issuer).then(remote, (error: unknown) => {
+    keys = undefined; // try again on the next request
+    throw error;
+  }));
   return async (c) => {
     const token = bearerOf(c);
     if (!token) return undefined;
+    let getKey: JWTVerifyGetKey;
     try {
-      const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] });
+      getKey = await keySet();
+    } catch (error) {
+      options.onError?.(error as Error);
+      return undefined;
+    }
+    try {
+      const { payload } = await jwtVerify(token, getKey, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] });
       return principalFromClaims(payload as Record<string, unknown>, options);
     } catch {
       return undefined;
     }
+  };
+}
+
+/** The first authenticator that knows the caller (local tokens, then an OIDC issuer's JWTs). */
+export function anyOf(...authenticators: Authenticate[]): Authenticate {
+  return async (c) => {
+    for (const authenticate of authenticators) {
+      const principal = await authenticate(c);
+      if (principal) return principal;
+    }
+    return undefined;
   };
 }
