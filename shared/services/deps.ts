@@ -1,4 +1,5 @@
 import type { Policy } from '../domain/limits';
+import type { Session } from '../domain/session';
 import type { Clock } from '../ports/clock';
 import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { Logger } from '../ports/logger';
@@ -25,4 +26,15 @@ export interface LaunchDeps extends ServiceDeps {
   policy: Policy;
   /** ≥ 32 bytes; only functions that launch or show credentials hold it. */
   tokenKey: Buffer;
+}
+
+/** What a launch returns (here, beside its deps, so launch and idempotent-launch share it without a cycle). */
+export interface LaunchResult {
+  session: Session;
+  /** The router access token; the store keeps only its hash. */
+  token: string;
+  /** The app's own secret (trame `--authKey`, the wslink hello); never stored. */
+  secret: string;
+  /** True when an Idempotency-Key retry got the first request's session. */
+  replayed: boolean;
 }

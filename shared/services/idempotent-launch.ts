@@ -1,7 +1,6 @@
 import { IdempotencyInProgressError, IdempotencyMismatchError } from '../domain/errors';
 import type { IdempotencyClaim } from '../ports/idempotency-store';
-import type { LaunchDeps } from './deps';
-import type { LaunchResult } from './launch';
+import type { LaunchDeps, LaunchResult } from './deps';
 import { sessionCredentials } from './credentials';
 
 /**

@@ -5,7 +5,9 @@ import { imageAllowed } from '../domain/images';
 import type { Resources, Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { sessionCredentials } from './credentials';
-import type { LaunchDeps } from './deps';
+import type { LaunchDeps, LaunchResult } from './deps';
+
+export type { LaunchResult } from './deps';
 import { claimOrReplay } from './idempotent-launch';
 import { finishStop } from './stop';
 import { applyUntilSettled } from './update';
@@ -20,16 +22,6 @@ export interface LaunchInput {
   image?: string | undefined;
   /** Idempotency-Key and the hash of the canonical request it came with; how long to remember it. */
   idempotency?: { key: string; requestHash: string; ttlSeconds?: number } | undefined;
-}
-
-export interface LaunchResult {
-  session: Session;
-  /** The router access token; the store keeps only its hash. */
-  token: string;
-  /** The app's own secret (trame `--authKey`, the wslink hello); never stored. */
-  secret: string;
-  /** True when an Idempotency-Key retry got the first request's session. */
-  replayed: boolean;
 }
 
 /**
