@@ -10,7 +10,7 @@ const arg = (name, fallback) => {
 const host = arg('host', '127.0.0.1');
 const port = Number(arg('port', process.env.PORT ?? '9001'));
 
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(`echo session ${process.env.SESSION_ID ?? ''}: open a WebSocket on any path and every message comes back.\n`);
 });

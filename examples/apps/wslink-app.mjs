@@ -40,7 +40,7 @@ const methods = {
   'application.exit.later': () => null,
 };
 
-const server = createServer((req, res) => res.end('wslink demo app\n'));
+const server = createServer((_req, res) => res.end('wslink demo app\n'));
 const wss = new WebSocketServer({ server, maxPayload: 64 * 1024 * 1024 });
 let clients = 0;
 wss.on('connection', (ws) => {

@@ -194,8 +194,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       rewrite(req, route, target.stripPrefix);
       const conn = new WsConnection(route.sessionId, socket);
       pendingWs.set(req, conn);
-      let set = sockets.get(route.sessionId);
-      if (!set) sockets.set(route.sessionId, (set = new Set()));
+      const set = sockets.get(route.sessionId) ?? new Set<WsConnection>();
+      sockets.set(route.sessionId, set);
       set.add(conn);
       activity.touch(route.sessionId);
       void conn.closed.then(() => {

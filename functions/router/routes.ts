@@ -51,6 +51,7 @@ export function parseRoute(rawUrl: string): Route | undefined {
     }
     if (!id || !ID.test(id)) return { kind: 'bad', detail: 'sessionId is missing or not a session id.' };
     const upstreamPath = `/${(target ?? '').replace(/^\/+/, '')}`;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     if (/[\s\u0000-\u001f\u007f#?]/.test(upstreamPath)) return { kind: 'bad', detail: 'path is not a valid path.' };
     return { kind: 'proxy', sessionId: id.toLowerCase(), upstream: upstreamPath, scope: '/proxy', token: tokenOf(search) };
   }

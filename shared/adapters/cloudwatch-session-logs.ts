@@ -1,4 +1,4 @@
-import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GetLogEventsCommand, ResourceNotFoundException, type CloudWatchLogsClient, type GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Session } from '../domain/session';
 import type { LogTail, SessionLogs } from '../ports/session-logs';
 
@@ -20,7 +20,7 @@ export class CloudWatchSessionLogs implements SessionLogs {
   async tail(session: Session, options: { sinceMs?: number | undefined; maxBytes: number }): Promise<LogTail> {
     const taskId = session.runtime?.runtimeId.split('/').pop();
     if (!taskId) return { lines: [], nextSince: options.sinceMs, truncated: false };
-    let events;
+    let events: GetLogEventsCommandOutput['events'];
     try {
       ({ events } = await this.logs.send(new GetLogEventsCommand({
         logGroupName: this.options.logGroupOf(session.app),

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Session } from '../domain/session';
 import type { LogTail, SessionLogs } from '../ports/session-logs';
 
@@ -9,7 +9,7 @@ export class FileSessionLogs implements SessionLogs {
   constructor(private readonly pathOf: (sessionId: string) => string) {}
 
   async tail(session: Session, options: { sinceMs?: number | undefined; maxBytes: number }): Promise<LogTail> {
-    let file;
+    let file: FileHandle;
     try {
       file = await open(this.pathOf(session.id), 'r');
     } catch (error) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AppSpec, ParamSpec } from '../domain/app';
 import { ConfigError } from '../domain/errors';
 import type { Resources } from '../domain/session';

@@ -85,6 +85,7 @@ function checkParam(spec: ParamSpec, raw: unknown): string | undefined {
   const text = String(raw);
   if (text.length > spec.maxLength) return `longer than ${spec.maxLength} characters`;
   // NUL and other control characters cannot be passed through an environment or argv safely.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(text)) return 'control characters are not allowed';
   if (spec.type === 'boolean' && !['true', 'false'].includes(text)) return 'expected true or false';
   if (spec.type === 'integer' || spec.type === 'number') {

@@ -5,6 +5,7 @@ import { imageAllowed } from '../domain/images';
 import type { Resources, Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { sessionCredentials } from './credentials';
+import type { StartResult } from '../ports/runtime';
 import type { LaunchDeps, LaunchResult } from './deps';
 
 export type { LaunchResult } from './deps';
@@ -76,7 +77,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   const log = { sessionId: id, owner: session.owner, app: app.name };
   deps.logger.info(log, 'session launch');
 
-  let started;
+  let started: StartResult;
   try {
     started = await deps.runtime.start({ session, app, secret });
   } catch (error) {

@@ -11,6 +11,7 @@ const apps = {
 
 describe('control API', () => {
   let plane: TestPlane;
+  // biome-ignore lint/suspicious/noExplicitAny: problem bodies and session views, read loosely by assertions
   const json = async (res: Response) => res.json() as Promise<Record<string, any>>;
   const launch = (body: unknown, user = 'alice') => plane.request('/sessions', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), user });
   const status = async (id: string, user = 'alice') => (await json(await plane.request(`/sessions/${id}`, { user }))).status as string;
@@ -131,6 +132,7 @@ describe('control API', () => {
       { id: '', owner: 'alice', createdAt: 1 },
       { id, owner: 'alice', createdAt: 1e308 },
       { id, owner: 'alice', createdAt: 1e-200 },
+      // biome-ignore lint/correctness/noPrecisionLoss: the issue's exact input, past 2^53
       { id, owner: 'alice', createdAt: 12345678901234567890 },
       { id, owner: 'alice', createdAt: -1 },
       { id, owner: 'bob', createdAt: 1 },

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { LocalServer } from '../../functions/local/http-server';
 import { fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';

@@ -117,7 +117,7 @@ describe('npm start: stopping and restarting', () => {
       expect(Date.now() - started).toBeLessThan(2000 + 10_000);
       expect(pidAlive(pid)).toBe(false);
       expect(server.output()).not.toContain('Unhandled');
-      expect(server.output()).not.toContain(server.dataDir.replace(/\/$/, '') + '/run'); // no server path in any reason
+      expect(server.output()).not.toContain(`${server.dataDir.replace(/\/$/, '')}/run`); // no server path in any reason
     } finally {
       await server.stop('SIGKILL');
       rmSync(server.dataDir, { recursive: true, force: true });

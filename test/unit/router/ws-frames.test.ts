@@ -23,7 +23,10 @@ describe('FrameBoundaries', () => {
       const stream = Buffer.concat(frames);
       const ends = new Set<number>();
       let offset = 0;
-      for (const f of frames) ends.add((offset += f.length));
+      for (const f of frames) {
+        offset += f.length;
+        ends.add(offset);
+      }
       const tracker = new FrameBoundaries();
       let pos = 0;
       while (pos < stream.length) {

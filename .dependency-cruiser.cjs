@@ -1,0 +1,35 @@
+/**
+ * The layer rules of the design, checked on real imports (TypeScript's own resolution) by
+ * `npm run lint` and CI:
+ *   functions → shared; services → domain + ports; adapters → ports + SDKs; infra → shared/config;
+ *   nothing in shared imports functions or infra; no import cycle.
+ * One deliberate exception: adapters (the DynamoDB ones) read the table's layout from
+ * shared/config/table.ts, which the CDK stack reads too, so the key names live in one place.
+ */
+const layer = (name, from, allowed) => ({
+  name,
+  severity: 'error',
+  from: { path: `^${from}/` },
+  to: { path: '^(shared|functions|infra)/', pathNot: allowed.map((a) => `^${a}/`) },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    layer('domain-is-pure', 'shared/domain', ['shared/domain']),
+    layer('ports-on-domain', 'shared/ports', ['shared/domain', 'shared/ports']),
+    layer('config-on-domain', 'shared/config', ['shared/config', 'shared/domain']),
+    layer('services-on-domain-and-ports', 'shared/services', ['shared/services', 'shared/domain', 'shared/ports']),
+    layer('adapters-on-ports', 'shared/adapters', ['shared/adapters', 'shared/domain', 'shared/ports', 'shared/config']),
+    layer('functions-on-shared', 'functions', ['functions', 'shared']),
+    layer('infra-on-config', 'infra', ['infra', 'shared/config']),
+    { name: 'no-cdk-at-runtime', severity: 'error', from: { path: '^(shared|functions)/' }, to: { path: '(^|/)node_modules/(aws-cdk-lib|constructs|cdk-nag)/' } },
+    { name: 'no-test-code-in-the-product', severity: 'error', from: { path: '^(shared|functions|infra)/' }, to: { path: '^test/' } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(node_modules|cdk\\.out|test/\\.artifacts)' },
+  },
+};
