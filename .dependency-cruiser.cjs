@@ -23,7 +23,12 @@ module.exports = {
     layer('adapters-on-ports', 'shared/adapters', ['shared/adapters', 'shared/domain', 'shared/ports', 'shared/config']),
     layer('functions-on-shared', 'functions', ['functions', 'shared']),
     layer('infra-on-config', 'infra', ['infra', 'shared/config']),
-    { name: 'no-cdk-at-runtime', severity: 'error', from: { path: '^(shared|functions)/' }, to: { path: '(^|/)node_modules/(aws-cdk-lib|constructs|cdk-nag)/' } },
+    {
+      name: 'no-cdk-at-runtime',
+      severity: 'error',
+      from: { path: '^(shared|functions)/' },
+      to: { path: '(^|/)node_modules/(aws-cdk-lib|constructs|cdk-nag)/' },
+    },
     { name: 'no-test-code-in-the-product', severity: 'error', from: { path: '^(shared|functions|infra)/' }, to: { path: '^test/' } },
   ],
   options: {

@@ -46,7 +46,9 @@ let clients = 0;
 wss.on('connection', (ws) => {
   const pending = new Map();
   let authenticated = false;
-  const send = (message) => { for (const chunk of chunks(Buffer.from(encode(message)))) ws.send(chunk, { binary: true }); };
+  const send = (message) => {
+    for (const chunk of chunks(Buffer.from(encode(message)))) ws.send(chunk, { binary: true });
+  };
   ws.on('message', (data) => {
     const id = data.readUInt32LE(0);
     const offset = data.readUInt32LE(4);

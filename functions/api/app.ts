@@ -26,7 +26,11 @@ const SKAHA_STATUS: Record<string, number> = { 'quota.exceeded': 400, 'image.not
  * The control API as one hono app: mounted whole by the local server, and split by concern
  * across Lambda functions on AWS (`groups`).
  */
-export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS, options: { pages?: Hono; gate?: MiddlewareHandler } = {}): Hono<ApiEnv> {
+export function createApp(
+  deps: ApiDeps,
+  groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS,
+  options: { pages?: Hono; gate?: MiddlewareHandler } = {},
+): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>({ strict: false });
   const path = (c: { req: { url: string } }) => new URL(c.req.url).pathname;
 
@@ -48,7 +52,16 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
 
   // Browser frontends on other origins (the trame client's sessionManagerURL); before auth, for preflights.
   if (deps.corsOrigins.length) {
-    app.use('*', cors({ origin: deps.corsOrigins, allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'], maxAge: 600, exposeHeaders: ['Location', 'X-Next-Since'] }));
+    app.use(
+      '*',
+      cors({
+        origin: deps.corsOrigins,
+        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+        maxAge: 600,
+        exposeHeaders: ['Location', 'X-Next-Since'],
+      }),
+    );
   }
 
   // Pages served ahead of the API (the local server's demo page); what they do not find falls through.
@@ -56,12 +69,15 @@ export function createApp(deps: ApiDeps, groups: readonly RouteGroup[] = ALL_ROU
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
-  app.use('*', bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: () => {
-      throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, { details: { maxBytes: deps.maxBodyBytes } });
-    },
-  }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, { details: { maxBytes: deps.maxBodyBytes } });
+      },
+    }),
+  );
   const anonymous = anonymousRateLimit(deps.anonymousRateLimit);
   app.use('*', async (c, next) => {
     const principal = await deps.authenticate(c);

@@ -12,23 +12,49 @@ interface Operation {
 }
 
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } };
-const LogsQuery = z.object({ since: z.string().optional().describe('An ISO time or epoch milliseconds'), limit: z.number().int().min(1).max(1048576).optional().describe('bytes, newest kept') });
+const LogsQuery = z.object({
+  since: z.string().optional().describe('An ISO time or epoch milliseconds'),
+  limit: z.number().int().min(1).max(1048576).optional().describe('bytes, newest kept'),
+});
 
 /** The native API, route by route; the test checks this table against the routes the app mounts. */
 export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   '/sessions': {
-    post: { summary: 'Launch a session (honours Idempotency-Key)', body: LaunchBodySchema, ok: { status: 202, schema: SessionViewSchema }, errors: [400, 401, 403, 404, 409, 413, 422, 429, 431, 503] },
-    get: { summary: 'The caller\'s sessions, newest first (admins: ?all=true, every live one)', query: ListQuerySchema, ok: { status: 200, schema: SessionListSchema }, errors: [400, 401, 403, 429] },
+    post: {
+      summary: 'Launch a session (honours Idempotency-Key)',
+      body: LaunchBodySchema,
+      ok: { status: 202, schema: SessionViewSchema },
+      errors: [400, 401, 403, 404, 409, 413, 422, 429, 431, 503],
+    },
+    get: {
+      summary: "The caller's sessions, newest first (admins: ?all=true, every live one)",
+      query: ListQuerySchema,
+      ok: { status: 200, schema: SessionListSchema },
+      errors: [400, 401, 403, 429],
+    },
   },
   '/sessions/{id}': {
     get: { summary: 'One session; to its owner with its URLs, token and secret', ok: { status: 200, schema: SessionViewSchema }, errors: [401, 404, 429] },
-    delete: { summary: 'Stop a session (idempotent): 200 once STOPPED, 202 while STOPPING', ok: { status: 200, schema: SessionViewSchema }, errors: [401, 404, 429, 503] },
+    delete: {
+      summary: 'Stop a session (idempotent): 200 once STOPPED, 202 while STOPPING',
+      ok: { status: 200, schema: SessionViewSchema },
+      errors: [401, 404, 429, 503],
+    },
   },
   '/sessions/{id}/renew': {
-    post: { summary: 'Move the expiry to maxLifetime from now, up to the ceiling', ok: { status: 200, schema: SessionViewSchema }, errors: [401, 404, 409, 429] },
+    post: {
+      summary: 'Move the expiry to maxLifetime from now, up to the ceiling',
+      ok: { status: 200, schema: SessionViewSchema },
+      errors: [401, 404, 409, 429],
+    },
   },
   '/sessions/{id}/logs': {
-    get: { summary: 'The tail of the session\'s output, each line with its time', query: LogsQuery, ok: { status: 200, text: true }, errors: [400, 401, 404, 429] },
+    get: {
+      summary: "The tail of the session's output, each line with its time",
+      query: LogsQuery,
+      ok: { status: 200, text: true },
+      errors: [400, 401, 404, 429],
+    },
   },
   '/apps': { get: { summary: 'The apps a user may launch', ok: { status: 200, schema: AppListSchema }, errors: [401, 429] } },
   '/healthz': { get: { summary: 'Liveness', auth: false, ok: { status: 200, schema: z.object({ status: z.literal('ok') }) }, errors: [] } },
@@ -55,12 +81,29 @@ export function openApiDocument(serverUrl: string) {
       const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
       paths[path][method] = {
         summary: op.summary,
-        operationId: `${method}${path.replace(/[{}]/g, '').split(/[/.]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('')}`,
+        operationId: `${method}${path
+          .replace(/[{}]/g, '')
+          .split(/[/.]/)
+          .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+          .join('')}`,
         ...(op.auth === false ? { security: [] } : {}),
-        parameters: [...(path.includes('{id}') ? [id] : []), ...queryParameters(op.query), ...(method === 'post' && path === '/sessions' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : [])],
+        parameters: [
+          ...(path.includes('{id}') ? [id] : []),
+          ...queryParameters(op.query),
+          ...(method === 'post' && path === '/sessions'
+            ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
+            : []),
+        ],
         ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } } : {}),
         responses: {
-          [op.ok.status]: { description: 'OK', ...(op.ok.text ? { content: { 'text/plain': { schema: { type: 'string' } } } } : op.ok.schema ? { content: { 'application/json': { schema: json(op.ok.schema) } } } : {}) },
+          [op.ok.status]: {
+            description: 'OK',
+            ...(op.ok.text
+              ? { content: { 'text/plain': { schema: { type: 'string' } } } }
+              : op.ok.schema
+                ? { content: { 'application/json': { schema: json(op.ok.schema) } } }
+                : {}),
+          },
           ...Object.fromEntries(op.errors.map((status) => [status, problem])),
         },
       };
@@ -68,11 +111,17 @@ export function openApiDocument(serverUrl: string) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Sessionplane', version: '0.1.0', description: 'One running copy of an interactive web app per user. Errors are application/problem+json with a stable `code`.' },
+    info: {
+      title: 'Sessionplane',
+      version: '0.1.0',
+      description: 'One running copy of an interactive web app per user. Errors are application/problem+json with a stable `code`.',
+    },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A local token (npm start prints the admin\'s), or a JWT from the configured issuer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: "A local token (npm start prints the admin's), or a JWT from the configured issuer" },
+      },
       schemas: { Problem: json(ProblemSchema) },
     },
     paths,

@@ -28,9 +28,19 @@ export const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
 };
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface Problem {
@@ -71,7 +81,10 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
   if (error instanceof HTTPException) {
     const status = error.status;
     const code = status === 413 ? 'request.too_large' : status === 401 ? 'auth.unauthenticated' : status === 400 ? 'request.invalid' : `http.${status}`;
-    return { problem: problemOf(code, status, error.message || TITLES[status] || 'Error'), headers: status === 401 ? { 'www-authenticate': 'Bearer realm="sessionplane"' } : {} };
+    return {
+      problem: problemOf(code, status, error.message || TITLES[status] || 'Error'),
+      headers: status === 401 ? { 'www-authenticate': 'Bearer realm="sessionplane"' } : {},
+    };
   }
   // The client went away mid-body: nothing to answer and nothing wrong on our side (#11 m9).
   if (isAbandonedBody(error)) {

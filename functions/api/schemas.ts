@@ -13,14 +13,22 @@ const ParamValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
 /** POST /sessions. Unknown fields are an error, so a typo never silently changes nothing. */
 export const LaunchBodySchema = z.strictObject({
   app: z.string().min(1).max(64),
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, space, ".", "_" and "-", at most 64, starting with a letter or digit').optional(),
-  params: z.record(z.string().max(128), ParamValue).refine((p) => Object.keys(p).length <= 50, 'at most 50 params').optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, space, ".", "_" and "-", at most 64, starting with a letter or digit')
+    .optional(),
+  params: z
+    .record(z.string().max(128), ParamValue)
+    .refine((p) => Object.keys(p).length <= 50, 'at most 50 params')
+    .optional(),
   image: z.string().min(1).max(512).optional(),
-  resources: z.strictObject({
-    cpu: z.number().min(0.001, 'at least 0.001 (one millicore)').max(192).optional(),
-    memory: z.number().int().positive().max(1_048_576).optional(),
-    gpus: z.number().int().min(0).max(16).optional(),
-  }).optional(),
+  resources: z
+    .strictObject({
+      cpu: z.number().min(0.001, 'at least 0.001 (one millicore)').max(192).optional(),
+      memory: z.number().int().positive().max(1_048_576).optional(),
+      gpus: z.number().int().min(0).max(16).optional(),
+    })
+    .optional(),
 });
 export type LaunchBody = z.infer<typeof LaunchBodySchema>;
 
@@ -28,7 +36,10 @@ export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(2048).optional(),
   /** Admins: every live session, of every owner. */
-  all: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  all: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 /** Idempotency-Key: printable ASCII, as in the IETF draft's examples. */
@@ -74,6 +85,13 @@ export const AppViewSchema = z.object({
 export const AppListSchema = z.object({ apps: z.array(AppViewSchema) });
 
 /** RFC 9457, with Sessionplane's stable `code`. */
-export const ProblemSchema = z.object({
-  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), code: z.string(), instance: z.string().optional(),
-}).loose();
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+  })
+  .loose();

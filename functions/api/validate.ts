@@ -19,7 +19,11 @@ const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * `__proto__`/`constructor`/`prototype` key at any depth (#11 m3).
  */
 export function parseJson(text: string, where = 'body'): unknown {
-  if (text.charCodeAt(0) === 0xfeff) throw new ValidationError('The request body starts with a byte-order mark; send plain UTF-8 JSON.', { problems: [`${where}: starts with a byte-order mark`], reason: 'bom' });
+  if (text.charCodeAt(0) === 0xfeff)
+    throw new ValidationError('The request body starts with a byte-order mark; send plain UTF-8 JSON.', {
+      problems: [`${where}: starts with a byte-order mark`],
+      reason: 'bom',
+    });
   let reserved: string | undefined;
   let value: unknown;
   try {
@@ -30,7 +34,11 @@ export function parseJson(text: string, where = 'body'): unknown {
   } catch {
     throw new ValidationError('The request body is not valid JSON.', { problems: [`${where}: not valid JSON`], reason: 'not-json' });
   }
-  if (reserved !== undefined) throw new ValidationError(`The request body uses the reserved key ${JSON.stringify(reserved)}.`, { problems: [`${where}: reserved key ${JSON.stringify(reserved)}`], reason: 'reserved-key' });
+  if (reserved !== undefined)
+    throw new ValidationError(`The request body uses the reserved key ${JSON.stringify(reserved)}.`, {
+      problems: [`${where}: reserved key ${JSON.stringify(reserved)}`],
+      reason: 'reserved-key',
+    });
   return value;
 }
 

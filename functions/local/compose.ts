@@ -91,7 +91,11 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     runDir: join(dataDir, 'run'),
     stopGraceMs: config.stopGraceMs,
     baseEnv: config.inheritedEnv,
-    liveness: { intervalMs: config.livenessIntervalMs, failures: config.livenessIntervalMs > 0 ? 3 : 0, timeoutMs: Math.min(5000, Math.max(200, config.livenessIntervalMs)) },
+    liveness: {
+      intervalMs: config.livenessIntervalMs,
+      failures: config.livenessIntervalMs > 0 ? 3 : 0,
+      timeoutMs: Math.min(5000, Math.max(200, config.livenessIntervalMs)),
+    },
     logger,
   });
   const clock = options.clock ?? systemClock;
@@ -121,10 +125,21 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
 
   const deps: ApiDeps = {
     ...services,
-    urls: { publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`, useHost: config.trameUseHost, urlPrefix: config.trameUrlPrefix, sessionDomain: config.sessionDomain, keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false },
-    authenticate: options.authenticate ?? (config.oidc
-      ? anyOf(bearerTokens(localUsers(config, adminToken)), verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') }))
-      : bearerTokens(localUsers(config, adminToken))),
+    urls: {
+      publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      useHost: config.trameUseHost,
+      urlPrefix: config.trameUrlPrefix,
+      sessionDomain: config.sessionDomain,
+      keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
+    },
+    authenticate:
+      options.authenticate ??
+      (config.oidc
+        ? anyOf(
+            bearerTokens(localUsers(config, adminToken)),
+            verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') }),
+          )
+        : bearerTokens(localUsers(config, adminToken))),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
     anonymousRateLimit: config.anonymousRateLimit,

@@ -21,7 +21,8 @@ export async function listenLocal(plane: LocalPlane, port: number, host: string,
   });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
-    if (!plane.router.handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'route.not_found', 'WebSockets go to session routes only.', (req.url ?? '/').split('?')[0]!);
+    if (!plane.router.handleUpgrade(req, socket, head))
+      refuseUpgrade(socket, 404, 'route.not_found', 'WebSockets go to session routes only.', (req.url ?? '/').split('?')[0]!);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

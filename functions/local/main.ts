@@ -15,18 +15,20 @@ try {
   const local = await listenLocal(plane, config.port, config.host, { maxHeaderBytes: config.maxHeaderBytes });
   const first = [...apps.keys()][0];
   // Like Jupyter, print the token that lets the person who started the server in.
-  process.stdout.write([
-    '',
-    `Sessionplane is listening on ${local.url}`,
-    `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
-    `Data: ${config.dataDir}`,
-    `Admin token (kept in ${config.dataDir}/admin-token):`,
-    `  export SESSIONPLANE_TOKEN=${plane.adminToken}`,
-    'Launch a session:',
-    `  curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${local.url}/sessions -d '{"app":"${first}"}'`,
-    '',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Sessionplane is listening on ${local.url}`,
+      `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
+      `Data: ${config.dataDir}`,
+      `Admin token (kept in ${config.dataDir}/admin-token):`,
+      `  export SESSIONPLANE_TOKEN=${plane.adminToken}`,
+      'Launch a session:',
+      `  curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${local.url}/sessions -d '{"app":"${first}"}'`,
+      '',
+      '',
+    ].join('\n'),
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

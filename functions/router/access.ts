@@ -12,7 +12,13 @@ export function presentedToken(req: IncomingMessage, fromQuery: string | undefin
 }
 
 export function tokenCookie(token: string, scope: string, options: { secure: boolean; maxAgeSeconds: number }): string {
-  return serializeCookie(TOKEN_COOKIE, token, { path: scope, httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: Math.max(0, Math.floor(options.maxAgeSeconds)) });
+  return serializeCookie(TOKEN_COOKIE, token, {
+    path: scope,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: options.secure,
+    maxAge: Math.max(0, Math.floor(options.maxAgeSeconds)),
+  });
 }
 
 /** Removes our cookie from what goes to the app, so an app never sees a session token. */

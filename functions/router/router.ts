@@ -36,7 +36,11 @@ export interface RouterDeps {
 /** Behind an ALB: the address it appended last to X-Forwarded-For (earlier entries are the client's to forge). */
 export function forwardedClientAddress(req: IncomingMessage): string {
   const forwarded = req.headers['x-forwarded-for'];
-  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').map((a) => a.trim()).filter(Boolean).at(-1);
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .at(-1);
   return last ?? req.socket.remoteAddress ?? 'unknown';
 }
 
@@ -47,7 +51,10 @@ export function forwardedClientAddress(req: IncomingMessage): string {
 class MissCounter {
   private window = 0;
   private counts = new Map<string, number>();
-  constructor(private readonly limit: number, private readonly now: () => number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number,
+  ) {}
   private roll(): void {
     const window = Math.floor(this.now() / 60_000);
     if (window !== this.window) {
@@ -74,7 +81,11 @@ export interface SessionRouter {
 }
 
 class Refusal {
-  constructor(readonly status: number, readonly code: string, readonly detail: string) {}
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+  ) {}
 }
 
 type SessionRoute = Extract<Route, { sessionId: string }>;
@@ -114,7 +125,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   /** The session a route names, if the request may reach it; waits while it is starting. */
   async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean, upgrade: boolean) {
     const address = deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
-    if (misses.over(address)) throw new Refusal(429, 'request.rate_limited', 'Too many requests for unknown sessions or with wrong tokens: try again in a minute.');
+    if (misses.over(address))
+      throw new Refusal(429, 'request.rate_limited', 'Too many requests for unknown sessions or with wrong tokens: try again in a minute.');
     if (!route.token) {
       const why = crossPageRefusal(req, { scope: route.scope, hostOnly: !!route.hostOnly, origin: originOf(req), upgrade });
       if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
@@ -157,7 +169,12 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     if (home) {
       // A session domain is set: the shared origin never serves a session's pages or holds its cookie.
       const q = (req.url ?? '').indexOf('?');
-      res.writeHead(307, { location: `${home}${route.scope}${route.upstream.replace(/^\//, '').split('?')[0]}${q < 0 ? '' : (req.url ?? '').slice(q)}`, 'cache-control': 'no-store' }).end();
+      res
+        .writeHead(307, {
+          location: `${home}${route.scope}${route.upstream.replace(/^\//, '').split('?')[0]}${q < 0 ? '' : (req.url ?? '').slice(q)}`,
+          'cache-control': 'no-store',
+        })
+        .end();
       return;
     }
     try {
@@ -165,11 +182,13 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       if (route.token && route.kind !== 'proxy' && isNavigation(req)) {
         // Move the token from the address bar into a cookie scoped to this session's path.
         const maxAge = (target.session.expiresAt - deps.clock.now()) / 1000;
-        res.writeHead(302, {
-          location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
-          'set-cookie': tokenCookie(target.token, route.hostOnly ? '/' : route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
-          'cache-control': 'no-store',
-        }).end();
+        res
+          .writeHead(302, {
+            location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
+            'set-cookie': tokenCookie(target.token, route.hostOnly ? '/' : route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
+            'cache-control': 'no-store',
+          })
+          .end();
         return;
       }
       activity.touch(route.sessionId);
@@ -216,13 +235,19 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   }
 
   // A stopped session's open sockets are closed within about one lookup period.
-  const sweep = setInterval(() => {
-    for (const [id, conns] of sockets) {
-      void lookup.get(id, true).then((session) => {
-        if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
-      }, () => undefined);
-    }
-  }, Math.max(250, deps.lookupCacheMs));
+  const sweep = setInterval(
+    () => {
+      for (const [id, conns] of sockets) {
+        void lookup.get(id, true).then(
+          (session) => {
+            if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
+          },
+          () => undefined,
+        );
+      }
+    },
+    Math.max(250, deps.lookupCacheMs),
+  );
   sweep.unref();
 
   const fail = (what: string) => (error: unknown) => deps.logger.error({ err: error }, `router ${what} failed`);

@@ -11,7 +11,11 @@ const NEGATIVE_CACHE_MS = 60_000;
 export class SessionLookup {
   private readonly cache = new Map<string, { session: Session | undefined; at: number }>();
 
-  constructor(private readonly store: SessionStore, private readonly clock: Clock, private readonly cacheMs: number) {}
+  constructor(
+    private readonly store: SessionStore,
+    private readonly clock: Clock,
+    private readonly cacheMs: number,
+  ) {}
 
   async get(id: string, fresh = false): Promise<Session | undefined> {
     const now = this.clock.now();

@@ -15,7 +15,10 @@ export class WsConnection {
   /** Bytes the app sent (the client's direction is not watched: nothing there needs it). */
   bytesFromApp = 0;
 
-  constructor(readonly sessionId: string, readonly client: Duplex) {
+  constructor(
+    readonly sessionId: string,
+    readonly client: Duplex,
+  ) {
     this.closed = new Promise((resolve) => {
       if (client.destroyed) resolve();
       else client.once('close', () => resolve());
@@ -101,7 +104,10 @@ export class WsConnection {
     this.client.unpipe(backend);
     // unpipe pauses; keep reading the client (its close reply, then its FIN) so the socket can end.
     this.client.resume();
-    const timer = setTimeout(() => { this.client.destroy(); backend.destroy(); }, timeoutMs);
+    const timer = setTimeout(() => {
+      this.client.destroy();
+      backend.destroy();
+    }, timeoutMs);
     timer.unref();
     void this.closed.then(() => clearTimeout(timer));
     this.finishClose = () => {

@@ -47,7 +47,14 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   if (task.lastStatus === 'STOPPED') {
     const container = task.containers?.find((c) => c.name === deps.containerName) ?? task.containers?.[0];
     const reason = [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped';
-    const after = await handleRuntimeEvent(deps, { ...base, type: 'exited', code: container?.exitCode ?? null, signal: null, wasReady: session.status === 'READY', reason });
+    const after = await handleRuntimeEvent(deps, {
+      ...base,
+      type: 'exited',
+      code: container?.exitCode ?? null,
+      signal: null,
+      wasReady: session.status === 'READY',
+      reason,
+    });
     deps.logger.info({ ...log, status: after?.status }, 'task stopped');
     return 'stopped';
   }

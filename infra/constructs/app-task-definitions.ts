@@ -28,7 +28,11 @@ export class AppTaskDefinitions extends Construct {
     super(scope, id);
     for (const app of props.apps.filter((a) => a.image)) {
       const gpu = app.resources.gpus > 0;
-      const logGroup = new LogGroup(this, `${app.name}Logs`, { logGroupName: `${props.logGroupPrefix}${app.name}`, retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
+      const logGroup = new LogGroup(this, `${app.name}Logs`, {
+        logGroupName: `${props.logGroupPrefix}${app.name}`,
+        retention: props.retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
       this.logGroups.push(logGroup);
       const taskDefinition = new TaskDefinition(this, `${app.name}Task`, {
         family: `${props.familyPrefix}${app.name}`,
@@ -47,7 +51,10 @@ export class AppTaskDefinitions extends Construct {
         environment: app.env,
         ...(gpu ? { gpuCount: app.resources.gpus, memoryReservationMiB: app.resources.memory } : {}),
       });
-      acknowledge(taskDefinition, { 'AwsSolutions-ECS2': 'The app\'s fixed `env` from the apps file; per-session values come as RunTask overrides, and secrets do not belong in the apps file.' });
+      acknowledge(taskDefinition, {
+        'AwsSolutions-ECS2':
+          "The app's fixed `env` from the apps file; per-session values come as RunTask overrides, and secrets do not belong in the apps file.",
+      });
       this.byApp.set(app.name, taskDefinition);
     }
   }

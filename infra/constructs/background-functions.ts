@@ -47,7 +47,11 @@ export class BackgroundFunctions extends Construct {
 
     // Its longest wait is an app's launch timeout (probing the port), so its timeout is generous.
     this.taskEvents = new SessionFunction(this, 'task-events', {
-      name: 'task-events', environment: ecsEnv, appsFile: props.appsFile, timeout: Duration.minutes(3), retention: props.retention,
+      name: 'task-events',
+      environment: ecsEnv,
+      appsFile: props.appsFile,
+      timeout: Duration.minutes(3),
+      retention: props.retention,
       vpc: { vpc: props.vpc, subnets: props.subnets, securityGroups: [props.probeSecurityGroup] },
     });
     grantTable(this.taskEvents.fn, props.table, ['GetItem', 'UpdateItem']);
@@ -59,8 +63,12 @@ export class BackgroundFunctions extends Construct {
     });
 
     this.reaper = new SessionFunction(this, 'reaper', {
-      name: 'reaper', environment: { ...ecsEnv, [ENV.reaperConcurrency]: '10', [ENV.reaperBudget]: '50s' }, appsFile: props.appsFile,
-      timeout: Duration.seconds(60), retention: props.retention, memorySize: 1024,
+      name: 'reaper',
+      environment: { ...ecsEnv, [ENV.reaperConcurrency]: '10', [ENV.reaperBudget]: '50s' },
+      appsFile: props.appsFile,
+      timeout: Duration.seconds(60),
+      retention: props.retention,
+      memorySize: 1024,
     });
     grantTable(this.reaper.fn, props.table, ['Query', 'GetItem', 'UpdateItem']);
     grantListTasks(this.reaper.fn, props.cluster);

@@ -26,7 +26,15 @@ export interface ControlApiProps {
   /** The router's public URL: the base of every sessionURL and connectURL. */
   publicUrl: string;
   jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
-  shared: { familyPrefix: string; containerName: string; logGroupPrefix: string; logStreamPrefix: string; trameUseHost?: string | undefined; trameUrlPrefix?: string | undefined; sessionDomain?: string | undefined };
+  shared: {
+    familyPrefix: string;
+    containerName: string;
+    logGroupPrefix: string;
+    logStreamPrefix: string;
+    trameUseHost?: string | undefined;
+    trameUrlPrefix?: string | undefined;
+    sessionDomain?: string | undefined;
+  };
   throttle: { rateLimit: number; burstLimit: number };
   corsOrigins: string[];
   retention: RetentionDays;
@@ -56,9 +64,19 @@ export class ControlApi extends Construct {
       ...(props.shared.sessionDomain ? { [ENV.sessionDomain]: props.shared.sessionDomain } : {}),
     };
     const fn = (name: 'api-read' | 'api-write' | 'api-catalog', environment: Record<string, string>) =>
-      new SessionFunction(this, name, { name, environment: { ...common, ...environment }, appsFile: props.appsFile, timeout: Duration.seconds(29), retention: props.retention });
+      new SessionFunction(this, name, {
+        name,
+        environment: { ...common, ...environment },
+        appsFile: props.appsFile,
+        timeout: Duration.seconds(29),
+        retention: props.retention,
+      });
 
-    const read = fn('api-read', { [ENV.logGroupPrefix]: props.shared.logGroupPrefix, [ENV.logStreamPrefix]: props.shared.logStreamPrefix, [ENV.containerName]: props.shared.containerName });
+    const read = fn('api-read', {
+      [ENV.logGroupPrefix]: props.shared.logGroupPrefix,
+      [ENV.logStreamPrefix]: props.shared.logStreamPrefix,
+      [ENV.containerName]: props.shared.containerName,
+    });
     grantTable(read.fn, props.table, ['GetItem', 'Query']);
     if (props.logGroupArns.length) read.fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: props.logGroupArns }));
 
@@ -83,29 +101,61 @@ export class ControlApi extends Construct {
       description: 'Sessionplane control API',
       defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: [props.jwt.audience] }),
       // Browser frontends on other origins (the trame client's sessionManagerURL): preflights answered by the gateway.
-      ...(props.corsOrigins.length ? { corsPreflight: { allowOrigins: props.corsOrigins, allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE], allowHeaders: ['authorization', 'content-type', 'idempotency-key'], maxAge: Duration.minutes(10) } } : {}),
+      ...(props.corsOrigins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: props.corsOrigins,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+              maxAge: Duration.minutes(10),
+            },
+          }
+        : {}),
     });
     const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: props.throttle.rateLimit, throttlingBurstLimit: props.throttle.burstLimit };
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', user: '$context.authorizer.claims.sub', route: '$context.routeKey', status: '$context.status', latencyMs: '$context.responseLatency', error: '$context.authorizer.error' }),
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        user: '$context.authorizer.claims.sub',
+        route: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        error: '$context.authorizer.error',
+      }),
     };
     const routes: [HttpMethod, string, SessionFunction][] = [
-      [HttpMethod.GET, '/sessions', read], [HttpMethod.GET, '/sessions/{id}', read], [HttpMethod.GET, '/sessions/{id}/logs', read],
-      [HttpMethod.POST, '/sessions', write], [HttpMethod.DELETE, '/sessions/{id}', write], [HttpMethod.POST, '/sessions/{id}/renew', write],
+      [HttpMethod.GET, '/sessions', read],
+      [HttpMethod.GET, '/sessions/{id}', read],
+      [HttpMethod.GET, '/sessions/{id}/logs', read],
+      [HttpMethod.POST, '/sessions', write],
+      [HttpMethod.DELETE, '/sessions/{id}', write],
+      [HttpMethod.POST, '/sessions/{id}/renew', write],
       [HttpMethod.GET, '/apps', catalog],
       // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).
-      [HttpMethod.POST, '/paraview', write], [HttpMethod.GET, '/paraview/{proxy+}', write], [HttpMethod.DELETE, '/paraview/{proxy+}', write],
-      [HttpMethod.POST, '/launcher', write], [HttpMethod.GET, '/launcher/{proxy+}', write], [HttpMethod.DELETE, '/launcher/{proxy+}', write],
-      [HttpMethod.GET, '/skaha/{proxy+}', read], [HttpMethod.POST, '/skaha/{proxy+}', write], [HttpMethod.DELETE, '/skaha/{proxy+}', write],
+      [HttpMethod.POST, '/paraview', write],
+      [HttpMethod.GET, '/paraview/{proxy+}', write],
+      [HttpMethod.DELETE, '/paraview/{proxy+}', write],
+      [HttpMethod.POST, '/launcher', write],
+      [HttpMethod.GET, '/launcher/{proxy+}', write],
+      [HttpMethod.DELETE, '/launcher/{proxy+}', write],
+      [HttpMethod.GET, '/skaha/{proxy+}', read],
+      [HttpMethod.POST, '/skaha/{proxy+}', write],
+      [HttpMethod.DELETE, '/skaha/{proxy+}', write],
     ];
     for (const [method, path, target] of routes) {
       this.api.addRoutes({ path, methods: [method], integration: new HttpLambdaIntegration(`${method}${path}`, target.fn) });
     }
     for (const path of ['/healthz', '/openapi.json']) {
-      const [route] = this.api.addRoutes({ path, methods: [HttpMethod.GET], integration: new HttpLambdaIntegration(path, catalog.fn), authorizer: new HttpNoneAuthorizer() });
-      acknowledge(route!, { 'AwsSolutions-APIG4': 'Public by design: the health check and the API\'s own description; every other route needs a JWT.' });
+      const [route] = this.api.addRoutes({
+        path,
+        methods: [HttpMethod.GET],
+        integration: new HttpLambdaIntegration(path, catalog.fn),
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      acknowledge(route!, { 'AwsSolutions-APIG4': "Public by design: the health check and the API's own description; every other route needs a JWT." });
     }
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'The control API' });
   }

@@ -13,14 +13,16 @@ function wildcardFinding(cluster: ICluster, resource: string): string {
   return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:<AWS::AccountId>:${resource.replace('{cluster}', `<${clusterId}>`)}]`;
 }
 
-const TASK_IDS = 'Task ids are made by RunTask, so the grant names this cluster\'s tasks: task/<cluster>/*.';
+const TASK_IDS = "Task ids are made by RunTask, so the grant names this cluster's tasks: task/<cluster>/*.";
 
 /** Exactly these DynamoDB actions, on the sessions table and its indexes. */
 export function grantTable(grantee: IGrantable, table: ITable, actions: string[]): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: actions.map((a) => `dynamodb:${a}`),
-    resources: [table.tableArn, `${table.tableArn}/index/${T.byOwnerIndex.name}`, `${table.tableArn}/index/${T.liveIndex.name}`],
-  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: actions.map((a) => `dynamodb:${a}`),
+      resources: [table.tableArn, `${table.tableArn}/index/${T.byOwnerIndex.name}`, `${table.tableArn}/index/${T.liveIndex.name}`],
+    }),
+  );
 }
 
 const tasksOf = (cluster: ICluster) => Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
@@ -33,23 +35,31 @@ export function grantRunTasks(grantee: IGrantable, cluster: ICluster, taskDefini
   if (!taskDefinitions.length) return;
   const stack = Stack.of(cluster);
   const findings: Record<string, string> = { [wildcardFinding(cluster, 'task/{cluster}/*')]: TASK_IDS };
-  for (const t of taskDefinitions) findings[wildcardFinding(cluster, `task-definition/${t.family}:*`)] = 'Any revision of our own task definition family, which the stack replaces on each deploy.';
+  for (const t of taskDefinitions)
+    findings[wildcardFinding(cluster, `task-definition/${t.family}:*`)] =
+      'Any revision of our own task definition family, which the stack replaces on each deploy.';
   acknowledge(grantee as unknown as IConstruct, findings);
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: ['ecs:RunTask'],
-    resources: taskDefinitions.map((t) => stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` })),
-    conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
-  }));
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: ['ecs:TagResource'],
-    resources: [tasksOf(cluster)],
-    conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-  }));
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: ['iam:PassRole'],
-    resources: taskDefinitions.flatMap((t) => [t.taskRole.roleArn, t.obtainExecutionRole().roleArn]),
-    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-  }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: taskDefinitions.map((t) => stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` })),
+      conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: [tasksOf(cluster)],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: taskDefinitions.flatMap((t) => [t.taskRole.roleArn, t.obtainExecutionRole().roleArn]),
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+  );
 }
 
 /** StopTask / DescribeTasks on this cluster's tasks only. */
@@ -60,10 +70,14 @@ export function grantTaskControl(grantee: IGrantable, cluster: ICluster, actions
 
 /** ListTasks names no resource ARN; the condition keeps it to this cluster. */
 export function grantListTasks(grantee: IGrantable, cluster: ICluster): void {
-  acknowledge(grantee as unknown as IConstruct, { 'AwsSolutions-IAM5[Resource::*]': 'ecs:ListTasks takes no resource ARN; the ecs:cluster condition keeps it to this cluster.' });
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({
-    actions: ['ecs:ListTasks'],
-    resources: ['*'],
-    conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
-  }));
+  acknowledge(grantee as unknown as IConstruct, {
+    'AwsSolutions-IAM5[Resource::*]': 'ecs:ListTasks takes no resource ARN; the ecs:cluster condition keeps it to this cluster.',
+  });
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ecs:ListTasks'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+    }),
+  );
 }

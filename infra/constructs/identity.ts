@@ -24,9 +24,20 @@ export class Identity extends Construct {
       featurePlan: FeaturePlan.ESSENTIALS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.client = pool.addClient('Cli', { authFlows: { userPassword: true, userSrp: true }, accessTokenValidity: Duration.hours(1), idTokenValidity: Duration.hours(1) });
-    new CfnUserPoolGroup(this, 'Admins', { userPoolId: pool.userPoolId, groupName: props.adminGroup, description: 'Sessionplane admins: see and stop every session' });
-    acknowledge(pool, { 'AwsSolutions-COG8': 'The Plus plan (threat protection) is a paid choice for the operator; this pool is the default for a first deploy, and any OIDC issuer can replace it (jwtIssuer).' });
+    this.client = pool.addClient('Cli', {
+      authFlows: { userPassword: true, userSrp: true },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+    });
+    new CfnUserPoolGroup(this, 'Admins', {
+      userPoolId: pool.userPoolId,
+      groupName: props.adminGroup,
+      description: 'Sessionplane admins: see and stop every session',
+    });
+    acknowledge(pool, {
+      'AwsSolutions-COG8':
+        'The Plus plan (threat protection) is a paid choice for the operator; this pool is the default for a first deploy, and any OIDC issuer can replace it (jwtIssuer).',
+    });
     this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${pool.userPoolId}`;
     this.audience = this.client.userPoolClientId;
     new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });

@@ -1,4 +1,15 @@
-import { GatewayVpcEndpointAwsService, InterfaceVpcEndpointAwsService, IpAddresses, Peer, Port, SecurityGroup, SubnetType, Vpc, FlowLogDestination, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  GatewayVpcEndpointAwsService,
+  InterfaceVpcEndpointAwsService,
+  IpAddresses,
+  Peer,
+  Port,
+  SecurityGroup,
+  SubnetType,
+  Vpc,
+  FlowLogDestination,
+  type IVpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 
 export interface NetworkProps {
@@ -38,13 +49,21 @@ export class Network extends Construct {
       const subnets = { subnets: this.vpc.privateSubnets.length ? this.vpc.privateSubnets : this.vpc.isolatedSubnets };
       this.vpc.addGatewayEndpoint('S3', { service: GatewayVpcEndpointAwsService.S3 });
       this.vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB });
-      for (const [name, service] of [['EcrApi', InterfaceVpcEndpointAwsService.ECR], ['EcrDocker', InterfaceVpcEndpointAwsService.ECR_DOCKER], ['Logs', InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS], ['Ecs', InterfaceVpcEndpointAwsService.ECS]] as const) {
+      for (const [name, service] of [
+        ['EcrApi', InterfaceVpcEndpointAwsService.ECR],
+        ['EcrDocker', InterfaceVpcEndpointAwsService.ECR_DOCKER],
+        ['Logs', InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+        ['Ecs', InterfaceVpcEndpointAwsService.ECS],
+      ] as const) {
         this.vpc.addInterfaceEndpoint(name, { service, subnets, open: true });
       }
     }
     this.routerSg = new SecurityGroup(this, 'RouterSg', { vpc: this.vpc, description: 'Sessionplane router tasks' });
     this.probeSg = new SecurityGroup(this, 'ProbeSg', { vpc: this.vpc, description: 'Sessionplane task-events function (probes task ports)' });
-    this.sessionsSg = new SecurityGroup(this, 'SessionsSg', { vpc: this.vpc, description: 'Sessionplane session tasks: reachable from the router and the probe only' });
+    this.sessionsSg = new SecurityGroup(this, 'SessionsSg', {
+      vpc: this.vpc,
+      description: 'Sessionplane session tasks: reachable from the router and the probe only',
+    });
   }
 
   /** Opens the apps' ports on session tasks to the router and the probe, and nothing else. */

@@ -43,8 +43,11 @@ export class RouterService extends Construct {
     const https = !!props.certificateArn;
     const logs = new LogGroup(this, 'Logs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
     const accessLogs = new Bucket(this, 'AlbAccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED, enforceSSL: true, blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED, removalPolicy: RemovalPolicy.RETAIN,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(90) }],
     });
     this.service = new ApplicationLoadBalancedFargateService(this, 'Service', {
@@ -56,12 +59,14 @@ export class RouterService extends Construct {
       idleTimeout: Duration.seconds(3600), // WebSockets: well above wslink's 30 s heartbeat and ALB's 60 s default
       taskSubnets: { subnets: props.subnets },
       securityGroups: [props.securityGroup],
-      ...(https ? {
-        protocol: ApplicationProtocol.HTTPS,
-        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn!),
-        redirectHTTP: true,
-        sslPolicy: SslPolicy.RECOMMENDED_TLS,
-      } : { protocol: ApplicationProtocol.HTTP }),
+      ...(https
+        ? {
+            protocol: ApplicationProtocol.HTTPS,
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn!),
+            redirectHTTP: true,
+            sslPolicy: SslPolicy.RECOMMENDED_TLS,
+          }
+        : { protocol: ApplicationProtocol.HTTP }),
       taskImageOptions: {
         image: ContainerImage.fromAsset(resolve('.'), {
           file: 'infra/docker/router.Dockerfile',
@@ -97,17 +102,26 @@ export class RouterService extends Construct {
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
     scaling.scaleOnMetric('Connections', {
       metric: this.service.loadBalancer.metrics.activeConnectionCount({ period: Duration.minutes(1) }),
-      scalingSteps: [{ upper: 2000 * props.minCount, change: 0 }, { lower: 2000 * props.minCount, change: +1 }, { lower: 4000 * props.minCount, change: +2 }],
+      scalingSteps: [
+        { upper: 2000 * props.minCount, change: 0 },
+        { lower: 2000 * props.minCount, change: +1 },
+        { lower: 4000 * props.minCount, change: +2 },
+      ],
     });
     acknowledge(this.service.taskDefinition, {
       'AwsSolutions-ECS2': 'Plain configuration (table name, region, public URL); the router holds no secret.',
       'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which the execution role needs to pull the image, takes no resource.',
     });
-    acknowledge(this.service.loadBalancer, { 'AwsSolutions-EC23': 'The router is the public entry for browsers: its load balancer accepts the internet on 80/443 only.' });
-    acknowledge(accessLogs, { 'AwsSolutions-S1': 'This bucket holds the load balancer\'s access logs; logging access to it would log itself.' });
+    acknowledge(this.service.loadBalancer, {
+      'AwsSolutions-EC23': 'The router is the public entry for browsers: its load balancer accepts the internet on 80/443 only.',
+    });
+    acknowledge(accessLogs, { 'AwsSolutions-S1': "This bucket holds the load balancer's access logs; logging access to it would log itself." });
     new CfnOutput(this, 'RouterUrl', { value: this.publicUrl, description: 'The session router (sessionURL, connectURL)' });
     if (props.sessionDomain) {
-      new CfnOutput(this, 'SessionHosts', { value: `*.${props.sessionDomain}`, description: `Point this wildcard name at ${this.service.loadBalancer.loadBalancerDnsName} (each session is served from its own host)` });
+      new CfnOutput(this, 'SessionHosts', {
+        value: `*.${props.sessionDomain}`,
+        description: `Point this wildcard name at ${this.service.loadBalancer.loadBalancerDnsName} (each session is served from its own host)`,
+      });
     }
   }
 }

@@ -1,6 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { AutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
-import { BlockDeviceVolume, EbsDeviceVolumeType, InstanceType, LaunchTemplate, UserData, type IVpc, type SecurityGroup, type ISubnet } from 'aws-cdk-lib/aws-ec2';
+import {
+  BlockDeviceVolume,
+  EbsDeviceVolumeType,
+  InstanceType,
+  LaunchTemplate,
+  UserData,
+  type IVpc,
+  type SecurityGroup,
+  type ISubnet,
+} from 'aws-cdk-lib/aws-ec2';
 import { AmiHardwareType, AsgCapacityProvider, Cluster, ContainerInsights, EcsOptimizedImage } from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal, ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -53,10 +62,14 @@ export class SessionCluster extends Construct {
     });
     this.cluster.addAsgCapacityProvider(this.gpuCapacityProvider);
     acknowledge(role, {
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]': 'The AWS-maintained policy the ECS agent on container instances needs; it follows agent changes.',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]':
+        'The AWS-maintained policy the ECS agent on container instances needs; it follows agent changes.',
       'AwsSolutions-IAM5[Action::ecs:Submit*]': 'Added by the ECS cluster for its container instances: the agent reports task and container state changes.',
-      'AwsSolutions-IAM5[Resource::*]': 'Added by the ECS cluster for its container instances (ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the like take no resource).',
+      'AwsSolutions-IAM5[Resource::*]':
+        'Added by the ECS cluster for its container instances (ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the like take no resource).',
     });
-    acknowledge(asg, { 'AwsSolutions-AS3': 'ECS managed scaling drives this group; its activity shows in the capacity provider and CloudWatch, not in notifications.' });
+    acknowledge(asg, {
+      'AwsSolutions-AS3': 'ECS managed scaling drives this group; its activity shows in the capacity provider and CloudWatch, not in notifications.',
+    });
   }
 }

@@ -63,8 +63,10 @@ export class SessionFunction extends Construct {
       ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: props.vpc.securityGroups } : {}),
     });
     acknowledge(this.fn.role!, {
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': 'Writing its own log streams is all this AWS-managed policy allows; everything else the function may do is granted explicitly.',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]': 'The ENI permissions a function in a VPC needs (task-events probes task ports from inside the VPC).',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+        'Writing its own log streams is all this AWS-managed policy allows; everything else the function may do is granted explicitly.',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]':
+        'The ENI permissions a function in a VPC needs (task-events probes task ports from inside the VPC).',
     });
   }
 }

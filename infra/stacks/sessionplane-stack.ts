@@ -22,8 +22,14 @@ const LOG_STREAM_PREFIX = 'session';
 /** Sessionplane on AWS. This only composes constructs; each sets its functions' env and grants. */
 export class SessionplaneStack extends Stack {
   readonly parts: {
-    table: SessionsTable; network: Network; cluster: SessionCluster; tasks: AppTaskDefinitions;
-    api: ControlApi; background: BackgroundFunctions; router: RouterService; images: AppImages;
+    table: SessionsTable;
+    network: Network;
+    cluster: SessionCluster;
+    tasks: AppTaskDefinitions;
+    api: ControlApi;
+    background: BackgroundFunctions;
+    router: RouterService;
+    images: AppImages;
   };
 
   constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps = {}) {
@@ -35,38 +41,85 @@ export class SessionplaneStack extends Stack {
     const network = new Network(this, 'Network', { vpcId: config.vpcId, natGateways: config.natGateways, vpcEndpoints: config.vpcEndpoints });
     network.allowSessionPorts(apps.filter((a) => a.image).map((a) => a.port ?? 8080));
     const cluster = new SessionCluster(this, 'Cluster', {
-      vpc: network.vpc, subnets: network.privateSubnets, securityGroup: network.sessionsSg,
-      gpuInstanceType: config.gpuInstanceType, gpuMaxInstances: config.gpuMaxInstances,
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      securityGroup: network.sessionsSg,
+      gpuInstanceType: config.gpuInstanceType,
+      gpuMaxInstances: config.gpuMaxInstances,
     });
-    const tasks = new AppTaskDefinitions(this, 'Apps', { apps, familyPrefix: config.taskFamilyPrefix, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, containerName: CONTAINER, retention });
+    const tasks = new AppTaskDefinitions(this, 'Apps', {
+      apps,
+      familyPrefix: config.taskFamilyPrefix,
+      logGroupPrefix: LOG_GROUP_PREFIX,
+      logStreamPrefix: LOG_STREAM_PREFIX,
+      containerName: CONTAINER,
+      retention,
+    });
     const images = new AppImages(this, 'Images');
     const router = new RouterService(this, 'Router', {
-      cluster: cluster.cluster, subnets: network.privateSubnets, securityGroup: network.routerSg, table: table.table, appsFile: config.appsFile,
-      certificateArn: config.certificateArn, domainName: config.domainName, sessionDomain: config.sessionDomain, sessionCertificateArn: config.sessionCertificateArn, minCount: config.routerMinCount, maxCount: config.routerMaxCount, retention,
+      cluster: cluster.cluster,
+      subnets: network.privateSubnets,
+      securityGroup: network.routerSg,
+      table: table.table,
+      appsFile: config.appsFile,
+      certificateArn: config.certificateArn,
+      domainName: config.domainName,
+      sessionDomain: config.sessionDomain,
+      sessionCertificateArn: config.sessionCertificateArn,
+      minCount: config.routerMinCount,
+      maxCount: config.routerMaxCount,
+      retention,
     });
     const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
     const tokenKey = new Secret(this, 'TokenKey', {
       description: 'Sessionplane: the key session tokens and app secrets are derived with',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
-    acknowledge(tokenKey, { 'AwsSolutions-SMG4': 'Rotating this key changes the credentials the API derives for existing sessions (their stored token hashes keep working at the router); rotate by hand, between maintenance windows.' });
+    acknowledge(tokenKey, {
+      'AwsSolutions-SMG4':
+        'Rotating this key changes the credentials the API derives for existing sessions (their stored token hashes keep working at the router); rotate by hand, between maintenance windows.',
+    });
     const api = new ControlApi(this, 'Api', {
-      table: table.table, cluster: cluster.cluster, taskDefinitions: [...tasks.byApp.values()], logGroupArns: tasks.logGroups.map((g) => g.logGroupArn),
+      table: table.table,
+      cluster: cluster.cluster,
+      taskDefinitions: [...tasks.byApp.values()],
+      logGroupArns: tasks.logGroups.map((g) => g.logGroupArn),
       taskNetwork: { subnets: network.privateSubnets, securityGroup: network.sessionsSg },
-      gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName, tokenKey, appsFile: config.appsFile, publicUrl: router.publicUrl,
+      gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName,
+      tokenKey,
+      appsFile: config.appsFile,
+      publicUrl: router.publicUrl,
       jwt: {
-        issuer: config.jwtIssuer ?? identity!.issuer, audience: config.jwtAudience ?? identity!.audience,
-        userClaim: config.userClaim, groupsClaim: 'cognito:groups', adminGroup: config.adminGroup,
+        issuer: config.jwtIssuer ?? identity!.issuer,
+        audience: config.jwtAudience ?? identity!.audience,
+        userClaim: config.userClaim,
+        groupsClaim: 'cognito:groups',
+        adminGroup: config.adminGroup,
       },
-      shared: { familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, logGroupPrefix: LOG_GROUP_PREFIX, logStreamPrefix: LOG_STREAM_PREFIX, trameUseHost: config.trameUseHost, trameUrlPrefix: config.trameUrlPrefix, sessionDomain: config.sessionDomain },
+      shared: {
+        familyPrefix: config.taskFamilyPrefix,
+        containerName: CONTAINER,
+        logGroupPrefix: LOG_GROUP_PREFIX,
+        logStreamPrefix: LOG_STREAM_PREFIX,
+        trameUseHost: config.trameUseHost,
+        trameUrlPrefix: config.trameUrlPrefix,
+        sessionDomain: config.sessionDomain,
+      },
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
       corsOrigins: config.corsOrigins,
       retention,
     });
     const background = new BackgroundFunctions(this, 'Background', {
-      table: table.table, cluster: cluster.cluster, vpc: network.vpc, subnets: network.privateSubnets,
-      taskSecurityGroup: network.sessionsSg, probeSecurityGroup: network.probeSg, appsFile: config.appsFile,
-      familyPrefix: config.taskFamilyPrefix, containerName: CONTAINER, retention,
+      table: table.table,
+      cluster: cluster.cluster,
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      taskSecurityGroup: network.sessionsSg,
+      probeSecurityGroup: network.probeSg,
+      appsFile: config.appsFile,
+      familyPrefix: config.taskFamilyPrefix,
+      containerName: CONTAINER,
+      retention,
     });
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });

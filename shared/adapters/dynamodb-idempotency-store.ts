@@ -10,27 +10,39 @@ const idOf = (owner: string, key: string) => `idem#${createHash('sha256').update
 
 /** Idempotency claims as items in the sessions table, expiring by TTL (and checked on read). */
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async claim(claim: IdempotencyClaim, ttlSeconds: number, attempt = 0): Promise<IdempotencyClaim | undefined> {
     const nowSeconds = Math.floor(this.now() / 1000);
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: { [T.partitionKey]: idOf(claim.owner, claim.key), requestHash: claim.requestHash, sessionId: claim.sessionId, [T.ttlAttribute]: nowSeconds + ttlSeconds },
-        // TTL deletes late: an expired claim counts as absent.
-        ConditionExpression: 'attribute_not_exists(#id) OR #ttl < :now',
-        ExpressionAttributeNames: { '#id': T.partitionKey, '#ttl': T.ttlAttribute },
-        ExpressionAttributeValues: { ':now': nowSeconds },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [T.partitionKey]: idOf(claim.owner, claim.key),
+            requestHash: claim.requestHash,
+            sessionId: claim.sessionId,
+            [T.ttlAttribute]: nowSeconds + ttlSeconds,
+          },
+          // TTL deletes late: an expired claim counts as absent.
+          ConditionExpression: 'attribute_not_exists(#id) OR #ttl < :now',
+          ExpressionAttributeNames: { '#id': T.partitionKey, '#ttl': T.ttlAttribute },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
       return undefined;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // DynamoDB returns the item with the failure; engines that do not get one more read.
       const item = error.Item
         ? unmarshall(error.Item)
-        : (await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [T.partitionKey]: idOf(claim.owner, claim.key) }, ConsistentRead: true }))).Item;
+        : (await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [T.partitionKey]: idOf(claim.owner, claim.key) }, ConsistentRead: true })))
+            .Item;
       if (!item) {
         if (attempt < 3) return this.claim(claim, ttlSeconds, attempt + 1); // forgotten in between
         throw error;
@@ -41,12 +53,14 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   async forget(claim: IdempotencyClaim): Promise<void> {
     try {
-      await this.client.send(new DeleteCommand({
-        TableName: this.tableName,
-        Key: { [T.partitionKey]: idOf(claim.owner, claim.key) },
-        ConditionExpression: 'sessionId = :sessionId',
-        ExpressionAttributeValues: { ':sessionId': claim.sessionId },
-      }));
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: idOf(claim.owner, claim.key) },
+          ConditionExpression: 'sessionId = :sessionId',
+          ExpressionAttributeValues: { ':sessionId': claim.sessionId },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

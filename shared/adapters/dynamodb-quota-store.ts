@@ -22,26 +22,41 @@ const usageOf = (item: Record<string, unknown>): Usage => {
  * against a cap of 3 leave exactly 3.
  */
 export class DynamoDbQuotaStore implements QuotaStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async reserve(owner: string, resources: Resources, limits: UserLimits): Promise<void> {
     const alone = exceededLimit(NO_USAGE, resources, limits);
     if (alone) throw new QuotaExceededError(owner, alone, limits[alone]);
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(owner),
-        UpdateExpression: 'ADD sessions :one, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now, #shard = :shard, #created = :zero',
-        // Room left for this session under each cap (no arithmetic in conditions).
-        ConditionExpression: '(attribute_not_exists(sessions) OR sessions <= :sessionsLeft) AND (attribute_not_exists(cpu) OR cpu <= :cpuLeft)'
-          + ' AND (attribute_not_exists(memory) OR memory <= :memoryLeft) AND (attribute_not_exists(gpus) OR gpus <= :gpusLeft)',
-        ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey, '#created': T.liveIndex.sortKey },
-        ExpressionAttributeValues: {
-          ':one': 1, ':cpu': resources.cpu, ':memory': resources.memory, ':gpus': resources.gpus, ':now': this.now(), ':shard': USAGE_SHARD, ':zero': 0,
-          ':sessionsLeft': limits.sessions - 1, ':cpuLeft': round(limits.cpu - resources.cpu),
-          ':memoryLeft': limits.memory - resources.memory, ':gpusLeft': limits.gpus - resources.gpus,
-        },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(owner),
+          UpdateExpression: 'ADD sessions :one, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now, #shard = :shard, #created = :zero',
+          // Room left for this session under each cap (no arithmetic in conditions).
+          ConditionExpression:
+            '(attribute_not_exists(sessions) OR sessions <= :sessionsLeft) AND (attribute_not_exists(cpu) OR cpu <= :cpuLeft)' +
+            ' AND (attribute_not_exists(memory) OR memory <= :memoryLeft) AND (attribute_not_exists(gpus) OR gpus <= :gpusLeft)',
+          ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey, '#created': T.liveIndex.sortKey },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':cpu': resources.cpu,
+            ':memory': resources.memory,
+            ':gpus': resources.gpus,
+            ':now': this.now(),
+            ':shard': USAGE_SHARD,
+            ':zero': 0,
+            ':sessionsLeft': limits.sessions - 1,
+            ':cpuLeft': round(limits.cpu - resources.cpu),
+            ':memoryLeft': limits.memory - resources.memory,
+            ':gpusLeft': limits.gpus - resources.gpus,
+          },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const which = exceededLimit(await this.get(owner), resources, limits) ?? 'sessions';
@@ -51,13 +66,22 @@ export class DynamoDbQuotaStore implements QuotaStore {
 
   async release(owner: string, resources: Resources): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(owner),
-        UpdateExpression: 'ADD sessions :minusOne, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now',
-        ConditionExpression: 'sessions >= :one',
-        ExpressionAttributeValues: { ':one': 1, ':minusOne': -1, ':cpu': -resources.cpu, ':memory': -resources.memory, ':gpus': -resources.gpus, ':now': this.now() },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(owner),
+          UpdateExpression: 'ADD sessions :minusOne, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now',
+          ConditionExpression: 'sessions >= :one',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':minusOne': -1,
+            ':cpu': -resources.cpu,
+            ':memory': -resources.memory,
+            ':gpus': -resources.gpus,
+            ':now': this.now(),
+          },
+        }),
+      );
     } catch (error) {
       // Already zero: drift the reaper repairs; never go negative.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -71,25 +95,35 @@ export class DynamoDbQuotaStore implements QuotaStore {
 
   async *listUsage(): AsyncIterable<UsageRecord> {
     for await (const items of liveIndexPages(this.client, this.tableName, USAGE_SHARD)) {
-      for (const item of items) yield { owner: String(item[T.partitionKey]).slice(PREFIX.length), usage: usageOf(item), updatedAt: Number(item.updatedAt ?? 0) };
+      for (const item of items)
+        yield { owner: String(item[T.partitionKey]).slice(PREFIX.length), usage: usageOf(item), updatedAt: Number(item.updatedAt ?? 0) };
     }
   }
 
   async repair(owner: string, expected: Usage, derived: Usage): Promise<boolean> {
     const zero = derived.sessions === 0;
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(owner),
-        // An owner with nothing live leaves the index, so the next pass does not read it again.
-        UpdateExpression: `SET sessions = :s, cpu = :c, memory = :m, gpus = :g, updatedAt = :now${zero ? ' REMOVE #shard' : ''}`,
-        ConditionExpression: 'sessions = :es AND cpu = :ec AND memory = :em AND gpus = :eg',
-        ...(zero ? { ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey } } : {}),
-        ExpressionAttributeValues: {
-          ':s': derived.sessions, ':c': derived.cpu, ':m': derived.memory, ':g': derived.gpus, ':now': this.now(),
-          ':es': expected.sessions, ':ec': expected.cpu, ':em': expected.memory, ':eg': expected.gpus,
-        },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(owner),
+          // An owner with nothing live leaves the index, so the next pass does not read it again.
+          UpdateExpression: `SET sessions = :s, cpu = :c, memory = :m, gpus = :g, updatedAt = :now${zero ? ' REMOVE #shard' : ''}`,
+          ConditionExpression: 'sessions = :es AND cpu = :ec AND memory = :em AND gpus = :eg',
+          ...(zero ? { ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey } } : {}),
+          ExpressionAttributeValues: {
+            ':s': derived.sessions,
+            ':c': derived.cpu,
+            ':m': derived.memory,
+            ':g': derived.gpus,
+            ':now': this.now(),
+            ':es': expected.sessions,
+            ':ec': expected.cpu,
+            ':em': expected.memory,
+            ':eg': expected.gpus,
+          },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

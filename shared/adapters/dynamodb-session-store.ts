@@ -43,7 +43,8 @@ function decodeOwnerCursor(cursor: string | undefined, owner: string): Record<st
   // Field by field: a well-formed cursor with an empty id or a createdAt DynamoDB cannot hold
   // (1e308, 1e-200, beyond 2^53) is as foreign as garbage (#11 M3).
   const parsed = OwnerCursorSchema.safeParse(key);
-  if (!parsed.success || parsed.data.owner !== owner) throw new ValidationError('Not a cursor of this listing.', { problems: ['cursor: not a cursor of this listing'] });
+  if (!parsed.success || parsed.data.owner !== owner)
+    throw new ValidationError('Not a cursor of this listing.', { problems: ['cursor: not a cursor of this listing'] });
   return parsed.data;
 }
 
@@ -54,36 +55,61 @@ const OwnerCursorSchema = z.strictObject({
 });
 
 /** Fields a transition may write; `id` is the key, `lastActivityAt` belongs to recordActivity. */
-const TRANSITION_FIELDS = ['owner', 'app', 'name', 'status', 'statusReason', 'resources', 'params', 'runtime', 'image', 'tokenHash',
-  'createdAt', 'launchDeadline', 'readyAt', 'expiresAt', 'stoppedAt', 'version', 'ttl'] as const;
+const TRANSITION_FIELDS = [
+  'owner',
+  'app',
+  'name',
+  'status',
+  'statusReason',
+  'resources',
+  'params',
+  'runtime',
+  'image',
+  'tokenHash',
+  'createdAt',
+  'launchDeadline',
+  'readyAt',
+  'expiresAt',
+  'stoppedAt',
+  'version',
+  'ttl',
+] as const;
 
 /** SessionStore on DynamoDB (AWS, DynamoDB Local, LocalStack, or dynalite). */
 export class DynamoDbSessionStore implements SessionStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async create(session: Session): Promise<void> {
     try {
-      await this.client.send(new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(session),
-        ConditionExpression: 'attribute_not_exists(#id)',
-        ExpressionAttributeNames: { '#id': T.partitionKey },
-      }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(session),
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': T.partitionKey },
+        }),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`Session ${session.id} exists.`, await this.get(session.id), { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConflictError(`Session ${session.id} exists.`, await this.get(session.id), { cause: error });
       throw error;
     }
   }
 
   async discard(session: Session): Promise<boolean> {
     try {
-      await this.client.send(new DeleteCommand({
-        TableName: this.tableName,
-        Key: { [T.partitionKey]: session.id },
-        ConditionExpression: '#status = :pending AND #version = :version',
-        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-        ExpressionAttributeValues: { ':pending': 'PENDING', ':version': session.version },
-      }));
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: session.id },
+          ConditionExpression: '#status = :pending AND #version = :version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':version': session.version },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -123,16 +149,18 @@ export class DynamoDbSessionStore implements SessionStore {
       set.push('#shard = :shard');
     }
     try {
-      const { Attributes } = await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { [T.partitionKey]: current.id },
-        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-        ConditionExpression: '#status = :fromStatus AND #version = :fromVersion',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: current.id },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#status = :fromStatus AND #version = :fromVersion',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
       return fromItem(Attributes as Item);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -143,16 +171,18 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async listByOwner(owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {
-    const { Items, LastEvaluatedKey } = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      IndexName: T.byOwnerIndex.name,
-      KeyConditionExpression: '#owner = :owner',
-      ExpressionAttributeNames: { '#owner': T.byOwnerIndex.partitionKey },
-      ExpressionAttributeValues: { ':owner': owner },
-      ScanIndexForward: false,
-      Limit: options.limit ?? 100,
-      ExclusiveStartKey: decodeOwnerCursor(options.cursor, owner),
-    }));
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: T.byOwnerIndex.name,
+        KeyConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': T.byOwnerIndex.partitionKey },
+        ExpressionAttributeValues: { ':owner': owner },
+        ScanIndexForward: false,
+        Limit: options.limit ?? 100,
+        ExclusiveStartKey: decodeOwnerCursor(options.cursor, owner),
+      }),
+    );
     return { items: (Items ?? []).map(fromItem), cursor: encodeCursor(LastEvaluatedKey) };
   }
 
@@ -176,14 +206,16 @@ export class DynamoDbSessionStore implements SessionStore {
 
   async recordActivity(id: string, at: number): Promise<void> {
     try {
-      await this.client.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: { [T.partitionKey]: id },
-        UpdateExpression: 'SET #act = :at',
-        ConditionExpression: 'attribute_exists(#shard) AND (attribute_not_exists(#act) OR #act < :at)',
-        ExpressionAttributeNames: { '#act': 'lastActivityAt', '#shard': 'liveShard' },
-        ExpressionAttributeValues: { ':at': at },
-      }));
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: id },
+          UpdateExpression: 'SET #act = :at',
+          ConditionExpression: 'attribute_exists(#shard) AND (attribute_not_exists(#act) OR #act < :at)',
+          ExpressionAttributeNames: { '#act': 'lastActivityAt', '#shard': 'liveShard' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

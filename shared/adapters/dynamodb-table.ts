@@ -5,29 +5,37 @@ import { SESSIONS_TABLE as T } from '../config/table';
 /** Creates the sessions table for local use (the CDK stack creates it on AWS). Idempotent. */
 export async function ensureSessionsTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
   try {
-    await client.send(new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: T.partitionKey, AttributeType: 'S' },
-        { AttributeName: T.byOwnerIndex.partitionKey, AttributeType: 'S' },
-        { AttributeName: T.byOwnerIndex.sortKey, AttributeType: 'N' },
-        { AttributeName: T.liveIndex.partitionKey, AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: T.partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: T.byOwnerIndex.name,
-          KeySchema: [{ AttributeName: T.byOwnerIndex.partitionKey, KeyType: 'HASH' }, { AttributeName: T.byOwnerIndex.sortKey, KeyType: 'RANGE' }],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: T.liveIndex.name,
-          KeySchema: [{ AttributeName: T.liveIndex.partitionKey, KeyType: 'HASH' }, { AttributeName: T.liveIndex.sortKey, KeyType: 'RANGE' }],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: T.partitionKey, AttributeType: 'S' },
+          { AttributeName: T.byOwnerIndex.partitionKey, AttributeType: 'S' },
+          { AttributeName: T.byOwnerIndex.sortKey, AttributeType: 'N' },
+          { AttributeName: T.liveIndex.partitionKey, AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: T.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: T.byOwnerIndex.name,
+            KeySchema: [
+              { AttributeName: T.byOwnerIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: T.byOwnerIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: T.liveIndex.name,
+            KeySchema: [
+              { AttributeName: T.liveIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: T.liveIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }

@@ -1,6 +1,12 @@
 import {
-  ConflictException, DescribeTasksCommand, InvalidParameterException, ListTasksCommand, RunTaskCommand, StopTaskCommand,
-  type ECSClient, type Task,
+  ConflictException,
+  DescribeTasksCommand,
+  InvalidParameterException,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type ECSClient,
+  type Task,
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../domain/app';
 import { renderArgv, sessionEnv } from '../domain/command';
@@ -38,8 +44,14 @@ const MISSING_GRACE_MS = 60_000;
 const MAX_OVERRIDES = 8192;
 
 const PHASES: Record<string, Inspection['phase']> = {
-  PROVISIONING: 'starting', PENDING: 'starting', ACTIVATING: 'starting', RUNNING: 'running',
-  DEACTIVATING: 'stopping', STOPPING: 'stopping', DEPROVISIONING: 'stopping', STOPPED: 'stopped',
+  PROVISIONING: 'starting',
+  PENDING: 'starting',
+  ACTIVATING: 'starting',
+  RUNNING: 'running',
+  DEACTIVATING: 'stopping',
+  STOPPING: 'stopping',
+  DEPROVISIONING: 'stopping',
+  STOPPED: 'stopped',
 };
 
 /** The task's private IP, from its ENI attachment (awsvpc). DescribeTasks and task events name it differently. */
@@ -58,7 +70,10 @@ export class EcsRuntime implements Runtime {
   private readonly retry: RetryOptions;
   private readonly now: () => number;
 
-  constructor(private readonly ecs: ECSClient, private readonly options: EcsRuntimeOptions) {
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly options: EcsRuntimeOptions,
+  ) {
     this.retry = options.retry ?? { attempts: 5, baseDelayMs: 200 };
     this.now = options.now ?? Date.now;
   }
@@ -67,22 +82,30 @@ export class EcsRuntime implements Runtime {
     const port = app.port ?? 8080;
     const basePath = sessionBasePath(session.id);
     const gpus = session.resources.gpus;
-    const size = gpus > 0
-      ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
-      : fargateTaskSize(session.resources.cpu, session.resources.memory);
+    const size =
+      gpus > 0
+        ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
+        : fargateTaskSize(session.resources.cpu, session.resources.memory);
     const env = sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params });
-    const command = app.command.length ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret, id: session.id, basePath }) : undefined;
+    const command = app.command.length
+      ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret, id: session.id, basePath })
+      : undefined;
     const overrides = {
       cpu: String(size.cpu),
       memory: String(size.memory),
-      containerOverrides: [{
-        name: this.options.containerName,
-        environment: Object.entries(env).map(([name, value]) => ({ name, value })),
-        ...(command ? { command } : {}),
-        ...(gpus > 0 ? { resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] } : {}),
-      }],
+      containerOverrides: [
+        {
+          name: this.options.containerName,
+          environment: Object.entries(env).map(([name, value]) => ({ name, value })),
+          ...(command ? { command } : {}),
+          ...(gpus > 0 ? { resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] } : {}),
+        },
+      ],
     };
-    if (JSON.stringify(overrides).length > MAX_OVERRIDES) throw new RuntimeStartError('The session\'s environment and command are longer than ECS allows (8192 characters of overrides).', { reason: 'overrides-too-large' });
+    if (JSON.stringify(overrides).length > MAX_OVERRIDES)
+      throw new RuntimeStartError("The session's environment and command are longer than ECS allows (8192 characters of overrides).", {
+        reason: 'overrides-too-large',
+      });
 
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
@@ -104,7 +127,10 @@ export class EcsRuntime implements Runtime {
     try {
       const reply = await withRetry('ECS RunTask', () => this.ecs.send(command$), this.retry);
       const failure = reply.failures?.[0];
-      if (failure) throw new RuntimeStartError(`ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`, { reason: failure.reason ?? 'ecs-failure' });
+      if (failure)
+        throw new RuntimeStartError(`ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`, {
+          reason: failure.reason ?? 'ecs-failure',
+        });
       const arn = reply.tasks?.[0]?.taskArn;
       if (!arn) throw new RuntimeStartError('ECS returned no task.', { reason: 'ecs-no-task' });
       return { runtimeId: arn };
@@ -116,12 +142,17 @@ export class EcsRuntime implements Runtime {
   }
 
   private gpuProvider(app: AppSpec): string {
-    if (!this.options.gpuCapacityProvider) throw new RuntimeStartError(`App ${app.name} needs GPUs, but no GPU capacity provider is configured.`, { reason: 'RESOURCE:GPU' });
+    if (!this.options.gpuCapacityProvider)
+      throw new RuntimeStartError(`App ${app.name} needs GPUs, but no GPU capacity provider is configured.`, { reason: 'RESOURCE:GPU' });
     return this.options.gpuCapacityProvider;
   }
 
   async inspect(runtimeId: string, hint: InspectHint = {}): Promise<Inspection> {
-    const reply = await withRetry('ECS DescribeTasks', () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [runtimeId], include: ['TAGS'] })), this.retry);
+    const reply = await withRetry(
+      'ECS DescribeTasks',
+      () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [runtimeId], include: ['TAGS'] })),
+      this.retry,
+    );
     const task = reply.tasks?.[0];
     if (!task) {
       const young = hint.startedAt !== undefined && this.now() - hint.startedAt < MISSING_GRACE_MS;
@@ -140,7 +171,11 @@ export class EcsRuntime implements Runtime {
 
   async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {
     try {
-      const reply = await withRetry('ECS StopTask', () => this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: runtimeId, reason: `sessionplane: ${reason}`.slice(0, 255) })), this.retry);
+      const reply = await withRetry(
+        'ECS StopTask',
+        () => this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: runtimeId, reason: `sessionplane: ${reason}`.slice(0, 255) })),
+        this.retry,
+      );
       // ECS stops asynchronously; the STOPPED task event confirms. Already stopped: confirmed now.
       return { confirmed: reply.task?.lastStatus === 'STOPPED' };
     } catch (error) {
@@ -155,11 +190,19 @@ export class EcsRuntime implements Runtime {
     for (const app of this.options.appNames()) {
       let nextToken: string | undefined;
       do {
-        const page = await withRetry('ECS ListTasks', () => this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, family: `${this.options.taskFamilyPrefix}${app}`, nextToken })), this.retry);
+        const page = await withRetry(
+          'ECS ListTasks',
+          () => this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, family: `${this.options.taskFamilyPrefix}${app}`, nextToken })),
+          this.retry,
+        );
         nextToken = page.nextToken;
         const arns = page.taskArns ?? [];
         for (let i = 0; i < arns.length; i += 100) {
-          const described = await withRetry('ECS DescribeTasks', () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100) })), this.retry);
+          const described = await withRetry(
+            'ECS DescribeTasks',
+            () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100) })),
+            this.retry,
+          );
           for (const task of described.tasks ?? []) {
             const sessionId = sessionIdOf(task.startedBy);
             if (sessionId && task.taskArn && task.lastStatus !== 'STOPPED') found.push({ runtimeId: task.taskArn, sessionId });

@@ -7,7 +7,9 @@ type Item = Record<string, unknown>;
 async function* scan(client: DynamoDBDocumentClient, tableName: string, indexName?: string): AsyncIterable<Item> {
   let start: Item | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ...(indexName ? { IndexName: indexName } : {}), ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ...(indexName ? { IndexName: indexName } : {}), ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     yield* page.Items ?? [];
     start = page.LastEvaluatedKey;
   } while (start);

@@ -24,14 +24,15 @@ export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Pr
     endpoint: `http://127.0.0.1:${port}`,
     // Requests in flight finish first: dynalite throws (uncaught) if one is answered after its
     // database has closed. Connections still open after 5 s are cut.
-    close: () => new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections?.(), 5000);
-      server.close(() => {
-        clearTimeout(force);
-        resolve();
-      });
-      server.closeIdleConnections?.();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections?.(), 5000);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections?.();
+      }),
   };
 }
 

@@ -162,7 +162,12 @@ export class LocalProcessRuntime implements Runtime {
     const basePath = sessionBasePath(session.id);
     const argv = renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath });
     const marker = `${this.tag}/${session.id}/${randomBytes(6).toString('hex')}`;
-    const env: Record<string, string> = { ...this.options.baseEnv, ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params }), HOST: host, [MARKER]: marker };
+    const env: Record<string, string> = {
+      ...this.options.baseEnv,
+      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params }),
+      HOST: host,
+      [MARKER]: marker,
+    };
 
     // Everything that can fail before the process exists is checked first, so a failure leaves
     // nothing behind. Folders removed under a running server are made again (#11 C3, M4).
@@ -217,8 +222,16 @@ export class LocalProcessRuntime implements Runtime {
     const runtimeId = `local:${session.id}:${pid}`;
     let markExited!: () => void;
     const instance: Instance = {
-      sessionId: session.id, runtimeId, child, pgid: pid, port, endpoint: `${host}:${port}`,
-      ready: false, stopping: false, exited: new Promise<void>((r) => (markExited = r)), log,
+      sessionId: session.id,
+      runtimeId,
+      child,
+      pgid: pid,
+      port,
+      endpoint: `${host}:${port}`,
+      ready: false,
+      stopping: false,
+      exited: new Promise<void>((r) => (markExited = r)),
+      log,
     };
     this.instances.set(runtimeId, instance);
     this.bySession.set(session.id, instance);
@@ -239,7 +252,15 @@ export class LocalProcessRuntime implements Runtime {
       // Kept a while so inspect() can still tell how it ended, then forgotten.
       setTimeout(() => this.instances.delete(runtimeId), EXITED_RETENTION_MS).unref();
       this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
-      this.emit({ type: 'exited', sessionId: session.id, runtimeId, code, signal, wasReady: instance.ready, ...(unresponsive ? { reason: unresponsive } : {}) });
+      this.emit({
+        type: 'exited',
+        sessionId: session.id,
+        runtimeId,
+        code,
+        signal,
+        wasReady: instance.ready,
+        ...(unresponsive ? { reason: unresponsive } : {}),
+      });
     });
     child.stdin!.end('go\n');
     this.watchReadiness(instance, app, host);
@@ -380,11 +401,13 @@ export class LocalProcessRuntime implements Runtime {
     for (const p of markedProcesses(MARKER, `${this.tag}/`)) consider(p.pgrp, p.marker.split('/')[1]!);
 
     const stopped = new Set<string>();
-    await Promise.all([...groups].map(async ([pgid, sessionId]) => {
-      await terminateGroup(pgid, this.options.stopGraceMs);
-      this.logger.warn({ sessionId, pgid }, 'stopped a session process left by an earlier run');
-      stopped.add(sessionId);
-    }));
+    await Promise.all(
+      [...groups].map(async ([pgid, sessionId]) => {
+        await terminateGroup(pgid, this.options.stopGraceMs);
+        this.logger.warn({ sessionId, pgid }, 'stopped a session process left by an earlier run');
+        stopped.add(sessionId);
+      }),
+    );
     return [...stopped];
   }
 

@@ -6,4 +6,11 @@ const unavailable = (): never => {
 };
 
 /** For functions that mount no route that starts or stops anything (and have no IAM to). */
-export const noRuntime: Runtime = { kind: 'none', start: unavailable, inspect: unavailable, stop: unavailable, list: unavailable, onEvent: () => () => undefined };
+export const noRuntime: Runtime = {
+  kind: 'none',
+  start: unavailable,
+  inspect: unavailable,
+  stop: unavailable,
+  list: unavailable,
+  onEvent: () => () => undefined,
+};

@@ -18,7 +18,10 @@ export class PortAllocator {
   private readonly inUse = new Set<number>();
   private next: number;
 
-  constructor(private readonly host: string, private readonly range: readonly [number, number]) {
+  constructor(
+    private readonly host: string,
+    private readonly range: readonly [number, number],
+  ) {
     this.next = range[0];
   }
 

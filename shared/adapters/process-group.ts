@@ -41,7 +41,9 @@ export function processFacts(pid: number, markerName?: string): ProcessFacts | u
   if (markerName) {
     try {
       const prefix = `${markerName}=`;
-      const entry = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find((e) => e.startsWith(prefix));
+      const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
+        .split('\0')
+        .find((e) => e.startsWith(prefix));
       if (entry) facts.marker = entry.slice(prefix.length);
     } catch {
       // Another user's process, or gone: no marker of ours.

@@ -11,7 +11,8 @@ interface AwsError {
 export function isTransient(error: unknown): boolean {
   const e = error as AwsError;
   if (e.$retryable?.throttling) return true;
-  if (['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServerException', 'ServiceUnavailable'].includes(e.name ?? '')) return true;
+  if (['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServerException', 'ServiceUnavailable'].includes(e.name ?? ''))
+    return true;
   return e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
@@ -33,7 +34,8 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, options: 
       return await fn();
     } catch (error) {
       if (!isTransient(error)) throw error;
-      if (attempt >= options.attempts) throw new CapacityError(`${what} is busy: ${(error as Error).name ?? 'error'} after ${attempt} attempts.`, 5, { cause: error });
+      if (attempt >= options.attempts)
+        throw new CapacityError(`${what} is busy: ${(error as Error).name ?? 'error'} after ${attempt} attempts.`, 5, { cause: error });
       const cap = Math.min(options.maxDelayMs ?? 5000, options.baseDelayMs * 2 ** (attempt - 1));
       await sleep(Math.random() * cap);
     }

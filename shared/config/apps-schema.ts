@@ -3,7 +3,13 @@ import { isReservedEnv } from '../domain/app';
 import { DurationSchema, MemorySchema as Memory } from './duration';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const Argv = z.union([z.array(z.string()).min(1), z.string().min(1).transform((s) => s.trim().split(/\s+/))]);
+const Argv = z.union([
+  z.array(z.string()).min(1),
+  z
+    .string()
+    .min(1)
+    .transform((s) => s.trim().split(/\s+/)),
+]);
 
 const ResourcesInput = z.strictObject({
   cpu: z.number().positive().max(192).optional(),
@@ -15,8 +21,21 @@ const ParamInput = z.union([
   z.enum(['string', 'integer', 'number', 'boolean']).transform((type) => ({ type })),
   z.strictObject({
     type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
-    pattern: z.string().refine((p) => { try { new RegExp(p, 'u'); return true; } catch { return false; } }, 'not a valid regular expression').optional(),
-    enum: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).min(1).optional(),
+    pattern: z
+      .string()
+      .refine((p) => {
+        try {
+          new RegExp(p, 'u');
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression')
+      .optional(),
+    enum: z
+      .array(z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .min(1)
+      .optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     maxLength: z.number().int().positive().max(4096).optional(),
@@ -26,11 +45,14 @@ const ParamInput = z.union([
   }),
 ]);
 
-const ReadyInput = z.union([
-  z.strictObject({ line: z.string().min(1) }),
-  z.strictObject({ tcp: z.union([z.literal(true), z.strictObject({})]) }),
-  z.strictObject({ http: z.string().startsWith('/') }),
-], { error: 'expected {line: "..."}, {tcp: true} or {http: "/path"}' });
+const ReadyInput = z.union(
+  [
+    z.strictObject({ line: z.string().min(1) }),
+    z.strictObject({ tcp: z.union([z.literal(true), z.strictObject({})]) }),
+    z.strictObject({ http: z.string().startsWith('/') }),
+  ],
+  { error: 'expected {line: "..."}, {tcp: true} or {http: "/path"}' },
+);
 
 /** One app in the apps file: the trame image's apps.yml keys plus Sessionplane's own. */
 export const AppInputSchema = z
@@ -56,13 +78,30 @@ export const AppInputSchema = z
     maxLifetime: DurationSchema.optional(),
     launchTimeout: DurationSchema.optional(),
     env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
-    params: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'param names are upper-case env names').refine((k) => !isReservedEnv(k), 'reserved: a user may not set it'), ParamInput).optional(),
+    params: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'param names are upper-case env names')
+          .refine((k) => !isReservedEnv(k), 'reserved: a user may not set it'),
+        ParamInput,
+      )
+      .optional(),
     stripPrefix: z.boolean().optional(),
     /** Who may frame the app's pages (CSP frame-ancestors): `self` (the default), `none`, or origins. */
-    frameAncestors: z.array(z.union([
-      z.enum(['self', 'none']),
-      z.string().regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://portal.example.org (or https://*.example.org), self or none'),
-    ])).min(1).max(20).refine((list) => !list.includes('none') || list.length === 1, '`none` stands alone').optional(),
+    frameAncestors: z
+      .array(
+        z.union([
+          z.enum(['self', 'none']),
+          z
+            .string()
+            .regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://portal.example.org (or https://*.example.org), self or none'),
+        ]),
+      )
+      .min(1)
+      .max(20)
+      .refine((list) => !list.includes('none') || list.length === 1, '`none` stands alone')
+      .optional(),
     cwd: z.string().optional(),
   })
   .superRefine((a, ctx) => {
@@ -71,10 +110,12 @@ export const AppInputSchema = z
     if (!a.app && !a.cmd && !a.image) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
     if (a.ready_line && a.ready) ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
     for (const key of Object.keys(a.env ?? {})) {
-      if (['PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH'].includes(key)) ctx.addIssue({ code: 'custom', path: ['env', key], message: 'set by Sessionplane for every session' });
+      if (['PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH'].includes(key))
+        ctx.addIssue({ code: 'custom', path: ['env', key], message: 'set by Sessionplane for every session' });
     }
     for (const [key, p] of Object.entries(a.params ?? {})) {
-      if ('min' in p && p.min !== undefined && p.max !== undefined && p.min > p.max) ctx.addIssue({ code: 'custom', path: ['params', key], message: '`min` is above `max`' });
+      if ('min' in p && p.min !== undefined && p.max !== undefined && p.min > p.max)
+        ctx.addIssue({ code: 'custom', path: ['params', key], message: '`min` is above `max`' });
     }
   });
 export type AppInput = z.input<typeof AppInputSchema>;

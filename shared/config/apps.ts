@@ -23,8 +23,14 @@ function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
   const ready: AppSpec['ready'] = a.ready_line
     ? { kind: 'line', line: a.ready_line }
     : a.ready
-      ? 'line' in a.ready ? { kind: 'line', line: a.ready.line } : 'http' in a.ready ? { kind: 'http', path: a.ready.http } : { kind: 'tcp' }
-      : a.app && !a.cmd ? { kind: 'line', line: TRAME_READY_LINE } : { kind: 'tcp' };
+      ? 'line' in a.ready
+        ? { kind: 'line', line: a.ready.line }
+        : 'http' in a.ready
+          ? { kind: 'http', path: a.ready.http }
+          : { kind: 'tcp' }
+      : a.app && !a.cmd
+        ? { kind: 'line', line: TRAME_READY_LINE }
+        : { kind: 'tcp' };
   const resources = { ...DEFAULT_RESOURCES, ...a.resources };
   const params: Record<string, ParamSpec> = {};
   for (const [key, p] of Object.entries(a.params ?? {})) {

@@ -9,12 +9,17 @@ import { describeIssues } from './problems';
 /** What a user name may be: it keys records and appears in messages. */
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
-const Entry = z.strictObject({
-  user: z.string().regex(USER_NAME, 'letters, digits and . _ @ + -, at most 128'),
-  role: z.enum(['user', 'admin']).default('user'),
-  token: z.string().min(20, 'at least 20 characters').optional(),
-  tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits').optional(),
-}).refine((e) => (e.token === undefined) !== (e.tokenSha256 === undefined), 'give exactly one of `token` and `tokenSha256`');
+const Entry = z
+  .strictObject({
+    user: z.string().regex(USER_NAME, 'letters, digits and . _ @ + -, at most 128'),
+    role: z.enum(['user', 'admin']).default('user'),
+    token: z.string().min(20, 'at least 20 characters').optional(),
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits')
+      .optional(),
+  })
+  .refine((e) => (e.token === undefined) !== (e.tokenSha256 === undefined), 'give exactly one of `token` and `tokenSha256`');
 
 /** `tokens: [...]`, or the list alone. */
 const TokensFile = z.preprocess((doc) => (Array.isArray(doc) ? { tokens: doc } : doc), z.strictObject({ tokens: z.array(Entry) }));

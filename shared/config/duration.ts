@@ -31,4 +31,3 @@ export const MemorySchema = z.union([z.number().int().positive(), z.string()]).t
   }
   return Math.round(Number(m[1]) * (m[2]?.startsWith('G') ? 1024 : 1));
 });
-

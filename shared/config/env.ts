@@ -16,46 +16,66 @@ const PortRangeSchema = z
  */
 export const SessionDomainSchema = z
   .string()
-  .regex(/^(none|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i, 'a host name such as sessions.example.org (no scheme, no port), or "none"')
+  .regex(
+    /^(none|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i,
+    'a host name such as sessions.example.org (no scheme, no port), or "none"',
+  )
   .transform((s) => s.toLowerCase());
 
 /** `none` (path mode) as undefined. */
 export const sessionDomainOf = (value: string | undefined): string | undefined => (value === 'none' ? undefined : value);
 
-const LocalEnvSchema = z.object({
-  [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
-  [ENV.host]: z.string().min(1).default('127.0.0.1'),
-  [ENV.appsFile]: z.string().min(1).default('examples/apps/apps.yml'),
-  [ENV.dataDir]: z.string().min(1).default('.sessionplane'),
-  [ENV.publicUrl]: z.url().optional(),
-  [ENV.portRange]: PortRangeSchema.default([9001, 9500]),
-  [ENV.sessionHost]: z.string().min(1).default('127.0.0.1'),
-  [ENV.stopGrace]: DurationSchema.default(5000),
-  [ENV.dynamodbEndpoint]: z.url().optional(),
-  [ENV.tableName]: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default('sessionplane-sessions'),
-  [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
-  [ENV.activityInterval]: DurationSchema.default(30_000),
-  /** How often READY local apps are probed; 3 misses in a row end the session. 0 turns it off. */
-  [ENV.livenessInterval]: DurationSchema.default(15_000),
-  [ENV.lookupCache]: DurationSchema.default(2000),
-  [ENV.awsRegion]: z.string().default('local'),
-  [ENV.trameUseHost]: z.string().optional(),
-  [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
-  [ENV.authTokens]: z.string().min(1).optional(),
-  /** An OIDC issuer whose JWTs the local API accepts beside the tokens file (Keycloak, Dex, …). */
-  [ENV.jwtIssuer]: z.url().optional(),
-  [ENV.jwtAudience]: z.string().min(1).optional(),
-  [ENV.jwtJwksUrl]: z.url().optional(),
-  [ENV.userClaim]: z.string().min(1).default('sub'),
-  [ENV.groupsClaim]: z.string().min(1).default('groups'),
-  [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
-  [ENV.maxHeaderBytes]: z.coerce.number().int().min(1024).max(1_048_576).default(16 * 1024),
-  [ENV.reaperInterval]: DurationSchema.default(30_000),
-  [ENV.www]: z.string().default('examples/www'),
-  // *.localhost resolves to loopback in browsers and curl, so each session is its own origin.
-  [ENV.sessionDomain]: SessionDomainSchema.default('localhost'),
-}).extend(PolicyEnvSchema.shape);
+const LocalEnvSchema = z
+  .object({
+    [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
+    [ENV.host]: z.string().min(1).default('127.0.0.1'),
+    [ENV.appsFile]: z.string().min(1).default('examples/apps/apps.yml'),
+    [ENV.dataDir]: z.string().min(1).default('.sessionplane'),
+    [ENV.publicUrl]: z.url().optional(),
+    [ENV.portRange]: PortRangeSchema.default([9001, 9500]),
+    [ENV.sessionHost]: z.string().min(1).default('127.0.0.1'),
+    [ENV.stopGrace]: DurationSchema.default(5000),
+    [ENV.dynamodbEndpoint]: z.url().optional(),
+    [ENV.tableName]: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/)
+      .default('sessionplane-sessions'),
+    [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    [ENV.maxBodyBytes]: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024),
+    [ENV.activityInterval]: DurationSchema.default(30_000),
+    /** How often READY local apps are probed; 3 misses in a row end the session. 0 turns it off. */
+    [ENV.livenessInterval]: DurationSchema.default(15_000),
+    [ENV.lookupCache]: DurationSchema.default(2000),
+    [ENV.awsRegion]: z.string().default('local'),
+    [ENV.trameUseHost]: z.string().optional(),
+    [ENV.trameUrlPrefix]: z
+      .string()
+      .regex(/^\/[^?#\s]*$/, 'must start with "/"')
+      .optional(),
+    [ENV.authTokens]: z.string().min(1).optional(),
+    /** An OIDC issuer whose JWTs the local API accepts beside the tokens file (Keycloak, Dex, …). */
+    [ENV.jwtIssuer]: z.url().optional(),
+    [ENV.jwtAudience]: z.string().min(1).optional(),
+    [ENV.jwtJwksUrl]: z.url().optional(),
+    [ENV.userClaim]: z.string().min(1).default('sub'),
+    [ENV.groupsClaim]: z.string().min(1).default('groups'),
+    [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
+    [ENV.maxHeaderBytes]: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1_048_576)
+      .default(16 * 1024),
+    [ENV.reaperInterval]: DurationSchema.default(30_000),
+    [ENV.www]: z.string().default('examples/www'),
+    // *.localhost resolves to loopback in browsers and curl, so each session is its own origin.
+    [ENV.sessionDomain]: SessionDomainSchema.default('localhost'),
+  })
+  .extend(PolicyEnvSchema.shape);
 
 export interface LocalConfig extends PolicyConfig {
   /** A tokens file of more users (token → user, role). */
@@ -118,10 +138,17 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     trameUseHost: e[ENV.trameUseHost],
     trameUrlPrefix: e[ENV.trameUrlPrefix],
     authTokensFile: e[ENV.authTokens],
-    oidc: e[ENV.jwtIssuer] !== undefined ? {
-      issuer: e[ENV.jwtIssuer]!, audience: e[ENV.jwtAudience] ?? 'sessionplane', ...(e[ENV.jwtJwksUrl] ? { jwksUrl: e[ENV.jwtJwksUrl] } : {}),
-      userClaim: e[ENV.userClaim], groupsClaim: e[ENV.groupsClaim], adminGroup: e[ENV.adminGroup],
-    } : undefined,
+    oidc:
+      e[ENV.jwtIssuer] !== undefined
+        ? {
+            issuer: e[ENV.jwtIssuer]!,
+            audience: e[ENV.jwtAudience] ?? 'sessionplane',
+            ...(e[ENV.jwtJwksUrl] ? { jwksUrl: e[ENV.jwtJwksUrl] } : {}),
+            userClaim: e[ENV.userClaim],
+            groupsClaim: e[ENV.groupsClaim],
+            adminGroup: e[ENV.adminGroup],
+          }
+        : undefined,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     reaperIntervalMs: e[ENV.reaperInterval],
     www: e[ENV.www],

@@ -6,7 +6,15 @@ import { PolicyEnvSchema } from './policy';
 import { parseEnv } from './problems';
 
 const TableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/);
-const List = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1));
+const List = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()).min(1));
 const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info');
 
 /** Every function: where the sessions are, which apps exist, how much to log. */
@@ -22,13 +30,22 @@ const StoreEnv = z.object({
 const ApiEnv = StoreEnv.extend({
   [ENV.publicUrl]: z.url(),
   [ENV.trameUseHost]: z.string().optional(),
-  [ENV.trameUrlPrefix]: z.string().regex(/^\/[^?#\s]*$/, 'must start with "/"').optional(),
+  [ENV.trameUrlPrefix]: z
+    .string()
+    .regex(/^\/[^?#\s]*$/, 'must start with "/"')
+    .optional(),
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
-  [ENV.maxBodyBytes]: z.coerce.number().int().positive().default(64 * 1024),
+  [ENV.maxBodyBytes]: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
   [ENV.userClaim]: z.string().min(1).default('sub'),
   [ENV.groupsClaim]: z.string().min(1).default('cognito:groups'),
   [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
-}).extend(PolicyEnvSchema.shape).extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() });
+})
+  .extend(PolicyEnvSchema.shape)
+  .extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() });
 
 /** Functions that start, inspect or stop tasks. */
 const EcsEnv = z.object({
@@ -53,7 +70,10 @@ export const FUNCTION_ENV_SCHEMAS = {
   'api-write': ApiEnv.extend(EcsEnv.shape),
   'api-catalog': ApiEnv,
   'task-events': StoreEnv.extend(EcsEnv.shape),
-  reaper: StoreEnv.extend(EcsEnv.shape).extend({ [ENV.reaperConcurrency]: z.coerce.number().int().min(1).max(100).default(10), [ENV.reaperBudget]: DurationSchema.default(50_000) }),
+  reaper: StoreEnv.extend(EcsEnv.shape).extend({
+    [ENV.reaperConcurrency]: z.coerce.number().int().min(1).max(100).default(10),
+    [ENV.reaperBudget]: DurationSchema.default(50_000),
+  }),
 } as const;
 export type FunctionName = keyof typeof FUNCTION_ENV_SCHEMAS;
 export type FunctionEnv<F extends FunctionName> = z.output<(typeof FUNCTION_ENV_SCHEMAS)[F]>;

@@ -11,11 +11,27 @@ export const PolicyEnvSchema = z.object({
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
   [ENV.rateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(600),
   [ENV.anonymousRateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(120),
-  [ENV.imagePrefixes]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
+  [ENV.imagePrefixes]: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
   /** ≥ 64 hex digits (decoded), or any secret of ≥ 32 characters (its bytes), e.g. from Secrets Manager. */
   [ENV.tokenKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
   [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
-  [ENV.corsOrigins]: z.string().default('').transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
+  [ENV.corsOrigins]: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
   [ENV.launcherTimeout]: DurationSchema.default(25_000),
 });
 

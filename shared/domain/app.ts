@@ -47,8 +47,20 @@ export interface AppSpec {
 
 /** Env names a user's params may never set: ours, and ones that change how a program loads. */
 export const RESERVED_ENV = new Set([
-  'PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH', 'PATH', 'HOME', 'NODE_OPTIONS',
-  'LD_PRELOAD', 'LD_LIBRARY_PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'BASH_ENV', 'ENV',
+  'PORT',
+  'SESSION_ID',
+  'SESSION_SECRET',
+  'SESSION_BASE_PATH',
+  'PATH',
+  'HOME',
+  'NODE_OPTIONS',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+  'PYTHONPATH',
+  'PYTHONSTARTUP',
+  'PYTHONHOME',
+  'BASH_ENV',
+  'ENV',
 ]);
 export const RESERVED_ENV_PREFIXES = ['SESSIONPLANE_', 'AWS_', 'ECS_', 'DYLD_'];
 
@@ -90,7 +102,8 @@ function checkParam(spec: ParamSpec, raw: unknown): string | undefined {
   if (spec.type === 'boolean' && !['true', 'false'].includes(text)) return 'expected true or false';
   if (spec.type === 'integer' || spec.type === 'number') {
     const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) return `expected ${spec.type === 'integer' ? 'an integer' : 'a number'}`;
+    if (text.trim() === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n)))
+      return `expected ${spec.type === 'integer' ? 'an integer' : 'a number'}`;
     if (spec.min !== undefined && n < spec.min) return `must be at least ${spec.min}`;
     if (spec.max !== undefined && n > spec.max) return `must be at most ${spec.max}`;
   }

@@ -84,17 +84,27 @@ export class ConfigError extends DomainError {
 
 /** A per-owner cap would be passed. `limit` names which one. */
 export class QuotaExceededError extends DomainError {
-  constructor(readonly owner: string, readonly limit: 'sessions' | 'cpu' | 'memory' | 'gpus', readonly max: number) {
-    super('quota.exceeded', limit === 'sessions'
-      ? `User ${owner} has reached the maximum of ${max} active sessions.`
-      : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
-    { details: { limit, max } });
+  constructor(
+    readonly owner: string,
+    readonly limit: 'sessions' | 'cpu' | 'memory' | 'gpus',
+    readonly max: number,
+  ) {
+    super(
+      'quota.exceeded',
+      limit === 'sessions'
+        ? `User ${owner} has reached the maximum of ${max} active sessions.`
+        : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
+      { details: { limit, max } },
+    );
     this.name = 'QuotaExceededError';
   }
 }
 
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterSeconds: number, limit: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    limit: number,
+  ) {
     super('request.rate_limited', `Too many requests: at most ${limit} a minute per user.`, { details: { limit, retryAfterSeconds } });
     this.name = 'RateLimitedError';
   }

@@ -2,7 +2,8 @@
  * A container image reference with an explicit registry host (never Docker Hub's implicit
  * default): host[:port]/path[:tag][@sha256:digest], lower-case path components.
  */
-const IMAGE = /^(?<host>(?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d{1,5})?|localhost(?::\d{1,5})?)(?<path>(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE =
+  /^(?<host>(?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d{1,5})?|localhost(?::\d{1,5})?)(?<path>(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@sha256:[a-f0-9]{64})?$/;
 
 export function isImageReference(image: string): boolean {
   return image.length <= 512 && IMAGE.test(image);

@@ -23,9 +23,7 @@ export interface UrlSettings {
 export function sessionUrlTemplate(settings: UrlSettings): string {
   let url = settings.template ?? TRAME_SESSION_URL_TEMPLATE;
   if (settings.useHost) {
-    url = settings.useHost.includes('://')
-      ? url.split('ws://USE_HOST').join(settings.useHost)
-      : url.split('USE_HOST').join(settings.useHost);
+    url = settings.useHost.includes('://') ? url.split('ws://USE_HOST').join(settings.useHost) : url.split('USE_HOST').join(settings.useHost);
   } else if (settings.urlPrefix) {
     url = url.split('ws://USE_HOST/proxy').join(`ws://USE_HOST${settings.urlPrefix}/proxy`);
   }

@@ -89,8 +89,12 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     }
     const reason = (error as { details?: { reason?: string } }).details?.reason ?? 'start-failed';
     await applyUntilSettled(deps, session, (s) =>
-      s.status === 'PENDING' ? transition(s, 'FAILED', { statusReason: `${reason}: ${(error as Error).message}` }, deps.clock.now())
-        : s.status === 'STOPPING' ? transition(s, 'STOPPED', {}, deps.clock.now()) : undefined);
+      s.status === 'PENDING'
+        ? transition(s, 'FAILED', { statusReason: `${reason}: ${(error as Error).message}` }, deps.clock.now())
+        : s.status === 'STOPPING'
+          ? transition(s, 'STOPPED', {}, deps.clock.now())
+          : undefined,
+    );
     deps.logger.warn({ ...log, err: (error as Error).message }, 'session start failed');
     deps.metrics.sessionFailed(reason, app.name);
     throw error;
@@ -98,7 +102,8 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
 
   const runtime = { kind: deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
   const current = await applyUntilSettled(deps, session, (s) =>
-    s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined);
+    s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined,
+  );
   if (current && (current.status === 'STOPPING' || current.status === 'STOPPED')) {
     // Stopped while the runtime was starting: what was started must not outlive the record.
     const stopped = await finishStop(deps, { ...current, runtime }, current.statusReason ?? 'user');

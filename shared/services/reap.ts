@@ -62,40 +62,62 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   for (const i of instances) bySession.set(i.sessionId, [...(bySession.get(i.sessionId) ?? []), i.runtimeId]);
 
   const ended = new Set<string>();
-  await Promise.all(live.map((session) => limit(async () => {
-    if (outOfTime()) return void summary.unfinished++;
-    try {
-      const reason = await withTimeout(reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), bySession.get(session.id) ?? []), callTimeoutMs, 'reaping a session');
-      if (reason) {
-        count(reason);
-        ended.add(session.id);
-      }
-    } catch (error) {
-      summary.errors++;
-      deps.logger.error({ sessionId: session.id, err: (error as Error).message }, 'reaper could not handle a session');
-    }
-  })));
+  await Promise.all(
+    live.map((session) =>
+      limit(async () => {
+        if (outOfTime()) return void summary.unfinished++;
+        try {
+          const reason = await withTimeout(
+            reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), bySession.get(session.id) ?? []),
+            callTimeoutMs,
+            'reaping a session',
+          );
+          if (reason) {
+            count(reason);
+            ended.add(session.id);
+          }
+        } catch (error) {
+          summary.errors++;
+          deps.logger.error({ sessionId: session.id, err: (error as Error).message }, 'reaper could not handle a session');
+        }
+      }),
+    ),
+  );
 
   // Instances no live session owns: a crash between RunTask and the record, a missed stop.
   const liveIds = new Set(live.map((s) => s.id));
-  await Promise.all(instances.filter((i) => !liveIds.has(i.sessionId)).map((instance) => limit(async () => {
-    if (outOfTime()) return void summary.unfinished++;
-    try {
-      await withTimeout((async () => {
-        const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
-        if (session && isLive(session.status)) return;
-        await deps.runtime.stop(instance.runtimeId, 'orphan');
-        summary.orphansStopped++;
-        deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
-      })(), callTimeoutMs, 'stopping an orphan');
-    } catch (error) {
-      summary.errors++;
-      deps.logger.error({ sessionId: instance.sessionId, err: (error as Error).message }, 'reaper could not stop an orphan');
-    }
-  })));
+  await Promise.all(
+    instances
+      .filter((i) => !liveIds.has(i.sessionId))
+      .map((instance) =>
+        limit(async () => {
+          if (outOfTime()) return void summary.unfinished++;
+          try {
+            await withTimeout(
+              (async () => {
+                const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
+                if (session && isLive(session.status)) return;
+                await deps.runtime.stop(instance.runtimeId, 'orphan');
+                summary.orphansStopped++;
+                deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
+              })(),
+              callTimeoutMs,
+              'stopping an orphan',
+            );
+          } catch (error) {
+            summary.errors++;
+            deps.logger.error({ sessionId: instance.sessionId, err: (error as Error).message }, 'reaper could not stop an orphan');
+          }
+        }),
+      ),
+  );
 
   // Usage is what is still live after this pass: what it ended has released its share already.
-  if (!outOfTime()) summary.countersRepaired = await repairUsage(deps, live.filter((s) => !ended.has(s.id)));
+  if (!outOfTime())
+    summary.countersRepaired = await repairUsage(
+      deps,
+      live.filter((s) => !ended.has(s.id)),
+    );
   summary.ms = Date.now() - started;
   for (const [reason, n] of Object.entries(summary.reaped)) deps.metrics.sessionsReaped(reason, n);
   deps.metrics.liveSessions(summary.live);
@@ -120,7 +142,8 @@ async function reapOne(deps: ServiceDeps, session: Session, instanceListed: bool
     }
     case 'fail-stuck': {
       const failed = await applyUntilSettled(deps, session, (s) =>
-        s.status === 'PENDING' || s.status === 'STARTING' ? transition(s, 'FAILED', { statusReason: 'launch-timeout' }, deps.clock.now()) : undefined);
+        s.status === 'PENDING' || s.status === 'STARTING' ? transition(s, 'FAILED', { statusReason: 'launch-timeout' }, deps.clock.now()) : undefined,
+      );
       // Whatever was started for it goes too: its recorded instance, and any the runtime lists for it.
       const ids = new Set([...instancesOfSession, ...(session.runtime ? [session.runtime.runtimeId] : [])]);
       await Promise.all([...ids].map((id) => deps.runtime.stop(id, 'launch-timeout')));

@@ -15,7 +15,12 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
     if (s.runtime && s.runtime.runtimeId !== event.runtimeId) return undefined;
     // (Equal is allowed: one event may take two writes, PENDING → STARTING → READY.)
     if (event.version !== undefined && s.runtime?.eventVersion !== undefined && event.version < s.runtime.eventVersion) return undefined;
-    const runtime = { kind: s.runtime?.kind ?? 'unknown', ...s.runtime, runtimeId: event.runtimeId, ...(event.version !== undefined ? { eventVersion: event.version } : {}) };
+    const runtime = {
+      kind: s.runtime?.kind ?? 'unknown',
+      ...s.runtime,
+      runtimeId: event.runtimeId,
+      ...(event.version !== undefined ? { eventVersion: event.version } : {}),
+    };
     switch (event.type) {
       case 'ready':
         if (s.status === 'PENDING') return transition(s, 'STARTING', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
@@ -27,7 +32,8 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
       case 'exited':
         if (isFinal(s.status)) return undefined;
         if (s.status === 'STOPPING') return transition(s, 'STOPPED', { runtime }, now);
-        if (s.status === 'READY') return transition(s, 'STOPPED', { statusReason: `app-exited: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
+        if (s.status === 'READY')
+          return transition(s, 'STOPPED', { statusReason: `app-exited: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
         return transition(s, 'FAILED', { statusReason: `exited before ready: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
     }
   };

@@ -13,7 +13,8 @@ export async function stopSession(deps: ServiceDeps, id: string, reason: StopRea
   if (!found) throw new SessionNotFoundError(id);
   if (isFinal(found.status)) return found;
   const stopping = await applyUntilSettled(deps, found, (s) =>
-    isFinal(s.status) || s.status === 'STOPPING' ? undefined : transition(s, 'STOPPING', { statusReason: reason }, deps.clock.now()));
+    isFinal(s.status) || s.status === 'STOPPING' ? undefined : transition(s, 'STOPPING', { statusReason: reason }, deps.clock.now()),
+  );
   if (!stopping || isFinal(stopping.status)) return stopping ?? found;
   deps.logger.info({ sessionId: id, reason }, 'session stop');
   return (await finishStop(deps, stopping, reason)) ?? stopping;

@@ -11,7 +11,12 @@ export type Decide = (current: Session) => Session | undefined;
  * session final (there is exactly one) gives its resources back to the owner's quota. Returns the
  * last record seen (undefined if there is none).
  */
-export async function applyUntilSettled(deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger'>, start: Session | undefined, decide: Decide, maxWrites = 10): Promise<Session | undefined> {
+export async function applyUntilSettled(
+  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger'>,
+  start: Session | undefined,
+  decide: Decide,
+  maxWrites = 10,
+): Promise<Session | undefined> {
   let current = start;
   for (let i = 0; current && i < maxWrites; i++) {
     const next = decide(current);
@@ -26,8 +31,9 @@ export async function applyUntilSettled(deps: Pick<ServiceDeps, 'store' | 'quota
     }
     if (!isFinal(current.status) && isFinal(written.status)) {
       // A failed release leaves the counter high; the reaper re-derives it from the owner index.
-      await deps.quotas.release(written.owner, written.resources).catch((error: unknown) =>
-        deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'));
+      await deps.quotas
+        .release(written.owner, written.resources)
+        .catch((error: unknown) => deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'));
     }
     current = written;
   }

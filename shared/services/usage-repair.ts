@@ -6,9 +6,15 @@ import type { ServiceDeps } from './deps';
 export const USAGE_SETTLE_MS = 60_000;
 
 function sum(sessions: Session[]): Usage {
-  return sessions.reduce((u, s) => ({
-    sessions: u.sessions + 1, cpu: round(u.cpu + s.resources.cpu), memory: u.memory + s.resources.memory, gpus: u.gpus + s.resources.gpus,
-  }), { ...NO_USAGE });
+  return sessions.reduce(
+    (u, s) => ({
+      sessions: u.sessions + 1,
+      cpu: round(u.cpu + s.resources.cpu),
+      memory: u.memory + s.resources.memory,
+      gpus: u.gpus + s.resources.gpus,
+    }),
+    { ...NO_USAGE },
+  );
 }
 
 const same = (a: Usage, b: Usage) => a.sessions === b.sessions && a.cpu === b.cpu && a.memory === b.memory && a.gpus === b.gpus;

@@ -12,7 +12,10 @@ function raw(port: number, bytes: string): Promise<string> {
     socket.on('data', (d) => (out += d.toString()));
     socket.on('end', () => resolve(out));
     socket.on('error', reject);
-    setTimeout(() => { socket.destroy(); resolve(out); }, 3000);
+    setTimeout(() => {
+      socket.destroy();
+      resolve(out);
+    }, 3000);
   });
 }
 
@@ -22,15 +25,18 @@ describe('ownership, limits and image policy', () => {
   const launch = (user: string, body: unknown = { app: 'web' }) => plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
 
   beforeAll(async () => {
-    plane = await startTestPlane({
-      web: fixtureApp(),
-      custom: fixtureApp([], { customImage: true }),
-    }, { SESSIONPLANE_RATE_LIMIT: '40', SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/, registry.example.org/viz/paraview', SESSIONPLANE_MAX_HEADER_BYTES: '4096' });
+    plane = await startTestPlane(
+      {
+        web: fixtureApp(),
+        custom: fixtureApp([], { customImage: true }),
+      },
+      { SESSIONPLANE_RATE_LIMIT: '40', SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/, registry.example.org/viz/paraview', SESSIONPLANE_MAX_HEADER_BYTES: '4096' },
+    );
     server = await plane.listen();
   });
   afterAll(async () => plane?.dispose());
 
-  it('lets an admin see and stop anyone\'s session, and list every live one', async () => {
+  it("lets an admin see and stop anyone's session, and list every live one", async () => {
     const mine = (await (await launch('olga')).json()) as { id: string };
     const theirs = (await (await launch('pete')).json()) as { id: string };
     expect((await plane.request(`/sessions/${mine.id}`, { user: 'admin' })).status).toBe(200);
@@ -55,7 +61,7 @@ describe('ownership, limits and image policy', () => {
     expect(await denied.json()).toMatchObject({ code: 'image.not_allowed' });
     const notForThisApp = await launch('quin', { app: 'web', image: 'ghcr.io/acme/viz:2' });
     expect(notForThisApp.status).toBe(400);
-    expect((await notForThisApp.json() as { detail: string }).detail).toMatch(/image: app web does not take an image/);
+    expect(((await notForThisApp.json()) as { detail: string }).detail).toMatch(/image: app web does not take an image/);
     expect((await plane.deps.store.listByOwner('quin')).items).toHaveLength(1);
   });
 
@@ -75,13 +81,16 @@ describe('ownership, limits and image policy', () => {
 
   it('refuses a smuggling attempt (Content-Length with Transfer-Encoding) with 400 problem+json', async () => {
     const port = Number(new URL(server.url).port);
-    const reply = await raw(port, 'POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /apps HTTP/1.1\r\nHost: x\r\n\r\n');
+    const reply = await raw(
+      port,
+      'POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /apps HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(reply).toContain('"code":"request.malformed"');
     expect(reply.match(/HTTP\/1\.1/g)).toHaveLength(1); // the smuggled request was never answered
   });
 
-  it('limits each user\'s request rate: 429 with Retry-After past the limit, others unaffected', async () => {
+  it("limits each user's request rate: 429 with Retry-After past the limit, others unaffected", async () => {
     const replies = await Promise.all(Array.from({ length: 45 }, () => plane.request('/apps', { user: 'sid' })));
     const limited = replies.filter((r) => r.status === 429);
     expect(limited).toHaveLength(5);
@@ -128,7 +137,10 @@ describe('unauthenticated callers and guessed session ids (#11 m8)', () => {
   it('stops reading the store for an address that guesses session ids', async () => {
     let reads = 0;
     const get = plane.deps.store.get.bind(plane.deps.store);
-    plane.deps.store.get = (id) => { reads++; return get(id); };
+    plane.deps.store.get = (id) => {
+      reads++;
+      return get(id);
+    };
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await fetch(`${server.url}/s/${i.toString(16).padStart(32, '0')}/?token=x`)).status);
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);

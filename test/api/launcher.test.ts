@@ -7,7 +7,16 @@ import { openWs, roundTrip } from '../support/ws';
 
 const slowEcho = fixtureApp([], {
   // The echo app, ready only after 1.5 s: longer than the launcher waits.
-  command: [process.execPath, '-e', "setTimeout(() => import(process.argv[1]), 1500)", join(process.cwd(), 'examples/apps/echo-ws.mjs'), '--host', '${host}', '--port', '${port}'],
+  command: [
+    process.execPath,
+    '-e',
+    'setTimeout(() => import(process.argv[1]), 1500)',
+    join(process.cwd(), 'examples/apps/echo-ws.mjs'),
+    '--host',
+    '${host}',
+    '--port',
+    '${port}',
+  ],
   ready: { kind: 'line', line: 'App running at' },
 });
 

@@ -8,7 +8,11 @@ import { makeSession } from '../support/sessions';
 import { waitFor } from '../support/wait';
 
 const chatty = fixtureApp([], {
-  command: [process.execPath, '-e', "let i = 0; console.log('first line'); const t = setInterval(() => { console.log('line ' + (++i)); console.error('err ' + i); if (i === 5) { clearInterval(t); console.log('ready now'); setInterval(() => {}, 1000); } }, 40)"],
+  command: [
+    process.execPath,
+    '-e',
+    "let i = 0; console.log('first line'); const t = setInterval(() => { console.log('line ' + (++i)); console.error('err ' + i); if (i === 5) { clearInterval(t); console.log('ready now'); setInterval(() => {}, 1000); } }, 40)",
+  ],
   ready: { kind: 'line', line: 'ready now' },
 });
 
@@ -23,7 +27,7 @@ describe('GET /sessions/{id}/logs (local log file)', () => {
   });
   afterAll(async () => plane?.dispose());
 
-  it('returns the app\'s stdout and stderr, each line with its time, as text/plain', async () => {
+  it("returns the app's stdout and stderr, each line with its time, as text/plain", async () => {
     const res = await plane.request(`/sessions/${id}/logs`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -57,12 +61,16 @@ describe('CloudWatchSessionLogs', () => {
   const logs = new CloudWatchSessionLogs(cw, { logGroupOf: (app) => `/sessionplane/apps/${app}`, streamPrefix: 'session', containerName: 'app' });
   const session = makeSession({ app: 'viz', runtime: { kind: 'ecs', runtimeId: 'arn:aws:ecs:eu-west-1:123456789012:task/sessionplane/0123abcd' } });
 
-  it('reads the task\'s awslogs stream, newest events, cut to the size bound', async () => {
+  it("reads the task's awslogs stream, newest events, cut to the size bound", async () => {
     mock.reset();
     mock.on(GetLogEventsCommand).resolves({ events: [1, 2, 3].map((i) => ({ timestamp: 1_700_000_000_000 + i, message: `line ${i}\n` })) });
     const tail = await logs.tail(session, { sinceMs: 1_700_000_000_000, maxBytes: 70 });
     expect(mock.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({
-      logGroupName: '/sessionplane/apps/viz', logStreamName: 'session/app/0123abcd', startTime: 1_700_000_000_000, startFromHead: false, limit: 10_000,
+      logGroupName: '/sessionplane/apps/viz',
+      logStreamName: 'session/app/0123abcd',
+      startTime: 1_700_000_000_000,
+      startFromHead: false,
+      limit: 10_000,
     });
     expect(tail).toEqual({ lines: ['2023-11-14T22:13:20.002Z line 2', '2023-11-14T22:13:20.003Z line 3'], nextSince: 1_700_000_000_004, truncated: true });
   });

@@ -24,9 +24,11 @@ describe('OpenAPI 3.1 document of the native API', () => {
   });
 
   it('covers exactly the native routes the app mounts', () => {
-    const mounted = new Set(plane.app.routes
-      .filter((r) => r.method !== 'ALL' && NATIVE.test(r.path))
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1')}`));
+    const mounted = new Set(
+      plane.app.routes
+        .filter((r) => r.method !== 'ALL' && NATIVE.test(r.path))
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}').replace(/(.)\/$/, '$1')}`),
+    );
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
     expect([...documented].sort()).toEqual([...mounted].sort());
   });
@@ -37,7 +39,9 @@ describe('OpenAPI 3.1 document of the native API', () => {
     expect(SessionListSchema.safeParse(await (await plane.request('/sessions')).json()).success).toBe(true);
     expect(AppListSchema.safeParse(await (await plane.request('/apps')).json()).success).toBe(true);
     expect(ProblemSchema.safeParse(await (await plane.request('/sessions', { method: 'POST', body: '{}' })).json()).success).toBe(true);
-    const schema = (doc.paths['/sessions']!.post as { requestBody: { content: { 'application/json': { schema: { required: string[]; additionalProperties: boolean } } } } }).requestBody.content['application/json'].schema;
+    const schema = (
+      doc.paths['/sessions']!.post as { requestBody: { content: { 'application/json': { schema: { required: string[]; additionalProperties: boolean } } } } }
+    ).requestBody.content['application/json'].schema;
     expect(schema).toMatchObject({ required: ['app'], additionalProperties: false }); // the launch body, from LaunchBodySchema
   });
 });

@@ -7,10 +7,18 @@ describe('per-user quotas', () => {
   const launch = (user: string, body: unknown = { app: 'web' }) => plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
 
   beforeAll(async () => {
-    plane = await startTestPlane({
-      web: fixtureApp([], { resources: { cpu: 1, memory: 512, gpus: 0 }, limits: { cpu: 4, memory: 4096, gpus: 0 } }),
-      broken: fixtureApp([], { command: ['/nonexistent/app'] }),
-    }, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '3', SESSIONPLANE_MAX_CPU_PER_USER: '4', SESSIONPLANE_MAX_MEMORY_PER_USER: '8Gi', SESSIONPLANE_RATE_LIMIT: '100000' });
+    plane = await startTestPlane(
+      {
+        web: fixtureApp([], { resources: { cpu: 1, memory: 512, gpus: 0 }, limits: { cpu: 4, memory: 4096, gpus: 0 } }),
+        broken: fixtureApp([], { command: ['/nonexistent/app'] }),
+      },
+      {
+        SESSIONPLANE_MAX_SESSIONS_PER_USER: '3',
+        SESSIONPLANE_MAX_CPU_PER_USER: '4',
+        SESSIONPLANE_MAX_MEMORY_PER_USER: '8Gi',
+        SESSIONPLANE_RATE_LIMIT: '100000',
+      },
+    );
   });
   afterAll(async () => plane?.dispose());
 
@@ -39,7 +47,12 @@ describe('per-user quotas', () => {
     expect((await launch('sam', { app: 'web', resources: { cpu: 3 } })).status).toBe(202);
     const res = await launch('sam', { app: 'web', resources: { cpu: 2 } });
     expect(res.status).toBe(429);
-    expect(await res.json()).toMatchObject({ code: 'quota.exceeded', limit: 'cpu', max: 4, detail: 'User sam would pass the limit of 4 vCPUs for active sessions.' });
+    expect(await res.json()).toMatchObject({
+      code: 'quota.exceeded',
+      limit: 'cpu',
+      max: 4,
+      detail: 'User sam would pass the limit of 4 vCPUs for active sessions.',
+    });
     expect((await launch('sam', { app: 'web', resources: { cpu: 1 } })).status).toBe(202);
   });
 

@@ -10,7 +10,11 @@ describe('POST /sessions/{id}/renew', () => {
   afterAll(async () => plane?.dispose());
 
   it('moves the expiry to maxLifetime from now, never past the ceiling, for the owner only', async () => {
-    const launched = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as { id: string; createdAt: string; expiresAt: string };
+    const launched = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as {
+      id: string;
+      createdAt: string;
+      expiresAt: string;
+    };
     await new Promise((r) => setTimeout(r, 30));
     const res = await plane.request(`/sessions/${launched.id}/renew`, { method: 'POST' });
     expect(res.status).toBe(200);

@@ -8,13 +8,20 @@ import { waitFor } from '../support/wait';
 import { openWs } from '../support/ws';
 
 describe('secrets', () => {
-  it('never appear in a log line or in the store: only the token\'s hash is kept', async () => {
+  it("never appear in a log line or in the store: only the token's hash is kept", async () => {
     let logs = '';
-    const sink = new Writable({ write(chunk, _enc, done) { logs += chunk.toString(); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
     const plane = await startTestPlane({ web: fixtureApp() }, {}, { logger: createLogger('trace', sink) });
     try {
       const server = await plane.listen();
-      const launched = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}', headers: { 'idempotency-key': 'secret-test' } })).json()) as { id: string; token: string; secret: string; connectURL: string };
+      const launched = (await (
+        await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}', headers: { 'idempotency-key': 'secret-test' } })
+      ).json()) as { id: string; token: string; secret: string; connectURL: string };
       await waitFor(async () => (await plane.deps.store.get(launched.id))?.status === 'READY', 10_000, 'READY');
       await (await fetch(launched.connectURL, { headers: { cookie: `sessionplane_token=${launched.token}` } })).text();
       await fetch(`${server.url}/s/${launched.id}/?token=${'0'.repeat(40)}`); // a refused one is not logged with its token either

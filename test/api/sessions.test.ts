@@ -4,7 +4,10 @@ import { startTestPlane, type TestPlane } from '../support/plane';
 import { pidAlive, waitFor } from '../support/wait';
 
 const apps = {
-  web: fixtureApp([], { params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } }, limits: { cpu: 2, memory: 1024, gpus: 0 } }),
+  web: fixtureApp([], {
+    params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } },
+    limits: { cpu: 2, memory: 1024, gpus: 0 },
+  }),
   broken: fixtureApp([], { command: ['/nonexistent/sessionplane-app'] }),
   crashy: fixtureApp(['--mode', 'exit', '--delay', '50']),
 };
@@ -13,7 +16,8 @@ describe('control API', () => {
   let plane: TestPlane;
   // biome-ignore lint/suspicious/noExplicitAny: problem bodies and session views, read loosely by assertions
   const json = async (res: Response) => res.json() as Promise<Record<string, any>>;
-  const launch = (body: unknown, user = 'alice') => plane.request('/sessions', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), user });
+  const launch = (body: unknown, user = 'alice') =>
+    plane.request('/sessions', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), user });
   const status = async (id: string, user = 'alice') => (await json(await plane.request(`/sessions/${id}`, { user }))).status as string;
   const countOwned = async (user: string) => (await plane.deps.store.listByOwner(user)).items.length;
 
@@ -60,7 +64,7 @@ describe('control API', () => {
     expect((await json(again)).stoppedAt).toBe(stopped.stoppedAt);
   });
 
-  it('lists only the caller\'s sessions, newest first', async () => {
+  it("lists only the caller's sessions, newest first", async () => {
     const a = await json(await launch({ app: 'web' }, 'carol'));
     const b = await json(await launch({ app: 'web' }, 'carol'));
     await launch({ app: 'web' }, 'dave');
@@ -71,7 +75,7 @@ describe('control API', () => {
     expect(page.cursor).toBeTruthy();
   });
 
-  it('hides another user\'s session: 404 for GET and DELETE, and it keeps running', async () => {
+  it("hides another user's session: 404 for GET and DELETE, and it keeps running", async () => {
     const mine = await json(await launch({ app: 'web' }, 'erin'));
     for (const method of ['GET', 'DELETE']) {
       const res = await plane.request(`/sessions/${mine.id}`, { method, user: 'mallory' });
@@ -96,9 +100,15 @@ describe('control API', () => {
     ['a bad name', { app: 'web', name: '../etc' }, 400, 'request.invalid', /name:/],
     ['an undeclared param', { app: 'web', params: { LD_PRELOAD: '/x.so' } }, 400, 'request.invalid', /params\.LD_PRELOAD: not a parameter/],
     ['a param outside its enum', { app: 'web', params: { MODE: 'turbo' } }, 400, 'request.invalid', /params\.MODE: must be one of/],
-    ['resources above the app\'s limits', { app: 'web', resources: { cpu: 64 } }, 400, 'request.invalid', /resources\.cpu: at most 2/],
+    ["resources above the app's limits", { app: 'web', resources: { cpu: 64 } }, 400, 'request.invalid', /resources\.cpu: at most 2/],
     ['a JSON array', [1, 2], 400, 'request.invalid', /expected object/],
-    ['a param name that is too long', { app: 'web', params: { ['K'.repeat(200)]: 'x' } }, 400, 'request.invalid', /params\.K+: Too big: expected string to have <=128 characters/],
+    [
+      'a param name that is too long',
+      { app: 'web', params: { ['K'.repeat(200)]: 'x' } },
+      400,
+      'request.invalid',
+      /params\.K+: Too big: expected string to have <=128 characters/,
+    ],
   ])('refuses %s with problem+json and stores nothing', async (_case, body, code, problemCode, detail) => {
     const before = await countOwned('frank');
     const res = await launch(body, 'frank');
@@ -202,7 +212,7 @@ describe('control API: no capacity', () => {
     const plane = await startTestPlane({ web: fixtureApp() });
     try {
       // Narrow the range to what the first session takes.
-      const first = await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json() as { id: string };
+      const first = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as { id: string };
       await waitFor(async () => (await plane.deps.store.get(first.id))?.status === 'READY', 10_000, 'READY');
       const port = Number((await plane.deps.store.get(first.id))!.runtime!.endpoint!.split(':')[1]);
       const narrow = await startTestPlane({ web: fixtureApp() }, { SESSIONPLANE_PORT_RANGE: `${port}-${port}` });

@@ -9,23 +9,49 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
   const launch = (body: string, user = 'sky', version = 'v1') => plane.request(`/skaha/${version}/session`, { method: 'POST', body, headers: form, user });
 
   beforeAll(async () => {
-    plane = await startTestPlane({
-      web: fixtureApp([], { image: 'ghcr.io/acme/web:1', params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } }, limits: { cpu: 4, memory: 8192, gpus: 0 } }),
-      contributed: fixtureApp([], { customImage: true }),
-    }, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '2', SESSIONPLANE_IMAGE_PREFIXES: 'images.example.org/skaha/', SESSIONPLANE_MAX_CPU_PER_USER: '16', SESSIONPLANE_MAX_MEMORY_PER_USER: '16Gi' });
+    plane = await startTestPlane(
+      {
+        web: fixtureApp([], {
+          image: 'ghcr.io/acme/web:1',
+          params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } },
+          limits: { cpu: 4, memory: 8192, gpus: 0 },
+        }),
+        contributed: fixtureApp([], { customImage: true }),
+      },
+      {
+        SESSIONPLANE_MAX_SESSIONS_PER_USER: '2',
+        SESSIONPLANE_IMAGE_PREFIXES: 'images.example.org/skaha/',
+        SESSIONPLANE_MAX_CPU_PER_USER: '16',
+        SESSIONPLANE_MAX_MEMORY_PER_USER: '16Gi',
+      },
+    );
   });
   afterAll(async () => plane?.dispose());
 
-  it('launches from form or query params and answers a text/plain id; GET lists it with skaha\'s fields', async () => {
+  it("launches from form or query params and answers a text/plain id; GET lists it with skaha's fields", async () => {
     const res = await launch('name=my-nb&app=web&cores=2&ram=4&env=MODE%3Dslow');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const id = (await res.text()).trim();
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    await waitFor(async () => ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'sky' })).json()) as { status: string }).status === 'Running', 10_000, 'Running');
+    await waitFor(
+      async () => ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'sky' })).json()) as { status: string }).status === 'Running',
+      10_000,
+      'Running',
+    );
     const list = (await (await plane.request('/skaha/v0/session', { user: 'sky' })).json()) as Record<string, string>[];
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id, userid: 'sky', name: 'my-nb', image: 'ghcr.io/acme/web:1', status: 'Running', requestedCPUCores: '2', requestedRAM: '4G', requestedGPUCores: '0', isFixedResources: true });
+    expect(list[0]).toMatchObject({
+      id,
+      userid: 'sky',
+      name: 'my-nb',
+      image: 'ghcr.io/acme/web:1',
+      status: 'Running',
+      requestedCPUCores: '2',
+      requestedRAM: '4G',
+      requestedGPUCores: '0',
+      isFixedResources: true,
+    });
     expect(list[0]!.startTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(list[0]!.connectURL).toMatch(new RegExp(`/s/${id}/\\?token=`));
     expect((await plane.deps.store.get(id))?.params).toEqual({ MODE: 'slow' });
@@ -35,7 +61,11 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
 
   it('gives logs and events as text/plain, renews, and deletes with 200', async () => {
     const id = (await (await launch('name=logs&app=web', 'ren')).text()).trim();
-    await waitFor(async () => ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'ren' })).json()) as { status: string }).status === 'Running', 10_000, 'Running');
+    await waitFor(
+      async () => ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'ren' })).json()) as { status: string }).status === 'Running',
+      10_000,
+      'Running',
+    );
     const events = await plane.request(`/skaha/v1/session/${id}?view=events`, { user: 'ren' });
     expect(events.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await events.text()).toMatch(/Scheduled web for ren\n.*Started/);
@@ -52,7 +82,7 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
     expect((await plane.request(`/skaha/v1/session/${'0'.repeat(32)}`, { method: 'DELETE', user: 'ren' })).status).toBe(200);
   });
 
-  it('refuses in skaha\'s shape: text/plain, its codes, the session-cap message', async () => {
+  it("refuses in skaha's shape: text/plain, its codes, the session-cap message", async () => {
     const cases: [string, number, RegExp][] = [
       ['app=web', 400, /^name must match/],
       ['name=bad_name&app=web', 400, /^name must match/],
@@ -82,11 +112,15 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
   it('takes an image from an allowed registry for an app that accepts one', async () => {
     const res = await launch('name=ctb&image=images.example.org/skaha/carta:4&type=contributed', 'img');
     expect(res.status).toBe(200);
-    expect((await plane.deps.store.get((await res.text()).trim()))).toMatchObject({ app: 'contributed', image: 'images.example.org/skaha/carta:4' });
+    expect(await plane.deps.store.get((await res.text()).trim())).toMatchObject({ app: 'contributed', image: 'images.example.org/skaha/carta:4' });
   });
 
   it('describes /context and /image', async () => {
-    const context = (await (await plane.request('/skaha/v1/context', { user: 'sky' })).json()) as { cores: { options: number[] }; memoryGB: { options: number[] }; maxInteractiveSessions: number };
+    const context = (await (await plane.request('/skaha/v1/context', { user: 'sky' })).json()) as {
+      cores: { options: number[] };
+      memoryGB: { options: number[] };
+      maxInteractiveSessions: number;
+    };
     expect(context.cores.options).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
     expect(context.memoryGB.options).toEqual([1, 2, 4, 8, 16]);
     expect(context.maxInteractiveSessions).toBe(2);

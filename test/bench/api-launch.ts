@@ -12,8 +12,14 @@ import { ms, quantile, table } from './stats';
 export async function benchApiLaunch(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-'));
   const config = loadLocalConfig({
-    PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: '41000-41999', PORT: '0',
-    SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000', SESSIONPLANE_MAX_CPU_PER_USER: '1000', SESSIONPLANE_MAX_MEMORY_PER_USER: '1000Gi', SESSIONPLANE_RATE_LIMIT: '100000',
+    PATH: process.env.PATH,
+    SESSIONPLANE_DATA_DIR: dataDir,
+    SESSIONPLANE_PORT_RANGE: '41000-41999',
+    PORT: '0',
+    SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000',
+    SESSIONPLANE_MAX_CPU_PER_USER: '1000',
+    SESSIONPLANE_MAX_MEMORY_PER_USER: '1000Gi',
+    SESSIONPLANE_RATE_LIMIT: '100000',
   });
   const plane = await composeLocal({ config, apps: loadAppsFile('examples/apps/apps.yml'), logger: silentLogger, inMemory: true });
   const server = serve({ fetch: plane.app.fetch, port: 0, hostname: '127.0.0.1' });
@@ -76,16 +82,22 @@ export async function benchApiLaunch(): Promise<string> {
   return [
     '### Control API: launch (local server, embedded dynalite, echo app as a child process)',
     '',
-    table(['measure', 'n', 'p50', 'p99', 'max'], [
-      ['POST /sessions, sequential', sequential.length, ms(quantile(sequential, 0.5)), ms(quantile(sequential, 0.99)), ms(Math.max(...sequential))],
-      ['POST /sessions, 50 concurrent', c.length, ms(quantile(c, 0.5)), ms(quantile(c, 0.99)), ms(Math.max(...c))],
-    ]),
+    table(
+      ['measure', 'n', 'p50', 'p99', 'max'],
+      [
+        ['POST /sessions, sequential', sequential.length, ms(quantile(sequential, 0.5)), ms(quantile(sequential, 0.99)), ms(Math.max(...sequential))],
+        ['POST /sessions, 50 concurrent', c.length, ms(quantile(c, 0.5)), ms(quantile(c, 0.99)), ms(Math.max(...c))],
+      ],
+    ),
     '',
     `50 concurrent launches took ${ms(wall)} wall time (${(50 / (wall / 1000)).toFixed(0)} launches/s).`,
     '',
-    table(['launch → READY, echo app', 'n', 'median', 'p90'], [
-      ['client view (POST sent → GET says READY, 5 ms polling)', toReady.length, ms(quantile(toReady, 0.5)), ms(quantile(toReady, 0.9))],
-      ['server view (readyAt − createdAt)', serverSide.length, ms(quantile(serverSide, 0.5)), ms(quantile(serverSide, 0.9))],
-    ]),
+    table(
+      ['launch → READY, echo app', 'n', 'median', 'p90'],
+      [
+        ['client view (POST sent → GET says READY, 5 ms polling)', toReady.length, ms(quantile(toReady, 0.5)), ms(quantile(toReady, 0.9))],
+        ['server view (readyAt − createdAt)', serverSide.length, ms(quantile(serverSide, 0.5)), ms(quantile(serverSide, 0.9))],
+      ],
+    ),
   ].join('\n');
 }

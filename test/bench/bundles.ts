@@ -48,11 +48,22 @@ export async function benchBundles(): Promise<string> {
     await ensureSessionsTable(createDocumentClient({ endpoint: db.endpoint, region: 'local' }), 'sessions');
     writeFileSync(join(dir, 'apps.yml'), 'web:\n  image: ghcr.io/acme/web:1\n  port: 8080\n');
     const env = {
-      PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
-      SESSIONPLANE_TABLE: 'sessions', SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint, SESSIONPLANE_APPS: join(dir, 'apps.yml'), SESSIONPLANE_LOG_LEVEL: 'silent',
-      SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org', SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32), SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
-      SESSIONPLANE_SUBNETS: 'subnet-a', SESSIONPLANE_SECURITY_GROUPS: 'sg-1', SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
-      SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/', POWERTOOLS_METRICS_DISABLED: 'true',
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      SESSIONPLANE_TABLE: 'sessions',
+      SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
+      SESSIONPLANE_APPS: join(dir, 'apps.yml'),
+      SESSIONPLANE_LOG_LEVEL: 'silent',
+      SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
+      SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
+      SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
+      SESSIONPLANE_SUBNETS: 'subnet-a',
+      SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
+      SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
+      SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/',
+      POWERTOOLS_METRICS_DISABLED: 'true',
       // The reaper's ListTasks: a local endpoint answering nothing, so no request leaves the machine.
       AWS_ENDPOINT_URL_ECS: 'http://127.0.0.1:9',
     };
@@ -63,8 +74,23 @@ export async function benchBundles(): Promise<string> {
       writeFileSync(file, code);
       const runs = [];
       for (let i = 0; i < 10; i++) runs.push(await coldStart(file, REQUESTS[name], env));
-      rows.push([runs.every((r) => r.ok) ? name : `${name} (request failed: ECS is not reachable here)`, `${(Buffer.byteLength(code) / 1024).toFixed(0)} KiB`, `${(gzipSync(code).length / 1024).toFixed(0)} KiB`,
-        ms(quantile(runs.map((r) => r.inside), 0.5)), ms(quantile(runs.map((r) => r.wall), 0.5))]);
+      rows.push([
+        runs.every((r) => r.ok) ? name : `${name} (request failed: ECS is not reachable here)`,
+        `${(Buffer.byteLength(code) / 1024).toFixed(0)} KiB`,
+        `${(gzipSync(code).length / 1024).toFixed(0)} KiB`,
+        ms(
+          quantile(
+            runs.map((r) => r.inside),
+            0.5,
+          ),
+        ),
+        ms(
+          quantile(
+            runs.map((r) => r.wall),
+            0.5,
+          ),
+        ),
+      ]);
     }
     return [
       '### Function bundles: size, and cold start as a fresh Node process (median of 10)',

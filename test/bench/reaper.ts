@@ -19,15 +19,17 @@ async function batchWrite(client: DynamoDBDocumentClient, tableName: string, ite
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < batches.length) {
-      let request: Record<string, unknown>[] | undefined = batches[next++]!.map((Item) => ({ PutRequest: { Item } }));
-      while (request?.length) {
-        const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: request as never } }));
-        request = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < batches.length) {
+        let request: Record<string, unknown>[] | undefined = batches[next++]!.map((Item) => ({ PutRequest: { Item } }));
+        while (request?.length) {
+          const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: request as never } }));
+          request = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
+        }
       }
-    }
-  }));
+    }),
+  );
 }
 
 /** Fills a table with `live` READY sessions (with running tasks) and `stopped` STOPPED ones. */
@@ -35,22 +37,45 @@ async function world(client: DynamoDBDocumentClient, name: string, live: number,
   await ensureSessionsTable(client, name);
   const ecs = new ScriptedEcs({ pageSize: 100 });
   const app = { ...fixtureApp([], { port: 8080 }), name: 'web', command: [] };
-  const runtime = new EcsRuntime(ecs.client, { cluster: 'sessions', subnets: ['s'], securityGroups: ['g'], taskFamilyPrefix: 'sp-', containerName: 'app', appNames: () => ['web'] });
+  const runtime = new EcsRuntime(ecs.client, {
+    cluster: 'sessions',
+    subnets: ['s'],
+    securityGroups: ['g'],
+    taskFamilyPrefix: 'sp-',
+    containerName: 'app',
+    appNames: () => ['web'],
+  });
   const now = Date.now();
   const items: Record<string, unknown>[] = [];
   const usage = new Map<string, number>();
   for (let i = 0; i < live; i++) {
     const owner = `owner${i % OWNERS}`;
-    const s = makeSession({ owner, app: 'web', status: 'READY', createdAt: now - 60_000, readyAt: now - 50_000, lastActivityAt: now, expiresAt: now + 86_400_000 });
+    const s = makeSession({
+      owner,
+      app: 'web',
+      status: 'READY',
+      createdAt: now - 60_000,
+      readyAt: now - 50_000,
+      lastActivityAt: now,
+      expiresAt: now + 86_400_000,
+    });
     const { runtimeId } = await runtime.start({ session: s, app, secret: 'x' });
     items.push({ ...s, runtime: { kind: 'ecs', runtimeId }, liveShard: liveShardOf(s.id) });
     usage.set(owner, (usage.get(owner) ?? 0) + 1);
   }
   for (let i = 0; i < stopped; i++) {
-    const s: Session = makeSession({ owner: `owner${i % OWNERS}`, app: 'web', status: 'STOPPED', statusReason: 'idle', createdAt: now - 3_600_000 - i, stoppedAt: now - 1_800_000 });
+    const s: Session = makeSession({
+      owner: `owner${i % OWNERS}`,
+      app: 'web',
+      status: 'STOPPED',
+      statusReason: 'idle',
+      createdAt: now - 3_600_000 - i,
+      stoppedAt: now - 1_800_000,
+    });
     items.push(s);
   }
-  for (const [owner, n] of usage) items.push({ id: `usage#${owner}`, sessions: n, cpu: n, memory: n * 512, gpus: 0, updatedAt: now - 3_600_000, liveShard: USAGE_SHARD, createdAt: 0 });
+  for (const [owner, n] of usage)
+    items.push({ id: `usage#${owner}`, sessions: n, cpu: n, memory: n * 512, gpus: 0, updatedAt: now - 3_600_000, liveShard: USAGE_SHARD, createdAt: 0 });
   await batchWrite(client, name, items);
   ecs.tick();
   ecs.tick();
@@ -66,18 +91,25 @@ export async function benchReaper(): Promise<string> {
     let counting = false;
     const calls: Record<string, number> = {};
     let capacity = 0;
-    client.middlewareStack.add((next, context) => async (args) => {
-      if (!counting) return next(args);
-      calls[context.commandName ?? '?'] = (calls[context.commandName ?? '?'] ?? 0) + 1;
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
-      for (const c of [consumed ?? []].flat()) capacity += c.CapacityUnits ?? 0;
-      return out;
-    }, { step: 'initialize', name: 'benchCounter' });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!counting) return next(args);
+        calls[context.commandName ?? '?'] = (calls[context.commandName ?? '?'] ?? 0) + 1;
+        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+        const out = await next(args);
+        const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
+        for (const c of [consumed ?? []].flat()) capacity += c.CapacityUnits ?? 0;
+        return out;
+      },
+      { step: 'initialize', name: 'benchCounter' },
+    );
 
     const rows: (string | number)[][] = [];
-    for (const [live, stopped] of [[10_000, 0], [1_000, 100_000], [10_000, 100_000]] as const) {
+    for (const [live, stopped] of [
+      [10_000, 0],
+      [1_000, 100_000],
+      [10_000, 100_000],
+    ] as const) {
       const deps = await world(client, `reap-${live}-${stopped}`, live, stopped);
       for (const k of Object.keys(calls)) delete calls[k];
       capacity = 0;
@@ -86,7 +118,16 @@ export async function benchReaper(): Promise<string> {
       counting = false;
       if (summary.live !== live || summary.errors) throw new Error(`unexpected pass: ${JSON.stringify(summary)}`);
       const total = Object.values(calls).reduce((a, b) => a + b, 0);
-      rows.push([live.toLocaleString('en'), stopped.toLocaleString('en'), `${summary.ms} ms`, total, Object.entries(calls).map(([k, v]) => `${k.replace('Command', '')} ${v}`).join(', '), capacity.toFixed(1)]);
+      rows.push([
+        live.toLocaleString('en'),
+        stopped.toLocaleString('en'),
+        `${summary.ms} ms`,
+        total,
+        Object.entries(calls)
+          .map(([k, v]) => `${k.replace('Command', '')} ${v}`)
+          .join(', '),
+        capacity.toFixed(1),
+      ]);
     }
     return [
       '### Reaper: one pass against DynamoDB Local (all sessions fresh, so the pass only reads)',

@@ -26,7 +26,17 @@ async function startStandaloneRouter(endpoint: string): Promise<{ url: string; s
   await new DynamoDbSessionStore(client, 'sessions').create(session);
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', SESSIONPLANE_APPS: 'examples/apps/apps.yml', SESSIONPLANE_TABLE: 'sessions', SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint, AWS_REGION: 'local', SESSIONPLANE_PUBLIC_URL: 'http://127.0.0.1', SESSIONPLANE_LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SESSIONPLANE_APPS: 'examples/apps/apps.yml',
+      SESSIONPLANE_TABLE: 'sessions',
+      SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
+      AWS_REGION: 'local',
+      SESSIONPLANE_PUBLIC_URL: 'http://127.0.0.1',
+      SESSIONPLANE_LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, 20_000, 'router up');
@@ -54,7 +64,25 @@ export async function benchRouter(): Promise<string> {
     const launched = (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
     await waitFor(async () => ((await (await server.api(`/sessions/${launched.id}`)).json()) as { status: string }).status === 'READY', 15_000, 'READY');
     const echoPort = Number((await waitForText(join(server.dataDir, 'logs', `${launched.id}.log`), /App running at http:\/\/127\.0\.0\.1:(\d+)/))[1]);
-    chp = spawn(process.execPath, ['node_modules/configurable-http-proxy/bin/configurable-http-proxy', '--ip', '127.0.0.1', '--port', String(chpPort), '--api-ip', '127.0.0.1', '--api-port', String(await freePort()), '--default-target', `http://127.0.0.1:${echoPort}`, '--log-level', 'error'], { stdio: 'ignore', env: { PATH: process.env.PATH, CONFIGPROXY_AUTH_TOKEN: 'bench' } });
+    chp = spawn(
+      process.execPath,
+      [
+        'node_modules/configurable-http-proxy/bin/configurable-http-proxy',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(chpPort),
+        '--api-ip',
+        '127.0.0.1',
+        '--api-port',
+        String(await freePort()),
+        '--default-target',
+        `http://127.0.0.1:${echoPort}`,
+        '--log-level',
+        'error',
+      ],
+      { stdio: 'ignore', env: { PATH: process.env.PATH, CONFIGPROXY_AUTH_TOKEN: 'bench' } },
+    );
     await waitFor(async () => (await fetch(`http://127.0.0.1:${chpPort}/`).catch(() => undefined))?.ok, 15_000, 'chp up');
 
     standalone = await startStandaloneRouter(`127.0.0.1:${echoPort}`);
@@ -95,7 +123,10 @@ export async function benchRouter(): Promise<string> {
       '',
       table(['path', 'RTT p50', 'RTT p99', 'messages/s', '1 MiB echo, MiB/s'], rows),
       '',
-      table(['overhead over direct', 'p50', 'p99'], rows.slice(1).map((r) => [r[0]!, over(r, 1), over(r, 2)])),
+      table(
+        ['overhead over direct', 'p50', 'p99'],
+        rows.slice(1).map((r) => [r[0]!, over(r, 1), over(r, 2)]),
+      ),
     ].join('\n');
   } finally {
     await standalone?.stop();

@@ -15,21 +15,26 @@ export async function echoLatency(url: string, connections: number, messages: nu
   const payload = Buffer.alloc(size, 1);
   const rtts: number[] = [];
   const t0 = performance.now();
-  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => {
-    let sent = 0;
-    let at = 0;
-    const next = () => {
-      if (sent === messages) return resolve();
-      sent++;
-      at = performance.now();
-      ws.send(payload);
-    };
-    ws.on('message', () => {
-      rtts.push(performance.now() - at);
-      next();
-    });
-    next();
-  })));
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          let sent = 0;
+          let at = 0;
+          const next = () => {
+            if (sent === messages) return resolve();
+            sent++;
+            at = performance.now();
+            ws.send(payload);
+          };
+          ws.on('message', () => {
+            rtts.push(performance.now() - at);
+            next();
+          });
+          next();
+        }),
+    ),
+  );
   const seconds = (performance.now() - t0) / 1000;
   for (const ws of sockets) ws.close();
   return { p50: quantile(rtts, 0.5), p99: quantile(rtts, 0.99), perSecond: rtts.length / seconds };
@@ -46,7 +51,10 @@ export async function echoThroughput(url: string, count: number, size: number, w
     ws.on('message', () => {
       received++;
       if (received === count) return resolve();
-      if (sent < count) { sent++; ws.send(payload); }
+      if (sent < count) {
+        sent++;
+        ws.send(payload);
+      }
     });
     for (; sent < Math.min(window, count); sent++) ws.send(payload);
   });

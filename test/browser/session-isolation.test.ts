@@ -18,34 +18,45 @@ function fixtures(): { apps: string; tokens: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sp-iso-'));
   const apps = join(dir, 'apps.yml');
   const node = JSON.stringify(process.execPath);
-  writeFileSync(apps, [
-    'hello:',
-    `  cmd: [${node}, ${JSON.stringify(resolve('examples/apps/http-app.mjs'))}]`,
-    '  ready: { http: /healthz }',
-    'echo:',
-    `  cmd: [${node}, ${JSON.stringify(resolve('examples/apps/echo-ws.mjs'))}, --host, "\${host}", --port, "\${port}"]`,
-    '  ready_line: App running at',
-    'attacker:',
-    `  cmd: [${node}, ${JSON.stringify(resolve('test/support/fixtures/attacker-app.mjs'))}]`,
-    '  ready: { http: /healthz }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    apps,
+    [
+      'hello:',
+      `  cmd: [${node}, ${JSON.stringify(resolve('examples/apps/http-app.mjs'))}]`,
+      '  ready: { http: /healthz }',
+      'echo:',
+      `  cmd: [${node}, ${JSON.stringify(resolve('examples/apps/echo-ws.mjs'))}, --host, "\${host}", --port, "\${port}"]`,
+      '  ready_line: App running at',
+      'attacker:',
+      `  cmd: [${node}, ${JSON.stringify(resolve('test/support/fixtures/attacker-app.mjs'))}]`,
+      '  ready: { http: /healthz }',
+      '',
+    ].join('\n'),
+  );
   const tokens = join(dir, 'tokens.yml');
   writeFileSync(tokens, `tokens:\n  - { user: alice, token: ${ALICE} }\n  - { user: bob, token: ${BOB} }\n`);
   return { apps, tokens };
 }
 
-interface Launched { id: string; connectURL: string; sessionURL: string }
+interface Launched {
+  id: string;
+  connectURL: string;
+  sessionURL: string;
+}
 
 async function launch(server: ServerProcess, token: string, app: string): Promise<Launched> {
   const auth = { authorization: `Bearer ${token}` };
   const res = await fetch(`${server.base}/sessions`, { method: 'POST', headers: auth, body: JSON.stringify({ app }) });
   expect(res.status).toBe(202);
   const { id } = (await res.json()) as { id: string };
-  return waitFor(async () => {
-    const s = (await (await fetch(`${server.base}/sessions/${id}`, { headers: auth })).json()) as Launched & { status: string };
-    return s.status === 'READY' ? s : undefined;
-  }, 20_000, `${app} READY`);
+  return waitFor(
+    async () => {
+      const s = (await (await fetch(`${server.base}/sessions/${id}`, { headers: auth })).json()) as Launched & { status: string };
+      return s.status === 'READY' ? s : undefined;
+    },
+    20_000,
+    `${app} READY`,
+  );
 }
 
 /** The address of a session's app without its token: where another page would aim. */
@@ -61,10 +72,24 @@ for (const mode of ['subdomain', 'path'] as const) {
 
     beforeAll(async () => {
       const { apps, tokens } = fixtures();
-      server = await startServer({ SESSIONPLANE_APPS: apps, SESSIONPLANE_AUTH_TOKENS: tokens, SESSIONPLANE_WWW: 'none', SESSIONPLANE_SESSION_DOMAIN: mode === 'path' ? 'none' : 'localhost' });
+      server = await startServer({
+        SESSIONPLANE_APPS: apps,
+        SESSIONPLANE_AUTH_TOKENS: tokens,
+        SESSIONPLANE_WWW: 'none',
+        SESSIONPLANE_SESSION_DOMAIN: mode === 'path' ? 'none' : 'localhost',
+      });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       [hello, echo, attacker] = await Promise.all([launch(server, ALICE, 'hello'), launch(server, ALICE, 'echo'), launch(server, BOB, 'attacker')]);
     }, 90_000);
@@ -89,12 +114,18 @@ for (const mode of ['subdomain', 'path'] as const) {
       expect(await page.evaluate(async () => (await fetch('api/visits')).status)).toBe(200);
       await page.goto(echo.connectURL);
       // Her echo answers a socket with the token in its URL (trame's sessionURL), always.
-      expect(await page.evaluate((url) => new Promise((done) => {
-        const ws = new WebSocket(url);
-        ws.onopen = () => ws.send('mine');
-        ws.onmessage = (m) => done(m.data);
-        ws.onclose = (e) => done(`closed ${e.code}`);
-      }), echo.sessionURL)).toBe('mine');
+      expect(
+        await page.evaluate(
+          (url) =>
+            new Promise((done) => {
+              const ws = new WebSocket(url);
+              ws.onopen = () => ws.send('mine');
+              ws.onmessage = (m) => done(m.data);
+              ws.onclose = (e) => done(`closed ${e.code}`);
+            }),
+          echo.sessionURL,
+        ),
+      ).toBe('mine');
 
       // Then she opens a link bob sent her: his session's page, aimed at hers.
       const echoWs = bare(echo.connectURL).replace(/^http/, 'ws');

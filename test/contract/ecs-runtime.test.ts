@@ -7,7 +7,11 @@ import { fixtureApp } from '../support/apps';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeSession } from '../support/sessions';
 
-const web = { ...fixtureApp([], { port: 8888, env: { MODE_DEFAULT: 'x' } }), name: 'web', command: ['jupyter', 'lab', '--ip', '${host}', '--port', '${port}', '--NotebookApp.token=${secret}', '--title=${TITLE}'] };
+const web = {
+  ...fixtureApp([], { port: 8888, env: { MODE_DEFAULT: 'x' } }),
+  name: 'web',
+  command: ['jupyter', 'lab', '--ip', '${host}', '--port', '${port}', '--NotebookApp.token=${secret}', '--title=${TITLE}'],
+};
 const spot = { ...fixtureApp([], { capacity: 'FARGATE_SPOT' }), name: 'spot', command: [] };
 const gpu = { ...fixtureApp([], { port: 9000 }), name: 'gpu', command: [] };
 
@@ -15,10 +19,19 @@ describe('EcsRuntime against a scripted ECS', () => {
   let ecs: ScriptedEcs;
   let runtime: EcsRuntime;
   let now: number;
-  const make = (extra: Partial<ConstructorParameters<typeof EcsRuntime>[1]> = {}) => new EcsRuntime(ecs.client, {
-    cluster: 'sessions', subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-sessions'], taskFamilyPrefix: 'sessionplane-', containerName: 'app',
-    gpuCapacityProvider: 'sessionplane-gpu', appNames: () => ['web', 'spot', 'gpu'], retry: { attempts: 4, baseDelayMs: 1 }, now: () => now, ...extra,
-  });
+  const make = (extra: Partial<ConstructorParameters<typeof EcsRuntime>[1]> = {}) =>
+    new EcsRuntime(ecs.client, {
+      cluster: 'sessions',
+      subnets: ['subnet-a', 'subnet-b'],
+      securityGroups: ['sg-sessions'],
+      taskFamilyPrefix: 'sessionplane-',
+      containerName: 'app',
+      gpuCapacityProvider: 'sessionplane-gpu',
+      appNames: () => ['web', 'spot', 'gpu'],
+      retry: { attempts: 4, baseDelayMs: 1 },
+      now: () => now,
+      ...extra,
+    });
 
   beforeEach(() => {
     ecs = new ScriptedEcs();
@@ -41,19 +54,27 @@ describe('EcsRuntime against a scripted ECS', () => {
       overrides: {
         cpu: '256',
         memory: '512',
-        containerOverrides: [{
-          name: 'app',
-          environment: [
-            { name: 'MODE_DEFAULT', value: 'x' }, { name: 'TITLE', value: 'My viz' }, { name: 'PORT', value: '8888' },
-            { name: 'SESSION_ID', value: session.id }, { name: 'SESSION_SECRET', value: 'sek' }, { name: 'SESSION_BASE_PATH', value: `/s/${session.id}/` },
-          ],
-          command: ['jupyter', 'lab', '--ip', '0.0.0.0', '--port', '8888', '--NotebookApp.token=sek', '--title=My viz'],
-        }],
+        containerOverrides: [
+          {
+            name: 'app',
+            environment: [
+              { name: 'MODE_DEFAULT', value: 'x' },
+              { name: 'TITLE', value: 'My viz' },
+              { name: 'PORT', value: '8888' },
+              { name: 'SESSION_ID', value: session.id },
+              { name: 'SESSION_SECRET', value: 'sek' },
+              { name: 'SESSION_BASE_PATH', value: `/s/${session.id}/` },
+            ],
+            command: ['jupyter', 'lab', '--ip', '0.0.0.0', '--port', '8888', '--NotebookApp.token=sek', '--title=My viz'],
+          },
+        ],
       },
       enableECSManagedTags: true,
       tags: [
-        { key: 'sessionplane:session', value: session.id }, { key: 'sessionplane:owner', value: 'alice' },
-        { key: 'sessionplane:app', value: 'web' }, { key: 'sessionplane:port', value: '8888' },
+        { key: 'sessionplane:session', value: session.id },
+        { key: 'sessionplane:owner', value: 'alice' },
+        { key: 'sessionplane:app', value: 'web' },
+        { key: 'sessionplane:port', value: '8888' },
       ],
     });
     expect(`sp-${session.id}`.length).toBeLessThanOrEqual(36);
@@ -70,15 +91,22 @@ describe('EcsRuntime against a scripted ECS', () => {
   });
 
   it('refuses a size no Fargate task has before calling ECS, and a GPU app without a GPU provider', async () => {
-    await expect(runtime.start({ session: makeSession({ resources: { cpu: 64, memory: 1024, gpus: 0 } }), app: web, secret: 's' })).rejects.toBeInstanceOf(RuntimeStartError);
-    await expect(make({ gpuCapacityProvider: undefined }).start({ session: makeSession({ resources: { cpu: 1, memory: 2048, gpus: 1 } }), app: gpu, secret: 's' }))
-      .rejects.toMatchObject({ details: { reason: 'RESOURCE:GPU' } });
+    await expect(runtime.start({ session: makeSession({ resources: { cpu: 64, memory: 1024, gpus: 0 } }), app: web, secret: 's' })).rejects.toBeInstanceOf(
+      RuntimeStartError,
+    );
+    await expect(
+      make({ gpuCapacityProvider: undefined }).start({ session: makeSession({ resources: { cpu: 1, memory: 2048, gpus: 1 } }), app: gpu, secret: 's' }),
+    ).rejects.toMatchObject({ details: { reason: 'RESOURCE:GPU' } });
     expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
   it.each<[number, number, { cpu: number; memory: number }]>([
-    [0.25, 256, { cpu: 256, memory: 512 }], [0.5, 3000, { cpu: 512, memory: 3072 }], [1, 9000, { cpu: 2048, memory: 9216 }],
-    [4, 30720, { cpu: 4096, memory: 30720 }], [4, 30721, { cpu: 8192, memory: 32768 }], [16, 122880, { cpu: 16384, memory: 122880 }],
+    [0.25, 256, { cpu: 256, memory: 512 }],
+    [0.5, 3000, { cpu: 512, memory: 3072 }],
+    [1, 9000, { cpu: 2048, memory: 9216 }],
+    [4, 30720, { cpu: 4096, memory: 30720 }],
+    [4, 30721, { cpu: 8192, memory: 32768 }],
+    [16, 122880, { cpu: 16384, memory: 122880 }],
   ])('rounds %s vCPU / %s MiB up to the Fargate size %o', (cpu, memory, size) => {
     expect(fargateTaskSize(cpu, memory)).toEqual(size);
   });
@@ -119,7 +147,10 @@ describe('EcsRuntime against a scripted ECS', () => {
     expect(await runtime.inspect(runtimeId)).toEqual({ phase: 'running', endpoint: '10.0.1.10:8888' });
     expect(ecs.mock.commandCalls(DescribeTasksCommand)[0]!.args[0].input).toEqual({ cluster: 'sessions', tasks: [runtimeId], include: ['TAGS'] });
     ecs.exit(runtimeId, 137, 'OutOfMemoryError: Container killed due to memory usage');
-    expect(await runtime.inspect(runtimeId)).toMatchObject({ phase: 'stopped', exit: { code: 137, reason: 'EssentialContainerExited: OutOfMemoryError: Container killed due to memory usage' } });
+    expect(await runtime.inspect(runtimeId)).toMatchObject({
+      phase: 'stopped',
+      exit: { code: 137, reason: 'EssentialContainerExited: OutOfMemoryError: Container killed due to memory usage' },
+    });
   });
 
   it('stops idempotently: StopTask with a reason; unknown tasks count as stopped', async () => {
@@ -135,11 +166,17 @@ describe('EcsRuntime against a scripted ECS', () => {
     const sessions = [makeSession(), makeSession(), makeSession(), makeSession()];
     for (const s of sessions.slice(0, 3)) await runtime.start({ session: s, app: web, secret: 's' });
     await runtime.start({ session: sessions[3]!, app: spot, secret: 's' });
-    const foreign = (await ecs.client.send(new RunTaskCommand({ cluster: 'sessions', taskDefinition: 'sessionplane-web', startedBy: 'someone-else' }))).tasks![0]!;
+    const foreign = (await ecs.client.send(new RunTaskCommand({ cluster: 'sessions', taskDefinition: 'sessionplane-web', startedBy: 'someone-else' })))
+      .tasks![0]!;
     const listed = await runtime.list();
     expect(listed.map((i) => i.sessionId).sort()).toEqual(sessions.map((s) => s.id).sort());
     expect(listed.map((i) => i.runtimeId)).not.toContain(foreign.taskArn);
     const families = ecs.mock.commandCalls(ListTasksCommand).map((c) => [c.args[0].input.family, c.args[0].input.nextToken]);
-    expect(families).toEqual([['sessionplane-web', undefined], ['sessionplane-web', '2'], ['sessionplane-spot', undefined], ['sessionplane-gpu', undefined]]);
+    expect(families).toEqual([
+      ['sessionplane-web', undefined],
+      ['sessionplane-web', '2'],
+      ['sessionplane-spot', undefined],
+      ['sessionplane-gpu', undefined],
+    ]);
   });
 });

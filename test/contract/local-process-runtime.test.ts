@@ -24,8 +24,12 @@ describe('LocalProcessRuntime', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sp-local-'));
     runtime = new LocalProcessRuntime({
-      host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'logs'), runDir: join(dir, 'run'),
-      stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' },
+      host: '127.0.0.1',
+      portRange: testPortRange(),
+      logDir: join(dir, 'logs'),
+      runDir: join(dir, 'run'),
+      stopGraceMs: 1000,
+      baseEnv: { PATH: process.env.PATH ?? '' },
     });
     runtime.onEvent((e) => events.push(e));
   });
@@ -97,7 +101,7 @@ describe('LocalProcessRuntime', () => {
     await waitForText(runtime.logPath(session.id), /ignoring SIGTERM/);
   });
 
-  it('passes the session env and the params, and none of the server\'s own environment', async () => {
+  it("passes the session env and the params, and none of the server's own environment", async () => {
     const session = makeSession({ params: { MODE: 'fast' } });
     const app = fixtureApp([], { env: { EXTRA: '1' } });
     process.env.AWS_SECRET_ACCESS_KEY = 'must-not-leak';
@@ -107,8 +111,14 @@ describe('LocalProcessRuntime', () => {
       delete process.env.AWS_SECRET_ACCESS_KEY;
     }
     const ready = (await eventFor(session.id, 'ready')) as { endpoint: string };
-    const body = await (await fetch(`http://${ready.endpoint}/x`)).json() as { env: Record<string, unknown> };
-    expect(body.env).toEqual({ SESSION_ID: session.id, PORT: ready.endpoint.split(':')[1], SESSION_BASE_PATH: `/s/${session.id}/`, MODE: 'fast', SECRET_SET: true });
+    const body = (await (await fetch(`http://${ready.endpoint}/x`)).json()) as { env: Record<string, unknown> };
+    expect(body.env).toEqual({
+      SESSION_ID: session.id,
+      PORT: ready.endpoint.split(':')[1],
+      SESSION_BASE_PATH: `/s/${session.id}/`,
+      MODE: 'fast',
+      SECRET_SET: true,
+    });
   });
 
   it('fills the command template one argument per element: a value cannot add arguments or expand', async () => {
@@ -120,9 +130,12 @@ describe('LocalProcessRuntime', () => {
     expect(argv.slice(argv.indexOf('--title'))).toEqual(['--title', 'a b --mode exit ${secret}', '--key', 'sek', '--id', session.id]);
   });
 
-  it('writes the app\'s stdout and stderr to the session log', async () => {
+  it("writes the app's stdout and stderr to the session log", async () => {
     const session = makeSession();
-    const app = fixtureApp([], { command: [process.execPath, '-e', "console.log('to-out'); console.error('to-err'); setInterval(() => {}, 1000)"], ready: { kind: 'line', line: 'to-err' } });
+    const app = fixtureApp([], {
+      command: [process.execPath, '-e', "console.log('to-out'); console.error('to-err'); setInterval(() => {}, 1000)"],
+      ready: { kind: 'line', line: 'to-err' },
+    });
     await runtime.start({ session, app, secret: 's' });
     await eventFor(session.id, 'ready');
     await waitForText(runtime.logPath(session.id), /to-out[\s\S]*to-err|to-err[\s\S]*to-out/);
@@ -136,9 +149,15 @@ describe('LocalProcessRuntime', () => {
     await expect(runtime.start({ session: makeSession(), app, secret: 's' })).rejects.toBeInstanceOf(RuntimeStartError);
   });
 
-  const earlierRun = (runDir = join(dir, 'run')) => new LocalProcessRuntime({
-    host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'logs'), runDir, stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' },
-  });
+  const earlierRun = (runDir = join(dir, 'run')) =>
+    new LocalProcessRuntime({
+      host: '127.0.0.1',
+      portRange: testPortRange(),
+      logDir: join(dir, 'logs'),
+      runDir,
+      stopGraceMs: 1000,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+    });
   const pidOf = (runtimeId: string) => Number(runtimeId.split(':')[2]);
 
   it('stops what an earlier server run left behind, its group included', async () => {
@@ -146,7 +165,12 @@ describe('LocalProcessRuntime', () => {
     const session = makeSession();
     const { runtimeId } = await crashed.start({ session, app: fixtureApp(), secret: 's' });
     const pid = pidOf(runtimeId);
-    expect(JSON.parse(readFileSync(join(dir, 'run', `${session.id}.json`), 'utf8'))).toMatchObject({ sessionId: session.id, pid, marker: expect.any(String), startTime: expect.any(String) });
+    expect(JSON.parse(readFileSync(join(dir, 'run', `${session.id}.json`), 'utf8'))).toMatchObject({
+      sessionId: session.id,
+      pid,
+      marker: expect.any(String),
+      startTime: expect.any(String),
+    });
     const stopped = await runtime.stopStrays();
     expect(stopped).toEqual([session.id]);
     await waitFor(() => !pidAlive(pid), 5000, 'stray gone');
@@ -217,8 +241,13 @@ describe('LocalProcessRuntime', () => {
 
   it('stops a READY app that stops answering its liveness probes, with the reason (#11 m7)', async () => {
     const probing = new LocalProcessRuntime({
-      host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'logs'), runDir: join(dir, 'run-live'), stopGraceMs: 500,
-      baseEnv: { PATH: process.env.PATH ?? '' }, liveness: { intervalMs: 100, failures: 3, timeoutMs: 100 },
+      host: '127.0.0.1',
+      portRange: testPortRange(),
+      logDir: join(dir, 'logs'),
+      runDir: join(dir, 'run-live'),
+      stopGraceMs: 500,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+      liveness: { intervalMs: 100, failures: 3, timeoutMs: 100 },
     });
     const seen: RuntimeEvent[] = [];
     probing.onEvent((e) => seen.push(e));

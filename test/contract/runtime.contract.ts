@@ -23,11 +23,15 @@ export function runtimeContract(name: string, setup: () => Promise<RuntimeHarnes
     afterAll(async () => h?.teardown());
 
     const settle = async (runtimeId: string, phases: string[]) =>
-      waitFor(async () => {
-        await h.tick?.();
-        const seen = await h.runtime.inspect(runtimeId);
-        return phases.includes(seen.phase) ? seen : undefined;
-      }, 15_000, `phase ${phases.join('|')}`);
+      waitFor(
+        async () => {
+          await h.tick?.();
+          const seen = await h.runtime.inspect(runtimeId);
+          return phases.includes(seen.phase) ? seen : undefined;
+        },
+        15_000,
+        `phase ${phases.join('|')}`,
+      );
 
     it('starts an instance that becomes ready and has an endpoint', async () => {
       const session = makeSession();

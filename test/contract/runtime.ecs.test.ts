@@ -7,8 +7,13 @@ runtimeContract('ECS (scripted with aws-sdk-client-mock)', async () => {
   const ecs = new ScriptedEcs();
   const app = { ...fixtureApp([], { port: 8080 }), name: 'web', command: [] };
   const runtime = new EcsRuntime(ecs.client, {
-    cluster: 'sessions', subnets: ['subnet-1'], securityGroups: ['sg-1'], taskFamilyPrefix: 'sp-', containerName: 'app',
-    appNames: () => ['web'], retry: { attempts: 3, baseDelayMs: 1 },
+    cluster: 'sessions',
+    subnets: ['subnet-1'],
+    securityGroups: ['sg-1'],
+    taskFamilyPrefix: 'sp-',
+    containerName: 'app',
+    appNames: () => ['web'],
+    retry: { attempts: 3, baseDelayMs: 1 },
   });
   return { runtime, app, tick: async () => ecs.tick(), teardown: async () => ecs.mock.restore() };
 });

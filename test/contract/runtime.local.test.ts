@@ -9,12 +9,19 @@ import { runtimeContract } from './runtime.contract';
 runtimeContract('local processes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sp-runtime-'));
   const runtime = new LocalProcessRuntime({
-    host: '127.0.0.1', portRange: testPortRange(),
-    logDir: join(dir, 'logs'), runDir: join(dir, 'run'), stopGraceMs: 2000, baseEnv: { PATH: process.env.PATH ?? '' },
+    host: '127.0.0.1',
+    portRange: testPortRange(),
+    logDir: join(dir, 'logs'),
+    runDir: join(dir, 'run'),
+    stopGraceMs: 2000,
+    baseEnv: { PATH: process.env.PATH ?? '' },
   });
   return {
     runtime,
     app: fixtureApp(['--mode', 'serve']),
-    teardown: async () => { await runtime.stopAll('test'); rmSync(dir, { recursive: true, force: true }); },
+    teardown: async () => {
+      await runtime.stopAll('test');
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 });

@@ -43,7 +43,10 @@ export function sessionStoreContract(name: string, setup: () => Promise<{ store:
     it('applies a transition conditional on status and version', async () => {
       const s = makeSession();
       await store.create(s);
-      const starting = await store.transition(s, transition(s, 'STARTING', { runtime: { kind: 'local', runtimeId: 'r1', endpoint: '127.0.0.1:9001' } }, s.createdAt + 10));
+      const starting = await store.transition(
+        s,
+        transition(s, 'STARTING', { runtime: { kind: 'local', runtimeId: 'r1', endpoint: '127.0.0.1:9001' } }, s.createdAt + 10),
+      );
       expect(starting).toMatchObject({ status: 'STARTING', version: 2, runtime: { runtimeId: 'r1' } });
       const ready = await store.transition(starting, transition(starting, 'READY', {}, s.createdAt + 20));
       expect(ready).toMatchObject({ status: 'READY', version: 3, readyAt: s.createdAt + 20, lastActivityAt: s.createdAt + 20 });
@@ -88,7 +91,7 @@ export function sessionStoreContract(name: string, setup: () => Promise<{ store:
       expect((await store.get(s.id))?.statusReason).toBeUndefined();
     });
 
-    it('lists an owner\'s sessions newest first, with paging', async () => {
+    it("lists an owner's sessions newest first, with paging", async () => {
       const owner = `owner-${Math.random().toString(36).slice(2)}`;
       const made = [];
       for (let i = 0; i < 5; i++) {

@@ -8,5 +8,11 @@ sessionStoreContract('dynalite', async () => {
   const db = await startEmbeddedDynamoDb();
   const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
   await ensureSessionsTable(client, 'sessions');
-  return { store: new DynamoDbSessionStore(client, 'sessions'), teardown: async () => { client.destroy(); await db.close(); } };
+  return {
+    store: new DynamoDbSessionStore(client, 'sessions'),
+    teardown: async () => {
+      client.destroy();
+      await db.close();
+    },
+  };
 });

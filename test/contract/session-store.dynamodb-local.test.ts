@@ -12,7 +12,13 @@ if (javaAvailable()) {
     const db = await startDynamoDbLocal();
     const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
     await ensureSessionsTable(client, 'sessions');
-    return { store: new DynamoDbSessionStore(client, 'sessions'), teardown: async () => { client.destroy(); await db.close(); } };
+    return {
+      store: new DynamoDbSessionStore(client, 'sessions'),
+      teardown: async () => {
+        client.destroy();
+        await db.close();
+      },
+    };
   });
 } else {
   describe.skip('SessionStore contract: DynamoDB Local (no Java runtime found)', () => it('skipped', () => {}));

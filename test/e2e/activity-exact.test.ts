@@ -20,8 +20,10 @@ function upgradeAndDrop(url: string, afterMs: number): Promise<void> {
   const u = new URL(url);
   return new Promise((resolve) => {
     const socket = connect(Number(u.port), u.hostname, () => {
-      socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      socket.write(
+        `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
       if (afterMs >= 0) setTimeout(() => socket.destroy(), afterMs);
       else socket.once('data', () => socket.destroy());
     });
@@ -93,8 +95,10 @@ describe('activity is exact: no closed socket counts', () => {
     const ended = new Promise<void>((resolve) => raw.once('close', () => resolve()));
     let reply = '';
     raw.on('data', (d: Buffer) => (reply += d.toString('latin1')));
-    raw.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    raw.write(
+      `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
     await waitFor(() => reply.startsWith('HTTP/1.1 101'), 5000, 'upgraded');
     process.kill(s.pid, 'SIGTERM'); // the app says 1001 to its clients and exits
     await sleep(300); // the app's close frame has passed: the socket no longer counts

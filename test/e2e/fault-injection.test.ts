@@ -65,12 +65,14 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       const signal: NodeJS.Signals = random() < 0.5 ? 'SIGKILL' : 'SIGTERM';
       const delayMs = Math.floor(random() * 400);
       const launches = Array.from({ length: LAUNCHES }, () =>
-        server!.api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'echo' }) })
+        server!
+          .api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'echo' }) })
           .then(async (res) => {
             if (res.status === 202) accepted.add(((await res.json()) as { id: string }).id);
             else expect([503]).toContain(res.status); // refused while shutting down: never a 500
           })
-          .catch(() => undefined)); // the connection went with the server
+          .catch(() => undefined),
+      ); // the connection went with the server
       await new Promise((r) => setTimeout(r, delayMs));
       const stoppedAt = Date.now();
       const code = await server.stop(signal);
@@ -90,10 +92,15 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       for (const id of accepted) expect(status.get(id), `round ${round}: accepted ${id}${context}`).toMatch(/^(STOPPED|FAILED)$/);
       const running = processesOf(dataDir);
       for (const [id, pids] of running) {
-        expect(LIVE.has(status.get(id) ?? 'none'), `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})${context}`).toBe(true);
+        expect(LIVE.has(status.get(id) ?? 'none'), `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})${context}`).toBe(
+          true,
+        );
       }
       // A freshly started server has nothing in flight: nothing is live, nothing runs.
-      expect(sessions.filter((s) => LIVE.has(s.status)).map((s) => JSON.stringify(s)), `round ${round} (${signal}): live after restart${context}`).toEqual([]);
+      expect(
+        sessions.filter((s) => LIVE.has(s.status)).map((s) => JSON.stringify(s)),
+        `round ${round} (${signal}): live after restart${context}`,
+      ).toEqual([]);
       expect(running.size, `round ${round}: processes after restart${context}`).toBe(0);
     }
     console.log(`fault injection: ${ROUNDS} rounds, ${kills.SIGKILL} kill -9, ${kills.SIGTERM} SIGTERM, ${accepted.size} launches accepted`);

@@ -24,7 +24,10 @@ function echoOnce(port: number, message: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     ws.once('open', () => ws.send(message));
-    ws.once('message', (data) => { resolve(data.toString()); ws.close(); });
+    ws.once('message', (data) => {
+      resolve(data.toString());
+      ws.close();
+    });
     ws.once('error', reject);
   });
 }
@@ -68,7 +71,11 @@ describe('npm start (the local server as a real process)', () => {
       s.on('close', () => resolve());
     });
     await new Promise((r) => setTimeout(r, 300));
-    const lines = server.output().slice(before).split('\n').filter((l) => l.startsWith('{'));
+    const lines = server
+      .output()
+      .slice(before)
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50)).toEqual([]);
   });
 

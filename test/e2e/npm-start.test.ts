@@ -14,7 +14,12 @@ function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const p of allProcesses()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
   const out: number[] = [];
-  const walk = (at: number) => { for (const c of children.get(at) ?? []) { out.push(c); walk(c); } };
+  const walk = (at: number) => {
+    for (const c of children.get(at) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
   walk(pid);
   return out;
 }
@@ -38,37 +43,54 @@ function allProcesses(): Array<{ pid: number; ppid: number }> {
  * `npm start` started. The server must get it, stop every session, and leave nothing behind.
  */
 describe('npm start, signalled as a supervisor would', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s to npm stops the server and every session, and exits 0', async (signal) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sp-npm-'));
-    const port = await freePort();
-    const [lo, hi] = testPortRange();
-    const npm = spawn('npm', ['start', '--silent'], {
-      env: { ...process.env, PORT: String(port), SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', SESSIONPLANE_SESSION_DOMAIN: 'none' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-    try {
-      await waitFor(() => out.includes('Sessionplane is listening on'), 30_000, `npm start listening:\n${out}`);
-      const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-      const res = await fetch(`http://127.0.0.1:${port}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: { authorization: `Bearer ${token}` } });
-      const { id } = (await res.json()) as { id: string };
-      await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${port}/sessions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status === 'READY', 15_000, 'READY');
-      const tree = descendants(npm.pid!);
-      const sessions = markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`).map((p) => p.pid);
-      expect(sessions.length).toBeGreaterThan(0);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to npm stops the server and every session, and exits 0',
+    async (signal) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'sp-npm-'));
+      const port = await freePort();
+      const [lo, hi] = testPortRange();
+      const npm = spawn('npm', ['start', '--silent'], {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          SESSIONPLANE_DATA_DIR: dataDir,
+          SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`,
+          SESSIONPLANE_STOP_GRACE: '2s',
+          SESSIONPLANE_SESSION_DOMAIN: 'none',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+      try {
+        await waitFor(() => out.includes('Sessionplane is listening on'), 30_000, `npm start listening:\n${out}`);
+        const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+        const res = await fetch(`http://127.0.0.1:${port}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: { authorization: `Bearer ${token}` } });
+        const { id } = (await res.json()) as { id: string };
+        await waitFor(
+          async () =>
+            ((await (await fetch(`http://127.0.0.1:${port}/sessions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string })
+              .status === 'READY',
+          15_000,
+          'READY',
+        );
+        const tree = descendants(npm.pid!);
+        const sessions = markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`).map((p) => p.pid);
+        expect(sessions.length).toBeGreaterThan(0);
 
-      npm.kill(signal);
-      expect(await exited).toBe(0);
-      await waitFor(() => [...tree, ...sessions].every((pid) => !pidAlive(pid)), 5000, 'every process of the tree gone');
-      expect(markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)).toEqual([]);
-      expect(out).toContain(`"signal":"${signal}"`);
-    } finally {
-      if (npm.exitCode === null) npm.kill('SIGKILL');
-      for (const p of markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)) process.kill(p.pid, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 60_000);
+        npm.kill(signal);
+        expect(await exited).toBe(0);
+        await waitFor(() => [...tree, ...sessions].every((pid) => !pidAlive(pid)), 5000, 'every process of the tree gone');
+        expect(markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)).toEqual([]);
+        expect(out).toContain(`"signal":"${signal}"`);
+      } finally {
+        if (npm.exitCode === null) npm.kill('SIGKILL');
+        for (const p of markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)) process.kill(p.pid, 'SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -16,7 +16,7 @@ async function newKey(kid: string): Promise<Key> {
  * `/.well-known/openid-configuration`, keys at `…/protocol/openid-connect/certs` (and nothing at
  * `/.well-known/jwks.json`). The server under test gets only the issuer URL.
  */
-describe('OIDC on one machine: the local API accepts an issuer\'s JWTs (#12 item 9)', () => {
+describe("OIDC on one machine: the local API accepts an issuer's JWTs (#12 item 9)", () => {
   let idp: Server;
   let issuer: string;
   let published: Key[] = [];
@@ -27,8 +27,11 @@ describe('OIDC on one machine: the local API accepts an issuer\'s JWTs (#12 item
   const token = (key: Key, claims: Record<string, unknown> = {}, options: { iss?: string; aud?: string; exp?: string | number } = {}) =>
     new SignJWT({ groups: ['physics'], ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .setIssuer(options.iss ?? issuer).setAudience(options.aud ?? 'sessionplane').setSubject('carol')
-      .setIssuedAt().setExpirationTime(options.exp ?? '5m')
+      .setIssuer(options.iss ?? issuer)
+      .setAudience(options.aud ?? 'sessionplane')
+      .setSubject('carol')
+      .setIssuedAt()
+      .setExpirationTime(options.exp ?? '5m')
       .sign(key.privateKey);
   const list = (jwt: string) => fetch(`${server.base}/sessions`, { headers: { authorization: `Bearer ${jwt}` } });
 
@@ -54,7 +57,11 @@ describe('OIDC on one machine: the local API accepts an issuer\'s JWTs (#12 item
   it('lets a valid token in as its subject, beside the local admin token', async () => {
     const res = await list(await token(keyA));
     expect(res.status).toBe(200);
-    const launched = await fetch(`${server.base}/sessions`, { method: 'POST', headers: { authorization: `Bearer ${await token(keyA)}` }, body: '{"app":"echo"}' });
+    const launched = await fetch(`${server.base}/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token(keyA)}` },
+      body: '{"app":"echo"}',
+    });
     expect(await launched.json()).toMatchObject({ owner: 'carol' });
     expect((await server.api('/sessions')).status).toBe(200); // the local admin token still works
   });

@@ -9,18 +9,27 @@ import { closeCode, openWs } from '../support/ws';
 describe('reaper on npm start', () => {
   let server: ServerProcess;
   let appsDir: string;
-  const status = async (id: string) => (await (await server.api(`/sessions/${id}`)).json()) as { status: string; statusReason?: string; lastActivityAt?: string };
+  const status = async (id: string) =>
+    (await (await server.api(`/sessions/${id}`)).json()) as { status: string; statusReason?: string; lastActivityAt?: string };
   const launch = async () => (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
 
   beforeAll(async () => {
     appsDir = mkdtempSync(join(tmpdir(), 'sp-reaper-apps-'));
-    writeFileSync(join(appsDir, 'apps.yml'), `echo:
+    writeFileSync(
+      join(appsDir, 'apps.yml'),
+      `echo:
   cmd: [node, echo-ws.mjs, --host, "\${host}", --port, "\${port}"]
   cwd: ${resolve('examples/apps')}
   ready_line: App running at
   idleTimeout: 1500ms
-`);
-    server = await startServer({ SESSIONPLANE_APPS: join(appsDir, 'apps.yml'), SESSIONPLANE_REAPER_INTERVAL: '250ms', SESSIONPLANE_ACTIVITY_INTERVAL: '300ms', SESSIONPLANE_LOOKUP_CACHE: '200ms' });
+`,
+    );
+    server = await startServer({
+      SESSIONPLANE_APPS: join(appsDir, 'apps.yml'),
+      SESSIONPLANE_REAPER_INTERVAL: '250ms',
+      SESSIONPLANE_ACTIVITY_INTERVAL: '300ms',
+      SESSIONPLANE_LOOKUP_CACHE: '200ms',
+    });
   });
   afterAll(async () => {
     await server?.stop();

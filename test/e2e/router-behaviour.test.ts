@@ -21,13 +21,16 @@ describe('router behaviour (in-process local server, real sockets)', () => {
   };
 
   beforeAll(async () => {
-    plane = await startTestPlane({
-      web: fixtureApp(),
-      keepPrefix: fixtureApp([], { stripPrefix: false }),
-      never: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 800 }),
-      echo: echoWs,
-      framed: fixtureApp([], { frameAncestors: "'self' https://portal.example.org" }),
-    }, { SESSIONPLANE_LOOKUP_CACHE: '200ms' });
+    plane = await startTestPlane(
+      {
+        web: fixtureApp(),
+        keepPrefix: fixtureApp([], { stripPrefix: false }),
+        never: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 800 }),
+        echo: echoWs,
+        framed: fixtureApp([], { frameAncestors: "'self' https://portal.example.org" }),
+      },
+      { SESSIONPLANE_LOOKUP_CACHE: '200ms' },
+    );
     server = await plane.listen();
   });
   afterAll(async () => plane?.dispose());
@@ -103,18 +106,28 @@ describe('router with a session domain', () => {
   });
   afterAll(async () => plane?.dispose());
 
-  it('sends /s/<id>/… on the shared origin to the session\'s own host (307), setting no cookie there', async () => {
+  it("sends /s/<id>/… on the shared origin to the session's own host (307), setting no cookie there", async () => {
     const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: '{"app":"web"}', headers: { 'x-test-user': 'alice' } });
     const s = (await res.json()) as { id: string; token: string; connectURL: string };
     const port = new URL(server.url).port;
     expect(s.connectURL).toBe(`http://${s.id}.localhost:${port}/?token=${s.token}`);
     const moved = await fetch(`${server.url}/s/${s.id}/x/y?a=1&token=${s.token}`, { redirect: 'manual' });
     expect(moved.status).toBe(307);
-    expect(moved.headers.get("location")).toBe(`http://${s.id}.localhost:${port}/s/${s.id}/x/y?a=1&token=${s.token}`); // the host serves the prefixed path too
+    expect(moved.headers.get('location')).toBe(`http://${s.id}.localhost:${port}/s/${s.id}/x/y?a=1&token=${s.token}`); // the host serves the prefixed path too
     expect(moved.headers.get('set-cookie')).toBeNull();
     // On its own host (Host header: Node cannot resolve *.localhost) the cookie is host-only, path /.
     const home = await new Promise<IncomingMessage>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: `/x?token=${s.token}`, headers: { host: `${s.id}.localhost:${port}`, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', accept: 'text/html' } }, resolve).on('error', reject).end();
+      request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/x?token=${s.token}`,
+          headers: { host: `${s.id}.localhost:${port}`, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', accept: 'text/html' },
+        },
+        resolve,
+      )
+        .on('error', reject)
+        .end();
     });
     expect(home.statusCode).toBe(302);
     const cookie = String(home.headers['set-cookie']);

@@ -37,7 +37,16 @@ describe('functions/router/main.ts: the router as its own service', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     router = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
-      env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', SESSIONPLANE_APPS: 'examples/apps/apps.yml', SESSIONPLANE_TABLE: 'sessions', SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint, AWS_REGION: 'local', SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org' },
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SESSIONPLANE_APPS: 'examples/apps/apps.yml',
+        SESSIONPLANE_TABLE: 'sessions',
+        SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
+        AWS_REGION: 'local',
+        SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
+      },
       stdio: 'ignore',
     });
     exited = new Promise((r) => router.once('exit', (code) => r(code)));
@@ -58,10 +67,12 @@ describe('functions/router/main.ts: the router as its own service', () => {
 
   it('sets a Secure cookie behind https', async () => {
     const { request } = await import('node:http');
-    const cookie = await new Promise<string>((resolve) => request(`${base}/s/${session.id}/?token=${token}`, { headers: { 'sec-fetch-mode': 'navigate' } }, (res) => {
-      res.resume();
-      resolve(String(res.headers['set-cookie']));
-    }).end());
+    const cookie = await new Promise<string>((resolve) =>
+      request(`${base}/s/${session.id}/?token=${token}`, { headers: { 'sec-fetch-mode': 'navigate' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['set-cookie']));
+      }).end(),
+    );
     expect(cookie).toContain('; Secure');
   });
 

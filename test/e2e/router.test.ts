@@ -6,7 +6,12 @@ import { startServer, type ServerProcess } from '../support/server';
 import { waitFor } from '../support/wait';
 import { closeCode, openWs, roundTrip, upgradeStatus } from '../support/ws';
 
-interface Launched { id: string; token: string; sessionURL: string; connectURL: string }
+interface Launched {
+  id: string;
+  token: string;
+  sessionURL: string;
+  connectURL: string;
+}
 
 describe('router on npm start: reaching sessions by their URLs', () => {
   let server: ServerProcess;
@@ -65,7 +70,7 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     expect(await viaApi.json()).toEqual({ visits: 2 });
   });
 
-  it('refuses a wrong token, no token, another session\'s token, an unknown id and a stopped session', async () => {
+  it("refuses a wrong token, no token, another session's token, an unknown id and a stopped session", async () => {
     const a = await launch('echo');
     const b = await launch('hello');
     await ready(a.id);
@@ -100,7 +105,7 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     ws.close();
   });
 
-  it('closes a stopped session\'s open sockets', async () => {
+  it("closes a stopped session's open sockets", async () => {
     const s = await launch('echo');
     await ready(s.id);
     const ws = await openWs(s.sessionURL);

@@ -11,7 +11,11 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
   const alice = 'alice-token-0123456789abcdef';
   const bob = 'bob-token-0123456789abcdef0';
   const post = (body: string, token: string | null = alice, headers: Record<string, string> = {}) =>
-    fetch(`${server.base}/paraview/`, { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+    fetch(`${server.base}/paraview/`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/plain;charset=UTF-8', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sp-wslink-'));
@@ -26,7 +30,9 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
 
   it('SmartConnect launches through /paraview/, connects through the router with the secret, and an RPC answers', async () => {
     const { SmartConnect } = loadWslink(`${server.base}/index.html`);
-    const smart = SmartConnect.newInstance({ config: { application: 'wslink', sessionManagerURL: `${server.base}/paraview/`, headers: { Authorization: `Bearer ${alice}` } } });
+    const smart = SmartConnect.newInstance({
+      config: { application: 'wslink', sessionManagerURL: `${server.base}/paraview/`, headers: { Authorization: `Bearer ${alice}` } },
+    });
     const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>((resolve, reject) => {
       smart.onConnectionReady((connection) => resolve(connection.getSession()));
       smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
@@ -49,7 +55,10 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     expect(a.sessionURL).toMatch(new RegExp(`/proxy\\?sessionId=${a.id}&path=ws&token=`));
     const retry = (await (await post('{"application":"wslink","launcherRetry":[200]}')).json()) as { id: string };
     expect(retry.id).toBe(a.id);
-    expect((await (await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${alice}` } })).json())).toMatchObject({ id: a.id, sessionURL: a.sessionURL });
+    expect(await (await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${alice}` } })).json()).toMatchObject({
+      id: a.id,
+      sessionURL: a.sessionURL,
+    });
     const other = await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${bob}` } });
     expect(other.status).toBe(404);
     expect(await other.json()).toEqual({ error: `No session with id "${a.id}".` });
@@ -72,11 +81,17 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
   });
 
   it('allows the configured origin (CORS preflight and reply), and no other', async () => {
-    const preflight = await fetch(`${server.base}/paraview/`, { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const preflight = await fetch(`${server.base}/paraview/`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.org');
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
-    const other = await fetch(`${server.base}/paraview/`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.org', 'access-control-request-method': 'POST' } });
+    const other = await fetch(`${server.base}/paraview/`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.org', 'access-control-request-method': 'POST' },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

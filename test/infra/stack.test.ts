@@ -10,17 +10,28 @@ import type { Template } from 'aws-cdk-lib/assertions';
 /** The keys a function's env schema requires (not optional, no default). */
 function requiredKeys(name: FunctionName): string[] {
   const shape = (FUNCTION_ENV_SCHEMAS[name] as unknown as z.ZodObject).shape;
-  return Object.entries(shape).filter(([, schema]) => !(schema as z.ZodType).safeParse(undefined).success).map(([k]) => k);
+  return Object.entries(shape)
+    .filter(([, schema]) => !(schema as z.ZodType).safeParse(undefined).success)
+    .map(([k]) => k);
 }
 
 describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledged finding)', () => {
   let template: Template;
-  let functions: Record<string, { Properties: { Environment: { Variables: Record<string, unknown> }; Runtime: string; Architectures: string[]; Role: unknown } }>;
+  let functions: Record<
+    string,
+    { Properties: { Environment: { Variables: Record<string, unknown> }; Runtime: string; Architectures: string[]; Role: unknown } }
+  >;
   const fnNamed = (name: string) => Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
 
   beforeAll(() => {
-    ({ template } = synthStack({ gpuInstanceType: 'g5.xlarge', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'viz.example.org' }));
-    functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.anyValue() } } } }) as typeof functions;
+    ({ template } = synthStack({
+      gpuInstanceType: 'g5.xlarge',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      domainName: 'viz.example.org',
+    }));
+    functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.anyValue() } } },
+    }) as typeof functions;
   }, 120_000);
 
   it('keeps sessions in an on-demand table with PITR, deletion protection, TTL, both GSIs, retained', () => {
@@ -33,8 +44,20 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
         GlobalSecondaryIndexes: Match.arrayWith([
-          Match.objectLike({ IndexName: T.byOwnerIndex.name, KeySchema: [{ AttributeName: 'owner', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }] }),
-          Match.objectLike({ IndexName: T.liveIndex.name, KeySchema: [{ AttributeName: 'liveShard', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }] }),
+          Match.objectLike({
+            IndexName: T.byOwnerIndex.name,
+            KeySchema: [
+              { AttributeName: 'owner', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+          }),
+          Match.objectLike({
+            IndexName: T.liveIndex.name,
+            KeySchema: [
+              { AttributeName: 'liveShard', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+          }),
         ]),
       },
     });
@@ -62,12 +85,30 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   it('grants no "*" action, and a "*" resource only where the action takes none', () => {
     const all = statements(template);
     for (const { statement } of all) for (const a of actionsOf(statement)) expect(a).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
-    const starred = all.filter(({ statement }) => [statement.Resource].flat().includes('*')).map(({ statement }) => ({ actions: actionsOf(statement), condition: statement.Condition }));
+    const starred = all
+      .filter(({ statement }) => [statement.Resource].flat().includes('*'))
+      .map(({ statement }) => ({ actions: actionsOf(statement), condition: statement.Condition }));
     // ecr:GetAuthorizationToken takes no resource; ecs:ListTasks neither, so it is bound by a condition.
     expect(starred).toEqual(expect.arrayContaining([{ actions: ['ecr:GetAuthorizationToken'], condition: undefined }]));
     for (const s of starred) {
       if (s.actions.includes('ecs:ListTasks')) expect(s.condition).toMatchObject({ ArnEquals: { 'ecs:cluster': expect.anything() } });
-      else expect(s.actions.every((a) => ['ecr:GetAuthorizationToken', 'ecs:DiscoverPollEndpoint', 'ecs:Submit*', 'ecs:Poll', 'ecs:StartTelemetrySession', 'ecs:RegisterContainerInstance', 'ecs:DeregisterContainerInstance', 'logs:CreateLogStream', 'logs:PutLogEvents'].includes(a)), JSON.stringify(s)).toBe(true);
+      else
+        expect(
+          s.actions.every((a) =>
+            [
+              'ecr:GetAuthorizationToken',
+              'ecs:DiscoverPollEndpoint',
+              'ecs:Submit*',
+              'ecs:Poll',
+              'ecs:StartTelemetrySession',
+              'ecs:RegisterContainerInstance',
+              'ecs:DeregisterContainerInstance',
+              'logs:CreateLogStream',
+              'logs:PutLogEvents',
+            ].includes(a),
+          ),
+          JSON.stringify(s),
+        ).toBe(true);
     }
   });
 
@@ -75,7 +116,9 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     const all = statements(template).map((s) => s.statement);
     const runTask = all.filter((s) => actionsOf(s).includes('ecs:RunTask'));
     expect(runTask).toHaveLength(1);
-    expect(JSON.stringify(runTask[0]!.Resource)).toMatch(/task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*/);
+    expect(JSON.stringify(runTask[0]!.Resource)).toMatch(
+      /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*/,
+    );
     expect(runTask[0]!.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } } });
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
@@ -88,10 +131,13 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
 
   it('gives each function only the DynamoDB actions it uses', () => {
     const byRole = (name: string) => JSON.stringify(fnNamed(name).Properties.Role);
-    const dynamo = (name: string) => statements(template)
-      .filter(({ policy }) => JSON.stringify(template.findResources('AWS::IAM::Policy')[policy]!.Properties.Roles).includes(byRole(name).match(/"([A-Za-z0-9]+)"/)![1]!))
-      .flatMap(({ statement }) => actionsOf(statement).filter((a) => a.startsWith('dynamodb:')))
-      .sort();
+    const dynamo = (name: string) =>
+      statements(template)
+        .filter(({ policy }) =>
+          JSON.stringify(template.findResources('AWS::IAM::Policy')[policy]!.Properties.Roles).includes(byRole(name).match(/"([A-Za-z0-9]+)"/)![1]!),
+        )
+        .flatMap(({ statement }) => actionsOf(statement).filter((a) => a.startsWith('dynamodb:')))
+        .sort();
     expect(dynamo('api-read')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(dynamo('api-write')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(dynamo('api-catalog')).toEqual([]);
@@ -99,9 +145,13 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     expect(dynamo('reaper')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
-  it('sends this cluster\'s task state changes to task-events, and runs the reaper every minute', () => {
+  it("sends this cluster's task state changes to task-events, and runs the reaper every minute", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] }] } },
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] }] },
+      },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('taskevents'), 'Arn'] } })],
     });
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -115,36 +165,73 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '3600' }]),
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS', Port: 443 });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTP', DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS' }) })] });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTP',
+      DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS' }) })],
+    });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/healthz' });
     expect(Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('defines one task definition per app with an image: awslogs, non-root, read-only root where allowed, GPU on EC2', () => {
     const defs = template.findResources('AWS::ECS::TaskDefinition', { Properties: { Family: Match.stringLikeRegexp('^sessionplane-') } });
-    expect(Object.values(defs).map((d) => (d as { Properties: { Family: string } }).Properties.Family).sort()).toEqual(['sessionplane-gpu', 'sessionplane-spot', 'sessionplane-viz']);
+    expect(
+      Object.values(defs)
+        .map((d) => (d as { Properties: { Family: string } }).Properties.Family)
+        .sort(),
+    ).toEqual(['sessionplane-gpu', 'sessionplane-spot', 'sessionplane-viz']);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      Family: 'sessionplane-viz', RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc',
-      ContainerDefinitions: [Match.objectLike({ Name: 'app', User: '1000', ReadonlyRootFilesystem: true, PortMappings: [Match.objectLike({ ContainerPort: 8080 })], LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
-      TaskRoleArn: Match.anyValue(), ExecutionRoleArn: Match.anyValue(),
+      Family: 'sessionplane-viz',
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'app',
+          User: '1000',
+          ReadonlyRootFilesystem: true,
+          PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
+      TaskRoleArn: Match.anyValue(),
+      ExecutionRoleArn: Match.anyValue(),
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      Family: 'sessionplane-gpu', RequiresCompatibilities: ['EC2'],
+      Family: 'sessionplane-gpu',
+      RequiresCompatibilities: ['EC2'],
       ContainerDefinitions: [Match.objectLike({ ResourceRequirements: [{ Type: 'GPU', Value: '1' }] })],
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/sessionplane/apps/viz', RetentionInDays: 30 });
   });
 
   it('has the HTTP API check JWTs, throttle and log access', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT', JwtConfiguration: { Audience: Match.anyValue(), Issuer: Match.anyValue() } });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Audience: Match.anyValue(), Issuer: Match.anyValue() },
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
-    for (const route of ['GET /sessions', 'POST /sessions', 'GET /sessions/{id}', 'DELETE /sessions/{id}', 'POST /sessions/{id}/renew', 'GET /sessions/{id}/logs', 'GET /apps']) {
+    for (const route of [
+      'GET /sessions',
+      'POST /sessions',
+      'GET /sessions/{id}',
+      'DELETE /sessions/{id}',
+      'POST /sessions/{id}/renew',
+      'GET /sessions/{id}/logs',
+      'GET /apps',
+    ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'JWT' });
     }
-    for (const route of ['POST /paraview', 'GET /paraview/{proxy+}', 'DELETE /paraview/{proxy+}', 'GET /skaha/{proxy+}', 'POST /skaha/{proxy+}', 'DELETE /skaha/{proxy+}']) {
+    for (const route of [
+      'POST /paraview',
+      'GET /paraview/{proxy+}',
+      'DELETE /paraview/{proxy+}',
+      'GET /skaha/{proxy+}',
+      'POST /skaha/{proxy+}',
+      'DELETE /skaha/{proxy+}',
+    ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'JWT' });
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /healthz', AuthorizationType: 'NONE' });
@@ -154,10 +241,12 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   it('opens session task ports to the router and the probe only', () => {
     type Rule = { FromPort: number; SourceSecurityGroupId?: unknown; CidrIp?: string };
     // CDK writes rules inline on the group, or as separate resources when groups refer to each other.
-    const separate = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => (r as { Properties: Rule & { GroupId: unknown } }).Properties)
+    const separate = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'))
+      .map((r) => (r as { Properties: Rule & { GroupId: unknown } }).Properties)
       .filter((p) => JSON.stringify(p.GroupId).includes('SessionsSg'));
-    const inline = Object.entries(template.findResources('AWS::EC2::SecurityGroup')).filter(([id]) => id.includes('SessionsSg'))
-      .flatMap(([, r]) => ((r as { Properties: { SecurityGroupIngress?: Rule[] } }).Properties.SecurityGroupIngress ?? []));
+    const inline = Object.entries(template.findResources('AWS::EC2::SecurityGroup'))
+      .filter(([id]) => id.includes('SessionsSg'))
+      .flatMap(([, r]) => (r as { Properties: { SecurityGroupIngress?: Rule[] } }).Properties.SecurityGroupIngress ?? []);
     const ingress: Rule[] = [...separate, ...inline];
     expect(new Set(ingress.map((p) => p.FromPort))).toEqual(new Set([8080, 8888, 9000]));
     for (const p of ingress) {
@@ -167,7 +256,9 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   });
 
   it('has a GPU capacity provider with managed scaling from zero when configured, an ECR repository, and its outputs', () => {
-    template.hasResourceProperties('AWS::ECS::CapacityProvider', { AutoScalingGroupProvider: Match.objectLike({ ManagedScaling: Match.objectLike({ Status: 'ENABLED' }) }) });
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: Match.objectLike({ ManagedScaling: Match.objectLike({ Status: 'ENABLED' }) }),
+    });
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0' });
     template.hasResourceProperties('AWS::ECR::Repository', { ImageScanningConfiguration: { ScanOnPush: true }, LifecyclePolicy: Match.anyValue() });
     const outputs = Object.keys(template.toJSON().Outputs as object).join(' ');
@@ -187,7 +278,12 @@ describe('the CDK stack without GPU capacity', () => {
 describe('the CDK stack with a session domain (#11 C1)', () => {
   it('serves each session from its own host: the wildcard certificate on the listener, the domain on the router and the API', () => {
     const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/sessions';
-    const { template } = synthStack({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'viz.example.org', sessionDomain: 'sessions.example.org', sessionCertificateArn: cert });
+    const { template } = synthStack({
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      domainName: 'viz.example.org',
+      sessionDomain: 'sessions.example.org',
+      sessionCertificateArn: cert,
+    });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerCertificate', { Certificates: [{ CertificateArn: cert }] });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: Match.arrayWith([Match.objectLike({ Environment: Match.arrayWith([{ Name: ENV.sessionDomain, Value: 'sessions.example.org' }]) })]),
@@ -200,7 +296,11 @@ describe('the CDK stack with a session domain (#11 C1)', () => {
   }, 120_000);
 
   it('refuses a session certificate without HTTPS or without a session domain', () => {
-    expect(() => synthStack({ sessionDomain: 'sessions.example.org', sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' })).toThrow(/needs certificateArn/);
-    expect(() => synthStack({ certificateArn: 'arn:aws:acm:us-east-1:1:certificate/a', sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' })).toThrow(/needs sessionDomain/);
+    expect(() => synthStack({ sessionDomain: 'sessions.example.org', sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' })).toThrow(
+      /needs certificateArn/,
+    );
+    expect(() =>
+      synthStack({ certificateArn: 'arn:aws:acm:us-east-1:1:certificate/a', sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' }),
+    ).toThrow(/needs sessionDomain/);
   });
 });

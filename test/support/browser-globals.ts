@@ -15,25 +15,35 @@ class FetchXMLHttpRequest {
   private method = 'GET';
   private url = '';
   private readonly headers: Record<string, string> = {};
-  open(method: string, url: string) { this.method = method; this.url = url; }
-  setRequestHeader(name: string, value: string) { this.headers[name] = value; }
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
   send(body?: string) {
-    fetch(this.url, { method: this.method, headers: this.headers, ...(body === undefined ? {} : { body }) }).then(async (res) => {
-      this.status = res.status;
-      const text = await res.text();
-      this.response = this.responseType === 'json' ? (text ? JSON.parse(text) as unknown : null) : text;
-      this.onload?.({});
-    }, (error: unknown) => this.onerror?.(error));
+    fetch(this.url, { method: this.method, headers: this.headers, ...(body === undefined ? {} : { body }) }).then(
+      async (res) => {
+        this.status = res.status;
+        const text = await res.text();
+        this.response = this.responseType === 'json' ? (text ? (JSON.parse(text) as unknown) : null) : text;
+        this.onload?.({});
+      },
+      (error: unknown) => this.onerror?.(error),
+    );
   }
 }
 
 export interface Wslink {
-  SmartConnect: { newInstance(options: { config: Record<string, unknown> }): {
-    onConnectionReady(cb: (connection: { getSession(): { call(method: string, args?: unknown[]): Promise<unknown> } }) => void): void;
-    onConnectionError(cb: (connection: unknown, error: unknown) => void): void;
-    connect(): void;
-    destroy(): void;
-  } };
+  SmartConnect: {
+    newInstance(options: { config: Record<string, unknown> }): {
+      onConnectionReady(cb: (connection: { getSession(): { call(method: string, args?: unknown[]): Promise<unknown> } }) => void): void;
+      onConnectionError(cb: (connection: unknown, error: unknown) => void): void;
+      connect(): void;
+      destroy(): void;
+    };
+  };
 }
 
 /** Loads wslink's browser bundle (the one trame ships) as if on a page at `pageUrl`. */

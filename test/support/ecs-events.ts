@@ -15,15 +15,19 @@ export function taskEvent(sessionId: string, taskArn: string, detail: Partial<Ta
     region: 'eu-west-1',
     resources: [taskArn],
     detail: {
-      attachments: [{
-        id: '1789bcae-ddfb-4d10-8ebe-8ac87ddba5b8',
-        type: 'eni',
-        status: 'ATTACHED',
-        details: [
-          { name: 'subnetId', value: 'subnet-abcd1234' }, { name: 'networkInterfaceId', value: 'eni-abcd1234' },
-          { name: 'macAddress', value: '0a:98:eb:a7:29:ba' }, { name: 'privateIPv4Address', value: ip },
-        ],
-      }],
+      attachments: [
+        {
+          id: '1789bcae-ddfb-4d10-8ebe-8ac87ddba5b8',
+          type: 'eni',
+          status: 'ATTACHED',
+          details: [
+            { name: 'subnetId', value: 'subnet-abcd1234' },
+            { name: 'networkInterfaceId', value: 'eni-abcd1234' },
+            { name: 'macAddress', value: '0a:98:eb:a7:29:ba' },
+            { name: 'privateIPv4Address', value: ip },
+          ],
+        },
+      ],
       availabilityZone: 'eu-west-1a',
       clusterArn: CLUSTER_ARN,
       containers: [{ containerArn: `${taskArn}/container`, lastStatus: 'RUNNING', name: 'app', taskArn }],

@@ -1,7 +1,10 @@
 import { request } from 'node:http';
 
 /** A GET with exactly these headers (fetch adds and drops some, e.g. Sec-Fetch-Mode). */
-export function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       let body = '';

@@ -26,7 +26,8 @@ export type Statement = { Action: string | string[]; Resource: unknown; Conditio
 export function statements(template: Template): { policy: string; statement: Statement }[] {
   const out: { policy: string; statement: Statement }[] = [];
   for (const [policy, resource] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
-    for (const statement of (resource as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement) out.push({ policy, statement });
+    for (const statement of (resource as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement)
+      out.push({ policy, statement });
   }
   return out;
 }

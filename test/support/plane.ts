@@ -19,22 +19,35 @@ export interface TestPlane extends LocalPlane {
 }
 
 /** The whole local control plane in this process: dynalite in memory, real child processes. */
-export async function startTestPlane(apps: Record<string, AppSpec>, env: Record<string, string> = {}, options: { realAuth?: boolean; logger?: Logger } = {}): Promise<TestPlane> {
+export async function startTestPlane(
+  apps: Record<string, AppSpec>,
+  env: Record<string, string> = {},
+  options: { realAuth?: boolean; logger?: Logger } = {},
+): Promise<TestPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sp-plane-'));
   const [lo, hi] = testPortRange();
-  const config = loadLocalConfig({ PATH: process.env.PATH, SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', SESSIONPLANE_SESSION_DOMAIN: 'none', ...env });
+  const config = loadLocalConfig({
+    PATH: process.env.PATH,
+    SESSIONPLANE_DATA_DIR: dataDir,
+    SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`,
+    SESSIONPLANE_STOP_GRACE: '2s',
+    SESSIONPLANE_SESSION_DOMAIN: 'none',
+    ...env,
+  });
   const plane = await composeLocal({
     config,
     apps: new Map(Object.entries(apps).map(([name, spec]) => [name, { ...spec, name }])),
     logger: options.logger ?? silentLogger,
     inMemory: true,
     // Stands in for bearer tokens in tests of everything else (auth has its own tests).
-    ...(options.realAuth ? {} : {
-      authenticate: async (c: Context) => {
-        const user = c.req.header('x-test-user');
-        return user ? { user, admin: user === 'admin' } : undefined;
-      },
-    }),
+    ...(options.realAuth
+      ? {}
+      : {
+          authenticate: async (c: Context) => {
+            const user = c.req.header('x-test-user');
+            return user ? { user, admin: user === 'admin' } : undefined;
+          },
+        }),
   });
   let server: LocalServer | undefined;
   return {

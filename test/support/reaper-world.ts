@@ -24,15 +24,38 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
   const table = `reap-${Math.random().toString(36).slice(2, 8)}`;
   await ensureSessionsTable(client, table);
   const commands: string[] = [];
-  client.middlewareStack.add((next, context) => async (args) => {
-    commands.push(context.commandName ?? '?');
-    return next(args);
-  }, { step: 'initialize', name: 'countCommands' });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
   const ecs = new ScriptedEcs();
-  const runtime = new EcsRuntime(ecs.client, { cluster: 'sessions', subnets: ['s'], securityGroups: ['g'], taskFamilyPrefix: 'sp-', containerName: 'app', appNames: () => ['web'], retry: { attempts: 2, baseDelayMs: 1 }, now: clock.now });
+  const runtime = new EcsRuntime(ecs.client, {
+    cluster: 'sessions',
+    subnets: ['s'],
+    securityGroups: ['g'],
+    taskFamilyPrefix: 'sp-',
+    containerName: 'app',
+    appNames: () => ['web'],
+    retry: { attempts: 2, baseDelayMs: 1 },
+    now: clock.now,
+  });
   const reaped: Record<string, number> = {};
-  const metrics: Metrics = { launchToReady() {}, sessionFailed() {}, liveSessions() {}, sessionsReaped: (reason, n) => (reaped[reason] = (reaped[reason] ?? 0) + n) };
-  const deps: LaunchDeps = makeServiceDeps(client, table, runtime, { web: { ...fixtureApp([], { idleTimeoutMs: IDLE_MS, maxLifetimeMs: LIFETIME_MS, launchTimeoutMs: 25_000 }), command: [] } }, { clock, metrics });
+  const metrics: Metrics = {
+    launchToReady() {},
+    sessionFailed() {},
+    liveSessions() {},
+    sessionsReaped: (reason, n) => (reaped[reason] = (reaped[reason] ?? 0) + n),
+  };
+  const deps: LaunchDeps = makeServiceDeps(
+    client,
+    table,
+    runtime,
+    { web: { ...fixtureApp([], { idleTimeoutMs: IDLE_MS, maxLifetimeMs: LIFETIME_MS, launchTimeoutMs: 25_000 }), command: [] } },
+    { clock, metrics },
+  );
 
   // Count each session's final transitions and each quota release: "stopped exactly once".
   const finals = new Map<string, number>();
@@ -63,7 +86,16 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     ecs.tick();
     for (const task of ecs.tasks.values()) {
       const sessionId = task.startedBy?.slice(3);
-      if (task.lastStatus === 'STOPPED' && sessionId) await handleRuntimeEvent(deps, { type: 'exited', sessionId, runtimeId: task.taskArn!, code: 0, signal: null, wasReady: true, reason: task.stopCode ?? 'stopped' });
+      if (task.lastStatus === 'STOPPED' && sessionId)
+        await handleRuntimeEvent(deps, {
+          type: 'exited',
+          sessionId,
+          runtimeId: task.taskArn!,
+          code: 0,
+          signal: null,
+          wasReady: true,
+          reason: task.stopCode ?? 'stopped',
+        });
     }
   }
 
@@ -80,7 +112,16 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
   }
 
   return {
-    deps, ecs, clock, commands, finals, releases, reaped, ready, settle, invariants,
+    deps,
+    ecs,
+    clock,
+    commands,
+    finals,
+    releases,
+    reaped,
+    ready,
+    settle,
+    invariants,
     advance: (ms: number) => (now += ms),
     stops: () => ecs.mock.commandCalls(StopTaskCommand).map((c) => ({ task: c.args[0].input.task, reason: c.args[0].input.reason })),
   };

@@ -1,6 +1,14 @@
 import {
-  ConflictException, DescribeTasksCommand, ECSClient, ECSServiceException, InvalidParameterException, ListTasksCommand,
-  RunTaskCommand, StopTaskCommand, type RunTaskCommandInput, type Task,
+  ConflictException,
+  DescribeTasksCommand,
+  ECSClient,
+  ECSServiceException,
+  InvalidParameterException,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type RunTaskCommandInput,
+  type Task,
 } from '@aws-sdk/client-ecs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 
@@ -76,7 +84,8 @@ export class ScriptedEcs {
     const existing = input.clientToken ? this.byToken.get(input.clientToken) : undefined;
     if (existing) {
       // ECS: the same token and request again is the same task; with other parameters, a conflict naming it.
-      if (existing.request !== JSON.stringify(input)) throw new ConflictException({ message: 'clientToken reused', $metadata: {}, resourceIds: [existing.arn] });
+      if (existing.request !== JSON.stringify(input))
+        throw new ConflictException({ message: 'clientToken reused', $metadata: {}, resourceIds: [existing.arn] });
       return { tasks: [this.tasks.get(existing.arn)], failures: [] };
     }
     const arn = `arn:aws:ecs:eu-west-1:123456789012:task/sessions/${(this.tasks.size + 1).toString(16).padStart(32, '0')}`;
@@ -89,7 +98,16 @@ export class ScriptedEcs {
       desiredStatus: 'RUNNING',
       overrides: input.overrides,
       tags: input.tags,
-      attachments: [{ type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'subnetId', value: 'subnet-1' }, { name: 'privateIPv4Address', value: `10.0.1.${this.ip++}` }] }],
+      attachments: [
+        {
+          type: 'ElasticNetworkInterface',
+          status: 'ATTACHED',
+          details: [
+            { name: 'subnetId', value: 'subnet-1' },
+            { name: 'privateIPv4Address', value: `10.0.1.${this.ip++}` },
+          ],
+        },
+      ],
       containers: [{ name: 'app', lastStatus: 'PENDING' }],
     };
     this.tasks.set(arn, task);
@@ -107,7 +125,8 @@ export class ScriptedEcs {
   private stop(arn: string) {
     const task = this.tasks.get(arn);
     if (!task) throw new InvalidParameterException({ message: 'The referenced task was not found.', $metadata: {} });
-    if (task.lastStatus !== 'STOPPED') Object.assign(task, { desiredStatus: 'STOPPED', lastStatus: 'DEACTIVATING', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' });
+    if (task.lastStatus !== 'STOPPED')
+      Object.assign(task, { desiredStatus: 'STOPPED', lastStatus: 'DEACTIVATING', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' });
     return { task };
   }
 

@@ -23,7 +23,16 @@ export async function startServer(env: Record<string, string> = {}, dataDir = mk
   const port = await freePort();
   const [lo, hi] = testPortRange();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), SESSIONPLANE_DATA_DIR: dataDir, SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`, SESSIONPLANE_STOP_GRACE: '2s', SESSIONPLANE_SESSION_DOMAIN: 'none', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      SESSIONPLANE_DATA_DIR: dataDir,
+      SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`,
+      SESSIONPLANE_STOP_GRACE: '2s',
+      SESSIONPLANE_SESSION_DOMAIN: 'none',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -7,10 +7,21 @@ import type { AppSpec, Policy } from '../../shared/domain';
 import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
 import { AppCatalog, type LaunchDeps } from '../../shared/services';
 
-export const TEST_POLICY: Policy = { limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 }, imagePrefixes: ['registry.example.org/ok/'], idempotencySeconds: 3600, renewCeilingMs: 30 * 86_400_000 };
+export const TEST_POLICY: Policy = {
+  limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 },
+  imagePrefixes: ['registry.example.org/ok/'],
+  idempotencySeconds: 3600,
+  renewCeilingMs: 30 * 86_400_000,
+};
 
 /** Use-case deps on real DynamoDB adapters (dynalite or DynamoDB Local) and a real runtime. */
-export function makeServiceDeps(client: DynamoDBDocumentClient, table: string, runtime: Runtime, apps: Record<string, AppSpec>, overrides: Partial<LaunchDeps> = {}): LaunchDeps {
+export function makeServiceDeps(
+  client: DynamoDBDocumentClient,
+  table: string,
+  runtime: Runtime,
+  apps: Record<string, AppSpec>,
+  overrides: Partial<LaunchDeps> = {},
+): LaunchDeps {
   const clock = overrides.clock ?? systemClock;
   return {
     store: new DynamoDbSessionStore(client, table),

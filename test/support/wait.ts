@@ -25,11 +25,15 @@ export function pidAlive(pid: number): boolean {
  */
 export async function waitForText(path: string, pattern: RegExp, timeoutMs = 5000): Promise<RegExpExecArray> {
   const { readFileSync } = await import('node:fs');
-  return waitFor(() => {
-    try {
-      return pattern.exec(readFileSync(path, 'utf8'));
-    } catch {
-      return null;
-    }
-  }, timeoutMs, `${pattern} in ${path}`);
+  return waitFor(
+    () => {
+      try {
+        return pattern.exec(readFileSync(path, 'utf8'));
+      } catch {
+        return null;
+      }
+    },
+    timeoutMs,
+    `${pattern} in ${path}`,
+  );
 }

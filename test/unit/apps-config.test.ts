@@ -31,11 +31,12 @@ describe('apps file: the trame apps.yml keys', () => {
   });
 
   it('takes the origins that may frame an app, and refuses what is not an origin', () => {
-    expect(parseApps({ viz: { cmd: ['x'], frameAncestors: ['self', 'https://portal.example.org', 'https://*.example.org'] } }).get('viz')!.frameAncestors)
-      .toBe("'self' https://portal.example.org https://*.example.org");
+    expect(parseApps({ viz: { cmd: ['x'], frameAncestors: ['self', 'https://portal.example.org', 'https://*.example.org'] } }).get('viz')!.frameAncestors).toBe(
+      "'self' https://portal.example.org https://*.example.org",
+    );
     expect(parseApps({ viz: { cmd: ['x'] } }).get('viz')!.frameAncestors).toBeUndefined(); // the router's default: 'self'
     expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['none', 'self'] } }).join()).toContain('`none` stands alone');
-    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ["https://a.org; script-src *"] } }).join()).toContain('an origin such as');
+    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['https://a.org; script-src *'] } }).join()).toContain('an origin such as');
   });
 
   it('appends `args` to the default command', () => {
@@ -58,16 +59,33 @@ describe('apps file: Sessionplane keys', () => {
   it('reads readiness, resources, durations, env and params', () => {
     const app = parseApps({
       web: {
-        cmd: ['node', 'x.mjs'], ready: { http: '/healthz' }, resources: { cpu: 2, memory: '4Gi', gpus: 1 }, limits: { cpu: 4 },
-        idleTimeout: '5m', maxLifetime: '4d', launchTimeout: 90, env: { A: 1 }, image: 'ghcr.io/x/y:1', port: 8888, capacity: 'FARGATE_SPOT',
+        cmd: ['node', 'x.mjs'],
+        ready: { http: '/healthz' },
+        resources: { cpu: 2, memory: '4Gi', gpus: 1 },
+        limits: { cpu: 4 },
+        idleTimeout: '5m',
+        maxLifetime: '4d',
+        launchTimeout: 90,
+        env: { A: 1 },
+        image: 'ghcr.io/x/y:1',
+        port: 8888,
+        capacity: 'FARGATE_SPOT',
         params: { MODE: { enum: ['fast', 'slow'], default: 'fast' }, N: 'integer', NAME: { pattern: '[a-z]+', required: true } },
         stripPrefix: false,
       },
     }).get('web')!;
     expect(app).toMatchObject({
-      ready: { kind: 'http', path: '/healthz' }, resources: { cpu: 2, memory: 4096, gpus: 1 }, limits: { cpu: 4, memory: 4096, gpus: 1 },
-      idleTimeoutMs: 300_000, maxLifetimeMs: 4 * 86_400_000, launchTimeoutMs: 90_000, env: { A: '1' }, image: 'ghcr.io/x/y:1', port: 8888,
-      capacity: 'FARGATE_SPOT', stripPrefix: false,
+      ready: { kind: 'http', path: '/healthz' },
+      resources: { cpu: 2, memory: 4096, gpus: 1 },
+      limits: { cpu: 4, memory: 4096, gpus: 1 },
+      idleTimeoutMs: 300_000,
+      maxLifetimeMs: 4 * 86_400_000,
+      launchTimeoutMs: 90_000,
+      env: { A: '1' },
+      image: 'ghcr.io/x/y:1',
+      port: 8888,
+      capacity: 'FARGATE_SPOT',
+      stripPrefix: false,
     });
     expect(app.params).toEqual({
       MODE: { type: 'string', enum: ['fast', 'slow'], default: 'fast', maxLength: 1024, required: false },
@@ -76,7 +94,7 @@ describe('apps file: Sessionplane keys', () => {
     });
   });
 
-  it('resolves the working directory against the apps file\'s folder', () => {
+  it("resolves the working directory against the apps file's folder", () => {
     expect(parseApps({ a: { cmd: ['x'] } }, '/srv/apps').get('a')!.cwd).toBe('/srv/apps');
     expect(parseApps({ a: { cmd: ['x'], cwd: 'sub' } }, '/srv/apps').get('a')!.cwd).toBe('/srv/apps/sub');
   });

@@ -33,7 +33,10 @@ const RULES: [string, string[]][] = [
 describe('architecture', () => {
   it.each(RULES)('%s imports only from %j', (folder, allowed) => {
     const offences = tsFiles(folder).flatMap((file) =>
-      importsOf(file).filter((target) => !allowed.some((a) => target === a || target.startsWith(`${a}/`))).map((target) => `${file} → ${target}`));
+      importsOf(file)
+        .filter((target) => !allowed.some((a) => target === a || target.startsWith(`${a}/`)))
+        .map((target) => `${file} → ${target}`),
+    );
     expect(offences).toEqual([]);
   });
 
@@ -46,7 +49,9 @@ describe('architecture', () => {
   });
 
   it('reads process.env only in shared/config', () => {
-    const readers = [...tsFiles('shared'), ...tsFiles('functions')].filter((f) => !f.startsWith('shared/config/') && /process\.env/.test(readFileSync(join(ROOT, f), 'utf8')));
+    const readers = [...tsFiles('shared'), ...tsFiles('functions')].filter(
+      (f) => !f.startsWith('shared/config/') && /process\.env/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
     expect(readers).toEqual([]);
   });
 });

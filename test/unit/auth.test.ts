@@ -25,18 +25,25 @@ const mapping = { userClaim: 'email', groupsClaim: 'cognito:groups', adminGroup:
 
 describe('local bearer tokens', () => {
   const aliceToken = 'alice-token-0123456789abcdef';
-  const table = loadTokensFile(tokensFile(`tokens:
+  const table = loadTokensFile(
+    tokensFile(`tokens:
   - { user: alice, token: ${aliceToken} }
   - { user: root, role: admin, tokenSha256: ${hashToken('root-token-0123456789abcdef')} }
-`));
+`),
+  );
   const auth = bearerTokens(table);
 
-  it('knows a user by token or by the token\'s SHA-256, with the role', async () => {
+  it("knows a user by token or by the token's SHA-256, with the role", async () => {
     expect(await whoami(auth, { authorization: `Bearer ${aliceToken}` })).toEqual({ user: 'alice', admin: false });
     expect(await whoami(auth, { authorization: 'bearer root-token-0123456789abcdef' })).toEqual({ user: 'root', admin: true });
   });
 
-  it.each([[{}], [{ authorization: 'Bearer wrong-token-0123456789' }], [{ authorization: `Basic ${aliceToken}` }], [{ authorization: `Bearer ${aliceToken} extra` }]])('refuses %o', async (headers) => {
+  it.each([
+    [{}],
+    [{ authorization: 'Bearer wrong-token-0123456789' }],
+    [{ authorization: `Basic ${aliceToken}` }],
+    [{ authorization: `Bearer ${aliceToken} extra` }],
+  ])('refuses %o', async (headers) => {
     expect(await whoami(auth, headers)).toBeNull();
   });
 
@@ -47,7 +54,11 @@ describe('local bearer tokens', () => {
   - { user: carol }
 `);
     let error: unknown;
-    try { loadTokensFile(bad); } catch (e) { error = e; }
+    try {
+      loadTokensFile(bad);
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(ConfigError);
     const text = (error as ConfigError).problems.join('\n');
     expect(text).toMatch(/tokens\.0\.user/);
@@ -62,7 +73,10 @@ describe('API Gateway JWT authorizer claims', () => {
   const event = (claims: Record<string, unknown>) => ({ event: { requestContext: { authorizer: { jwt: { claims } } } } });
 
   it('takes the user from the configured claim and admin from the group claim', async () => {
-    expect(await whoami(auth, {}, event({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' }))).toEqual({ user: 'ann@example.org', admin: true });
+    expect(await whoami(auth, {}, event({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' }))).toEqual({
+      user: 'ann@example.org',
+      admin: true,
+    });
     expect(await whoami(auth, {}, event({ email: 'bo@example.org', 'cognito:groups': ['users'] }))).toEqual({ user: 'bo@example.org', admin: false });
   });
 
@@ -83,8 +97,14 @@ describe('JWTs verified with jose', () => {
     otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
     auth = verifiedJwt({ ...mapping, issuer: 'https://idp.example.org', audience: 'sessionplane', keys: createLocalJWKSet({ keys: [jwk] }) });
-    sign = (claims, o = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(o.issuer ?? 'https://idp.example.org')
-      .setAudience(o.audience ?? 'sessionplane').setIssuedAt().setExpirationTime(o.expires ?? '5m').sign(o.key ?? privateKey);
+    sign = (claims, o = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(o.issuer ?? 'https://idp.example.org')
+        .setAudience(o.audience ?? 'sessionplane')
+        .setIssuedAt()
+        .setExpirationTime(o.expires ?? '5m')
+        .sign(o.key ?? privateKey);
   });
 
   it('accepts a token signed by the issuer for this audience', async () => {

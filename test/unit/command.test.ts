@@ -13,8 +13,15 @@ describe('renderArgv', () => {
 });
 
 describe('sessionEnv', () => {
-  it('puts Sessionplane\'s own variables last, so neither app env nor params can override them', () => {
-    const env = sessionEnv({ port: 9001, sessionId: 'id', secret: 'sec', basePath: '/s/id/', appEnv: { PORT: '1', A: 'app' }, params: { A: 'user', SESSION_ID: 'x' } });
+  it("puts Sessionplane's own variables last, so neither app env nor params can override them", () => {
+    const env = sessionEnv({
+      port: 9001,
+      sessionId: 'id',
+      secret: 'sec',
+      basePath: '/s/id/',
+      appEnv: { PORT: '1', A: 'app' },
+      params: { A: 'user', SESSION_ID: 'x' },
+    });
     expect(env).toEqual({ A: 'user', PORT: '9001', SESSION_ID: 'id', SESSION_SECRET: 'sec', SESSION_BASE_PATH: '/s/id/' });
   });
 });

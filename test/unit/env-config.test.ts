@@ -10,7 +10,14 @@ describe('local env config', () => {
   });
 
   it('reads overrides, treating empty values as unset', () => {
-    const config = loadLocalConfig({ PORT: '0', HOST: '0.0.0.0', SESSIONPLANE_PORT_RANGE: '20000-20010', SESSIONPLANE_STOP_GRACE: '2s', TRAME_USE_HOST: '', TRAME_URL_PREFIX: '/viz' });
+    const config = loadLocalConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      SESSIONPLANE_PORT_RANGE: '20000-20010',
+      SESSIONPLANE_STOP_GRACE: '2s',
+      TRAME_USE_HOST: '',
+      TRAME_URL_PREFIX: '/viz',
+    });
     expect(config).toMatchObject({ port: 0, host: '0.0.0.0', portRange: [20000, 20010], stopGraceMs: 2000, trameUseHost: undefined, trameUrlPrefix: '/viz' });
   });
 

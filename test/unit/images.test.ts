@@ -5,8 +5,12 @@ const allowed = ['ghcr.io/acme/', 'registry.example.org:5000/viz/paraview', 'ima
 
 describe('image policy', () => {
   it.each([
-    'ghcr.io/acme/viz:1.2', 'ghcr.io/acme/deep/path/app', 'registry.example.org:5000/viz/paraview', 'registry.example.org:5000/viz/paraview:5.13',
-    `registry.example.org:5000/viz/paraview@sha256:${'a'.repeat(64)}`, 'images.canfar.net/skaha/notebook:latest',
+    'ghcr.io/acme/viz:1.2',
+    'ghcr.io/acme/deep/path/app',
+    'registry.example.org:5000/viz/paraview',
+    'registry.example.org:5000/viz/paraview:5.13',
+    `registry.example.org:5000/viz/paraview@sha256:${'a'.repeat(64)}`,
+    'images.canfar.net/skaha/notebook:latest',
   ])('allows %s', (image) => {
     expect(imageAllowed(image, allowed)).toBe(true);
   });
@@ -15,7 +19,7 @@ describe('image policy', () => {
     ['a sibling organisation', 'ghcr.io/acme-evil/viz:1'],
     ['a longer repository name', 'registry.example.org:5000/viz/paraview-evil'],
     ['another registry', 'docker.io/acme/viz'],
-    ['Docker Hub\'s implicit default', 'acme/viz'],
+    ["Docker Hub's implicit default", 'acme/viz'],
     ['a path trick', 'ghcr.io/acme/../evil/x'],
     ['upper case', 'ghcr.io/acme/Viz'],
     ['a host lookalike', 'ghcr.io.evil.com/acme/viz'],

@@ -4,14 +4,25 @@ import { checkParams, checkResources } from '../../shared/domain';
 
 const app = parseApps({
   a: {
-    app: 'x', resources: { cpu: 1, memory: 512 }, limits: { cpu: 2 },
-    params: { MODE: { enum: ['fast', 'slow'], default: 'fast' }, N: { type: 'integer', min: 1, max: 8 }, F: 'boolean', X: 'number', NAME: { pattern: '[a-z]+', maxLength: 8 } },
+    app: 'x',
+    resources: { cpu: 1, memory: 512 },
+    limits: { cpu: 2 },
+    params: {
+      MODE: { enum: ['fast', 'slow'], default: 'fast' },
+      N: { type: 'integer', min: 1, max: 8 },
+      F: 'boolean',
+      X: 'number',
+      NAME: { pattern: '[a-z]+', maxLength: 8 },
+    },
   },
 }).get('a')!;
 
 describe('checkParams', () => {
   it('accepts declared params of the right type and fills defaults', () => {
-    expect(checkParams(app, { N: 3, F: true, X: '2.5', NAME: 'abc' })).toEqual({ values: { MODE: 'fast', N: '3', F: 'true', X: '2.5', NAME: 'abc' }, problems: [] });
+    expect(checkParams(app, { N: 3, F: true, X: '2.5', NAME: 'abc' })).toEqual({
+      values: { MODE: 'fast', N: '3', F: 'true', X: '2.5', NAME: 'abc' },
+      problems: [],
+    });
   });
 
   it.each<[Record<string, unknown>, string]>([
@@ -34,7 +45,7 @@ describe('checkParams', () => {
 });
 
 describe('checkResources', () => {
-  it('uses the app\'s resources by default and allows up to its limits', () => {
+  it("uses the app's resources by default and allows up to its limits", () => {
     expect(checkResources(app, undefined)).toEqual({ resources: { cpu: 1, memory: 512, gpus: 0 }, problems: [] });
     expect(checkResources(app, { cpu: 2 }).problems).toEqual([]);
     expect(checkResources(app, { cpu: 3, memory: 1024 }).problems).toEqual(['resources.cpu: at most 2 for app a', 'resources.memory: at most 512 for app a']);

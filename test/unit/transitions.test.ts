@@ -3,9 +3,16 @@ import { canTransition, IllegalTransitionError, isFinal, SESSION_STATUSES, trans
 import { makeSession } from '../support/sessions';
 
 const LEGAL = new Set([
-  'PENDING>STARTING', 'PENDING>FAILED', 'PENDING>STOPPING', 'PENDING>STOPPED',
-  'STARTING>READY', 'STARTING>FAILED', 'STARTING>STOPPING', 'STARTING>STOPPED',
-  'READY>STOPPING', 'READY>STOPPED',
+  'PENDING>STARTING',
+  'PENDING>FAILED',
+  'PENDING>STOPPING',
+  'PENDING>STOPPED',
+  'STARTING>READY',
+  'STARTING>FAILED',
+  'STARTING>STOPPING',
+  'STARTING>STOPPED',
+  'READY>STOPPING',
+  'READY>STOPPED',
   'STOPPING>STOPPED',
 ]);
 const pairs = SESSION_STATUSES.flatMap((from) => SESSION_STATUSES.map((to) => [from, to] as [SessionStatus, SessionStatus]));

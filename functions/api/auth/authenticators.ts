@@ -73,12 +73,16 @@ async function discoverJwksUri(issuer: string): Promise<URL> {
  */
 export function verifiedJwt(options: JwtOptions): Authenticate {
   const remote = (url: URL) => createRemoteJWKSet(url, { cooldownDuration: 1000 });
-  let keys: Promise<JWTVerifyGetKey> | undefined = options.keys ? Promise.resolve(options.keys)
-    : options.jwksUrl ? Promise.resolve(remote(new URL(options.jwksUrl))) : undefined;
-  const keySet = () => (keys ??= discoverJwksUri(options.issuer).then(remote, (error: unknown) => {
-    keys = undefined; // try again on the next request
-    throw error;
-  }));
+  let keys: Promise<JWTVerifyGetKey> | undefined = options.keys
+    ? Promise.resolve(options.keys)
+    : options.jwksUrl
+      ? Promise.resolve(remote(new URL(options.jwksUrl)))
+      : undefined;
+  const keySet = () =>
+    (keys ??= discoverJwksUri(options.issuer).then(remote, (error: unknown) => {
+      keys = undefined; // try again on the next request
+      throw error;
+    }));
   return async (c) => {
     const token = bearerOf(c);
     if (!token) return undefined;
@@ -90,7 +94,11 @@ export function verifiedJwt(options: JwtOptions): Authenticate {
       return undefined;
     }
     try {
-      const { payload } = await jwtVerify(token, getKey, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] });
+      const { payload } = await jwtVerify(token, getKey, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      });
       return principalFromClaims(payload as Record<string, unknown>, options);
     } catch {
       return undefined;

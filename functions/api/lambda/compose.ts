@@ -21,10 +21,17 @@ import { gatewayClaims } from '../auth/authenticators';
 import type { ApiDeps } from '../context';
 
 type StoreEnv = FunctionEnv<'task-events'>;
-type EcsEnv = Pick<FunctionEnv<'api-write'>, typeof ENV.cluster | typeof ENV.subnets | typeof ENV.securityGroups | typeof ENV.taskFamilyPrefix | typeof ENV.containerName | typeof ENV.gpuCapacityProvider>;
+type EcsEnv = Pick<
+  FunctionEnv<'api-write'>,
+  typeof ENV.cluster | typeof ENV.subnets | typeof ENV.securityGroups | typeof ENV.taskFamilyPrefix | typeof ENV.containerName | typeof ENV.gpuCapacityProvider
+>;
 
 /** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
-export function lambdaServices(service: string, env: Pick<StoreEnv, typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel>, runtime: (apps: AppCatalog) => Runtime) {
+export function lambdaServices(
+  service: string,
+  env: Pick<StoreEnv, typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel>,
+  runtime: (apps: AppCatalog) => Runtime,
+) {
   const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
   const table = env[ENV.tableName];
   const apps = new AppCatalog(loadAppsFile(env[ENV.appsFile]));
@@ -72,7 +79,13 @@ export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, 
     ...services,
     policy,
     tokenKey: tokenKey!, // required by the API functions' env schema
-    urls: { publicUrl: env[ENV.publicUrl], useHost: env[ENV.trameUseHost], urlPrefix: env[ENV.trameUrlPrefix], sessionDomain: sessionDomainOf(env[ENV.sessionDomain]), keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false },
+    urls: {
+      publicUrl: env[ENV.publicUrl],
+      useHost: env[ENV.trameUseHost],
+      urlPrefix: env[ENV.trameUrlPrefix],
+      sessionDomain: sessionDomainOf(env[ENV.sessionDomain]),
+      keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
+    },
     authenticate: gatewayClaims({ userClaim: env[ENV.userClaim], groupsClaim: env[ENV.groupsClaim], adminGroup: env[ENV.adminGroup] }),
     maxBodyBytes: env[ENV.maxBodyBytes],
     rateLimit,

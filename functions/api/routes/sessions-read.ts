@@ -10,16 +10,25 @@ import { ownerView, visibleSession } from './session-access';
 
 const LogsQuerySchema = z.strictObject({
   /** An ISO time or epoch milliseconds: only lines from then on. */
-  since: z.string().max(40).transform((v, ctx) => {
-    const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'an ISO time or epoch milliseconds' });
-      return z.NEVER;
-    }
-    return ms;
-  }).optional(),
+  since: z
+    .string()
+    .max(40)
+    .transform((v, ctx) => {
+      const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+      if (!Number.isFinite(ms)) {
+        ctx.addIssue({ code: 'custom', message: 'an ISO time or epoch milliseconds' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
   /** At most this many bytes, the newest. */
-  limit: z.coerce.number().int().min(1).max(1024 * 1024).default(64 * 1024),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .default(64 * 1024),
 });
 
 async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {

@@ -3,7 +3,12 @@ import type { Session, SessionStatus } from '../../../shared/domain/session';
 
 /** skaha's status names (SessionBuilder.withStatus). */
 export const SKAHA_STATUS: Record<SessionStatus, string> = {
-  PENDING: 'Pending', STARTING: 'Pending', READY: 'Running', STOPPING: 'Terminating', STOPPED: 'Completed', FAILED: 'Failed',
+  PENDING: 'Pending',
+  STARTING: 'Pending',
+  READY: 'Running',
+  STOPPING: 'Terminating',
+  STOPPED: 'Completed',
+  FAILED: 'Failed',
 };
 
 /** skaha writes times as YYYY-MM-DDThh:mm:ssZ. */

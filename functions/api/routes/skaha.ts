@@ -72,8 +72,16 @@ export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const ramGb = number(p.get('ram'), 'ram', 0.25);
     const gpus = number(p.get('gpus'), 'gpus', 0);
     const { session } = await launchSession(deps, {
-      owner: c.var.principal.user, app: spec.name, name, params: env, image,
-      resources: { ...(cores !== undefined ? { cpu: cores } : {}), ...(ramGb !== undefined ? { memory: Math.round(ramGb * 1024) } : {}), ...(gpus !== undefined ? { gpus } : {}) },
+      owner: c.var.principal.user,
+      app: spec.name,
+      name,
+      params: env,
+      image,
+      resources: {
+        ...(cores !== undefined ? { cpu: cores } : {}),
+        ...(ramGb !== undefined ? { memory: Math.round(ramGb * 1024) } : {}),
+        ...(gpus !== undefined ? { gpus } : {}),
+      },
     });
     return c.text(`${session.id}\n`);
   });
@@ -98,7 +106,8 @@ export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (!action) throw new ValidationError('Cannot modify an existing session');
     if (action !== 'renew') throw new ValidationError(`unrecognized action: ${action.slice(0, 40)}`);
     const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
-    if (session.status === 'STOPPED' || session.status === 'FAILED' || session.status === 'STOPPING') throw new ValidationError(`no active job for session ${session.id}`);
+    if (session.status === 'STOPPED' || session.status === 'FAILED' || session.status === 'STOPPING')
+      throw new ValidationError(`no active job for session ${session.id}`);
     await renewSession(deps, session, deps.policy.renewCeilingMs);
     return c.body(null, 200);
   });
@@ -120,7 +129,12 @@ export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const memoryOptions = [1, 2, 4, 8, 16, 32, 64, 128, 192].filter((g) => g * 1024 <= memory);
     return c.json({
       cores: { default: Math.min(2, coreOptions.at(-1)!), defaultRequest: 1, defaultLimit: Math.min(8, coreOptions.at(-1)!), options: coreOptions },
-      memoryGB: { default: Math.min(8, memoryOptions.at(-1) ?? 1), defaultRequest: Math.min(4, memoryOptions.at(-1) ?? 1), defaultLimit: Math.min(32, memoryOptions.at(-1) ?? 1), options: memoryOptions },
+      memoryGB: {
+        default: Math.min(8, memoryOptions.at(-1) ?? 1),
+        defaultRequest: Math.min(4, memoryOptions.at(-1) ?? 1),
+        defaultLimit: Math.min(32, memoryOptions.at(-1) ?? 1),
+        options: memoryOptions,
+      },
       gpus: { options: Array.from({ length: gpus }, (_, i) => i + 1) },
       maxInteractiveSessions: sessions,
     });
@@ -128,7 +142,10 @@ export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get('/image', (c) => {
     const type = c.req.query('type');
-    const images = deps.apps.list().filter((a) => a.image).map((a) => ({ id: a.image!, types: [a.name], digest: '' }));
+    const images = deps.apps
+      .list()
+      .filter((a) => a.image)
+      .map((a) => ({ id: a.image!, types: [a.name], digest: '' }));
     if (type && !deps.apps.get(type)) throw new DomainError('request.invalid', `unknown type: ${type.slice(0, 40)}`);
     return c.json(type ? images.filter((i) => i.types.includes(type)) : images);
   });

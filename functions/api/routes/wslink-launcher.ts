@@ -19,7 +19,14 @@ export const INCOMPLETE = 'The request is not complete';
 /** The launcher's reply: what SmartConnect merges over its config (`sessionURL`, `secret`). */
 function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, session: Session) {
   const view = ownerView(deps, principal, session);
-  return { id: session.id, sessionURL: view.sessionURL, secret: 'secret' in view ? view.secret : undefined, application: session.app, status: session.status, connectURL: view.connectURL };
+  return {
+    id: session.id,
+    sessionURL: view.sessionURL,
+    secret: 'secret' in view ? view.secret : undefined,
+    application: session.app,
+    status: session.status,
+    connectURL: view.connectURL,
+  };
 }
 
 /**
@@ -39,14 +46,21 @@ export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
       // wslink's own word for a body it cannot read; a BOM or a reserved key is named.
       throw (error as ValidationError).details.reason === 'not-json' ? new ValidationError(INCOMPLETE) : error;
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.application !== 'string' || !body.application) throw new ValidationError(INCOMPLETE);
+    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.application !== 'string' || !body.application)
+      throw new ValidationError(INCOMPLETE);
     const application = body.application;
     const spec = deps.apps.get(application);
     // Every other key is a template value in wslink; here only the app's declared params pass.
     const params = Object.fromEntries(Object.entries(body).filter(([k]) => !CLIENT_KEYS.has(k) && spec && Object.hasOwn(spec.params, k)));
     const hash = requestHash({ application, params });
     const principal = c.var.principal;
-    const launch = () => launchSession(deps, { owner: principal.user, app: application, params, idempotency: { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: RETRY_WINDOW_SECONDS } });
+    const launch = () =>
+      launchSession(deps, {
+        owner: principal.user,
+        app: application,
+        params,
+        idempotency: { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: RETRY_WINDOW_SECONDS },
+      });
     let result = await launch();
     if (result.replayed && isFinal(result.session.status)) {
       // A retry after that session ended is a new request: forget it and start anew.

@@ -29,12 +29,27 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     ecs = new ScriptedEcs({ everyClient: true });
     cw.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1_800_000_000_000, message: 'hello from the task' }] });
     Object.assign(process.env, {
-      SESSIONPLANE_TABLE: 'sessions', AWS_REGION: 'eu-west-1', SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint, SESSIONPLANE_APPS: join(dir, 'apps.yml'),
-      SESSIONPLANE_LOG_LEVEL: 'silent', SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org', SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
-      SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN, SESSIONPLANE_SUBNETS: 'subnet-a,subnet-b', SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
-      SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-', SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/', POWERTOOLS_METRICS_DISABLED: 'true',
+      SESSIONPLANE_TABLE: 'sessions',
+      AWS_REGION: 'eu-west-1',
+      SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
+      SESSIONPLANE_APPS: join(dir, 'apps.yml'),
+      SESSIONPLANE_LOG_LEVEL: 'silent',
+      SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
+      SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
+      SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
+      SESSIONPLANE_SUBNETS: 'subnet-a,subnet-b',
+      SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
+      SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
+      SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/',
+      POWERTOOLS_METRICS_DISABLED: 'true',
     });
-    for (const [name, path] of Object.entries({ read: '../../../functions/api/lambda/read', write: '../../../functions/api/lambda/write', catalog: '../../../functions/api/lambda/catalog', events: '../../../functions/task-events/lambda', reaper: '../../../functions/reaper/lambda' })) {
+    for (const [name, path] of Object.entries({
+      read: '../../../functions/api/lambda/read',
+      write: '../../../functions/api/lambda/write',
+      catalog: '../../../functions/api/lambda/catalog',
+      events: '../../../functions/task-events/lambda',
+      reaper: '../../../functions/reaper/lambda',
+    })) {
       handlers[name] = ((await import(path)) as { handler: Handler }).handler;
     }
   });
@@ -51,10 +66,14 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     const body = JSON.parse(res.body) as { id: string; owner: string; sessionURL: string; status: string };
     expect(body).toMatchObject({ owner: 'alice', status: 'STARTING' });
     expect(body.sessionURL).toMatch(new RegExp(`^wss://sessions\\.example\\.org/proxy\\?sessionId=${body.id}&path=ws&token=[0-9a-f]{40}$`));
-    expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input).toMatchObject({ cluster: CLUSTER_ARN, taskDefinition: 'sessionplane-web', clientToken: body.id });
+    expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input).toMatchObject({
+      cluster: CLUSTER_ARN,
+      taskDefinition: 'sessionplane-web',
+      clientToken: body.id,
+    });
   });
 
-  it('read: GET /sessions lists the caller\'s sessions, and logs come from CloudWatch', async () => {
+  it("read: GET /sessions lists the caller's sessions, and logs come from CloudWatch", async () => {
     const res = await handlers.read!(httpApiEvent('GET', '/sessions'), lambdaContext);
     expect(res.statusCode).toBe(200);
     const { sessions } = JSON.parse(res.body) as { sessions: { id: string }[] };
@@ -83,13 +102,15 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     expect(JSON.parse(res.body)).toMatchObject({ apps: [{ name: 'web' }] });
   });
 
-  it('reaper: a pass over the table, within the invocation\'s time', async () => {
+  it("reaper: a pass over the table, within the invocation's time", async () => {
     const summary = (await handlers.reaper!({}, lambdaContext)) as unknown as { live: number; errors: number; unfinished: number };
     expect(summary).toMatchObject({ live: 1, errors: 0, unfinished: 0 });
   });
 
   it('task-events: an event of another cluster changes nothing', async () => {
-    const event = taskEvent('0'.repeat(32), 'arn:aws:ecs:eu-west-1:123456789012:task/other/1', { clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other' });
+    const event = taskEvent('0'.repeat(32), 'arn:aws:ecs:eu-west-1:123456789012:task/other/1', {
+      clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other',
+    });
     expect(await handlers.events!(event, lambdaContext)).toEqual({ outcome: 'ignored' });
   });
 });

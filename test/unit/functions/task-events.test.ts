@@ -44,8 +44,21 @@ describe('task-events: ECS Task State Change → session state', () => {
     const table = `sessions-${Math.random().toString(36).slice(2, 8)}`;
     await ensureSessionsTable(client, table);
     ecs = new ScriptedEcs();
-    const runtime = new EcsRuntime(ecs.client, { cluster: CLUSTER_ARN, subnets: ['s'], securityGroups: ['g'], taskFamilyPrefix: 'sessionplane-', containerName: 'app', appNames: () => ['web'], retry: { attempts: 2, baseDelayMs: 1 } });
-    deps = { ...makeServiceDeps(client, table, runtime, { web: fixtureApp([], { port: appPort }) }), clusterArn: CLUSTER_ARN, containerName: 'app', probeIntervalMs: 20 };
+    const runtime = new EcsRuntime(ecs.client, {
+      cluster: CLUSTER_ARN,
+      subnets: ['s'],
+      securityGroups: ['g'],
+      taskFamilyPrefix: 'sessionplane-',
+      containerName: 'app',
+      appNames: () => ['web'],
+      retry: { attempts: 2, baseDelayMs: 1 },
+    });
+    deps = {
+      ...makeServiceDeps(client, table, runtime, { web: fixtureApp([], { port: appPort }) }),
+      clusterArn: CLUSTER_ARN,
+      containerName: 'app',
+      probeIntervalMs: 20,
+    };
   });
 
   it('makes a STARTING session READY once its port answers, at the ENI address', async () => {
@@ -65,16 +78,24 @@ describe('task-events: ECS Task State Change → session state', () => {
     const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId }, launchDeadline: Date.now() + 300 });
     expect(await handleTaskEvent(deps, taskEvent(s.id, runtimeId, { ip: '127.0.0.2' }))).toBe('launch-timeout');
     expect(await stored(s)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
-    expect(ecs.mock.commandCalls(StopTaskCommand).map((c) => c.args[0].input)).toEqual([{ cluster: CLUSTER_ARN, task: runtimeId, reason: 'sessionplane: launch-timeout' }]);
+    expect(ecs.mock.commandCalls(StopTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { cluster: CLUSTER_ARN, task: runtimeId, reason: 'sessionplane: launch-timeout' },
+    ]);
   });
 
   it.each<[Session['status'], string, string]>([
     ['STARTING', 'FAILED', 'exited before ready: EssentialContainerExited: Essential container in task exited'],
     ['READY', 'STOPPED', 'app-exited: EssentialContainerExited: Essential container in task exited'],
     ['STOPPING', 'STOPPED', 'user'],
-  ])('ends a %s session %s on STOPPED, with ECS\'s reason', async (from, to, reason) => {
+  ])("ends a %s session %s on STOPPED, with ECS's reason", async (from, to, reason) => {
     const s = await seed({ status: from, runtime: { kind: 'ecs', runtimeId: arn(3) }, ...(from === 'STOPPING' ? { statusReason: 'user' } : {}) });
-    const stopped = taskEvent(s.id, arn(3), { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', version: 6 });
+    const stopped = taskEvent(s.id, arn(3), {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      version: 6,
+    });
     stopped.detail.containers![0]!.exitCode = 1;
     expect(await handleTaskEvent(deps, stopped)).toBe('stopped');
     expect(await stored(s)).toMatchObject({ status: to, statusReason: reason });
@@ -104,7 +125,7 @@ describe('task-events: ECS Task State Change → session state', () => {
     expect(ecs.mock.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({ task: arn(6), reason: 'sessionplane: orphan' });
   });
 
-  it('ends a launch FAILED with ECS\'s placement failure reason', async () => {
+  it("ends a launch FAILED with ECS's placement failure reason", async () => {
     ecs.failNextRun = 'RESOURCE:GPU';
     await expect(launchSession(deps, { owner: 'gus', app: 'web' })).rejects.toMatchObject({ code: 'runtime.start_failed' });
     const [s] = (await deps.store.listByOwner('gus')).items;

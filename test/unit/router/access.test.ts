@@ -33,9 +33,17 @@ describe('crossPageRefusal: whose page may use a session cookie (#11 C1)', () =>
     const ctx = { scope: `/s/${ID}/`, hostOnly: false, origin, upgrade: false };
     it.each([
       ['its own page fetching', { 'sec-fetch-site': 'same-origin', referer: `${origin}/s/${ID}/index.html` }, false],
-      ['a link from the portal', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', referer: `${origin}/portal/` }, false],
+      [
+        'a link from the portal',
+        { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', referer: `${origin}/portal/` },
+        false,
+      ],
       ['another session page fetching', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', referer: `${origin}/s/${OTHER}/` }, true],
-      ['another session page linking to it', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', referer: `${origin}/s/${OTHER}/` }, true],
+      [
+        'another session page linking to it',
+        { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', referer: `${origin}/s/${OTHER}/` },
+        true,
+      ],
       ['a same-origin fetch with no Referer', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, true],
     ])('%s: refused %s', (_name, headers, refused) => {
       expect(crossPageRefusal(req(headers), ctx) !== undefined).toBe(refused);
@@ -50,7 +58,12 @@ describe('crossPageRefusal: whose page may use a session cookie (#11 C1)', () =>
 describe('parseHostRoute', () => {
   it('routes <id>.<domain> to the session, with the path as it is and the token taken out', () => {
     expect(parseHostRoute(`${ID}.sessions.example.org:443`, 'sessions.example.org', '/a/b?x=1&token=t')).toMatchObject({
-      kind: 'host', sessionId: ID, upstream: '/a/b?x=1', scope: '/', token: 't', hostOnly: true,
+      kind: 'host',
+      sessionId: ID,
+      upstream: '/a/b?x=1',
+      scope: '/',
+      token: 't',
+      hostOnly: true,
     });
   });
   it('keeps /s/<id>/ for apps that serve under it', () => {
@@ -70,10 +83,15 @@ describe('what the app sees (#11 m2)', () => {
     scrubForApp(r, { scope: `/s/${ID}/`, origin: 'http://h' });
     expect(r.headers).toEqual({ cookie: 'theme=dark; lang=en' });
   });
-  it('adds isolation headers, adding to the app\'s own CSP rather than replacing it', () => {
+  it("adds isolation headers, adding to the app's own CSP rather than replacing it", () => {
     const headers: Record<string, string | string[] | undefined> = { 'content-security-policy': "default-src 'self'" };
     isolationHeaders(headers, "'self'");
-    expect(headers).toMatchObject({ 'referrer-policy': 'same-origin', 'cross-origin-opener-policy': 'same-origin', 'x-frame-options': 'SAMEORIGIN', 'x-content-type-options': 'nosniff' });
+    expect(headers).toMatchObject({
+      'referrer-policy': 'same-origin',
+      'cross-origin-opener-policy': 'same-origin',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-content-type-options': 'nosniff',
+    });
     expect(headers['content-security-policy']).toEqual(["default-src 'self'", "frame-ancestors 'self'"]);
   });
 });

@@ -18,7 +18,10 @@ describe('ActivityTracker', () => {
     store = new DynamoDbSessionStore(client, 'sessions');
     // Count the writes on their way to the real store.
     const record = store.recordActivity.bind(store);
-    store.recordActivity = (id, at) => { writes.push([id, at]); return record(id, at); };
+    store.recordActivity = (id, at) => {
+      writes.push([id, at]);
+      return record(id, at);
+    };
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -37,7 +40,10 @@ describe('ActivityTracker', () => {
     }
     expect(writes).toEqual([[s.id, 1_000_000]]); // 400 touches in 800 ms: one write
     await vi.advanceTimersByTimeAsync(600); // the sweep at 1000 ms writes the trailing activity
-    expect(writes).toEqual([[s.id, 1_000_000], [s.id, 1_000_800]]);
+    expect(writes).toEqual([
+      [s.id, 1_000_000],
+      [s.id, 1_000_800],
+    ]);
     vi.useRealTimers();
     await new Promise((r) => setTimeout(r, 50));
     expect((await store.get(s.id))?.lastActivityAt).toBe(1_000_800);

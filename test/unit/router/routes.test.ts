@@ -20,11 +20,12 @@ describe('parseRoute', () => {
     expect(parseRoute(url)).toMatchObject(expected as object);
   });
 
-  it.each([
-    '/proxy', '/proxy?sessionId=nope&path=ws', `/proxy?sessionId=${id}&path=a%0db`, '/s/not-an-id/', '/api/../x/', `/s/${id}x/`,
-  ])('refuses %s as bad', (url) => {
-    expect(parseRoute(url)).toMatchObject({ kind: 'bad' });
-  });
+  it.each(['/proxy', '/proxy?sessionId=nope&path=ws', `/proxy?sessionId=${id}&path=a%0db`, '/s/not-an-id/', '/api/../x/', `/s/${id}x/`])(
+    'refuses %s as bad',
+    (url) => {
+      expect(parseRoute(url)).toMatchObject({ kind: 'bad' });
+    },
+  );
 
   it.each(['/sessions', '/apps', '/healthz', '/', '/proxyx', '/session/x'])('leaves %s to the API', (url) => {
     expect(parseRoute(url)).toBeUndefined();

@@ -23,7 +23,11 @@ function gated(runtime: LocalProcessRuntime): { runtime: Runtime; open(): void; 
   const reached = new Promise<void>((r) => (reach = r));
   const wrapped: Runtime = {
     kind: runtime.kind,
-    start: async (req: StartRequest) => { reach(); await gate; return runtime.start(req); },
+    start: async (req: StartRequest) => {
+      reach();
+      await gate;
+      return runtime.start(req);
+    },
     inspect: (id) => runtime.inspect(id),
     stop: (id, reason) => runtime.stop(id, reason),
     list: () => runtime.list(),
@@ -43,7 +47,14 @@ describe('launch and stop use cases', () => {
     const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
     await ensureSessionsTable(client, 'sessions');
     dir = mkdtempSync(join(tmpdir(), 'sp-svc-'));
-    runtime = new LocalProcessRuntime({ host: '127.0.0.1', portRange: testPortRange(), logDir: join(dir, 'l'), runDir: join(dir, 'r'), stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' } });
+    runtime = new LocalProcessRuntime({
+      host: '127.0.0.1',
+      portRange: testPortRange(),
+      logDir: join(dir, 'l'),
+      runDir: join(dir, 'r'),
+      stopGraceMs: 1000,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+    });
     deps = makeServiceDeps(client, 'sessions', runtime, { web: fixtureApp() });
     runtime.onEvent((e) => void handleRuntimeEvent(deps, e));
   });
@@ -79,7 +90,14 @@ describe('launch and stop use cases', () => {
 
   it('stores nothing and releases the quota when a launch is refused for lack of ports (#11 m12)', async () => {
     const [lo] = testPortRange();
-    const one = new LocalProcessRuntime({ host: '127.0.0.1', portRange: [lo + 40, lo + 40], logDir: join(dir, 'l1'), runDir: join(dir, 'r1'), stopGraceMs: 1000, baseEnv: { PATH: process.env.PATH ?? '' } });
+    const one = new LocalProcessRuntime({
+      host: '127.0.0.1',
+      portRange: [lo + 40, lo + 40],
+      logDir: join(dir, 'l1'),
+      runDir: join(dir, 'r1'),
+      stopGraceMs: 1000,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+    });
     const small = { ...deps, runtime: one };
     const first = await launchSession(small, { owner: 'ports', app: 'web' });
     await expect(launchSession(small, { owner: 'ports', app: 'web' })).rejects.toBeInstanceOf(CapacityError);

@@ -7,7 +7,9 @@ import { makeSession } from '../../support/sessions';
 
 describe('reaper rules, on a fake clock', () => {
   let db: EmbeddedDynamoDb;
-  beforeAll(async () => { db = await startEmbeddedDynamoDb(); });
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+  });
   afterAll(async () => db.close());
 
   it('stops a READY session idle past its idleTimeout, and not one with recent activity', async () => {
@@ -32,8 +34,15 @@ describe('reaper rules, on a fake clock', () => {
     const runtime = w.deps.runtime;
     const deps = {
       ...w.deps,
-      runtime: { ...runtime, kind: runtime.kind, list: () => runtime.list(), inspect: runtime.inspect.bind(runtime), start: runtime.start.bind(runtime), onEvent: runtime.onEvent.bind(runtime),
-        stop: (id: string, reason: string) => (id === hung.runtime!.runtimeId ? new Promise<never>(() => {}) : runtime.stop(id, reason)) },
+      runtime: {
+        ...runtime,
+        kind: runtime.kind,
+        list: () => runtime.list(),
+        inspect: runtime.inspect.bind(runtime),
+        start: runtime.start.bind(runtime),
+        onEvent: runtime.onEvent.bind(runtime),
+        stop: (id: string, reason: string) => (id === hung.runtime!.runtimeId ? new Promise<never>(() => {}) : runtime.stop(id, reason)),
+      },
     };
     w.advance(IDLE_MS + 1000);
     const first = await reap(deps, { concurrency: 4, callTimeoutMs: 200 });
@@ -82,7 +91,7 @@ describe('reaper rules, on a fake clock', () => {
     expect(await w.deps.quotas.get('bo')).toMatchObject({ sessions: 0 });
   });
 
-  it('ends a live session whose task died unnoticed (a missed event), with the runtime\'s reason', async () => {
+  it("ends a live session whose task died unnoticed (a missed event), with the runtime's reason", async () => {
     const w = await reaperWorld(db);
     const s = await w.ready();
     w.ecs.exit(s.runtime!.runtimeId, 137, 'OutOfMemoryError');
@@ -101,7 +110,12 @@ describe('reaper rules, on a fake clock', () => {
     const summary = await reap(w.deps, { concurrency: 4 });
     expect(summary.orphansStopped).toBe(1);
     expect(summary.reaped).toEqual({ 'stop-settled': 1 });
-    expect(w.stops()).toEqual(expect.arrayContaining([{ task: orphanTask, reason: 'sessionplane: orphan' }, { task: stuck.runtime!.runtimeId, reason: 'sessionplane: user' }]));
+    expect(w.stops()).toEqual(
+      expect.arrayContaining([
+        { task: orphanTask, reason: 'sessionplane: orphan' },
+        { task: stuck.runtime!.runtimeId, reason: 'sessionplane: user' },
+      ]),
+    );
     expect(await w.deps.store.get(settled.id)).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
     w.ecs.tick();
     await reap(w.deps, { concurrency: 4 });
@@ -130,7 +144,11 @@ describe('reaper rules, on a fake clock', () => {
     const stop = w.deps.runtime.stop.bind(w.deps.runtime);
     w.deps.runtime.stop = async (id, reason) => {
       most = Math.max(most, ++inFlight);
-      try { return await stop(id, reason); } finally { inFlight--; }
+      try {
+        return await stop(id, reason);
+      } finally {
+        inFlight--;
+      }
     };
     w.commands.length = 0;
     expect((await reap(w.deps, { concurrency: 3 })).reaped).toEqual({ idle: 12 });
@@ -142,7 +160,9 @@ describe('reaper rules, on a fake clock', () => {
 
 describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing ends twice', () => {
   let db: EmbeddedDynamoDb;
-  beforeAll(async () => { db = await startEmbeddedDynamoDb(); });
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+  });
   afterAll(async () => db.close());
 
   it('a crash between writing the record and RunTask (record only)', async () => {
@@ -185,7 +205,7 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
     expect(await w.invariants()).toEqual({ liveWithoutTask: [], taskWithoutLive: [], endedTwice: [] });
   });
 
-  it('a user\'s stop racing the reaper', async () => {
+  it("a user's stop racing the reaper", async () => {
     const w = await reaperWorld(db);
     const sessions = await Promise.all(Array.from({ length: 6 }, (_, i) => w.ready(`racer${i}`)));
     w.advance(IDLE_MS + 1);
@@ -204,14 +224,20 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
 
 describe('reaper usage repair', () => {
   let db: EmbeddedDynamoDb;
-  beforeAll(async () => { db = await startEmbeddedDynamoDb(); });
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+  });
   afterAll(async () => db.close());
 
   it('does not count what the same pass ended, even when the release looks settled (a skewed clock)', async () => {
     const w = await reaperWorld(db);
     // The counter's writer runs two minutes behind the reaper, so a fresh release looks old.
     const { DynamoDbQuotaStore } = await import('../../../shared/adapters/dynamodb-quota-store');
-    const skewed = new DynamoDbQuotaStore((w.deps.quotas as unknown as { client: never }).client, (w.deps.quotas as unknown as { tableName: string }).tableName, () => w.clock.now() - 120_000);
+    const skewed = new DynamoDbQuotaStore(
+      (w.deps.quotas as unknown as { client: never }).client,
+      (w.deps.quotas as unknown as { tableName: string }).tableName,
+      () => w.clock.now() - 120_000,
+    );
     w.deps.quotas.release = skewed.release.bind(skewed);
     const { launchSession } = await import('../../../shared/services');
     const { session } = await launchSession(w.deps, { owner: 'fay', app: 'web' });
