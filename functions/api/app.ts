@@ -14,7 +14,7 @@ import { wslinkLauncherRoutes } from './routes/wslink-launcher';
 
 /** The concerns the API is split by on AWS: each is its own Lambda with its own IAM. */
 export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher' | 'skaha';
-export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher', 'skaha'];
+const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher', 'skaha'];
 
 /** Paths that answer in the wslink launcher's shape: JSON {"error": "..."}, never a page. */
 const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;

@@ -18,7 +18,7 @@ const LogsQuery = z.object({
 });
 
 /** The native API, route by route; the test checks this table against the routes the app mounts. */
-export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
+const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   '/sessions': {
     post: {
       summary: 'Launch a session (honours Idempotency-Key)',

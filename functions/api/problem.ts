@@ -5,7 +5,7 @@ import { DomainError } from '../../shared/domain/errors';
 import type { Logger } from '../../shared/ports/logger';
 
 /** The one table from a domain error code to an HTTP status. */
-export const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   'request.invalid': 400,
   'request.too_large': 413,
   'request.unsupported_media_type': 415,

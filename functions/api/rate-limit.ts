@@ -34,7 +34,7 @@ export function perUserRateLimit(perMinute: number): MiddlewareHandler<ApiEnv> {
 }
 
 /** The caller's network address: the socket's locally, the HTTP API's sourceIp on Lambda. */
-export function clientAddress(c: Context): string {
+function clientAddress(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.http?.sourceIp ?? 'unknown';
 }

@@ -30,7 +30,6 @@ export const LaunchBodySchema = z.strictObject({
     })
     .optional(),
 });
-export type LaunchBody = z.infer<typeof LaunchBodySchema>;
 
 export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
@@ -72,7 +71,7 @@ export const SessionViewSchema = z.object({
 
 export const SessionListSchema = z.object({ sessions: z.array(SessionViewSchema), cursor: z.string().optional() });
 
-export const AppViewSchema = z.object({
+const AppViewSchema = z.object({
   name: z.string(),
   description: z.string().optional(),
   resources: ResourcesView,

@@ -23,4 +23,3 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     connectURL: connectUrl(urls, session.id, token, session.app),
   };
 }
-export type SessionView = ReturnType<typeof sessionView>;

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 
 /** The cookie that carries a session's token, scoped to that session's path. */
-export const TOKEN_COOKIE = 'sessionplane_token';
+const TOKEN_COOKIE = 'sessionplane_token';
 
 /** The token a request presents: from the query, else from the session-scoped cookie. */
 export function presentedToken(req: IncomingMessage, fromQuery: string | undefined): string | undefined {
@@ -22,7 +22,7 @@ export function tokenCookie(token: string, scope: string, options: { secure: boo
 }
 
 /** Removes our cookie from what goes to the app, so an app never sees a session token. */
-export function withoutTokenCookie(header: string | undefined): string | undefined {
+function withoutTokenCookie(header: string | undefined): string | undefined {
   if (!header) return header;
   const kept = header.split(';').filter((part) => part.split('=', 1)[0]!.trim() !== TOKEN_COOKIE);
   return kept.length ? kept.join(';').trim() : undefined;

@@ -11,7 +11,7 @@ import type { FunctionName } from '../../shared/config/lambda-env';
 import { acknowledge } from './nag';
 
 /** Where the apps file is inside every function's bundle. */
-export const BUNDLED_APPS_FILE = '/var/task/apps.yml';
+const BUNDLED_APPS_FILE = '/var/task/apps.yml';
 
 export interface SessionFunctionProps {
   name: FunctionName;

@@ -33,8 +33,8 @@ export interface EcsRuntimeOptions {
 }
 
 /** startedBy (≤ 36 characters): `sp-` and the 32 hex digits of the session id. */
-export const STARTED_BY_PREFIX = 'sp-';
-export const startedByOf = (sessionId: string) => `${STARTED_BY_PREFIX}${sessionId}`;
+const STARTED_BY_PREFIX = 'sp-';
+const startedByOf = (sessionId: string) => `${STARTED_BY_PREFIX}${sessionId}`;
 export const sessionIdOf = (startedBy: string | undefined) =>
   startedBy?.startsWith(STARTED_BY_PREFIX) ? startedBy.slice(STARTED_BY_PREFIX.length) : undefined;
 

@@ -16,7 +16,7 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promis
 }
 
 /** True when GET path answers 2xx or 3xx (or, with `anyStatus`, anything at all). */
-export function httpAnswers(host: string, port: number, path: string, timeoutMs = 2000, anyStatus = false): Promise<boolean> {
+function httpAnswers(host: string, port: number, path: string, timeoutMs = 2000, anyStatus = false): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'sessionplane-probe' } }, (res) => {
       res.resume();

@@ -8,7 +8,7 @@ interface AwsError {
 }
 
 /** Throttling or a server fault: worth another try after a pause. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const e = error as AwsError;
   if (e.$retryable?.throttling) return true;
   if (['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServerException', 'ServiceUnavailable'].includes(e.name ?? ''))

@@ -118,7 +118,6 @@ export const AppInputSchema = z
         ctx.addIssue({ code: 'custom', path: ['params', key], message: '`min` is above `max`' });
     }
   });
-export type AppInput = z.input<typeof AppInputSchema>;
 
-export const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const AppsFileSchema = z.record(z.string().regex(APP_NAME, 'app names are letters, digits, "_", "." and "-", at most 64'), z.unknown());

@@ -9,11 +9,11 @@ import { AppInputSchema, AppsFileSchema } from './apps-schema';
 import { describeIssues } from './problems';
 
 /** The trame image's defaults (Kitware/trame docker/scripts/generate_launcher_config.py). */
-export const TRAME_DEFAULT_ARGS = ['--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server'];
-export const TRAME_READY_LINE = 'App running at';
-export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
-export const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
+const TRAME_DEFAULT_ARGS = ['--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server'];
+const TRAME_READY_LINE = 'App running at';
+const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
+const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
 const DEFAULT_RESOURCES: Resources = { cpu: 1, memory: 2048, gpus: 0 };
 
 type AppInput = z.output<typeof AppInputSchema>;

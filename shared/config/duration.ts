@@ -4,7 +4,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 
 /** Parses `90`, `90s`, `500ms`, `5m`, `4d` (a bare number is seconds) to milliseconds. */
-export function parseDuration(value: string | number): number | undefined {
+function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
   const m = DURATION.exec(value.trim());
   if (!m) return undefined;

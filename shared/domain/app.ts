@@ -46,7 +46,7 @@ export interface AppSpec {
 }
 
 /** Env names a user's params may never set: ours, and ones that change how a program loads. */
-export const RESERVED_ENV = new Set([
+const RESERVED_ENV = new Set([
   'PORT',
   'SESSION_ID',
   'SESSION_SECRET',
@@ -62,7 +62,7 @@ export const RESERVED_ENV = new Set([
   'BASH_ENV',
   'ENV',
 ]);
-export const RESERVED_ENV_PREFIXES = ['SESSIONPLANE_', 'AWS_', 'ECS_', 'DYLD_'];
+const RESERVED_ENV_PREFIXES = ['SESSIONPLANE_', 'AWS_', 'ECS_', 'DYLD_'];
 
 export function isReservedEnv(name: string): boolean {
   return RESERVED_ENV.has(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p));

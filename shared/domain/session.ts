@@ -2,17 +2,17 @@ import { z } from 'zod';
 
 /** Every state a session can be in. STOPPED and FAILED are final. */
 export const SESSION_STATUSES = ['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED'] as const;
-export const SessionStatusSchema = z.enum(SESSION_STATUSES);
+const SessionStatusSchema = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
-export const LIVE_STATUSES: readonly SessionStatus[] = ['PENDING', 'STARTING', 'READY', 'STOPPING'];
-export const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED'];
+const LIVE_STATUSES: readonly SessionStatus[] = ['PENDING', 'STARTING', 'READY', 'STOPPING'];
+const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED'];
 
 /** Why a session was stopped. `lost`: the runtime no longer knows the instance. */
-export const STOP_REASONS = ['user', 'idle', 'expired', 'admin', 'app-exited', 'lost', 'shutdown'] as const;
+const STOP_REASONS = ['user', 'idle', 'expired', 'admin', 'app-exited', 'lost', 'shutdown'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
-export const ResourcesSchema = z.object({
+const ResourcesSchema = z.object({
   /** vCPUs (fractions allowed). */
   cpu: z.number().positive(),
   /** MiB. */
@@ -21,7 +21,7 @@ export const ResourcesSchema = z.object({
 });
 export type Resources = z.infer<typeof ResourcesSchema>;
 
-export const RuntimeRefSchema = z.object({
+const RuntimeRefSchema = z.object({
   kind: z.string(),
   runtimeId: z.string(),
   /** host:port the router connects to, once known. */
@@ -29,7 +29,6 @@ export const RuntimeRefSchema = z.object({
   /** The version of the last runtime event applied (ECS detail.version). */
   eventVersion: z.number().optional(),
 });
-export type RuntimeRef = z.infer<typeof RuntimeRefSchema>;
 
 /** The store's record of one session. Times are epoch milliseconds. */
 export const SessionSchema = z.object({

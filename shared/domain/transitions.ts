@@ -20,7 +20,7 @@ const LEGAL: Record<SessionStatus, readonly SessionStatus[]> = {
 };
 
 /** Records of final sessions are kept this long before DynamoDB TTL may delete them. */
-export const RETENTION_SECONDS = 7 * 24 * 3600;
+const RETENTION_SECONDS = 7 * 24 * 3600;
 
 export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
   return LEGAL[from].includes(to);

@@ -1,5 +1,5 @@
 /** The trame image's launcher template (Kitware/trame docker/config/default-launcher.json). */
-export const TRAME_SESSION_URL_TEMPLATE = 'ws://USE_HOST/proxy?sessionId=${id}&path=ws';
+const TRAME_SESSION_URL_TEMPLATE = 'ws://USE_HOST/proxy?sessionId=${id}&path=ws';
 
 export interface UrlSettings {
   /** The router's public base URL, e.g. `https://sessions.example.org` or `http://127.0.0.1:8080`. */
@@ -20,7 +20,7 @@ export interface UrlSettings {
  * browser would (`USE_HOST` → the router's host, `ws` → `wss` behind https) so curl users get a
  * usable URL too.
  */
-export function sessionUrlTemplate(settings: UrlSettings): string {
+function sessionUrlTemplate(settings: UrlSettings): string {
   let url = settings.template ?? TRAME_SESSION_URL_TEMPLATE;
   if (settings.useHost) {
     url = settings.useHost.includes('://') ? url.split('ws://USE_HOST').join(settings.useHost) : url.split('USE_HOST').join(settings.useHost);

@@ -14,7 +14,7 @@ export interface StartResult {
   endpoint?: string;
 }
 
-export type RuntimePhase = 'starting' | 'ready' | 'running' | 'stopping' | 'stopped' | 'unknown';
+type RuntimePhase = 'starting' | 'ready' | 'running' | 'stopping' | 'stopped' | 'unknown';
 
 export interface Inspection {
   phase: RuntimePhase;

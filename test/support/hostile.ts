@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 /** Strings that have broken parsers, routers and proxies before. */
-export const TRICKS = [
+const TRICKS = [
   '..',
   '../..',
   '..%2f..%2fetc%2fpasswd',

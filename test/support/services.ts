@@ -7,7 +7,7 @@ import type { AppSpec, Policy } from '../../shared/domain';
 import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
 import { AppCatalog, type LaunchDeps } from '../../shared/services';
 
-export const TEST_POLICY: Policy = {
+const TEST_POLICY: Policy = {
   limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 },
   imagePrefixes: ['registry.example.org/ok/'],
   idempotencySeconds: 3600,

@@ -3,7 +3,7 @@ import type { AppSpec } from '../../../shared/domain/app';
 import type { ApiDeps, ApiEnv } from '../context';
 
 /** What a user needs to launch an app; never its command or env. */
-export function appView(app: AppSpec) {
+function appView(app: AppSpec) {
   return {
     name: app.name,
     description: app.description,

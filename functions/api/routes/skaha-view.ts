@@ -2,7 +2,7 @@ import type { AppSpec } from '../../../shared/domain/app';
 import type { Session, SessionStatus } from '../../../shared/domain/session';
 
 /** skaha's status names (SessionBuilder.withStatus). */
-export const SKAHA_STATUS: Record<SessionStatus, string> = {
+const SKAHA_STATUS: Record<SessionStatus, string> = {
   PENDING: 'Pending',
   STARTING: 'Pending',
   READY: 'Running',

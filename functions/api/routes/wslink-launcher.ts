@@ -14,7 +14,7 @@ const CLIENT_KEYS = new Set(['application', 'useUrl', 'launcherRetry', 'sessionM
 /** A retried POST within this long gets the same session (the client's launcherRetry). */
 const RETRY_WINDOW_SECONDS = 120;
 
-export const INCOMPLETE = 'The request is not complete';
+const INCOMPLETE = 'The request is not complete';
 
 /** The launcher's reply: what SmartConnect merges over its config (`sessionURL`, `secret`). */
 function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, session: Session) {
