@@ -1,3 +1,4 @@
+import { ALL_ROUTE_GROUPS, type RouteGroup } from '../../shared/config/api-routes';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -11,10 +12,6 @@ import { sessionReadRoutes } from './routes/sessions-read';
 import { sessionWriteRoutes } from './routes/sessions-write';
 import { skahaRoutes } from './routes/skaha';
 import { wslinkLauncherRoutes } from './routes/wslink-launcher';
-
-/** The concerns the API is split by on AWS: each is its own Lambda with its own IAM. */
-export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher' | 'skaha';
-const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher', 'skaha'];
 
 /** Paths that answer in the wslink launcher's shape: JSON {"error": "..."}, never a page. */
 const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;

@@ -1,3 +1,4 @@
+import { API_ROUTES, type ApiFunctionName } from '../../shared/config/api-routes';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -126,36 +127,17 @@ export class ControlApi extends Construct {
         error: '$context.authorizer.error',
       }),
     };
-    const routes: [HttpMethod, string, SessionFunction][] = [
-      [HttpMethod.GET, '/sessions', read],
-      [HttpMethod.GET, '/sessions/{id}', read],
-      [HttpMethod.GET, '/sessions/{id}/logs', read],
-      [HttpMethod.POST, '/sessions', write],
-      [HttpMethod.DELETE, '/sessions/{id}', write],
-      [HttpMethod.POST, '/sessions/{id}/renew', write],
-      [HttpMethod.GET, '/apps', catalog],
-      // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).
-      [HttpMethod.POST, '/paraview', write],
-      [HttpMethod.GET, '/paraview/{proxy+}', write],
-      [HttpMethod.DELETE, '/paraview/{proxy+}', write],
-      [HttpMethod.POST, '/launcher', write],
-      [HttpMethod.GET, '/launcher/{proxy+}', write],
-      [HttpMethod.DELETE, '/launcher/{proxy+}', write],
-      [HttpMethod.GET, '/skaha/{proxy+}', read],
-      [HttpMethod.POST, '/skaha/{proxy+}', write],
-      [HttpMethod.DELETE, '/skaha/{proxy+}', write],
-    ];
-    for (const [method, path, target] of routes) {
-      this.api.addRoutes({ path, methods: [method], integration: new HttpLambdaIntegration(`${method}${path}`, target.fn) });
-    }
-    for (const path of ['/healthz', '/openapi.json']) {
-      const [route] = this.api.addRoutes({
-        path,
-        methods: [HttpMethod.GET],
-        integration: new HttpLambdaIntegration(path, catalog.fn),
-        authorizer: new HttpNoneAuthorizer(),
+    // Every route from the one table the hono apps are checked against (shared/config/api-routes.ts).
+    const functions: Record<ApiFunctionName, SessionFunction> = { 'api-read': read, 'api-write': write, 'api-catalog': catalog };
+    for (const route of API_ROUTES) {
+      const [added] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(route.public ? route.path : `${route.method}${route.path}`, functions[route.fn].fn),
+        ...(route.public ? { authorizer: new HttpNoneAuthorizer() } : {}),
       });
-      acknowledge(route!, { 'AwsSolutions-APIG4': "Public by design: the health check and the API's own description; every other route needs a JWT." });
+      if (route.public)
+        acknowledge(added!, { 'AwsSolutions-APIG4': "Public by design: the health check and the API's own description; every other route needs a JWT." });
     }
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'The control API' });
   }

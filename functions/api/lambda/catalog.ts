@@ -1,3 +1,4 @@
+import { FUNCTION_GROUPS } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { noRuntime } from '../../../shared/adapters/no-runtime';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
@@ -8,4 +9,4 @@ import { lambdaApiDeps, withMetrics } from './compose';
 const env = loadFunctionEnv('api-catalog');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-catalog', env, { runtime: () => noRuntime, logs: noLogs });
-export const handler = withMetrics(handle(createApp(deps, ['catalog'])), publishMetrics);
+export const handler = withMetrics(handle(createApp(deps, FUNCTION_GROUPS['api-catalog'])), publishMetrics);

@@ -1,3 +1,4 @@
+import { FUNCTION_GROUPS } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { noRuntime } from '../../../shared/adapters/no-runtime';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
@@ -7,4 +8,4 @@ import { cloudWatchLogs, lambdaApiDeps, withMetrics } from './compose';
 // GET /sessions, /sessions/{id}, /sessions/{id}/logs, and skaha's GETs: DynamoDB reads and CloudWatch Logs reads only.
 const env = loadFunctionEnv('api-read');
 const { deps, publishMetrics } = lambdaApiDeps('api-read', env, { runtime: () => noRuntime, logs: cloudWatchLogs(env) });
-export const handler = withMetrics(handle(createApp(deps, ['read', 'skaha'])), publishMetrics);
+export const handler = withMetrics(handle(createApp(deps, FUNCTION_GROUPS['api-read'])), publishMetrics);

@@ -1,3 +1,4 @@
+import { FUNCTION_GROUPS } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
@@ -7,4 +8,4 @@ import { ecsRuntime, lambdaApiDeps, withMetrics } from './compose';
 const env = loadFunctionEnv('api-write');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-write', env, { runtime: (apps) => ecsRuntime(env, apps), logs: noLogs });
-export const handler = withMetrics(handle(createApp(deps, ['write', 'launcher', 'skaha'])), publishMetrics);
+export const handler = withMetrics(handle(createApp(deps, FUNCTION_GROUPS['api-write'])), publishMetrics);

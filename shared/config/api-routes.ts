@@ -1,0 +1,49 @@
+/**
+ * Every route of the control API, declared once. The CDK stack makes the HTTP API's routes from
+ * it (each to its function, with the JWT authorizer unless `public`); each Lambda entry mounts
+ * its function's route groups; a test checks the hono apps against it both ways (a route mounted
+ * but not deployed, or deployed but not mounted) and the OpenAPI document against it.
+ *
+ * Paths are in API Gateway's form: `{id}` one segment, `{proxy+}` the rest.
+ */
+export type ApiFunctionName = 'api-read' | 'api-write' | 'api-catalog';
+export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher' | 'skaha';
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  fn: ApiFunctionName;
+  /** No credential needed (the gateway's authorizer is off for it). */
+  public?: true;
+}
+
+/** What each function's hono app mounts (the local server mounts every group). */
+export const FUNCTION_GROUPS: Record<ApiFunctionName, readonly RouteGroup[]> = {
+  'api-read': ['read', 'skaha'],
+  'api-write': ['write', 'launcher', 'skaha'],
+  'api-catalog': ['catalog'],
+};
+
+export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher', 'skaha'];
+
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'GET', path: '/sessions', fn: 'api-read' },
+  { method: 'GET', path: '/sessions/{id}', fn: 'api-read' },
+  { method: 'GET', path: '/sessions/{id}/logs', fn: 'api-read' },
+  { method: 'POST', path: '/sessions', fn: 'api-write' },
+  { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
+  { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
+  { method: 'GET', path: '/apps', fn: 'api-catalog' },
+  // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).
+  { method: 'POST', path: '/paraview', fn: 'api-write' },
+  { method: 'GET', path: '/paraview/{proxy+}', fn: 'api-write' },
+  { method: 'DELETE', path: '/paraview/{proxy+}', fn: 'api-write' },
+  { method: 'POST', path: '/launcher', fn: 'api-write' },
+  { method: 'GET', path: '/launcher/{proxy+}', fn: 'api-write' },
+  { method: 'DELETE', path: '/launcher/{proxy+}', fn: 'api-write' },
+  { method: 'GET', path: '/skaha/{proxy+}', fn: 'api-read' },
+  { method: 'POST', path: '/skaha/{proxy+}', fn: 'api-write' },
+  { method: 'DELETE', path: '/skaha/{proxy+}', fn: 'api-write' },
+  { method: 'GET', path: '/healthz', fn: 'api-catalog', public: true },
+  { method: 'GET', path: '/openapi.json', fn: 'api-catalog', public: true },
+];
