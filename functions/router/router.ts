@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { tokenMatches } from '../../shared/domain/ids';
+import { isStarting } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import type { SessionStore } from '../../shared/ports/session-store';
@@ -141,7 +142,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       misses.add(address);
       throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
     }
-    const waited = session.status === 'PENDING' || session.status === 'STARTING';
+    const waited = isStarting(session.status);
     if (waited) session = await lookup.waitUntilReady(session, aborted);
     if (waited && session?.status === 'FAILED') throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);
     if (isGone(session)) throw new Refusal(404, 'session.not_found', 'The session has stopped.');

@@ -1,4 +1,4 @@
-import { isFinal, type Session } from '../../shared/domain/session';
+import { isFinal, isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { SessionStore } from '../../shared/ports/session-store';
 
@@ -36,7 +36,7 @@ export class SessionLookup {
   async waitUntilReady(session: Session, aborted: () => boolean): Promise<Session | undefined> {
     let current: Session | undefined = session;
     let delay = 50;
-    while (current && (current.status === 'PENDING' || current.status === 'STARTING')) {
+    while (current && isStarting(current.status)) {
       if (aborted() || this.clock.now() > current.launchDeadline) return current;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(500, delay * 2);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import type { AppSpec, ParamSpec } from '../domain/app';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_LAUNCH_TIMEOUT_MS, DEFAULT_MAX_LIFETIME_MS, type AppSpec, type ParamSpec } from '../domain/app';
 import { ConfigError } from '../domain/errors';
 import type { Resources } from '../domain/session';
 import { AppInputSchema, AppsFileSchema } from './apps-schema';
@@ -11,9 +11,6 @@ import { describeIssues } from './problems';
 /** The trame image's defaults (Kitware/trame docker/scripts/generate_launcher_config.py). */
 const TRAME_DEFAULT_ARGS = ['--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server'];
 const TRAME_READY_LINE = 'App running at';
-const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
-const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
-const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
 const DEFAULT_RESOURCES: Resources = { cpu: 1, memory: 2048, gpus: 0 };
 
 type AppInput = z.output<typeof AppInputSchema>;

@@ -45,6 +45,11 @@ export interface AppSpec {
   cwd?: string;
 }
 
+/** An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's lifetime. */
+export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
+export const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
+
 /** Env names a user's params may never set: ours, and ones that change how a program loads. */
 const RESERVED_ENV = new Set([
   'PORT',

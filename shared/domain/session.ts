@@ -8,9 +8,46 @@ export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 const LIVE_STATUSES: readonly SessionStatus[] = ['PENDING', 'STARTING', 'READY', 'STOPPING'];
 const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED'];
 
-/** Why a session was stopped. `lost`: the runtime no longer knows the instance. */
-const STOP_REASONS = ['user', 'idle', 'expired', 'admin', 'app-exited', 'lost', 'shutdown'] as const;
-export type StopReason = (typeof STOP_REASONS)[number];
+/**
+ * Why a session ended or is ending: a session's `statusReason` starts with one of these codes, and
+ * may go on with `: <detail>` (an exit code, the runtime's own words): clients may switch on the
+ * part before the colon. Every writer uses these; a new reason is added here first.
+ */
+export const STATUS_REASONS = {
+  /** Stopped by its owner. */
+  user: 'user',
+  /** Stopped by an admin. */
+  admin: 'admin',
+  /** No activity for the app's idleTimeout (the reaper). */
+  idle: 'idle',
+  /** Past expiresAt (the reaper). */
+  expired: 'expired',
+  /** The local server shut down. */
+  shutdown: 'shutdown',
+  /** Not ready within the app's launch timeout. */
+  launchTimeout: 'launch-timeout',
+  /** The app's process or task ended on its own after it was ready. */
+  appExited: 'app-exited',
+  /** It ended before it was ready. */
+  exitedBeforeReady: 'exited before ready',
+  /** The runtime could not start it (a RuntimeStartError's reason may take this place). */
+  startFailed: 'start-failed',
+  /** The runtime no longer knows the instance. */
+  lost: 'lost',
+} as const;
+export type StatusReason = (typeof STATUS_REASONS)[keyof typeof STATUS_REASONS];
+/** The reasons a stop request may give. */
+export type StopReason =
+  | typeof STATUS_REASONS.user
+  | typeof STATUS_REASONS.admin
+  | typeof STATUS_REASONS.idle
+  | typeof STATUS_REASONS.expired
+  | typeof STATUS_REASONS.shutdown;
+
+/** A statusReason: a code, and what the runtime or the app said, if anything. */
+export function statusReason(code: StatusReason | (string & {}), detail?: string): string {
+  return detail ? `${code}: ${detail}` : code;
+}
 
 const ResourcesSchema = z.object({
   /** vCPUs (fractions allowed). */
@@ -63,4 +100,9 @@ export function isLive(status: SessionStatus): boolean {
 
 export function isFinal(status: SessionStatus): boolean {
   return FINAL_STATUSES.includes(status);
+}
+
+/** Launched, not yet ready: what a router request or a launcher reply waits through. */
+export function isStarting(status: SessionStatus): boolean {
+  return status === 'PENDING' || status === 'STARTING';
 }

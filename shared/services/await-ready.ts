@@ -1,10 +1,10 @@
-import type { Session } from '../domain/session';
+import { isStarting, type Session } from '../domain/session';
 import type { ServiceDeps } from './deps';
 
 /** Waits until a session is past starting (READY, or ended) or `deadline`; returns the last record. */
 export async function awaitReady(deps: Pick<ServiceDeps, 'store' | 'clock'>, session: Session, deadline: number): Promise<Session> {
   let current = session;
-  for (let delay = 50; (current.status === 'PENDING' || current.status === 'STARTING') && deps.clock.now() < deadline; delay = Math.min(500, delay * 2)) {
+  for (let delay = 50; isStarting(current.status) && deps.clock.now() < deadline; delay = Math.min(500, delay * 2)) {
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - deps.clock.now()))));
     current = (await deps.store.get(session.id)) ?? current;
   }

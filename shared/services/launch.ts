@@ -2,7 +2,7 @@ import { checkParams, checkResources } from '../domain/app';
 import { AppNotFoundError, CapacityError, ImageNotAllowedError, ValidationError } from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
-import type { Resources, Session } from '../domain/session';
+import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { sessionCredentials } from './credentials';
 import type { StartResult } from '../ports/runtime';
@@ -87,10 +87,10 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
       deps.logger.info({ ...log, err: error.message }, 'session launch refused: no capacity');
       return refused(error);
     }
-    const reason = (error as { details?: { reason?: string } }).details?.reason ?? 'start-failed';
+    const reason = (error as { details?: { reason?: string } }).details?.reason ?? STATUS_REASONS.startFailed;
     await applyUntilSettled(deps, session, (s) =>
       s.status === 'PENDING'
-        ? transition(s, 'FAILED', { statusReason: `${reason}: ${(error as Error).message}` }, deps.clock.now())
+        ? transition(s, 'FAILED', { statusReason: statusReason(reason, (error as Error).message) }, deps.clock.now())
         : s.status === 'STOPPING'
           ? transition(s, 'STOPPED', {}, deps.clock.now())
           : undefined,

@@ -1,5 +1,5 @@
-import type { AppSpec } from '../domain/app';
-import type { Session } from '../domain/session';
+import { DEFAULT_IDLE_TIMEOUT_MS, type AppSpec } from '../domain/app';
+import { isStarting, STATUS_REASONS, type Session } from '../domain/session';
 
 /**
  * What the reaper does about one live session:
@@ -19,11 +19,11 @@ export type ReapAction =
 
 export function reapAction(session: Session, app: AppSpec | undefined, now: number, instanceListed: boolean): ReapAction {
   if (session.status === 'STOPPING') return { kind: 'settle-stop' };
-  if ((session.status === 'PENDING' || session.status === 'STARTING') && now > session.launchDeadline) return { kind: 'fail-stuck' };
+  if (isStarting(session.status) && now > session.launchDeadline) return { kind: 'fail-stuck' };
   if (session.runtime && !instanceListed) return { kind: 'check-dead' };
   if (session.status !== 'READY') return { kind: 'none' };
-  if (now > session.expiresAt) return { kind: 'stop', reason: 'expired' };
-  const idleTimeoutMs = app?.idleTimeoutMs ?? 180_000;
-  if (now - (session.lastActivityAt ?? session.readyAt ?? session.createdAt) > idleTimeoutMs) return { kind: 'stop', reason: 'idle' };
+  if (now > session.expiresAt) return { kind: 'stop', reason: STATUS_REASONS.expired };
+  const idleTimeoutMs = app?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (now - (session.lastActivityAt ?? session.readyAt ?? session.createdAt) > idleTimeoutMs) return { kind: 'stop', reason: STATUS_REASONS.idle };
   return { kind: 'none' };
 }

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { isLive, type Session } from '../domain/session';
+import { isLive, isStarting, STATUS_REASONS, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import type { ServiceDeps } from './deps';
 import { reconcileSession } from './reconcile';
@@ -142,12 +142,12 @@ async function reapOne(deps: ServiceDeps, session: Session, instanceListed: bool
     }
     case 'fail-stuck': {
       const failed = await applyUntilSettled(deps, session, (s) =>
-        s.status === 'PENDING' || s.status === 'STARTING' ? transition(s, 'FAILED', { statusReason: 'launch-timeout' }, deps.clock.now()) : undefined,
+        isStarting(s.status) ? transition(s, 'FAILED', { statusReason: STATUS_REASONS.launchTimeout }, deps.clock.now()) : undefined,
       );
       // Whatever was started for it goes too: its recorded instance, and any the runtime lists for it.
       const ids = new Set([...instancesOfSession, ...(session.runtime ? [session.runtime.runtimeId] : [])]);
-      await Promise.all([...ids].map((id) => deps.runtime.stop(id, 'launch-timeout')));
-      return failed?.status === 'FAILED' && failed.statusReason === 'launch-timeout' ? 'launch-timeout' : undefined;
+      await Promise.all([...ids].map((id) => deps.runtime.stop(id, STATUS_REASONS.launchTimeout)));
+      return failed?.status === 'FAILED' && failed.statusReason === STATUS_REASONS.launchTimeout ? STATUS_REASONS.launchTimeout : undefined;
     }
     case 'check-dead': {
       const after = await reconcileSession(deps, session);

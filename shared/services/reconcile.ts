@@ -1,4 +1,4 @@
-import { isFinal, type Session } from '../domain/session';
+import { isFinal, STATUS_REASONS, statusReason, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import type { ServiceDeps } from './deps';
 import { applyUntilSettled } from './update';
@@ -12,10 +12,10 @@ import { repairUsage } from './usage-repair';
 export async function reconcileSession(deps: ServiceDeps, session: Session, options: { noLaunchInFlight?: boolean } = {}): Promise<Session | undefined> {
   let gone: string | undefined;
   if (!session.runtime) {
-    if (options.noLaunchInFlight || deps.clock.now() > session.launchDeadline) gone = 'lost: the launch did not complete';
+    if (options.noLaunchInFlight || deps.clock.now() > session.launchDeadline) gone = statusReason(STATUS_REASONS.lost, 'the launch did not complete');
   } else {
     const seen = await deps.runtime.inspect(session.runtime.runtimeId, { startedAt: session.createdAt });
-    if (seen.phase === 'stopped') gone = seen.exit?.reason ?? 'lost';
+    if (seen.phase === 'stopped') gone = seen.exit?.reason ?? STATUS_REASONS.lost;
   }
   if (!gone) return session;
   const reason = gone;

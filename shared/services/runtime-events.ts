@@ -1,4 +1,4 @@
-import { isFinal, type Session } from '../domain/session';
+import { isFinal, isStarting, STATUS_REASONS, statusReason, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import type { RuntimeEvent } from '../ports/runtime';
 import type { ServiceDeps } from './deps';
@@ -27,14 +27,24 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
         if (s.status === 'STARTING') return transition(s, 'READY', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
         return undefined;
       case 'failed':
-        if (s.status === 'PENDING' || s.status === 'STARTING') return transition(s, 'FAILED', { statusReason: event.reason, runtime }, now);
+        if (isStarting(s.status)) return transition(s, 'FAILED', { statusReason: event.reason, runtime }, now);
         return undefined;
       case 'exited':
         if (isFinal(s.status)) return undefined;
         if (s.status === 'STOPPING') return transition(s, 'STOPPED', { runtime }, now);
         if (s.status === 'READY')
-          return transition(s, 'STOPPED', { statusReason: `app-exited: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
-        return transition(s, 'FAILED', { statusReason: `exited before ready: ${event.reason ?? exitReason(event.code, event.signal)}`, runtime }, now);
+          return transition(
+            s,
+            'STOPPED',
+            { statusReason: statusReason(STATUS_REASONS.appExited, event.reason ?? exitReason(event.code, event.signal)), runtime },
+            now,
+          );
+        return transition(
+          s,
+          'FAILED',
+          { statusReason: statusReason(STATUS_REASONS.exitedBeforeReady, event.reason ?? exitReason(event.code, event.signal)), runtime },
+          now,
+        );
     }
   };
 }
