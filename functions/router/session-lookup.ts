@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isFinal, isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { SessionStore } from '../../shared/ports/session-store';
@@ -38,7 +39,7 @@ export class SessionLookup {
     let delay = 50;
     while (current && isStarting(current.status)) {
       if (aborted() || this.clock.now() > current.launchDeadline) return current;
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       delay = Math.min(500, delay * 2);
       current = await this.get(current.id, true);
     }

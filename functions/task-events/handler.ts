@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '@aws-sdk/client-ecs';
 import { privateIpOf, sessionIdOf } from '../../shared/adapters/ecs-runtime';
 import { tcpAccepts } from '../../shared/adapters/readiness';
@@ -72,7 +73,7 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
       await handleRuntimeEvent(deps, ready);
       return 'ready';
     }
-    await new Promise((r) => setTimeout(r, deps.probeIntervalMs ?? 500));
+    await sleep(deps.probeIntervalMs ?? 500);
   }
   deps.logger.warn({ ...log, launchTimeoutMs: app.launchTimeoutMs }, 'task running but its app port never answered');
   await handleRuntimeEvent(deps, { ...base, type: 'failed', reason: 'launch-timeout' });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
@@ -300,7 +301,7 @@ export class LocalProcessRuntime implements Runtime {
     const loop = async (delay: number) => {
       while (!settled && !instance.exit && Date.now() < deadline) {
         if (await probe(ready, host, instance.port)) return becomeReady();
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay);
         delay = Math.min(max, delay * 2);
       }
     };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Signals a whole process group; false if the group is gone. */
@@ -75,7 +76,7 @@ export async function terminateGroup(pgid: number, graceMs: number): Promise<voi
   if (!signalGroup(pgid, 'SIGTERM')) return;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
     if (!groupAlive(pgid)) return;
   }
   signalGroup(pgid, 'SIGKILL');

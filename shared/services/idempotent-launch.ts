@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyInProgressError, IdempotencyMismatchError } from '../domain/errors';
 import type { IdempotencyClaim } from '../ports/idempotency-store';
 import type { LaunchDeps, LaunchResult } from './deps';
@@ -14,7 +15,7 @@ export async function claimOrReplay(deps: LaunchDeps, claim: IdempotencyClaim, t
   // The first request may be between its claim and its record: give it a moment.
   let session = await deps.store.get(existing.sessionId);
   for (let wait = 25; !session && wait <= 400; wait *= 2) {
-    await new Promise((r) => setTimeout(r, wait));
+    await sleep(wait);
     session = await deps.store.get(existing.sessionId);
   }
   if (!session) throw new IdempotencyInProgressError();
