@@ -1,14 +1,12 @@
 // Demo session app: a WebSocket echo server (any path), with a small HTTP page on the same port.
 // Usage: node echo-ws.mjs --host HOST --port PORT
+import { parseArgs } from 'node:util';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const host = arg('host', '127.0.0.1');
-const port = Number(arg('port', process.env.PORT ?? '9001'));
+const { values } = parseArgs({ options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: process.env.PORT ?? '9001' } } });
+const host = values.host;
+const port = Number(values.port);
 
 const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });

@@ -3,18 +3,24 @@
 // size; little-endian). The first call must be `wslink.hello` with the session's secret.
 // Usage: SESSION_SECRET=... node wslink-app.mjs --host HOST --port PORT   (or --authKey SECRET, as
 // trame apps take it, though a command line is visible to every user in `ps`)
+import { parseArgs } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:http';
 import { decode, encode } from '@msgpack/msgpack';
 import { WebSocketServer } from 'ws';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const host = arg('host', '127.0.0.1');
-const port = Number(arg('port', process.env.PORT ?? '9003'));
-const secret = arg('authKey', process.env.SESSION_SECRET ?? 'wslink-secret');
+// Unknown options pass: a trame launcher line may carry more (--server, --timeout, …).
+const { values } = parseArgs({
+  strict: false,
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: process.env.PORT ?? '9003' },
+    authKey: { type: 'string', default: process.env.SESSION_SECRET ?? 'wslink-secret' },
+  },
+});
+const host = String(values.host);
+const port = Number(values.port);
+const secret = String(values.authKey);
 const MAX_MSG_SIZE = 4 * 1024 * 1024;
 const HEADER = 12;
 
