@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
-import { policyFrom, PolicyEnvSchema, type PolicyConfig } from './policy';
+import { policyFrom, PolicyEnvSchema } from './policy';
 import { parseEnv } from './problems';
 
 const PortRangeSchema = z
@@ -77,47 +77,17 @@ const LocalEnvSchema = z
   })
   .extend(PolicyEnvSchema.shape);
 
-export interface LocalConfig extends PolicyConfig {
-  /** A tokens file of more users (token → user, role). */
-  authTokensFile: string | undefined;
-  /** JWTs of this OIDC issuer are accepted beside the tokens file. */
-  oidc: { issuer: string; audience: string; jwksUrl?: string; userClaim: string; groupsClaim: string; adminGroup: string } | undefined;
-  maxHeaderBytes: number;
-  /** How often the local reaper runs. */
-  reaperIntervalMs: number;
-  /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */
-  sessionDomain: string | undefined;
-  /** Static pages served at / (the demo page); `none` serves none. */
-  www: string;
-  port: number;
-  host: string;
-  appsFile: string;
-  dataDir: string;
-  publicUrl: string | undefined;
-  portRange: [number, number];
-  sessionHost: string;
-  stopGraceMs: number;
-  dynamodbEndpoint: string | undefined;
-  tableName: string;
-  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  maxBodyBytes: number;
-  /** At most one lastActivityAt write per session per interval (router). */
-  activityIntervalMs: number;
-  livenessIntervalMs: number;
-  /** How long the router reuses a session lookup. */
-  lookupCacheMs: number;
-  region: string;
-  trameUseHost: string | undefined;
-  trameUrlPrefix: string | undefined;
-  /** The part of the server's environment a session process inherits. */
-  inheritedEnv: Record<string, string>;
-}
+/** The local server's settings: derived from the schema through the mapping below, never written out by hand. */
+export type LocalConfig = ReturnType<typeof localConfigFrom>;
 
 /**
  * Parses the local server's environment once. Every bad variable is named in one ConfigError.
  */
 export function loadLocalConfig(env: Record<string, string | undefined> = process.env): LocalConfig {
-  const e = parseEnv(LocalEnvSchema, env);
+  return localConfigFrom(parseEnv(LocalEnvSchema, env), env);
+}
+
+function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string, string | undefined>) {
   return {
     port: e[ENV.port],
     host: e[ENV.host],
@@ -131,13 +101,17 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
     tableName: e[ENV.tableName],
     logLevel: e[ENV.logLevel],
     maxBodyBytes: e[ENV.maxBodyBytes],
+    /** At most one lastActivityAt write per session per interval (router). */
     activityIntervalMs: e[ENV.activityInterval],
     livenessIntervalMs: e[ENV.livenessInterval],
+    /** How long the router reuses a session lookup. */
     lookupCacheMs: e[ENV.lookupCache],
     region: e[ENV.awsRegion],
     trameUseHost: e[ENV.trameUseHost],
     trameUrlPrefix: e[ENV.trameUrlPrefix],
+    /** A tokens file of more users (token → user, role). */
     authTokensFile: e[ENV.authTokens],
+    /** JWTs of this OIDC issuer are accepted beside the tokens file. */
     oidc:
       e[ENV.jwtIssuer] !== undefined
         ? {
@@ -150,10 +124,14 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
           }
         : undefined,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
+    /** How often the local reaper runs. */
     reaperIntervalMs: e[ENV.reaperInterval],
+    /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],
+    /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     ...policyFrom(e),
+    /** The part of the server's environment a session process inherits. */
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };
 }
@@ -172,23 +150,15 @@ const RouterEnvSchema = z.object({
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
 });
 
-export interface RouterConfig {
-  port: number;
-  host: string;
-  appsFile: string;
-  tableName: string;
-  dynamodbEndpoint: string | undefined;
-  region: string;
-  publicUrl: string;
-  lookupCacheMs: number;
-  activityIntervalMs: number;
-  logLevel: LocalConfig['logLevel'];
-  sessionDomain: string | undefined;
-}
+/** The standalone router's settings, derived from its schema through the mapping below. */
+export type RouterConfig = ReturnType<typeof routerConfigFrom>;
 
 /** Parses the standalone router's environment (the Fargate service). */
 export function loadRouterConfig(env: Record<string, string | undefined> = process.env): RouterConfig {
-  const e = parseEnv(RouterEnvSchema, env);
+  return routerConfigFrom(parseEnv(RouterEnvSchema, env));
+}
+
+function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
   return {
     port: e[ENV.port],
     host: e[ENV.host],

@@ -35,18 +35,10 @@ export const PolicyEnvSchema = z.object({
   [ENV.launcherTimeout]: DurationSchema.default(25_000),
 });
 
-export interface PolicyConfig {
-  policy: Policy;
-  corsOrigins: string[];
-  launcherTimeoutMs: number;
-  /** Requests a minute per user. */
-  rateLimit: number;
-  anonymousRateLimit: number;
-  /** Undefined: the local server generates one in its data directory. */
-  tokenKey: Buffer | undefined;
-}
+/** The policy settings of the API functions and the local server, derived from their schema by policyFrom. */
+export type PolicyConfig = ReturnType<typeof policyFrom>;
 
-export function policyFrom(e: z.output<typeof PolicyEnvSchema>): PolicyConfig {
+export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
   const key = e[ENV.tokenKey];
   return {
     policy: {
