@@ -46,7 +46,7 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
       imagePrefixes: e[ENV.imagePrefixes],
       idempotencySeconds: 24 * 3600,
       renewCeilingMs: e[ENV.renewCeiling],
-    },
+    } satisfies Policy as Policy,
     rateLimit: e[ENV.rateLimit],
     anonymousRateLimit: e[ENV.anonymousRateLimit],
     corsOrigins: e[ENV.corsOrigins],
