@@ -1,6 +1,6 @@
 import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
-import { ecsRuntime, lambdaServices, withMetrics } from '../api/lambda/compose';
+import { ecsRuntime, lambdaServices, withMetrics } from '../lambda/compose';
 import { handleTaskEvent, type TaskStateChangeEvent } from './handler';
 
 // EventBridge "ECS Task State Change" for this cluster. Runs in the VPC, to probe task ports.

@@ -35,9 +35,6 @@ export const PolicyEnvSchema = z.object({
   [ENV.launcherTimeout]: DurationSchema.default(25_000),
 });
 
-/** The policy settings of the API functions and the local server, derived from their schema by policyFrom. */
-export type PolicyConfig = ReturnType<typeof policyFrom>;
-
 export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
   const key = e[ENV.tokenKey];
   return {

@@ -3,7 +3,8 @@ import { handle } from 'hono/aws-lambda';
 import { noRuntime } from '../../../shared/adapters/no-runtime';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
-import { lambdaApiDeps, withMetrics } from './compose';
+import { withMetrics } from '../../lambda/compose';
+import { lambdaApiDeps } from './compose';
 
 // GET /apps: the apps file only.
 const env = loadFunctionEnv('api-catalog');

@@ -3,7 +3,8 @@ import { handle } from 'hono/aws-lambda';
 import { noRuntime } from '../../../shared/adapters/no-runtime';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
-import { cloudWatchLogs, lambdaApiDeps, withMetrics } from './compose';
+import { withMetrics } from '../../lambda/compose';
+import { cloudWatchLogs, lambdaApiDeps } from './compose';
 
 // GET /sessions, /sessions/{id}, /sessions/{id}/logs, and skaha's GETs: DynamoDB reads and CloudWatch Logs reads only.
 const env = loadFunctionEnv('api-read');

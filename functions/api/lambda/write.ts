@@ -2,7 +2,8 @@ import { FUNCTION_GROUPS } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
-import { ecsRuntime, lambdaApiDeps, withMetrics } from './compose';
+import { ecsRuntime, withMetrics } from '../../lambda/compose';
+import { lambdaApiDeps } from './compose';
 
 // POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask, iam:PassRole.
 const env = loadFunctionEnv('api-write');

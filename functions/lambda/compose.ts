@@ -1,0 +1,72 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { EcsRuntime } from '../../shared/adapters/ecs-runtime';
+import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
+import { loadAppsFile } from '../../shared/config/apps';
+import { ENV } from '../../shared/config/env-names';
+import type { FunctionEnv } from '../../shared/config/lambda-env';
+import { systemClock } from '../../shared/ports/clock';
+import type { Runtime } from '../../shared/ports/runtime';
+import { AppCatalog } from '../../shared/services/catalog';
+import type { ServiceDeps } from '../../shared/services/deps';
+
+/*
+ * What every Lambda entry composes (the API functions, the reaper, task-events): here, where all
+ * of them may import it, rather than inside the API's folder.
+ */
+
+type StoreEnv = FunctionEnv<'task-events'>;
+type EcsEnv = Pick<
+  FunctionEnv<'api-write'>,
+  typeof ENV.cluster | typeof ENV.subnets | typeof ENV.securityGroups | typeof ENV.taskFamilyPrefix | typeof ENV.containerName | typeof ENV.gpuCapacityProvider
+>;
+
+/** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
+export function lambdaServices(
+  service: string,
+  env: Pick<StoreEnv, typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel>,
+  runtime: (apps: AppCatalog) => Runtime,
+) {
+  const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
+  const table = env[ENV.tableName];
+  const apps = new AppCatalog(loadAppsFile(env[ENV.appsFile]));
+  const metrics = powertoolsMetrics(service);
+  const services: ServiceDeps = {
+    store: new DynamoDbSessionStore(client, table),
+    quotas: new DynamoDbQuotaStore(client, table),
+    idempotency: new DynamoDbIdempotencyStore(client, table),
+    runtime: runtime(apps),
+    apps,
+    clock: systemClock,
+    logger: powertoolsLogger(service, env[ENV.logLevel]),
+    metrics,
+  };
+  return { services, publishMetrics: metrics.publish };
+}
+
+/** The ECS runtime for functions that start or stop tasks; the SDK's retries off, ours on. */
+export function ecsRuntime(env: EcsEnv & { [ENV.awsRegion]: string }, apps: AppCatalog): EcsRuntime {
+  return new EcsRuntime(new ECSClient({ region: env[ENV.awsRegion], maxAttempts: 1 }), {
+    cluster: env[ENV.cluster],
+    subnets: env[ENV.subnets],
+    securityGroups: env[ENV.securityGroups],
+    taskFamilyPrefix: env[ENV.taskFamilyPrefix],
+    containerName: env[ENV.containerName],
+    gpuCapacityProvider: env[ENV.gpuCapacityProvider],
+    appNames: () => apps.list().map((a) => a.name),
+  });
+}
+
+/** Publishes the invocation's metrics (EMF) however the handler ends. */
+export function withMetrics<E, C, R>(handler: (event: E, context: C) => Promise<R>, publish: () => void): (event: E, context: C) => Promise<R> {
+  return async (event, context) => {
+    try {
+      return await handler(event, context);
+    } finally {
+      publish();
+    }
+  };
+}
