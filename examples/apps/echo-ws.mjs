@@ -4,7 +4,10 @@ import { parseArgs } from 'node:util';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
-const { values } = parseArgs({ allowPositionals: true, options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: process.env.PORT ?? '9001' } } });
+const { values } = parseArgs({
+  allowPositionals: true,
+  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: process.env.PORT ?? '9001' } },
+});
 const host = values.host;
 const port = Number(values.port);
 
