@@ -3,7 +3,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { EcsRuntime } from '../../shared/adapters/ecs-runtime';
+import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
 import { loadAppsFile } from '../../shared/config/apps';
 import { ENV } from '../../shared/config/env-names';

@@ -8,7 +8,7 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
-import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
+import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
 import { CapacityError } from '../../shared/domain/errors';

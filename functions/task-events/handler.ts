@@ -1,18 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Task } from '@aws-sdk/client-ecs';
-import { privateIpOf, sessionIdOf } from '../../shared/adapters/ecs-runtime';
+import { readTaskEvent, type TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
 import { tcpAccepts } from '../../shared/adapters/readiness';
-import { isFinal } from '../../shared/domain/session';
+import { isFinal, isStarting, STATUS_REASONS } from '../../shared/domain/session';
 import type { RuntimeEvent } from '../../shared/ports/runtime';
 import type { ServiceDeps } from '../../shared/services/deps';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 
-/** The EventBridge "ECS Task State Change" event: `detail` is the task, as DescribeTasks has it. */
-export interface TaskStateChangeEvent {
-  'detail-type': string;
-  source: string;
-  detail: Task & { version?: number; clusterArn?: string };
-}
+export type { TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
 
 export interface TaskEventsDeps extends ServiceDeps {
   /** This deployment's cluster ARN: events of other clusters change nothing. */
@@ -32,37 +26,35 @@ export type Outcome = 'ignored' | 'ready' | 'launch-timeout' | 'stopped' | 'orph
  * change nothing; a task of ours with no live session is stopped.
  */
 export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChangeEvent): Promise<Outcome> {
-  const task = event.detail;
-  const sessionId = sessionIdOf(task.startedBy);
-  if (event['detail-type'] !== 'ECS Task State Change' || task.clusterArn !== deps.clusterArn || !sessionId || !task.taskArn) return 'ignored';
-  const log = { sessionId, taskArn: task.taskArn, lastStatus: task.lastStatus, version: task.version };
+  const change = readTaskEvent(event, deps);
+  if (!change) return 'ignored';
+  const { sessionId, runtimeId } = change;
+  const log = { sessionId, taskArn: runtimeId, lastStatus: event.detail.lastStatus, version: change.version };
   const session = await deps.store.get(sessionId);
-  if (!session || (isFinal(session.status) && task.lastStatus !== 'STOPPED')) {
-    if (task.desiredStatus === 'STOPPED') return 'ignored';
+  if (!session || (isFinal(session.status) && !change.stopped)) {
+    if (change.stopping) return 'ignored';
     deps.logger.warn(log, 'task with no live session: stopping it');
-    await deps.runtime.stop(task.taskArn, 'orphan');
+    await deps.runtime.stop(runtimeId, 'orphan');
     return 'orphan-stopped';
   }
-  const base = { sessionId, runtimeId: task.taskArn, ...(task.version !== undefined ? { version: task.version } : {}) };
+  const base = { sessionId, runtimeId, ...(change.version !== undefined ? { version: change.version } : {}) };
 
-  if (task.lastStatus === 'STOPPED') {
-    const container = task.containers?.find((c) => c.name === deps.containerName) ?? task.containers?.[0];
-    const reason = [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped';
+  if (change.stopped) {
     const after = await handleRuntimeEvent(deps, {
       ...base,
       type: 'exited',
-      code: container?.exitCode ?? null,
+      code: change.stopped.code,
       signal: null,
       wasReady: session.status === 'READY',
-      reason,
+      reason: change.stopped.reason,
     });
     deps.logger.info({ ...log, status: after?.status }, 'task stopped');
     return 'stopped';
   }
 
   // (A Spot interruption notice is RUNNING with desiredStatus STOPPED: the STOPPED event follows.)
-  if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING' || (session.status !== 'PENDING' && session.status !== 'STARTING')) return 'ignored';
-  const ip = privateIpOf(task);
+  if (!change.running || !isStarting(session.status)) return 'ignored';
+  const ip = change.running.privateIp;
   const app = deps.apps.get(session.app);
   if (!ip || !app) return 'ignored';
   const endpoint = { host: ip, port: app.port ?? 8080 };
@@ -76,7 +68,7 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
     await sleep(deps.probeIntervalMs ?? 500);
   }
   deps.logger.warn({ ...log, launchTimeoutMs: app.launchTimeoutMs }, 'task running but its app port never answered');
-  await handleRuntimeEvent(deps, { ...base, type: 'failed', reason: 'launch-timeout' });
-  await deps.runtime.stop(task.taskArn, 'launch-timeout');
+  await handleRuntimeEvent(deps, { ...base, type: 'failed', reason: STATUS_REASONS.launchTimeout });
+  await deps.runtime.stop(runtimeId, STATUS_REASONS.launchTimeout);
   return 'launch-timeout';
 }

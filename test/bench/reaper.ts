@@ -2,7 +2,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { liveShardOf } from '../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { EcsRuntime } from '../../shared/adapters/ecs-runtime';
+import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { USAGE_SHARD } from '../../shared/adapters/dynamodb-quota-store';
 import type { Session } from '../../shared/domain';
 import { reap } from '../../shared/services';

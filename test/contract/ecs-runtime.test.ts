@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EcsRuntime } from '../../shared/adapters/ecs-runtime';
-import { fargateTaskSize } from '../../shared/adapters/fargate-sizes';
+import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
+import { fargateTaskSize } from '../../shared/adapters/runtime/ecs/fargate-sizes';
 import { CapacityError, RuntimeStartError } from '../../shared/domain';
 import { fixtureApp } from '../support/apps';
 import { ScriptedEcs } from '../support/scripted-ecs';

@@ -1,4 +1,4 @@
-import { EcsRuntime } from '../../shared/adapters/ecs-runtime';
+import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { fixtureApp } from '../support/apps';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { runtimeContract } from './runtime.contract';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalProcessRuntime } from '../../shared/adapters/local-process-runtime';
+import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { fixtureApp } from '../support/apps';
 import { testPortRange } from '../support/ports';
 import { runtimeContract } from './runtime.contract';

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MARKER, runTag } from '../../shared/adapters/local-process-runtime';
-import { markedProcesses } from '../../shared/adapters/process-group';
+import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/local-process-runtime';
+import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
 import { startServer, type ServerProcess } from '../support/server';
 
 /** mulberry32: a seeded, reproducible sequence in [0, 1). */

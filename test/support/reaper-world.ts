@@ -2,7 +2,7 @@ import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import type { EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
-import { EcsRuntime } from '../../shared/adapters/ecs-runtime';
+import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import type { Session } from '../../shared/domain';
 import type { Metrics } from '../../shared/ports';
 import { handleRuntimeEvent, launchSession, type LaunchDeps } from '../../shared/services';

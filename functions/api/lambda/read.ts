@@ -1,6 +1,6 @@
 import { FUNCTION_GROUPS } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
-import { noRuntime } from '../../../shared/adapters/no-runtime';
+import { noRuntime } from '../../../shared/adapters/runtime/no-runtime';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
 import { withMetrics } from '../../lambda/compose';

@@ -5,7 +5,7 @@ import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/task-ev
 import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
-import { EcsRuntime } from '../../../shared/adapters/ecs-runtime';
+import { EcsRuntime } from '../../../shared/adapters/runtime/ecs/ecs-runtime';
 import type { Session } from '../../../shared/domain';
 import { launchSession, type LaunchDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
-import { LocalProcessRuntime } from '../../../shared/adapters/local-process-runtime';
+import { LocalProcessRuntime } from '../../../shared/adapters/runtime/local-process/local-process-runtime';
 import { CapacityError } from '../../../shared/domain';
 import type { Runtime, StartRequest } from '../../../shared/ports';
 import { decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type LaunchDeps } from '../../../shared/services';

@@ -8,13 +8,13 @@ import {
   type ECSClient,
   type Task,
 } from '@aws-sdk/client-ecs';
-import type { AppSpec } from '../domain/app';
-import { renderArgv, sessionEnv } from '../domain/command';
-import { RuntimeStartError } from '../domain/errors';
-import { sessionBasePath } from '../domain/urls';
-import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../ports/runtime';
+import type { AppSpec } from '../../../domain/app';
+import { renderArgv, sessionEnv } from '../../../domain/command';
+import { RuntimeStartError } from '../../../domain/errors';
+import { sessionBasePath } from '../../../domain/urls';
+import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { fargateTaskSize } from './fargate-sizes';
-import { withRetry, type RetryOptions } from './retry';
+import { withRetry, type RetryOptions } from '../../retry';
 
 export interface EcsRuntimeOptions {
   cluster: string;

@@ -1,5 +1,5 @@
-import { DomainError } from '../domain/errors';
-import type { Runtime } from '../ports/runtime';
+import { DomainError } from '../../domain/errors';
+import type { Runtime } from '../../ports/runtime';
 
 const unavailable = (): never => {
   throw new DomainError('runtime.unavailable', 'This function does not start or stop sessions.');

@@ -4,15 +4,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { renderArgv, sessionEnv } from '../domain/command';
-import { CapacityError, RuntimeStartError } from '../domain/errors';
-import { writeFileDurably } from './durable-file';
-import { sessionBasePath } from '../domain/urls';
-import { silentLogger, type Logger } from '../ports/logger';
-import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../ports/runtime';
+import { renderArgv, sessionEnv } from '../../../domain/command';
+import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { writeFileDurably } from '../../durable-file';
+import { sessionBasePath } from '../../../domain/urls';
+import { silentLogger, type Logger } from '../../../ports/logger';
+import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { PortAllocator } from './port-allocator';
 import { markedProcesses, processFacts, signalGroup, terminateGroup } from './process-group';
-import { alive, lineWatcher, probe } from './readiness';
+import { alive, lineWatcher, probe } from '../../readiness';
 import { timestampLines } from './timestamp-lines';
 
 export interface LocalProcessRuntimeOptions {

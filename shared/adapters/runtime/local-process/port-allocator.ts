@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { CapacityError } from '../domain/errors';
+import { CapacityError } from '../../../domain/errors';
 
 function canBind(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,4 +1,4 @@
-import { RuntimeStartError } from '../domain/errors';
+import { RuntimeStartError } from '../../../domain/errors';
 
 /** The Fargate task sizes: CPU units → allowed memory (MiB). ECS "create task definition". */
 const SIZES: [number, number[]][] = [

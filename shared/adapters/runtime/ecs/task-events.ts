@@ -1,0 +1,48 @@
+import type { Task } from '@aws-sdk/client-ecs';
+import { privateIpOf, sessionIdOf } from './ecs-runtime';
+
+/** The EventBridge "ECS Task State Change" event: `detail` is the task, as DescribeTasks has it. */
+export interface TaskStateChangeEvent {
+  'detail-type': string;
+  source: string;
+  detail: Task & { version?: number; clusterArn?: string };
+}
+
+/** What an ECS task event says about one of our sessions, in the runtime's own terms. */
+export interface TaskChange {
+  sessionId: string;
+  /** The task ARN: the runtime id of the session's instance. */
+  runtimeId: string;
+  /** ECS's detail.version: older or repeated events change nothing. */
+  version?: number;
+  /** The task has stopped: its essential container's exit code, and ECS's stop code and reason. */
+  stopped?: { code: number | null; reason: string };
+  /** The task is running and meant to stay so (a Spot interruption is RUNNING with desiredStatus STOPPED). */
+  running?: { privateIp: string | undefined };
+  /** ECS is stopping it (desiredStatus STOPPED). */
+  stopping: boolean;
+}
+
+/**
+ * Reads an ECS Task State Change event of this cluster into a TaskChange, or undefined when it is
+ * not ours (another cluster, a task we did not start, another event type). All ECS knowledge of
+ * the task-events function lives here; the function applies the change to the session.
+ */
+export function readTaskEvent(event: TaskStateChangeEvent, cluster: { clusterArn: string; containerName: string }): TaskChange | undefined {
+  const task = event.detail;
+  const sessionId = sessionIdOf(task.startedBy);
+  if (event['detail-type'] !== 'ECS Task State Change' || task.clusterArn !== cluster.clusterArn || !sessionId || !task.taskArn) return undefined;
+  const change: TaskChange = {
+    sessionId,
+    runtimeId: task.taskArn,
+    stopping: task.desiredStatus === 'STOPPED',
+    ...(task.version !== undefined ? { version: task.version } : {}),
+  };
+  if (task.lastStatus === 'STOPPED') {
+    const container = task.containers?.find((c) => c.name === cluster.containerName) ?? task.containers?.[0];
+    change.stopped = { code: container?.exitCode ?? null, reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped' };
+  } else if (task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING') {
+    change.running = { privateIp: privateIpOf(task) };
+  }
+  return change;
+}
