@@ -17,7 +17,12 @@ import { wslinkLauncherRoutes } from './routes/wslink-launcher';
 const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;
 /** Paths that answer in skaha's shape: text/plain, skaha's codes (a cap is its 400). */
 const SKAHA_PATHS = /^\/skaha\/v[01](\/|$)/;
-const SKAHA_STATUS: Record<string, number> = { 'quota.exceeded': 400, 'image.not_allowed': 400, 'app.not_found': 400, 'session.illegal_transition': 400 };
+const SKAHA_STATUS: Partial<Record<string, number>> = {
+  'quota.exceeded': 400,
+  'image.not_allowed': 400,
+  'app.not_found': 400,
+  'session.illegal_transition': 400,
+};
 
 /**
  * The control API as one hono app: mounted whole by the local server, and split by concern
@@ -41,7 +46,7 @@ export function createApp(
     const detail = `No route for ${c.req.method} ${path(c)}.`;
     if (LAUNCHER_PATHS.test(path(c))) return c.json({ error: detail }, 404);
     if (SKAHA_PATHS.test(path(c))) return c.text(detail, 404);
-    return problemResponse(c, problemOf('route.not_found', 404, detail));
+    return problemResponse(c, problemOf('route.not_found', detail));
   });
 
   // Before anything else (the local server's shutdown: refuse new requests, count those in flight).

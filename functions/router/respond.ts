@@ -1,12 +1,15 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '../../shared/domain/error-codes';
+import { problemBody, problemOf } from '../http/problem';
 
-function problem(status: number, code: string, detail: string, instance: string): string {
-  return JSON.stringify({ type: `urn:sessionplane:problem:${code}`, title: STATUS_CODES[status], status, detail, code, instance });
+/** The body: the same problem document the API writes (functions/http/problem.ts). */
+function problem(status: number, code: ErrorCode, detail: string, instance: string): string {
+  return problemBody(problemOf(code, detail, {}, status), instance);
 }
 
 /** A problem+json answer to an HTTP request. */
-export function sendProblem(res: ServerResponse, status: number, code: string, detail: string, instance: string): void {
+export function sendProblem(res: ServerResponse, status: number, code: ErrorCode, detail: string, instance: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -17,7 +20,7 @@ export function sendProblem(res: ServerResponse, status: number, code: string, d
 }
 
 /** The same answer to a WebSocket upgrade, written on the raw socket, which is then closed. */
-export function refuseUpgrade(socket: Duplex, status: number, code: string, detail: string, instance: string): void {
+export function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, detail: string, instance: string): void {
   if (socket.destroyed) return;
   const body = problem(status, code, detail, instance);
   socket.end(

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { tokenMatches } from '../../shared/domain/ids';
+import type { ErrorCode } from '../../shared/domain/error-codes';
 import { isStarting } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
@@ -84,7 +85,7 @@ export interface SessionRouter {
 class Refusal {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly detail: string,
   ) {}
 }

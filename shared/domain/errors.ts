@@ -1,12 +1,14 @@
+import type { ErrorCode } from './error-codes';
+
 /**
  * Domain errors: a stable machine `code`, no HTTP. The API maps codes to statuses in one table.
  */
 export class DomainError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Extra machine-readable facts the API may expose (never secrets). */
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, { cause: options.cause });
     this.name = 'DomainError';
     this.code = code;
