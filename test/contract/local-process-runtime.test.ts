@@ -188,27 +188,30 @@ describe('LocalProcessRuntime', () => {
 
   it('never signals a process that is not ours, whatever a pid record says (#11 m5)', async () => {
     const foreign = spawn(process.execPath, [FIXTURE_APP, '--mode', 'hang'], { detached: true, stdio: 'ignore' });
-    await waitFor(() => processFacts(foreign.pid!), 5000, 'foreign process');
-    const startTime = processFacts(foreign.pid!)!.startTime;
-    const records: unknown[] = [
-      { pid: foreign.pid, startTime, marker: 'x' }, // the right start time, but not our marker
-      { pid: foreign.pid }, // an old-style record: no identity at all
-      { pid: process.pid, startTime: processFacts(process.pid)!.startTime, marker: 'x' }, // the server itself
-      { pid: 0, startTime: '0', marker: 'x' }, // kill(-0) would signal the server's own group
-      { pid: -1, startTime: '0', marker: 'x' }, // kill(1) would signal everything
-      { pid: 1.5, startTime: '0', marker: 'x' },
-      'not an object',
-    ];
-    for (const r of records) {
-      const id = makeSession().id;
-      writeFileSync(join(dir, 'run', `${id}.json`), JSON.stringify(typeof r === 'object' ? { sessionId: id, ...r } : r));
+    try {
+      await waitFor(() => processFacts(foreign.pid!), 5000, 'foreign process');
+      const startTime = processFacts(foreign.pid!)!.startTime;
+      const records: unknown[] = [
+        { pid: foreign.pid, startTime, marker: 'x' }, // the right start time, but not our marker
+        { pid: foreign.pid }, // an old-style record: no identity at all
+        { pid: process.pid, startTime: processFacts(process.pid)!.startTime, marker: 'x' }, // the server itself
+        { pid: 0, startTime: '0', marker: 'x' }, // kill(-0) would signal the server's own group
+        { pid: -1, startTime: '0', marker: 'x' }, // kill(1) would signal everything
+        { pid: 1.5, startTime: '0', marker: 'x' },
+        'not an object',
+      ];
+      for (const r of records) {
+        const id = makeSession().id;
+        writeFileSync(join(dir, 'run', `${id}.json`), JSON.stringify(typeof r === 'object' ? { sessionId: id, ...r } : r));
+      }
+      writeFileSync(join(dir, 'run', 'broken.json'), '{');
+      expect(await runtime.stopStrays()).toEqual([]);
+      expect(pidAlive(foreign.pid!)).toBe(true);
+      expect(pidAlive(process.pid)).toBe(true);
+      expect(readdirSync(join(dir, 'run'))).toEqual([]);
+    } finally {
+      foreign.kill('SIGKILL'); // whatever an assertion above says
     }
-    writeFileSync(join(dir, 'run', 'broken.json'), '{');
-    expect(await runtime.stopStrays()).toEqual([]);
-    expect(pidAlive(foreign.pid!)).toBe(true);
-    expect(pidAlive(process.pid)).toBe(true);
-    expect(readdirSync(join(dir, 'run'))).toEqual([]);
-    foreign.kill('SIGKILL');
   });
 
   it('runs nothing of the app before its pid record is durable, and recreates deleted folders', async () => {
