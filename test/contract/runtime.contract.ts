@@ -10,6 +10,14 @@ export interface RuntimeHarness {
   app: AppSpec;
   /** Lets time pass for the backing system (a scripted ECS advances its tasks here). */
   tick?(): Promise<void>;
+  /** Ends an instance from outside, as a crash would (the process killed, the task's container exiting). */
+  crash(runtimeId: string): Promise<void>;
+  /**
+   * A second runtime over the same backing system, as after a restart of the control plane, and
+   * what its start-up found: an adapter either adopts what it finds (lists it) or stops it as a
+   * stray (returns its session ids). Its ownership marker is what lets it find them.
+   */
+  restarted(): Promise<{ runtime: Runtime; strays: string[] }>;
   teardown(): Promise<void>;
 }
 
@@ -58,6 +66,27 @@ export function runtimeContract(name: string, setup: () => Promise<RuntimeHarnes
       await h.runtime.stop(runtimeId, 'test');
       await settle(runtimeId, ['stopped']);
       expect((await h.runtime.list()).map((i) => i.runtimeId)).not.toContain(runtimeId);
+    });
+
+    it('reports an instance that ended on its own as stopped, with a reason', async () => {
+      const session = makeSession();
+      const { runtimeId } = await h.runtime.start({ session, app: h.app, secret: 's' });
+      await settle(runtimeId, ['ready', 'running']);
+      await h.crash(runtimeId);
+      const seen = await settle(runtimeId, ['stopped']);
+      expect(seen.exit?.reason).toBeTruthy();
+      expect((await h.runtime.list()).map((i) => i.runtimeId)).not.toContain(runtimeId);
+    });
+
+    it('finds, after a restart of the control plane, what the last run started: adopted or stopped, never lost', async () => {
+      const session = makeSession();
+      const { runtimeId } = await h.runtime.start({ session, app: h.app, secret: 's' });
+      await settle(runtimeId, ['ready', 'running']);
+      const after = await h.restarted();
+      const adopted = (await after.runtime.list()).some((i) => i.sessionId === session.id && i.runtimeId === runtimeId);
+      expect(adopted || after.strays.includes(session.id), 'the new runtime neither lists nor stopped it').toBe(true);
+      await after.runtime.stop(runtimeId, 'test');
+      await h.runtime.stop(runtimeId, 'test');
     });
 
     it('stops idempotently, and treats an unknown instance as already stopped', async () => {

@@ -6,7 +6,7 @@ import { runtimeContract } from './runtime.contract';
 runtimeContract('ECS (scripted with aws-sdk-client-mock)', async () => {
   const ecs = new ScriptedEcs();
   const app = { ...fixtureApp([], { port: 8080 }), name: 'web', command: [] };
-  const runtime = new EcsRuntime(ecs.client, {
+  const options = {
     cluster: 'sessions',
     subnets: ['subnet-1'],
     securityGroups: ['sg-1'],
@@ -14,6 +14,14 @@ runtimeContract('ECS (scripted with aws-sdk-client-mock)', async () => {
     containerName: 'app',
     appNames: () => ['web'],
     retry: { attempts: 3, baseDelayMs: 1 },
-  });
-  return { runtime, app, tick: async () => ecs.tick(), teardown: async () => ecs.mock.restore() };
+  };
+  const runtime = new EcsRuntime(ecs.client, options);
+  return {
+    runtime,
+    app,
+    tick: async () => ecs.tick(),
+    crash: async (runtimeId) => ecs.exit(runtimeId, 137, 'OutOfMemoryError'),
+    restarted: async () => ({ runtime: new EcsRuntime(ecs.client, options), strays: [] }),
+    teardown: async () => ecs.mock.restore(),
+  };
 });
