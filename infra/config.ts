@@ -1,5 +1,6 @@
 import type { App } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { CommaListSchema } from '../shared/config/duration';
 
 /** The deployment's settings, from CDK context (`cdk.json`, or `-c key=value`). */
 export const InfraConfigSchema = z
@@ -56,15 +57,7 @@ export const InfraConfigSchema = z
     apiRateLimit: z.coerce.number().int().min(1).default(50),
     apiBurstLimit: z.coerce.number().int().min(1).default(100),
     /** Origins of browser frontends that call the launcher or the API (CORS), comma-separated. */
-    corsOrigins: z
-      .string()
-      .default('')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean),
-      ),
+    corsOrigins: CommaListSchema,
     trameUseHost: z.string().optional(),
     trameUrlPrefix: z.string().optional(),
   })

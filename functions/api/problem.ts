@@ -5,7 +5,6 @@ import { STATUS_CODES } from 'node:http';
 import { DomainError } from '../../shared/domain/errors';
 import { type Problem, problemBody, problemOf, STATUS_BY_CODE } from '../http/problem';
 
-export { type Problem, problemOf } from '../http/problem';
 import type { Logger } from '../../shared/ports/logger';
 
 /** An RFC 9457 application/problem+json response. */

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileDurably } from '../../shared/adapters/durable-file';
+import { isHexKey } from '../../shared/config/policy';
 import { ConfigError } from '../../shared/domain/errors';
 
 /** The documented encoding of a secret file: hex digits (any case), at least 32 bytes' worth. */
 const SECRET_BYTES = 32;
-const HEX_SECRET = /^(?:[0-9a-fA-F]{2}){32,}$/;
 
 /**
  * A random secret kept in a file only its owner can read (0600), made on first use: the local
@@ -43,7 +43,7 @@ function readSecret(path: string): string | undefined {
   }
   const secret = text.trim();
   const problems: string[] = [];
-  if (!HEX_SECRET.test(secret)) {
+  if (!isHexKey(secret)) {
     problems.push(
       secret.length === 0
         ? 'the file is empty'

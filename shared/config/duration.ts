@@ -31,3 +31,14 @@ export const MemorySchema = z.union([z.number().int().positive(), z.string()]).t
   }
   return Math.round(Number(m[1]) * (m[2]?.startsWith('G') ? 1024 : 1));
 });
+
+/** A comma-separated list in one variable or context value: items trimmed, empty ones dropped. */
+export const CommaListSchema = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );

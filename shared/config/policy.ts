@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Policy } from '../domain/limits';
-import { DurationSchema, MemorySchema } from './duration';
+import { CommaListSchema, DurationSchema, MemorySchema } from './duration';
 import { ENV } from './env-names';
 
 /** The policy settings every entry that launches sessions reads (local server, API Lambdas). */
@@ -11,29 +11,18 @@ export const PolicyEnvSchema = z.object({
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
   [ENV.rateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(600),
   [ENV.anonymousRateLimit]: z.coerce.number().int().min(1).max(1_000_000).default(120),
-  [ENV.imagePrefixes]: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
+  [ENV.imagePrefixes]: CommaListSchema,
   /** ≥ 64 hex digits (decoded), or any secret of ≥ 32 characters (its bytes), e.g. from Secrets Manager. */
   [ENV.tokenKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
   [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
-  [ENV.corsOrigins]: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
+  [ENV.corsOrigins]: CommaListSchema,
   [ENV.launcherTimeout]: DurationSchema.default(25_000),
 });
+
+/** A key written as hex: an even number of hex digits, at least 32 bytes' worth (64 digits). */
+export function isHexKey(text: string): boolean {
+  return /^(?:[0-9a-fA-F]{2}){32,}$/.test(text);
+}
 
 export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
   const key = e[ENV.tokenKey];
@@ -48,6 +37,6 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
     anonymousRateLimit: e[ENV.anonymousRateLimit],
     corsOrigins: e[ENV.corsOrigins],
     launcherTimeoutMs: e[ENV.launcherTimeout],
-    tokenKey: key ? (/^(?:[0-9a-fA-F]{2}){32,}$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8')) : undefined,
+    tokenKey: key ? (isHexKey(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8')) : undefined,
   };
 }
