@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
-import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { basename, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { renderArgv, sessionEnv } from '../../../domain/command';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
-import { writeFileDurably } from '../../durable-file';
 import { sessionBasePath } from '../../../domain/urls';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
+import { commandProblem, HOLD_UNTIL_GO } from './command-check';
+import { MARKER, PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
-import { markedProcesses, processFacts, signalGroup, terminateGroup } from './process-group';
+import { processFacts, signalGroup, terminateGroup } from './process-group';
 import { alive, lineWatcher, probe } from '../../readiness';
 import { timestampLines } from './timestamp-lines';
 
@@ -53,63 +54,7 @@ interface Instance {
   log: WriteStream;
 }
 
-interface PidRecord {
-  sessionId: string;
-  pid: number;
-  /** The kernel's start time of the process, to tell it from a later one with the same pid. */
-  startTime?: string;
-  /** The value of MARKER in its environment. */
-  marker: string;
-}
-
-/** Set in every session process's environment: `<run folder tag>/<session id>/<nonce>`. */
-export const MARKER = 'SESSIONPLANE_INSTANCE';
-
-/** Tells one data directory's session processes from another's: a hash of its run folder. */
-export function runTag(runDir: string): string {
-  return createHash('sha256').update(resolvePath(runDir)).digest('hex').slice(0, 16);
-}
-
-/**
- * Holds the session's command until the server writes `go` on its stdin, then runs it in place
- * (same pid, same group) with stdin from /dev/null. If the server dies first, stdin closes, the
- * read fails, and the command never runs.
- */
-const HOLD_UNTIL_GO = 'IFS= read -r go && [ "$go" = go ] || exit 111; exec "$@" </dev/null';
-
-function parsePidRecord(path: string): PidRecord | undefined {
-  try {
-    const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<PidRecord> | null;
-    if (!r || typeof r.sessionId !== 'string' || typeof r.marker !== 'string' || typeof r.startTime !== 'string') return undefined;
-    if (!Number.isSafeInteger(r.pid) || r.pid! < 2) return undefined;
-    return r as PidRecord;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Why `command` could not be run from `cwd` with `path` as PATH, or undefined if it can. */
-function commandProblem(command: string, cwd: string | undefined, path: string | undefined): string | undefined {
-  if (cwd !== undefined && !isDirectory(cwd)) return 'its working directory does not exist';
-  const executable = (file: string) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) return executable(resolvePath(cwd ?? '.', command)) ? undefined : 'no such program';
-  return (path ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command))) ? undefined : 'no such program on PATH';
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+export { MARKER, runTag } from './pid-records';
 
 /**
  * Sessions as child processes, with the trame launcher's semantics: a templated command, a port
@@ -123,15 +68,15 @@ export class LocalProcessRuntime implements Runtime {
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly ports: PortAllocator;
   private readonly logger: Logger;
-  /** Marks this data directory's session processes (a hash of its run folder). */
-  private readonly tag: string;
+  /** Pid records, and the marker that proves a process is one of this data directory's. */
+  private readonly records: PidRecords;
   private readonly starting = new Set<Promise<unknown>>();
   private closing = false;
 
   constructor(private readonly options: LocalProcessRuntimeOptions) {
     this.ports = new PortAllocator(options.host, options.portRange);
     this.logger = options.logger ?? silentLogger;
-    this.tag = runTag(options.runDir);
+    this.records = new PidRecords(options.runDir);
     mkdirSync(options.logDir, { recursive: true });
     mkdirSync(options.runDir, { recursive: true });
   }
@@ -162,7 +107,7 @@ export class LocalProcessRuntime implements Runtime {
     const host = this.options.host;
     const basePath = sessionBasePath(session.id);
     const argv = renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath });
-    const marker = `${this.tag}/${session.id}/${randomBytes(6).toString('hex')}`;
+    const marker = this.records.markerFor(session.id, randomBytes(6).toString('hex'));
     const env: Record<string, string> = {
       ...this.options.baseEnv,
       ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params }),
@@ -211,7 +156,7 @@ export class LocalProcessRuntime implements Runtime {
     const pid = child.pid;
     const facts = processFacts(pid);
     try {
-      this.writePidRecord({ sessionId: session.id, pid, marker, ...(facts ? { startTime: facts.startTime } : {}) });
+      this.records.write({ sessionId: session.id, pid, marker, ...(facts ? { startTime: facts.startTime } : {}) });
     } catch (error) {
       signalGroup(pid, 'SIGKILL'); // still held at `read`: nothing of the app ran
       this.ports.release(port);
@@ -247,7 +192,7 @@ export class LocalProcessRuntime implements Runtime {
       // Whatever the app left in its group goes with it.
       signalGroup(instance.pgid, 'SIGKILL');
       this.ports.release(port);
-      this.removePidRecord(session.id);
+      this.records.remove(session.id);
       this.bySession.delete(session.id);
       markExited();
       // Kept a while so inspect() can still tell how it ended, then forgotten.
@@ -382,25 +327,10 @@ export class LocalProcessRuntime implements Runtime {
    * folder deleted) are found by the same marker.
    */
   async stopStrays(): Promise<string[]> {
-    mkdirSync(this.options.runDir, { recursive: true });
-    const groups = new Map<number, string>();
-    const own = processFacts(process.pid);
-    const consider = (pgid: number, sessionId: string) => {
-      if (this.bySession.has(sessionId) || pgid <= 1 || pgid === process.pid || pgid === own?.pgrp) return;
-      groups.set(pgid, sessionId);
-    };
-    for (const file of readdirSync(this.options.runDir).filter((f) => f.endsWith('.json'))) {
-      const record = parsePidRecord(join(this.options.runDir, file));
-      if (!record) {
-        this.logger.warn({ file }, 'ignored an unreadable pid record');
-      } else {
-        const facts = processFacts(record.pid, MARKER);
-        if (facts && facts.startTime === record.startTime && facts.marker === record.marker) consider(facts.pgrp, record.sessionId);
-      }
-      rmSync(join(this.options.runDir, file), { force: true });
-    }
-    for (const p of markedProcesses(MARKER, `${this.tag}/`)) consider(p.pgrp, p.marker.split('/')[1]!);
-
+    const groups = this.records.strays(
+      (sessionId) => this.bySession.has(sessionId),
+      (file) => this.logger.warn({ file }, 'ignored an unreadable pid record'),
+    );
     const stopped = new Set<string>();
     await Promise.all(
       [...groups].map(async ([pgid, sessionId]) => {
@@ -420,13 +350,5 @@ export class LocalProcessRuntime implements Runtime {
         this.logger.error({ err: error, event: event.type }, 'runtime event listener failed');
       }
     }
-  }
-
-  private writePidRecord(record: PidRecord): void {
-    writeFileDurably(join(this.options.runDir, `${record.sessionId}.json`), JSON.stringify(record));
-  }
-
-  private removePidRecord(sessionId: string): void {
-    rmSync(join(this.options.runDir, `${sessionId}.json`), { force: true });
   }
 }
