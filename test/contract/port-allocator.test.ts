@@ -1,0 +1,30 @@
+import { createServer, type Server } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { PortAllocator } from '../../shared/adapters/runtime/local-process/port-allocator';
+import { CapacityError } from '../../shared/domain';
+import { testPortRange } from '../support/ports';
+
+describe('PortAllocator', () => {
+  it('never hands out one port twice at once, and says when all are taken', async () => {
+    const [lo] = testPortRange();
+    const ports = new PortAllocator('127.0.0.1', [lo, lo + 2]);
+    const got = await Promise.all([ports.acquire(), ports.acquire(), ports.acquire()]);
+    expect(new Set(got).size).toBe(3);
+    await expect(ports.acquire()).rejects.toBeInstanceOf(CapacityError);
+    ports.release(got[1]!);
+    expect(await ports.acquire()).toBe(got[1]);
+  });
+
+  it('skips a port that another program holds', async () => {
+    const [lo] = testPortRange();
+    const other: Server = createServer();
+    await new Promise<void>((r) => other.listen(lo, '127.0.0.1', r));
+    try {
+      const ports = new PortAllocator('127.0.0.1', [lo, lo + 1]);
+      expect(await ports.acquire()).toBe(lo + 1);
+      await expect(ports.acquire()).rejects.toBeInstanceOf(CapacityError);
+    } finally {
+      other.close();
+    }
+  });
+});
