@@ -1,14 +1,13 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium } from '../support/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../support/server';
 import { waitFor } from '../support/wait';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/.artifacts');
-if (!existsSync(CHROMIUM) && process.env.CI) throw new Error('CI must run the browser tests, but /usr/bin/chromium is missing.');
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef01';
@@ -63,7 +62,7 @@ async function launch(server: ServerProcess, token: string, app: string): Promis
 const bare = (connectURL: string) => connectURL.replace(/\?token=[^#]*$/, '');
 
 for (const mode of ['subdomain', 'path'] as const) {
-  describe.skipIf(!existsSync(CHROMIUM))(`one user's session page against another's, ${mode} mode`, () => {
+  describe.skipIf(!hasChromium)(`one user's session page against another's, ${mode} mode`, () => {
     let server: ServerProcess;
     let browser: Browser;
     let hello: Launched;
@@ -78,19 +77,7 @@ for (const mode of ['subdomain', 'path'] as const) {
         SESSIONPLANE_WWW: 'none',
         SESSIONPLANE_SESSION_DOMAIN: mode === 'path' ? 'none' : 'localhost',
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       [hello, echo, attacker] = await Promise.all([launch(server, ALICE, 'hello'), launch(server, ALICE, 'echo'), launch(server, BOB, 'attacker')]);
     }, 90_000);
     afterAll(async () => {

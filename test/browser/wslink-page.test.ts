@@ -1,34 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium } from '../support/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../support/server';
 
-const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT = resolve('test/.artifacts/wslink-browser.png');
 
-// CI installs Debian's chromium (.ci/run), so this must run there; elsewhere it needs the same package.
-if (!existsSync(CHROMIUM) && process.env.CI) throw new Error('CI must run the browser test, but /usr/bin/chromium is missing.');
-
-describe.skipIf(!existsSync(CHROMIUM))('a trame-style page in headless Chromium', () => {
+describe.skipIf(!hasChromium)('a trame-style page in headless Chromium', () => {
   let server: ServerProcess;
   let browser: Browser;
 
   beforeAll(async () => {
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
