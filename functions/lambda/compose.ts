@@ -1,4 +1,4 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
@@ -47,9 +47,9 @@ export function lambdaServices(
   return { services, publishMetrics: metrics.publish };
 }
 
-/** The ECS runtime for functions that start or stop tasks; the SDK's retries off, ours on. */
+/** The ECS runtime for functions that start or stop tasks; retries are the SDK's (createEcsClient). */
 export function ecsRuntime(env: EcsEnv & { [ENV.awsRegion]: string }, apps: AppCatalog): EcsRuntime {
-  return new EcsRuntime(new ECSClient({ region: env[ENV.awsRegion], maxAttempts: 1 }), {
+  return new EcsRuntime(createEcsClient({ region: env[ENV.awsRegion] }), {
     cluster: env[ENV.cluster],
     subnets: env[ENV.subnets],
     securityGroups: env[ENV.securityGroups],

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTaskEvent, type TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
-import { tcpAccepts } from '../../shared/adapters/readiness';
+import { probe as probeReadiness } from '../../shared/adapters/readiness';
 import { isFinal, isStarting, STATUS_REASONS } from '../../shared/domain/session';
 import type { RuntimeEvent } from '../../shared/ports/runtime';
 import type { ServiceDeps } from '../../shared/services/deps';
@@ -20,8 +20,8 @@ export interface TaskEventsDeps extends ServiceDeps {
 export type Outcome = 'ignored' | 'ready' | 'launch-timeout' | 'stopped' | 'orphan-stopped';
 
 /**
- * Applies one task event. RUNNING: the session becomes READY once its app port accepts
- * connections, probed until its launch deadline (then FAILED, and the task is stopped). STOPPED:
+ * Applies one task event. RUNNING: the session becomes READY once its app passes its readiness
+ * check (HTTP path, or TCP), probed until its launch deadline (then FAILED, and the task is stopped). STOPPED:
  * STOPPED or FAILED with ECS's stopCode and reason. Duplicate and stale events (detail.version)
  * change nothing; a task of ours with no live session is stopped.
  */
@@ -58,7 +58,9 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   const app = deps.apps.get(session.app);
   if (!ip || !app) return 'ignored';
   const endpoint = { host: ip, port: app.port ?? 8080 };
-  const probe = deps.probe ?? ((host: string, port: number) => tcpAccepts(host, port, 1000));
+  // The app's own readiness check: HTTP for `ready: {http}`, else TCP. A ready line is written to the
+  // task's log (CloudWatch), which this function does not read, so a line app is probed by TCP here.
+  const probe = deps.probe ?? ((host: string, port: number) => probeReadiness(app.ready, host, port));
   while (deps.clock.now() < session.launchDeadline) {
     if (await probe(endpoint.host, endpoint.port)) {
       const ready: RuntimeEvent = { ...base, type: 'ready', endpoint: `${endpoint.host}:${endpoint.port}` };

@@ -40,9 +40,12 @@ export async function ensureSessionsTable(client: DynamoDBDocumentClient, tableN
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  for (let i = 0; i < 120; i++) {
+  // Not the SDK's waitUntilTableExists: it waits for the table alone, and a query on an index that is
+  // still CREATING fails; this waits for the indexes too.
+  for (let i = 0; ; i++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) break;
+    if (i >= 120) throw new Error(`Table ${tableName} and its indexes are not ACTIVE after 30 s (table ${Table?.TableStatus ?? 'missing'}).`);
     await sleep(250);
   }
   try {

@@ -14,6 +14,8 @@ export interface SessionEnvInput {
   basePath: string;
   appEnv: Record<string, string>;
   params: Record<string, string>;
+  /** The session's resources; said to the app as JupyterHub's spawners do (jupyter-resource-usage reads them). */
+  resources?: { cpu: number; memory: number; gpus: number };
 }
 
 /** The environment every session instance gets: the app's env, the user's params, then ours. */
@@ -25,5 +27,13 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
     SESSION_ID: input.sessionId,
     SESSION_SECRET: input.secret,
     SESSION_BASE_PATH: input.basePath,
+    ...(input.resources
+      ? {
+          /** vCPUs, as a decimal. */
+          CPU_LIMIT: String(input.resources.cpu),
+          /** Bytes. */
+          MEM_LIMIT: String(input.resources.memory * 1024 * 1024),
+        }
+      : {}),
   };
 }

@@ -29,7 +29,9 @@ export const STATUS_REASONS = {
   /** The app's process or task ended on its own after it was ready. */
   appExited: 'app-exited',
   /** It ended before it was ready. */
-  exitedBeforeReady: 'exited before ready',
+  exitedBeforeReady: 'exited-before-ready',
+  /** The runtime's word for an instance it stopped when asked, with nothing else to say. */
+  stopped: 'stopped',
   /** The runtime could not start it (a RuntimeStartError's reason may take this place). */
   startFailed: 'start-failed',
   /** The runtime no longer knows the instance. */

@@ -61,7 +61,7 @@ export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent)
   return next;
 }
 
-/** A failure reason's code, for a metric dimension: "exited before ready: exit code 3" → "exited-before-ready". */
+/** A failure reason's code, for a metric dimension: "exited-before-ready: exit code 3" → "exited-before-ready". */
 export function failureCode(reason: string | undefined): string {
   return (reason ?? 'unknown').split(':')[0]!.trim().replace(/\s+/g, '-').slice(0, 64) || 'unknown';
 }

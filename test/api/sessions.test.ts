@@ -182,7 +182,7 @@ describe('control API', () => {
   it('marks an app that exits before it is ready FAILED, with the exit code', async () => {
     const body = await json(await launch({ app: 'crashy' }, 'ivan'));
     await waitFor(async () => (await status(body.id, 'ivan')) === 'FAILED', 10_000, 'FAILED');
-    expect((await json(await plane.request(`/sessions/${body.id}`, { user: 'ivan' }))).statusReason).toBe('exited before ready: exit code 3');
+    expect((await json(await plane.request(`/sessions/${body.id}`, { user: 'ivan' }))).statusReason).toBe('exited-before-ready: exit code 3');
   });
 
   it('marks a READY session whose app exits STOPPED with reason app-exited', async () => {

@@ -1,5 +1,8 @@
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { fargateTaskSize } from '../../shared/adapters/runtime/ecs/fargate-sizes';
 import { CapacityError, RuntimeStartError } from '../../shared/domain';
@@ -28,7 +31,6 @@ describe('EcsRuntime against a scripted ECS', () => {
       containerName: 'app',
       gpuCapacityProvider: 'sessionplane-gpu',
       appNames: () => ['web', 'spot', 'gpu'],
-      retry: { attempts: 4, baseDelayMs: 1 },
       now: () => now,
       ...extra,
     });
@@ -64,6 +66,8 @@ describe('EcsRuntime against a scripted ECS', () => {
               { name: 'SESSION_ID', value: session.id },
               { name: 'SESSION_SECRET', value: 'sek' },
               { name: 'SESSION_BASE_PATH', value: `/s/${session.id}/` },
+              { name: 'CPU_LIMIT', value: '0.25' },
+              { name: 'MEM_LIMIT', value: String(300 * 1024 * 1024) },
             ],
             command: ['jupyter', 'lab', '--ip', '0.0.0.0', '--port', '8888', '--NotebookApp.token=sek', '--title=My viz'],
           },
@@ -118,14 +122,12 @@ describe('EcsRuntime against a scripted ECS', () => {
     expect(error).toMatchObject({ details: { reason: 'RESOURCE:GPU' }, message: expect.stringContaining('RESOURCE:GPU') });
   });
 
-  it('retries throttling with backoff, then gives up with a busy error (503, Retry-After)', async () => {
-    ecs.throttleNext = 3;
-    await expect(runtime.start({ session: makeSession(), app: web, secret: 's' })).resolves.toHaveProperty('runtimeId');
-    expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(4);
-    ecs.throttleNext = 10;
+  it('turns a throttle the SDK could not ride out into a busy error (503, Retry-After)', async () => {
+    ecs.throttleNext = 1; // the scripted client answers at send(), below the SDK's retries
     const error = await runtime.start({ session: makeSession(), app: web, secret: 's' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapacityError);
     expect((error as CapacityError).retryAfterSeconds).toBe(5);
+    expect((error as CapacityError).message).toContain('ECS RunTask is busy: ThrottlingException');
   });
 
   it('gives back the existing task when the clientToken was already used', async () => {
@@ -178,5 +180,72 @@ describe('EcsRuntime against a scripted ECS', () => {
       ['sessionplane-spot', undefined],
       ['sessionplane-gpu', undefined],
     ]);
+  });
+});
+
+/** ECS's JSON protocol on a local socket: the real SDK client, its real retry strategy. */
+describe('EcsRuntime through the SDK client of createEcsClient', () => {
+  let server: Server;
+  let endpoint: string;
+  let throttles = 0;
+  const calls: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        const target =
+          String(req.headers['x-amz-target'] ?? '')
+            .split('.')
+            .pop() ?? '';
+        calls.push(target);
+        res.setHeader('content-type', 'application/x-amz-json-1.1');
+        if (throttles > 0) {
+          throttles--;
+          res.writeHead(400).end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+          return;
+        }
+        const input = JSON.parse(body) as { clientToken?: string };
+        const taskArn = `arn:aws:ecs:eu-west-1:123456789012:task/sessions/${input.clientToken ?? 'x'}`;
+        res.writeHead(200).end(JSON.stringify({ tasks: [{ taskArn, lastStatus: 'PROVISIONING' }], failures: [] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => {
+    calls.length = 0;
+    throttles = 0;
+  });
+
+  const runtime = (maxAttempts?: number) =>
+    new EcsRuntime(createEcsClient({ region: 'eu-west-1', endpoint, ...(maxAttempts ? { maxAttempts } : {}) }), {
+      cluster: 'sessions',
+      subnets: ['subnet-a'],
+      securityGroups: ['sg'],
+      taskFamilyPrefix: 'sessionplane-',
+      containerName: 'app',
+      appNames: () => ['web'],
+    });
+
+  it('rides out throttling with the SDK backoff: two throttles, then the task', async () => {
+    throttles = 2;
+    const session = makeSession();
+    await expect(runtime().start({ session, app: web, secret: 's' })).resolves.toEqual({
+      runtimeId: `arn:aws:ecs:eu-west-1:123456789012:task/sessions/${session.id}`,
+    });
+    expect(calls).toEqual(['RunTask', 'RunTask', 'RunTask']);
+  });
+
+  it('gives up after the configured attempts with a busy error that counts them', async () => {
+    throttles = 10;
+    const error = await runtime(2)
+      .start({ session: makeSession(), app: web, secret: 's' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapacityError);
+    expect((error as CapacityError).message).toBe('ECS RunTask is busy: ThrottlingException after 2 attempts.');
+    expect(calls).toEqual(['RunTask', 'RunTask']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppSpec } from '../../shared/domain';
+import type { AppSpec, Readiness } from '../../shared/domain';
 import type { Runtime } from '../../shared/ports';
 import { makeSession } from '../support/sessions';
 import { waitFor } from '../support/wait';
@@ -18,11 +18,19 @@ export interface RuntimeHarness {
    * stray (returns its session ids). Its ownership marker is what lets it find them.
    */
   restarted(): Promise<{ runtime: Runtime; strays: string[] }>;
+  /** The resources the instance was given, as the backing system saw them (its environment, its task size). */
+  resourcesSeen(runtimeId: string): Promise<{ cpu: number; memory: number; env: Record<string, string> }>;
+  /**
+   * The readiness kinds this adapter judges itself, each with an app that passes it and one that
+   * never does. An adapter whose readiness is judged elsewhere (ECS: the task-events function
+   * probes) lists none, and its judge has its own tests. `runtimeContract`'s `judges` names the kinds.
+   */
+  readiness: { kind: Readiness['kind']; passes: AppSpec; neverPasses: AppSpec }[];
   teardown(): Promise<void>;
 }
 
 /** The Runtime contract: every adapter runs it (local processes; ECS against a scripted ECS). */
-export function runtimeContract(name: string, setup: () => Promise<RuntimeHarness>): void {
+export function runtimeContract(name: string, setup: () => Promise<RuntimeHarness>, judges: readonly Readiness['kind'][]): void {
   describe(`Runtime contract: ${name}`, () => {
     let h: RuntimeHarness;
     beforeAll(async () => {
@@ -88,6 +96,30 @@ export function runtimeContract(name: string, setup: () => Promise<RuntimeHarnes
       await after.runtime.stop(runtimeId, 'test');
       await h.runtime.stop(runtimeId, 'test');
     });
+
+    it("passes the session's resources through: the size it asked for, and CPU_LIMIT / MEM_LIMIT in the environment", async () => {
+      const session = makeSession({ resources: { cpu: 0.5, memory: 768, gpus: 0 } });
+      const { runtimeId } = await h.runtime.start({ session, app: h.app, secret: 's' });
+      await settle(runtimeId, ['ready', 'running']);
+      const seen = await h.resourcesSeen(runtimeId);
+      expect(seen.cpu).toBeGreaterThanOrEqual(0.5);
+      expect(seen.memory).toBeGreaterThanOrEqual(768);
+      expect(seen.env).toMatchObject({ CPU_LIMIT: '0.5', MEM_LIMIT: String(768 * 1024 * 1024), SESSION_ID: session.id });
+      await h.runtime.stop(runtimeId, 'test');
+    });
+
+    for (const kind of judges) {
+      it(`readiness ${kind}: ready once the check passes, never while it fails`, async () => {
+        const check = h.readiness.find((r) => r.kind === kind)!;
+        const good = await h.runtime.start({ session: makeSession(), app: check.passes, secret: 's' });
+        expect((await settle(good.runtimeId, ['ready', 'stopped'])).phase).toBe('ready');
+        const bad = await h.runtime.start({ session: makeSession(), app: check.neverPasses, secret: 's' });
+        // Given the time the good one took and more, the bad one is still starting.
+        await new Promise((r) => setTimeout(r, 1500));
+        expect((await h.runtime.inspect(bad.runtimeId)).phase).toBe('starting');
+        await Promise.all([h.runtime.stop(good.runtimeId, 'test'), h.runtime.stop(bad.runtimeId, 'test')]);
+      });
+    }
 
     it('stops idempotently, and treats an unknown instance as already stopped', async () => {
       const session = makeSession();

@@ -39,7 +39,6 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     taskFamilyPrefix: 'sp-',
     containerName: 'app',
     appNames: () => ['web'],
-    retry: { attempts: 2, baseDelayMs: 1 },
     now: clock.now,
   });
   const reaped: Record<string, number> = {};

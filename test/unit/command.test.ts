@@ -24,4 +24,17 @@ describe('sessionEnv', () => {
     });
     expect(env).toEqual({ A: 'user', PORT: '9001', SESSION_ID: 'id', SESSION_SECRET: 'sec', SESSION_BASE_PATH: '/s/id/' });
   });
+
+  it("tells the app its resources as JupyterHub's spawners do: CPU_LIMIT in vCPUs, MEM_LIMIT in bytes, not overridable", () => {
+    const env = sessionEnv({
+      port: 1,
+      sessionId: 'id',
+      secret: 's',
+      basePath: '/',
+      appEnv: {},
+      params: { MEM_LIMIT: '1' },
+      resources: { cpu: 0.5, memory: 2048, gpus: 0 },
+    });
+    expect(env).toMatchObject({ CPU_LIMIT: '0.5', MEM_LIMIT: String(2048 * 1024 * 1024) });
+  });
 });

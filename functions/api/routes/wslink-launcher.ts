@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ValidationError } from '../../../shared/domain/errors';
 import { bodyText, parseJson } from '../validate';
-import { isFinal, type Session } from '../../../shared/domain/session';
+import { isFinal, type Session, type SessionStatus } from '../../../shared/domain/session';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
 import { stopSession } from '../../../shared/services/stop';
@@ -15,6 +15,20 @@ const CLIENT_KEYS = new Set(['application', 'useUrl', 'launcherRetry', 'sessionM
 const RETRY_WINDOW_SECONDS = 120;
 
 const INCOMPLETE = 'The request is not complete';
+
+/**
+ * How the launcher answers POST for each status once it stops waiting: the reply (200; a session
+ * still starting gets its sessionURL too, and the router holds the socket until READY), or wslink's
+ * error shape with 503, which SmartConnect reports and may retry.
+ */
+const LAUNCH_OUTCOME: Record<SessionStatus, 'reply' | 'failed' | 'ended'> = {
+  PENDING: 'reply',
+  STARTING: 'reply',
+  READY: 'reply',
+  STOPPING: 'ended',
+  STOPPED: 'ended',
+  FAILED: 'failed',
+};
 
 /** The launcher's reply: what SmartConnect merges over its config (`sessionURL`, `secret`). */
 function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, session: Session) {
@@ -69,9 +83,14 @@ export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const deadline = deps.clock.now() + Math.min(deps.launcherTimeoutMs, spec?.launchTimeoutMs ?? deps.launcherTimeoutMs);
     const session = await awaitReady(deps, result.session, deadline);
-    if (session.status === 'FAILED') return c.json({ error: `Session did not start: ${session.statusReason ?? 'failed'}. Check session logs.` }, 503);
-    if (session.status === 'STOPPED' || session.status === 'STOPPING') return c.json({ error: 'The session ended before it was ready.' }, 503);
-    return c.json(reply(deps, principal, session), 200);
+    switch (LAUNCH_OUTCOME[session.status]) {
+      case 'failed':
+        return c.json({ error: `Session did not start: ${session.statusReason ?? 'failed'}. Check session logs.` }, 503);
+      case 'ended':
+        return c.json({ error: 'The session ended before it was ready.' }, 503);
+      case 'reply':
+        return c.json(reply(deps, principal, session), 200);
+    }
   });
 
   app.get('/:id', async (c) => {

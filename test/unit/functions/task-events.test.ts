@@ -1,4 +1,5 @@
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/task-events/handler';
@@ -18,6 +19,10 @@ describe('task-events: ECS Task State Change → session state', () => {
   let db: EmbeddedDynamoDb;
   let listener: Server;
   let appPort: number;
+  let health: ReturnType<typeof createHttpServer>;
+  let healthPort: number;
+  const healthAnswers: number[] = [];
+  let unhealthyFor = 0;
   let ecs: ScriptedEcs;
   let deps: TaskEventsDeps & LaunchDeps;
   const arn = (n: number) => `arn:aws:ecs:eu-west-1:123456789012:task/sessionplane/${String(n).padStart(32, '0')}`;
@@ -34,9 +39,18 @@ describe('task-events: ECS Task State Change → session state', () => {
     listener = createServer((socket) => socket.end());
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
     appPort = (listener.address() as { port: number }).port;
+    // An app with an HTTP readiness check: /healthz answers 503 `unhealthyFor` times, then 200.
+    health = createHttpServer((req, res) => {
+      const status = req.url === '/healthz' && unhealthyFor-- <= 0 ? 200 : 503;
+      healthAnswers.push(status);
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
+    healthPort = (health.address() as { port: number }).port;
   });
   afterAll(async () => {
     listener.close();
+    health.close();
     await db.close();
   });
   beforeEach(async () => {
@@ -51,10 +65,12 @@ describe('task-events: ECS Task State Change → session state', () => {
       taskFamilyPrefix: 'sessionplane-',
       containerName: 'app',
       appNames: () => ['web'],
-      retry: { attempts: 2, baseDelayMs: 1 },
     });
     deps = {
-      ...makeServiceDeps(client, table, runtime, { web: fixtureApp([], { port: appPort }) }),
+      ...makeServiceDeps(client, table, runtime, {
+        web: fixtureApp([], { port: appPort }),
+        health: fixtureApp([], { port: healthPort, ready: { kind: 'http', path: '/healthz' } }),
+      }),
       clusterArn: CLUSTER_ARN,
       containerName: 'app',
       probeIntervalMs: 20,
@@ -65,6 +81,15 @@ describe('task-events: ECS Task State Change → session state', () => {
     const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(1) } });
     expect(await handleTaskEvent(deps, taskEvent(s.id, arn(1), { ip: '127.0.0.1' }))).toBe('ready');
     expect(await stored(s)).toMatchObject({ status: 'READY', runtime: { runtimeId: arn(1), endpoint: `127.0.0.1:${appPort}`, eventVersion: 4 } });
+  });
+
+  it("honours the app's HTTP readiness check: READY only once its path answers 2xx, not on a TCP accept", async () => {
+    healthAnswers.length = 0;
+    unhealthyFor = 3;
+    const s = await seed({ app: 'health', status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(7) } });
+    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(7), { ip: '127.0.0.1' }))).toBe('ready');
+    expect(healthAnswers).toEqual([503, 503, 503, 200]);
+    expect((await stored(s)).status).toBe('READY');
   });
 
   it('takes a RUNNING event that beats the STARTING write from PENDING to READY', async () => {
@@ -84,7 +109,7 @@ describe('task-events: ECS Task State Change → session state', () => {
   });
 
   it.each<[Session['status'], string, string]>([
-    ['STARTING', 'FAILED', 'exited before ready: EssentialContainerExited: Essential container in task exited'],
+    ['STARTING', 'FAILED', 'exited-before-ready: EssentialContainerExited: Essential container in task exited'],
     ['READY', 'STOPPED', 'app-exited: EssentialContainerExited: Essential container in task exited'],
     ['STOPPING', 'STOPPED', 'user'],
   ])("ends a %s session %s on STOPPED, with ECS's reason", async (from, to, reason) => {

@@ -10,11 +10,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
 import { renderArgv, sessionEnv } from '../../../domain/command';
-import { RuntimeStartError } from '../../../domain/errors';
+import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { sessionBasePath } from '../../../domain/urls';
+import { STATUS_REASONS } from '../../../domain/session';
 import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { fargateTaskSize } from './fargate-sizes';
-import { withRetry, type RetryOptions } from '../../retry';
 
 export interface EcsRuntimeOptions {
   cluster: string;
@@ -28,7 +28,6 @@ export interface EcsRuntimeOptions {
   gpuCapacityProvider?: string | undefined;
   /** Every app name, for the orphan sweep's ListTasks by family. */
   appNames: () => string[];
-  retry?: RetryOptions;
   now?: () => number;
 }
 
@@ -54,6 +53,36 @@ const PHASES: Record<string, Inspection['phase']> = {
   STOPPED: 'stopped',
 };
 
+interface AwsError {
+  name?: string;
+  $fault?: 'client' | 'server';
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+/** Throttling or a server fault. */
+function isTransient(error: unknown): boolean {
+  const e = error as AwsError;
+  if (e.$retryable?.throttling) return true;
+  if (['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServerException', 'ServiceUnavailable'].includes(e.name ?? ''))
+    return true;
+  return e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+/**
+ * The SDK has already retried (createEcsClient: standard mode). Still throttled or failing on the
+ * server side: ECS is busy, which the API answers 503 with Retry-After, not 500.
+ */
+async function busyIfThrottled<T>(what: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (!isTransient(error)) throw error;
+    const attempts = (error as AwsError).$metadata?.attempts ?? 1;
+    throw new CapacityError(`${what} is busy: ${(error as Error).name ?? 'error'} after ${attempts} attempts.`, 5, { cause: error });
+  }
+}
+
 /** The task's private IP, from its ENI attachment (awsvpc). DescribeTasks and task events name it differently. */
 export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined {
   const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface' || a.type === 'eni');
@@ -67,14 +96,12 @@ export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined
  */
 export class EcsRuntime implements Runtime {
   readonly kind = 'ecs';
-  private readonly retry: RetryOptions;
   private readonly now: () => number;
 
   constructor(
     private readonly ecs: ECSClient,
     private readonly options: EcsRuntimeOptions,
   ) {
-    this.retry = options.retry ?? { attempts: 5, baseDelayMs: 200 };
     this.now = options.now ?? Date.now;
   }
 
@@ -86,7 +113,7 @@ export class EcsRuntime implements Runtime {
       gpus > 0
         ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
         : fargateTaskSize(session.resources.cpu, session.resources.memory);
-    const env = sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params });
+    const env = sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources });
     const command = app.command.length
       ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret, id: session.id, basePath })
       : undefined;
@@ -125,7 +152,7 @@ export class EcsRuntime implements Runtime {
       ],
     });
     try {
-      const reply = await withRetry('ECS RunTask', () => this.ecs.send(command$), this.retry);
+      const reply = await busyIfThrottled('ECS RunTask', this.ecs.send(command$));
       const failure = reply.failures?.[0];
       if (failure)
         throw new RuntimeStartError(`ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`, {
@@ -148,15 +175,14 @@ export class EcsRuntime implements Runtime {
   }
 
   async inspect(runtimeId: string, hint: InspectHint = {}): Promise<Inspection> {
-    const reply = await withRetry(
+    const reply = await busyIfThrottled(
       'ECS DescribeTasks',
-      () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [runtimeId], include: ['TAGS'] })),
-      this.retry,
+      this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: [runtimeId], include: ['TAGS'] })),
     );
     const task = reply.tasks?.[0];
     if (!task) {
       const young = hint.startedAt !== undefined && this.now() - hint.startedAt < MISSING_GRACE_MS;
-      return young ? { phase: 'starting' } : { phase: 'stopped', exit: { reason: 'lost' } };
+      return young ? { phase: 'starting' } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
     }
     const phase = PHASES[task.lastStatus ?? ''] ?? 'unknown';
     const ip = privateIpOf(task);
@@ -164,17 +190,16 @@ export class EcsRuntime implements Runtime {
     const inspection: Inspection = { phase, ...(ip && port ? { endpoint: `${ip}:${port}` } : {}) };
     if (phase === 'stopped') {
       const container = task.containers?.find((c) => c.name === this.options.containerName) ?? task.containers?.[0];
-      inspection.exit = { code: container?.exitCode ?? null, reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped' };
+      inspection.exit = { code: container?.exitCode ?? null, reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || STATUS_REASONS.stopped };
     }
     return inspection;
   }
 
   async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {
     try {
-      const reply = await withRetry(
+      const reply = await busyIfThrottled(
         'ECS StopTask',
-        () => this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: runtimeId, reason: `sessionplane: ${reason}`.slice(0, 255) })),
-        this.retry,
+        this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: runtimeId, reason: `sessionplane: ${reason}`.slice(0, 255) })),
       );
       // ECS stops asynchronously; the STOPPED task event confirms. Already stopped: confirmed now.
       return { confirmed: reply.task?.lastStatus === 'STOPPED' };
@@ -190,18 +215,16 @@ export class EcsRuntime implements Runtime {
     for (const app of this.options.appNames()) {
       let nextToken: string | undefined;
       do {
-        const page = await withRetry(
+        const page = await busyIfThrottled(
           'ECS ListTasks',
-          () => this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, family: `${this.options.taskFamilyPrefix}${app}`, nextToken })),
-          this.retry,
+          this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, family: `${this.options.taskFamilyPrefix}${app}`, nextToken })),
         );
         nextToken = page.nextToken;
         const arns = page.taskArns ?? [];
         for (let i = 0; i < arns.length; i += 100) {
-          const described = await withRetry(
+          const described = await busyIfThrottled(
             'ECS DescribeTasks',
-            () => this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100) })),
-            this.retry,
+            this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100) })),
           );
           for (const task of described.tasks ?? []) {
             const sessionId = sessionIdOf(task.startedBy);

@@ -7,6 +7,7 @@ import { finished } from 'node:stream/promises';
 import { renderArgv, sessionEnv } from '../../../domain/command';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { sessionBasePath } from '../../../domain/urls';
+import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { commandProblem, HOLD_UNTIL_GO } from './command-check';
@@ -110,7 +111,7 @@ export class LocalProcessRuntime implements Runtime {
     const marker = this.records.markerFor(session.id, randomBytes(6).toString('hex'));
     const env: Record<string, string> = {
       ...this.options.baseEnv,
-      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params }),
+      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
       HOST: host,
       [MARKER]: marker,
     };
@@ -188,7 +189,11 @@ export class LocalProcessRuntime implements Runtime {
     void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
     child.once('exit', (code, signal) => {
       const unresponsive = instance.unresponsive ? `unresponsive: no answer to ${this.options.liveness?.failures} liveness probes` : undefined;
-      instance.exit = { code, signal, reason: unresponsive ?? (instance.stopping ? 'stopped' : instance.ready ? 'app-exited' : 'exited-before-ready') };
+      instance.exit = {
+        code,
+        signal,
+        reason: unresponsive ?? (instance.stopping ? STATUS_REASONS.stopped : instance.ready ? STATUS_REASONS.appExited : STATUS_REASONS.exitedBeforeReady),
+      };
       // Whatever the app left in its group goes with it.
       signalGroup(instance.pgid, 'SIGKILL');
       this.ports.release(port);
