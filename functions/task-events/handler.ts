@@ -34,7 +34,7 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   if (!session || (isFinal(session.status) && !change.stopped)) {
     if (change.stopping) return 'ignored';
     deps.logger.warn(log, 'task with no live session: stopping it');
-    await deps.runtime.stop(runtimeId, 'orphan');
+    await deps.runtime.stop(runtimeId, STATUS_REASONS.orphan);
     return 'orphan-stopped';
   }
   const base = { sessionId, runtimeId, ...(change.version !== undefined ? { version: change.version } : {}) };

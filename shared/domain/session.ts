@@ -36,6 +36,10 @@ export const STATUS_REASONS = {
   startFailed: 'start-failed',
   /** The runtime no longer knows the instance. */
   lost: 'lost',
+  /** Ready once, then stopped answering its liveness probes (the local runtime stopped it). */
+  unresponsive: 'unresponsive',
+  /** An instance of ours with no live session (the reaper's or task-events' sweep stopped it). */
+  orphan: 'orphan',
 } as const;
 export type StatusReason = (typeof STATUS_REASONS)[keyof typeof STATUS_REASONS];
 /** The reasons a stop request may give. */

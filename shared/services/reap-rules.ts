@@ -15,7 +15,7 @@ export type ReapAction =
   | { kind: 'settle-stop' }
   | { kind: 'fail-stuck' }
   | { kind: 'check-dead' }
-  | { kind: 'stop'; reason: 'idle' | 'expired' };
+  | { kind: 'stop'; reason: typeof STATUS_REASONS.idle | typeof STATUS_REASONS.expired };
 
 export function reapAction(session: Session, app: AppSpec | undefined, now: number, instanceListed: boolean): ReapAction {
   if (session.status === 'STOPPING') return { kind: 'settle-stop' };

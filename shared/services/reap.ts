@@ -97,7 +97,7 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
               (async () => {
                 const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
                 if (session && isLive(session.status)) return;
-                await deps.runtime.stop(instance.runtimeId, 'orphan');
+                await deps.runtime.stop(instance.runtimeId, STATUS_REASONS.orphan);
                 summary.orphansStopped++;
                 deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');
               })(),

@@ -188,7 +188,9 @@ export class LocalProcessRuntime implements Runtime {
     // Once both have ended, every line has been handed to the file.
     void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
     child.once('exit', (code, signal) => {
-      const unresponsive = instance.unresponsive ? `unresponsive: no answer to ${this.options.liveness?.failures} liveness probes` : undefined;
+      const unresponsive = instance.unresponsive
+        ? `${STATUS_REASONS.unresponsive}: no answer to ${this.options.liveness?.failures} liveness probes`
+        : undefined;
       instance.exit = {
         code,
         signal,
@@ -234,8 +236,8 @@ export class LocalProcessRuntime implements Runtime {
       if (settled || instance.exit || instance.stopping) return;
       settled = true;
       this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
-      this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: 'launch-timeout' });
-      void this.stop(instance.runtimeId, 'launch-timeout');
+      this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+      void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
     }, app.launchTimeoutMs);
     timer.unref();
     instance.exited.then(() => clearTimeout(timer));
@@ -272,7 +274,7 @@ export class LocalProcessRuntime implements Runtime {
         clearInterval(timer);
         instance.unresponsive = true;
         this.logger.warn({ sessionId: instance.sessionId, misses }, 'session app stopped answering: stopping it');
-        void this.stop(instance.runtimeId, 'unresponsive');
+        void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
       });
     }, liveness.intervalMs);
     timer.unref();
@@ -281,7 +283,7 @@ export class LocalProcessRuntime implements Runtime {
 
   async inspect(runtimeId: string): Promise<Inspection> {
     const instance = this.instances.get(runtimeId);
-    if (!instance) return { phase: 'stopped', exit: { reason: 'lost' } };
+    if (!instance) return { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
     if (instance.exit) return { phase: 'stopped', endpoint: instance.endpoint, exit: instance.exit };
     if (instance.stopping) return { phase: 'stopping', endpoint: instance.endpoint };
     return { phase: instance.ready ? 'ready' : 'starting', endpoint: instance.endpoint };
