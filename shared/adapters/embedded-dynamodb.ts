@@ -1,7 +1,29 @@
 import type { AddressInfo } from 'node:net';
+import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import dynalite from 'dynalite';
 import { ConfigError } from '../domain/errors';
+
+/**
+ * dynalite 4 reads LevelDB through streams whose destroy() ends the iterator with `iterator.return()`,
+ * an async-generator method; abstract-level 3's iterators have `close()` instead, and one that is
+ * never closed stays attached to its database until the database closes. So every Query, Scan and
+ * GetItem left one LevelDB iterator open: about 8 KiB of heap (and native memory) per list request
+ * of 200 sessions, for as long as the server ran (#13). Giving the iterators the `return()` dynalite
+ * calls closes each one when its stream ends. (To go upstream to dynalite; harmless once it has.)
+ */
+function closeIteratorsOnReturn(): void {
+  for (const Iterator of [AbstractIterator, AbstractKeyIterator, AbstractValueIterator]) {
+    if ('return' in Iterator.prototype) continue;
+    Object.defineProperty(Iterator.prototype, 'return', {
+      configurable: true,
+      writable: true,
+      value(this: { close(): Promise<void> }) {
+        return this.close().then(() => ({ done: true, value: undefined }));
+      },
+    });
+  }
+}
 
 export interface EmbeddedDynamoDb {
   endpoint: string;
@@ -13,6 +35,7 @@ export interface EmbeddedDynamoDb {
  * `path`. Pure npm, no Java.
  */
 export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Promise<EmbeddedDynamoDb> {
+  closeIteratorsOnReturn();
   if (options.path) await checkOpens(options.path);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {

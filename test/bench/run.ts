@@ -3,10 +3,17 @@ import { benchApiLaunch } from './api-launch';
 import { benchBundles } from './bundles';
 import { benchReaper } from './reaper';
 import { benchRouter } from './router';
+import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (api, router, bundles, reaper).
-const parts: Record<string, () => Promise<string>> = { api: benchApiLaunch, router: benchRouter, bundles: benchBundles, reaper: benchReaper };
+// `npm run bench -- router` runs one part (api, router, bundles, reaper, soak).
+const parts: Record<string, () => Promise<string>> = {
+  api: benchApiLaunch,
+  router: benchRouter,
+  bundles: benchBundles,
+  reaper: benchReaper,
+  soak: () => benchSoak({ lists: Number(process.env.SOAK_LISTS ?? 10_000), cycles: Number(process.env.SOAK_CYCLES ?? 1_000) }),
+};
 const chosen = process.argv.slice(2).filter((p) => p in parts);
 const header = `Sessionplane benchmarks, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
 process.stdout.write(`${header}\n\n`);

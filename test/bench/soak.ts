@@ -37,10 +37,10 @@ export async function benchSoak(options: { lists?: number; cycles?: number; sess
     SESSIONPLANE_DATA_DIR: dataDir,
     SESSIONPLANE_PORT_RANGE: '42000-42999',
     PORT: '0',
-    SESSIONPLANE_MAX_SESSIONS_PER_USER: '100000',
+    SESSIONPLANE_MAX_SESSIONS_PER_USER: '10000',
     SESSIONPLANE_MAX_CPU_PER_USER: '100000',
     SESSIONPLANE_MAX_MEMORY_PER_USER: '100000Gi',
-    SESSIONPLANE_RATE_LIMIT: '10000000',
+    SESSIONPLANE_RATE_LIMIT: '1000000',
   });
   const plane = await composeLocal({ config, apps: loadAppsFile('examples/apps/apps.yml'), logger: silentLogger });
   const server = serve({ fetch: plane.app.fetch, port: 0, hostname: '127.0.0.1' });
@@ -75,11 +75,21 @@ export async function benchSoak(options: { lists?: number; cycles?: number; sess
     const t0 = performance.now();
     await listRound(lists / 2);
     const afterLists = await heapAfterGc();
-    rows.push([`round ${round}: ${lists / 2} × GET /sessions?all=true`, `${((performance.now() - t0) / 1000).toFixed(1)} s`, (afterLists / MiB).toFixed(1), `${(((afterLists - start) / start) * 100).toFixed(1)} %`]);
+    rows.push([
+      `round ${round}: ${lists / 2} × GET /sessions?all=true`,
+      `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      (afterLists / MiB).toFixed(1),
+      `${(((afterLists - start) / start) * 100).toFixed(1)} %`,
+    ]);
     const t1 = performance.now();
     await cycleRound(cycles / 2);
     const afterCycles = await heapAfterGc();
-    rows.push([`round ${round}: ${cycles / 2} launch/stop cycles`, `${((performance.now() - t1) / 1000).toFixed(1)} s`, (afterCycles / MiB).toFixed(1), `${(((afterCycles - start) / start) * 100).toFixed(1)} %`]);
+    rows.push([
+      `round ${round}: ${cycles / 2} launch/stop cycles`,
+      `${((performance.now() - t1) / 1000).toFixed(1)} s`,
+      (afterCycles / MiB).toFixed(1),
+      `${(((afterCycles - start) / start) * 100).toFixed(1)} %`,
+    ]);
   }
   server.close();
   await plane.close();
