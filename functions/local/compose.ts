@@ -4,6 +4,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { NotifyingSessionStore } from '../../shared/adapters/notifying-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
@@ -99,8 +100,13 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     logger,
   });
   const clock = options.clock ?? systemClock;
+  // This process is the embedded store's only writer (LevelDB's lock sees to it), so its writes
+  // are every change there is: waiters wake at once. Were another writer to share a configured
+  // endpoint, waiters would still re-read at their poll interval and caches expire as before.
+  const store = new NotifyingSessionStore(new DynamoDbSessionStore(client, config.tableName));
   const services: LaunchDeps = {
-    store: new DynamoDbSessionStore(client, config.tableName),
+    store,
+    changes: store,
     quotas: new DynamoDbQuotaStore(client, config.tableName, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,

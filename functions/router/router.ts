@@ -7,6 +7,7 @@ import { isStarting } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import type { SessionStore } from '../../shared/ports/session-store';
+import type { SessionChanges } from '../../shared/ports/session-changes';
 import type { AppCatalog } from '../../shared/services/catalog';
 import { sessionOrigin, type UrlSettings } from '../../shared/domain/urls';
 import { crossPageRefusal, isNavigation, isolationHeaders, presentedToken, scrubForApp, tokenCookie } from './access';
@@ -33,6 +34,8 @@ export interface RouterDeps {
   missLimit?: number;
   /** The client's address (default: the socket's; behind a load balancer, what it forwarded). */
   clientAddress?: (req: IncomingMessage) => string;
+  /** Word of session changes where this process sees every write (the local server): wakes waiters, clears the lookup cache. */
+  changes?: SessionChanges | undefined;
 }
 
 /** Behind an ALB: the address it appended last to X-Forwarded-For (earlier entries are the client's to forge). */
@@ -97,7 +100,7 @@ type SessionRoute = Extract<Route, { sessionId: string }>;
  * holds early arrivals until READY, proxies HTTP and WebSocket (http-proxy-3), and counts activity.
  */
 export function createRouter(deps: RouterDeps): SessionRouter {
-  const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs);
+  const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs, deps.changes);
   const proxy = createProxyServer({ xfwd: true });
   // Errors the per-call callbacks do not see (a client socket failing mid-stream) end up here.
   proxy.on('error', (error, _req, target) => {

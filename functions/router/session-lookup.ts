@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isFinal, isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
+import { changeOrTimeout, type SessionChanges } from '../../shared/ports/session-changes';
 import type { SessionStore } from '../../shared/ports/session-store';
 
 /**
@@ -16,7 +16,11 @@ export class SessionLookup {
     private readonly store: SessionStore,
     private readonly clock: Clock,
     private readonly cacheMs: number,
-  ) {}
+    private readonly changes?: SessionChanges,
+  ) {
+    // Where writes are seen, a changed record leaves the cache at once: a stop takes effect now, not within cacheMs.
+    changes?.onChange((id) => this.cache.delete(id));
+  }
 
   async get(id: string, fresh = false): Promise<Session | undefined> {
     const now = this.clock.now();
@@ -32,14 +36,15 @@ export class SessionLookup {
 
   /**
    * Waits for a PENDING or STARTING session to become READY, until its launch deadline or until
-   * `aborted()` says the client left. Resolves the last record seen.
+   * `aborted()` says the client left. Resolves the last record seen. Woken by the store's writes
+   * where this process sees them; else (AWS: task-events writes) a poll of the one record.
    */
   async waitUntilReady(session: Session, aborted: () => boolean): Promise<Session | undefined> {
     let current: Session | undefined = session;
     let delay = 50;
     while (current && isStarting(current.status)) {
       if (aborted() || this.clock.now() > current.launchDeadline) return current;
-      await sleep(delay);
+      await changeOrTimeout(this.changes, current.id, delay);
       delay = Math.min(500, delay * 2);
       current = await this.get(current.id, true);
     }

@@ -6,3 +6,4 @@ export * from './idempotency-store';
 export * from './quota-store';
 export * from './metrics';
 export * from './session-logs';
+export * from './session-changes';

@@ -6,6 +6,7 @@ import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { QuotaStore } from '../ports/quota-store';
 import type { Runtime } from '../ports/runtime';
+import type { SessionChanges } from '../ports/session-changes';
 import type { SessionStore } from '../ports/session-store';
 import type { AppCatalog } from './catalog';
 
@@ -19,6 +20,8 @@ export interface ServiceDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Word of changes to session records, where this process sees every write (the local server). */
+  changes?: SessionChanges | undefined;
 }
 
 /** What launching needs besides: the policy it enforces and the key credentials are derived with. */
