@@ -101,9 +101,10 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   });
   const clock = options.clock ?? systemClock;
   // This process is the embedded store's only writer (LevelDB's lock sees to it), so its writes
-  // are every change there is: waiters wake at once. Were another writer to share a configured
-  // endpoint, waiters would still re-read at their poll interval and caches expire as before.
-  const store = new NotifyingSessionStore(new DynamoDbSessionStore(client, config.tableName));
+  // are every change there is: waiters wake at once, and reads are served from the records it has
+  // seen. With a configured endpoint another writer may share the table, so reads go to it; waiters
+  // still re-read at their poll interval.
+  const store = new NotifyingSessionStore(new DynamoDbSessionStore(client, config.tableName), { cacheReads: !!embedded });
   const services: LaunchDeps = {
     store,
     changes: store,

@@ -1,17 +1,37 @@
+import { LRUCache } from 'lru-cache';
 import type { Session } from '../domain/session';
 import type { SessionChanges } from '../ports/session-changes';
 import type { Page, SessionStore } from '../ports/session-store';
+
+/** Records are shared from the cache, so none may be changed in place (the domain never does). */
+function frozen(session: Session): Session {
+  for (const value of Object.values(session)) if (value && typeof value === 'object') Object.freeze(value);
+  return Object.freeze(session);
+}
 
 /**
  * A session store that tells waiters of its own writes: when this process is the only writer (the
  * local server and its embedded store), a waiter wakes the moment a record changes instead of
  * polling it. Activity updates are not status changes and wake nobody.
+ *
+ * With `cacheReads` (only where this process is the sole writer), it also keeps the records it has
+ * read or written, so a get costs no store round trip: every change passes through here, so the
+ * cache is never behind the store, and a stop is visible at once. A write that fails drops the
+ * record (the next get reads it afresh); so does an activity update.
  */
 export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly listeners = new Set<(id: string) => void>();
+  private readonly cache: LRUCache<string, Session> | undefined;
+  /** Counts the starts and ends of writes, so a read that overlapped one does not cache what it read. */
+  private writes = 0;
 
-  constructor(private readonly inner: SessionStore) {}
+  constructor(
+    private readonly inner: SessionStore,
+    options: { cacheReads?: boolean; cacheSize?: number } = {},
+  ) {
+    if (options.cacheReads) this.cache = new LRUCache({ max: options.cacheSize ?? 20_000 });
+  }
 
   next(id: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
@@ -40,24 +60,52 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   }
 
   async create(session: Session): Promise<void> {
-    await this.inner.create(session);
+    this.writes++;
+    try {
+      await this.inner.create(session);
+      this.cache?.set(session.id, frozen({ ...session }));
+    } catch (error) {
+      this.cache?.delete(session.id);
+      throw error;
+    } finally {
+      this.writes++;
+    }
     this.changed(session.id);
   }
 
-  get(id: string): Promise<Session | undefined> {
-    return this.inner.get(id);
+  async get(id: string): Promise<Session | undefined> {
+    const hit = this.cache?.get(id);
+    if (hit) return hit;
+    const before = this.writes;
+    const session = await this.inner.get(id);
+    // Not cached if any write went by while this read was on its way: it may be newer than what was read.
+    if (session && this.cache && this.writes === before) this.cache.set(id, frozen(session));
+    return session;
   }
 
   async discard(session: Session): Promise<boolean> {
-    const gone = await this.inner.discard(session);
-    this.changed(session.id);
-    return gone;
+    this.writes++;
+    this.cache?.delete(session.id);
+    try {
+      return await this.inner.discard(session);
+    } finally {
+      this.writes++;
+      this.cache?.delete(session.id);
+      this.changed(session.id);
+    }
   }
 
   async transition(current: Session, next: Session): Promise<Session> {
+    this.writes++;
     try {
-      return await this.inner.transition(current, next);
+      const written = await this.inner.transition(current, next);
+      this.cache?.set(current.id, frozen({ ...written }));
+      return written;
+    } catch (error) {
+      this.cache?.delete(current.id);
+      throw error;
     } finally {
+      this.writes++;
       // Written, or lost to a write that got there first: either way the record is not what the waiter saw.
       this.changed(current.id);
     }
@@ -71,7 +119,13 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return this.inner.listLive();
   }
 
-  recordActivity(id: string, at: number): Promise<void> {
-    return this.inner.recordActivity(id, at);
+  async recordActivity(id: string, at: number): Promise<void> {
+    this.writes++;
+    try {
+      await this.inner.recordActivity(id, at);
+    } finally {
+      this.writes++;
+      this.cache?.delete(id);
+    }
   }
 }

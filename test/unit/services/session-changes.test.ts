@@ -69,3 +69,75 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     await expect(ready).resolves.toMatchObject({ id: s.id, status: 'READY' });
   });
 });
+
+describe('NotifyingSessionStore with cacheReads: reads without a round trip, never behind a write', () => {
+  let db: EmbeddedDynamoDb;
+  let client: ReturnType<typeof createDocumentClient>;
+  let inner: DynamoDbSessionStore;
+  let gets = 0;
+  let store: NotifyingSessionStore;
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    await ensureSessionsTable(client, 'sessions');
+    inner = new DynamoDbSessionStore(client, 'sessions');
+    const get = inner.get.bind(inner);
+    inner.get = (id) => {
+      gets++;
+      return get(id);
+    };
+    store = new NotifyingSessionStore(inner, { cacheReads: true });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await db.close();
+  });
+
+  it('answers repeated gets from what it wrote, and shows a stop at once', async () => {
+    const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } });
+    await store.create(s);
+    gets = 0;
+    for (let i = 0; i < 5; i++) expect((await store.get(s.id))?.status).toBe('READY');
+    expect(gets).toBe(0);
+    await store.transition(s, transition(s, 'STOPPING', {}, Date.now()));
+    expect((await store.get(s.id))?.status).toBe('STOPPING');
+    expect(gets).toBe(0);
+  });
+
+  it('reads a record it has not seen once, then from the cache; an activity update makes it read again', async () => {
+    const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } });
+    await inner.create(s); // written behind its back, as by an earlier run
+    gets = 0;
+    await store.get(s.id);
+    await store.get(s.id);
+    expect(gets).toBe(1);
+    await store.recordActivity(s.id, s.createdAt + 5000);
+    expect((await store.get(s.id))?.lastActivityAt).toBe(s.createdAt + 5000);
+    expect(gets).toBe(2);
+  });
+
+  it('does not cache a read that a write overlapped', async () => {
+    const s = makeSession({ status: 'STARTING' });
+    await inner.create(s);
+    const reading = store.get(s.id); // on its way: the old record
+    await store.transition(s, transition(s, 'FAILED', { statusReason: 'launch-timeout' }, Date.now()));
+    await reading;
+    expect((await store.get(s.id))?.status).toBe('FAILED');
+  });
+
+  it('drops a record whose write lost a race, and reads the winner', async () => {
+    const s = makeSession({ status: 'STARTING' });
+    await store.create(s);
+    await inner.transition(s, transition(s, 'FAILED', { statusReason: 'lost' }, Date.now())); // another writer won
+    await expect(store.transition(s, transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '1:1' } }, Date.now()))).rejects.toThrow();
+    expect((await store.get(s.id))?.status).toBe('FAILED');
+  });
+
+  it('hands out frozen records, so no caller can change what the next one reads', async () => {
+    const s = makeSession();
+    await store.create(s);
+    const got = (await store.get(s.id))!;
+    expect(Object.isFrozen(got) && Object.isFrozen(got.resources)).toBe(true);
+  });
+});

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import WebSocket from 'ws';
+import { freePort } from '../support/dynamodb-local';
+import { startServer } from '../support/server';
+import { ms, quantile, table } from './stats';
+
+/** Opens `url`, sends one message, resolves when it comes back. */
+function firstEcho(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => ws.send('ping'));
+    ws.once('message', () => {
+      ws.close();
+      resolve();
+    });
+    ws.once('error', reject);
+  });
+}
+
+/** The floor: spawn the echo app ourselves (an environment as small as a session gets: NODE_EXTRA_CA_CERTS alone costs each start tens of ms), wait for its ready line, connect, echo; then stop it. */
+async function bareSpawn(): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['echo-ws.mjs', '--host', '127.0.0.1', '--port', String(port)], {
+    cwd: 'examples/apps',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  await new Promise<void>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('App running at')) resolve();
+    });
+  });
+  await firstEcho(`ws://127.0.0.1:${port}/ws`);
+  const took = performance.now() - t0;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  return took;
+}
+
+/**
+ * Launch to first echo: POST /sessions, then at once a WebSocket on its sessionURL (the router
+ * holds it until READY), one message there and back. Beside it the bare spawn of the same app.
+ * One at a time, and 20 at once; the two take turns, each figure a median.
+ */
+export async function benchLaunchEcho(): Promise<string> {
+  const server = await startServer({
+    SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000',
+    SESSIONPLANE_MAX_CPU_PER_USER: '1000',
+    SESSIONPLANE_MAX_MEMORY_PER_USER: '1000Gi',
+    SESSIONPLANE_RATE_LIMIT: '100000',
+    SESSIONPLANE_LOG_LEVEL: 'warn',
+  });
+  const viaPlane = async () => {
+    const t0 = performance.now();
+    const res = await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' });
+    const body = (await res.json()) as { id: string; sessionURL: string };
+    if (res.status !== 202) throw new Error(`launch failed: ${res.status} ${JSON.stringify(body)}`);
+    await firstEcho(body.sessionURL);
+    const took = performance.now() - t0;
+    return { id: body.id, took };
+  };
+  const stop = (ids: string[]) => Promise.all(ids.map((id) => server.api(`/sessions/${id}`, { method: 'DELETE' }).then((r) => r.arrayBuffer())));
+  try {
+    // Warm-up: the server's JIT, the store, the page cache of node and the app.
+    for (let i = 0; i < 3; i++) {
+      await stop([(await viaPlane()).id]);
+      await bareSpawn();
+    }
+    const one = { plane: [] as number[], bare: [] as number[] };
+    for (let i = 0; i < 15; i++) {
+      const r = await viaPlane();
+      one.plane.push(r.took);
+      await stop([r.id]);
+      one.bare.push(await bareSpawn());
+    }
+    const burst = { plane: [] as number[], bare: [] as number[] };
+    for (let round = 0; round < 3; round++) {
+      let t0 = performance.now();
+      const launched = await Promise.all(Array.from({ length: 20 }, viaPlane));
+      burst.plane.push(performance.now() - t0);
+      await stop(launched.map((r) => r.id));
+      t0 = performance.now();
+      await Promise.all(Array.from({ length: 20 }, bareSpawn));
+      burst.bare.push(performance.now() - t0);
+    }
+    const med = (xs: number[]) => quantile(xs, 0.5);
+    return [
+      '### Launch to first echo (npm start, echo app; POST /sessions, then a WebSocket on the sessionURL at once)',
+      '',
+      table(
+        ['measure', 'Sessionplane', 'bare spawn', 'ratio', 'over bare'],
+        [
+          [
+            'one at a time, median of 15',
+            ms(med(one.plane)),
+            ms(med(one.bare)),
+            `${(med(one.plane) / med(one.bare)).toFixed(2)}×`,
+            `+${ms(med(one.plane) - med(one.bare))}`,
+          ],
+          [
+            '20 at once, until the last echo, median of 3',
+            ms(med(burst.plane)),
+            ms(med(burst.bare)),
+            `${(med(burst.plane) / med(burst.bare)).toFixed(2)}×`,
+            `+${ms(med(burst.plane) - med(burst.bare))}`,
+          ],
+        ],
+      ),
+    ].join('\n');
+  } finally {
+    await server.stop();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
