@@ -62,3 +62,12 @@ export async function echoThroughput(url: string, count: number, size: number, w
   ws.close();
   return { mibPerSecond: (count * size) / (1024 * 1024) / seconds };
 }
+
+/** `count` sockets opened at once: the time until the last has opened, and all are closed again. */
+export async function handshakeBurst(url: string, count: number): Promise<number> {
+  const t0 = performance.now();
+  const sockets = await Promise.all(Array.from({ length: count }, () => open(url)));
+  const took = performance.now() - t0;
+  await Promise.all(sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
+  return took;
+}
