@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CommaListSchema } from '../shared/config/duration';
 
 /** The deployment's settings, from CDK context (`cdk.json`, or `-c key=value`). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppListSchema, LaunchBodySchema, ListQuerySchema, ProblemSchema, SessionListSchema, SessionViewSchema } from './schemas';
 
 type Method = 'get' | 'post' | 'delete';

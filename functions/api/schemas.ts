@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A number DynamoDB can store: 0, or a magnitude from 1e-130 to below 1e126 (anything else is a

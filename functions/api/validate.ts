@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from '../../shared/config/problems';
 import { ValidationError } from '../../shared/domain/errors';
 

@@ -5,7 +5,7 @@ import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
-import { loadAppsFile } from '../../shared/config/apps';
+import { loadAppsJson } from '../../shared/config/apps';
 import { ENV } from '../../shared/config/env-names';
 import type { FunctionEnv } from '../../shared/config/lambda-env';
 import { systemClock } from '../../shared/ports/clock';
@@ -32,7 +32,7 @@ export function lambdaServices(
 ) {
   const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
   const table = env[ENV.tableName];
-  const apps = new AppCatalog(loadAppsFile(env[ENV.appsFile]));
+  const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile]));
   const metrics = powertoolsMetrics(service);
   const services: ServiceDeps = {
     store: new DynamoDbSessionStore(client, table),

@@ -1,4 +1,4 @@
-import { loadAppsFile } from '../../shared/config/apps';
+import { loadAppsFile } from '../../shared/config/apps-file';
 import { loadLocalConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { composeLocal } from './compose';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { loadAppsFile } from '../../shared/config/apps';
+import { loadAppsFile } from '../../shared/config/apps-file';
 import { loadRouterConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';

@@ -1,17 +1,33 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { readAppsYaml } from '../../shared/config/apps-file';
 import { ENV } from '../../shared/config/env-names';
 import { BUNDLING, FUNCTION_ENTRIES } from '../../shared/config/functions';
 import type { FunctionName } from '../../shared/config/lambda-env';
 import { acknowledge } from './nag';
 
-/** Where the apps file is inside every function's bundle. */
-const BUNDLED_APPS_FILE = '/var/task/apps.yml';
+/** Where the apps file is inside every function's bundle: as JSON, so no YAML parser is bundled. */
+const BUNDLED_APPS_FILE = '/var/task/apps.json';
+
+const appsJsonFiles = new Map<string, string>();
+
+/** The apps file as JSON, written once per synth (and per apps file) to a temporary folder the bundling copies from. */
+function appsJsonOf(appsFile: string): string {
+  let file = appsJsonFiles.get(appsFile);
+  if (!file) {
+    file = join(mkdtempSync(join(tmpdir(), 'sessionplane-apps-')), 'apps.json');
+    writeFileSync(file, JSON.stringify(readAppsYaml(appsFile)));
+    appsJsonFiles.set(appsFile, file);
+  }
+  return file;
+}
 
 export interface SessionFunctionProps {
   name: FunctionName;
@@ -34,7 +50,7 @@ export class SessionFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: SessionFunctionProps) {
     super(scope, id);
-    const appsFile = resolve(props.appsFile);
+    const appsJson = appsJsonOf(resolve(props.appsFile));
     this.fn = new NodejsFunction(this, 'Function', {
       entry: resolve(FUNCTION_ENTRIES[props.name]),
       handler: 'handler',
@@ -54,10 +70,11 @@ export class SessionFunction extends Construct {
         externalModules: [],
         mainFields: [...BUNDLING.mainFields],
         banner: BUNDLING.banner,
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to])),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [`cp "${appsFile}" "${outputDir}/apps.yml"`],
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp "${appsJson}" "${outputDir}/apps.json"`],
         },
       },
       ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: props.vpc.securityGroups } : {}),

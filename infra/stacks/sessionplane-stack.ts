@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { loadAppsFile } from '../../shared/config/apps';
+import { loadAppsFile } from '../../shared/config/apps-file';
 import type { InfraConfig } from '../config';
 import { AppImages } from '../constructs/app-images';
 import { AppTaskDefinitions } from '../constructs/app-task-definitions';

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SESSIONS_TABLE as T } from '../config/table';
 import { ConflictError, ValidationError } from '../domain/errors';
 import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';

@@ -36,7 +36,10 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   next(id: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       let set = this.waiters.get(id);
-      if (!set) this.waiters.set(id, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.waiters.set(id, set);
+      }
       const wake = () => {
         clearTimeout(timer);
         set.delete(wake);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isReservedEnv } from '../domain/app';
 import { DurationSchema, MemorySchema as Memory } from './duration';
 

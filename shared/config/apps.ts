@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_LAUNCH_TIMEOUT_MS, DEFAULT_MAX_LIFETIME_MS, type AppSpec, type ParamSpec } from '../domain/app';
 import { ConfigError } from '../domain/errors';
 import type { Resources } from '../domain/session';
@@ -77,8 +76,11 @@ export function parseApps(doc: unknown, baseDir = process.cwd()): Map<string, Ap
   return apps;
 }
 
-/** Reads and validates a YAML apps file; commands run in the file's folder unless `cwd` says otherwise. */
-export function loadAppsFile(path: string): Map<string, AppSpec> {
+/**
+ * Reads and validates an apps file written as JSON: what the functions on AWS read (the stack
+ * converts apps.yml at synth time, so no YAML parser is in their bundles). Same rules as the YAML.
+ */
+export function loadAppsJson(path: string): Map<string, AppSpec> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -87,11 +89,15 @@ export function loadAppsFile(path: string): Map<string, AppSpec> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = JSON.parse(text);
   } catch (cause) {
-    const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
-    throw new ConfigError(`Bad apps file ${path}`, [`not valid YAML${where}: ${(cause as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(`Bad apps file ${path}`, [`not valid JSON: ${(cause as Error).message}`]);
   }
+  return parseAppsAt(path, doc);
+}
+
+/** Validates a parsed apps document read from `path`; problems name the file. */
+export function parseAppsAt(path: string, doc: unknown): Map<string, AppSpec> {
   try {
     return parseApps(doc, dirname(resolve(path)));
   } catch (error) {

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../domain/errors';
 import { hashToken } from '../domain/ids';
-import type { Principal } from '../domain/principal';
+import { USER_NAME, type Principal } from '../domain/principal';
 import { describeIssues } from './problems';
-
-/** What a user name may be: it keys records and appears in messages. */
-export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
 const Entry = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
 import { policyFrom, PolicyEnvSchema } from './policy';

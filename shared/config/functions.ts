@@ -12,7 +12,7 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
 /**
  * How every function is bundled (NodejsFunction's `bundling`): ESM for Node 22, minified and
  * tree-shaken, the AWS SDK v3 bundled in (AWS's advice for cold starts), `require` shimmed for the
- * CommonJS parts of dependencies.
+ * CommonJS parts of dependencies; the SDK's credential chain cut down to what Lambda uses (its environment).
  */
 export const BUNDLING = {
   format: 'esm',
@@ -20,4 +20,6 @@ export const BUNDLING = {
   minify: true,
   mainFields: ['module', 'main'],
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  /** Import paths replaced in the bundles (resolved from the project root). */
+  alias: { '@aws-sdk/credential-provider-node': './functions/lambda/env-credentials.ts' },
 } as const;

@@ -1,4 +1,5 @@
 export * from './apps';
+export * from './apps-file';
 export * from './apps-schema';
 export * from './duration';
 export * from './env';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Policy } from '../domain/limits';
 import { CommaListSchema, DurationSchema, MemorySchema } from './duration';
 import { ENV } from './env-names';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../domain/errors';
 
 /** One readable line per zod issue: `<where>.<path>: <message>`. */

@@ -1,3 +1,6 @@
+/** What a user name may be: it keys records and appears in messages. */
+export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+
 /** Who is calling: the user name sessions are owned by, and whether they may act on all sessions. */
 export interface Principal {
   user: string;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every state a session can be in. STOPPED and FAILED are final. */
 export const SESSION_STATUSES = ['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED'] as const;

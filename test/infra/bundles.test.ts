@@ -1,13 +1,120 @@
-import { describe, expect, it } from 'vitest';
-import { FUNCTION_ENTRIES } from '../../shared/config/functions';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { FUNCTION_ENTRIES } from '../../shared/config';
 import { bundle } from '../support/bundle';
+import { CLUSTER_ARN } from '../support/ecs-events';
+import { lambdaContext } from '../support/lambda-events';
+
+/** Every bundle's budget (#13): what a cold start has to read and compile. */
+const MAX_BUNDLE_BYTES = 500 * 1024;
 
 describe('function bundles (esbuild, as NodejsFunction builds them)', () => {
-  it.each(Object.entries(FUNCTION_ENTRIES))('%s bundles with its handler, without aws-cdk-lib or local-only code', async (_name, entry) => {
-    const code = await bundle(entry);
-    expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
-    for (const forbidden of ['aws-cdk-lib', 'constructs/lib', 'dynalite', 'pino-pretty', 'leveldown', 'classic-level']) {
-      expect(code.includes(forbidden), `${forbidden} in ${entry}`).toBe(false);
-    }
+  it.each(Object.entries(FUNCTION_ENTRIES))(
+    '%s bundles with its handler, under 500 KiB, without aws-cdk-lib, local-only code, a YAML parser or the credential chain Lambda never runs',
+    async (_name, entry) => {
+      const code = await bundle(entry);
+      expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
+      expect(Buffer.byteLength(code)).toBeLessThan(MAX_BUNDLE_BYTES);
+      for (const forbidden of [
+        'aws-cdk-lib',
+        'constructs/lib',
+        'dynalite',
+        'pino-pretty',
+        'leveldown',
+        'classic-level',
+        'YAMLParseError',
+        'AWS_WEB_IDENTITY_TOKEN_FILE',
+        'sso_session',
+      ]) {
+        expect(code.includes(forbidden), `${forbidden} in ${entry}`).toBe(false);
+      }
+    },
+  );
+});
+
+describe('a bundle in a fresh process takes its AWS credentials from the environment, as Lambda gives them', () => {
+  let db: EmbeddedDynamoDb;
+  let ecs: Server;
+  let dir: string;
+  let file: string;
+  const authorizations: string[] = [];
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    await ensureSessionsTable(createDocumentClient({ endpoint: db.endpoint, region: 'local' }), 'sessions');
+    // ECS's JSON protocol, answering ListTasks with no tasks and keeping each request's signature.
+    ecs = createServer((req, res) => {
+      authorizations.push(String(req.headers.authorization ?? ''));
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"taskArns":[]}'));
+    });
+    await new Promise<void>((r) => ecs.listen(0, '127.0.0.1', r));
+    dir = mkdtempSync(join(tmpdir(), 'sp-bundle-'));
+    writeFileSync(join(dir, 'apps.json'), JSON.stringify({ web: { image: 'ghcr.io/acme/web:1', port: 8080 } }));
+    file = join(dir, 'reaper.mjs');
+    writeFileSync(file, await bundle(FUNCTION_ENTRIES.reaper));
+  });
+  afterAll(async () => {
+    ecs.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runReaper = (credentials: Record<string, string>) =>
+    new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
+      const runner = `const { handler } = await import(${JSON.stringify(file)});
+const context = { ...${JSON.stringify(lambdaContext)}, getRemainingTimeInMillis: () => 30000 };
+const r = await handler({}, context).then(() => ({ ok: true }), (e) => ({ ok: false, error: e.name + ': ' + e.message }));
+process.stdout.write(JSON.stringify(r));`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', runner], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'eu-west-1',
+          SESSIONPLANE_TABLE: 'sessions',
+          SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
+          SESSIONPLANE_APPS: join(dir, 'apps.json'),
+          SESSIONPLANE_LOG_LEVEL: 'silent',
+          SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
+          SESSIONPLANE_SUBNETS: 'subnet-a',
+          SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
+          SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          AWS_ENDPOINT_URL_ECS: `http://127.0.0.1:${(ecs.address() as AddressInfo).port}`,
+          HOME: dir, // no ~/.aws here
+          ...credentials,
+        },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('exit', () => {
+        try {
+          resolve(JSON.parse(out) as { ok: boolean; error?: string });
+        } catch {
+          reject(new Error(`no result: ${out}`));
+        }
+      });
+    });
+
+  it("signs ECS calls with the environment's keys and session token", async () => {
+    authorizations.length = 0;
+    const result = await runReaper({ AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+    expect(result).toEqual({ ok: true });
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(authorizations.every((a) => a.includes('Credential=AKIDBUNDLETEST/'))).toBe(true);
+  });
+
+  it('fails clearly, without calling ECS, when the environment holds no credentials', async () => {
+    authorizations.length = 0;
+    const result = await runReaper({});
+    expect(result.ok).toBe(false);
+    expect(authorizations).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ENV } from '../../shared/config/env-names';
 import { FUNCTION_ENV_SCHEMAS, type FunctionName } from '../../shared/config/lambda-env';
 import { SESSIONS_TABLE as T } from '../../shared/config/table';

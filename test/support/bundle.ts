@@ -13,6 +13,7 @@ export async function bundle(entry: string): Promise<string> {
     treeShaking: true,
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
+    alias: { ...BUNDLING.alias },
     write: false,
     logLevel: 'silent',
   });

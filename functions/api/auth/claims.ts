@@ -1,4 +1,4 @@
-import { USER_NAME } from '../../../shared/config/auth-tokens';
+import { USER_NAME } from '../../../shared/domain/principal';
 import type { Principal } from '../../../shared/domain/principal';
 
 export interface ClaimsMapping {

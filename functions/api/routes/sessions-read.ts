@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
 import type { ApiDeps, ApiEnv } from '../context';

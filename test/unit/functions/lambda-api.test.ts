@@ -25,14 +25,14 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     db = await startEmbeddedDynamoDb();
     await ensureSessionsTable(createDocumentClient({ endpoint: db.endpoint, region: 'local' }), 'sessions');
     const dir = mkdtempSync(join(tmpdir(), 'sp-lambda-'));
-    writeFileSync(join(dir, 'apps.yml'), 'web:\n  image: ghcr.io/acme/web:1\n  port: 8080\n  ready: { tcp: true }\n');
+    writeFileSync(join(dir, 'apps.json'), JSON.stringify({ web: { image: 'ghcr.io/acme/web:1', port: 8080, ready: { tcp: true } } }));
     ecs = new ScriptedEcs({ everyClient: true });
     cw.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1_800_000_000_000, message: 'hello from the task' }] });
     Object.assign(process.env, {
       SESSIONPLANE_TABLE: 'sessions',
       AWS_REGION: 'eu-west-1',
       SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
-      SESSIONPLANE_APPS: join(dir, 'apps.yml'),
+      SESSIONPLANE_APPS: join(dir, 'apps.json'),
       SESSIONPLANE_LOG_LEVEL: 'silent',
       SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
       SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
