@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,36 +7,8 @@ import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/loca
 import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
 import { freePort } from '../support/dynamodb-local';
 import { testPortRange } from '../support/ports';
+import { descendants } from '../support/procs';
 import { pidAlive, waitFor } from '../support/wait';
-
-/** The pids of `pid`'s descendants, from /proc. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const p of allProcesses()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  const out: number[] = [];
-  const walk = (at: number) => {
-    for (const c of children.get(at) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function allProcesses(): Array<{ pid: number; ppid: number }> {
-  const out: Array<{ pid: number; ppid: number }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      out.push({ pid: Number(entry), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 /**
  * #11/#12: what systemd, a container engine or a supervisor does: signal the process that
