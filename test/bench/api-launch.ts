@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,24 @@ export async function benchApiLaunch(): Promise<string> {
     await stopAll([id]);
   }
 
+  // The read path: one session's GET, 50 requests in flight, 5000 in all (after 500 to warm up),
+  // from a load client in its own process.
+  const { id: readId } = await post();
+  const reads = await new Promise<{ latencies: number[]; perSecond: number }>((resolve, reject) => {
+    const client = spawn(process.execPath, ['test/bench/http-client.mjs', `${base}/sessions/${readId}`, '5000', '50', '500', auth.authorization], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    client.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    client.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; perSecond: number }) : reject(new Error(`load client exited ${code}`)),
+    );
+  });
+  // A stop is visible to the owner's very next GET.
+  await fetch(`${base}/sessions/${readId}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer());
+  const afterStop = (await (await fetch(`${base}/sessions/${readId}`, { headers: auth })).json()) as { status: string };
+  await plane.settled();
+
   server.close();
   await plane.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -99,5 +118,20 @@ export async function benchApiLaunch(): Promise<string> {
         ['server view (readyAt − createdAt)', serverSide.length, ms(quantile(serverSide, 0.5)), ms(quantile(serverSide, 0.9))],
       ],
     ),
+    '',
+    table(
+      ['GET /sessions/{id}, 50 in flight', 'n', 'p50', 'p99', 'requests/s'],
+      [
+        [
+          'one session, owner reading',
+          reads.latencies.length,
+          ms(quantile(reads.latencies, 0.5)),
+          ms(quantile(reads.latencies, 0.99)),
+          reads.perSecond.toFixed(0),
+        ],
+      ],
+    ),
+    '',
+    `The GET right after its DELETE said ${afterStop.status}.`,
   ].join('\n');
 }
