@@ -23,13 +23,12 @@ export function staticPages(www: string): Hono {
   try {
     entries = readdirSync(www, { recursive: true, withFileTypes: true });
   } catch (error) {
-    throw new ConfigError('Cannot serve the pages folder', [`SESSIONPLANE_WWW ${www}: ${(error as Error).message}`, 'set SESSIONPLANE_WWW=none to serve no pages']);
+    throw new ConfigError('Cannot serve the pages folder', [
+      `SESSIONPLANE_WWW ${www}: ${(error as Error).message}`,
+      'set SESSIONPLANE_WWW=none to serve no pages',
+    ]);
   }
-  const files = new Set(
-    entries
-      .filter((e) => e.isFile())
-      .map((e) => `/${relative(www, join(e.parentPath, e.name)).split(sep).join('/')}`),
-  );
+  const files = new Set(entries.filter((e) => e.isFile()).map((e) => `/${relative(www, join(e.parentPath, e.name)).split(sep).join('/')}`));
   if (files.has('/index.html')) files.add('/');
   const serve = serveStatic({ root: relative(process.cwd(), www) || '.' });
   app.use('/*', (c, next) => (files.has(c.req.path) ? serve(c, next) : next()));
