@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Session } from '../domain/session';
+import { isFinal, type Session } from '../domain/session';
 import type { SessionChanges } from '../ports/session-changes';
 import type { Page, SessionStore } from '../ports/session-store';
 
@@ -17,7 +17,9 @@ function frozen(session: Session): Session {
  * With `cacheReads` (only where this process is the sole writer), it also keeps the records it has
  * read or written, so a get costs no store round trip: every change passes through here, so the
  * cache is never behind the store, and a stop is visible at once. A write that fails drops the
- * record (the next get reads it afresh); so does an activity update.
+ * record (the next get reads it afresh); so does an activity update. Only live records are kept:
+ * a session that has ended leaves the cache, so it holds what is running, not every session the
+ * server has seen.
  */
 export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -56,6 +58,12 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return () => this.listeners.delete(listener);
   }
 
+  private remember(session: Session): void {
+    if (!this.cache) return;
+    if (isFinal(session.status)) this.cache.delete(session.id);
+    else this.cache.set(session.id, frozen(session));
+  }
+
   private changed(id: string): void {
     for (const listener of this.listeners) listener(id);
     const set = this.waiters.get(id);
@@ -66,7 +74,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     this.writes++;
     try {
       await this.inner.create(session);
-      this.cache?.set(session.id, frozen({ ...session }));
+      this.remember({ ...session });
     } catch (error) {
       this.cache?.delete(session.id);
       throw error;
@@ -82,7 +90,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     const before = this.writes;
     const session = await this.inner.get(id);
     // Not cached if any write went by while this read was on its way: it may be newer than what was read.
-    if (session && this.cache && this.writes === before) this.cache.set(id, frozen(session));
+    if (session && this.writes === before) this.remember(session);
     return session;
   }
 
@@ -102,7 +110,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     this.writes++;
     try {
       const written = await this.inner.transition(current, next);
-      this.cache?.set(current.id, frozen({ ...written }));
+      this.remember({ ...written });
       return written;
     } catch (error) {
       this.cache?.delete(current.id);

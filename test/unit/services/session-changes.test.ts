@@ -134,6 +134,16 @@ describe('NotifyingSessionStore with cacheReads: reads without a round trip, nev
     expect((await store.get(s.id))?.status).toBe('FAILED');
   });
 
+  it('keeps only live records: an ended session is read from the store, so the cache holds what runs', async () => {
+    const s = makeSession({ status: 'STARTING' });
+    await store.create(s);
+    await store.transition(s, transition(s, 'FAILED', { statusReason: 'launch-timeout' }, Date.now()));
+    gets = 0;
+    expect((await store.get(s.id))?.status).toBe('FAILED');
+    expect((await store.get(s.id))?.status).toBe('FAILED');
+    expect(gets).toBe(2);
+  });
+
   it('hands out frozen records, so no caller can change what the next one reads', async () => {
     const s = makeSession();
     await store.create(s);

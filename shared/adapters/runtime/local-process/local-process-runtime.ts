@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,7 +38,13 @@ export interface LocalProcessRuntimeOptions {
 }
 
 /** How long an exited instance is remembered for inspect(). */
+/**
+ * How an instance ended stays known a while after it exited, for inspect(); the instance itself (its
+ * child process, pipes and log stream) is let go at once. Bounded both ways: under a stream of short
+ * sessions, a count cap, not only a timer, keeps this from growing (#13).
+ */
 const EXITED_RETENTION_MS = 10 * 60_000;
+const EXITED_RETAINED = 1000;
 
 interface Instance {
   sessionId: string;
@@ -65,6 +72,10 @@ export { MARKER, runTag } from './pid-records';
 export class LocalProcessRuntime implements Runtime {
   readonly kind = 'local';
   private readonly instances = new Map<string, Instance>();
+  private readonly exited = new LRUCache<string, { endpoint: string; exit: NonNullable<Inspection['exit']> }>({
+    max: EXITED_RETAINED,
+    ttl: EXITED_RETENTION_MS,
+  });
   private readonly bySession = new Map<string, Instance>();
   private readonly listeners = new Set<(event: RuntimeEvent) => void>();
   private readonly ports: PortAllocator;
@@ -203,7 +214,8 @@ export class LocalProcessRuntime implements Runtime {
       this.bySession.delete(session.id);
       markExited();
       // Kept a while so inspect() can still tell how it ended, then forgotten.
-      setTimeout(() => this.instances.delete(runtimeId), EXITED_RETENTION_MS).unref();
+      this.instances.delete(runtimeId);
+      this.exited.set(runtimeId, { endpoint: instance.endpoint, exit: instance.exit });
       this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
       this.emit({
         type: 'exited',
@@ -283,7 +295,10 @@ export class LocalProcessRuntime implements Runtime {
 
   async inspect(runtimeId: string): Promise<Inspection> {
     const instance = this.instances.get(runtimeId);
-    if (!instance) return { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
+    if (!instance) {
+      const ended = this.exited.get(runtimeId);
+      return ended ? { phase: 'stopped', endpoint: ended.endpoint, exit: ended.exit } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
+    }
     if (instance.exit) return { phase: 'stopped', endpoint: instance.endpoint, exit: instance.exit };
     if (instance.stopping) return { phase: 'stopping', endpoint: instance.endpoint };
     return { phase: instance.ready ? 'ready' : 'starting', endpoint: instance.endpoint };
