@@ -56,6 +56,11 @@ export const InfraConfigSchema = z
     /** Requests a second and burst for the whole HTTP API. */
     apiRateLimit: z.coerce.number().int().min(1).default(50),
     apiBurstLimit: z.coerce.number().int().min(1).default(100),
+    /**
+     * Image prefixes (comma-separated, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps:`)
+     * from which users may launch their own image in an app that allows it (`customImage`). Unset: none.
+     */
+    imagePrefixes: CommaListSchema,
     /** Origins of browser frontends that call the launcher or the API (CORS), comma-separated. */
     corsOrigins: CommaListSchema,
     trameUseHost: z.string().optional(),

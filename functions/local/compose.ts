@@ -9,6 +9,7 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
+import { localCannotRun } from '../../shared/adapters/runtime/local-process/can-run';
 import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
@@ -111,7 +112,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     quotas: new DynamoDbQuotaStore(client, config.tableName, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,
-    apps: new AppCatalog(options.apps),
+    apps: new AppCatalog(options.apps, localCannotRun),
     clock,
     logger,
     metrics: loggedMetrics(logger),

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -26,6 +26,11 @@ export class AppTaskDefinitions extends Construct {
 
   constructor(scope: Construct, id: string, props: AppTaskDefinitionsProps) {
     super(scope, id);
+    for (const app of props.apps.filter((a) => !a.image))
+      Annotations.of(this).addWarningV2(
+        'sessionplane:app-without-image',
+        `App ${app.name} has no image: this stack cannot run it on ECS, so the API will not offer it (give it an \`image\`, or run it with npm start).`,
+      );
     for (const app of props.apps.filter((a) => a.image)) {
       const gpu = app.resources.gpus > 0;
       const logGroup = new LogGroup(this, `${app.name}Logs`, {

@@ -38,6 +38,8 @@ export interface ControlApiProps {
   };
   throttle: { rateLimit: number; burstLimit: number };
   corsOrigins: string[];
+  /** Where custom images may come from (SESSIONPLANE_IMAGE_PREFIXES of the function that launches). */
+  imagePrefixes: string[];
   retention: RetentionDays;
 }
 
@@ -88,6 +90,7 @@ export class ControlApi extends Construct {
       [ENV.taskFamilyPrefix]: props.shared.familyPrefix,
       [ENV.containerName]: props.shared.containerName,
       ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
+      ...(props.imagePrefixes.length ? { [ENV.imagePrefixes]: props.imagePrefixes.join(',') } : {}),
     });
     // Sessions, usage counters and idempotency claims: reads, conditional puts and updates, and the delete of a refused claim.
     grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);

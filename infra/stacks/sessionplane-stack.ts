@@ -84,6 +84,7 @@ export class SessionplaneStack extends Stack {
       cluster: cluster.cluster,
       taskDefinitions: [...tasks.byApp.values()],
       logGroupArns: tasks.logGroups.map((g) => g.logGroupArn),
+      imagePrefixes: config.imagePrefixes,
       taskNetwork: { subnets: network.privateSubnets, securityGroup: network.sessionsSg },
       gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName,
       tokenKey,

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'route.not_found',
   'method.not_allowed',
   'app.not_found',
+  'app.not_runnable',
   'image.not_allowed',
   'quota.exceeded',
   'idempotency.mismatch',

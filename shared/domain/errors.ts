@@ -30,6 +30,14 @@ export class SessionNotFoundError extends DomainError {
   }
 }
 
+/** The app exists, but the runtime in use cannot run it (no image on ECS, no command locally). */
+export class AppNotRunnableError extends DomainError {
+  constructor(app: string, why: string) {
+    super('app.not_runnable', `App ${JSON.stringify(app)} cannot be launched here: ${why}.`, { details: { app } });
+    this.name = 'AppNotRunnableError';
+  }
+}
+
 export class AppNotFoundError extends DomainError {
   constructor(app: string) {
     super('app.not_found', `No app named ${JSON.stringify(app)}.`, { details: { app } });

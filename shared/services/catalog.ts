@@ -1,16 +1,32 @@
 import type { AppSpec } from '../domain/app';
 
-/** The launchable apps. As in the trame image, `trame` names the first app when none is called that. */
+/** Why the runtime in use cannot run an app (with a user's image, if given); undefined when it can. */
+export type CannotRun = (app: AppSpec, image?: string) => string | undefined;
+
+/**
+ * The apps, and which of them the runtime in use can run. `list()` offers only those (GET /apps,
+ * skaha's images); `get()` finds any, for sessions already recorded. As in the trame image, `trame`
+ * names the first app when none is called that.
+ */
 export class AppCatalog {
-  constructor(private readonly apps: ReadonlyMap<string, AppSpec>) {}
+  constructor(
+    private readonly apps: ReadonlyMap<string, AppSpec>,
+    private readonly cannotRun: CannotRun = () => undefined,
+  ) {}
 
   get(name: string): AppSpec | undefined {
     const app = this.apps.get(name);
     if (app || name !== 'trame') return app;
-    return this.apps.values().next().value;
+    return this.list()[0];
   }
 
+  /** The apps this deployment can launch. */
   list(): AppSpec[] {
-    return [...this.apps.values()];
+    return [...this.apps.values()].filter((app) => !this.cannotRun(app));
+  }
+
+  /** Why `app` (with `image`, for an app that takes one) cannot be launched here; undefined when it can. */
+  whyNot(app: AppSpec, image?: string): string | undefined {
+    return this.cannotRun(app, image);
   }
 }

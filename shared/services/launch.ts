@@ -1,5 +1,5 @@
 import { checkParams, checkResources } from '../domain/app';
-import { AppNotFoundError, CapacityError, ImageNotAllowedError, ValidationError } from '../domain/errors';
+import { AppNotFoundError, AppNotRunnableError, CapacityError, ImageNotAllowedError, ValidationError } from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
@@ -34,12 +34,15 @@ export interface LaunchInput {
 export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
   const app = deps.apps.get(input.app);
   if (!app) throw new AppNotFoundError(input.app);
+  const whyNot = deps.apps.whyNot(app, input.image);
   const params = checkParams(app, input.params ?? {});
   const resources = checkResources(app, input.resources);
   const problems = [...params.problems, ...resources.problems];
   if (input.image !== undefined && !app.customImage) problems.push(`image: app ${app.name} does not take an image`);
   if (problems.length) throw new ValidationError(problems.join('; '), { problems });
   if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes)) throw new ImageNotAllowedError(input.image);
+  // Before anything is written: a launch the runtime cannot carry out stores nothing.
+  if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
 
   const id = newSessionId();
   const claim = input.idempotency && { owner: input.owner, key: input.idempotency.key, requestHash: input.idempotency.requestHash, sessionId: id };

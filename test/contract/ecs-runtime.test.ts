@@ -94,6 +94,15 @@ describe('EcsRuntime against a scripted ECS', () => {
     expect(gpuCall!.overrides!.containerOverrides![0]!.command).toBeUndefined(); // the image's own entrypoint
   });
 
+  it.each([1024, 4096, 16384])(
+    'sizes a GPU task of %s MiB with its container reservation no larger than the task, whatever the app default',
+    async (memory) => {
+      await runtime.start({ session: makeSession({ resources: { cpu: 2, memory, gpus: 1 } }), app: gpu, secret: 's' });
+      const { overrides } = ecs.mock.commandCalls(RunTaskCommand)[0]!.args[0].input;
+      expect(overrides).toMatchObject({ memory: String(memory), containerOverrides: [{ memoryReservation: memory }] });
+    },
+  );
+
   it('refuses a size no Fargate task has before calling ECS, and a GPU app without a GPU provider', async () => {
     await expect(runtime.start({ session: makeSession({ resources: { cpu: 64, memory: 1024, gpus: 0 } }), app: web, secret: 's' })).rejects.toBeInstanceOf(
       RuntimeStartError,

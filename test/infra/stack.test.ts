@@ -1,4 +1,5 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as z from 'zod';
 import { ENV } from '../../shared/config/env-names';
@@ -17,6 +18,7 @@ function requiredKeys(name: FunctionName): string[] {
 
 describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledged finding)', () => {
   let template: Template;
+  let stack: Stack;
   let functions: Record<
     string,
     { Properties: { Environment: { Variables: Record<string, unknown> }; Runtime: string; Architectures: string[]; Role: unknown } }
@@ -24,10 +26,11 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   const fnNamed = (name: string) => Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
 
   beforeAll(() => {
-    ({ template } = synthStack({
+    ({ template, stack } = synthStack({
       gpuInstanceType: 'g5.xlarge',
       certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
       domainName: 'viz.example.org',
+      imagePrefixes: '123456789012.dkr.ecr.us-east-1.amazonaws.com/apps:,ghcr.io/acme/',
     }));
     functions = template.findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.anyValue() } } },
@@ -80,6 +83,18 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     const shape = (FUNCTION_ENV_SCHEMAS[name] as unknown as z.ZodObject).shape;
     for (const [k, v] of Object.entries(literal)) if (shape[k]) expect((shape[k] as z.ZodType).safeParse(v).success, `${name} ${k}=${v}`).toBe(true);
+  });
+
+  it('warns at synth, by name, about an app in the apps file that it cannot run (no image)', () => {
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('App local-only has no image'));
+    expect(warnings).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('App viz '))).toHaveLength(0);
+  });
+
+  it('passes the imagePrefixes context to the function that launches, as SESSIONPLANE_IMAGE_PREFIXES', () => {
+    expect(fnNamed('api-write').Properties.Environment.Variables[ENV.imagePrefixes]).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/apps:,ghcr.io/acme/');
+    for (const name of ['api-read', 'api-catalog', 'task-events', 'reaper'])
+      expect(fnNamed(name).Properties.Environment.Variables[ENV.imagePrefixes]).toBeUndefined();
   });
 
   it('grants no "*" action, and a "*" resource only where the action takes none', () => {

@@ -25,7 +25,15 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     db = await startEmbeddedDynamoDb();
     await ensureSessionsTable(createDocumentClient({ endpoint: db.endpoint, region: 'local' }), 'sessions');
     const dir = mkdtempSync(join(tmpdir(), 'sp-lambda-'));
-    writeFileSync(join(dir, 'apps.json'), JSON.stringify({ web: { image: 'ghcr.io/acme/web:1', port: 8080, ready: { tcp: true } } }));
+    writeFileSync(
+      join(dir, 'apps.json'),
+      JSON.stringify({
+        web: { image: 'ghcr.io/acme/web:1', port: 8080, ready: { tcp: true } },
+        // No image: the stack makes no task definition for it, so ECS cannot run it (#14).
+        desktop: { cmd: ['node', 'desktop.mjs'] },
+        byo: { image: 'ghcr.io/acme/base:1', port: 8080, customImage: true },
+      }),
+    );
     ecs = new ScriptedEcs({ everyClient: true });
     cw.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1_800_000_000_000, message: 'hello from the task' }] });
     Object.assign(process.env, {
@@ -42,6 +50,7 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
       SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
       SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/',
     });
     for (const [name, path] of Object.entries({
       read: '../../../functions/api/lambda/read',
@@ -99,7 +108,26 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
   it('catalog: GET /apps', async () => {
     const res = await handlers.catalog!(httpApiEvent('GET', '/apps'), lambdaContext);
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ apps: [{ name: 'web' }] });
+    expect((JSON.parse(res.body) as { apps: { name: string }[] }).apps.map((a) => a.name)).toEqual(['web', 'byo']); // not the image-less one
+  });
+
+  it('write: a launch of an app ECS cannot run is 409 app.not_runnable, with no RunTask and no record (not a 500)', async () => {
+    const runs = ecs.mock.commandCalls(RunTaskCommand).length;
+    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body: '{"app":"desktop"}', claims: { sub: 'dora' } }), lambdaContext);
+    expect(res.statusCode).toBe(409);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'app.not_runnable', detail: expect.stringContaining('has no image') });
+    expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(runs);
+    const list = await handlers.read!(httpApiEvent('GET', '/sessions', { claims: { sub: 'dora' } }), lambdaContext);
+    expect(JSON.parse(list.body)).toEqual(expect.objectContaining({ sessions: [] }));
+  });
+
+  it("write: a user's own image is refused (409), not run as the app's default image while reported as the user's", async () => {
+    const runs = ecs.mock.commandCalls(RunTaskCommand).length;
+    const body = JSON.stringify({ app: 'byo', image: 'ghcr.io/acme/mine:2' });
+    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }), lambdaContext);
+    expect(res.statusCode).toBe(409);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'app.not_runnable' });
+    expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(runs);
   });
 
   it("reaper: a pass over the table, within the invocation's time", async () => {

@@ -125,7 +125,9 @@ export class EcsRuntime implements Runtime {
           name: this.options.containerName,
           environment: Object.entries(env).map(([name, value]) => ({ name, value })),
           ...(command ? { command } : {}),
-          ...(gpus > 0 ? { resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] } : {}),
+          // On EC2 the container has a memory reservation (the app's default, in its task definition);
+          // a task smaller than that cannot be placed, so the session's memory replaces it as well.
+          ...(gpus > 0 ? { memoryReservation: size.memory, resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] } : {}),
         },
       ],
     };
