@@ -1,4 +1,4 @@
-import { ecsCannotRun } from '../../shared/adapters/runtime/ecs/can-run';
+import { ecsAppDefaults, ecsCannotRun } from '../../shared/adapters/runtime/ecs/can-run';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
@@ -34,7 +34,7 @@ export function lambdaServices(
   const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
   const table = env[ENV.tableName];
   // On AWS every function offers what ECS can run, whether or not it starts tasks itself.
-  const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile]), ecsCannotRun);
+  const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile], ecsAppDefaults), ecsCannotRun);
   const metrics = powertoolsMetrics(service);
   const services: ServiceDeps = {
     store: new DynamoDbSessionStore(client, table),

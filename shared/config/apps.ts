@@ -14,7 +14,14 @@ const DEFAULT_RESOURCES: Resources = { cpu: 1, memory: 2048, gpus: 0 };
 
 type AppInput = z.output<typeof AppInputSchema>;
 
-function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
+/** What the runtime in use says when an app does not: its launch timeout (a process starts in seconds, a Fargate task in minutes). */
+export interface AppDefaults {
+  launchTimeoutMs(app: { resources: Resources }): number;
+}
+
+const PROCESS_DEFAULTS: AppDefaults = { launchTimeoutMs: () => DEFAULT_LAUNCH_TIMEOUT_MS };
+
+function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefaults): AppSpec {
   const command = a.cmd ?? (a.app ? [a.app, ...TRAME_DEFAULT_ARGS, ...(a.args ?? [])] : []);
   const ready: AppSpec['ready'] = a.ready_line
     ? { kind: 'line', line: a.ready_line }
@@ -41,7 +48,7 @@ function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
     capacity: a.capacity ?? 'FARGATE',
     idleTimeoutMs: a.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxLifetimeMs: a.maxLifetime ?? DEFAULT_MAX_LIFETIME_MS,
-    launchTimeoutMs: a.launchTimeout ?? DEFAULT_LAUNCH_TIMEOUT_MS,
+    launchTimeoutMs: a.launchTimeout ?? defaults.launchTimeoutMs({ resources }),
     env: a.env ?? {},
     params,
     stripPrefix: a.stripPrefix ?? true,
@@ -60,7 +67,7 @@ function toSpec(name: string, a: AppInput, baseDir: string): AppSpec {
  * Validates the parsed apps document. Every problem names the app and the key; all problems of
  * all apps are reported at once.
  */
-export function parseApps(doc: unknown, baseDir = process.cwd()): Map<string, AppSpec> {
+export function parseApps(doc: unknown, baseDir = process.cwd(), defaults: AppDefaults = PROCESS_DEFAULTS): Map<string, AppSpec> {
   if (doc === null || doc === undefined) throw new ConfigError('Bad apps file', ['the file defines no apps']);
   const top = AppsFileSchema.safeParse(doc);
   if (!top.success) throw new ConfigError('Bad apps file', describeIssues(top.error));
@@ -69,7 +76,7 @@ export function parseApps(doc: unknown, baseDir = process.cwd()): Map<string, Ap
   for (const [name, raw] of Object.entries(top.data)) {
     const parsed = AppInputSchema.safeParse(raw);
     if (!parsed.success) problems.push(...describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)));
-    else apps.set(name, toSpec(name, parsed.data, baseDir));
+    else apps.set(name, toSpec(name, parsed.data, baseDir, defaults));
   }
   if (apps.size === 0 && problems.length === 0) problems.push('the file defines no apps');
   if (problems.length) throw new ConfigError('Bad apps file', problems);
@@ -80,7 +87,7 @@ export function parseApps(doc: unknown, baseDir = process.cwd()): Map<string, Ap
  * Reads and validates an apps file written as JSON: what the functions on AWS read (the stack
  * converts apps.yml at synth time, so no YAML parser is in their bundles). Same rules as the YAML.
  */
-export function loadAppsJson(path: string): Map<string, AppSpec> {
+export function loadAppsJson(path: string, defaults?: AppDefaults): Map<string, AppSpec> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -93,13 +100,13 @@ export function loadAppsJson(path: string): Map<string, AppSpec> {
   } catch (cause) {
     throw new ConfigError(`Bad apps file ${path}`, [`not valid JSON: ${(cause as Error).message}`]);
   }
-  return parseAppsAt(path, doc);
+  return parseAppsAt(path, doc, defaults);
 }
 
 /** Validates a parsed apps document read from `path`; problems name the file. */
-export function parseAppsAt(path: string, doc: unknown): Map<string, AppSpec> {
+export function parseAppsAt(path: string, doc: unknown, defaults?: AppDefaults): Map<string, AppSpec> {
   try {
-    return parseApps(doc, dirname(resolve(path)));
+    return parseApps(doc, dirname(resolve(path)), defaults);
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`Bad apps file ${path}`, error.problems);
     throw error;

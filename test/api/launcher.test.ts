@@ -26,7 +26,16 @@ describe('wslink launcher: deadline and failures', () => {
   const post = (body: string) => fetch(`${server.url}/paraview/`, { method: 'POST', body, headers: { 'x-test-user': 'lin' } });
 
   beforeAll(async () => {
-    plane = await startTestPlane({ slow: slowEcho, broken: fixtureApp([], { command: ['/nonexistent/app'] }) }, { SESSIONPLANE_LAUNCHER_TIMEOUT: '300ms' });
+    plane = await startTestPlane(
+      {
+        slow: slowEcho,
+        broken: fixtureApp([], { command: ['/nonexistent/app'] }),
+        // Never ready, with a launch timeout no longer than the launcher's wait (the defaults' case: 25 s both).
+        stuck: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 300 }),
+        stuckSooner: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 150 }),
+      },
+      { SESSIONPLANE_LAUNCHER_TIMEOUT: '300ms' },
+    );
     server = await plane.listen();
   });
   afterAll(async () => plane?.dispose());
@@ -42,6 +51,17 @@ describe('wslink launcher: deadline and failures', () => {
     expect((await roundTrip(ws, 'late but here')).toString()).toBe('late but here');
     ws.close();
   });
+
+  it.each(['stuck', 'stuckSooner'])(
+    'answers 503 {"error"} for an app (%s) whose launch timeout ends before the reply, not 200 with a socket that finds it gone',
+    async (application) => {
+      const res = await post(JSON.stringify({ application }));
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: string };
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(body.error).toMatch(/launch-timeout/);
+    },
+  );
 
   it('answers a start that fails with 503 {"error"}, as the launcher does', async () => {
     const res = await post('{"application":"broken"}');

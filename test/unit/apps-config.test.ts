@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ecsAppDefaults } from '../../shared/adapters/runtime/ecs/can-run';
 import { loadAppsFile, parseApps } from '../../shared/config';
 import { ConfigError } from '../../shared/domain';
 
@@ -137,5 +138,15 @@ describe('apps file: bad files name the app, the key and the problem', () => {
     expect(problemsOf(['a'])[0]).toMatch(/expected record/);
     expect(() => loadAppsFile(yamlFile('a:\n  app: [unclosed\n'))).toThrow(/not valid YAML \(line \d+\)/);
     expect(() => loadAppsFile('/nonexistent/apps.yml')).toThrow(/Cannot read apps file/);
+  });
+});
+
+describe('launch timeouts by runtime', () => {
+  const doc = { cpu: { image: 'x:1' }, gpu: { image: 'x:1', resources: { gpus: 1 } }, set: { image: 'x:1', launchTimeout: '90s' } };
+  it('defaults to 25 s for a process, 5 min on ECS and 10 min for a GPU task on ECS; an app that says wins', () => {
+    const local = parseApps(doc);
+    expect([...local.values()].map((a) => a.launchTimeoutMs)).toEqual([25_000, 25_000, 90_000]);
+    const ecs = parseApps(doc, process.cwd(), ecsAppDefaults);
+    expect([...ecs.values()].map((a) => a.launchTimeoutMs)).toEqual([300_000, 600_000, 90_000]);
   });
 });

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ValidationError } from '../../../shared/domain/errors';
 import { bodyText, parseJson } from '../validate';
-import { isFinal, type Session, type SessionStatus } from '../../../shared/domain/session';
+import { isFinal, isStarting, type Session, type SessionStatus } from '../../../shared/domain/session';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
 import { stopSession } from '../../../shared/services/stop';
@@ -81,9 +81,15 @@ export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
       await deps.idempotency.forget({ owner: principal.user, key: `wslink:${hash}`, requestHash: hash, sessionId: result.session.id });
       result = await launch();
     }
-    const deadline = deps.clock.now() + Math.min(deps.launcherTimeoutMs, spec?.launchTimeoutMs ?? deps.launcherTimeoutMs);
+    // The reply waits for READY until the launcher's deadline, or the session's own launch deadline
+    // if that comes first. A session still starting past its own deadline will not start: it is a
+    // failure now (503), not a sessionURL whose socket would find the session gone.
+    const deadline = Math.min(deps.clock.now() + deps.launcherTimeoutMs, result.session.launchDeadline);
     const session = await awaitReady(deps, result.session, deadline);
-    switch (LAUNCH_OUTCOME[session.status]) {
+    const outcome = isStarting(session.status) && deps.clock.now() >= session.launchDeadline ? 'timed-out' : LAUNCH_OUTCOME[session.status];
+    switch (outcome) {
+      case 'timed-out':
+        return c.json({ error: 'Session did not start: launch-timeout. Check session logs.' }, 503);
       case 'failed':
         return c.json({ error: `Session did not start: ${session.statusReason ?? 'failed'}. Check session logs.` }, 503);
       case 'ended':

@@ -108,7 +108,10 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
   it('catalog: GET /apps', async () => {
     const res = await handlers.catalog!(httpApiEvent('GET', '/apps'), lambdaContext);
     expect(res.statusCode).toBe(200);
-    expect((JSON.parse(res.body) as { apps: { name: string }[] }).apps.map((a) => a.name)).toEqual(['web', 'byo']); // not the image-less one
+    const { apps } = JSON.parse(res.body) as { apps: { name: string; launchTimeoutSeconds: number }[] };
+    expect(apps.map((a) => a.name)).toEqual(['web', 'byo']); // not the image-less one
+    // No launchTimeout in the file: ECS's default, minutes (a Fargate task's ENI and image pull), not the 25 s of a process.
+    expect(apps.map((a) => a.launchTimeoutSeconds)).toEqual([300, 300]);
   });
 
   it('write: a launch of an app ECS cannot run is 409 app.not_runnable, with no RunTask and no record (not a 500)', async () => {
