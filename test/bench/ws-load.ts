@@ -68,6 +68,12 @@ export async function handshakeBurst(url: string, count: number): Promise<number
   const t0 = performance.now();
   const sockets = await Promise.all(Array.from({ length: count }, () => open(url)));
   const took = performance.now() - t0;
-  await Promise.all(sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close()))));
+  await Promise.all(
+    sockets.map((ws) => {
+      const closed = new Promise((r) => ws.once('close', r));
+      ws.close();
+      return closed;
+    }),
+  );
   return took;
 }
