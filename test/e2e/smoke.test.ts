@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/dynamodb-local';
+import { startServer, type ServerProcess } from '../support/server';
+
+/** Runs `npm run smoke`'s script as the infra team would, against `npm start`'s server (the same API). */
+function smoke(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['scripts/smoke.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('the smoke test (npm run smoke) against npm start', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  });
+
+  it('lists apps, launches echo, follows it to READY, echoes through the router, stops it, and times each phase', async () => {
+    const { code, out } = await smoke(['--api', server.base, '--token', server.adminToken]);
+    expect(out).toMatch(/^ok {3}list apps +\d+\.\d+ s {2}\d+ offered$/m);
+    expect(out).toMatch(/^ok {3}launch +\d+\.\d+ s {2}session [0-9a-f]{32}/m);
+    expect(out).toMatch(/^ok {3}ready +\d+\.\d+ s$/m);
+    expect(out).toMatch(/^ok {3}echo through the router +\d+\.\d+ s$/m);
+    expect(out).toMatch(/^ok {3}stop +\d+\.\d+ s$/m);
+    expect(out).toMatch(/smoke test passed in \d+\.\d+ s/);
+    expect(code).toBe(0);
+    const { sessions } = (await (await server.api('/sessions')).json()) as { sessions: { status: string }[] };
+    expect(sessions.every((s) => s.status === 'STOPPED' || s.status === 'STOPPING')).toBe(true);
+  });
+
+  it.each([
+    ['a wrong token', ['--token', 'not-the-token'], /FAIL GET \/apps: 401/],
+    ['an app that is not offered', ['--app', 'nosuch'], /FAIL app nosuch is not offered here \(offered: .*echo/],
+  ])('exits 1 with a clear message for %s', async (_what, extra, message) => {
+    const args = ['--api', server.base, '--token', server.adminToken, ...extra];
+    const { code, out } = await smoke(args);
+    expect(code).toBe(1);
+    expect(out).toMatch(message);
+  });
+
+  it('exits 1 naming the address when the API cannot be reached', async () => {
+    const port = await freePort(); // free: nothing listens there
+    const { code, out } = await smoke(['--api', `http://127.0.0.1:${port}`, '--token', 'x']);
+    expect(code).toBe(1);
+    expect(out).toContain(`FAIL GET /apps: cannot reach http://127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+});
