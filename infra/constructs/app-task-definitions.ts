@@ -1,5 +1,6 @@
 import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { AppSpec } from '../../shared/config/apps';
@@ -16,7 +17,7 @@ export interface AppTaskDefinitionsProps {
 }
 
 /**
- * One task definition per app that has an image: its port, size and GPUs, awslogs to a per-app
+ * One task definition per app that has an image (named, or built from its folder): its port, size and GPUs, awslogs to a per-app
  * log group, a non-root user, a read-only root filesystem where the app allows it, and a task
  * role and an execution role of its own.
  */
@@ -26,12 +27,12 @@ export class AppTaskDefinitions extends Construct {
 
   constructor(scope: Construct, id: string, props: AppTaskDefinitionsProps) {
     super(scope, id);
-    for (const app of props.apps.filter((a) => !a.image))
+    for (const app of props.apps.filter((a) => !a.image && !a.build))
       Annotations.of(this).addWarningV2(
         'sessionplane:app-without-image',
         `App ${app.name} has no image: this stack cannot run it on ECS, so the API will not offer it (give it an \`image\`, or run it with npm start).`,
       );
-    for (const app of props.apps.filter((a) => a.image)) {
+    for (const app of props.apps.filter((a) => a.image || a.build)) {
       const gpu = app.resources.gpus > 0;
       const logGroup = new LogGroup(this, `${app.name}Logs`, {
         logGroupName: `${props.logGroupPrefix}${app.name}`,
@@ -48,7 +49,10 @@ export class AppTaskDefinitions extends Construct {
         memoryMiB: String(Math.max(512, app.resources.memory)),
       });
       taskDefinition.addContainer(props.containerName, {
-        image: ContainerImage.fromRegistry(app.image!),
+        // An image the app names, or one built at `cdk deploy` from its folder (for Fargate's x86-64).
+        image: app.image
+          ? ContainerImage.fromRegistry(app.image)
+          : ContainerImage.fromAsset(app.build!, { file: 'Containerfile', platform: Platform.LINUX_AMD64, exclude: ['node_modules'] }),
         portMappings: [{ containerPort: app.port ?? 8080 }],
         logging: LogDrivers.awsLogs({ logGroup, streamPrefix: props.logStreamPrefix }),
         user: '1000',
@@ -59,6 +63,9 @@ export class AppTaskDefinitions extends Construct {
       acknowledge(taskDefinition, {
         'AwsSolutions-ECS2':
           "The app's fixed `env` from the apps file; per-session values come as RunTask overrides, and secrets do not belong in the apps file.",
+        ...(app.image
+          ? {}
+          : { 'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which the execution role needs to pull the built image, takes no resource; the pulls are scoped to the assets repository.' }),
       });
       this.byApp.set(app.name, taskDefinition);
     }

@@ -39,7 +39,7 @@ export class SessionplaneStack extends Stack {
 
     const table = new SessionsTable(this, 'Sessions');
     const network = new Network(this, 'Network', { vpcId: config.vpcId, natGateways: config.natGateways, vpcEndpoints: config.vpcEndpoints });
-    network.allowSessionPorts(apps.filter((a) => a.image).map((a) => a.port ?? 8080));
+    network.allowSessionPorts(apps.filter((a) => a.image || a.build).map((a) => a.port ?? 8080));
     const cluster = new SessionCluster(this, 'Cluster', {
       vpc: network.vpc,
       subnets: network.privateSubnets,

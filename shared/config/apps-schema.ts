@@ -67,6 +67,8 @@ export const AppInputSchema = z
     // Sessionplane
     description: z.string().max(500).optional(),
     image: z.string().min(1).optional(),
+    /** A folder (relative to the apps file) with a Containerfile: the CDK stack builds the app's image from it. */
+    build: z.string().min(1).optional(),
     customImage: z.boolean().optional(),
     readOnlyRootFilesystem: z.boolean().optional(),
     port: z.number().int().min(1).max(65535).optional(),
@@ -107,7 +109,8 @@ export const AppInputSchema = z
   .superRefine((a, ctx) => {
     if (a.cmd && a.args) ctx.addIssue({ code: 'custom', message: '`cmd` and `args` cannot be used together (`args` extends the default command of `app`)' });
     if (a.args && !a.app) ctx.addIssue({ code: 'custom', path: ['args'], message: '`args` needs `app`' });
-    if (!a.app && !a.cmd && !a.image) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
+    if (!a.app && !a.cmd && !a.image && !a.build) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
+    if (a.image && a.build) ctx.addIssue({ code: 'custom', path: ['build'], message: '`build` makes the image: give `image` or `build`, not both' });
     if (a.ready_line && a.ready) ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
     for (const key of Object.keys(a.env ?? {})) {
       if (['PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH'].includes(key))

@@ -59,6 +59,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.description !== undefined) spec.description = a.description;
   if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;
+  if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
   return spec;
 }

@@ -21,6 +21,11 @@ export interface AppSpec {
   /** argv template with `${host} ${port} ${secret} ${id}` and the params; empty: the image's own entrypoint. */
   command: string[];
   image?: string;
+  /**
+   * A folder with a Containerfile (absolute): on AWS the stack builds the app's image from it as an
+   * image asset at `cdk deploy`; on one machine the app runs its command and this is not used.
+   */
+  build?: string;
   /** Whether a launch may name its own image (from the allowed registries). */
   customImage: boolean;
   /** The app writes only to its volumes/tmp: its container gets a read-only root filesystem (ECS). */

@@ -68,6 +68,7 @@ describe('EcsRuntime against a scripted ECS', () => {
               { name: 'SESSION_BASE_PATH', value: `/s/${session.id}/` },
               { name: 'CPU_LIMIT', value: '0.25' },
               { name: 'MEM_LIMIT', value: String(300 * 1024 * 1024) },
+              { name: 'HOST', value: '0.0.0.0' },
             ],
             command: ['jupyter', 'lab', '--ip', '0.0.0.0', '--port', '8888', '--NotebookApp.token=sek', '--title=My viz'],
           },

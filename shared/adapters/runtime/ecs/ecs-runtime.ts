@@ -113,7 +113,11 @@ export class EcsRuntime implements Runtime {
       gpus > 0
         ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
         : fargateTaskSize(session.resources.cpu, session.resources.memory);
-    const env = sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources });
+    // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
+    const env = {
+      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
+      HOST: '0.0.0.0',
+    };
     const command = app.command.length
       ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret, id: session.id, basePath })
       : undefined;
