@@ -118,12 +118,17 @@ export class LocalProcessRuntime implements Runtime {
     const port = await this.ports.acquire();
     const host = this.options.host;
     const basePath = sessionBasePath(session.id);
-    const argv = renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath });
+    // A launch that names an image (an app with customImage) runs the app's command with the image
+    // named, as `${image}` and SESSION_IMAGE: a process cannot be an image, but its command can run
+    // one (a podman wrapper, say). Containers proper are the container runtime's.
+    const image = session.image ?? app.image ?? '';
+    const argv = renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image });
     const marker = this.records.markerFor(session.id, randomBytes(6).toString('hex'));
     const env: Record<string, string> = {
       ...this.options.baseEnv,
       ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
       HOST: host,
+      ...(session.image ? { SESSION_IMAGE: session.image } : {}),
       [MARKER]: marker,
     };
 
