@@ -65,7 +65,10 @@ export class AppTaskDefinitions extends Construct {
           "The app's fixed `env` from the apps file; per-session values come as RunTask overrides, and secrets do not belong in the apps file.",
         ...(app.image
           ? {}
-          : { 'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which the execution role needs to pull the built image, takes no resource; the pulls are scoped to the assets repository.' }),
+          : {
+              'AwsSolutions-IAM5[Resource::*]':
+                'ecr:GetAuthorizationToken, which the execution role needs to pull the built image, takes no resource; the pulls are scoped to the assets repository.',
+            }),
       });
       this.byApp.set(app.name, taskDefinition);
     }
