@@ -1,22 +1,20 @@
 import { LRUCache } from 'lru-cache';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { renderArgv, sessionEnv } from '../../../domain/command';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
-import { sessionBasePath } from '../../../domain/urls';
 import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { commandProblem, HOLD_UNTIL_GO } from './command-check';
-import { MARKER, PidRecords } from './pid-records';
+import { PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
 import { processFacts, signalGroup, terminateGroup } from './process-group';
-import { alive, lineWatcher, probe } from '../../readiness';
+import { sessionProcess } from './session-process';
 import { timestampLines } from './timestamp-lines';
+import { endReason, type Instance, watchLiveness, watchReadiness } from './watch';
 
 export interface LocalProcessRuntimeOptions {
   /** Address session processes bind to and the router connects to. */
@@ -37,7 +35,6 @@ export interface LocalProcessRuntimeOptions {
   liveness?: { intervalMs: number; failures: number; timeoutMs: number };
 }
 
-/** How long an exited instance is remembered for inspect(). */
 /**
  * How an instance ended stays known a while after it exited, for inspect(); the instance itself (its
  * child process, pipes and log stream) is let go at once. Bounded both ways: under a stream of short
@@ -45,22 +42,6 @@ export interface LocalProcessRuntimeOptions {
  */
 const EXITED_RETENTION_MS = 10 * 60_000;
 const EXITED_RETAINED = 1000;
-
-interface Instance {
-  sessionId: string;
-  runtimeId: string;
-  child: ChildProcess;
-  pgid: number;
-  port: number;
-  endpoint: string;
-  ready: boolean;
-  stopping: boolean;
-  /** Stopped because it no longer answered its liveness probes. */
-  unresponsive?: boolean;
-  exit?: { code: number | null; signal: string | null; reason: string };
-  exited: Promise<void>;
-  log: WriteStream;
-}
 
 export { MARKER, runTag } from './pid-records';
 
@@ -117,20 +98,8 @@ export class LocalProcessRuntime implements Runtime {
     // sessions of one app cannot share one.
     const port = await this.ports.acquire();
     const host = this.options.host;
-    const basePath = sessionBasePath(session.id);
-    // A launch that names an image (an app with customImage) runs the app's command with the image
-    // named, as `${image}` and SESSION_IMAGE: a process cannot be an image, but its command can run
-    // one (a podman wrapper, say). Containers proper are the container runtime's.
-    const image = session.image ?? app.image ?? '';
-    const argv = renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image });
     const marker = this.records.markerFor(session.id, randomBytes(6).toString('hex'));
-    const env: Record<string, string> = {
-      ...this.options.baseEnv,
-      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
-      HOST: host,
-      ...(session.image ? { SESSION_IMAGE: session.image } : {}),
-      [MARKER]: marker,
-    };
+    const { argv, env } = sessionProcess({ session, app, secret, host, port, marker, baseEnv: this.options.baseEnv });
 
     // Everything that can fail before the process exists is checked first, so a failure leaves
     // nothing behind. Folders removed under a running server are made again (#11 C3, M4).
@@ -207,18 +176,14 @@ export class LocalProcessRuntime implements Runtime {
       const unresponsive = instance.unresponsive
         ? `${STATUS_REASONS.unresponsive}: no answer to ${this.options.liveness?.failures} liveness probes`
         : undefined;
-      instance.exit = {
-        code,
-        signal,
-        reason: unresponsive ?? (instance.stopping ? STATUS_REASONS.stopped : instance.ready ? STATUS_REASONS.appExited : STATUS_REASONS.exitedBeforeReady),
-      };
+      instance.exit = { code, signal, reason: unresponsive ?? endReason(instance) };
       // Whatever the app left in its group goes with it.
       signalGroup(instance.pgid, 'SIGKILL');
       this.ports.release(port);
       this.records.remove(session.id);
       this.bySession.delete(session.id);
       markExited();
-      // Kept a while so inspect() can still tell how it ended, then forgotten.
+      // Let go at once; how it ended is kept a while (bounded) for inspect().
       this.instances.delete(runtimeId);
       this.exited.set(runtimeId, { endpoint: instance.endpoint, exit: instance.exit });
       this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
@@ -233,69 +198,26 @@ export class LocalProcessRuntime implements Runtime {
       });
     });
     child.stdin!.end('go\n');
-    this.watchReadiness(instance, app, host);
+    watchReadiness(instance, app, host, this.options, {
+      ready: () => {
+        this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
+        if (this.options.liveness) watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
+      },
+      timedOut: () => {
+        this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
+        this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+        void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
+      },
+    });
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
     return { runtimeId, endpoint: instance.endpoint };
   }
 
-  private watchReadiness(instance: Instance, app: StartRequest['app'], host: string): void {
-    const deadline = Date.now() + app.launchTimeoutMs;
-    let settled = false;
-    const becomeReady = () => {
-      if (settled || instance.exit || instance.stopping) return;
-      settled = true;
-      clearTimeout(timer);
-      instance.ready = true;
-      this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
-      this.watchLiveness(instance, app, host);
-    };
-    const timer = setTimeout(() => {
-      if (settled || instance.exit || instance.stopping) return;
-      settled = true;
-      this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
-      this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
-      void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
-    }, app.launchTimeoutMs);
-    timer.unref();
-    instance.exited.then(() => clearTimeout(timer));
-
-    if (app.ready.kind === 'line') {
-      const feed = lineWatcher(app.ready.line, becomeReady);
-      instance.child.stdout!.on('data', feed);
-      instance.child.stderr!.on('data', feed);
-      return;
-    }
-    const { first, max } = this.options.probeIntervalMs ?? { first: 50, max: 500 };
-    const ready = app.ready;
-    const loop = async (delay: number) => {
-      while (!settled && !instance.exit && Date.now() < deadline) {
-        if (await probe(ready, host, instance.port)) return becomeReady();
-        await sleep(delay);
-        delay = Math.min(max, delay * 2);
-      }
-    };
-    void loop(first);
-  }
-
-  /** Probes a READY app until it exits; after `failures` misses in a row it is stopped (#11 m7). */
-  private watchLiveness(instance: Instance, app: StartRequest['app'], host: string): void {
-    const liveness = this.options.liveness;
-    if (!liveness || liveness.failures <= 0) return;
-    let misses = 0;
-    const timer = setInterval(() => {
-      if (instance.exit || instance.stopping) return clearInterval(timer);
-      void alive(app.ready, host, instance.port, liveness.timeoutMs).then((ok) => {
-        if (instance.exit || instance.stopping) return;
-        misses = ok ? 0 : misses + 1;
-        if (misses < liveness.failures) return;
-        clearInterval(timer);
-        instance.unresponsive = true;
-        this.logger.warn({ sessionId: instance.sessionId, misses }, 'session app stopped answering: stopping it');
-        void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
-      });
-    }, liveness.intervalMs);
-    timer.unref();
-    void instance.exited.then(() => clearInterval(timer));
+  /** A READY app that stopped answering its liveness probes (#11 m7): stopped, and its exit says why. */
+  private unresponsive(instance: Instance): void {
+    instance.unresponsive = true;
+    this.logger.warn({ sessionId: instance.sessionId }, 'session app stopped answering: stopping it');
+    void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
   }
 
   async inspect(runtimeId: string): Promise<Inspection> {

@@ -1,0 +1,30 @@
+import { renderArgv, sessionEnv } from '../../../domain/command';
+import type { StartRequest } from '../../../ports/runtime';
+import { sessionBasePath } from '../../../domain/urls';
+import { MARKER } from './pid-records';
+
+/**
+ * A session's argv and environment: the app's command with its placeholders filled in once, the
+ * server's small inherited environment, the session's own variables, HOST, and the ownership
+ * marker. A launch that names an image (an app with customImage) runs the app's command with the
+ * image named, as `${image}` and SESSION_IMAGE: a process cannot be an image, but its command can
+ * run one (a podman wrapper, say). Containers proper are the container runtime's.
+ */
+export function sessionProcess(input: StartRequest & { host: string; port: number; marker: string; baseEnv: Record<string, string> }): {
+  argv: string[];
+  env: Record<string, string>;
+} {
+  const { session, app, secret, host, port } = input;
+  const basePath = sessionBasePath(session.id);
+  const image = session.image ?? app.image ?? '';
+  return {
+    argv: renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image }),
+    env: {
+      ...input.baseEnv,
+      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
+      HOST: host,
+      ...(session.image ? { SESSION_IMAGE: session.image } : {}),
+      [MARKER]: input.marker,
+    },
+  };
+}
