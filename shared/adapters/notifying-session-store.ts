@@ -70,18 +70,33 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     if (set) for (const wake of [...set]) wake();
   }
 
-  async create(session: Session): Promise<void> {
+  /**
+   * One write through to the store, with the cache and the waiters kept right: the write counter
+   * moves at its start and its end (so an overlapping read is not cached), `written` updates the
+   * cache on success, a failure drops the record, and waiters hear of it either way (unless quiet).
+   */
+  private async write<T>(id: string, op: () => Promise<T>, written: (result: T) => void, notify = true): Promise<T> {
     this.writes++;
     try {
-      await this.inner.create(session);
-      this.remember({ ...session });
+      const result = await op();
+      written(result);
+      return result;
     } catch (error) {
-      this.cache?.delete(session.id);
+      this.cache?.delete(id);
       throw error;
     } finally {
       this.writes++;
+      // Written, or lost to a write that got there first: either way the record is not what a waiter saw.
+      if (notify) this.changed(id);
     }
-    this.changed(session.id);
+  }
+
+  create(session: Session): Promise<void> {
+    return this.write(
+      session.id,
+      () => this.inner.create(session),
+      () => this.remember({ ...session }),
+    );
   }
 
   async get(id: string): Promise<Session | undefined> {
@@ -94,32 +109,21 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return session;
   }
 
-  async discard(session: Session): Promise<boolean> {
-    this.writes++;
+  discard(session: Session): Promise<boolean> {
     this.cache?.delete(session.id);
-    try {
-      return await this.inner.discard(session);
-    } finally {
-      this.writes++;
-      this.cache?.delete(session.id);
-      this.changed(session.id);
-    }
+    return this.write(
+      session.id,
+      () => this.inner.discard(session),
+      () => this.cache?.delete(session.id),
+    );
   }
 
-  async transition(current: Session, next: Session): Promise<Session> {
-    this.writes++;
-    try {
-      const written = await this.inner.transition(current, next);
-      this.remember({ ...written });
-      return written;
-    } catch (error) {
-      this.cache?.delete(current.id);
-      throw error;
-    } finally {
-      this.writes++;
-      // Written, or lost to a write that got there first: either way the record is not what the waiter saw.
-      this.changed(current.id);
-    }
+  transition(current: Session, next: Session): Promise<Session> {
+    return this.write(
+      current.id,
+      () => this.inner.transition(current, next),
+      (written) => this.remember({ ...written }),
+    );
   }
 
   listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>> {
@@ -130,13 +134,13 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return this.inner.listLive();
   }
 
-  async recordActivity(id: string, at: number): Promise<void> {
-    this.writes++;
-    try {
-      await this.inner.recordActivity(id, at);
-    } finally {
-      this.writes++;
-      this.cache?.delete(id);
-    }
+  /** Not a status change: it wakes nobody, and the record is read afresh next time. */
+  recordActivity(id: string, at: number): Promise<void> {
+    return this.write(
+      id,
+      () => this.inner.recordActivity(id, at),
+      () => this.cache?.delete(id),
+      false,
+    );
   }
 }
