@@ -7,6 +7,7 @@ import { NotifyingSessionStore } from '../../../shared/adapters/notifying-sessio
 import { transition } from '../../../shared/domain';
 import { systemClock } from '../../../shared/ports';
 import { awaitReady } from '../../../shared/services/await-ready';
+import { SessionLookup } from '../../../functions/router/session-lookup';
 import { makeSession } from '../../support/sessions';
 
 const HOUR = 3_600_000;
@@ -60,13 +61,37 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     expect(seen).toEqual([s.id, s.id]);
   });
 
-  it('lets awaitReady return the READY record as soon as it is written', async () => {
+  it("lets awaitReady wait on the store's word, not a timer, and return the READY record", async () => {
     const s = makeSession({ status: 'STARTING' });
     await store.create(s);
-    const ready = awaitReady({ store, clock: systemClock, changes: store }, s, Date.now() + HOUR);
+    let waits = 0;
+    const changes = {
+      next: (id: string, ms: number) => {
+        waits++;
+        return store.next(id, ms);
+      },
+      onChange: store.onChange.bind(store),
+    };
+    const ready = awaitReady({ store, clock: systemClock, changes }, s, Date.now() + HOUR);
     await new Promise((r) => setTimeout(r, 20));
     await store.transition(s, transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } }, Date.now()));
     await expect(ready).resolves.toMatchObject({ id: s.id, status: 'READY' });
+    expect(waits).toBe(1); // one wait, ended by the write
+  });
+
+  it("clears the router's lookup cache on a write: a stop is seen at once, not after the cache period", async () => {
+    const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } });
+    await store.create(s);
+    const lookup = new SessionLookup(store, systemClock, HOUR, store);
+    expect((await lookup.get(s.id))?.status).toBe('READY');
+    await store.transition(s, transition(s, 'STOPPING', {}, Date.now()));
+    expect((await lookup.get(s.id))?.status).toBe('STOPPING');
+    // Without the store's word, the hour-long cache would still say READY.
+    const deaf = new SessionLookup(store, systemClock, HOUR);
+    const t = (await store.get(s.id))!;
+    expect((await deaf.get(s.id))?.status).toBe('STOPPING');
+    await store.transition(t, transition(t, 'STOPPED', {}, Date.now()));
+    expect((await deaf.get(s.id))?.status).toBe('STOPPING');
   });
 });
 
