@@ -9,6 +9,7 @@ import { CapacityError, RuntimeStartError } from '../../shared/domain';
 import type { RuntimeEvent } from '../../shared/ports';
 import { fixtureApp, FIXTURE_APP } from '../support/apps';
 import { testPortRange } from '../support/ports';
+import { eventWaiter, localRuntimeIn } from '../support/local-runtime';
 import { makeSession } from '../support/sessions';
 import { pidAlive, waitFor } from '../support/wait';
 
@@ -17,20 +18,11 @@ describe('LocalProcessRuntime under faults', () => {
   let dir: string;
   let runtime: LocalProcessRuntime;
   const events: RuntimeEvent[] = [];
-  const eventFor = (sessionId: string, type: RuntimeEvent['type']) =>
-    waitFor(() => events.find((e) => e.sessionId === sessionId && e.type === type), 15_000, `${type} event`);
+  const eventFor = eventWaiter(events);
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sp-local-'));
-    runtime = new LocalProcessRuntime({
-      host: '127.0.0.1',
-      portRange: testPortRange(),
-      logDir: join(dir, 'logs'),
-      runDir: join(dir, 'run'),
-      stopGraceMs: 1000,
-      baseEnv: { PATH: process.env.PATH ?? '' },
-    });
-    runtime.onEvent((e) => events.push(e));
+    runtime = localRuntimeIn(dir, events);
   });
   afterAll(async () => {
     await runtime.stopAll('test');

@@ -2,11 +2,11 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
+import type { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { RuntimeStartError } from '../../shared/domain';
 import type { RuntimeEvent } from '../../shared/ports';
 import { fixtureApp } from '../support/apps';
-import { testPortRange } from '../support/ports';
+import { eventWaiter, localRuntimeIn } from '../support/local-runtime';
 import { makeSession } from '../support/sessions';
 import { pidAlive, waitFor, waitForText } from '../support/wait';
 
@@ -14,20 +14,11 @@ describe('LocalProcessRuntime', () => {
   let dir: string;
   let runtime: LocalProcessRuntime;
   const events: RuntimeEvent[] = [];
-  const eventFor = (sessionId: string, type: RuntimeEvent['type']) =>
-    waitFor(() => events.find((e) => e.sessionId === sessionId && e.type === type), 15_000, `${type} event`);
+  const eventFor = eventWaiter(events);
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sp-local-'));
-    runtime = new LocalProcessRuntime({
-      host: '127.0.0.1',
-      portRange: testPortRange(),
-      logDir: join(dir, 'logs'),
-      runDir: join(dir, 'run'),
-      stopGraceMs: 1000,
-      baseEnv: { PATH: process.env.PATH ?? '' },
-    });
-    runtime.onEvent((e) => events.push(e));
+    runtime = localRuntimeIn(dir, events);
   });
   afterAll(async () => {
     await runtime.stopAll('test');
