@@ -1,33 +1,10 @@
+import { startBenchPlane } from './bench-plane';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serve } from '@hono/node-server';
-import { composeLocal } from '../../functions/local/compose';
-import { loadAppsFile, loadLocalConfig } from '../../shared/config';
-import { silentLogger } from '../../shared/ports';
 import { ms, quantile, table } from './stats';
 
 /** POST /sessions latency and launch-to-READY of the echo app, over real HTTP to the local server. */
 export async function benchApiLaunch(): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sp-bench-'));
-  const config = loadLocalConfig({
-    PATH: process.env.PATH,
-    SESSIONPLANE_DATA_DIR: dataDir,
-    SESSIONPLANE_PORT_RANGE: '41000-41999',
-    PORT: '0',
-    SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000',
-    SESSIONPLANE_MAX_CPU_PER_USER: '1000',
-    SESSIONPLANE_MAX_MEMORY_PER_USER: '1000Gi',
-    SESSIONPLANE_RATE_LIMIT: '100000',
-  });
-  const plane = await composeLocal({ config, apps: loadAppsFile('examples/apps/apps.yml'), logger: silentLogger, inMemory: true });
-  const server = serve({ fetch: plane.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const auth = { authorization: `Bearer ${plane.adminToken}` };
+  const { plane, base, auth, close } = await startBenchPlane({ portRange: '41000-41999', inMemory: true });
   const post = async () => {
     const t0 = performance.now();
     const res = await fetch(`${base}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: auth });
@@ -93,9 +70,7 @@ export async function benchApiLaunch(): Promise<string> {
   const afterStop = (await (await fetch(`${base}/sessions/${readId}`, { headers: auth })).json()) as { status: string };
   await plane.settled();
 
-  server.close();
-  await plane.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 
   const c = concurrent.map((r) => r.ms);
   return [

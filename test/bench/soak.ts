@@ -1,12 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startBenchPlane } from './bench-plane';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serve } from '@hono/node-server';
-import { composeLocal } from '../../functions/local/compose';
-import { loadAppsFile, loadLocalConfig } from '../../shared/config';
-import { silentLogger } from '../../shared/ports';
 import { table } from './stats';
 
 const MiB = 1024 * 1024;
@@ -31,22 +24,7 @@ export async function benchSoak(options: { lists?: number; cycles?: number; sess
   const lists = options.lists ?? 10_000;
   const cycles = options.cycles ?? 1_000;
   const standing = options.sessions ?? 200;
-  const dataDir = mkdtempSync(join(tmpdir(), 'sp-soak-'));
-  const config = loadLocalConfig({
-    PATH: process.env.PATH,
-    SESSIONPLANE_DATA_DIR: dataDir,
-    SESSIONPLANE_PORT_RANGE: '42000-42999',
-    PORT: '0',
-    SESSIONPLANE_MAX_SESSIONS_PER_USER: '10000',
-    SESSIONPLANE_MAX_CPU_PER_USER: '100000',
-    SESSIONPLANE_MAX_MEMORY_PER_USER: '100000Gi',
-    SESSIONPLANE_RATE_LIMIT: '1000000',
-  });
-  const plane = await composeLocal({ config, apps: loadAppsFile('examples/apps/apps.yml'), logger: silentLogger });
-  const server = serve({ fetch: plane.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const auth = { authorization: `Bearer ${plane.adminToken}` };
+  const { plane, base, auth, close } = await startBenchPlane({ portRange: '42000-42999' });
   const call = async (method: string, path: string, body?: string) => {
     const res = await fetch(`${base}${path}`, { method, headers: auth, ...(body ? { body } : {}) });
     const text = await res.text();
@@ -91,9 +69,7 @@ export async function benchSoak(options: { lists?: number; cycles?: number; sess
       `${(((afterCycles - start) / start) * 100).toFixed(1)} %`,
     ]);
   }
-  server.close();
-  await plane.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   return [
     `### Soak: heap after GC under list traffic and launch/stop cycles (local server, store on disk, ${standing}+ sessions on record)`,
     '',
