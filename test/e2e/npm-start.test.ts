@@ -7,7 +7,7 @@ import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/loca
 import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
 import { freePort } from '../support/dynamodb-local';
 import { testPortRange } from '../support/ports';
-import { descendants } from '../support/procs';
+import { descendants, processMemory } from '../support/procs';
 import { pidAlive, waitFor } from '../support/wait';
 
 /**
@@ -51,6 +51,9 @@ describe('npm start, signalled as a supervisor would', () => {
         const tree = descendants(npm.pid!);
         const sessions = markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`).map((p) => p.pid);
         expect(sessions.length).toBeGreaterThan(0);
+        // One process between npm and the sessions: the server itself, no shell or loader wrapper (#13).
+        const wrappers = tree.filter((pid) => !sessions.includes(pid));
+        expect(wrappers.map((pid) => processMemory(pid)?.name)).toEqual(['node']);
 
         npm.kill(signal);
         expect(await exited).toBe(0);
