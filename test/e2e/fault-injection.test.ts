@@ -64,15 +64,24 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
     for (let round = 0; round < ROUNDS; round++) {
       const signal: NodeJS.Signals = random() < 0.5 ? 'SIGKILL' : 'SIGTERM';
       const delayMs = Math.floor(random() * 400);
+      // Every other round, the kill's delay counts from the first launch accepted rather than from
+      // the first sent, so that on a loaded machine (where a launch can take longer than 400 ms) the
+      // kills still land among accepted launches with others in flight, not only before any.
+      const afterFirstAccepted = round % 2 === 1;
+      let firstAccepted!: () => void;
+      const accepting = new Promise<void>((r) => (firstAccepted = r));
       const launches = Array.from({ length: LAUNCHES }, () =>
         server!
           .api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'echo' }) })
           .then(async (res) => {
-            if (res.status === 202) accepted.add(((await res.json()) as { id: string }).id);
-            else expect([503]).toContain(res.status); // refused while shutting down: never a 500
+            if (res.status === 202) {
+              accepted.add(((await res.json()) as { id: string }).id);
+              firstAccepted();
+            } else expect([503]).toContain(res.status); // refused while shutting down: never a 500
           })
           .catch(() => undefined),
       ); // the connection went with the server
+      if (afterFirstAccepted) await Promise.race([accepting, new Promise((r) => setTimeout(r, 10_000))]);
       await new Promise((r) => setTimeout(r, delayMs));
       const stoppedAt = Date.now();
       const code = await server.stop(signal);
