@@ -5,6 +5,7 @@ import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempot
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
+import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
 import { loadAppsJson } from '../../shared/config/apps';
 import { ENV } from '../../shared/config/env-names';
@@ -22,7 +23,13 @@ import type { ServiceDeps } from '../../shared/services/deps';
 type StoreEnv = FunctionEnv<'task-events'>;
 type EcsEnv = Pick<
   FunctionEnv<'api-write'>,
-  typeof ENV.cluster | typeof ENV.subnets | typeof ENV.securityGroups | typeof ENV.taskFamilyPrefix | typeof ENV.containerName | typeof ENV.gpuCapacityProvider
+  | typeof ENV.cluster
+  | typeof ENV.taskDefinitions
+  | typeof ENV.subnets
+  | typeof ENV.securityGroups
+  | typeof ENV.taskFamilyPrefix
+  | typeof ENV.containerName
+  | typeof ENV.gpuCapacityProvider
 >;
 
 /** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
@@ -49,9 +56,18 @@ export function lambdaServices(
   return { services, publishMetrics: metrics.publish };
 }
 
-/** The ECS runtime for functions that start or stop tasks; retries are the SDK's (createEcsClient). */
-export function ecsRuntime(env: EcsEnv & { [ENV.awsRegion]: string }, apps: AppCatalog): EcsRuntime {
-  return new EcsRuntime(createEcsClient({ region: env[ENV.awsRegion] }), {
+/**
+ * The ECS runtime for functions that start or stop tasks; retries are the SDK's (createEcsClient).
+ * Its task-definition registry keeps its claims in the sessions table.
+ */
+export function ecsRuntime(
+  env: EcsEnv & Pick<StoreEnv, typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint>,
+  apps: AppCatalog,
+): EcsRuntime {
+  const ecs = createEcsClient({ region: env[ENV.awsRegion] });
+  const db = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
+  const deployed = env[ENV.taskDefinitions] ?? {};
+  return new EcsRuntime(ecs, {
     cluster: env[ENV.cluster],
     subnets: env[ENV.subnets],
     securityGroups: env[ENV.securityGroups],
@@ -59,6 +75,8 @@ export function ecsRuntime(env: EcsEnv & { [ENV.awsRegion]: string }, apps: AppC
     containerName: env[ENV.containerName],
     gpuCapacityProvider: env[ENV.gpuCapacityProvider],
     appNames: () => apps.list().map((a) => a.name),
+    baseTaskDefinition: (app) => deployed[app],
+    registry: new TaskDefinitionRegistry(ecs, db, { tableName: env[ENV.tableName], containerName: env[ENV.containerName] }),
   });
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +24,16 @@ export interface AppTaskDefinitionsProps {
 export class AppTaskDefinitions extends Construct {
   readonly byApp = new Map<string, TaskDefinition>();
   readonly logGroups: LogGroup[] = [];
+
+  /**
+   * `{"app": "family:revision"}` as deployed (SESSIONPLANE_TASK_DEFINITIONS): RunTask pins these,
+   * because the task-definition registry adds revisions to the same families.
+   */
+  deployedRevisions(): string {
+    const map: Record<string, string> = {};
+    for (const [app, t] of this.byApp) map[app] = Fn.select(1, Fn.split('task-definition/', t.taskDefinitionArn));
+    return Stack.of(this).toJsonString(map);
+  }
 
   constructor(scope: Construct, id: string, props: AppTaskDefinitionsProps) {
     super(scope, id);

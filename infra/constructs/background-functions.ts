@@ -7,7 +7,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
-import { grantListTasks, grantTable, grantTaskControl } from './grants';
+import { grantDeregisterTaskDefinitions, grantListTasks, grantTable, grantTaskControl } from './grants';
 import { SessionFunction } from './session-function';
 
 export interface BackgroundFunctionsProps {
@@ -70,7 +70,9 @@ export class BackgroundFunctions extends Construct {
       retention: props.retention,
       memorySize: 1024,
     });
-    grantTable(this.reaper.fn, props.table, ['Query', 'GetItem', 'UpdateItem']);
+    // DeleteItem: the registry's records of the revisions it deregisters.
+    grantTable(this.reaper.fn, props.table, ['Query', 'GetItem', 'UpdateItem', 'DeleteItem']);
+    grantDeregisterTaskDefinitions(this.reaper.fn);
     grantListTasks(this.reaper.fn, props.cluster);
     grantTaskControl(this.reaper.fn, props.cluster, ['DescribeTasks', 'StopTask']);
     this.reaperSchedule = new Rule(this, 'ReaperSchedule', {

@@ -11,7 +11,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
-import { grantRunTasks, grantTable, grantTaskControl } from './grants';
+import { grantRegisterTaskDefinitions, grantRunTasks, grantTable, grantTaskControl } from './grants';
 import { acknowledge } from './nag';
 import { SessionFunction } from './session-function';
 
@@ -19,6 +19,8 @@ export interface ControlApiProps {
   table: ITable;
   cluster: ICluster;
   taskDefinitions: TaskDefinition[];
+  /** SESSIONPLANE_TASK_DEFINITIONS: each app's deployed `family:revision`. */
+  deployedRevisions: string;
   logGroupArns: string[];
   taskNetwork: { subnets: ISubnet[]; securityGroup: ISecurityGroup };
   gpuCapacityProvider?: string | undefined;
@@ -88,13 +90,15 @@ export class ControlApi extends Construct {
       [ENV.subnets]: props.taskNetwork.subnets.map((s) => s.subnetId).join(','),
       [ENV.securityGroups]: props.taskNetwork.securityGroup.securityGroupId,
       [ENV.taskFamilyPrefix]: props.shared.familyPrefix,
+      [ENV.taskDefinitions]: props.deployedRevisions,
       [ENV.containerName]: props.shared.containerName,
       ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
       ...(props.imagePrefixes.length ? { [ENV.imagePrefixes]: props.imagePrefixes.join(',') } : {}),
     });
-    // Sessions, usage counters and idempotency claims: reads, conditional puts and updates, and the delete of a refused claim.
+    // Sessions, usage counters, idempotency and registry claims: reads, conditional puts and updates, and the delete of a refused claim.
     grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
     grantRunTasks(write.fn, props.cluster, props.taskDefinitions);
+    grantRegisterTaskDefinitions(write.fn, props.taskDefinitions);
     grantTaskControl(write.fn, props.cluster, ['StopTask']);
 
     const catalog = fn('api-catalog', {});

@@ -81,3 +81,50 @@ export function grantListTasks(grantee: IGrantable, cluster: ICluster): void {
     }),
   );
 }
+
+/**
+ * The task-definition registry (api-write): DescribeTaskDefinition and RegisterTaskDefinition take
+ * no resource ARN, so registration is allowed only with the registry's tags and only in our
+ * families (the tag is set only by RegisterTaskDefinition); PassRole stays grantRunTasks's (the app roles only).
+ */
+export function grantRegisterTaskDefinitions(grantee: IGrantable, taskDefinitions: TaskDefinition[]): void {
+  if (!taskDefinitions.length) return;
+  const stack = Stack.of(grantee as unknown as IConstruct);
+  acknowledge(grantee as unknown as IConstruct, {
+    'AwsSolutions-IAM5[Resource::*]':
+      'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition take no resource ARN; registration is conditioned on the registry tag.',
+    ...Object.fromEntries(
+      taskDefinitions.map((t) => [
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:<AWS::AccountId>:task-definition/${t.family}:*]`,
+        'Any revision of our own task definition family: the registry adds revisions to it.',
+      ]),
+    ),
+  });
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' },
+        StringLike: { 'aws:RequestTag/sessionplane:app': '*' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['sessionplane:app', 'sessionplane:registry'] },
+      },
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ecs:TagResource'],
+      resources: taskDefinitions.map((t) => stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` })),
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    }),
+  );
+}
+
+/** The reaper deregisters the registry's unused revisions; DeregisterTaskDefinition takes no resource ARN. */
+export function grantDeregisterTaskDefinitions(grantee: IGrantable): void {
+  acknowledge(grantee as unknown as IConstruct, {
+    'AwsSolutions-IAM5[Resource::*]': 'ecs:DeregisterTaskDefinition takes no resource ARN; the reaper deregisters only revisions the registry recorded.',
+  });
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecs:DeregisterTaskDefinition'], resources: ['*'] }));
+}

@@ -83,6 +83,7 @@ export class SessionplaneStack extends Stack {
       table: table.table,
       cluster: cluster.cluster,
       taskDefinitions: [...tasks.byApp.values()],
+      deployedRevisions: tasks.deployedRevisions(),
       logGroupArns: tasks.logGroups.map((g) => g.logGroupArn),
       imagePrefixes: config.imagePrefixes,
       taskNetwork: { subnets: network.privateSubnets, securityGroup: network.sessionsSg },

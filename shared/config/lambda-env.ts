@@ -53,6 +53,19 @@ const EcsEnv = z.object({
   [ENV.subnets]: List,
   [ENV.securityGroups]: List,
   [ENV.taskFamilyPrefix]: z.string().min(1).max(200),
+  /** Each app's deployed task definition, `{"app": "family:revision"}`: pinned, since the registry adds revisions. */
+  [ENV.taskDefinitions]: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.string().regex(/^[\w-]+:\d+$/, 'family:revision')))
+    .optional(),
   [ENV.containerName]: z.string().min(1).default('app'),
   [ENV.gpuCapacityProvider]: z.string().min(1).optional(),
 });

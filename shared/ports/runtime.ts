@@ -55,6 +55,8 @@ export interface Runtime {
   stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }>;
   /** Every instance this runtime manages, for the orphan sweep. */
   list(): Promise<ManagedInstance[]>;
+  /** Releases what the runtime keeps between sessions and nobody used for long (the reaper's pass). */
+  tidy?(): Promise<{ removed: number }>;
   /** Subscribes to events the runtime observes by itself. Returns an unsubscribe function. */
   onEvent(listener: (event: RuntimeEvent) => void): () => void;
 }

@@ -33,6 +33,8 @@ export interface ReapSummary {
   reaped: Record<string, number>;
   orphansStopped: number;
   countersRepaired: number;
+  /** What the runtime released that nobody used for long (ECS: registered task definitions). */
+  tidied: number;
   errors: number;
   unfinished: number;
   ms: number;
@@ -47,7 +49,7 @@ export interface ReapSummary {
  */
 export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<ReapSummary> {
   const started = Date.now();
-  const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, errors: 0, unfinished: 0, ms: 0 };
+  const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, tidied: 0, errors: 0, unfinished: 0, ms: 0 };
   const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
   const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
   const limit = pLimit(options.concurrency);
@@ -118,6 +120,14 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
       deps,
       live.filter((s) => !ended.has(s.id)),
     );
+  if (!outOfTime() && deps.runtime.tidy) {
+    try {
+      summary.tidied = (await withTimeout(deps.runtime.tidy(), callTimeoutMs, 'tidying the runtime')).removed;
+    } catch (error) {
+      summary.errors++;
+      deps.logger.error({ err: (error as Error).message }, 'reaper could not tidy the runtime');
+    }
+  }
   summary.ms = Date.now() - started;
   for (const [reason, n] of Object.entries(summary.reaped)) deps.metrics.sessionsReaped(reason, n);
   deps.metrics.liveSessions(summary.live);

@@ -1,6 +1,6 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { statements, synthStack } from '../support/infra';
+import { actionsOf, statements, synthStack } from '../support/infra';
 
 /** #14: a default `cdk deploy` (the example apps file) offers the demo apps, and they can launch. */
 describe('the CDK stack with the default apps file', () => {
@@ -24,5 +24,40 @@ describe('the CDK stack with the default apps file', () => {
     for (const app of ['echo', 'hello', 'wslink']) expect(resources).toContain(`task-definition/sessionplane-${app}:*`);
     // Every demo app can run on ECS: no "cannot run it" warning for any of them.
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('has no image'))).toHaveLength(0);
+  }, 120_000);
+
+  it("pins each app's deployed revision for api-write, and grants the registry exactly what it uses", () => {
+    const { template } = synthStack({ appsFile: 'examples/apps/apps.yml' });
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment?: { Variables?: Record<string, unknown> }; Role: unknown };
+    }[];
+    const withPins = fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_TASK_DEFINITIONS);
+    expect(withPins).toHaveLength(1);
+    const pins = JSON.stringify(withPins[0]!.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS);
+    // {"echo": <family:revision of the echo task definition's ARN>, …}, resolved by CloudFormation at deploy.
+    for (const app of ['echo', 'hello', 'wslink']) expect(pins).toContain(`\\"${app}\\":\\"`);
+    expect(pins).toContain('task-definition/');
+
+    const all = statements(template);
+    const of = (action: string) => all.filter(({ statement }) => actionsOf(statement).includes(action));
+    const roleOf = (action: string) => [...new Set(of(action).map(({ policy }) => policy))];
+    const register = of('ecs:RegisterTaskDefinition');
+    expect(register).toHaveLength(1);
+    expect(register[0]!.statement.Condition).toEqual({
+      StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' },
+      StringLike: { 'aws:RequestTag/sessionplane:app': '*' },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['sessionplane:app', 'sessionplane:registry'] },
+    });
+    // Tags only as part of a registration, and only on our families.
+    const tagging = of('ecs:TagResource').filter(({ statement }) => JSON.stringify(statement.Condition).includes('RegisterTaskDefinition'));
+    expect(tagging).toHaveLength(1);
+    for (const app of ['echo', 'hello', 'wslink']) expect(JSON.stringify(tagging[0]!.statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
+    // The same role registers, describes and runs; only the reaper deregisters.
+    expect(roleOf('ecs:DescribeTaskDefinition')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
+    expect(roleOf('ecs:RunTask')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
+    expect(roleOf('ecs:DeregisterTaskDefinition')).toHaveLength(1);
+    expect(roleOf('ecs:DeregisterTaskDefinition')).not.toEqual(roleOf('ecs:RegisterTaskDefinition'));
+    // PassRole stays limited to the app roles, for ECS tasks.
+    for (const { statement } of of('iam:PassRole')) expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   }, 120_000);
 });

@@ -107,6 +107,9 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     expect(starred).toEqual(expect.arrayContaining([{ actions: ['ecr:GetAuthorizationToken'], condition: undefined }]));
     for (const s of starred) {
       if (s.actions.includes('ecs:ListTasks')) expect(s.condition).toMatchObject({ ArnEquals: { 'ecs:cluster': expect.anything() } });
+      // The registry's: registration only with its tags (aws:RequestTag); describe and deregister take no resource.
+      else if (s.actions.includes('ecs:RegisterTaskDefinition'))
+        expect(s.condition).toMatchObject({ StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' } });
       else
         expect(
           s.actions.every((a) =>
@@ -118,6 +121,8 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
               'ecs:StartTelemetrySession',
               'ecs:RegisterContainerInstance',
               'ecs:DeregisterContainerInstance',
+              'ecs:DescribeTaskDefinition',
+              'ecs:DeregisterTaskDefinition',
               'logs:CreateLogStream',
               'logs:PutLogEvents',
             ].includes(a),
@@ -157,7 +162,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     expect(dynamo('api-write')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(dynamo('api-catalog')).toEqual([]);
     expect(dynamo('task-events')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(dynamo('reaper')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamo('reaper')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
   });
 
   it("sends this cluster's task state changes to task-events, and runs the reaper every minute", () => {

@@ -1,14 +1,20 @@
 import {
+  ClientException,
   ConflictException,
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   ECSServiceException,
   InvalidParameterException,
   ListTasksCommand,
+  RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
+  type RegisterTaskDefinitionCommandInput,
   type RunTaskCommandInput,
   type Task,
+  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 
@@ -45,6 +51,40 @@ export class ScriptedEcs {
     this.mock.on(DescribeTasksCommand).callsFake((input) => this.throttled() ?? this.describe(input.tasks ?? []));
     this.mock.on(StopTaskCommand).callsFake((input) => this.throttled() ?? this.stop(input.task!));
     this.mock.on(ListTasksCommand).callsFake((input) => this.throttled() ?? this.list(input.family, input.nextToken));
+    this.mock.on(DescribeTaskDefinitionCommand).callsFake((input) => this.throttled() ?? { taskDefinition: this.definition(input.taskDefinition!) });
+    this.mock.on(RegisterTaskDefinitionCommand).callsFake((input) => this.throttled() ?? this.register(input));
+    this.mock.on(DeregisterTaskDefinitionCommand).callsFake((input) => {
+      const def = this.definition(input.taskDefinition!);
+      def.status = 'INACTIVE';
+      return { taskDefinition: def };
+    });
+  }
+
+  /** Task definitions by ARN, in registration order; `status` INACTIVE once deregistered. */
+  readonly definitions = new Map<string, TaskDefinition>();
+  /** RegisterTaskDefinition takes this long (ms), so racing first launches overlap it. */
+  registerDelayMs = 0;
+
+  private register(input: RegisterTaskDefinitionCommandInput): Promise<{ taskDefinition: TaskDefinition }> | { taskDefinition: TaskDefinition } {
+    const done = () => {
+      const revision = Math.max(0, ...[...this.definitions.values()].filter((d) => d.family === input.family).map((d) => d.revision ?? 0)) + 1;
+      const taskDefinitionArn = `arn:aws:ecs:eu-west-1:123456789012:task-definition/${input.family}:${revision}`;
+      const { tags: _tags, ...fields } = input;
+      const def: TaskDefinition = { ...(fields as TaskDefinition), taskDefinitionArn, revision, status: 'ACTIVE', registeredAt: new Date() };
+      this.definitions.set(taskDefinitionArn, def);
+      return { taskDefinition: def };
+    };
+    return this.registerDelayMs ? new Promise((r) => setTimeout(() => r(done()), this.registerDelayMs)) : done();
+  }
+
+  /** `family`, `family:revision` or an ARN, as ECS resolves them (a bare family: its latest ACTIVE revision). */
+  private definition(ref: string): TaskDefinition {
+    const name = ref.includes('task-definition/') ? ref.split('task-definition/')[1]! : ref;
+    const [family, revision] = name.split(':');
+    const matches = [...this.definitions.values()].filter((d) => d.family === family && (revision ? d.revision === Number(revision) : d.status === 'ACTIVE'));
+    const def = matches.at(-1);
+    if (!def) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: {} });
+    return def;
   }
 
   /** One step for every task. */
@@ -91,8 +131,10 @@ export class ScriptedEcs {
     const arn = `arn:aws:ecs:eu-west-1:123456789012:task/sessions/${(this.tasks.size + 1).toString(16).padStart(32, '0')}`;
     const task: Task = {
       taskArn: arn,
-      taskDefinitionArn: `arn:aws:ecs:eu-west-1:123456789012:task-definition/${input.taskDefinition}:1`,
-      group: `family:${input.taskDefinition}`,
+      taskDefinitionArn: input.taskDefinition!.startsWith('arn:')
+        ? input.taskDefinition
+        : `arn:aws:ecs:eu-west-1:123456789012:task-definition/${input.taskDefinition}${input.taskDefinition!.includes(':') ? '' : ':1'}`,
+      group: `family:${input.taskDefinition!.replace(/^.*task-definition\//, '').split(':')[0]}`,
       startedBy: input.startedBy,
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',

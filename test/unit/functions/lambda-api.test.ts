@@ -1,5 +1,5 @@
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,15 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
       }),
     );
     ecs = new ScriptedEcs({ everyClient: true });
+    // byo's deployed definition, which the registry derives custom-image revisions from.
+    ecs.definitions.set('arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-byo:3', {
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-byo:3',
+      family: 'sessionplane-byo',
+      revision: 3,
+      status: 'ACTIVE',
+      networkMode: 'awsvpc',
+      containerDefinitions: [{ name: 'app', image: 'ghcr.io/acme/base:1', portMappings: [{ containerPort: 8080 }] }],
+    });
     cw.on(GetLogEventsCommand).resolves({ events: [{ timestamp: 1_800_000_000_000, message: 'hello from the task' }] });
     Object.assign(process.env, {
       SESSIONPLANE_TABLE: 'sessions',
@@ -48,6 +57,7 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
       SESSIONPLANE_SUBNETS: 'subnet-a,subnet-b',
       SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
       SESSIONPLANE_TASK_FAMILY_PREFIX: 'sessionplane-',
+      SESSIONPLANE_TASK_DEFINITIONS: '{"web":"sessionplane-web:1","byo":"sessionplane-byo:3"}',
       SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/',
       POWERTOOLS_METRICS_DISABLED: 'true',
       SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/',
@@ -77,7 +87,7 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     expect(body.sessionURL).toMatch(new RegExp(`^wss://sessions\\.example\\.org/proxy\\?sessionId=${body.id}&path=ws&token=[0-9a-f]{40}$`));
     expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input).toMatchObject({
       cluster: CLUSTER_ARN,
-      taskDefinition: 'sessionplane-web',
+      taskDefinition: 'sessionplane-web:1',
       clientToken: body.id,
     });
   });
@@ -124,18 +134,31 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     expect(JSON.parse(list.body)).toEqual(expect.objectContaining({ sessions: [] }));
   });
 
-  it("write: a user's own image is refused (409), not run as the app's default image while reported as the user's", async () => {
-    const runs = ecs.mock.commandCalls(RunTaskCommand).length;
+  it("write: a user's own image runs in a revision registered from the app's deployed definition, never as the default image", async () => {
     const body = JSON.stringify({ app: 'byo', image: 'ghcr.io/acme/mine:2' });
     const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }), lambdaContext);
-    expect(res.statusCode).toBe(409);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'app.not_runnable' });
+    expect(res.statusCode).toBe(202);
+    const registered = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).at(-1)!.args[0].input;
+    expect(registered).toMatchObject({ family: 'sessionplane-byo', containerDefinitions: [{ name: 'app', image: 'ghcr.io/acme/mine:2' }] });
+    expect(ecs.mock.commandCalls(DescribeTaskDefinitionCommand).at(-1)!.args[0].input).toEqual({ taskDefinition: 'sessionplane-byo:3' });
+    expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input.taskDefinition).toBe(
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-byo:4',
+    );
+  });
+
+  it('write: an image from outside the allowed prefixes is refused before anything is registered or run', async () => {
+    const runs = ecs.mock.commandCalls(RunTaskCommand).length;
+    const registrations = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).length;
+    const body = JSON.stringify({ app: 'byo', image: 'docker.io/evil/miner:1' });
+    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }), lambdaContext);
+    expect(res.statusCode).toBe(403);
     expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(runs);
+    expect(ecs.mock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(registrations);
   });
 
   it("reaper: a pass over the table, within the invocation's time", async () => {
     const summary = (await handlers.reaper!({}, lambdaContext)) as unknown as { live: number; errors: number; unfinished: number };
-    expect(summary).toMatchObject({ live: 1, errors: 0, unfinished: 0 });
+    expect(summary).toMatchObject({ live: 2, errors: 0, unfinished: 0 });
   });
 
   it('task-events: an event of another cluster changes nothing', async () => {

@@ -2,14 +2,11 @@ import type { AppSpec } from '../../../domain/app';
 
 /**
  * What ECS can run: an app with an `image`, or one the stack builds (`build`), for which it made a
- * task definition. A user's
- * own image needs a task definition of its own, which RunTask cannot override; until the
- * task-definition registry registers one (#14), such a launch is refused rather than run with the
- * app's default image while the API reports the user's.
+ * task definition. A user's own image (an app with `customImage`) runs in a revision the
+ * task-definition registry derives from that definition.
  */
-export function ecsCannotRun(app: AppSpec, image?: string): string | undefined {
+export function ecsCannotRun(app: AppSpec, _image?: string): string | undefined {
   if (!app.image && !app.build) return `app ${app.name} has no image, so this deployment has no task definition for it`;
-  if (image !== undefined && image !== app.image) return `app ${app.name} runs its own image here; launching another image is not supported on ECS yet`;
   return undefined;
 }
 

@@ -10,11 +10,13 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
 import { renderArgv, sessionEnv } from '../../../domain/command';
-import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { RuntimeStartError } from '../../../domain/errors';
 import { sessionBasePath } from '../../../domain/urls';
 import { STATUS_REASONS } from '../../../domain/session';
 import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
+import { busyIfThrottled } from './ecs-client';
 import { fargateTaskSize } from './fargate-sizes';
+import type { TaskDefinitionRegistry } from './task-definition-registry';
 
 export interface EcsRuntimeOptions {
   cluster: string;
@@ -28,6 +30,14 @@ export interface EcsRuntimeOptions {
   gpuCapacityProvider?: string | undefined;
   /** Every app name, for the orphan sweep's ListTasks by family. */
   appNames: () => string[];
+  /**
+   * The app's base task definition, `family:revision` as the stack deployed it. Pinned rather than
+   * the family alone: the registry adds revisions to the family, and RunTask of a bare family runs
+   * its latest. Default: the family, for deployments that register no images.
+   */
+  baseTaskDefinition?: (app: string) => string | undefined;
+  /** Registers task definitions for images without one (custom images); without it they cannot run. */
+  registry?: TaskDefinitionRegistry | undefined;
   now?: () => number;
 }
 
@@ -52,36 +62,6 @@ const PHASES: Record<string, Inspection['phase']> = {
   DEPROVISIONING: 'stopping',
   STOPPED: 'stopped',
 };
-
-interface AwsError {
-  name?: string;
-  $fault?: 'client' | 'server';
-  $retryable?: { throttling?: boolean };
-  $metadata?: { httpStatusCode?: number; attempts?: number };
-}
-
-/** Throttling or a server fault. */
-function isTransient(error: unknown): boolean {
-  const e = error as AwsError;
-  if (e.$retryable?.throttling) return true;
-  if (['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServerException', 'ServiceUnavailable'].includes(e.name ?? ''))
-    return true;
-  return e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500;
-}
-
-/**
- * The SDK has already retried (createEcsClient: standard mode). Still throttled or failing on the
- * server side: ECS is busy, which the API answers 503 with Retry-After, not 500.
- */
-async function busyIfThrottled<T>(what: string, call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (!isTransient(error)) throw error;
-    const attempts = (error as AwsError).$metadata?.attempts ?? 1;
-    throw new CapacityError(`${what} is busy: ${(error as Error).name ?? 'error'} after ${attempts} attempts.`, 5, { cause: error });
-  }
-}
 
 /** The task's private IP, from its ENI attachment (awsvpc). DescribeTasks and task events name it differently. */
 export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined {
@@ -142,7 +122,7 @@ export class EcsRuntime implements Runtime {
 
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
-      taskDefinition: `${this.options.taskFamilyPrefix}${app.name}`,
+      taskDefinition: await this.taskDefinitionFor(app, session.image),
       count: 1,
       clientToken: session.id,
       startedBy: startedByOf(session.id),
@@ -172,6 +152,22 @@ export class EcsRuntime implements Runtime {
       if (error instanceof ConflictException && error.resourceIds?.[0]) return { runtimeId: error.resourceIds[0] };
       throw error;
     }
+  }
+
+  /** The app's base definition, or for another image the registry's revision of it. */
+  private async taskDefinitionFor(app: AppSpec, image: string | undefined): Promise<string> {
+    const base = this.options.baseTaskDefinition?.(app.name) ?? `${this.options.taskFamilyPrefix}${app.name}`;
+    if (image === undefined || image === app.image) return base;
+    if (!this.options.registry)
+      throw new RuntimeStartError(`App ${app.name} cannot run another image here: no task-definition registry is configured.`, { reason: 'no-registry' });
+    return this.options.registry.resolve(app.name, base, image);
+  }
+
+  /** Deregisters the registry's revisions nobody launched for a long while (the reaper's pass). */
+  async tidy(): Promise<{ removed: number }> {
+    if (!this.options.registry) return { removed: 0 };
+    const { deregistered } = await this.options.registry.pruneUnused();
+    return { removed: deregistered.length };
   }
 
   private gpuProvider(app: AppSpec): string {
