@@ -1,0 +1,35 @@
+import { spawn, spawnSync } from 'node:child_process';
+
+/** Whether moto's server can run here (`python3 -m moto.server`, preinstalled on these machines). */
+export function motoAvailable(): boolean {
+  return spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+}
+
+/** moto's server on a port the OS picks (`-p 0`); it prints the address it took. */
+export async function startMoto(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`moto did not start within 30 s: ${seen}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.once('exit', (code) => reject(new Error(`moto exited with ${code}: ${seen}`)));
+  });
+  return {
+    endpoint,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
