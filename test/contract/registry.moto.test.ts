@@ -38,7 +38,10 @@ const APP: ContainerDefinition = {
   readonlyRootFilesystem: true,
   portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
   environment: [{ name: 'MODE', value: 'demo' }],
-  logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/sessionplane/apps/echo', 'awslogs-stream-prefix': 'session', 'awslogs-region': 'eu-west-1' } },
+  logConfiguration: {
+    logDriver: 'awslogs',
+    options: { 'awslogs-group': '/sessionplane/apps/echo', 'awslogs-stream-prefix': 'session', 'awslogs-region': 'eu-west-1' },
+  },
 };
 
 suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
@@ -48,8 +51,7 @@ suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
   let db: DynamoDBDocumentClient;
   let base: string;
   let now = Date.now();
-  const registry = () =>
-    new TaskDefinitionRegistry(ecs, db, { tableName: 'sessions', containerName: 'app', now: () => now, unusedAfterMs: 60_000 });
+  const registry = () => new TaskDefinitionRegistry(ecs, db, { tableName: 'sessions', containerName: 'app', now: () => now, unusedAfterMs: 60_000 });
   const revisions = async () =>
     (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo', status: 'ACTIVE' }))).taskDefinitionArns ?? [];
 
@@ -79,7 +81,7 @@ suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
     await Promise.all([moto?.close(), store?.close()]);
   });
 
-  it('registers from moto\'s description of the base: same family, roles, size and container, the custom image', async () => {
+  it("registers from moto's description of the base: same family, roles, size and container, the custom image", async () => {
     const arn = await registry().resolve('echo', base, 'ghcr.io/lab/viz:2.1');
     expect(arn).toMatch(/:task-definition\/sessionplane-echo:2$/);
     const { taskDefinition: made } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
@@ -97,7 +99,7 @@ suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
     expect(await revisions()).toHaveLength(before + 1);
   });
 
-  it('the reaper\'s prune deregisters unused revisions in moto, and the base stays ACTIVE', async () => {
+  it("the reaper's prune deregisters unused revisions in moto, and the base stays ACTIVE", async () => {
     now += 120_000;
     const { deregistered } = await registry().pruneUnused(10, 0);
     expect(deregistered).toHaveLength(2);

@@ -1,0 +1,259 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateClusterCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InfraConfigSchema } from '../../infra/config';
+import { SessionplaneStack } from '../../infra/stacks/sessionplane-stack';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
+import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
+import { httpApiEvent } from '../support/lambda-events';
+import { motoAvailable, startMoto } from '../support/moto';
+
+/*
+ * The moto tier for the functions: each Lambda bundle exactly as `cdk synth` writes it (its
+ * index.mjs and apps.json), run in a fresh Node process with the template's own environment
+ * (CloudFormation's Ref / GetAtt / Join resolved to the values a deploy would give), ECS answered
+ * by moto, DynamoDB by the embedded store (moto's conditional writes are not atomic), fed real-shaped
+ * API Gateway v2, EventBridge rule and ECS task events.
+ */
+
+if (!motoAvailable() && process.env.CI) throw new Error('CI must run the moto tier, but python3 -m moto.server is not available.');
+const suite = motoAvailable() ? describe : describe.skip;
+
+type Cfn = unknown;
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** CloudFormation's intrinsic functions, resolved as a deploy of this template into one account would. */
+function resolver(resources: Resources) {
+  const ref = (id: string): string => {
+    const r = resources[id];
+    switch (r?.Type) {
+      case 'AWS::DynamoDB::Table':
+        return 'sessions';
+      case 'AWS::ECS::TaskDefinition':
+        return `arn:aws:ecs:eu-west-1:123456789012:task-definition/${String(r.Properties!.Family)}:1`;
+      case 'AWS::EC2::Subnet':
+        return `subnet-${id.slice(-8).toLowerCase()}`;
+      case 'AWS::SecretsManager::Secret':
+        return id;
+      default:
+        return id;
+    }
+  };
+  const getAtt = (id: string, attr: string): string => {
+    if (resources[id]?.Type === 'AWS::ECS::Cluster' && attr === 'Arn') return CLUSTER_ARN;
+    if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
+    if (attr === 'DNSName') return 'router.example.org';
+    return `${id}.${attr}`;
+  };
+  const resolve = (v: Cfn): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) return v.map(resolve);
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) return ref(String(o.Ref));
+    if ('Fn::GetAtt' in o) {
+      const [id, attr] = o['Fn::GetAtt'] as [string, string];
+      return getAtt(id, attr);
+    }
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, Cfn[]];
+      return parts.map(resolve).join(sep);
+    }
+    if ('Fn::Split' in o) {
+      const [sep, s] = o['Fn::Split'] as [string, Cfn];
+      return String(resolve(s)).split(sep);
+    }
+    if ('Fn::Select' in o) {
+      const [i, list] = o['Fn::Select'] as [number, Cfn];
+      return (resolve(list) as unknown[])[i];
+    }
+    throw new Error(`unresolved ${JSON.stringify(o)}`);
+  };
+  return (v: Cfn) => {
+    const s = String(resolve(v));
+    // A dynamic reference is resolved by CloudFormation at deploy: the token key's 64 characters.
+    return s.startsWith('{{resolve:secretsmanager:') ? 'ab'.repeat(32) : s;
+  };
+}
+
+interface Invocation {
+  event: unknown;
+}
+
+/** Runs a bundle's handler in a fresh process, once per event, in order; the results as JSON. */
+function invoke(file: string, env: Record<string, string>, invocations: Invocation[]): Promise<unknown[]> {
+  const runner = `const { handler } = await import(${JSON.stringify(file)});
+const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
+const out = [];
+for (const event of ${JSON.stringify(invocations.map((i) => i.event))}) out.push(await handler(event, context).catch((e) => ({ thrown: e.name + ': ' + e.message })));
+process.stdout.write(JSON.stringify(out));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', () => {
+      try {
+        if (process.env.DEBUG_MOTO) console.log(out, err.slice(-3000));
+        resolve(JSON.parse(out) as unknown[]);
+      } catch {
+        reject(new Error(`no result from ${file}: ${out} ${err.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+suite('Lambda bundles as synthesized, with the template environment, against moto', () => {
+  let moto: Awaited<ReturnType<typeof startMoto>>;
+  let store: EmbeddedDynamoDb;
+  let ecs: ECSClient;
+  let outdir: string;
+  const fns: Record<string, { file: string; env: Record<string, string> }> = {};
+
+  beforeAll(async () => {
+    [moto, store] = await Promise.all([startMoto(), startEmbeddedDynamoDb()]);
+    await ensureSessionsTable(createDocumentClient({ endpoint: store.endpoint, region: 'local' }), 'sessions');
+    ecs = createEcsClient({ region: 'eu-west-1', endpoint: moto.endpoint });
+    // Synthesized with bundling, as `cdk synth` does, the default apps file (the demo apps).
+    outdir = mkdtempSync(join(tmpdir(), 'sp-cdk-bundled-'));
+    const app = new App({ outdir });
+    const config = InfraConfigSchema.parse({ appsFile: 'examples/apps/apps.yml' });
+    const stack = new SessionplaneStack(app, 'Sessionplane', config, { env: { region: config.region } });
+    app.synth();
+    const template = Template.fromStack(stack).toJSON() as { Resources: Resources };
+    const resolve = resolver(template.Resources);
+    // The cluster and the demo apps' task definitions, as the deploy makes them: revision 1 of each family.
+    await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER_ARN.split('/')[1] }));
+    for (const r of Object.values(template.Resources).filter((r) => r.Type === 'AWS::ECS::TaskDefinition')) {
+      const family = String(r.Properties!.Family);
+      if (!family.startsWith('sessionplane-')) continue;
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [{ name: 'app', image: `registry.example.org/${family}:1`, memory: 512 }],
+        }),
+      );
+    }
+    for (const r of Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
+      const vars = (r.Properties!.Environment as { Variables: Record<string, Cfn> } | undefined)?.Variables;
+      const name = vars?.POWERTOOLS_SERVICE_NAME;
+      if (typeof name !== 'string') continue;
+      const key = String((r.Properties!.Code as { S3Key: Cfn }).S3Key).replace(/\.zip$/, '');
+      const dir = join(outdir, `asset.${key}`);
+      const env: Record<string, string> = Object.fromEntries(Object.entries(vars!).map(([k, v]) => [k, resolve(v)]));
+      fns[name] = {
+        file: join(dir, 'index.mjs'),
+        env: {
+          ...env,
+          // Where Lambda would find the bundle's apps.json (/var/task), this test's copy of the asset.
+          SESSIONPLANE_APPS: env.SESSIONPLANE_APPS!.replace('/var/task', dir),
+          NODE_OPTIONS: '',
+          PATH: process.env.PATH ?? '',
+          HOME: outdir,
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_SESSION_TOKEN: 'token',
+          AWS_ENDPOINT_URL_ECS: moto.endpoint,
+          SESSIONPLANE_DYNAMODB_ENDPOINT: store.endpoint,
+          SESSIONPLANE_LOG_LEVEL: process.env.DEBUG_MOTO ? 'debug' : 'silent',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+        },
+      };
+    }
+  }, 180_000);
+  afterAll(async () => {
+    ecs?.destroy();
+    await Promise.all([moto?.close(), store?.close()]);
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('synthesizes five bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
+    expect(Object.keys(fns).sort()).toEqual(['api-catalog', 'api-read', 'api-write', 'reaper', 'task-events']);
+    for (const { file, env } of Object.values(fns)) {
+      expect(existsSync(file)).toBe(true);
+      expect(existsSync(env.SESSIONPLANE_APPS!)).toBe(true);
+    }
+    expect(JSON.parse(fns['api-write']!.env.SESSIONPLANE_TASK_DEFINITIONS!)).toEqual({
+      echo: 'sessionplane-echo:1',
+      hello: 'sessionplane-hello:1',
+      wslink: 'sessionplane-wslink:1',
+    });
+  });
+
+  it('api-catalog: GET /apps offers the three demo apps', async () => {
+    const [res] = (await invoke(fns['api-catalog']!.file, fns['api-catalog']!.env, [{ event: httpApiEvent('GET', '/apps') }])) as {
+      statusCode: number;
+      body: string;
+    }[];
+    expect(res!.statusCode).toBe(200);
+    const names = (JSON.parse(res!.body) as { apps: { name: string }[] }).apps.map((a) => a.name).sort();
+    expect(names).toEqual(['echo', 'hello', 'wslink']);
+  });
+
+  it('api-write: POST /sessions reaches moto's RunTask, and its server fault reads as 503 busy with Retry-After, never a 500', async () => {
+    const [launch, bad] = (await invoke(fns['api-write']!.file, fns['api-write']!.env, [
+      { event: httpApiEvent('POST', '/sessions', { body: '{"app":"echo"}', claims: { sub: 'alice' } }) },
+      { event: httpApiEvent('POST', '/sessions', { body: '{"app":"nope"}', claims: { sub: 'alice' } }) },
+    ])) as { statusCode: number; body: string; headers: Record<string, string> }[];
+    // moto differs from AWS here: 5.2.1 ignores capacityProviderStrategy, places the task as EC2 and
+    // fails inside (an HTML 500: NetworkInterface has no private_dns_name). The product's reading of
+    // an ECS server fault, after the SDK's 5 attempts, is "busy": 503 with Retry-After, not a 500.
+    // The RunTask AWS would accept is checked against the scripted ECS (lambda-api.test.ts).
+    expect(launch!.statusCode, launch!.body).toBe(503);
+    expect(JSON.parse(launch!.body)).toMatchObject({ code: 'runtime.no_capacity', retryAfterSeconds: 5 });
+    expect(launch!.headers).toMatchObject({ 'retry-after': '5' });
+    expect(bad!.statusCode).toBe(404);
+    // Nothing in moto was registered by a default launch: it runs the deployed revision.
+    const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo' }));
+    expect(listed.taskDefinitionArns).toHaveLength(1);
+  });
+
+  it('api-read: GET /sessions lists the caller\'s sessions', async () => {
+    const [res] = (await invoke(fns['api-read']!.file, fns['api-read']!.env, [{ event: httpApiEvent('GET', '/sessions', { claims: { sub: 'alice' } }) }])) as {
+      statusCode: number;
+      body: string;
+    }[];
+    expect(res!.statusCode).toBe(200);
+    expect(JSON.parse(res!.body)).toHaveProperty('sessions');
+  });
+
+  it('reaper: a scheduled EventBridge event runs one pass against moto (ListTasks per family)', async () => {
+    const scheduled = {
+      version: '0',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2026-12-02T20:00:00Z',
+      region: 'eu-west-1',
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/ReaperSchedule'],
+      detail: {},
+    };
+    const [summary] = (await invoke(fns.reaper!.file, fns.reaper!.env, [{ event: scheduled }])) as Record<string, unknown>[];
+    expect(summary).toMatchObject({ errors: 0, unfinished: 0, orphansStopped: 0 });
+  });
+
+  it('task-events: a Task State Change of another cluster is ignored, with no ECS call', async () => {
+    // An unknown task of this cluster would be stopped; moto answers StopTask of an unknown task with
+    // an HTML 500 where AWS answers InvalidParameterException, so that case is checked against the
+    // scripted ECS (test/unit/functions/task-events.test.ts).
+    const event = taskEvent('0'.repeat(32), 'arn:aws:ecs:eu-west-1:123456789012:task/other/0123', {
+      clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other',
+    });
+    const [res] = await invoke(fns['task-events']!.file, fns['task-events']!.env, [{ event }]);
+    expect(res).toEqual({ outcome: 'ignored' });
+  });
+});
