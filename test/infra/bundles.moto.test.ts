@@ -203,7 +203,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     expect(names).toEqual(['echo', 'hello', 'wslink']);
   });
 
-  it('api-write: POST /sessions reaches moto's RunTask, and its server fault reads as 503 busy with Retry-After, never a 500', async () => {
+  it("api-write: POST /sessions reaches moto's RunTask, and its server fault reads as 503 busy with Retry-After, never a 500", async () => {
     const [launch, bad] = (await invoke(fns['api-write']!.file, fns['api-write']!.env, [
       { event: httpApiEvent('POST', '/sessions', { body: '{"app":"echo"}', claims: { sub: 'alice' } }) },
       { event: httpApiEvent('POST', '/sessions', { body: '{"app":"nope"}', claims: { sub: 'alice' } }) },
@@ -221,7 +221,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     expect(listed.taskDefinitionArns).toHaveLength(1);
   });
 
-  it('api-read: GET /sessions lists the caller\'s sessions', async () => {
+  it("api-read: GET /sessions lists the caller's sessions", async () => {
     const [res] = (await invoke(fns['api-read']!.file, fns['api-read']!.env, [{ event: httpApiEvent('GET', '/sessions', { claims: { sub: 'alice' } }) }])) as {
       statusCode: number;
       body: string;
