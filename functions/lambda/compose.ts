@@ -4,7 +4,9 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
+import { KmsSecretSealer } from '../../shared/adapters/runtime/ecs/secret-sealer';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
 import { loadAppsJson } from '../../shared/config/apps';
@@ -25,6 +27,7 @@ type EcsEnv = Pick<
   FunctionEnv<'api-write'>,
   | typeof ENV.cluster
   | typeof ENV.taskDefinitions
+  | typeof ENV.secretsKey
   | typeof ENV.subnets
   | typeof ENV.securityGroups
   | typeof ENV.taskFamilyPrefix
@@ -77,7 +80,13 @@ export function ecsRuntime(
     appNames: () => apps.list().map((a) => a.name),
     baseTaskDefinition: (app) => deployed[app],
     registry: new TaskDefinitionRegistry(ecs, db, { tableName: env[ENV.tableName], containerName: env[ENV.containerName] }),
+    sealer: sealerOf(env[ENV.secretsKey], env[ENV.awsRegion]),
   });
+}
+
+/** Session secrets sealed with this KMS key, when the stack made one (SESSIONPLANE_SECRETS_KEY). */
+function sealerOf(keyArn: string | undefined, region: string): KmsSecretSealer | undefined {
+  return keyArn ? new KmsSecretSealer(new KMSClient({ region, maxAttempts: 5 }), keyArn) : undefined;
 }
 
 /** Publishes the invocation's metrics (EMF) however the handler ends. */

@@ -8,6 +8,7 @@ import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
@@ -19,6 +20,8 @@ export interface ControlApiProps {
   table: ITable;
   cluster: ICluster;
   taskDefinitions: TaskDefinition[];
+  /** Seals session secrets for the apps the stack builds (SESSIONPLANE_SECRETS_KEY). */
+  secretsKey: IKey;
   /** SESSIONPLANE_TASK_DEFINITIONS: each app's deployed `family:revision`. */
   deployedRevisions: string;
   logGroupArns: string[];
@@ -91,6 +94,7 @@ export class ControlApi extends Construct {
       [ENV.securityGroups]: props.taskNetwork.securityGroup.securityGroupId,
       [ENV.taskFamilyPrefix]: props.shared.familyPrefix,
       [ENV.taskDefinitions]: props.deployedRevisions,
+      [ENV.secretsKey]: props.secretsKey.keyArn,
       [ENV.containerName]: props.shared.containerName,
       ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
       ...(props.imagePrefixes.length ? { [ENV.imagePrefixes]: props.imagePrefixes.join(',') } : {}),
@@ -99,6 +103,14 @@ export class ControlApi extends Construct {
     grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
     grantRunTasks(write.fn, props.cluster, props.taskDefinitions);
     grantRegisterTaskDefinitions(write.fn, props.taskDefinitions);
+    // Encrypt only, and only under a session's context (the task decrypts, never this function).
+    write.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Encrypt'],
+        resources: [props.secretsKey.keyArn],
+        conditions: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] } },
+      }),
+    );
     grantTaskControl(write.fn, props.cluster, ['StopTask']);
 
     const catalog = fn('api-catalog', {});

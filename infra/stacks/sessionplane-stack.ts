@@ -1,4 +1,6 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -79,7 +81,25 @@ export class SessionplaneStack extends Stack {
       'AwsSolutions-SMG4':
         'Rotating this key changes the credentials the API derives for existing sessions (their stored token hashes keep working at the router); rotate by hand, between maintenance windows.',
     });
+    // Session secrets reach the tasks of built apps sealed with this key (see README, "Session secrets").
+    const secretsKey = new Key(this, 'SessionSecrets', {
+      description: 'Sessionplane: seals each session secret for its task (RunTask overrides carry ciphertext only)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    for (const app of apps.filter((a) => a.build)) {
+      const task = tasks.byApp.get(app.name);
+      // A task may unseal only its own app's secrets: the encryption context names the app.
+      task?.taskRole.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secretsKey.keyArn],
+          conditions: { StringEquals: { 'kms:EncryptionContext:sessionplane:app': app.name } },
+        }),
+      );
+    }
     const api = new ControlApi(this, 'Api', {
+      secretsKey,
       table: table.table,
       cluster: cluster.cluster,
       taskDefinitions: [...tasks.byApp.values()],

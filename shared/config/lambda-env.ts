@@ -66,6 +66,11 @@ const EcsEnv = z.object({
     })
     .pipe(z.record(z.string(), z.string().regex(/^[\w-]+:\d+$/, 'family:revision')))
     .optional(),
+  /** The KMS key session secrets are sealed with for apps the stack builds (their image unseals them). */
+  [ENV.secretsKey]: z
+    .string()
+    .regex(/^arn:aws[\w-]*:kms:/, 'a KMS key ARN')
+    .optional(),
   [ENV.containerName]: z.string().min(1).default('app'),
   [ENV.gpuCapacityProvider]: z.string().min(1).optional(),
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateClusterCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ type Cfn = unknown;
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
 /** CloudFormation's intrinsic functions, resolved as a deploy of this template into one account would. */
-function resolver(resources: Resources) {
+function resolver(resources: Resources, known: { kmsKeyArn: string }) {
   const ref = (id: string): string => {
     const r = resources[id];
     switch (r?.Type) {
@@ -49,6 +50,7 @@ function resolver(resources: Resources) {
   };
   const getAtt = (id: string, attr: string): string => {
     if (resources[id]?.Type === 'AWS::ECS::Cluster' && attr === 'Arn') return CLUSTER_ARN;
+    if (resources[id]?.Type === 'AWS::KMS::Key' && attr === 'Arn') return known.kmsKeyArn;
     if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
     if (attr === 'DNSName') return 'router.example.org';
     return `${id}.${attr}`;
@@ -129,7 +131,11 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     const stack = new SessionplaneStack(app, 'Sessionplane', config, { env: { region: config.region } });
     app.synth();
     const template = Template.fromStack(stack).toJSON() as { Resources: Resources };
-    const resolve = resolver(template.Resources);
+    // The session-secrets key, made in moto's KMS as the deploy would make it.
+    const kms = new KMSClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const kmsKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'session secrets' }))).KeyMetadata!.Arn!;
+    kms.destroy();
+    const resolve = resolver(template.Resources, { kmsKeyArn });
     // The cluster and the demo apps' task definitions, as the deploy makes them: revision 1 of each family.
     await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER_ARN.split('/')[1] }));
     for (const r of Object.values(template.Resources).filter((r) => r.Type === 'AWS::ECS::TaskDefinition')) {
@@ -167,6 +173,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
           AWS_SECRET_ACCESS_KEY: 'secret',
           AWS_SESSION_TOKEN: 'token',
           AWS_ENDPOINT_URL_ECS: moto.endpoint,
+          AWS_ENDPOINT_URL_KMS: moto.endpoint,
           SESSIONPLANE_DYNAMODB_ENDPOINT: store.endpoint,
           SESSIONPLANE_LOG_LEVEL: process.env.DEBUG_MOTO ? 'debug' : 'silent',
           POWERTOOLS_METRICS_DISABLED: 'true',

@@ -60,4 +60,25 @@ describe('the CDK stack with the default apps file', () => {
     // PassRole stays limited to the app roles, for ECS tasks.
     for (const { statement } of of('iam:PassRole')) expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   }, 120_000);
+
+  it("seals session secrets with a rotated KMS key: api-write may only encrypt under a session context, each built app's task role only decrypt its own", () => {
+    const { template } = synthStack({ appsFile: 'examples/apps/apps.yml' });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const all = statements(template);
+    const encrypt = all.filter(({ statement }) => actionsOf(statement).includes('kms:Encrypt'));
+    expect(encrypt).toHaveLength(1);
+    expect(encrypt[0]!.statement.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
+    });
+    const decrypt = all.filter(
+      ({ statement }) => actionsOf(statement).includes('kms:Decrypt') && JSON.stringify(statement.Resource).includes('SessionSecrets'),
+    );
+    expect(decrypt.map(({ statement }) => statement.Condition).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      ['echo', 'hello', 'wslink'].map((app) => ({ StringEquals: { 'kms:EncryptionContext:sessionplane:app': app } })),
+    );
+    // Nobody else: the encrypting function never decrypts.
+    expect(new Set(decrypt.map(({ policy }) => policy)).has(encrypt[0]!.policy)).toBe(false);
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }[];
+    expect(fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_SECRETS_KEY)).toHaveLength(1);
+  }, 120_000);
 });

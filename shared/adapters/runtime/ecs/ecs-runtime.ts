@@ -16,6 +16,7 @@ import { STATUS_REASONS } from '../../../domain/session';
 import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { busyIfThrottled } from './ecs-client';
 import { fargateTaskSize } from './fargate-sizes';
+import type { KmsSecretSealer } from './secret-sealer';
 import type { TaskDefinitionRegistry } from './task-definition-registry';
 
 export interface EcsRuntimeOptions {
@@ -38,8 +39,17 @@ export interface EcsRuntimeOptions {
   baseTaskDefinition?: (app: string) => string | undefined;
   /** Registers task definitions for images without one (custom images); without it they cannot run. */
   registry?: TaskDefinitionRegistry | undefined;
+  /**
+   * Seals the session secret for apps whose image carries the entrypoint that unseals it (apps the
+   * stack builds, `build`): their RunTask carries ciphertext only. Without it, or for other images,
+   * the secret goes in the overrides as `SESSION_SECRET`.
+   */
+  sealer?: Pick<KmsSecretSealer, 'seal'> | undefined;
   now?: () => number;
 }
+
+/** What the entrypoint expands in the command, once it has unsealed the secret. */
+export const SEALED_SECRET_PLACEHOLDER = '${SESSION_SECRET}';
 
 /** startedBy (≤ 36 characters): `sp-` and the 32 hex digits of the session id. */
 const STARTED_BY_PREFIX = 'sp-';
@@ -93,13 +103,20 @@ export class EcsRuntime implements Runtime {
       gpus > 0
         ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
         : fargateTaskSize(session.resources.cpu, session.resources.memory);
+    // Sealed: only the image the stack built carries the entrypoint that unseals it, not a user's own.
+    const sealed = this.options.sealer && app.build && (session.image === undefined || session.image === app.image);
+    const shown = sealed ? SEALED_SECRET_PLACEHOLDER : secret;
     // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
-    const env = {
+    const env: Record<string, string> = {
       ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
       HOST: '0.0.0.0',
     };
+    if (sealed) {
+      delete env.SESSION_SECRET;
+      Object.assign(env, { SESSION_SECRET_SEALED: await this.options.sealer!.seal(secret, session.id, app.name), SESSIONPLANE_APP: app.name });
+    }
     const command = app.command.length
-      ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret, id: session.id, basePath })
+      ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret: shown, id: session.id, basePath })
       : undefined;
     const overrides = {
       cpu: String(size.cpu),
