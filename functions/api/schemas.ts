@@ -55,6 +55,8 @@ export const SessionViewSchema = z.object({
   owner: z.string(),
   status: z.enum(['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED']),
   statusReason: z.string().optional(),
+  /** The user's own image, when the launch named one (an app with customImage). */
+  image: z.string().optional(),
   resources: ResourcesView,
   params: z.record(z.string(), z.string()),
   createdAt: Iso,

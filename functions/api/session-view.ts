@@ -12,6 +12,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     owner: session.owner,
     status: session.status,
     statusReason: session.statusReason,
+    image: session.image,
     resources: session.resources,
     params: session.params,
     createdAt: iso(session.createdAt),

@@ -55,7 +55,11 @@ describe('ownership, limits and image policy', () => {
   it('takes an image only for apps that allow one, and only from the allowed prefixes', async () => {
     const ok = await launch('quin', { app: 'custom', image: 'ghcr.io/acme/viz:2' });
     expect(ok.status).toBe(202);
-    expect((await plane.deps.store.get(((await ok.json()) as { id: string }).id))?.image).toBe('ghcr.io/acme/viz:2');
+    const launched = (await ok.json()) as { id: string; image?: string };
+    expect(launched.image).toBe('ghcr.io/acme/viz:2');
+    expect((await plane.deps.store.get(launched.id))?.image).toBe('ghcr.io/acme/viz:2');
+    // The owner sees which image the session runs; a session of the app's own image names none.
+    expect(((await (await plane.request(`/sessions/${launched.id}`, { user: 'quin' })).json()) as { image?: string }).image).toBe('ghcr.io/acme/viz:2');
     const denied = await launch('quin', { app: 'custom', image: 'ghcr.io/acme-evil/viz:2' });
     expect(denied.status).toBe(403);
     expect(await denied.json()).toMatchObject({ code: 'image.not_allowed' });

@@ -138,6 +138,7 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     const body = JSON.stringify({ app: 'byo', image: 'ghcr.io/acme/mine:2' });
     const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }), lambdaContext);
     expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body)).toMatchObject({ image: 'ghcr.io/acme/mine:2' });
     const registered = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).at(-1)!.args[0].input;
     expect(registered).toMatchObject({ family: 'sessionplane-byo', containerDefinitions: [{ name: 'app', image: 'ghcr.io/acme/mine:2' }] });
     expect(ecs.mock.commandCalls(DescribeTaskDefinitionCommand).at(-1)!.args[0].input).toEqual({ taskDefinition: 'sessionplane-byo:3' });
