@@ -5,7 +5,7 @@ import type { AppSpec } from '../../../domain/app';
  * task definition. A user's own image (an app with `customImage`) runs in a revision the
  * task-definition registry derives from that definition.
  */
-export function ecsCannotRun(app: AppSpec, _image?: string): string | undefined {
+export function ecsCannotRun(app: AppSpec): string | undefined {
   if (!app.image && !app.build) return `app ${app.name} has no image, so this deployment has no task definition for it`;
   return undefined;
 }

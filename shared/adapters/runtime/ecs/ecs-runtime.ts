@@ -14,7 +14,7 @@ import { RuntimeStartError } from '../../../domain/errors';
 import { sessionBasePath } from '../../../domain/urls';
 import { STATUS_REASONS } from '../../../domain/session';
 import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
-import { busyIfThrottled } from './ecs-client';
+import { busyIfThrottled } from '../../aws-busy';
 import { fargateTaskSize } from './fargate-sizes';
 import type { KmsSecretSealer } from './secret-sealer';
 import type { TaskDefinitionRegistry } from './task-definition-registry';
@@ -103,8 +103,9 @@ export class EcsRuntime implements Runtime {
       gpus > 0
         ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
         : fargateTaskSize(session.resources.cpu, session.resources.memory);
-    // Sealed: only the image the stack built carries the entrypoint that unseals it, not a user's own.
-    const sealed = this.options.sealer && app.build && (session.image === undefined || session.image === app.image);
+    // A user's own image runs in a registry revision, and has no entrypoint of ours to unseal with.
+    const ownImage = session.image === undefined || session.image === app.image;
+    const sealed = this.options.sealer && app.build && ownImage;
     const shown = sealed ? SEALED_SECRET_PLACEHOLDER : secret;
     // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
     const env: Record<string, string> = {
@@ -139,7 +140,7 @@ export class EcsRuntime implements Runtime {
 
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
-      taskDefinition: await this.taskDefinitionFor(app, session.image),
+      taskDefinition: await this.taskDefinitionFor(app, ownImage ? undefined : session.image),
       count: 1,
       clientToken: session.id,
       startedBy: startedByOf(session.id),
@@ -172,12 +173,12 @@ export class EcsRuntime implements Runtime {
   }
 
   /** The app's base definition, or for another image the registry's revision of it. */
-  private async taskDefinitionFor(app: AppSpec, image: string | undefined): Promise<string> {
+  private async taskDefinitionFor(app: AppSpec, otherImage: string | undefined): Promise<string> {
     const base = this.options.baseTaskDefinition?.(app.name) ?? `${this.options.taskFamilyPrefix}${app.name}`;
-    if (image === undefined || image === app.image) return base;
+    if (otherImage === undefined) return base;
     if (!this.options.registry)
       throw new RuntimeStartError(`App ${app.name} cannot run another image here: no task-definition registry is configured.`, { reason: 'no-registry' });
-    return this.options.registry.resolve(app.name, base, image);
+    return this.options.registry.resolve(app.name, base, otherImage);
   }
 
   /** Deregisters the registry's revisions nobody launched for a long while (the reaper's pass). */

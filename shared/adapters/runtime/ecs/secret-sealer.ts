@@ -1,5 +1,5 @@
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { busyIfThrottled } from './ecs-client';
+import { busyIfThrottled } from '../../aws-busy';
 
 /** The encryption context a session's sealed secret is bound to: KMS decrypts it under exactly this. */
 export function sealContext(sessionId: string, app: string): Record<string, string> {

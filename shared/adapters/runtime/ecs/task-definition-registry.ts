@@ -11,7 +11,7 @@ import {
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../../../config/table';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
-import { busyIfThrottled } from './ecs-client';
+import { busyIfThrottled } from '../../aws-busy';
 import { liveIndexPages } from '../../live-index';
 
 /** Registry items sit in the sparse live index under a shard of their own, sorted by last use. */
