@@ -1,10 +1,4 @@
-import {
-  DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
-  RegisterTaskDefinitionCommand,
-  type ContainerDefinition,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
@@ -12,7 +6,8 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
-import { motoAvailable, startMoto } from '../support/moto';
+import { motoDescribe, startMoto } from '../support/moto';
+import { ECHO_BASE } from '../support/task-definitions';
 
 /*
  * The task-definition registry against moto's ECS: DescribeTaskDefinition, RegisterTaskDefinition
@@ -27,22 +22,7 @@ import { motoAvailable, startMoto } from '../support/moto';
  * against the scripted ECS (test/contract/task-definition-registry.test.ts).
  */
 
-if (!motoAvailable() && process.env.CI) throw new Error('CI must run the moto tier, but python3 -m moto.server is not available.');
-const suite = motoAvailable() ? describe : describe.skip;
-
-const APP: ContainerDefinition = {
-  name: 'app',
-  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets:abc',
-  user: '1000',
-  essential: true,
-  readonlyRootFilesystem: true,
-  portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
-  environment: [{ name: 'MODE', value: 'demo' }],
-  logConfiguration: {
-    logDriver: 'awslogs',
-    options: { 'awslogs-group': '/sessionplane/apps/echo', 'awslogs-stream-prefix': 'session', 'awslogs-region': 'eu-west-1' },
-  },
-};
+const suite = motoDescribe();
 
 suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
   let moto: Awaited<ReturnType<typeof startMoto>>;
@@ -61,18 +41,8 @@ suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
     db = createDocumentClient({ endpoint: store.endpoint, region: 'local' });
     await ensureSessionsTable(db, 'sessions');
     // The app's definition as the stack makes it.
-    const { taskDefinition } = await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'sessionplane-echo',
-        taskRoleArn: 'arn:aws:iam::123456789012:role/echo-task',
-        executionRoleArn: 'arn:aws:iam::123456789012:role/echo-exec',
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [APP],
-      }),
-    );
+    const { taskDefinition } = await ecs.send(new RegisterTaskDefinitionCommand(ECHO_BASE));
+
     base = `sessionplane-echo:${taskDefinition!.revision}`;
   }, 60_000);
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EcsRuntime, SEALED_SECRET_PLACEHOLDER } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { KmsSecretSealer, sealContext } from '../../shared/adapters/runtime/ecs/secret-sealer';
 import { fixtureApp } from '../support/apps';
-import { motoAvailable, startMoto } from '../support/moto';
+import { motoDescribe, startMoto } from '../support/moto';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeSession } from '../support/sessions';
 
@@ -16,8 +16,7 @@ import { makeSession } from '../support/sessions';
  * overrides exactly as RunTask sent them, as ECS, its task state change events and CloudTrail do.
  */
 
-if (!motoAvailable() && process.env.CI) throw new Error('CI must run the moto tier, but python3 -m moto.server is not available.');
-const suite = motoAvailable() ? describe : describe.skip;
+const suite = motoDescribe();
 
 const SECRET = 'f3a9c1d2e4b5a6978877665544332211';
 const ENTRY = join(import.meta.dirname, '../../examples/apps/sessionplane-entry.mjs');

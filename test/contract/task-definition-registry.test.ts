@@ -10,29 +10,13 @@ import { fixtureApp } from '../support/apps';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeSession } from '../support/sessions';
+import { describedEcho, ECHO_BASE } from '../support/task-definitions';
 
 const CUSTOM = 'ghcr.io/lab/viz:2.1';
-const BASE_CONTAINERS = [
-  { name: 'app', image: 'ghcr.io/sessionplane/echo:1', user: '1000', portMappings: [{ containerPort: 8080 }], readonlyRootFilesystem: true },
-];
-
 /** The app's deployed definition, as the stack registers it: revision 1 of its family. */
-function seedBase(ecs: ScriptedEcs, family = 'sessionplane-echo') {
-  ecs.definitions.set(`arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:1`, {
-    taskDefinitionArn: `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:1`,
-    family,
-    revision: 1,
-    status: 'ACTIVE',
-    taskRoleArn: 'arn:aws:iam::123456789012:role/echo-task',
-    executionRoleArn: 'arn:aws:iam::123456789012:role/echo-exec',
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    compatibilities: ['EC2', 'FARGATE'],
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: BASE_CONTAINERS,
-    registeredAt: new Date(),
-  });
+function seedBase(ecs: ScriptedEcs) {
+  const base = describedEcho(1);
+  ecs.definitions.set(base.taskDefinitionArn!, base);
 }
 
 // CI installs a Java runtime (.ci/run), so this suite must run there.
@@ -71,14 +55,8 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
     expect(arn).toBe('arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2');
     expect(registrations()).toHaveLength(1);
     expect(registrations()[0]!.args[0].input).toEqual({
-      family: 'sessionplane-echo',
-      taskRoleArn: 'arn:aws:iam::123456789012:role/echo-task',
-      executionRoleArn: 'arn:aws:iam::123456789012:role/echo-exec',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ ...BASE_CONTAINERS[0], image: CUSTOM }],
+      ...ECHO_BASE,
+      containerDefinitions: [{ ...ECHO_BASE.containerDefinitions[0], image: CUSTOM }],
       tags: [
         { key: 'sessionplane:app', value: 'echo' },
         { key: 'sessionplane:registry', value: 'image' },
@@ -97,11 +75,8 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
   });
 
   it('another image, or another base revision (a redeploy), is another key and another registration', async () => {
-    ecs.definitions.set('arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:9', {
-      ...ecs.definitions.get('arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:1')!,
-      revision: 9,
-      taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:9',
-    });
+    const redeployed = describedEcho(9);
+    ecs.definitions.set(redeployed.taskDefinitionArn!, redeployed);
     const a = await registry().resolve('echo', 'sessionplane-echo:1', CUSTOM);
     const b = await registry().resolve('echo', 'sessionplane-echo:1', `${CUSTOM}-beta`);
     const c = await registry().resolve('echo', 'sessionplane-echo:9', CUSTOM);

@@ -15,7 +15,7 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapt
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
 import { httpApiEvent } from '../support/lambda-events';
-import { motoAvailable, startMoto } from '../support/moto';
+import { motoDescribe, startMoto } from '../support/moto';
 
 /*
  * The moto tier for the functions: each Lambda bundle exactly as `cdk synth` writes it (its
@@ -25,8 +25,7 @@ import { motoAvailable, startMoto } from '../support/moto';
  * API Gateway v2, EventBridge rule and ECS task events.
  */
 
-if (!motoAvailable() && process.env.CI) throw new Error('CI must run the moto tier, but python3 -m moto.server is not available.');
-const suite = motoAvailable() ? describe : describe.skip;
+const suite = motoDescribe();
 
 type Cfn = unknown;
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

@@ -1,8 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { describe } from 'vitest';
 
 /** Whether moto's server can run here (`python3 -m moto.server`, preinstalled on these machines). */
-export function motoAvailable(): boolean {
+function motoAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * `describe` where moto runs, `describe.skip` where it does not; in CI a missing moto is an error,
+ * so the tier can never be skipped there unnoticed.
+ */
+export function motoDescribe(): typeof describe | typeof describe.skip {
+  if (motoAvailable()) return describe;
+  if (process.env.CI) throw new Error('CI must run the moto tier, but python3 -m moto.server is not available.');
+  return describe.skip;
 }
 
 /** moto's server on a port the OS picks (`-p 0`); it prints the address it took. */
