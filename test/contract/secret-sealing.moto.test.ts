@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DescribeTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { CreateKeyCommand, DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { EcsRuntime, SEALED_SECRET_PLACEHOLDER } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { KmsSecretSealer, sealContext } from '../../shared/adapters/runtime/ecs/secret-sealer';
 import { fixtureApp } from '../support/apps';

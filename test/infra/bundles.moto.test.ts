@@ -6,7 +6,7 @@ import { CreateClusterCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitio
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InfraConfigSchema } from '../../infra/config';
 import { SessionplaneStack } from '../../infra/stacks/sessionplane-stack';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
