@@ -3,6 +3,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import type { EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
+import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import type { Session } from '../../shared/domain';
 import type { Metrics } from '../../shared/ports';
 import { handleRuntimeEvent, launchSession, type LaunchDeps } from '../../shared/services';
@@ -32,7 +33,10 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     { step: 'initialize', name: 'countCommands' },
   );
   const ecs = new ScriptedEcs();
+  // The task-definition registry, its records in the same table, for the reaper's tidy step.
+  const registry = new TaskDefinitionRegistry(ecs.client, client, { tableName: table, containerName: 'app', now: clock.now });
   const runtime = new EcsRuntime(ecs.client, {
+    registry,
     cluster: 'sessions',
     subnets: ['s'],
     securityGroups: ['g'],
@@ -113,6 +117,7 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
   return {
     deps,
     ecs,
+    registry,
     clock,
     commands,
     finals,

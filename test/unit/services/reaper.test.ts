@@ -1,9 +1,11 @@
+import { DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { hashToken } from '../../../shared/domain';
 import { reap, reconcileAll, renewSession } from '../../../shared/services';
 import { IDLE_MS, LIFETIME_MS, reaperWorld } from '../../support/reaper-world';
 import { makeSession } from '../../support/sessions';
+import { describedEcho } from '../../support/task-definitions';
 
 describe('reaper rules, on a fake clock', () => {
   let db: EmbeddedDynamoDb;
@@ -25,6 +27,21 @@ describe('reaper rules, on a fake clock', () => {
     expect((await w.deps.store.get(busy.id))?.status).toBe('READY');
     expect(w.stops()).toEqual([{ task: idle.runtime!.runtimeId, reason: 'sessionplane: idle' }]);
     expect(w.reaped).toEqual({ idle: 1 });
+  });
+
+  it("deregisters the registry's task definitions unused for 7 days, and keeps a recently launched one", async () => {
+    const w = await reaperWorld(db);
+    const base = describedEcho(1);
+    w.ecs.definitions.set(base.taskDefinitionArn!, base);
+    const old = await w.registry.resolve('echo', 'sessionplane-echo:1', 'ghcr.io/lab/old:1');
+    w.advance(6 * 86_400_000);
+    const recent = await w.registry.resolve('echo', 'sessionplane-echo:1', 'ghcr.io/lab/recent:1');
+    expect((await reap(w.deps, { concurrency: 4 })).tidied).toBe(0);
+    w.advance(1.5 * 86_400_000);
+    const summary = await reap(w.deps, { concurrency: 4 });
+    expect(summary).toMatchObject({ tidied: 1, errors: 0 });
+    expect(w.ecs.mock.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition)).toEqual([old]);
+    expect(w.ecs.definitions.get(recent)!.status).toBe('ACTIVE');
   });
 
   it('finishes its pass when one runtime call never returns, and reaps the rest (#11 M4)', async () => {
