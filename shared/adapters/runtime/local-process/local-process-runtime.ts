@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { mkdirSync, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
@@ -13,7 +12,7 @@ import { PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
 import { processFacts, signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
-import { timestampLines } from './timestamp-lines';
+import { openSessionLog, recordOutput } from './session-log';
 import { endReason, type Instance, watchLiveness, watchReadiness } from './watch';
 
 export interface LocalProcessRuntimeOptions {
@@ -107,9 +106,8 @@ export class LocalProcessRuntime implements Runtime {
     try {
       const problem = commandProblem(argv[0]!, app.cwd, env.PATH);
       if (problem) throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${problem}.`);
-      mkdirSync(this.options.logDir, { recursive: true });
       mkdirSync(this.options.runDir, { recursive: true });
-      log = createWriteStream('', { fd: openSync(this.logPath(session.id), 'a', 0o600) });
+      log = openSessionLog(this.logPath(session.id));
     } catch (error) {
       this.ports.release(port);
       if (error instanceof RuntimeStartError) throw error;
@@ -167,11 +165,7 @@ export class LocalProcessRuntime implements Runtime {
     };
     this.instances.set(runtimeId, instance);
     this.bySession.set(session.id, instance);
-    // Each line stamped with its time, so the logs can be read `since` a time, as on CloudWatch.
-    const outputs = [child.stdout!.pipe(timestampLines()), child.stderr!.pipe(timestampLines())];
-    for (const output of outputs) output.pipe(log, { end: false });
-    // Once both have ended, every line has been handed to the file.
-    void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
+    recordOutput(child, log);
     child.once('exit', (code, signal) => {
       const unresponsive = instance.unresponsive
         ? `${STATUS_REASONS.unresponsive}: no answer to ${this.options.liveness?.failures} liveness probes`

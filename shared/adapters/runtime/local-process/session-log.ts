@@ -1,0 +1,21 @@
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { timestampLines } from './timestamp-lines';
+
+/** The session's log file, for appending, only its owner may read (0600); its folder made again if it was removed. */
+export function openSessionLog(path: string): WriteStream {
+  mkdirSync(dirname(path), { recursive: true });
+  return createWriteStream('', { fd: openSync(path, 'a', 0o600) });
+}
+
+/**
+ * The process's stdout and stderr into its log, each line stamped with its time (so the logs can be
+ * read `since` a time, as on CloudWatch); the log is ended once both have ended, every line handed on.
+ */
+export function recordOutput(child: ChildProcess, log: WriteStream): void {
+  const outputs = [child.stdout!.pipe(timestampLines()), child.stderr!.pipe(timestampLines())];
+  for (const output of outputs) output.pipe(log, { end: false });
+  void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
+}
