@@ -16,6 +16,7 @@ import { refuseUpgrade, sendProblem } from './respond';
 import { parseHostRoute, parseRoute, type Route } from './routes';
 import { isGone, isReachable, SessionLookup } from './session-lookup';
 import { WsConnection } from './ws-connection';
+import { spliceUpgrade } from './ws-splice';
 
 export interface RouterDeps {
   store: SessionStore;
@@ -108,7 +109,6 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     if ('destroy' in target && typeof target.destroy === 'function') target.destroy();
   });
   const sockets = new Map<string, Set<WsConnection>>();
-  const pendingWs = new WeakMap<IncomingMessage, WsConnection>();
   const misses = new MissCounter(deps.missLimit ?? 120, () => deps.clock.now());
   const activeSessions = function* () {
     for (const [id, conns] of sockets) if ([...conns].some((c) => c.active)) yield id;
@@ -121,11 +121,6 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   /** The origin the browser sent this request to. */
   const originOf = (req: IncomingMessage) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`;
   const routeOf = (req: IncomingMessage) => parseHostRoute(req.headers.host, deps.urls.sessionDomain, req.url ?? '/') ?? parseRoute(req.url ?? '/');
-
-  proxy.on('proxyReqWs', (proxyReq, req) => {
-    const conn = pendingWs.get(req);
-    if (conn) proxyReq.once('upgrade', (_res, backend: Duplex) => conn.attach(backend));
-  });
 
   /** The session a route names, if the request may reach it; waits while it is starting. */
   async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean, upgrade: boolean) {
@@ -217,7 +212,6 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       const target = await authorize(route, req, () => socket.destroyed, true);
       rewrite(req, route, target.stripPrefix);
       const conn = new WsConnection(route.sessionId, socket);
-      pendingWs.set(req, conn);
       const set = sockets.get(route.sessionId) ?? new Set<WsConnection>();
       sockets.set(route.sessionId, set);
       set.add(conn);
@@ -227,11 +221,12 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         set.delete(conn);
         if (set.size === 0) sockets.delete(route.sessionId);
       });
-      proxy.ws(req, socket, head, { target: `ws://${target.endpoint}` }, (error) => {
-        deps.logger.warn({ sessionId: route.sessionId, err: (error as Error).message }, 'websocket proxy error');
-        // After the upgrade the socket speaks WebSocket, not HTTP: the connection handles its end.
-        if (conn.upgraded) socket.end();
-        else refuseUpgrade(socket, 502, 'session.unreachable', 'The session did not answer.', instance);
+      spliceUpgrade(req, socket, head, target.endpoint, {
+        upgraded: (backend, rest) => conn.attach(backend, rest),
+        failed: (error) => {
+          deps.logger.warn({ sessionId: route.sessionId, err: error.message }, 'websocket proxy error');
+          refuseUpgrade(socket, 502, 'session.unreachable', 'The session did not answer.', instance);
+        },
       });
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;

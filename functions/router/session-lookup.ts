@@ -11,6 +11,8 @@ const NEGATIVE_CACHE_MS = 60_000;
 
 export class SessionLookup {
   private readonly cache = new Map<string, { session: Session | undefined; at: number }>();
+  /** Reads in flight: a burst of requests for one session (a page's assets, a client's sockets) costs one read. */
+  private readonly reading = new Map<string, Promise<Session | undefined>>();
 
   constructor(
     private readonly store: SessionStore,
@@ -19,7 +21,10 @@ export class SessionLookup {
     private readonly changes?: SessionChanges,
   ) {
     // Where writes are seen, a changed record leaves the cache at once: a stop takes effect now, not within cacheMs.
-    changes?.onChange((id) => this.cache.delete(id));
+    changes?.onChange((id) => {
+      this.cache.delete(id);
+      this.reading.delete(id);
+    });
   }
 
   async get(id: string, fresh = false): Promise<Session | undefined> {
@@ -28,10 +33,20 @@ export class SessionLookup {
     // An unknown id is remembered longer: ids are random and only their creator learns them, after
     // the record exists, so a miss stays a miss; guessing costs no store read for a minute.
     if (!fresh && hit && now - hit.at < (hit.session ? this.cacheMs : Math.max(this.cacheMs, NEGATIVE_CACHE_MS))) return hit.session;
-    const session = await this.store.get(id);
-    this.cache.set(id, { session, at: now });
-    if (this.cache.size > 10_000) this.prune(now);
-    return session;
+    const inFlight = this.reading.get(id);
+    if (inFlight) return inFlight;
+    const read = this.store.get(id).then((session) => {
+      // A write seen while reading may have made this answer stale: cache it only if none came.
+      if (this.reading.get(id) === read) this.cache.set(id, { session, at: now });
+      if (this.cache.size > 10_000) this.prune(now);
+      return session;
+    });
+    this.reading.set(id, read);
+    void read.then(
+      () => this.reading.get(id) === read && this.reading.delete(id),
+      () => this.reading.get(id) === read && this.reading.delete(id),
+    );
+    return read;
   }
 
   /**

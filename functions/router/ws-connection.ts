@@ -2,9 +2,10 @@ import type { Duplex } from 'node:stream';
 import { closeFrame, FrameBoundaries } from './ws-frames';
 
 /**
- * One proxied WebSocket: the client's socket and, once upgraded, the app's. The library pipes the
- * bytes; this only follows the app's frame boundaries (and counts its bytes), so it can end the socket with a close
- * code of the router's own. While it is open, its session counts as active (ActivityTracker).
+ * One proxied WebSocket: the client's socket and, once upgraded, the app's. It carries the bytes
+ * both ways as they are, following the app's frame boundaries (and counting its bytes) so it can
+ * end the socket with a close code of the router's own. While it is open, its session counts as
+ * active (ActivityTracker).
  */
 export class WsConnection {
   private backend: Duplex | undefined;
@@ -14,6 +15,7 @@ export class WsConnection {
   readonly closed: Promise<void>;
   /** Bytes the app sent (the client's direction is not watched: nothing there needs it). */
   bytesFromApp = 0;
+  private draining = false;
 
   constructor(
     readonly sessionId: string,
@@ -25,11 +27,6 @@ export class WsConnection {
     });
   }
 
-  /** True once the app accepted the upgrade. */
-  get upgraded(): boolean {
-    return this.backend !== undefined;
-  }
-
   /**
    * Whether the socket counts as use of its session: open, and not closing. Once the app has sent
    * its close frame the conversation is over, whether or not the client ever answers (#11 M5).
@@ -38,15 +35,33 @@ export class WsConnection {
     return !this.client.destroyed && !this.frames.sawClose;
   }
 
-  /** Called when the app accepted the upgrade; before the library starts piping. */
-  attach(backend: Duplex): void {
+  /** Called when the app accepted the upgrade (its 101 has gone to the client); `rest` is what followed the 101. */
+  attach(backend: Duplex, rest: Buffer): void {
     this.backend = backend;
+    backend.on('error', () => backend.destroy());
     backend.on('data', (chunk: Buffer) => this.onBackendData(chunk));
-    // Before the library's own listeners: its pipe ends the client's socket on the app's 'end'.
-    backend.once('end', () => this.appGone());
+    backend.once('end', () => {
+      this.appGone();
+      this.client.end();
+    });
     backend.once('close', () => {
       this.appGone();
       this.lingerAtMost(2000);
+    });
+    // The client's bytes go to the app as they come (with back-pressure); a client gone for good ends the app's side.
+    this.client.pipe(backend);
+    void this.closed.then(() => backend.end());
+    if (rest.length) this.onBackendData(rest);
+  }
+
+  /** Writes the app's bytes to the client, pausing the app while the client's buffer is full. */
+  private toClient(chunk: Buffer): void {
+    if (this.client.write(chunk) || this.draining) return;
+    this.draining = true;
+    this.backend?.pause();
+    this.client.once('drain', () => {
+      this.draining = false;
+      this.backend?.resume();
     });
   }
 
@@ -78,6 +93,7 @@ export class WsConnection {
     if (!this.finishClose) {
       const closing = this.frames.sawClose;
       this.frames.consume(chunk);
+      this.toClient(chunk);
       // The app has begun the close handshake: a client that never answers is cut after 5 s.
       if (!closing && this.frames.sawClose) this.lingerAtMost(5000);
       return;
@@ -85,7 +101,7 @@ export class WsConnection {
     // Closing mid-frame: pass on what completes the frame, then the close frame.
     const upTo = this.frames.consume(chunk);
     if (upTo < 0) {
-      this.client.write(chunk);
+      this.toClient(chunk);
       return;
     }
     this.client.write(chunk.subarray(0, upTo));
@@ -100,7 +116,6 @@ export class WsConnection {
       return this.closed;
     }
     if (this.finishClose) return this.closed;
-    backend.unpipe(this.client);
     this.client.unpipe(backend);
     // unpipe pauses; keep reading the client (its close reply, then its FIN) so the socket can end.
     this.client.resume();

@@ -93,6 +93,20 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     await store.transition(t, transition(t, 'STOPPED', {}, Date.now()));
     expect((await deaf.get(s.id))?.status).toBe('STOPPING');
   });
+
+  it('reads a session once for a burst of lookups (a client opening 20 sockets at once)', async () => {
+    const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } });
+    await store.create(s);
+    let reads = 0;
+    const counting = { get: (id: string) => (reads++, store.get(id)) } as unknown as typeof store;
+    const lookup = new SessionLookup(counting, systemClock, 0);
+    const found = await Promise.all(Array.from({ length: 20 }, () => lookup.get(s.id)));
+    expect(found.every((f) => f?.id === s.id)).toBe(true);
+    expect(reads).toBe(1);
+    // Once answered, the next lookup (the cache period is 0 here) reads again.
+    await lookup.get(s.id);
+    expect(reads).toBe(2);
+  });
 });
 
 describe('NotifyingSessionStore with cacheReads: reads without a round trip, never behind a write', () => {
