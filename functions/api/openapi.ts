@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { AppListSchema, LaunchBodySchema, ListQuerySchema, ProblemSchema, SessionListSchema, SessionViewSchema } from './schemas';
+import { EventsQuerySchema } from './routes/session-events';
+import { AppListSchema, LaunchBodySchema, ListQuerySchema, ProblemSchema, SessionEventListSchema, SessionListSchema, SessionViewSchema } from './schemas';
 
 type Method = 'get' | 'post' | 'delete';
 interface Operation {
@@ -46,6 +47,15 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: 'Move the expiry to maxLifetime from now, up to the ceiling',
       ok: { status: 200, schema: SessionViewSchema },
       errors: [401, 404, 409, 429],
+    },
+  },
+  '/sessions/{id}/events': {
+    get: {
+      summary:
+        "The session's events in order (JSON; ?after= pages on, ?wait= long-polls up to 25 s); with Accept: text/event-stream, where the server can stream, a live stream that resumes from Last-Event-ID",
+      query: EventsQuerySchema,
+      ok: { status: 200, schema: SessionEventListSchema },
+      errors: [400, 401, 404, 406, 429],
     },
   },
   '/sessions/{id}/logs': {

@@ -69,6 +69,26 @@ export const SessionViewSchema = z.object({
   /** The owner's only: the session's access token and the app's secret. */
   token: z.string().optional(),
   secret: z.string().optional(),
+  /** GET /sessions/{id} only: milliseconds each step of the launch took (network, pulled, started, ready, …) and the total. */
+  timings: z.record(z.string(), z.number()).optional(),
+});
+
+/** One event of a session's log (a superset of JupyterHub's spawn-progress event). */
+const SessionEventViewSchema = z.object({
+  id: z.number().int().min(1),
+  at: Iso,
+  phase: z.string(),
+  message: z.string(),
+  progress: z.number().min(0).max(100),
+  ready: z.boolean().optional(),
+  failed: z.boolean().optional(),
+  url: z.string().optional(),
+});
+
+export const SessionEventListSchema = z.object({
+  events: z.array(SessionEventViewSchema),
+  /** Pass as `?after=` for what comes next. */
+  next: z.number().int().min(0),
 });
 
 export const SessionListSchema = z.object({ sessions: z.array(SessionViewSchema), cursor: z.string().optional() });

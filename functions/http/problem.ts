@@ -9,6 +9,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'request.too_large': 413,
   'request.header_too_large': 431,
   'request.unsupported_media_type': 415,
+  'request.not_acceptable': 406,
   'request.rate_limited': 429,
   'auth.unauthenticated': 401,
   'auth.forbidden': 403,

@@ -3,6 +3,7 @@ import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
@@ -48,6 +49,7 @@ export function lambdaServices(
   const metrics = powertoolsMetrics(service);
   const services: ServiceDeps = {
     store: new DynamoDbSessionStore(client, table),
+    events: new DynamoDbSessionEventLog(client, table),
     quotas: new DynamoDbQuotaStore(client, table),
     idempotency: new DynamoDbIdempotencyStore(client, table),
     runtime: runtime(apps),

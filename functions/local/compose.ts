@@ -4,6 +4,8 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
+import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
 import { NotifyingSessionStore } from '../../shared/adapters/notifying-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
@@ -109,6 +111,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const services: LaunchDeps = {
     store,
     changes: store,
+    events: new NotifyingSessionEventLog(new DynamoDbSessionEventLog(client, config.tableName)),
     quotas: new DynamoDbQuotaStore(client, config.tableName, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,
@@ -154,6 +157,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     logs: new FileSessionLogs((id) => runtime.logPath(id)),
     corsOrigins: config.corsOrigins,
     launcherTimeoutMs: config.launcherTimeoutMs,
+    eventStream: { keepaliveMs: config.eventKeepaliveMs },
   };
   const settled = async () => {
     while (inFlight.size) await Promise.allSettled([...inFlight]);

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTaskEvent, type TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
 import { probe as probeReadiness } from '../../shared/adapters/readiness';
+import { probingPhase } from '../../shared/domain/events';
 import { isFinal, isStarting, STATUS_REASONS } from '../../shared/domain/session';
 import type { RuntimeEvent } from '../../shared/ports/runtime';
 import type { ServiceDeps } from '../../shared/services/deps';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
+import { recordEvents } from '../../shared/services/session-events';
 
 export type { TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
 
@@ -38,6 +40,8 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
     return 'orphan-stopped';
   }
   const base = { sessionId, runtimeId, ...(change.version !== undefined ? { version: change.version } : {}) };
+  // Written once each by key, whatever order ECS delivers its events in, and however often.
+  await recordEvents(deps, sessionId, change.phases);
 
   if (change.stopped) {
     const after = await handleRuntimeEvent(deps, {
@@ -61,6 +65,7 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   // The app's own readiness check: HTTP for `ready: {http}`, else TCP. A ready line is written to the
   // task's log (CloudWatch), which this function does not read, so a line app is probed by TCP here.
   const probe = deps.probe ?? ((host: string, port: number) => probeReadiness(app.ready, host, port));
+  await recordEvents(deps, sessionId, [probingPhase(app.ready.kind === 'line' ? { kind: 'tcp' } : app.ready, deps.clock.now())]);
   while (deps.clock.now() < session.launchDeadline) {
     if (await probe(endpoint.host, endpoint.port)) {
       const ready: RuntimeEvent = { ...base, type: 'ready', endpoint: `${endpoint.host}:${endpoint.port}` };

@@ -71,6 +71,7 @@ const TRANSITION_FIELDS = [
   'readyAt',
   'expiresAt',
   'stoppedAt',
+  'warned',
   'version',
   'ttl',
 ] as const;

@@ -5,6 +5,7 @@ import type { Metrics } from '../ports/metrics';
 export function loggedMetrics(logger: Logger): Metrics {
   return {
     launchToReady: (ms, app) => logger.info({ metric: 'LaunchToReady', ms, app }, `launch to ready in ${ms} ms`),
+    launchPhase: (phase, ms, app) => logger.info({ metric: 'LaunchPhase', phase, ms, app }, `launch phase ${phase}: ${ms} ms`),
     sessionFailed: (reason, app) => logger.info({ metric: 'SessionFailed', reason, app }, `session failed: ${reason}`),
     sessionsReaped: (reason, count) => logger.info({ metric: 'SessionsReaped', reason, count }, `reaped ${count} (${reason})`),
     liveSessions: (count) => logger.info({ metric: 'LiveSessions', count }, `${count} live sessions`),

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { isFinal, type Session } from '../domain/session';
 import type { SessionChanges } from '../ports/session-changes';
 import type { Page, SessionStore } from '../ports/session-store';
+import { KeyedWaiters } from './keyed-waiters';
 
 /** Records are shared from the cache, so none may be changed in place (the domain never does). */
 function frozen(session: Session): Session {
@@ -22,7 +23,7 @@ function frozen(session: Session): Session {
  * server has seen.
  */
 export class NotifyingSessionStore implements SessionStore, SessionChanges {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new KeyedWaiters();
   private readonly listeners = new Set<(id: string) => void>();
   private readonly cache: LRUCache<string, Session> | undefined;
   /** Counts the starts and ends of writes, so a read that overlapped one does not cache what it read. */
@@ -36,21 +37,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   }
 
   next(id: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(id);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(id, set);
-      }
-      const wake = () => {
-        clearTimeout(timer);
-        set.delete(wake);
-        if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(wake, timeoutMs);
-      set.add(wake);
-    });
+    return this.waiters.next(id, timeoutMs);
   }
 
   onChange(listener: (id: string) => void): () => void {
@@ -66,8 +53,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
 
   private changed(id: string): void {
     for (const listener of this.listeners) listener(id);
-    const set = this.waiters.get(id);
-    if (set) for (const wake of [...set]) wake();
+    this.waiters.wake(id);
   }
 
   /**

@@ -29,6 +29,7 @@ export function powertoolsMetrics(serviceName: string): Metrics & { publish(): v
   };
   return {
     launchToReady: (ms, app) => one('LaunchToReady', MetricUnit.Milliseconds, ms, { app }),
+    launchPhase: (phase, ms, app) => one('LaunchPhase', MetricUnit.Milliseconds, ms, { phase, app }),
     sessionFailed: (reason, app) => one('SessionsFailed', MetricUnit.Count, 1, { reason, app }),
     sessionsReaped: (reason, count) => one('SessionsReaped', MetricUnit.Count, count, { reason }),
     liveSessions: (count) => {

@@ -29,6 +29,7 @@ export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalo
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/sessions', fn: 'api-read' },
   { method: 'GET', path: '/sessions/{id}', fn: 'api-read' },
+  { method: 'GET', path: '/sessions/{id}/events', fn: 'api-read' },
   { method: 'GET', path: '/sessions/{id}/logs', fn: 'api-read' },
   { method: 'POST', path: '/sessions', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },

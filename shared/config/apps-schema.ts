@@ -77,6 +77,8 @@ export const AppInputSchema = z
     limits: ResourcesInput.optional(),
     capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
     idleTimeout: DurationSchema.optional(),
+    /** How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or lifetime). */
+    warnBefore: DurationSchema.optional(),
     maxLifetime: DurationSchema.optional(),
     launchTimeout: DurationSchema.optional(),
     env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),

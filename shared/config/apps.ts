@@ -57,6 +57,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     cwd: resolve(baseDir, a.cwd ?? '.'),
   };
   if (a.description !== undefined) spec.description = a.description;
+  if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
   if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);

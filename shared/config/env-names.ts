@@ -47,6 +47,7 @@ export const ENV = {
   reaperBudget: 'SESSIONPLANE_REAPER_BUDGET',
   corsOrigins: 'SESSIONPLANE_CORS_ORIGINS',
   launcherTimeout: 'SESSIONPLANE_LAUNCHER_TIMEOUT',
+  eventKeepalive: 'SESSIONPLANE_EVENT_KEEPALIVE',
   www: 'SESSIONPLANE_WWW',
   sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',
   awsRegion: 'AWS_REGION',

@@ -49,6 +49,8 @@ const LocalEnvSchema = z
     [ENV.activityInterval]: DurationSchema.default(30_000),
     /** How often READY local apps are probed; 3 misses in a row end the session. 0 turns it off. */
     [ENV.livenessInterval]: DurationSchema.default(15_000),
+    /** A quiet event stream says it is alive this often (BinderHub: 25 s; proxies cut idle streams). */
+    [ENV.eventKeepalive]: DurationSchema.default(15_000),
     [ENV.lookupCache]: DurationSchema.default(2000),
     [ENV.awsRegion]: z.string().default('local'),
     [ENV.trameUseHost]: z.string().optional(),
@@ -104,6 +106,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     /** At most one lastActivityAt write per session per interval (router). */
     activityIntervalMs: e[ENV.activityInterval],
     livenessIntervalMs: e[ENV.livenessInterval],
+    eventKeepaliveMs: e[ENV.eventKeepalive],
     /** How long the router reuses a session lookup. */
     lookupCacheMs: e[ENV.lookupCache],
     region: e[ENV.awsRegion],

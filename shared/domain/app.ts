@@ -38,6 +38,8 @@ export interface AppSpec {
   limits: Resources;
   capacity: 'FARGATE' | 'FARGATE_SPOT';
   idleTimeoutMs: number;
+  /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */
+  warnBeforeMs?: number;
   maxLifetimeMs: number;
   launchTimeoutMs: number;
   env: Record<string, string>;
@@ -53,6 +55,7 @@ export interface AppSpec {
 /** An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's lifetime. */
 export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
+export const DEFAULT_WARN_BEFORE_MS = 300_000;
 export const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
 
 /** Env names a user's params may never set: ours, and ones that change how a program loads. */

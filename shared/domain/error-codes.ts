@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'request.too_large',
   'request.header_too_large',
   'request.unsupported_media_type',
+  'request.not_acceptable',
   'request.rate_limited',
   'auth.unauthenticated',
   'auth.forbidden',

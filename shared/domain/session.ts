@@ -94,6 +94,8 @@ export const SessionSchema = z.object({
   lastActivityAt: z.number().optional(),
   expiresAt: z.number(),
   stoppedAt: z.number().optional(),
+  /** Warnings given (the reaper's): for the quiet period that began at `idle`, for the expiry at `expiry`. */
+  warned: z.object({ idle: z.number().optional(), expiry: z.number().optional() }).optional(),
   version: z.number().int().min(1),
   /** Epoch seconds after which DynamoDB TTL may delete the record (final records only). */
   ttl: z.number().optional(),

@@ -46,6 +46,20 @@ export function transition(session: Session, to: SessionStatus, patch: Transitio
   return next;
 }
 
+export type Warning = 'idle' | 'expiry';
+
+/** When a READY session's quiet period began: what an idle stop counts from. */
+export function quietSince(session: Session): number {
+  return session.lastActivityAt ?? session.readyAt ?? session.createdAt;
+}
+
+/** A READY session with a warning recorded: for its current quiet period, or for its current expiry. */
+export function warn(session: Session, warning: Warning): Session {
+  if (session.status !== 'READY') throw new IllegalTransitionError(session.status, `warned (${warning})`);
+  const value = warning === 'idle' ? quietSince(session) : session.expiresAt;
+  return { ...session, warned: { ...session.warned, [warning]: value }, version: session.version + 1 };
+}
+
 /**
  * A live session with a later expiry (skaha's renew): `maxLifetimeMs` from now, never past
  * `createdAt + ceilingMs`, never earlier than it already was.
@@ -53,5 +67,6 @@ export function transition(session: Session, to: SessionStatus, patch: Transitio
 export function renew(session: Session, now: number, maxLifetimeMs: number, ceilingMs: number): Session {
   if (isFinal(session.status) || session.status === 'STOPPING') throw new IllegalTransitionError(session.status, 'renewed');
   const expiresAt = Math.max(session.expiresAt, Math.min(now + maxLifetimeMs, session.createdAt + ceilingMs));
-  return { ...session, expiresAt, version: session.version + 1 };
+  // Asking to keep a session is using it: its idle clock starts again too.
+  return { ...session, expiresAt, lastActivityAt: Math.max(session.lastActivityAt ?? 0, now), version: session.version + 1 };
 }

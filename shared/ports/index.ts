@@ -7,3 +7,4 @@ export * from './quota-store';
 export * from './metrics';
 export * from './session-logs';
 export * from './session-changes';
+export * from './session-events';

@@ -1,4 +1,5 @@
 import type { AppSpec } from '../domain/app';
+import type { NewSessionEvent } from '../domain/events';
 import type { Session } from '../domain/session';
 
 export interface StartRequest {
@@ -12,6 +13,8 @@ export interface StartResult {
   runtimeId: string;
   /** host:port, when known at start (a local process); ECS learns it later. */
   endpoint?: string;
+  /** The steps the start went through or is in, for the session's event log (a process started and probed; a task placed). */
+  phases?: NewSessionEvent[];
 }
 
 type RuntimePhase = 'starting' | 'ready' | 'running' | 'stopping' | 'stopped' | 'unknown';

@@ -7,12 +7,15 @@ import type { Metrics } from '../ports/metrics';
 import type { QuotaStore } from '../ports/quota-store';
 import type { Runtime } from '../ports/runtime';
 import type { SessionChanges } from '../ports/session-changes';
+import type { SessionEventLog } from '../ports/session-events';
 import type { SessionStore } from '../ports/session-store';
 import type { AppCatalog } from './catalog';
 
 /** What the use cases need; every entry (API, local server, Lambdas) builds one. */
 export interface ServiceDeps {
   store: SessionStore;
+  /** Each session's event log (what happened, for the events API, the stream, the holding page). */
+  events: SessionEventLog;
   quotas: QuotaStore;
   idempotency: IdempotencyStore;
   runtime: Runtime;

@@ -1,4 +1,5 @@
-import { DEFAULT_IDLE_TIMEOUT_MS, type AppSpec } from '../domain/app';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_WARN_BEFORE_MS, type AppSpec } from '../domain/app';
+import { quietSince, type Warning } from '../domain/transitions';
 import { isStarting, STATUS_REASONS, type Session } from '../domain/session';
 
 /**
@@ -7,14 +8,21 @@ import { isStarting, STATUS_REASONS, type Session } from '../domain/session';
  *   STOPPING ─────────────────────────────▶ settle-stop (re-issue the stop; STOPPED once gone)
  *   PENDING/STARTING past launchDeadline ─▶ fail-stuck  (FAILED launch-timeout, stop the instance)
  *   no instance listed for it ────────────▶ check-dead  (inspect: gone → STOPPED/FAILED)
- *   READY past expiresAt ─────────────────▶ stop expired
- *   READY, quiet for idleTimeout ─────────▶ stop idle   (open sockets keep lastActivityAt fresh)
+ *   READY within warnBefore of expiresAt ─▶ warn expiry (once per expiry: a renew moves it)
+ *   READY past expiresAt, warned ─────────▶ stop expired
+ *   READY, quiet for idleTimeout − warnBefore ▶ warn idle (once per quiet period)
+ *   READY, quiet for idleTimeout, warned ─▶ stop idle   (open sockets keep lastActivityAt fresh)
+ *
+ * A stop is never in the pass that warned: a session past its time with no warning (the reaper was
+ * away) is warned, and stopped one pass later, so its user always has a pass to react in.
+ * warnBefore is at most half the idle timeout (or the lifetime), so a warning never comes at once.
  */
 export type ReapAction =
   | { kind: 'none' }
   | { kind: 'settle-stop' }
   | { kind: 'fail-stuck' }
   | { kind: 'check-dead' }
+  | { kind: 'warn'; warning: Warning }
   | { kind: 'stop'; reason: typeof STATUS_REASONS.idle | typeof STATUS_REASONS.expired };
 
 export function reapAction(session: Session, app: AppSpec | undefined, now: number, instanceListed: boolean): ReapAction {
@@ -22,8 +30,14 @@ export function reapAction(session: Session, app: AppSpec | undefined, now: numb
   if (isStarting(session.status) && now > session.launchDeadline) return { kind: 'fail-stuck' };
   if (session.runtime && !instanceListed) return { kind: 'check-dead' };
   if (session.status !== 'READY') return { kind: 'none' };
-  if (now > session.expiresAt) return { kind: 'stop', reason: STATUS_REASONS.expired };
+  const warnBefore = app?.warnBeforeMs ?? DEFAULT_WARN_BEFORE_MS;
+  const expiryWarned = session.warned?.expiry === session.expiresAt;
+  if (now > session.expiresAt) return expiryWarned ? { kind: 'stop', reason: STATUS_REASONS.expired } : { kind: 'warn', warning: 'expiry' };
+  if (!expiryWarned && now > session.expiresAt - Math.min(warnBefore, (session.expiresAt - session.createdAt) / 2)) return { kind: 'warn', warning: 'expiry' };
   const idleTimeoutMs = app?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  if (now - (session.lastActivityAt ?? session.readyAt ?? session.createdAt) > idleTimeoutMs) return { kind: 'stop', reason: STATUS_REASONS.idle };
+  const since = quietSince(session);
+  const idleWarned = session.warned?.idle === since;
+  if (now - since > idleTimeoutMs) return idleWarned ? { kind: 'stop', reason: STATUS_REASONS.idle } : { kind: 'warn', warning: 'idle' };
+  if (!idleWarned && now - since > idleTimeoutMs - Math.min(warnBefore, idleTimeoutMs / 2)) return { kind: 'warn', warning: 'idle' };
   return { kind: 'none' };
 }

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { isLive, isStarting, STATUS_REASONS, type Session } from '../domain/session';
-import { transition } from '../domain/transitions';
+import { transition, warn } from '../domain/transitions';
 import type { ServiceDeps } from './deps';
 import { reconcileSession } from './reconcile';
 import { reapAction } from './reap-rules';
@@ -141,6 +141,17 @@ async function reapOne(deps: ServiceDeps, session: Session, instanceListed: bool
   switch (action.kind) {
     case 'none':
       return undefined;
+    case 'warn': {
+      // Only while the rule still says so of the record as it is now (activity may have come in between).
+      const stillDue = (s: Session) => {
+        const now = reapAction(s, deps.apps.get(s.app), deps.clock.now(), true);
+        return now.kind === 'warn' && now.warning === action.warning;
+      };
+      const warned = await applyUntilSettled(deps, session, (s) => (stillDue(s) ? warn(s, action.warning) : undefined));
+      if (warned && warned.warned?.[action.warning] !== session.warned?.[action.warning])
+        deps.logger.info({ sessionId: session.id, warning: action.warning }, 'session warned');
+      return undefined;
+    }
     case 'stop': {
       const after = await stopSession(deps, session.id, action.reason);
       return after.statusReason === action.reason ? action.reason : undefined;

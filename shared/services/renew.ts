@@ -10,7 +10,7 @@ export async function renewSession(deps: ServiceDeps, session: Session, ceilingM
   const maxLifetimeMs = app?.maxLifetimeMs ?? session.expiresAt - session.createdAt;
   const renewed = await applyUntilSettled(deps, session, (s) => {
     const next = renew(s, deps.clock.now(), maxLifetimeMs, ceilingMs);
-    return next.expiresAt === s.expiresAt ? undefined : next;
+    return next.expiresAt === s.expiresAt && next.lastActivityAt === s.lastActivityAt ? undefined : next;
   });
   if (!renewed) throw new SessionNotFoundError(session.id);
   return renewed;

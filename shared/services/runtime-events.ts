@@ -2,6 +2,7 @@ import { isFinal, isStarting, STATUS_REASONS, statusReason, type Session } from 
 import { transition } from '../domain/transitions';
 import type { RuntimeEvent } from '../ports/runtime';
 import type { ServiceDeps } from './deps';
+import { reportLaunchPhases } from './session-events';
 import { applyUntilSettled, type Decide } from './update';
 
 function exitReason(code: number | null, signal: string | null): string {
@@ -55,7 +56,10 @@ export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent)
   const next = await applyUntilSettled(deps, current, decideOnEvent(event, deps.clock.now()));
   if (next && next.status !== current?.status) {
     deps.logger.info({ sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason }, 'session status');
-    if (next.status === 'READY' && next.readyAt !== undefined) deps.metrics.launchToReady(next.readyAt - next.createdAt, next.app);
+    if (next.status === 'READY' && next.readyAt !== undefined) {
+      deps.metrics.launchToReady(next.readyAt - next.createdAt, next.app);
+      await reportLaunchPhases(deps, next);
+    }
     if (next.status === 'FAILED') deps.metrics.sessionFailed(failureCode(next.statusReason), next.app);
   }
   return next;

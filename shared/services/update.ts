@@ -1,6 +1,8 @@
 import { ConflictError } from '../domain/errors';
 import { isFinal, type Session } from '../domain/session';
+import { eventsOfTransition } from '../domain/events';
 import type { ServiceDeps } from './deps';
+import { recordEvents } from './session-events';
 
 /** Given the current record, the next one, or undefined when there is nothing (more) to do. */
 export type Decide = (current: Session) => Session | undefined;
@@ -8,11 +10,12 @@ export type Decide = (current: Session) => Session | undefined;
 /**
  * Applies `decide` by conditional writes until it has nothing more to do. A lost race is normal:
  * the conflict carries the current record and `decide` runs again on it. The write that makes a
- * session final (there is exactly one) gives its resources back to the owner's quota. Returns the
- * last record seen (undefined if there is none).
+ * session final (there is exactly one) gives its resources back to the owner's quota. What each
+ * write changed is recorded in the session's event log (ready, stopping, stopped, failed, renewed).
+ * Returns the last record seen (undefined if there is none).
  */
 export async function applyUntilSettled(
-  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger'>,
+  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'>,
   start: Session | undefined,
   decide: Decide,
   maxWrites = 10,
@@ -29,6 +32,7 @@ export async function applyUntilSettled(
       current = error.current as Session | undefined;
       continue;
     }
+    await recordEvents(deps, written.id, eventsOfTransition(current, written, deps.clock.now()));
     if (!isFinal(current.status) && isFinal(written.status)) {
       // A failed release leaves the counter high; the reaper re-derives it from the owner index.
       await deps.quotas

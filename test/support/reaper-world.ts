@@ -48,6 +48,7 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
   const reaped: Record<string, number> = {};
   const metrics: Metrics = {
     launchToReady() {},
+    launchPhase() {},
     sessionFailed() {},
     liveSessions() {},
     sessionsReaped: (reason, n) => (reaped[reason] = (reaped[reason] ?? 0) + n),

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
 import type { AppSpec, Policy } from '../../shared/domain';
 import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
 import { AppCatalog, type LaunchDeps } from '../../shared/services';
@@ -25,6 +27,7 @@ export function makeServiceDeps(
   const clock = overrides.clock ?? systemClock;
   return {
     store: new DynamoDbSessionStore(client, table),
+    events: new NotifyingSessionEventLog(new DynamoDbSessionEventLog(client, table)),
     quotas: new DynamoDbQuotaStore(client, table, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, table, () => clock.now()),
     runtime,

@@ -58,8 +58,8 @@ describe('one route table (#12 item 3)', () => {
     expect(mismatches(API_ROUTES.filter((r) => !(r.method === 'POST' && r.path === '/sessions/{id}/renew')))).toEqual([
       'api-write mounts POST /sessions/:id/renew, which is not deployed',
     ]);
-    expect(mismatches([...API_ROUTES, { method: 'GET', path: '/sessions/{id}/events', fn: 'api-read' }])).toEqual([
-      'GET /sessions/{id}/events is deployed to api-read, which does not mount it',
+    expect(mismatches([...API_ROUTES, { method: 'GET', path: '/sessions/{id}/snapshot', fn: 'api-read' }])).toEqual([
+      'GET /sessions/{id}/snapshot is deployed to api-read, which does not mount it',
     ]);
     expect(mismatches(API_ROUTES.map((r) => (r.path === '/apps' ? { ...r, fn: 'api-read' as const } : r)))).toEqual(
       expect.arrayContaining(['GET /apps is deployed to api-read, which does not mount it']),

@@ -6,7 +6,8 @@ import type { ApiDeps, ApiEnv } from '../context';
 import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check } from '../validate';
-import { ownerView, visibleSession } from './session-access';
+import { serveSessionEvents } from './session-events';
+import { detailedView, visibleSession } from './session-access';
 
 const LogsQuerySchema = z.strictObject({
   /** An ISO time or epoch milliseconds: only lines from then on. */
@@ -40,7 +41,7 @@ async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {
   return found.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** GET /sessions, GET /sessions/{id}, GET /sessions/{id}/logs: the read Lambda's routes. */
+/** GET /sessions, GET /sessions/{id}, its events and its logs: the read Lambda's routes. */
 export function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
@@ -57,8 +58,10 @@ export function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get('/:id', async (c) => {
     const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
-    return c.json(ownerView(deps, c.var.principal, session));
+    return c.json(await detailedView(deps, c.var.principal, session));
   });
+
+  app.get('/:id/events', (c) => serveSessionEvents(deps, c));
 
   app.get('/:id/logs', async (c) => {
     const query = check(LogsQuerySchema, c.req.query(), 'query');

@@ -20,6 +20,10 @@ describe('reaper rules, on a fake clock', () => {
     const busy = await w.ready();
     w.advance(IDLE_MS - 1000);
     await w.deps.store.recordActivity(busy.id, w.clock.now()); // the router saw traffic, or an open socket
+    // A pass inside the warning window warns the quiet one and stops nothing.
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({});
+    expect((await w.deps.events.list(idle.id)).map((e) => e.phase)).toContain('idle-warning');
+    expect((await w.deps.events.list(busy.id)).map((e) => e.phase)).not.toContain('idle-warning');
     w.advance(2000);
     const summary = await reap(w.deps, { concurrency: 4 });
     expect(summary.reaped).toEqual({ idle: 1 });
@@ -44,6 +48,43 @@ describe('reaper rules, on a fake clock', () => {
     expect(w.ecs.definitions.get(recent)!.status).toBe('ACTIVE');
   });
 
+  it('warns at idle − warnBefore, stops at idle in a later pass, and a renew in between keeps the session (#15)', async () => {
+    const w = await reaperWorld(db);
+    const s = await w.ready();
+    const phases = async () => (await w.deps.events.list(s.id)).map((e) => e.phase);
+    // warnBefore (5 min by default) is at most half the 180 s idle timeout: the warning comes at 90 s.
+    w.advance(89_000);
+    await reap(w.deps, { concurrency: 4 });
+    expect(await phases()).not.toContain('idle-warning');
+    w.advance(2000);
+    await reap(w.deps, { concurrency: 4 });
+    expect((await phases()).filter((p) => p === 'idle-warning')).toHaveLength(1);
+    await reap(w.deps, { concurrency: 4 }); // a second pass in the window warns no more
+    expect((await phases()).filter((p) => p === 'idle-warning')).toHaveLength(1);
+    // The user reacts: renew counts as use, so the idle clock starts again.
+    w.advance(29_000);
+    await renewSession(w.deps, (await w.deps.store.get(s.id))!, 30 * 86_400_000);
+    w.advance(61_000); // 181 s after the last activity before the renew
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({});
+    expect((await w.deps.store.get(s.id))?.status).toBe('READY');
+    w.advance(30_000); // 91 s after the renew: warned again
+    await reap(w.deps, { concurrency: 4 });
+    expect((await phases()).filter((p) => p === 'idle-warning')).toHaveLength(2);
+    w.advance(90_000); // 181 s after the renew
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ idle: 1 });
+    expect(await phases()).toEqual(['requested', 'placed', 'ready', 'idle-warning', 'renewed', 'idle-warning', 'reaped']);
+  });
+
+  it('stops a session past its idle timeout only in the pass after the one that warned it (the reaper was away)', async () => {
+    const w = await reaperWorld(db);
+    const s = await w.ready();
+    w.advance(IDLE_MS * 3);
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({});
+    expect((await w.deps.store.get(s.id))?.warned?.idle).toBeDefined();
+    w.advance(60_000);
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ idle: 1 });
+  });
+
   it('finishes its pass when one runtime call never returns, and reaps the rest (#11 M4)', async () => {
     const w = await reaperWorld(db);
     const hung = await w.ready();
@@ -61,7 +102,9 @@ describe('reaper rules, on a fake clock', () => {
         stop: (id: string, reason: string) => (id === hung.runtime!.runtimeId ? new Promise<never>(() => {}) : runtime.stop(id, reason)),
       },
     };
-    w.advance(IDLE_MS + 1000);
+    w.advance(IDLE_MS - 1000);
+    await reap(deps, { concurrency: 4, callTimeoutMs: 200 }); // the warning pass
+    w.advance(2000);
     const first = await reap(deps, { concurrency: 4, callTimeoutMs: 200 });
     expect(first).toMatchObject({ errors: 1, reaped: { idle: 1 } });
     expect(await w.deps.store.get(idle.id)).toMatchObject({ statusReason: 'idle' });
@@ -88,6 +131,10 @@ describe('reaper rules, on a fake clock', () => {
     await w.deps.store.recordActivity(expiring.id, w.clock.now());
     const after = await renewSession(w.deps, (await w.deps.store.get(renewed.id))!, 30 * 86_400_000);
     expect(after.expiresAt).toBe(w.clock.now() + LIFETIME_MS);
+    // Within warnBefore of its expiry: warned, not stopped; the renewed one is not warned.
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({});
+    expect((await w.deps.store.get(expiring.id))?.warned?.expiry).toBe(expiring.expiresAt);
+    expect((await w.deps.store.get(renewed.id))?.warned).toBeUndefined();
     w.advance(120_000);
     await w.deps.store.recordActivity(renewed.id, w.clock.now());
     expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ expired: 1 });
@@ -155,7 +202,9 @@ describe('reaper rules, on a fake clock', () => {
   it('reads the live index, never scans, and bounds its runtime calls in flight', async () => {
     const w = await reaperWorld(db);
     for (let i = 0; i < 12; i++) await w.ready(`u${i}`);
-    w.advance(IDLE_MS + 1);
+    w.advance(IDLE_MS - 1000);
+    await reap(w.deps, { concurrency: 3 }); // the warning pass
+    w.advance(1001);
     let inFlight = 0;
     let most = 0;
     const stop = w.deps.runtime.stop.bind(w.deps.runtime);
@@ -213,7 +262,10 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
   it('two reapers at once', async () => {
     const w = await reaperWorld(db);
     const sessions = await Promise.all(Array.from({ length: 8 }, (_, i) => w.ready(`own${i}`)));
-    w.advance(IDLE_MS + 1);
+    w.advance(IDLE_MS - 1000);
+    await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]); // both warn: each warning once
+    for (const s of sessions) expect((await w.deps.events.list(s.id)).filter((e) => e.phase === 'idle-warning')).toHaveLength(1);
+    w.advance(1001);
     await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]);
     await w.settle();
     await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]);

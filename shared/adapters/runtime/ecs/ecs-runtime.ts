@@ -11,6 +11,7 @@ import {
 import type { AppSpec } from '../../../domain/app';
 import { renderArgv, sessionEnv } from '../../../domain/command';
 import { RuntimeStartError } from '../../../domain/errors';
+import { once } from '../../../domain/events';
 import { sessionBasePath } from '../../../domain/urls';
 import { STATUS_REASONS } from '../../../domain/session';
 import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
@@ -164,7 +165,8 @@ export class EcsRuntime implements Runtime {
         });
       const arn = reply.tasks?.[0]?.taskArn;
       if (!arn) throw new RuntimeStartError('ECS returned no task.', { reason: 'ecs-no-task' });
-      return { runtimeId: arn };
+      const capacity = command$.input.capacityProviderStrategy?.[0]?.capacityProvider;
+      return { runtimeId: arn, phases: [once('placed', this.now(), `ECS accepted the task${capacity ? ` on ${capacity}` : ''}; placing it.`)] };
     } catch (error) {
       // The same clientToken again (a retried launch): ECS names the task it already started.
       if (error instanceof ConflictException && error.resourceIds?.[0]) return { runtimeId: error.resourceIds[0] };

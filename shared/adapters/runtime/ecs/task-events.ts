@@ -1,4 +1,5 @@
 import type { Task } from '@aws-sdk/client-ecs';
+import { type EventPhase, type NewSessionEvent, once } from '../../../domain/events';
 import { privateIpOf, sessionIdOf } from './ecs-runtime';
 
 /** The EventBridge "ECS Task State Change" event: `detail` is the task, as DescribeTasks has it. */
@@ -21,6 +22,31 @@ export interface TaskChange {
   running?: { privateIp: string | undefined };
   /** ECS is stopping it (desiredStatus STOPPED). */
   stopping: boolean;
+  /** The steps the task has been through, from its own timestamps (every event carries all it has reached so far). */
+  phases: NewSessionEvent[];
+}
+
+/** ECS's timestamps of a task's steps (Dates from the SDK, ISO strings in EventBridge's JSON). */
+const TASK_STEPS: [keyof Task, EventPhase, string][] = [
+  ['createdAt', 'placed', 'ECS placed the task (PROVISIONING).'],
+  ['connectivityAt', 'network', 'The network interface is attached.'],
+  ['pullStartedAt', 'pulling', 'Pulling the image.'],
+  ['pullStoppedAt', 'pulled', 'The image is pulled.'],
+  ['startedAt', 'started', 'The container started.'],
+  ['stoppingAt', 'stopping', 'ECS is stopping the task.'],
+];
+
+/** The steps `task` has reached, in time order, each once by its phase. */
+export function taskPhases(task: Task): NewSessionEvent[] {
+  const phases: NewSessionEvent[] = [];
+  for (const [field, phase, message] of TASK_STEPS) {
+    const value = task[field] as Date | string | undefined;
+    const at = value === undefined ? Number.NaN : new Date(value).getTime();
+    if (!Number.isFinite(at)) continue;
+    const why = phase === 'stopping' ? [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') : '';
+    phases.push(once(phase, at, why ? `${message.slice(0, -1)} (${why}).` : message));
+  }
+  return phases.sort((a, b) => a.at - b.at);
 }
 
 /**
@@ -36,6 +62,7 @@ export function readTaskEvent(event: TaskStateChangeEvent, cluster: { clusterArn
     sessionId,
     runtimeId: task.taskArn,
     stopping: task.desiredStatus === 'STOPPED',
+    phases: taskPhases(task),
     ...(task.version !== undefined ? { version: task.version } : {}),
   };
   if (task.lastStatus === 'STOPPED') {

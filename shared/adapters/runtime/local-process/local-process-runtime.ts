@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
@@ -204,7 +205,7 @@ export class LocalProcessRuntime implements Runtime {
       },
     });
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
-    return { runtimeId, endpoint: instance.endpoint };
+    return { runtimeId, endpoint: instance.endpoint, phases: startedPhases(`Process ${pid} started.`, app.ready, Date.now()) };
   }
 
   /** A READY app that stopped answering its liveness probes (#11 m7): stopped, and its exit says why. */
