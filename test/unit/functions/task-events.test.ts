@@ -14,6 +14,7 @@ import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
 import { ScriptedEcs } from '../../support/scripted-ecs';
 import { makeServiceDeps } from '../../support/services';
 import { makeSession } from '../../support/sessions';
+import { launchTimings } from '../../../shared/domain/events';
 
 describe('task-events: ECS Task State Change → session state', () => {
   let db: EmbeddedDynamoDb;
@@ -156,5 +157,41 @@ describe('task-events: ECS Task State Change → session state', () => {
     const [s] = (await deps.store.listByOwner('gus')).items;
     expect(s).toMatchObject({ status: 'FAILED' });
     expect(s!.statusReason).toMatch(/^RESOURCE:GPU: ECS could not place the task/);
+  });
+  it("records a launch's steps from ECS's own timestamps, each once, whatever the order and repeats of the events (#15)", async () => {
+    const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(9) } });
+    const at = (second: number) => `2026-11-22T07:57:${String(second).padStart(2, '0')}.000Z`;
+    // What ECS sends for one Fargate task, as it sends them: PROVISIONING, PENDING (ENI attached),
+    // pull started, pull done, RUNNING; each carries every timestamp reached so far.
+    const provisioning = { lastStatus: 'PROVISIONING', createdAt: at(1), version: 1 };
+    const pending = { ...provisioning, lastStatus: 'PENDING', connectivityAt: at(12), version: 2 };
+    const pulling = { ...pending, pullStartedAt: at(13), version: 3 };
+    const pulled = { ...pulling, pullStoppedAt: at(40), version: 4 };
+    const running = { ...pulled, lastStatus: 'RUNNING', startedAt: at(44), version: 5 };
+    const deliver = (detail: object) => handleTaskEvent(deps, taskEvent(s.id, arn(9), { ip: '127.0.0.1', ...detail }));
+    // Delivered out of order and twice: pending before provisioning, pulled twice, pulling late.
+    await deliver(pending);
+    await deliver(provisioning);
+    await deliver(pulled);
+    await deliver(pulled);
+    await deliver(pulling);
+    expect(await deliver(running)).toBe('ready');
+    await deliver(running);
+    const events = await deps.events.list(s.id);
+    // Every event carries the timestamps reached so far, so even the first one delivered (PENDING)
+    // records placement before the network: the log is in ECS's order, each step once.
+    expect(events.map((e) => e.phase)).toEqual(['placed', 'network', 'pulling', 'pulled', 'started', 'probing', 'ready']);
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const timeOf = Object.fromEntries(events.map((e) => [e.phase, new Date(e.at).toISOString()]));
+    expect(timeOf).toMatchObject({ placed: at(1), network: at(12), pulling: at(13), pulled: at(40), started: at(44) });
+    // Where a minute of start went: the timings sort the steps by their own time.
+    expect(launchTimings(events)).toMatchObject({ network: 11_000, pulling: 1000, pulled: 27_000, started: 4000 });
+    // The STOPPED event: ECS's stopping step and the session's end, once each, even delivered twice.
+    const stopped = { ...running, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppingAt: at(59), stopCode: 'UserInitiated', version: 7 };
+    await deliver(stopped);
+    await deliver(stopped);
+    const after = (await deps.events.list(s.id)).slice(7);
+    expect(after.map((e) => e.phase)).toEqual(['stopping', 'stopped']);
+    expect(after[0]!.message).toContain('UserInitiated');
   });
 });
