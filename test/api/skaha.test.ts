@@ -68,7 +68,15 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
     );
     const events = await plane.request(`/skaha/v1/session/${id}?view=events`, { user: 'ren' });
     expect(events.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await events.text()).toMatch(/Scheduled web for ren\n.*Started/);
+    const table = (await events.text()).split('\n');
+    expect(table[0]).toMatch(/^TYPE +REASON +MESSAGE +FIRST-TIME +LAST-TIME$/);
+    expect(table.slice(1, 5).map((line) => line.split(/ {3,}/).slice(0, 2))).toEqual([
+      ['Normal', 'Requested'],
+      ['Normal', 'Started'],
+      ['Normal', 'Probing'],
+      ['Normal', 'Ready'],
+    ]);
+    expect(table[1]).toMatch(/Launch of web requested\. +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d{4}-/);
     expect((await plane.request(`/skaha/v1/session/${id}?view=logs`, { user: 'ren' })).headers.get('content-type')).toMatch(/^text\/plain/);
     const before = (await plane.deps.store.get(id))!.expiresAt;
     await new Promise((r) => setTimeout(r, 20));

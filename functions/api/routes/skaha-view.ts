@@ -1,4 +1,5 @@
 import type { AppSpec } from '../../../shared/domain/app';
+import type { EventPhase, SessionEvent } from '../../../shared/domain/events';
 import type { Session, SessionStatus } from '../../../shared/domain/session';
 
 /** skaha's status names (SessionBuilder.withStatus). */
@@ -36,11 +37,36 @@ export function skahaSession(session: Session, app: AppSpec | undefined, connect
   return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined));
 }
 
-/** The session's history as skaha's `view=events` gives it: one line per change. */
-export function skahaEvents(session: Session): string {
-  const lines = [`${time(session.createdAt)} Scheduled ${session.app} for ${session.owner}`];
-  if (session.readyAt !== undefined) lines.push(`${time(session.readyAt)} Started: the app accepts connections`);
-  if (session.stoppedAt !== undefined) lines.push(`${time(session.stoppedAt)} ${SKAHA_STATUS[session.status]}: ${session.statusReason ?? ''}`.trimEnd());
-  else if (session.status === 'STOPPING') lines.push(`Terminating: ${session.statusReason ?? ''}`.trimEnd());
-  return `${lines.join('\n')}\n`;
+/** Each step's reason, in the words Kubernetes events use where there is one (skaha shows a pod's events). */
+const SKAHA_REASON: Record<EventPhase, string> = {
+  requested: 'Requested',
+  placed: 'Scheduled',
+  network: 'NetworkReady',
+  pulling: 'Pulling',
+  pulled: 'Pulled',
+  started: 'Started',
+  probing: 'Probing',
+  ready: 'Ready',
+  renewed: 'Renewed',
+  'idle-warning': 'IdleWarning',
+  'expiry-warning': 'ExpiryWarning',
+  'stop-requested': 'Killing',
+  reaped: 'Reaped',
+  stopping: 'Stopping',
+  stopped: 'Stopped',
+  failed: 'Failed',
+};
+const WARNINGS: readonly EventPhase[] = ['failed', 'idle-warning', 'expiry-warning', 'reaped'];
+
+/**
+ * The session's event log as skaha's `view=events` gives a pod's events: a table with the columns
+ * `TYPE REASON MESSAGE FIRST-TIME LAST-TIME` (kubectl's custom columns), padded to line up.
+ */
+export function skahaEvents(events: readonly SessionEvent[]): string {
+  const rows = [
+    ['TYPE', 'REASON', 'MESSAGE', 'FIRST-TIME', 'LAST-TIME'],
+    ...events.map((e) => [WARNINGS.includes(e.phase) ? 'Warning' : 'Normal', SKAHA_REASON[e.phase], e.message, time(e.at)!, time(e.at)!]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n';
 }

@@ -97,7 +97,7 @@ export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
     const view = c.req.query('view');
     if (view === 'logs') return c.text((await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines.map((l) => `${l}\n`).join(''));
-    if (view === 'events' || view === 'event') return c.text(skahaEvents(session));
+    if (view === 'events' || view === 'event') return c.text(skahaEvents(await deps.events.list(session.id)));
     return c.json(skahaSession(session, deps.apps.get(session.app), connectOf(c, session)));
   });
 
