@@ -23,7 +23,7 @@ export const EventsQuerySchema = z.strictObject({
  * An event as clients see it: a superset of JupyterHub's spawn-progress events (`progress`,
  * `message`, and on the last `ready` and `url`), so its progress bar works unchanged.
  */
-export function eventView(event: SessionEvent, session: Session, deps: Pick<ApiDeps, 'urls'>) {
+function eventView(event: SessionEvent, session: Session, deps: Pick<ApiDeps, 'urls'>) {
   return {
     id: event.id,
     at: new Date(event.at).toISOString(),

@@ -68,5 +68,5 @@ export function skahaEvents(events: readonly SessionEvent[]): string {
     ...events.map((e) => [WARNINGS.includes(e.phase) ? 'Warning' : 'Normal', SKAHA_REASON[e.phase], e.message, time(e.at)!, time(e.at)!]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('')).join('\n') + '\n';
+  return `${rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('')).join('\n')}\n`;
 }

@@ -98,7 +98,12 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } });
     await store.create(s);
     let reads = 0;
-    const counting = { get: (id: string) => (reads++, store.get(id)) } as unknown as typeof store;
+    const counting = {
+      get: (id: string) => {
+        reads++;
+        return store.get(id);
+      },
+    } as unknown as typeof store;
     const lookup = new SessionLookup(counting, systemClock, 0);
     const found = await Promise.all(Array.from({ length: 20 }, () => lookup.get(s.id)));
     expect(found.every((f) => f?.id === s.id)).toBe(true);

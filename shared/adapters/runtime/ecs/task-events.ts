@@ -37,7 +37,7 @@ const TASK_STEPS: [keyof Task, EventPhase, string][] = [
 ];
 
 /** The steps `task` has reached, in time order, each once by its phase. */
-export function taskPhases(task: Task): NewSessionEvent[] {
+function taskPhases(task: Task): NewSessionEvent[] {
   const phases: NewSessionEvent[] = [];
   for (const [field, phase, message] of TASK_STEPS) {
     const value = task[field] as Date | string | undefined;
