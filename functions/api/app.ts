@@ -3,16 +3,10 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { DomainError } from '../../shared/domain/errors';
-import type { ApiDeps, ApiEnv } from './context';
-import { openApiDocument } from './openapi';
+import type { ApiDeps, ApiEnv, GroupMount } from './context';
 import { problemOf } from '../http/problem';
 import { problemResponse, toProblem } from './problem';
 import { anonymousRateLimit, perUserRateLimit } from './rate-limit';
-import { appRoutes } from './routes/apps';
-import { sessionReadRoutes } from './routes/sessions-read';
-import { sessionWriteRoutes } from './routes/sessions-write';
-import { skahaRoutes } from './routes/skaha';
-import { wslinkLauncherRoutes } from './routes/wslink-launcher';
 
 /** Paths that answer in the wslink launcher's shape: JSON {"error": "..."}, never a page. */
 const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;
@@ -26,14 +20,18 @@ const SKAHA_STATUS: Partial<Record<string, number>> = {
 };
 
 /**
- * The control API as one hono app: mounted whole by the local server, and split by concern
- * across Lambda functions on AWS (`groups`).
+ * The control API as one hono app: mounted whole by the local server (all-groups.ts), and split
+ * by concern across Lambda functions on AWS, each entry passing the route groups it serves. The catalog group serves the OpenAPI document, which
+ * its entry passes in (`openApi`, from ./openapi): its JSON Schema generation (zod's, ~25 KiB) is
+ * then bundled only into the function that serves it.
  */
 export function createApp(
   deps: ApiDeps,
-  groups: readonly RouteGroup[] = ALL_ROUTE_GROUPS,
-  options: { pages?: Hono; gate?: MiddlewareHandler } = {},
+  groups: Partial<Record<RouteGroup, GroupMount>>,
+  options: { pages?: Hono; gate?: MiddlewareHandler; openApi?: (origin: string) => object } = {},
 ): Hono<ApiEnv> {
+  const { openApi } = options;
+  if (groups.catalog && !openApi) throw new Error('The catalog group serves /openapi.json: pass options.openApi (./openapi).');
   const app = new Hono<ApiEnv>({ strict: false });
   const path = (c: { req: { url: string } }) => new URL(c.req.url).pathname;
 
@@ -70,7 +68,7 @@ export function createApp(
   // Pages served ahead of the API (the local server's demo page); what they do not find falls through.
   if (options.pages) app.route('/', options.pages as unknown as Hono<ApiEnv>);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
+  if (openApi && groups.catalog) app.get('/openapi.json', (c) => c.json(openApi(new URL(c.req.url).origin)));
 
   app.use(
     '*',
@@ -94,16 +92,7 @@ export function createApp(
   });
   app.use('*', perUserRateLimit(deps.rateLimit));
 
-  if (groups.includes('read')) app.route('/sessions', sessionReadRoutes(deps));
-  if (groups.includes('write')) app.route('/sessions', sessionWriteRoutes(deps));
-  if (groups.includes('catalog')) app.route('/apps', appRoutes(deps));
-  if (groups.includes('skaha')) {
-    app.route('/skaha/v0', skahaRoutes(deps));
-    app.route('/skaha/v1', skahaRoutes(deps));
-  }
-  if (groups.includes('launcher')) {
-    app.route('/paraview', wslinkLauncherRoutes(deps));
-    app.route('/launcher', wslinkLauncherRoutes(deps));
-  }
+  // In one order whatever the entry (read's GET /sessions/{id} before anything else under /sessions).
+  for (const group of ALL_ROUTE_GROUPS) groups[group]?.(app, deps);
   return app;
 }

@@ -1,3 +1,4 @@
+import type { Hono } from 'hono';
 import type { Principal } from '../../shared/domain/principal';
 import type { Authenticate } from './auth/authenticators';
 import type { UrlSettings } from '../../shared/domain/urls';
@@ -22,6 +23,9 @@ export interface ApiDeps extends LaunchDeps {
   /** How long the wslink launcher waits for READY before replying with the sessionURL anyway. */
   launcherTimeoutMs: number;
 }
+
+/** Mounts one route group (shared/config/api-routes.ts) on the API; each entry passes the groups it serves. */
+export type GroupMount = (app: Hono<ApiEnv>, deps: ApiDeps) => void;
 
 export interface ApiEnv {
   /** `rateLimit` is hono-rate-limiter's record of the caller's window. */

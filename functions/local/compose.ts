@@ -27,7 +27,9 @@ import { reap } from '../../shared/services/reap';
 import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
+import { ALL_GROUPS } from '../api/all-groups';
 import { createApp } from '../api/app';
+import { openApiDocument } from '../api/openapi';
 import { anyOf, bearerTokens, verifiedJwt, type Authenticate } from '../api/auth/authenticators';
 import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
@@ -201,7 +203,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
 
   return {
     // Static pages first (they fall through when nothing matches), then the API.
-    app: createApp(deps, undefined, { pages: staticPages(config.www), gate }),
+    app: createApp(deps, ALL_GROUPS, { pages: staticPages(config.www), gate, openApi: openApiDocument }),
     deps,
     runtime,
     router,

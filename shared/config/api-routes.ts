@@ -18,11 +18,14 @@ export interface ApiRoute {
 }
 
 /** What each function's hono app mounts (the local server mounts every group). */
-export const FUNCTION_GROUPS: Record<ApiFunctionName, readonly RouteGroup[]> = {
+export const FUNCTION_GROUPS = {
   'api-read': ['read', 'skaha'],
   'api-write': ['write', 'launcher', 'skaha'],
   'api-catalog': ['catalog'],
-};
+} as const satisfies Record<ApiFunctionName, readonly RouteGroup[]>;
+
+/** The route groups function F mounts: its entry passes exactly these (checked by the compiler). */
+export type GroupsOf<F extends ApiFunctionName> = (typeof FUNCTION_GROUPS)[F][number];
 
 export const ALL_ROUTE_GROUPS: readonly RouteGroup[] = ['read', 'write', 'catalog', 'launcher', 'skaha'];
 

@@ -243,9 +243,10 @@ describe('EcsRuntime through the SDK client of createEcsClient', () => {
   it('rides out throttling with the SDK backoff: two throttles, then the task', async () => {
     throttles = 2;
     const session = makeSession();
-    await expect(runtime().start({ session, app: web, secret: 's' })).resolves.toEqual({
-      runtimeId: `arn:aws:ecs:eu-west-1:123456789012:task/sessions/${session.id}`,
-    });
+    const started = await runtime().start({ session, app: web, secret: 's' });
+    expect(started.runtimeId).toBe(`arn:aws:ecs:eu-west-1:123456789012:task/sessions/${session.id}`);
+    // What the session's event log hears of it: ECS took the task and is placing it.
+    expect(started.phases?.map((p) => p.phase)).toEqual(['placed']);
     expect(calls).toEqual(['RunTask', 'RunTask', 'RunTask']);
   });
 

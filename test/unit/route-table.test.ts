@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ALL_GROUPS } from '../../functions/api/all-groups';
 import { createApp } from '../../functions/api/app';
 import type { ApiDeps } from '../../functions/api/context';
 import { openApiDocument } from '../../functions/api/openapi';
@@ -17,7 +18,8 @@ const deps = {
 /** The method and path of every route a function's hono app mounts (`:id` as one segment). */
 function mounted(fn: ApiFunctionName): { method: string; path: string }[] {
   const seen = new Set<string>();
-  return createApp(deps, FUNCTION_GROUPS[fn])
+  const groups = Object.fromEntries(FUNCTION_GROUPS[fn].map((g) => [g, ALL_GROUPS[g]]));
+  return createApp(deps, groups, { openApi: openApiDocument })
     .routes.filter((r) => ['GET', 'POST', 'DELETE'].includes(r.method) && !r.path.includes('*'))
     .map((r) => ({ method: r.method, path: r.path.replace(/\/+$/, '') || '/' }))
     .filter((r) => !seen.has(`${r.method} ${r.path}`) && seen.add(`${r.method} ${r.path}`));

@@ -1,8 +1,11 @@
-import { FUNCTION_GROUPS } from '../../../shared/config/api-routes';
+import type { GroupsOf } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { noRuntime } from '../../../shared/adapters/runtime/no-runtime';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
+import type { GroupMount } from '../context';
+import { catalogGroup } from '../routes/apps';
+import { openApiDocument } from '../openapi';
 import { withMetrics } from '../../lambda/compose';
 import { lambdaApiDeps } from './compose';
 
@@ -10,4 +13,5 @@ import { lambdaApiDeps } from './compose';
 const env = loadFunctionEnv('api-catalog');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-catalog', env, { runtime: () => noRuntime, logs: noLogs });
-export const handler = withMetrics(handle(createApp(deps, FUNCTION_GROUPS['api-catalog'])), publishMetrics);
+const groups = { catalog: catalogGroup } satisfies Record<GroupsOf<'api-catalog'>, GroupMount>;
+export const handler = withMetrics(handle(createApp(deps, groups, { openApi: openApiDocument })), publishMetrics);

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppSpec } from '../../../shared/domain/app';
-import type { ApiDeps, ApiEnv } from '../context';
+import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 
 /** What a user needs to launch an app; never its command or env. */
 function appView(app: AppSpec) {
@@ -21,3 +21,8 @@ export function appRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.get('/', (c) => c.json({ apps: deps.apps.list().map(appView) }));
   return app;
 }
+
+/** The `catalog` group. */
+export const catalogGroup: GroupMount = (app, deps) => {
+  app.route('/apps', appRoutes(deps));
+};

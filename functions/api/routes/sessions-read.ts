@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
-import type { ApiDeps, ApiEnv } from '../context';
+import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check } from '../validate';
@@ -74,3 +74,8 @@ export function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   return app;
 }
+
+/** The `read` group. */
+export const readGroup: GroupMount = (app, deps) => {
+  app.route('/sessions', sessionReadRoutes(deps));
+};

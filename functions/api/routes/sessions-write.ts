@@ -3,7 +3,7 @@ import { launchSession } from '../../../shared/services/launch';
 import { renewSession } from '../../../shared/services/renew';
 import { stopSession } from '../../../shared/services/stop';
 import { requestHash } from '../canonical-json';
-import type { ApiDeps, ApiEnv } from '../context';
+import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check, jsonBody } from '../validate';
@@ -44,3 +44,8 @@ export function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   return app;
 }
+
+/** The `write` group. */
+export const writeGroup: GroupMount = (app, deps) => {
+  app.route('/sessions', sessionWriteRoutes(deps));
+};

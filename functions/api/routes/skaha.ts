@@ -5,7 +5,7 @@ import type { AppSpec } from '../../../shared/domain/app';
 import { launchSession } from '../../../shared/services/launch';
 import { renewSession } from '../../../shared/services/renew';
 import { stopSession } from '../../../shared/services/stop';
-import type { ApiDeps, ApiEnv } from '../context';
+import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { isStorableNumber } from '../schemas';
 import { ownerView, visibleSession } from './session-access';
 import { skahaEvents, skahaSession } from './skaha-view';
@@ -152,3 +152,9 @@ export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   return app;
 }
+
+/** The `skaha` group: skaha's API under both its versions. */
+export const skahaGroup: GroupMount = (app, deps) => {
+  app.route('/skaha/v0', skahaRoutes(deps));
+  app.route('/skaha/v1', skahaRoutes(deps));
+};

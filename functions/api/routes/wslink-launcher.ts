@@ -6,7 +6,7 @@ import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
 import { stopSession } from '../../../shared/services/stop';
 import { requestHash } from '../canonical-json';
-import type { ApiDeps, ApiEnv } from '../context';
+import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView, visibleSession } from './session-access';
 
 /** Keys the trame/wslink client sends that are not app params. */
@@ -112,3 +112,9 @@ export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   return app;
 }
+
+/** The `launcher` group: the wslink launcher at both paths trame clients use. */
+export const launcherGroup: GroupMount = (app, deps) => {
+  app.route('/paraview', wslinkLauncherRoutes(deps));
+  app.route('/launcher', wslinkLauncherRoutes(deps));
+};
