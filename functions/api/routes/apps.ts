@@ -16,7 +16,7 @@ function appView(app: AppSpec) {
   };
 }
 
-export function appRoutes(deps: ApiDeps): Hono<ApiEnv> {
+function appRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/', (c) => c.json({ apps: deps.apps.list().map(appView) }));
   return app;

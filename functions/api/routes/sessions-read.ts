@@ -42,7 +42,7 @@ async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {
 }
 
 /** GET /sessions, GET /sessions/{id}, its events and its logs: the read Lambda's routes. */
-export function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
+function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.get('/', async (c) => {

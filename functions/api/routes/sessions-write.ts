@@ -10,7 +10,7 @@ import { check, jsonBody } from '../validate';
 import { ownerView, visibleSession } from './session-access';
 
 /** POST /sessions, POST /sessions/{id}/renew, DELETE /sessions/{id}: the write Lambda's routes. */
-export function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
+function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.post('/', async (c) => {

@@ -52,7 +52,7 @@ function appFor(deps: ApiDeps, p: URLSearchParams): { app: AppSpec; image?: stri
  * statuses, text/plain errors with skaha's codes (see app.onError). Commands come from the apps
  * file only: `cmd` and `args` are refused rather than run.
  */
-export function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
+function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const connectOf = (c: Context<ApiEnv>, s: Parameters<typeof ownerView>[2]) => ownerView(deps, c.var.principal, s).connectURL;
 

@@ -49,7 +49,7 @@ function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, sessi
  * anyway at the reply deadline (the router holds the socket until READY). GET and DELETE of
  * /paraview/<id> for the owner. Errors are always JSON {"error": "..."} (see app.onError).
  */
-export function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
+function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.post('/', async (c) => {
