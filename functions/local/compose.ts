@@ -172,6 +172,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
     missLimit: config.anonymousRateLimit,
+    holding: { events: services.events, logs: deps.logs, keepaliveMs: config.eventKeepaliveMs },
   });
 
   // The reaper, on a timer; a pass still running when the next is due is not doubled.

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import { loadRouterConfig } from '../../shared/config/env';
@@ -17,6 +18,8 @@ try {
   const client = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
   const router = createRouter({
     store: new DynamoDbSessionStore(client, config.tableName),
+    // The holding page's progress: the session's event log, polled (task-events writes it, in another process).
+    holding: { events: new DynamoDbSessionEventLog(client, config.tableName), keepaliveMs: config.eventKeepaliveMs },
     apps: new AppCatalog(loadAppsFile(config.appsFile)),
     clock: systemClock,
     logger,

@@ -3,15 +3,19 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { tokenMatches } from '../../shared/domain/ids';
 import type { ErrorCode } from '../../shared/domain/error-codes';
-import { isStarting } from '../../shared/domain/session';
+import { isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import type { SessionStore } from '../../shared/ports/session-store';
 import type { SessionChanges } from '../../shared/ports/session-changes';
+import type { SessionEventLog } from '../../shared/ports/session-events';
+import type { SessionLogs } from '../../shared/ports/session-logs';
 import type { AppCatalog } from '../../shared/services/catalog';
 import { sessionOrigin, type UrlSettings } from '../../shared/domain/urls';
 import { crossPageRefusal, isNavigation, isolationHeaders, presentedToken, scrubForApp, tokenCookie } from './access';
 import { ActivityTracker } from './activity';
+import { MissCounter } from './miss-counter';
+import { EVENTS_PATH, sendEventStream, sendFailurePage, sendHoldingPage } from './holding';
 import { refuseUpgrade, sendProblem } from './respond';
 import { parseHostRoute, parseRoute, type Route } from './routes';
 import { isGone, isReachable, SessionLookup } from './session-lookup';
@@ -37,6 +41,8 @@ export interface RouterDeps {
   clientAddress?: (req: IncomingMessage) => string;
   /** Word of session changes where this process sees every write (the local server): wakes waiters, clears the lookup cache. */
   changes?: SessionChanges | undefined;
+  /** Holding pages for browsers sent to a starting session (its event log; its output, for a failed start's page). */
+  holding?: { events: SessionEventLog; logs?: SessionLogs | undefined; keepaliveMs: number } | undefined;
 }
 
 /** Behind an ALB: the address it appended last to X-Forwarded-For (earlier entries are the client's to forge). */
@@ -48,34 +54,6 @@ export function forwardedClientAddress(req: IncomingMessage): string {
     .filter(Boolean)
     .at(-1);
   return last ?? req.socket.remoteAddress ?? 'unknown';
-}
-
-/**
- * Counts one address's misses (an unknown session, a wrong token) in fixed one-minute windows, so
- * guessing ids costs the guesser 429s instead of costing the store a read each (#11 m8).
- */
-class MissCounter {
-  private window = 0;
-  private counts = new Map<string, number>();
-  constructor(
-    private readonly limit: number,
-    private readonly now: () => number,
-  ) {}
-  private roll(): void {
-    const window = Math.floor(this.now() / 60_000);
-    if (window !== this.window) {
-      this.window = window;
-      this.counts = new Map();
-    }
-  }
-  over(address: string): boolean {
-    this.roll();
-    return (this.counts.get(address) ?? 0) >= this.limit;
-  }
-  add(address: string): void {
-    this.roll();
-    this.counts.set(address, (this.counts.get(address) ?? 0) + 1);
-  }
 }
 
 export interface SessionRouter {
@@ -122,8 +100,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   const originOf = (req: IncomingMessage) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`;
   const routeOf = (req: IncomingMessage) => parseHostRoute(req.headers.host, deps.urls.sessionDomain, req.url ?? '/') ?? parseRoute(req.url ?? '/');
 
-  /** The session a route names, if the request may reach it; waits while it is starting. */
-  async function authorize(route: SessionRoute, req: IncomingMessage, aborted: () => boolean, upgrade: boolean) {
+  /** The session a route names, if the request may reach it (its token, the page that asks), not yet waiting for it. */
+  async function admit(route: SessionRoute, req: IncomingMessage, upgrade: boolean) {
     const address = deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
     if (misses.over(address))
       throw new Refusal(429, 'request.rate_limited', 'Too many requests for unknown sessions or with wrong tokens: try again in a minute.');
@@ -131,7 +109,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       const why = crossPageRefusal(req, { scope: route.scope, hostOnly: !!route.hostOnly, origin: originOf(req), upgrade });
       if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
     }
-    let session = await lookup.get(route.sessionId);
+    const session = await lookup.get(route.sessionId);
     if (!session) {
       misses.add(address);
       throw new Refusal(404, 'session.not_found', 'No such session.');
@@ -141,13 +119,19 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       misses.add(address);
       throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
     }
+    return { session, token };
+  }
+
+  /** The admitted session once it can be reached: waits while it is starting. */
+  async function settle(admitted: Session, aborted: () => boolean) {
+    let session: Session | undefined = admitted;
     const waited = isStarting(session.status);
     if (waited) session = await lookup.waitUntilReady(session, aborted);
     if (waited && session?.status === 'FAILED') throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);
     if (isGone(session)) throw new Refusal(404, 'session.not_found', 'The session has stopped.');
     if (!isReachable(session)) throw new Refusal(503, 'session.not_ready', 'The session did not become ready within its launch timeout.');
     const stripPrefix = deps.apps.get(session.app)?.stripPrefix ?? true;
-    return { session, endpoint: session.runtime.endpoint, token, stripPrefix };
+    return { session, endpoint: session.runtime.endpoint, stripPrefix };
   }
 
   /** Points the request at the app: its path, no token in query or cookie, the prefix it was under. */
@@ -178,19 +162,27 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       return;
     }
     try {
-      const target = await authorize(route, req, () => res.destroyed, false);
-      if (route.token && route.kind !== 'proxy' && isNavigation(req)) {
-        // Move the token from the address bar into a cookie scoped to this session's path.
-        const maxAge = (target.session.expiresAt - deps.clock.now()) / 1000;
+      const { session, token } = await admit(route, req, false);
+      const navigation = isNavigation(req);
+      if (route.token && route.kind !== 'proxy' && navigation) {
+        // Move the token from the address bar into a cookie scoped to this session's path (at once,
+        // even while it starts: what comes back with the cookie gets the holding page).
+        const maxAge = (session.expiresAt - deps.clock.now()) / 1000;
         res
           .writeHead(302, {
             location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
-            'set-cookie': tokenCookie(target.token, route.hostOnly ? '/' : route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
+            'set-cookie': tokenCookie(token, route.hostOnly ? '/' : route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
             'cache-control': 'no-store',
           })
           .end();
         return;
       }
+      const holding = route.kind !== 'proxy' && deps.holding;
+      if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET')
+        return sendEventStream(req, res, { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs }, session);
+      if (holding && navigation && isStarting(session.status)) return sendHoldingPage(res, session, route.scope);
+      if (holding && navigation && session.status === 'FAILED') return sendFailurePage(res, session, holding.logs);
+      const target = await settle(session, () => res.destroyed);
       activity.touch(route.sessionId);
       rewrite(req, route, target.stripPrefix);
       const frameAncestors = deps.apps.get(target.session.app)?.frameAncestors;
@@ -209,7 +201,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     const instance = (req.url ?? '/').split('?')[0]!;
     if (route.kind === 'bad' || route.kind === 'add-slash') return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
     try {
-      const target = await authorize(route, req, () => socket.destroyed, true);
+      const target = await settle((await admit(route, req, true)).session, () => socket.destroyed);
       rewrite(req, route, target.stripPrefix);
       const conn = new WsConnection(route.sessionId, socket);
       const set = sockets.get(route.sessionId) ?? new Set<WsConnection>();

@@ -149,6 +149,7 @@ const RouterEnvSchema = z.object({
   [ENV.publicUrl]: z.url(),
   [ENV.lookupCache]: DurationSchema.default(2000),
   [ENV.activityInterval]: DurationSchema.default(30_000),
+  [ENV.eventKeepalive]: DurationSchema.default(15_000),
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
 });
@@ -172,6 +173,7 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     publicUrl: e[ENV.publicUrl],
     lookupCacheMs: e[ENV.lookupCache],
     activityIntervalMs: e[ENV.activityInterval],
+    eventKeepaliveMs: e[ENV.eventKeepalive],
     logLevel: e[ENV.logLevel],
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
   };
