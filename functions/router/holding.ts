@@ -18,7 +18,7 @@ import { streamEvents } from '../../shared/services/event-stream';
  */
 export const EVENTS_PATH = '/.sessionplane/events';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Headers of our own pages: nothing loads but what the page itself names, and no framing by others. */
 function pageHeaders(nonce: string, status: number) {
@@ -49,9 +49,9 @@ const li=document.createElement('li');li.textContent=e.message;steps.appendChild
 if(e.ready===true||e.ready===false){es.close();now.textContent=e.ready?'Ready: opening the app…':e.message;setTimeout(()=>location.reload(),e.ready?0:300);}};`;
   res.writeHead(...pageHeaders(nonce, 200));
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Starting ${escape(session.name)}…</title><style nonce="${nonce}">${STYLE}</style>
+<title>Starting ${escapeHtml(session.name)}…</title><style nonce="${nonce}">${STYLE}</style>
 <noscript><meta http-equiv="refresh" content="5"></noscript></head><body>
-<h1>Starting ${escape(session.name)} <small>(${escape(session.app)})</small></h1>
+<h1>Starting ${escapeHtml(session.name)} <small>(${escapeHtml(session.app)})</small></h1>
 <progress id="bar" max="100" value="0"></progress><p id="now" class="now" role="status" aria-live="polite">Waiting for the session…</p>
 <ol id="steps"></ol><script nonce="${nonce}">${script}</script></body></html>`);
 }
@@ -63,10 +63,10 @@ export async function sendFailurePage(res: ServerResponse, session: Session, log
   const lines = tail?.lines.slice(-30) ?? [];
   res.writeHead(...pageHeaders(nonce, 503));
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(session.name)} did not start</title><style nonce="${nonce}">${STYLE}</style></head><body>
-<h1 class="failed">${escape(session.name)} did not start</h1>
-<p id="reason">${escape(session.statusReason ?? 'failed')}</p>
-${lines.length ? `<p>The last lines it wrote:</p><pre id="log">${escape(lines.join('\n'))}</pre>` : '<p>It wrote nothing.</p>'}
+<title>${escapeHtml(session.name)} did not start</title><style nonce="${nonce}">${STYLE}</style></head><body>
+<h1 class="failed">${escapeHtml(session.name)} did not start</h1>
+<p id="reason">${escapeHtml(session.statusReason ?? 'failed')}</p>
+${lines.length ? `<p>The last lines it wrote:</p><pre id="log">${escapeHtml(lines.join('\n'))}</pre>` : '<p>It wrote nothing.</p>'}
 <p>Launch it again from where you started it.</p></body></html>`);
 }
 

@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     ]);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-starting.png') });
     // READY: the page moves on to the app by itself (the fixture app answers with what it saw).
-    await page.waitForFunction(() => document.body.textContent?.includes('"path":"/"'), undefined, { timeout: 15_000 });
+    await page.waitForFunction(`document.body.textContent.includes('"path":"/"')`, undefined, { timeout: 15_000 });
     expect(page.url()).toBe(`${server.url}/s/${s.id}/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ready.png') });
     expect(failures).toEqual([]);
