@@ -6,6 +6,7 @@ import type { LocalServer } from '../../functions/local/http-server';
 import { fixtureApp } from '../support/apps';
 import { hasChromium, launchChromium } from '../support/chromium';
 import { rawGet } from '../support/http';
+import { waitFor } from '../support/wait';
 import { startTestPlane, type TestPlane } from '../support/plane';
 
 const ARTIFACTS = resolve('test/.artifacts');
@@ -56,7 +57,8 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     ]);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-starting.png') });
     // READY: the page moves on to the app by itself (the fixture app answers with what it saw).
-    await page.waitForFunction(`document.body.textContent.includes('"path":"/"')`, undefined, { timeout: 15_000 });
+    // (Polled from here: the holding page's CSP allows no script but its own, not even the driver's.)
+    await waitFor(async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'), 15_000, 'the app');
     expect(page.url()).toBe(`${server.url}/s/${s.id}/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ready.png') });
     expect(failures).toEqual([]);
