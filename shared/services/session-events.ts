@@ -11,7 +11,10 @@ type EventDeps = Pick<ServiceDeps, 'events' | 'logger' | 'metrics'>;
 export async function recordEvents(deps: EventDeps, sessionId: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]> {
   if (events.length === 0) return [];
   try {
-    return await deps.events.append(sessionId, events);
+    const written = await deps.events.append(sessionId, events);
+    // The operator's view of each step: the local log, CloudWatch on AWS.
+    for (const e of written) deps.logger.info({ sessionId, phase: e.phase, progress: e.progress }, e.message);
+    return written;
   } catch (error) {
     deps.logger.warn({ sessionId, phases: events.map((e) => e.phase), err: (error as Error).message }, 'could not record session events');
     return [];
@@ -26,4 +29,23 @@ export async function reportLaunchPhases(deps: EventDeps, session: Session): Pro
   } catch (error) {
     deps.logger.warn({ sessionId: session.id, err: (error as Error).message }, 'could not read the launch phases');
   }
+}
+
+/**
+ * While something waits for a session to start (the wslink launcher holding its reply), tells the
+ * operator every `everyMs` which step it is in: the client sees only the reply. Returns the stop.
+ */
+export function logSlowStart(deps: EventDeps, sessionId: string, everyMs: number): () => void {
+  const began = Date.now();
+  const timer = setInterval(() => {
+    void deps.events.list(sessionId).then(
+      (events) => {
+        const last = events.at(-1);
+        deps.logger.info({ sessionId, waitedMs: Date.now() - began, phase: last?.phase ?? 'none' }, `slow start: ${last?.message ?? 'nothing recorded yet'}`);
+      },
+      () => undefined,
+    );
+  }, everyMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
 }

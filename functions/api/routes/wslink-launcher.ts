@@ -4,6 +4,7 @@ import { bodyText, parseJson } from '../validate';
 import { isFinal, isStarting, type Session, type SessionStatus } from '../../../shared/domain/session';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
+import { logSlowStart } from '../../../shared/services/session-events';
 import { stopSession } from '../../../shared/services/stop';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
@@ -85,7 +86,8 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     // if that comes first. A session still starting past its own deadline will not start: it is a
     // failure now (503), not a sessionURL whose socket would find the session gone.
     const deadline = Math.min(deps.clock.now() + deps.launcherTimeoutMs, result.session.launchDeadline);
-    const session = await awaitReady(deps, result.session, deadline);
+    const quiet = logSlowStart(deps, result.session.id, Math.min(5000, Math.max(250, deps.launcherTimeoutMs / 5)));
+    const session = await awaitReady(deps, result.session, deadline).finally(quiet);
     const outcome = isStarting(session.status) && deps.clock.now() >= session.launchDeadline ? 'timed-out' : LAUNCH_OUTCOME[session.status];
     switch (outcome) {
       case 'timed-out':

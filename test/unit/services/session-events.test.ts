@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
+import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb-event-log';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { newSessionId } from '../../../shared/domain';
+import { once } from '../../../shared/domain/events';
+import { noMetrics, type Logger } from '../../../shared/ports';
+import { logSlowStart, recordEvents } from '../../../shared/services/session-events';
+
+/** A logger that keeps what it was told. */
+function keepingLogger() {
+  const lines: { fields: Record<string, unknown>; message: string }[] = [];
+  const keep = (fields: object, message: string) => lines.push({ fields: fields as Record<string, unknown>, message });
+  return { lines, logger: { debug: keep, info: keep, warn: keep, error: keep } as unknown as Logger };
+}
+
+describe('session events for the operator: the log line of each step, and of a slow start (#15 item 7)', () => {
+  let db: EmbeddedDynamoDb;
+  let events: DynamoDbSessionEventLog;
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    await ensureSessionsTable(client, 'sessions');
+    events = new DynamoDbSessionEventLog(client, 'sessions');
+  });
+  afterAll(async () => db.close());
+
+  it('logs each step once, when it is first recorded', async () => {
+    const { lines, logger } = keepingLogger();
+    const id = newSessionId();
+    await recordEvents({ events, logger, metrics: noMetrics }, id, [once('requested', 1, 'Launch of web requested.')]);
+    await recordEvents({ events, logger, metrics: noMetrics }, id, [once('requested', 1, 'Launch of web requested.'), once('placed', 2, 'placed')]);
+    expect(lines.map((l) => [l.fields.phase, l.message])).toEqual([
+      ['requested', 'Launch of web requested.'],
+      ['placed', 'placed'],
+    ]);
+  });
+
+  it('says which step a start that keeps a launcher waiting is in, until the wait ends', async () => {
+    const { lines, logger } = keepingLogger();
+    const id = newSessionId();
+    await events.append(id, [once('requested', 1, 'asked'), once('pulling', 2, 'Pulling the image.')]);
+    const stop = logSlowStart({ events, logger, metrics: noMetrics }, id, 100);
+    await new Promise((r) => setTimeout(r, 350));
+    stop();
+    const said = lines.length;
+    expect(said).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toMatchObject({ message: 'slow start: Pulling the image.', fields: { sessionId: id, phase: 'pulling' } });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(lines).toHaveLength(said);
+  });
+});
