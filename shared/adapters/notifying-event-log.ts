@@ -18,15 +18,21 @@ export class NotifyingSessionEventLog implements SessionEventLog {
   constructor(private readonly inner: SessionEventLog) {}
 
   async append(sessionId: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]> {
-    this.appends++;
+    const began = ++this.appends;
+    const before = this.cache.get(sessionId);
     this.cache.delete(sessionId);
+    let written: SessionEvent[] = [];
     try {
-      const written = await this.inner.append(sessionId, events);
+      written = await this.inner.append(sessionId, events);
       if (written.length) this.waiters.wake(sessionId);
       return written;
     } finally {
-      this.appends++;
-      this.cache.delete(sessionId);
+      // What was kept, and what this append wrote right after it, is the log, if no other append or
+      // read overlapped this one (then the next read goes to the store).
+      const alone = ++this.appends === began + 1;
+      const next = [...(before ?? []), ...written];
+      if (alone && before && next.every((e, i) => e.id === i + 1)) this.cache.set(sessionId, next);
+      else this.cache.delete(sessionId);
     }
   }
 

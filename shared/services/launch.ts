@@ -81,14 +81,14 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   });
   const log = { sessionId: id, owner: session.owner, app: app.name };
   deps.logger.info(log, 'session launch');
-  // Written while the runtime starts, not before it: the log tells, it does not gate.
-  const requested = recordEvents(deps, id, [once('requested', now, `Launch of ${app.name} requested.`)]);
+  // Written with what the runtime says of its start, in one append: the log tells, it does not gate.
+  const requested = once('requested', now, `Launch of ${app.name} requested.`);
 
   let started: StartResult;
   try {
     started = await deps.runtime.start({ session, app, secret });
   } catch (error) {
-    await requested;
+    await recordEvents(deps, id, [requested]);
     // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12).
     if (error instanceof CapacityError && (await deps.store.discard(session))) {
       await deps.quotas.release(input.owner, session.resources);
@@ -111,7 +111,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   const runtime = { kind: deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
   const [current] = await Promise.all([
     applyUntilSettled(deps, session, (s) => (s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined)),
-    requested.then(() => recordEvents(deps, id, started.phases ?? [])),
+    recordEvents(deps, id, [requested, ...(started.phases ?? [])]),
   ]);
   if (current && (current.status === 'STOPPING' || current.status === 'STOPPED')) {
     // Stopped while the runtime was starting: what was started must not outlive the record.

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { benchApiLaunch } from './api-launch';
 import { benchBundles } from './bundles';
+import { benchEvents } from './events';
 import { benchIdleMemory } from './idle-memory';
 import { benchLaunchEcho } from './launch-echo';
 import { benchReaper } from './reaper';
@@ -8,9 +9,10 @@ import { benchRouter } from './router';
 import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (launch, memory, api, router, bundles, reaper, soak).
+// `npm run bench -- router` runs one part (launch, events, memory, api, router, bundles, reaper, soak).
 const parts: Record<string, () => Promise<string>> = {
   launch: benchLaunchEcho,
+  events: benchEvents,
   memory: benchIdleMemory,
   api: benchApiLaunch,
   router: benchRouter,

@@ -8,6 +8,10 @@ import { transition } from '../../../shared/domain';
 import { systemClock } from '../../../shared/ports';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { SessionLookup } from '../../../functions/router/session-lookup';
+import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb-event-log';
+import { NotifyingSessionEventLog } from '../../../shared/adapters/notifying-event-log';
+import { newSessionId } from '../../../shared/domain';
+import { once } from '../../../shared/domain/events';
 import { makeSession } from '../../support/sessions';
 
 const HOUR = 3_600_000;
@@ -193,5 +197,37 @@ describe('NotifyingSessionStore with cacheReads: reads without a round trip, nev
     await store.create(s);
     const got = (await store.get(s.id))!;
     expect(Object.isFrozen(got) && Object.isFrozen(got.resources)).toBe(true);
+  });
+});
+
+describe('NotifyingSessionEventLog: reads from what it wrote, never behind an append', () => {
+  let db: EmbeddedDynamoDb;
+  let inner: DynamoDbSessionEventLog;
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    await ensureSessionsTable(client, 'sessions');
+    inner = new DynamoDbSessionEventLog(client, 'sessions');
+  });
+  afterAll(async () => db.close());
+
+  it('sees every event of appends racing each other and a read, and serves a settled log without a store read', async () => {
+    const log = new NotifyingSessionEventLog(inner);
+    const id = newSessionId();
+    await log.append(id, [once('requested', 1, 'r')]);
+    await log.list(id); // now kept
+    const phases = ['placed', 'network', 'pulling', 'pulled', 'started'] as const;
+    await Promise.all([...phases.map((p, i) => log.append(id, [once(p, i + 2, p)])), log.list(id)]);
+    expect((await log.list(id)).map((e) => e.phase).sort()).toEqual(['network', 'placed', 'pulled', 'pulling', 'requested', 'started']);
+    let reads = 0;
+    const list = inner.list.bind(inner);
+    inner.list = (...args) => {
+      reads++;
+      return list(...args);
+    };
+    await log.append(id, [once('ready', 9, 'ready')]);
+    expect((await log.list(id)).map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(reads).toBeLessThanOrEqual(1);
+    inner.list = list;
   });
 });
