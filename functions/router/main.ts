@@ -1,4 +1,7 @@
 import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { verifiedJwt } from '../api/auth/authenticators';
+import { createEventsApp } from '../api/events-app';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
@@ -11,20 +14,40 @@ import { createLogger } from '../../shared/adapters/pino-logger';
 import { answerClientError, refuseUpgrade, refuseWithoutHost, sendProblem } from './respond';
 import { createRouter, forwardedClientAddress } from './router';
 
+/** GET /sessions/{id}/events, which this service streams for API callers. */
+const EVENTS_ROUTE = /^\/sessions\/[^/?]+\/events(?:\?|$)/;
+
 // The session router on its own: the Fargate service behind the ALB.
 try {
   const config = loadRouterConfig();
   const logger = createLogger(config.logLevel);
   const client = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const store = new DynamoDbSessionStore(client, config.tableName);
+  // The session's event log, polled (task-events writes it, in another process): for the holding
+  // page, and for API callers' streams (API Gateway cannot stream), with the API's issuer.
+  const events = new DynamoDbSessionEventLog(client, config.tableName);
+  const urls = { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain };
+  const oidc = config.oidc;
+  const streamEvents = oidc
+    ? getRequestListener(
+        createEventsApp({
+          store,
+          events,
+          urls,
+          eventStream: { keepaliveMs: config.eventKeepaliveMs },
+          authenticate: verifiedJwt({ ...oidc, onError: (error) => logger.warn({ err: error.message }, 'OIDC discovery failed') }),
+          logger,
+        }).fetch,
+      )
+    : undefined;
   const router = createRouter({
-    store: new DynamoDbSessionStore(client, config.tableName),
-    // The holding page's progress: the session's event log, polled (task-events writes it, in another process).
-    holding: { events: new DynamoDbSessionEventLog(client, config.tableName), keepaliveMs: config.eventKeepaliveMs },
+    store,
+    holding: { events, keepaliveMs: config.eventKeepaliveMs },
     apps: new AppCatalog(loadAppsFile(config.appsFile)),
     clock: systemClock,
     logger,
     secureCookies: config.publicUrl.startsWith('https:'),
-    urls: { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain },
+    urls,
     clientAddress: forwardedClientAddress,
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
@@ -36,6 +59,7 @@ try {
       res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
       return;
     }
+    if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
     if (!router.handleRequest(req, res)) sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });
   server.on('clientError', answerClientError);

@@ -27,6 +27,8 @@ export interface RouterServiceProps {
   minCount: number;
   maxCount: number;
   retention: RetentionDays;
+  /** The API's issuer: the router streams GET /sessions/{id}/events to API callers, which API Gateway cannot. */
+  jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
 }
 
 /**
@@ -82,6 +84,11 @@ export class RouterService extends Construct {
           [ENV.tableName]: props.table.tableName,
           [ENV.awsRegion]: Stack.of(this).region,
           ...(props.sessionDomain ? { [ENV.sessionDomain]: props.sessionDomain } : {}),
+          [ENV.jwtIssuer]: props.jwt.issuer,
+          [ENV.jwtAudience]: props.jwt.audience,
+          [ENV.userClaim]: props.jwt.userClaim,
+          [ENV.groupsClaim]: props.jwt.groupsClaim,
+          [ENV.adminGroup]: props.jwt.adminGroup,
         },
       },
     });

@@ -58,7 +58,16 @@ export class SessionplaneStack extends Stack {
       retention,
     });
     const images = new AppImages(this, 'Images');
+    const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
+    const jwt = {
+      issuer: config.jwtIssuer ?? identity!.issuer,
+      audience: config.jwtAudience ?? identity!.audience,
+      userClaim: config.userClaim,
+      groupsClaim: 'cognito:groups',
+      adminGroup: config.adminGroup,
+    };
     const router = new RouterService(this, 'Router', {
+      jwt,
       cluster: cluster.cluster,
       subnets: network.privateSubnets,
       securityGroup: network.routerSg,
@@ -72,7 +81,6 @@ export class SessionplaneStack extends Stack {
       maxCount: config.routerMaxCount,
       retention,
     });
-    const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
     const tokenKey = new Secret(this, 'TokenKey', {
       description: 'Sessionplane: the key session tokens and app secrets are derived with',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -111,13 +119,7 @@ export class SessionplaneStack extends Stack {
       tokenKey,
       appsFile: config.appsFile,
       publicUrl: router.publicUrl,
-      jwt: {
-        issuer: config.jwtIssuer ?? identity!.issuer,
-        audience: config.jwtAudience ?? identity!.audience,
-        userClaim: config.userClaim,
-        groupsClaim: 'cognito:groups',
-        adminGroup: config.adminGroup,
-      },
+      jwt,
       shared: {
         familyPrefix: config.taskFamilyPrefix,
         containerName: CONTAINER,

@@ -25,6 +25,29 @@ export const SessionDomainSchema = z
 /** `none` (path mode) as undefined. */
 export const sessionDomainOf = (value: string | undefined): string | undefined => (value === 'none' ? undefined : value);
 
+/** An OIDC issuer whose JWTs are accepted (Keycloak, Dex, Cognito, …): the local API's, and the router service's event stream. */
+const OIDC_ENV = {
+  [ENV.jwtIssuer]: z.url().optional(),
+  [ENV.jwtAudience]: z.string().min(1).optional(),
+  [ENV.jwtJwksUrl]: z.url().optional(),
+  [ENV.userClaim]: z.string().min(1).default('sub'),
+  [ENV.groupsClaim]: z.string().min(1).default('groups'),
+  [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
+};
+
+function oidcFrom(e: z.output<z.ZodObject<typeof OIDC_ENV>>) {
+  const issuer = e[ENV.jwtIssuer];
+  if (issuer === undefined) return undefined;
+  return {
+    issuer,
+    audience: e[ENV.jwtAudience] ?? 'sessionplane',
+    ...(e[ENV.jwtJwksUrl] ? { jwksUrl: e[ENV.jwtJwksUrl] } : {}),
+    userClaim: e[ENV.userClaim],
+    groupsClaim: e[ENV.groupsClaim],
+    adminGroup: e[ENV.adminGroup],
+  };
+}
+
 const LocalEnvSchema = z
   .object({
     [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -59,13 +82,7 @@ const LocalEnvSchema = z
       .regex(/^\/[^?#\s]*$/, 'must start with "/"')
       .optional(),
     [ENV.authTokens]: z.string().min(1).optional(),
-    /** An OIDC issuer whose JWTs the local API accepts beside the tokens file (Keycloak, Dex, …). */
-    [ENV.jwtIssuer]: z.url().optional(),
-    [ENV.jwtAudience]: z.string().min(1).optional(),
-    [ENV.jwtJwksUrl]: z.url().optional(),
-    [ENV.userClaim]: z.string().min(1).default('sub'),
-    [ENV.groupsClaim]: z.string().min(1).default('groups'),
-    [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
+    ...OIDC_ENV,
     [ENV.maxHeaderBytes]: z.coerce
       .number()
       .int()
@@ -115,17 +132,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     /** A tokens file of more users (token → user, role). */
     authTokensFile: e[ENV.authTokens],
     /** JWTs of this OIDC issuer are accepted beside the tokens file. */
-    oidc:
-      e[ENV.jwtIssuer] !== undefined
-        ? {
-            issuer: e[ENV.jwtIssuer]!,
-            audience: e[ENV.jwtAudience] ?? 'sessionplane',
-            ...(e[ENV.jwtJwksUrl] ? { jwksUrl: e[ENV.jwtJwksUrl] } : {}),
-            userClaim: e[ENV.userClaim],
-            groupsClaim: e[ENV.groupsClaim],
-            adminGroup: e[ENV.adminGroup],
-          }
-        : undefined,
+    oidc: oidcFrom(e),
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     /** How often the local reaper runs. */
     reaperIntervalMs: e[ENV.reaperInterval],
@@ -152,6 +159,8 @@ const RouterEnvSchema = z.object({
   [ENV.eventKeepalive]: DurationSchema.default(15_000),
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
+  // The API's issuer: the router service streams GET /sessions/{id}/events to API callers (API Gateway cannot).
+  ...OIDC_ENV,
 });
 
 /** The standalone router's settings, derived from its schema through the mapping below. */
@@ -176,5 +185,6 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     eventKeepaliveMs: e[ENV.eventKeepalive],
     logLevel: e[ENV.logLevel],
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
+    oidc: oidcFrom(e),
   };
 }

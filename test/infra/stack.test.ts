@@ -193,6 +193,26 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     expect(Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it("gives the router the API's issuer, so it can stream GET /sessions/{id}/events to API callers (#15)", () => {
+    const routerDefs = template.findResources('AWS::ECS::TaskDefinition', {
+      Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'web' })]) },
+    });
+    const env = Object.values(routerDefs).flatMap(
+      (d) =>
+        (d as { Properties: { ContainerDefinitions: { Environment?: { Name: string; Value: unknown }[] }[] } }).Properties.ContainerDefinitions[0]!
+          .Environment ?? [],
+    );
+    const names = env.map((e) => e.Name);
+    expect(names).toEqual(
+      expect.arrayContaining(['SESSIONPLANE_JWT_ISSUER', 'SESSIONPLANE_JWT_AUDIENCE', 'SESSIONPLANE_USER_CLAIM', 'SESSIONPLANE_GROUPS_CLAIM']),
+    );
+    // The same issuer as the API's authorizer (here the stack's own user pool).
+    const issuer = env.find((e) => e.Name === 'SESSIONPLANE_JWT_ISSUER')!.Value;
+    const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as { Properties: { JwtConfiguration: { Issuer: unknown } } };
+    expect(issuer).toEqual(authorizer.Properties.JwtConfiguration.Issuer);
+    expect(JSON.stringify(issuer)).toContain('cognito-idp');
+  });
+
   it('defines one task definition per app with an image: awslogs, non-root, read-only root where allowed, GPU on EC2', () => {
     const defs = template.findResources('AWS::ECS::TaskDefinition', { Properties: { Family: Match.stringLikeRegexp('^sessionplane-') } });
     expect(

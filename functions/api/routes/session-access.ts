@@ -8,7 +8,7 @@ import type { ApiDeps } from '../context';
 import { sessionView } from '../session-view';
 
 /** A session the caller may see: their own, or any for an admin. Otherwise: not found. */
-export async function visibleSession(deps: ApiDeps, principal: Principal, id: string): Promise<Session> {
+export async function visibleSession(deps: Pick<ApiDeps, 'store'>, principal: Principal, id: string): Promise<Session> {
   // A malformed id never reaches the store.
   const session = isSessionId(id) ? await deps.store.get(id) : undefined;
   if (!session || (session.owner !== principal.user && !principal.admin)) throw new SessionNotFoundError(id);

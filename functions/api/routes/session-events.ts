@@ -8,6 +8,9 @@ import type { ApiDeps, ApiEnv } from '../context';
 import { check } from '../validate';
 import { visibleSession } from './session-access';
 
+/** What serving a session's events needs: the API has it all; the router service builds just this. */
+export type EventsDeps = Pick<ApiDeps, 'store' | 'events' | 'urls' | 'eventStream'>;
+
 /** The longest a long-poll waits: under API Gateway's 30 s cut. */
 const MAX_WAIT_S = 25;
 
@@ -26,7 +29,7 @@ export const EventsQuerySchema = z.strictObject({
  * `keepaliveMs`, and an end with the final event: FAILED, STOPPED, or READY for a stream that
  * began before READY (a launch being watched).
  */
-export async function serveSessionEvents(deps: ApiDeps, c: Context<ApiEnv>) {
+export async function serveSessionEvents(deps: EventsDeps, c: Context<ApiEnv>) {
   const query = check(EventsQuerySchema, c.req.query(), 'query');
   const session = await visibleSession(deps, c.var.principal, c.req.param('id')!);
   if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
