@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
@@ -7,6 +7,7 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { hashToken, newToken } from '../../shared/domain';
 import { makeSession } from '../support/sessions';
+import { spawnRouter } from '../support/router-process';
 import { startServer } from '../support/server';
 import { freePort } from '../support/dynamodb-local';
 import { waitFor, waitForText } from '../support/wait';
@@ -25,24 +26,9 @@ async function startStandaloneRouter(endpoint: string): Promise<{ url: string; s
   const token = newToken();
   const session = makeSession({ status: 'READY', tokenHash: hashToken(token), runtime: { kind: 'bench', runtimeId: 'bench', endpoint } });
   await new DynamoDbSessionStore(client, 'sessions').create(session);
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SESSIONPLANE_APPS: 'examples/apps/apps.yml',
-      SESSIONPLANE_TABLE: 'sessions',
-      SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
-      AWS_REGION: 'local',
-      SESSIONPLANE_PUBLIC_URL: 'http://127.0.0.1',
-      SESSIONPLANE_LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, 20_000, 'router up');
+  const { child, base } = await spawnRouter(db.endpoint, { SESSIONPLANE_PUBLIC_URL: 'http://127.0.0.1', SESSIONPLANE_LOG_LEVEL: 'warn' });
   return {
-    url: `ws://127.0.0.1:${port}/proxy?sessionId=${session.id}&path=ws&token=${token}`,
+    url: `${base.replace('http', 'ws')}/proxy?sessionId=${session.id}&path=ws&token=${token}`,
     stop: async () => {
       child.kill('SIGKILL');
       client.destroy();

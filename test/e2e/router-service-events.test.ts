@@ -1,17 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import type { EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { once } from '../../shared/domain/events';
-import { freePort } from '../support/dynamodb-local';
+import { spawnRouter } from '../support/router-process';
 import { makeSession } from '../support/sessions';
-import { waitFor } from '../support/wait';
+import { embeddedTable } from '../support/table';
 
 /**
  * On AWS, API Gateway cannot stream: the router service serves GET /sessions/{id}/events to API
@@ -27,11 +25,10 @@ describe('functions/router/main.ts: the event stream for API callers', () => {
   let log: DynamoDbSessionEventLog;
 
   beforeAll(async () => {
-    db = await startEmbeddedDynamoDb();
-    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-    await ensureSessionsTable(client, 'sessions');
-    store = new DynamoDbSessionStore(client, 'sessions');
-    log = new DynamoDbSessionEventLog(client, 'sessions');
+    const table = await embeddedTable();
+    db = table.db;
+    store = new DynamoDbSessionStore(table.client, 'sessions');
+    log = new DynamoDbSessionEventLog(table.client, 'sessions');
     // The issuer (as Cognito serves one: discovery, then its keys).
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
@@ -53,26 +50,12 @@ describe('functions/router/main.ts: the event stream for API callers', () => {
         .setExpirationTime('5m')
         .sign(privateKey);
 
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    router = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SESSIONPLANE_APPS: 'examples/apps/apps.yml',
-        SESSIONPLANE_TABLE: 'sessions',
-        SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
-        AWS_REGION: 'local',
-        SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
-        SESSIONPLANE_JWT_ISSUER: issuer,
-        SESSIONPLANE_JWT_AUDIENCE: 'sessionplane',
-        SESSIONPLANE_EVENT_KEEPALIVE: '500ms',
-        SESSIONPLANE_LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, 20_000, 'router healthy');
+    ({ child: router, base } = await spawnRouter(db.endpoint, {
+      SESSIONPLANE_JWT_ISSUER: issuer,
+      SESSIONPLANE_JWT_AUDIENCE: 'sessionplane',
+      SESSIONPLANE_EVENT_KEEPALIVE: '500ms',
+      SESSIONPLANE_LOG_LEVEL: 'warn',
+    }));
   });
   afterAll(async () => {
     router?.kill('SIGKILL');

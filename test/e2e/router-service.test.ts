@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +8,8 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-sto
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { hashToken, newToken } from '../../shared/domain';
-import { freePort } from '../support/dynamodb-local';
+import { spawnRouter } from '../support/router-process';
 import { makeSession } from '../support/sessions';
-import { waitFor } from '../support/wait';
 import { closeCode, openWs, roundTrip } from '../support/ws';
 
 describe('functions/router/main.ts: the router as its own service', () => {
@@ -34,23 +33,7 @@ describe('functions/router/main.ts: the router as its own service', () => {
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     await store.create({ ...session, runtime: { kind: 'ecs', runtimeId: 'task', endpoint: `127.0.0.1:${(app.address() as AddressInfo).port}` } });
 
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    router = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        SESSIONPLANE_APPS: 'examples/apps/apps.yml',
-        SESSIONPLANE_TABLE: 'sessions',
-        SESSIONPLANE_DYNAMODB_ENDPOINT: db.endpoint,
-        AWS_REGION: 'local',
-        SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
-      },
-      stdio: 'ignore',
-    });
-    exited = new Promise((r) => router.once('exit', (code) => r(code)));
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, 20_000, 'router healthy');
+    ({ child: router, base, exited } = await spawnRouter(db.endpoint));
   });
   afterAll(async () => {
     router?.kill('SIGKILL');

@@ -1,5 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 
 /** Every item of a table, sorted by id (tests only: the product never scans). */
 export async function scanTable(endpoint: string, table: string): Promise<Record<string, unknown>[]> {
@@ -13,4 +16,12 @@ export async function scanTable(endpoint: string, table: string): Promise<Record
   } while (start);
   client.destroy();
   return items.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+}
+
+/** dynalite in this process with the sessions table made: a client on it, and the close. */
+export async function embeddedTable(table = 'sessions'): Promise<{ db: EmbeddedDynamoDb; client: DynamoDBDocumentClient }> {
+  const db = await startEmbeddedDynamoDb();
+  const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+  await ensureSessionsTable(client, table);
+  return { db, client };
 }

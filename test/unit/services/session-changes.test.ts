@@ -12,6 +12,7 @@ import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb-event
 import { NotifyingSessionEventLog } from '../../../shared/adapters/notifying-event-log';
 import { newSessionId } from '../../../shared/domain';
 import { once } from '../../../shared/domain/events';
+import { embeddedTable } from '../../support/table';
 import { makeSession } from '../../support/sessions';
 
 const HOUR = 3_600_000;
@@ -204,10 +205,9 @@ describe('NotifyingSessionEventLog: reads from what it wrote, never behind an ap
   let db: EmbeddedDynamoDb;
   let inner: DynamoDbSessionEventLog;
   beforeAll(async () => {
-    db = await startEmbeddedDynamoDb();
-    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-    await ensureSessionsTable(client, 'sessions');
-    inner = new DynamoDbSessionEventLog(client, 'sessions');
+    const table = await embeddedTable();
+    db = table.db;
+    inner = new DynamoDbSessionEventLog(table.client, 'sessions');
   });
   afterAll(async () => db.close());
 

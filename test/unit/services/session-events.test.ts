@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb-event-log';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import type { EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
 import { newSessionId } from '../../../shared/domain';
 import { once } from '../../../shared/domain/events';
 import { noMetrics, type Logger } from '../../../shared/ports';
 import { logSlowStart, recordEvents } from '../../../shared/services/session-events';
+import { embeddedTable } from '../../support/table';
 
 /** A logger that keeps what it was told. */
 function keepingLogger() {
@@ -19,10 +18,9 @@ describe('session events for the operator: the log line of each step, and of a s
   let db: EmbeddedDynamoDb;
   let events: DynamoDbSessionEventLog;
   beforeAll(async () => {
-    db = await startEmbeddedDynamoDb();
-    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-    await ensureSessionsTable(client, 'sessions');
-    events = new DynamoDbSessionEventLog(client, 'sessions');
+    const table = await embeddedTable();
+    db = table.db;
+    events = new DynamoDbSessionEventLog(table.client, 'sessions');
   });
   afterAll(async () => db.close());
 

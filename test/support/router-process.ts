@@ -1,0 +1,32 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from './dynamodb-local';
+import { waitFor } from './wait';
+
+/**
+ * functions/router/main.ts as the Fargate service runs it, in a process of its own on a free port,
+ * reading the sessions table at `dynamodbEndpoint`; resolves once /healthz answers.
+ */
+export async function spawnRouter(
+  dynamodbEndpoint: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; base: string; exited: Promise<number | null> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SESSIONPLANE_APPS: 'examples/apps/apps.yml',
+      SESSIONPLANE_TABLE: 'sessions',
+      SESSIONPLANE_DYNAMODB_ENDPOINT: dynamodbEndpoint,
+      AWS_REGION: 'local',
+      SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, 20_000, 'router healthy');
+  return { child, base, exited };
+}
