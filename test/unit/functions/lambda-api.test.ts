@@ -102,6 +102,19 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     expect(logs.body).toBe('2027-01-15T08:00:00.000Z hello from the task\n');
   });
 
+  it('read: GET /sessions/{id}/events as JSON and long-poll; a stream is 406 here (API Gateway buffers), pointing to the router', async () => {
+    const { sessions } = JSON.parse((await handlers.read!(httpApiEvent('GET', '/sessions'), lambdaContext)).body) as { sessions: { id: string }[] };
+    const id = sessions[0]!.id;
+    const listed = await handlers.read!(httpApiEvent('GET', `/sessions/${id}/events`, { query: 'after=0&wait=0' }), lambdaContext);
+    expect(listed.statusCode).toBe(200);
+    const { events } = JSON.parse(listed.body) as { events: { phase: string }[] };
+    expect(events.map((e) => e.phase)).toEqual(expect.arrayContaining(['requested', 'placed']));
+    const stream = await handlers.read!(httpApiEvent('GET', `/sessions/${id}/events`, { headers: { accept: 'text/event-stream' } }), lambdaContext);
+    expect(stream.statusCode).toBe(406);
+    expect(JSON.parse(stream.body)).toMatchObject({ code: 'request.not_acceptable' });
+    expect(JSON.parse(stream.body).detail).toContain('router');
+  });
+
   it('answers problem+json without claims, and 404 for a route another function serves', async () => {
     const noClaims = await handlers.read!(httpApiEvent('GET', '/sessions', { claims: null }), lambdaContext);
     expect(noClaims.statusCode).toBe(401);
