@@ -83,6 +83,7 @@ const SessionEventViewSchema = z.object({
   ready: z.boolean().optional(),
   failed: z.boolean().optional(),
   url: z.string().optional(),
+  connectURL: z.string().optional(),
 });
 
 export const SessionEventListSchema = z.object({

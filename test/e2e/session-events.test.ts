@@ -11,6 +11,7 @@ interface StreamedEvent {
   ready?: boolean;
   failed?: boolean;
   url?: string;
+  connectURL?: string;
 }
 
 /** Reads a server-sent event stream to its end: the events (with their SSE ids) and the keepalive comments seen. */
@@ -68,6 +69,7 @@ describe('session events: the log, the stream, the long-poll (#15)', () => {
     expect(stream.events.map((e) => e.sseId)).toEqual(['1', '2', '3', '4']);
     expect(stream.events.map((e) => e.progress)).toEqual([5, 85, 90, 100]);
     expect(stream.events.at(-1)).toMatchObject({ ready: true, url: expect.stringContaining(`/s/${s.id}/`) });
+    expect(stream.events.at(-1)!.connectURL).toBe(stream.events.at(-1)!.url);
     expect(stream.events.at(-1)!.url).not.toContain('token');
     expect(stream.keepalives).toBeGreaterThanOrEqual(1);
     // The same log as JSON, and the launch's timings in the session's view.
