@@ -4,7 +4,8 @@ import type { EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamod
 import { newSessionId } from '../../../shared/domain';
 import { once } from '../../../shared/domain/events';
 import { noMetrics, type Logger } from '../../../shared/ports';
-import { logSlowStart, recordEvents } from '../../../shared/services/session-events';
+import { makeSession } from '../../support/sessions';
+import { logSlowStart, recordEvents, reportLaunchPhases } from '../../../shared/services/session-events';
 import { embeddedTable } from '../../support/table';
 
 /** A logger that keeps what it was told. */
@@ -47,5 +48,34 @@ describe('session events for the operator: the log line of each step, and of a s
     expect(lines[0]).toMatchObject({ message: 'slow start: Pulling the image.', fields: { sessionId: id, phase: 'pulling' } });
     await new Promise((r) => setTimeout(r, 250));
     expect(lines).toHaveLength(said);
+  });
+
+  it('reports where a launch went as LaunchPhase metrics, by phase and app', async () => {
+    const { logger } = keepingLogger();
+    const session = makeSession({ app: 'viz' });
+    await events.append(session.id, [
+      once('requested', 1_000, 'asked'),
+      once('placed', 2_000, 'placed'),
+      once('network', 13_000, 'eni'),
+      once('pulling', 14_000, 'pull'),
+      once('pulled', 41_000, 'pulled'),
+      once('started', 45_000, 'started'),
+      once('probing', 45_000, 'probing'),
+      once('ready', 47_500, 'ready'),
+    ]);
+    const seen: [string, number, string][] = [];
+    const metrics = { ...noMetrics, launchPhase: (phase: string, ms: number, app: string) => void seen.push([phase, ms, app]) };
+    await reportLaunchPhases({ events, logger, metrics }, session);
+    expect(Object.fromEntries(seen.map(([phase, ms]) => [phase, ms]))).toEqual({
+      placed: 1000,
+      network: 11_000,
+      pulling: 1000,
+      pulled: 27_000,
+      started: 4000,
+      probing: 0,
+      ready: 2500,
+      total: 46_500,
+    });
+    expect(new Set(seen.map(([, , app]) => app))).toEqual(new Set(['viz']));
   });
 });
