@@ -88,13 +88,13 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   try {
     started = await deps.runtime.start({ session, app, secret });
   } catch (error) {
-    await recordEvents(deps, id, [requested]);
-    // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12).
+    // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12), not even its events.
     if (error instanceof CapacityError && (await deps.store.discard(session))) {
       await deps.quotas.release(input.owner, session.resources);
       deps.logger.info({ ...log, err: error.message }, 'session launch refused: no capacity');
       return refused(error);
     }
+    await recordEvents(deps, id, [requested]);
     const reason = (error as { details?: { reason?: string } }).details?.reason ?? STATUS_REASONS.startFailed;
     await applyUntilSettled(deps, session, (s) =>
       s.status === 'PENDING'

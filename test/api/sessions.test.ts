@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureApp } from '../support/apps';
+import { scanTable } from '../support/table';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { pidAlive, waitFor } from '../support/wait';
 
@@ -223,6 +224,8 @@ describe('control API: no capacity', () => {
         expect(await res.json()).toMatchObject({ code: 'runtime.no_capacity' });
         expect((await narrow.deps.store.listByOwner('alice')).items).toEqual([]);
         expect((await narrow.deps.quotas.get('alice')).sessions).toBe(0);
+        // Not even an event log: the refused launch left no item of its own in the table.
+        expect((await scanTable(narrow.dynamodbEndpoint, 'sessionplane-sessions')).filter((item) => String(item.id).startsWith('events#'))).toEqual([]);
       } finally {
         await narrow.dispose();
       }
