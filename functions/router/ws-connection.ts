@@ -130,7 +130,7 @@ export class WsConnection {
       backend.destroy();
     };
     if (this.frames.atBoundary) this.finishClose();
-    else backend.resume(); // unpipe paused it; the rest of the open frame is still to come
+    else backend.resume(); // back-pressure may have paused it; the rest of the open frame is still to come
     return this.closed;
   }
 }
