@@ -86,6 +86,18 @@ describe('session events: the log, the stream, the long-poll (#15)', () => {
     expect(resumed.events.map((e) => e.phase)).toEqual(['probing', 'ready']);
   });
 
+  it('keeps a stream opened on a running session open past READY, and ends it when the session stops', async () => {
+    const s = await launch('slow');
+    while (!(await list(s.id)).events.some((e) => e.phase === 'ready')) await new Promise((r) => setTimeout(r, 100));
+    const streamed = readStream(`${server.url}/sessions/${s.id}/events`);
+    await new Promise((r) => setTimeout(r, 700)); // a keepalive or two: the stream is still open
+    await plane.request(`/sessions/${s.id}`, { method: 'DELETE' });
+    const stream = await streamed;
+    expect(stream.events.map((e) => e.phase)).toEqual(['requested', 'started', 'probing', 'ready', 'stop-requested', 'stopped']);
+    expect(stream.events.at(-1)).toMatchObject({ ready: false, failed: false });
+    expect(stream.keepalives).toBeGreaterThanOrEqual(1);
+  });
+
   it('ends a stream of a failed start with its reason', async () => {
     const s = await launch('broken');
     const stream = await readStream(`${server.url}/sessions/${s.id}/events`);
