@@ -75,6 +75,17 @@ const LocalEnvSchema = z
     /** A quiet event stream says it is alive this often (BinderHub: 25 s; proxies cut idle streams). */
     [ENV.eventKeepalive]: DurationSchema.default(15_000),
     [ENV.lookupCache]: DurationSchema.default(2000),
+    /** The container engine (Docker or Podman) `image` apps run on: unix:///path, tcp://host:port, or `none`. */
+    [ENV.containerHost]: z
+      .string()
+      .regex(/^(none|unix:\/\/\/.+|tcp:\/\/[^/]+|\/.+)$/, 'unix:///path/to.sock, tcp://host:port, /path/to.sock or none')
+      .optional(),
+    [ENV.dockerHost]: z.string().optional(),
+    /** The engine network session containers join (default: the engine's own default). */
+    [ENV.containerNetwork]: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/)
+      .optional(),
     [ENV.awsRegion]: z.string().default('local'),
     [ENV.trameUseHost]: z.string().optional(),
     [ENV.trameUrlPrefix]: z
@@ -136,6 +147,9 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     /** How often the local reaper runs. */
     reaperIntervalMs: e[ENV.reaperInterval],
+    /** The container engine's address as configured (SESSIONPLANE_CONTAINER_HOST, else DOCKER_HOST); resolved at start-up. */
+    containerHost: e[ENV.containerHost] ?? e[ENV.dockerHost],
+    containerNetwork: e[ENV.containerNetwork],
     /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],
     /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */

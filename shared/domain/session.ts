@@ -38,6 +38,8 @@ export const STATUS_REASONS = {
   lost: 'lost',
   /** Ready once, then stopped answering its liveness probes (the local runtime stopped it). */
   unresponsive: 'unresponsive',
+  /** Killed for going over its memory limit (a container; the engine said so, or it was inferred). */
+  oom: 'oom',
   /** An instance of ours with no live session (the reaper's or task-events' sweep stopped it). */
   orphan: 'orphan',
 } as const;

@@ -9,6 +9,12 @@ function exitReason(code: number | null, signal: string | null): string {
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
+/** Why an instance ended on its own: out of memory says so by itself; anything else after the code of when it ended. */
+function ownExit(code: typeof STATUS_REASONS.appExited | typeof STATUS_REASONS.exitedBeforeReady, event: Extract<RuntimeEvent, { type: 'exited' }>): string {
+  if (event.reason?.startsWith(STATUS_REASONS.oom)) return event.reason;
+  return statusReason(code, event.reason ?? exitReason(event.code, event.signal));
+}
+
 /** The next record for what the runtime saw, or undefined if it changes nothing. */
 export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
   return (s: Session) => {
@@ -33,19 +39,8 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
       case 'exited':
         if (isFinal(s.status)) return undefined;
         if (s.status === 'STOPPING') return transition(s, 'STOPPED', { runtime }, now);
-        if (s.status === 'READY')
-          return transition(
-            s,
-            'STOPPED',
-            { statusReason: statusReason(STATUS_REASONS.appExited, event.reason ?? exitReason(event.code, event.signal)), runtime },
-            now,
-          );
-        return transition(
-          s,
-          'FAILED',
-          { statusReason: statusReason(STATUS_REASONS.exitedBeforeReady, event.reason ?? exitReason(event.code, event.signal)), runtime },
-          now,
-        );
+        if (s.status === 'READY') return transition(s, 'STOPPED', { statusReason: ownExit(STATUS_REASONS.appExited, event), runtime }, now);
+        return transition(s, 'FAILED', { statusReason: ownExit(STATUS_REASONS.exitedBeforeReady, event), runtime }, now);
     }
   };
 }

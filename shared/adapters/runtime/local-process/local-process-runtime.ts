@@ -14,7 +14,8 @@ import { PortAllocator } from './port-allocator';
 import { processFacts, signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
 import { openSessionLog, recordOutput } from './session-log';
-import { endReason, type Instance, watchLiveness, watchReadiness } from './watch';
+import { endReason, watchLiveness, watchReadiness } from '../watch';
+import type { Instance } from './instance';
 
 export interface LocalProcessRuntimeOptions {
   /** Address session processes bind to and the router connects to. */
@@ -193,17 +194,24 @@ export class LocalProcessRuntime implements Runtime {
       });
     });
     child.stdin!.end('go\n');
-    watchReadiness(instance, app, host, this.options, {
-      ready: () => {
-        this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
-        if (this.options.liveness) watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
+    watchReadiness(
+      instance,
+      app,
+      host,
+      this.options,
+      {
+        ready: () => {
+          this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
+          if (this.options.liveness) watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
+        },
+        timedOut: () => {
+          this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
+          this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+          void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
+        },
       },
-      timedOut: () => {
-        this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
-        this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
-        void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
-      },
-    });
+      [child.stdout!, child.stderr!],
+    );
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
     return { runtimeId, endpoint: instance.endpoint, phases: startedPhases(`Process ${pid} started.`, app.ready, Date.now()) };
   }

@@ -1,25 +1,16 @@
-import type { ChildProcess } from 'node:child_process';
-import type { WriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppSpec } from '../../../domain/app';
-import { STATUS_REASONS } from '../../../domain/session';
-import { alive, lineWatcher, probe } from '../../readiness';
+import type { AppSpec } from '../../domain/app';
+import { STATUS_REASONS } from '../../domain/session';
+import { alive, lineWatcher, probe } from '../readiness';
 
-/** One session process, as the local runtime tracks it. */
-export interface Instance {
-  sessionId: string;
-  runtimeId: string;
-  child: ChildProcess;
-  pgid: number;
+/** What the local runtimes (processes, containers) know of one running instance while they watch it. */
+export interface Watched {
+  /** The port the probes reach on the runtime's host: the process's own, or a container's published one. */
   port: number;
-  endpoint: string;
   ready: boolean;
   stopping: boolean;
-  /** Stopped because it no longer answered its liveness probes. */
-  unresponsive?: boolean;
-  exit?: { code: number | null; signal: string | null; reason: string };
+  exit?: unknown;
   exited: Promise<void>;
-  log: WriteStream;
 }
 
 /**
@@ -28,11 +19,12 @@ export interface Instance {
  * exits or is stopped first.
  */
 export function watchReadiness(
-  instance: Instance,
+  instance: Watched,
   app: AppSpec,
   host: string,
   options: { probeIntervalMs?: { first: number; max: number } | undefined },
   on: { ready(): void; timedOut(): void },
+  output: readonly NodeJS.ReadableStream[],
 ): void {
   const deadline = Date.now() + app.launchTimeoutMs;
   let settled = false;
@@ -53,8 +45,7 @@ export function watchReadiness(
 
   if (app.ready.kind === 'line') {
     const feed = lineWatcher(app.ready.line, becomeReady);
-    instance.child.stdout!.on('data', feed);
-    instance.child.stderr!.on('data', feed);
+    for (const stream of output) stream.on('data', feed);
     return;
   }
   const { first, max } = options.probeIntervalMs ?? { first: 50, max: 500 };
@@ -71,7 +62,7 @@ export function watchReadiness(
 
 /** Probes a READY app until it exits; after `failures` misses in a row, calls `unresponsive` once (#11 m7). */
 export function watchLiveness(
-  instance: Instance,
+  instance: Watched,
   app: AppSpec,
   host: string,
   liveness: { intervalMs: number; failures: number; timeoutMs: number },
@@ -94,7 +85,7 @@ export function watchLiveness(
 }
 
 /** Why an instance that exited ended: stopped when asked, or on its own after or before it was ready. */
-export function endReason(instance: Pick<Instance, 'stopping' | 'ready'>): string {
+export function endReason(instance: Pick<Watched, 'stopping' | 'ready'>): string {
   if (instance.stopping) return STATUS_REASONS.stopped;
   return instance.ready ? STATUS_REASONS.appExited : STATUS_REASONS.exitedBeforeReady;
 }

@@ -1,0 +1,39 @@
+import type { WriteStream } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type Docker from 'dockerode';
+import { timestampLines } from '../local-process/timestamp-lines';
+
+/**
+ * A container's stdout and stderr, split from the engine's multiplexed stream (Docker's 8-byte
+ * frames, which podman serves too), each line stamped into the session's log as a process
+ * session's are. Returns the two streams for the ready-line watcher.
+ */
+export function recordContainerOutput(docker: Docker, raw: NodeJS.ReadableStream, log: WriteStream): Readable[] {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  docker.modem.demuxStream(raw, stdout, stderr);
+  const end = () => {
+    stdout.end();
+    stderr.end();
+  };
+  raw.on('end', end);
+  raw.on('close', end);
+  raw.on('error', end);
+  const outputs = [stdout.pipe(timestampLines()), stderr.pipe(timestampLines())];
+  for (const output of outputs) output.pipe(log, { end: false });
+  void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
+  return [stdout, stderr];
+}
+
+/** Everything a container wrote so far, as text (its frames' payloads), for a ready line looked for after a restart. */
+export async function pastOutput(container: Docker.Container): Promise<string> {
+  const raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

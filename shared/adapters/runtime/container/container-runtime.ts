@@ -1,0 +1,302 @@
+import { LRUCache } from 'lru-cache';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { startedPhases } from '../../../domain/events';
+import { STATUS_REASONS } from '../../../domain/session';
+import { silentLogger, type Logger } from '../../../ports/logger';
+import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
+import { lineWatcher } from '../../readiness';
+import { openSessionLog } from '../local-process/session-log';
+import { watchLiveness, watchReadiness } from '../watch';
+import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
+import { pastOutput, recordContainerOutput } from './container-output';
+import { CONTAINER_LABELS, containerSpec, DEFAULT_CONTAINER_PORT, publishedPort } from './container-spec';
+import { type EngineEvent, followEngineEvents } from './engine-events';
+
+export interface ContainerRuntimeOptions {
+  docker: Docker;
+  /** This server's tag on its containers (a hash of its data directory), so two servers on one engine never touch each other's. */
+  plane: string;
+  /** Per-session logs: `<logDir>/<sessionId>.log`, as for processes. */
+  logDir: string;
+  /** SIGTERM → SIGKILL grace. */
+  stopGraceMs: number;
+  network?: string | undefined;
+  logger?: Logger;
+  probeIntervalMs?: { first: number; max: number };
+  liveness?: { intervalMs: number; failures: number; timeoutMs: number };
+}
+
+const PROBE_HOST = '127.0.0.1';
+const runtimeIdOf = (containerId: string) => `container:${containerId}`;
+const containerIdOf = (runtimeId: string) => (runtimeId.startsWith('container:') ? runtimeId.slice('container:'.length) : undefined);
+
+/**
+ * Sessions as containers on a Docker Engine API (Docker, or Podman's compatible service): one per
+ * session, labelled with its session, owner and app, its port published on 127.0.0.1 only, memory
+ * and CPU enforced by the engine. Exits come from the engine's event stream at once; out-of-memory
+ * is inferred where the engine does not say it (podman: exit 137 under a memory limit, not killed).
+ */
+export class ContainerRuntime implements Runtime {
+  readonly kind = 'container';
+  private readonly instances = new Map<string, ContainerInstance>();
+  private readonly bySession = new Map<string, Promise<StartResult>>();
+  private readonly exited = new LRUCache<string, { endpoint: string; exit: NonNullable<Inspection['exit']> }>({ max: 1000, ttl: 10 * 60_000 });
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly logger: Logger;
+  private readonly events: { close(): void; ready: Promise<void> };
+  private readonly starting = new Set<Promise<unknown>>();
+  private closing = false;
+
+  constructor(private readonly options: ContainerRuntimeOptions) {
+    this.logger = options.logger ?? silentLogger;
+    mkdirSync(options.logDir, { recursive: true });
+    this.events = followEngineEvents(
+      options.docker,
+      `${CONTAINER_LABELS.plane}=${options.plane}`,
+      { event: (e) => this.onEngineEvent(e), reconnected: () => void this.catchUp() },
+      this.logger,
+    );
+  }
+
+  logPath(sessionId: string): string {
+    return join(this.options.logDir, `${sessionId}.log`);
+  }
+
+  /** Resolves once the engine's event stream is followed (nothing that dies after this is missed). */
+  ready(): Promise<void> {
+    return this.events.ready;
+  }
+
+  start(request: StartRequest): Promise<StartResult> {
+    if (this.closing) return Promise.reject(new CapacityError('The server is shutting down.', 5));
+    const existing = this.bySession.get(request.session.id);
+    if (existing) return existing;
+    const starting = this.startContainer(request);
+    this.bySession.set(request.session.id, starting);
+    starting.catch(() => this.bySession.delete(request.session.id));
+    this.starting.add(starting);
+    void starting.finally(() => this.starting.delete(starting)).catch(() => undefined);
+    return starting;
+  }
+
+  private async startContainer({ session, app, secret }: StartRequest): Promise<StartResult> {
+    const { docker } = this.options;
+    const image = session.image ?? app.image;
+    if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
+    await this.events.ready;
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer(containerSpec({ session, app, secret, plane: this.options.plane, network: this.options.network }));
+    } catch (error) {
+      if (statusCode(error) === 404) throw new RuntimeStartError(`Image ${image} is not on this machine's container engine.`, { cause: error });
+      if (statusCode(error) === 409) throw new RuntimeStartError(`A container for session ${session.id} already exists.`, { cause: error });
+      throw new RuntimeStartError(`The container engine refused the session: ${(error as Error).message}`, { cause: error });
+    }
+    const instance = newInstance(session.id, container.id, session.resources.memory);
+    this.instances.set(instance.runtimeId, instance);
+    try {
+      const log = openSessionLog(this.logPath(session.id));
+      log.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'));
+      // Attached before it starts, so not a line is missed (the ready line may be its first).
+      instance.output = recordContainerOutput(docker, await container.attach({ stream: true, stdout: true, stderr: true }), log);
+      await container.start();
+      const port = publishedPort(await container.inspect(), app.port ?? DEFAULT_CONTAINER_PORT);
+      if (!port) throw new Error('the engine published no port for it');
+      instance.port = port;
+      instance.endpoint = `${PROBE_HOST}:${port}`;
+    } catch (cause) {
+      this.instances.delete(instance.runtimeId);
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new RuntimeStartError(`Could not start the session's container: ${(cause as Error).message}`, { cause });
+    }
+    this.watch(instance, app);
+    this.logger.info({ sessionId: session.id, container: container.id.slice(0, 12), image, port: instance.port }, 'session container started');
+    return {
+      runtimeId: instance.runtimeId,
+      endpoint: instance.endpoint,
+      phases: startedPhases(`Container ${container.id.slice(0, 12)} started from ${image}.`, app.ready, Date.now()),
+    };
+  }
+
+  private watch(instance: ContainerInstance, app: StartRequest['app'], seenLine = false): void {
+    const ready = () => {
+      this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
+      if (this.options.liveness) watchLiveness(instance, app, PROBE_HOST, this.options.liveness, () => this.unresponsive(instance));
+    };
+    if (seenLine) {
+      instance.ready = true;
+      ready();
+      return;
+    }
+    const timedOut = () => {
+      this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+      void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
+    };
+    watchReadiness(instance, app, PROBE_HOST, this.options, { ready, timedOut }, instance.output);
+  }
+
+  private unresponsive(instance: ContainerInstance): void {
+    instance.unresponsive = true;
+    void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    const instance = this.instances.get(runtimeIdOf(event.containerId));
+    if (!instance) return;
+    if (event.action === 'killed' && !instance.stopping) instance.killed = true;
+    if (event.action === 'oom') instance.oom = true;
+    if (event.action === 'died') void this.ended(instance, event.exitCode);
+  }
+
+  /** After the event stream was away: every instance the engine no longer runs has ended. */
+  private async catchUp(): Promise<void> {
+    for (const instance of this.instances.values()) {
+      if (instance.exit) continue;
+      const info = await this.options.docker
+        .getContainer(instance.containerId)
+        .inspect()
+        .catch(() => undefined);
+      if (!info?.State.Running) void this.ended(instance, info?.State.ExitCode);
+    }
+  }
+
+  /** Records how an instance ended (once), removes its container, and reports the exit. */
+  private async ended(instance: ContainerInstance, exitCode?: number): Promise<void> {
+    if (instance.ending) return instance.ending;
+    instance.ending = (async () => {
+      const container = this.options.docker.getContainer(instance.containerId);
+      const info = await container.inspect().catch(() => undefined);
+      if (info?.State.OOMKilled) instance.oom = true;
+      const exit = exitOf(instance, info?.State.ExitCode ?? exitCode ?? null, this.options.liveness?.failures);
+      await container.remove({ force: true }).catch((error: unknown) => {
+        if (statusCode(error) !== 404) this.logger.warn({ sessionId: instance.sessionId, err: (error as Error).message }, 'cannot remove an ended container');
+      });
+      instance.exit = exit;
+      instance.markExited();
+      this.instances.delete(instance.runtimeId);
+      this.bySession.delete(instance.sessionId);
+      this.exited.set(instance.runtimeId, { endpoint: instance.endpoint, exit });
+      this.logger.info({ sessionId: instance.sessionId, code: exit.code, reason: exit.reason }, 'session container ended');
+      const { code, signal, reason } = exit;
+      const own = reason.startsWith(STATUS_REASONS.oom) || reason.startsWith(STATUS_REASONS.unresponsive);
+      this.emit({
+        type: 'exited',
+        sessionId: instance.sessionId,
+        runtimeId: instance.runtimeId,
+        code,
+        signal,
+        wasReady: instance.ready,
+        ...(own ? { reason } : {}),
+      });
+    })();
+    return instance.ending;
+  }
+
+  async inspect(runtimeId: string): Promise<Inspection> {
+    const instance = this.instances.get(runtimeId);
+    if (!instance) {
+      const ended = this.exited.get(runtimeId);
+      return ended ? { phase: 'stopped', endpoint: ended.endpoint, exit: ended.exit } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
+    }
+    if (instance.exit) return { phase: 'stopped', endpoint: instance.endpoint, exit: instance.exit };
+    if (instance.stopping) return { phase: 'stopping', endpoint: instance.endpoint };
+    return { phase: instance.ready ? 'ready' : 'starting', endpoint: instance.endpoint };
+  }
+
+  async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {
+    const instance = this.instances.get(runtimeId);
+    const containerId = instance?.containerId ?? containerIdOf(runtimeId);
+    if (!containerId) return { confirmed: true };
+    const container = this.options.docker.getContainer(containerId);
+    if (!instance) {
+      // Not one this run started or adopted (an orphan): gone once the engine no longer has it.
+      await container.remove({ force: true }).catch((error: unknown) => {
+        if (statusCode(error) !== 404) throw error;
+      });
+      return { confirmed: true };
+    }
+    if (!instance.exit) {
+      if (!instance.stopping) this.logger.info({ sessionId: instance.sessionId, reason }, 'stopping session container');
+      instance.stopping = true;
+      // SIGTERM, then SIGKILL after the grace (the engine's own stop), and the exit read at once.
+      await container.stop({ t: Math.ceil(this.options.stopGraceMs / 1000) }).catch((error: unknown) => {
+        if (![304, 404].includes(statusCode(error) ?? 0)) throw error;
+      });
+      await this.ended(instance);
+    }
+    return { confirmed: true };
+  }
+
+  async list(): Promise<ManagedInstance[]> {
+    const containers = await this.options.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] } });
+    return containers
+      .filter((c) => !this.exited.has(runtimeIdOf(c.Id)))
+      .map((c) => ({ runtimeId: runtimeIdOf(c.Id), sessionId: c.Labels[CONTAINER_LABELS.session] ?? '' }));
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * After a restart: takes back the running containers of live sessions (`keep`), watching them as
+   * if it had started them, and removes every other container of this server's. Returns the session
+   * ids of those removed.
+   */
+  async adopt(keep: (sessionId: string) => Promise<boolean>, appOf: (sessionId: string) => Promise<StartRequest['app'] | undefined>): Promise<string[]> {
+    await this.events.ready;
+    const removed: string[] = [];
+    for (const { runtimeId, sessionId } of await this.list()) {
+      if (this.instances.has(runtimeId)) continue;
+      const container = this.options.docker.getContainer(containerIdOf(runtimeId)!);
+      const info = await container.inspect().catch(() => undefined);
+      const app = info?.State.Running && (await keep(sessionId)) ? await appOf(sessionId) : undefined;
+      const port = app && info ? publishedPort(info, app.port ?? DEFAULT_CONTAINER_PORT) : undefined;
+      if (!app || !info || !port) {
+        await container.remove({ force: true }).catch(() => undefined);
+        this.logger.warn({ sessionId, container: runtimeId }, 'removed a session container left by an earlier run');
+        removed.push(sessionId);
+        continue;
+      }
+      const instance = newInstance(sessionId, info.Id, Math.round((info.HostConfig.Memory ?? 0) / 1024 / 1024));
+      instance.port = port;
+      instance.endpoint = `${PROBE_HOST}:${port}`;
+      this.instances.set(runtimeId, instance);
+      const log = openSessionLog(this.logPath(sessionId));
+      // Attached, not `logs?follow`: podman answers a follow only once the container writes again.
+      instance.output = recordContainerOutput(this.options.docker, await container.attach({ stream: true, stdout: true, stderr: true }), log);
+      let seenLine = false;
+      if (app.ready.kind === 'line') lineWatcher(app.ready.line, () => (seenLine = true))(Buffer.from(await pastOutput(container)));
+      this.watch(instance, app, seenLine);
+      this.logger.info({ sessionId, container: info.Id.slice(0, 12) }, 'adopted a session container of an earlier run');
+    }
+    return removed;
+  }
+
+  /** Refuses new starts and resolves once those in flight have returned. */
+  async closeStarts(): Promise<void> {
+    this.closing = true;
+    while (this.starting.size) await Promise.allSettled([...this.starting]);
+  }
+
+  /** Server shutdown: stops every container it runs, then stops following events. */
+  async stopAll(reason: string): Promise<void> {
+    await this.closeStarts();
+    await Promise.all([...this.instances.keys()].map((id) => this.stop(id, reason).catch(() => undefined)));
+    this.events.close();
+  }
+
+  private emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: error, event: event.type }, 'runtime event listener failed');
+      }
+    }
+  }
+}
