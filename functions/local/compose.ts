@@ -11,11 +11,11 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
-import { localCannotRun } from '../../shared/adapters/runtime/local-process/can-run';
-import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
+import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
 import { CapacityError } from '../../shared/domain/errors';
+import { isFinal } from '../../shared/domain/session';
 import { hashToken } from '../../shared/domain/ids';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
@@ -34,12 +34,18 @@ import { anyOf, bearerTokens, verifiedJwt, type Authenticate } from '../api/auth
 import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
 import { ensureSecretFile } from './credentials';
+import { localRuntimes } from './runtimes';
 import { staticPages } from './www';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
   deps: ApiDeps;
-  runtime: LocalProcessRuntime;
+  /** Processes and containers, as services see them. */
+  runtime: RuntimeByApp;
+  /** A session's log file (processes and containers write to one folder). */
+  logPath(sessionId: string): string;
+  /** The container engine in use, if any. */
+  engineAddress?: string;
   /** The session router, served on the API's port. */
   router: SessionRouter;
   /** The local admin's bearer token (printed at start, kept in the data directory). */
@@ -90,20 +96,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   await ensureSessionsTable(client, config.tableName);
   if (embedded && !options.inMemory) await repairEmbeddedIndexes(client, config.tableName, logger);
 
-  const runtime = new LocalProcessRuntime({
-    host: config.sessionHost,
-    portRange: config.portRange,
-    logDir: join(dataDir, 'logs'),
-    runDir: join(dataDir, 'run'),
-    stopGraceMs: config.stopGraceMs,
-    baseEnv: config.inheritedEnv,
-    liveness: {
-      intervalMs: config.livenessIntervalMs,
-      failures: config.livenessIntervalMs > 0 ? 3 : 0,
-      timeoutMs: Math.min(5000, Math.max(200, config.livenessIntervalMs)),
-    },
-    logger,
-  });
+  const { runtime, processes, containers, engineAddress, cannotRun } = await localRuntimes(config, dataDir, logger);
   const clock = options.clock ?? systemClock;
   // This process is the embedded store's only writer (LevelDB's lock sees to it), so its writes
   // are every change there is: waiters wake at once, and reads are served from the records it has
@@ -117,7 +110,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     quotas: new DynamoDbQuotaStore(client, config.tableName, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,
-    apps: new AppCatalog(options.apps, localCannotRun),
+    apps: new AppCatalog(options.apps, cannotRun),
     clock,
     logger,
     metrics: loggedMetrics(logger),
@@ -133,7 +126,19 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     inFlight.add(work);
   });
 
-  await runtime.stopStrays();
+  // What an earlier run left: its processes are stopped (their pipes went with it); its containers
+  // are taken back if their session is live, removed if not. Then the records of what is gone end.
+  await processes.stopStrays();
+  await containers?.adopt(
+    async (id) => {
+      const s = await store.get(id);
+      return !!s && !isFinal(s.status);
+    },
+    async (id) => {
+      const s = await store.get(id);
+      return s ? services.apps.get(s.app) : undefined;
+    },
+  );
   await reconcileAll(services, { noLaunchInFlight: true });
 
   const deps: ApiDeps = {
@@ -156,7 +161,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
     anonymousRateLimit: config.anonymousRateLimit,
-    logs: new FileSessionLogs((id) => runtime.logPath(id)),
+    logs: new FileSessionLogs((id) => processes.logPath(id)),
     corsOrigins: config.corsOrigins,
     launcherTimeoutMs: config.launcherTimeoutMs,
     eventStream: { keepaliveMs: config.eventKeepaliveMs },
@@ -207,6 +212,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     app: createApp(deps, ALL_GROUPS, { pages: staticPages(config.www), gate, openApi: openApiDocument }),
     deps,
     runtime,
+    logPath: (id) => processes.logPath(id),
+    ...(engineAddress ? { engineAddress } : {}),
     router,
     adminToken,
     dynamodbEndpoint,
@@ -219,13 +226,13 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       clearInterval(reaper);
       // New launches are refused (503) from here; those in flight finish starting, and what they
       // started is stopped below with everything else (#11 M1).
-      await runtime.closeStarts();
+      await Promise.all([processes.closeStarts(), containers?.closeStarts()]);
       await reaping;
       await router.shutdown();
       const live: string[] = [];
       for await (const s of services.store.listLive()) live.push(s.id);
       await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));
-      await runtime.stopAll('shutdown');
+      await Promise.all([processes.stopAll('shutdown'), containers?.stopAll('shutdown')]);
       await drainRequests(config.stopGraceMs + 5000);
       await settled();
       client.destroy();

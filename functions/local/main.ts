@@ -21,6 +21,7 @@ try {
       `Sessionplane is listening on ${local.url}`,
       `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
       `Data: ${config.dataDir}`,
+      `Containers: ${plane.engineAddress ?? 'none (image apps need Docker or Podman: set DOCKER_HOST)'}`,
       `Admin token (kept in ${config.dataDir}/admin-token):`,
       `  export SESSIONPLANE_TOKEN=${plane.adminToken}`,
       'Launch a session:',

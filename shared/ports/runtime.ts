@@ -11,6 +11,8 @@ export interface StartRequest {
 
 export interface StartResult {
   runtimeId: string;
+  /** Which kind of runtime runs it, where one runtime composes several (processes and containers). */
+  kind?: string;
   /** host:port, when known at start (a local process); ECS learns it later. */
   endpoint?: string;
   /** The steps the start went through or is in, for the session's event log (a process started and probed; a task placed). */

@@ -108,7 +108,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     throw error;
   }
 
-  const runtime = { kind: deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
+  const runtime = { kind: started.kind ?? deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
   const [current] = await Promise.all([
     applyUntilSettled(deps, session, (s) => (s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined)),
     recordEvents(deps, id, [requested, ...(started.phases ?? [])]),

@@ -28,7 +28,7 @@ describe('apps the local runtime cannot run', () => {
     const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'custom', image: 'ghcr.io/acme/mine:2' }), user: 'carol' });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    const log = await waitForText(plane.runtime.logPath(id), /ARGV (.*)/);
+    const log = await waitForText(plane.logPath(id), /ARGV (.*)/);
     expect(JSON.parse(log[1]!)).toEqual(expect.arrayContaining(['--image', 'ghcr.io/acme/mine:2']));
   });
 

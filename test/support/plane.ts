@@ -32,6 +32,8 @@ export async function startTestPlane(
     SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`,
     SESSIONPLANE_STOP_GRACE: '2s',
     SESSIONPLANE_SESSION_DOMAIN: 'none',
+    // Processes only, unless a test asks for its container engine.
+    SESSIONPLANE_CONTAINER_HOST: 'none',
     ...env,
   });
   const plane = await composeLocal({
