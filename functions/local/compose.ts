@@ -130,9 +130,11 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // are taken back if their session is live, removed if not. Then the records of what is gone end.
   await processes.stopStrays();
   await containers?.adopt(
-    async (id) => {
+    // Only a live session that recorded this very container keeps it: a launch cut short before
+    // its record (PENDING, no instance) is failed by the reconcile below, so its container goes.
+    async (id, runtimeId) => {
       const s = await store.get(id);
-      return !!s && !isFinal(s.status);
+      return !!s && !isFinal(s.status) && s.runtime?.runtimeId === runtimeId;
     },
     async (id) => {
       const s = await store.get(id);

@@ -95,7 +95,11 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     const info = await docker.getContainer(idOf(runtimeId)).inspect();
     const bindings = Object.values(info.NetworkSettings.Ports).flat();
     expect(bindings.map((b) => b?.HostIp)).toEqual(['127.0.0.1']);
-    expect(info.Config.Labels).toMatchObject({ [CONTAINER_LABELS.session]: session.id, [CONTAINER_LABELS.owner]: 'alice@example.org', [CONTAINER_LABELS.app]: 'fixture' });
+    expect(info.Config.Labels).toMatchObject({
+      [CONTAINER_LABELS.session]: session.id,
+      [CONTAINER_LABELS.owner]: 'alice@example.org',
+      [CONTAINER_LABELS.app]: 'fixture',
+    });
     const body = (await (await fetch(`http://${endpoint}/`)).json()) as { env: Record<string, unknown> };
     expect(body.env).toMatchObject({ SESSION_ID: session.id, SECRET_SET: true, PORT: '8080' });
     await runtime.stop(runtimeId, 'test');

@@ -243,18 +243,21 @@ export class ContainerRuntime implements Runtime {
   }
 
   /**
-   * After a restart: takes back the running containers of live sessions (`keep`), watching them as
+   * After a restart: takes back the running containers of live sessions that recorded them (`keep`), watching them as
    * if it had started them, and removes every other container of this server's. Returns the session
    * ids of those removed.
    */
-  async adopt(keep: (sessionId: string) => Promise<boolean>, appOf: (sessionId: string) => Promise<StartRequest['app'] | undefined>): Promise<string[]> {
+  async adopt(
+    keep: (sessionId: string, runtimeId: string) => Promise<boolean>,
+    appOf: (sessionId: string) => Promise<StartRequest['app'] | undefined>,
+  ): Promise<string[]> {
     await this.events.ready;
     const removed: string[] = [];
     for (const { runtimeId, sessionId } of await this.list()) {
       if (this.instances.has(runtimeId)) continue;
       const container = this.options.docker.getContainer(containerIdOf(runtimeId)!);
       const info = await container.inspect().catch(() => undefined);
-      const app = info?.State.Running && (await keep(sessionId)) ? await appOf(sessionId) : undefined;
+      const app = info?.State.Running && (await keep(sessionId, runtimeId)) ? await appOf(sessionId) : undefined;
       const port = app && info ? publishedPort(info, app.port ?? DEFAULT_CONTAINER_PORT) : undefined;
       if (!app || !info || !port) {
         await container.remove({ force: true }).catch(() => undefined);
