@@ -64,7 +64,7 @@ base_images() {
     cp "$(command -v busybox)" "$rootfs/bin/busybox"
     for applet in $("$rootfs/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"; done
     echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-    tar -C "$rootfs" -c . | podman import -q - localhost/busybox:1 >/dev/null
+    tar -C "$rootfs" -c . | podman import -q --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - localhost/busybox:1 >/dev/null
     rm -rf "$rootfs"
   fi
   if ! podman image exists localhost/node:1; then
@@ -80,7 +80,7 @@ base_images() {
     done
     printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n' >"$rootfs/etc/passwd"
     chmod 1777 "$rootfs/tmp"
-    tar -C "$rootfs" -c . | podman import -q - localhost/node:1 >/dev/null
+    tar -C "$rootfs" -c . | podman import -q --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - localhost/node:1 >/dev/null
     rm -rf "$rootfs"
   fi
 }

@@ -91,6 +91,11 @@ export function createApp(
     await next();
   });
   app.use('*', perUserRateLimit(deps.rateLimit));
+  // Apps that labelled images describe, looked for again once their TTL has passed.
+  app.use('*', async (_c, next) => {
+    await deps.apps.refresh();
+    await next();
+  });
 
   // In one order whatever the entry (read's GET /sessions/{id} before anything else under /sessions).
   for (const group of ALL_ROUTE_GROUPS) groups[group]?.(app, deps);

@@ -11,6 +11,7 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
+import { ImageApps } from '../../shared/adapters/images/image-apps';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
 import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
@@ -96,7 +97,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   await ensureSessionsTable(client, config.tableName);
   if (embedded && !options.inMemory) await repairEmbeddedIndexes(client, config.tableName, logger);
 
-  const { runtime, processes, containers, engineAddress, cannotRun } = await localRuntimes(config, dataDir, logger);
+  const { runtime, processes, containers, engineAddress, images, cannotRun } = await localRuntimes(config, dataDir, logger);
+  const imageApps = images ? new ImageApps([images], { allowedPrefixes: config.policy.imagePrefixes, ttlMs: config.discoveryTtlMs, logger }) : undefined;
+  await imageApps?.refresh();
   const clock = options.clock ?? systemClock;
   // This process is the embedded store's only writer (LevelDB's lock sees to it), so its writes
   // are every change there is: waiters wake at once, and reads are served from the records it has
@@ -110,7 +113,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     quotas: new DynamoDbQuotaStore(client, config.tableName, () => clock.now()),
     idempotency: new DynamoDbIdempotencyStore(client, config.tableName, () => clock.now()),
     runtime,
-    apps: new AppCatalog(options.apps, cannotRun),
+    apps: new AppCatalog(options.apps, cannotRun, imageApps),
     clock,
     logger,
     metrics: loggedMetrics(logger),

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { EngineImages } from '../../shared/adapters/images/engine-images';
+import type { ImageSource } from '../../shared/ports/image-source';
 import { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { ContainerRuntime } from '../../shared/adapters/runtime/container/container-runtime';
 import { containerEngine, engineAnswers } from '../../shared/adapters/runtime/container/engine';
@@ -17,6 +19,8 @@ export interface LocalRuntimes {
   containers?: ContainerRuntime;
   /** Where the engine is, for the start-up log. */
   engineAddress?: string;
+  /** The engine's labelled images, as apps. */
+  images?: ImageSource;
   cannotRun: CannotRun;
 }
 
@@ -74,5 +78,10 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
     if (runtime.choose(app, image)) return undefined;
     return `app ${app.name} names only an image, and this server has no container engine (set SESSIONPLANE_CONTAINER_HOST or DOCKER_HOST)`;
   };
-  return { runtime, processes, ...(containers ? { containers, engineAddress: engine!.address } : {}), cannotRun };
+  return {
+    runtime,
+    processes,
+    ...(containers ? { containers, engineAddress: engine!.address, images: new EngineImages(engine!.docker) } : {}),
+    cannotRun,
+  };
 }

@@ -59,6 +59,7 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   // (A Spot interruption notice is RUNNING with desiredStatus STOPPED: the STOPPED event follows.)
   if (!change.running || !isStarting(session.status)) return 'ignored';
   const ip = change.running.privateIp;
+  await deps.apps.refresh();
   const app = deps.apps.get(session.app);
   if (!ip || !app) return 'ignored';
   const endpoint = { host: ip, port: app.port ?? 8080 };

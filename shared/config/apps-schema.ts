@@ -66,6 +66,19 @@ export const AppInputSchema = z
     client_type: z.string().optional(),
     // Sessionplane
     description: z.string().max(500).optional(),
+    /** The name people see (SimPhoNy's `ui_name`); the app's key otherwise. */
+    title: z.string().min(1).max(100).optional(),
+    /** A PNG or SVG, as a data: URL (the apps file may name a file; it is read in). */
+    icon: z
+      .string()
+      .max(256 * 1024, 'an icon of at most 192 KiB')
+      .regex(/^data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/, 'a PNG or SVG file next to the apps file, or a data:image/png;base64 URL')
+      .optional(),
+    /** What kind of app (SimPhoNy's `webapp`/`vncapp`; skaha's session types). */
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .optional(),
     image: z.string().min(1).optional(),
     /** A folder (relative to the apps file) with a Containerfile: the CDK stack builds the app's image from it. */
     build: z.string().min(1).optional(),
@@ -124,5 +137,5 @@ export const AppInputSchema = z
     }
   });
 
-const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const AppsFileSchema = z.record(z.string().regex(APP_NAME, 'app names are letters, digits, "_", "." and "-", at most 64'), z.unknown());

@@ -57,12 +57,22 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     cwd: resolve(baseDir, a.cwd ?? '.'),
   };
   if (a.description !== undefined) spec.description = a.description;
+  if (a.title !== undefined) spec.title = a.title;
+  if (a.icon !== undefined) spec.icon = a.icon;
+  if (a.type !== undefined) spec.type = a.type;
   if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
   if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
   return spec;
+}
+
+/** Validates one app's entry (of the apps file, or made from an image's labels). */
+export function parseAppEntry(name: string, raw: unknown, baseDir: string, defaults: AppDefaults = PROCESS_DEFAULTS): { app?: AppSpec; problems: string[] } {
+  const parsed = AppInputSchema.safeParse(raw);
+  if (!parsed.success) return { problems: describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)) };
+  return { app: toSpec(name, parsed.data, baseDir, defaults), problems: [] };
 }
 
 /**
@@ -76,9 +86,9 @@ export function parseApps(doc: unknown, baseDir = process.cwd(), defaults: AppDe
   const problems: string[] = [];
   const apps = new Map<string, AppSpec>();
   for (const [name, raw] of Object.entries(top.data)) {
-    const parsed = AppInputSchema.safeParse(raw);
-    if (!parsed.success) problems.push(...describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)));
-    else apps.set(name, toSpec(name, parsed.data, baseDir, defaults));
+    const entry = parseAppEntry(name, raw, baseDir, defaults);
+    if (entry.app) apps.set(name, entry.app);
+    problems.push(...entry.problems);
   }
   if (apps.size === 0 && problems.length === 0) problems.push('the file defines no apps');
   if (problems.length) throw new ConfigError('Bad apps file', problems);

@@ -52,6 +52,7 @@ export const ENV = {
   containerHost: 'SESSIONPLANE_CONTAINER_HOST',
   containerNetwork: 'SESSIONPLANE_CONTAINER_NETWORK',
   dockerHost: 'DOCKER_HOST',
+  discoveryTtl: 'SESSIONPLANE_DISCOVERY_TTL',
   sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',

@@ -81,6 +81,8 @@ const LocalEnvSchema = z
       .regex(/^(none|unix:\/\/\/.+|tcp:\/\/[^/]+|\/.+)$/, 'unix:///path/to.sock, tcp://host:port, /path/to.sock or none')
       .optional(),
     [ENV.dockerHost]: z.string().optional(),
+    /** How long one look for labelled images (the engine's) is reused. */
+    [ENV.discoveryTtl]: DurationSchema.default(15_000),
     /** The engine network session containers join (default: the engine's own default). */
     [ENV.containerNetwork]: z
       .string()
@@ -150,6 +152,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     /** The container engine's address as configured (SESSIONPLANE_CONTAINER_HOST, else DOCKER_HOST); resolved at start-up. */
     containerHost: e[ENV.containerHost] ?? e[ENV.dockerHost],
     containerNetwork: e[ENV.containerNetwork],
+    discoveryTtlMs: e[ENV.discoveryTtl],
     /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],
     /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */

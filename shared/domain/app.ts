@@ -18,6 +18,12 @@ export interface ParamSpec {
 export interface AppSpec {
   name: string;
   description?: string;
+  /** The name people see; `name` otherwise. */
+  title?: string;
+  /** A PNG or SVG as a data: URL (served at GET /apps/{name}/icon). */
+  icon?: string;
+  /** What kind of app: SimPhoNy's `webapp`/`vncapp`, skaha's session types. */
+  type?: string;
   /** argv template with `${host} ${port} ${secret} ${id}` and the params; empty: the image's own entrypoint. */
   command: string[];
   image?: string;
@@ -48,6 +54,8 @@ export interface AppSpec {
   stripPrefix: boolean;
   /** CSP frame-ancestors sources for the app's pages; default `'self'` (framed by its own origin only). */
   frameAncestors?: string;
+  /** Described by its image's labels (found by discovery), not by the apps file. */
+  fromLabels?: boolean;
   /** Working directory for a local process. */
   cwd?: string;
 }

@@ -21,3 +21,11 @@ export function imageAllowed(image: string, prefixes: readonly string[]): boolea
     return image === prefix || [':', '@', '/'].some((sep) => image.startsWith(`${prefix}${sep}`));
   });
 }
+
+/** An image a discovery found (a local engine, ECR): its reference, its labels, when it was made. */
+export interface LabelledImage {
+  image: string;
+  labels: Readonly<Record<string, string>>;
+  /** Epoch ms; the newest of two images that name one app wins. */
+  created?: number;
+}

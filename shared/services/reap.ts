@@ -52,6 +52,8 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, tidied: 0, errors: 0, unfinished: 0, ms: 0 };
   const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
   const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
+  // Sessions of apps that labelled images describe are judged by those apps' timeouts.
+  await deps.apps.refresh();
   const limit = pLimit(options.concurrency);
   const callTimeoutMs = options.callTimeoutMs ?? 60_000;
 

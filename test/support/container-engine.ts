@@ -43,3 +43,24 @@ export function containerFixtureApp(extraArgs: string[] = [], overrides: Paramet
 export async function containersLabelled(docker: Docker, label: string): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [label] } });
 }
+
+/** Builds an image through the engine's API from a Containerfile's text; resolves once it is built. */
+export async function buildImage(docker: Docker, tag: string, containerfile: string): Promise<void> {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'sp-build-'));
+  try {
+    writeFileSync(join(dir, 'Containerfile'), containerfile);
+    const stream = await docker.buildImage({ context: dir, src: ['Containerfile'] }, { t: tag, dockerfile: 'Containerfile', networkmode: 'none' });
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (error, output) => {
+        const failed = (output as { error?: string }[] | undefined)?.find((o) => o.error);
+        if (error || failed) reject(error ?? new Error(failed!.error));
+        else resolve();
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,12 +1,17 @@
 import { Hono } from 'hono';
 import type { AppSpec } from '../../../shared/domain/app';
+import { AppNotFoundError, DomainError } from '../../../shared/domain/errors';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 
 /** What a user needs to launch an app; never its command or env. */
 function appView(app: AppSpec) {
   return {
     name: app.name,
+    title: app.title ?? app.name,
     description: app.description,
+    ...(app.type ? { type: app.type } : {}),
+    ...(app.icon ? { icon: `apps/${encodeURIComponent(app.name)}/icon` } : {}),
+    ...(app.fromLabels ? { image: app.image, source: 'image-labels' } : { source: 'apps-file' }),
     resources: app.resources,
     limits: app.limits,
     params: app.params,
@@ -19,6 +24,19 @@ function appView(app: AppSpec) {
 function appRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/', (c) => c.json({ apps: deps.apps.list().map(appView) }));
+  // The icon (apps file `icon`, SimPhoNy's `icon_128` label) as an image; an SVG may not run script.
+  app.get('/:name/icon', (c) => {
+    const spec = deps.apps.list().find((a) => a.name === c.req.param('name'));
+    if (!spec) throw new AppNotFoundError(c.req.param('name').slice(0, 64));
+    if (!spec.icon) throw new DomainError('route.not_found', `App ${spec.name} has no icon.`);
+    const comma = spec.icon.indexOf(',');
+    const type = spec.icon.slice('data:'.length, spec.icon.indexOf(';'));
+    c.header('content-type', type);
+    c.header('cache-control', 'private, max-age=300');
+    c.header('x-content-type-options', 'nosniff');
+    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    return c.body(Buffer.from(spec.icon.slice(comma + 1), 'base64'));
+  });
   return app;
 }
 

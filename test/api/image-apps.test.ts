@@ -1,0 +1,87 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureApp } from '../support/apps';
+import { buildImage, TEST_IMAGE, testEngine } from '../support/container-engine';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
+
+const engine = await testEngine();
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const S = 'eu.simphony-project.docker';
+
+// LABEL values are quoted as in a shell (JSON inside double quotes, its quotes escaped), and the
+// builder substitutes ${...}: \${host} keeps the placeholder for Sessionplane.
+const SIMPHONY = `FROM ${TEST_IMAGE}
+LABEL ${S}.ui_name="Viz Lab" ${S}.description="A labelled image, launchable as it is" ${S}.type=webapp \\
+  ${S}.icon_128="${PNG}" ${S}.env.x11-width="The desktop width" \\
+  org.sessionplane.cmd="[\\"node\\", \\"/app/echo-ws.mjs\\", \\"--host\\", \\"\\\${host}\\", \\"--port\\", \\"\\\${port}\\"]" \\
+  org.sessionplane.ready_line="App running at" org.sessionplane.resources="{\\"cpu\\": 0.25, \\"memory\\": \\"128Mi\\"}"
+`;
+const OURS = `FROM ${TEST_IMAGE}
+LABEL org.sessionplane.name=labelled-echo org.sessionplane.description="Only our labels" \\
+  org.sessionplane.cmd="[\\"node\\", \\"/app/echo-ws.mjs\\", \\"--host\\", \\"0.0.0.0\\", \\"--port\\", \\"8080\\"]" org.sessionplane.ready="{\\"tcp\\": true}"
+`;
+
+describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine ? ` (${engine.reason})` : ''}`, () => {
+  const { docker, address } = engine as { docker: Docker; address: string };
+  let plane: TestPlane;
+  beforeAll(async () => {
+    await buildImage(docker, 'localhost/sp-test/vizlab:1', SIMPHONY);
+    await buildImage(docker, 'localhost/sp-test/ours:1', OURS);
+    // Labelled, but from a repository not allowed: never listed.
+    await buildImage(docker, 'localhost/sp-other/hidden:1', OURS.replace('labelled-echo', 'hidden'));
+    plane = await startTestPlane(
+      { web: fixtureApp([]), 'labelled-echo': fixtureApp([], { description: 'the apps file wins a name' }) },
+      { SESSIONPLANE_CONTAINER_HOST: address, SESSIONPLANE_IMAGE_PREFIXES: 'localhost/sp-test/' },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await plane?.dispose();
+    for (const tag of ['localhost/sp-test/vizlab:1', 'localhost/sp-test/ours:1', 'localhost/sp-other/hidden:1'])
+      await docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
+  });
+
+  it('lists a labelled image (SimPhoNy labels and ours) in GET /apps with its title, params and icon; the apps file wins a name', async () => {
+    const { apps } = (await (await plane.request('/apps', { user: 'alice' })).json()) as { apps: Record<string, unknown>[] };
+    const byName = new Map(apps.map((a) => [a.name, a]));
+    expect([...byName.keys()].sort()).toEqual(['labelled-echo', 'vizlab', 'web']);
+    expect(byName.get('vizlab')).toMatchObject({
+      title: 'Viz Lab',
+      description: 'A labelled image, launchable as it is',
+      type: 'webapp',
+      icon: 'apps/vizlab/icon',
+      image: 'localhost/sp-test/vizlab:1',
+      source: 'image-labels',
+      resources: { cpu: 0.25, memory: 128, gpus: 0 },
+      params: { X11_WIDTH: { type: 'string', description: 'The desktop width' } },
+    });
+    expect(byName.get('labelled-echo')).toMatchObject({ source: 'apps-file', description: 'the apps file wins a name' });
+  });
+
+  it('serves the icon as a PNG that cannot run script', async () => {
+    const res = await plane.request('/apps/vizlab/icon', { user: 'alice' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-security-policy')).toContain('sandbox');
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(PNG, 'base64'))).toBe(true);
+    expect((await plane.request('/apps/web/icon', { user: 'alice' })).status).toBe(404);
+    expect((await plane.request('/apps/hidden/icon', { user: 'alice' })).status).toBe(404);
+  });
+
+  it('launches the labelled image as it is: READY, its param passed, then stopped', async () => {
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'vizlab', params: { X11_WIDTH: '1280' } }), user: 'alice' });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const ready = await waitFor(async () => {
+      const s = await plane.deps.store.get(id);
+      return s?.status === 'READY' || s?.status === 'FAILED' ? s : undefined;
+    }, 20_000);
+    expect(ready).toMatchObject({ status: 'READY', runtime: { kind: 'container' }, params: { X11_WIDTH: '1280' } });
+    const info = await docker.getContainer(ready.runtime!.runtimeId.slice('container:'.length)).inspect();
+    expect(info.Config.Env).toContain('X11_WIDTH=1280');
+    expect((await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'alice' })).status).toBeLessThan(300);
+  });
+});
