@@ -10,6 +10,8 @@ import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { KmsSecretSealer } from '../../shared/adapters/runtime/ecs/secret-sealer';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
+import { ImageApps } from '../../shared/adapters/images/image-apps';
+import { TableImageSnapshot } from '../../shared/adapters/images/table-image-snapshot';
 import { loadAppsJson } from '../../shared/config/apps';
 import { ENV } from '../../shared/config/env-names';
 import type { FunctionEnv } from '../../shared/config/lambda-env';
@@ -17,6 +19,9 @@ import { systemClock } from '../../shared/ports/clock';
 import type { Runtime } from '../../shared/ports/runtime';
 import { AppCatalog } from '../../shared/services/catalog';
 import type { ServiceDeps } from '../../shared/services/deps';
+
+/** How long a function reuses the image snapshot it read (the reaper rewrites it each minute). */
+const IMAGE_SNAPSHOT_TTL_MS = 60_000;
 
 /*
  * What every Lambda entry composes (the API functions, the reaper, task-events): here, where all
@@ -39,13 +44,22 @@ type EcsEnv = Pick<
 /** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
 export function lambdaServices(
   service: string,
-  env: Pick<StoreEnv, typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel>,
+  env: Pick<
+    StoreEnv,
+    typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel | typeof ENV.imageRepository
+  >,
   runtime: (apps: AppCatalog) => Runtime,
 ) {
   const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
   const table = env[ENV.tableName];
+  const logger = powertoolsLogger(service, env[ENV.logLevel]);
+  // The labelled images of the stack's repository, from the snapshot the reaper keeps in the table.
+  const repository = env[ENV.imageRepository];
+  const discovered = repository
+    ? new ImageApps([new TableImageSnapshot(client, table)], { allowedPrefixes: [repository], ttlMs: IMAGE_SNAPSHOT_TTL_MS, defaults: ecsAppDefaults, logger })
+    : undefined;
   // On AWS every function offers what ECS can run, whether or not it starts tasks itself.
-  const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile], ecsAppDefaults), ecsCannotRun);
+  const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile], ecsAppDefaults), ecsCannotRun, discovered);
   const metrics = powertoolsMetrics(service);
   const services: ServiceDeps = {
     store: new DynamoDbSessionStore(client, table),
@@ -55,7 +69,7 @@ export function lambdaServices(
     runtime: runtime(apps),
     apps,
     clock: systemClock,
-    logger: powertoolsLogger(service, env[ENV.logLevel]),
+    logger,
     metrics,
   };
   return { services, publishMetrics: metrics.publish };

@@ -1,6 +1,8 @@
 import { Annotations, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { LABELLED_APPS_TASK } from '../../shared/config/table';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { AppSpec } from '../../shared/config/apps';
@@ -14,6 +16,8 @@ export interface AppTaskDefinitionsProps {
   logStreamPrefix: string;
   containerName: string;
   retention: RetentionDays;
+  /** The repository whose labelled images are apps: they run in a generic definition of its images. */
+  labelledImages?: IRepository;
 }
 
 /**
@@ -82,5 +86,38 @@ export class AppTaskDefinitions extends Construct {
       });
       this.byApp.set(app.name, taskDefinition);
     }
+    if (props.labelledImages) this.labelledDefinition(props, props.labelledImages);
+  }
+
+  /**
+   * The definition apps found by their image's labels run in (the registry registers a revision
+   * per image, with the image replaced): Fargate, the repository's images pullable by its
+   * execution role and by nothing else, a non-root user, logs to a group of its own.
+   */
+  private labelledDefinition(props: AppTaskDefinitionsProps, repository: IRepository): void {
+    const logGroup = new LogGroup(this, 'LabelledLogs', {
+      logGroupName: `${props.logGroupPrefix}${LABELLED_APPS_TASK}`,
+      retention: props.retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.logGroups.push(logGroup);
+    const taskDefinition = new TaskDefinition(this, 'LabelledTask', {
+      family: `${props.familyPrefix}${LABELLED_APPS_TASK}`,
+      compatibility: Compatibility.FARGATE,
+      networkMode: NetworkMode.AWS_VPC,
+      cpu: '256',
+      memoryMiB: '512',
+    });
+    taskDefinition.addContainer(props.containerName, {
+      image: ContainerImage.fromEcrRepository(repository, 'latest'),
+      portMappings: [{ containerPort: 8080 }],
+      logging: LogDrivers.awsLogs({ logGroup, streamPrefix: props.logStreamPrefix }),
+      user: '1000',
+    });
+    acknowledge(taskDefinition, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'ecr:GetAuthorizationToken, which the execution role needs to pull from the repository, takes no resource; the pulls are scoped to it.',
+    });
+    this.byApp.set(LABELLED_APPS_TASK, taskDefinition);
   }
 }

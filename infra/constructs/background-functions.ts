@@ -7,11 +7,14 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
+import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import { grantDeregisterTaskDefinitions, grantListTasks, grantTable, grantTaskControl } from './grants';
 import { SessionFunction } from './session-function';
 
 export interface BackgroundFunctionsProps {
   table: ITable;
+  /** The stack's app image repository: image-catalog reads its labelled images into the table each minute. */
+  imageRepository: IRepository;
   cluster: ICluster;
   vpc: IVpc;
   subnets: ISubnet[];
@@ -24,12 +27,13 @@ export interface BackgroundFunctionsProps {
 }
 
 /**
- * task-events (ECS Task State Change of this cluster, in the VPC to probe task ports) and the
- * reaper (every minute).
+ * task-events (ECS Task State Change of this cluster, in the VPC to probe task ports), the
+ * reaper (every minute), and image-catalog (every minute).
  */
 export class BackgroundFunctions extends Construct {
   readonly taskEvents: SessionFunction;
   readonly reaper: SessionFunction;
+  readonly imageCatalog: SessionFunction;
   readonly taskEventsRule: Rule;
   readonly reaperSchedule: Rule;
 
@@ -37,6 +41,7 @@ export class BackgroundFunctions extends Construct {
     super(scope, id);
     const ecsEnv = {
       [ENV.tableName]: props.table.tableName,
+      [ENV.imageRepository]: props.imageRepository.repositoryUri,
       [ENV.cluster]: props.cluster.clusterArn,
       [ENV.subnets]: props.subnets.map((s) => s.subnetId).join(','),
       [ENV.securityGroups]: props.taskSecurityGroup.securityGroupId,
@@ -79,6 +84,22 @@ export class BackgroundFunctions extends Construct {
       description: 'One reaper pass a minute',
       schedule: Schedule.rate(Duration.minutes(1)),
       targets: [new LambdaFunction(this.reaper.fn, { retryAttempts: 0 })],
+    });
+
+    // The labelled images of the app image repository, into the table each minute; the only ECR reader.
+    this.imageCatalog = new SessionFunction(this, 'image-catalog', {
+      name: 'image-catalog',
+      environment: { [ENV.tableName]: props.table.tableName, [ENV.imageRepository]: props.imageRepository.repositoryUri, [ENV.logLevel]: 'info' },
+      appsFile: props.appsFile,
+      timeout: Duration.seconds(50),
+      retention: props.retention,
+    });
+    grantTable(this.imageCatalog.fn, props.table, ['PutItem']);
+    props.imageRepository.grant(this.imageCatalog.fn, 'ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer');
+    new Rule(this, 'ImageCatalogSchedule', {
+      description: "The app image repository's labelled images, into the table, each minute",
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.imageCatalog.fn, { retryAttempts: 0 })],
     });
   }
 }

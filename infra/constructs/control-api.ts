@@ -4,6 +4,7 @@ import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer 
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -29,6 +30,8 @@ export interface ControlApiProps {
   gpuCapacityProvider?: string | undefined;
   tokenKey: ISecret;
   appsFile: string;
+  /** The stack's app image repository: its labelled images are apps (read from the reaper's snapshot in the table). */
+  imageRepository: IRepository;
   /** The router's public URL: the base of every sessionURL and connectURL. */
   publicUrl: string;
   jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
@@ -60,6 +63,7 @@ export class ControlApi extends Construct {
     super(scope, id);
     const common = {
       [ENV.tableName]: props.table.tableName,
+      [ENV.imageRepository]: props.imageRepository.repositoryUri,
       [ENV.publicUrl]: props.publicUrl,
       [ENV.tokenKey]: props.tokenKey.secretValue.unsafeUnwrap(), // a dynamic reference, resolved at deploy
       [ENV.userClaim]: props.jwt.userClaim,
@@ -114,6 +118,8 @@ export class ControlApi extends Construct {
     grantTaskControl(write.fn, props.cluster, ['StopTask']);
 
     const catalog = fn('api-catalog', {});
+    // The apps labelled images describe: one item the reaper keeps in the table.
+    grantTable(catalog.fn, props.table, ['GetItem']);
     this.functions = { 'api-read': read, 'api-write': write, 'api-catalog': catalog };
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });

@@ -49,7 +49,9 @@ export class SessionplaneStack extends Stack {
       gpuInstanceType: config.gpuInstanceType,
       gpuMaxInstances: config.gpuMaxInstances,
     });
+    const images = new AppImages(this, 'Images');
     const tasks = new AppTaskDefinitions(this, 'Apps', {
+      labelledImages: images.repository,
       apps,
       familyPrefix: config.taskFamilyPrefix,
       logGroupPrefix: LOG_GROUP_PREFIX,
@@ -57,7 +59,6 @@ export class SessionplaneStack extends Stack {
       containerName: CONTAINER,
       retention,
     });
-    const images = new AppImages(this, 'Images');
     const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
     const jwt = {
       issuer: config.jwtIssuer ?? identity!.issuer,
@@ -118,6 +119,7 @@ export class SessionplaneStack extends Stack {
       gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName,
       tokenKey,
       appsFile: config.appsFile,
+      imageRepository: images.repository,
       publicUrl: router.publicUrl,
       jwt,
       shared: {
@@ -143,6 +145,7 @@ export class SessionplaneStack extends Stack {
       appsFile: config.appsFile,
       familyPrefix: config.taskFamilyPrefix,
       containerName: CONTAINER,
+      imageRepository: images.repository,
       retention,
     });
     new CfnOutput(this, 'TableName', { value: table.table.tableName });

@@ -53,6 +53,7 @@ export const ENV = {
   containerNetwork: 'SESSIONPLANE_CONTAINER_NETWORK',
   dockerHost: 'DOCKER_HOST',
   discoveryTtl: 'SESSIONPLANE_DISCOVERY_TTL',
+  imageRepository: 'SESSIONPLANE_IMAGE_REPOSITORY',
   sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',

@@ -3,27 +3,13 @@ import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
 import { policyFrom, PolicyEnvSchema } from './policy';
 import { parseEnv } from './problems';
+import { SessionDomainSchema, sessionDomainOf } from './session-domain';
 
 const PortRangeSchema = z
   .string()
   .regex(/^\d{1,5}-\d{1,5}$/, 'expected "LOW-HIGH", e.g. "9001-9500"')
   .transform((s) => s.split('-').map(Number) as [number, number])
   .refine(([lo, hi]) => lo >= 1024 && hi <= 65535 && lo <= hi, 'expected 1024 <= LOW <= HIGH <= 65535');
-
-/**
- * The domain each session gets a host under (`<id>.<domain>`), or `none` for path mode. A bare host
- * name: letters, digits, dots and dashes, no scheme, no port.
- */
-export const SessionDomainSchema = z
-  .string()
-  .regex(
-    /^(none|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/i,
-    'a host name such as sessions.example.org (no scheme, no port), or "none"',
-  )
-  .transform((s) => s.toLowerCase());
-
-/** `none` (path mode) as undefined. */
-export const sessionDomainOf = (value: string | undefined): string | undefined => (value === 'none' ? undefined : value);
 
 /** An OIDC issuer whose JWTs are accepted (Keycloak, Dex, Cognito, …): the local API's, and the router service's event stream. */
 const OIDC_ENV = {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { DurationSchema } from './duration';
 import { ENV } from './env-names';
-import { SessionDomainSchema } from './env';
+import { SessionDomainSchema } from './session-domain';
 import { PolicyEnvSchema } from './policy';
 import { parseEnv } from './problems';
 
@@ -24,6 +24,11 @@ const StoreEnv = z.object({
   [ENV.dynamodbEndpoint]: z.url().optional(),
   [ENV.appsFile]: z.string().min(1),
   [ENV.logLevel]: LogLevel,
+  /** The stack's ECR repository (its URI): its labelled images are apps too. */
+  [ENV.imageRepository]: z
+    .string()
+    .regex(/^\d{12}\.dkr\.ecr\.[\w-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+$/, 'an ECR repository URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>)')
+    .optional(),
 });
 
 /** The API functions: URLs, callers from the JWT authorizer's claims, policy, the token key. */
@@ -88,6 +93,13 @@ export const FUNCTION_ENV_SCHEMAS = {
   'api-write': ApiEnv.extend(EcsEnv.shape),
   'api-catalog': ApiEnv,
   'task-events': StoreEnv.extend(EcsEnv.shape),
+  'image-catalog': z.object({
+    [ENV.tableName]: TableName,
+    [ENV.awsRegion]: z.string().min(1),
+    [ENV.dynamodbEndpoint]: z.url().optional(),
+    [ENV.logLevel]: LogLevel,
+    [ENV.imageRepository]: StoreEnv.shape[ENV.imageRepository].unwrap(),
+  }),
   reaper: StoreEnv.extend(EcsEnv.shape).extend({
     [ENV.reaperConcurrency]: z.coerce.number().int().min(1).max(100).default(10),
     [ENV.reaperBudget]: DurationSchema.default(50_000),

@@ -13,3 +13,9 @@ export const SESSIONS_TABLE = {
   liveIndex: { name: 'live', partitionKey: 'liveShard', sortKey: 'createdAt' },
   liveShards: 8,
 } as const;
+
+/**
+ * The task definition (family suffix, and key of SESSIONPLANE_TASK_DEFINITIONS) the stack makes for
+ * apps that labelled images describe; not an app name (those start with a letter or digit).
+ */
+export const LABELLED_APPS_TASK = '_labelled';

@@ -22,6 +22,8 @@ const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
   'task-events': taskEvent('0'.repeat(32), `${CLUSTER_ARN.replace(':cluster/', ':task/')}/1`, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }),
   // A pass over an empty table: ListTasks goes to ECS, so the bench points ECS at a closed local port.
   reaper: {},
+  // A look at an empty repository (ECR pointed at a closed local port, so the call fails fast).
+  'image-catalog': {},
 };
 
 /** Starts Node, imports the bundle, handles one event; resolves wall time and the in-process time. */

@@ -6,6 +6,8 @@ import { CreateClusterCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitio
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InfraConfigSchema } from '../../infra/config';
 import { SessionplaneStack } from '../../infra/stacks/sessionplane-stack';
@@ -43,13 +45,17 @@ function resolver(resources: Resources, known: { kmsKeyArn: string }) {
         return `subnet-${id.slice(-8).toLowerCase()}`;
       case 'AWS::SecretsManager::Secret':
         return id;
+      case 'AWS::ECR::Repository':
+        return 'sessionplane-apps';
       default:
+        if (id === 'AWS::URLSuffix') return 'amazonaws.com';
         return id;
     }
   };
   const getAtt = (id: string, attr: string): string => {
     if (resources[id]?.Type === 'AWS::ECS::Cluster' && attr === 'Arn') return CLUSTER_ARN;
     if (resources[id]?.Type === 'AWS::KMS::Key' && attr === 'Arn') return known.kmsKeyArn;
+    if (resources[id]?.Type === 'AWS::ECR::Repository' && attr === 'Arn') return 'arn:aws:ecr:eu-west-1:123456789012:repository/sessionplane-apps';
     if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
     if (attr === 'DNSName') return 'router.example.org';
     return `${id}.${attr}`;
@@ -173,6 +179,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
           AWS_SESSION_TOKEN: 'token',
           AWS_ENDPOINT_URL_ECS: moto.endpoint,
           AWS_ENDPOINT_URL_KMS: moto.endpoint,
+          AWS_ENDPOINT_URL_ECR: moto.endpoint,
           SESSIONPLANE_DYNAMODB_ENDPOINT: store.endpoint,
           SESSIONPLANE_LOG_LEVEL: process.env.DEBUG_MOTO ? 'debug' : 'silent',
           POWERTOOLS_METRICS_DISABLED: 'true',
@@ -186,8 +193,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('synthesizes five bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
-    expect(Object.keys(fns).sort()).toEqual(['api-catalog', 'api-read', 'api-write', 'reaper', 'task-events']);
+  it('synthesizes six bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
+    expect(Object.keys(fns).sort()).toEqual(['api-catalog', 'api-read', 'api-write', 'image-catalog', 'reaper', 'task-events']);
     for (const { file, env } of Object.values(fns)) {
       expect(existsSync(file)).toBe(true);
       expect(existsSync(env.SESSIONPLANE_APPS!)).toBe(true);
@@ -196,6 +203,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       echo: 'sessionplane-echo:1',
       hello: 'sessionplane-hello:1',
       wslink: 'sessionplane-wslink:1',
+      // The generic definition apps found by their image's labels run in.
+      _labelled: 'sessionplane-_labelled:1',
     });
   });
 
@@ -250,6 +259,18 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     };
     const [summary] = (await invoke(fns.reaper!.file, fns.reaper!.env, [{ event: scheduled }])) as Record<string, unknown>[];
     expect(summary).toMatchObject({ errors: 0, unfinished: 0, orphansStopped: 0 });
+  });
+
+  it("image-catalog: a scheduled event reads the repository in moto's ECR and writes the snapshot every function reads", async () => {
+    const ecr = new ECRClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sessionplane-apps' }));
+    ecr.destroy();
+    const [summary] = (await invoke(fns['image-catalog']!.file, fns['image-catalog']!.env, [{ event: {} }])) as Record<string, unknown>[];
+    expect(summary).toEqual({ images: 0, iconsDropped: 0 });
+    const snapshot = await createDocumentClient({ endpoint: store.endpoint, region: 'local' }).send(
+      new GetCommand({ TableName: 'sessions', Key: { id: 'catalog#images' } }),
+    );
+    expect(snapshot.Item).toMatchObject({ images: [] });
   });
 
   it('task-events: a Task State Change of another cluster is ignored, with no ECS call', async () => {

@@ -67,7 +67,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   });
 
   it('runs every function on Node.js 24, arm64', () => {
-    expect(Object.keys(functions)).toHaveLength(5);
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const f of Object.values(functions)) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -137,13 +137,13 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     const runTask = all.filter((s) => actionsOf(s).includes('ecs:RunTask'));
     expect(runTask).toHaveLength(1);
     expect(JSON.stringify(runTask[0]!.Resource)).toMatch(
-      /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*/,
+      /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*.*task-definition\/sessionplane-_labelled:\*/,
     );
     expect(runTask[0]!.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } } });
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
     expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
-    expect((passRole[0]!.Resource as unknown[]).length).toBe(6); // a task role and an execution role per app
+    expect((passRole[0]!.Resource as unknown[]).length).toBe(8); // a task role and an execution role per app, and the labelled images' definition
     for (const s of all.filter((st) => actionsOf(st).some((a) => ['ecs:StopTask', 'ecs:DescribeTasks'].includes(a)))) {
       expect(JSON.stringify(s.Resource)).toMatch(/:task\/",\{"Ref":"Cluster[0-9A-F]+"\},"\/\*"/);
     }
@@ -160,9 +160,22 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
         .sort();
     expect(dynamo('api-read')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(dynamo('api-write')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
-    expect(dynamo('api-catalog')).toEqual([]);
+    expect(dynamo('api-catalog')).toEqual(['dynamodb:GetItem']); // the image snapshot
     expect(dynamo('task-events')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(dynamo('reaper')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamo('image-catalog')).toEqual(['dynamodb:PutItem']);
+  });
+
+  it("lets only image-catalog read the app image repository (for the labelled images' snapshot), and tells every function where it is", () => {
+    const ecrReads = statements(template)
+      .map((s) => s.statement)
+      .filter((s) => actionsOf(s).includes('ecr:DescribeImages'));
+    expect(ecrReads).toHaveLength(1);
+    expect(actionsOf(ecrReads[0]!).sort()).toEqual(['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetDownloadUrlForLayer']);
+    expect(JSON.stringify(ecrReads[0]!.Resource)).toMatch(/ImagesRepository/);
+    expect(JSON.stringify(ecrReads[0]!)).toBeTruthy();
+    for (const name of ['api-read', 'api-write', 'api-catalog', 'task-events', 'reaper', 'image-catalog'])
+      expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_IMAGE_REPOSITORY)).toMatch(/ImagesRepository/);
   });
 
   it("sends this cluster's task state changes to task-events, and runs the reaper every minute", () => {
@@ -186,7 +199,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       Object.values(defs)
         .map((d) => (d as { Properties: { Family: string } }).Properties.Family)
         .sort(),
-    ).toEqual(['sessionplane-gpu', 'sessionplane-spot', 'sessionplane-viz']);
+    ).toEqual(['sessionplane-_labelled', 'sessionplane-gpu', 'sessionplane-spot', 'sessionplane-viz']);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'sessionplane-viz',
       RequiresCompatibilities: ['FARGATE'],

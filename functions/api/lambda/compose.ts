@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchSessionLogs } from '../../../shared/adapters/cloudwatch-session-logs';
 import { ENV } from '../../../shared/config/env-names';
-import { sessionDomainOf } from '../../../shared/config/env';
+import { sessionDomainOf } from '../../../shared/config/session-domain';
 import type { FunctionEnv } from '../../../shared/config/lambda-env';
 import { policyFrom } from '../../../shared/config/policy';
 import type { Runtime } from '../../../shared/ports/runtime';

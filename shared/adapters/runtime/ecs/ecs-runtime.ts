@@ -19,6 +19,7 @@ import { busyIfThrottled } from '../../aws-busy';
 import { fargateTaskSize } from './fargate-sizes';
 import type { KmsSecretSealer } from './secret-sealer';
 import type { TaskDefinitionRegistry } from './task-definition-registry';
+import { LABELLED_APPS_TASK } from '../../../config/table';
 
 export interface EcsRuntimeOptions {
   cluster: string;
@@ -141,7 +142,9 @@ export class EcsRuntime implements Runtime {
 
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
-      taskDefinition: await this.taskDefinitionFor(app, ownImage ? undefined : session.image),
+      taskDefinition: app.fromLabels
+        ? await this.labelledTaskDefinition(app, session.image ?? app.image!)
+        : await this.taskDefinitionFor(app, ownImage ? undefined : session.image),
       count: 1,
       clientToken: session.id,
       startedBy: startedByOf(session.id),
@@ -181,6 +184,17 @@ export class EcsRuntime implements Runtime {
     if (!this.options.registry)
       throw new RuntimeStartError(`App ${app.name} cannot run another image here: no task-definition registry is configured.`, { reason: 'no-registry' });
     return this.options.registry.resolve(app.name, base, otherImage);
+  }
+
+  /**
+   * An app its image's labels describe has no task definition of its own: it runs in a registry
+   * revision of the stack's generic one (LABELLED_APPS_TASK), with its image in place.
+   */
+  private async labelledTaskDefinition(app: AppSpec, image: string): Promise<string> {
+    const base = this.options.baseTaskDefinition?.(LABELLED_APPS_TASK) ?? `${this.options.taskFamilyPrefix}${LABELLED_APPS_TASK}`;
+    if (!this.options.registry)
+      throw new RuntimeStartError(`App ${app.name} cannot run here: no task-definition registry is configured.`, { reason: 'no-registry' });
+    return this.options.registry.resolve(app.name, base, image);
   }
 
   /** Deregisters the registry's revisions nobody launched for a long while (the reaper's pass). */
