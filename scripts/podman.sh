@@ -18,7 +18,7 @@ up() {
   if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1 || [ ! -x /usr/libexec/podman/catatonit ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      podman runc netavark aardvark-dns iptables busybox-static catatonit >/dev/null
+      podman runc netavark aardvark-dns iptables busybox-static catatonit >&2
   fi
   mkdir -p "$DIR/storage" "$DIR/run"
   cat >"$CONTAINERS_CONF" <<EOF
@@ -102,6 +102,7 @@ test_images() {
 }
 
 down() {
+  iptables -D FORWARD -i podman0 ! -o podman0 -j DROP 2>/dev/null || true
   if [ -S "$SOCK" ] || [ -f "$DIR/service.pid" ]; then
     # Every container this engine holds was made by this project's runs.
     podman ps -aq 2>/dev/null | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true

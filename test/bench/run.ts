@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { benchApiLaunch } from './api-launch';
 import { benchBundles } from './bundles';
+import { benchContainers } from './containers';
 import { benchEvents } from './events';
 import { benchIdleMemory } from './idle-memory';
 import { benchLaunchEcho } from './launch-echo';
@@ -9,10 +10,11 @@ import { benchRouter } from './router';
 import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (launch, events, memory, api, router, bundles, reaper, soak).
+// `npm run bench -- router` runs one part (launch, events, containers, memory, api, router, bundles, reaper, soak).
 const parts: Record<string, () => Promise<string>> = {
   launch: benchLaunchEcho,
   events: benchEvents,
+  containers: benchContainers,
   memory: benchIdleMemory,
   api: benchApiLaunch,
   router: benchRouter,
