@@ -31,7 +31,11 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
     // Labelled, but from a repository not allowed: never listed.
     await buildImage(docker, 'localhost/sp-other/hidden:1', OURS.replace('labelled-echo', 'hidden'));
     plane = await startTestPlane(
-      { web: fixtureApp([]), 'labelled-echo': fixtureApp([], { description: 'the apps file wins a name' }) },
+      {
+        web: fixtureApp([]),
+        'labelled-echo': fixtureApp([], { description: 'the apps file wins a name' }),
+        ghost: fixtureApp([], { image: 'localhost/sp-test/ghost:1', command: [] }),
+      },
       { SESSIONPLANE_CONTAINER_HOST: address, SESSIONPLANE_IMAGE_PREFIXES: 'localhost/sp-test/' },
     );
   }, 60_000);
@@ -47,7 +51,7 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
   it('lists a labelled image (SimPhoNy labels and ours) in GET /apps with its title, params and icon; the apps file wins a name', async () => {
     const { apps } = (await (await plane.request('/apps', { user: 'alice' })).json()) as { apps: Record<string, unknown>[] };
     const byName = new Map(apps.map((a) => [a.name, a]));
-    expect([...byName.keys()].sort()).toEqual(['labelled-echo', 'vizlab', 'web']);
+    expect([...byName.keys()].sort()).toEqual(['ghost', 'labelled-echo', 'vizlab', 'web']);
     expect(byName.get('vizlab')).toMatchObject({
       title: 'Viz Lab',
       description: 'A labelled image, launchable as it is',
@@ -83,5 +87,16 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
     const info = await docker.getContainer(ready.runtime!.runtimeId.slice('container:'.length)).inspect();
     expect(info.Config.Env).toContain('X11_WIDTH=1280');
     expect((await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'alice' })).status).toBeLessThan(300);
+  });
+
+  it('fails a launch of an image the engine does not have at once, naming it, and leaves no container', async () => {
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'ghost' }), user: 'bob' });
+    expect(res.status).toBe(503);
+    const problem = (await res.json()) as { code: string; detail: string };
+    expect(problem).toMatchObject({ code: 'runtime.start_failed' });
+    expect(problem.detail).toContain('localhost/sp-test/ghost:1');
+    const [session] = (await plane.deps.store.listByOwner('bob')).items;
+    expect(session).toMatchObject({ status: 'FAILED', statusReason: expect.stringContaining('is not on this machine') });
+    expect(await docker.listContainers({ all: true, filters: { label: [`org.sessionplane.session.id=${session!.id}`] } })).toEqual([]);
   });
 });

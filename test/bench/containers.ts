@@ -104,7 +104,12 @@ export async function benchContainers(): Promise<string> {
       table(
         ['how', 'median of 10', 'p90', 'over bare create+start'],
         [
-          ['container session (POST /sessions → WebSocket echo via the router)', ms(med(runs.container)), ms(p90(runs.container)), `+${ms(med(runs.container) - bare)}`],
+          [
+            'container session (POST /sessions → WebSocket echo via the router)',
+            ms(med(runs.container)),
+            ms(p90(runs.container)),
+            `+${ms(med(runs.container) - bare)}`,
+          ],
           ['process session (the same app as a child process)', ms(med(runs.process)), ms(p90(runs.process)), '—'],
           ['bare dockerode create+start, same image (the floor)', ms(bare), ms(p90(runs.bare)), '—'],
         ],
