@@ -8,11 +8,12 @@ interface Operation {
   auth?: false;
   query?: z.ZodObject;
   body?: z.ZodType;
-  ok: { status: number; schema?: z.ZodType; text?: true };
+  ok: { status: number; schema?: z.ZodType; text?: true; image?: true };
   errors: number[];
 }
 
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } };
+const appName = { name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } };
 const LogsQuery = z.object({
   since: z.string().optional().describe('An ISO time or epoch milliseconds'),
   limit: z.number().int().min(1).max(1048576).optional().describe('bytes, newest kept'),
@@ -67,6 +68,7 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   '/apps': { get: { summary: 'The apps a user may launch', ok: { status: 200, schema: AppListSchema }, errors: [401, 429] } },
+  '/apps/{name}/icon': { get: { summary: "The app's icon (PNG or SVG)", ok: { status: 200, image: true }, errors: [401, 404, 429] } },
   '/healthz': { get: { summary: 'Liveness', auth: false, ok: { status: 200, schema: z.object({ status: z.literal('ok') }) }, errors: [] } },
   '/openapi.json': { get: { summary: 'This document', auth: false, ok: { status: 200 }, errors: [] } },
 };
@@ -99,6 +101,7 @@ export function openApiDocument(serverUrl: string) {
         ...(op.auth === false ? { security: [] } : {}),
         parameters: [
           ...(path.includes('{id}') ? [id] : []),
+          ...(path.includes('{name}') ? [appName] : []),
           ...queryParameters(op.query),
           ...(method === 'post' && path === '/sessions'
             ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
@@ -108,11 +111,13 @@ export function openApiDocument(serverUrl: string) {
         responses: {
           [op.ok.status]: {
             description: 'OK',
-            ...(op.ok.text
-              ? { content: { 'text/plain': { schema: { type: 'string' } } } }
-              : op.ok.schema
-                ? { content: { 'application/json': { schema: json(op.ok.schema) } } }
-                : {}),
+            ...(op.ok.image
+              ? { content: { 'image/png': { schema: { type: 'string', format: 'binary' } }, 'image/svg+xml': { schema: { type: 'string' } } } }
+              : op.ok.text
+                ? { content: { 'text/plain': { schema: { type: 'string' } } } }
+                : op.ok.schema
+                  ? { content: { 'application/json': { schema: json(op.ok.schema) } } }
+                  : {}),
           },
           ...Object.fromEntries(op.errors.map((status) => [status, problem])),
         },

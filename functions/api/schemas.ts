@@ -96,7 +96,14 @@ export const SessionListSchema = z.object({ sessions: z.array(SessionViewSchema)
 
 const AppViewSchema = z.object({
   name: z.string(),
+  title: z.string(),
   description: z.string().optional(),
+  type: z.string().optional(),
+  /** Relative to the API's base: GET it with the same credential. */
+  icon: z.string().optional(),
+  /** Where the app is described: the apps file, or its image's labels (then `image` says which). */
+  source: z.enum(['apps-file', 'image-labels']),
+  image: z.string().optional(),
   resources: ResourcesView,
   limits: ResourcesView,
   params: z.record(z.string(), z.object({ type: z.enum(['string', 'integer', 'number', 'boolean']) }).loose()),

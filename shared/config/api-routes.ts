@@ -38,6 +38,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
   { method: 'GET', path: '/apps', fn: 'api-catalog' },
+  { method: 'GET', path: '/apps/{name}/icon', fn: 'api-catalog' },
   // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).
   { method: 'POST', path: '/paraview', fn: 'api-write' },
   { method: 'GET', path: '/paraview/{proxy+}', fn: 'api-write' },

@@ -1,12 +1,8 @@
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
 
-/** Where engines listen by default: Docker's socket, then rootful and rootless Podman's. */
-const DEFAULT_SOCKETS = [
-  '/var/run/docker.sock',
-  '/run/podman/podman.sock',
-  ...(process.env.XDG_RUNTIME_DIR ? [`${process.env.XDG_RUNTIME_DIR}/podman/podman.sock`] : []),
-];
+/** Where engines listen by default: Docker's socket, then rootful Podman's (rootless Podman: set DOCKER_HOST). */
+const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
 
 /**
  * The container engine to use: the configured address (`unix:///path`, `/path`, `tcp://host:port`),
