@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../../../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
 import { lineWatcher } from '../../readiness';
 import { openSessionLog } from '../local-process/session-log';
+import { RuntimeListeners } from '../runtime-listeners';
 import { watchLiveness, watchReadiness } from '../watch';
 import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
 import { pastOutput, recordContainerOutput } from './container-output';
@@ -44,7 +45,7 @@ export class ContainerRuntime implements Runtime {
   private readonly instances = new Map<string, ContainerInstance>();
   private readonly bySession = new Map<string, Promise<StartResult>>();
   private readonly exited = new LRUCache<string, { endpoint: string; exit: NonNullable<Inspection['exit']> }>({ max: 1000, ttl: 10 * 60_000 });
-  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly listeners: RuntimeListeners;
   private readonly logger: Logger;
   private readonly events: { close(): void; ready: Promise<void> };
   private readonly starting = new Set<Promise<unknown>>();
@@ -52,6 +53,7 @@ export class ContainerRuntime implements Runtime {
 
   constructor(private readonly options: ContainerRuntimeOptions) {
     this.logger = options.logger ?? silentLogger;
+    this.listeners = new RuntimeListeners(this.logger);
     mkdirSync(options.logDir, { recursive: true });
     this.events = followEngineEvents(
       options.docker,
@@ -123,7 +125,7 @@ export class ContainerRuntime implements Runtime {
 
   private watch(instance: ContainerInstance, app: StartRequest['app'], seenLine = false): void {
     const ready = () => {
-      this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
+      this.listeners.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
       if (this.options.liveness) watchLiveness(instance, app, PROBE_HOST, this.options.liveness, () => this.unresponsive(instance));
     };
     if (seenLine) {
@@ -132,7 +134,7 @@ export class ContainerRuntime implements Runtime {
       return;
     }
     const timedOut = () => {
-      this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+      this.listeners.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
       void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
     };
     watchReadiness(instance, app, PROBE_HOST, this.options, { ready, timedOut }, instance.output);
@@ -182,7 +184,7 @@ export class ContainerRuntime implements Runtime {
       this.logger.info({ sessionId: instance.sessionId, code: exit.code, reason: exit.reason }, 'session container ended');
       const { code, signal, reason } = exit;
       const own = reason.startsWith(STATUS_REASONS.oom) || reason.startsWith(STATUS_REASONS.unresponsive);
-      this.emit({
+      this.listeners.emit({
         type: 'exited',
         sessionId: instance.sessionId,
         runtimeId: instance.runtimeId,
@@ -238,8 +240,7 @@ export class ContainerRuntime implements Runtime {
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /**
@@ -291,15 +292,5 @@ export class ContainerRuntime implements Runtime {
     await this.closeStarts();
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id, reason).catch(() => undefined)));
     this.events.close();
-  }
-
-  private emit(event: RuntimeEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error({ err: error, event: event.type }, 'runtime event listener failed');
-      }
-    }
   }
 }

@@ -14,6 +14,7 @@ import { PortAllocator } from './port-allocator';
 import { processFacts, signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
 import { openSessionLog, recordOutput } from './session-log';
+import { RuntimeListeners } from '../runtime-listeners';
 import { endReason, watchLiveness, watchReadiness } from '../watch';
 import type { Instance } from './instance';
 
@@ -59,7 +60,7 @@ export class LocalProcessRuntime implements Runtime {
     ttl: EXITED_RETENTION_MS,
   });
   private readonly bySession = new Map<string, Instance>();
-  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+  private readonly listeners: RuntimeListeners;
   private readonly ports: PortAllocator;
   private readonly logger: Logger;
   /** Pid records, and the marker that proves a process is one of this data directory's. */
@@ -70,6 +71,7 @@ export class LocalProcessRuntime implements Runtime {
   constructor(private readonly options: LocalProcessRuntimeOptions) {
     this.ports = new PortAllocator(options.host, options.portRange);
     this.logger = options.logger ?? silentLogger;
+    this.listeners = new RuntimeListeners(this.logger);
     this.records = new PidRecords(options.runDir);
     mkdirSync(options.logDir, { recursive: true });
     mkdirSync(options.runDir, { recursive: true });
@@ -183,7 +185,7 @@ export class LocalProcessRuntime implements Runtime {
       this.instances.delete(runtimeId);
       this.exited.set(runtimeId, { endpoint: instance.endpoint, exit: instance.exit });
       this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
-      this.emit({
+      this.listeners.emit({
         type: 'exited',
         sessionId: session.id,
         runtimeId,
@@ -201,12 +203,12 @@ export class LocalProcessRuntime implements Runtime {
       this.options,
       {
         ready: () => {
-          this.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
+          this.listeners.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
           if (this.options.liveness) watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
         },
         timedOut: () => {
           this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
-          this.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+          this.listeners.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
           void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
         },
       },
@@ -252,8 +254,7 @@ export class LocalProcessRuntime implements Runtime {
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   /**
@@ -292,15 +293,5 @@ export class LocalProcessRuntime implements Runtime {
       }),
     );
     return [...stopped];
-  }
-
-  private emit(event: RuntimeEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error({ err: error, event: event.type }, 'runtime event listener failed');
-      }
-    }
   }
 }
