@@ -65,6 +65,22 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
     expect(byName.get('labelled-echo')).toMatchObject({ source: 'apps-file', description: 'the apps file wins a name' });
   });
 
+  it("is one catalog: skaha's /image lists the labelled image, and skaha launches it by image", async () => {
+    const images = (await (await plane.request('/skaha/v1/image', { user: 'alice' })).json()) as { id: string; types: string[] }[];
+    expect(images).toContainEqual({ id: 'localhost/sp-test/vizlab:1', types: ['vizlab'], digest: '' });
+    expect(images.map((i) => i.id)).not.toContain('localhost/sp-other/hidden:1');
+    const res = await plane.request('/skaha/v1/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=viz1&image=localhost%2Fsp-test%2Fvizlab%3A1',
+      user: 'carol',
+    });
+    expect(res.status).toBe(200);
+    const id = (await res.text()).trim();
+    expect(await plane.deps.store.get(id)).toMatchObject({ app: 'vizlab', owner: 'carol' });
+    await plane.request(`/skaha/v1/session/${id}`, { method: 'DELETE', user: 'carol' });
+  });
+
   it('serves the icon as a PNG that cannot run script', async () => {
     const res = await plane.request('/apps/vizlab/icon', { user: 'alice' });
     expect(res.status).toBe(200);
