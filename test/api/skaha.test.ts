@@ -66,9 +66,17 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
       10_000,
       'Running',
     );
-    const events = await plane.request(`/skaha/v1/session/${id}?view=events`, { user: 'ren' });
-    expect(events.headers.get('content-type')).toMatch(/^text\/plain/);
-    const table = (await events.text()).split('\n');
+    // The Ready event is appended beside the READY write, so it may land a moment after the status.
+    const table = await waitFor(
+      async () => {
+        const events = await plane.request(`/skaha/v1/session/${id}?view=events`, { user: 'ren' });
+        expect(events.headers.get('content-type')).toMatch(/^text\/plain/);
+        const lines = (await events.text()).split('\n');
+        return lines.some((line) => line.startsWith('Normal   Ready') || / {3}Ready {3}/.test(line)) ? lines : undefined;
+      },
+      10_000,
+      'the Ready event',
+    );
     expect(table[0]).toMatch(/^TYPE +REASON +MESSAGE +FIRST-TIME +LAST-TIME$/);
     expect(table.slice(1, 5).map((line) => line.split(/ {3,}/).slice(0, 2))).toEqual([
       ['Normal', 'Requested'],
