@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import { EventsQuerySchema } from './routes/session-events';
-import { AppListSchema, LaunchBodySchema, ListQuerySchema, ProblemSchema, SessionEventListSchema, SessionListSchema, SessionViewSchema } from './schemas';
+import {
+  AppListSchema,
+  HomeListSchema,
+  LaunchBodySchema,
+  ListQuerySchema,
+  ProblemSchema,
+  SessionEventListSchema,
+  SessionListSchema,
+  SessionViewSchema,
+} from './schemas';
 
 type Method = 'get' | 'post' | 'delete';
 interface Operation {
@@ -65,6 +74,13 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       query: LogsQuery,
       ok: { status: 200, text: true },
       errors: [400, 401, 404, 429],
+    },
+  },
+  '/homes': {
+    get: {
+      summary: "Every user's home, with its owner, uid and gid (and its size on one machine, its EFS access point on AWS): admins only",
+      ok: { status: 200, schema: HomeListSchema },
+      errors: [401, 403, 429],
     },
   },
   '/apps': { get: { summary: 'The apps a user may launch', ok: { status: 200, schema: AppListSchema }, errors: [401, 429] } },

@@ -113,6 +113,12 @@ const AppViewSchema = z.object({
 });
 export const AppListSchema = z.object({ apps: z.array(AppViewSchema) });
 
+export const HomeListSchema = z.object({
+  homes: z.array(
+    z.object({ owner: z.string(), uid: z.number().int(), gid: z.number().int(), accessPointId: z.string().optional(), sizeBytes: z.number().optional() }),
+  ),
+});
+
 /** RFC 9457, with Sessionplane's stable `code`. */
 export const ProblemSchema = z
   .object({

@@ -11,6 +11,8 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
+import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { FolderHomes } from '../../shared/adapters/homes/folder-homes';
 import { ImageApps } from '../../shared/adapters/images/image-apps';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
@@ -119,6 +121,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     metrics: loggedMetrics(logger),
     policy: config.policy,
     tokenKey,
+    // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
+    homes: new FolderHomes(resolve(config.homesDir ?? join(dataDir, 'homes')), new DynamoDbUserIds(client, config.tableName, () => clock.now())),
   };
 
   const inFlight = new Set<Promise<unknown>>();

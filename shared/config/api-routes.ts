@@ -37,6 +37,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/sessions', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
+  { method: 'GET', path: '/homes', fn: 'api-read' },
   { method: 'GET', path: '/apps', fn: 'api-catalog' },
   { method: 'GET', path: '/apps/{name}/icon', fn: 'api-catalog' },
   // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).

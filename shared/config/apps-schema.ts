@@ -120,6 +120,16 @@ export const AppInputSchema = z
       .refine((list) => !list.includes('none') || list.length === 1, '`none` stands alone')
       .optional(),
     cwd: z.string().optional(),
+    /** Where the user's home is mounted in a session (`/home/user`); `false` (the default): no home. */
+    home: z
+      .union([
+        z.literal(false),
+        z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path such as /home/user')
+          .refine((p) => !p.split('/').includes('..'), 'no ".."'),
+      ])
+      .optional(),
   })
   .superRefine((a, ctx) => {
     if (a.cmd && a.args) ctx.addIssue({ code: 'custom', message: '`cmd` and `args` cannot be used together (`args` extends the default command of `app`)' });

@@ -65,6 +65,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.image !== undefined) spec.image = a.image;
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
+  if (typeof a.home === 'string') spec.home = a.home;
   return spec;
 }
 

@@ -54,6 +54,8 @@ export const ENV = {
   dockerHost: 'DOCKER_HOST',
   discoveryTtl: 'SESSIONPLANE_DISCOVERY_TTL',
   imageRepository: 'SESSIONPLANE_IMAGE_REPOSITORY',
+  homesDir: 'SESSIONPLANE_HOMES_DIR',
+  homesFileSystem: 'SESSIONPLANE_HOMES_FILE_SYSTEM',
   sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',
   awsRegion: 'AWS_REGION',
   trameUseHost: 'TRAME_USE_HOST',

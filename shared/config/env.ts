@@ -69,6 +69,8 @@ const LocalEnvSchema = z
     [ENV.dockerHost]: z.string().optional(),
     /** How long one look for labelled images (the engine's) is reused. */
     [ENV.discoveryTtl]: DurationSchema.default(15_000),
+    /** Where users' homes are (a folder each); default `<data dir>/homes`. */
+    [ENV.homesDir]: z.string().min(1).optional(),
     /** The engine network session containers join (default: the engine's own default). */
     [ENV.containerNetwork]: z
       .string()
@@ -139,6 +141,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     containerHost: e[ENV.containerHost] ?? e[ENV.dockerHost],
     containerNetwork: e[ENV.containerNetwork],
     discoveryTtlMs: e[ENV.discoveryTtl],
+    homesDir: e[ENV.homesDir],
     /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],
     /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */

@@ -31,6 +31,7 @@ const LABEL_KEYS = new Set([
   'stripPrefix',
   'frameAncestors',
   'readOnlyRootFilesystem',
+  'home',
 ]);
 
 /**

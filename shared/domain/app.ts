@@ -56,6 +56,8 @@ export interface AppSpec {
   frameAncestors?: string;
   /** Described by its image's labels (found by discovery), not by the apps file. */
   fromLabels?: boolean;
+  /** Where the user's home is mounted in its sessions (`/home/user`); undefined: no home. */
+  home?: string;
   /** Working directory for a local process. */
   cwd?: string;
 }
@@ -69,6 +71,12 @@ export const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;
 /** Env names a user's params may never set: ours, and ones that change how a program loads. */
 const RESERVED_ENV = new Set([
   'PORT',
+  'USER',
+  'SESSION_USER',
+  'JPY_USER',
+  'URL_ID',
+  'JPY_BASE_USER_URL',
+  'TRAME_USER_DATA',
   'SESSION_ID',
   'SESSION_SECRET',
   'SESSION_BASE_PATH',

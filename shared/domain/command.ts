@@ -1,3 +1,4 @@
+import { unixUserName } from './homes';
 /**
  * Fills `${name}` placeholders in each argv element, in one pass: a value is never re-expanded,
  * and each element stays one argument, so a value cannot add arguments. Unknown names are left
@@ -16,6 +17,10 @@ export interface SessionEnvInput {
   params: Record<string, string>;
   /** The session's resources; said to the app as JupyterHub's spawners do (jupyter-resource-usage reads them). */
   resources?: { cpu: number; memory: number; gpus: number };
+  /** Whom it runs for. */
+  owner: string;
+  /** Where the user's home is inside the session, for a `home` app. */
+  homePath?: string | undefined;
 }
 
 /** The environment every session instance gets: the app's env, the user's params, then ours. */
@@ -27,6 +32,13 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
     SESSION_ID: input.sessionId,
     SESSION_SECRET: input.secret,
     SESSION_BASE_PATH: input.basePath,
+    // Whom it runs for, as SimPhoNy-Remote's apps (JupyterHub's names) and the trame image read it.
+    SESSION_USER: input.owner,
+    JPY_USER: input.owner,
+    USER: unixUserName(input.owner),
+    URL_ID: input.sessionId,
+    JPY_BASE_USER_URL: input.basePath,
+    ...(input.homePath ? { TRAME_USER_DATA: input.homePath } : {}),
     ...(input.resources
       ? {
           /** vCPUs, as a decimal. */

@@ -88,6 +88,8 @@ export const SessionSchema = z.object({
   runtime: RuntimeRefSchema.optional(),
   /** The image the user chose, for apps that take one; else the app's own. */
   image: z.string().optional(),
+  /** The owner's uid and gid it runs as (apps with a home: the ones that own the home). */
+  runAs: z.object({ uid: z.number().int(), gid: z.number().int() }).optional(),
   tokenHash: z.string(),
   createdAt: z.number(),
   /** When a PENDING/STARTING session must be READY by. */

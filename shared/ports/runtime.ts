@@ -1,4 +1,5 @@
 import type { AppSpec } from '../domain/app';
+import type { HomeMount } from '../domain/homes';
 import type { NewSessionEvent } from '../domain/events';
 import type { Session } from '../domain/session';
 
@@ -7,6 +8,8 @@ export interface StartRequest {
   app: AppSpec;
   /** The app's own secret (trame `--authKey`); never stored. */
   secret: string;
+  /** The owner's home, for an app with `home`: its folder or access point, and whom to run as. */
+  home?: HomeMount | undefined;
 }
 
 export interface StartResult {

@@ -2,6 +2,7 @@ import type { Policy } from '../domain/limits';
 import type { Session } from '../domain/session';
 import type { Clock } from '../ports/clock';
 import type { IdempotencyStore } from '../ports/idempotency-store';
+import type { Homes } from '../ports/homes';
 import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
 import type { QuotaStore } from '../ports/quota-store';
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   metrics: Metrics;
   /** Word of changes to session records, where this process sees every write (the local server). */
   changes?: SessionChanges | undefined;
+  /** Users' homes, where this deployment keeps them (apps with `home` need them). */
+  homes?: Homes | undefined;
 }
 
 /** What launching needs besides: the policy it enforces and the key credentials are derived with. */

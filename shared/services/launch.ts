@@ -45,6 +45,9 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes)) throw new ImageNotAllowedError(input.image);
   // Before anything is written: a launch the runtime cannot carry out stores nothing.
   if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
+  if (app.home && !deps.homes) throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
+  // The owner's home first (made once, kept for good): a failure here stores nothing either.
+  const home = app.home ? await deps.homes!.ensure(input.owner) : undefined;
 
   const id = newSessionId();
   const claim = input.idempotency && { owner: input.owner, key: input.idempotency.key, requestHash: input.idempotency.requestHash, sessionId: id };
@@ -69,6 +72,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     resources: resources.resources,
     params: params.values,
     ...(input.image !== undefined ? { image: input.image } : {}),
+    ...(home ? { runAs: { uid: home.uid, gid: home.gid } } : {}),
     tokenHash: hashToken(token),
     createdAt: now,
     launchDeadline: now + app.launchTimeoutMs,
@@ -86,7 +90,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
 
   let started: StartResult;
   try {
-    started = await deps.runtime.start({ session, app, secret });
+    started = await deps.runtime.start({ session, app, secret, home: home && app.home ? { home, mountPath: app.home } : undefined });
   } catch (error) {
     // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12), not even its events.
     if (error instanceof CapacityError && (await deps.store.discard(session))) {

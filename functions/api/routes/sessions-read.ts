@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
+import { homeRoutes } from './homes';
 import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check } from '../validate';
@@ -78,4 +79,5 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 /** The `read` group. */
 export const readGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionReadRoutes(deps));
+  app.route('/homes', homeRoutes(deps));
 };

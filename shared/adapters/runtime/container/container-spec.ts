@@ -43,15 +43,29 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   const host = '0.0.0.0';
   const vars = { ...session.params, host, port: String(port), secret, id: session.id, basePath, image };
   const env = {
-    ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
+    ...sessionEnv({
+      port,
+      sessionId: session.id,
+      secret,
+      basePath,
+      appEnv: app.env,
+      params: session.params,
+      resources: session.resources,
+      owner: session.owner,
+      homePath: input.home?.mountPath,
+    }),
     HOST: host,
     ...(session.image ? { SESSION_IMAGE: session.image } : {}),
+    ...(input.home ? { HOME: input.home.mountPath } : {}),
   };
+  const home = input.home?.home.path ? input.home : undefined;
   const memoryBytes = session.resources.memory * 1024 * 1024;
   return {
     name: containerName(session.id),
     Image: image,
     ...(app.command.length ? { Cmd: renderArgv(app.command, vars) } : {}),
+    // A home app runs as its owner's uid and gid, which own the home folder: its files are theirs.
+    ...(home ? { User: `${home.home.uid}:${home.home.gid}` } : {}),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
       [CONTAINER_LABELS.plane]: input.plane,
@@ -76,6 +90,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       ...(app.readOnlyRootFilesystem ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' } } : {}),
       ...(session.resources.gpus > 0 ? { DeviceRequests: [{ Driver: '', Count: session.resources.gpus, Capabilities: [['gpu']] }] } : {}),
       ...(input.network ? { NetworkMode: input.network } : {}),
+      ...(home ? { Binds: [`${home.home.path}:${home.mountPath}:rw`] } : {}),
     },
   };
 }

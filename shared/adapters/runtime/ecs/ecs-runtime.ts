@@ -97,7 +97,7 @@ export class EcsRuntime implements Runtime {
     this.now = options.now ?? Date.now;
   }
 
-  async start({ session, app, secret }: StartRequest): Promise<StartResult> {
+  async start({ session, app, secret, home }: StartRequest): Promise<StartResult> {
     const port = app.port ?? 8080;
     const basePath = sessionBasePath(session.id);
     const gpus = session.resources.gpus;
@@ -111,7 +111,17 @@ export class EcsRuntime implements Runtime {
     const shown = sealed ? SEALED_SECRET_PLACEHOLDER : secret;
     // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
     const env: Record<string, string> = {
-      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
+      ...sessionEnv({
+        port,
+        sessionId: session.id,
+        secret,
+        basePath,
+        appEnv: app.env,
+        params: session.params,
+        resources: session.resources,
+        owner: session.owner,
+        homePath: home?.mountPath,
+      }),
       HOST: '0.0.0.0',
     };
     if (sealed) {

@@ -92,7 +92,7 @@ export class LocalProcessRuntime implements Runtime {
     }
   }
 
-  private async startInstance({ session, app, secret }: StartRequest): Promise<StartResult> {
+  private async startInstance({ session, app, secret, home }: StartRequest): Promise<StartResult> {
     const existing = this.bySession.get(session.id);
     if (existing) return { runtimeId: existing.runtimeId, endpoint: existing.endpoint };
     if (app.command.length === 0) throw new RuntimeStartError(`App ${app.name} has no command to run locally (it names only an image).`);
@@ -102,13 +102,16 @@ export class LocalProcessRuntime implements Runtime {
     const port = await this.ports.acquire();
     const host = this.options.host;
     const marker = this.records.markerFor(session.id, randomBytes(6).toString('hex'));
-    const { argv, env } = sessionProcess({ session, app, secret, host, port, marker, baseEnv: this.options.baseEnv });
+    const { argv, env } = sessionProcess({ session, app, secret, home, host, port, marker, baseEnv: this.options.baseEnv });
+    // A home app lives in its owner's folder, and, where the server may (root), as the owner's uid.
+    const cwd = home?.home.path ?? app.cwd;
+    const runAs = home && process.getuid?.() === 0 ? { uid: home.home.uid, gid: home.home.gid } : {};
 
     // Everything that can fail before the process exists is checked first, so a failure leaves
     // nothing behind. Folders removed under a running server are made again (#11 C3, M4).
     let log: WriteStream;
     try {
-      const problem = commandProblem(argv[0]!, app.cwd, env.PATH);
+      const problem = commandProblem(argv[0]!, cwd, env.PATH);
       if (problem) throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${problem}.`);
       mkdirSync(this.options.runDir, { recursive: true });
       log = openSessionLog(this.logPath(session.id));
@@ -126,7 +129,7 @@ export class LocalProcessRuntime implements Runtime {
     let child: ChildProcess;
     try {
       // detached: its own process group, so stop reaches everything the app started.
-      child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], { cwd: app.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], { cwd, env, ...runAs, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (cause) {
       this.ports.release(port);
       log.end();

@@ -18,12 +18,24 @@ export function sessionProcess(input: StartRequest & { host: string; port: numbe
   const basePath = sessionBasePath(session.id);
   const image = session.image ?? app.image ?? '';
   return {
-    argv: renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image }),
+    argv: renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image, appDir: app.cwd ?? '' }),
     env: {
       ...input.baseEnv,
-      ...sessionEnv({ port, sessionId: session.id, secret, basePath, appEnv: app.env, params: session.params, resources: session.resources }),
+      ...sessionEnv({
+        port,
+        sessionId: session.id,
+        secret,
+        basePath,
+        appEnv: app.env,
+        params: session.params,
+        resources: session.resources,
+        owner: session.owner,
+        homePath: input.home?.home.path,
+      }),
       HOST: host,
       ...(session.image ? { SESSION_IMAGE: session.image } : {}),
+      // A home app's process lives in the user's folder.
+      ...(input.home?.home.path ? { HOME: input.home.home.path } : {}),
       [MARKER]: input.marker,
     },
   };

@@ -1,0 +1,121 @@
+import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeName } from '../../shared/domain/homes';
+import { fixtureApp } from '../support/apps';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
+
+const asRoot = process.getuid?.() === 0;
+
+/** #17: every user's files survive their sessions; each session knows whom it runs for. */
+describe('homes on one machine (process sessions)', () => {
+  let plane: TestPlane;
+  const apps = {
+    notes: fixtureApp(['--mode', 'serve'], { home: '/home/user' }),
+    sketch: fixtureApp(['--mode', 'serve'], { home: '/home/user' }),
+    plain: fixtureApp(['--mode', 'serve']),
+  };
+  beforeAll(async () => {
+    plane = await startTestPlane(apps, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '10' });
+    // As a data directory made by `npm start` is: others may pass through it (mkdtemp's is 0700),
+    // so only the homes' own modes and owners keep users apart below.
+    chmodSync(plane.dataDir, 0o755);
+  });
+  afterAll(async () => plane?.dispose());
+
+  const launch = async (app: string, user: string) => {
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app }), user });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const ready = await waitFor(async () => {
+      const s = await plane.deps.store.get(id);
+      return s?.status === 'READY' || s?.status === 'FAILED' ? s : undefined;
+    }, 10_000);
+    expect(ready.status).toBe('READY');
+    return { id, base: `http://${ready.runtime!.endpoint}` };
+  };
+  const stop = (id: string, user: string) => plane.request(`/sessions/${id}`, { method: 'DELETE', user });
+  const fs = async (base: string, query: string) => {
+    const res = await fetch(`${base}/fs?${query}`);
+    return { status: res.status, text: await res.text() };
+  };
+  const homesDir = () => join(plane.dataDir, 'homes');
+
+  it("keeps a file alice's session wrote for her next session, of the same app and of another home app", async () => {
+    const first = await launch('notes', 'alice@example.org');
+    expect(await fs(first.base, 'op=write&path=notes.txt&text=kept')).toEqual({ status: 200, text: 'written' });
+    await stop(first.id, 'alice@example.org');
+    const again = await launch('notes', 'alice@example.org');
+    expect(await fs(again.base, 'op=read&path=notes.txt')).toEqual({ status: 200, text: 'kept' });
+    const other = await launch('sketch', 'alice@example.org');
+    expect(await fs(other.base, 'op=read&path=notes.txt')).toEqual({ status: 200, text: 'kept' });
+    await Promise.all([stop(again.id, 'alice@example.org'), stop(other.id, 'alice@example.org')]);
+    // Stopping (and the reaper's pass) changed nothing in it.
+    await plane.deps.store.get(again.id);
+    const folder = join(homesDir(), homeName('alice@example.org'));
+    expect(readdirSync(folder)).toEqual(['notes.txt']);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+  });
+
+  it.skipIf(!asRoot)("runs each user's sessions as their own uid, so bob's session cannot read alice's files", async () => {
+    const bob = await launch('notes', 'bob');
+    const alicesFile = join(homesDir(), homeName('alice@example.org'), 'notes.txt');
+    expect(await fs(bob.base, `op=read&path=${encodeURIComponent(alicesFile)}`)).toEqual({ status: 500, text: 'EACCES' });
+    // Not for want of a way there: bob reaches his own home by the same road, and cannot list the homes.
+    const bobsFile = join(homesDir(), homeName('bob'), 'mine.txt');
+    expect(await fs(bob.base, `op=write&path=${encodeURIComponent(bobsFile)}&text=b`)).toEqual({ status: 200, text: 'written' });
+    expect(statSync(homesDir()).mode & 0o777).toBe(0o711);
+    const body = (await (await fetch(`${bob.base}/`)).json()) as { uid: number; gid: number };
+    const alice = statSync(alicesFile);
+    expect(body.uid).not.toBe(alice.uid);
+    expect(body.uid).toBeGreaterThanOrEqual(200_000);
+    expect(statSync(join(homesDir(), homeName('bob'))).uid).toBe(body.uid);
+    await stop(bob.id, 'bob');
+  });
+
+  it('says whom the session runs for in its environment, with HOME and the working folder its home', async () => {
+    const s = await launch('notes', 'Carol.Jones@example.org');
+    const body = (await (await fetch(`${s.base}/`)).json()) as { env: Record<string, string>; cwd: string };
+    const folder = join(homesDir(), homeName('Carol.Jones@example.org'));
+    expect(body.env).toMatchObject({
+      SESSION_USER: 'Carol.Jones@example.org',
+      JPY_USER: 'Carol.Jones@example.org',
+      USER: 'carol_jones',
+      URL_ID: s.id,
+      JPY_BASE_USER_URL: `/s/${s.id}/`,
+      TRAME_USER_DATA: folder,
+      HOME: folder,
+    });
+    expect(body.cwd).toBe(folder);
+    // A session with no home says whom it runs for too, and keeps the app's folder.
+    const plain = await launch('plain', 'Carol.Jones@example.org');
+    const plainBody = (await (await fetch(`${plain.base}/`)).json()) as { env: Record<string, string> };
+    expect(plainBody.env).toMatchObject({ SESSION_USER: 'Carol.Jones@example.org', USER: 'carol_jones' });
+    expect(plainBody.env.TRAME_USER_DATA).toBeUndefined();
+    await Promise.all([stop(s.id, 'Carol.Jones@example.org'), stop(plain.id, 'Carol.Jones@example.org')]);
+  });
+
+  it('makes one home and one uid for concurrent first launches by one user', async () => {
+    const launches = await Promise.all(
+      Array.from({ length: 6 }, () => plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'notes' }), user: 'dave' })),
+    );
+    expect(launches.map((r) => r.status)).toEqual(Array(6).fill(202));
+    const ids = await Promise.all(launches.map(async (r) => ((await r.json()) as { id: string }).id));
+    const sessions = await Promise.all(ids.map((id) => plane.deps.store.get(id)));
+    expect(new Set(sessions.map((s) => s!.runAs!.uid)).size).toBe(1);
+    expect(readdirSync(homesDir()).filter((name) => name.startsWith('dave-'))).toHaveLength(1);
+    await Promise.all(ids.map((id) => stop(id, 'dave')));
+  });
+
+  it('lists homes with their owners and sizes, to admins only', async () => {
+    const res = await plane.request('/homes', { user: 'admin' });
+    const forbidden = await plane.request('/homes', { user: 'alice@example.org' });
+    expect(forbidden.status).toBe(403);
+    expect(res.status).toBe(200);
+    const { homes } = (await res.json()) as { homes: { owner: string; uid: number; sizeBytes?: number }[] };
+    const alice = homes.find((h) => h.owner === 'alice@example.org');
+    expect(alice).toMatchObject({ sizeBytes: 4 });
+    expect(new Set(homes.map((h) => h.uid)).size).toBe(homes.length);
+  });
+});
