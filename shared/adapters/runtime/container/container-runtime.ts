@@ -84,14 +84,14 @@ export class ContainerRuntime implements Runtime {
     return starting;
   }
 
-  private async startContainer({ session, app, secret }: StartRequest): Promise<StartResult> {
+  private async startContainer({ session, app, secret, home }: StartRequest): Promise<StartResult> {
     const { docker } = this.options;
     const image = session.image ?? app.image;
     if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
     await this.events.ready;
     let container: Docker.Container;
     try {
-      container = await docker.createContainer(containerSpec({ session, app, secret, plane: this.options.plane, network: this.options.network }));
+      container = await docker.createContainer(containerSpec({ session, app, secret, home, plane: this.options.plane, network: this.options.network }));
     } catch (error) {
       if (statusCode(error) === 404) throw new RuntimeStartError(`Image ${image} is not on this machine's container engine.`, { cause: error });
       if (statusCode(error) === 409) throw new RuntimeStartError(`A container for session ${session.id} already exists.`, { cause: error });
