@@ -61,6 +61,26 @@ export class DynamoDbUserIds {
     }
   }
 
+  /** Claims the making of the user's access point: none recorded, and no live claim (or a stale one). */
+  async claimAccessPoint(owner: string, claimant: string, now: number, staleAfterMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: `${PREFIX}${owner}` },
+          UpdateExpression: 'SET apClaim = :me, apClaimAt = :now',
+          ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(accessPointId) AND (attribute_not_exists(apClaim) OR apClaimAt < :stale)',
+          ExpressionAttributeNames: { '#id': T.partitionKey },
+          ExpressionAttributeValues: { ':me': claimant, ':now': now, ':stale': now - staleAfterMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Records the user's access point, unless one is already recorded; returns the one that stands. */
   async setAccessPoint(owner: string, accessPointId: string): Promise<string> {
     try {

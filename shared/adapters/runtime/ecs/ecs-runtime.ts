@@ -18,7 +18,7 @@ import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, S
 import { busyIfThrottled } from '../../aws-busy';
 import { fargateTaskSize } from './fargate-sizes';
 import type { KmsSecretSealer } from './secret-sealer';
-import type { TaskDefinitionRegistry } from './task-definition-registry';
+import type { EfsHomeMount, TaskDefinitionRegistry } from './task-definition-registry';
 import { LABELLED_APPS_TASK } from '../../../config/table';
 
 export interface EcsRuntimeOptions {
@@ -41,6 +41,8 @@ export interface EcsRuntimeOptions {
   baseTaskDefinition?: (app: string) => string | undefined;
   /** Registers task definitions for images without one (custom images); without it they cannot run. */
   registry?: TaskDefinitionRegistry | undefined;
+  /** The EFS file system users' homes are on (their access points' file system). */
+  homesFileSystemId?: string | undefined;
   /**
    * Seals the session secret for apps whose image carries the entrypoint that unseals it (apps the
    * stack builds, `build`): their RunTask carries ciphertext only. Without it, or for other images,
@@ -153,8 +155,8 @@ export class EcsRuntime implements Runtime {
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
       taskDefinition: app.fromLabels
-        ? await this.labelledTaskDefinition(app, session.image ?? app.image!)
-        : await this.taskDefinitionFor(app, ownImage ? undefined : session.image),
+        ? await this.labelledTaskDefinition(app, session.image ?? app.image!, this.efsHome(home))
+        : await this.taskDefinitionFor(app, ownImage ? undefined : session.image, this.efsHome(home)),
       count: 1,
       clientToken: session.id,
       startedBy: startedByOf(session.id),
@@ -187,24 +189,33 @@ export class EcsRuntime implements Runtime {
     }
   }
 
-  /** The app's base definition, or for another image the registry's revision of it. */
-  private async taskDefinitionFor(app: AppSpec, otherImage: string | undefined): Promise<string> {
+  /** The app's base definition, or for another image or a user's home the registry's revision of it. */
+  private async taskDefinitionFor(app: AppSpec, otherImage: string | undefined, home: EfsHomeMount | undefined): Promise<string> {
     const base = this.options.baseTaskDefinition?.(app.name) ?? `${this.options.taskFamilyPrefix}${app.name}`;
-    if (otherImage === undefined) return base;
+    if (otherImage === undefined && !home) return base;
     if (!this.options.registry)
       throw new RuntimeStartError(`App ${app.name} cannot run another image here: no task-definition registry is configured.`, { reason: 'no-registry' });
-    return this.options.registry.resolve(app.name, base, otherImage);
+    return this.options.registry.resolve(app.name, base, { image: otherImage, home });
+  }
+
+  /** The user's home as an EFS mount, for a home app where the stack keeps homes. */
+  private efsHome(home: StartRequest['home']): EfsHomeMount | undefined {
+    const accessPointId = home?.home.accessPointId;
+    const fileSystemId = this.options.homesFileSystemId;
+    if (!home || !accessPointId) return undefined;
+    if (!fileSystemId) throw new RuntimeStartError('This deployment has no file system for homes.', { reason: 'no-homes' });
+    return { fileSystemId, accessPointId, mountPath: home.mountPath };
   }
 
   /**
    * An app its image's labels describe has no task definition of its own: it runs in a registry
    * revision of the stack's generic one (LABELLED_APPS_TASK), with its image in place.
    */
-  private async labelledTaskDefinition(app: AppSpec, image: string): Promise<string> {
+  private async labelledTaskDefinition(app: AppSpec, image: string, home: EfsHomeMount | undefined): Promise<string> {
     const base = this.options.baseTaskDefinition?.(LABELLED_APPS_TASK) ?? `${this.options.taskFamilyPrefix}${LABELLED_APPS_TASK}`;
     if (!this.options.registry)
       throw new RuntimeStartError(`App ${app.name} cannot run here: no task-definition registry is configured.`, { reason: 'no-registry' });
-    return this.options.registry.resolve(app.name, base, image);
+    return this.options.registry.resolve(app.name, base, { image, home });
   }
 
   /** Deregisters the registry's revisions nobody launched for a long while (the reaper's pass). */

@@ -1,18 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeregisterTaskDefinitionCommand,
-  DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
-  type ECSClient,
-  type RegisterTaskDefinitionCommandInput,
-} from '@aws-sdk/client-ecs';
+import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../../../config/table';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { busyIfThrottled } from '../../aws-busy';
 import { liveIndexPages } from '../../live-index';
+import { type EfsHomeMount, type RevisionVariant, revisionInput } from './revision-input';
+
+export type { EfsHomeMount, RevisionVariant };
 
 /** Registry items sit in the sparse live index under a shard of their own, sorted by last use. */
 const REGISTRY_SHARD = 'taskdef';
@@ -72,14 +69,21 @@ export class TaskDefinitionRegistry {
     this.touchEveryMs = options.touchEveryMs ?? 3600_000;
   }
 
-  /** The key of (base revision, image): the base is `family:revision`, so a redeploy starts afresh. */
-  static keyOf(base: string, image: string): string {
-    return `${PREFIX}${createHash('sha256').update(`${base}\n${image}`).digest('hex').slice(0, 40)}`;
+  /**
+   * The key of (base revision, image, home): the base is `family:revision`, so a redeploy starts
+   * afresh. An image alone keys as it always did, so revisions registered before homes are found.
+   */
+  static keyOf(base: string, variant: string | RevisionVariant): string {
+    const { image = '', home } = typeof variant === 'string' ? { image: variant } : variant;
+    const text = home ? `${base}\n${image}\n${home.fileSystemId}\n${home.accessPointId}\n${home.mountPath}` : `${base}\n${image}`;
+    return `${PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
   }
 
-  /** The revision that runs `image` in place of the base definition's, registering it on first use. */
-  async resolve(app: string, base: string, image: string): Promise<string> {
-    const id = TaskDefinitionRegistry.keyOf(base, image);
+  /** The revision of the base definition with `variant`'s image and home, registering it on first use. */
+  async resolve(app: string, base: string, variant: string | RevisionVariant): Promise<string> {
+    const wanted: RevisionVariant = typeof variant === 'string' ? { image: variant } : variant;
+    const image = wanted.image ?? '';
+    const id = TaskDefinitionRegistry.keyOf(base, wanted);
     const deadline = this.now() + 2 * this.claimTimeoutMs;
     for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
       const item = await this.get(id);
@@ -89,7 +93,7 @@ export class TaskDefinitionRegistry {
       }
       if (!item || this.now() - item.claimedAt > this.claimTimeoutMs) {
         const claimant = await this.claim(id, app, base, image, item);
-        if (claimant) return this.register(id, claimant, base, image, app);
+        if (claimant) return this.register(id, claimant, base, wanted, app);
         continue; // someone else claimed it first: read their claim
       }
       if (this.now() > deadline) throw new CapacityError(`The task definition for ${image} is still being registered.`, 5);
@@ -128,10 +132,10 @@ export class TaskDefinitionRegistry {
     }
   }
 
-  private async register(id: string, claimant: string, base: string, image: string, app: string): Promise<string> {
+  private async register(id: string, claimant: string, base: string, variant: RevisionVariant, app: string): Promise<string> {
     let arn: string;
     try {
-      arn = await this.registerRevision(base, image, app);
+      arn = await this.registerRevision(base, variant, app);
     } catch (error) {
       // Let the next launch try again at once rather than wait out the claim.
       await this.db
@@ -159,8 +163,12 @@ export class TaskDefinitionRegistry {
     return arn;
   }
 
-  /** RegisterTaskDefinition from the base, every field it was made with, only the image replaced. */
-  private async registerRevision(base: string, image: string, app: string): Promise<string> {
+  /**
+   * RegisterTaskDefinition from the base, every field it was made with, only the image replaced
+   * and, for a home, an EFS volume through the user's access point (encrypted in transit, IAM
+   * authorized with the task role) mounted at the app's path.
+   */
+  private async registerRevision(base: string, { image, home }: RevisionVariant, app: string): Promise<string> {
     const { taskDefinition: def } = await busyIfThrottled(
       'ECS DescribeTaskDefinition',
       this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: base })),
@@ -175,29 +183,7 @@ export class TaskDefinitionRegistry {
     });
     if (!def?.family || !def.containerDefinitions?.some((c) => c.name === this.options.containerName))
       throw new RuntimeStartError(`Task definition ${base} has no container ${this.options.containerName}.`, { reason: 'task-definition-invalid' });
-    const input: RegisterTaskDefinitionCommandInput = {
-      family: def.family,
-      taskRoleArn: def.taskRoleArn,
-      executionRoleArn: def.executionRoleArn,
-      networkMode: def.networkMode,
-      containerDefinitions: def.containerDefinitions.map((c) => (c.name === this.options.containerName ? { ...c, image } : c)),
-      volumes: def.volumes,
-      placementConstraints: def.placementConstraints,
-      requiresCompatibilities: def.requiresCompatibilities,
-      cpu: def.cpu,
-      memory: def.memory,
-      pidMode: def.pidMode,
-      ipcMode: def.ipcMode,
-      proxyConfiguration: def.proxyConfiguration,
-      inferenceAccelerators: def.inferenceAccelerators,
-      ephemeralStorage: def.ephemeralStorage,
-      runtimePlatform: def.runtimePlatform,
-      // The IAM policy allows registration only with these tags (aws:RequestTag).
-      tags: [
-        { key: 'sessionplane:app', value: app },
-        { key: 'sessionplane:registry', value: 'image' },
-      ],
-    };
+    const input = revisionInput(def, { image, home }, this.options.containerName, app);
     const { taskDefinition } = await busyIfThrottled('ECS RegisterTaskDefinition', this.ecs.send(new RegisterTaskDefinitionCommand(input)));
     if (!taskDefinition?.taskDefinitionArn) throw new RuntimeStartError('ECS registered no task definition.', { reason: 'task-definition-invalid' });
     return taskDefinition.taskDefinitionArn;
