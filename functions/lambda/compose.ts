@@ -39,6 +39,7 @@ type EcsEnv = Pick<
   | typeof ENV.taskFamilyPrefix
   | typeof ENV.containerName
   | typeof ENV.gpuCapacityProvider
+  | typeof ENV.homesFileSystem
 >;
 
 /** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
@@ -97,6 +98,7 @@ export function ecsRuntime(
     baseTaskDefinition: (app) => deployed[app],
     registry: new TaskDefinitionRegistry(ecs, db, { tableName: env[ENV.tableName], containerName: env[ENV.containerName] }),
     sealer: sealerOf(env[ENV.secretsKey], env[ENV.awsRegion]),
+    homesFileSystemId: env[ENV.homesFileSystem],
   });
 }
 

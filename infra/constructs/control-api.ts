@@ -13,6 +13,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
+import type { Homes } from './homes';
 import { grantRegisterTaskDefinitions, grantRunTasks, grantTable, grantTaskControl } from './grants';
 import { acknowledge } from './nag';
 import { SessionFunction } from './session-function';
@@ -30,6 +31,8 @@ export interface ControlApiProps {
   gpuCapacityProvider?: string | undefined;
   tokenKey: ISecret;
   appsFile: string;
+  /** Users' homes: api-write makes their access points (SESSIONPLANE_HOMES_FILE_SYSTEM). */
+  homes: Homes;
   /** The stack's app image repository: its labelled images are apps (read from the reaper's snapshot in the table). */
   imageRepository: IRepository;
   /** The router's public URL: the base of every sessionURL and connectURL. */
@@ -99,6 +102,7 @@ export class ControlApi extends Construct {
       [ENV.taskFamilyPrefix]: props.shared.familyPrefix,
       [ENV.taskDefinitions]: props.deployedRevisions,
       [ENV.secretsKey]: props.secretsKey.keyArn,
+      [ENV.homesFileSystem]: props.homes.fileSystem.fileSystemId,
       [ENV.containerName]: props.shared.containerName,
       ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
       ...(props.imagePrefixes.length ? { [ENV.imagePrefixes]: props.imagePrefixes.join(',') } : {}),
@@ -107,6 +111,7 @@ export class ControlApi extends Construct {
     grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
     grantRunTasks(write.fn, props.cluster, props.taskDefinitions);
     grantRegisterTaskDefinitions(write.fn, props.taskDefinitions);
+    props.homes.grantCreateAccessPoints(write.fn);
     // Encrypt only, and only under a session's context (the task decrypts, never this function).
     write.fn.addToRolePolicy(
       new PolicyStatement({

@@ -10,6 +10,7 @@ import { AppImages } from '../constructs/app-images';
 import { AppTaskDefinitions } from '../constructs/app-task-definitions';
 import { BackgroundFunctions } from '../constructs/background-functions';
 import { ControlApi } from '../constructs/control-api';
+import { Homes } from '../constructs/homes';
 import { Identity } from '../constructs/identity';
 import { acknowledge } from '../constructs/nag';
 import { Network } from '../constructs/network';
@@ -32,6 +33,7 @@ export class SessionplaneStack extends Stack {
     background: BackgroundFunctions;
     router: RouterService;
     images: AppImages;
+    homes: Homes;
   };
 
   constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps = {}) {
@@ -50,6 +52,8 @@ export class SessionplaneStack extends Stack {
       gpuMaxInstances: config.gpuMaxInstances,
     });
     const images = new AppImages(this, 'Images');
+    // Users' homes: kept whatever happens to the stack or its sessions.
+    const homes = new Homes(this, 'Homes', { vpc: network.vpc, subnets: network.privateSubnets, sessionsSg: network.sessionsSg });
     const tasks = new AppTaskDefinitions(this, 'Apps', {
       labelledImages: images.repository,
       apps,
@@ -107,7 +111,10 @@ export class SessionplaneStack extends Stack {
         }),
       );
     }
+    // Session tasks mount homes through the user's access point (the registry's revision names it).
+    for (const task of tasks.byApp.values()) homes.grantMount(task.taskRole);
     const api = new ControlApi(this, 'Api', {
+      homes,
       secretsKey,
       table: table.table,
       cluster: cluster.cluster,
@@ -150,6 +157,6 @@ export class SessionplaneStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
-    this.parts = { table, network, cluster, tasks, api, background, router, images };
+    this.parts = { table, network, cluster, tasks, api, background, router, images, homes };
   }
 }

@@ -78,6 +78,11 @@ const EcsEnv = z.object({
     .optional(),
   [ENV.containerName]: z.string().min(1).default('app'),
   [ENV.gpuCapacityProvider]: z.string().min(1).optional(),
+  /** The EFS file system users' homes are on (their access points are made there). */
+  [ENV.homesFileSystem]: z
+    .string()
+    .regex(/^fs-[0-9a-f]{8,40}$/, 'an EFS file system id (fs-…)')
+    .optional(),
 });
 
 /** Functions that read task logs. */

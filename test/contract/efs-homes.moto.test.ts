@@ -86,7 +86,7 @@ suite('EFS homes and their task definitions against moto, 20 first launches at o
       },
     ]);
     expect(made!.containerDefinitions![0]!.mountPoints).toEqual([{ sourceVolume: 'sessionplane-home', containerPath: '/home/user', readOnly: false }]);
-    expect(made!.containerDefinitions![0]!.image).toBe(ECHO_BASE.containerDefinitions[0].image);
+    expect(made!.containerDefinitions![0]!.image).toBe(ECHO_BASE.containerDefinitions[0]!.image);
   });
 
   it("gives another user an access point of their own, and a second launch of alice's reuses hers", async () => {

@@ -47,6 +47,8 @@ function resolver(resources: Resources, known: { kmsKeyArn: string }) {
         return id;
       case 'AWS::ECR::Repository':
         return 'sessionplane-apps';
+      case 'AWS::EFS::FileSystem':
+        return 'fs-0123456789abcdef0';
       default:
         if (id === 'AWS::URLSuffix') return 'amazonaws.com';
         return id;

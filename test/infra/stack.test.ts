@@ -166,18 +166,6 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     expect(dynamo('image-catalog')).toEqual(['dynamodb:PutItem']);
   });
 
-  it("lets only image-catalog read the app image repository (for the labelled images' snapshot), and tells every function where it is", () => {
-    const ecrReads = statements(template)
-      .map((s) => s.statement)
-      .filter((s) => actionsOf(s).includes('ecr:DescribeImages'));
-    expect(ecrReads).toHaveLength(1);
-    expect(actionsOf(ecrReads[0]!).sort()).toEqual(['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetDownloadUrlForLayer']);
-    expect(JSON.stringify(ecrReads[0]!.Resource)).toMatch(/ImagesRepository/);
-    expect(JSON.stringify(ecrReads[0]!)).toBeTruthy();
-    for (const name of ['api-read', 'api-write', 'api-catalog', 'task-events', 'reaper', 'image-catalog'])
-      expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_IMAGE_REPOSITORY)).toMatch(/ImagesRepository/);
-  });
-
   it("sends this cluster's task state changes to task-events, and runs the reaper every minute", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {

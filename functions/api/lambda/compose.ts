@@ -1,5 +1,9 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchSessionLogs } from '../../../shared/adapters/cloudwatch-session-logs';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
+import { DynamoDbUserIds } from '../../../shared/adapters/homes/dynamodb-user-ids';
+import type { Homes } from '../../../shared/ports/homes';
 import { ENV } from '../../../shared/config/env-names';
 import { sessionDomainOf } from '../../../shared/config/session-domain';
 import type { FunctionEnv } from '../../../shared/config/lambda-env';
@@ -11,6 +15,15 @@ import { gatewayClaims } from '../auth/authenticators';
 import { lambdaServices } from '../../lambda/compose';
 import type { ApiDeps } from '../context';
 
+/** Homes to list, not to make (api-read's GET /homes: no EFS client in its bundle). */
+export function listedHomes(db: DynamoDBDocumentClient, tableName: string): Homes {
+  const ids = new DynamoDbUserIds(db, tableName);
+  return {
+    ensure: () => Promise.reject(new Error('this function makes no homes')),
+    list: () => ids.list(),
+  };
+}
+
 export function cloudWatchLogs(env: FunctionEnv<'api-read'>): SessionLogs {
   const prefix = env[ENV.logGroupPrefix];
   return new CloudWatchSessionLogs(new CloudWatchLogsClient({ region: env[ENV.awsRegion] }), {
@@ -21,7 +34,11 @@ export function cloudWatchLogs(env: FunctionEnv<'api-read'>): SessionLogs {
 }
 
 /** The API's deps on Lambda: callers from the HTTP API's JWT authorizer claims. */
-export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, parts: { runtime: (apps: AppCatalog) => Runtime; logs: SessionLogs }) {
+export function lambdaApiDeps(
+  service: string,
+  env: FunctionEnv<'api-catalog'>,
+  parts: { runtime: (apps: AppCatalog) => Runtime; logs: SessionLogs; homes?: (db: DynamoDBDocumentClient) => Homes },
+) {
   const { services, publishMetrics } = lambdaServices(service, env, parts.runtime);
   const { policy, rateLimit, anonymousRateLimit, tokenKey, corsOrigins, launcherTimeoutMs } = policyFrom(env);
   const deps: ApiDeps = {
@@ -42,6 +59,7 @@ export function lambdaApiDeps(service: string, env: FunctionEnv<'api-catalog'>, 
     logs: parts.logs,
     corsOrigins,
     launcherTimeoutMs,
+    homes: parts.homes?.(createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] })),
   };
   return { deps, publishMetrics };
 }

@@ -1,16 +1,21 @@
 import type { GroupsOf } from '../../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { noRuntime } from '../../../shared/adapters/runtime/no-runtime';
+import { ENV } from '../../../shared/config/env-names';
 import { loadFunctionEnv } from '../../../shared/config/lambda-env';
 import { createApp } from '../app';
 import type { GroupMount } from '../context';
 import { readGroup } from '../routes/sessions-read';
 import { skahaGroup } from '../routes/skaha';
 import { withMetrics } from '../../lambda/compose';
-import { cloudWatchLogs, lambdaApiDeps } from './compose';
+import { cloudWatchLogs, lambdaApiDeps, listedHomes } from './compose';
 
 // GET /sessions, /sessions/{id}, /sessions/{id}/logs, and skaha's GETs: DynamoDB reads and CloudWatch Logs reads only.
 const env = loadFunctionEnv('api-read');
-const { deps, publishMetrics } = lambdaApiDeps('api-read', env, { runtime: () => noRuntime, logs: cloudWatchLogs(env) });
+const { deps, publishMetrics } = lambdaApiDeps('api-read', env, {
+  runtime: () => noRuntime,
+  logs: cloudWatchLogs(env),
+  homes: (db) => listedHomes(db, env[ENV.tableName]),
+});
 const groups = { read: readGroup, skaha: skahaGroup } satisfies Record<GroupsOf<'api-read'>, GroupMount>;
 export const handler = withMetrics(handle(createApp(deps, groups)), publishMetrics);

@@ -1,0 +1,96 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type ISecurityGroup, type ISubnet, type IVpc, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { FileSystem, PerformanceMode, ThroughputMode } from 'aws-cdk-lib/aws-efs';
+import { AnyPrincipal, Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Construct, type IConstruct } from 'constructs';
+import { acknowledge } from './nag';
+
+export interface HomesProps {
+  vpc: IVpc;
+  subnets: ISubnet[];
+  /** Session tasks: the only clients the file system accepts. */
+  sessionsSg: ISecurityGroup;
+}
+
+/**
+ * Users' homes: one EFS file system, encrypted at rest and (by policy) in transit, backed up by AWS
+ * Backup, kept when the stack is deleted, with mount targets in the session subnets and NFS open to
+ * session tasks only. Each user gets an access point on their first launch (the API makes it).
+ */
+export class Homes extends Construct {
+  readonly fileSystem: FileSystem;
+
+  constructor(scope: Construct, id: string, props: HomesProps) {
+    super(scope, id);
+    const securityGroup = new SecurityGroup(this, 'MountTargets', {
+      vpc: props.vpc,
+      description: 'Sessionplane homes: NFS from session tasks only',
+      allowAllOutbound: false,
+    });
+    securityGroup.addIngressRule(props.sessionsSg, Port.tcp(2049), 'NFS from session tasks');
+    this.fileSystem = new FileSystem(this, 'FileSystem', {
+      vpc: props.vpc,
+      vpcSubnets: { subnets: props.subnets },
+      securityGroup,
+      encrypted: true,
+      enableAutomaticBackups: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      performanceMode: PerformanceMode.GENERAL_PURPOSE,
+      throughputMode: ThroughputMode.ELASTIC,
+    });
+    this.fileSystem.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['*'],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  }
+
+  /** The cdk-nag finding an access-point wildcard raises, acknowledged with why it is the narrowest there is. */
+  private acknowledgeAccessPoints(grantee: IGrantable, why: string): void {
+    const finding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:${Stack.of(this).region}:<AWS::AccountId>:access-point/*]`;
+    acknowledge(grantee.grantPrincipal as unknown as IConstruct, { [finding]: why });
+  }
+
+  /** Lets a session task role mount homes, read and write, only through an access point. */
+  grantMount(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+        resources: [this.fileSystem.fileSystemArn],
+        conditions: {
+          Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+          StringLike: {
+            'elasticfilesystem:AccessPointArn': Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' }),
+          },
+        },
+      }),
+    );
+  }
+
+  /** Lets the API make users' access points on this file system (and read their state), tagged as ours. */
+  grantCreateAccessPoints(grantee: IGrantable): void {
+    const accessPoints = Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['elasticfilesystem:CreateAccessPoint', 'elasticfilesystem:DescribeAccessPoints'],
+        resources: [this.fileSystem.fileSystemArn],
+      }),
+    );
+    // Tags only as part of the create (the owner's tag), never on another resource.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['elasticfilesystem:TagResource'],
+        resources: [accessPoints],
+        conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['elasticfilesystem:DescribeAccessPoints'], resources: [accessPoints] }));
+    this.acknowledgeAccessPoints(
+      grantee,
+      "Users' access points are made at run time (their ids are unknown here): tagging only as part of CreateAccessPoint, and reading their state.",
+    );
+  }
+}

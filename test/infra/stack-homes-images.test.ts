@@ -1,0 +1,58 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, statements, synthStack } from '../support/infra';
+
+/** The stack's homes (#17) and its labelled images' catalog (#16). */
+describe('the CDK stack: homes on EFS, and the image catalog', () => {
+  let template: Template;
+  let functions: Record<string, { Properties: { Environment: { Variables: Record<string, unknown> } } }>;
+  const fnNamed = (name: string) => Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
+
+  beforeAll(() => {
+    ({ template } = synthStack({}));
+    functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: Match.anyValue() } } },
+    }) as typeof functions;
+  }, 120_000);
+
+  it("lets only image-catalog read the app image repository (for the labelled images' snapshot), and tells every function where it is", () => {
+    const ecrReads = statements(template)
+      .map((s) => s.statement)
+      .filter((s) => actionsOf(s).includes('ecr:DescribeImages'));
+    expect(ecrReads).toHaveLength(1);
+    expect(actionsOf(ecrReads[0]!).sort()).toEqual(['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetDownloadUrlForLayer']);
+    expect(JSON.stringify(ecrReads[0]!.Resource)).toMatch(/ImagesRepository/);
+    expect(JSON.stringify(ecrReads[0]!)).toBeTruthy();
+    for (const name of ['api-read', 'api-write', 'api-catalog', 'task-events', 'reaper', 'image-catalog'])
+      expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_IMAGE_REPOSITORY)).toMatch(/ImagesRepository/);
+  });
+
+  it('keeps homes on an encrypted, backed-up, retained EFS file system that only session tasks reach, over TLS', () => {
+    const fs = template.findResources('AWS::EFS::FileSystem');
+    expect(Object.keys(fs)).toHaveLength(1);
+    const [fsId, fsRes] = Object.entries(fs)[0]! as [string, { Properties: Record<string, unknown>; DeletionPolicy: string; UpdateReplacePolicy: string }];
+    expect(fsRes.DeletionPolicy).toBe('Retain');
+    expect(fsRes.UpdateReplacePolicy).toBe('Retain');
+    expect(fsRes.Properties).toMatchObject({ Encrypted: true, BackupPolicy: { Status: 'ENABLED' } });
+    expect(JSON.stringify(fsRes.Properties.FileSystemPolicy)).toMatch(/"aws:SecureTransport":"false"/);
+    // Mount targets, one per session subnet, behind a group that admits NFS from session tasks only.
+    const targets = Object.values(template.findResources('AWS::EFS::MountTarget')) as {
+      Properties: { SecurityGroups: { 'Fn::GetAtt': [string, string] }[] };
+    }[];
+    expect(targets.length).toBeGreaterThanOrEqual(2);
+    const groupId = targets[0]!.Properties.SecurityGroups[0]!['Fn::GetAtt'][0];
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
+      JSON.stringify((r as { Properties: { GroupId: unknown } }).Properties.GroupId).includes(groupId),
+    ) as { Properties: { FromPort: number; SourceSecurityGroupId: unknown } }[];
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]!.Properties.FromPort).toBe(2049);
+    expect(JSON.stringify(ingress[0]!.Properties.SourceSecurityGroupId)).toMatch(/SessionsSg/);
+    // api-write makes access points there; every app's task role may mount it through one.
+    expect(JSON.stringify(fnNamed('api-write').Properties.Environment.Variables.SESSIONPLANE_HOMES_FILE_SYSTEM)).toContain(fsId);
+    const all = statements(template).map((st) => st.statement);
+    expect(all.filter((st) => actionsOf(st).includes('elasticfilesystem:CreateAccessPoint'))).toHaveLength(1);
+    const mounts = all.filter((st) => actionsOf(st).includes('elasticfilesystem:ClientMount'));
+    expect(mounts).toHaveLength(4); // the three apps' task roles and the labelled images' one
+    for (const m of mounts) expect(m.Condition).toMatchObject({ Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } });
+  });
+});
