@@ -29,7 +29,7 @@ export function unixUserName(owner: string): string {
 }
 
 /** Whom a session runs for, and as whom (a per-user uid and gid, allocated once). */
-export interface RunAs {
+interface RunAs {
   uid: number;
   gid: number;
 }

@@ -88,6 +88,10 @@ describe('homes on one machine (process sessions)', () => {
       HOME: folder,
     });
     expect(body.cwd).toBe(folder);
+    // skaha's session JSON says whom it runs as, from the same identity.
+    const runAs = (await plane.deps.store.get(s.id))!.runAs!;
+    const skaha = (await (await plane.request(`/skaha/v1/session/${s.id}`, { user: 'Carol.Jones@example.org' })).json()) as Record<string, unknown>;
+    expect(skaha).toMatchObject({ runAsUID: String(runAs.uid), runAsGID: String(runAs.gid), supplementalGroups: [] });
     // A session with no home says whom it runs for too, and keeps the app's folder.
     const plain = await launch('plain', 'Carol.Jones@example.org');
     const plainBody = (await (await fetch(`${plain.base}/`)).json()) as { env: Record<string, string> };

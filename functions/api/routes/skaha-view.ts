@@ -33,6 +33,10 @@ export function skahaSession(session: Session, app: AppSpec | undefined, connect
     requestedCPUCores: decimal(session.resources.cpu),
     requestedGPUCores: String(session.resources.gpus),
     isFixedResources: true,
+    // Whom it runs as (apps with a home: the owner's uid and gid), as skaha says it; "" if not known.
+    runAsUID: session.runAs ? String(session.runAs.uid) : '',
+    runAsGID: session.runAs ? String(session.runAs.gid) : '',
+    supplementalGroups: [],
   };
   return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined));
 }
