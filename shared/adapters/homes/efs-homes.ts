@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateAccessPointCommand, DescribeAccessPointsCommand, type EFSClient } from '@aws-sdk/client-efs';
-import { CapacityError } from '../../domain/errors';
+import { CapacityError, RuntimeStartError } from '../../domain/errors';
 import { homeName, type Home, type HomeInfo } from '../../domain/homes';
 import type { Homes } from '../../ports/homes';
 import { busyIfThrottled } from '../aws-busy';
@@ -69,7 +69,15 @@ export class EfsHomes implements Homes {
           ],
         }),
       ),
-    );
+    ).catch((error: unknown) => {
+      // 10,000 access points per file system unless AWS raises it: the next user cannot get a home here.
+      if ((error as { name?: string }).name === 'AccessPointLimitExceeded')
+        throw new RuntimeStartError("This deployment's homes file system is full (its access point quota): an operator must raise the quota.", {
+          reason: 'homes-full',
+          cause: error,
+        });
+      throw error;
+    });
     const id = created.AccessPointId!;
     // A task cannot mount an access point that is still being created (a second or so).
     for (let wait = 100, state = created.LifeCycleState; state !== 'available'; wait = Math.min(wait * 2, 1000)) {
