@@ -105,6 +105,11 @@ describe('LocalProcessRuntime', () => {
       SESSION_BASE_PATH: `/s/${session.id}/`,
       MODE: 'fast',
       SECRET_SET: true,
+      SESSION_USER: 'alice',
+      JPY_USER: 'alice',
+      USER: 'alice',
+      URL_ID: session.id,
+      JPY_BASE_USER_URL: `/s/${session.id}/`,
     });
   });
 

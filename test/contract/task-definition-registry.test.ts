@@ -149,4 +149,44 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
     // The custom task is in the app's family, so the orphan sweep (ListTasks by family) finds it.
     expect((await runtime.list()).map((i) => i.sessionId)).toContain(custom.id);
   });
+
+  it("EcsRuntime: a home app's launch runs a revision that mounts the user's access point; the user's next launch reuses it", async () => {
+    const runtime = new EcsRuntime(ecs.client, {
+      cluster: 'sessions',
+      subnets: ['subnet-a'],
+      securityGroups: ['sg'],
+      taskFamilyPrefix: 'sessionplane-',
+      containerName: 'app',
+      appNames: () => ['echo'],
+      baseTaskDefinition: (app) => ({ echo: 'sessionplane-echo:1' })[app],
+      registry: registry(),
+      homesFileSystemId: 'fs-0123456789abcdef0',
+    });
+    const app = { ...fixtureApp([]), name: 'echo', image: 'ghcr.io/sessionplane/echo:1', command: [], home: '/home/user' };
+    const home = (accessPointId: string) => ({ home: { owner: 'alice', uid: 200001, gid: 200001, accessPointId }, mountPath: '/home/user' });
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', home: home('fsap-alice') });
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', home: home('fsap-alice') });
+    await runtime.start({ session: makeSession({ app: 'echo', owner: 'bob' }), app, secret: 's', home: home('fsap-bob') });
+    const runs = ecs.mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
+    expect(runs.map((r) => r.taskDefinition)).toEqual([
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:3',
+    ]);
+    const registered = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input);
+    expect(registered).toHaveLength(2);
+    expect(registered[0]!.volumes).toEqual([
+      {
+        name: 'sessionplane-home',
+        efsVolumeConfiguration: {
+          fileSystemId: 'fs-0123456789abcdef0',
+          transitEncryption: 'ENABLED',
+          authorizationConfig: { accessPointId: 'fsap-alice', iam: 'ENABLED' },
+        },
+      },
+    ]);
+    expect(registered[0]!.containerDefinitions![0]!.mountPoints).toEqual([{ sourceVolume: 'sessionplane-home', containerPath: '/home/user', readOnly: false }]);
+    // The task is told where its home is.
+    expect(runs[0]!.overrides!.containerOverrides![0]!.environment).toContainEqual({ name: 'TRAME_USER_DATA', value: '/home/user' });
+  });
 });
