@@ -49,3 +49,22 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
       : {}),
   };
 }
+
+/** sessionEnv for a session of an app: what every runtime gives it (its port and secret, and where its home is, if it has one). */
+export function sessionEnvOf(
+  session: { id: string; owner: string; params: Record<string, string>; resources: { cpu: number; memory: number; gpus: number } },
+  app: { env: Record<string, string> },
+  at: { port: number; secret: string; basePath: string; homePath?: string | undefined },
+): Record<string, string> {
+  return sessionEnv({
+    port: at.port,
+    sessionId: session.id,
+    secret: at.secret,
+    basePath: at.basePath,
+    appEnv: app.env,
+    params: session.params,
+    resources: session.resources,
+    owner: session.owner,
+    homePath: at.homePath,
+  });
+}

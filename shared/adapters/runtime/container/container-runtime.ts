@@ -10,7 +10,7 @@ import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, 
 import { lineWatcher } from '../../readiness';
 import { openSessionLog } from '../local-process/session-log';
 import { RuntimeListeners } from '../runtime-listeners';
-import { watchLiveness, watchReadiness } from '../watch';
+import { inspectionOf, watchLiveness, watchReadiness } from '../watch';
 import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
 import { pastOutput, recordContainerOutput } from './container-output';
 import { CONTAINER_LABELS, containerSpec, DEFAULT_CONTAINER_PORT, publishedPort } from './container-spec';
@@ -198,14 +198,7 @@ export class ContainerRuntime implements Runtime {
   }
 
   async inspect(runtimeId: string): Promise<Inspection> {
-    const instance = this.instances.get(runtimeId);
-    if (!instance) {
-      const ended = this.exited.get(runtimeId);
-      return ended ? { phase: 'stopped', endpoint: ended.endpoint, exit: ended.exit } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
-    }
-    if (instance.exit) return { phase: 'stopped', endpoint: instance.endpoint, exit: instance.exit };
-    if (instance.stopping) return { phase: 'stopping', endpoint: instance.endpoint };
-    return { phase: instance.ready ? 'ready' : 'starting', endpoint: instance.endpoint };
+    return inspectionOf(this.instances.get(runtimeId), this.exited.get(runtimeId));
   }
 
   async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { renderArgv, sessionEnv } from '../../../domain/command';
+import { renderArgv, sessionEnvOf } from '../../../domain/command';
 import { sessionBasePath } from '../../../domain/urls';
 import type { StartRequest } from '../../../ports/runtime';
 
@@ -43,17 +43,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   const host = '0.0.0.0';
   const vars = { ...session.params, host, port: String(port), secret, id: session.id, basePath, image };
   const env = {
-    ...sessionEnv({
-      port,
-      sessionId: session.id,
-      secret,
-      basePath,
-      appEnv: app.env,
-      params: session.params,
-      resources: session.resources,
-      owner: session.owner,
-      homePath: input.home?.mountPath,
-    }),
+    ...sessionEnvOf(session, app, { port, secret, basePath, homePath: input.home?.mountPath }),
     HOST: host,
     ...(session.image ? { SESSION_IMAGE: session.image } : {}),
     ...(input.home ? { HOME: input.home.mountPath } : {}),

@@ -9,7 +9,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
-import { renderArgv, sessionEnv } from '../../../domain/command';
+import { renderArgv, sessionEnvOf } from '../../../domain/command';
 import { RuntimeStartError } from '../../../domain/errors';
 import { once } from '../../../domain/events';
 import { sessionBasePath } from '../../../domain/urls';
@@ -113,17 +113,7 @@ export class EcsRuntime implements Runtime {
     const shown = sealed ? SEALED_SECRET_PLACEHOLDER : secret;
     // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
     const env: Record<string, string> = {
-      ...sessionEnv({
-        port,
-        sessionId: session.id,
-        secret,
-        basePath,
-        appEnv: app.env,
-        params: session.params,
-        resources: session.resources,
-        owner: session.owner,
-        homePath: home?.mountPath,
-      }),
+      ...sessionEnvOf(session, app, { port, secret, basePath, homePath: home?.mountPath }),
       HOST: '0.0.0.0',
     };
     if (sealed) {

@@ -15,7 +15,7 @@ import { processFacts, signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
 import { openSessionLog, recordOutput } from './session-log';
 import { RuntimeListeners } from '../runtime-listeners';
-import { endReason, watchLiveness, watchReadiness } from '../watch';
+import { endReason, inspectionOf, watchLiveness, watchReadiness } from '../watch';
 import type { Instance } from './instance';
 
 export interface LocalProcessRuntimeOptions {
@@ -229,14 +229,7 @@ export class LocalProcessRuntime implements Runtime {
   }
 
   async inspect(runtimeId: string): Promise<Inspection> {
-    const instance = this.instances.get(runtimeId);
-    if (!instance) {
-      const ended = this.exited.get(runtimeId);
-      return ended ? { phase: 'stopped', endpoint: ended.endpoint, exit: ended.exit } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
-    }
-    if (instance.exit) return { phase: 'stopped', endpoint: instance.endpoint, exit: instance.exit };
-    if (instance.stopping) return { phase: 'stopping', endpoint: instance.endpoint };
-    return { phase: instance.ready ? 'ready' : 'starting', endpoint: instance.endpoint };
+    return inspectionOf(this.instances.get(runtimeId), this.exited.get(runtimeId));
   }
 
   async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {

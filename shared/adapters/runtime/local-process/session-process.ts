@@ -1,4 +1,4 @@
-import { renderArgv, sessionEnv } from '../../../domain/command';
+import { renderArgv, sessionEnvOf } from '../../../domain/command';
 import type { StartRequest } from '../../../ports/runtime';
 import { sessionBasePath } from '../../../domain/urls';
 import { MARKER } from './pid-records';
@@ -21,17 +21,7 @@ export function sessionProcess(input: StartRequest & { host: string; port: numbe
     argv: renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image, appDir: app.cwd ?? '' }),
     env: {
       ...input.baseEnv,
-      ...sessionEnv({
-        port,
-        sessionId: session.id,
-        secret,
-        basePath,
-        appEnv: app.env,
-        params: session.params,
-        resources: session.resources,
-        owner: session.owner,
-        homePath: input.home?.home.path,
-      }),
+      ...sessionEnvOf(session, app, { port, secret, basePath, homePath: input.home?.home.path }),
       HOST: host,
       ...(session.image ? { SESSION_IMAGE: session.image } : {}),
       // A home app's process lives in the user's folder.
