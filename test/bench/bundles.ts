@@ -22,7 +22,7 @@ const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
   'task-events': taskEvent('0'.repeat(32), `${CLUSTER_ARN.replace(':cluster/', ':task/')}/1`, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }),
   // A pass over an empty table: ListTasks goes to ECS, so the bench points ECS at a closed local port.
   reaper: {},
-  // A look at an empty repository (ECR pointed at a closed local port, so the call fails fast).
+  // A look at the repository (ECR pointed at the local endpoint, which answers with no repositories).
   'image-catalog': {},
 };
 
@@ -84,6 +84,9 @@ export async function benchBundles(): Promise<string> {
       POWERTOOLS_METRICS_DISABLED: 'true',
       // The reaper's ListTasks: a local endpoint answering "no tasks", so no request leaves the machine.
       AWS_ENDPOINT_URL_ECS: ecsUrl,
+      // As the stack sets it: the app image repository (image-catalog reads it; the others read its snapshot).
+      SESSIONPLANE_IMAGE_REPOSITORY: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps',
+      AWS_ENDPOINT_URL_ECR: ecsUrl,
     };
     const rows: (string | number)[][] = [];
     for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [keyof typeof FUNCTION_ENTRIES, string][]) {
