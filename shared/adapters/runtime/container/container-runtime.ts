@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -31,6 +32,8 @@ export interface ContainerRuntimeOptions {
 }
 
 const PROBE_HOST = '127.0.0.1';
+/** How long a start waits for the engine's event stream before it says the engine is not answering. */
+const ENGINE_WAIT_MS = 5000;
 const runtimeIdOf = (containerId: string) => `container:${containerId}`;
 const containerIdOf = (runtimeId: string) => (runtimeId.startsWith('container:') ? runtimeId.slice('container:'.length) : undefined);
 
@@ -88,7 +91,9 @@ export class ContainerRuntime implements Runtime {
     const { docker } = this.options;
     const image = session.image ?? app.image;
     if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
-    await this.events.ready;
+    // Nothing starts unless its exit can be seen: the engine's event stream must be followed.
+    if (!(await Promise.race([this.events.ready.then(() => true), sleep(ENGINE_WAIT_MS, false, { ref: false })])))
+      throw new CapacityError('The container engine does not answer.', 5);
     let container: Docker.Container;
     try {
       container = await docker.createContainer(containerSpec({ session, app, secret, home, plane: this.options.plane, network: this.options.network }));

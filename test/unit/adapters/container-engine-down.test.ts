@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { describe, expect, it } from 'vitest';
+import { ContainerRuntime } from '../../../shared/adapters/runtime/container/container-runtime';
+import { CapacityError } from '../../../shared/domain/errors';
+import { containerFixtureApp } from '../../support/container-engine';
+import { makeSession } from '../../support/sessions';
+
+describe('container runtime with an engine that does not answer', () => {
+  it('refuses a start as busy (503, retry) within seconds, never hangs, and starts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-noengine-'));
+    const runtime = new ContainerRuntime({ docker: new Docker({ socketPath: join(dir, 'no-engine.sock') }), plane: 'x', logDir: dir, stopGraceMs: 1000 });
+    const t0 = Date.now();
+    await expect(runtime.start({ session: makeSession(), app: containerFixtureApp([]), secret: 's' })).rejects.toBeInstanceOf(CapacityError);
+    expect(Date.now() - t0).toBeLessThan(8000);
+    await runtime.stopAll('test');
+    rmSync(dir, { recursive: true, force: true });
+  }, 15_000);
+});
