@@ -12,6 +12,19 @@ export interface ImageAppsOptions {
   defaults?: AppDefaults;
   logger?: Logger;
   now?: () => number;
+  /** How long one source may take to answer (default LOOK_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+const LOOK_TIMEOUT_MS = 3000;
+
+function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -47,7 +60,8 @@ export class ImageApps {
   }
 
   private async load(): Promise<void> {
-    const answers = await Promise.allSettled(this.sources.map((source) => source.list()));
+    // A source that does not answer in time (an engine that hangs) counts as failed: requests wait on this.
+    const answers = await Promise.allSettled(this.sources.map((source) => withinTime(source.list(), this.options.timeoutMs ?? LOOK_TIMEOUT_MS, source.name)));
     answers.forEach((answer, i) => {
       const source = this.sources[i]!;
       if (answer.status === 'fulfilled') this.lastSeen.set(source.name, answer.value);
