@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -18,4 +19,20 @@ describe('container runtime with an engine that does not answer', () => {
     await runtime.stopAll('test');
     rmSync(dir, { recursive: true, force: true });
   }, 15_000);
+
+  it('fails a listing the engine never answers (a socket that accepts and hangs) in bounded time, so a reaper pass cannot stall', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-hangengine-'));
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => sockets.add(socket.on('error', () => undefined)));
+    const path = join(dir, 'hang.sock');
+    await new Promise<void>((r) => server.listen(path, r));
+    const runtime = new ContainerRuntime({ docker: new Docker({ socketPath: path }), plane: 'x', logDir: dir, stopGraceMs: 1000 });
+    const t0 = Date.now();
+    await expect(runtime.list()).rejects.toThrow('did not list its containers in time');
+    expect(Date.now() - t0).toBeLessThan(13_000);
+    await runtime.stopAll('test');
+    for (const socket of sockets) socket.destroy();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  }, 20_000);
 });

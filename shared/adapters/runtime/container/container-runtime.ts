@@ -231,7 +231,12 @@ export class ContainerRuntime implements Runtime {
   }
 
   async list(): Promise<ManagedInstance[]> {
-    const containers = await this.options.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] } });
+    // Bounded: a reaper pass waits on this, and an engine that hangs must fail the pass, not stall every later one.
+    const listing = this.options.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] } });
+    const late = sleep(ENGINE_WAIT_MS * 2, undefined, { ref: false }).then(() => {
+      throw new Error('the container engine did not list its containers in time');
+    });
+    const containers = await Promise.race([listing, late]);
     return containers
       .filter((c) => !this.exited.has(runtimeIdOf(c.Id)))
       .map((c) => ({ runtimeId: runtimeIdOf(c.Id), sessionId: c.Labels[CONTAINER_LABELS.session] ?? '' }));
