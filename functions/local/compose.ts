@@ -136,18 +136,12 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // What an earlier run left: its processes are stopped (their pipes went with it); its containers
   // are taken back if their session is live, removed if not. Then the records of what is gone end.
   await processes.stopStrays();
-  await containers?.adopt(
-    // Only a live session that recorded this very container keeps it: a launch cut short before
-    // its record (PENDING, no instance) is failed by the reconcile below, so its container goes.
-    async (id, runtimeId) => {
-      const s = await store.get(id);
-      return !!s && !isFinal(s.status) && s.runtime?.runtimeId === runtimeId;
-    },
-    async (id) => {
-      const s = await store.get(id);
-      return s ? services.apps.get(s.app) : undefined;
-    },
-  );
+  // Only a live session that recorded this very container keeps it: a launch cut short before
+  // its record (PENDING, no instance) is failed by the reconcile below, so its container goes.
+  await containers?.adopt(async (id, runtimeId) => {
+    const s = await store.get(id);
+    return s && !isFinal(s.status) && s.runtime?.runtimeId === runtimeId ? services.apps.get(s.app) : undefined;
+  });
   await reconcileAll(services, { noLaunchInFlight: true });
 
   const deps: ApiDeps = {

@@ -48,6 +48,11 @@ export class Homes extends Construct {
     );
   }
 
+  /** Every access point's ARN in this account and region (users' are made at run time). */
+  private accessPointArns(): string {
+    return Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' });
+  }
+
   /** The cdk-nag finding an access-point wildcard raises, acknowledged with why it is the narrowest there is. */
   private acknowledgeAccessPoints(grantee: IGrantable, why: string): void {
     const finding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:${Stack.of(this).region}:<AWS::AccountId>:access-point/*]`;
@@ -72,12 +77,9 @@ export class Homes extends Construct {
 
   /** Lets the API make users' access points on this file system (and read their state), tagged as ours. */
   grantCreateAccessPoints(grantee: IGrantable): void {
-    const accessPoints = Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' });
+    const accessPoints = this.accessPointArns();
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['elasticfilesystem:CreateAccessPoint', 'elasticfilesystem:DescribeAccessPoints'],
-        resources: [this.fileSystem.fileSystemArn],
-      }),
+      new PolicyStatement({ actions: ['elasticfilesystem:CreateAccessPoint'], resources: [this.fileSystem.fileSystemArn] }),
     );
     // Tags only as part of the create (the owner's tag), never on another resource.
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { isLive, isStarting, STATUS_REASONS, type Session } from '../domain/session';
 import { transition, warn } from '../domain/transitions';
 import type { ServiceDeps } from './deps';
+import { withTimeout } from '../domain/time-limit';
 import { reconcileSession } from './reconcile';
 import { reapAction } from './reap-rules';
 import { finishStop, stopSession } from './stop';
@@ -18,15 +19,6 @@ export interface ReapOptions {
 }
 
 /** Rejects after `ms` if `work` has not settled; the work itself goes on, unawaited. */
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    timer.unref?.();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 export interface ReapSummary {
   live: number;
   /** Sessions ended, by reason: idle, expired, launch-timeout, dead, stop-settled. */

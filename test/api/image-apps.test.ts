@@ -2,8 +2,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureApp } from '../support/apps';
 import { buildImage, TEST_IMAGE, testEngine } from '../support/container-engine';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { waitFor } from '../support/wait';
+import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
 const engine = await testEngine();
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -95,10 +94,7 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
     const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'vizlab', params: { X11_WIDTH: '1280' } }), user: 'alice' });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    const ready = await waitFor(async () => {
-      const s = await plane.deps.store.get(id);
-      return s?.status === 'READY' || s?.status === 'FAILED' ? s : undefined;
-    }, 20_000);
+    const ready = await settledStart(plane, id, 20_000);
     expect(ready).toMatchObject({ status: 'READY', runtime: { kind: 'container' }, params: { X11_WIDTH: '1280' } });
     const info = await docker.getContainer(ready.runtime!.runtimeId.slice('container:'.length)).inspect();
     expect(info.Config.Env).toContain('X11_WIDTH=1280');

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import WebSocket from 'ws';
 import { TEST_IMAGE, testEngine } from '../support/container-engine';
 import { startServer } from '../support/server';
+import { firstEcho } from './launch-echo';
 import { ms, quantile, table } from './stats';
 
 const APPS = `
@@ -18,18 +18,6 @@ echo-process:
   ready_line: App running at
   resources: { cpu: 1, memory: 256Mi }
 `;
-
-function firstEcho(url: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => ws.send('ping'));
-    ws.once('message', () => {
-      ws.close();
-      resolve();
-    });
-    ws.once('error', reject);
-  });
-}
 
 /** The floor for a container: dockerode create + start of the same image and command, its ready line, a WebSocket echo; then removed. */
 async function bareContainer(docker: Docker): Promise<number> {

@@ -6,7 +6,7 @@ import { startServer } from '../support/server';
 import { ms, quantile, table } from './stats';
 
 /** Opens `url`, sends one message, resolves when it comes back. */
-function firstEcho(url: string): Promise<void> {
+export function firstEcho(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.once('open', () => ws.send('ping'));

@@ -129,4 +129,20 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     );
     expect(await containersLabelled(docker, `${CONTAINER_LABELS.session}=${session.id}`)).toEqual([]);
   });
+
+  it('takes back a ready-line app after a restart: its past output has the line, so it is ready again at once', async () => {
+    const app = containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], { ready: { kind: 'line', line: 'APP READY' } });
+    const session = makeSession();
+    const { runtimeId } = await runtime.start({ session, app, secret: 's' });
+    await readyEndpoint(runtimeId);
+    const next = new ContainerRuntime({ docker, plane, logDir: join(dir, 'logs'), stopGraceMs: 2000 });
+    const seen: RuntimeEvent[] = [];
+    next.onEvent((e) => seen.push(e));
+    expect(await next.adopt(async (id) => (id === session.id ? app : undefined))).toEqual([]);
+    expect(await next.inspect(runtimeId)).toMatchObject({ phase: 'ready', endpoint: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(seen).toContainEqual(expect.objectContaining({ type: 'ready', runtimeId }));
+    await next.stop(runtimeId, 'test');
+    await next.stopAll('test');
+    expect(await containersLabelled(docker, `${CONTAINER_LABELS.session}=${session.id}`)).toEqual([]);
+  });
 });

@@ -37,10 +37,7 @@ if ('reason' in engine) {
         others.push(next);
         return {
           runtime: next,
-          strays: await next.adopt(
-            async () => true,
-            async () => app,
-          ),
+          strays: await next.adopt(async () => app),
         };
       },
       resourcesSeen: async (runtimeId) => {

@@ -30,6 +30,19 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
   let now: number;
   let table: string;
   let n = 0;
+  /** The ECS runtime as api-write composes it, with the echo app's pinned base and this registry. */
+  const ecsRuntime = (extra: { homesFileSystemId?: string } = {}) =>
+    new EcsRuntime(ecs.client, {
+      cluster: 'sessions',
+      subnets: ['subnet-a'],
+      securityGroups: ['sg'],
+      taskFamilyPrefix: 'sessionplane-',
+      containerName: 'app',
+      appNames: () => ['echo'],
+      baseTaskDefinition: (app) => ({ echo: 'sessionplane-echo:1' })[app],
+      registry: registry(),
+      ...extra,
+    });
   const registry = (extra: Partial<ConstructorParameters<typeof TaskDefinitionRegistry>[2]> = {}) =>
     new TaskDefinitionRegistry(ecs.client, client, { tableName: table, containerName: 'app', now: () => now, ...extra });
   const registrations = () => ecs.mock.commandCalls(RegisterTaskDefinitionCommand);
@@ -129,16 +142,7 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
   });
 
   it("EcsRuntime: a custom-image launch runs the registry revision; a default launch the pinned base, never the family's latest", async () => {
-    const runtime = new EcsRuntime(ecs.client, {
-      cluster: 'sessions',
-      subnets: ['subnet-a'],
-      securityGroups: ['sg'],
-      taskFamilyPrefix: 'sessionplane-',
-      containerName: 'app',
-      appNames: () => ['echo'],
-      baseTaskDefinition: (app) => ({ echo: 'sessionplane-echo:1' })[app],
-      registry: registry(),
-    });
+    const runtime = ecsRuntime();
     const app = { ...fixtureApp([]), name: 'echo', image: 'ghcr.io/sessionplane/echo:1', customImage: true, command: [] };
     const custom = makeSession({ app: 'echo', image: CUSTOM });
     await runtime.start({ session: custom, app, secret: 's' });
@@ -151,17 +155,7 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
   });
 
   it("EcsRuntime: a home app's launch runs a revision that mounts the user's access point; the user's next launch reuses it", async () => {
-    const runtime = new EcsRuntime(ecs.client, {
-      cluster: 'sessions',
-      subnets: ['subnet-a'],
-      securityGroups: ['sg'],
-      taskFamilyPrefix: 'sessionplane-',
-      containerName: 'app',
-      appNames: () => ['echo'],
-      baseTaskDefinition: (app) => ({ echo: 'sessionplane-echo:1' })[app],
-      registry: registry(),
-      homesFileSystemId: 'fs-0123456789abcdef0',
-    });
+    const runtime = ecsRuntime({ homesFileSystemId: 'fs-0123456789abcdef0' });
     const app = { ...fixtureApp([]), name: 'echo', image: 'ghcr.io/sessionplane/echo:1', command: [], home: '/home/user' };
     const home = (accessPointId: string) => ({ home: { owner: 'alice', uid: 200001, gid: 200001, accessPointId }, mountPath: '/home/user' });
     await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', home: home('fsap-alice') });

@@ -4,8 +4,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeName } from '../../shared/domain/homes';
 import { containerFixtureApp, testEngine } from '../support/container-engine';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { waitFor } from '../support/wait';
+import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
 const engine = await testEngine();
 
@@ -21,10 +20,7 @@ describe.skipIf('reason' in engine)(`homes in container sessions${'reason' in en
   const launch = async (user: string) => {
     const res = await plane.request('/sessions', { method: 'POST', body: '{"app":"notes"}', user });
     const { id } = (await res.json()) as { id: string };
-    const s = await waitFor(async () => {
-      const found = await plane.deps.store.get(id);
-      return found?.status === 'READY' || found?.status === 'FAILED' ? found : undefined;
-    }, 20_000);
+    const s = await settledStart(plane, id, 20_000);
     expect(s.status).toBe('READY');
     return { id, base: `http://${s.runtime!.endpoint}`, uid: s.runAs!.uid };
   };

@@ -2,9 +2,9 @@ import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeName } from '../../shared/domain/homes';
+import { reap } from '../../shared/services/reap';
 import { fixtureApp } from '../support/apps';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { waitFor } from '../support/wait';
+import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
 const asRoot = process.getuid?.() === 0;
 
@@ -28,10 +28,7 @@ describe('homes on one machine (process sessions)', () => {
     const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app }), user });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    const ready = await waitFor(async () => {
-      const s = await plane.deps.store.get(id);
-      return s?.status === 'READY' || s?.status === 'FAILED' ? s : undefined;
-    }, 10_000);
+    const ready = await settledStart(plane, id, 10_000);
     expect(ready.status).toBe('READY');
     return { id, base: `http://${ready.runtime!.endpoint}` };
   };
@@ -51,8 +48,8 @@ describe('homes on one machine (process sessions)', () => {
     const other = await launch('sketch', 'alice@example.org');
     expect(await fs(other.base, 'op=read&path=notes.txt')).toEqual({ status: 200, text: 'kept' });
     await Promise.all([stop(again.id, 'alice@example.org'), stop(other.id, 'alice@example.org')]);
-    // Stopping (and the reaper's pass) changed nothing in it.
-    await plane.deps.store.get(again.id);
+    // Stopping (and a reaper pass after it) changed nothing in it.
+    await reap(plane.deps, { concurrency: 2 });
     const folder = join(homesDir(), homeName('alice@example.org'));
     expect(readdirSync(folder)).toEqual(['notes.txt']);
     expect(statSync(folder).mode & 0o777).toBe(0o700);

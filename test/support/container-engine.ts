@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { containerEngine, engineAnswers } from '../../shared/adapters/runtime/container/engine';
 import { fixtureApp } from './apps';
@@ -46,9 +49,6 @@ export async function containersLabelled(docker: Docker, label: string): Promise
 
 /** Builds an image through the engine's API from a Containerfile's text; resolves once it is built. */
 export async function buildImage(docker: Docker, tag: string, containerfile: string): Promise<void> {
-  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'sp-build-'));
   try {
     writeFileSync(join(dir, 'Containerfile'), containerfile);

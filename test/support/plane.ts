@@ -5,9 +5,22 @@ import type { Context } from 'hono';
 import { composeLocal, type LocalPlane } from '../../functions/local/compose';
 import { listenLocal, type LocalServer } from '../../functions/local/http-server';
 import { loadLocalConfig } from '../../shared/config';
-import type { AppSpec } from '../../shared/domain';
+import type { AppSpec, Session } from '../../shared/domain';
 import { silentLogger, type Logger } from '../../shared/ports';
 import { testPortRange } from './ports';
+import { waitFor } from './wait';
+
+/** Waits until a session has settled its start (READY or FAILED) and returns its record. */
+export function settledStart(plane: Pick<LocalPlane, 'deps'>, id: string, timeoutMs = 10_000): Promise<Session> {
+  return waitFor(
+    async () => {
+      const s = await plane.deps.store.get(id);
+      return s?.status === 'READY' || s?.status === 'FAILED' ? s : undefined;
+    },
+    timeoutMs,
+    `session ${id} READY or FAILED`,
+  );
+}
 
 export interface TestPlane extends LocalPlane {
   dataDir: string;

@@ -62,42 +62,42 @@ export class DynamoDbUserIds {
   }
 
   /** Claims the making of the user's access point: none recorded, and no live claim (or a stale one). */
-  async claimAccessPoint(owner: string, claimant: string, now: number, staleAfterMs: number): Promise<boolean> {
+  claimAccessPoint(owner: string, claimant: string, now: number, staleAfterMs: number): Promise<boolean> {
+    return this.updateIf(owner, {
+      UpdateExpression: 'SET apClaim = :me, apClaimAt = :now',
+      ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(accessPointId) AND (attribute_not_exists(apClaim) OR apClaimAt < :stale)',
+      ExpressionAttributeValues: { ':me': claimant, ':now': now, ':stale': now - staleAfterMs },
+    });
+  }
+
+  /** Records the user's access point, unless one is already recorded; returns the one that stands. */
+  async setAccessPoint(owner: string, accessPointId: string): Promise<string> {
+    const recorded = await this.updateIf(owner, {
+      UpdateExpression: 'SET accessPointId = :ap',
+      ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(accessPointId)',
+      ExpressionAttributeValues: { ':ap': accessPointId },
+    });
+    return recorded ? accessPointId : ((await this.get(owner))?.accessPointId ?? accessPointId);
+  }
+
+  /** One conditional update of the user's item: whether its condition held. */
+  private async updateIf(
+    owner: string,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { [T.partitionKey]: `${PREFIX}${owner}` },
-          UpdateExpression: 'SET apClaim = :me, apClaimAt = :now',
-          ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(accessPointId) AND (attribute_not_exists(apClaim) OR apClaimAt < :stale)',
           ExpressionAttributeNames: { '#id': T.partitionKey },
-          ExpressionAttributeValues: { ':me': claimant, ':now': now, ':stale': now - staleAfterMs },
+          ...update,
         }),
       );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
-    }
-  }
-
-  /** Records the user's access point, unless one is already recorded; returns the one that stands. */
-  async setAccessPoint(owner: string, accessPointId: string): Promise<string> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [T.partitionKey]: `${PREFIX}${owner}` },
-          UpdateExpression: 'SET accessPointId = :ap',
-          ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(accessPointId)',
-          ExpressionAttributeNames: { '#id': T.partitionKey },
-          ExpressionAttributeValues: { ':ap': accessPointId },
-        }),
-      );
-      return accessPointId;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.get(owner))?.accessPointId ?? accessPointId;
     }
   }
 

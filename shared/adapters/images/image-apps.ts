@@ -1,4 +1,5 @@
 import type { AppSpec } from '../../domain/app';
+import { withTimeout } from '../../domain/time-limit';
 import type { AppDefaults } from '../../config/apps';
 import { appsFromImages } from '../../config/image-labels';
 import type { ImageSource } from '../../ports/image-source';
@@ -17,15 +18,6 @@ export interface ImageAppsOptions {
 }
 
 const LOOK_TIMEOUT_MS = 3000;
-
-function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The apps that labelled images describe, looked for at most once per TTL (one look at a time,
@@ -61,7 +53,9 @@ export class ImageApps {
 
   private async load(): Promise<void> {
     // A source that does not answer in time (an engine that hangs) counts as failed: requests wait on this.
-    const answers = await Promise.allSettled(this.sources.map((source) => withinTime(source.list(), this.options.timeoutMs ?? LOOK_TIMEOUT_MS, source.name)));
+    const answers = await Promise.allSettled(
+      this.sources.map((source) => withTimeout(source.list(), this.options.timeoutMs ?? LOOK_TIMEOUT_MS, `listing the ${source.name}'s images`)),
+    );
     answers.forEach((answer, i) => {
       const source = this.sources[i]!;
       if (answer.status === 'fulfilled') this.lastSeen.set(source.name, answer.value);

@@ -11,7 +11,14 @@ describe('apps from labelled images, looked for now and then', () => {
   it('looks once per TTL however many ask at once, and again after it', async () => {
     let now = 0;
     let looks = 0;
-    const apps = new ImageApps([{ name: 'engine', list: async () => (looks++, [labelled('viz')]) }], {
+    const source = {
+      name: 'engine',
+      list: async () => {
+        looks++;
+        return [labelled('viz')];
+      },
+    };
+    const apps = new ImageApps([source], {
       allowedPrefixes: ['localhost/'],
       ttlMs: 1000,
       now: () => now,

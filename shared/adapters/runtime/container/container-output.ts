@@ -1,5 +1,5 @@
 import type { WriteStream } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { timestampLines } from '../local-process/timestamp-lines';
@@ -26,14 +26,14 @@ export function recordContainerOutput(docker: Docker, raw: NodeJS.ReadableStream
   return [stdout, stderr];
 }
 
-/** Everything a container wrote so far, as text (its frames' payloads), for a ready line looked for after a restart. */
-export async function pastOutput(container: Docker.Container): Promise<string> {
+/** Everything a container wrote so far (both streams, split from the engine's frames), for a ready line looked for after a restart. */
+export async function pastOutput(docker: Docker, container: Docker.Container): Promise<Buffer> {
   const raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+  const text = new PassThrough();
   const parts: Buffer[] = [];
-  for (let at = 0; at + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(at + 4);
-    parts.push(raw.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
+  text.on('data', (chunk: Buffer) => parts.push(chunk));
+  const frames = Readable.from([raw]);
+  docker.modem.demuxStream(frames, text, text);
+  await finished(frames);
+  return Buffer.concat(parts);
 }

@@ -1,10 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
+import { withTimeout } from '../../../domain/time-limit';
 import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
@@ -92,8 +92,9 @@ export class ContainerRuntime implements Runtime {
     const image = session.image ?? app.image;
     if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
     // Nothing starts unless its exit can be seen: the engine's event stream must be followed.
-    if (!(await Promise.race([this.events.ready.then(() => true), sleep(ENGINE_WAIT_MS, false, { ref: false })])))
+    await withTimeout(this.events.ready, ENGINE_WAIT_MS, 'the engine event stream').catch(() => {
       throw new CapacityError('The container engine does not answer.', 5);
+    });
     let container: Docker.Container;
     try {
       container = await docker.createContainer(containerSpec({ session, app, secret, home, plane: this.options.plane, network: this.options.network }));
@@ -232,11 +233,11 @@ export class ContainerRuntime implements Runtime {
 
   async list(): Promise<ManagedInstance[]> {
     // Bounded: a reaper pass waits on this, and an engine that hangs must fail the pass, not stall every later one.
-    const listing = this.options.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] } });
-    const late = sleep(ENGINE_WAIT_MS * 2, undefined, { ref: false }).then(() => {
-      throw new Error('the container engine did not list its containers in time');
-    });
-    const containers = await Promise.race([listing, late]);
+    const containers = await withTimeout(
+      this.options.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] } }),
+      ENGINE_WAIT_MS * 2,
+      'the container engine listing its containers',
+    );
     return containers
       .filter((c) => !this.exited.has(runtimeIdOf(c.Id)))
       .map((c) => ({ runtimeId: runtimeIdOf(c.Id), sessionId: c.Labels[CONTAINER_LABELS.session] ?? '' }));
@@ -247,21 +248,18 @@ export class ContainerRuntime implements Runtime {
   }
 
   /**
-   * After a restart: takes back the running containers of live sessions that recorded them (`keep`), watching them as
-   * if it had started them, and removes every other container of this server's. Returns the session
-   * ids of those removed.
+   * After a restart: takes back each running container of this server's whose session `takeBack`
+   * answers with its app (a live session that recorded that very container), watching it as if it
+   * had started it, and removes every other one. Returns the session ids of those removed.
    */
-  async adopt(
-    keep: (sessionId: string, runtimeId: string) => Promise<boolean>,
-    appOf: (sessionId: string) => Promise<StartRequest['app'] | undefined>,
-  ): Promise<string[]> {
+  async adopt(takeBack: (sessionId: string, runtimeId: string) => Promise<StartRequest['app'] | undefined>): Promise<string[]> {
     await this.events.ready;
     const removed: string[] = [];
     for (const { runtimeId, sessionId } of await this.list()) {
       if (this.instances.has(runtimeId)) continue;
       const container = this.options.docker.getContainer(containerIdOf(runtimeId)!);
       const info = await container.inspect().catch(() => undefined);
-      const app = info?.State.Running && (await keep(sessionId, runtimeId)) ? await appOf(sessionId) : undefined;
+      const app = info?.State.Running ? await takeBack(sessionId, runtimeId) : undefined;
       const port = app && info ? publishedPort(info, app.port ?? DEFAULT_CONTAINER_PORT) : undefined;
       if (!app || !info || !port) {
         await container.remove({ force: true }).catch(() => undefined);
@@ -277,7 +275,7 @@ export class ContainerRuntime implements Runtime {
       // Attached, not `logs?follow`: podman answers a follow only once the container writes again.
       instance.output = recordContainerOutput(this.options.docker, await container.attach({ stream: true, stdout: true, stderr: true }), log);
       let seenLine = false;
-      if (app.ready.kind === 'line') lineWatcher(app.ready.line, () => (seenLine = true))(Buffer.from(await pastOutput(container)));
+      if (app.ready.kind === 'line') lineWatcher(app.ready.line, () => (seenLine = true))(await pastOutput(this.options.docker, container));
       this.watch(instance, app, seenLine);
       this.logger.info({ sessionId, container: info.Id.slice(0, 12) }, 'adopted a session container of an earlier run');
     }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
+import { withTimeout } from '../../../domain/time-limit';
 
 /** Where engines listen by default: Docker's socket, then rootful Podman's (rootless Podman: set DOCKER_HOST). */
 const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
@@ -21,18 +22,9 @@ export function containerEngine(configured: string | undefined): { docker: Docke
 }
 
 /** Whether the engine answers, within `timeoutMs`. */
-export async function engineAnswers(docker: Docker, timeoutMs = 2000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      docker.ping().then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+export function engineAnswers(docker: Docker, timeoutMs = 2000): Promise<boolean> {
+  return withTimeout(docker.ping(), timeoutMs, 'the container engine').then(
+    () => true,
+    () => false,
+  );
 }
