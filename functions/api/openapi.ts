@@ -3,6 +3,9 @@ import { EventsQuerySchema } from './routes/session-events';
 import {
   AppListSchema,
   HomeListSchema,
+  LaunchReplySchema,
+  PoolListSchema,
+  PoolViewSchema,
   LaunchBodySchema,
   ListQuerySchema,
   ProblemSchema,
@@ -34,7 +37,7 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     post: {
       summary: 'Launch a session (honours Idempotency-Key)',
       body: LaunchBodySchema,
-      ok: { status: 202, schema: SessionViewSchema },
+      ok: { status: 202, schema: LaunchReplySchema },
       errors: [400, 401, 403, 404, 409, 413, 422, 429, 431, 503],
     },
     get: {
@@ -83,6 +86,30 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       errors: [401, 403, 429],
     },
   },
+  '/pools': {
+    get: {
+      summary: "Every app's warm pool: its sizes and schedule, instances ready, starting and claimed, hits, misses, pause, backoff and its events: admins only",
+      ok: { status: 200, schema: PoolListSchema },
+      errors: [401, 403, 429],
+    },
+  },
+  '/pools/{app}/pause': {
+    post: { summary: 'Pause a pool: no starts until resumed (admins)', ok: { status: 200, schema: PoolViewSchema }, errors: [401, 403, 404, 429] },
+  },
+  '/pools/{app}/resume': {
+    post: {
+      summary: 'Resume a pool paused by an admin or by failed starts; its backoff starts over (admins)',
+      ok: { status: 200, schema: PoolViewSchema },
+      errors: [401, 403, 404, 429],
+    },
+  },
+  '/pools/{app}/recycle': {
+    post: {
+      summary: "Replace every unclaimed instance of a pool with a fresh one, as a change of the app's spec does (admins)",
+      ok: { status: 200, schema: PoolViewSchema },
+      errors: [401, 403, 404, 429],
+    },
+  },
   '/apps': { get: { summary: 'The apps a user may launch', ok: { status: 200, schema: AppListSchema }, errors: [401, 429] } },
   '/apps/{name}/icon': { get: { summary: "The app's icon (PNG or SVG)", ok: { status: 200, image: true }, errors: [401, 404, 429] } },
   '/healthz': { get: { summary: 'Liveness', auth: false, ok: { status: 200, schema: z.object({ status: z.literal('ok') }) }, errors: [] } },
@@ -118,6 +145,7 @@ export function openApiDocument(serverUrl: string) {
         parameters: [
           ...(path.includes('{id}') ? [id] : []),
           ...(path.includes('{name}') ? [appName] : []),
+          ...(path.includes('{app}') ? [{ ...appName, name: 'app' }] : []),
           ...queryParameters(op.query),
           ...(method === 'post' && path === '/sessions'
             ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]

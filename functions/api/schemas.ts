@@ -119,6 +119,34 @@ export const HomeListSchema = z.object({
   ),
 });
 
+const PoolViewSchema = z.object({
+  app: z.string(),
+  min: z.number().int(),
+  max: z.number().int(),
+  ttlSeconds: z.number(),
+  schedule: z.array(z.object({ from: z.string(), to: z.string(), min: z.number().int() })),
+  target: z.number().int(),
+  ready: z.number().int(),
+  starting: z.number().int(),
+  claimed: z.number().int(),
+  hits: z.number().int(),
+  misses: z.number().int(),
+  paused: z.boolean(),
+  pausedBy: z.enum(['admin', 'failures']).optional(),
+  pausedAt: z.string().optional(),
+  pausedReason: z.string().optional(),
+  failures: z.number().int(),
+  nextStartAt: z.string().optional(),
+  lastError: z.string().optional(),
+  events: z.array(z.object({ at: z.string(), phase: z.string(), message: z.string() })),
+});
+export { PoolViewSchema };
+export const PoolListSchema = z.object({ pools: z.array(PoolViewSchema) });
+export const LaunchReplySchema = SessionViewSchema.extend({
+  /** Served by the app's warm pool: READY in this reply. */
+  pooled: z.boolean(),
+});
+
 /** RFC 9457, with Sessionplane's stable `code`. */
 export const ProblemSchema = z
   .object({

@@ -16,6 +16,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'route.not_found': 404,
   'method.not_allowed': 405,
   'app.not_found': 404,
+  'pool.not_found': 404,
   'app.not_runnable': 409,
   'image.not_allowed': 403,
   'quota.exceeded': 429,

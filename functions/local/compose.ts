@@ -4,6 +4,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
 import { NotifyingSessionStore } from '../../shared/adapters/notifying-session-store';
@@ -26,6 +27,7 @@ import { systemClock, type Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import { AppCatalog } from '../../shared/services/catalog';
 import type { LaunchDeps } from '../../shared/services/deps';
+import { PoolLoop } from '../../shared/services/pool-loop';
 import { reap } from '../../shared/services/reap';
 import { reconcileAll } from '../../shared/services/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
@@ -45,6 +47,8 @@ export interface LocalPlane {
   deps: ApiDeps;
   /** Processes and containers, as services see them. */
   runtime: RuntimeByApp;
+  /** The warm pools' keeper. */
+  pools: PoolLoop;
   /** A session's log file (processes and containers write to one folder). */
   logPath(sessionId: string): string;
   /** The container engine in use, if any. */
@@ -108,6 +112,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // seen. With a configured endpoint another writer may share the table, so reads go to it; waiters
   // still re-read at their poll interval.
   const store = new NotifyingSessionStore(new DynamoDbSessionStore(client, config.tableName), { cacheReads: !!embedded });
+  const poolStore = new DynamoDbPoolStore(client, config.tableName);
+  let keeper: PoolLoop | undefined;
   const services: LaunchDeps = {
     store,
     changes: store,
@@ -123,6 +129,12 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     tokenKey,
     // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
     homes: new FolderHomes(resolve(config.homesDir ?? join(dataDir, 'homes')), new DynamoDbUserIds(client, config.tableName, () => clock.now())),
+    pools: {
+      store: poolStore,
+      poke: () => keeper?.poke(),
+      capacityShort: () => keeper?.capacityShort(),
+      failures: { pauseAfter: config.pools.pauseAfter, backoffBaseMs: config.pools.backoffBaseMs },
+    },
   };
 
   const inFlight = new Set<Promise<unknown>>();
@@ -138,11 +150,20 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   await processes.stopStrays();
   // Only a live session that recorded this very container keeps it: a launch cut short before
   // its record (PENDING, no instance) is failed by the reconcile below, so its container goes.
+  // A pool's unclaimed container is taken back the same way, if its record names it.
   await containers?.adopt(async (id, runtimeId) => {
     const s = await store.get(id);
-    return s && !isFinal(s.status) && s.runtime?.runtimeId === runtimeId ? services.apps.get(s.app) : undefined;
+    if (s) return !isFinal(s.status) && s.runtime?.runtimeId === runtimeId ? services.apps.get(s.app) : undefined;
+    const pooled = await poolStore.get(id);
+    return pooled && pooled.state !== 'CLAIMED' && pooled.runtime?.runtimeId === runtimeId ? services.apps.get(pooled.app) : undefined;
   });
   await reconcileAll(services, { noLaunchInFlight: true });
+  // The pools are rebuilt from what is left (records checked against the runtime), then filled, gradually.
+  keeper = new PoolLoop(
+    { ...services, pools: services.pools! },
+    { holder: `local:${process.pid}`, ...config.pools, claimGraceMs: 30_000, capacityWaitMs: 30_000 },
+  );
+  keeper.start();
 
   const deps: ApiDeps = {
     ...services,
@@ -215,6 +236,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     app: createApp(deps, ALL_GROUPS, { pages: staticPages(config.www), gate, openApi: openApiDocument }),
     deps,
     runtime,
+    pools: keeper,
     logPath: (id) => processes.logPath(id),
     ...(engineAddress ? { engineAddress } : {}),
     router,
@@ -227,6 +249,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     close: async () => {
       closing = true;
       clearInterval(reaper);
+      await keeper.close();
       // New launches are refused (503) from here; those in flight finish starting, and what they
       // started is stopped below with everything else (#11 M1).
       await Promise.all([processes.closeStarts(), containers?.closeStarts()]);
@@ -236,6 +259,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       for await (const s of services.store.listLive()) live.push(s.id);
       await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));
       await Promise.all([processes.stopAll('shutdown'), containers?.stopAll('shutdown')]);
+      // The pools' instances went with everything else: their records go too (claimed ones are sessions').
+      await Promise.allSettled((await poolStore.list()).filter((i) => i.state !== 'CLAIMED').map((i) => poolStore.remove(i)));
       await drainRequests(config.stopGraceMs + 5000);
       await settled();
       client.destroy();

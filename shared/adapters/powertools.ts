@@ -36,6 +36,12 @@ export function powertoolsMetrics(serviceName: string): Metrics & { publish(): v
       stored = true;
       metrics.addMetric('LiveSessions', MetricUnit.Count, count);
     },
+    poolClaim: (app, hit, ms) => {
+      one(hit ? 'PoolHits' : 'PoolMisses', MetricUnit.Count, 1, { app });
+      if (hit) one('PoolClaimLatency', MetricUnit.Milliseconds, ms, { app });
+    },
+    poolReady: (app, ready) => one('PoolReady', MetricUnit.Count, ready, { app }),
+    poolPaused: (app) => one('PoolPaused', MetricUnit.Count, 1, { app }),
     publish: () => {
       if (stored) metrics.publishStoredMetrics();
       stored = false;

@@ -38,6 +38,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
   { method: 'GET', path: '/homes', fn: 'api-read' },
+  { method: 'GET', path: '/pools', fn: 'api-read' },
+  { method: 'POST', path: '/pools/{app}/pause', fn: 'api-write' },
+  { method: 'POST', path: '/pools/{app}/resume', fn: 'api-write' },
+  { method: 'POST', path: '/pools/{app}/recycle', fn: 'api-write' },
   { method: 'GET', path: '/apps', fn: 'api-catalog' },
   { method: 'GET', path: '/apps/{name}/icon', fn: 'api-catalog' },
   // The wslink launcher (trame clients) and skaha's API (its curl users and Python client).

@@ -45,6 +45,32 @@ const ParamInput = z.union([
   }),
 ]);
 
+const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a UTC time such as "22:00"')
+  .transform((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3)));
+
+/** An app's warm pool: `min` ready instances, at most `max`, each replaced after `ttl`; windows (UTC) with their own `min`. */
+const PoolInput = z
+  .strictObject({
+    min: z.number().int().min(0).max(100),
+    max: z.number().int().min(0).max(100).optional(),
+    ttl: DurationSchema.optional(),
+    schedule: z
+      .array(z.strictObject({ from: ClockTime, to: ClockTime, min: z.number().int().min(0).max(100) }))
+      .max(24)
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    const max = p.max ?? p.min;
+    if (p.min > max) ctx.addIssue({ code: 'custom', path: ['min'], message: '`min` is above `max`' });
+    for (const [i, w] of (p.schedule ?? []).entries()) {
+      if (w.min > max) ctx.addIssue({ code: 'custom', path: ['schedule', i, 'min'], message: "above the pool's `max`" });
+      if (w.from === w.to) ctx.addIssue({ code: 'custom', path: ['schedule', i], message: '`from` and `to` are the same time' });
+    }
+    if (p.ttl !== undefined && p.ttl < 60_000) ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'at least 60s' });
+  });
+
 const ReadyInput = z.union(
   [
     z.strictObject({ line: z.string().min(1) }),
@@ -120,6 +146,8 @@ export const AppInputSchema = z
       .refine((list) => !list.includes('none') || list.length === 1, '`none` stands alone')
       .optional(),
     cwd: z.string().optional(),
+    /** Instances kept started and ready before anyone asks, claimed by launches that take the app's defaults. */
+    pool: PoolInput.optional(),
     /** Where the user's home is mounted in a session (`/home/user`); `false` (the default): no home. */
     home: z
       .union([
@@ -136,6 +164,8 @@ export const AppInputSchema = z
     if (a.args && !a.app) ctx.addIssue({ code: 'custom', path: ['args'], message: '`args` needs `app`' });
     if (!a.app && !a.cmd && !a.image && !a.build) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
     if (a.image && a.build) ctx.addIssue({ code: 'custom', path: ['build'], message: '`build` makes the image: give `image` or `build`, not both' });
+    if (a.pool && a.pool.min + (a.pool.max ?? 0) > 0 && typeof a.home === 'string')
+      ctx.addIssue({ code: 'custom', path: ['pool'], message: 'an app with a `home` cannot be pooled: a home is mounted for its user at start' });
     if (a.ready_line && a.ready) ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
     for (const key of Object.keys(a.env ?? {})) {
       if (['PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH'].includes(key))

@@ -11,6 +11,8 @@ import { describeIssues } from './problems';
 const TRAME_DEFAULT_ARGS = ['--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server'];
 const TRAME_READY_LINE = 'App running at';
 const DEFAULT_RESOURCES: Resources = { cpu: 1, memory: 2048, gpus: 0 };
+/** A pooled instance nobody claimed is replaced after this long (a fresh one, with the current image). */
+const DEFAULT_POOL_TTL_MS = 6 * 3600_000;
 
 type AppInput = z.output<typeof AppInputSchema>;
 
@@ -66,6 +68,13 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
   if (typeof a.home === 'string') spec.home = a.home;
+  if (a.pool)
+    spec.pool = {
+      min: a.pool.min,
+      max: a.pool.max ?? a.pool.min,
+      ttlMs: a.pool.ttl ?? DEFAULT_POOL_TTL_MS,
+      schedule: a.pool.schedule ?? [],
+    };
   return spec;
 }
 

@@ -91,6 +91,14 @@ const LocalEnvSchema = z
       .max(1_048_576)
       .default(16 * 1024),
     [ENV.reaperInterval]: DurationSchema.default(30_000),
+    /** The pool keeper's pass without a poke (ttl, schedule windows, the end of a backoff). */
+    [ENV.poolInterval]: DurationSchema.default(5000),
+    /** At most this many instances of one pool starting at once. */
+    [ENV.poolBurst]: z.coerce.number().int().min(1).max(50).default(2),
+    [ENV.poolStagger]: DurationSchema.default(250),
+    [ENV.poolPauseAfter]: z.coerce.number().int().min(1).max(100).default(5),
+    /** The backoff after a pool's first failed start; it doubles after each next one (at most 10 min). */
+    [ENV.poolBackoff]: DurationSchema.default(5000),
     [ENV.www]: z.string().default('examples/www'),
     // *.localhost resolves to loopback in browsers and curl, so each session is its own origin.
     [ENV.sessionDomain]: SessionDomainSchema.default('localhost'),
@@ -137,6 +145,14 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     /** How often the local reaper runs. */
     reaperIntervalMs: e[ENV.reaperInterval],
+    /** The warm pools' keeper. */
+    pools: {
+      intervalMs: e[ENV.poolInterval],
+      burst: e[ENV.poolBurst],
+      staggerMs: e[ENV.poolStagger],
+      pauseAfter: e[ENV.poolPauseAfter],
+      backoffBaseMs: e[ENV.poolBackoff],
+    },
     /** The container engine's address as configured (SESSIONPLANE_CONTAINER_HOST, else DOCKER_HOST); resolved at start-up. */
     containerHost: e[ENV.containerHost] ?? e[ENV.dockerHost],
     containerNetwork: e[ENV.containerNetwork],

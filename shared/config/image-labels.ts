@@ -32,6 +32,7 @@ const LABEL_KEYS = new Set([
   'frameAncestors',
   'readOnlyRootFilesystem',
   'home',
+  'pool',
 ]);
 
 /**

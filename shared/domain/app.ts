@@ -14,6 +14,23 @@ export interface ParamSpec {
   description?: string;
 }
 
+/** A time window (UTC, every day) in which a pool keeps a different number of instances ready. */
+interface PoolWindow {
+  /** Minutes after 00:00 UTC the window opens at, and closes at (may wrap past midnight). */
+  from: number;
+  to: number;
+  min: number;
+}
+
+/** An app's warm pool: `min` instances kept ready with no owner, at most `max`, each replaced after `ttlMs`. */
+export interface PoolSpec {
+  min: number;
+  max: number;
+  ttlMs: number;
+  /** Windows with their own `min` (the first that holds wins); `min` outside them. */
+  schedule: PoolWindow[];
+}
+
 /** One launchable app, as the apps file describes it after validation and defaults. */
 export interface AppSpec {
   name: string;
@@ -60,6 +77,8 @@ export interface AppSpec {
   home?: string;
   /** Working directory for a local process. */
   cwd?: string;
+  /** Instances kept ready before anyone asks (claimed by launches that take the app's defaults). */
+  pool?: PoolSpec;
 }
 
 /** An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's lifetime. */

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'method.not_allowed',
   'app.not_found',
   'app.not_runnable',
+  'pool.not_found',
   'image.not_allowed',
   'quota.exceeded',
   'idempotency.mismatch',

@@ -20,6 +20,8 @@ export const EVENT_PHASES = {
   started: 85,
   probing: 90,
   ready: 100,
+  /** A pooled instance, ready before it was asked for, became this session. */
+  claimed: 100,
   renewed: 100,
   'idle-warning': 100,
   'expiry-warning': 100,
@@ -28,6 +30,9 @@ export const EVENT_PHASES = {
   stopping: 100,
   stopped: 100,
   failed: 100,
+  /** A pool's own log (`pool#<app>`): its starts paused (by an admin, or after failures), and resumed. */
+  paused: 100,
+  resumed: 100,
 } as const;
 export type EventPhase = keyof typeof EVENT_PHASES;
 

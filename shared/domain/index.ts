@@ -8,3 +8,4 @@ export * from './command';
 export * from './principal';
 export * from './images';
 export * from './limits';
+export * from './pool';

@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './session-logs';
 export * from './session-changes';
 export * from './session-events';
+export * from './pool-store';

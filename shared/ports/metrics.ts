@@ -6,6 +6,21 @@ export interface Metrics {
   sessionFailed(reason: string, app: string): void;
   sessionsReaped(reason: string, count: number): void;
   liveSessions(count: number): void;
+  /** A launch the pool could serve: a hit (PoolHits, and the claim's latency) or a miss (PoolMisses). */
+  poolClaim(app: string, hit: boolean, ms: number): void;
+  /** Instances ready and unclaimed in an app's pool (PoolReady), after each keeper pass. */
+  poolReady(app: string, ready: number): void;
+  /** The keeper paused an app's pool after failed starts (PoolPaused). */
+  poolPaused(app: string): void;
 }
 
-export const noMetrics: Metrics = { launchToReady() {}, launchPhase() {}, sessionFailed() {}, sessionsReaped() {}, liveSessions() {} };
+export const noMetrics: Metrics = {
+  launchToReady() {},
+  launchPhase() {},
+  sessionFailed() {},
+  sessionsReaped() {},
+  liveSessions() {},
+  poolClaim() {},
+  poolReady() {},
+  poolPaused() {},
+};

@@ -1,3 +1,4 @@
+import type { AppSpec } from '../domain/app';
 import type { Policy } from '../domain/limits';
 import type { Session } from '../domain/session';
 import type { Clock } from '../ports/clock';
@@ -5,6 +6,7 @@ import type { IdempotencyStore } from '../ports/idempotency-store';
 import type { Homes } from '../ports/homes';
 import type { Logger } from '../ports/logger';
 import type { Metrics } from '../ports/metrics';
+import type { PoolStore } from '../ports/pool-store';
 import type { QuotaStore } from '../ports/quota-store';
 import type { Runtime } from '../ports/runtime';
 import type { SessionChanges } from '../ports/session-changes';
@@ -28,7 +30,25 @@ export interface ServiceDeps {
   changes?: SessionChanges | undefined;
   /** Users' homes, where this deployment keeps them (apps with `home` need them). */
   homes?: Homes | undefined;
+  /** Warm pools, where this deployment keeps them. */
+  pools?: Pools | undefined;
 }
+
+/** The warm pools' records, and how to reach their keeper. */
+export interface Pools {
+  store: PoolStore;
+  /** Asks the keeper to tend an app's pool soon (the local server: at once); absent where the table's stream does it (AWS). */
+  poke?(app: string): void;
+  /** What besides the app spec makes its instances (ECS: its deployed task definition), for the spec hash. */
+  revision?(app: AppSpec): string;
+  /** A user launch found no capacity: refills wait, so users come first (the local keeper). */
+  capacityShort?(): void;
+  /** After how many failed starts in a row a pool pauses, and the first backoff (default POOL_FAILURES). */
+  failures?: { pauseAfter: number; backoffBaseMs?: number };
+}
+
+/** A pool pauses itself after 5 failed starts in a row; backoff starts at 5 s and doubles. */
+export const POOL_FAILURES = { pauseAfter: 5, backoffBaseMs: 5000 } as const;
 
 /** What launching needs besides: the policy it enforces and the key credentials are derived with. */
 export interface LaunchDeps extends ServiceDeps {
@@ -46,4 +66,6 @@ export interface LaunchResult {
   secret: string;
   /** True when an Idempotency-Key retry got the first request's session. */
   replayed: boolean;
+  /** True when a warm pool's ready instance became the session (READY in this reply). */
+  pooled?: boolean;
 }

@@ -5,6 +5,8 @@ import { imageAllowed } from '../domain/images';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { once } from '../domain/events';
+import { poolServes } from '../domain/pool';
+import { launchPooled } from './pool-claim';
 import { sessionCredentials } from './credentials';
 import { recordEvents } from './session-events';
 import type { StartResult } from '../ports/runtime';
@@ -46,6 +48,11 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   // Before anything is written: a launch the runtime cannot carry out stores nothing.
   if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
   if (app.home && !deps.homes) throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
+  // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.
+  if (deps.pools && poolServes(app, input)) {
+    const pooled = await launchPooled({ ...deps, pools: deps.pools }, app, input, params.values, resources.resources);
+    if (pooled) return pooled;
+  }
   // The owner's home first (made once, kept for good): a failure here stores nothing either.
   const home = app.home ? await deps.homes!.ensure(input.owner) : undefined;
 
@@ -93,6 +100,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     started = await deps.runtime.start({ session, app, secret, home: home && app.home ? { home, mountPath: app.home } : undefined });
   } catch (error) {
     // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12), not even its events.
+    if (error instanceof CapacityError) deps.pools?.capacityShort?.();
     if (error instanceof CapacityError && (await deps.store.discard(session))) {
       await deps.quotas.release(input.owner, session.resources);
       deps.logger.info({ ...log, err: error.message }, 'session launch refused: no capacity');
@@ -120,7 +128,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   if (current && (current.status === 'STOPPING' || current.status === 'STOPPED')) {
     // Stopped while the runtime was starting: what was started must not outlive the record.
     const stopped = await finishStop(deps, { ...current, runtime }, current.statusReason ?? 'user');
-    return { session: stopped ?? current, token, secret, replayed: false };
+    return { session: stopped ?? current, token, secret, replayed: false, pooled: false };
   }
-  return { session: current ?? session, token, secret, replayed: false };
+  return { session: current ?? session, token, secret, replayed: false, pooled: false };
 }

@@ -8,6 +8,8 @@ import { reapAction } from './reap-rules';
 import { finishStop, stopSession } from './stop';
 import { applyUntilSettled } from './update';
 import { repairUsage } from './usage-repair';
+import { POOL_FAILURES } from './deps';
+import { prunePools } from './pool-keeper';
 
 export interface ReapOptions {
   /** Runtime calls in flight at once. */
@@ -27,6 +29,8 @@ export interface ReapSummary {
   countersRepaired: number;
   /** What the runtime released that nobody used for long (ECS: registered task definitions). */
   tidied: number;
+  /** Pool instances removed (past their ttl, of an older spec, lost, claimed by a session that took over). */
+  poolsPruned: number;
   errors: number;
   unfinished: number;
   ms: number;
@@ -41,7 +45,7 @@ export interface ReapSummary {
  */
 export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<ReapSummary> {
   const started = Date.now();
-  const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, tidied: 0, errors: 0, unfinished: 0, ms: 0 };
+  const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, tidied: 0, poolsPruned: 0, errors: 0, unfinished: 0, ms: 0 };
   const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
   const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
   // Sessions of apps that labelled images describe are judged by those apps' timeouts.
@@ -80,11 +84,28 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
     ),
   );
 
+  // Warm pools: what must go goes (ttl, older spec, lost), even when no keeper runs.
+  if (deps.pools && !outOfTime()) {
+    try {
+      const { summary: pruned } = await withTimeout(
+        prunePools({ ...deps, pools: deps.pools }, { claimGraceMs: 60_000, checkRuntime: true, ...(deps.pools.failures ?? POOL_FAILURES) }),
+        callTimeoutMs,
+        'pruning the pools',
+      );
+      summary.poolsPruned = Object.values(pruned.removed).reduce((a, b) => a + b, 0);
+    } catch (error) {
+      summary.errors++;
+      deps.logger.error({ err: (error as Error).message }, 'reaper could not prune the pools');
+    }
+  }
+  // Pool instances are the pool's, never orphans.
+  const pooled = new Set(deps.pools ? (await deps.pools.store.list()).map((i) => i.id) : []);
+
   // Instances no live session owns: a crash between RunTask and the record, a missed stop.
   const liveIds = new Set(live.map((s) => s.id));
   await Promise.all(
     instances
-      .filter((i) => !liveIds.has(i.sessionId))
+      .filter((i) => !liveIds.has(i.sessionId) && !pooled.has(i.sessionId))
       .map((instance) =>
         limit(async () => {
           if (outOfTime()) return void summary.unfinished++;
@@ -93,6 +114,7 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
               (async () => {
                 const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
                 if (session && isLive(session.status)) return;
+                if (deps.pools && (await deps.pools.store.get(instance.sessionId))) return;
                 await deps.runtime.stop(instance.runtimeId, STATUS_REASONS.orphan);
                 summary.orphansStopped++;
                 deps.logger.warn({ sessionId: instance.sessionId, runtimeId: instance.runtimeId }, 'stopped an instance with no live session');

@@ -4,6 +4,8 @@ import type { RuntimeEvent } from '../ports/runtime';
 import type { ServiceDeps } from './deps';
 import { reportLaunchPhases } from './session-events';
 import { applyUntilSettled, type Decide } from './update';
+import { handlePoolEvent } from './pool-events';
+import { POOL_FAILURES } from './deps';
 
 function exitReason(code: number | null, signal: string | null): string {
   return signal ? `signal ${signal}` : `exit code ${code}`;
@@ -48,6 +50,13 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
 /** Applies what a runtime reported (local process events; on AWS, task-events does the same). */
 export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent): Promise<Session | undefined> {
   const current = await deps.store.get(event.sessionId);
+  // No session has this id: a warm pool's instance (whose id is the session it may become).
+  if (!current && deps.pools)
+    return handlePoolEvent({ ...deps, pools: deps.pools }, event, (session) => applyEvent(deps, event, session), deps.pools.failures ?? POOL_FAILURES);
+  return applyEvent(deps, event, current);
+}
+
+async function applyEvent(deps: ServiceDeps, event: RuntimeEvent, current: Session | undefined): Promise<Session | undefined> {
   const next = await applyUntilSettled(deps, current, decideOnEvent(event, deps.clock.now()));
   if (next && next.status !== current?.status) {
     deps.logger.info({ sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason }, 'session status');

@@ -51,6 +51,9 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     launchPhase() {},
     sessionFailed() {},
     liveSessions() {},
+    poolClaim() {},
+    poolReady() {},
+    poolPaused() {},
     sessionsReaped: (reason, n) => (reaped[reason] = (reaped[reason] ?? 0) + n),
   };
   const deps: LaunchDeps = makeServiceDeps(

@@ -4,6 +4,7 @@ import { DomainError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
+import { poolReadRoutes } from './pools';
 import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check } from '../validate';
@@ -80,4 +81,5 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 export const readGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionReadRoutes(deps));
   app.route('/homes', homeRoutes(deps));
+  app.route('/pools', poolReadRoutes(deps));
 };

@@ -8,6 +8,7 @@ import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check, jsonBody } from '../validate';
 import { ownerView, visibleSession } from './session-access';
+import { poolWriteRoutes } from './pools';
 
 /** POST /sessions, POST /sessions/{id}/renew, DELETE /sessions/{id}: the write Lambda's routes. */
 function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -25,7 +26,7 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     });
     c.header('location', `/sessions/${result.session.id}`);
     if (result.replayed) c.header('idempotent-replayed', 'true');
-    return c.json(ownerView(deps, principal, result.session), 202);
+    return c.json({ ...ownerView(deps, principal, result.session), pooled: result.pooled ?? false }, 202);
   });
 
   // skaha's renew: a later expiry, up to the configured ceiling.
@@ -48,4 +49,5 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
 /** The `write` group. */
 export const writeGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionWriteRoutes(deps));
+  app.route('/pools', poolWriteRoutes(deps));
 };

@@ -51,6 +51,7 @@ const SKAHA_REASON: Record<EventPhase, string> = {
   started: 'Started',
   probing: 'Probing',
   ready: 'Ready',
+  claimed: 'Claimed',
   renewed: 'Renewed',
   'idle-warning': 'IdleWarning',
   'expiry-warning': 'ExpiryWarning',
@@ -59,6 +60,8 @@ const SKAHA_REASON: Record<EventPhase, string> = {
   stopping: 'Stopping',
   stopped: 'Stopped',
   failed: 'Failed',
+  paused: 'Paused',
+  resumed: 'Resumed',
 };
 const WARNINGS: readonly EventPhase[] = ['failed', 'idle-warning', 'expiry-warning', 'reaped'];
 

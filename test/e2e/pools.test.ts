@@ -1,0 +1,206 @@
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppSpec } from '../../shared/domain';
+import { fixtureApp } from '../support/apps';
+import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
+import { pidAlive, waitFor } from '../support/wait';
+import { openWs, roundTrip } from '../support/ws';
+
+const ECHO = resolve('examples/apps/echo-ws.mjs');
+
+const pool = (min: number, extra: Partial<NonNullable<AppSpec['pool']>> = {}): NonNullable<AppSpec['pool']> => ({
+  min,
+  max: min,
+  ttlMs: 3_600_000,
+  schedule: [],
+  ...extra,
+});
+
+/** An app that is ready at once (a line) and costs one `sleep`: fifty of them start in a moment. */
+const cheapApp = (overrides: Partial<AppSpec> = {}): AppSpec =>
+  fixtureApp([], { command: ['/bin/sh', '-c', 'echo ready; exec sleep 120'], ready: { kind: 'line', line: 'ready' }, ...overrides });
+
+interface PoolJson {
+  app: string;
+  ready: number;
+  starting: number;
+  claimed: number;
+  hits: number;
+  misses: number;
+  paused: boolean;
+  pausedBy?: string;
+  pausedReason?: string;
+  failures: number;
+  nextStartAt?: string;
+  lastError?: string;
+  events: { phase: string; message: string }[];
+}
+
+describe('warm pools on one machine', () => {
+  let plane: TestPlane;
+  afterEach(async () => plane?.dispose());
+
+  const pools = async () => ((await (await plane.request('/pools', { user: 'admin' })).json()) as { pools: PoolJson[] }).pools;
+  const poolOf = async (app: string) => (await pools()).find((p) => p.app === app)!;
+  const readyIn = (app: string, n: number, timeoutMs = 15_000) =>
+    waitFor(async () => (await poolOf(app)).ready === n && (await poolOf(app)).starting === 0, timeoutMs, `${n} ready in the ${app} pool`);
+  const launch = async (app: string, user = 'alice', body: Record<string, unknown> = {}) => {
+    const res = await plane.request('/sessions', { method: 'POST', user, body: JSON.stringify({ app, ...body }) });
+    return {
+      status: res.status,
+      body: (await res.json()) as Record<string, unknown> & { id: string; status: string; pooled: boolean; token: string; secret: string },
+    };
+  };
+  const instances = async (app: string) => (await plane.deps.pools!.store.list()).filter((i) => i.app === app);
+  const pidOf = (runtimeId: string) => Number(runtimeId.split(':')[2]);
+
+  it('keeps min ready; a launch of the defaults is READY in its reply (pooled), through the router, and the pool refills', async () => {
+    plane = await startTestPlane({
+      echo: fixtureApp([], {
+        command: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'],
+        ready: { kind: 'line', line: 'App running at' },
+        pool: pool(2),
+      }),
+    });
+    await readyIn('echo', 2);
+    const before = new Set((await instances('echo')).map((i) => i.id));
+
+    const first = await launch('echo');
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: 'READY', pooled: true });
+    expect(before.has(first.body.id)).toBe(true);
+    const record = await plane.deps.store.get(first.body.id);
+    expect(record).toMatchObject({ owner: 'alice', status: 'READY' });
+    // Its events tell where it came from; its token is its own (not the pool's, which had none).
+    const events = (await (await plane.request(`/sessions/${first.body.id}/events`)).json()) as { events: { phase: string }[] };
+    expect(events.events.map((e) => e.phase)).toEqual(expect.arrayContaining(['requested', 'ready', 'claimed']));
+
+    // Reached through the router with its own token at once.
+    const server = await plane.listen();
+    const echo = await openWs(`${server.url.replace('http', 'ws')}/s/${first.body.id}/ws?token=${first.body.token}`);
+    expect((await roundTrip(echo, 'hi')).toString()).toBe('hi');
+    echo.close();
+
+    // A claim starts a replacement at once: two ready again, one of them new.
+    await readyIn('echo', 2);
+    const after = await instances('echo');
+    expect(after.filter((i) => !before.has(i.id))).toHaveLength(1);
+    expect(await poolOf('echo')).toMatchObject({ hits: 1, misses: 0 });
+
+    // A launch that asks for anything but the defaults is not served from the pool.
+    const custom = await launch('echo', 'alice', { resources: { cpu: 2 } });
+    expect(custom.body).toMatchObject({ pooled: false });
+    expect((await poolOf('echo')).ready).toBe(2);
+  });
+
+  it('50 concurrent launches against a pool of 3: exactly 3 are served from it, the rest start as usual', async () => {
+    plane = await startTestPlane({ cheap: cheapApp({ pool: pool(3) }) }, { SESSIONPLANE_POOL_INTERVAL: '1h' });
+    await readyIn('cheap', 3);
+    const pooledIds = new Set((await instances('cheap')).map((i) => i.id));
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => launch('cheap', `user${i}`)));
+    expect(replies.every((r) => r.status === 202)).toBe(true);
+    const pooled = replies.filter((r) => r.body.pooled);
+    expect(pooled).toHaveLength(3);
+    expect(new Set(pooled.map((r) => r.body.id))).toEqual(pooledIds);
+    expect(pooled.every((r) => r.body.status === 'READY')).toBe(true);
+    expect(new Set(replies.map((r) => r.body.id)).size).toBe(50);
+    // Each pooled session has one owner, and the rest were started and get ready on their own.
+    const owners = await Promise.all(pooled.map(async (r) => (await plane.deps.store.get(r.body.id))!.owner));
+    expect(new Set(owners).size).toBe(3);
+    for (const r of replies.filter((x) => !x.body.pooled)) expect((await settledStart(plane, r.body.id)).status).toBe('READY');
+    const status = await poolOf('cheap');
+    expect(status.hits).toBe(3);
+    expect(status.misses).toBe(47);
+  });
+
+  it('never hands out a pooled instance that was killed before its claim', async () => {
+    plane = await startTestPlane({ echo: fixtureApp([], { pool: pool(2) }) }, { SESSIONPLANE_POOL_INTERVAL: '1h' });
+    await readyIn('echo', 2);
+    const [victim, survivor] = await instances('echo');
+    const pid = pidOf(victim!.runtime!.runtimeId);
+    process.kill(-pid, 'SIGKILL');
+    const reply = await launch('echo');
+    expect(reply.body.id).not.toBe(victim!.id);
+    expect(reply.body).toMatchObject({ id: survivor!.id, pooled: true, status: 'READY' });
+    expect(pidAlive(pidOf(survivor!.runtime!.runtimeId))).toBe(true);
+    // Both gone now: the next launch starts one as usual.
+    process.kill(-pidOf(survivor!.runtime!.runtimeId), 'SIGKILL');
+    await waitFor(async () => (await plane.deps.store.get(survivor!.id))?.status === 'STOPPED', 5000, 'the claimed one stopped');
+    const next = await launch('echo', 'bob');
+    expect(next.body.id).not.toBe(victim!.id);
+    expect(await plane.deps.store.get(victim!.id)).toBeUndefined();
+  });
+
+  it('backs off after a failed start and pauses after repeated failures (an event says so); an admin resumes it', async () => {
+    plane = await startTestPlane(
+      { broken: fixtureApp([], { command: ['/bin/sh', '-c', 'echo doomed; exit 3'], pool: pool(1) }) },
+      { SESSIONPLANE_POOL_BACKOFF: '100ms', SESSIONPLANE_POOL_PAUSE_AFTER: '3', SESSIONPLANE_POOL_INTERVAL: '50ms' },
+    );
+    const paused = await waitFor(async () => ((await poolOf('broken')).paused ? poolOf('broken') : undefined), 15_000, 'the pool paused');
+    expect(paused).toMatchObject({ paused: true, pausedBy: 'failures', failures: 3, ready: 0 });
+    expect(paused.pausedReason).toMatch(/3 starts in a row failed/);
+    expect(paused.lastError).toMatch(/exit code 3/);
+    expect(paused.events.map((e) => e.phase)).toContain('paused');
+    // Paused: no more starts, however often the keeper runs.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await poolOf('broken')).toMatchObject({ failures: 3, starting: 0 });
+    // A launch still works the usual way (and fails the usual way, with the app's reason).
+    const launched = await launch('broken');
+    expect(launched.body.pooled).toBe(false);
+    expect((await settledStart(plane, launched.body.id)).statusReason).toMatch(/exited-before-ready/);
+
+    const resumed = await plane.request('/pools/broken/resume', { method: 'POST', user: 'admin' });
+    expect(resumed.status).toBe(200);
+    expect(await resumed.json()).toMatchObject({ paused: false, failures: 0 });
+    await waitFor(async () => (await poolOf('broken')).paused, 15_000, 'paused again after failing again');
+    expect((await poolOf('broken')).events.map((e) => e.phase)).toEqual(['paused', 'resumed', 'paused']);
+  });
+
+  it('backs off exponentially: starts of an app that cannot start are spaced further and further apart', async () => {
+    plane = await startTestPlane(
+      { missing: fixtureApp([], { command: ['/nonexistent/app'], pool: pool(1) }) },
+      { SESSIONPLANE_POOL_BACKOFF: '200ms', SESSIONPLANE_POOL_PAUSE_AFTER: '4', SESSIONPLANE_POOL_INTERVAL: '20ms' },
+    );
+    const seen: number[] = [];
+    await waitFor(
+      async () => {
+        const p = await poolOf('missing');
+        if (p.failures > seen.length) seen.push(Date.now());
+        return p.paused;
+      },
+      15_000,
+      'paused',
+    );
+    expect((await poolOf('missing')).lastError).toMatch(/Could not start app/);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    const gaps = seen.slice(1).map((t, i) => t - seen[i]!);
+    // 200 ms, then 400 ms, then 800 ms (polling adds a little).
+    expect(gaps[0]).toBeGreaterThanOrEqual(180);
+    expect(gaps[1]!).toBeGreaterThanOrEqual(380);
+  });
+
+  it('GET /pools and its changes are for admins only; an app without a pool is 404', async () => {
+    plane = await startTestPlane({ echo: fixtureApp([], { pool: pool(1) }), plain: fixtureApp() }, { SESSIONPLANE_POOL_INTERVAL: '1h' });
+    expect((await plane.request('/pools')).status).toBe(403);
+    expect((await plane.request('/pools/echo/pause', { method: 'POST' })).status).toBe(403);
+    const missing = await plane.request('/pools/plain/pause', { method: 'POST', user: 'admin' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'pool.not_found' });
+    await readyIn('echo', 1);
+    const paused = await plane.request('/pools/echo/pause', { method: 'POST', user: 'admin' });
+    expect(await paused.json()).toMatchObject({ paused: true, pausedBy: 'admin', ready: 1 });
+    // A paused pool's ready instance is still claimed; it is just not replaced.
+    expect((await launch('echo')).body.pooled).toBe(true);
+    plane.pools.poke();
+    await plane.pools.nextPass();
+    expect(await poolOf('echo')).toMatchObject({ ready: 0, starting: 0 });
+    // Recycle replaces what is there, once resumed.
+    await plane.request('/pools/echo/resume', { method: 'POST', user: 'admin' });
+    await readyIn('echo', 1);
+    const old = (await instances('echo'))[0]!;
+    await plane.request('/pools/echo/recycle', { method: 'POST', user: 'admin' });
+    await waitFor(async () => (await instances('echo')).some((i) => i.id !== old.id && i.state === 'READY'), 10_000, 'a fresh instance');
+    expect((await instances('echo')).map((i) => i.id)).not.toContain(old.id);
+    expect(pidAlive(pidOf(old.runtime!.runtimeId))).toBe(false);
+  });
+});
