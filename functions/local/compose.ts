@@ -258,9 +258,10 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       const live: string[] = [];
       for await (const s of services.store.listLive()) live.push(s.id);
       await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));
-      await Promise.all([processes.stopAll('shutdown'), containers?.stopAll('shutdown')]);
-      // The pools' instances went with everything else: their records go too (claimed ones are sessions').
+      // The pools' records go first (claimed ones are their sessions'), so their instances' exits
+      // below are not taken for failed starts; the instances go with everything else.
       await Promise.allSettled((await poolStore.list()).filter((i) => i.state !== 'CLAIMED').map((i) => poolStore.remove(i)));
+      await Promise.all([processes.stopAll('shutdown'), containers?.stopAll('shutdown')]);
       await drainRequests(config.stopGraceMs + 5000);
       await settled();
       client.destroy();

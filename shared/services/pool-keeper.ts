@@ -60,12 +60,18 @@ function poolSession(instance: PoolInstance, app: AppSpec): Session {
   };
 }
 
-/** Stops an instance's runtime (if it has one) and deletes its record. */
+/**
+ * Deletes an instance's record, then stops what runs. The record goes first and only if unchanged:
+ * an instance claimed in the meantime is its session's and is never stopped here, and the stop's
+ * own exit event finds no record. A crash in between leaves an instance nobody owns, which the
+ * reaper's orphan sweep stops.
+ */
 async function retire(deps: ServiceDeps & { pools: Pools }, instance: PoolInstance, reason: string): Promise<boolean> {
-  if (instance.runtime) await deps.runtime.stop(instance.runtime.runtimeId, reason);
   const removed = await deps.pools.store.remove(instance);
-  if (removed) deps.logger.info({ sessionId: instance.id, app: instance.app, reason }, 'pool instance retired');
-  return removed;
+  if (!removed) return false;
+  if (instance.runtime) await deps.runtime.stop(instance.runtime.runtimeId, reason);
+  deps.logger.info({ sessionId: instance.id, app: instance.app, reason }, 'pool instance retired');
+  return true;
 }
 
 /** Counts a failed start: backoff before the next, and a pause (an event and a metric) after `pauseAfter` in a row. */
@@ -215,22 +221,30 @@ export async function tendPools(deps: PoolDeps, options: KeeperOptions): Promise
   await Promise.all(
     [...kept].map(async ([name, { instances, status }]) => {
       const app = deps.apps.get(name);
-      if (app?.pool) summary.started += await fillPool(deps, app, instances, status, options);
+      if (app?.pool) summary.started += await fillPool(deps, app, instances, status, options, summary);
     }),
   );
   return summary;
 }
 
 /** Starts what one pool lacks, within its burst, stagger, backoff and pause. */
-async function fillPool(deps: PoolDeps, app: AppSpec, kept: PoolInstance[], seen: PoolStatus, options: KeeperOptions): Promise<number> {
+async function fillPool(deps: PoolDeps, app: AppSpec, kept: PoolInstance[], seen: PoolStatus, options: KeeperOptions, summary: TendSummary): Promise<number> {
   const now = deps.clock.now();
   const holds = (status: PoolStatus) => status.paused || (status.nextStartAt ?? 0) > now || (options.capacityShortUntil?.() ?? 0) > now;
-  if (holds(seen)) return 0;
   const alive = kept.filter((i) => i.state !== 'CLAIMED');
+  const target = Math.min(poolTarget(app.pool!, now), app.pool!.max);
+  if (alive.length > target) {
+    // Above its target (a schedule window began, `min` was lowered): the newest go first, starting ones before ready ones.
+    const order = (i: PoolInstance) => (i.state === 'STARTING' ? 0 : 1);
+    const excess = [...alive].sort((a, b) => order(a) - order(b) || b.createdAt - a.createdAt).slice(0, alive.length - target);
+    const gone = await Promise.all(excess.map((i) => retire(deps, i, 'scale-down')));
+    summary.removed['scale-down'] = gone.filter(Boolean).length;
+    return 0;
+  }
   const starting = alive.filter((i) => i.state === 'STARTING').length;
-  const wanted = Math.min(poolTarget(app.pool!, now), app.pool!.max) - alive.length;
+  const wanted = target - alive.length;
   const count = Math.min(wanted, options.burst - starting);
-  if (count <= 0) return 0;
+  if (count <= 0 || holds(seen)) return 0;
   if (!(await deps.pools.store.lease(app.name, options.holder, now, now + 60_000))) return 0;
   let started = 0;
   try {

@@ -84,6 +84,8 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
     ),
   );
 
+  // Pool instances are the pool's, never orphans (those pruned below are stopped by the pruning).
+  const pooled = new Set(deps.pools ? (await deps.pools.store.list()).map((i) => i.id) : []);
   // Warm pools: what must go goes (ttl, older spec, lost), even when no keeper runs.
   if (deps.pools && !outOfTime()) {
     try {
@@ -98,8 +100,6 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
       deps.logger.error({ err: (error as Error).message }, 'reaper could not prune the pools');
     }
   }
-  // Pool instances are the pool's, never orphans.
-  const pooled = new Set(deps.pools ? (await deps.pools.store.list()).map((i) => i.id) : []);
 
   // Instances no live session owns: a crash between RunTask and the record, a missed stop.
   const liveIds = new Set(live.map((s) => s.id));
