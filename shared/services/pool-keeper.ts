@@ -113,10 +113,13 @@ async function verdict(deps: PruneDeps, i: PoolInstance, app: AppSpec | undefine
   if (now >= i.expiresAt) return { reason: 'ttl', stop: true };
   if (i.state === 'STARTING' && now >= i.launchDeadline) return { reason: STATUS_REASONS.launchTimeout, stop: true, failed: true };
   // A record whose instance the runtime no longer has (it died unnoticed, or the server restarted).
-  if (listed && now - i.createdAt > 10_000 && (!i.runtime || !listed.has(i.runtime.runtimeId))) {
-    const seen = i.runtime ? await deps.runtime.inspect(i.runtime.runtimeId, { startedAt: i.createdAt }) : undefined;
-    if (!seen || seen.phase === 'stopped' || seen.phase === 'unknown') return { reason: STATUS_REASONS.lost, stop: true };
+  // (Unlisted is asked of the runtime: ECS lists a task late, and says so for a young one. A record
+  // with no instance at all is one whose start was cut short, once no start can still be returning.)
+  if (listed && i.runtime && !listed.has(i.runtime.runtimeId)) {
+    const seen = await deps.runtime.inspect(i.runtime.runtimeId, { startedAt: i.createdAt });
+    if (seen.phase === 'stopped' || seen.phase === 'unknown') return { reason: STATUS_REASONS.lost, stop: true };
   }
+  if (listed && !i.runtime && now - i.createdAt > 60_000) return { reason: STATUS_REASONS.lost, stop: false };
   return undefined;
 }
 

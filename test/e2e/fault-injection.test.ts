@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/local-process-runtime';
-import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
+import { processesOf } from '../support/procs';
 import { startServer, type ServerProcess } from '../support/server';
 
 /** mulberry32: a seeded, reproducible sequence in [0, 1). */
@@ -19,16 +18,6 @@ const SEED = Number(process.env.FAULT_SEED ?? 11);
 const ROUNDS = 20;
 const LAUNCHES = 10;
 const LIVE = new Set(['PENDING', 'STARTING', 'READY', 'STOPPING']);
-
-/** The session processes of one data directory, by session id. */
-function processesOf(dataDir: string): Map<string, number[]> {
-  const bySession = new Map<string, number[]>();
-  for (const p of markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)) {
-    const id = p.marker.split('/')[1]!;
-    bySession.set(id, [...(bySession.get(id) ?? []), p.pid]);
-  }
-  return bySession;
-}
 
 async function allSessions(server: ServerProcess): Promise<Array<{ id: string; status: string }>> {
   const out: Array<{ id: string; status: string }> = [];

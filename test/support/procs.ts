@@ -1,4 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/local-process-runtime';
+import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
+
+/** The session processes of one data directory, by session id (a pool's instances too: their id is the session's to be). */
+export function processesOf(dataDir: string): Map<string, number[]> {
+  const bySession = new Map<string, number[]>();
+  for (const p of markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)) {
+    const id = p.marker.split('/')[1]!;
+    bySession.set(id, [...(bySession.get(id) ?? []), p.pid]);
+  }
+  return bySession;
+}
 
 /** The pids of `pid`'s descendants, from /proc. */
 export function descendants(pid: number): number[] {
