@@ -33,12 +33,17 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   const { sessionId, runtimeId } = change;
   const log = { sessionId, taskArn: runtimeId, lastStatus: event.detail.lastStatus, version: change.version };
   const session = await deps.store.get(sessionId);
-  if (!session || (isFinal(session.status) && !change.stopped)) {
+  // No session has this id: a warm pool's instance, whose record says the same things a session's does.
+  const pooled = !session && deps.pools ? await deps.pools.store.get(sessionId) : undefined;
+  if ((!session && !pooled) || (session && isFinal(session.status) && !change.stopped)) {
     if (change.stopping) return 'ignored';
     deps.logger.warn(log, 'task with no live session: stopping it');
     await deps.runtime.stop(runtimeId, STATUS_REASONS.orphan);
     return 'orphan-stopped';
   }
+  const of = session
+    ? { app: session.app, launchDeadline: session.launchDeadline, starting: isStarting(session.status), ready: session.status === 'READY' }
+    : { app: pooled!.app, launchDeadline: pooled!.launchDeadline, starting: pooled!.state === 'STARTING', ready: pooled!.state !== 'STARTING' };
   const base = { sessionId, runtimeId, ...(change.version !== undefined ? { version: change.version } : {}) };
   // Written once each by key, whatever order ECS delivers its events in, and however often.
   await recordEvents(deps, sessionId, change.phases);
@@ -49,7 +54,7 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
       type: 'exited',
       code: change.stopped.code,
       signal: null,
-      wasReady: session.status === 'READY',
+      wasReady: of.ready,
       reason: change.stopped.reason,
     });
     deps.logger.info({ ...log, status: after?.status }, 'task stopped');
@@ -57,17 +62,17 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   }
 
   // (A Spot interruption notice is RUNNING with desiredStatus STOPPED: the STOPPED event follows.)
-  if (!change.running || !isStarting(session.status)) return 'ignored';
+  if (!change.running || !of.starting) return 'ignored';
   const ip = change.running.privateIp;
   await deps.apps.refresh();
-  const app = deps.apps.get(session.app);
+  const app = deps.apps.get(of.app);
   if (!ip || !app) return 'ignored';
   const endpoint = { host: ip, port: app.port ?? 8080 };
   // The app's own readiness check: HTTP for `ready: {http}`, else TCP. A ready line is written to the
   // task's log (CloudWatch), which this function does not read, so a line app is probed by TCP here.
   const probe = deps.probe ?? ((host: string, port: number) => probeReadiness(app.ready, host, port));
   await recordEvents(deps, sessionId, [probingPhase(app.ready.kind === 'line' ? { kind: 'tcp' } : app.ready, deps.clock.now())]);
-  while (deps.clock.now() < session.launchDeadline) {
+  while (deps.clock.now() < of.launchDeadline) {
     if (await probe(endpoint.host, endpoint.port)) {
       const ready: RuntimeEvent = { ...base, type: 'ready', endpoint: `${endpoint.host}:${endpoint.port}` };
       await handleRuntimeEvent(deps, ready);

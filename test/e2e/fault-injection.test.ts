@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processesOf } from '../support/procs';
 import { startServer, type ServerProcess } from '../support/server';

@@ -42,7 +42,8 @@ describe('a warm pool across a crash of npm start', () => {
       20_000,
       'two ready in the pool',
     );
-  const launch = async (server: ServerProcess) => (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; pooled: boolean; status: string };
+  const launch = async (server: ServerProcess) =>
+    (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; pooled: boolean; status: string };
 
   it('rebuilds the pool from the table and what is running: what the crash left is stopped, fresh instances made, no orphan, no double claim', async () => {
     const first = await startServer(env());
