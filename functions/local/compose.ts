@@ -5,6 +5,8 @@ import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempot
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
+import { CachedPoolStore } from '../../shared/adapters/cached-pool-store';
+import { tcpAccepts } from '../../shared/adapters/readiness';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
 import { NotifyingSessionStore } from '../../shared/adapters/notifying-session-store';
@@ -112,7 +114,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // seen. With a configured endpoint another writer may share the table, so reads go to it; waiters
   // still re-read at their poll interval.
   const store = new NotifyingSessionStore(new DynamoDbSessionStore(client, config.tableName), { cacheReads: !!embedded });
-  const poolStore = new DynamoDbPoolStore(client, config.tableName);
+  // As for sessions: the pool's records are kept in memory where this process is the store's only writer.
+  const poolStore = embedded ? new CachedPoolStore(new DynamoDbPoolStore(client, config.tableName)) : new DynamoDbPoolStore(client, config.tableName);
   let keeper: PoolLoop | undefined;
   const services: LaunchDeps = {
     store,
@@ -132,6 +135,11 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     pools: {
       store: poolStore,
       poke: () => keeper?.poke(),
+      reachable: (endpoint) => {
+        const at = endpoint.lastIndexOf(':');
+        return tcpAccepts(endpoint.slice(0, at), Number(endpoint.slice(at + 1)), 500);
+      },
+      defer: (work) => (keeper ? keeper.defer(work) : void work()),
       capacityShort: () => keeper?.capacityShort(),
       failures: { pauseAfter: config.pools.pauseAfter, backoffBaseMs: config.pools.backoffBaseMs },
     },
@@ -161,7 +169,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // The pools are rebuilt from what is left (records checked against the runtime), then filled, gradually.
   keeper = new PoolLoop(
     { ...services, pools: services.pools! },
-    { holder: `local:${process.pid}`, ...config.pools, claimGraceMs: 30_000, capacityWaitMs: 30_000 },
+    { holder: `local:${process.pid}`, ...config.pools, claimGraceMs: 30_000, capacityWaitMs: 30_000, pokeDelayMs: 200 },
   );
   keeper.start();
 

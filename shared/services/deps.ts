@@ -41,6 +41,10 @@ export interface Pools {
   poke?(app: string): void;
   /** What besides the app spec makes its instances (ECS: its deployed task definition), for the spec hash. */
   revision?(app: AppSpec): string;
+  /** Whether an instance's endpoint (host:port) accepts a connection, where this process can reach it (one machine). */
+  reachable?(endpoint: string): Promise<boolean>;
+  /** Runs work that only tells (a claim's event and count) after the reply (the local keeper); absent: at once. */
+  defer?(work: () => Promise<unknown>): void;
   /** A user launch found no capacity: refills wait, so users come first (the local keeper). */
   capacityShort?(): void;
   /** After how many failed starts in a row a pool pauses, and the first backoff (default POOL_FAILURES). */

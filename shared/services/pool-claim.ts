@@ -26,13 +26,8 @@ function claimable(instance: PoolInstance, hash: string, recycledAt: number | un
   );
 }
 
-/**
- * Claims one ready instance of the app's pool: one conditional write (READY → CLAIMED), so two
- * launches never get one instance. Candidates are tried in random order (concurrent launches
- * spread over them); each is first asked of the runtime, so an instance that died before its
- * runtime event was applied is never handed out.
- */
-async function claimInstance(deps: LaunchDeps & { pools: Pools }, app: AppSpec): Promise<PoolInstance | undefined> {
+/** The app's ready instances that may be handed out, in random order (concurrent launches spread over them). */
+async function candidatesOf(deps: LaunchDeps & { pools: Pools }, app: AppSpec): Promise<PoolInstance[]> {
   const now = deps.clock.now();
   const [instances, status] = await Promise.all([deps.pools.store.list(), deps.pools.store.status(app.name)]);
   const hash = specHash(app, deps.pools.revision?.(app));
@@ -41,9 +36,21 @@ async function claimInstance(deps: LaunchDeps & { pools: Pools }, app: AppSpec):
     const j = Math.floor(Math.random() * (i + 1));
     [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
   }
+  return candidates;
+}
+
+/**
+ * Claims the first candidate it can: one conditional write (READY → CLAIMED), so two launches
+ * never get one instance. Each is first asked of the runtime (and, on one machine, its port), so
+ * an instance that died before its runtime event was applied is never handed out.
+ */
+async function claimFirst(deps: LaunchDeps & { pools: Pools }, candidates: PoolInstance[]): Promise<PoolInstance | undefined> {
   for (const candidate of candidates) {
     const seen = await deps.runtime.inspect(candidate.runtime!.runtimeId, { startedAt: candidate.createdAt }).catch(() => undefined);
     if (seen?.phase !== 'ready' && seen?.phase !== 'running') continue; // the keeper removes it
+    // Where the server can reach the app (one machine): its port must still accept. A process killed
+    // a moment ago has closed it, before the runtime has heard of its exit.
+    if (deps.pools.reachable && !(await deps.pools.reachable(candidate.runtime!.endpoint!))) continue;
     const claimed = await deps.pools.store.claim(candidate, deps.clock.now());
     if (claimed) return claimed;
   }
@@ -70,11 +77,20 @@ export async function launchPooled(
   resources: Resources,
 ): Promise<LaunchResult | undefined> {
   const began = performance.now();
-  await deps.quotas.reserve(input.owner, resources, deps.policy.limits);
-  const instance = await claimInstance(deps, app).catch(async (error: unknown) => {
+  // The owner's quota and the claim at once: a refused quota puts the instance back.
+  const [reserved, claimed] = await Promise.allSettled([
+    deps.quotas.reserve(input.owner, resources, deps.policy.limits),
+    candidatesOf(deps, app).then((candidates) => claimFirst(deps, candidates)),
+  ]);
+  if (reserved.status === 'rejected') {
+    if (claimed.status === 'fulfilled' && claimed.value) await unclaim(deps, claimed.value);
+    throw reserved.reason;
+  }
+  if (claimed.status === 'rejected') {
     await deps.quotas.release(input.owner, resources);
-    throw error;
-  });
+    throw claimed.reason;
+  }
+  const instance = claimed.value;
   if (!instance) {
     await deps.quotas.release(input.owner, resources);
     deps.metrics.poolClaim(app.name, false, performance.now() - began);
@@ -116,21 +132,24 @@ export async function launchPooled(
     expiresAt: now + app.maxLifetimeMs,
     version: 1,
   };
-  try {
-    await deps.store.create(session);
-  } catch (error) {
+  // The record; its event and the pool's count only tell, so where a keeper runs beside (the
+  // local server) they are written after the reply, else at once beside the record.
+  const readySince = new Date(instance.readyAt ?? instance.createdAt).toISOString();
+  const tell = () =>
+    Promise.all([
+      recordEvents(deps, id, [once('claimed', now, `Claimed from the ${app.name} pool (ready since ${readySince}).`)]),
+      deps.pools.store.changeStatus(app.name, { kind: 'hit' }).catch(() => undefined),
+    ]);
+  const [created] = await Promise.allSettled([deps.store.create(session), deps.pools.defer ? undefined : tell()]);
+  if (created.status === 'fulfilled') deps.pools.defer?.(tell);
+  if (created.status === 'rejected') {
     if (claim) await deps.idempotency.forget(claim);
     await back();
-    throw error;
+    throw created.reason;
   }
   const ms = performance.now() - began;
   deps.logger.info({ sessionId: id, owner: input.owner, app: app.name, ms }, 'session launch: claimed from the pool');
   deps.metrics.poolClaim(app.name, true, ms);
-  const readySince = new Date(instance.readyAt ?? instance.createdAt).toISOString();
-  await Promise.all([
-    recordEvents(deps, id, [once('claimed', now, `Claimed from the ${app.name} pool (ready since ${readySince}).`)]),
-    deps.pools.store.changeStatus(app.name, { kind: 'hit' }).catch(() => undefined),
-  ]);
   deps.pools.poke?.(app.name);
   return { session, token, secret, replayed: false, pooled: true };
 }

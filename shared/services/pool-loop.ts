@@ -9,6 +9,8 @@ export class PoolLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private readonly deferred = new Set<Promise<unknown>>();
   private closed = false;
   private shortUntil = 0;
   /** Resolves after each pass (tests, the benchmark). */
@@ -16,24 +18,46 @@ export class PoolLoop {
 
   constructor(
     private readonly deps: PoolDeps,
-    private readonly options: Omit<KeeperOptions, 'capacityShortUntil'> & { intervalMs: number; capacityWaitMs: number },
+    private readonly options: Omit<KeeperOptions, 'capacityShortUntil'> & { intervalMs: number; capacityWaitMs: number; pokeDelayMs: number },
   ) {}
 
   /** The first pass checks every record against the runtime (what a restart left), then the timer runs. */
   start(): void {
     this.pass(true);
-    this.timer = setInterval(() => this.poke(true), this.options.intervalMs);
+    this.timer = setInterval(() => this.now(true), this.options.intervalMs);
     this.timer.unref();
   }
 
-  /** `checkRuntime`: also compare the records with the runtime's instances (the timer's passes). */
+  /**
+   * A pass soon: after `pokeDelayMs`, so the launch that claimed an instance (and its first
+   * request through the router) goes before the replacement's start, and a burst of claims makes
+   * one pass. `checkRuntime`: also compare the records with the runtime's instances (the timer's passes).
+   */
   poke(checkRuntime = false): void {
+    if (this.closed || this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.now(checkRuntime);
+    }, this.options.pokeDelayMs);
+    this.pending.unref();
+  }
+
+  private now(checkRuntime: boolean): void {
     if (this.closed) return;
     if (this.running) {
       this.again = true;
       return;
     }
     this.pass(checkRuntime);
+  }
+
+  /** Runs `work` after the poke delay (a claim's event and count: after the reply and its first request). */
+  defer(work: () => Promise<unknown>): void {
+    const done: Promise<unknown> = new Promise<void>((resolve) => setTimeout(resolve, this.options.pokeDelayMs).unref())
+      .then(work)
+      .catch((error: unknown) => this.deps.logger.warn({ err: (error as Error).message }, 'pool bookkeeping failed'))
+      .finally(() => this.deferred.delete(done));
+    this.deferred.add(done);
   }
 
   /** A user launch found no capacity: refills wait a while, so users come first. */
@@ -71,6 +95,8 @@ export class PoolLoop {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.pending);
     while (this.running) await this.running;
+    await Promise.allSettled([...this.deferred]);
   }
 }

@@ -19,7 +19,7 @@ export function firstEcho(url: string): Promise<void> {
 }
 
 /** The floor: spawn the echo app ourselves (an environment as small as a session gets: NODE_EXTRA_CA_CERTS alone costs each start tens of ms), wait for its ready line, connect, echo; then stop it. */
-async function bareSpawn(): Promise<number> {
+export async function bareSpawn(): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, ['echo-ws.mjs', '--host', '127.0.0.1', '--port', String(port)], {

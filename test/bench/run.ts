@@ -5,14 +5,16 @@ import { benchContainers } from './containers';
 import { benchEvents } from './events';
 import { benchIdleMemory } from './idle-memory';
 import { benchLaunchEcho } from './launch-echo';
+import { benchPools } from './pools';
 import { benchReaper } from './reaper';
 import { benchRouter } from './router';
 import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (launch, events, containers, memory, api, router, bundles, reaper, soak).
+// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, bundles, reaper, soak).
 const parts: Record<string, () => Promise<string>> = {
   launch: benchLaunchEcho,
+  pools: benchPools,
   events: benchEvents,
   containers: benchContainers,
   memory: benchIdleMemory,

@@ -72,8 +72,12 @@ describe('warm pools on one machine', () => {
     const record = await plane.deps.store.get(first.body.id);
     expect(record).toMatchObject({ owner: 'alice', status: 'READY' });
     // Its events tell where it came from; its token is its own (not the pool's, which had none).
-    const events = (await (await plane.request(`/sessions/${first.body.id}/events`)).json()) as { events: { phase: string }[] };
-    expect(events.events.map((e) => e.phase)).toEqual(expect.arrayContaining(['requested', 'ready', 'claimed']));
+    // (The claim's event is written just after the reply.)
+    const phases = await waitFor(async () => {
+      const { events } = (await (await plane.request(`/sessions/${first.body.id}/events`)).json()) as { events: { phase: string }[] };
+      return events.some((e) => e.phase === 'claimed') && events.map((e) => e.phase);
+    });
+    expect(phases).toEqual(expect.arrayContaining(['requested', 'ready', 'claimed']));
 
     // Reached through the router with its own token at once.
     const server = await plane.listen();
@@ -85,7 +89,8 @@ describe('warm pools on one machine', () => {
     await readyIn('echo', 2);
     const after = await instances('echo');
     expect(after.filter((i) => !before.has(i.id))).toHaveLength(1);
-    expect(await poolOf('echo')).toMatchObject({ hits: 1, misses: 0 });
+    await waitFor(async () => (await poolOf('echo')).hits === 1, 5000, 'the hit counted');
+    expect((await poolOf('echo')).misses).toBe(0);
 
     // A launch that asks for anything but the defaults is not served from the pool.
     const custom = await launch('echo', 'alice', { resources: { cpu: 2 } });
@@ -108,9 +113,8 @@ describe('warm pools on one machine', () => {
     const owners = await Promise.all(pooled.map(async (r) => (await plane.deps.store.get(r.body.id))!.owner));
     expect(new Set(owners).size).toBe(3);
     for (const r of replies.filter((x) => !x.body.pooled)) expect((await settledStart(plane, r.body.id)).status).toBe('READY');
-    const status = await poolOf('cheap');
-    expect(status.hits).toBe(3);
-    expect(status.misses).toBe(47);
+    await waitFor(async () => (await poolOf('cheap')).hits === 3, 5000, 'the hits counted');
+    expect((await poolOf('cheap')).misses).toBe(47);
   });
 
   it('never hands out a pooled instance that was killed before its claim', async () => {
