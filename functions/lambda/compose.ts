@@ -5,6 +5,9 @@ import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempot
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
+import { LABELLED_APPS_TASK } from '../../shared/config/table';
+import type { AppSpec } from '../../shared/domain/app';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { KmsSecretSealer } from '../../shared/adapters/runtime/ecs/secret-sealer';
@@ -48,7 +51,8 @@ export function lambdaServices(
   env: Pick<
     StoreEnv,
     typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel | typeof ENV.imageRepository
-  >,
+  > &
+    Partial<Pick<EcsEnv, typeof ENV.taskDefinitions>>,
   runtime: (apps: AppCatalog) => Runtime,
 ) {
   const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
@@ -72,8 +76,19 @@ export function lambdaServices(
     clock: systemClock,
     logger,
     metrics,
+    pools: { store: new DynamoDbPoolStore(client, table), revision: deployedRevision(env[ENV.taskDefinitions]) },
   };
   return { services, publishMetrics: metrics.publish };
+}
+
+/**
+ * What besides its spec makes an app's pooled tasks: the task definition the stack deployed for it
+ * (a deploy with a new image replaces the pool's tasks). Functions without the map (api-read) never
+ * compare spec hashes.
+ */
+function deployedRevision(deployed: Record<string, string> | undefined): ((app: AppSpec) => string) | undefined {
+  if (!deployed) return undefined;
+  return (app) => deployed[app.name] ?? (app.fromLabels ? (deployed[LABELLED_APPS_TASK] ?? '') : '');
 }
 
 /**

@@ -23,6 +23,8 @@ export interface BackgroundFunctionsProps {
   appsFile: string;
   familyPrefix: string;
   containerName: string;
+  /** Each app's deployed task definition: the reaper compares pooled instances' spec hashes with it. */
+  deployedRevisions: string;
   retention: RetentionDays;
 }
 
@@ -36,6 +38,8 @@ export class BackgroundFunctions extends Construct {
   readonly imageCatalog: SessionFunction;
   readonly taskEventsRule: Rule;
   readonly reaperSchedule: Rule;
+  /** What every function that starts, stops or judges tasks has in its environment. */
+  readonly ecsEnv: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: BackgroundFunctionsProps) {
     super(scope, id);
@@ -47,9 +51,11 @@ export class BackgroundFunctions extends Construct {
       [ENV.securityGroups]: props.taskSecurityGroup.securityGroupId,
       [ENV.taskFamilyPrefix]: props.familyPrefix,
       [ENV.containerName]: props.containerName,
+      [ENV.taskDefinitions]: props.deployedRevisions,
       [ENV.logLevel]: 'info',
     };
 
+    this.ecsEnv = ecsEnv;
     // Its longest wait is an app's launch timeout (probing the port), so its timeout is generous.
     this.taskEvents = new SessionFunction(this, 'task-events', {
       name: 'task-events',

@@ -1,9 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { SESSIONS_TABLE as T } from '../../shared/config/table';
 
-/** The sessions table: on demand, PITR, deletion protection, TTL on retention, the two GSIs; kept on stack deletion. */
+/** The sessions table: on demand, PITR, deletion protection, TTL on retention, the two GSIs, a stream; kept on stack deletion. */
 export class SessionsTable extends Construct {
   readonly table: Table;
 
@@ -16,6 +16,8 @@ export class SessionsTable extends Construct {
       deletionProtection: true,
       timeToLiveAttribute: T.ttlAttribute,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The pool keeper hears of claims through it (its event source filters to pool records).
+      stream: StreamViewType.NEW_IMAGE,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: T.byOwnerIndex.name,

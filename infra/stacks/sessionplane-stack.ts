@@ -11,6 +11,7 @@ import { AppTaskDefinitions } from '../constructs/app-task-definitions';
 import { BackgroundFunctions } from '../constructs/background-functions';
 import { ControlApi } from '../constructs/control-api';
 import { Homes } from '../constructs/homes';
+import { PoolKeeper } from '../constructs/pool-keeper';
 import { Identity } from '../constructs/identity';
 import { acknowledge } from '../constructs/nag';
 import { Network } from '../constructs/network';
@@ -31,6 +32,7 @@ export class SessionplaneStack extends Stack {
     tasks: AppTaskDefinitions;
     api: ControlApi;
     background: BackgroundFunctions;
+    pools: PoolKeeper;
     router: RouterService;
     images: AppImages;
     homes: Homes;
@@ -153,10 +155,23 @@ export class SessionplaneStack extends Stack {
       familyPrefix: config.taskFamilyPrefix,
       containerName: CONTAINER,
       imageRepository: images.repository,
+      deployedRevisions: tasks.deployedRevisions(),
+      retention,
+    });
+    // Warm pools: started ahead of demand, off the request path.
+    const pools = new PoolKeeper(this, 'Pools', {
+      table: table.table,
+      cluster: cluster.cluster,
+      taskDefinitions: [...tasks.byApp.values()],
+      ecsEnv: background.ecsEnv,
+      secretsKey,
+      tokenKey,
+      gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName,
+      appsFile: config.appsFile,
       retention,
     });
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
-    this.parts = { table, network, cluster, tasks, api, background, router, images, homes };
+    this.parts = { table, network, cluster, tasks, api, background, pools, router, images, homes };
   }
 }

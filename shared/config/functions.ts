@@ -7,6 +7,7 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   'api-catalog': 'functions/api/lambda/catalog.ts',
   'task-events': 'functions/task-events/lambda.ts',
   reaper: 'functions/reaper/lambda.ts',
+  pools: 'functions/pools/lambda.ts',
   'image-catalog': 'functions/image-catalog/lambda.ts',
 };
 

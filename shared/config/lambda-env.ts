@@ -105,6 +105,8 @@ export const FUNCTION_ENV_SCHEMAS = {
     [ENV.logLevel]: LogLevel,
     [ENV.imageRepository]: StoreEnv.shape[ENV.imageRepository].unwrap(),
   }),
+  /** The warm pools' keeper: starts tasks, so it holds what starting needs (the token key derives their secrets). */
+  pools: StoreEnv.extend(EcsEnv.shape).extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() }),
   reaper: StoreEnv.extend(EcsEnv.shape).extend({
     [ENV.reaperConcurrency]: z.coerce.number().int().min(1).max(100).default(10),
     [ENV.reaperBudget]: DurationSchema.default(50_000),

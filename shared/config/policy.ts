@@ -24,6 +24,11 @@ export function isHexKey(text: string): boolean {
   return /^(?:[0-9a-fA-F]{2}){32,}$/.test(text);
 }
 
+/** The token key's bytes: hex where it is written as hex (64+ digits), else its UTF-8 text (a generated secret). */
+export function tokenKeyOf(key: string): Buffer {
+  return isHexKey(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8');
+}
+
 export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
   const key = e[ENV.tokenKey];
   return {
@@ -37,6 +42,6 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
     anonymousRateLimit: e[ENV.anonymousRateLimit],
     corsOrigins: e[ENV.corsOrigins],
     launcherTimeoutMs: e[ENV.launcherTimeout],
-    tokenKey: key ? (isHexKey(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8')) : undefined,
+    tokenKey: key ? tokenKeyOf(key) : undefined,
   };
 }

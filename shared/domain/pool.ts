@@ -118,3 +118,8 @@ export const POOL_OWNER = 'sessionplane-pool';
 export function poolBackoffMs(failures: number, baseMs = 5000, maxMs = 600_000): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
 }
+
+/** The key under which a pool's own events are logged (paused, resumed). */
+export function poolLogKey(app: string): string {
+  return `pool#${app}`;
+}

@@ -1,8 +1,7 @@
 import { DomainError } from '../domain/errors';
 import type { SessionEvent } from '../domain/events';
-import { poolTarget, type PoolInstance, type PoolSpec, type PoolStatus } from '../domain/pool';
+import { poolLogKey, poolTarget, type PoolInstance, type PoolSpec, type PoolStatus } from '../domain/pool';
 import type { ServiceDeps, Pools } from './deps';
-import { poolLogKey } from './pool-keeper';
 import { recordEvents } from './session-events';
 
 type AdminDeps = Pick<ServiceDeps, 'apps' | 'clock' | 'events' | 'logger' | 'metrics'> & { pools?: Pools | undefined };

@@ -1,12 +1,37 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../domain/errors';
 import { once } from '../domain/events';
-import type { PoolInstance } from '../domain/pool';
+import { poolBackoffMs, poolLogKey, type PoolInstance } from '../domain/pool';
 import type { Session } from '../domain/session';
 import type { RuntimeEvent } from '../ports/runtime';
 import type { ServiceDeps, Pools } from './deps';
-import { poolStartFailed, type KeeperOptions } from './pool-keeper';
+
 import { recordEvents } from './session-events';
+
+/** After how many failed starts in a row a pool pauses, and the first backoff. */
+export interface FailureOptions {
+  pauseAfter: number;
+  backoffBaseMs?: number | undefined;
+}
+
+/** Counts a failed start: backoff before the next, and a pause (an event and a metric) after `pauseAfter` in a row. */
+export async function poolStartFailed(deps: ServiceDeps & { pools: Pools }, app: string, error: string, options: FailureOptions): Promise<void> {
+  const before = await deps.pools.store.status(app);
+  const now = deps.clock.now();
+  const after = await deps.pools.store.changeStatus(app, {
+    kind: 'start-failed',
+    error,
+    nextStartAt: now + poolBackoffMs(before.failures + 1, options.backoffBaseMs),
+  });
+  const failures = after.failures;
+  deps.logger.warn({ app, failures, err: error }, 'pool instance did not start');
+  if (failures >= options.pauseAfter && !after.paused) {
+    const reason = `${failures} starts in a row failed; the last: ${error}`;
+    await deps.pools.store.changeStatus(app, { kind: 'pause', by: 'failures', at: now, reason });
+    await recordEvents(deps, poolLogKey(app), [{ key: `paused:${now}`, at: now, phase: 'paused', message: `Pool paused: ${reason}.` }]);
+    deps.metrics.poolPaused(app);
+  }
+}
 
 /** What a pool instance's runtime event needs: the services, and how the keeper counts failures. */
 export type PoolEventDeps = ServiceDeps & { pools: Pools };
@@ -21,7 +46,7 @@ export async function handlePoolEvent(
   deps: PoolEventDeps,
   event: RuntimeEvent,
   toSession: (session: Session) => Promise<Session | undefined>,
-  options: Pick<KeeperOptions, 'pauseAfter' | 'backoffBaseMs'>,
+  options: FailureOptions,
 ): Promise<Session | undefined> {
   let current = await deps.pools.store.get(event.sessionId);
   let counted = false;

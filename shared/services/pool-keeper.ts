@@ -3,14 +3,15 @@ import type { AppSpec } from '../domain/app';
 import { CapacityError, ConflictError } from '../domain/errors';
 import { once } from '../domain/events';
 import { newSessionId } from '../domain/ids';
-import { POOL_OWNER, poolBackoffMs, poolTarget, specHash, type PoolInstance, type PoolStatus } from '../domain/pool';
+import { POOL_OWNER, poolTarget, specHash, type PoolInstance, type PoolStatus } from '../domain/pool';
+import { poolStartFailed } from './pool-events';
 import { STATUS_REASONS, type Session } from '../domain/session';
 import { checkParams } from '../domain/app';
 import { sessionCredentials } from './credentials';
 import type { LaunchDeps, Pools, ServiceDeps } from './deps';
 import { recordEvents } from './session-events';
 
-export type PoolDeps = LaunchDeps & { pools: Pools };
+export type PoolDeps = ServiceDeps & Pick<LaunchDeps, 'tokenKey'> & { pools: Pools };
 
 export interface KeeperOptions {
   /** Who tends (a lease holder's name: the local server, a Lambda's request id). */
@@ -35,11 +36,6 @@ export interface TendSummary {
   started: number;
   removed: Record<string, number>;
   ready: Record<string, number>;
-}
-
-/** The key under which a pool's own events are logged (paused, resumed). */
-export function poolLogKey(app: string): string {
-  return `pool#${app}`;
 }
 
 /** What a pool instance's start looks like to the runtime: a session of the pool's owner with the app's defaults. */
@@ -72,30 +68,6 @@ async function retire(deps: ServiceDeps & { pools: Pools }, instance: PoolInstan
   if (instance.runtime) await deps.runtime.stop(instance.runtime.runtimeId, reason);
   deps.logger.info({ sessionId: instance.id, app: instance.app, reason }, 'pool instance retired');
   return true;
-}
-
-/** Counts a failed start: backoff before the next, and a pause (an event and a metric) after `pauseAfter` in a row. */
-export async function poolStartFailed(
-  deps: ServiceDeps & { pools: Pools },
-  app: string,
-  error: string,
-  options: Pick<KeeperOptions, 'pauseAfter' | 'backoffBaseMs'>,
-): Promise<void> {
-  const before = await deps.pools.store.status(app);
-  const now = deps.clock.now();
-  const after = await deps.pools.store.changeStatus(app, {
-    kind: 'start-failed',
-    error,
-    nextStartAt: now + poolBackoffMs(before.failures + 1, options.backoffBaseMs),
-  });
-  const failures = after.failures;
-  deps.logger.warn({ app, failures, err: error }, 'pool instance did not start');
-  if (failures >= options.pauseAfter && !after.paused) {
-    const reason = `${failures} starts in a row failed; the last: ${error}`;
-    await deps.pools.store.changeStatus(app, { kind: 'pause', by: 'failures', at: now, reason });
-    await recordEvents(deps, poolLogKey(app), [{ key: `paused:${now}`, at: now, phase: 'paused', message: `Pool paused: ${reason}.` }]);
-    deps.metrics.poolPaused(app);
-  }
 }
 
 /** Why an instance must go, or undefined if it may stay. */

@@ -22,6 +22,8 @@ const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
   'task-events': taskEvent('0'.repeat(32), `${CLUSTER_ARN.replace(':cluster/', ':task/')}/1`, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }),
   // A pass over an empty table: ListTasks goes to ECS, so the bench points ECS at a closed local port.
   reaper: {},
+  // A pass over no pools (the apps file declares none): two queries, no ECS call.
+  pools: {},
   // A look at the repository (ECR pointed at the local endpoint, which answers with no repositories).
   'image-catalog': {},
 };

@@ -195,8 +195,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('synthesizes six bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
-    expect(Object.keys(fns).sort()).toEqual(['api-catalog', 'api-read', 'api-write', 'image-catalog', 'reaper', 'task-events']);
+  it('synthesizes seven bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
+    expect(Object.keys(fns).sort()).toEqual(['api-catalog', 'api-read', 'api-write', 'image-catalog', 'pools', 'reaper', 'task-events']);
     for (const { file, env } of Object.values(fns)) {
       expect(existsSync(file)).toBe(true);
       expect(existsSync(env.SESSIONPLANE_APPS!)).toBe(true);
@@ -261,6 +261,25 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     };
     const [summary] = (await invoke(fns.reaper!.file, fns.reaper!.env, [{ event: scheduled }])) as Record<string, unknown>[];
     expect(summary).toMatchObject({ errors: 0, unfinished: 0, orphansStopped: 0 });
+  });
+
+  it('pools: a scheduled event and a table stream batch each run one keeper pass (no pool in the demo apps: nothing started)', async () => {
+    const stream = {
+      Records: [
+        {
+          eventID: '1',
+          eventName: 'MODIFY',
+          eventSource: 'aws:dynamodb',
+          awsRegion: 'eu-west-1',
+          dynamodb: { Keys: { id: { S: `pool#${'0'.repeat(32)}` } }, NewImage: { state: { S: 'CLAIMED' } }, StreamViewType: 'NEW_IMAGE' },
+        },
+      ],
+    };
+    const results = (await invoke(fns.pools!.file, fns.pools!.env, [
+      { event: { 'detail-type': 'Scheduled Event', source: 'aws.events' } },
+      { event: stream },
+    ])) as Record<string, unknown>[];
+    for (const summary of results) expect(summary).toEqual({ started: 0, removed: {}, ready: {} });
   });
 
   it("image-catalog: a scheduled event reads the repository in moto's ECR and writes the snapshot every function reads", async () => {

@@ -19,12 +19,13 @@ const MAX_BUNDLE_BYTES = 500 * 1024;
  * api-write's, since it makes users' EFS access points (#17): the EFS client brings the SDK's
  * REST-JSON protocol (about 52 KiB) that no other client in it uses. Back under 500 KiB is open work
  * (see the #17 note: a signed request through the SignatureV4 already bundled, or zod/mini).
+ * Warm pools' claim, admin routes and store (#18) add about 12 KiB.
  */
-const BUDGETS: Record<string, number> = { 'api-write': 560 * 1024 };
+const BUDGETS: Record<string, number> = { 'api-write': 570 * 1024 };
 
 describe('function bundles (esbuild, as NodejsFunction builds them)', () => {
   it.each(Object.entries(FUNCTION_ENTRIES))(
-    '%s bundles with its handler, under its budget (500 KiB; api-write 560 KiB), without aws-cdk-lib, local-only code, a YAML parser or the credential chain Lambda never runs',
+    '%s bundles with its handler, under its budget (500 KiB; api-write 570 KiB), without aws-cdk-lib, local-only code, a YAML parser or the credential chain Lambda never runs',
     async (name, entry) => {
       const code = await bundle(entry);
       expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);

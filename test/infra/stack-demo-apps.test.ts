@@ -31,9 +31,11 @@ describe('the CDK stack with the default apps file', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> }; Role: unknown };
     }[];
+    // api-write, the pool keeper, task-events and the reaper: one map, so each computes the same pool spec hashes.
     const withPins = fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_TASK_DEFINITIONS);
-    expect(withPins).toHaveLength(1);
+    expect(withPins).toHaveLength(4);
     const pins = JSON.stringify(withPins[0]!.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS);
+    for (const f of withPins) expect(JSON.stringify(f.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS)).toBe(pins);
     // {"echo": <family:revision of the echo task definition's ARN>, …}, resolved by CloudFormation at deploy.
     for (const app of ['echo', 'hello', 'wslink']) expect(pins).toContain(`\\"${app}\\":\\"`);
     expect(pins).toContain('task-definition/');
@@ -41,17 +43,20 @@ describe('the CDK stack with the default apps file', () => {
     const all = statements(template);
     const of = (action: string) => all.filter(({ statement }) => actionsOf(statement).includes(action));
     const roleOf = (action: string) => [...new Set(of(action).map(({ policy }) => policy))];
+    // api-write and the pool keeper (a labelled app's pool registers its image's revision too).
     const register = of('ecs:RegisterTaskDefinition');
-    expect(register).toHaveLength(1);
-    expect(register[0]!.statement.Condition).toEqual({
-      StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' },
-      StringLike: { 'aws:RequestTag/sessionplane:app': '*' },
-      'ForAllValues:StringEquals': { 'aws:TagKeys': ['sessionplane:app', 'sessionplane:registry'] },
-    });
+    expect(register).toHaveLength(2);
+    for (const { statement } of register)
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' },
+        StringLike: { 'aws:RequestTag/sessionplane:app': '*' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['sessionplane:app', 'sessionplane:registry'] },
+      });
     // Tags only as part of a registration, and only on our families.
     const tagging = of('ecs:TagResource').filter(({ statement }) => JSON.stringify(statement.Condition).includes('RegisterTaskDefinition'));
-    expect(tagging).toHaveLength(1);
-    for (const app of ['echo', 'hello', 'wslink']) expect(JSON.stringify(tagging[0]!.statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
+    expect(tagging).toHaveLength(2);
+    for (const { statement } of tagging)
+      for (const app of ['echo', 'hello', 'wslink']) expect(JSON.stringify(statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
     // The same role registers, describes and runs; only the reaper deregisters.
     expect(roleOf('ecs:DescribeTaskDefinition')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
     expect(roleOf('ecs:RunTask')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
@@ -65,20 +70,22 @@ describe('the CDK stack with the default apps file', () => {
     const { template } = synthStack({ appsFile: 'examples/apps/apps.yml' });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const all = statements(template);
+    // api-write and the pool keeper (which start tasks), each only under a session's context.
     const encrypt = all.filter(({ statement }) => actionsOf(statement).includes('kms:Encrypt'));
-    expect(encrypt).toHaveLength(1);
-    expect(encrypt[0]!.statement.Condition).toEqual({
-      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
-    });
+    expect(encrypt).toHaveLength(2);
+    for (const { statement } of encrypt)
+      expect(statement.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
+      });
     const decrypt = all.filter(
       ({ statement }) => actionsOf(statement).includes('kms:Decrypt') && JSON.stringify(statement.Resource).includes('SessionSecrets'),
     );
     expect(decrypt.map(({ statement }) => statement.Condition).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
       ['echo', 'hello', 'wslink'].map((app) => ({ StringEquals: { 'kms:EncryptionContext:sessionplane:app': app } })),
     );
-    // Nobody else: the encrypting function never decrypts.
-    expect(new Set(decrypt.map(({ policy }) => policy)).has(encrypt[0]!.policy)).toBe(false);
+    // Nobody else: the encrypting functions never decrypt.
+    for (const { policy } of encrypt) expect(new Set(decrypt.map((d) => d.policy)).has(policy)).toBe(false);
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }[];
-    expect(fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_SECRETS_KEY)).toHaveLength(1);
+    expect(fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_SECRETS_KEY)).toHaveLength(2);
   }, 120_000);
 });

@@ -67,7 +67,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   });
 
   it('runs every function on Node.js 24, arm64', () => {
-    expect(Object.keys(functions)).toHaveLength(6);
+    expect(Object.keys(functions)).toHaveLength(7);
     for (const f of Object.values(functions)) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -115,6 +115,8 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
           s.actions.every((a) =>
             [
               'ecr:GetAuthorizationToken',
+              // The pool keeper's table stream: ListStreams names no stream.
+              'dynamodb:ListStreams',
               'ecs:DiscoverPollEndpoint',
               'ecs:Submit*',
               'ecs:Poll',
@@ -134,15 +136,18 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
 
   it('lets RunTask reach only our task definitions in our cluster, and PassRole only their roles, to ECS tasks', () => {
     const all = statements(template).map((s) => s.statement);
+    // api-write (launches) and the pool keeper (pools), the same grant each.
     const runTask = all.filter((s) => actionsOf(s).includes('ecs:RunTask'));
-    expect(runTask).toHaveLength(1);
-    expect(JSON.stringify(runTask[0]!.Resource)).toMatch(
-      /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*.*task-definition\/sessionplane-_labelled:\*/,
-    );
-    expect(runTask[0]!.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } } });
+    expect(runTask).toHaveLength(2);
+    for (const statement of runTask) {
+      expect(JSON.stringify(statement.Resource)).toMatch(
+        /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*.*task-definition\/sessionplane-_labelled:\*/,
+      );
+      expect(statement.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } } });
+    }
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
-    expect(passRole).toHaveLength(1);
-    expect(passRole[0]!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(passRole).toHaveLength(2);
+    for (const statement of passRole) expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     expect((passRole[0]!.Resource as unknown[]).length).toBe(8); // a task role and an execution role per app, and the labelled images' definition
     for (const s of all.filter((st) => actionsOf(st).some((a) => ['ecs:StopTask', 'ecs:DescribeTasks'].includes(a)))) {
       expect(JSON.stringify(s.Resource)).toMatch(/:task\/",\{"Ref":"Cluster[0-9A-F]+"\},"\/\*"/);
@@ -178,6 +183,22 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('reaper'), 'Arn'] } })],
+    });
+  });
+
+  it('wakes the pool keeper within seconds of a claim: the table streams new images, and only pool records reach it', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as { Properties: Record<string, unknown> }[];
+    expect(mappings).toHaveLength(1);
+    const patterns = (mappings[0]!.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+    expect(patterns).toEqual([
+      { eventName: ['MODIFY'], dynamodb: { Keys: { id: { S: [{ prefix: 'pool#' }] } }, NewImage: { state: { S: ['CLAIMED'] } } } },
+      { eventName: ['REMOVE'], dynamodb: { Keys: { id: { S: [{ prefix: 'pool#' }] } } } },
+    ]);
+    expect(JSON.stringify(mappings[0]!.Properties.FunctionName)).toMatch(/pools/i);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Poolspools'), 'Arn'] } })],
     });
   });
 
