@@ -73,7 +73,8 @@ function canonical(value: unknown): unknown {
  */
 export function specHash(app: AppSpec, revision = ''): string {
   const { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd, home } = app;
-  const spec = { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd, home, revision };
+  // A process runs in its folder; an image in its own (the apps file's folder is not the container's).
+  const spec = { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd: image ? undefined : cwd, home, revision };
   return createHash('sha256')
     .update(JSON.stringify(canonical(spec)))
     .digest('hex')

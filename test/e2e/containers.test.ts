@@ -34,11 +34,14 @@ describe.skipIf('reason' in engine)(`container sessions through npm start${'reas
   const { docker, address } = engine as { docker: Docker; address: string };
   const dirs: string[] = [];
   const servers: ServerProcess[] = [];
-  const start = async (dataDir?: string) => {
+  const start = async (dataDir?: string, apps = APPS) => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-ctr-apps-'));
     dirs.push(dir);
-    writeFileSync(join(dir, 'apps.yml'), APPS);
-    const server = await startServer({ SESSIONPLANE_APPS: join(dir, 'apps.yml'), SESSIONPLANE_CONTAINER_HOST: address }, dataDir);
+    writeFileSync(join(dir, 'apps.yml'), apps);
+    const server = await startServer(
+      { SESSIONPLANE_APPS: join(dir, 'apps.yml'), SESSIONPLANE_CONTAINER_HOST: address, SESSIONPLANE_POOL_INTERVAL: '300ms' },
+      dataDir,
+    );
     servers.push(server);
     dirs.push(server.dataDir);
     return server;
@@ -109,5 +112,31 @@ describe.skipIf('reason' in engine)(`container sessions through npm start${'reas
     if (when === 'ready') expect(live.length).toBeGreaterThan(0);
     expect(owners).toEqual(live.map((s) => s.id).sort());
     for (const c of containers) expect(c.State).toBe('running');
+  });
+
+  it('a warm pool of containers outlives a crash of the server: the restarted one takes its ready containers back and hands them out', async () => {
+    const apps = `${APPS}pooled:\n  image: ${TEST_IMAGE}\n  cmd: [node, /app/echo-ws.mjs, --host, "\${host}", --port, "\${port}"]\n  ready_line: App running at\n  resources: { cpu: 0.25, memory: 128Mi }\n  pool: { min: 2 }\n`;
+    const pool = async (server: ServerProcess) => ((await (await server.api('/pools')).json()) as { pools: { ready: number; starting: number }[] }).pools[0]!;
+    const first = await start(undefined, apps);
+    await waitFor(async () => (await pool(first)).ready === 2, 30_000, 'two pooled containers ready');
+    const before = (await containersLabelled(docker, planeOf(first.dataDir))).map((c) => c.Id).sort();
+    expect(before).toHaveLength(2);
+    await first.stop('SIGKILL');
+
+    const second = await start(first.dataDir, apps);
+    await waitFor(async () => (await pool(second)).ready === 2, 30_000, 'the pool rebuilt');
+    // The same two containers, taken back: none stopped, none started.
+    expect((await containersLabelled(docker, planeOf(first.dataDir))).map((c) => c.Id).sort()).toEqual(before);
+    const launched = (await (await second.api('/sessions', { method: 'POST', body: '{"app":"pooled"}' })).json()) as {
+      id: string;
+      pooled: boolean;
+      status: string;
+      sessionURL: string;
+    };
+    expect(launched).toMatchObject({ pooled: true, status: 'READY' });
+    expect(await containersLabelled(docker, `${CONTAINER_LABELS.session}=${launched.id}`)).toHaveLength(1);
+    const ws = await openWs(launched.sessionURL);
+    expect((await roundTrip(ws, 'pooled container')).toString()).toBe('pooled container');
+    ws.close();
   });
 });

@@ -69,6 +69,9 @@ describe('pool rules', () => {
     expect(specHash({ ...app, env: { A: '1' } })).not.toBe(hash);
     expect(specHash({ ...app, command: [...app.command, '--more'] })).not.toBe(hash);
     expect(specHash({ ...app, resources: { ...app.resources, cpu: 2 } })).not.toBe(hash);
+    // A process's folder is part of it; an image's is not (its container has its own).
+    expect(specHash({ ...app, cwd: '/a' })).not.toBe(specHash({ ...app, cwd: '/b' }));
+    expect(specHash({ ...app, image: 'x:1', cwd: '/a' })).toBe(specHash({ ...app, image: 'x:1', cwd: '/b' }));
     expect(specHash(app, 'arn:aws:ecs:…:task-definition/echo:7')).not.toBe(specHash(app, 'arn:aws:ecs:…:task-definition/echo:8'));
   });
 
