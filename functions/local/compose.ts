@@ -171,7 +171,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     { ...services, pools: services.pools! },
     { holder: `local:${process.pid}`, ...config.pools, claimGraceMs: 30_000, capacityWaitMs: 30_000, pokeDelayMs: 200 },
   );
-  keeper.start();
+  await keeper.start();
 
   const deps: ApiDeps = {
     ...services,

@@ -116,10 +116,10 @@ async function startOne(deps: PoolDeps, app: AppSpec, options: KeeperOptions): P
     const started = await deps.runtime.start({ session: poolSession(record, app), app, secret: sessionCredentials(deps, record.id).secret });
     await recordEvents(deps, record.id, started.phases ?? []);
     const runtime = { kind: started.kind ?? deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
-    // Its readiness may have been written already (a fast app): then only the runtime is added.
-    for (let current: PoolInstance | undefined = record; current && !current.runtime; ) {
+    // Its readiness may have been written already (a fast app, with its endpoint): then the kind is put right.
+    for (let current: PoolInstance | undefined = record; current && current.runtime?.kind !== runtime.kind; ) {
       try {
-        await deps.pools.store.update(current, { ...current, runtime, version: current.version + 1 });
+        await deps.pools.store.update(current, { ...current, runtime: { ...runtime, ...current.runtime, kind: runtime.kind }, version: current.version + 1 });
         break;
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;

@@ -1,4 +1,4 @@
-import { tendPools, type KeeperOptions, type PoolDeps, type TendSummary } from './pool-keeper';
+import { prunePools, tendPools, type KeeperOptions, type PoolDeps, type TendSummary } from './pool-keeper';
 
 /**
  * The keeper in a long-lived process (the local server): a pass at once when poked (a claim, an
@@ -21,9 +21,13 @@ export class PoolLoop {
     private readonly options: Omit<KeeperOptions, 'capacityShortUntil'> & { intervalMs: number; capacityWaitMs: number; pokeDelayMs: number },
   ) {}
 
-  /** The first pass checks every record against the runtime (what a restart left), then the timer runs. */
-  start(): void {
-    this.pass(true);
+  /**
+   * Puts the records right against the runtime first (what a restart left: nothing is reported
+   * ready that is not), then fills, off the caller's path, and the timer runs.
+   */
+  async start(): Promise<void> {
+    await prunePools(this.deps, { ...this.options, checkRuntime: true });
+    this.pass(false);
     this.timer = setInterval(() => this.now(true), this.options.intervalMs);
     this.timer.unref();
   }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppSpec } from '../../shared/domain';
 import { fixtureApp } from '../support/apps';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
+import { testPortRange } from '../support/ports';
 import { pidAlive, waitFor } from '../support/wait';
 import { openWs, roundTrip } from '../support/ws';
 
@@ -16,9 +17,10 @@ const pool = (min: number, extra: Partial<NonNullable<AppSpec['pool']>> = {}): N
   ...extra,
 });
 
-/** An app that is ready at once (a line) and costs one `sleep`: fifty of them start in a moment. */
+/** An app that listens and says so at once, lighter than node: fifty of them start in a moment. */
+const LISTEN = 'import socket,sys,time\ns=socket.socket()\ns.bind((sys.argv[1],int(sys.argv[2])))\ns.listen(64)\nprint("ready",flush=True)\ntime.sleep(300)';
 const cheapApp = (overrides: Partial<AppSpec> = {}): AppSpec =>
-  fixtureApp([], { command: ['/bin/sh', '-c', 'echo ready; exec sleep 120'], ready: { kind: 'line', line: 'ready' }, ...overrides });
+  fixtureApp([], { command: ['python3', '-c', LISTEN, '${host}', '${port}'], ready: { kind: 'line', line: 'ready' }, ...overrides });
 
 interface PoolJson {
   app: string;
@@ -144,7 +146,7 @@ describe('warm pools on one machine', () => {
     expect(paused).toMatchObject({ paused: true, pausedBy: 'failures', failures: 3, ready: 0 });
     expect(paused.pausedReason).toMatch(/3 starts in a row failed/);
     expect(paused.lastError).toMatch(/exit code 3/);
-    expect(paused.events.map((e) => e.phase)).toContain('paused');
+    await waitFor(async () => (await poolOf('broken')).events.some((e) => e.phase === 'paused'), 5000, 'the paused event');
     // Paused: no more starts, however often the keeper runs.
     await new Promise((r) => setTimeout(r, 600));
     expect(await poolOf('broken')).toMatchObject({ failures: 3, starting: 0 });
@@ -155,9 +157,17 @@ describe('warm pools on one machine', () => {
 
     const resumed = await plane.request('/pools/broken/resume', { method: 'POST', user: 'admin' });
     expect(resumed.status).toBe(200);
-    expect(await resumed.json()).toMatchObject({ paused: false, failures: 0 });
-    await waitFor(async () => (await poolOf('broken')).paused, 15_000, 'paused again after failing again');
-    expect((await poolOf('broken')).events.map((e) => e.phase)).toEqual(['paused', 'resumed', 'paused']);
+    // (Its next start may already have failed, and been counted, by the time the reply is read.)
+    expect(await resumed.json()).toMatchObject({ paused: false });
+    const again = await waitFor(
+      async () => {
+        const phases = (await poolOf('broken')).events.map((e) => e.phase);
+        return phases.length === 3 && phases;
+      },
+      15_000,
+      'paused again after failing again',
+    );
+    expect(again).toEqual(['paused', 'resumed', 'paused']);
   });
 
   it('backs off exponentially: starts of an app that cannot start are spaced further and further apart', async () => {
@@ -206,5 +216,38 @@ describe('warm pools on one machine', () => {
     await waitFor(async () => (await instances('echo')).some((i) => i.id !== old.id && i.state === 'READY'), 10_000, 'a fresh instance');
     expect((await instances('echo')).map((i) => i.id)).not.toContain(old.id);
     expect(pidAlive(pidOf(old.runtime!.runtimeId))).toBe(false);
+  });
+
+  it('counts a pooled session against its owner quota: over it, the launch is refused and claims nothing', async () => {
+    plane = await startTestPlane({ echo: fixtureApp([], { pool: pool(2) }) }, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '1', SESSIONPLANE_POOL_INTERVAL: '1h' });
+    await readyIn('echo', 2);
+    expect((await launch('echo')).body.pooled).toBe(true);
+    const refused = await launch('echo');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: 'quota.exceeded' });
+    expect((await instances('echo')).filter((i) => i.state === 'CLAIMED')).toHaveLength(1);
+    expect((await instances('echo')).filter((i) => i.state === 'READY')).toHaveLength(1);
+  });
+
+  it('puts users first when capacity is short: after a launch found no port, refills wait, and the freed port goes to the user', async () => {
+    const [lo] = testPortRange();
+    plane = await startTestPlane(
+      { pooled: fixtureApp([], { pool: pool(2) }), plain: fixtureApp() },
+      { SESSIONPLANE_PORT_RANGE: `${lo}-${lo + 2}`, SESSIONPLANE_POOL_INTERVAL: '50ms' },
+    );
+    await readyIn('pooled', 2);
+    const other = await launch('plain', 'bob'); // the third and last port
+    expect(other.status).toBe(202);
+    const refused = await launch('plain', 'carol');
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: 'runtime.no_capacity' });
+    // A port comes free: the keeper (running every 50 ms, one instance short once this one is claimed) leaves it to users.
+    expect((await launch('pooled', 'dave')).body.pooled).toBe(true);
+    await plane.request(`/sessions/${other.body.id}`, { method: 'DELETE', user: 'bob' });
+    await waitFor(async () => (await plane.deps.store.get(other.body.id))?.status === 'STOPPED', 5000, 'the plain session stopped');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await poolOf('pooled')).starting + (await poolOf('pooled')).ready).toBe(1);
+    const retried = await launch('plain', 'carol');
+    expect(retried.status).toBe(202);
   });
 });
