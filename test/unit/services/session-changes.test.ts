@@ -71,9 +71,11 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     await store.create(s);
     let waits = 0;
     const changes = {
-      next: (id: string, ms: number) => {
+      // Each wait as long as it takes: only the store's word can end it (a loaded machine can outlast
+      // awaitReady's own first 50 ms, which would count a second wait without saying anything).
+      next: (id: string) => {
         waits++;
-        return store.next(id, ms);
+        return store.next(id, HOUR);
       },
       onChange: store.onChange.bind(store),
     };
