@@ -42,7 +42,9 @@ import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
 import { ensureSecretFile } from './credentials';
 import { localRuntimes } from './runtimes';
-import { staticPages } from './www';
+import { pagesOf, staticPages } from './www';
+import { PortalSessions } from '../portal/cookie';
+import { portalRoutes } from '../portal/routes';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -173,6 +175,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   );
   await keeper.start();
 
+  // The portal's sign-in cookie (HttpOnly, SameSite=Lax), signed with a key derived from the token key.
+  const users = localUsers(config, adminToken);
+  const portal = new PortalSessions(tokenKey, { maxAgeSeconds: 12 * 3600, secure: (config.publicUrl ?? '').startsWith('https:') });
   const deps: ApiDeps = {
     ...services,
     urls: {
@@ -184,12 +189,11 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     },
     authenticate:
       options.authenticate ??
-      (config.oidc
-        ? anyOf(
-            bearerTokens(localUsers(config, adminToken)),
-            verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') }),
-          )
-        : bearerTokens(localUsers(config, adminToken))),
+      anyOf(
+        bearerTokens(users),
+        portal.authenticator(),
+        ...(config.oidc ? [verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') })] : []),
+      ),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
     anonymousRateLimit: config.anonymousRateLimit,
@@ -241,7 +245,11 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
 
   return {
     // Static pages first (they fall through when nothing matches), then the API.
-    app: createApp(deps, ALL_GROUPS, { pages: staticPages(config.www), gate, openApi: openApiDocument }),
+    app: createApp(deps, ALL_GROUPS, {
+      pages: pagesOf(portalRoutes({ ...deps, portal, signIn: (token) => users.get(hashToken(token)) }), staticPages(config.www)),
+      gate,
+      openApi: openApiDocument,
+    }),
     deps,
     runtime,
     pools: keeper,

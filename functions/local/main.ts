@@ -19,6 +19,7 @@ try {
     [
       '',
       `Sessionplane is listening on ${local.url}`,
+      `Portal: ${local.url}/ (sign in with a token below, or one of the tokens file's)`,
       `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
       `Data: ${config.dataDir}`,
       `Containers: ${plane.engineAddress ?? 'none (image apps need Docker or Podman: set DOCKER_HOST)'}`,

@@ -34,3 +34,10 @@ export function staticPages(www: string): Hono {
   app.use('/*', (c, next) => (files.has(c.req.path) ? serve(c, next) : next()));
   return app;
 }
+
+/** The portal first, then the static pages; what neither serves falls through to the API. */
+export function pagesOf(...parts: Hono[]): Hono {
+  const app = new Hono();
+  for (const part of parts) app.route('/', part);
+  return app;
+}

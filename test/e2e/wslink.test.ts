@@ -29,7 +29,7 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
   });
 
   it('SmartConnect launches through /paraview/, connects through the router with the secret, and an RPC answers', async () => {
-    const { SmartConnect } = loadWslink(`${server.base}/index.html`);
+    const { SmartConnect } = loadWslink(`${server.base}/demo.html`);
     const smart = SmartConnect.newInstance({
       config: { application: 'wslink', sessionManagerURL: `${server.base}/paraview/`, headers: { Authorization: `Bearer ${alice}` } },
     });

@@ -1,0 +1,115 @@
+// The portal's only script (the CSP allows no other): launch forms, live progress, session actions.
+// Every request that changes state carries the page's CSRF token; the cookie alone is refused.
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+const sessions = document.getElementById('sessions');
+const streams = new Map();
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const type = res.headers.get('content-type') ?? '';
+  const data = type.includes('json') ? await res.json() : await res.text();
+  return { ok: res.ok, status: res.status, data };
+}
+
+/** Swaps in the cards as the server renders them now, and follows the starting ones. */
+async function refresh() {
+  if (!sessions?.dataset.refresh) return;
+  const res = await fetch(sessions.dataset.refresh);
+  if (res.ok) sessions.innerHTML = await res.text();
+  follow();
+}
+
+/** A starting session's progress from its event stream (server-sent events, the same origin's cookie). */
+function follow() {
+  for (const box of document.querySelectorAll('.progress[data-events]')) {
+    const url = box.dataset.events;
+    if (streams.has(url)) {
+      streams.get(url).box = box;
+      continue;
+    }
+    const entry = { box, source: new EventSource(url) };
+    streams.set(url, entry);
+    entry.source.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      entry.box.querySelector('progress').value = event.progress;
+      entry.box.querySelector('.phase').textContent = event.message;
+      if (event.phase === 'ready' || event.phase === 'failed' || event.phase === 'stopped') {
+        entry.source.close();
+        streams.delete(url);
+        void refresh();
+      }
+    };
+    entry.source.onerror = () => {
+      entry.source.close();
+      streams.delete(url);
+    };
+  }
+}
+
+function showProblem(form, problem) {
+  const general = form.querySelector('.form-error');
+  let placed = false;
+  for (const text of problem.problems ?? []) {
+    const field = text.split(':')[0];
+    const slot = form.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`);
+    if (slot) {
+      slot.textContent = text.slice(field.length + 1).trim();
+      placed = true;
+    }
+  }
+  general.textContent = placed ? '' : (problem.detail ?? `The launch failed (${problem.status}).`);
+}
+
+document.addEventListener('submit', async (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains('launch')) return;
+  e.preventDefault();
+  for (const slot of form.querySelectorAll('.field-error, .form-error')) slot.textContent = '';
+  const body = { app: form.dataset.app, params: {} };
+  for (const input of form.querySelectorAll('input, select')) {
+    if (!input.name) continue;
+    if (input.name.startsWith('params.')) body.params[input.name.slice(7)] = input.type === 'checkbox' ? String(input.checked) : input.value;
+    else if (input.name === 'name' && input.value.trim()) body.name = input.value.trim();
+    else if (input.name.startsWith('resources.') && input.value !== input.defaultValue) {
+      body.resources ??= {};
+      body.resources[input.name.slice(10)] = Number(input.value);
+    }
+  }
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    const res = await api('POST', '/sessions', body);
+    if (res.ok) await refresh();
+    else showProblem(form, typeof res.data === 'object' ? res.data : { detail: String(res.data), status: res.status });
+  } finally {
+    button.disabled = false;
+  }
+});
+
+document.addEventListener('click', async (e) => {
+  const button = e.target instanceof Element ? e.target.closest('button[data-action]') : null;
+  if (!button) return;
+  const id = button.dataset.id;
+  const card = button.closest('.session');
+  if (button.dataset.action === 'logs') {
+    const pre = card.querySelector('.log');
+    const open = pre.hidden;
+    pre.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+    if (open) pre.textContent = (await api('GET', `/sessions/${id}/logs?limit=4096`)).data || '(no output yet)';
+    return;
+  }
+  button.disabled = true;
+  const res = button.dataset.action === 'stop' ? await api('DELETE', `/sessions/${id}`) : await api('POST', `/sessions/${id}/renew`);
+  if (!res.ok) alert(res.data?.detail ?? `Failed (${res.status}).`);
+  if (sessions?.dataset.admin) location.reload();
+  else await refresh();
+});
+
+follow();
+// A session's state changes by itself too (ready, reaped, stopped): look again now and then.
+if (sessions?.dataset.refresh) setInterval(() => void refresh(), 15000);

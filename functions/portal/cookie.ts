@@ -1,0 +1,97 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { DomainError } from '../../shared/domain/errors';
+import { USER_NAME, type Principal } from '../../shared/domain/principal';
+import type { Authenticate } from '../api/auth/authenticators';
+
+/** The portal's sign-in cookie: HttpOnly, SameSite=Lax, Secure over https; never a token in a URL or in storage. */
+export const PORTAL_COOKIE = 'sessionplane_portal';
+/** The header (or form field) that carries a signed-in page's CSRF token on every request that changes state. */
+const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_FIELD = '_csrf';
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
+
+/**
+ * Signed portal sessions: `v1.<payload>.<HMAC-SHA256>`, the payload the principal and an expiry,
+ * signed with a key of its own derived from the server's token key. The CSRF token is a second
+ * HMAC of the cookie, so it is bound to one sign-in and useless without the cookie.
+ */
+export class PortalSessions {
+  private readonly key: Buffer;
+
+  constructor(
+    tokenKey: Buffer,
+    private readonly options: { maxAgeSeconds: number; secure: boolean; now?: () => number },
+  ) {
+    this.key = createHmac('sha256', tokenKey).update('sessionplane portal cookie v1').digest();
+  }
+
+  private sign(data: string): string {
+    return createHmac('sha256', this.key).update(data).digest('base64url');
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** The cookie value for a signed-in principal. */
+  issue(principal: Principal): string {
+    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, e: Math.floor(this.now() / 1000) + this.options.maxAgeSeconds }));
+    return `v1.${payload}.${this.sign(`v1.${payload}`)}`;
+  }
+
+  /** The principal a cookie value proves, if it is ours, intact and unexpired. */
+  read(value: string | undefined): Principal | undefined {
+    const parts = value?.split('.');
+    if (parts?.length !== 3 || parts[0] !== 'v1') return undefined;
+    const expected = Buffer.from(this.sign(`v1.${parts[1]}`));
+    const given = Buffer.from(parts[2]!);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      const { u, a, e } = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { u: unknown; a: unknown; e: unknown };
+      if (typeof u !== 'string' || !USER_NAME.test(u) || typeof e !== 'number' || e * 1000 <= this.now()) return undefined;
+      return { user: u, admin: a === true };
+    } catch {
+      return undefined;
+    }
+  }
+
+  csrfOf(value: string): string {
+    return this.sign(`csrf:${value}`);
+  }
+
+  /** Whether `token` is the CSRF token of the cookie `value` (constant time). */
+  csrfMatches(value: string, token: string | undefined): boolean {
+    if (!token) return false;
+    const expected = Buffer.from(this.csrfOf(value));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  setCookie(value: string): string {
+    return `${PORTAL_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${this.options.maxAgeSeconds}${this.options.secure ? '; Secure' : ''}`;
+  }
+
+  clearCookie(): string {
+    return `${PORTAL_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${this.options.secure ? '; Secure' : ''}`;
+  }
+
+  /**
+   * The API's authenticator for the portal's own requests: the cookie's principal, and on any
+   * request that changes state, its CSRF token in the `x-csrf-token` header, or the request is
+   * refused (403): a page of another site can make the browser send the cookie, never the token.
+   */
+  authenticator(): Authenticate {
+    return async (c: Context) => {
+      const value = getCookie(c, PORTAL_COOKIE);
+      const principal = this.read(value);
+      if (!principal) return undefined;
+      if (!SAFE.has(c.req.method) && !this.csrfMatches(value!, c.req.header(CSRF_HEADER)))
+        throw new DomainError('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).');
+      return principal;
+    };
+  }
+}

@@ -1,0 +1,230 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalServer } from '../../functions/local/http-server';
+import { fixtureApp } from '../support/apps';
+import { hasChromium, launchChromium } from '../support/chromium';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
+
+const ARTIFACTS = resolve('test/.artifacts');
+const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdefgh', root: 'root-token-0123456789abcdefg' };
+const node = process.execPath;
+
+describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
+  let plane: TestPlane;
+  let server: LocalServer;
+  let browser: Browser;
+  let dir: string;
+  const errors: string[] = [];
+  /** Every answer of 400 or more a page got: only the refusals a test asks for. */
+  const refusals: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sp-portal-'));
+    writeFileSync(
+      join(dir, 'tokens.yml'),
+      `tokens:\n  - { user: alice, token: ${TOKENS.alice} }\n  - { user: bob, token: ${TOKENS.bob} }\n  - { user: root, role: admin, token: ${TOKENS.root} }\n`,
+    );
+    const examples = resolve('examples/apps');
+    plane = await startTestPlane(
+      {
+        hello: fixtureApp([], {
+          description: 'A small HTTP page',
+          command: [node, join(examples, 'http-app.mjs')],
+          ready: { kind: 'http', path: '/healthz' },
+          params: {
+            GREETING: { type: 'string', pattern: '[A-Za-z ,!]{1,40}', default: 'Hello', maxLength: 40, required: false, description: "The page's greeting" },
+          },
+          resources: { cpu: 0.25, memory: 256, gpus: 0 },
+          limits: { cpu: 2, memory: 2048, gpus: 0 },
+        }),
+        echo: fixtureApp([], {
+          command: [node, join(examples, 'echo-ws.mjs'), '--host', '${host}', '--port', '${port}'],
+          ready: { kind: 'line', line: 'App running at' },
+        }),
+        broken: fixtureApp(['--mode', 'exit', '--delay', '300'], { description: 'Exits before it is ready' }),
+        // Ready about 2.5 s after it starts: long enough to watch its progress.
+        slow: fixtureApp(['--delay', '2500', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } }),
+      },
+      { SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml'), SESSIONPLANE_MAX_SESSIONS_PER_USER: '2' },
+      { realAuth: true },
+    );
+    server = await plane.listen();
+    browser = await launchChromium();
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await plane?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const contexts = new Map<string, BrowserContext>();
+  /** A signed-in page of `user` (one browser context each, so each has its own cookie). */
+  const as = async (user: keyof typeof TOKENS, width = 1280): Promise<Page> => {
+    let context = contexts.get(`${user}:${width}`);
+    if (!context) {
+      context = await browser.newContext({ viewport: { width, height: 900 } });
+      contexts.set(`${user}:${width}`, context);
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      await page.fill('#token', TOKENS[user]);
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('h1');
+      await page.close();
+    }
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${user}: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`));
+    page.on('response', (r) => r.status() >= 400 && refusals.push(`${user}: ${r.status()} ${new URL(r.url()).pathname}`));
+    return page;
+  };
+  const card = (page: Page, name: string) => page.locator('li.session', { has: page.locator('h3', { hasText: new RegExp(`^${name}$`) }) }).first();
+  const shot = (page: Page, name: string) => page.screenshot({ path: resolve(ARTIFACTS, `portal-${name}.png`), fullPage: true });
+
+  it('signs a tokens-file user in with an HttpOnly, SameSite cookie (no token in the address bar), and out again', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    await shot(page, 'sign-in-375');
+    await page.fill('#token', 'not-a-token-at-all-000000');
+    await page.click('button[type="submit"]');
+    expect(await page.textContent('[role="alert"]')).toContain('not valid');
+    await page.fill('#token', TOKENS.alice);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('h1:has-text("My sessions")');
+    expect(page.url()).toBe(`${server.url}/`);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'sessionplane_portal', httpOnly: true, sameSite: 'Lax' });
+    expect(await page.evaluate('JSON.stringify(localStorage) + document.cookie')).toBe('{}');
+    await shot(page, 'home-empty-375');
+    await page.click('button:has-text("Sign out")');
+    await page.waitForSelector('#token');
+    await page.goto(`${server.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    await context.close();
+  });
+
+  it('launches hello with a param, shows its progress, opens it and sees its greeting, then stops it', async () => {
+    const page = await as('alice');
+    await page.goto(`${server.url}/`);
+    const form = page.locator('form.launch[data-app="hello"]');
+    await form.locator('input[name="params.GREETING"]').fill('Hi there');
+    await form.locator('button[type="submit"]').click();
+    const hello = card(page, 'hello');
+    await hello.waitFor();
+    // Its progress bar or its READY badge: a local process is quick.
+    await waitFor(async () => (await hello.getAttribute('data-status')) === 'READY', 15_000, 'hello READY in the portal');
+    await shot(page, 'home-1280');
+    await hello.locator('a:has-text("Open")').click();
+    await page.waitForSelector('h1:has-text("from session")');
+    expect(await page.textContent('h1')).toContain('Hi there from session');
+    expect(page.url()).not.toContain('token=');
+    await page.goto(`${server.url}/`);
+    await card(page, 'hello').locator('button[data-action="stop"]').click();
+    await waitFor(async () => (await card(page, 'hello').getAttribute('data-status')) === 'STOPPED', 10_000, 'hello STOPPED');
+    expect(await card(page, 'hello').locator('.ended').textContent()).toBe('Stopped by you');
+
+    // A slower app: its card shows a live progress bar, with the phase it is in, until it is ready.
+    await page.locator('form.launch[data-app="slow"] button[type="submit"]').click();
+    const slow = card(page, 'slow');
+    await slow.locator('.progress').waitFor();
+    await waitFor(async () => /ready line/.test((await slow.locator('.phase').textContent()) ?? ''), 10_000, 'the probing phase shown');
+    expect(Number(await slow.locator('progress').getAttribute('value'))).toBeGreaterThanOrEqual(85);
+    await shot(page, 'progress-1280');
+    await waitFor(async () => (await slow.getAttribute('data-status')) === 'READY', 15_000, 'slow READY');
+    await slow.locator('button[data-action="stop"]').click();
+    await waitFor(async () => (await slow.getAttribute('data-status')) === 'STOPPED', 10_000, 'slow STOPPED');
+  });
+
+  it("shows the quota's refusal and a failed app's reason next to what caused them", async () => {
+    const page = await as('alice');
+    await page.goto(`${server.url}/`);
+    const launch = async (app: string) => page.locator(`form.launch[data-app="${app}"] button[type="submit"]`).click();
+    await launch('echo');
+    await card(page, 'echo').waitFor();
+    await launch('hello');
+    await waitFor(async () => (await page.locator('li.session[data-status="READY"], li.session[data-status="STARTING"]').count()) === 2, 15_000, 'two live');
+    await launch('echo');
+    const error = page.locator('form.launch[data-app="echo"] .form-error');
+    await waitFor(async () => /maximum of 2 active sessions/.test((await error.textContent()) ?? ''), 5000, 'the quota message');
+    // A param that does not match: the problem is shown at its field.
+    await page.locator('form.launch[data-app="hello"] input[name="params.GREETING"]').evaluate((el) => el.removeAttribute('pattern'));
+    await page.locator('form.launch[data-app="hello"] input[name="params.GREETING"]').fill('<script>');
+    await launch('hello');
+    await waitFor(
+      async () => ((await page.locator('.field-error[data-field="params.GREETING"]').first().textContent()) ?? '').includes('must match'),
+      5000,
+      'the field error',
+    );
+    await shot(page, 'launch-errors-1280');
+    // Room for one more: the broken app fails, and says why.
+    await card(page, 'echo').locator('button[data-action="stop"]').click();
+    await waitFor(async () => (await card(page, 'echo').getAttribute('data-status')) === 'STOPPED', 10_000, 'echo stopped');
+    await launch('broken');
+    await waitFor(async () => (await card(page, 'broken').getAttribute('data-status')) === 'FAILED', 15_000, 'broken FAILED');
+    expect(await card(page, 'broken').locator('.reason').textContent()).toMatch(/exited before it was ready/);
+  });
+
+  it("keeps users apart: bob sees none of alice's sessions; an admin sees every live one, with per-user totals", async () => {
+    const bob = await as('bob', 375);
+    await bob.goto(`${server.url}/`);
+    expect(await bob.locator('li.session').count()).toBe(0);
+    expect(await bob.textContent('#sessions')).toContain('No sessions yet');
+    await shot(bob, 'home-bob-375');
+    const admin = await as('root');
+    await admin.goto(`${server.url}/admin`);
+    await admin.waitForSelector('h1:has-text("Every live session")');
+    expect(await admin.locator('li.session').count()).toBeGreaterThan(0);
+    expect(await admin.textContent('#sessions')).toContain('owner alice');
+    expect(await admin.locator('table caption:has-text("Per user") + thead + tbody td:has-text("alice")').count()).toBe(1);
+    await shot(admin, 'admin-1280');
+    const notAdmin = await as('bob');
+    const res = await notAdmin.goto(`${server.url}/admin`);
+    expect(res?.status()).toBe(403);
+  });
+
+  it('starts an app on the first visit of /apps/<app>/ and reuses it on the next', async () => {
+    const page = await as('bob');
+    await page.goto(`${server.url}/apps/hello/`);
+    await page.waitForSelector('h1:has-text("from session")');
+    const first = /\/s\/([0-9a-f]{32})\//.exec(page.url())![1];
+    await page.goto(`${server.url}/apps/hello/`);
+    await page.waitForSelector('h1:has-text("from session")');
+    expect(/\/s\/([0-9a-f]{32})\//.exec(page.url())![1]).toBe(first);
+  });
+
+  it('refuses a request that changes state with the cookie but without its CSRF token (a forged cross-site POST)', async () => {
+    const context = contexts.get('alice:1280')!;
+    const cookie = (await context.cookies()).find((c) => c.name === 'sessionplane_portal')!;
+    const forged = await fetch(`${server.url}/sessions`, {
+      method: 'POST',
+      headers: { cookie: `sessionplane_portal=${cookie.value}`, 'content-type': 'text/plain', origin: 'https://evil.example' },
+      body: '{"app":"echo"}',
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toMatchObject({ code: 'auth.forbidden' });
+    const signOut = await fetch(`${server.url}/sign-out`, {
+      method: 'POST',
+      headers: { cookie: `sessionplane_portal=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: '',
+      redirect: 'manual',
+    });
+    expect(signOut.status).toBe(403);
+    // A read with the cookie is fine.
+    expect((await fetch(`${server.url}/sessions`, { headers: { cookie: `sessionplane_portal=${cookie.value}` } })).status).toBe(200);
+  });
+
+  it('logged no console error on any page but the refusals the tests asked for', () => {
+    // Chromium logs every 4xx a page fetches as a console error: the quota's 429, the bad param's
+    // 400 and bob's 403 at /admin are the tests' own; anything else (a script error, a CSP
+    // violation, another refusal) fails here.
+    const asked = /^(alice: 4(29|00) \/sessions|bob: 403 \/admin)$/;
+    expect(refusals.filter((r) => !asked.test(r))).toEqual([]);
+    expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of (400|403|429)/.test(e))).toEqual([]);
+  });
+});
