@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -14,7 +14,8 @@ import type { ApiDeps } from '../api/context';
 import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import { Catalog, Layout, PoolTable, SessionList, SignInPage } from './pages';
 
-const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+/** Beside this module, or (in the server bundle `npm start` builds) in the checkout it runs from. */
+const ASSETS = [join(dirname(fileURLToPath(import.meta.url)), 'assets'), resolve('functions/portal/assets')].find((dir) => existsSync(dir)) ?? 'functions/portal/assets';
 
 /** No inline script or style anywhere: what runs is /portal.js, what styles is /portal.css. */
 const CSP = [
