@@ -15,7 +15,8 @@ import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import { Catalog, Layout, PoolTable, SessionList, SignInPage } from './pages';
 
 /** Beside this module, or (in the server bundle `npm start` builds) in the checkout it runs from. */
-const ASSETS = [join(dirname(fileURLToPath(import.meta.url)), 'assets'), resolve('functions/portal/assets')].find((dir) => existsSync(dir)) ?? 'functions/portal/assets';
+const ASSETS =
+  [join(dirname(fileURLToPath(import.meta.url)), 'assets'), resolve('functions/portal/assets')].find((dir) => existsSync(dir)) ?? 'functions/portal/assets';
 
 /** No inline script or style anywhere: what runs is /portal.js, what styles is /portal.css. */
 const CSP = [
