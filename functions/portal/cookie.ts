@@ -59,6 +59,22 @@ export class PortalSessions {
     }
   }
 
+  /** Any small JSON value, signed and dated (an OIDC sign-in's verifier and state, between its two legs). */
+  seal(value: unknown, ttlSeconds: number): string {
+    const payload = b64(JSON.stringify({ v: value, e: Math.floor(this.now() / 1000) + ttlSeconds }));
+    return `s1.${payload}.${this.sign(`s1.${payload}`)}`;
+  }
+
+  unseal<T>(sealed: string | undefined): T | undefined {
+    const parts = sealed?.split('.');
+    if (parts?.length !== 3 || parts[0] !== 's1') return undefined;
+    const expected = Buffer.from(this.sign(`s1.${parts[1]}`));
+    const given = Buffer.from(parts[2]!);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const { v, e } = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { v: T; e: number };
+    return e * 1000 > this.now() ? v : undefined;
+  }
+
   csrfOf(value: string): string {
     return this.sign(`csrf:${value}`);
   }

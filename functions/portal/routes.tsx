@@ -12,7 +12,10 @@ import { launchSession } from '../../shared/services/launch';
 import { poolViews } from '../../shared/services/pool-admin';
 import type { ApiDeps } from '../api/context';
 import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
+import type { OidcFlow, OidcSignIn } from './oidc';
 import { Catalog, Layout, PoolTable, SessionList, SignInPage } from './pages';
+
+const FLOW_COOKIE = 'sessionplane_oidc';
 
 /** Beside this module, or (in the server bundle `npm start` builds) in the checkout it runs from. */
 const ASSETS =
@@ -33,6 +36,8 @@ const CSP = [
 
 export interface PortalDeps extends ApiDeps {
   portal: PortalSessions;
+  /** Sign-in through an OIDC issuer (code + PKCE), where one is configured with a client id. */
+  oidc?: OidcSignIn | undefined;
   /** The principal a sign-in token names (the tokens file's users, the local admin). */
   signIn(token: string): Principal | undefined;
 }
@@ -107,13 +112,39 @@ export function portalRoutes(deps: PortalDeps): Hono {
     return page(c, <SessionList sessions={await cardsOf(me.principal.user)} now={deps.clock.now()} />);
   });
 
-  app.get('/sign-in', (c) => page(c, <SignInPage next={safeNext(c.req.query('next'))} oidc={false} />));
+  app.get('/sign-in', (c) => page(c, <SignInPage next={safeNext(c.req.query('next'))} oidc={!!deps.oidc} />));
+  // OIDC: to the issuer with a PKCE challenge, state and nonce (kept in a signed, 10-minute, HttpOnly cookie), and back.
+  app.get('/sign-in/oidc', async (c) => {
+    if (!deps.oidc) return c.notFound();
+    const { url, flow } = await deps.oidc.begin(safeNext(c.req.query('next')));
+    c.header('set-cookie', `${FLOW_COOKIE}=${deps.portal.seal(flow, 600)}; Path=/sign-in/oidc; HttpOnly; SameSite=Lax; Max-Age=600`);
+    return c.redirect(url, 303);
+  });
+  app.get('/sign-in/oidc/callback', async (c) => {
+    if (!deps.oidc) return c.notFound();
+    const flow = deps.portal.unseal<OidcFlow>(getCookie(c, FLOW_COOKIE));
+    const clear = `${FLOW_COOKIE}=; Path=/sign-in/oidc; HttpOnly; SameSite=Lax; Max-Age=0`;
+    if (!flow) {
+      c.header('set-cookie', clear);
+      return page(c, <SignInPage next="/" oidc error="That sign-in expired or was not started here: try again." />, 400);
+    }
+    try {
+      const principal = await deps.oidc.finish(new URL(c.req.url), flow);
+      c.header('set-cookie', deps.portal.setCookie(deps.portal.issue(principal)));
+      c.header('set-cookie', clear, { append: true });
+      return c.redirect(flow.next, 303);
+    } catch (error) {
+      deps.logger.warn({ err: (error as Error).message }, 'OIDC sign-in failed');
+      c.header('set-cookie', clear);
+      return page(c, <SignInPage next={flow.next} oidc error="The sign-in with your organisation did not complete." />, 401);
+    }
+  });
   // A form from this site only (hono's Origin check), so no other page can sign a browser in as someone.
   app.post('/sign-in', csrf(), async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     const principal = typeof form.token === 'string' ? deps.signIn(form.token.trim()) : undefined;
-    if (!principal) return page(c, <SignInPage next={next} oidc={false} error="That token is not valid." />, 401);
+    if (!principal) return page(c, <SignInPage next={next} oidc={!!deps.oidc} error="That token is not valid." />, 401);
     c.header('set-cookie', deps.portal.setCookie(deps.portal.issue(principal)));
     return c.redirect(next, 303);
   });

@@ -84,6 +84,9 @@ const LocalEnvSchema = z
       .optional(),
     [ENV.authTokens]: z.string().min(1).optional(),
     ...OIDC_ENV,
+    /** The portal's client at the OIDC issuer (its sign-in through the issuer needs one); a secret for a confidential client. */
+    [ENV.oidcClientId]: z.string().min(1).optional(),
+    [ENV.oidcClientSecret]: z.string().min(1).optional(),
     [ENV.maxHeaderBytes]: z.coerce
       .number()
       .int()
@@ -142,6 +145,8 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     authTokensFile: e[ENV.authTokens],
     /** JWTs of this OIDC issuer are accepted beside the tokens file. */
     oidc: oidcFrom(e),
+    /** The portal signs in through the issuer as this client (authorization code + PKCE). */
+    oidcClient: e[ENV.oidcClientId] ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] } : undefined,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     /** How often the local reaper runs. */
     reaperIntervalMs: e[ENV.reaperInterval],
