@@ -170,22 +170,12 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     expect(await card(page, 'broken').locator('.reason').textContent()).toMatch(/exited before it was ready/);
   });
 
-  it("keeps users apart: bob sees none of alice's sessions; an admin sees every live one, with per-user totals", async () => {
+  it("keeps users apart: bob sees none of alice's sessions", async () => {
     const bob = await as('bob', 375);
     await bob.goto(`${server.url}/`);
     expect(await bob.locator('li.session').count()).toBe(0);
     expect(await bob.textContent('#sessions')).toContain('No sessions yet');
     await shot(bob, 'home-bob-375');
-    const admin = await as('root');
-    await admin.goto(`${server.url}/admin`);
-    await admin.waitForSelector('h1:has-text("Every live session")');
-    expect(await admin.locator('li.session').count()).toBeGreaterThan(0);
-    expect(await admin.textContent('#sessions')).toContain('owner alice');
-    expect(await admin.locator('table caption:has-text("Per user") + thead + tbody td:has-text("alice")').count()).toBe(1);
-    await shot(admin, 'admin-1280');
-    const notAdmin = await as('bob');
-    const res = await notAdmin.goto(`${server.url}/admin`);
-    expect(res?.status()).toBe(403);
   });
 
   it('starts an app on the first visit of /apps/<app>/ and reuses it on the next', async () => {
@@ -196,6 +186,69 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     await page.goto(`${server.url}/apps/hello/`);
     await page.waitForSelector('h1:has-text("from session")');
     expect(/\/s\/([0-9a-f]{32})\//.exec(page.url())![1]).toBe(first);
+    // The same for echo (a WebSocket app): one session, whatever the number of visits.
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'sessionplane_portal')!;
+    const visit = async () => {
+      const res = await fetch(`${server.url}/apps/echo/`, { redirect: 'manual', headers: { cookie: `sessionplane_portal=${cookie.value}` } });
+      expect(res.status).toBe(303);
+      return /\/s\/([0-9a-f]{32})\//.exec(res.headers.get('location')!)![1];
+    };
+    const echo = await visit();
+    expect(await visit()).toBe(echo);
+    // Once it has ended (as the reaper would end it for idleness), the same address starts a new one.
+    await page.goto(`${server.url}/`);
+    const csrf = (await page.getAttribute('meta[name="csrf-token"]', 'content')) ?? '';
+    await fetch(`${server.url}/sessions/${echo}`, { method: 'DELETE', headers: { cookie: `sessionplane_portal=${cookie.value}`, 'x-csrf-token': csrf } });
+    await waitFor(async () => (await plane.deps.store.get(echo!))?.status === 'STOPPED', 10_000, 'echo stopped');
+    expect(await visit()).not.toBe(echo);
+  });
+
+  it('is operable by keyboard alone: Tab to a launch button, Enter launches', async () => {
+    const page = await as('root');
+    await page.goto(`${server.url}/`);
+    const before = await page.locator('li.session').count();
+    let focused = '';
+    for (let i = 0; i < 40 && focused !== 'broken'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(
+        'document.activeElement?.closest("form.launch")?.dataset.app === "broken" && document.activeElement.type === "submit" ? "broken" : ""',
+      );
+    }
+    expect(focused).toBe('broken');
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await page.locator('li.session').count()) > before, 10_000, 'a card for the launch');
+  });
+
+  it('renders every page at 375 and 1280 px', async () => {
+    for (const width of [375, 1280]) {
+      const page = await as('root', width);
+      for (const [name, path] of [
+        ['home', '/'],
+        ['admin', '/admin'],
+      ] as const) {
+        await page.goto(`${server.url}${path}`);
+        await shot(page, `${name}-root-${width}`);
+      }
+      const anonymous = await browser.newPage({ viewport: { width, height: 800 } });
+      await anonymous.goto(`${server.url}/sign-in`);
+      await shot(anonymous, `sign-in-${width}`);
+      await anonymous.close();
+    }
+  });
+
+  it("shows an admin every live session, alice's and bob's, with per-user totals; nobody else", async () => {
+    const admin = await as('root');
+    await admin.goto(`${server.url}/admin`);
+    await admin.waitForSelector('h1:has-text("Every live session")');
+    expect(await admin.locator('li.session').count()).toBeGreaterThan(0);
+    expect(await admin.textContent('#sessions')).toContain('owner alice');
+    expect(await admin.textContent('#sessions')).toContain('owner bob');
+    expect(await admin.locator('table caption:has-text("Per user") + thead + tbody td:has-text("bob")').count()).toBe(1);
+    expect(await admin.locator('table caption:has-text("Per user") + thead + tbody td:has-text("alice")').count()).toBe(1);
+    await shot(admin, 'admin-1280');
+    const notAdmin = await as('bob');
+    const res = await notAdmin.goto(`${server.url}/admin`);
+    expect(res?.status()).toBe(403);
   });
 
   it('refuses a request that changes state with the cookie but without its CSRF token (a forged cross-site POST)', async () => {
