@@ -250,9 +250,15 @@ function SessionCard(props: { session: Session; app?: AppSpec | undefined; conne
       {warning && live && own ? (
         <p class="banner" role="status">
           {warning}{' '}
-          <button type="button" data-action="renew" data-id={s.id}>
-            Extend
-          </button>
+          {s.warned?.expiry ? (
+            <button type="button" data-action="renew" data-id={s.id}>
+              Extend
+            </button>
+          ) : s.status === 'READY' ? (
+            <a class="button" href={props.connectURL} rel="noopener">
+              Use it
+            </a>
+          ) : null}
         </p>
       ) : null}
       {live ? (

@@ -1,0 +1,50 @@
+import { jsx } from 'hono/jsx';
+import { describe, expect, it } from 'vitest';
+import { SessionList } from '../../../functions/portal/pages';
+import { makeSession } from '../../support/sessions';
+
+const NOW = Date.UTC(2026, 11, 5, 12, 0);
+const render = (session: ReturnType<typeof makeSession>, connectURL = 'http://127.0.0.1/s/x/?token=t', admin = false) =>
+  String(jsx(SessionList, { sessions: [{ session, connectURL }], now: NOW, admin }));
+
+describe('the portal session cards', () => {
+  const ready = {
+    status: 'READY' as const,
+    runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' },
+    createdAt: NOW - 180_000,
+    expiresAt: NOW + 3_600_000,
+  };
+
+  it('warns of an expiry with Extend (renew), of idleness with a link to use it', () => {
+    const expiring = render(makeSession({ ...ready, warned: { expiry: NOW - 1000 } }));
+    expect(expiring).toContain('class="banner"');
+    expect(expiring).toMatch(/data-action="renew"[^>]*>Extend</);
+    const idle = render(makeSession({ ...ready, warned: { idle: NOW - 1000 } }));
+    expect(idle).toContain('stopped as idle unless it is used');
+    expect(idle).toMatch(/href="http:\/\/127\.0\.0\.1\/s\/x\/\?token=t"[^>]*>Use it</);
+    expect(render(makeSession(ready))).not.toContain('class="banner"');
+  });
+
+  it('says when in words: started 3 min ago, expires in 60 min; ended reasons in words', () => {
+    const html = render(makeSession(ready));
+    expect(html).toContain('started <time datetime="2026-12-05T11:57:00.000Z">11:57 UTC, 3 min ago</time>');
+    expect(html).toContain('expires <time datetime="2026-12-05T13:00:00.000Z">13:00 UTC, in 60 min</time>');
+    expect(render(makeSession({ status: 'STOPPED', statusReason: 'idle' }))).toContain('Stopped: nobody used it for its idle timeout');
+    expect(render(makeSession({ status: 'FAILED', statusReason: 'exited-before-ready: exit code 3' }))).toContain(
+      'The app exited before it was ready (exited-before-ready): exit code 3',
+    );
+  });
+
+  it("gives an admin no credential of someone else's session: no Open, no Renew, no banner link", () => {
+    const html = render(makeSession({ ...ready, owner: 'alice', warned: { idle: NOW - 1000 } }), '', true);
+    expect(html).toContain('owner alice');
+    expect(html).not.toContain('>Open<');
+    expect(html).not.toContain('data-action="renew"');
+    expect(html).not.toContain('token=');
+    expect(html).toContain('data-action="stop"');
+  });
+
+  it('escapes what users wrote (a session name is theirs)', () => {
+    expect(render(makeSession({ ...ready, name: '<img src=x onerror=alert(1)>' }))).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
