@@ -45,7 +45,7 @@ import { localRuntimes } from './runtimes';
 import { pagesOf, staticPages } from './www';
 import { PortalSessions } from '../portal/cookie';
 import { portalRoutes } from '../portal/routes';
-import { OidcSignIn } from '../portal/oidc';
+import { oidcSignInOf } from '../portal/oidc';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -248,7 +248,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     // Static pages first (they fall through when nothing matches), then the API.
     app: createApp(deps, ALL_GROUPS, {
       pages: pagesOf(
-        portalRoutes({ ...deps, portal, oidc: oidcSignIn(config, () => deps.urls.publicUrl), signIn: (token) => users.get(hashToken(token)) }),
+        portalRoutes({ ...deps, portal, oidc: oidcSignInOf(config, () => deps.urls.publicUrl), signIn: (token) => users.get(hashToken(token)) }),
         staticPages(config.www),
       ),
       gate,
@@ -288,16 +288,4 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       await embedded?.close();
     },
   };
-}
-
-/** The portal's sign-in through the configured OIDC issuer, where it has a client id there. */
-function oidcSignIn(config: LocalConfig, publicUrl: () => string): OidcSignIn | undefined {
-  const client = config.oidcClient;
-  if (!config.oidc || !client?.clientId) return undefined;
-  return new OidcSignIn({
-    ...config.oidc,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    redirectUri: () => `${publicUrl()}/sign-in/oidc/callback`,
-  });
 }

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DomainError } from '../../shared/domain/errors';
+import type { LocalConfig } from '../../shared/config/env';
 import type { Principal } from '../../shared/domain/principal';
 import { principalFromClaims, type ClaimsMapping } from '../api/auth/claims';
 
@@ -88,4 +89,16 @@ export class OidcSignIn {
       throw new DomainError('auth.unauthenticated', `The sign-in with ${as.issuer} did not complete: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** The portal's sign-in through the configured OIDC issuer, where the portal has a client id there. */
+export function oidcSignInOf(config: Pick<LocalConfig, 'oidc' | 'oidcClient'>, publicUrl: () => string): OidcSignIn | undefined {
+  const client = config.oidcClient;
+  if (!config.oidc || !client?.clientId) return undefined;
+  return new OidcSignIn({
+    ...config.oidc,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    redirectUri: () => `${publicUrl()}/sign-in/oidc/callback`,
+  });
 }

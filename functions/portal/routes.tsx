@@ -13,7 +13,8 @@ import { poolViews } from '../../shared/services/pool-admin';
 import type { ApiDeps } from '../api/context';
 import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import type { OidcFlow, OidcSignIn } from './oidc';
-import { Catalog, Layout, PoolTable, SessionList, SignInPage } from './pages';
+import { Catalog, Layout, SignInPage } from './pages';
+import { PoolTable, SessionList } from './session-cards';
 
 const FLOW_COOKIE = 'sessionplane_oidc';
 

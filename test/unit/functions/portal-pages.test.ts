@@ -1,6 +1,6 @@
 import { jsx } from 'hono/jsx';
 import { describe, expect, it } from 'vitest';
-import { SessionList } from '../../../functions/portal/pages';
+import { SessionList } from '../../../functions/portal/session-cards';
 import { makeSession } from '../../support/sessions';
 
 const NOW = Date.UTC(2026, 11, 5, 12, 0);

@@ -1,0 +1,167 @@
+import type { AppSpec } from '../../shared/domain/app';
+import { isLive, type Session } from '../../shared/domain/session';
+import type { PoolView } from '../../shared/services/pool-admin';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+export const mib = (n: number) => (n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} GiB` : `${n} MiB`);
+
+/** "08:08 UTC" (the day too when it is not today's) and how long ago or ahead, from the server's clock. */
+function when(ms: number, now: number): string {
+  const d = new Date(ms);
+  const sameDay = d.toISOString().slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  const at = `${sameDay ? '' : `${d.toISOString().slice(0, 10)} `}${d.toISOString().slice(11, 16)} UTC`;
+  const minutes = Math.round((ms - now) / 60_000);
+  const span = Math.abs(minutes) < 1 ? 'now' : Math.abs(minutes) < 120 ? `${Math.abs(minutes)} min` : `${Math.round(Math.abs(minutes) / 60)} h`;
+  return span === 'now' ? `${at}, just now` : minutes < 0 ? `${at}, ${span} ago` : `${at}, in ${span}`;
+}
+
+/** A status reason in words: its code (before any colon) explained, the runtime's detail kept. */
+function reasonText(reason: string | undefined): string {
+  if (!reason) return '';
+  const [code, ...rest] = reason.split(':');
+  const detail = rest.join(':').trim();
+  const words: Record<string, string> = {
+    user: 'Stopped by you',
+    admin: 'Stopped by an admin',
+    idle: 'Stopped: nobody used it for its idle timeout',
+    expired: 'Stopped: it reached its expiry',
+    shutdown: 'Stopped: the server shut down',
+    'launch-timeout': 'Did not get ready in time',
+    'app-exited': 'The app exited',
+    'exited-before-ready': 'The app exited before it was ready (exited-before-ready)',
+    oom: 'Killed: over its memory limit',
+    lost: 'Lost: its process or task was gone',
+  };
+  const said = words[code!] ?? code!;
+  return detail ? `${said}: ${detail}` : said;
+}
+
+/** One session as a card; the client script follows a starting one's events and swaps the list when something changes. */
+function SessionCard(props: { session: Session; app?: AppSpec | undefined; connectURL: string; admin?: boolean; now: number }) {
+  const s = props.session;
+  const own = props.connectURL !== '';
+  const live = isLive(s.status);
+  const starting = s.status === 'PENDING' || s.status === 'STARTING';
+  const warning = s.warned?.expiry
+    ? `It expires at ${iso(s.expiresAt)}.`
+    : s.warned?.idle
+      ? 'Nobody has used it for a while: it will be stopped as idle unless it is used.'
+      : undefined;
+  return (
+    <li class={`card session status-${s.status.toLowerCase()}`} data-id={s.id} data-status={s.status}>
+      <div class="session-head">
+        <h3>{s.name}</h3>
+        <span class="badge">{s.status}</span>
+      </div>
+      <p class="meta">
+        {props.app?.title ?? s.app} · {s.resources.cpu} vCPU · {mib(s.resources.memory)}
+        <br />
+        started <time datetime={iso(s.createdAt)}>{when(s.createdAt, props.now)}</time>
+        {live ? (
+          <>
+            <br />
+            expires <time datetime={iso(s.expiresAt)}>{when(s.expiresAt, props.now)}</time>
+          </>
+        ) : null}
+        {props.admin && s.lastActivityAt ? (
+          <>
+            <br />
+            last used <time datetime={iso(s.lastActivityAt)}>{when(s.lastActivityAt, props.now)}</time>
+          </>
+        ) : null}
+        {props.admin ? (
+          <>
+            <br />
+            owner {s.owner}
+          </>
+        ) : null}
+      </p>
+      {starting ? (
+        <div class="progress" data-events={`/sessions/${s.id}/events`}>
+          <progress max="100" value="0" aria-label={`Starting ${s.name}`} />
+          <span class="phase">Starting…</span>
+        </div>
+      ) : null}
+      {s.status === 'FAILED' || (s.statusReason && !live) ? <p class={s.status === 'FAILED' ? 'reason' : 'ended'}>{reasonText(s.statusReason)}</p> : null}
+      {warning && live && own ? (
+        <p class="banner" role="status">
+          {warning}{' '}
+          {s.warned?.expiry ? (
+            <button type="button" data-action="renew" data-id={s.id}>
+              Extend
+            </button>
+          ) : s.status === 'READY' ? (
+            <a class="button" href={props.connectURL} rel="noopener">
+              Use it
+            </a>
+          ) : null}
+        </p>
+      ) : null}
+      {live ? (
+        <div class="actions">
+          {s.status === 'READY' && own ? (
+            <a class="button primary" href={props.connectURL} rel="noopener">
+              Open
+            </a>
+          ) : null}
+          {own ? (
+            <button type="button" data-action="renew" data-id={s.id}>
+              Renew
+            </button>
+          ) : null}
+          <button type="button" data-action="stop" data-id={s.id}>
+            Stop
+          </button>
+          <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
+            Log
+          </button>
+        </div>
+      ) : null}
+      <pre class="log" hidden />
+    </li>
+  );
+}
+
+export function SessionList(props: { sessions: { session: Session; app?: AppSpec | undefined; connectURL: string }[]; admin?: boolean; now: number }) {
+  if (props.sessions.length === 0) return <p class="empty">No sessions yet: launch an app below.</p>;
+  return (
+    <ul class="sessions">
+      {props.sessions.map((s) => (
+        <SessionCard session={s.session} app={s.app} connectURL={s.connectURL} admin={props.admin ?? false} now={props.now} />
+      ))}
+    </ul>
+  );
+}
+
+export function PoolTable(props: { pools: PoolView[] }) {
+  if (props.pools.length === 0) return <p class="empty">No app has a warm pool.</p>;
+  return (
+    <table>
+      <caption>Warm pools</caption>
+      <thead>
+        <tr>
+          <th scope="col">App</th>
+          <th scope="col">Ready</th>
+          <th scope="col">Starting</th>
+          <th scope="col">Target</th>
+          <th scope="col">Hits</th>
+          <th scope="col">Misses</th>
+          <th scope="col">Paused</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.pools.map((p) => (
+          <tr>
+            <td>{p.app}</td>
+            <td>{p.ready}</td>
+            <td>{p.starting}</td>
+            <td>{p.target}</td>
+            <td>{p.status.hits}</td>
+            <td>{p.status.misses}</td>
+            <td>{p.status.paused ? p.status.paused.reason : 'no'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
