@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
+import { invokeBundle as invoke } from '../support/bundle';
 import { httpApiEvent } from '../support/lambda-events';
 import { motoDescribe, startMoto } from '../support/moto';
 
@@ -90,34 +90,6 @@ function resolver(resources: Resources, known: { kmsKeyArn: string }) {
     // A dynamic reference is resolved by CloudFormation at deploy: the token key's 64 characters.
     return s.startsWith('{{resolve:secretsmanager:') ? 'ab'.repeat(32) : s;
   };
-}
-
-interface Invocation {
-  event: unknown;
-}
-
-/** Runs a bundle's handler in a fresh process, once per event, in order; the results as JSON. */
-function invoke(file: string, env: Record<string, string>, invocations: Invocation[]): Promise<unknown[]> {
-  const runner = `const { handler } = await import(${JSON.stringify(file)});
-const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
-const out = [];
-for (const event of ${JSON.stringify(invocations.map((i) => i.event))}) out.push(await handler(event, context).catch((e) => ({ thrown: e.name + ': ' + e.message })));
-process.stdout.write(JSON.stringify(out));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', () => {
-      try {
-        if (process.env.DEBUG_MOTO) console.log(out, err.slice(-3000));
-        resolve(JSON.parse(out) as unknown[]);
-      } catch {
-        reject(new Error(`no result from ${file}: ${out} ${err.slice(-2000)}`));
-      }
-    });
-  });
 }
 
 suite('Lambda bundles as synthesized, with the template environment, against moto', () => {

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppSpec } from '../../shared/domain';
+import { parseApps } from '../../shared/config';
+import { ConfigError, type AppSpec } from '../../shared/domain';
 
 export const FIXTURE_APP = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fixture-app.mjs');
 
@@ -23,4 +24,15 @@ export function fixtureApp(extraArgs: string[] = [], overrides: Partial<AppSpec>
     readOnlyRootFilesystem: false,
     ...overrides,
   };
+}
+
+/** The problems an apps document is refused with (it must be refused). */
+export function problemsOf(doc: unknown): string[] {
+  try {
+    parseApps(doc, '/apps');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
 }

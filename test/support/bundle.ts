@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { BUNDLING } from '../../shared/config/functions';
 
@@ -18,4 +19,32 @@ export async function bundle(entry: string): Promise<string> {
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
+}
+
+export interface Invocation {
+  event: unknown;
+}
+
+/** Runs a bundle's handler in a fresh process, once per event, in order; the results as JSON. */
+export function invokeBundle(file: string, env: Record<string, string>, invocations: Invocation[]): Promise<unknown[]> {
+  const runner = `const { handler } = await import(${JSON.stringify(file)});
+const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 };
+const out = [];
+for (const event of ${JSON.stringify(invocations.map((i) => i.event))}) out.push(await handler(event, context).catch((e) => ({ thrown: e.name + ': ' + e.message })));
+process.stdout.write(JSON.stringify(out));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', () => {
+      try {
+        if (process.env.DEBUG_MOTO) console.log(out, err.slice(-3000));
+        resolve(JSON.parse(out) as unknown[]);
+      } catch {
+        reject(new Error(`no result from ${file}: ${out} ${err.slice(-2000)}`));
+      }
+    });
+  });
 }

@@ -17,6 +17,8 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
+import { CLUSTER_ARN } from './ecs-events';
 
 const ORDER = ['PROVISIONING', 'PENDING', 'RUNNING'];
 
@@ -178,4 +180,16 @@ export class ScriptedEcs {
     const to = from + this.pageSize;
     return { taskArns: arns.slice(from, to), nextToken: to < arns.length ? String(to) : undefined };
   }
+}
+
+/** The ECS runtime the task-events and pool tests drive: this cluster, one subnet and group, apps `names`. */
+export function scriptedEcsRuntime(ecs: ScriptedEcs, names: string[]): EcsRuntime {
+  return new EcsRuntime(ecs.client, {
+    cluster: CLUSTER_ARN,
+    subnets: ['s'],
+    securityGroups: ['g'],
+    taskFamilyPrefix: 'sessionplane-',
+    containerName: 'app',
+    appNames: () => names,
+  });
 }

@@ -2,19 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../support/apps';
 import { ecsAppDefaults } from '../../shared/adapters/runtime/ecs/can-run';
 import { loadAppsFile, parseApps } from '../../shared/config';
-import { ConfigError } from '../../shared/domain';
-
-function problemsOf(doc: unknown): string[] {
-  try {
-    parseApps(doc, '/apps');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function yamlFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'sp-apps-')), 'apps.yml');

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseApps } from '../../shared/config';
 import { appsFromImages } from '../../shared/config/image-labels';
-import { ConfigError, poolBackoffMs, poolServes, poolTarget, specHash } from '../../shared/domain';
-import { fixtureApp } from '../support/apps';
-
-function problemsOf(doc: unknown): string[] {
-  try {
-    parseApps(doc, '/apps');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { poolBackoffMs, poolServes, poolTarget, specHash } from '../../shared/domain';
+import { fixtureApp, problemsOf } from '../support/apps';
 
 const at = (hhmm: string) => Date.UTC(2026, 11, 5, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3)));
 

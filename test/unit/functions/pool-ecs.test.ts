@@ -6,13 +6,12 @@ import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb-pool-store';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
-import { EcsRuntime } from '../../../shared/adapters/runtime/ecs/ecs-runtime';
 import { launchSession, type LaunchDeps } from '../../../shared/services';
 import type { Pools } from '../../../shared/services/deps';
 import { tendPools, type KeeperOptions } from '../../../shared/services/pool-keeper';
 import { fixtureApp } from '../../support/apps';
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
-import { ScriptedEcs } from '../../support/scripted-ecs';
+import { ScriptedEcs, scriptedEcsRuntime } from '../../support/scripted-ecs';
 import { makeServiceDeps } from '../../support/services';
 
 const KEEPER: KeeperOptions = { holder: 'pools-lambda', burst: 5, staggerMs: 0, pauseAfter: 3, backoffBaseMs: 50, claimGraceMs: 60_000 };
@@ -40,14 +39,7 @@ describe('warm pools on ECS (the scripted ECS): RunTask off the request path', (
     const table = `pools-${Math.random().toString(36).slice(2, 8)}`;
     await ensureSessionsTable(client, table);
     ecs = new ScriptedEcs();
-    const runtime = new EcsRuntime(ecs.client, {
-      cluster: CLUSTER_ARN,
-      subnets: ['s'],
-      securityGroups: ['g'],
-      taskFamilyPrefix: 'sessionplane-',
-      containerName: 'app',
-      appNames: () => ['web'],
-    });
+    const runtime = scriptedEcsRuntime(ecs, ['web']);
     const pools: Pools = { store: new DynamoDbPoolStore(client, table), revision: () => 'sessionplane-web:3' };
     deps = {
       ...makeServiceDeps(

@@ -6,12 +6,11 @@ import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/task-ev
 import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
-import { EcsRuntime } from '../../../shared/adapters/runtime/ecs/ecs-runtime';
 import type { Session } from '../../../shared/domain';
 import { launchSession, type LaunchDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
-import { ScriptedEcs } from '../../support/scripted-ecs';
+import { ScriptedEcs, scriptedEcsRuntime } from '../../support/scripted-ecs';
 import { makeServiceDeps } from '../../support/services';
 import { makeSession } from '../../support/sessions';
 import { launchTimings } from '../../../shared/domain/events';
@@ -59,14 +58,7 @@ describe('task-events: ECS Task State Change → session state', () => {
     const table = `sessions-${Math.random().toString(36).slice(2, 8)}`;
     await ensureSessionsTable(client, table);
     ecs = new ScriptedEcs();
-    const runtime = new EcsRuntime(ecs.client, {
-      cluster: CLUSTER_ARN,
-      subnets: ['s'],
-      securityGroups: ['g'],
-      taskFamilyPrefix: 'sessionplane-',
-      containerName: 'app',
-      appNames: () => ['web'],
-    });
+    const runtime = scriptedEcsRuntime(ecs, ['web']);
     deps = {
       ...makeServiceDeps(client, table, runtime, {
         web: fixtureApp([], { port: appPort }),
