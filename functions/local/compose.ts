@@ -6,7 +6,7 @@ import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
 import { CachedPoolStore } from '../../shared/adapters/cached-pool-store';
-import { tcpAccepts } from '../../shared/adapters/readiness';
+import { portRefuses } from '../../shared/adapters/readiness';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
 import { NotifyingSessionStore } from '../../shared/adapters/notifying-session-store';
@@ -140,7 +140,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       poke: () => keeper?.poke(),
       reachable: (endpoint) => {
         const at = endpoint.lastIndexOf(':');
-        return tcpAccepts(endpoint.slice(0, at), Number(endpoint.slice(at + 1)), 500);
+        return portRefuses(endpoint.slice(0, at), Number(endpoint.slice(at + 1)), 500).then((refused) => !refused);
       },
       defer: (work) => (keeper ? keeper.defer(work) : void work()),
       capacityShort: () => keeper?.capacityShort(),

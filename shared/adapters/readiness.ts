@@ -15,6 +15,23 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promis
   });
 }
 
+/**
+ * True only when the port is known closed: the connection was refused (a process that died has
+ * closed its port at once). A timeout on a busy machine says nothing, and counts as open.
+ */
+export function portRefuses(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (refused: boolean) => {
+      socket.destroy();
+      resolve(refused);
+    };
+    socket.once('connect', () => done(false));
+    socket.once('timeout', () => done(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'));
+  });
+}
+
 /** True when GET path answers 2xx or 3xx (or, with `anyStatus`, anything at all). */
 function httpAnswers(host: string, port: number, path: string, timeoutMs = 2000, anyStatus = false): Promise<boolean> {
   return new Promise((resolve) => {

@@ -41,7 +41,7 @@ export interface Pools {
   poke?(app: string): void;
   /** What besides the app spec makes its instances (ECS: its deployed task definition), for the spec hash. */
   revision?(app: AppSpec): string;
-  /** Whether an instance's endpoint (host:port) accepts a connection, where this process can reach it (one machine). */
+  /** False when an instance's endpoint (host:port) is known closed (refused), where this process can reach it (one machine). */
   reachable?(endpoint: string): Promise<boolean>;
   /** Runs work that only tells (a claim's event and count) after the reply (the local keeper); absent: at once. */
   defer?(work: () => Promise<unknown>): void;
