@@ -64,6 +64,8 @@ export const SessionViewSchema = z.object({
   lastActivityAt: Iso.optional(),
   expiresAt: Iso,
   stoppedAt: Iso.optional(),
+  /** When it was warned that it will be stopped as idle, or that it nears its expiry (the portal's banner). */
+  warned: z.object({ idle: Iso.optional(), expiry: Iso.optional() }).optional(),
   sessionURL: z.string(),
   connectURL: z.string(),
   /** The owner's only: the session's access token and the app's secret. */

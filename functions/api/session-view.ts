@@ -3,6 +3,9 @@ import { connectUrl, sessionUrl, type UrlSettings } from '../../shared/domain/ur
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/** A session as the API shows it (the portal's cards render it). */
+export type SessionView = ReturnType<typeof sessionView>;
+
 /** A session as the API shows it: ISO times, URLs, never the token hash or the runtime id. */
 export function sessionView(session: Session, urls: UrlSettings, token?: string) {
   return {
@@ -20,6 +23,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     lastActivityAt: iso(session.lastActivityAt),
     expiresAt: iso(session.expiresAt),
     stoppedAt: iso(session.stoppedAt),
+    ...(session.warned ? { warned: { idle: iso(session.warned.idle), expiry: iso(session.warned.expiry) } } : {}),
     sessionURL: sessionUrl(urls, session.id, token),
     connectURL: connectUrl(urls, session.id, token, session.app),
   };

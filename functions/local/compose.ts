@@ -46,6 +46,7 @@ import { pagesOf, staticPages } from './www';
 import { PortalSessions } from '../portal/cookie';
 import { portalRoutes } from '../portal/routes';
 import { oidcSignInOf } from '../portal/oidc';
+import { inProcessApi } from '../portal/api-client';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -244,16 +245,20 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     while (requests.size) await Promise.race([Promise.allSettled([...requests]), deadline]).then(() => undefined);
   };
 
+  // The portal is a client of this same API, called in-process with the user's cookie.
+  const portalPages = portalRoutes({
+    portal,
+    api: inProcessApi((request) => Promise.resolve(app.fetch(request))),
+    oidc: oidcSignInOf(config, () => deps.urls.publicUrl),
+    signIn: (token) => users.get(hashToken(token)),
+    clock,
+    logger,
+    publicUrl: () => deps.urls.publicUrl,
+  });
+  // Static pages first (they fall through when nothing matches), then the API.
+  const app = createApp(deps, ALL_GROUPS, { pages: pagesOf(portalPages, staticPages(config.www)), gate, openApi: openApiDocument });
   return {
-    // Static pages first (they fall through when nothing matches), then the API.
-    app: createApp(deps, ALL_GROUPS, {
-      pages: pagesOf(
-        portalRoutes({ ...deps, portal, oidc: oidcSignInOf(config, () => deps.urls.publicUrl), signIn: (token) => users.get(hashToken(token)) }),
-        staticPages(config.www),
-      ),
-      gate,
-      openApi: openApiDocument,
-    }),
+    app,
     deps,
     runtime,
     pools: keeper,

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { DomainError } from '../../shared/domain/errors';
@@ -21,12 +21,33 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
  */
 export class PortalSessions {
   private readonly key: Buffer;
+  private readonly sealKey: Buffer;
 
   constructor(
     tokenKey: Buffer,
     private readonly options: { maxAgeSeconds: number; secure: boolean; now?: () => number },
   ) {
     this.key = createHmac('sha256', tokenKey).update('sessionplane portal cookie v1').digest();
+    this.sealKey = createHmac('sha256', tokenKey).update('sessionplane portal token v1').digest();
+  }
+
+  /** AES-256-GCM: a bearer token the cookie carries is unreadable without the server's key. */
+  private encrypt(text: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
+    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  private decrypt(sealed: string): string | undefined {
+    try {
+      const raw = Buffer.from(sealed, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return undefined;
+    }
   }
 
   private sign(data: string): string {
@@ -37,10 +58,25 @@ export class PortalSessions {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** The cookie value for a signed-in principal. */
-  issue(principal: Principal): string {
-    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, e: Math.floor(this.now() / 1000) + this.options.maxAgeSeconds }));
+  /**
+   * The cookie value for a signed-in principal; with the bearer token the portal calls a remote
+   * API with (on AWS, the ID token of the sign-in), encrypted, and no longer valid than it is.
+   */
+  issue(principal: Principal, token?: { value: string; expiresAt: number }): string {
+    const maxAge = Math.floor(this.now() / 1000) + this.options.maxAgeSeconds;
+    const e = token ? Math.min(maxAge, Math.floor(token.expiresAt / 1000)) : maxAge;
+    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, e, ...(token ? { t: this.encrypt(token.value) } : {}) }));
     return `v1.${payload}.${this.sign(`v1.${payload}`)}`;
+  }
+
+  /** The bearer token a cookie carries (read() must have accepted it). */
+  tokenOf(value: string): string | undefined {
+    try {
+      const { t } = JSON.parse(Buffer.from(value.split('.')[1] ?? '', 'base64url').toString('utf8')) as { t?: unknown };
+      return typeof t === 'string' ? this.decrypt(t) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The principal a cookie value proves, if it is ours, intact and unexpired. */

@@ -71,8 +71,8 @@ export class OidcSignIn {
     return { url: url.href, flow };
   }
 
-  /** The principal the callback's code proves, for the flow this browser began. */
-  async finish(callback: URL, flow: OidcFlow): Promise<Principal> {
+  /** The principal the callback's code proves, for the flow this browser began, and its ID token (a remote API's bearer). */
+  async finish(callback: URL, flow: OidcFlow): Promise<{ principal: Principal; idToken: string; expiresAt: number }> {
     const as = await this.discover();
     try {
       const params = oauth.validateAuthResponse(as, this.client, callback, flow.state);
@@ -84,7 +84,7 @@ export class OidcSignIn {
       const { payload } = await jwtVerify(result.id_token!, keys, { issuer: as.issuer, audience: this.options.clientId });
       const principal = principalFromClaims(payload as Record<string, unknown>, this.options);
       if (!principal) throw new Error(`the ID token has no usable ${this.options.userClaim} claim`);
-      return principal;
+      return { principal, idToken: result.id_token!, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (error) {
       throw new DomainError('auth.unauthenticated', `The sign-in with ${as.issuer} did not complete: ${(error as Error).message}`, { cause: error });
     }

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
-import type { AppSpec, ParamSpec } from '../../shared/domain/app';
+import type { ParamSpec } from '../../shared/domain/app';
+import type { AppView } from '../api/routes/apps';
 import type { Principal } from '../../shared/domain/principal';
 import { mib } from './session-cards';
 
@@ -12,6 +13,7 @@ export function Layout(props: { title: string; principal?: Principal | undefined
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {props.csrf ? <meta name="csrf-token" content={props.csrf} /> : null}
         <title>{`${props.title} · Sessionplane`}</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/portal.css" />
         <script type="module" src="/portal.js" />
       </head>
@@ -37,7 +39,7 @@ export function Layout(props: { title: string; principal?: Principal | undefined
   );
 }
 
-export function SignInPage(props: { next: string; error?: string | undefined; oidc: boolean }) {
+export function SignInPage(props: { next: string; error?: string | undefined; oidc: boolean; tokens?: boolean }) {
   return (
     <Layout title="Sign in">
       <section class="card narrow">
@@ -47,12 +49,14 @@ export function SignInPage(props: { next: string; error?: string | undefined; oi
             {props.error}
           </p>
         ) : null}
-        <form method="post" action="/sign-in">
-          <input type="hidden" name="next" value={props.next} />
-          <label for="token">Your access token</label>
-          <input id="token" name="token" type="password" autocomplete="current-password" required />
-          <button type="submit">Sign in</button>
-        </form>
+        {props.tokens === false ? null : (
+          <form method="post" action="/sign-in">
+            <input type="hidden" name="next" value={props.next} />
+            <label for="token">Your access token</label>
+            <input id="token" name="token" type="password" autocomplete="current-password" required />
+            <button type="submit">Sign in</button>
+          </form>
+        )}
         {props.oidc ? (
           <p>
             <a class="button" href={`/sign-in/oidc?next=${encodeURIComponent(props.next)}`}>
@@ -104,7 +108,7 @@ function ParamField(props: { app: string; name: string; spec: ParamSpec }) {
   );
 }
 
-function LaunchForm(props: { app: AppSpec }) {
+function LaunchForm(props: { app: AppView }) {
   const { app } = props;
   const id = (k: string) => `f-${app.name}-${k}`;
   return (
@@ -144,7 +148,7 @@ function LaunchForm(props: { app: AppSpec }) {
   );
 }
 
-export function Catalog(props: { apps: AppSpec[] }) {
+export function Catalog(props: { apps: AppView[] }) {
   if (props.apps.length === 0) return <p class="empty">No apps are offered to you.</p>;
   return (
     <ul class="apps">

@@ -5,18 +5,24 @@ import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import type { Principal } from '../../shared/domain/principal';
-import { isLive, type Session } from '../../shared/domain/session';
-import { connectUrl } from '../../shared/domain/urls';
-import { sessionCredentials } from '../../shared/services/credentials';
-import { launchSession } from '../../shared/services/launch';
-import { poolViews } from '../../shared/services/pool-admin';
-import type { ApiDeps } from '../api/context';
+import { isLive } from '../../shared/domain/session';
+import type { Clock } from '../../shared/ports/clock';
+import type { Logger } from '../../shared/ports/logger';
+import type { AppView } from '../api/routes/apps';
+import type { PoolJson } from '../api/routes/pools';
+import type { SessionView } from '../api/session-view';
+import { problemBody, problemOf } from '../http/problem';
+import { callApi, forward, type PortalApi, type SignedIn } from './api-client';
+import { AdminPage } from './admin';
 import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import type { OidcFlow, OidcSignIn } from './oidc';
 import { Catalog, Layout, SignInPage } from './pages';
-import { PoolTable, SessionList } from './session-cards';
+import { SessionList } from './session-cards';
 
 const FLOW_COOKIE = 'sessionplane_oidc';
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** A fresh object each time: node-server's Response may add to the one it is given. */
+const PROBLEM = () => ({ 'content-type': 'application/problem+json' });
 
 /** Beside this module, or (in the server bundle `npm start` builds) in the checkout it runs from. */
 const ASSETS =
@@ -35,12 +41,18 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-export interface PortalDeps extends ApiDeps {
+export interface PortalDeps {
   portal: PortalSessions;
+  /** The API, called as the signed-in user (in-process with their cookie; on AWS at its URL with their token). */
+  api: PortalApi;
   /** Sign-in through an OIDC issuer (code + PKCE), where one is configured with a client id. */
   oidc?: OidcSignIn | undefined;
-  /** The principal a sign-in token names (the tokens file's users, the local admin). */
-  signIn(token: string): Principal | undefined;
+  /** The principal a sign-in token names (the tokens file's users, the local admin); absent where there is no tokens file (AWS). */
+  signIn?: ((token: string) => Principal | undefined) | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** Where browsers reach the portal (behind a load balancer that ends TLS, the request's own URL says http). */
+  publicUrl?: () => string;
 }
 
 /** A `next` that stays on this site: a path, never `//host` or a scheme. */
@@ -48,11 +60,17 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
 }
 
+/** What the API answers with a problem: its words, for the page. */
+const problemText = (data: unknown, status: number) =>
+  (typeof data === 'object' && data && 'detail' in data && typeof data.detail === 'string' ? data.detail : undefined) ?? `The API answered ${status}.`;
+
 /**
- * The portal, served by the long-lived process beside the API and the router: sign-in, the
- * catalog with a launch form per app, the user's sessions as cards (live progress while one
- * starts), a stable URL per user and app (`/apps/<app>/`), and the admins' view. Server-rendered
- * (hono JSX); /portal.js only enhances (forms, progress, actions), through the same API.
+ * The portal: sign-in, the catalog with a launch form per app, the user's sessions as cards (live
+ * progress while one starts), a stable URL per user and app (`/apps/<app>/`), and the admins'
+ * view. Server-rendered (hono JSX); /portal.js only enhances (forms, progress, actions). Every
+ * datum comes from the API, called as the signed-in user: in one process the API app itself; on
+ * AWS (the router service) the HTTP API at its URL, where the portal also forwards its script's
+ * API requests with the user's token (the browser never holds it).
  */
 export function portalRoutes(deps: PortalDeps): Hono {
   const app = new Hono();
@@ -60,11 +78,18 @@ export function portalRoutes(deps: PortalDeps): Hono {
   const js = readFileSync(join(ASSETS, 'portal.js'), 'utf8');
   app.get('/portal.css', (c) => c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }));
   app.get('/portal.js', (c) => c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+  // The site's icon, also where browsers look for one unasked (an app's pages on this origin too).
+  const icon = readFileSync(join(ASSETS, 'favicon.svg'));
+  for (const path of ['/favicon.svg', '/favicon.ico'])
+    app.get(path, (c) => c.body(icon, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff' }));
 
-  const signedIn = (c: Context) => {
-    const value = getCookie(c, PORTAL_COOKIE);
-    const principal = deps.portal.read(value);
-    return principal && value ? { principal, csrf: deps.portal.csrfOf(value) } : undefined;
+  const signedIn = (c: Context): SignedIn | undefined => {
+    const cookie = getCookie(c, PORTAL_COOKIE);
+    const principal = deps.portal.read(cookie);
+    if (!principal || !cookie) return undefined;
+    const token = deps.api.remote ? deps.portal.tokenOf(cookie) : undefined;
+    if (deps.api.remote && !token) return undefined;
+    return { principal, cookie, csrf: deps.portal.csrfOf(cookie), token };
   };
   const page = (c: Context, html: unknown, status = 200) => {
     c.header('content-security-policy', CSP);
@@ -74,34 +99,61 @@ export function portalRoutes(deps: PortalDeps): Hono {
     c.header('cache-control', 'no-store');
     return c.html(html as string, status as 200);
   };
+  // Forms from this site only (hono's Origin check), so no other page can sign a browser in or out.
+  const sameSite = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || (!!deps.publicUrl && origin === new URL(deps.publicUrl()).origin) });
   const toSignIn = (c: Context) => c.redirect(`/sign-in?next=${encodeURIComponent(new URL(c.req.url).pathname)}`, 303);
-
-  /** The owner's cards: live sessions first, then the most recent ended ones. */
-  const cardsOf = async (owner: string) => {
-    const { items } = await deps.store.listByOwner(owner, { limit: 50 });
-    const live = items.filter((s) => isLive(s.status));
-    const ended = items.filter((s) => !isLive(s.status)).slice(0, 5);
-    return [...live, ...ended].map((session) => card(session, session.owner === owner));
+  const signInPage = (c: Context, props: { next: string; error?: string }, status = 200) =>
+    page(c, <SignInPage {...props} oidc={!!deps.oidc} tokens={!!deps.signIn} />, status);
+  /** An API answer the page cannot use: sign in again (401: a token expired), or say what went wrong. */
+  const failed = (c: Context, me: SignedIn, answer: { status: number; data: unknown }, title = 'Sessionplane') => {
+    if (answer.status === 401) {
+      c.header('set-cookie', deps.portal.clearCookie());
+      return toSignIn(c);
+    }
+    const status = answer.status >= 500 ? 502 : answer.status;
+    return page(
+      c,
+      <Layout title={title} principal={me.principal} csrf={me.csrf}>
+        <p class="error" role="alert">
+          {problemText(answer.data, answer.status)}
+        </p>
+        <p>
+          <a href="/">Back to my sessions</a>
+        </p>
+      </Layout>,
+      status,
+    );
   };
-  const card = (session: Session, own: boolean) => ({
-    session,
-    app: deps.apps.get(session.app),
-    connectURL: own ? connectUrl(deps.urls, session.id, sessionCredentials(deps, session.id).token, session.app) : '',
-  });
+
+  /** The user's cards (live first, then the most recent ended ones) and the apps, or the API's refusal. */
+  const cardsOf = async (me: SignedIn) => {
+    const [list, catalog] = await Promise.all([
+      callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?limit=50'),
+      callApi<{ apps: AppView[] }>(deps.api, me, 'GET', '/apps'),
+    ]);
+    if (!list.ok) return { failed: list };
+    if (!catalog.ok) return { failed: catalog };
+    const apps = catalog.data.apps;
+    const live = list.data.sessions.filter((s) => isLive(s.status));
+    const ended = list.data.sessions.filter((s) => !isLive(s.status)).slice(0, 5);
+    const cards = [...live, ...ended].map((session) => ({ session, app: apps.find((a) => a.name === session.app), own: true }));
+    return { cards, apps };
+  };
 
   app.get('/', async (c) => {
     const me = signedIn(c);
     if (!me) return toSignIn(c);
-    const [cards, apps] = [await cardsOf(me.principal.user), deps.apps.list()];
+    const got = await cardsOf(me);
+    if (got.failed) return failed(c, me, got.failed);
     return page(
       c,
       <Layout title="My sessions" principal={me.principal} csrf={me.csrf}>
         <h1>My sessions</h1>
         <section id="sessions" aria-live="polite" data-refresh="/portal/sessions">
-          <SessionList sessions={cards} now={deps.clock.now()} />
+          <SessionList sessions={got.cards} now={deps.clock.now()} />
         </section>
         <h2>Apps</h2>
-        <Catalog apps={apps} />
+        <Catalog apps={got.apps} />
       </Layout>,
     );
   });
@@ -110,10 +162,20 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.get('/portal/sessions', async (c) => {
     const me = signedIn(c);
     if (!me) return c.text('Sign in first.', 401);
-    return page(c, <SessionList sessions={await cardsOf(me.principal.user)} now={deps.clock.now()} />);
+    const got = await cardsOf(me);
+    if (got.failed) return c.text(problemText(got.failed.data, got.failed.status), got.failed.status === 401 ? 401 : 502);
+    return page(c, <SessionList sessions={got.cards} now={deps.clock.now()} />);
   });
 
-  app.get('/sign-in', (c) => page(c, <SignInPage next={safeNext(c.req.query('next'))} oidc={!!deps.oidc} />));
+  // Open: the session's connectURL, asked of the API when the user opens it (never kept in the page).
+  app.get('/open/:id{[0-9a-f]{32}}', async (c) => {
+    const me = signedIn(c);
+    if (!me) return toSignIn(c);
+    const one = await callApi<SessionView>(deps.api, me, 'GET', `/sessions/${c.req.param('id')}`);
+    return one.ok ? c.redirect(one.data.connectURL, 303) : failed(c, me, one);
+  });
+
+  app.get('/sign-in', (c) => signInPage(c, { next: safeNext(c.req.query('next')) }));
   // OIDC: to the issuer with a PKCE challenge, state and nonce (kept in a signed, 10-minute, HttpOnly cookie), and back.
   app.get('/sign-in/oidc', async (c) => {
     if (!deps.oidc) return c.notFound();
@@ -127,29 +189,30 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const clear = `${FLOW_COOKIE}=; Path=/sign-in/oidc; HttpOnly; SameSite=Lax; Max-Age=0`;
     if (!flow) {
       c.header('set-cookie', clear);
-      return page(c, <SignInPage next="/" oidc error="That sign-in expired or was not started here: try again." />, 400);
+      return signInPage(c, { next: '/', error: 'That sign-in expired or was not started here: try again.' }, 400);
     }
     try {
-      const principal = await deps.oidc.finish(new URL(c.req.url), flow);
-      c.header('set-cookie', deps.portal.setCookie(deps.portal.issue(principal)));
+      const { principal, idToken, expiresAt } = await deps.oidc.finish(new URL(c.req.url), flow);
+      // A remote API is called with the user's own ID token, which the cookie carries encrypted.
+      const cookie = deps.portal.issue(principal, deps.api.remote ? { value: idToken, expiresAt } : undefined);
+      c.header('set-cookie', deps.portal.setCookie(cookie));
       c.header('set-cookie', clear, { append: true });
       return c.redirect(flow.next, 303);
     } catch (error) {
       deps.logger.warn({ err: (error as Error).message }, 'OIDC sign-in failed');
       c.header('set-cookie', clear);
-      return page(c, <SignInPage next={flow.next} oidc error="The sign-in with your organisation did not complete." />, 401);
+      return signInPage(c, { next: flow.next, error: 'The sign-in with your organisation did not complete.' }, 401);
     }
   });
-  // A form from this site only (hono's Origin check), so no other page can sign a browser in as someone.
-  app.post('/sign-in', csrf(), async (c) => {
+  app.post('/sign-in', sameSite, async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
-    const principal = typeof form.token === 'string' ? deps.signIn(form.token.trim()) : undefined;
-    if (!principal) return page(c, <SignInPage next={next} oidc={!!deps.oidc} error="That token is not valid." />, 401);
+    const principal = typeof form.token === 'string' ? deps.signIn?.(form.token.trim()) : undefined;
+    if (!principal) return signInPage(c, { next, error: 'That token is not valid.' }, 401);
     c.header('set-cookie', deps.portal.setCookie(deps.portal.issue(principal)));
     return c.redirect(next, 303);
   });
-  app.post('/sign-out', csrf(), async (c) => {
+  app.post('/sign-out', sameSite, async (c) => {
     const value = getCookie(c, PORTAL_COOKIE);
     const form = await c.req.parseBody();
     if (value && deps.portal.read(value) && !deps.portal.csrfMatches(value, typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined))
@@ -161,54 +224,14 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.get('/admin', async (c) => {
     const me = signedIn(c);
     if (!me) return toSignIn(c);
-    if (!me.principal.admin)
-      return page(
-        c,
-        <Layout title="Admin" principal={me.principal} csrf={me.csrf}>
-          <p class="error">Only admins may see this page.</p>
-        </Layout>,
-        403,
-      );
-    const live: Session[] = [];
-    for await (const s of deps.store.listLive()) live.push(s);
-    live.sort((a, b) => b.createdAt - a.createdAt);
-    const totals = new Map<string, { sessions: number; cpu: number; memory: number }>();
-    for (const s of live) {
-      const t = totals.get(s.owner) ?? { sessions: 0, cpu: 0, memory: 0 };
-      totals.set(s.owner, { sessions: t.sessions + 1, cpu: t.cpu + s.resources.cpu, memory: t.memory + s.resources.memory });
-    }
-    const pools = await poolViews(deps);
-    return page(
-      c,
-      <Layout title="Admin" principal={me.principal} csrf={me.csrf}>
-        <h1>Every live session</h1>
-        <section id="sessions" data-admin="true">
-          <SessionList sessions={live.map((s) => card(s, s.owner === me.principal.user))} admin now={deps.clock.now()} />
-        </section>
-        <table>
-          <caption>Per user</caption>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Sessions</th>
-              <th scope="col">vCPUs</th>
-              <th scope="col">Memory (MiB)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...totals].map(([user, t]) => (
-              <tr>
-                <td>{user}</td>
-                <td>{t.sessions}</td>
-                <td>{t.cpu}</td>
-                <td>{t.memory}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <PoolTable pools={pools} />
-      </Layout>,
-    );
+    if (!me.principal.admin) return failed(c, me, { status: 403, data: { detail: 'Only admins may see this page.' } }, 'Admin');
+    const [live, pools] = await Promise.all([
+      callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?all=true'),
+      callApi<{ pools: PoolJson[] }>(deps.api, me, 'GET', '/pools'),
+    ]);
+    if (!live.ok) return failed(c, me, live, 'Admin');
+    const cards = live.data.sessions.map((session) => ({ session, own: session.owner === me.principal.user }));
+    return page(c, <AdminPage me={me} cards={cards} pools={pools.ok ? pools.data.pools : []} now={deps.clock.now()} />);
   });
 
   // Clace's start-on-first-visit: a stable URL per user and app. Matched on the raw path (the API
@@ -219,12 +242,29 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const me = signedIn(c);
     if (!me) return toSignIn(c);
     const name = m[1]!;
-    const { items } = await deps.store.listByOwner(me.principal.user, { limit: 100 });
-    const running = items.find((s) => s.app === name && isLive(s.status) && s.status !== 'STOPPING');
+    const mine = await callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?limit=100');
+    if (!mine.ok) return failed(c, me, mine);
+    const running = mine.data.sessions.find((s) => s.app === name && isLive(s.status) && s.status !== 'STOPPING');
     // The router's holding page shows a starting session until it is ready, then the app.
-    const session = running ?? (await launchSession(deps, { owner: me.principal.user, app: name })).session;
-    return c.redirect(connectUrl(deps.urls, session.id, sessionCredentials(deps, session.id).token, session.app), 303);
+    const session = running
+      ? await callApi<SessionView>(deps.api, me, 'GET', `/sessions/${running.id}`)
+      : await callApi<SessionView>(deps.api, me, 'POST', '/sessions', { app: name });
+    return session.ok ? c.redirect(session.data.connectURL, 303) : failed(c, me, session, name);
   });
+
+  // The API elsewhere (AWS): the script's requests go through here, as the user, CSRF-checked.
+  if (deps.api.remote) {
+    const relay = async (c: Context) => {
+      const me = signedIn(c);
+      const refuse = (code: 'auth.unauthenticated' | 'auth.forbidden', detail: string) =>
+        c.body(problemBody(problemOf(code, detail), new URL(c.req.url).pathname), code === 'auth.forbidden' ? 403 : 401, PROBLEM());
+      if (!me) return refuse('auth.unauthenticated', 'Sign in first.');
+      if (!SAFE.has(c.req.method) && !deps.portal.csrfMatches(me.cookie, c.req.header('x-csrf-token')))
+        return refuse('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).');
+      return forward(deps.api, me, c.req.raw);
+    };
+    for (const prefix of ['/sessions', '/apps', '/pools']) app.all(prefix, relay).all(`${prefix}/*`, relay);
+  }
 
   return app;
 }

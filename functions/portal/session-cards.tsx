@@ -1,13 +1,15 @@
-import type { AppSpec } from '../../shared/domain/app';
-import { isLive, type Session } from '../../shared/domain/session';
-import type { PoolView } from '../../shared/services/pool-admin';
+import { isLive } from '../../shared/domain/session';
+import type { AppView } from '../api/routes/apps';
+import type { PoolJson } from '../api/routes/pools';
+import type { SessionView } from '../api/session-view';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 export const mib = (n: number) => (n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} GiB` : `${n} MiB`);
 
 /** "08:08 UTC" (the day too when it is not today's) and how long ago or ahead, from the server's clock. */
-function when(ms: number, now: number): string {
-  const d = new Date(ms);
+function when(time: string | undefined, now: number): string {
+  if (!time) return '';
+  const d = new Date(time);
+  const ms = d.getTime();
   const sameDay = d.toISOString().slice(0, 10) === new Date(now).toISOString().slice(0, 10);
   const at = `${sameDay ? '' : `${d.toISOString().slice(0, 10)} `}${d.toISOString().slice(11, 16)} UTC`;
   const minutes = Math.round((ms - now) / 60_000);
@@ -37,13 +39,14 @@ function reasonText(reason: string | undefined): string {
 }
 
 /** One session as a card; the client script follows a starting one's events and swaps the list when something changes. */
-function SessionCard(props: { session: Session; app?: AppSpec | undefined; connectURL: string; admin?: boolean; now: number }) {
+function SessionCard(props: { session: SessionView; app?: AppView | undefined; own: boolean; admin?: boolean; now: number }) {
   const s = props.session;
-  const own = props.connectURL !== '';
+  const own = props.own;
+  const open = `/open/${s.id}`;
   const live = isLive(s.status);
   const starting = s.status === 'PENDING' || s.status === 'STARTING';
   const warning = s.warned?.expiry
-    ? `It expires at ${iso(s.expiresAt)}.`
+    ? `It expires at ${s.expiresAt}.`
     : s.warned?.idle
       ? 'Nobody has used it for a while: it will be stopped as idle unless it is used.'
       : undefined;
@@ -56,17 +59,17 @@ function SessionCard(props: { session: Session; app?: AppSpec | undefined; conne
       <p class="meta">
         {props.app?.title ?? s.app} · {s.resources.cpu} vCPU · {mib(s.resources.memory)}
         <br />
-        started <time datetime={iso(s.createdAt)}>{when(s.createdAt, props.now)}</time>
+        started <time datetime={s.createdAt}>{when(s.createdAt, props.now)}</time>
         {live ? (
           <>
             <br />
-            expires <time datetime={iso(s.expiresAt)}>{when(s.expiresAt, props.now)}</time>
+            expires <time datetime={s.expiresAt}>{when(s.expiresAt, props.now)}</time>
           </>
         ) : null}
         {props.admin && s.lastActivityAt ? (
           <>
             <br />
-            last used <time datetime={iso(s.lastActivityAt)}>{when(s.lastActivityAt, props.now)}</time>
+            last used <time datetime={s.lastActivityAt}>{when(s.lastActivityAt, props.now)}</time>
           </>
         ) : null}
         {props.admin ? (
@@ -91,7 +94,7 @@ function SessionCard(props: { session: Session; app?: AppSpec | undefined; conne
               Extend
             </button>
           ) : s.status === 'READY' ? (
-            <a class="button" href={props.connectURL} rel="noopener">
+            <a class="button" href={open} rel="noopener">
               Use it
             </a>
           ) : null}
@@ -100,7 +103,7 @@ function SessionCard(props: { session: Session; app?: AppSpec | undefined; conne
       {live ? (
         <div class="actions">
           {s.status === 'READY' && own ? (
-            <a class="button primary" href={props.connectURL} rel="noopener">
+            <a class="button primary" href={open} rel="noopener">
               Open
             </a>
           ) : null}
@@ -122,18 +125,18 @@ function SessionCard(props: { session: Session; app?: AppSpec | undefined; conne
   );
 }
 
-export function SessionList(props: { sessions: { session: Session; app?: AppSpec | undefined; connectURL: string }[]; admin?: boolean; now: number }) {
+export function SessionList(props: { sessions: { session: SessionView; app?: AppView | undefined; own: boolean }[]; admin?: boolean; now: number }) {
   if (props.sessions.length === 0) return <p class="empty">No sessions yet: launch an app below.</p>;
   return (
     <ul class="sessions">
       {props.sessions.map((s) => (
-        <SessionCard session={s.session} app={s.app} connectURL={s.connectURL} admin={props.admin ?? false} now={props.now} />
+        <SessionCard session={s.session} app={s.app} own={s.own} admin={props.admin ?? false} now={props.now} />
       ))}
     </ul>
   );
 }
 
-export function PoolTable(props: { pools: PoolView[] }) {
+export function PoolTable(props: { pools: PoolJson[] }) {
   if (props.pools.length === 0) return <p class="empty">No app has a warm pool.</p>;
   return (
     <table>
@@ -156,9 +159,9 @@ export function PoolTable(props: { pools: PoolView[] }) {
             <td>{p.ready}</td>
             <td>{p.starting}</td>
             <td>{p.target}</td>
-            <td>{p.status.hits}</td>
-            <td>{p.status.misses}</td>
-            <td>{p.status.paused ? p.status.paused.reason : 'no'}</td>
+            <td>{p.hits}</td>
+            <td>{p.misses}</td>
+            <td>{p.paused ? (p.pausedReason ?? 'yes') : 'no'}</td>
           </tr>
         ))}
       </tbody>

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { verifiedJwt } from '../api/auth/authenticators';
+import { anyOf, verifiedJwt } from '../api/auth/authenticators';
+import { routerPortal } from '../portal/on-router';
 import { createEventsApp } from '../api/events-app';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
@@ -28,6 +29,9 @@ try {
   const events = new DynamoDbSessionEventLog(client, config.tableName);
   const urls = { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain };
   const oidc = config.oidc;
+  // The portal, where configured: its pages, and the API requests of its script, relayed as the user.
+  const portal = routerPortal(config, logger);
+  const servePortal = portal && getRequestListener(portal.app.fetch);
   const streamEvents = oidc
     ? getRequestListener(
         createEventsApp({
@@ -35,7 +39,10 @@ try {
           events,
           urls,
           eventStream: { keepaliveMs: config.eventKeepaliveMs },
-          authenticate: verifiedJwt({ ...oidc, onError: (error) => logger.warn({ err: error.message }, 'OIDC discovery failed') }),
+          authenticate: anyOf(
+            verifiedJwt({ ...oidc, onError: (error) => logger.warn({ err: error.message }, 'OIDC discovery failed') }),
+            ...(portal ? [portal.authenticator] : []),
+          ),
           logger,
         }).fetch,
       )
@@ -60,7 +67,9 @@ try {
       return;
     }
     if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
-    if (!router.handleRequest(req, res)) sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
+    if (router.handleRequest(req, res)) return;
+    if (servePortal) return void servePortal(req, res);
+    sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
-import { policyFrom, PolicyEnvSchema } from './policy';
+import { policyFrom, PolicyEnvSchema, tokenKeyOf } from './policy';
+import { ConfigError } from '../domain/errors';
 import { parseEnv } from './problems';
 import { SessionDomainSchema, sessionDomainOf } from './session-domain';
 
@@ -188,6 +189,12 @@ const RouterEnvSchema = z.object({
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
   // The API's issuer: the router service streams GET /sessions/{id}/events to API callers (API Gateway cannot).
   ...OIDC_ENV,
+  // The portal (served beside the sessions, on their origin): the API it calls as each user, the key
+  // its cookies are signed and encrypted with, and its client at the issuer.
+  [ENV.apiUrl]: z.url().optional(),
+  [ENV.portalKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
+  [ENV.oidcClientId]: z.string().min(1).optional(),
+  [ENV.oidcClientSecret]: z.string().min(1).optional(),
 });
 
 /** The standalone router's settings, derived from its schema through the mapping below. */
@@ -213,5 +220,25 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     logLevel: e[ENV.logLevel],
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     oidc: oidcFrom(e),
+    oidcClient: e[ENV.oidcClientId] ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] } : undefined,
+    portal: portalFrom(e),
   };
+}
+
+/** The portal needs all three: an API to call, a key for its cookies, and a client at the issuer it signs users in with. */
+function portalFrom(e: z.output<typeof RouterEnvSchema>) {
+  const [apiUrl, key] = [e[ENV.apiUrl], e[ENV.portalKey]];
+  if (!apiUrl && !key) return undefined;
+  const missing = [
+    ...(apiUrl ? [] : [ENV.apiUrl]),
+    ...(key ? [] : [ENV.portalKey]),
+    ...(e[ENV.oidcClientId] ? [] : [ENV.oidcClientId]),
+    ...(e[ENV.jwtIssuer] ? [] : [ENV.jwtIssuer]),
+  ];
+  if (missing.length)
+    throw new ConfigError(
+      'The portal is half configured',
+      missing.map((name) => `${name} is not set`),
+    );
+  return { apiUrl: apiUrl!, key: tokenKeyOf(key!) };
 }

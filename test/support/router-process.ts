@@ -9,8 +9,9 @@ import { waitFor } from './wait';
 export async function spawnRouter(
   dynamodbEndpoint: string,
   env: Record<string, string> = {},
+  port?: number,
 ): Promise<{ child: ChildProcess; base: string; exited: Promise<number | null> }> {
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
     env: {
       PATH: process.env.PATH,
@@ -23,7 +24,7 @@ export async function spawnRouter(
       SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
       ...env,
     },
-    stdio: 'ignore',
+    stdio: process.env.SP_ROUTER_LOGS ? 'inherit' : 'ignore',
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;

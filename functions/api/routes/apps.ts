@@ -3,6 +3,9 @@ import type { AppSpec } from '../../../shared/domain/app';
 import { AppNotFoundError, DomainError } from '../../../shared/domain/errors';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 
+/** An app as GET /apps shows it (the portal's catalog renders it). */
+export type AppView = ReturnType<typeof appView>;
+
 /** What a user needs to launch an app; never its command or env. */
 function appView(app: AppSpec) {
   return {

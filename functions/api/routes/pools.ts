@@ -11,6 +11,9 @@ function adminsOnly(c: { var: { principal: { admin?: boolean } } }): void {
   if (!c.var.principal.admin) throw new DomainError('auth.forbidden', 'Only admins may see or change the pools.');
 }
 
+/** A pool as GET /pools shows it (the portal's admin page renders it). */
+export type PoolJson = ReturnType<typeof poolJson>;
+
 function poolJson(view: PoolView) {
   const { status, spec } = view;
   return {

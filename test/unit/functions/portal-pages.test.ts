@@ -1,11 +1,14 @@
 import { jsx } from 'hono/jsx';
 import { describe, expect, it } from 'vitest';
+import { sessionView } from '../../../functions/api/session-view';
 import { SessionList } from '../../../functions/portal/session-cards';
 import { makeSession } from '../../support/sessions';
 
 const NOW = Date.UTC(2026, 11, 5, 12, 0);
-const render = (session: ReturnType<typeof makeSession>, connectURL = 'http://127.0.0.1/s/x/?token=t', admin = false) =>
-  String(jsx(SessionList, { sessions: [{ session, connectURL }], now: NOW, admin }));
+const urls = { publicUrl: 'http://127.0.0.1:8080' };
+/** A card as the portal renders it: from the API's view of the session. */
+const render = (session: ReturnType<typeof makeSession>, own = true, admin = false) =>
+  String(jsx(SessionList, { sessions: [{ session: sessionView(session, urls), own }], now: NOW, admin }));
 
 describe('the portal session cards', () => {
   const ready = {
@@ -19,9 +22,11 @@ describe('the portal session cards', () => {
     const expiring = render(makeSession({ ...ready, warned: { expiry: NOW - 1000 } }));
     expect(expiring).toContain('class="banner"');
     expect(expiring).toMatch(/data-action="renew"[^>]*>Extend</);
-    const idle = render(makeSession({ ...ready, warned: { idle: NOW - 1000 } }));
+    const session = makeSession({ ...ready, warned: { idle: NOW - 1000 } });
+    const idle = render(session);
     expect(idle).toContain('stopped as idle unless it is used');
-    expect(idle).toMatch(/href="http:\/\/127\.0\.0\.1\/s\/x\/\?token=t"[^>]*>Use it</);
+    // The link asks the API for the session's URL when it is followed: no credential in the page.
+    expect(idle).toMatch(new RegExp(`href="/open/${session.id}"[^>]*>Use it<`));
     expect(render(makeSession(ready))).not.toContain('class="banner"');
   });
 
@@ -36,11 +41,12 @@ describe('the portal session cards', () => {
   });
 
   it("gives an admin no credential of someone else's session: no Open, no Renew, no banner link", () => {
-    const html = render(makeSession({ ...ready, owner: 'alice', warned: { idle: NOW - 1000 } }), '', true);
+    const html = render(makeSession({ ...ready, owner: 'alice', warned: { idle: NOW - 1000 } }), false, true);
     expect(html).toContain('owner alice');
     expect(html).not.toContain('>Open<');
     expect(html).not.toContain('data-action="renew"');
     expect(html).not.toContain('token=');
+    expect(html).not.toContain('/open/');
     expect(html).toContain('data-action="stop"');
   });
 

@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import type { RouterConfig } from '../../shared/config/env';
+import { systemClock } from '../../shared/ports/clock';
+import type { Logger } from '../../shared/ports/logger';
+import { problemBody, problemOf } from '../http/problem';
+import { remoteApi } from './api-client';
+
+/** A fresh object each time: node-server's Response may add to the one it is given. */
+const PROBLEM = () => ({ 'content-type': 'application/problem+json' });
+import { PortalSessions } from './cookie';
+import { oidcSignInOf } from './oidc';
+import { portalRoutes } from './routes';
+
+/**
+ * The portal as the router service serves it on AWS, on the sessions' own origin: users sign in
+ * through the OIDC issuer (Cognito by default), and every datum and action goes to the HTTP API at
+ * its URL with the user's own ID token, which their cookie carries encrypted. The router itself
+ * gains no permission: it reads sessions as before, and the API decides what each user may do.
+ */
+export function routerPortal(config: RouterConfig, logger: Logger) {
+  if (!config.portal) return undefined;
+  const portal = new PortalSessions(config.portal.key, { maxAgeSeconds: 12 * 3600, secure: config.publicUrl.startsWith('https:') });
+  const app = portalRoutes({
+    portal,
+    api: remoteApi(config.portal.apiUrl),
+    oidc: oidcSignInOf(config, () => config.publicUrl),
+    clock: systemClock,
+    logger,
+    publicUrl: () => config.publicUrl,
+  });
+  const root = new Hono().route('/', app);
+  root.notFound((c) => c.body(problemBody(problemOf('route.not_found', 'Not a session or portal route.'), c.req.path), 404, PROBLEM()));
+  // The event stream (served by the router, as API Gateway cannot) accepts the same cookie.
+  return { app: root, authenticator: portal.authenticator() };
+}
