@@ -38,6 +38,12 @@ export const InfraConfigSchema = z
     /** An OIDC issuer and audience for the API's JWT authorizer; unset: a Cognito user pool is made. */
     jwtIssuer: z.url().optional(),
     jwtAudience: z.string().optional(),
+    /**
+     * The portal's client at that issuer (code + PKCE, public; its redirect URI
+     * `<router URL>/sign-in/oidc/callback`), whose ID tokens the API then accepts too. With the
+     * Cognito pool the stack makes, its own portal client, when the router serves HTTPS.
+     */
+    portalClientId: z.string().optional(),
     userClaim: z.string().default('sub'),
     adminGroup: z.string().default('sessionplane-admins'),
     /** GPU capacity: an Auto Scaling group of this instance type (ECS GPU AMI), from zero. */

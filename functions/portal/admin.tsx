@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 import type { PoolJson } from '../api/routes/pools';
 import type { SessionView } from '../api/session-view';
 import type { SignedIn } from './api-client';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
 import type { ParamSpec } from '../../shared/domain/app';
 import type { AppView } from '../api/routes/apps';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
 import { isLive } from '../../shared/domain/session';
 import type { AppView } from '../api/routes/apps';
 import type { PoolJson } from '../api/routes/pools';

@@ -38,6 +38,8 @@ export interface ControlApiProps {
   /** The router's public URL: the base of every sessionURL and connectURL. */
   publicUrl: string;
   jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
+  /** The portal's client at the issuer, whose ID tokens (the portal calls the API with them) the authorizer accepts too. */
+  portalClientId?: string | undefined;
   shared: {
     familyPrefix: string;
     containerName: string;
@@ -130,7 +132,9 @@ export class ControlApi extends Construct {
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Sessionplane control API',
-      defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: [props.jwt.audience] }),
+      defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, {
+        jwtAudience: [props.jwt.audience, ...(props.portalClientId ? [props.portalClientId] : [])],
+      }),
       // Browser frontends on other origins (the trame client's sessionManagerURL): preflights answered by the gateway.
       ...(props.corsOrigins.length
         ? {

@@ -1,5 +1,5 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountRecovery, CfnUserPoolGroup, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { CfnOutput, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccountRecovery, CfnUserPoolGroup, FeaturePlan, Mfa, OAuthScope, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
 
@@ -11,6 +11,7 @@ export class Identity extends Construct {
   readonly issuer: string;
   readonly audience: string;
   readonly client: UserPoolClient;
+  private readonly pool: UserPool;
 
   constructor(scope: Construct, id: string, props: { adminGroup: string }) {
     super(scope, id);
@@ -38,9 +39,35 @@ export class Identity extends Construct {
       'AwsSolutions-COG8':
         'The Plus plan (threat protection) is a paid choice for the operator; this pool is the default for a first deploy, and any OIDC issuer can replace it (jwtIssuer).',
     });
+    this.pool = pool;
     this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${pool.userPoolId}`;
     this.audience = this.client.userPoolClientId;
     new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId });
+  }
+
+  /**
+   * The portal's client: the authorization-code flow with PKCE (a public client: no secret to
+   * keep), back to `<portal URL>/sign-in/oidc/callback`, and the pool's hosted sign-in pages on a
+   * Cognito domain of this stack's own. Its ID tokens are what the portal calls the API with.
+   */
+  addPortalClient(portalUrl: string): UserPoolClient {
+    const prefix = `sessionplane-${Names.uniqueResourceName(this, { maxLength: 30, separator: '-' })}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
+    this.pool.addDomain('SignIn', { cognitoDomain: { domainPrefix: prefix.slice(0, 63) } });
+    const client = this.pool.addClient('Portal', {
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: [`${portalUrl}/sign-in/oidc/callback`],
+        logoutUrls: [`${portalUrl}/sign-in`],
+      },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      preventUserExistenceErrors: true,
+    });
+    new CfnOutput(this, 'PortalClientId', { value: client.userPoolClientId });
+    return client;
   }
 }

@@ -3,11 +3,12 @@ import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
-import { ContainerImage, LogDrivers, type ICluster } from 'aws-cdk-lib/aws-ecs';
+import { ContainerImage, LogDrivers, Secret as EcsSecret, type ICluster } from 'aws-cdk-lib/aws-ecs';
 import { ApplicationLoadBalancedFargateService } from 'aws-cdk-lib/aws-ecs-patterns';
 import { ApplicationProtocol, ListenerCertificate, SslPolicy } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import { grantTable } from './grants';
@@ -130,5 +131,25 @@ export class RouterService extends Construct {
         description: `Point this wildcard name at ${this.service.loadBalancer.loadBalancerDnsName} (each session is served from its own host)`,
       });
     }
+  }
+
+  /**
+   * The portal on the router's origin: its pages, and its script's API requests relayed to the
+   * HTTP API at `apiUrl` with each user's own ID token (sign-in through `clientId` at the issuer).
+   * The cookies' key is a secret of its own, given to the container at start (never in plain
+   * environment); the task role gains nothing: the API decides what each user may do.
+   */
+  servePortal(apiUrl: string, clientId: string): void {
+    const key = new Secret(this, 'PortalKey', {
+      description: "Sessionplane: the key the portal's sign-in cookies are signed and encrypted with",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(key, {
+      'AwsSolutions-SMG4': 'Rotating this key signs every portal user out (their cookies no longer verify); rotate by hand, between maintenance windows.',
+    });
+    const container = this.service.taskDefinition.defaultContainer!;
+    container.addSecret(ENV.portalKey, EcsSecret.fromSecretsManager(key));
+    container.addEnvironment(ENV.apiUrl, apiUrl);
+    container.addEnvironment(ENV.oidcClientId, clientId);
   }
 }

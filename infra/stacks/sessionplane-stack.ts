@@ -88,6 +88,10 @@ export class SessionplaneStack extends Stack {
       maxCount: config.routerMaxCount,
       retention,
     });
+    // The portal on the router's origin: signed in through the issuer. Cognito takes https callbacks only, so
+    // with the stack's own pool it needs the router's certificate; with another issuer, its client id.
+    const portalClientId =
+      config.portalClientId ?? (identity && config.certificateArn ? identity.addPortalClient(router.publicUrl).userPoolClientId : undefined);
     const tokenKey = new Secret(this, 'TokenKey', {
       description: 'Sessionplane: the key session tokens and app secrets are derived with',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -131,6 +135,7 @@ export class SessionplaneStack extends Stack {
       imageRepository: images.repository,
       publicUrl: router.publicUrl,
       jwt,
+      portalClientId,
       shared: {
         familyPrefix: config.taskFamilyPrefix,
         containerName: CONTAINER,
@@ -170,6 +175,7 @@ export class SessionplaneStack extends Stack {
       appsFile: config.appsFile,
       retention,
     });
+    if (portalClientId) router.servePortal(api.api.apiEndpoint, portalClientId);
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
     this.parts = { table, network, cluster, tasks, api, background, pools, router, images, homes };

@@ -10,9 +10,11 @@ export async function spawnRouter(
   dynamodbEndpoint: string,
   env: Record<string, string> = {},
   port?: number,
+  cwd?: string,
 ): Promise<{ child: ChildProcess; base: string; exited: Promise<number | null> }> {
   port ??= await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
+    ...(cwd ? { cwd } : {}),
     env: {
       PATH: process.env.PATH,
       PORT: String(port),

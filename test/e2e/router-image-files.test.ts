@@ -1,0 +1,56 @@
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnRouter } from '../support/router-process';
+
+/**
+ * The router image runs functions/router/main.ts from what its Dockerfile copies, and no more (no
+ * tsconfig.json, no test folder). Without a registry for the base image here, this test builds
+ * the same file set in a folder and runs the router from it: the portal's pages must render there
+ * (hono JSX, its assets), not only in the checkout.
+ */
+describe('the router from the files its image holds', () => {
+  let dir: string;
+  let router: ChildProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sp-router-image-'));
+    const dockerfile = readFileSync('infra/docker/router.Dockerfile', 'utf8');
+    const copies = [...dockerfile.matchAll(/^COPY\s+(.+)$/gm)].map((m) => m[1]!.split(/\s+/));
+    expect(copies.length).toBeGreaterThan(2);
+    for (const parts of copies) {
+      const dest = parts.at(-1)!;
+      for (const src of parts.slice(0, -1)) {
+        const from = src === '${APPS_FILE}' ? 'examples/apps/apps.yml' : src;
+        cpSync(resolve(from), join(dir, dest === './' ? from : dest), { recursive: true });
+      }
+    }
+    symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
+    ({ child: router, base } = await spawnRouter(
+      'http://127.0.0.1:9',
+      {
+        SESSIONPLANE_APPS: 'apps.yml',
+        SESSIONPLANE_JWT_ISSUER: 'http://127.0.0.1:9/issuer',
+        SESSIONPLANE_API_URL: 'http://127.0.0.1:9/api',
+        SESSIONPLANE_PORTAL_KEY: 'k'.repeat(40),
+        SESSIONPLANE_OIDC_CLIENT_ID: 'portal',
+      },
+      undefined,
+      dir,
+    ));
+  }, 60_000);
+  afterAll(() => {
+    router?.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renders the portal’s sign-in page and serves its assets', async () => {
+    const page = await fetch(`${base}/sign-in`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Sign in with your organisation');
+    for (const asset of ['/portal.js', '/portal.css', '/favicon.ico']) expect((await fetch(`${base}${asset}`)).status).toBe(200);
+  });
+});

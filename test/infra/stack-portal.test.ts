@@ -1,0 +1,60 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, statements, synthStack } from '../support/infra';
+
+type ContainerDef = { Name: string; Environment?: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+
+/** The router's container definition (the service's `web` container). */
+function routerContainer(template: Template): ContainerDef {
+  const defs = template.findResources('AWS::ECS::TaskDefinition', {
+    Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'web' })]) },
+  });
+  return (Object.values(defs)[0] as { Properties: { ContainerDefinitions: ContainerDef[] } }).Properties.ContainerDefinitions[0]!;
+}
+
+/** The portal on AWS: served by the router service, signed in through Cognito (code + PKCE), calling the HTTP API as each user. */
+describe('the CDK stack: the portal on the router service', () => {
+  let https: Template;
+  let plain: Template;
+  beforeAll(() => {
+    ({ template: https } = synthStack({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'viz.example.org' }));
+    ({ template: plain } = synthStack());
+  }, 180_000);
+
+  it('makes a public Cognito client for the portal: the code flow only, back to the router over https, and a sign-in domain', () => {
+    https.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: Match.arrayWith(['openid']),
+      CallbackURLs: ['https://viz.example.org/sign-in/oidc/callback'],
+      GenerateSecret: false,
+    });
+    expect(Object.keys(https.findResources('AWS::Cognito::UserPoolDomain'))).toHaveLength(1);
+    // The authorizer takes the portal's ID tokens beside the CLI client's.
+    const authorizer = Object.values(https.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as { Properties: { JwtConfiguration: { Audience: unknown[] } } };
+    expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(2);
+  });
+
+  it("gives the router the API's URL, the portal's client and its cookie key as a secret, and no new permission", () => {
+    const web = routerContainer(https);
+    const env = Object.fromEntries((web.Environment ?? []).map((e) => [e.Name, e.Value]));
+    expect(JSON.stringify(env.SESSIONPLANE_API_URL)).toContain('HttpApi');
+    expect(JSON.stringify(env.SESSIONPLANE_OIDC_CLIENT_ID)).toContain('Portal');
+    expect(env.SESSIONPLANE_PORTAL_KEY).toBeUndefined(); // never in plain environment
+    expect(web.Secrets?.map((s) => s.Name)).toEqual(['SESSIONPLANE_PORTAL_KEY']);
+    // The task role may read and touch sessions, no more: it starts nothing, it reads no secret itself.
+    const taskRole = Object.entries(https.findResources('AWS::IAM::Role')).find(([id]) => /RouterServiceTaskDefTaskRole/.test(id))![0];
+    const actions = statements(https)
+      .filter(({ policy }) => JSON.stringify(https.findResources('AWS::IAM::Policy')[policy]).includes(taskRole))
+      .flatMap(({ statement }) => actionsOf(statement));
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) expect(action).toMatch(/^dynamodb:(GetItem|UpdateItem)$/);
+  });
+
+  it('serves no portal without https: Cognito takes https callbacks only', () => {
+    expect(Object.keys(plain.findResources('AWS::Cognito::UserPoolDomain'))).toHaveLength(0);
+    const names = (routerContainer(plain).Environment ?? []).map((e) => e.Name);
+    expect(names).not.toContain('SESSIONPLANE_API_URL');
+    expect(routerContainer(plain).Secrets).toBeUndefined();
+  });
+});
