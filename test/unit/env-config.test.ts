@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENV, loadLocalConfig } from '../../shared/config';
+import { loadRouterConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain';
 
 describe('local env config', () => {
@@ -31,5 +32,38 @@ describe('local env config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const text = (error as ConfigError).problems.join('\n');
     for (const name of [ENV.port, ENV.portRange, ENV.stopGrace, ENV.trameUrlPrefix]) expect(text).toContain(`${name}:`);
+  });
+});
+
+describe('router service env config: the portal', () => {
+  const base = {
+    SESSIONPLANE_APPS: 'apps.yml',
+    SESSIONPLANE_TABLE: 'sessions',
+    AWS_REGION: 'eu-west-1',
+    SESSIONPLANE_PUBLIC_URL: 'https://viz.example.org',
+  };
+  const portal = {
+    SESSIONPLANE_JWT_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
+    SESSIONPLANE_API_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+    SESSIONPLANE_PORTAL_KEY: 'p'.repeat(64),
+    SESSIONPLANE_OIDC_CLIENT_ID: 'portal-client',
+  };
+
+  it('serves no portal unless configured, and one with its API, key and client when it is', () => {
+    expect(loadRouterConfig(base).portal).toBeUndefined();
+    const config = loadRouterConfig({ ...base, ...portal });
+    expect(config.portal).toEqual({ apiUrl: portal.SESSIONPLANE_API_URL, key: Buffer.from(portal.SESSIONPLANE_PORTAL_KEY) });
+    expect(config.oidcClient).toEqual({ clientId: 'portal-client', clientSecret: undefined });
+  });
+
+  it('refuses a half-configured portal, naming what is missing', () => {
+    const { SESSIONPLANE_OIDC_CLIENT_ID: _, SESSIONPLANE_JWT_ISSUER: __, ...half } = portal;
+    expect(() => loadRouterConfig({ ...base, ...half })).toThrow(ConfigError);
+    try {
+      loadRouterConfig({ ...base, ...half });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual(['SESSIONPLANE_OIDC_CLIENT_ID is not set', 'SESSIONPLANE_JWT_ISSUER is not set']);
+    }
+    expect(() => loadRouterConfig({ ...base, ...portal, SESSIONPLANE_PORTAL_KEY: 'short' })).toThrow(/at least 32 characters/);
   });
 });
