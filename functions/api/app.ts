@@ -79,6 +79,7 @@ export function createApp(
       },
     }),
   );
+  for (const group of ALL_ROUTE_GROUPS) groups[group]?.publicRoutes?.(app, deps);
   const anonymous = anonymousRateLimit(deps.anonymousRateLimit);
   app.use('*', async (c, next) => {
     const principal = await deps.authenticate(c);

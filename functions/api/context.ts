@@ -22,10 +22,15 @@ export interface ApiDeps extends LaunchDeps {
   eventStream?: { keepaliveMs: number } | undefined;
   /** How long the wslink launcher waits for READY before replying with the sessionURL anyway. */
   launcherTimeoutMs: number;
+  /** What the runtime can run at most (cores, MiB), where it is one machine: skaha's `?view=stats`. */
+  capacity?: (() => { cpu: number; memory: number } | undefined) | undefined;
 }
 
-/** Mounts one route group (shared/config/api-routes.ts) on the API; each entry passes the groups it serves. */
-export type GroupMount = (app: Hono<ApiEnv>, deps: ApiDeps) => void;
+/**
+ * Mounts one route group (shared/config/api-routes.ts) on the API; each entry passes the groups it
+ * serves. `publicRoutes`, if any, are mounted before authentication (documents anyone may read).
+ */
+export type GroupMount = ((app: Hono<ApiEnv>, deps: ApiDeps) => void) & { publicRoutes?: (app: Hono<ApiEnv>, deps: ApiDeps) => void };
 
 export interface ApiEnv {
   /** `rateLimit` is hono-rate-limiter's record of the caller's window. */

@@ -1,13 +1,5 @@
 import * as z from 'zod';
 
-/**
- * A number DynamoDB can store: 0, or a magnitude from 1e-130 to below 1e126 (anything else is a
- * "Number underflow/overflow" 500 from the store, #11 M3).
- */
-export function isStorableNumber(n: number): boolean {
-  return Number.isFinite(n) && (n === 0 || (Math.abs(n) >= 1e-130 && Math.abs(n) < 1e126));
-}
-
 const ParamValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
 
 /** POST /sessions. Unknown fields are an error, so a typo never silently changes nothing. */

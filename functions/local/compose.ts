@@ -47,6 +47,7 @@ import { PortalSessions } from '../portal/cookie';
 import { portalRoutes } from '../portal/routes';
 import { oidcSignInOf } from '../portal/oidc';
 import { inProcessApi } from '../portal/api-client';
+import { hostCapacity } from '../api/routes/skaha-catalog';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -202,6 +203,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     logs: new FileSessionLogs((id) => processes.logPath(id)),
     corsOrigins: config.corsOrigins,
     launcherTimeoutMs: config.launcherTimeoutMs,
+    // One machine: what it has is what its sessions share (skaha's ?view=stats).
+    capacity: hostCapacity,
     eventStream: { keepaliveMs: config.eventKeepaliveMs },
   };
   const settled = async () => {

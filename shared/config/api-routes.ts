@@ -52,6 +52,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/launcher/{proxy+}', fn: 'api-write' },
   { method: 'DELETE', path: '/launcher/{proxy+}', fn: 'api-write' },
   { method: 'GET', path: '/skaha/{proxy+}', fn: 'api-read' },
+  { method: 'GET', path: '/skaha/capabilities', fn: 'api-read', public: true },
+  { method: 'GET', path: '/skaha/availability', fn: 'api-read', public: true },
   { method: 'POST', path: '/skaha/{proxy+}', fn: 'api-write' },
   { method: 'DELETE', path: '/skaha/{proxy+}', fn: 'api-write' },
   { method: 'GET', path: '/healthz', fn: 'api-catalog', public: true },

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { isReservedEnv } from '../domain/app';
+import { isReservedEnv, SKAHA_TYPES } from '../domain/app';
 import { DurationSchema, MemorySchema as Memory } from './duration';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -105,6 +105,13 @@ export const AppInputSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,31}$/)
       .optional(),
+    /** Its skaha session type (skaha's `type`, `/image?type=`); default: `type` if it is one of skaha's, else `contributed`. */
+    skahaType: z.enum(SKAHA_TYPES).optional(),
+    /** The image id skaha's clients launch it by, for an app without `image` (built by the stack, or a process on one machine). */
+    skahaImage: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]{1,128})?$/, 'an image reference such as images.example.org/demo/hello:1')
+      .optional(),
     image: z.string().min(1).optional(),
     /** A folder (relative to the apps file) with a Containerfile: the CDK stack builds the app's image from it. */
     build: z.string().min(1).optional(),
@@ -163,6 +170,8 @@ export const AppInputSchema = z
     if (a.cmd && a.args) ctx.addIssue({ code: 'custom', message: '`cmd` and `args` cannot be used together (`args` extends the default command of `app`)' });
     if (a.args && !a.app) ctx.addIssue({ code: 'custom', path: ['args'], message: '`args` needs `app`' });
     if (!a.app && !a.cmd && !a.image && !a.build) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
+    if (a.image && a.skahaImage)
+      ctx.addIssue({ code: 'custom', path: ['skahaImage'], message: 'an app with `image` is known to skaha by it: drop `skahaImage`' });
     if (a.image && a.build) ctx.addIssue({ code: 'custom', path: ['build'], message: '`build` makes the image: give `image` or `build`, not both' });
     if (a.pool && a.pool.min + (a.pool.max ?? 0) > 0 && typeof a.home === 'string')
       ctx.addIssue({ code: 'custom', path: ['pool'], message: 'an app with a `home` cannot be pooled: a home is mounted for its user at start' });

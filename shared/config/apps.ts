@@ -62,6 +62,8 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.title !== undefined) spec.title = a.title;
   if (a.icon !== undefined) spec.icon = a.icon;
   if (a.type !== undefined) spec.type = a.type;
+  if (a.skahaType !== undefined) spec.skahaType = a.skahaType;
+  if (a.skahaImage !== undefined) spec.skahaImage = a.skahaImage;
   if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
   if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;

@@ -15,6 +15,7 @@ const LABEL_KEYS = new Set([
   'description',
   'icon',
   'type',
+  'skahaType',
   'cmd',
   'port',
   'ready',

@@ -31,6 +31,10 @@ export interface PoolSpec {
   schedule: PoolWindow[];
 }
 
+/** skaha's session types (SessionType.java), in the order skaha lists them. */
+export const SKAHA_TYPES = ['notebook', 'desktop', 'carta', 'contributed', 'firefly', 'headless', 'desktop-app'] as const;
+export type SkahaType = (typeof SKAHA_TYPES)[number];
+
 /** One launchable app, as the apps file describes it after validation and defaults. */
 export interface AppSpec {
   name: string;
@@ -41,6 +45,10 @@ export interface AppSpec {
   icon?: string;
   /** What kind of app: SimPhoNy's `webapp`/`vncapp`, skaha's session types. */
   type?: string;
+  /** Its skaha session type (`skahaType`); see skahaTypeOf. */
+  skahaType?: SkahaType;
+  /** The image id skaha's clients launch it by (`image=`) when it has no `image` of its own (built or run as a process). */
+  skahaImage?: string;
   /** argv template with `${host} ${port} ${secret} ${id}` and the params; empty: the image's own entrypoint. */
   command: string[];
   image?: string;
@@ -168,4 +176,14 @@ export function checkResources(app: AppSpec, requested: Partial<Resources> | und
     if (resources[key] > app.limits[key]) problems.push(`resources.${key}: at most ${app.limits[key]} for app ${app.name}`);
   }
   return { resources, problems };
+}
+
+/** The skaha session type of an app: `skahaType`, or its `type` when that is one of skaha's, or `contributed` (a web app). */
+export function skahaTypeOf(app: AppSpec): SkahaType {
+  return app.skahaType ?? ((SKAHA_TYPES as readonly string[]).find((t) => t === app.type) as SkahaType | undefined) ?? 'contributed';
+}
+
+/** The image id skaha's clients know an app by: its image, or the name the apps file gives it for skaha. */
+export function skahaImageOf(app: AppSpec): string | undefined {
+  return app.image ?? app.skahaImage;
 }

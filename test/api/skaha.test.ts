@@ -16,7 +16,7 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
           params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } },
           limits: { cpu: 4, memory: 8192, gpus: 0 },
         }),
-        contributed: fixtureApp([], { customImage: true }),
+        contributed: fixtureApp([], { customImage: true, limits: { cpu: 4, memory: 8192, gpus: 0 } }),
       },
       {
         SESSIONPLANE_MAX_SESSIONS_PER_USER: '2',
@@ -48,7 +48,7 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
       image: 'ghcr.io/acme/web:1',
       status: 'Running',
       requestedCPUCores: '2',
-      requestedRAM: '4G',
+      requestedRAM: '4.29',
       requestedGPUCores: '0',
       isFixedResources: true,
     });
@@ -100,9 +100,9 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
 
   it("refuses in skaha's shape: text/plain, its codes, the session-cap message", async () => {
     const cases: [string, number, RegExp][] = [
-      ['app=web', 400, /^name must match/],
-      ['name=bad_name&app=web', 400, /^name must match/],
-      ['name=x&image=docker.io/evil/x', 400, /is not from an allowed registry/],
+      ['app=web', 400, /^Missing parameter 'name'$/],
+      ['name=bad_name&app=web', 400, /^name can only contain alpha-numeric chars and '-'$/],
+      ['name=x&image=docker.io/evil/x', 400, /^image not in a trusted repository$/],
       ['name=x&app=web&cmd=sh', 400, /^cmd and args are not supported/],
       ['name=x&app=web&cores=lots', 400, /^Invalid value for 'cores'/],
       ['name=x&app=web&env=NOPE', 400, /^Invalid value for 'env'/],
@@ -137,10 +137,11 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
       memoryGB: { options: number[] };
       maxInteractiveSessions: number;
     };
-    expect(context.cores.options).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
-    expect(context.memoryGB.options).toEqual([1, 2, 4, 8, 16]);
+    // What every app /image offers can run within its limits and the user's caps.
+    expect(context.cores.options).toEqual([1, 2, 3, 4]);
+    expect(context.memoryGB.options).toEqual([1, 2, 4, 8]);
     expect(context.maxInteractiveSessions).toBe(2);
-    expect(await (await plane.request('/skaha/v1/image', { user: 'sky' })).json()).toEqual([{ id: 'ghcr.io/acme/web:1', types: ['web'], digest: '' }]);
+    expect(await (await plane.request('/skaha/v1/image', { user: 'sky' })).json()).toEqual([{ id: 'ghcr.io/acme/web:1', types: ['contributed'], digest: '' }]);
     expect((await plane.request('/skaha/v1/image?type=nope', { user: 'sky' })).status).toBe(400);
   });
 });

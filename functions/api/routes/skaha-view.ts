@@ -1,4 +1,4 @@
-import type { AppSpec } from '../../../shared/domain/app';
+import { type AppSpec, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
 import type { EventPhase, SessionEvent } from '../../../shared/domain/events';
 import type { Session, SessionStatus } from '../../../shared/domain/session';
 
@@ -12,9 +12,20 @@ const SKAHA_STATUS: Record<SessionStatus, string> = {
   FAILED: 'Failed',
 };
 
+/** A session's status in skaha's words. */
+export const skahaStatus = (session: Session) => SKAHA_STATUS[session.status];
+
 /** skaha writes times as YYYY-MM-DDThh:mm:ssZ. */
 const time = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-const decimal = (n: number) => String(Math.round(n * 1000) / 1000);
+/** skaha's `requestedRAM`: decimal gigabytes with two places and no unit (`ram=1`, one GiB, is "1.07"). */
+export const skahaRam = (mib: number) => ((mib * 1024 * 1024) / 1e9).toFixed(2);
+/** skaha's `requestedCPUCores`: whole cores as "1", fractions with three places ("0.250"). */
+const skahaCores = (cpu: number) => (Number.isInteger(cpu) ? String(cpu) : cpu.toFixed(3));
+
+/** What everyone may see of everyone's sessions (`?view=all`, skaha's PublicSession). */
+export function skahaPublicSession(session: Session, app: AppSpec | undefined) {
+  return { userid: session.owner, type: app ? skahaTypeOf(app) : 'contributed', status: SKAHA_STATUS[session.status], startTime: time(session.createdAt) };
+}
 
 /** A session with skaha's field names (absent fields left out, as skaha's Gson does). */
 export function skahaSession(session: Session, app: AppSpec | undefined, connectURL: string) {
@@ -22,15 +33,15 @@ export function skahaSession(session: Session, app: AppSpec | undefined, connect
     id: session.id,
     userid: session.owner,
     appid: session.app,
-    image: session.image ?? app?.image ?? session.app,
-    type: 'contributed',
+    image: session.image ?? (app && skahaImageOf(app)) ?? session.app,
+    type: app ? skahaTypeOf(app) : 'contributed',
     status: SKAHA_STATUS[session.status],
     name: session.name,
     startTime: time(session.createdAt),
     expiryTime: time(session.expiresAt),
     connectURL,
-    requestedRAM: `${decimal(session.resources.memory / 1024)}G`,
-    requestedCPUCores: decimal(session.resources.cpu),
+    requestedRAM: skahaRam(session.resources.memory),
+    requestedCPUCores: skahaCores(session.resources.cpu),
     requestedGPUCores: String(session.resources.gpus),
     isFixedResources: true,
     // Whom it runs as (apps with a home: the owner's uid and gid), as skaha says it; "" if not known.

@@ -1,14 +1,18 @@
 import { Hono, type Context } from 'hono';
-import { isImageReference } from '../../../shared/domain/images';
+import { type AppSpec, type SkahaType, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
 import { DomainError, SessionNotFoundError, ValidationError } from '../../../shared/domain/errors';
-import type { AppSpec } from '../../../shared/domain/app';
+import { imageAllowed, isImageReference } from '../../../shared/domain/images';
+import { isLive, type Session } from '../../../shared/domain/session';
 import { launchSession } from '../../../shared/services/launch';
 import { renewSession } from '../../../shared/services/renew';
 import { stopSession } from '../../../shared/services/stop';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
-import { isStorableNumber } from '../schemas';
 import { ownerView, visibleSession } from './session-access';
-import { skahaEvents, skahaSession } from './skaha-view';
+import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes } from './skaha-catalog';
+import { skahaEvents, skahaPublicSession, skahaSession, skahaStatus } from './skaha-view';
+
+/** How long a failed session stays in skaha's list (its Job's ttlSecondsAfterFinished). */
+const FAILED_SHOWN_MS = 24 * 3600_000;
 
 /** skaha reads parameters from the query string or a form body, a key possibly repeated (env). */
 async function params(c: Context): Promise<URLSearchParams> {
@@ -20,57 +24,93 @@ async function params(c: Context): Promise<URLSearchParams> {
   return merged;
 }
 
-function number(value: string | null, name: string, min: number): number | undefined {
+/** A whole number among skaha's options for `name` (its /context), or skaha's 400. */
+function option(value: string | null, name: string, options: number[]): number | undefined {
   if (value === null) return undefined;
-  const n = Number(value);
-  if (!isStorableNumber(n) || n < min || !/^\d+(\.\d+)?$/.test(value)) throw new ValidationError(`Invalid value for '${name}': ${value.slice(0, 40)}`);
+  const n = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  if (!options.includes(n)) throw new ValidationError(`Invalid value for '${name}': ${value.slice(0, 40)}`);
   return n;
 }
 
-/** The app a skaha launch names: `app=`, or the app whose image `image=` is (or one that takes any image). */
-function appFor(deps: ApiDeps, p: URLSearchParams): { app: AppSpec; image?: string } {
+/**
+ * The app a skaha launch names: `image=` through the catalog (an app with that image id, of the
+ * requested type if one is given; else, for an app that takes any image, one under the allowed
+ * prefixes), or our `app=`.
+ */
+function appFor(deps: ApiDeps, p: URLSearchParams, type: SkahaType | undefined): { app: AppSpec; image?: string } {
   const byName = p.get('app');
-  if (byName) {
+  const image = p.get('image');
+  const typed = (apps: AppSpec[]) => apps.filter((a) => !type || skahaTypeOf(a) === type);
+  if (byName !== null && image === null) {
     const app = deps.apps.get(byName);
     if (!app) throw new ValidationError(`app not found: ${byName.slice(0, 64)}`);
+    if (!typed([app]).length) throw new ValidationError(`image/type mismatch: ${skahaImageOf(app) ?? app.name}/${type}`);
     return { app };
   }
-  const image = p.get('image');
-  if (!image) throw new ValidationError('missing required parameter: image (or app)');
-  if (!isImageReference(image)) throw new ValidationError(`invalid image: ${image.slice(0, 200)}`);
-  const same = deps.apps.list().find((a) => a.image === image);
-  if (same) return { app: same };
-  const type = p.get('type');
-  const custom = deps.apps.list().find((a) => a.customImage && (!type || a.name === type));
-  if (!custom) throw new ValidationError(`image not allowed: ${image.slice(0, 200)}`);
+  if (image === null) throw new ValidationError("Missing parameter 'image'");
+  const same = deps.apps.list().filter((a) => skahaImageOf(a) === image);
+  const chosen = typed(same)[0];
+  if (chosen) return { app: chosen };
+  if (same.length) throw new ValidationError(`image/type mismatch: ${image.slice(0, 200)}/${type}`);
+  const custom =
+    isImageReference(image) && imageAllowed(image, deps.policy.imagePrefixes) ? typed(deps.apps.list().filter((a) => a.customImage))[0] : undefined;
+  if (!custom) throw new ValidationError('image not in a trusted repository');
   return { app: custom, image };
 }
 
+/** Whether skaha still shows a session: not completed, not deleted (its stop asked), a failure for a day. */
+function shown(session: Session, now: number): boolean {
+  if (session.status === 'STOPPED') return false;
+  if (session.status === 'STOPPING') return !['user', 'admin'].includes(session.statusReason?.split(':')[0] ?? '');
+  if (session.status === 'FAILED') return now - (session.stoppedAt ?? session.createdAt) < FAILED_SHOWN_MS;
+  return true;
+}
+
 /**
- * The skaha session API (CANFAR), at /skaha/v0 and /skaha/v1, for its curl users and its Python
- * client. Answers in skaha's own shapes: a text/plain id, JSON arrays with skaha's field names and
- * statuses, text/plain errors with skaha's codes (see app.onError). Commands come from the apps
- * file only: `cmd` and `args` are refused rather than run.
+ * The skaha session API (CANFAR), at /skaha/v1 (and /skaha/v0, the prefix before skaha's v1), for
+ * its curl users and its Python client. Answers in skaha's shapes and words: a text/plain id, JSON
+ * arrays with skaha's field names, types and statuses, text/plain errors with skaha's codes (see
+ * app.onError). Commands come from the apps file only: `cmd` and `args` are refused rather than run.
  */
 function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const connectOf = (c: Context<ApiEnv>, s: Parameters<typeof ownerView>[2]) => ownerView(deps, c.var.principal, s).connectURL;
+  const connectOf = (c: Context<ApiEnv>, s: Session) => ownerView(deps, c.var.principal, s).connectURL;
+  const notFound = (id: string) => new DomainError('session.not_found', `session ${id.slice(0, 64)} not found.`);
+  /** The caller's session as skaha shows it, or skaha's 404. */
+  const shownSession = async (c: Context<ApiEnv>, id: string) => {
+    try {
+      const session = await visibleSession(deps, c.var.principal, id);
+      if (shown(session, deps.clock.now())) return session;
+    } catch (error) {
+      if (!(error instanceof SessionNotFoundError)) throw error;
+    }
+    throw notFound(id);
+  };
+  const typeOf = (s: Session) => {
+    const spec = deps.apps.get(s.app);
+    return spec ? skahaTypeOf(spec) : 'contributed';
+  };
 
   app.post('/session', async (c) => {
     const p = await params(c);
+    const type = skahaTypeParam(p.get('type'));
+    const { app: spec, image } = appFor(deps, p, type);
     const name = p.get('name');
-    if (!name || !/^[A-Za-z0-9-]{1,64}$/.test(name)) throw new ValidationError('name must match [A-Za-z0-9-]+ (at most 64)');
+    if (name === null) throw new ValidationError("Missing parameter 'name'");
+    if (!/^[A-Za-z0-9-]+$/.test(name)) throw new ValidationError("name can only contain alpha-numeric chars and '-'");
+    if (name.length > 64) throw new ValidationError('name can be at most 64 characters');
     if (p.has('cmd') || p.has('args')) throw new ValidationError('cmd and args are not supported: sessions run the command their app defines');
-    const { app: spec, image } = appFor(deps, p);
     const env: Record<string, string> = {};
     for (const kv of p.getAll('env')) {
       const i = kv.indexOf('=');
       if (i < 1) throw new ValidationError(`Invalid value for 'env': ${kv.slice(0, 64)} (use env=KEY=VALUE)`);
       env[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    const cores = number(p.get('cores'), 'cores', 0.25);
-    const ramGb = number(p.get('ram'), 'ram', 0.25);
-    const gpus = number(p.get('gpus'), 'gpus', 0);
+    // skaha's options (its /context); given, a request is fixed at that size; omitted, the app's default.
+    const options = skahaOptions(deps);
+    const cores = option(p.get('cores'), 'cores', options.cores);
+    const ram = option(p.get('ram'), 'ram', options.ram);
+    const gpus = option(p.get('gpus'), 'gpus', options.gpus);
     const { session } = await launchSession(deps, {
       owner: c.var.principal.user,
       app: spec.name,
@@ -79,7 +119,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
       image,
       resources: {
         ...(cores !== undefined ? { cpu: cores } : {}),
-        ...(ramGb !== undefined ? { memory: Math.round(ramGb * 1024) } : {}),
+        ...(ram !== undefined ? { memory: ram * 1024 } : {}),
         ...(gpus !== undefined ? { gpus } : {}),
       },
     });
@@ -87,16 +127,39 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get('/session', async (c) => {
+    const view = c.req.query('view');
+    if (view === 'stats') return c.json(await skahaStats(deps));
+    const type = skahaTypeParam(c.req.query('type'));
     const status = c.req.query('status');
-    const page = await deps.store.listByOwner(c.var.principal.user, { limit: 100 });
-    const views = page.items.map((s) => skahaSession(s, deps.apps.get(s.app), connectOf(c, s)));
-    return c.json(status ? views.filter((v) => v.status === status) : views);
+    const now = deps.clock.now();
+    const keep = (s: Session) =>
+      shown(s, now) &&
+      (type ? typeOf(s) === type : typeOf(s) !== 'desktop-app') &&
+      (view !== 'interactive' || typeOf(s) !== 'headless') &&
+      (!status || skahaStatus(s) === status);
+    if (view === 'all') {
+      // Everyone's sessions, as skaha shows them to everyone: who, what kind, its status, since when.
+      const all: Session[] = [];
+      for await (const s of deps.store.listLive()) if (keep(s)) all.push(s);
+      return c.json(all.map((s) => skahaPublicSession(s, deps.apps.get(s.app))));
+    }
+    const mine: Session[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await deps.store.listByOwner(c.var.principal.user, { limit: 100, ...(cursor ? { cursor } : {}) });
+      mine.push(...page.items.filter(keep));
+      cursor = page.cursor;
+      if (!cursor) break;
+    }
+    return c.json(mine.map((s) => skahaSession(s, deps.apps.get(s.app), connectOf(c, s))));
   });
 
   app.get('/session/:id', async (c) => {
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const session = await shownSession(c, c.req.param('id'));
     const view = c.req.query('view');
-    if (view === 'logs') return c.text((await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines.map((l) => `${l}\n`).join(''));
+    // The app's own output, as the container wrote it (the stored lines carry a time first).
+    if (view === 'logs')
+      return c.text((await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines.map((l) => `${l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')}\n`).join(''));
     if (view === 'events' || view === 'event') return c.text(skahaEvents(await deps.events.list(session.id)));
     return c.json(skahaSession(session, deps.apps.get(session.app), connectOf(c, session)));
   });
@@ -104,57 +167,43 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post('/session/:id', async (c) => {
     const action = (await params(c)).get('action');
     if (!action) throw new ValidationError('Cannot modify an existing session');
-    if (action !== 'renew') throw new ValidationError(`unrecognized action: ${action.slice(0, 40)}`);
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
-    if (session.status === 'STOPPED' || session.status === 'FAILED' || session.status === 'STOPPING')
-      throw new ValidationError(`no active job for session ${session.id}`);
+    if (action.toLowerCase() !== 'renew') throw new ValidationError('unrecognized action');
+    const id = c.req.param('id');
+    const noJob = () => new ValidationError(`No active job for user ${c.var.principal.user} with session ${id.slice(0, 64)}`);
+    const session = await shownSession(c, id).catch((error: unknown) => {
+      throw error instanceof DomainError && error.code === 'session.not_found' ? noJob() : error;
+    });
+    if (!isLive(session.status) || session.status === 'STOPPING') throw noJob();
     await renewSession(deps, session, deps.policy.renewCeilingMs);
     return c.body(null, 200);
   });
 
+  app.delete('/session', () => {
+    throw new ValidationError('Cannot kill all sessions.');
+  });
   app.delete('/session/:id', async (c) => {
     // skaha answers 200 whatever it found; only the owner's (or an admin's) session is stopped.
     try {
       const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
-      await stopSession(deps, session.id, session.owner === c.var.principal.user ? 'user' : 'admin');
+      if (isLive(session.status)) await stopSession(deps, session.id, session.owner === c.var.principal.user ? 'user' : 'admin');
     } catch (error) {
       if (!(error instanceof SessionNotFoundError)) throw error;
     }
     return c.body(null, 200);
   });
 
-  app.get('/context', (c) => {
-    const { cpu, memory, gpus, sessions } = deps.policy.limits;
-    const coreOptions = Array.from({ length: Math.max(1, Math.min(16, Math.floor(cpu))) }, (_, i) => i + 1);
-    const memoryOptions = [1, 2, 4, 8, 16, 32, 64, 128, 192].filter((g) => g * 1024 <= memory);
-    return c.json({
-      cores: { default: Math.min(2, coreOptions.at(-1)!), defaultRequest: 1, defaultLimit: Math.min(8, coreOptions.at(-1)!), options: coreOptions },
-      memoryGB: {
-        default: Math.min(8, memoryOptions.at(-1) ?? 1),
-        defaultRequest: Math.min(4, memoryOptions.at(-1) ?? 1),
-        defaultLimit: Math.min(32, memoryOptions.at(-1) ?? 1),
-        options: memoryOptions,
-      },
-      gpus: { options: Array.from({ length: gpus }, (_, i) => i + 1) },
-      maxInteractiveSessions: sessions,
-    });
-  });
-
-  app.get('/image', (c) => {
-    const type = c.req.query('type');
-    const images = deps.apps
-      .list()
-      .filter((a) => a.image)
-      .map((a) => ({ id: a.image!, types: [a.name], digest: '' }));
-    if (type && !deps.apps.get(type)) throw new DomainError('request.invalid', `unknown type: ${type.slice(0, 40)}`);
-    return c.json(type ? images.filter((i) => i.types.includes(type)) : images);
-  });
-
+  skahaCatalogRoutes(app, deps);
   return app;
 }
 
-/** The `skaha` group: skaha's API under both its versions. */
-export const skahaGroup: GroupMount = (app, deps) => {
-  app.route('/skaha/v0', skahaRoutes(deps));
-  app.route('/skaha/v1', skahaRoutes(deps));
-};
+/**
+ * The `skaha` group: skaha's API at /skaha/v1, and at /skaha/v0 as an alias (skaha's prefix until
+ * 2025); its VOSI documents, which need no credential, before authentication.
+ */
+export const skahaGroup: GroupMount = Object.assign(
+  (app: Hono<ApiEnv>, deps: ApiDeps) => {
+    app.route('/skaha/v0', skahaRoutes(deps));
+    app.route('/skaha/v1', skahaRoutes(deps));
+  },
+  { publicRoutes: skahaVosiRoutes },
+);
