@@ -140,3 +140,13 @@ describe('launch timeouts by runtime', () => {
     expect([...ecs.values()].map((a) => a.launchTimeoutMs)).toEqual([300_000, 600_000, 90_000]);
   });
 });
+
+describe("apps file: skaha's keys", () => {
+  it('reads skahaType and skahaImage, and refuses a skahaImage beside an image or an unknown type', () => {
+    const apps = parseApps({ hello: { cmd: ['node', 'a.mjs'], skahaType: 'desktop', skahaImage: 'localhost/demo/hello:1' } }, '/apps');
+    expect(apps.get('hello')).toMatchObject({ skahaType: 'desktop', skahaImage: 'localhost/demo/hello:1' });
+    expect(problemsOf({ a: { image: 'ghcr.io/x/a:1', skahaImage: 'localhost/demo/a:1' } })).toEqual([expect.stringContaining('drop `skahaImage`')]);
+    expect(problemsOf({ a: { cmd: ['x'], skahaType: 'jupyter' } })).toEqual([expect.stringContaining('skahaType')]);
+    expect(problemsOf({ a: { cmd: ['x'], skahaImage: 'not an image' } })).toEqual([expect.stringContaining('skahaImage')]);
+  });
+});

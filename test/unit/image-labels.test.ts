@@ -41,6 +41,7 @@ describe('image labels as apps', () => {
             'org.sessionplane.resources': '{"cpu": 0.5, "memory": "512Mi"}',
             'org.sessionplane.limits': '{"cpu": 2, "memory": "2Gi"}',
             'org.sessionplane.idleTimeout': '10m',
+            'org.sessionplane.skahaType': 'carta',
             'org.sessionplane.params': '{"COLOR": {"enum": ["red", "blue"], "default": "red"}}',
             // The server's to say, never an image's:
             'org.sessionplane.cwd': '/etc',
@@ -61,6 +62,7 @@ describe('image labels as apps', () => {
       limits: { cpu: 2, memory: 2048 },
       idleTimeoutMs: 600_000,
       customImage: false,
+      skahaType: 'carta',
       fromLabels: true,
     });
     expect(app.params.COLOR).toMatchObject({ enum: ['red', 'blue'], default: 'red' });
