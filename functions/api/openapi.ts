@@ -12,6 +12,9 @@ import {
   SessionEventListSchema,
   SessionListSchema,
   SessionViewSchema,
+  ShareBodySchema,
+  ShareListSchema,
+  ShareViewSchema,
 } from './schemas';
 
 type Method = 'get' | 'post' | 'delete';
@@ -60,6 +63,22 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: 'Move the expiry to maxLifetime from now, up to the ceiling',
       ok: { status: 200, schema: SessionViewSchema },
       errors: [401, 404, 409, 429],
+    },
+  },
+  '/sessions/{id}/shares': {
+    get: { summary: 'Whom the session is shared with (its owner and admins)', ok: { status: 200, schema: ShareListSchema }, errors: [401, 403, 404, 429] },
+    post: {
+      summary: 'Share the session with a user or a group, optionally until a time: they reach it with their own sign-in and their own token',
+      body: ShareBodySchema,
+      ok: { status: 201, schema: ShareViewSchema },
+      errors: [400, 401, 403, 404, 409, 413, 415, 429],
+    },
+  },
+  '/sessions/{id}/shares/{shareId}': {
+    delete: {
+      summary: 'Revoke a share: its token stops working and its open sockets close within the router lookup cache',
+      ok: { status: 204 },
+      errors: [401, 403, 404, 429],
     },
   },
   '/sessions/{id}/events': {
@@ -146,6 +165,7 @@ export function openApiDocument(serverUrl: string) {
           ...(path.includes('{id}') ? [id] : []),
           ...(path.includes('{name}') ? [appName] : []),
           ...(path.includes('{app}') ? [{ ...appName, name: 'app' }] : []),
+          ...(path.includes('{shareId}') ? [{ name: 'shareId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }] : []),
           ...queryParameters(op.query),
           ...(method === 'post' && path === '/sessions'
             ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]

@@ -63,9 +63,45 @@ export const SessionViewSchema = z.object({
   /** The owner's only: the session's access token and the app's secret. */
   token: z.string().optional(),
   secret: z.string().optional(),
+  /** The owner's only: whom the session is shared with (see /sessions/{id}/shares). */
+  shares: z.array(z.lazy(() => ShareViewSchema)).optional(),
+  /** A grantee's view: the session is another's, shared with the caller (its URLs carry the caller's own token). */
+  sharedWithYou: z.boolean().optional(),
   /** GET /sessions/{id} only: milliseconds each step of the launch took (network, pulled, started, ready, …) and the total. */
   timings: z.record(z.string(), z.number()).optional(),
 });
+
+/** One grant of access to a session (never its token). */
+export const ShareViewSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  user: z.string().optional(),
+  group: z.string().optional(),
+  by: z.string(),
+  createdAt: Iso,
+  expiresAt: Iso.optional(),
+});
+export const ShareListSchema = z.object({ shares: z.array(ShareViewSchema) });
+/** POST /sessions/{id}/shares: a user or a group, and optionally until when (or for how long). */
+export const ShareBodySchema = z
+  .strictObject({
+    user: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/)
+      .optional(),
+    group: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/)
+      .optional(),
+    expiresAt: z.iso.datetime().optional(),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(366 * 24 * 3600)
+      .optional(),
+  })
+  .refine((b) => (b.user === undefined) !== (b.group === undefined), 'give exactly one of user and group')
+  .refine((b) => b.expiresAt === undefined || b.expiresInSeconds === undefined, 'give expiresAt or expiresInSeconds, not both');
 
 /** One event of a session's log (a superset of JupyterHub's spawn-progress event). */
 const SessionEventViewSchema = z.object({

@@ -65,7 +65,8 @@ export class PortalSessions {
   issue(principal: Principal, token?: { value: string; expiresAt: number }): string {
     const maxAge = Math.floor(this.now() / 1000) + this.options.maxAgeSeconds;
     const e = token ? Math.min(maxAge, Math.floor(token.expiresAt / 1000)) : maxAge;
-    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, e, ...(token ? { t: this.encrypt(token.value) } : {}) }));
+    const g = principal.groups?.length ? { g: principal.groups } : {};
+    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, ...g, e, ...(token ? { t: this.encrypt(token.value) } : {}) }));
     return `v1.${payload}.${this.sign(`v1.${payload}`)}`;
   }
 
@@ -87,9 +88,10 @@ export class PortalSessions {
     const given = Buffer.from(parts[2]!);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
-      const { u, a, e } = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { u: unknown; a: unknown; e: unknown };
+      const { u, a, g, e } = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { u: unknown; a: unknown; g: unknown; e: unknown };
       if (typeof u !== 'string' || !USER_NAME.test(u) || typeof e !== 'number' || e * 1000 <= this.now()) return undefined;
-      return { user: u, admin: a === true };
+      const groups = Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : undefined;
+      return { user: u, admin: a === true, ...(groups?.length ? { groups } : {}) };
     } catch {
       return undefined;
     }

@@ -39,6 +39,7 @@ try {
           events,
           urls,
           eventStream: { keepaliveMs: config.eventKeepaliveMs },
+          clock: systemClock,
           authenticate: anyOf(
             verifiedJwt({ ...oidc, onError: (error) => logger.warn({ err: error.message }, 'OIDC discovery failed') }),
             ...(portal ? [portal.authenticator] : []),

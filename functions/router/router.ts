@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { tokenMatches } from '../../shared/domain/ids';
+import { admittedBy } from '../../shared/domain/shares';
 import type { ErrorCode } from '../../shared/domain/error-codes';
 import { isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
@@ -114,12 +114,14 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       misses.add(address);
       throw new Refusal(404, 'session.not_found', 'No such session.');
     }
+    // The owner's token, or a grantee's own (an active share's).
     const token = presentedToken(req, route.token);
-    if (!token || !tokenMatches(token, session.tokenHash)) {
+    const via = token ? admittedBy(session, token, deps.clock.now()) : undefined;
+    if (!token || !via) {
       misses.add(address);
       throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
     }
-    return { session, token };
+    return { session, token, via };
   }
 
   /** The admitted session once it can be reached: waits while it is starting. */
@@ -201,9 +203,10 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     const instance = (req.url ?? '/').split('?')[0]!;
     if (route.kind === 'bad' || route.kind === 'add-slash') return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
     try {
-      const target = await settle((await admit(route, req, true)).session, () => socket.destroyed);
+      const admitted = await admit(route, req, true);
+      const target = await settle(admitted.session, () => socket.destroyed);
       rewrite(req, route, target.stripPrefix);
-      const conn = new WsConnection(route.sessionId, socket);
+      const conn = new WsConnection(route.sessionId, socket, admitted.token);
       const set = sockets.get(route.sessionId) ?? new Set<WsConnection>();
       sockets.set(route.sessionId, set);
       set.add(conn);
@@ -226,13 +229,15 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     }
   }
 
-  // A stopped session's open sockets are closed within about one lookup period.
+  // A stopped session's open sockets are closed within about one lookup period, and so are those
+  // a revoked (or expired) share admitted.
   const sweep = setInterval(
     () => {
       for (const [id, conns] of sockets) {
         void lookup.get(id, true).then(
           (session) => {
             if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
+            else for (const conn of conns) if (session && !admittedBy(session, conn.token, deps.clock.now())) void conn.close(1008, 'access revoked');
           },
           () => undefined,
         );

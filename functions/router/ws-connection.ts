@@ -20,6 +20,8 @@ export class WsConnection {
   constructor(
     readonly sessionId: string,
     readonly client: Duplex,
+    /** The token it was admitted with (the owner's, or a grantee's): checked again while it is open. */
+    readonly token: string,
   ) {
     this.closed = new Promise((resolve) => {
       if (client.destroyed) resolve();

@@ -72,6 +72,7 @@ const TRANSITION_FIELDS = [
   'expiresAt',
   'stoppedAt',
   'warned',
+  'shares',
   'version',
   'ttl',
 ] as const;

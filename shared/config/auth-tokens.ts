@@ -10,6 +10,11 @@ const Entry = z
   .strictObject({
     user: z.string().regex(USER_NAME, 'letters, digits and . _ @ + -, at most 128'),
     role: z.enum(['user', 'admin']).default('user'),
+    /** The groups the user belongs to: what a share to a group (and, later, an app's access) matches. */
+    groups: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/, 'letters, digits and . _ : @ + -, at most 128'))
+      .max(100)
+      .optional(),
     token: z.string().min(20, 'at least 20 characters').optional(),
     tokenSha256: z
       .string()
@@ -25,7 +30,7 @@ const TokensFile = z.preprocess((doc) => (Array.isArray(doc) ? { tokens: doc } :
 export type TokenTable = Map<string, Principal>;
 
 /**
- * Reads a tokens file (YAML): `tokens: [{user, role, token | tokenSha256}]`. A `tokenSha256`
+ * Reads a tokens file (YAML): `tokens: [{user, role, groups, token | tokenSha256}]`. A `tokenSha256`
  * entry keeps the token itself out of the file.
  */
 export function loadTokensFile(path: string): TokenTable {
@@ -38,6 +43,7 @@ export function loadTokensFile(path: string): TokenTable {
   const parsed = TokensFile.safeParse(doc);
   if (!parsed.success) throw new ConfigError(`Bad tokens file ${path}`, describeIssues(parsed.error));
   const table: TokenTable = new Map();
-  for (const e of parsed.data.tokens) table.set(e.tokenSha256 ?? hashToken(e.token!), { user: e.user, admin: e.role === 'admin' });
+  for (const e of parsed.data.tokens)
+    table.set(e.tokenSha256 ?? hashToken(e.token!), { user: e.user, admin: e.role === 'admin', ...(e.groups ? { groups: e.groups } : {}) });
   return table;
 }

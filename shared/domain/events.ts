@@ -33,6 +33,9 @@ export const EVENT_PHASES = {
   /** A pool's own log (`pool#<app>`): its starts paused (by an admin, or after failures), and resumed. */
   paused: 100,
   resumed: 100,
+  /** The owner gave someone access to the session, or took it back (or it ran out). */
+  shared: 100,
+  unshared: 100,
 } as const;
 export type EventPhase = keyof typeof EVENT_PHASES;
 

@@ -5,4 +5,6 @@ export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 export interface Principal {
   user: string;
   admin: boolean;
+  /** The groups it belongs to (the tokens file's `groups`, a JWT's groups claim): what a share to a group matches. */
+  groups?: readonly string[] | undefined;
 }

@@ -76,6 +76,18 @@ const RuntimeRefSchema = z.object({
 });
 
 /** The store's record of one session. Times are epoch milliseconds. */
+/** One grant of access to a session: to a user or to a group, by its owner (or an admin). */
+const ShareSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  user: z.string().optional(),
+  group: z.string().optional(),
+  /** The SHA-256 of the grantee's own router token for this session (never the owner's). */
+  tokenHash: z.string(),
+  by: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number().optional(),
+});
+
 export const SessionSchema = z.object({
   id: z.string(),
   owner: z.string(),
@@ -98,6 +110,8 @@ export const SessionSchema = z.object({
   lastActivityAt: z.number().optional(),
   expiresAt: z.number(),
   stoppedAt: z.number().optional(),
+  /** Whom the owner shares it with: a user or a group each, with its own router token (hashed) and an optional end. */
+  shares: z.array(ShareSchema).optional(),
   /** Warnings given (the reaper's): for the quiet period that began at `idle`, for the expiry at `expiry`. */
   warned: z.object({ idle: z.number().optional(), expiry: z.number().optional() }).optional(),
   version: z.number().int().min(1),
@@ -105,6 +119,7 @@ export const SessionSchema = z.object({
   ttl: z.number().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
+export type Share = z.infer<typeof ShareSchema>;
 
 export function isLive(status: SessionStatus): boolean {
   return LIVE_STATUSES.includes(status);

@@ -73,11 +73,17 @@ describe('API Gateway JWT authorizer claims', () => {
   const event = (claims: Record<string, unknown>) => ({ event: { requestContext: { authorizer: { jwt: { claims } } } } });
 
   it('takes the user from the configured claim and admin from the group claim', async () => {
+    // The groups come along: a share to a group matches them.
     expect(await whoami(auth, {}, event({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' }))).toEqual({
       user: 'ann@example.org',
       admin: true,
+      groups: ['users', 'sessionplane-admins'],
     });
-    expect(await whoami(auth, {}, event({ email: 'bo@example.org', 'cognito:groups': ['users'] }))).toEqual({ user: 'bo@example.org', admin: false });
+    expect(await whoami(auth, {}, event({ email: 'bo@example.org', 'cognito:groups': ['users'] }))).toEqual({
+      user: 'bo@example.org',
+      admin: false,
+      groups: ['users'],
+    });
   });
 
   it('refuses a request without claims, or without a usable user claim', async () => {
@@ -109,7 +115,7 @@ describe('JWTs verified with jose', () => {
 
   it('accepts a token signed by the issuer for this audience', async () => {
     const token = await sign({ email: 'cy@example.org', 'cognito:groups': ['sessionplane-admins'] });
-    expect(await whoami(auth, { authorization: `Bearer ${token}` })).toEqual({ user: 'cy@example.org', admin: true });
+    expect(await whoami(auth, { authorization: `Bearer ${token}` })).toEqual({ user: 'cy@example.org', admin: true, groups: ['sessionplane-admins'] });
   });
 
   it.each([

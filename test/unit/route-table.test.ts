@@ -32,9 +32,9 @@ function takes(route: ApiRoute, method: string, path: string): boolean {
     `^${route.path
       .replace(/\./g, '\\.')
       .replace(/\{proxy\+\}/g, '.+')
-      .replace(/\{[a-z]+\}/g, '[^/]+')}$`,
+      .replace(/\{[A-Za-z]+\}/g, '[^/]+')}$`,
   );
-  return pattern.test(path.replace(/:[a-z]+/g, 'x'));
+  return pattern.test(path.replace(/:[A-Za-z]+/g, 'x'));
 }
 
 function mismatches(routes: readonly ApiRoute[]): string[] {

@@ -27,5 +27,6 @@ function groupsOf(value: unknown): string[] {
 export function principalFromClaims(claims: Record<string, unknown>, mapping: ClaimsMapping): Principal | undefined {
   const user = claims[mapping.userClaim];
   if (typeof user !== 'string' || !USER_NAME.test(user)) return undefined;
-  return { user, admin: groupsOf(claims[mapping.groupsClaim]).includes(mapping.adminGroup) };
+  const groups = groupsOf(claims[mapping.groupsClaim]);
+  return { user, admin: groups.includes(mapping.adminGroup), groups };
 }

@@ -1,26 +1,56 @@
-import { SessionNotFoundError } from '../../../shared/domain/errors';
+import { DomainError, SessionNotFoundError } from '../../../shared/domain/errors';
 import { isSessionId } from '../../../shared/domain/ids';
 import type { Principal } from '../../../shared/domain/principal';
 import { launchTimings } from '../../../shared/domain/events';
 import type { Session } from '../../../shared/domain/session';
+import { shareFor } from '../../../shared/domain/shares';
 import { sessionCredentials } from '../../../shared/services/credentials';
+import { shareToken } from '../../../shared/services/shares';
 import type { ApiDeps } from '../context';
 import { sessionView } from '../session-view';
 
-/** A session the caller may see: their own, or any for an admin. Otherwise: not found. */
-export async function visibleSession(deps: Pick<ApiDeps, 'store'>, principal: Principal, id: string): Promise<Session> {
+/**
+ * A session the caller may see: their own, one shared with them (by name or group, not yet
+ * expired), or any for an admin. Otherwise: not found, the same answer as for no such session.
+ */
+export async function visibleSession(deps: Pick<ApiDeps, 'store' | 'clock'>, principal: Principal, id: string): Promise<Session> {
   // A malformed id never reaches the store.
   const session = isSessionId(id) ? await deps.store.get(id) : undefined;
-  if (!session || (session.owner !== principal.user && !principal.admin)) throw new SessionNotFoundError(id);
+  if (!session || (session.owner !== principal.user && !principal.admin && !shareFor(session, principal, deps.clock.now()))) throw new SessionNotFoundError(id);
   return session;
 }
 
-/** The owner sees their session with its working URLs and credentials; an admin without them. */
-export function ownerView(deps: ApiDeps, principal: Principal, session: Session) {
-  if (session.owner !== principal.user) return sessionView(session, deps.urls);
-  const { token, secret } = sessionCredentials(deps, session.id);
-  return { ...sessionView(session, deps.urls, token), token, secret };
+/** A session the caller may stop, renew and share: their own, or any for an admin; a grantee may only use it. */
+export async function controlledSession(deps: Pick<ApiDeps, 'store' | 'clock'>, principal: Principal, id: string): Promise<Session> {
+  const session = await visibleSession(deps, principal, id);
+  if (session.owner !== principal.user && !principal.admin)
+    throw new DomainError('session.forbidden', 'Only its owner (or an admin) may stop, renew or share this session.');
+  return session;
 }
+
+/** A share as its owner sees it: never its token's hash. */
+const shareView = (s: NonNullable<Session['shares']>[number]) => ({
+  id: s.id,
+  ...(s.user !== undefined ? { user: s.user } : { group: s.group }),
+  by: s.by,
+  createdAt: new Date(s.createdAt).toISOString(),
+  ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt).toISOString() } : {}),
+});
+
+/**
+ * The owner sees their session with its working URLs, credentials and shares; a grantee with
+ * URLs that carry their own token (never the owner's, never the app's secret); an admin with none.
+ */
+export function ownerView(deps: ApiDeps, principal: Principal, session: Session) {
+  if (session.owner !== principal.user) {
+    const share = shareFor(session, principal, deps.clock.now());
+    return share ? { ...sessionView(session, deps.urls, shareToken(deps, session.id, share.id)), sharedWithYou: true } : sessionView(session, deps.urls);
+  }
+  const { token, secret } = sessionCredentials(deps, session.id);
+  return { ...sessionView(session, deps.urls, token), token, secret, ...(session.shares?.length ? { shares: session.shares.map(shareView) } : {}) };
+}
+
+export { shareView };
 
 /** One session as GET /sessions/{id} shows it: the owner's view, with where its launch's time went (from its event log). */
 export async function detailedView(deps: ApiDeps, principal: Principal, session: Session) {

@@ -9,7 +9,7 @@ import { check } from '../validate';
 import { visibleSession } from './session-access';
 
 /** What serving a session's events needs: the API has it all; the router service builds just this. */
-export type EventsDeps = Pick<ApiDeps, 'store' | 'events' | 'urls' | 'eventStream'>;
+export type EventsDeps = Pick<ApiDeps, 'store' | 'events' | 'urls' | 'eventStream' | 'clock'>;
 
 /** The longest a long-poll waits: under API Gateway's 30 s cut. */
 const MAX_WAIT_S = 25;

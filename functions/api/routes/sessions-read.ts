@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
+import type { Principal } from '../../../shared/domain/principal';
 import type { Session } from '../../../shared/domain/session';
+import { shareFor } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
+import { shareReadRoutes } from './shares';
 import { poolReadRoutes } from './pools';
 import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
@@ -43,6 +46,14 @@ async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {
   return found.sort((a, b) => b.createdAt - a.createdAt);
 }
 
+/** Live sessions of others shared with `principal` (the live index: shares are of live sessions only). */
+async function sharedWith(deps: ApiDeps, principal: Principal): Promise<Session[]> {
+  const found: Session[] = [];
+  const now = deps.clock.now();
+  for await (const s of deps.store.listLive()) if (s.shares?.length && shareFor(s, principal, now)) found.push(s);
+  return found.sort((a, b) => b.createdAt - a.createdAt);
+}
+
 /** GET /sessions, GET /sessions/{id}, its events and its logs: the read Lambda's routes. */
 function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
@@ -55,7 +66,12 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
       return c.json({ sessions: sessions.map((s) => sessionView(s, deps.urls)) });
     }
     const page = await deps.store.listByOwner(c.var.principal.user, query);
-    return c.json({ sessions: page.items.map((s) => sessionView(s, deps.urls)), ...(page.cursor ? { cursor: page.cursor } : {}) });
+    // On the first page, the live sessions others share with the caller, marked as such.
+    const shared = query.cursor ? [] : await sharedWith(deps, c.var.principal);
+    return c.json({
+      sessions: [...shared.map((s) => ({ ...sessionView(s, deps.urls), sharedWithYou: true })), ...page.items.map((s) => sessionView(s, deps.urls))],
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    });
   });
 
   app.get('/:id', async (c) => {
@@ -80,6 +96,7 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 /** The `read` group. */
 export const readGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionReadRoutes(deps));
+  app.route('/sessions', shareReadRoutes(deps));
   app.route('/homes', homeRoutes(deps));
   app.route('/pools', poolReadRoutes(deps));
 };

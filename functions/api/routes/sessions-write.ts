@@ -7,8 +7,9 @@ import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check, jsonBody } from '../validate';
-import { ownerView, visibleSession } from './session-access';
+import { controlledSession, ownerView } from './session-access';
 import { poolWriteRoutes } from './pools';
+import { shareWriteRoutes } from './shares';
 
 /** POST /sessions, POST /sessions/{id}/renew, DELETE /sessions/{id}: the write Lambda's routes. */
 function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -31,14 +32,14 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   // skaha's renew: a later expiry, up to the configured ceiling.
   app.post('/:id/renew', async (c) => {
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const session = await controlledSession(deps, c.var.principal, c.req.param('id'));
     const renewed = await renewSession(deps, session, deps.policy.renewCeilingMs);
     return c.json(ownerView(deps, c.var.principal, renewed));
   });
 
   app.delete('/:id', async (c) => {
     const principal = c.var.principal;
-    const session = await visibleSession(deps, principal, c.req.param('id'));
+    const session = await controlledSession(deps, principal, c.req.param('id'));
     const stopped = await stopSession(deps, session.id, session.owner === principal.user ? 'user' : 'admin');
     return c.json(sessionView(stopped, deps.urls), stopped.status === 'STOPPING' ? 202 : 200);
   });
@@ -49,5 +50,6 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
 /** The `write` group. */
 export const writeGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionWriteRoutes(deps));
+  app.route('/sessions', shareWriteRoutes(deps));
   app.route('/pools', poolWriteRoutes(deps));
 };

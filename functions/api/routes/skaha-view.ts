@@ -73,6 +73,8 @@ const SKAHA_REASON: Record<EventPhase, string> = {
   failed: 'Failed',
   paused: 'Paused',
   resumed: 'Resumed',
+  shared: 'Shared',
+  unshared: 'Unshared',
 };
 const WARNINGS: readonly EventPhase[] = ['failed', 'idle-warning', 'expiry-warning', 'reaped'];
 
