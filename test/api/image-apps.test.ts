@@ -66,7 +66,8 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
 
   it("is one catalog: skaha's /image lists the labelled image, and skaha launches it by image", async () => {
     const images = (await (await plane.request('/skaha/v1/image', { user: 'alice' })).json()) as { id: string; types: string[] }[];
-    expect(images).toContainEqual({ id: 'localhost/sp-test/vizlab:1', types: ['vizlab'], digest: '' });
+    // Its skaha type: SimPhoNy's `webapp` is none of skaha's, so `contributed` (a web app).
+    expect(images).toContainEqual({ id: 'localhost/sp-test/vizlab:1', types: ['contributed'], digest: '' });
     expect(images.map((i) => i.id)).not.toContain('localhost/sp-other/hidden:1');
     const res = await plane.request('/skaha/v1/session', {
       method: 'POST',

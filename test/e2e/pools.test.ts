@@ -115,7 +115,18 @@ describe('warm pools on one machine', () => {
     const owners = await Promise.all(pooled.map(async (r) => (await plane.deps.store.get(r.body.id))!.owner));
     expect(new Set(owners).size).toBe(3);
     // (47 processes starting at once beside the rest of the suite: a generous bound, all waited on together.)
-    const started = await Promise.all(replies.filter((x) => !x.body.pooled).map((r) => settledStart(plane, r.body.id, 90_000)));
+    // (CI once saw one of them unsettled after 90 s: say what it was doing if that happens again.)
+    const started = await Promise.all(
+      replies
+        .filter((x) => !x.body.pooled)
+        .map((r) =>
+          settledStart(plane, r.body.id, 90_000).catch(async (error: Error) => {
+            const record = await plane.deps.store.get(r.body.id);
+            const events = (await plane.deps.events.list(r.body.id)).map((e) => `${e.phase}: ${e.message}`);
+            throw new Error(`${error.message}: ${JSON.stringify({ status: record?.status, runtime: record?.runtime, events })}`);
+          }),
+        ),
+    );
     expect(started.map((s) => s.status)).toEqual(Array(47).fill('READY'));
     await waitFor(async () => (await poolOf('cheap')).hits === 3, 5000, 'the hits counted');
     expect((await poolOf('cheap')).misses).toBe(47);
