@@ -1,3 +1,4 @@
+import type { PriceTable } from '../../shared/domain/usage';
 import type { Hono } from 'hono';
 import type { Principal } from '../../shared/domain/principal';
 import type { Authenticate } from './auth/authenticators';
@@ -22,6 +23,8 @@ export interface ApiDeps extends LaunchDeps {
   eventStream?: { keepaliveMs: number } | undefined;
   /** How long the wslink launcher waits for READY before replying with the sessionURL anyway. */
   launcherTimeoutMs: number;
+  /** The price table GET /usage estimates cost with, and where its figures come from. */
+  prices?: { table: PriceTable; source: string } | undefined;
   /** What the runtime can run at most (cores, MiB), where it is one machine: skaha's `?view=stats`. */
   capacity?: (() => { cpu: number; memory: number } | undefined) | undefined;
 }

@@ -1,3 +1,4 @@
+import { UsageQuerySchema } from './routes/usage';
 import * as z from 'zod';
 import { EventsQuerySchema } from './routes/session-events';
 import {
@@ -15,6 +16,7 @@ import {
   ShareBodySchema,
   ShareListSchema,
   ShareViewSchema,
+  UsageReplySchema,
 } from './schemas';
 
 type Method = 'get' | 'post' | 'delete';
@@ -79,6 +81,15 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: 'Revoke a share: its token stops working and its open sockets close within the router lookup cache',
       ok: { status: 204 },
       errors: [401, 403, 404, 429],
+    },
+  },
+  '/usage': {
+    get: {
+      summary:
+        "Session-seconds, vCPU-, GB- and GPU-hours and their estimated cost, by user or app, per day or month (users: their own; admins: anyone's); JSON, or CSV with ?format=csv or Accept: text/csv",
+      query: UsageQuerySchema,
+      ok: { status: 200, schema: UsageReplySchema },
+      errors: [400, 401, 403, 429],
     },
   },
   '/sessions/{id}/events': {

@@ -6,6 +6,7 @@ import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
+import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb-usage-store';
 import { LABELLED_APPS_TASK } from '../../shared/config/table';
 import type { AppSpec } from '../../shared/domain/app';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -50,7 +51,13 @@ export function lambdaServices(
   service: string,
   env: Pick<
     StoreEnv,
-    typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint | typeof ENV.appsFile | typeof ENV.logLevel | typeof ENV.imageRepository
+    | typeof ENV.tableName
+    | typeof ENV.awsRegion
+    | typeof ENV.dynamodbEndpoint
+    | typeof ENV.appsFile
+    | typeof ENV.logLevel
+    | typeof ENV.imageRepository
+    | typeof ENV.usageRetention
   > &
     Partial<Pick<EcsEnv, typeof ENV.taskDefinitions>>,
   runtime: (apps: AppCatalog) => Runtime,
@@ -77,6 +84,7 @@ export function lambdaServices(
     logger,
     metrics,
     pools: { store: new DynamoDbPoolStore(client, table), revision: deployedRevision(env[ENV.taskDefinitions]) },
+    usage: new DynamoDbUsageStore(client, table, env[ENV.usageRetention]),
   };
   return { services, publishMetrics: metrics.publish };
 }

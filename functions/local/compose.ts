@@ -5,6 +5,7 @@ import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempot
 import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
+import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb-usage-store';
 import { CachedPoolStore } from '../../shared/adapters/cached-pool-store';
 import { portRefuses } from '../../shared/adapters/readiness';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
@@ -136,6 +137,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     policy: config.policy,
     tokenKey,
     // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
+    usage: new DynamoDbUsageStore(client, config.tableName, config.usageRetentionMs),
     homes: new FolderHomes(resolve(config.homesDir ?? join(dataDir, 'homes')), new DynamoDbUserIds(client, config.tableName, () => clock.now())),
     pools: {
       store: poolStore,
@@ -205,6 +207,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     launcherTimeoutMs: config.launcherTimeoutMs,
     // One machine: what it has is what its sessions share (skaha's ?view=stats).
     capacity: hostCapacity,
+    // GET /usage's estimate: zero on one machine unless a price table is configured.
+    prices: config.prices ? { table: config.prices, source: 'configured (SESSIONPLANE_PRICES)' } : undefined,
     eventStream: { keepaliveMs: config.eventKeepaliveMs },
   };
   const settled = async () => {

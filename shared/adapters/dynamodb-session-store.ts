@@ -11,6 +11,12 @@ import { liveIndexPages } from './live-index';
 type Item = Record<string, unknown>;
 
 /** The live-index shard of a session: spread by the id's first byte. */
+/**
+ * Where an ended session waits until its usage record is written (an outbox in the live index):
+ * the reaper writes what a crash between the end and the record left.
+ */
+const UNRECORDED = 'unrecorded';
+
 export function liveShardOf(id: string): string {
   return `live#${parseInt(id.slice(0, 2), 16) % T.liveShards || 0}`;
 }
@@ -145,8 +151,13 @@ export class DynamoDbSessionStore implements SessionStore {
       set.push('#act = :act');
     }
     names['#shard'] = 'liveShard';
-    if (isFinal(next.status)) remove.push('#shard');
-    else {
+    if (isFinal(next.status)) {
+      // Ending now: it waits for its usage record under UNRECORDED; final already: left as it is.
+      if (!isFinal(current.status)) {
+        values[':shard'] = UNRECORDED;
+        set.push('#shard = :shard');
+      }
+    } else {
       values[':shard'] = liveShardOf(next.id);
       set.push('#shard = :shard');
     }
@@ -206,6 +217,27 @@ export class DynamoDbSessionStore implements SessionStore {
     }
   }
 
+  async *listUnrecorded(): AsyncIterable<Session> {
+    for await (const page of liveIndexPages(this.client, this.tableName, UNRECORDED)) for (const item of page) yield fromItem(item);
+  }
+
+  async markRecorded(id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: id },
+          UpdateExpression: 'REMOVE #shard',
+          ConditionExpression: '#shard = :ended',
+          ExpressionAttributeNames: { '#shard': 'liveShard' },
+          ExpressionAttributeValues: { ':ended': UNRECORDED },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async recordActivity(id: string, at: number): Promise<void> {
     try {
       await this.client.send(
@@ -213,9 +245,9 @@ export class DynamoDbSessionStore implements SessionStore {
           TableName: this.tableName,
           Key: { [T.partitionKey]: id },
           UpdateExpression: 'SET #act = :at',
-          ConditionExpression: 'attribute_exists(#shard) AND (attribute_not_exists(#act) OR #act < :at)',
+          ConditionExpression: 'attribute_exists(#shard) AND #shard <> :ended AND (attribute_not_exists(#act) OR #act < :at)',
           ExpressionAttributeNames: { '#act': 'lastActivityAt', '#shard': 'liveShard' },
-          ExpressionAttributeValues: { ':at': at },
+          ExpressionAttributeValues: { ':at': at, ':ended': UNRECORDED },
         }),
       );
     } catch (error) {

@@ -13,5 +13,6 @@ export function loggedMetrics(logger: Logger): Metrics {
       logger.info({ metric: hit ? 'PoolHits' : 'PoolMisses', app, ms }, hit ? `pool hit for ${app}: claimed in ${ms.toFixed(1)} ms` : `pool miss for ${app}`),
     poolReady: (app, ready) => logger.debug({ metric: 'PoolReady', app, ready }, `${ready} ready in the ${app} pool`),
     poolPaused: (app) => logger.warn({ metric: 'PoolPaused', app }, `the ${app} pool is paused`),
+    sessionSeconds: (app, seconds) => logger.debug({ metric: 'SessionSeconds', app, seconds }, 'session seconds'),
   };
 }

@@ -116,6 +116,14 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return this.inner.listByOwner(owner, options);
   }
 
+  listUnrecorded(): AsyncIterable<Session> {
+    return this.inner.listUnrecorded();
+  }
+
+  markRecorded(id: string): Promise<void> {
+    return this.inner.markRecorded(id);
+  }
+
   listLive(): AsyncIterable<Session> {
     return this.inner.listLive();
   }

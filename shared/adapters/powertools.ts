@@ -42,6 +42,7 @@ export function powertoolsMetrics(serviceName: string): Metrics & { publish(): v
     },
     poolReady: (app, ready) => one('PoolReady', MetricUnit.Count, ready, { app }),
     poolPaused: (app) => one('PoolPaused', MetricUnit.Count, 1, { app }),
+    sessionSeconds: (app, seconds) => one('SessionSeconds', MetricUnit.Seconds, seconds, { app }),
     publish: () => {
       if (stored) metrics.publishStoredMetrics();
       stored = false;

@@ -61,6 +61,8 @@ const LocalEnvSchema = z
     [ENV.livenessInterval]: DurationSchema.default(15_000),
     /** A quiet event stream says it is alive this often (BinderHub: 25 s; proxies cut idle streams). */
     [ENV.eventKeepalive]: DurationSchema.default(15_000),
+    /** How long usage records are kept. */
+    [ENV.usageRetention]: DurationSchema.default(400 * 24 * 3600_000),
     [ENV.lookupCache]: DurationSchema.default(2000),
     /** The container engine (Docker or Podman) `image` apps run on: unix:///path, tcp://host:port, or `none`. */
     [ENV.containerHost]: z
@@ -137,6 +139,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     activityIntervalMs: e[ENV.activityInterval],
     livenessIntervalMs: e[ENV.livenessInterval],
     eventKeepaliveMs: e[ENV.eventKeepalive],
+    usageRetentionMs: e[ENV.usageRetention],
     /** How long the router reuses a session lookup. */
     lookupCacheMs: e[ENV.lookupCache],
     region: e[ENV.awsRegion],

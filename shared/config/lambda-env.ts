@@ -24,6 +24,8 @@ const StoreEnv = z.object({
   [ENV.dynamodbEndpoint]: z.url().optional(),
   [ENV.appsFile]: z.string().min(1),
   [ENV.logLevel]: LogLevel,
+  /** How long usage records are kept (default 400 days). */
+  [ENV.usageRetention]: DurationSchema.default(400 * 24 * 3600_000),
   /** The stack's ECR repository (its URI): its labelled images are apps too. */
   [ENV.imageRepository]: z
     .string()

@@ -4,6 +4,9 @@ import { CommaListSchema, DurationSchema, MemorySchema } from './duration';
 import { ENV } from './env-names';
 
 /** The policy settings every entry that launches sessions reads (local server, API Lambdas). */
+const Price = z.number().min(0).max(1000);
+const PriceTableSchema = z.record(z.string().regex(/^[A-Z_]{1,32}$/), z.strictObject({ vcpuHour: Price, gbHour: Price, gpuHour: Price.default(0) }));
+
 export const PolicyEnvSchema = z.object({
   [ENV.maxSessionsPerUser]: z.coerce.number().int().min(1).max(10_000).default(5),
   [ENV.maxCpuPerUser]: z.coerce.number().positive().max(100_000).default(8),
@@ -17,6 +20,18 @@ export const PolicyEnvSchema = z.object({
   [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
   [ENV.corsOrigins]: CommaListSchema,
   [ENV.launcherTimeout]: DurationSchema.default(25_000),
+  /** The price table usage is estimated with: {"FARGATE": {"vcpuHour": 0.04048, "gbHour": 0.004445, "gpuHour": 0}, …}. */
+  [ENV.prices]: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return PriceTableSchema.parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'a JSON object of capacities, each {"vcpuHour", "gbHour", "gpuHour"} (numbers ≥ 0)' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 /** A key written as hex: an even number of hex digits, at least 32 bytes' worth (64 digits). */
@@ -43,5 +58,7 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
     corsOrigins: e[ENV.corsOrigins],
     launcherTimeoutMs: e[ENV.launcherTimeout],
     tokenKey: key ? tokenKeyOf(key) : undefined,
+    /** The configured price table, if any (one machine: zero without one; AWS: Fargate's list prices). */
+    prices: e[ENV.prices],
   };
 }

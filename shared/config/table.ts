@@ -4,7 +4,8 @@
  * - `byOwner`: owner → createdAt, every session of an owner, newest first.
  * - `live`: sparse; `liveShard` ("live#0".."live#7") is set while a session is live and removed
  *   when it is final, so the reaper reads live sessions only, spread over shards so no partition
- *   is hot.
+ *   is hot. An ended session waits under `unrecorded` until its usage record is written; usage
+ *   records are listed under `usage#YYYY-MM` (sorted by their end).
  */
 export const SESSIONS_TABLE = {
   partitionKey: 'id',

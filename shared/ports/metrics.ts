@@ -12,6 +12,8 @@ export interface Metrics {
   poolReady(app: string, ready: number): void;
   /** The keeper paused an app's pool after failed starts (PoolPaused). */
   poolPaused(app: string): void;
+  /** A session ended after this many seconds (SessionSeconds, by app): what usage is billed by. */
+  sessionSeconds(app: string, seconds: number): void;
 }
 
 export const noMetrics: Metrics = {
@@ -23,4 +25,5 @@ export const noMetrics: Metrics = {
   poolClaim() {},
   poolReady() {},
   poolPaused() {},
+  sessionSeconds() {},
 };

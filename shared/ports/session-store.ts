@@ -28,6 +28,10 @@ export interface SessionStore {
   listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>>;
   /** Every live session, from the sparse live index (never a scan). */
   listLive(): AsyncIterable<Session>;
+  /** Ended sessions whose usage record is not yet written (see services/usage.ts). */
+  listUnrecorded(): AsyncIterable<Session>;
+  /** Its usage record is written: it leaves listUnrecorded. */
+  markRecorded(id: string): Promise<void>;
   /** Moves lastActivityAt forward for a live session; a no-op for a final or unknown one. */
   recordActivity(id: string, at: number): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { UsageStore } from '../ports/usage-store';
 import type { AppSpec } from '../domain/app';
 import type { Policy } from '../domain/limits';
 import type { Session } from '../domain/session';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   homes?: Homes | undefined;
   /** Warm pools, where this deployment keeps them. */
   pools?: Pools | undefined;
+  /** Usage records, one per ended session, where this deployment keeps them. */
+  usage?: UsageStore | undefined;
 }
 
 /** The warm pools' records, and how to reach their keeper. */

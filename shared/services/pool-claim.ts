@@ -122,6 +122,7 @@ export async function launchPooled(
     app: app.name,
     name: input.name ?? app.name,
     status: 'READY',
+    pooled: true,
     resources,
     params,
     runtime: instance.runtime!,

@@ -8,6 +8,7 @@ import { reapAction } from './reap-rules';
 import { finishStop, stopSession } from './stop';
 import { applyUntilSettled } from './update';
 import { repairUsage } from './usage-repair';
+import { repairUsageRecords } from './usage';
 import { POOL_FAILURES } from './deps';
 import { prunePools } from './pool-keeper';
 
@@ -31,6 +32,8 @@ export interface ReapSummary {
   tidied: number;
   /** Pool instances removed (past their ttl, of an older spec, lost, claimed by a session that took over). */
   poolsPruned: number;
+  /** Usage records written for sessions that ended without one. */
+  usageRepaired: number;
   errors: number;
   unfinished: number;
   ms: number;
@@ -45,7 +48,18 @@ export interface ReapSummary {
  */
 export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<ReapSummary> {
   const started = Date.now();
-  const summary: ReapSummary = { live: 0, reaped: {}, orphansStopped: 0, countersRepaired: 0, tidied: 0, poolsPruned: 0, errors: 0, unfinished: 0, ms: 0 };
+  const summary: ReapSummary = {
+    live: 0,
+    reaped: {},
+    orphansStopped: 0,
+    countersRepaired: 0,
+    tidied: 0,
+    poolsPruned: 0,
+    usageRepaired: 0,
+    errors: 0,
+    unfinished: 0,
+    ms: 0,
+  };
   const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
   const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
   // Sessions of apps that labelled images describe are judged by those apps' timeouts.
@@ -142,6 +156,15 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
     } catch (error) {
       summary.errors++;
       deps.logger.error({ err: (error as Error).message }, 'reaper could not tidy the runtime');
+    }
+  }
+  // Usage records that a crash between a session's end and its record left unwritten.
+  if (!outOfTime() && deps.usage) {
+    try {
+      summary.usageRepaired = await repairUsageRecords(deps);
+    } catch (error) {
+      summary.errors++;
+      deps.logger.error({ err: (error as Error).message }, 'reaper could not repair usage records');
     }
   }
   summary.ms = Date.now() - started;

@@ -1,3 +1,4 @@
+import { recordUsage } from './usage';
 import { ConflictError } from '../domain/errors';
 import { isFinal, type Session } from '../domain/session';
 import { eventsOfTransition } from '../domain/events';
@@ -15,7 +16,7 @@ export type Decide = (current: Session) => Session | undefined;
  * Returns the last record seen (undefined if there is none).
  */
 export async function applyUntilSettled(
-  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'>,
+  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'> & Partial<Pick<ServiceDeps, 'apps' | 'usage'>>,
   start: Session | undefined,
   decide: Decide,
   maxWrites = 10,
@@ -38,6 +39,10 @@ export async function applyUntilSettled(
       await deps.quotas
         .release(written.owner, written.resources)
         .catch((error: unknown) => deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'));
+      // Its usage, once; what fails here the reaper writes on its next pass.
+      await recordUsage(deps, written).catch((error: unknown) =>
+        deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not record usage'),
+      );
     }
     current = written;
   }

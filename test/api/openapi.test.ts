@@ -4,7 +4,7 @@ import { AppListSchema, ProblemSchema, SessionListSchema, SessionViewSchema } fr
 import { fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
 
-const NATIVE = /^\/(sessions|apps|homes|pools|healthz|openapi\.json)(\/|$)/;
+const NATIVE = /^\/(sessions|apps|homes|pools|usage|healthz|openapi\.json)(\/|$)/;
 
 describe('OpenAPI 3.1 document of the native API', () => {
   let plane: TestPlane;

@@ -54,6 +54,7 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     poolClaim() {},
     poolReady() {},
     poolPaused() {},
+    sessionSeconds() {},
     sessionsReaped: (reason, n) => (reaped[reason] = (reaped[reason] ?? 0) + n),
   };
   const deps: LaunchDeps = makeServiceDeps(

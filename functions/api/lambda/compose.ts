@@ -1,3 +1,4 @@
+import { AWS_PRICES, AWS_PRICES_SOURCE } from '../../../shared/domain/usage';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CloudWatchSessionLogs } from '../../../shared/adapters/cloudwatch-session-logs';
@@ -40,7 +41,7 @@ export function lambdaApiDeps(
   parts: { runtime: (apps: AppCatalog) => Runtime; logs: SessionLogs; homes?: (db: DynamoDBDocumentClient) => Homes },
 ) {
   const { services, publishMetrics } = lambdaServices(service, env, parts.runtime);
-  const { policy, rateLimit, anonymousRateLimit, tokenKey, corsOrigins, launcherTimeoutMs } = policyFrom(env);
+  const { policy, rateLimit, anonymousRateLimit, tokenKey, corsOrigins, launcherTimeoutMs, prices } = policyFrom(env);
   const deps: ApiDeps = {
     ...services,
     policy,
@@ -59,6 +60,8 @@ export function lambdaApiDeps(
     logs: parts.logs,
     corsOrigins,
     launcherTimeoutMs,
+    // GET /usage's estimate: the configured table, else Fargate's list prices.
+    prices: prices ? { table: prices, source: 'configured (SESSIONPLANE_PRICES)' } : { table: AWS_PRICES, source: AWS_PRICES_SOURCE },
     homes: parts.homes?.(createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] })),
   };
   return { deps, publishMetrics };

@@ -7,6 +7,7 @@ import { shareFor } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
 import { shareReadRoutes } from './shares';
+import { usageRoutes } from './usage';
 import { poolReadRoutes } from './pools';
 import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
@@ -98,5 +99,6 @@ export const readGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionReadRoutes(deps));
   app.route('/sessions', shareReadRoutes(deps));
   app.route('/homes', homeRoutes(deps));
+  app.route('/usage', usageRoutes(deps));
   app.route('/pools', poolReadRoutes(deps));
 };
