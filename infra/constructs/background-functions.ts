@@ -65,7 +65,7 @@ export class BackgroundFunctions extends Construct {
       retention: props.retention,
       vpc: { vpc: props.vpc, subnets: props.subnets, securityGroups: [props.probeSecurityGroup] },
     });
-    grantTable(this.taskEvents.fn, props.table, ['GetItem', 'UpdateItem']);
+    grantTable(this.taskEvents.fn, props.table, ['GetItem', 'UpdateItem', 'PutItem']);
     grantTaskControl(this.taskEvents.fn, props.cluster, ['StopTask']);
     this.taskEventsRule = new Rule(this, 'TaskStateChange', {
       description: 'ECS Task State Change of the sessions cluster',
@@ -82,7 +82,7 @@ export class BackgroundFunctions extends Construct {
       memorySize: 1024,
     });
     // DeleteItem: the registry's records of the revisions it deregisters.
-    grantTable(this.reaper.fn, props.table, ['Query', 'GetItem', 'UpdateItem', 'DeleteItem']);
+    grantTable(this.reaper.fn, props.table, ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     grantDeregisterTaskDefinitions(this.reaper.fn);
     grantListTasks(this.reaper.fn, props.cluster);
     grantTaskControl(this.reaper.fn, props.cluster, ['DescribeTasks', 'StopTask']);
