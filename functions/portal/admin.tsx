@@ -5,9 +5,16 @@ import type { SessionView } from '../api/session-view';
 import type { SignedIn } from './api-client';
 import { Layout } from './pages';
 import { PoolTable, SessionList } from './session-cards';
+import { type UsageReply, UsageTable } from './usage';
 
 /** The admins' page: every live session with stop, the totals per user, and the warm pools. */
-export function AdminPage(props: { me: SignedIn; cards: { session: SessionView; own: boolean }[]; pools: PoolJson[]; now: number }) {
+export function AdminPage(props: {
+  me: SignedIn;
+  cards: { session: SessionView; own: boolean }[];
+  pools: PoolJson[];
+  usage: UsageReply | undefined;
+  now: number;
+}) {
   const totals = new Map<string, { sessions: number; cpu: number; memory: number }>();
   for (const { session: s } of props.cards) {
     const t = totals.get(s.owner) ?? { sessions: 0, cpu: 0, memory: 0 };
@@ -40,6 +47,7 @@ export function AdminPage(props: { me: SignedIn; cards: { session: SessionView; 
           ))}
         </tbody>
       </table>
+      <UsageTable usage={props.usage} />
       <PoolTable pools={props.pools} />
     </Layout>
   );

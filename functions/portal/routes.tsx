@@ -20,6 +20,7 @@ import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import type { OidcFlow, OidcSignIn } from './oidc';
 import { Catalog, Layout, SignInPage } from './pages';
 import { SessionList } from './session-cards';
+import { UsageSummary, type UsageReply } from './usage';
 
 const FLOW_COOKIE = 'sessionplane_oidc';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -138,14 +139,14 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const apps = catalog.data.apps;
     const live = list.data.sessions.filter((s) => isLive(s.status));
     const ended = list.data.sessions.filter((s) => !isLive(s.status)).slice(0, 5);
-    const cards = [...live, ...ended].map((session) => ({ session, app: apps.find((a) => a.name === session.app), own: true }));
+    const cards = [...live, ...ended].map((session) => ({ session, app: apps.find((a) => a.name === session.app), own: session.owner === me.principal.user }));
     return { cards, apps };
   };
 
   app.get('/', async (c) => {
     const me = signedIn(c);
     if (!me) return toSignIn(c);
-    const got = await cardsOf(me);
+    const [got, usage] = await Promise.all([cardsOf(me), callApi<UsageReply>(deps.api, me, 'GET', '/usage?period=month')]);
     if (got.failed) return failed(c, me, got.failed);
     return page(
       c,
@@ -154,6 +155,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
         <section id="sessions" aria-live="polite" data-refresh="/portal/sessions">
           <SessionList sessions={got.cards} now={deps.clock.now()} />
         </section>
+        <UsageSummary usage={usage.ok ? usage.data : undefined} />
         <h2>Apps</h2>
         <Catalog apps={got.apps} />
       </Layout>,
@@ -227,13 +229,17 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const me = signedIn(c);
     if (!me) return toSignIn(c);
     if (!me.principal.admin) return failed(c, me, { status: 403, data: { detail: 'Only admins may see this page.' } }, 'Admin');
-    const [live, pools] = await Promise.all([
+    const [live, pools, usage] = await Promise.all([
       callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?all=true'),
       callApi<{ pools: PoolJson[] }>(deps.api, me, 'GET', '/pools'),
+      callApi<UsageReply>(deps.api, me, 'GET', '/usage?groupBy=user&period=month'),
     ]);
     if (!live.ok) return failed(c, me, live, 'Admin');
     const cards = live.data.sessions.map((session) => ({ session, own: session.owner === me.principal.user }));
-    return page(c, <AdminPage me={me} cards={cards} pools={pools.ok ? pools.data.pools : []} now={deps.clock.now()} />);
+    return page(
+      c,
+      <AdminPage me={me} cards={cards} pools={pools.ok ? pools.data.pools : []} usage={usage.ok ? usage.data : undefined} now={deps.clock.now()} />,
+    );
   });
 
   // Clace's start-on-first-visit: a stable URL per user and app. Matched on the raw path (the API

@@ -3,7 +3,10 @@
 import { isLive } from '../../shared/domain/session';
 import type { AppView } from '../api/routes/apps';
 import type { PoolJson } from '../api/routes/pools';
-import type { SessionView } from '../api/session-view';
+import type { SessionView as ApiSessionView } from '../api/session-view';
+
+/** A session as GET /sessions lists it: a grantee's shared ones are marked. */
+type SessionView = ApiSessionView & { sharedWithYou?: boolean };
 
 export const mib = (n: number) => (n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} GiB` : `${n} MiB`);
 
@@ -44,6 +47,8 @@ function reasonText(reason: string | undefined): string {
 function SessionCard(props: { session: SessionView; app?: AppView | undefined; own: boolean; admin?: boolean; now: number }) {
   const s = props.session;
   const own = props.own;
+  // Shared with this user by its owner: they may open it (with their own token), not stop or renew it.
+  const shared = s.sharedWithYou === true;
   const open = `/open/${s.id}`;
   const live = isLive(s.status);
   const starting = s.status === 'PENDING' || s.status === 'STARTING';
@@ -58,6 +63,7 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
         <h3>{s.name}</h3>
         <span class="badge">{s.status}</span>
       </div>
+      {shared ? <p class="meta shared">shared with you by {s.owner}</p> : null}
       <p class="meta">
         {props.app?.title ?? s.app} · {s.resources.cpu} vCPU · {mib(s.resources.memory)}
         <br />
@@ -104,7 +110,7 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
       ) : null}
       {live ? (
         <div class="actions">
-          {s.status === 'READY' && own ? (
+          {s.status === 'READY' && (own || shared) ? (
             <a class="button primary" href={open} rel="noopener">
               Open
             </a>
@@ -114,9 +120,11 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
               Renew
             </button>
           ) : null}
-          <button type="button" data-action="stop" data-id={s.id}>
-            Stop
-          </button>
+          {shared ? null : (
+            <button type="button" data-action="stop" data-id={s.id}>
+              Stop
+            </button>
+          )}
           <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
             Log
           </button>

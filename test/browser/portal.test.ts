@@ -243,8 +243,8 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     expect(await admin.locator('li.session').count()).toBeGreaterThan(0);
     expect(await admin.textContent('#sessions')).toContain('owner alice');
     expect(await admin.textContent('#sessions')).toContain('owner bob');
-    expect(await admin.locator('table caption:has-text("Per user") + thead + tbody td:has-text("bob")').count()).toBe(1);
-    expect(await admin.locator('table caption:has-text("Per user") + thead + tbody td:has-text("alice")').count()).toBe(1);
+    expect(await admin.locator('table caption:text-is("Per user") + thead + tbody td:has-text("bob")').count()).toBe(1);
+    expect(await admin.locator('table caption:text-is("Per user") + thead + tbody td:has-text("alice")').count()).toBe(1);
     await shot(admin, 'admin-1280');
     const notAdmin = await as('bob');
     const res = await notAdmin.goto(`${server.url}/admin`);

@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalServer } from '../../functions/local/http-server';
+import { loadAppsFile } from '../../shared/config/apps-file';
+import { hasChromium, launchChromium } from '../support/chromium';
+import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
+
+const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdefgh', root: 'root-token-0123456789abcdefg' };
+
+/** The portal with #21: a session shared with you, your use this month, and the admins' per-user usage. */
+describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () => {
+  let plane: TestPlane;
+  let server: LocalServer;
+  let browser: Browser;
+  let dir: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sp-portal-share-'));
+    writeFileSync(
+      join(dir, 'tokens.yml'),
+      `tokens:\n  - { user: alice, token: ${TOKENS.alice} }\n  - { user: bob, token: ${TOKENS.bob} }\n  - { user: root, role: admin, token: ${TOKENS.root} }\n`,
+    );
+    plane = await startTestPlane(
+      Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
+      { SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml') },
+      { realAuth: true },
+    );
+    server = await plane.listen();
+    browser = await launchChromium();
+    mkdirSync(resolve('test/.artifacts'), { recursive: true });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await plane?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const signedIn = async (user: keyof typeof TOKENS): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`));
+    await page.goto(`${server.url}/sign-in`);
+    await page.fill('#token', TOKENS[user]);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('h1');
+    return page;
+  };
+
+  it("shows bob the session alice shared, which he may open but not stop; his month's use; the admins' per-user usage", async () => {
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKENS.alice}`, 'content-type': 'application/json' } });
+    const launched = (await (await api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'hello', params: { GREETING: 'Shared' } }) })).json()) as {
+      id: string;
+    };
+    await settledStart(plane, launched.id);
+    expect((await api(`/sessions/${launched.id}/shares`, { method: 'POST', body: JSON.stringify({ user: 'bob' }) })).status).toBe(201);
+
+    const bob = await signedIn('bob');
+    const card = bob.locator(`li.session[data-id="${launched.id}"]`);
+    await card.waitFor();
+    expect(await card.locator('.shared').textContent()).toBe('shared with you by alice');
+    expect(await card.locator('button[data-action="stop"]').count()).toBe(0);
+    expect(await bob.locator('section.usage h2').textContent()).toBe('This month');
+    await bob.screenshot({ path: resolve('test/.artifacts/portal-shared-1280.png'), fullPage: true });
+    await card.locator('a:has-text("Open")').click();
+    await bob.waitForSelector('h1:has-text("from session")');
+    expect(await bob.textContent('h1')).toContain('Shared from session');
+
+    const root = await signedIn('root');
+    await root.goto(`${server.url}/admin`);
+    const usage = root.locator('table', { has: root.locator('caption', { hasText: 'Usage this month, per user' }) });
+    await usage.waitFor();
+    expect(await usage.locator('tbody td').first().textContent()).toBe('alice');
+    await root.screenshot({ path: resolve('test/.artifacts/portal-admin-usage-1280.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
