@@ -4,6 +4,8 @@ const ParamValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
 
 /** POST /sessions. Unknown fields are an error, so a typo never silently changes nothing. */
 export const LaunchBodySchema = z.strictObject({
+  /** One of the app's profiles (GET /apps lists those open to the caller), instead of `resources`. */
+  profile: z.string().max(32).optional(),
   app: z.string().min(1).max(64),
   name: z
     .string()
@@ -161,6 +163,12 @@ const AppViewSchema = z.object({
   resources: ResourcesView,
   limits: ResourcesView,
   params: z.record(z.string(), z.object({ type: z.enum(['string', 'integer', 'number', 'boolean']) }).loose()),
+  /** The named sizes the caller may choose (`profile` at launch). */
+  profiles: z
+    .array(z.object({ name: z.string(), title: z.string(), resources: ResourcesView, capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional() }))
+    .optional(),
+  /** A launch takes a profile or the default size, not raw resources. */
+  profilesOnly: z.boolean().optional(),
   idleTimeoutSeconds: z.number(),
   maxLifetimeSeconds: z.number(),
   launchTimeoutSeconds: z.number(),

@@ -118,6 +118,20 @@ function LaunchForm(props: { app: AppView }) {
       {Object.entries(app.params).map(([name, spec]) => (
         <ParamField app={app.name} name={name} spec={spec} />
       ))}
+      {app.profiles?.length ? (
+        <div class="field">
+          <label for={id('profile')}>Size</label>
+          <select id={id('profile')} name="profile" aria-describedby={`${id('profile')}-err`}>
+            <option value="">{`Default: ${app.resources.cpu} vCPU · ${mib(app.resources.memory)}`}</option>
+            {app.profiles.map((p) => (
+              <option
+                value={p.name}
+              >{`${p.title}: ${p.resources.cpu} vCPU · ${mib(p.resources.memory)}${p.resources.gpus ? ` · ${p.resources.gpus} GPU` : ''}`}</option>
+            ))}
+          </select>
+          <small class="field-error" id={`${id('profile')}-err`} data-field="profile" role="alert" />
+        </div>
+      ) : null}
       <details>
         <summary>Name and resources</summary>
         <div class="field">
@@ -125,28 +139,31 @@ function LaunchForm(props: { app: AppView }) {
           <input id={id('name')} name="name" type="text" maxlength={64} placeholder={app.name} />
           <small class="field-error" data-field="name" role="alert" />
         </div>
-        <div class="field">
-          <label for={id('cpu')}>vCPUs (at most {app.limits.cpu})</label>
-          <input id={id('cpu')} name="resources.cpu" type="number" step="0.25" min="0.25" max={String(app.limits.cpu)} value={String(app.resources.cpu)} />
-          <small class="field-error" data-field="resources.cpu" role="alert" />
-        </div>
-        <div class="field">
-          <label for={id('memory')}>Memory, MiB (at most {app.limits.memory})</label>
-          <input
-            id={id('memory')}
-            name="resources.memory"
-            type="number"
-            step="1"
-            min="64"
-            max={String(app.limits.memory)}
-            value={String(app.resources.memory)}
-          />
-          <small class="field-error" data-field="resources.memory" role="alert" />
-        </div>
+        {app.profilesOnly ? null : <ResourceFields app={app} />}
       </details>
       <p class="form-error" role="alert" />
       <button type="submit">Launch</button>
     </form>
+  );
+}
+
+/** Raw resources within the app's limits (not offered when it takes profiles only). */
+function ResourceFields(props: { app: AppView }) {
+  const { app } = props;
+  const id = (k: string) => `f-${app.name}-${k}`;
+  return (
+    <>
+      <div class="field">
+        <label for={id('cpu')}>vCPUs (at most {app.limits.cpu})</label>
+        <input id={id('cpu')} name="resources.cpu" type="number" step="0.25" min="0.25" max={String(app.limits.cpu)} value={String(app.resources.cpu)} />
+        <small class="field-error" data-field="resources.cpu" role="alert" />
+      </div>
+      <div class="field">
+        <label for={id('memory')}>Memory, MiB (at most {app.limits.memory})</label>
+        <input id={id('memory')} name="resources.memory" type="number" step="1" min="64" max={String(app.limits.memory)} value={String(app.resources.memory)} />
+        <small class="field-error" data-field="resources.memory" role="alert" />
+      </div>
+    </>
   );
 }
 

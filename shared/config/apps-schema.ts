@@ -17,6 +17,19 @@ const ResourcesInput = z.strictObject({
   gpus: z.number().int().min(0).max(16).optional(),
 });
 
+const NAMES = z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/)).max(1000);
+/** `access: {users, groups}`: who may launch the app (or choose the profile). */
+const AccessInput = z
+  .strictObject({ users: NAMES.default([]), groups: NAMES.default([]) })
+  .refine((a) => a.users.length + a.groups.length > 0, 'name at least one user or group');
+
+const ProfileInput = z.strictObject({
+  title: z.string().min(1).max(100).optional(),
+  resources: ResourcesInput,
+  capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
+  access: AccessInput.optional(),
+});
+
 const ParamInput = z.union([
   z.enum(['string', 'integer', 'number', 'boolean']).transform((type) => ({ type })),
   z.strictObject({
@@ -122,6 +135,10 @@ export const AppInputSchema = z
     resources: ResourcesInput.optional(),
     limits: ResourcesInput.optional(),
     capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
+    access: AccessInput.optional(),
+    /** Named sizes: `{small: {resources: {cpu: 1, memory: 2Gi}}, gpu: {resources: {gpus: 1}, access: {groups: [gpu]}}}`. */
+    profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and "-", at most 32'), ProfileInput).optional(),
+    profilesOnly: z.boolean().optional(),
     idleTimeout: DurationSchema.optional(),
     /** How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or lifetime). */
     warnBefore: DurationSchema.optional(),

@@ -63,6 +63,16 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.icon !== undefined) spec.icon = a.icon;
   if (a.type !== undefined) spec.type = a.type;
   if (a.skahaType !== undefined) spec.skahaType = a.skahaType;
+  if (a.access) spec.access = a.access;
+  if (a.profiles)
+    spec.profiles = Object.entries(a.profiles).map(([name, p]) => ({
+      name,
+      ...(p.title ? { title: p.title } : {}),
+      resources: { ...resources, ...p.resources },
+      ...(p.capacity ? { capacity: p.capacity } : {}),
+      ...(p.access ? { access: p.access } : {}),
+    }));
+  if (a.profilesOnly) spec.profilesOnly = true;
   if (a.skahaImage !== undefined) spec.skahaImage = a.skahaImage;
   if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
   if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');

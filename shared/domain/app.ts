@@ -31,6 +31,32 @@ export interface PoolSpec {
   schedule: PoolWindow[];
 }
 
+/** Who may launch an app or choose a profile: named users, members of named groups (admins always). */
+export interface Access {
+  users: string[];
+  groups: string[];
+}
+
+/** A named size of an app (JupyterHub's profile_list, a form's choices): its resources and capacity, and who may choose it. */
+export interface Profile {
+  name: string;
+  title?: string;
+  resources: Resources;
+  capacity?: 'FARGATE' | 'FARGATE_SPOT';
+  access?: Access;
+}
+
+/** Whether `principal` passes `access` (none given: everyone does). */
+export function mayUse(access: Access | undefined, principal: { user: string; admin: boolean; groups?: readonly string[] | undefined }): boolean {
+  if (!access || principal.admin) return true;
+  return access.users.includes(principal.user) || access.groups.some((g) => principal.groups?.includes(g) ?? false);
+}
+
+/** The profiles of an app `principal` may choose. */
+export function profilesFor(app: Pick<AppSpec, 'profiles'>, principal: Parameters<typeof mayUse>[1]): Profile[] {
+  return (app.profiles ?? []).filter((p) => mayUse(p.access, principal));
+}
+
 /** skaha's session types (SessionType.java), in the order skaha lists them. */
 export const SKAHA_TYPES = ['notebook', 'desktop', 'carta', 'contributed', 'firefly', 'headless', 'desktop-app'] as const;
 export type SkahaType = (typeof SKAHA_TYPES)[number];
@@ -45,6 +71,12 @@ export interface AppSpec {
   icon?: string;
   /** What kind of app: SimPhoNy's `webapp`/`vncapp`, skaha's session types. */
   type?: string;
+  /** Who may see and launch it; absent: everyone. Others get 404, as for an app that does not exist. */
+  access?: Access;
+  /** Named sizes a launch may choose (`profile`), in the apps file's order. */
+  profiles?: Profile[];
+  /** Launches choose a profile or take the default size: no raw resources. */
+  profilesOnly?: boolean;
   /** Its skaha session type (`skahaType`); see skahaTypeOf. */
   skahaType?: SkahaType;
   /** The image id skaha's clients launch it by (`image=`) when it has no `image` of its own (built or run as a process). */

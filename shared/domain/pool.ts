@@ -93,6 +93,7 @@ export interface PoolRequest {
   params?: Record<string, unknown> | undefined;
   resources?: Partial<Resources> | undefined;
   image?: string | undefined;
+  profile?: string | undefined;
 }
 
 /**
@@ -103,7 +104,7 @@ export interface PoolRequest {
  * and the instance runs as the user's uid).
  */
 export function poolServes(app: AppSpec & { pool?: PoolSpec }, request: PoolRequest): boolean {
-  if (!app.pool || app.pool.max === 0 || app.home || request.image !== undefined) return false;
+  if (!app.pool || app.pool.max === 0 || app.home || request.image !== undefined || request.profile !== undefined) return false;
   const resources = { ...app.resources, ...request.resources };
   if (resources.cpu !== app.resources.cpu || resources.memory !== app.resources.memory || resources.gpus !== app.resources.gpus) return false;
   const asked = checkParams(app, request.params ?? {});

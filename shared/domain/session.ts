@@ -110,6 +110,8 @@ export const SessionSchema = z.object({
   lastActivityAt: z.number().optional(),
   expiresAt: z.number(),
   stoppedAt: z.number().optional(),
+  /** The app's profile the launch chose (its resources and capacity). */
+  profile: z.string().optional(),
   /** It was a warm pool's instance, claimed at launch. */
   pooled: z.boolean().optional(),
   /** Whom the owner shares it with: a user or a group each, with its own router token (hashed) and an optional end. */

@@ -1,5 +1,6 @@
-import { checkParams, checkResources } from '../domain/app';
-import { AppNotFoundError, AppNotRunnableError, CapacityError, ImageNotAllowedError, ValidationError } from '../domain/errors';
+import { type AppSpec, checkParams, checkResources, mayUse, type Profile } from '../domain/app';
+import type { Principal } from '../domain/principal';
+import { AppNotFoundError, AppNotRunnableError, CapacityError, DomainError, ImageNotAllowedError, ValidationError } from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
@@ -25,6 +26,10 @@ export interface LaunchInput {
   resources?: Partial<Resources> | undefined;
   /** An image of the user's choice, for apps that take one (checked against the allowed prefixes). */
   image?: string | undefined;
+  /** A named size of the app's (`profiles`) instead of raw resources. */
+  profile?: string | undefined;
+  /** Who asks: the app's and the profile's `access` apply to them (absent: a caller already checked, or the system). */
+  caller?: Principal | undefined;
   /** Idempotency-Key and the hash of the canonical request it came with; how long to remember it. */
   idempotency?: { key: string; requestHash: string; ttlSeconds?: number } | undefined;
 }
@@ -35,12 +40,37 @@ export interface LaunchInput {
  * records STARTING. Recording first means a crash between the two leaves a record the reaper
  * finds; a start failure leaves the session FAILED, never lost.
  */
+/** The profile a launch names, checked: the app's, open to the caller, and not beside raw resources; or none. */
+function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
+  if (input.profile === undefined) {
+    if (app.profilesOnly && input.resources && Object.keys(input.resources).length)
+      throw new ValidationError(`resources: app ${app.name} takes a profile (${(app.profiles ?? []).map((p) => p.name).join(', ')}), not resources`, {
+        problems: [`resources: app ${app.name} takes a profile, not resources`],
+      });
+    return undefined;
+  }
+  const profile = app.profiles?.find((p) => p.name === input.profile);
+  if (!profile)
+    throw new ValidationError(`profile: app ${app.name} has no profile ${JSON.stringify(input.profile.slice(0, 32))}`, {
+      problems: [`profile: app ${app.name} has no profile ${input.profile.slice(0, 32)}`],
+    });
+  if (input.caller && !mayUse(profile.access, input.caller))
+    throw new DomainError('auth.forbidden', `Profile ${profile.name} of app ${app.name} is not available to you.`, { details: { profile: profile.name } });
+  if (input.resources && Object.keys(input.resources).length)
+    throw new ValidationError('Give a profile or resources, not both.', { problems: ['profile: give a profile or resources, not both'] });
+  return profile;
+}
+
 export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
-  const app = deps.apps.get(input.app);
-  if (!app) throw new AppNotFoundError(input.app);
+  const found = deps.apps.get(input.app);
+  // An app the caller may not launch is, to them, no app at all: the catalog's contents do not leak.
+  if (!found || (input.caller && !mayUse(found.access, input.caller))) throw new AppNotFoundError(input.app);
+  const profile = chosenProfile(found, input);
+  // A profile may run on its own capacity (Fargate Spot, say).
+  const app = profile?.capacity ? { ...found, capacity: profile.capacity } : found;
   const whyNot = deps.apps.whyNot(app, input.image);
   const params = checkParams(app, input.params ?? {});
-  const resources = checkResources(app, input.resources);
+  const resources = profile ? { resources: profile.resources, problems: [] } : checkResources(app, input.resources);
   const problems = [...params.problems, ...resources.problems];
   if (input.image !== undefined && !app.customImage) problems.push(`image: app ${app.name} does not take an image`);
   if (problems.length) throw new ValidationError(problems.join('; '), { problems });
@@ -80,6 +110,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     params: params.values,
     ...(input.image !== undefined ? { image: input.image } : {}),
     ...(home ? { runAs: { uid: home.uid, gid: home.gid } } : {}),
+    ...(profile ? { profile: profile.name } : {}),
     tokenHash: hashToken(token),
     createdAt: now,
     launchDeadline: now + app.launchTimeoutMs,

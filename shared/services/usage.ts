@@ -6,7 +6,9 @@ type UsageDeps = Pick<ServiceDeps, 'store' | 'clock' | 'logger' | 'metrics'> & P
 
 /** What the price table prices a session at: GPU with GPUs, else its app's capacity (Fargate by default). */
 export function capacityOf(deps: Partial<Pick<ServiceDeps, 'apps'>>, session: Session): string {
-  return session.resources.gpus > 0 ? 'GPU' : (deps.apps?.get(session.app)?.capacity ?? 'FARGATE');
+  if (session.resources.gpus > 0) return 'GPU';
+  const app = deps.apps?.get(session.app);
+  return app?.profiles?.find((p) => p.name === session.profile)?.capacity ?? app?.capacity ?? 'FARGATE';
 }
 
 /**

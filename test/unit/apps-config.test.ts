@@ -150,3 +150,32 @@ describe("apps file: skaha's keys", () => {
     expect(problemsOf({ a: { cmd: ['x'], skahaImage: 'not an image' } })).toEqual([expect.stringContaining('skahaImage')]);
   });
 });
+
+describe('apps file: access and profiles', () => {
+  it('reads access and profiles (resources over the defaults, their capacity and access), and refuses empty access', () => {
+    const apps = parseApps(
+      {
+        viz: {
+          cmd: ['x'],
+          access: { groups: ['viz'] },
+          profilesOnly: true,
+          profiles: {
+            small: { resources: { cpu: 1 } },
+            'gpu-large': { title: 'GPU, large', resources: { cpu: 8, memory: '32Gi', gpus: 1 }, access: { groups: ['gpu'] } },
+          },
+        },
+      },
+      '/apps',
+    );
+    expect(apps.get('viz')).toMatchObject({
+      access: { users: [], groups: ['viz'] },
+      profilesOnly: true,
+      profiles: [
+        { name: 'small', resources: { cpu: 1, memory: 2048, gpus: 0 } }, // the app's default memory
+        { name: 'gpu-large', title: 'GPU, large', resources: { cpu: 8, memory: 32 * 1024, gpus: 1 }, access: { users: [], groups: ['gpu'] } },
+      ],
+    });
+    expect(problemsOf({ a: { cmd: ['x'], access: {} } })).toEqual([expect.stringContaining('at least one user or group')]);
+    expect(problemsOf({ a: { cmd: ['x'], profiles: { Big: { resources: { cpu: 1 } } } } })).toEqual([expect.stringContaining('lower-case')]);
+  });
+});

@@ -22,6 +22,7 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const principal = c.var.principal;
     const result = await launchSession(deps, {
       owner: principal.user,
+      caller: principal,
       ...body,
       idempotency: key === undefined ? undefined : { key, requestHash: requestHash(body) },
     });

@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { Hono } from 'hono';
-import { type AppSpec, SKAHA_TYPES, type SkahaType, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
+import { type AppSpec, mayUse, profilesFor, SKAHA_TYPES, type SkahaType, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
+import type { Principal } from '../../../shared/domain/principal';
 import { DomainError, ValidationError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
 import type { ApiDeps, ApiEnv } from '../context';
@@ -9,9 +10,14 @@ import { skahaRam } from './skaha-view';
 /** skaha's memory options, in GB (helm's k8s-resources.json). */
 const RAM_OPTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384, 512];
 
+/** The apps `principal` may launch: an app closed to them is not in any list of theirs. */
+export function visibleApps(deps: Pick<ApiDeps, 'apps'>, principal: Principal): AppSpec[] {
+  return deps.apps.list().filter((a) => mayUse(a.access, principal));
+}
+
 /** The apps skaha's clients launch by image (those with an image id), or every app when none has one. */
-function skahaApps(deps: Pick<ApiDeps, 'apps'>): AppSpec[] {
-  const all = deps.apps.list();
+function skahaApps(deps: Pick<ApiDeps, 'apps'>, principal: Principal): AppSpec[] {
+  const all = visibleApps(deps, principal);
   const withImage = all.filter((a) => skahaImageOf(a));
   return withImage.length ? withImage : all;
 }
@@ -27,8 +33,8 @@ export interface SkahaContext {
  * limits and the user's caps, so that nothing offered is refused (skaha offers a cluster's
  * options; here an app's limits bound them).
  */
-export function skahaOptions(deps: Pick<ApiDeps, 'apps' | 'policy'>): SkahaContext {
-  const apps = skahaApps(deps);
+export function skahaOptions(deps: Pick<ApiDeps, 'apps' | 'policy'>, principal: Principal): SkahaContext {
+  const apps = skahaApps(deps, principal);
   const caps = deps.policy.limits;
   const least = (pick: (a: AppSpec) => number, cap: number) => Math.min(cap, ...apps.map(pick));
   const cores = Math.floor(least((a) => a.limits.cpu, caps.cpu));
@@ -53,8 +59,20 @@ const near = (options: number[], want: number) => options.filter((o) => o <= wan
 /** GET /context, /image, /repository (skaha's catalog), under a version prefix. */
 export function skahaCatalogRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   app.get('/context', (c) => {
-    const { cores, ram, gpus } = skahaOptions(deps);
+    const { cores, ram, gpus } = skahaOptions(deps, c.var.principal);
+    // Ours beside skaha's: the named sizes this user may choose, per app (launch with `profile=`).
+    const profiles = visibleApps(deps, c.var.principal).flatMap((a) =>
+      profilesFor(a, c.var.principal).map((p) => ({
+        app: a.name,
+        name: p.name,
+        cores: p.resources.cpu,
+        memoryGB: p.resources.memory / 1024,
+        gpus: p.resources.gpus,
+        ...(p.capacity ? { capacity: p.capacity } : {}),
+      })),
+    );
     return c.json({
+      ...(profiles.length ? { profiles } : {}),
       cores: { default: near(cores, 2), defaultRequest: near(cores, 1), defaultLimit: near(cores, 8), options: cores },
       memoryGB: { default: near(ram, 8), defaultRequest: near(ram, 4), defaultLimit: near(ram, 32), options: ram },
       gpus: { options: gpus },
@@ -66,7 +84,7 @@ export function skahaCatalogRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
   app.get('/image', (c) => {
     const type = skahaTypeParam(c.req.query('type'));
     const byId = new Map<string, Set<SkahaType>>();
-    for (const a of deps.apps.list()) {
+    for (const a of visibleApps(deps, c.var.principal)) {
       const id = skahaImageOf(a);
       if (id) byId.set(id, (byId.get(id) ?? new Set()).add(skahaTypeOf(a)));
     }
@@ -76,7 +94,7 @@ export function skahaCatalogRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
 
   // The registry hosts images may come from: the apps' own and the allowed prefixes'.
   app.get('/repository', (c) => {
-    const ids = [...deps.apps.list().flatMap((a) => skahaImageOf(a) ?? []), ...deps.policy.imagePrefixes];
+    const ids = [...visibleApps(deps, c.var.principal).flatMap((a) => skahaImageOf(a) ?? []), ...deps.policy.imagePrefixes];
     const hosts = new Set(ids.map((id) => id.split('/')[0]!).filter((h) => h.includes('.') || h.includes(':') || h === 'localhost'));
     return c.json([...hosts]);
   });

@@ -2,13 +2,14 @@ import { Hono, type Context } from 'hono';
 import { type AppSpec, type SkahaType, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
 import { DomainError, SessionNotFoundError, ValidationError } from '../../../shared/domain/errors';
 import { imageAllowed, isImageReference } from '../../../shared/domain/images';
+import type { Principal } from '../../../shared/domain/principal';
 import { isLive, type Session } from '../../../shared/domain/session';
 import { launchSession } from '../../../shared/services/launch';
 import { renewSession } from '../../../shared/services/renew';
 import { stopSession } from '../../../shared/services/stop';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView, visibleSession } from './session-access';
-import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes } from './skaha-catalog';
+import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes, visibleApps } from './skaha-catalog';
 import { skahaEvents, skahaPublicSession, skahaSession, skahaStatus } from './skaha-view';
 
 /** How long a failed session stays in skaha's list (its Job's ttlSecondsAfterFinished). */
@@ -37,23 +38,23 @@ function option(value: string | null, name: string, options: number[]): number |
  * requested type if one is given; else, for an app that takes any image, one under the allowed
  * prefixes), or our `app=`.
  */
-function appFor(deps: ApiDeps, p: URLSearchParams, type: SkahaType | undefined): { app: AppSpec; image?: string } {
+function appFor(deps: ApiDeps, principal: Principal, p: URLSearchParams, type: SkahaType | undefined): { app: AppSpec; image?: string } {
+  const apps = visibleApps(deps, principal);
   const byName = p.get('app');
   const image = p.get('image');
   const typed = (apps: AppSpec[]) => apps.filter((a) => !type || skahaTypeOf(a) === type);
   if (byName !== null && image === null) {
-    const app = deps.apps.get(byName);
+    const app = apps.find((a) => a.name === byName);
     if (!app) throw new ValidationError(`app not found: ${byName.slice(0, 64)}`);
     if (!typed([app]).length) throw new ValidationError(`image/type mismatch: ${skahaImageOf(app) ?? app.name}/${type}`);
     return { app };
   }
   if (image === null) throw new ValidationError("Missing parameter 'image'");
-  const same = deps.apps.list().filter((a) => skahaImageOf(a) === image);
+  const same = apps.filter((a) => skahaImageOf(a) === image);
   const chosen = typed(same)[0];
   if (chosen) return { app: chosen };
   if (same.length) throw new ValidationError(`image/type mismatch: ${image.slice(0, 200)}/${type}`);
-  const custom =
-    isImageReference(image) && imageAllowed(image, deps.policy.imagePrefixes) ? typed(deps.apps.list().filter((a) => a.customImage))[0] : undefined;
+  const custom = isImageReference(image) && imageAllowed(image, deps.policy.imagePrefixes) ? typed(apps.filter((a) => a.customImage))[0] : undefined;
   if (!custom) throw new ValidationError('image not in a trusted repository');
   return { app: custom, image };
 }
@@ -94,7 +95,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post('/session', async (c) => {
     const p = await params(c);
     const type = skahaTypeParam(p.get('type'));
-    const { app: spec, image } = appFor(deps, p, type);
+    const { app: spec, image } = appFor(deps, c.var.principal, p, type);
     const name = p.get('name');
     if (name === null) throw new ValidationError("Missing parameter 'name'");
     if (!/^[A-Za-z0-9-]+$/.test(name)) throw new ValidationError("name can only contain alpha-numeric chars and '-'");
@@ -107,12 +108,15 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
       env[kv.slice(0, i)] = kv.slice(i + 1);
     }
     // skaha's options (its /context); given, a request is fixed at that size; omitted, the app's default.
-    const options = skahaOptions(deps);
+    const options = skahaOptions(deps, c.var.principal);
     const cores = option(p.get('cores'), 'cores', options.cores);
     const ram = option(p.get('ram'), 'ram', options.ram);
     const gpus = option(p.get('gpus'), 'gpus', options.gpus);
+    const profile = p.get('profile') ?? undefined;
     const { session } = await launchSession(deps, {
       owner: c.var.principal.user,
+      caller: c.var.principal,
+      profile,
       app: spec.name,
       name,
       params: env,

@@ -72,6 +72,7 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const launch = () =>
       launchSession(deps, {
         owner: principal.user,
+        caller: principal,
         app: application,
         params,
         idempotency: { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: RETRY_WINDOW_SECONDS },

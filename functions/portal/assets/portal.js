@@ -74,6 +74,7 @@ document.addEventListener('submit', async (e) => {
     if (!input.name) continue;
     if (input.name.startsWith('params.')) body.params[input.name.slice(7)] = input.type === 'checkbox' ? String(input.checked) : input.value;
     else if (input.name === 'name' && input.value.trim()) body.name = input.value.trim();
+    else if (input.name === 'profile' && input.value) body.profile = input.value;
     else if (input.name.startsWith('resources.') && input.value !== input.defaultValue) {
       body.resources ??= {};
       body.resources[input.name.slice(10)] = Number(input.value);

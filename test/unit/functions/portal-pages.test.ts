@@ -1,6 +1,7 @@
 import { jsx } from 'hono/jsx';
 import { describe, expect, it } from 'vitest';
 import { sessionView } from '../../../functions/api/session-view';
+import { Catalog } from '../../../functions/portal/pages';
 import { SessionList } from '../../../functions/portal/session-cards';
 import { makeSession } from '../../support/sessions';
 
@@ -52,5 +53,28 @@ describe('the portal session cards', () => {
 
   it('escapes what users wrote (a session name is theirs)', () => {
     expect(render(makeSession({ ...ready, name: '<img src=x onerror=alert(1)>' }))).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
+
+describe('the portal launch form', () => {
+  it('offers the profiles the API listed for the user, and no raw resources for an app that takes profiles only', () => {
+    const app = {
+      name: 'viz',
+      title: 'Viz',
+      source: 'apps-file' as const,
+      resources: { cpu: 1, memory: 2048, gpus: 0 },
+      limits: { cpu: 8, memory: 32768, gpus: 1 },
+      params: {},
+      profiles: [{ name: 'gpu-large', title: 'GPU, large', resources: { cpu: 8, memory: 32768, gpus: 1 } }],
+      profilesOnly: true,
+      idleTimeoutSeconds: 180,
+      maxLifetimeSeconds: 3600,
+      launchTimeoutSeconds: 60,
+    };
+    const html = String(jsx(Catalog, { apps: [app] }));
+    expect(html).toMatch(/<select id="f-viz-profile" name="profile"/);
+    expect(html).toContain('<option value="gpu-large">GPU, large: 8 vCPU · 32 GiB · 1 GPU</option>');
+    expect(html).not.toContain('resources.cpu');
+    expect(String(jsx(Catalog, { apps: [{ ...app, profiles: undefined, profilesOnly: undefined }] }))).toContain('name="resources.cpu"');
   });
 });
