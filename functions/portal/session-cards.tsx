@@ -130,6 +130,19 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
           </button>
         </div>
       ) : null}
+      {live && own && s.status !== 'STOPPING' ? (
+        <details class="share-box">
+          <summary>Share</summary>
+          <form class="share" data-id={s.id} aria-label={`Share ${s.name}`}>
+            <label for={`share-${s.id}`}>With a user, or group:name</label>
+            <input id={`share-${s.id}`} name="grantee" type="text" required maxlength={134} placeholder="bob or group:viz" />
+            <label for={`share-${s.id}-hours`}>For how many hours (empty: until it ends)</label>
+            <input id={`share-${s.id}-hours`} name="hours" type="number" min="1" max="8784" step="1" />
+            <button type="submit">Share</button>
+            <small class="share-status" role="status" />
+          </form>
+        </details>
+      ) : null}
       <pre class="log" hidden />
     </li>
   );

@@ -77,4 +77,29 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     await root.screenshot({ path: resolve('test/.artifacts/portal-admin-usage-1280.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('lets the owner share from the card, and the grantee finds it among their sessions', async () => {
+    const alice = await signedIn('alice');
+    await alice.locator('form.launch[data-app="echo"] button[type="submit"]').click();
+    const card = alice.locator('li.session', { has: alice.locator('h3', { hasText: /^echo$/ }) }).first();
+    await card.waitFor();
+    const id = (await card.getAttribute('data-id'))!;
+    await card.locator('details.share-box summary').click();
+    // A refusal is said where the form is (the API's own words).
+    await card.locator('input[name="grantee"]').fill('alice');
+    await card.locator('form.share button[type="submit"]').click();
+    await card.locator('form.share .share-status.failed', { hasText: 'The owner has the session already.' }).waitFor();
+    await card.locator('input[name="grantee"]').fill('bob');
+    await card.locator('input[name="hours"]').fill('2');
+    await card.locator('form.share button[type="submit"]').click();
+    await card.locator('form.share .share-status:not(.failed)', { hasText: 'Shared with bob' }).waitFor();
+    await alice.screenshot({ path: resolve('test/.artifacts/portal-share-form-1280.png'), fullPage: true });
+    const share = (await plane.deps.store.get(id))!.shares![0]!;
+    expect(share).toMatchObject({ user: 'bob', by: 'alice' });
+    expect(share.expiresAt! - share.createdAt).toBe(2 * 3600_000);
+    const bob = await signedIn('bob');
+    await bob.locator(`li.session[data-id="${id}"] .shared`).waitFor();
+    // Chromium logs the refused share's 400 as a console error; nothing else.
+    expect(errors).toEqual([expect.stringContaining('status of 400')]);
+  });
 });

@@ -18,6 +18,8 @@ async function api(method, path, body) {
 /** Swaps in the cards as the server renders them now, and follows the starting ones. */
 async function refresh() {
   if (!sessions?.dataset.refresh) return;
+  // Not while the user is typing in a card (the share form): the swap would take their input away.
+  if (sessions.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
   const res = await fetch(sessions.dataset.refresh);
   if (res.ok) sessions.innerHTML = await res.text();
   follow();
@@ -63,6 +65,22 @@ function showProblem(form, problem) {
   }
   general.textContent = placed ? '' : (problem.detail ?? `The launch failed (${problem.status}).`);
 }
+
+// Sharing a session: with a user, or a group (group:name), for some hours or until it ends.
+document.addEventListener('submit', async (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains('share')) return;
+  e.preventDefault();
+  const grantee = form.elements.grantee.value.trim();
+  const hours = Number(form.elements.hours.value);
+  const body = grantee.startsWith('group:') ? { group: grantee.slice(6) } : { user: grantee };
+  if (hours > 0) body.expiresInSeconds = Math.round(hours * 3600);
+  const res = await api('POST', `/sessions/${form.dataset.id}/shares`, body);
+  const status = form.querySelector('.share-status');
+  status.classList.toggle('failed', !res.ok);
+  status.textContent = res.ok ? `Shared with ${grantee}: they will find it among their sessions.` : (res.data?.detail ?? `Not shared (${res.status}).`);
+  if (res.ok) form.reset();
+});
 
 document.addEventListener('submit', async (e) => {
   const form = e.target;
