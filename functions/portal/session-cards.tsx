@@ -6,7 +6,10 @@ import type { PoolJson } from '../api/routes/pools';
 import type { SessionView as ApiSessionView } from '../api/session-view';
 
 /** A session as GET /sessions lists it: a grantee's shared ones are marked. */
-type SessionView = ApiSessionView & { sharedWithYou?: boolean };
+type SessionView = ApiSessionView & {
+  sharedWithYou?: boolean;
+  shares?: { id: string; user?: string | undefined; group?: string | undefined; expiresAt?: string | undefined }[] | undefined;
+};
 
 export const mib = (n: number) => (n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} GiB` : `${n} MiB`);
 
@@ -131,8 +134,21 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
         </div>
       ) : null}
       {live && own && s.status !== 'STOPPING' ? (
-        <details class="share-box">
-          <summary>Share</summary>
+        <details class="share-box" open={s.shares?.length ? true : undefined}>
+          <summary>{s.shares?.length ? `Shared with ${s.shares.length}` : 'Share'}</summary>
+          {s.shares?.length ? (
+            <ul class="shares">
+              {s.shares.map((sh) => (
+                <li>
+                  {sh.user ?? `group ${sh.group}`}
+                  {sh.expiresAt ? <small>{` until ${when(sh.expiresAt, props.now)}`}</small> : null}{' '}
+                  <button type="button" data-action="unshare" data-id={s.id} data-share={sh.id}>
+                    Revoke
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
           <form class="share" data-id={s.id} aria-label={`Share ${s.name}`}>
             <label for={`share-${s.id}`}>With a user, or group:name</label>
             <input id={`share-${s.id}`} name="grantee" type="text" required maxlength={134} placeholder="bob or group:viz" />

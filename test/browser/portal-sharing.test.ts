@@ -99,6 +99,15 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     expect(share.expiresAt! - share.createdAt).toBe(2 * 3600_000);
     const bob = await signedIn('bob');
     await bob.locator(`li.session[data-id="${id}"] .shared`).waitFor();
+    // Alice's card lists the share; Revoke takes it back, and bob's list no longer has the session.
+    const listed = alice.locator(`li.session[data-id="${id}"] ul.shares li`);
+    await listed.first().waitFor();
+    expect(await listed.first().textContent()).toContain('bob');
+    await listed.first().locator('button[data-action="unshare"]').click();
+    await alice.locator(`li.session[data-id="${id}"] ul.shares`).waitFor({ state: 'detached' });
+    expect((await plane.deps.store.get(id))!.shares).toEqual([]);
+    await bob.reload();
+    expect(await bob.locator(`li.session[data-id="${id}"]`).count()).toBe(0);
     // Chromium logs the refused share's 400 as a console error; nothing else.
     expect(errors).toEqual([expect.stringContaining('status of 400')]);
   });

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Principal } from '../../../shared/domain/principal';
 import type { Session } from '../../../shared/domain/session';
-import { shareFor } from '../../../shared/domain/shares';
+import { activeShares, shareFor } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
 import { shareReadRoutes } from './shares';
@@ -13,7 +13,7 @@ import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check } from '../validate';
 import { serveSessionEvents } from './session-events';
-import { detailedView, visibleSession } from './session-access';
+import { detailedView, shareView, visibleSession } from './session-access';
 
 const LogsQuerySchema = z.strictObject({
   /** An ISO time or epoch milliseconds: only lines from then on. */
@@ -47,6 +47,12 @@ async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {
   return found.sort((a, b) => b.createdAt - a.createdAt);
 }
 
+/** An owner's session in their list, with whom it is shared now (never a share's token). */
+function withShares<V>(view: V, session: Session, now: number): V | (V & { shares: ReturnType<typeof shareView>[] }) {
+  const active = activeShares(session, now);
+  return active.length ? { ...view, shares: active.map(shareView) } : view;
+}
+
 /** Live sessions of others shared with `principal` (the live index: shares are of live sessions only). */
 async function sharedWith(deps: ApiDeps, principal: Principal): Promise<Session[]> {
   const found: Session[] = [];
@@ -70,7 +76,10 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
     // On the first page, the live sessions others share with the caller, marked as such.
     const shared = query.cursor ? [] : await sharedWith(deps, c.var.principal);
     return c.json({
-      sessions: [...shared.map((s) => ({ ...sessionView(s, deps.urls), sharedWithYou: true })), ...page.items.map((s) => sessionView(s, deps.urls))],
+      sessions: [
+        ...shared.map((s) => ({ ...sessionView(s, deps.urls), sharedWithYou: true })),
+        ...page.items.map((s) => withShares(sessionView(s, deps.urls), s, deps.clock.now())),
+      ],
       ...(page.cursor ? { cursor: page.cursor } : {}),
     });
   });

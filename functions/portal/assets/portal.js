@@ -75,11 +75,18 @@ document.addEventListener('submit', async (e) => {
   const hours = Number(form.elements.hours.value);
   const body = grantee.startsWith('group:') ? { group: grantee.slice(6) } : { user: grantee };
   if (hours > 0) body.expiresInSeconds = Math.round(hours * 3600);
-  const res = await api('POST', `/sessions/${form.dataset.id}/shares`, body);
-  const status = form.querySelector('.share-status');
+  const id = form.dataset.id;
+  const res = await api('POST', `/sessions/${id}/shares`, body);
+  // The cards are swapped in anew (the card lists its shares): say it in the form that is there now.
+  if (res.ok) {
+    form.reset();
+    form.querySelector('input')?.blur();
+    await refresh();
+  }
+  const status = document.querySelector(`form.share[data-id="${id}"] .share-status`);
+  if (!status) return;
   status.classList.toggle('failed', !res.ok);
   status.textContent = res.ok ? `Shared with ${grantee}: they will find it among their sessions.` : (res.data?.detail ?? `Not shared (${res.status}).`);
-  if (res.ok) form.reset();
 });
 
 document.addEventListener('submit', async (e) => {
@@ -123,7 +130,13 @@ document.addEventListener('click', async (e) => {
     return;
   }
   button.disabled = true;
-  const res = button.dataset.action === 'stop' ? await api('DELETE', `/sessions/${id}`) : await api('POST', `/sessions/${id}/renew`);
+  const action = button.dataset.action;
+  const res =
+    action === 'stop'
+      ? await api('DELETE', `/sessions/${id}`)
+      : action === 'unshare'
+        ? await api('DELETE', `/sessions/${id}/shares/${button.dataset.share}`)
+        : await api('POST', `/sessions/${id}/renew`);
   if (!res.ok) alert(res.data?.detail ?? `Failed (${res.status}).`);
   if (sessions?.dataset.admin) location.reload();
   else await refresh();
