@@ -20,10 +20,8 @@ import { FolderHomes } from '../../shared/adapters/homes/folder-homes';
 import { ImageApps } from '../../shared/adapters/images/image-apps';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
-import { loadTokensFile, type TokenTable } from '../../shared/config/auth-tokens';
 import { CapacityError } from '../../shared/domain/errors';
 import { isFinal } from '../../shared/domain/session';
-import { hashToken } from '../../shared/domain/ids';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
 import { systemClock, type Clock } from '../../shared/ports/clock';
@@ -44,10 +42,7 @@ import type { ApiDeps, ApiEnv } from '../api/context';
 import { ensureSecretFile } from './credentials';
 import { localRuntimes } from './runtimes';
 import { pagesOf, staticPages } from './www';
-import { PortalSessions } from '../portal/cookie';
-import { portalRoutes } from '../portal/routes';
-import { oidcSignInOf } from '../portal/oidc';
-import { inProcessApi } from '../portal/api-client';
+import { localPortal } from './portal';
 import { hostCapacity } from '../api/routes/skaha-catalog';
 
 export interface LocalPlane {
@@ -84,13 +79,6 @@ export interface ComposeOptions {
   clock?: Clock;
   /** Instead of the local bearer tokens (tests). */
   authenticate?: Authenticate;
-}
-
-/** The local users: the generated admin, and those of the tokens file. */
-function localUsers(config: LocalConfig, adminToken: string): TokenTable {
-  const table: TokenTable = config.authTokensFile ? loadTokensFile(config.authTokensFile) : new Map();
-  table.set(hashToken(adminToken), { user: 'admin', admin: true });
-  return table;
 }
 
 /**
@@ -180,9 +168,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   );
   await keeper.start();
 
-  // The portal's sign-in cookie (HttpOnly, SameSite=Lax), signed with a key derived from the token key.
-  const users = localUsers(config, adminToken);
-  const portal = new PortalSessions(tokenKey, { maxAgeSeconds: 12 * 3600, secure: (config.publicUrl ?? '').startsWith('https:') });
+  const portal = localPortal(config, { tokenKey, adminToken }, clock, logger);
   const deps: ApiDeps = {
     ...services,
     urls: {
@@ -195,8 +181,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     authenticate:
       options.authenticate ??
       anyOf(
-        bearerTokens(users),
-        portal.authenticator(),
+        bearerTokens(portal.users),
+        portal.authenticator,
         ...(config.oidc ? [verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') })] : []),
       ),
     maxBodyBytes: config.maxBodyBytes,
@@ -252,18 +238,13 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     while (requests.size) await Promise.race([Promise.allSettled([...requests]), deadline]).then(() => undefined);
   };
 
-  // The portal is a client of this same API, called in-process with the user's cookie.
-  const portalPages = portalRoutes({
-    portal,
-    api: inProcessApi((request) => Promise.resolve(app.fetch(request))),
-    oidc: oidcSignInOf(config, () => deps.urls.publicUrl),
-    signIn: (token) => users.get(hashToken(token)),
-    clock,
-    logger,
-    publicUrl: () => deps.urls.publicUrl,
-  });
-  // Static pages first (they fall through when nothing matches), then the API.
-  const app = createApp(deps, ALL_GROUPS, { pages: pagesOf(portalPages, staticPages(config.www)), gate, openApi: openApiDocument });
+  // Static pages first (they fall through when nothing matches), then the API. The portal is a
+  // client of this same API.
+  const pages = pagesOf(
+    portal.pages(deps, () => app),
+    staticPages(config.www),
+  );
+  const app = createApp(deps, ALL_GROUPS, { pages, gate, openApi: openApiDocument });
   return {
     app,
     deps,

@@ -2,11 +2,10 @@ import { Hono } from 'hono';
 import type { RouterConfig } from '../../shared/config/env';
 import { systemClock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
-import { problemBody, problemOf } from '../http/problem';
+import { problemOf } from '../http/problem';
+import { problemResponse } from '../api/problem';
 import { remoteApi } from './api-client';
 
-/** A fresh object each time: node-server's Response may add to the one it is given. */
-const PROBLEM = () => ({ 'content-type': 'application/problem+json' });
 import { PortalSessions } from './cookie';
 import { oidcSignInOf } from './oidc';
 import { portalRoutes } from './routes';
@@ -29,7 +28,7 @@ export function routerPortal(config: RouterConfig, logger: Logger) {
     publicUrl: () => config.publicUrl,
   });
   const root = new Hono().route('/', app);
-  root.notFound((c) => c.body(problemBody(problemOf('route.not_found', 'Not a session or portal route.'), c.req.path), 404, PROBLEM()));
+  root.notFound((c) => problemResponse(c, problemOf('route.not_found', 'Not a session or portal route.')));
   // The event stream (served by the router, as API Gateway cannot) accepts the same cookie.
   return { app: root, authenticator: portal.authenticator() };
 }

@@ -13,7 +13,8 @@ import type { Logger } from '../../shared/ports/logger';
 import type { AppView } from '../api/routes/apps';
 import type { PoolJson } from '../api/routes/pools';
 import type { SessionView } from '../api/session-view';
-import { problemBody, problemOf } from '../http/problem';
+import { problemOf } from '../http/problem';
+import { problemResponse } from '../api/problem';
 import { callApi, forward, type PortalApi, type SignedIn } from './api-client';
 import { AdminPage } from './admin';
 import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
@@ -24,8 +25,6 @@ import { UsageSummary, type UsageReply } from './usage';
 
 const FLOW_COOKIE = 'sessionplane_oidc';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** A fresh object each time: node-server's Response may add to the one it is given. */
-const PROBLEM = () => ({ 'content-type': 'application/problem+json' });
 
 /** Beside this module, or (in the server bundle `npm start` builds) in the checkout it runs from. */
 const ASSETS =
@@ -264,11 +263,9 @@ export function portalRoutes(deps: PortalDeps): Hono {
   if (deps.api.remote) {
     const relay = async (c: Context) => {
       const me = signedIn(c);
-      const refuse = (code: 'auth.unauthenticated' | 'auth.forbidden', detail: string) =>
-        c.body(problemBody(problemOf(code, detail), new URL(c.req.url).pathname), code === 'auth.forbidden' ? 403 : 401, PROBLEM());
-      if (!me) return refuse('auth.unauthenticated', 'Sign in first.');
+      if (!me) return problemResponse(c, problemOf('auth.unauthenticated', 'Sign in first.'));
       if (!SAFE.has(c.req.method) && !deps.portal.csrfMatches(me.cookie, c.req.header('x-csrf-token')))
-        return refuse('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).');
+        return problemResponse(c, problemOf('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).'));
       return forward(deps.api, me, c.req.raw);
     };
     for (const prefix of ['/sessions', '/apps', '/pools']) app.all(prefix, relay).all(`${prefix}/*`, relay);
