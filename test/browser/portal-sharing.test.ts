@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     expect(await usage.locator('tbody td').first().textContent()).toBe('alice');
     await root.screenshot({ path: resolve('test/.artifacts/portal-admin-usage-1280.png'), fullPage: true });
     expect(errors).toEqual([]);
-  });
+  }, 90_000);
 
   it('lets the owner share from the card, and the grantee finds it among their sessions', async () => {
     const alice = await signedIn('alice');
@@ -110,5 +110,5 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     expect(await bob.locator(`li.session[data-id="${id}"]`).count()).toBe(0);
     // Chromium logs the refused share's 400 as a console error; nothing else.
     expect(errors).toEqual([expect.stringContaining('status of 400')]);
-  });
+  }, 90_000);
 });
