@@ -39,8 +39,9 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const signedIn = async (user: keyof typeof TOKENS): Promise<Page> => {
+  const signedIn = async (user: keyof typeof TOKENS, fakeClock = false): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    if (fakeClock) await page.clock.install();
     page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`));
     await page.goto(`${server.url}/sign-in`);
     await page.fill('#token', TOKENS[user]);
@@ -79,7 +80,7 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
   }, 90_000);
 
   it('lets the owner share from the card, and the grantee finds it among their sessions', async () => {
-    const alice = await signedIn('alice');
+    const alice = await signedIn('alice', true);
     await alice.locator('form.launch[data-app="echo"] button[type="submit"]').click();
     const card = alice.locator('li.session', { has: alice.locator('h3', { hasText: /^echo$/ }) }).first();
     await card.waitFor();
@@ -89,6 +90,13 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     await card.locator('input[name="grantee"]').fill('alice');
     await card.locator('form.share button[type="submit"]').click();
     await card.locator('form.share .share-status.failed', { hasText: 'The owner has the session already.' }).waitFor();
+    // The periodic refresh swaps the cards in anew; the open share box, what was typed and the answer stay.
+    await card.evaluate((el) => el.setAttribute('data-before', ''));
+    await alice.clock.runFor(16_000);
+    await alice.locator(`li.session[data-id="${id}"]:not([data-before])`).waitFor();
+    expect(await card.locator('details.share-box').getAttribute('open')).toBe('');
+    expect(await card.locator('input[name="grantee"]').inputValue()).toBe('alice');
+    expect(await card.locator('form.share .share-status.failed').textContent()).toBe('The owner has the session already.');
     await card.locator('input[name="grantee"]').fill('bob');
     await card.locator('input[name="hours"]').fill('2');
     await card.locator('form.share button[type="submit"]').click();

@@ -21,8 +21,62 @@ async function refresh() {
   // Not while the user is typing in a card (the share form): the swap would take their input away.
   if (sessions.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
   const res = await fetch(sessions.dataset.refresh);
-  if (res.ok) sessions.innerHTML = await res.text();
+  if (res.ok) {
+    const kept = cardState();
+    sessions.innerHTML = await res.text();
+    restoreCards(kept);
+  }
   follow();
+}
+
+/** What the person has done to each card (an open share box, its inputs and answer, an open log, the focus), by session. */
+function cardState() {
+  const state = new Map();
+  const active = sessions.contains(document.activeElement) ? document.activeElement : null;
+  for (const card of sessions.querySelectorAll('li.session[data-id]')) {
+    const form = card.querySelector('form.share');
+    const status = form?.querySelector('.share-status');
+    const log = card.querySelector('.log');
+    state.set(card.dataset.id, {
+      open: card.querySelector('details.share-box')?.open,
+      values: form ? [...form.elements].filter((el) => el.name).map((el) => [el.name, el.value]) : [],
+      status: status?.textContent ? { text: status.textContent, failed: status.classList.contains('failed') } : null,
+      log: log && !log.hidden ? log.textContent : null,
+      focus: active && card.contains(active) ? focusKey(active) : null,
+    });
+  }
+  return state;
+}
+
+function focusKey(el) {
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  if (el.dataset.action) return `[data-action="${el.dataset.action}"]${el.dataset.share ? `[data-share="${el.dataset.share}"]` : ''}`;
+  if (el.matches('form.share button[type="submit"]')) return 'form.share button[type="submit"]';
+  return el.matches('summary') ? 'details.share-box summary' : null;
+}
+
+/** Puts back what cardState kept, on the cards that are still there: a refresh never closes what someone opened. */
+function restoreCards(state) {
+  for (const card of sessions.querySelectorAll('li.session[data-id]')) {
+    const kept = state.get(card.dataset.id);
+    if (!kept) continue;
+    const details = card.querySelector('details.share-box');
+    if (details && kept.open !== undefined) details.open = kept.open;
+    const form = card.querySelector('form.share');
+    for (const [name, value] of kept.values) if (form?.elements[name]) form.elements[name].value = value;
+    const status = form?.querySelector('.share-status');
+    if (status && kept.status) {
+      status.textContent = kept.status.text;
+      status.classList.toggle('failed', kept.status.failed);
+    }
+    const log = card.querySelector('.log');
+    if (log && kept.log !== null) {
+      log.hidden = false;
+      log.textContent = kept.log;
+      card.querySelector('button[data-action="logs"]')?.setAttribute('aria-expanded', 'true');
+    }
+    if (kept.focus) card.querySelector(kept.focus)?.focus();
+  }
 }
 
 /** A starting session's progress from its event stream (server-sent events, the same origin's cookie). */
