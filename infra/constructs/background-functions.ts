@@ -8,7 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
-import { grantDeregisterTaskDefinitions, grantListTasks, grantTable, grantTaskControl } from './grants';
+import { grantDeregisterTaskDefinitions, grantListTasks, grantShareIndexCleanup, grantTable, grantTaskControl } from './grants';
 import { SessionFunction } from './session-function';
 
 export interface BackgroundFunctionsProps {
@@ -66,6 +66,8 @@ export class BackgroundFunctions extends Construct {
       vpc: { vpc: props.vpc, subnets: props.subnets, securityGroups: [props.probeSecurityGroup] },
     });
     grantTable(this.taskEvents.fn, props.table, ['GetItem', 'UpdateItem', 'PutItem']);
+    // A session it ends leaves the grantee index: its pointers, and nothing else, may be deleted.
+    grantShareIndexCleanup(this.taskEvents.fn, props.table);
     grantTaskControl(this.taskEvents.fn, props.cluster, ['StopTask']);
     this.taskEventsRule = new Rule(this, 'TaskStateChange', {
       description: 'ECS Task State Change of the sessions cluster',

@@ -94,7 +94,8 @@ export class ControlApi extends Construct {
       [ENV.logStreamPrefix]: props.shared.logStreamPrefix,
       [ENV.containerName]: props.shared.containerName,
     });
-    grantTable(read.fn, props.table, ['GetItem', 'Query']);
+    // BatchGetItem: the sessions shared with the caller, by the grantee index's pointers (GET /sessions).
+    grantTable(read.fn, props.table, ['GetItem', 'Query', 'BatchGetItem']);
     if (props.logGroupArns.length) read.fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: props.logGroupArns }));
 
     const write = fn('api-write', {

@@ -25,6 +25,20 @@ export function grantTable(grantee: IGrantable, table: ITable, actions: string[]
   );
 }
 
+/**
+ * DeleteItem of the grantee index's pointers only (items whose key starts `share#`), never of a
+ * session: for a function that ends sessions but deletes nothing else.
+ */
+export function grantShareIndexCleanup(grantee: IGrantable, table: ITable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:DeleteItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['share#*'] } },
+    }),
+  );
+}
+
 const tasksOf = (cluster: ICluster) => Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
 
 /**

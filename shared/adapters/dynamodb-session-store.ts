@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from '../domain/errors';
 import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';
 import type { Page, SessionStore } from '../ports/session-store';
 import { liveIndexPages } from './live-index';
+import { ShareIndex } from './dynamodb-share-index';
 
 type Item = Record<string, unknown>;
 
@@ -85,10 +86,14 @@ const TRANSITION_FIELDS = [
 
 /** SessionStore on DynamoDB (AWS, DynamoDB Local, LocalStack, or dynalite). */
 export class DynamoDbSessionStore implements SessionStore {
+  private readonly shareIndex: ShareIndex;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.shareIndex = new ShareIndex(client, tableName);
+  }
 
   async create(session: Session): Promise<void> {
     try {
@@ -161,6 +166,10 @@ export class DynamoDbSessionStore implements SessionStore {
       values[':shard'] = liveShardOf(next.id);
       set.push('#shard = :shard');
     }
+    // The grantee index: a new grantee's pointer before the write, a gone one's after it.
+    const shares = ShareIndex.diff(current, next);
+    if (shares.added.size) await this.shareIndex.add(next, shares.added);
+    let written: Session;
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -174,13 +183,19 @@ export class DynamoDbSessionStore implements SessionStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return fromItem(Attributes as Item);
+      written = fromItem(Attributes as Item);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // DynamoDB returns the current item with the failure; engines that do not, get one more read.
       const stored = error.Item ? fromItem(unmarshall(error.Item)) : await this.get(current.id);
       throw new ConflictError(`Session ${current.id} changed: expected ${current.status} v${current.version}.`, stored, { cause: error });
     }
+    if (shares.removed.length) await this.shareIndex.remove(current.id, shares.removed);
+    return written;
+  }
+
+  async listSharedWith(grantees: readonly string[]): Promise<Session[]> {
+    return (await this.shareIndex.sessionsFor(grantees)).map(fromItem).filter((s) => isLive(s.status));
   }
 
   async listByOwner(owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {

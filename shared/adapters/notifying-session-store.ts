@@ -124,6 +124,10 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return this.inner.markRecorded(id);
   }
 
+  listSharedWith(grantees: readonly string[]): Promise<Session[]> {
+    return this.inner.listSharedWith(grantees);
+  }
+
   listLive(): AsyncIterable<Session> {
     return this.inner.listLive();
   }

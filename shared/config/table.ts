@@ -5,7 +5,8 @@
  * - `live`: sparse; `liveShard` ("live#0".."live#7") is set while a session is live and removed
  *   when it is final, so the reaper reads live sessions only, spread over shards so no partition
  *   is hot. An ended session waits under `unrecorded` until its usage record is written; usage
- *   records are listed under `usage#YYYY-MM` (sorted by their end).
+ *   records are listed under `usage#YYYY-MM` (sorted by their end); the grantee index's pointers
+ *   under `grantee#user:<name>` and `grantee#group:<name>` (see dynamodb-share-index.ts).
  */
 export const SESSIONS_TABLE = {
   partitionKey: 'id',

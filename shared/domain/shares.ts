@@ -23,3 +23,13 @@ export function admittedBy(session: Pick<Session, 'tokenHash' | 'shares'>, token
   if (tokenMatches(token, session.tokenHash)) return 'owner';
   return activeShares(session, now).find((s) => tokenMatches(token, s.tokenHash))?.id;
 }
+
+/** A share's grantee as the share index keys it: `user:<name>` or `group:<name>`. */
+export function granteeKey(share: Pick<Share, 'user' | 'group'>): string {
+  return share.user !== undefined ? `user:${share.user}` : `group:${share.group}`;
+}
+
+/** Every grantee key a share to `principal` may carry: their name, and each of their groups. */
+export function granteeKeysOf(principal: Pick<Principal, 'user' | 'groups'>): string[] {
+  return [`user:${principal.user}`, ...(principal.groups ?? []).map((g) => `group:${g}`)];
+}

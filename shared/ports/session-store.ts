@@ -28,6 +28,11 @@ export interface SessionStore {
   listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>>;
   /** Every live session, from the sparse live index (never a scan). */
   listLive(): AsyncIterable<Session>;
+  /**
+   * Live sessions with a share to any of `grantees` (`user:<name>`, `group:<name>`), from the
+   * grantee index (never every live session). A share may have lapsed: callers check it holds.
+   */
+  listSharedWith(grantees: readonly string[]): Promise<Session[]>;
   /** Ended sessions whose usage record is not yet written (see services/usage.ts). */
   listUnrecorded(): AsyncIterable<Session>;
   /** Its usage record is written: it leaves listUnrecorded. */

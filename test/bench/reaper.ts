@@ -11,11 +11,12 @@ import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeServiceDeps } from '../support/services';
 import { makeSession } from '../support/sessions';
+import { countDynamoDbCalls } from './dynamodb-counter';
 import { table } from './stats';
 
 const OWNERS = 1000;
 
-async function batchWrite(client: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[]): Promise<void> {
+export async function batchWrite(client: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[]): Promise<void> {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   let next = 0;
@@ -88,21 +89,7 @@ export async function benchReaper(): Promise<string> {
   const db = await startDynamoDbLocal();
   try {
     const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-    let counting = false;
-    const calls: Record<string, number> = {};
-    let capacity = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!counting) return next(args);
-        calls[context.commandName ?? '?'] = (calls[context.commandName ?? '?'] ?? 0) + 1;
-        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-        const out = await next(args);
-        const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
-        for (const c of [consumed ?? []].flat()) capacity += c.CapacityUnits ?? 0;
-        return out;
-      },
-      { step: 'initialize', name: 'benchCounter' },
-    );
+    const counter = countDynamoDbCalls(client);
 
     const rows: (string | number)[][] = [];
     for (const [live, stopped] of [
@@ -111,23 +98,11 @@ export async function benchReaper(): Promise<string> {
       [10_000, 100_000],
     ] as const) {
       const deps = await world(client, `reap-${live}-${stopped}`, live, stopped);
-      for (const k of Object.keys(calls)) delete calls[k];
-      capacity = 0;
-      counting = true;
+      counter.start();
       const summary = await reap(deps, { concurrency: 16 });
-      counting = false;
+      const counted = counter.stop();
       if (summary.live !== live || summary.errors) throw new Error(`unexpected pass: ${JSON.stringify(summary)}`);
-      const total = Object.values(calls).reduce((a, b) => a + b, 0);
-      rows.push([
-        live.toLocaleString('en'),
-        stopped.toLocaleString('en'),
-        `${summary.ms} ms`,
-        total,
-        Object.entries(calls)
-          .map(([k, v]) => `${k.replace('Command', '')} ${v}`)
-          .join(', '),
-        capacity.toFixed(1),
-      ]);
+      rows.push([live.toLocaleString('en'), stopped.toLocaleString('en'), `${summary.ms} ms`, counted.total, counted.byCommand, counted.capacity.toFixed(1)]);
     }
     return [
       '### Reaper: one pass against DynamoDB Local (all sessions fresh, so the pass only reads)',

@@ -8,10 +8,11 @@ import { benchLaunchEcho } from './launch-echo';
 import { benchPools } from './pools';
 import { benchReaper } from './reaper';
 import { benchRouter } from './router';
+import { benchShares } from './shares';
 import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, bundles, reaper, soak).
+// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, bundles, reaper, shares, soak).
 const parts: Record<string, () => Promise<string>> = {
   launch: benchLaunchEcho,
   pools: benchPools,
@@ -22,6 +23,7 @@ const parts: Record<string, () => Promise<string>> = {
   router: benchRouter,
   bundles: benchBundles,
   reaper: benchReaper,
+  shares: benchShares,
   soak: () => benchSoak({ lists: Number(process.env.SOAK_LISTS ?? 10_000), cycles: Number(process.env.SOAK_CYCLES ?? 1_000) }),
 };
 const chosen = process.argv.slice(2).filter((p) => p in parts);

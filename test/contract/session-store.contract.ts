@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, transition, type Session } from '../../shared/domain';
 import type { SessionStore } from '../../shared/ports';
+import { hashToken } from '../../shared/domain/ids';
 import { makeSession } from '../support/sessions';
 
 /**
@@ -125,6 +126,36 @@ export function sessionStoreContract(name: string, setup: () => Promise<{ store:
       const ids = await collectLive();
       expect(ids).toContain(live.id);
       expect(ids).not.toContain(ending.id);
+    });
+
+    it('finds the sessions shared with a user or their group through the grantee index, until the share goes or the session ends', async () => {
+      const tag = Math.random().toString(36).slice(2);
+      const [bob, viz, carol] = [`user:bob-${tag}`, `group:viz-${tag}`, `user:carol-${tag}`];
+      const share = (id: string, who: { user?: string; group?: string }) => ({ id, tokenHash: hashToken(id), by: 'alice', createdAt: 1, ...who });
+      const s = makeSession({ status: 'READY' });
+      const other = makeSession({ status: 'READY' });
+      await store.create(s);
+      await store.create(other);
+      const shared = await store.transition(s, {
+        ...s,
+        shares: [share('a'.repeat(16), { user: `bob-${tag}` }), share('b'.repeat(16), { group: `viz-${tag}` })],
+        version: 2,
+      });
+      const ids = async (...keys: string[]) => (await store.listSharedWith(keys)).map((x) => x.id);
+      expect(await ids(bob)).toEqual([s.id]);
+      expect(await ids(viz)).toEqual([s.id]);
+      expect(await ids(bob, viz)).toEqual([s.id]);
+      expect(await ids(carol)).toEqual([]);
+      expect((await store.listSharedWith([bob]))[0]).toEqual(shared);
+      // The index's pointers are not sessions: no owner's list and no live listing has them.
+      expect((await collectLive()).filter((id) => id !== s.id && id !== other.id && !/^[0-9a-f]{32}$/.test(id))).toEqual([]);
+      expect((await store.listByOwner('alice', { limit: 1000 })).items.every((x) => /^[0-9a-f]{32}$/.test(x.id))).toBe(true);
+      // Bob's share revoked: he no longer finds it; the group still does, until the session ends.
+      const revoked = await store.transition(shared, { ...shared, shares: shared.shares!.slice(1), version: 3 });
+      expect(await ids(bob)).toEqual([]);
+      expect(await ids(viz)).toEqual([s.id]);
+      await store.transition(revoked, transition(revoked, 'STOPPED', { statusReason: 'user' }, revoked.createdAt + 1));
+      expect(await ids(bob, viz)).toEqual([]);
     });
 
     it('records activity only forward, and never on a final session', async () => {

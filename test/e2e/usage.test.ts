@@ -37,6 +37,13 @@ describe('usage records', () => {
 
   it('writes exactly one record per session when two stops and a reaper pass race', async () => {
     const s = await launch();
+    // The SessionSeconds metric goes with the record: once (a spy on the real metrics, to count).
+    const seconds: string[] = [];
+    const sessionSeconds = plane.deps.metrics.sessionSeconds;
+    plane.deps.metrics.sessionSeconds = (app, n) => {
+      seconds.push(app);
+      sessionSeconds(app, n);
+    };
     const stop = () => plane.request(`/sessions/${s.id}`, { method: 'DELETE', user: 'alice' });
     await Promise.all([stop(), stop(), reap(plane.deps, { concurrency: 4, callTimeoutMs: 5000 }), stop()]);
     await waitFor(async () => (await plane.deps.store.get(s.id))?.status === 'STOPPED', 10_000, 'STOPPED');
@@ -57,6 +64,8 @@ describe('usage records', () => {
     });
     expect(records[0]!.endedAt).toBeGreaterThanOrEqual(records[0]!.startedAt);
     expect(await unrecorded()).not.toContain(s.id);
+    expect(seconds).toEqual(['echo']);
+    plane.deps.metrics.sessionSeconds = sessionSeconds;
   });
 
   it('lets the reaper write the record a crash between the end and the record left out', async () => {

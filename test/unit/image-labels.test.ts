@@ -69,6 +69,34 @@ describe('image labels as apps', () => {
     expect(app.cwd).toBeUndefined();
   });
 
+  it('reads access and profiles from labels, so a labelled image is closed to others as an apps-file entry is', () => {
+    const { apps, problems } = appsFromImages(
+      [
+        {
+          image: 'localhost/gpu-viz:1',
+          labels: {
+            'org.sessionplane.access': '{"groups": ["viz"]}',
+            'org.sessionplane.profiles':
+              '{"small": {"resources": {"cpu": 1, "memory": "2Gi"}}, "gpu": {"title": "One GPU", "resources": {"cpu": 4, "memory": "16Gi", "gpus": 1}, "access": {"users": ["alice"]}}}',
+            'org.sessionplane.profilesOnly': 'true',
+            'org.sessionplane.limits': '{"cpu": 4, "memory": "16Gi", "gpus": 1}',
+          },
+        },
+        { image: 'localhost/bad-access:1', labels: { 'org.sessionplane.access': '{"teams": ["viz"]}' } },
+      ],
+      ['localhost/'],
+    );
+    const app = apps.get('gpu-viz')!;
+    expect(app.access).toEqual({ users: [], groups: ['viz'] });
+    expect(app.profilesOnly).toBe(true);
+    expect(app.profiles?.map((p) => [p.name, p.resources, p.access?.users])).toEqual([
+      ['small', { cpu: 1, memory: 2048, gpus: 0 }, undefined],
+      ['gpu', { cpu: 4, memory: 16384, gpus: 1 }, ['alice']],
+    ]);
+    expect(apps.has('bad-access')).toBe(false);
+    expect(problems.join('\n')).toMatch(/image localhost\/bad-access:1: app bad-access: access/);
+  });
+
   it('lists only images from allowed repositories, and only labelled ones; the newest image of a name wins', () => {
     const labels = { 'org.sessionplane.description': 'x' };
     const { apps } = appsFromImages(

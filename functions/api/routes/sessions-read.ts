@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Principal } from '../../../shared/domain/principal';
 import type { Session } from '../../../shared/domain/session';
-import { activeShares, shareFor } from '../../../shared/domain/shares';
+import { activeShares, granteeKeysOf, shareFor } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
 import { shareReadRoutes } from './shares';
@@ -53,12 +53,11 @@ function withShares<V>(view: V, session: Session, now: number): V | (V & { share
   return active.length ? { ...view, shares: active.map(shareView) } : view;
 }
 
-/** Live sessions of others shared with `principal` (the live index: shares are of live sessions only). */
+/** Live sessions of others shared with `principal` now (the grantee index, each share checked on its record). */
 async function sharedWith(deps: ApiDeps, principal: Principal): Promise<Session[]> {
-  const found: Session[] = [];
   const now = deps.clock.now();
-  for await (const s of deps.store.listLive()) if (s.shares?.length && shareFor(s, principal, now)) found.push(s);
-  return found.sort((a, b) => b.createdAt - a.createdAt);
+  const found = await deps.store.listSharedWith(granteeKeysOf(principal));
+  return found.filter((s) => shareFor(s, principal, now)).sort((a, b) => b.createdAt - a.createdAt);
 }
 
 /** GET /sessions, GET /sessions/{id}, its events and its logs: the read Lambda's routes. */
