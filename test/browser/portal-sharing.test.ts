@@ -1,34 +1,25 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import { hasChromium, launchChromium } from '../support/chromium';
+import { testUsers } from '../support/users';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
-const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdefgh', root: 'root-token-0123456789abcdefg' };
+const users = testUsers({ alice: {}, bob: {}, root: { role: 'admin' } });
+const TOKENS = users.tokens;
 
 /** The portal with #21: a session shared with you, your use this month, and the admins' per-user usage. */
 describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () => {
   let plane: TestPlane;
   let server: LocalServer;
   let browser: Browser;
-  let dir: string;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sp-portal-share-'));
-    writeFileSync(
-      join(dir, 'tokens.yml'),
-      `tokens:\n  - { user: alice, token: ${TOKENS.alice} }\n  - { user: bob, token: ${TOKENS.bob} }\n  - { user: root, role: admin, token: ${TOKENS.root} }\n`,
-    );
-    plane = await startTestPlane(
-      Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
-      { SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml') },
-      { realAuth: true },
-    );
+    plane = await startTestPlane(Object.fromEntries(loadAppsFile('examples/apps/apps.yml')), { SESSIONPLANE_AUTH_TOKENS: users.path }, { realAuth: true });
     server = await plane.listen();
     browser = await launchChromium();
     mkdirSync(resolve('test/.artifacts'), { recursive: true });
@@ -36,7 +27,7 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
   afterAll(async () => {
     await browser?.close();
     await plane?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    users.dispose();
   });
 
   const signedIn = async (user: keyof typeof TOKENS, fakeClock = false): Promise<Page> => {

@@ -1,33 +1,28 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { fixtureApp } from '../support/apps';
 import { hasChromium, launchChromium } from '../support/chromium';
+import { testUsers } from '../support/users';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
 
 const ARTIFACTS = resolve('test/.artifacts');
-const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdefgh', root: 'root-token-0123456789abcdefg' };
+const users = testUsers({ alice: {}, bob: {}, root: { role: 'admin' } });
+const TOKENS = users.tokens;
 const node = process.execPath;
 
 describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
   let plane: TestPlane;
   let server: LocalServer;
   let browser: Browser;
-  let dir: string;
   const errors: string[] = [];
   /** Every answer of 400 or more a page got: only the refusals a test asks for. */
   const refusals: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sp-portal-'));
-    writeFileSync(
-      join(dir, 'tokens.yml'),
-      `tokens:\n  - { user: alice, token: ${TOKENS.alice} }\n  - { user: bob, token: ${TOKENS.bob} }\n  - { user: root, role: admin, token: ${TOKENS.root} }\n`,
-    );
     const examples = resolve('examples/apps');
     plane = await startTestPlane(
       {
@@ -49,7 +44,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
         // Ready about 2.5 s after it starts: long enough to watch its progress.
         slow: fixtureApp(['--delay', '2500', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } }),
       },
-      { SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml'), SESSIONPLANE_MAX_SESSIONS_PER_USER: '2' },
+      { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_MAX_SESSIONS_PER_USER: '2' },
       { realAuth: true },
     );
     server = await plane.listen();
@@ -59,7 +54,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await plane?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    users.dispose();
   });
 
   const contexts = new Map<string, BrowserContext>();

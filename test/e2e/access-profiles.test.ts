@@ -1,26 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
+import { testUsers } from '../support/users';
 
-const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdefgh', root: 'root-token-0123456789abcdefg' };
+const users = testUsers({ alice: { groups: ['viz'] }, bob: {}, root: { role: 'admin' } });
+const TOKENS = users.tokens;
 const VIZ_IMAGE = 'images.example.org/viz/viz:1';
 
 /** Who may launch what (#22): per-app access by user and group, and named sizes per group. */
 describe('per-app access and resource profiles', () => {
   let plane: TestPlane;
   let server: LocalServer;
-  let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sp-access-'));
-    writeFileSync(
-      join(dir, 'tokens.yml'),
-      `tokens:\n  - { user: alice, groups: [viz], token: ${TOKENS.alice} }\n  - { user: bob, token: ${TOKENS.bob} }\n  - { user: root, role: admin, token: ${TOKENS.root} }\n`,
-    );
     const limits = { cpu: 4, memory: 4096, gpus: 0 };
     plane = await startTestPlane(
       {
@@ -44,18 +37,17 @@ describe('per-app access and resource profiles', () => {
           ],
         }),
       },
-      { SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml'), SESSIONPLANE_MAX_CPU_PER_USER: '16' },
+      { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_MAX_CPU_PER_USER: '16' },
       { realAuth: true },
     );
     server = await plane.listen();
   });
   afterAll(async () => {
     await plane?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    users.dispose();
   });
 
-  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKENS[who]}`, 'content-type': 'application/json', ...init.headers } });
+  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) => users.api(server.url, who, path, init);
   const launch = (who: keyof typeof TOKENS, body: unknown) => api(who, '/sessions', { method: 'POST', body: JSON.stringify(body) });
   const appsOf = async (who: keyof typeof TOKENS) =>
     ((await (await api(who, '/apps')).json()) as { apps: { name: string; profiles?: { name: string }[] }[] }).apps;

@@ -1,43 +1,25 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import { startTestPlane, settledStart, type TestPlane } from '../support/plane';
 import { closeCode, openWs, roundTrip, upgradeStatus } from '../support/ws';
+import { testUsers } from '../support/users';
 import { waitFor } from '../support/wait';
 
-const TOKENS = {
-  alice: 'alice-token-0123456789abcdef',
-  bob: 'bob-token-0123456789abcdefgh',
-  carol: 'carol-token-0123456789abcdef',
-  dave: 'dave-token-0123456789abcdefg',
-};
+const users = testUsers({ alice: {}, bob: {}, carol: {}, dave: { groups: ['viz'] } });
+const TOKENS = users.tokens;
 const LOOKUP_CACHE_MS = 500;
 
 /** Sharing a running session with a colleague: their own sign-in, their own token, revocable (#21). */
 describe('sharing a session', () => {
   let plane: TestPlane;
   let server: LocalServer;
-  let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sp-share-'));
-    writeFileSync(
-      join(dir, 'tokens.yml'),
-      [
-        'tokens:',
-        `  - { user: alice, token: ${TOKENS.alice} }`,
-        `  - { user: bob, token: ${TOKENS.bob} }`,
-        `  - { user: carol, token: ${TOKENS.carol} }`,
-        `  - { user: dave, groups: [viz], token: ${TOKENS.dave} }`,
-      ].join('\n'),
-    );
     plane = await startTestPlane(
       Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
       {
-        SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml'),
+        SESSIONPLANE_AUTH_TOKENS: users.path,
         SESSIONPLANE_LOOKUP_CACHE: `${LOOKUP_CACHE_MS}ms`,
         SESSIONPLANE_MAX_SESSIONS_PER_USER: '20',
         SESSIONPLANE_MAX_CPU_PER_USER: '16',
@@ -49,14 +31,10 @@ describe('sharing a session', () => {
   });
   afterAll(async () => {
     await plane?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    users.dispose();
   });
 
-  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${TOKENS[who]}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
-    });
+  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) => users.api(server.url, who, path, init);
   const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
   const launch = async (app: string) => {
     const res = await api('alice', '/sessions', { method: 'POST', body: JSON.stringify({ app }) });
