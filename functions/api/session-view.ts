@@ -1,7 +1,11 @@
 import type { Session } from '../../shared/domain/session';
+import { currentWarnings } from '../../shared/domain/transitions';
 import { connectUrl, sessionUrl, type UrlSettings } from '../../shared/domain/urls';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The warnings that still hold, as ISO times (none: no field). */
+const warnedView = (warned: Session['warned']) => (warned ? { warned: { idle: iso(warned.idle), expiry: iso(warned.expiry) } } : {});
 
 /** A session as the API shows it (the portal's cards render it). */
 export type SessionView = ReturnType<typeof sessionView>;
@@ -23,7 +27,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     lastActivityAt: iso(session.lastActivityAt),
     expiresAt: iso(session.expiresAt),
     stoppedAt: iso(session.stoppedAt),
-    ...(session.warned ? { warned: { idle: iso(session.warned.idle), expiry: iso(session.warned.expiry) } } : {}),
+    ...warnedView(currentWarnings(session)),
     sessionURL: sessionUrl(urls, session.id, token),
     connectURL: connectUrl(urls, session.id, token, session.app),
   };

@@ -56,7 +56,7 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
   const live = isLive(s.status);
   const starting = s.status === 'PENDING' || s.status === 'STARTING';
   const warning = s.warned?.expiry
-    ? `It expires at ${s.expiresAt}.`
+    ? `It will end at ${when(s.expiresAt, props.now)}: extend it to keep it.`
     : s.warned?.idle
       ? 'Nobody has used it for a while: it will be stopped as idle unless it is used.'
       : undefined;

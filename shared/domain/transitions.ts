@@ -53,6 +53,18 @@ export function quietSince(session: Session): number {
   return session.lastActivityAt ?? session.readyAt ?? session.createdAt;
 }
 
+/**
+ * The warnings that still hold: the expiry one while the session keeps the expiry it was warned
+ * of (a renew moves it), the idle one while the quiet period it was warned of goes on (any use ends
+ * it). What the API shows and the portal's banner says; a stale warning is history, in the events.
+ */
+export function currentWarnings(session: Session): Session['warned'] {
+  if (session.status !== 'READY' || !session.warned) return undefined;
+  const expiry = session.warned.expiry === session.expiresAt ? session.warned.expiry : undefined;
+  const idle = session.warned.idle === quietSince(session) ? session.warned.idle : undefined;
+  return expiry === undefined && idle === undefined ? undefined : { ...(expiry !== undefined ? { expiry } : {}), ...(idle !== undefined ? { idle } : {}) };
+}
+
 /** A READY session with a warning recorded: for its current quiet period, or for its current expiry. */
 export function warn(session: Session, warning: Warning): Session {
   if (session.status !== 'READY') throw new IllegalTransitionError(session.status, `warned (${warning})`);

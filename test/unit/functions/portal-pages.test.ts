@@ -20,15 +20,19 @@ describe('the portal session cards', () => {
   };
 
   it('warns of an expiry with Extend (renew), of idleness with a link to use it', () => {
-    const expiring = render(makeSession({ ...ready, warned: { expiry: NOW - 1000 } }));
+    const expiring = render(makeSession({ ...ready, warned: { expiry: ready.expiresAt } }));
     expect(expiring).toContain('class="banner"');
     expect(expiring).toMatch(/data-action="renew"[^>]*>Extend</);
-    const session = makeSession({ ...ready, warned: { idle: NOW - 1000 } });
+    expect(expiring).toMatch(/It will end at \d\d:\d\d UTC, in 60 min: extend it to keep it\./);
+    const session = makeSession({ ...ready, warned: { idle: ready.createdAt } });
     const idle = render(session);
     expect(idle).toContain('stopped as idle unless it is used');
     // The link asks the API for the session's URL when it is followed: no credential in the page.
     expect(idle).toMatch(new RegExp(`href="/open/${session.id}"[^>]*>Use it<`));
     expect(render(makeSession(ready))).not.toContain('class="banner"');
+    // A warning that no longer holds is no banner: renewed since (a new expiry), used since (a new quiet period).
+    expect(render(makeSession({ ...ready, expiresAt: ready.expiresAt + 600_000, warned: { expiry: ready.expiresAt } }))).not.toContain('class="banner"');
+    expect(render(makeSession({ ...ready, lastActivityAt: NOW - 1000, warned: { idle: ready.createdAt } }))).not.toContain('class="banner"');
   });
 
   it('says when in words: started 3 min ago, expires in 60 min; ended reasons in words', () => {
@@ -42,7 +46,7 @@ describe('the portal session cards', () => {
   });
 
   it("gives an admin no credential of someone else's session: no Open, no Renew, no banner link", () => {
-    const html = render(makeSession({ ...ready, owner: 'alice', warned: { idle: NOW - 1000 } }), false, true);
+    const html = render(makeSession({ ...ready, owner: 'alice', warned: { idle: ready.createdAt } }), false, true);
     expect(html).toContain('owner alice');
     expect(html).not.toContain('>Open<');
     expect(html).not.toContain('data-action="renew"');
