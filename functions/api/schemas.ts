@@ -58,7 +58,10 @@ export const SessionViewSchema = z.object({
   lastActivityAt: Iso.optional(),
   expiresAt: Iso,
   stoppedAt: Iso.optional(),
-  /** When it was warned that it will be stopped as idle, or that it nears its expiry (the portal's banner). */
+  /**
+   * The warnings that still hold (the portal's banner): `idle`, the start of the quiet period it will
+   * be stopped for unless used; `expiry`, the end it nears unless renewed. Absent once used or renewed.
+   */
   warned: z.object({ idle: Iso.optional(), expiry: Iso.optional() }).optional(),
   sessionURL: z.string(),
   connectURL: z.string(),
