@@ -1,7 +1,8 @@
 /**
  * The sessions table's keys and indexes, shared by the DynamoDB adapter and the CDK stack.
  *
- * - `byOwner`: owner → createdAt, every session of an owner, newest first.
+ * - `byOwner`: owner → createdAt, every session of an owner, newest first; and one user's usage
+ *   records under `usage#<user>` (`#` is in no user name), sorted by their end.
  * - `live`: sparse; `liveShard` ("live#0".."live#7") is set while a session is live and removed
  *   when it is final, so the reaper reads live sessions only, spread over shards so no partition
  *   is hot. An ended session waits under `unrecorded` until its usage record is written; usage

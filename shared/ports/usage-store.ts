@@ -4,6 +4,6 @@ import type { UsageRecord } from '../domain/usage';
 export interface UsageStore {
   /** Writes the record unless one for its session exists; true if this call wrote it. */
   record(usage: UsageRecord): Promise<boolean>;
-  /** The records of sessions that ended in [from, to). */
-  list(range: { from: number; to: number }): AsyncIterable<UsageRecord>;
+  /** The records of sessions that ended in [from, to): everyone's, or one `owner`'s (read apart from the rest). */
+  list(range: { from: number; to: number; owner?: string | undefined }): AsyncIterable<UsageRecord>;
 }

@@ -126,6 +126,15 @@ describe('usage records', () => {
       'period,by,name,sessions,seconds,vcpuHours,gbHours,gpuHours,cost\r\n2026-11,user,ann,2,43200,22,44,0,0.384\r\n2026-11,user,ben,1,3600,4,8,0,0.192\r\n',
     );
 
+    // One user's records are read apart from everyone's (the owner index's usage#<user> partition).
+    const ids = async (owner: string) => {
+      const found: string[] = [];
+      for await (const r of plane.deps.usage!.list({ from: day(1), to: day(30), owner })) found.push(r.sessionId.slice(0, 2));
+      return found;
+    };
+    expect(await ids('ann')).toEqual(['a1', 'a2']);
+    expect(await ids('ben')).toEqual(['b1']);
+    expect(await ids('an')).toEqual([]);
     const own = (await (await get(month, 'ann')).json()) as { user: string; totals: { sessions: number } };
     expect(own).toMatchObject({ user: 'ann', totals: { sessions: 2 } });
     expect((await get(`${month}&user=ben`, 'ann')).status).toBe(403);

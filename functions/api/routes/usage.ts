@@ -50,7 +50,7 @@ export function usageRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (!(from < to)) throw new DomainError('request.invalid', '`from` must be before `to`.');
     const keep = (r: UsageRecord) => (owner === undefined || r.owner === owner) && (q.app === undefined || r.app === q.app);
     const records: UsageRecord[] = [];
-    if (deps.usage) for await (const r of deps.usage.list({ from, to })) if (keep(r)) records.push(r);
+    if (deps.usage) for await (const r of deps.usage.list({ from, to, owner })) if (keep(r)) records.push(r);
     // Live sessions count up to now (their record is written when they end).
     if (to >= now)
       for await (const s of deps.store.listLive()) {
