@@ -138,6 +138,9 @@ describe('warm pools on one machine', () => {
     const [victim, survivor] = await instances('echo');
     const pid = pidOf(victim!.runtime!.runtimeId);
     process.kill(-pid, 'SIGKILL');
+    // Dead, not only signalled: a loaded machine delivers the kill a moment later (CI once claimed the
+    // victim in that moment, its port still open: a race no check can close, as a crash just after a claim).
+    await waitFor(async () => !pidAlive(pid), 5000, 'the victim gone');
     const reply = await launch('echo');
     expect(reply.body.id).not.toBe(victim!.id);
     expect(reply.body).toMatchObject({ id: survivor!.id, pooled: true, status: 'READY' });

@@ -28,6 +28,8 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
   let dir: string;
   let apps: Map<string, AppSpec>;
   let offset = 0;
+  /** Runtime events kept from the services while a test holds them (as a slow event pipe would). */
+  let held: RuntimeEvent[] | undefined;
   const inFlight = new Set<Promise<unknown>>();
   const settled = async () => {
     while (inFlight.size) await Promise.allSettled([...inFlight]);
@@ -51,7 +53,9 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
     const clock = { now: () => Date.now() + offset };
     const pools: Pools = { store: new DynamoDbPoolStore(client, TABLE), failures: { pauseAfter: 3, backoffBaseMs: 50 } };
     deps = Object.assign(makeServiceDeps(client, TABLE, runtime, {}, { apps: new AppCatalog(apps), clock, pools }), { client }) as never;
+    held = undefined;
     runtime.onEvent((e) => {
+      if (held) return void held.push(e);
       const work = handleRuntimeEvent(deps, e).finally(() => inFlight.delete(work));
       inFlight.add(work);
     });
@@ -83,6 +87,21 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
     const launched = await launchSession(deps, { owner: 'alice', app: 'echo' });
     expect(launched.pooled).toBe(true);
     expect(fresh.map((i) => i.id)).toContain(launched.session.id);
+  });
+
+  it('asks the runtime before a claim: an instance that died while its record still says READY is never handed out', async () => {
+    await tendPools(deps, KEEPER);
+    await allReady(2);
+    const [victim, survivor] = await mine();
+    held = [];
+    process.kill(-pidOf(victim!.runtime!.runtimeId), 'SIGKILL');
+    await waitFor(async () => !pidAlive(pidOf(victim!.runtime!.runtimeId)), 5000, 'the victim gone');
+    expect((await deps.pools.store.get(victim!.id))?.state).toBe('READY'); // its exit not yet applied
+    const launched = await launchSession(deps, { owner: 'alice', app: 'echo' });
+    expect(launched).toMatchObject({ pooled: true, session: { id: survivor!.id } });
+    const late = held;
+    held = undefined;
+    for (const e of late) await handleRuntimeEvent(deps, e);
   });
 
   it('never lets an unclaimed instance outlive its ttl, even with no keeper: the reaper retires it, and never as an orphan', async () => {
