@@ -142,10 +142,13 @@ export function portalRoutes(deps: PortalDeps): Hono {
     return { cards, apps };
   };
 
+  /** A user's cards and this month's use (GET /usage: their own records and live sessions only). */
+  const cardsAndUsage = (me: Parameters<typeof cardsOf>[0]) => Promise.all([cardsOf(me), callApi<UsageReply>(deps.api, me, 'GET', '/usage?period=month')]);
+
   app.get('/', async (c) => {
     const me = signedIn(c);
     if (!me) return toSignIn(c);
-    const [got, usage] = await Promise.all([cardsOf(me), callApi<UsageReply>(deps.api, me, 'GET', '/usage?period=month')]);
+    const [got, usage] = await cardsAndUsage(me);
     if (got.failed) return failed(c, me, got.failed);
     return page(
       c,
@@ -153,21 +156,27 @@ export function portalRoutes(deps: PortalDeps): Hono {
         <h1>My sessions</h1>
         <section id="sessions" aria-live="polite" data-refresh="/portal/sessions">
           <SessionList sessions={got.cards} now={deps.clock.now()} />
+          <UsageSummary usage={usage.ok ? usage.data : undefined} />
         </section>
-        <UsageSummary usage={usage.ok ? usage.data : undefined} />
         <h2>Apps</h2>
         <Catalog apps={got.apps} />
       </Layout>,
     );
   });
 
-  // The cards alone, for the script to swap in when something changed.
+  // The cards and this month's use, for the script to swap in when something changed.
   app.get('/portal/sessions', async (c) => {
     const me = signedIn(c);
     if (!me) return c.text('Sign in first.', 401);
-    const got = await cardsOf(me);
+    const [got, usage] = await cardsAndUsage(me);
     if (got.failed) return c.text(problemText(got.failed.data, got.failed.status), got.failed.status === 401 ? 401 : 502);
-    return page(c, <SessionList sessions={got.cards} now={deps.clock.now()} />);
+    return page(
+      c,
+      <>
+        <SessionList sessions={got.cards} now={deps.clock.now()} />
+        <UsageSummary usage={usage.ok ? usage.data : undefined} />
+      </>,
+    );
   });
 
   // Open: the session's connectURL, asked of the API when the user opens it (never kept in the page).

@@ -76,6 +76,8 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     const card = alice.locator('li.session', { has: alice.locator('h3', { hasText: /^echo$/ }) }).first();
     await card.waitFor();
     const id = (await card.getAttribute('data-id'))!;
+    // This month's use is refreshed with the cards: hello (the first test's) and this echo.
+    await alice.locator('section.usage', { hasText: /^This month\s*2 sessions/ }).waitFor({ timeout: 10_000 });
     await card.locator('details.share-box summary').click();
     // A refusal is said where the form is (the API's own words).
     await card.locator('input[name="grantee"]').fill('alice');

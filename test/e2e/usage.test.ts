@@ -3,6 +3,7 @@ import { transition } from '../../shared/domain/transitions';
 import type { UsageRecord } from '../../shared/domain/usage';
 import { reap } from '../../shared/services/reap';
 import { fixtureApp } from '../support/apps';
+import { makeSession } from '../support/sessions';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
 
@@ -150,5 +151,28 @@ describe('usage records', () => {
     expect(mine.totals.seconds).toBeGreaterThanOrEqual(1);
     expect(mine.totals.vcpuHours).toBeGreaterThan(0);
     await plane.request(`/sessions/${s.id}`, { method: 'DELETE', user: 'dora' });
+  });
+
+  it("finds one user's live session behind a long history of theirs, reading their sessions only", async () => {
+    const now = Date.now();
+    const resources = { cpu: 1, memory: 512, gpus: 0 };
+    // erin's live session, older than 120 ended ones of hers (her list is newest first, 100 a page).
+    await plane.deps.quotas.reserve('erin', resources, { sessions: 5, cpu: 8, memory: 8192, gpus: 0 });
+    await plane.deps.store.create(makeSession({ owner: 'erin', status: 'READY', createdAt: now - 7200_000, readyAt: now - 7190_000, resources }));
+    for (let i = 0; i < 120; i++)
+      await plane.deps.store.create(
+        makeSession({ owner: 'erin', status: 'STOPPED', statusReason: 'user', createdAt: now - 3600_000 + i, stoppedAt: now - 60_000 }),
+      );
+    let liveReads = 0;
+    const listLive = plane.deps.store.listLive.bind(plane.deps.store);
+    plane.deps.store.listLive = () => {
+      liveReads++;
+      return listLive();
+    };
+    const erin = (await (await plane.request('/usage', { user: 'erin' })).json()) as { totals: { sessions: number; vcpuHours: number } };
+    plane.deps.store.listLive = listLive;
+    expect(erin.totals.sessions).toBe(1);
+    expect(erin.totals.vcpuHours).toBeGreaterThan(1.9);
+    expect(liveReads).toBe(0); // not every live session of everyone
   });
 });

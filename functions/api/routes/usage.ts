@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
+import { isLive, type Session } from '../../../shared/domain/session';
 import { groupUsage, totalsOf, usageOf, type UsageRecord } from '../../../shared/domain/usage';
 import { capacityOf } from '../../../shared/services/usage';
 import type { ApiDeps, ApiEnv } from '../context';
@@ -32,6 +33,29 @@ function csvField(value: unknown): string {
 }
 
 /**
+ * The live sessions of one owner, or of everyone. One owner's come from their own sessions, newest
+ * first, until as many live ones as their quota counts are found (or their history, kept a week
+ * after each end, runs out): not a read of every live session, which the portal would pay on each page.
+ */
+async function* liveSessions(deps: ApiDeps, owner: string | undefined): AsyncIterable<Session> {
+  if (owner === undefined) {
+    yield* deps.store.listLive();
+    return;
+  }
+  const expected = (await deps.quotas.get(owner)).sessions;
+  let found = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listByOwner(owner, { limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const s of page.items.filter((x) => isLive(x.status))) {
+      found++;
+      yield s;
+    }
+    cursor = page.cursor;
+  } while (cursor && found < expected);
+}
+
+/**
  * GET /usage: session-seconds and what they cost, from the usage records of ended sessions and the
  * live ones up to now; users see their own, admins anyone's (?user=), by user or app, per day or
  * month, as JSON or CSV (?format=csv, or Accept: text/csv).
@@ -53,7 +77,7 @@ export function usageRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (deps.usage) for await (const r of deps.usage.list({ from, to, owner })) if (keep(r)) records.push(r);
     // Live sessions count up to now (their record is written when they end).
     if (to >= now)
-      for await (const s of deps.store.listLive()) {
+      for await (const s of liveSessions(deps, owner)) {
         const r = usageOf(s, capacityOf(deps, s), now);
         if (keep(r) && s.createdAt < to) records.push(r);
       }
