@@ -59,10 +59,12 @@ export function quietSince(session: Session): number {
  * it). What the API shows and the portal's banner says; a stale warning is history, in the events.
  */
 export function currentWarnings(session: Session): Session['warned'] {
-  if (session.status !== 'READY' || !session.warned) return undefined;
-  const expiry = session.warned.expiry === session.expiresAt ? session.warned.expiry : undefined;
-  const idle = session.warned.idle === quietSince(session) ? session.warned.idle : undefined;
-  return expiry === undefined && idle === undefined ? undefined : { ...(expiry !== undefined ? { expiry } : {}), ...(idle !== undefined ? { idle } : {}) };
+  const warned = session.status === 'READY' ? session.warned : undefined;
+  const held = {
+    ...(warned?.expiry !== undefined && warned.expiry === session.expiresAt ? { expiry: warned.expiry } : {}),
+    ...(warned?.idle !== undefined && warned.idle === quietSince(session) ? { idle: warned.idle } : {}),
+  };
+  return Object.keys(held).length ? held : undefined;
 }
 
 /** A READY session with a warning recorded: for its current quiet period, or for its current expiry. */

@@ -1,5 +1,5 @@
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_WARN_BEFORE_MS, type AppSpec } from '../domain/app';
-import { quietSince, type Warning } from '../domain/transitions';
+import { currentWarnings, quietSince, type Warning } from '../domain/transitions';
 import { isStarting, STATUS_REASONS, type Session } from '../domain/session';
 
 /**
@@ -31,12 +31,14 @@ export function reapAction(session: Session, app: AppSpec | undefined, now: numb
   if (session.runtime && !instanceListed) return { kind: 'check-dead' };
   if (session.status !== 'READY') return { kind: 'none' };
   const warnBefore = app?.warnBeforeMs ?? DEFAULT_WARN_BEFORE_MS;
-  const expiryWarned = session.warned?.expiry === session.expiresAt;
+  // A warning counts while it still holds (the API's and the banner's notion too): a renew or a use ends it.
+  const held = currentWarnings(session);
+  const expiryWarned = held?.expiry !== undefined;
   if (now > session.expiresAt) return expiryWarned ? { kind: 'stop', reason: STATUS_REASONS.expired } : { kind: 'warn', warning: 'expiry' };
   if (!expiryWarned && now > session.expiresAt - Math.min(warnBefore, (session.expiresAt - session.createdAt) / 2)) return { kind: 'warn', warning: 'expiry' };
   const idleTimeoutMs = app?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const since = quietSince(session);
-  const idleWarned = session.warned?.idle === since;
+  const idleWarned = held?.idle !== undefined;
   if (now - since > idleTimeoutMs) return idleWarned ? { kind: 'stop', reason: STATUS_REASONS.idle } : { kind: 'warn', warning: 'idle' };
   if (!idleWarned && now - since > idleTimeoutMs - Math.min(warnBefore, idleTimeoutMs / 2)) return { kind: 'warn', warning: 'idle' };
   return { kind: 'none' };

@@ -1,4 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 
 /** Counts a document client's DynamoDB calls by command, and the capacity they consumed, while `counting`. */
 export function countDynamoDbCalls(client: DynamoDBDocumentClient) {
@@ -30,4 +32,19 @@ export function countDynamoDbCalls(client: DynamoDBDocumentClient) {
       return { total, byCommand, capacity: counter.capacity };
     },
   };
+}
+
+/** Runs a benchmark part against a fresh DynamoDB Local, its calls counted; says so when there is no Java runtime. */
+export async function onDynamoDbLocal(
+  title: string,
+  measure: (client: DynamoDBDocumentClient, counter: ReturnType<typeof countDynamoDbCalls>) => Promise<string>,
+): Promise<string> {
+  if (!javaAvailable()) return `### ${title}: not measured (DynamoDB Local needs a Java runtime)`;
+  const db = await startDynamoDbLocal();
+  try {
+    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    return await measure(client, countDynamoDbCalls(client));
+  } finally {
+    await db.close();
+  }
 }

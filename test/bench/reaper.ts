@@ -1,5 +1,4 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { liveShardOf } from '../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
@@ -7,11 +6,10 @@ import { USAGE_SHARD } from '../../shared/adapters/dynamodb-quota-store';
 import type { Session } from '../../shared/domain';
 import { reap } from '../../shared/services';
 import { fixtureApp } from '../support/apps';
-import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeServiceDeps } from '../support/services';
 import { makeSession } from '../support/sessions';
-import { countDynamoDbCalls } from './dynamodb-counter';
+import { onDynamoDbLocal } from './dynamodb-counter';
 import { table } from './stats';
 
 const OWNERS = 1000;
@@ -85,12 +83,7 @@ async function world(client: DynamoDBDocumentClient, name: string, live: number,
 
 /** One reaper pass over DynamoDB Local: its time, DynamoDB calls and consumed capacity. */
 export async function benchReaper(): Promise<string> {
-  if (!javaAvailable()) return '### Reaper pass: not measured (DynamoDB Local needs a Java runtime)';
-  const db = await startDynamoDbLocal();
-  try {
-    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-    const counter = countDynamoDbCalls(client);
-
+  return onDynamoDbLocal('Reaper pass', async (client, counter) => {
     const rows: (string | number)[][] = [];
     for (const [live, stopped] of [
       [10_000, 0],
@@ -109,7 +102,5 @@ export async function benchReaper(): Promise<string> {
       '',
       table(['live sessions', 'stopped sessions', 'pass', 'DynamoDB calls', 'by command', 'consumed capacity (RCU)'], rows),
     ].join('\n');
-  } finally {
-    await db.close();
-  }
+  });
 }

@@ -1,13 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionStore, liveShardOf } from '../../shared/adapters/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { hashToken } from '../../shared/domain/ids';
 import type { Principal } from '../../shared/domain/principal';
 import { granteeKeysOf, shareFor } from '../../shared/domain/shares';
-import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { makeSession } from '../support/sessions';
-import { countDynamoDbCalls } from './dynamodb-counter';
+import { onDynamoDbLocal } from './dynamodb-counter';
 import { batchWrite } from './reaper';
 import { table } from './stats';
 
@@ -19,11 +17,7 @@ const bob: Principal = { user: 'bob', admin: false, groups: ['viz', 'optics'] };
  * index (pointers per grantee) against reading every live session, as #21 first did.
  */
 export async function benchShares(): Promise<string> {
-  if (!javaAvailable()) return '### Shared-with-me lookup: not measured (DynamoDB Local needs a Java runtime)';
-  const db = await startDynamoDbLocal();
-  try {
-    const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-    const counter = countDynamoDbCalls(client);
+  return onDynamoDbLocal('Shared-with-me lookup', async (client, counter) => {
     const rows: (string | number)[][] = [];
     for (const live of [1_000, 10_000]) {
       const name = `shares-${live}`;
@@ -68,7 +62,5 @@ export async function benchShares(): Promise<string> {
       '',
       table(['live sessions', 'lookup', 'time', 'DynamoDB calls', 'by command', 'consumed capacity (RCU)'], rows),
     ].join('\n');
-  } finally {
-    await db.close();
-  }
+  });
 }

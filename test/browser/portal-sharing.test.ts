@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { loadAppsFile } from '../../shared/config/apps-file';
-import { hasChromium, launchChromium } from '../support/chromium';
+import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
 import { testUsers } from '../support/users';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
@@ -30,16 +30,7 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     users.dispose();
   });
 
-  const signedIn = async (user: keyof typeof TOKENS, fakeClock = false): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    if (fakeClock) await page.clock.install();
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`));
-    await page.goto(`${server.url}/sign-in`);
-    await page.fill('#token', TOKENS[user]);
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('h1');
-    return page;
-  };
+  const signedIn = (user: keyof typeof TOKENS, fakeClock = false) => signedInPage(browser, server.url, { user, token: TOKENS[user] }, errors, { fakeClock });
 
   it("shows bob the session alice shared, which he may open but not stop; his month's use; the admins' per-user usage", async () => {
     const api = (path: string, init: RequestInit = {}) =>

@@ -8,8 +8,6 @@ import { hasChromium, launchChromium } from '../support/chromium';
 import { testUsers } from '../support/users';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
-import { currentWarnings } from '../../shared/domain/transitions';
-import { reap } from '../../shared/services/reap';
 
 const ARTIFACTS = resolve('test/.artifacts');
 const users = testUsers({ alice: {}, bob: {}, root: { role: 'admin' } });
@@ -45,8 +43,6 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
         broken: fixtureApp(['--mode', 'exit', '--delay', '300'], { description: 'Exits before it is ready' }),
         // Ready about 2.5 s after it starts: long enough to watch its progress.
         slow: fixtureApp(['--delay', '2500', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } }),
-        // Ten minutes to live, warned in the last five (warnBefore is at most half the lifetime).
-        brief: fixtureApp([], { maxLifetimeMs: 600_000, warnBeforeMs: 900_000 }),
       },
       { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_MAX_SESSIONS_PER_USER: '2' },
       { realAuth: true },
@@ -269,27 +265,6 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     expect(signOut.status).toBe(403);
     // A read with the cookie is fine.
     expect((await fetch(`${server.url}/sessions`, { headers: { cookie: `sessionplane_portal=${cookie.value}` } })).status).toBe(200);
-  });
-
-  it('warns of the coming end in a banner with Extend, which renews the session and takes the banner away', async () => {
-    const page = await as('root');
-    await page.goto(`${server.url}/`);
-    await page.locator('form.launch[data-app="brief"] button[type="submit"]').click();
-    await card(page, 'brief').locator('.badge', { hasText: 'READY' }).waitFor({ timeout: 20_000 });
-    const id = (await card(page, 'brief').getAttribute('data-id'))!;
-    const before = (await plane.deps.store.get(id))!.expiresAt;
-    // The reaper, six minutes on: within five minutes (half the lifetime) of the end, it warns.
-    await reap({ ...plane.deps, clock: { now: () => Date.now() + 360_000 } }, { concurrency: 4, callTimeoutMs: 5000 });
-    expect((await plane.deps.store.get(id))!.warned?.expiry).toBe(before);
-    await page.reload();
-    const banner = card(page, 'brief').locator('p.banner');
-    expect(await banner.textContent()).toMatch(/^It will end at \d\d:\d\d UTC, in (9|10) min: extend it to keep it\. Extend$/);
-    await shot(page, 'expiry-banner-1280');
-    await banner.locator('button', { hasText: 'Extend' }).click();
-    await card(page, 'brief').locator('p.banner').waitFor({ state: 'detached', timeout: 10_000 });
-    const renewed = (await plane.deps.store.get(id))!;
-    expect(renewed.expiresAt).toBeGreaterThan(before);
-    expect(currentWarnings(renewed)).toBeUndefined(); // the record keeps the old warning as history
   });
 
   it('logged no console error on any page but the refusals the tests asked for', () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium: .ci/run installs it, so the browser tests must run in CI; elsewhere they need the same package. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,4 +21,26 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A new page signed in to the portal at `baseUrl` with a tokens-file token (its own cookie jar: a
+ * browser context per page); console errors go to `errors`. `fakeClock`: Playwright's clock, so a
+ * test can run the page's timers on.
+ */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  who: { user: string; token: string },
+  errors: string[],
+  options: { width?: number; fakeClock?: boolean } = {},
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: 900 } });
+  if (options.fakeClock) await page.clock.install();
+  page.on('console', (m) => m.type() === 'error' && errors.push(`${who.user}: ${m.text()}`));
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.fill('#token', who.token);
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('h1');
+  return page;
 }
