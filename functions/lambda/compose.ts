@@ -74,7 +74,7 @@ export function lambdaServices(
   const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile], ecsAppDefaults), ecsCannotRun, discovered);
   const metrics = powertoolsMetrics(service);
   const services: ServiceDeps = {
-    store: new DynamoDbSessionStore(client, table),
+    store: new DynamoDbSessionStore(client, table, (why, key) => logger.warn({ key, why }, 'unreadable session record skipped')),
     events: new DynamoDbSessionEventLog(client, table),
     quotas: new DynamoDbQuotaStore(client, table),
     idempotency: new DynamoDbIdempotencyStore(client, table),

@@ -107,7 +107,10 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // are every change there is: waiters wake at once, and reads are served from the records it has
   // seen. With a configured endpoint another writer may share the table, so reads go to it; waiters
   // still re-read at their poll interval.
-  const store = new NotifyingSessionStore(new DynamoDbSessionStore(client, config.tableName), { cacheReads: !!embedded });
+  const store = new NotifyingSessionStore(
+    new DynamoDbSessionStore(client, config.tableName, (why, key) => logger.warn({ key, why }, 'unreadable session record skipped')),
+    { cacheReads: !!embedded },
+  );
   // As for sessions: the pool's records are kept in memory where this process is the store's only writer.
   const poolStore = embedded ? new CachedPoolStore(new DynamoDbPoolStore(client, config.tableName)) : new DynamoDbPoolStore(client, config.tableName);
   let keeper: PoolLoop | undefined;

@@ -23,7 +23,7 @@ try {
   const config = loadRouterConfig();
   const logger = createLogger(config.logLevel);
   const client = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
-  const store = new DynamoDbSessionStore(client, config.tableName);
+  const store = new DynamoDbSessionStore(client, config.tableName, (why, key) => logger.warn({ key, why }, 'unreadable session record skipped'));
   // The session's event log, polled (task-events writes it, in another process): for the holding
   // page, and for API callers' streams (API Gateway cannot stream), with the API's issuer.
   const events = new DynamoDbSessionEventLog(client, config.tableName);

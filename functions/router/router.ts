@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { admittedBy } from '../../shared/domain/shares';
+import { admitToken } from '../../shared/domain/authorization';
 import type { ErrorCode } from '../../shared/domain/error-codes';
 import { isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
@@ -116,7 +116,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     }
     // The owner's token, or a grantee's own (an active share's).
     const token = presentedToken(req, route.token);
-    const via = token ? admittedBy(session, token, deps.clock.now()) : undefined;
+    const via = token ? admitToken(session, token, 'use', deps.clock.now()) : undefined;
     if (!token || !via) {
       misses.add(address);
       throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
@@ -237,7 +237,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         void lookup.get(id, true).then(
           (session) => {
             if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
-            else for (const conn of conns) if (session && !admittedBy(session, conn.token, deps.clock.now())) void conn.close(1008, 'access revoked');
+            else for (const conn of conns) if (session && !admitToken(session, conn.token, 'use', deps.clock.now())) void conn.close(1008, 'access revoked');
           },
           () => undefined,
         );

@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { SESSIONS_TABLE as T } from '../config/table';
 import { ConflictError, ValidationError } from '../domain/errors';
+import { isSessionId } from '../domain/ids';
 import { isFinal, isLive, SessionSchema, type Session } from '../domain/session';
 import type { Page, SessionStore } from '../ports/session-store';
 import { liveIndexPages } from './live-index';
@@ -29,6 +30,27 @@ function toItem(session: Session): Item {
 function fromItem(item: Item): Session {
   const { liveShard: _shard, ...rest } = item;
   return SessionSchema.parse(rest);
+}
+
+/** What a listing does with an item that is no session, or a session record it cannot read. */
+export type SkippedRecord = (why: string, key: string) => void;
+
+/**
+ * The sessions among items an index gave: a session is told by its key (a session id), never by
+ * the attributes it carries; other kinds of record that share the table and happen to land in an
+ * index (a user's uid record has an owner, pool instances and usage have theirs) are passed over.
+ * A session record that does not parse is skipped and told, never a failure of the whole listing.
+ */
+function sessionsOf(items: readonly Item[], skipped: SkippedRecord): Session[] {
+  const sessions: Session[] = [];
+  for (const item of items) {
+    const key = String(item[T.partitionKey]);
+    if (!isSessionId(key)) continue;
+    const parsed = SessionSchema.safeParse((({ liveShard: _shard, ...rest }) => rest)(item));
+    if (parsed.success) sessions.push(parsed.data);
+    else skipped(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), key);
+  }
+  return sessions;
 }
 
 function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
@@ -91,6 +113,8 @@ export class DynamoDbSessionStore implements SessionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Told of each unreadable session record a listing passes over (the entries log it). */
+    private readonly skipped: SkippedRecord = () => undefined,
   ) {
     this.shareIndex = new ShareIndex(client, tableName);
   }
@@ -195,7 +219,7 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async listSharedWith(grantees: readonly string[]): Promise<Session[]> {
-    return (await this.shareIndex.sessionsFor(grantees)).map(fromItem).filter((s) => isLive(s.status));
+    return sessionsOf(await this.shareIndex.sessionsFor(grantees), this.skipped).filter((s) => isLive(s.status));
   }
 
   async listByOwner(owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {
@@ -211,7 +235,7 @@ export class DynamoDbSessionStore implements SessionStore {
         ExclusiveStartKey: decodeOwnerCursor(options.cursor, owner),
       }),
     );
-    return { items: (Items ?? []).map(fromItem), cursor: encodeCursor(LastEvaluatedKey) };
+    return { items: sessionsOf(Items ?? [], this.skipped), cursor: encodeCursor(LastEvaluatedKey) };
   }
 
   async *listLive(): AsyncIterable<Session> {
@@ -224,16 +248,13 @@ export class DynamoDbSessionStore implements SessionStore {
     for (const page of firstPages) page.catch(() => undefined);
     for (const [i, pages] of shards.entries()) {
       for (let page = await firstPages[i]!; !page.done; page = await pages.next()) {
-        for (const item of page.value) {
-          const session = fromItem(item);
-          if (isLive(session.status)) yield session;
-        }
+        for (const session of sessionsOf(page.value, this.skipped)) if (isLive(session.status)) yield session;
       }
     }
   }
 
   async *listUnrecorded(): AsyncIterable<Session> {
-    for await (const page of liveIndexPages(this.client, this.tableName, UNRECORDED)) for (const item of page) yield fromItem(item);
+    for await (const page of liveIndexPages(this.client, this.tableName, UNRECORDED)) for (const session of sessionsOf(page, this.skipped)) yield session;
   }
 
   async markRecorded(id: string): Promise<void> {

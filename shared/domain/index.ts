@@ -9,3 +9,4 @@ export * from './principal';
 export * from './images';
 export * from './limits';
 export * from './pool';
+export * from './authorization';

@@ -10,3 +10,4 @@ export * from './reap-rules';
 export * from './renew';
 export * from './usage-repair';
 export * from './await-ready';
+export * from './access';

@@ -4,16 +4,28 @@ import type { SessionStore } from '../../shared/ports';
 import { hashToken } from '../../shared/domain/ids';
 import { makeSession } from '../support/sessions';
 
+/** Other kinds of record in the store's table, where it shares one (the DynamoDB adapters). */
+export interface TableNeighbours {
+  /** Writes `owner`'s uid record and an unreadable session record of theirs; the latter's id. */
+  add(owner: string): Promise<{ corruptId: string }>;
+  /** The keys the store said it skipped. */
+  skipped: string[];
+}
+
 /**
  * The SessionStore contract. Every adapter runs it from a small test file that says how to make a
  * fresh store.
  */
-export function sessionStoreContract(name: string, setup: () => Promise<{ store: SessionStore; teardown(): Promise<void> }>): void {
+export function sessionStoreContract(
+  name: string,
+  setup: () => Promise<{ store: SessionStore; teardown(): Promise<void>; neighbours?: TableNeighbours }>,
+): void {
   describe(`SessionStore contract: ${name}`, () => {
     let store: SessionStore;
     let teardown: () => Promise<void>;
+    let neighbours: TableNeighbours | undefined;
     beforeAll(async () => {
-      ({ store, teardown } = await setup());
+      ({ store, teardown, neighbours } = await setup());
     });
     afterAll(async () => teardown?.());
 
@@ -35,6 +47,19 @@ export function sessionStoreContract(name: string, setup: () => Promise<{ store:
       const error = await store.create({ ...s, name: 'other' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConflictError);
       expect((error as ConflictError<Session>).current?.name).toBe('test');
+    });
+
+    it('lists only sessions: a uid record in the owner index is no session, an unreadable record is skipped and told (#33)', async (ctx) => {
+      if (!neighbours) return ctx.skip();
+      const owner = `uid-${Date.now()}`;
+      const s = makeSession({ owner });
+      await store.create(s);
+      const { corruptId } = await neighbours.add(owner);
+      expect((await store.listByOwner(owner)).items.map((x) => x.id)).toEqual([s.id]);
+      const live = await collectLive();
+      expect(live).toContain(s.id);
+      expect(live).not.toContain(corruptId);
+      expect(neighbours.skipped).toContain(corruptId);
     });
 
     it('returns undefined for an unknown id', async () => {

@@ -1,9 +1,9 @@
 import { describe, it } from 'vitest';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { sessionStoreContract } from './session-store.contract';
+import { storeWithNeighbours } from './table-neighbours';
 
 // CI installs a Java runtime (.ci/run), so this suite must run there; a laptop without Java skips it.
 if (!javaAvailable() && process.env.CI) throw new Error('CI must run the DynamoDB Local contract, but no Java runtime was found.');
@@ -13,7 +13,7 @@ if (javaAvailable()) {
     const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
     await ensureSessionsTable(client, 'sessions');
     return {
-      store: new DynamoDbSessionStore(client, 'sessions'),
+      ...storeWithNeighbours(client, 'sessions'),
       teardown: async () => {
         client.destroy();
         await db.close();

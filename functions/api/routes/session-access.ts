@@ -1,5 +1,3 @@
-import { DomainError, SessionNotFoundError } from '../../../shared/domain/errors';
-import { isSessionId } from '../../../shared/domain/ids';
 import type { Principal } from '../../../shared/domain/principal';
 import { launchTimings } from '../../../shared/domain/events';
 import type { Session } from '../../../shared/domain/session';
@@ -8,25 +6,6 @@ import { sessionCredentials } from '../../../shared/services/credentials';
 import { shareToken } from '../../../shared/services/shares';
 import type { ApiDeps } from '../context';
 import { sessionView } from '../session-view';
-
-/**
- * A session the caller may see: their own, one shared with them (by name or group, not yet
- * expired), or any for an admin. Otherwise: not found, the same answer as for no such session.
- */
-export async function visibleSession(deps: Pick<ApiDeps, 'store' | 'clock'>, principal: Principal, id: string): Promise<Session> {
-  // A malformed id never reaches the store.
-  const session = isSessionId(id) ? await deps.store.get(id) : undefined;
-  if (!session || (session.owner !== principal.user && !principal.admin && !shareFor(session, principal, deps.clock.now()))) throw new SessionNotFoundError(id);
-  return session;
-}
-
-/** A session the caller may stop, renew and share: their own, or any for an admin; a grantee may only use it. */
-export async function controlledSession(deps: Pick<ApiDeps, 'store' | 'clock'>, principal: Principal, id: string): Promise<Session> {
-  const session = await visibleSession(deps, principal, id);
-  if (session.owner !== principal.user && !principal.admin)
-    throw new DomainError('session.forbidden', 'Only its owner (or an admin) may stop, renew or share this session.');
-  return session;
-}
 
 /** A share as its owner sees it: never its token's hash. */
 const shareView = (s: NonNullable<Session['shares']>[number]) => ({

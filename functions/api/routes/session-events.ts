@@ -6,7 +6,7 @@ import { eventView } from '../../../shared/domain/event-view';
 import { eventsAfter, streamEvents } from '../../../shared/services/event-stream';
 import type { ApiDeps, ApiEnv } from '../context';
 import { check } from '../validate';
-import { visibleSession } from './session-access';
+import { authorizedSession } from '../../../shared/services/access';
 
 /** What serving a session's events needs: the API has it all; the router service builds just this. */
 export type EventsDeps = Pick<ApiDeps, 'store' | 'events' | 'urls' | 'eventStream' | 'clock'>;
@@ -31,7 +31,7 @@ export const EventsQuerySchema = z.strictObject({
  */
 export async function serveSessionEvents(deps: EventsDeps, c: Context<ApiEnv>) {
   const query = check(EventsQuerySchema, c.req.query(), 'query');
-  const session = await visibleSession(deps, c.var.principal, c.req.param('id')!);
+  const { session } = await authorizedSession(deps, c.var.principal, 'events', c.req.param('id')!);
   if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
     const events = await eventsAfter(deps.events, session.id, query.after, query.wait * 1000);
     return c.json({ events: events.map((e) => eventView(e, session, deps.urls)), next: events.at(-1)?.id ?? query.after });

@@ -13,7 +13,8 @@ import { ListQuerySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check } from '../validate';
 import { serveSessionEvents } from './session-events';
-import { detailedView, shareView, visibleSession } from './session-access';
+import { detailedView, shareView } from './session-access';
+import { authorizedSession } from '../../../shared/services/access';
 
 const LogsQuerySchema = z.strictObject({
   /** An ISO time or epoch milliseconds: only lines from then on. */
@@ -84,7 +85,7 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const { session } = await authorizedSession(deps, c.var.principal, 'read', c.req.param('id'));
     return c.json(await detailedView(deps, c.var.principal, session));
   });
 
@@ -92,7 +93,7 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get('/:id/logs', async (c) => {
     const query = check(LogsQuerySchema, c.req.query(), 'query');
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const { session } = await authorizedSession(deps, c.var.principal, 'logs', c.req.param('id'));
     const tail = await deps.logs.tail(session, { sinceMs: query.since, maxBytes: query.limit });
     if (tail.nextSince !== undefined) c.header('x-next-since', String(tail.nextSince));
     c.header('x-truncated', String(tail.truncated));

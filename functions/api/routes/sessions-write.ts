@@ -1,13 +1,12 @@
 import { Hono } from 'hono';
 import { launchSession } from '../../../shared/services/launch';
-import { renewSession } from '../../../shared/services/renew';
-import { stopSession } from '../../../shared/services/stop';
+import { renewAs, stopAs } from '../../../shared/services/access';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
 import { sessionView } from '../session-view';
 import { check, jsonBody } from '../validate';
-import { controlledSession, ownerView } from './session-access';
+import { ownerView } from './session-access';
 import { poolWriteRoutes } from './pools';
 import { shareWriteRoutes } from './shares';
 
@@ -33,15 +32,12 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   // skaha's renew: a later expiry, up to the configured ceiling.
   app.post('/:id/renew', async (c) => {
-    const session = await controlledSession(deps, c.var.principal, c.req.param('id'));
-    const renewed = await renewSession(deps, session, deps.policy.renewCeilingMs);
+    const renewed = await renewAs(deps, c.var.principal, c.req.param('id'), deps.policy.renewCeilingMs);
     return c.json(ownerView(deps, c.var.principal, renewed));
   });
 
   app.delete('/:id', async (c) => {
-    const principal = c.var.principal;
-    const session = await controlledSession(deps, principal, c.req.param('id'));
-    const stopped = await stopSession(deps, session.id, session.owner === principal.user ? 'user' : 'admin');
+    const stopped = await stopAs(deps, c.var.principal, c.req.param('id'));
     return c.json(sessionView(stopped, deps.urls), stopped.status === 'STOPPING' ? 202 : 200);
   });
 

@@ -4,13 +4,14 @@ import { activeShares } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv } from '../context';
 import { ShareBodySchema } from '../schemas';
 import { jsonBody } from '../validate';
-import { controlledSession, shareView } from './session-access';
+import { shareView } from './session-access';
+import { authorizedSession } from '../../../shared/services/access';
 
 /** GET /sessions/{id}/shares: whom the session is shared with (its owner and admins). */
 export function shareReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get('/:id/shares', async (c) => {
-    const session = await controlledSession(deps, c.var.principal, c.req.param('id'));
+    const { session } = await authorizedSession(deps, c.var.principal, 'share', c.req.param('id'));
     return c.json({ shares: activeShares(session, deps.clock.now()).map(shareView) });
   });
   return app;
@@ -20,7 +21,7 @@ export function shareReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 export function shareWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.post('/:id/shares', async (c) => {
-    const session = await controlledSession(deps, c.var.principal, c.req.param('id'));
+    const { session } = await authorizedSession(deps, c.var.principal, 'share', c.req.param('id'));
     const body = await jsonBody(c, ShareBodySchema);
     const expiresAt =
       body.expiresAt !== undefined
@@ -33,7 +34,7 @@ export function shareWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(shareView(share), 201);
   });
   app.delete('/:id/shares/:shareId', async (c) => {
-    const session = await controlledSession(deps, c.var.principal, c.req.param('id'));
+    const { session } = await authorizedSession(deps, c.var.principal, 'share', c.req.param('id'));
     await revokeShare(deps, session, c.req.param('shareId'), c.var.principal.user);
     return c.body(null, 204);
   });

@@ -5,10 +5,10 @@ import { imageAllowed, isImageReference } from '../../../shared/domain/images';
 import type { Principal } from '../../../shared/domain/principal';
 import { isLive, type Session } from '../../../shared/domain/session';
 import { launchSession } from '../../../shared/services/launch';
-import { renewSession } from '../../../shared/services/renew';
-import { stopSession } from '../../../shared/services/stop';
+import type { SessionAction } from '../../../shared/domain/authorization';
+import { authorizedSession, renewAs, stopAs } from '../../../shared/services/access';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
-import { ownerView, visibleSession } from './session-access';
+import { ownerView } from './session-access';
 import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes, visibleApps } from './skaha-catalog';
 import { skahaEvents, skahaPublicSession, skahaSession, skahaStatus } from './skaha-view';
 
@@ -77,10 +77,10 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const connectOf = (c: Context<ApiEnv>, s: Session) => ownerView(deps, c.var.principal, s).connectURL;
   const notFound = (id: string) => new DomainError('session.not_found', `session ${id.slice(0, 64)} not found.`);
-  /** The caller's session as skaha shows it, or skaha's 404. */
-  const shownSession = async (c: Context<ApiEnv>, id: string) => {
+  /** The caller's session as skaha shows it, if they may take `action` on it; or skaha's 404 (or 403 for a grantee's control). */
+  const shownSession = async (c: Context<ApiEnv>, id: string, action: SessionAction) => {
     try {
-      const session = await visibleSession(deps, c.var.principal, id);
+      const { session } = await authorizedSession(deps, c.var.principal, action, id);
       if (shown(session, deps.clock.now())) return session;
     } catch (error) {
       if (!(error instanceof SessionNotFoundError)) throw error;
@@ -159,8 +159,9 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get('/session/:id', async (c) => {
-    const session = await shownSession(c, c.req.param('id'));
     const view = c.req.query('view');
+    const action = view === 'logs' ? 'logs' : view === 'events' || view === 'event' ? 'events' : 'read';
+    const session = await shownSession(c, c.req.param('id'), action);
     // The app's own output, as the container wrote it (the stored lines carry a time first).
     if (view === 'logs')
       return c.text((await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines.map((l) => `${l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')}\n`).join(''));
@@ -174,11 +175,11 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (action.toLowerCase() !== 'renew') throw new ValidationError('unrecognized action');
     const id = c.req.param('id');
     const noJob = () => new ValidationError(`No active job for user ${c.var.principal.user} with session ${id.slice(0, 64)}`);
-    const session = await shownSession(c, id).catch((error: unknown) => {
+    const session = await shownSession(c, id, 'renew').catch((error: unknown) => {
       throw error instanceof DomainError && error.code === 'session.not_found' ? noJob() : error;
     });
     if (!isLive(session.status) || session.status === 'STOPPING') throw noJob();
-    await renewSession(deps, session, deps.policy.renewCeilingMs);
+    await renewAs(deps, c.var.principal, session.id, deps.policy.renewCeilingMs);
     return c.body(null, 200);
   });
 
@@ -186,10 +187,11 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     throw new ValidationError('Cannot kill all sessions.');
   });
   app.delete('/session/:id', async (c) => {
-    // skaha answers 200 whatever it found; only the owner's (or an admin's) session is stopped.
+    // skaha answers 200 whatever it found; only the owner's (or an admin's) session is stopped, and a
+    // grantee who asks is refused (403), never obeyed.
     try {
-      const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
-      if (isLive(session.status)) await stopSession(deps, session.id, session.owner === c.var.principal.user ? 'user' : 'admin');
+      const { session } = await authorizedSession(deps, c.var.principal, 'stop', c.req.param('id'));
+      if (isLive(session.status)) await stopAs(deps, c.var.principal, session.id);
     } catch (error) {
       if (!(error instanceof SessionNotFoundError)) throw error;
     }

@@ -5,10 +5,10 @@ import { isFinal, isStarting, type Session, type SessionStatus } from '../../../
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
 import { logSlowStart } from '../../../shared/services/session-events';
-import { stopSession } from '../../../shared/services/stop';
+import { authorizedSession, stopAs } from '../../../shared/services/access';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
-import { ownerView, visibleSession } from './session-access';
+import { ownerView } from './session-access';
 
 /** Keys the trame/wslink client sends that are not app params. */
 const CLIENT_KEYS = new Set(['application', 'useUrl', 'launcherRetry', 'sessionManagerURL', 'sessionURL', 'secret', 'headers', 'retry', 'iframe', 'wsProxy']);
@@ -103,13 +103,12 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
+    const { session } = await authorizedSession(deps, c.var.principal, 'read', c.req.param('id'));
     return c.json(reply(deps, c.var.principal, session));
   });
 
   app.delete('/:id', async (c) => {
-    const session = await visibleSession(deps, c.var.principal, c.req.param('id'));
-    const stopped = await stopSession(deps, session.id, session.owner === c.var.principal.user ? 'user' : 'admin');
+    const stopped = await stopAs(deps, c.var.principal, c.req.param('id'));
     return c.json({ id: stopped.id, application: stopped.app, status: stopped.status });
   });
 

@@ -1,0 +1,44 @@
+import { decide, refusal, type SessionAction, type SessionRole } from '../domain/authorization';
+import { SessionNotFoundError } from '../domain/errors';
+import { isSessionId } from '../domain/ids';
+import type { Principal } from '../domain/principal';
+import type { Session } from '../domain/session';
+import type { ServiceDeps } from './deps';
+import { renewSession } from './renew';
+import { stopSession } from './stop';
+
+/** A session and who the caller is to it, once the one decision allowed the action. */
+export interface Authorized {
+  session: Session;
+  role: Exclude<SessionRole, 'stranger'>;
+}
+
+/**
+ * The session `id` if `principal` may take `action` on it (shared/domain/authorization.ts decides);
+ * otherwise the decision's refusal: not found for anyone it is not visible to (a malformed id never
+ * reaches the store), forbidden for a grantee asking to control it. Every door calls this.
+ */
+export async function authorizedSession(
+  deps: Pick<ServiceDeps, 'store' | 'clock'>,
+  principal: Principal,
+  action: SessionAction,
+  id: string,
+): Promise<Authorized> {
+  const session = isSessionId(id) ? await deps.store.get(id) : undefined;
+  if (!session) throw new SessionNotFoundError(id);
+  const decision = decide(principal, action, session, deps.clock.now());
+  if (!decision.allow) throw refusal(decision, id, action);
+  return { session, role: decision.role };
+}
+
+/** Stops a session for its owner (reason `user`) or an admin (`admin`); a grantee is refused. */
+export async function stopAs(deps: ServiceDeps, principal: Principal, id: string): Promise<Session> {
+  const { session, role } = await authorizedSession(deps, principal, 'stop', id);
+  return stopSession(deps, session.id, role === 'owner' ? 'user' : 'admin');
+}
+
+/** Renews a session for its owner or an admin, up to `ceilingMs` after it began; a grantee is refused. */
+export async function renewAs(deps: ServiceDeps, principal: Principal, id: string, ceilingMs: number): Promise<Session> {
+  const { session } = await authorizedSession(deps, principal, 'renew', id);
+  return renewSession(deps, session, ceilingMs);
+}
