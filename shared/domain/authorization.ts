@@ -14,10 +14,14 @@ export type SessionAction = (typeof SESSION_ACTIONS)[number];
 /** Who the principal is to the session: its owner, an admin, a grantee of an active share, or nobody. */
 export type SessionRole = 'owner' | 'admin' | 'grantee' | 'stranger';
 
-/** The one table of who may do what. A grantee uses what was shared; only the owner or an admin control it. */
+/**
+ * The one table of who may do what. A grantee uses what was shared; only the owner or an admin
+ * control it. An admin sees and controls every session but does not use one: a session is reachable
+ * only by its owner and whom they share it with (the admin's view carries no token).
+ */
 const ALLOWED: Record<SessionRole, ReadonlySet<SessionAction>> = {
   owner: new Set(SESSION_ACTIONS),
-  admin: new Set(SESSION_ACTIONS),
+  admin: new Set(SESSION_ACTIONS.filter((a) => a !== 'use')),
   grantee: new Set(['read', 'use', 'events', 'logs']),
   stranger: new Set(),
 };
@@ -62,7 +66,13 @@ export function decide(principal: Principal, action: SessionAction, session: Pic
 /** The decision as an error to throw, for use cases: the session's id in a not-found, the action in a refusal. */
 export function refusal(decision: Extract<Decision, { allow: false }>, id: string, action: SessionAction): DomainError {
   if (decision.code === 'session.not_found') return new SessionNotFoundError(id);
-  return new DomainError('session.forbidden', `Only its owner (or an admin) may ${action} this session; it is shared with you to use.`, {
-    details: { action },
-  });
+  return new DomainError(
+    'session.forbidden',
+    action === 'use'
+      ? 'Only its owner and whom they share it with may use this session.'
+      : `Only its owner (or an admin) may ${action} this session; it is shared with you to use.`,
+    {
+      details: { action },
+    },
+  );
 }
