@@ -16,7 +16,7 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapt
 import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
 import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
 import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
-import { FolderHomes } from '../../shared/adapters/homes/folder-homes';
+import { FolderHomes, passableHomes } from '../../shared/adapters/homes/folder-homes';
 import { ImageApps } from '../../shared/adapters/images/image-apps';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { loggedMetrics } from '../../shared/adapters/logged-metrics';
@@ -89,6 +89,10 @@ export interface ComposeOptions {
 export async function composeLocal(options: ComposeOptions): Promise<LocalPlane> {
   const { config, logger } = options;
   const dataDir = resolve(config.dataDir);
+  const homesDir = resolve(config.homesDir ?? join(dataDir, 'homes'));
+  // Where an app has a home, its sessions' uids must reach it: checked (and made so where the
+  // folders are this server's) before anything starts.
+  if ([...options.apps.values()].some((app) => app.home)) await passableHomes(homesDir, dataDir);
   // Secrets first: a weak one stops start-up before anything is running.
   const adminToken = ensureSecretFile(join(dataDir, 'admin-token'));
   const tokenKey = config.tokenKey ?? Buffer.from(ensureSecretFile(join(dataDir, 'token-key')), 'hex');
@@ -129,7 +133,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     tokenKey,
     // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
     usage: new DynamoDbUsageStore(client, config.tableName, config.usageRetentionMs),
-    homes: new FolderHomes(resolve(config.homesDir ?? join(dataDir, 'homes')), new DynamoDbUserIds(client, config.tableName, () => clock.now())),
+    homes: new FolderHomes(homesDir, new DynamoDbUserIds(client, config.tableName, () => clock.now())),
     pools: {
       store: poolStore,
       poke: () => keeper?.poke(),

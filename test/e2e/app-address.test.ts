@@ -55,7 +55,10 @@ describe('the app address /apps/<app>/', () => {
   it('starts nothing on a GET from another site: it asks, and starts on the form posted back with the CSRF token', async () => {
     for (const s of await liveOf('bob')) await users.api(server.url, 'bob', `/sessions/${s.id}`, { method: 'DELETE' });
     const before = (await liveOf('bob')).length;
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { referer: 'https://evil.example/page' }]) {
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { referer: 'https://evil.example/page' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await visit('bob', headers);
       expect(res.status).toBe(200);
       const html = await res.text();

@@ -1,4 +1,5 @@
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeName } from '../../shared/domain/homes';
@@ -17,10 +18,9 @@ describe('homes on one machine (process sessions)', () => {
     plain: fixtureApp(['--mode', 'serve']),
   };
   beforeAll(async () => {
+    // The data directory as mkdtemp makes it (0700, as `npm start`'s own is): the server makes the
+    // way to the homes passable at start-up (#33), so the test does not.
     plane = await startTestPlane(apps, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '10' });
-    // As a data directory made by `npm start` is: others may pass through it (mkdtemp's is 0700),
-    // so only the homes' own modes and owners keep users apart below.
-    chmodSync(plane.dataDir, 0o755);
   });
   afterAll(async () => plane?.dispose());
 
@@ -47,6 +47,10 @@ describe('homes on one machine (process sessions)', () => {
     expect(await fs(again.base, 'op=read&path=notes.txt')).toEqual({ status: 200, text: 'kept' });
     const other = await launch('sketch', 'alice@example.org');
     expect(await fs(other.base, 'op=read&path=notes.txt')).toEqual({ status: 200, text: 'kept' });
+    // Her list, usage, skaha's list and portal still answer after a home launch (her uid record
+    // shares the table and the owner index: #33).
+    for (const path of ['/sessions', '/usage?period=month', '/skaha/v1/session'])
+      expect((await plane.request(path, { user: 'alice@example.org' })).status, path).toBe(200);
     await Promise.all([stop(again.id, 'alice@example.org'), stop(other.id, 'alice@example.org')]);
     // Stopping (and a reaper pass after it) changed nothing in it.
     await reap(plane.deps, { concurrency: 2 });
@@ -118,5 +122,23 @@ describe('homes on one machine (process sessions)', () => {
     const alice = homes.find((h) => h.owner === 'alice@example.org');
     expect(alice).toMatchObject({ sizeBytes: 4 });
     expect(new Set(homes.map((h) => h.uid)).size).toBe(homes.length);
+  });
+
+  it.skipIf(!asRoot)('refuses to start, naming the folder, when a folder above the homes is not its own and lets no one pass', async () => {
+    const outer = mkdtempSync(join(tmpdir(), 'sp-closed-')); // 0700, not the server's data directory
+    const homes = join(outer, 'homes');
+    mkdirSync(homes);
+    try {
+      const err = await startTestPlane(apps, { SESSIONPLANE_HOMES_DIR: homes }).then(
+        async (p) => {
+          await p.dispose();
+          return undefined;
+        },
+        (e: Error) => e,
+      );
+      expect(err?.message).toContain(`${outer} does not let others pass`);
+    } finally {
+      rmSync(outer, { recursive: true, force: true });
+    }
   });
 });

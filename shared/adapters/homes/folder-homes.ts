@@ -1,8 +1,35 @@
 import { chmod, chown, mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative, isAbsolute } from 'node:path';
 import { homeName, type Home, type HomeInfo } from '../../domain/homes';
 import type { Homes } from '../../ports/homes';
 import type { DynamoDbUserIds } from './dynamodb-user-ids';
+
+/**
+ * Makes the way to the homes passable for every session's uid, at start-up (#33). When sessions
+ * run as their owners' uids, each folder from `/` down to the homes folder must let others pass
+ * (the execute bit): folders of this server's own (`ownRoot`, the data directory, and below) are
+ * made so (0711 at least: pass, never list); any other that is not says so, naming the folder and
+ * the remedy, before any session could start without its home.
+ */
+export async function passableHomes(homesDir: string, ownRoot: string, asRoot = process.getuid?.() === 0): Promise<void> {
+  await mkdir(homesDir, { recursive: true, mode: 0o711 });
+  await chmod(homesDir, 0o711);
+  if (!asRoot) return;
+  for (let dir = dirname(homesDir); ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    const inside = relative(ownRoot, dir);
+    const ours = inside === '' || (!inside.startsWith('..') && !isAbsolute(inside));
+    if ((mode & 0o001) === 0) {
+      if (!ours)
+        throw new Error(
+          `Sessions run as their owners' uids and cannot reach their homes in ${homesDir}: ${dir} does not let others pass (mode ${(mode & 0o777).toString(8)}). ` +
+            `Put the data directory (SESSIONPLANE_DATA_DIR) or the homes (SESSIONPLANE_HOMES_DIR) where others may pass, or chmod o+x ${dir}.`,
+        );
+      await chmod(dir, (mode & 0o777) | 0o011);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
 
 /**
  * Homes on one machine: a folder per user under the homes folder, named by `homeName` (safe and
