@@ -5,6 +5,9 @@ import { composeLocal } from './compose';
 import { listenLocal } from './http-server';
 import { createLogger } from '../../shared/adapters/pino-logger';
 
+/** A signal this long after the first is a person asking again, not the same signal relayed. */
+const SECOND_SIGNAL_AFTER_MS = 1000;
+
 // `npm start`: the API and the session router on one port, sessions as child processes, the
 // store embedded in the data directory.
 try {
@@ -32,10 +35,18 @@ try {
     ].join('\n'),
   );
 
-  let stopping = false;
+  // A terminal's Ctrl-C, systemd's stop and `docker stop` signal the whole process group: npm and
+  // this process get it together, and npm passes its own on, so the same signal arrives twice
+  // within moments. Only a signal more than a second after the first is a person's second Ctrl-C:
+  // stop waiting. (#33)
+  let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) process.exit(1); // a second Ctrl-C: do not wait
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      if (performance.now() - stoppingSince < SECOND_SIGNAL_AFTER_MS) return;
+      logger.warn({ signal }, 'a second signal: exiting without waiting for the sessions');
+      process.exit(1);
+    }
+    stoppingSince = performance.now();
     logger.info({ signal }, 'shutting down: stopping every session');
     // Bounded: the stop grace for the sessions, plus time for the store and open requests. What a
     // forced exit leaves running, the next start finds by its marker and stops.
@@ -47,8 +58,7 @@ try {
     await local.close().catch((error: unknown) => logger.error({ err: error }, 'shutdown failed'));
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`sessionplane: ${error.message}\n`);
