@@ -1,3 +1,6 @@
+import type { LambdaEvent } from 'hono/aws-lambda';
+import { DOT_SEGMENT_DETAIL, hasDotSegment } from '../http/dot-segments';
+import { problemBody, problemOf } from '../http/problem';
 import { ecsAppDefaults, ecsCannotRun } from '../../shared/adapters/runtime/ecs/can-run';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
@@ -138,5 +141,18 @@ export function withMetrics<E, C, R>(handler: (event: E, context: C) => Promise<
     } finally {
       publish();
     }
+  };
+}
+
+/**
+ * An API entry that refuses a raw path with a dot segment before hono parses it (URL parsing
+ * would resolve `/sessions/<id>/shares/%2e%2e` into `/sessions/<id>`: functions/http/dot-segments.ts).
+ */
+export function refusingDotSegments<C>(handler: (event: LambdaEvent, context: C) => Promise<unknown>) {
+  return async (event: LambdaEvent, context: C): Promise<unknown> => {
+    const path = ('rawPath' in event ? event.rawPath : 'path' in event ? event.path : undefined) ?? '/';
+    if (!hasDotSegment(path)) return handler(event, context);
+    const problem = problemOf('request.invalid', DOT_SEGMENT_DETAIL);
+    return { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: problemBody(problem, path.slice(0, 256)) };
   };
 }

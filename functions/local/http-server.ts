@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { answerClientError, refuseUpgrade, refuseWithoutHost } from '../router/respond';
+import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost } from '../router/respond';
 import type { LocalPlane } from './compose';
 
 export interface LocalServer {
@@ -16,7 +16,7 @@ export interface LocalServer {
 export async function listenLocal(plane: LocalPlane, port: number, host: string, options: { maxHeaderBytes?: number } = {}): Promise<LocalServer> {
   const api = getRequestListener(plane.app.fetch);
   const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false }, (req, res) => {
-    if (refuseWithoutHost(req, res)) return;
+    if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
     if (!plane.router.handleRequest(req, res)) void api(req, res);
   });
   server.on('clientError', answerClientError);

@@ -12,7 +12,7 @@ import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { createLogger } from '../../shared/adapters/pino-logger';
-import { answerClientError, refuseUpgrade, refuseWithoutHost, sendProblem } from './respond';
+import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost, sendProblem } from './respond';
 import { createRouter, forwardedClientAddress } from './router';
 
 /** GET /sessions/{id}/events, which this service streams for API callers. */
@@ -62,7 +62,7 @@ try {
   });
   let draining = false;
   const server = createServer({ requireHostHeader: false }, (req, res) => {
-    if (refuseWithoutHost(req, res)) return;
+    if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
     if (req.url === '/healthz') {
       res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
       return;

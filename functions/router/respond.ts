@@ -1,3 +1,4 @@
+import { DOT_SEGMENT_DETAIL, hasDotSegment } from '../http/dot-segments';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '../../shared/domain/error-codes';
@@ -53,4 +54,12 @@ export function refuseWithoutHost(req: IncomingMessage, res: ServerResponse): bo
     return true;
   }
   return false;
+}
+
+/** Refuses a request whose raw path has a dot segment (see functions/http/dot-segments.ts); true when it did. */
+export function refuseDotSegments(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url ?? '/';
+  if (!hasDotSegment(url)) return false;
+  sendProblem(res, 400, 'request.invalid', DOT_SEGMENT_DETAIL, url.split('?', 1)[0]!.slice(0, 256));
+  return true;
 }

@@ -5,6 +5,7 @@ import { startTestPlane, settledStart, type TestPlane } from '../support/plane';
 import { closeCode, openWs, roundTrip, upgradeStatus } from '../support/ws';
 import { testUsers } from '../support/users';
 import { waitFor } from '../support/wait';
+import { rawRequest } from '../support/http';
 
 const users = testUsers({ alice: {}, bob: {}, carol: {}, dave: { groups: ['viz'] } });
 const TOKENS = users.tokens;
@@ -140,5 +141,15 @@ describe('sharing a session', () => {
     }
     expect((await plane.deps.store.get(s.id))?.shares ?? []).toEqual([]);
     expect((await api('alice', `/sessions/${s.id}/shares/0123456789abcdef`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('refuses a dot segment in the path rather than let it reach another route (#33: %2e%2e stopped the session)', async () => {
+    const s = await launch('echo');
+    for (const tail of ['%2e%2e', '%2E%2e', '..', '.', '%2e']) {
+      const res = await rawRequest('DELETE', server.url, { authorization: `Bearer ${TOKENS.alice}` }, `/sessions/${s.id}/shares/${tail}`);
+      expect(res.status, tail).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+    }
+    expect((await plane.deps.store.get(s.id))?.status).toBe('READY');
   });
 });

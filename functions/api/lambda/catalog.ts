@@ -6,7 +6,7 @@ import { createApp } from '../app';
 import type { GroupMount } from '../context';
 import { catalogGroup } from '../routes/apps';
 import { openApiDocument } from '../openapi';
-import { withMetrics } from '../../lambda/compose';
+import { refusingDotSegments, withMetrics } from '../../lambda/compose';
 import { lambdaApiDeps } from './compose';
 
 // GET /apps: the apps file only.
@@ -14,4 +14,4 @@ const env = loadFunctionEnv('api-catalog');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-catalog', env, { runtime: () => noRuntime, logs: noLogs });
 const groups = { catalog: catalogGroup } satisfies Record<GroupsOf<'api-catalog'>, GroupMount>;
-export const handler = withMetrics(handle(createApp(deps, groups, { openApi: openApiDocument })), publishMetrics);
+export const handler = withMetrics(refusingDotSegments(handle(createApp(deps, groups, { openApi: openApiDocument }))), publishMetrics);

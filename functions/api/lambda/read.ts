@@ -7,7 +7,7 @@ import { createApp } from '../app';
 import type { GroupMount } from '../context';
 import { readGroup } from '../routes/sessions-read';
 import { skahaGroup } from '../routes/skaha';
-import { withMetrics } from '../../lambda/compose';
+import { refusingDotSegments, withMetrics } from '../../lambda/compose';
 import { cloudWatchLogs, lambdaApiDeps, listedHomes } from './compose';
 
 // GET /sessions, /sessions/{id}, /sessions/{id}/logs, and skaha's GETs: DynamoDB reads and CloudWatch Logs reads only.
@@ -18,4 +18,4 @@ const { deps, publishMetrics } = lambdaApiDeps('api-read', env, {
   homes: (db) => listedHomes(db, env[ENV.tableName]),
 });
 const groups = { read: readGroup, skaha: skahaGroup } satisfies Record<GroupsOf<'api-read'>, GroupMount>;
-export const handler = withMetrics(handle(createApp(deps, groups)), publishMetrics);
+export const handler = withMetrics(refusingDotSegments(handle(createApp(deps, groups))), publishMetrics);

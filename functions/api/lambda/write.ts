@@ -10,7 +10,7 @@ import type { GroupMount } from '../context';
 import { writeGroup } from '../routes/sessions-write';
 import { skahaGroup } from '../routes/skaha';
 import { launcherGroup } from '../routes/wslink-launcher';
-import { ecsRuntime, withMetrics } from '../../lambda/compose';
+import { ecsRuntime, refusingDotSegments, withMetrics } from '../../lambda/compose';
 import { lambdaApiDeps } from './compose';
 
 // POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask, iam:PassRole.
@@ -26,4 +26,4 @@ const { deps, publishMetrics } = lambdaApiDeps('api-write', env, {
     : undefined,
 });
 const groups = { write: writeGroup, launcher: launcherGroup, skaha: skahaGroup } satisfies Record<GroupsOf<'api-write'>, GroupMount>;
-export const handler = withMetrics(handle(createApp(deps, groups)), publishMetrics);
+export const handler = withMetrics(refusingDotSegments(handle(createApp(deps, groups))), publishMetrics);
