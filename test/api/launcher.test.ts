@@ -33,12 +33,29 @@ describe('wslink launcher: deadline and failures', () => {
         // Never ready, with a launch timeout no longer than the launcher's wait (the defaults' case: 25 s both).
         stuck: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 300 }),
         stuckSooner: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 150 }),
+        sized: fixtureApp([], { profiles: [{ name: 'small', resources: { cpu: 0.5, memory: 256, gpus: 0 } }] }),
       },
       { SESSIONPLANE_LAUNCHER_TIMEOUT: '300ms' },
     );
     server = await plane.listen();
   });
   afterAll(async () => plane?.dispose());
+
+  it('launches at the size a body asks for (resources, profile), as POST /sessions does, and refuses a bad one in its shape (#33)', async () => {
+    const sized = await post(JSON.stringify({ application: 'sized', resources: { cpu: 1.5, memory: 768 } }));
+    expect(sized.status).toBe(200);
+    const { id } = (await sized.json()) as { id: string };
+    expect((await plane.deps.store.get(id))?.resources).toMatchObject({ cpu: 1.5, memory: 768 });
+    const profiled = await post(JSON.stringify({ application: 'sized', profile: 'small' }));
+    expect(profiled.status).toBe(200);
+    expect((await plane.deps.store.get(((await profiled.json()) as { id: string }).id))?.resources).toMatchObject({ cpu: 0.5, memory: 256 });
+    for (const body of [{ resources: { cpu: 'lots' } }, { resources: { cpu: 99 } }, { profile: 'huge' }]) {
+      const res = await post(JSON.stringify({ application: 'sized', ...body }));
+      expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(Object.keys((await res.json()) as object)).toEqual(['error']);
+    }
+  });
 
   it('replies with the sessionURL at the deadline, and the router holds the socket until READY', async () => {
     const t0 = Date.now();

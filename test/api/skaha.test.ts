@@ -107,6 +107,9 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
       ['name=x&app=web&cores=lots', 400, /^Invalid value for 'cores'/],
       ['name=x&app=web&env=NOPE', 400, /^Invalid value for 'env'/],
       ['name=x&app=web&env=LD_PRELOAD%3D%2Fx.so', 400, /params\.LD_PRELOAD: not a parameter/],
+      // Dropped without a word before (#33).
+      ['name=x&app=web&env=__proto__%3D1', 400, /^Invalid env name '__proto__'/],
+      ['name=x&app=web&env=A-B%3D1', 400, /^Invalid env name 'A-B'/],
     ];
     for (const [body, status, text] of cases) {
       const res = await launch(body, 'val');

@@ -59,6 +59,10 @@ function appFor(deps: ApiDeps, principal: Principal, p: URLSearchParams, type: S
   return { app: custom, image };
 }
 
+/** What an env entry's name may be: a POSIX environment variable's. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Whether skaha still shows a session: not completed, not deleted (its stop asked), a failure for a day. */
 function shown(session: Session, now: number): boolean {
   if (session.status === 'STOPPED') return false;
@@ -101,12 +105,16 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (!/^[A-Za-z0-9-]+$/.test(name)) throw new ValidationError("name can only contain alpha-numeric chars and '-'");
     if (name.length > 64) throw new ValidationError('name can be at most 64 characters');
     if (p.has('cmd') || p.has('args')) throw new ValidationError('cmd and args are not supported: sessions run the command their app defines');
-    const env: Record<string, string> = {};
+    const entries: [string, string][] = [];
     for (const kv of p.getAll('env')) {
       const i = kv.indexOf('=');
       if (i < 1) throw new ValidationError(`Invalid value for 'env': ${kv.slice(0, 64)} (use env=KEY=VALUE)`);
-      env[kv.slice(0, i)] = kv.slice(i + 1);
+      const key = kv.slice(0, i);
+      // An environment variable's name; `__proto__` and its kin were dropped without a word (#33).
+      if (!ENV_NAME.test(key) || RESERVED_NAMES.has(key)) throw new ValidationError(`Invalid env name '${key.slice(0, 64)}': use letters, digits and _`);
+      entries.push([key, kv.slice(i + 1)]);
     }
+    const env = Object.fromEntries(entries);
     // skaha's options (its /context); given, a request is fixed at that size; omitted, the app's default.
     const options = skahaOptions(deps, c.var.principal);
     const cores = option(p.get('cores'), 'cores', options.cores);

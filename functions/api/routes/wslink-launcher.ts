@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ValidationError } from '../../../shared/domain/errors';
-import { bodyText, parseJson } from '../validate';
+import { bodyText, check, parseJson } from '../validate';
+import { LaunchBodySchema } from '../schemas';
 import { isFinal, isStarting, type Session, type SessionStatus } from '../../../shared/domain/session';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
@@ -12,6 +13,8 @@ import { ownerView } from './session-access';
 
 /** Keys the trame/wslink client sends that are not app params. */
 const CLIENT_KEYS = new Set(['application', 'useUrl', 'launcherRetry', 'sessionManagerURL', 'sessionURL', 'secret', 'headers', 'retry', 'iframe', 'wsProxy']);
+/** Sessionplane's own launch keys a launcher body may carry, checked as POST /sessions checks them (#33: they were ignored). */
+const SIZE_KEYS = LaunchBodySchema.pick({ profile: true, resources: true });
 /** A retried POST within this long gets the same session (the client's launcherRetry). */
 const RETRY_WINDOW_SECONDS = 120;
 
@@ -67,7 +70,8 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const spec = deps.apps.get(application);
     // Every other key is a template value in wslink; here only the app's declared params pass.
     const params = Object.fromEntries(Object.entries(body).filter(([k]) => !CLIENT_KEYS.has(k) && spec && Object.hasOwn(spec.params, k)));
-    const hash = requestHash({ application, params });
+    const size = check(SIZE_KEYS, { profile: body.profile, resources: body.resources }, 'body');
+    const hash = requestHash({ application, params, ...size });
     const principal = c.var.principal;
     const launch = () =>
       launchSession(deps, {
@@ -75,6 +79,8 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
         caller: principal,
         app: application,
         params,
+        ...(size.profile !== undefined ? { profile: size.profile } : {}),
+        ...(size.resources !== undefined ? { resources: size.resources } : {}),
         idempotency: { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: RETRY_WINDOW_SECONDS },
       });
     let result = await launch();
