@@ -11,6 +11,7 @@ export async function spawnRouter(
   env: Record<string, string> = {},
   port?: number,
   cwd?: string,
+  healthyWithinMs = 60_000,
 ): Promise<{ child: ChildProcess; base: string; exited: Promise<number | null> }> {
   port ??= await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
@@ -30,6 +31,22 @@ export async function spawnRouter(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok, 20_000, 'router healthy');
+  // Waits for the first of: healthy, or exited (no point waiting out the bound for a process that died).
+  let gone = false;
+  void exited.then(() => (gone = true));
+  try {
+    await waitFor(
+      async () => {
+        if (gone) throw new Error(`the router exited (code ${child.exitCode}) before it was healthy; SP_ROUTER_LOGS=1 shows its output`);
+        return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok;
+      },
+      healthyWithinMs,
+      'router healthy',
+    );
+  } catch (error) {
+    // A router that never became healthy is not left running after the test (#33).
+    child.kill('SIGKILL');
+    throw Object.assign(error as Error, { pid: child.pid });
+  }
   return { child, base, exited };
 }
