@@ -43,6 +43,7 @@ import { ensureSecretFile } from './credentials';
 import { localRuntimes } from './runtimes';
 import { pagesOf, staticPages } from './www';
 import { localPortal } from './portal';
+import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb-sign-outs';
 import { hostCapacity } from '../api/routes/skaha-catalog';
 
 export interface LocalPlane {
@@ -175,7 +176,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   );
   await keeper.start();
 
-  const portal = localPortal(config, { tokenKey, adminToken }, clock, logger);
+  const portal = localPortal(config, { tokenKey, adminToken }, clock, logger, new DynamoDbSignOuts(client, config.tableName));
   const deps: ApiDeps = {
     ...services,
     urls: {

@@ -3,6 +3,7 @@ import type { LocalConfig } from '../../shared/config/env';
 import { hashToken } from '../../shared/domain/ids';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
+import type { SignOuts } from '../../shared/ports/sign-outs';
 import type { ApiDeps } from '../api/context';
 import { inProcessApi } from '../portal/api-client';
 import { PortalSessions } from '../portal/cookie';
@@ -21,9 +22,9 @@ function localUsers(config: LocalConfig, adminToken: string): TokenTable {
  * (HttpOnly, SameSite=Lax, signed with a key derived from the token key), and its pages, which
  * call this same process's API in-process with the user's cookie.
  */
-export function localPortal(config: LocalConfig, secrets: { tokenKey: Buffer; adminToken: string }, clock: Clock, logger: Logger) {
+export function localPortal(config: LocalConfig, secrets: { tokenKey: Buffer; adminToken: string }, clock: Clock, logger: Logger, signOuts: SignOuts) {
   const users = localUsers(config, secrets.adminToken);
-  const portal = new PortalSessions(secrets.tokenKey, { maxAgeSeconds: 12 * 3600, secure: (config.publicUrl ?? '').startsWith('https:') });
+  const portal = new PortalSessions(secrets.tokenKey, { maxAgeSeconds: 12 * 3600, secure: (config.publicUrl ?? '').startsWith('https:'), signOuts });
   return {
     users,
     authenticator: portal.authenticator(),

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { DomainError } from '../../shared/domain/errors';
 import { USER_NAME, type Principal } from '../../shared/domain/principal';
+import type { SignOuts } from '../../shared/ports/sign-outs';
 import type { Authenticate } from '../api/auth/authenticators';
 
 /** The portal's sign-in cookie: HttpOnly, SameSite=Lax, Secure over https; never a token in a URL or in storage. */
@@ -25,7 +26,7 @@ export class PortalSessions {
 
   constructor(
     tokenKey: Buffer,
-    private readonly options: { maxAgeSeconds: number; secure: boolean; now?: () => number },
+    private readonly options: { maxAgeSeconds: number; secure: boolean; now?: () => number; signOuts?: SignOuts | undefined },
   ) {
     this.key = createHmac('sha256', tokenKey).update('sessionplane portal cookie v1').digest();
     this.sealKey = createHmac('sha256', tokenKey).update('sessionplane portal token v1').digest();
@@ -66,7 +67,9 @@ export class PortalSessions {
     const maxAge = Math.floor(this.now() / 1000) + this.options.maxAgeSeconds;
     const e = token ? Math.min(maxAge, Math.floor(token.expiresAt / 1000)) : maxAge;
     const g = principal.groups?.length ? { g: principal.groups } : {};
-    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, ...g, e, ...(token ? { t: this.encrypt(token.value) } : {}) }));
+    // n: this sign-in's own id, which a sign-out records so the cookie cannot be replayed.
+    const n = randomBytes(12).toString('base64url');
+    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, ...g, e, n, ...(token ? { t: this.encrypt(token.value) } : {}) }));
     return `v1.${payload}.${this.sign(`v1.${payload}`)}`;
   }
 
@@ -92,6 +95,31 @@ export class PortalSessions {
       if (typeof u !== 'string' || !USER_NAME.test(u) || typeof e !== 'number' || e * 1000 <= this.now()) return undefined;
       const groups = Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : undefined;
       return { user: u, admin: a === true, ...(groups?.length ? { groups } : {}) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The principal a cookie proves, unless its sign-in was ended (a replayed cookie after sign-out: #33). */
+  async principalOf(value: string | undefined): Promise<Principal | undefined> {
+    const principal = this.read(value);
+    if (!principal || !this.options.signOuts) return principal;
+    const id = this.idOf(value!);
+    return id && (await this.options.signOuts.isRevoked(id)) ? undefined : principal;
+  }
+
+  /** Ends the sign-in a cookie carries, for good: the same cookie is refused from now on. */
+  async signOut(value: string): Promise<void> {
+    const id = this.idOf(value);
+    if (!id || !this.options.signOuts || !this.read(value)) return;
+    const { e } = JSON.parse(Buffer.from(value.split('.')[1]!, 'base64url').toString('utf8')) as { e: number };
+    await this.options.signOuts.revoke(id, e * 1000);
+  }
+
+  private idOf(value: string): string | undefined {
+    try {
+      const { n } = JSON.parse(Buffer.from(value.split('.')[1] ?? '', 'base64url').toString('utf8')) as { n?: unknown };
+      return typeof n === 'string' ? n : undefined;
     } catch {
       return undefined;
     }
@@ -141,7 +169,7 @@ export class PortalSessions {
   authenticator(): Authenticate {
     return async (c: Context) => {
       const value = getCookie(c, PORTAL_COOKIE);
-      const principal = this.read(value);
+      const principal = await this.principalOf(value);
       if (!principal) return undefined;
       if (!SAFE.has(c.req.method) && !this.csrfMatches(value!, c.req.header(CSRF_HEADER)))
         throw new DomainError('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).');

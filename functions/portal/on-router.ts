@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { RouterConfig } from '../../shared/config/env';
 import { systemClock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
+import type { SignOuts } from '../../shared/ports/sign-outs';
 import { problemOf } from '../http/problem';
 import { problemResponse } from '../api/problem';
 import { remoteApi } from './api-client';
@@ -14,11 +15,12 @@ import { portalRoutes } from './routes';
  * The portal as the router service serves it on AWS, on the sessions' own origin: users sign in
  * through the OIDC issuer (Cognito by default), and every datum and action goes to the HTTP API at
  * its URL with the user's own ID token, which their cookie carries encrypted. The router itself
- * gains no permission: it reads sessions as before, and the API decides what each user may do.
+ * gains one permission: to record a sign-out (`signout#` keys only), so a kept cookie is refused;
+ * the API decides what each user may do.
  */
-export function routerPortal(config: RouterConfig, logger: Logger) {
+export function routerPortal(config: RouterConfig, logger: Logger, signOuts: SignOuts) {
   if (!config.portal) return undefined;
-  const portal = new PortalSessions(config.portal.key, { maxAgeSeconds: 12 * 3600, secure: config.publicUrl.startsWith('https:') });
+  const portal = new PortalSessions(config.portal.key, { maxAgeSeconds: 12 * 3600, secure: config.publicUrl.startsWith('https:'), signOuts });
   const app = portalRoutes({
     portal,
     api: remoteApi(config.portal.apiUrl),

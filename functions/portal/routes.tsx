@@ -102,9 +102,9 @@ export function portalRoutes(deps: PortalDeps): Hono {
   for (const path of ['/favicon.svg', '/favicon.ico'])
     app.get(path, (c) => c.body(icon, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff' }));
 
-  const signedIn = (c: Context): SignedIn | undefined => {
+  const signedIn = async (c: Context): Promise<SignedIn | undefined> => {
     const cookie = getCookie(c, PORTAL_COOKIE);
-    const principal = deps.portal.read(cookie);
+    const principal = await deps.portal.principalOf(cookie);
     if (!principal || !cookie) return undefined;
     const token = deps.api.remote ? deps.portal.tokenOf(cookie) : undefined;
     if (deps.api.remote && !token) return undefined;
@@ -163,7 +163,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
   const cardsAndUsage = (me: Parameters<typeof cardsOf>[0]) => Promise.all([cardsOf(me), callApi<UsageReply>(deps.api, me, 'GET', '/usage?period=month')]);
 
   app.get('/', async (c) => {
-    const me = signedIn(c);
+    const me = await signedIn(c);
     if (!me) return toSignIn(c);
     const [got, usage] = await cardsAndUsage(me);
     if (got.failed) return failed(c, me, got.failed);
@@ -183,7 +183,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
 
   // The cards and this month's use, for the script to swap in when something changed.
   app.get('/portal/sessions', async (c) => {
-    const me = signedIn(c);
+    const me = await signedIn(c);
     if (!me) return c.text('Sign in first.', 401);
     const [got, usage] = await cardsAndUsage(me);
     if (got.failed) return c.text(problemText(got.failed.data, got.failed.status), got.failed.status === 401 ? 401 : 502);
@@ -198,7 +198,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
 
   // Open: the session's connectURL, asked of the API when the user opens it (never kept in the page).
   app.get('/open/:id{[0-9a-f]{32}}', async (c) => {
-    const me = signedIn(c);
+    const me = await signedIn(c);
     if (!me) return toSignIn(c);
     const one = await callApi<SessionView>(deps.api, me, 'GET', `/sessions/${c.req.param('id')}`);
     return one.ok ? c.redirect(one.data.connectURL, 303) : failed(c, me, one);
@@ -246,12 +246,14 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const form = await c.req.parseBody();
     if (value && deps.portal.read(value) && !deps.portal.csrfMatches(value, typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined))
       return c.text('Missing or wrong CSRF token.', 403);
+    // The cookie is cleared in the browser, and refused if anyone kept a copy.
+    if (value) await deps.portal.signOut(value);
     c.header('set-cookie', deps.portal.clearCookie());
     return c.redirect('/sign-in', 303);
   });
 
   app.get('/admin', async (c) => {
-    const me = signedIn(c);
+    const me = await signedIn(c);
     if (!me) return toSignIn(c);
     if (!me.principal.admin) return failed(c, me, { status: 403, data: { detail: 'Only admins may see this page.' } }, 'Admin');
     const [live, pools, usage] = await Promise.all([
@@ -275,7 +277,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.use('/apps/*', async (c, next) => {
     const m = /^\/apps\/([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\/$/.exec(new URL(c.req.url).pathname);
     if (!m || (c.req.method !== 'GET' && c.req.method !== 'POST')) return next();
-    const me = signedIn(c);
+    const me = await signedIn(c);
     if (!me) return c.req.method === 'GET' ? toSignIn(c) : c.text('Sign in first.', 401);
     const name = m[1]!;
     if (c.req.method === 'POST') {
@@ -299,7 +301,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
   // The API elsewhere (AWS): the script's requests go through here, as the user, CSRF-checked.
   if (deps.api.remote) {
     const relay = async (c: Context) => {
-      const me = signedIn(c);
+      const me = await signedIn(c);
       if (!me) return problemResponse(c, problemOf('auth.unauthenticated', 'Sign in first.'));
       if (!SAFE.has(c.req.method) && !deps.portal.csrfMatches(me.cookie, c.req.header('x-csrf-token')))
         return problemResponse(c, problemOf('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).'));

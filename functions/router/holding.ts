@@ -70,6 +70,27 @@ ${lines.length ? `<p>The last lines it wrote:</p><pre id="log">${escapeHtml(line
 <p>Launch it again from where you started it.</p></body></html>`);
 }
 
+/** Why a session ended, in words a person reads. */
+const ENDED_BECAUSE: Record<string, string> = {
+  user: 'It was stopped by its owner.',
+  admin: 'It was stopped by an administrator.',
+  idle: 'It was stopped because nobody used it for a while.',
+  expired: 'It reached the end of its lifetime.',
+  shutdown: 'The server it ran on was shut down.',
+};
+
+/** A session that has ended (stopping or stopped): why, and the way back to one's sessions, where a new one can start. */
+export function sendEndedPage(res: ServerResponse, session: Session, portalUrl: string): void {
+  const nonce = randomBytes(16).toString('base64');
+  const reason = ENDED_BECAUSE[session.statusReason?.split(':')[0] ?? ''] ?? (session.statusReason ? `It ended: ${session.statusReason}.` : 'It has ended.');
+  res.writeHead(...pageHeaders(nonce, 404));
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(session.name)} has ended</title><style nonce="${nonce}">${STYLE}</style></head><body>
+<h1>${escapeHtml(session.name)} <small>(${escapeHtml(session.app)})</small> has ended</h1>
+<p id="reason">${escapeHtml(reason)}</p>
+<p><a id="back" href="${escapeHtml(portalUrl)}">Back to my sessions</a>, where you can start it again.</p></body></html>`);
+}
+
 /** The session's events as server-sent events, for its holding page (authorized as any request to the session). */
 export async function sendEventStream(
   req: IncomingMessage,

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { anyOf, verifiedJwt } from '../api/auth/authenticators';
 import { routerPortal } from '../portal/on-router';
+import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb-sign-outs';
 import { createEventsApp } from '../api/events-app';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
@@ -30,7 +31,7 @@ try {
   const urls = { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain };
   const oidc = config.oidc;
   // The portal, where configured: its pages, and the API requests of its script, relayed as the user.
-  const portal = routerPortal(config, logger);
+  const portal = routerPortal(config, logger, new DynamoDbSignOuts(client, config.tableName));
   const servePortal = portal && getRequestListener(portal.app.fetch);
   const streamEvents = oidc
     ? getRequestListener(

@@ -15,7 +15,7 @@ import { sessionOrigin, type UrlSettings } from '../../shared/domain/urls';
 import { crossPageRefusal, isNavigation, isolationHeaders, presentedToken, scrubForApp, tokenCookie } from './access';
 import { ActivityTracker } from './activity';
 import { MissCounter } from './miss-counter';
-import { EVENTS_PATH, sendEventStream, sendFailurePage, sendHoldingPage } from './holding';
+import { EVENTS_PATH, sendEndedPage, sendEventStream, sendFailurePage, sendHoldingPage } from './holding';
 import { refuseUpgrade, sendProblem } from './respond';
 import { parseHostRoute, parseRoute, type Route } from './routes';
 import { isGone, isReachable, SessionLookup } from './session-lookup';
@@ -184,6 +184,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         return sendEventStream(req, res, { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs }, session);
       if (holding && navigation && isStarting(session.status)) return sendHoldingPage(res, session, route.scope);
       if (holding && navigation && session.status === 'FAILED') return sendFailurePage(res, session, holding.logs);
+      // A person opening a session that has ended gets a page with a way back, not problem+json (#33).
+      if (navigation && isGone(session)) return sendEndedPage(res, session, new URL('/', deps.urls.publicUrl).href);
       const target = await settle(session, () => res.destroyed);
       activity.touch(route.sessionId);
       rewrite(req, route, target.stripPrefix);

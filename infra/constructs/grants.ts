@@ -39,6 +39,17 @@ export function grantShareIndexCleanup(grantee: IGrantable, table: ITable): void
   );
 }
 
+/** PutItem of sign-out records only (`signout#` keys), for the portal on the router service: nothing else it may write. */
+export function grantSignOuts(grantee: IGrantable, table: ITable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['signout#*'] } },
+    }),
+  );
+}
+
 const tasksOf = (cluster: ICluster) => Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
 
 /**

@@ -11,7 +11,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
-import { grantTable } from './grants';
+import { grantSignOuts, grantTable } from './grants';
 import { acknowledge } from './nag';
 
 export interface RouterServiceProps {
@@ -105,6 +105,8 @@ export class RouterService extends Construct {
     // Draining: long enough for in-flight HTTP; the router closes WebSockets with 1001 on SIGTERM.
     this.service.targetGroup.setAttribute('deregistration_delay.timeout_seconds', '30');
     grantTable(this.service.taskDefinition.taskRole, props.table, ['GetItem', 'UpdateItem']);
+    // The portal records a sign-out, so a kept cookie is refused on every router task.
+    grantSignOuts(this.service.taskDefinition.taskRole, props.table);
 
     const scaling = this.service.service.autoScaleTaskCount({ minCapacity: props.minCount, maxCapacity: props.maxCount });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });

@@ -9,3 +9,4 @@ export * from './session-logs';
 export * from './session-changes';
 export * from './session-events';
 export * from './pool-store';
+export * from './sign-outs';

@@ -75,6 +75,21 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     expect(page.url()).not.toContain(s.token);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-failed.png') });
   }, 40_000);
+
+  it('shows an ended session as a page with why and a way back, not problem+json (#33)', async () => {
+    const s = await launch('slow');
+    const page = await browser.newPage();
+    await page.goto(s.connectURL);
+    await waitFor(async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'), 15_000, 'the app');
+    expect((await plane.request(`/sessions/${s.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    await waitFor(async () => (await plane.deps.store.get(s.id))?.status === 'STOPPED', 15_000, 'STOPPED');
+    const answer = await page.reload();
+    expect(answer?.status()).toBe(404);
+    expect(await page.textContent('h1')).toBe('fixture (slow) has ended');
+    expect(await page.textContent('#reason')).toBe('It was stopped by its owner.');
+    expect(await page.getAttribute('#back', 'href')).toBe(`${server.url}/`);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ended.png') });
+  }, 40_000);
 });
 
 describe('the holding page over HTTP: who gets it, and what it may load', () => {
