@@ -86,7 +86,7 @@ export function sendEndedPage(res: ServerResponse, session: Session, portalUrl: 
   res.writeHead(...pageHeaders(nonce, 404));
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(session.name)} has ended</title><style nonce="${nonce}">${STYLE}</style></head><body>
-<h1>${escapeHtml(session.name)} <small>(${escapeHtml(session.app)})</small> has ended</h1>
+<h1>${escapeHtml(session.name)}${session.name !== session.app ? ` <small>(${escapeHtml(session.app)})</small>` : ''} has ended</h1>
 <p id="reason">${escapeHtml(reason)}</p>
 <p><a id="back" href="${escapeHtml(portalUrl)}">Back to my sessions</a>, where you can start it again.</p></body></html>`);
 }

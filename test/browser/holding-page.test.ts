@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     await waitFor(async () => (await plane.deps.store.get(s.id))?.status === 'STOPPED', 15_000, 'STOPPED');
     const answer = await page.reload();
     expect(answer?.status()).toBe(404);
-    expect(await page.textContent('h1')).toBe('fixture (slow) has ended');
+    expect(await page.textContent('h1')).toBe('slow has ended');
     expect(await page.textContent('#reason')).toBe('It was stopped by its owner.');
     expect(await page.getAttribute('#back', 'href')).toBe(`${server.url}/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ended.png') });
