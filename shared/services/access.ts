@@ -2,7 +2,8 @@ import { decide, refusal, type SessionAction, type SessionRole } from '../domain
 import { SessionNotFoundError } from '../domain/errors';
 import { isSessionId } from '../domain/ids';
 import type { Principal } from '../domain/principal';
-import type { Session } from '../domain/session';
+import { isLive, type Session } from '../domain/session';
+import type { Page } from '../ports/session-store';
 import type { ServiceDeps } from './deps';
 import { renewSession } from './renew';
 import { stopSession } from './stop';
@@ -41,4 +42,16 @@ export async function stopAs(deps: ServiceDeps, principal: Principal, id: string
 export async function renewAs(deps: ServiceDeps, principal: Principal, id: string, ceilingMs: number): Promise<Session> {
   const { session } = await authorizedSession(deps, principal, 'renew', id);
   return renewSession(deps, session, ceilingMs);
+}
+
+/**
+ * A page of the owner's own sessions, newest first, with those in flux (starting, stopping) read
+ * again by id: the owner index is eventually consistent on DynamoDB, so a session whose READY its
+ * event log already told (a portal card, a client following its events) is never listed as
+ * still starting (#33).
+ */
+export async function listOwn(deps: Pick<ServiceDeps, 'store'>, owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {
+  const page = await deps.store.listByOwner(owner, options);
+  const items = await Promise.all(page.items.map(async (s) => (isLive(s.status) && s.status !== 'READY' ? ((await deps.store.get(s.id)) ?? s) : s)));
+  return { ...page, items };
 }

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Principal } from '../../../shared/domain/principal';
-import type { Session } from '../../../shared/domain/session';
+import { isLive, type Session } from '../../../shared/domain/session';
 import { activeShares, granteeKeysOf, shareFor } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
@@ -14,7 +14,7 @@ import { sessionView } from '../session-view';
 import { check } from '../validate';
 import { serveSessionEvents } from './session-events';
 import { detailedView, shareView } from './session-access';
-import { authorizedSession } from '../../../shared/services/access';
+import { authorizedSession, listOwn } from '../../../shared/services/access';
 
 const LogsQuerySchema = z.strictObject({
   /** An ISO time or epoch milliseconds: only lines from then on. */
@@ -72,7 +72,7 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
       const sessions = await allLive(deps, query.limit ?? 1000);
       return c.json({ sessions: sessions.map((s) => sessionView(s, deps.urls)) });
     }
-    const page = await deps.store.listByOwner(c.var.principal.user, query);
+    const page = await listOwn(deps, c.var.principal.user, query);
     // On the first page, the live sessions others share with the caller, marked as such.
     const shared = query.cursor ? [] : await sharedWith(deps, c.var.principal);
     return c.json({

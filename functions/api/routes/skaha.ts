@@ -6,7 +6,7 @@ import type { Principal } from '../../../shared/domain/principal';
 import { isLive, type Session } from '../../../shared/domain/session';
 import { launchSession } from '../../../shared/services/launch';
 import type { SessionAction } from '../../../shared/domain/authorization';
-import { authorizedSession, renewAs, stopAs } from '../../../shared/services/access';
+import { authorizedSession, listOwn, renewAs, stopAs } from '../../../shared/services/access';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
 import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes, visibleApps } from './skaha-catalog';
@@ -158,7 +158,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const mine: Session[] = [];
     let cursor: string | undefined;
     for (let pages = 0; pages < 10; pages++) {
-      const page = await deps.store.listByOwner(c.var.principal.user, { limit: 100, ...(cursor ? { cursor } : {}) });
+      const page = await listOwn(deps, c.var.principal.user, { limit: 100, ...(cursor ? { cursor } : {}) });
       mine.push(...page.items.filter(keep));
       cursor = page.cursor;
       if (!cursor) break;
