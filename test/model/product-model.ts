@@ -1,0 +1,318 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { isFinal, isLive, type Session } from '../../shared/domain/session';
+import { waitFor } from '../support/wait';
+import { MODEL_APPS, MODEL_CAP, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
+
+/**
+ * The model-based test of the whole product (#33): what it promises, as a model, and the
+ * operations of every door, run against a real product by fast-check's model-based commands. The
+ * product behind `Product` is the local server here; the same commands can drive the AWS
+ * composition (the Lambda bundles on moto and DynamoDB Local) once it has a `Product`.
+ */
+export interface Product {
+  url: string;
+  serverErrors: string[];
+  call(who: ModelUser | null, path: string, init?: RequestInit & { form?: boolean }): Promise<Response>;
+  page(who: ModelUser, path: string): Promise<Response>;
+  portalApi(who: ModelUser, path: string, init?: RequestInit): Promise<Response>;
+  open(url: string): Promise<Response>;
+  store: { get(id: string): Promise<Session | undefined>; listByOwner(owner: string, o?: { limit?: number }): Promise<{ items: Session[] }> };
+  quotas(): { get(owner: string): Promise<{ sessions: number }> };
+  usage(): { list(range: { from: number; to: number; owner?: string }): AsyncIterable<{ sessionId: string }> };
+  processes(): string[];
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null>;
+  boot(): Promise<void>;
+}
+
+interface ModelSession {
+  id: string;
+  owner: ModelUser;
+  app: ModelApp;
+  live: boolean;
+  /** `user:<name>` and `group:<name>`. */
+  shares: Set<string>;
+}
+
+export class Model {
+  readonly sessions: ModelSession[] = [];
+  liveOf(user: ModelUser) {
+    return this.sessions.filter((s) => s.owner === user && s.live);
+  }
+  pick(i: number): ModelSession | undefined {
+    return this.sessions.length ? this.sessions[i % this.sessions.length] : undefined;
+  }
+}
+
+const GROUPS: Record<ModelUser, readonly string[]> = Object.fromEntries(
+  Object.entries(MODEL_USERS).map(([u, spec]) => [u, 'groups' in spec ? spec.groups : []]),
+) as unknown as Record<ModelUser, readonly string[]>;
+const isAdmin = (u: ModelUser) => 'role' in MODEL_USERS[u];
+type Role = 'owner' | 'admin' | 'grantee' | 'stranger';
+function roleOf(user: ModelUser, s: ModelSession): Role {
+  if (s.owner === user) return 'owner';
+  if (isAdmin(user)) return 'admin';
+  // A share outlives the session's end: the grantee may still read what it was.
+  if (s.shares.has(`user:${user}`) || GROUPS[user].some((g) => s.shares.has(`group:${g}`))) return 'grantee';
+  return 'stranger';
+}
+const mayLaunch = (user: ModelUser, app: ModelApp) => app !== 'hidden' || isAdmin(user) || GROUPS[user].includes('viz');
+
+type Door = 'rest' | 'launcher' | 'skaha' | 'portal';
+type Cmd = fc.AsyncCommand<Model, Product>;
+const users = Object.keys(MODEL_USERS) as ModelUser[];
+
+/** A session's id as text for messages. */
+const short = (id: string) => id.slice(0, 8);
+
+class Launch implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly app: ModelApp,
+    readonly door: Exclude<Door, 'portal'>,
+  ) {}
+  check = () => true;
+  async run(m: Model, p: Product) {
+    const allowed = mayLaunch(this.user, this.app);
+    const full = m.liveOf(this.user).length >= MODEL_CAP;
+    let res: Response;
+    if (this.door === 'rest')
+      res = await p.call(this.user, '/sessions', { method: 'POST', body: JSON.stringify({ app: this.app, ...(this.app === 'sized' ? { profile: 'small' } : {}) }) });
+    else if (this.door === 'launcher') res = await p.call(this.user, '/paraview/', { method: 'POST', body: JSON.stringify({ application: this.app }) });
+    else res = await p.call(this.user, '/skaha/v1/session', { method: 'POST', body: `name=m-${this.app}&app=${this.app}`, form: true });
+    const text = await res.text();
+    if (!allowed) {
+      expect(res.status, text).toBe(this.door === 'skaha' ? 400 : 404);
+      return;
+    }
+    if (full) {
+      // The launcher may give back the same session for a retry within its window; nothing new.
+      if (res.status === 200 && this.door === 'launcher') {
+        const id = (JSON.parse(text) as { id: string }).id;
+        expect(m.sessions.find((s) => s.id === id)?.live, `a launch over the cap started ${short(id)}`).toBe(true);
+        return;
+      }
+      expect(res.status, text).toBe(this.door === 'skaha' ? 400 : 429);
+      return;
+    }
+    expect(res.status, text).toBe(this.door === 'rest' ? 202 : 200);
+    const id = this.door === 'skaha' ? text.trim() : (JSON.parse(text) as { id: string }).id;
+    if (!m.sessions.some((s) => s.id === id)) m.sessions.push({ id, owner: this.user, app: this.app, live: true, shares: new Set() });
+  }
+  toString = () => `launch(${this.user}, ${this.app}, ${this.door})`;
+}
+
+class Stop implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+    readonly door: Door,
+  ) {}
+  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  async run(m: Model, p: Product) {
+    const s = m.pick(this.pick)!;
+    const role = roleOf(this.user, s);
+    const res =
+      this.door === 'rest'
+        ? await p.call(this.user, `/sessions/${s.id}`, { method: 'DELETE' })
+        : this.door === 'launcher'
+          ? await p.call(this.user, `/paraview/${s.id}`, { method: 'DELETE' })
+          : this.door === 'skaha'
+            ? await p.call(this.user, `/skaha/v1/session/${s.id}`, { method: 'DELETE' })
+            : await p.portalApi(this.user, `/sessions/${s.id}`, { method: 'DELETE' });
+    if (role === 'owner' || role === 'admin') {
+      expect(res.status).toBeLessThan(300);
+      s.live = false;
+    } else if (role === 'grantee') expect(res.status).toBe(403);
+    else expect(res.status).toBe(this.door === 'skaha' ? 200 : 404);
+  }
+  toString = () => `stop(${this.user}, #${this.pick}, ${this.door})`;
+}
+
+class Renew implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+    readonly door: 'rest' | 'skaha',
+  ) {}
+  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  async run(m: Model, p: Product) {
+    const s = m.pick(this.pick)!;
+    const role = roleOf(this.user, s);
+    const res =
+      this.door === 'rest'
+        ? await p.call(this.user, `/sessions/${s.id}/renew`, { method: 'POST' })
+        : await p.call(this.user, `/skaha/v1/session/${s.id}`, { method: 'POST', body: 'action=renew', form: true });
+    if (role === 'grantee') expect(res.status).toBe(403);
+    else if (role === 'stranger') expect(res.status).toBe(this.door === 'skaha' ? 400 : 404);
+    else if (s.live) expect(res.status).toBe(200);
+  }
+  toString = () => `renew(${this.user}, #${this.pick}, ${this.door})`;
+}
+
+class Share implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+    readonly grantee: string,
+  ) {}
+  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  async run(m: Model, p: Product) {
+    const s = m.pick(this.pick)!;
+    const role = roleOf(this.user, s);
+    const [kind, name] = this.grantee.split(':') as ['user' | 'group', string];
+    const res = await p.call(this.user, `/sessions/${s.id}/shares`, { method: 'POST', body: JSON.stringify({ [kind]: name }) });
+    if (role === 'grantee') return void expect(res.status).toBe(403);
+    if (role === 'stranger') return void expect(res.status).toBe(404);
+    if (!s.live) return void expect(res.status).toBeGreaterThanOrEqual(400);
+    if (kind === 'user' && name === s.owner) return void expect(res.status).toBe(400);
+    expect(res.status).toBe(201);
+    s.shares.add(this.grantee);
+  }
+  toString = () => `share(${this.user}, #${this.pick}, ${this.grantee})`;
+}
+
+class Revoke implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.sessions.some((s) => s.live && s.shares.size > 0);
+  async run(m: Model, p: Product) {
+    const shared = m.sessions.filter((s) => s.live && s.shares.size > 0);
+    const s = shared[this.pick % shared.length]!;
+    const res = await p.call(s.owner, `/sessions/${s.id}/shares`);
+    expect(res.status).toBe(200);
+    const { shares } = (await res.json()) as { shares: { id: string; user?: string; group?: string }[] };
+    const first = shares[0]!;
+    expect((await p.call(s.owner, `/sessions/${s.id}/shares/${first.id}`, { method: 'DELETE' })).status).toBe(204);
+    s.shares.delete(first.user !== undefined ? `user:${first.user}` : `group:${first.group}`);
+  }
+  toString = () => `revoke(#${this.pick})`;
+}
+
+/** Reads as each door shows them: a session, its events, its logs, and the router with the URL the caller's own view gives. */
+class Look implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+    readonly what: 'read' | 'events' | 'logs' | 'use' | 'launcher' | 'skaha',
+  ) {}
+  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  async run(m: Model, p: Product) {
+    const s = m.pick(this.pick)!;
+    const role = roleOf(this.user, s);
+    const path = {
+      read: `/sessions/${s.id}`,
+      events: `/sessions/${s.id}/events`,
+      logs: `/sessions/${s.id}/logs`,
+      use: `/sessions/${s.id}`,
+      launcher: `/paraview/${s.id}`,
+      skaha: `/skaha/v1/session/${s.id}`,
+    }[this.what];
+    const res = await p.call(this.user, path);
+    const visible = role !== 'stranger';
+    // skaha no longer shows a session its owner deleted.
+    if (this.what === 'skaha' && !s.live) return void expect([200, 404]).toContain(res.status);
+    expect(res.status, `${this.what} of ${short(s.id)} as ${this.user} (${role})`).toBe(visible ? 200 : 404);
+    if (this.what !== 'use' || !visible) return;
+    const view = (await res.json()) as { connectURL: string; status: string };
+    if (!isLive(view.status as Session['status']) || view.status === 'STOPPING') return;
+    const opened = await p.open(view.connectURL);
+    // The router: owners and grantees in (or held while it starts), an admin's tokenless URL refused.
+    if (role === 'admin') expect([401, 403, 404]).toContain(opened.status);
+    else expect([401, 403, 404]).not.toContain(opened.status);
+    await opened.body?.cancel();
+  }
+  toString = () => `look(${this.user}, #${this.pick}, ${this.what})`;
+}
+
+/** Every list and page a user sees, and what must be in each. */
+class Lists implements Cmd {
+  constructor(readonly user: ModelUser) {}
+  check = () => true;
+  async run(m: Model, p: Product) {
+    const res = await p.call(this.user, '/sessions');
+    expect(res.status).toBe(200);
+    const listed = new Map(((await res.json()) as { sessions: { id: string; status: string; owner: string; sharedWithYou?: boolean }[] }).sessions.map((s) => [s.id, s]));
+    for (const s of m.sessions) {
+      const shown = listed.get(s.id);
+      const role = roleOf(this.user, s);
+      if (role === 'owner' && s.live) expect(shown && isLive(shown.status as Session['status']), `${short(s.id)} live in ${this.user}'s list`).toBe(true);
+      if (role === 'grantee' && s.live) expect(shown?.sharedWithYou, `${short(s.id)} shared with ${this.user}`).toBe(true);
+      if (role === 'stranger' || (role === 'admin' && shown)) expect(shown?.owner ?? this.user).toBe(this.user);
+    }
+    for (const [id, shown] of listed) if (shown.owner !== this.user) expect(shown.sharedWithYou, `${short(id)} in ${this.user}'s list`).toBe(true);
+    for (const path of ['/usage?period=month', '/skaha/v1/session', '/apps', '/skaha/v1/image', '/skaha/v1/context'])
+      expect((await p.call(this.user, path)).status, path).toBe(200);
+    for (const path of ['/', '/portal/sessions', ...(isAdmin(this.user) ? ['/admin'] : [])]) expect((await p.page(this.user, path)).status, `portal ${path}`).toBe(200);
+  }
+  toString = () => `lists(${this.user})`;
+}
+
+/** The server stops and starts again: by SIGTERM (every session stopped, exit 0) or kill -9 (the next start ends what it left). */
+class Restart implements Cmd {
+  constructor(readonly signal: 'SIGTERM' | 'SIGKILL') {}
+  check = () => true;
+  async run(m: Model, p: Product) {
+    const code = await p.stop(this.signal);
+    if (this.signal === 'SIGTERM') expect(code).toBe(0);
+    await p.boot();
+    for (const s of m.sessions) s.live = false;
+  }
+  toString = () => `restart(${this.signal})`;
+}
+
+/** What holds after every step, whatever the steps were. */
+export async function invariants(m: Model, p: Product): Promise<void> {
+  expect(p.serverErrors, 'no 5xx, ever').toEqual([]);
+  // Nothing accepted is lost; ended is ended.
+  const records = new Map<string, Session>();
+  for (const s of m.sessions) {
+    const r = await p.store.get(s.id);
+    expect(r, `${short(s.id)} is kept`).toBeDefined();
+    expect(r!.owner).toBe(s.owner);
+    records.set(s.id, r!);
+    // A session that failed by itself (its launch timed out on a loaded machine) has ended too.
+    if (r!.status === 'FAILED') s.live = false;
+    if (!s.live) expect(r!.status === 'STOPPING' || isFinal(r!.status), `${short(s.id)} ended, is ${r!.status}`).toBe(true);
+    else expect(isLive(r!.status) && r!.status !== 'STOPPING', `${short(s.id)} live, is ${r!.status}`).toBe(true);
+  }
+  await waitFor(
+    async () => {
+      // No process outlives its session.
+      const ended = new Set(m.sessions.filter((s) => !s.live).map((s) => s.id));
+      const running = p.processes().filter((id) => ended.has(id));
+      if (running.length) return undefined;
+      for (const user of users) {
+        // Quotas match the live sessions (the counter follows each start and end).
+        const live = (await p.store.listByOwner(user, { limit: 100 })).items.filter((s) => isLive(s.status)).length;
+        if ((await p.quotas().get(user)).sessions !== live) return undefined;
+        // Usage counts every ended session once (the reaper writes what an abrupt end left).
+        const counted = new Map<string, number>();
+        for await (const u of p.usage().list({ from: 0, to: Date.now() + 60_000, owner: user })) counted.set(u.sessionId, (counted.get(u.sessionId) ?? 0) + 1);
+        if ([...counted.values()].some((n) => n > 1)) throw new Error(`${user}: a session counted twice in usage`);
+        const endedOwn = m.sessions.filter((s) => s.owner === user && isFinal(records.get(s.id)!.status));
+        if (endedOwn.some((s) => !counted.has(s.id))) return undefined;
+      }
+      return true;
+    },
+    45_000,
+    'processes, quotas and usage to agree with the sessions',
+  );
+}
+
+const user = fc.constantFrom(...users);
+const pick = fc.nat(50);
+const door = fc.constantFrom<Door>('rest', 'launcher', 'skaha', 'portal');
+const grantee = fc.constantFrom('user:alice', 'user:bob', 'user:dave', 'group:viz');
+
+/** The operations, weighted toward what people do most. */
+export const commands = [
+  fc.tuple(user, fc.constantFrom(...MODEL_APPS), fc.constantFrom('rest', 'launcher', 'skaha') as fc.Arbitrary<'rest' | 'launcher' | 'skaha'>).map(([u, a, d]) => new Launch(u, a, d)),
+  fc.tuple(user, fc.constantFrom<ModelApp>('echo', 'notes')).map(([u, a]) => new Launch(u, a, 'rest')),
+  fc.tuple(user, pick, door).map(([u, i, d]) => new Stop(u, i, d)),
+  fc.tuple(user, pick, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha')).map(([u, i, d]) => new Renew(u, i, d)),
+  fc.tuple(user, pick, grantee).map(([u, i, g]) => new Share(u, i, g)),
+  pick.map((i) => new Revoke(i)),
+  fc.tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha')).map(([u, i, w]) => new Look(u, i, w)),
+  user.map((u) => new Lists(u)),
+  fc.constantFrom<'SIGTERM' | 'SIGKILL'>('SIGTERM', 'SIGKILL').map((s) => new Restart(s)),
+];
