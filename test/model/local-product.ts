@@ -30,7 +30,12 @@ export const MODEL_CAP = 3;
 /** Every kind of app the product has on one machine: a process, a home, a profile, a hidden one, a pooled one. */
 const APPS = {
   echo: { cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'], ready_line: 'App running at', resources: { cpu: 0.1, memory: '64Mi' } },
-  notes: { cmd: [process.execPath, FIXTURE, '--host', '${host}', '--port', '${port}'], ready: { tcp: true }, home: '/home/user', resources: { cpu: 0.1, memory: '64Mi' } },
+  notes: {
+    cmd: [process.execPath, FIXTURE, '--host', '${host}', '--port', '${port}'],
+    ready: { tcp: true },
+    home: '/home/user',
+    resources: { cpu: 0.1, memory: '64Mi' },
+  },
   sized: {
     cmd: [process.execPath, FIXTURE, '--host', '${host}', '--port', '${port}'],
     ready: { tcp: true },
@@ -44,7 +49,12 @@ const APPS = {
     resources: { cpu: 0.1, memory: '64Mi' },
     access: { groups: ['viz'] },
   },
-  pooled: { cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'], ready_line: 'App running at', resources: { cpu: 0.1, memory: '64Mi' }, pool: { min: 1 } },
+  pooled: {
+    cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'],
+    ready_line: 'App running at',
+    resources: { cpu: 0.1, memory: '64Mi' },
+    pool: { min: 1 },
+  },
 };
 export type ModelApp = keyof typeof APPS;
 export const MODEL_APPS = Object.keys(APPS) as ModelApp[];

@@ -65,7 +65,7 @@ const users = Object.keys(MODEL_USERS) as ModelUser[];
 /** A session's id as text for messages. */
 const short = (id: string) => id.slice(0, 8);
 
-class Launch implements Cmd {
+export class Launch implements Cmd {
   constructor(
     readonly user: ModelUser,
     readonly app: ModelApp,
@@ -77,7 +77,10 @@ class Launch implements Cmd {
     const full = m.liveOf(this.user).length >= MODEL_CAP;
     let res: Response;
     if (this.door === 'rest')
-      res = await p.call(this.user, '/sessions', { method: 'POST', body: JSON.stringify({ app: this.app, ...(this.app === 'sized' ? { profile: 'small' } : {}) }) });
+      res = await p.call(this.user, '/sessions', {
+        method: 'POST',
+        body: JSON.stringify({ app: this.app, ...(this.app === 'sized' ? { profile: 'small' } : {}) }),
+      });
     else if (this.door === 'launcher') res = await p.call(this.user, '/paraview/', { method: 'POST', body: JSON.stringify({ application: this.app }) });
     else res = await p.call(this.user, '/skaha/v1/session', { method: 'POST', body: `name=m-${this.app}&app=${this.app}`, form: true });
     const text = await res.text();
@@ -102,7 +105,7 @@ class Launch implements Cmd {
   toString = () => `launch(${this.user}, ${this.app}, ${this.door})`;
 }
 
-class Stop implements Cmd {
+export class Stop implements Cmd {
   constructor(
     readonly user: ModelUser,
     readonly pick: number,
@@ -129,7 +132,7 @@ class Stop implements Cmd {
   toString = () => `stop(${this.user}, #${this.pick}, ${this.door})`;
 }
 
-class Renew implements Cmd {
+export class Renew implements Cmd {
   constructor(
     readonly user: ModelUser,
     readonly pick: number,
@@ -150,7 +153,7 @@ class Renew implements Cmd {
   toString = () => `renew(${this.user}, #${this.pick}, ${this.door})`;
 }
 
-class Share implements Cmd {
+export class Share implements Cmd {
   constructor(
     readonly user: ModelUser,
     readonly pick: number,
@@ -172,7 +175,7 @@ class Share implements Cmd {
   toString = () => `share(${this.user}, #${this.pick}, ${this.grantee})`;
 }
 
-class Revoke implements Cmd {
+export class Revoke implements Cmd {
   constructor(readonly pick: number) {}
   check = (m: Readonly<Model>) => m.sessions.some((s) => s.live && s.shares.size > 0);
   async run(m: Model, p: Product) {
@@ -189,7 +192,7 @@ class Revoke implements Cmd {
 }
 
 /** Reads as each door shows them: a session, its events, its logs, and the router with the URL the caller's own view gives. */
-class Look implements Cmd {
+export class Look implements Cmd {
   constructor(
     readonly user: ModelUser,
     readonly pick: number,
@@ -225,13 +228,15 @@ class Look implements Cmd {
 }
 
 /** Every list and page a user sees, and what must be in each. */
-class Lists implements Cmd {
+export class Lists implements Cmd {
   constructor(readonly user: ModelUser) {}
   check = () => true;
   async run(m: Model, p: Product) {
     const res = await p.call(this.user, '/sessions');
     expect(res.status).toBe(200);
-    const listed = new Map(((await res.json()) as { sessions: { id: string; status: string; owner: string; sharedWithYou?: boolean }[] }).sessions.map((s) => [s.id, s]));
+    const listed = new Map(
+      ((await res.json()) as { sessions: { id: string; status: string; owner: string; sharedWithYou?: boolean }[] }).sessions.map((s) => [s.id, s]),
+    );
     for (const s of m.sessions) {
       const shown = listed.get(s.id);
       const role = roleOf(this.user, s);
@@ -242,13 +247,14 @@ class Lists implements Cmd {
     for (const [id, shown] of listed) if (shown.owner !== this.user) expect(shown.sharedWithYou, `${short(id)} in ${this.user}'s list`).toBe(true);
     for (const path of ['/usage?period=month', '/skaha/v1/session', '/apps', '/skaha/v1/image', '/skaha/v1/context'])
       expect((await p.call(this.user, path)).status, path).toBe(200);
-    for (const path of ['/', '/portal/sessions', ...(isAdmin(this.user) ? ['/admin'] : [])]) expect((await p.page(this.user, path)).status, `portal ${path}`).toBe(200);
+    for (const path of ['/', '/portal/sessions', ...(isAdmin(this.user) ? ['/admin'] : [])])
+      expect((await p.page(this.user, path)).status, `portal ${path}`).toBe(200);
   }
   toString = () => `lists(${this.user})`;
 }
 
 /** The server stops and starts again: by SIGTERM (every session stopped, exit 0) or kill -9 (the next start ends what it left). */
-class Restart implements Cmd {
+export class Restart implements Cmd {
   constructor(readonly signal: 'SIGTERM' | 'SIGKILL') {}
   check = () => true;
   async run(m: Model, p: Product) {
@@ -262,6 +268,8 @@ class Restart implements Cmd {
 
 /** What holds after every step, whatever the steps were. */
 export async function invariants(m: Model, p: Product): Promise<void> {
+  // Every list and page renders for everyone, with what each may see.
+  for (const u of users) await new Lists(u).run(m, p);
   expect(p.serverErrors, 'no 5xx, ever').toEqual([]);
   // Nothing accepted is lost; ended is ended.
   const records = new Map<string, Session>();
@@ -304,15 +312,22 @@ const pick = fc.nat(50);
 const door = fc.constantFrom<Door>('rest', 'launcher', 'skaha', 'portal');
 const grantee = fc.constantFrom('user:alice', 'user:bob', 'user:dave', 'group:viz');
 
-/** The operations, weighted toward what people do most. */
+/** The operations, weighted toward what people do most (an entry's copies are its weight). */
+const launchAny = fc
+  .tuple(user, fc.constantFrom(...MODEL_APPS), fc.constantFrom('rest', 'launcher', 'skaha') as fc.Arbitrary<'rest' | 'launcher' | 'skaha'>)
+  .map(([u, a, d]) => new Launch(u, a, d));
+const launchCommon = fc.tuple(user, fc.constantFrom<ModelApp>('echo', 'notes')).map(([u, a]) => new Launch(u, a, 'rest'));
+const stop = fc.tuple(user, pick, door).map(([u, i, d]) => new Stop(u, i, d));
+const share = fc.tuple(user, pick, grantee).map(([u, i, g]) => new Share(u, i, g));
+const look = fc.tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha')).map(([u, i, w]) => new Look(u, i, w));
+const lists = user.map((u) => new Lists(u));
 export const commands = [
-  fc.tuple(user, fc.constantFrom(...MODEL_APPS), fc.constantFrom('rest', 'launcher', 'skaha') as fc.Arbitrary<'rest' | 'launcher' | 'skaha'>).map(([u, a, d]) => new Launch(u, a, d)),
-  fc.tuple(user, fc.constantFrom<ModelApp>('echo', 'notes')).map(([u, a]) => new Launch(u, a, 'rest')),
-  fc.tuple(user, pick, door).map(([u, i, d]) => new Stop(u, i, d)),
+  ...[launchAny, launchAny, launchAny, launchCommon],
+  ...[stop, stop],
   fc.tuple(user, pick, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha')).map(([u, i, d]) => new Renew(u, i, d)),
-  fc.tuple(user, pick, grantee).map(([u, i, g]) => new Share(u, i, g)),
+  ...[share, share],
   pick.map((i) => new Revoke(i)),
-  fc.tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha')).map(([u, i, w]) => new Look(u, i, w)),
-  user.map((u) => new Lists(u)),
+  ...[look, look, look],
+  ...[lists, lists],
   fc.constantFrom<'SIGTERM' | 'SIGKILL'>('SIGTERM', 'SIGKILL').map((s) => new Restart(s)),
 ];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocalProduct } from './local-product';
-import { commands, invariants, Model } from './product-model';
+import { commands, invariants, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
 
 /**
  * The whole product, model-checked (#33): seeded random sequences of launches (every app kind, every
@@ -10,8 +10,8 @@ import { commands, invariants, Model } from './product-model';
  * runs a fixed budget; `npm run check:model` a longer run (MODEL_RUNS, MODEL_STEPS, MODEL_SEED).
  * A failure prints its seed and the shrunk sequence: make it a regression test below.
  */
-const RUNS = Number(process.env.MODEL_RUNS ?? 3);
-const STEPS = Number(process.env.MODEL_STEPS ?? 25);
+const RUNS = Number(process.env.MODEL_RUNS ?? 4);
+const STEPS = Number(process.env.MODEL_STEPS ?? 30);
 const SEED = process.env.MODEL_SEED === undefined ? 20261206 : Number(process.env.MODEL_SEED);
 
 describe('the product, model-checked', () => {
@@ -48,11 +48,63 @@ describe('the product, model-checked', () => {
           }
         }),
         // A failure is shrunk (each try a fresh server) for at most 15 minutes; MODEL_NO_SHRINK=1 stops at the first.
-        { numRuns: RUNS, seed: SEED, endOnFailure: !!process.env.MODEL_NO_SHRINK, interruptAfterTimeLimit: 15 * 60_000, markInterruptAsFailure: true, verbose: 1 },
+        {
+          numRuns: RUNS,
+          seed: SEED,
+          endOnFailure: !!process.env.MODEL_NO_SHRINK,
+          interruptAfterTimeLimit: 15 * 60_000,
+          markInterruptAsFailure: true,
+          verbose: 1,
+        },
       );
       console.log(`model: ${sequences} sequences, ${steps} steps, every invariant after each`);
       expect(steps).toBeGreaterThan(0);
     },
     RUNS * STEPS * 20_000 + 15 * 60_000,
+  );
+
+  /** Sequences the model found (shrunk), kept as they were found; each failed before its fix. */
+  const REGRESSIONS: [string, () => fc.AsyncCommand<Model, LocalProduct>[]][] = [
+    // The uid record of a home launch was read as a session: every list of that user answered 500.
+    ['a home launch, then every list (uid record in the owner index)', () => [new Launch('alice', 'notes', 'rest'), new Lists('alice')]],
+    // A grantee stopped the owner's session through the launcher and skaha.
+    [
+      'a grantee stops through every door',
+      () => [
+        new Launch('alice', 'echo', 'rest'),
+        new Share('alice', 0, 'user:bob'),
+        new Stop('bob', 0, 'launcher'),
+        new Stop('bob', 0, 'skaha'),
+        new Look('bob', 0, 'use'),
+      ],
+    ],
+    // kill -9 with a home session and a share, then everything again.
+    [
+      'kill -9 with a home session and a share',
+      () => [
+        new Launch('dave', 'notes', 'skaha'),
+        new Share('dave', 0, 'group:viz'),
+        new Restart('SIGKILL'),
+        new Lists('dave'),
+        new Launch('dave', 'notes', 'rest'),
+      ],
+    ],
+  ];
+  it.each(REGRESSIONS)(
+    'regression: %s',
+    async (_name, sequence) => {
+      const product = await LocalProduct.start();
+      try {
+        const model = new Model();
+        for (const cmd of sequence()) {
+          if (!cmd.check(model)) continue;
+          await cmd.run(model, product);
+          await invariants(model, product);
+        }
+      } finally {
+        await product.dispose();
+      }
+    },
+    180_000,
   );
 });
