@@ -62,7 +62,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     expect(page.url()).toBe(`${server.url}/s/${s.id}/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ready.png') });
     expect(failures).toEqual([]);
-  }, 40_000);
+  }, 90_000);
 
   it("shows a failed start's reason and the last lines it wrote", async () => {
     const s = await launch('broken');
@@ -74,7 +74,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     expect(await page.textContent('#log')).toContain('ARGV');
     expect(page.url()).not.toContain(s.token);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-failed.png') });
-  }, 40_000);
+  }, 90_000);
 
   it('shows an ended session as a page with why and a way back, not problem+json (#33)', async () => {
     const s = await launch('slow');
@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     expect(await page.textContent('#reason')).toBe('It was stopped by its owner.');
     expect(await page.getAttribute('#back', 'href')).toBe(`${server.url}/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ended.png') });
-  }, 40_000);
+  }, 90_000);
 });
 
 describe('the holding page over HTTP: who gets it, and what it may load', () => {
@@ -109,10 +109,10 @@ describe('the holding page over HTTP: who gets it, and what it may load', () => 
       token: string;
       connectURL: string;
     };
-    const t0 = Date.now();
     const redirect = await rawGet(s.connectURL, navigation);
     expect(redirect.status).toBe(302);
-    expect(Date.now() - t0).toBeLessThan(1000); // not held until READY
+    // Not held until READY: answered while the session still starts.
+    expect((await plane.deps.store.get(s.id))?.status).not.toBe('READY');
     const cookie = String(redirect.headers['set-cookie']).split(';')[0]!;
     const page = await rawGet(`${server.url}/s/${s.id}/`, { ...navigation, cookie });
     expect(page.status).toBe(200);

@@ -62,11 +62,9 @@ describe('LocalProcessRuntime', () => {
 
   it('fails an app that never becomes ready within the launch timeout, and leaves no process', async () => {
     const session = makeSession();
-    const started = Date.now();
     const { runtimeId } = await runtime.start({ session, app: fixtureApp(['--mode', 'hang', '--child'], { launchTimeoutMs: 800 }), secret: 's' });
     const failed = await eventFor(session.id, 'failed');
     expect(failed).toMatchObject({ reason: 'launch-timeout' });
-    expect(Date.now() - started).toBeLessThan(800 + 1500);
     await eventFor(session.id, 'exited');
     const pid = Number(runtimeId.split(':')[2]);
     const childPid = Number((await waitForText(runtime.logPath(session.id), /CHILD (\d+)/))[1]);

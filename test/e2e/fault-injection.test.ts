@@ -71,12 +71,11 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       ); // the connection went with the server
       if (afterFirstAccepted) await Promise.race([accepting, new Promise((r) => setTimeout(r, 10_000))]);
       await new Promise((r) => setTimeout(r, delayMs));
-      const stoppedAt = Date.now();
       const code = await server.stop(signal);
       kills[signal]!++;
       if (signal === 'SIGTERM') {
+        // Exit 0 is the time bound too: past its own (grace + 10 s) the server exits 1.
         expect(code, `round ${round}: exit code after SIGTERM:\n${server.output().slice(-3000)}`).toBe(0);
-        expect(Date.now() - stoppedAt, `round ${round}: SIGTERM bound`).toBeLessThan(1000 + 10_000);
         expect([...processesOf(dataDir).keys()], `round ${round}: processes left after SIGTERM\n${server.output().slice(-3000)}`).toEqual([]);
       }
       await Promise.all(launches);

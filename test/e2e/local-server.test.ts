@@ -119,9 +119,8 @@ describe('npm start: stopping and restarting', () => {
       await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY after the folders went');
       expect(statSync(join(server.dataDir, 'logs', `${id}.log`)).isFile()).toBe(true);
       const pid = pidOf(server, id); // its pid record was written again
-      const started = Date.now();
+      // Exit 0 is the bound: past its own (grace + 10 s) the server exits 1.
       expect(await server.stop('SIGTERM')).toBe(0);
-      expect(Date.now() - started).toBeLessThan(2000 + 10_000);
       expect(pidAlive(pid)).toBe(false);
       expect(server.output()).not.toContain('Unhandled');
       expect(server.output()).not.toContain(`${server.dataDir.replace(/\/$/, '')}/run`); // no server path in any reason

@@ -203,10 +203,9 @@ describe('warm pools on one machine', () => {
     );
     expect((await poolOf('missing')).lastError).toMatch(/Could not start app/);
     expect(seen.length).toBeGreaterThanOrEqual(3);
-    const gaps = seen.slice(1).map((t, i) => t - seen[i]!);
-    // 200 ms, then 400 ms, then 800 ms (polling adds a little).
-    expect(gaps[0]).toBeGreaterThanOrEqual(180);
-    expect(gaps[1]!).toBeGreaterThanOrEqual(380);
+    // The backoff's schedule (doubling) is the domain's, shown in pool-domain.test.ts; gaps seen by
+    // polling here measure the machine's load as much as the backoff (#33: 341 ms seen for 400).
+    expect((await poolOf('missing')).failures).toBe(4);
   });
 
   it('GET /pools and its changes are for admins only; an app without a pool is 404', async () => {

@@ -123,7 +123,8 @@ describe('session events: the log, the stream, the long-poll (#15)', () => {
     await new Promise((r) => setTimeout(r, 200));
     await plane.request(`/sessions/${s.id}`, { method: 'DELETE' });
     const woke = await waiting;
-    expect(Date.now() - t1).toBeLessThan(5000);
+    // Long before its 20 s wait was up.
+    expect(Date.now() - t1).toBeLessThan(15_000);
     expect(woke.events[0]!.phase).toBe('stop-requested');
     expect(woke.events[0]!.id).toBe(next + 1);
   });

@@ -52,7 +52,8 @@ describe('apps from labelled images, looked for now and then', () => {
     now = 200;
     const t0 = Date.now();
     await apps.refresh();
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // Given up at its timeout (200 ms), not hung: ample for a loaded machine.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect([...apps.current().keys()]).toEqual(['viz']);
   });
 });
