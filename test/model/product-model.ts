@@ -132,7 +132,7 @@ export class Stop implements Cmd {
   toString = () => `stop(${this.user}, #${this.pick}, ${this.door})`;
 }
 
-export class Renew implements Cmd {
+class Renew implements Cmd {
   constructor(
     readonly user: ModelUser,
     readonly pick: number,
@@ -175,7 +175,7 @@ export class Share implements Cmd {
   toString = () => `share(${this.user}, #${this.pick}, ${this.grantee})`;
 }
 
-export class Revoke implements Cmd {
+class Revoke implements Cmd {
   constructor(readonly pick: number) {}
   check = (m: Readonly<Model>) => m.sessions.some((s) => s.live && s.shares.size > 0);
   async run(m: Model, p: Product) {

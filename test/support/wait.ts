@@ -2,7 +2,7 @@
  * How long a wait may take on a loaded machine: a bound is for a wait that would otherwise never
  * end, not a claim about speed (#33), so each is stretched ×3, up to 20 s (a longer one as given).
  */
-export function loadedBound(timeoutMs: number): number {
+function loadedBound(timeoutMs: number): number {
   return timeoutMs >= 20_000 ? timeoutMs : Math.min(20_000, timeoutMs * 3);
 }
 

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
 import type { Principal } from '../../../shared/domain/principal';
-import { isLive, type Session } from '../../../shared/domain/session';
+import type { Session } from '../../../shared/domain/session';
 import { activeShares, granteeKeysOf, shareFor } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { homeRoutes } from './homes';
