@@ -6,4 +6,9 @@ export interface Homes {
   ensure(owner: string): Promise<Home>;
   /** Every home there is, with its owner (for admins). */
   list(): Promise<HomeInfo[]>;
+  /**
+   * The uid and gid the owner's sessions run as when their app has no home, where sessions get
+   * one of their own (a root server on one machine); undefined where they do not.
+   */
+  runAs?(owner: string): Promise<{ uid: number; gid: number } | undefined>;
 }

@@ -85,6 +85,9 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   }
   // The owner's home first (made once, kept for good): a failure here stores nothing either.
   const home = app.home ? await deps.homes!.ensure(input.owner) : undefined;
+  // An image app without a home runs as its owner's uid too, where sessions get one (#33: it ran as
+  // the image's root); a process without a home runs as the server's user, as before.
+  const runAs = home ? { uid: home.uid, gid: home.gid } : (input.image ?? app.image) ? await deps.homes?.runAs?.(input.owner) : undefined;
 
   const id = newSessionId();
   const claim = input.idempotency && { owner: input.owner, key: input.idempotency.key, requestHash: input.idempotency.requestHash, sessionId: id };
@@ -109,7 +112,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     resources: resources.resources,
     params: params.values,
     ...(input.image !== undefined ? { image: input.image } : {}),
-    ...(home ? { runAs: { uid: home.uid, gid: home.gid } } : {}),
+    ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),
     tokenHash: hashToken(token),
     createdAt: now,

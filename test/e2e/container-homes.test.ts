@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,13 +12,15 @@ describe.skipIf('reason' in engine)(`homes in container sessions${'reason' in en
   const { address } = engine as { docker: Docker; address: string };
   let plane: TestPlane;
   beforeAll(async () => {
-    plane = await startTestPlane({ notes: containerFixtureApp(['--mode', 'serve'], { home: '/home/user' }) }, { SESSIONPLANE_CONTAINER_HOST: address });
-    chmodSync(plane.dataDir, 0o755);
+    plane = await startTestPlane(
+      { notes: containerFixtureApp(['--mode', 'serve'], { home: '/home/user' }), plain: containerFixtureApp(['--mode', 'serve']) },
+      { SESSIONPLANE_CONTAINER_HOST: address },
+    );
   });
   afterAll(async () => plane?.dispose());
 
-  const launch = async (user: string) => {
-    const res = await plane.request('/sessions', { method: 'POST', body: '{"app":"notes"}', user });
+  const launch = async (user: string, app = 'notes') => {
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app }), user });
     const { id } = (await res.json()) as { id: string };
     const s = await settledStart(plane, id, 20_000);
     expect(s.status).toBe('READY');
@@ -47,5 +49,17 @@ describe.skipIf('reason' in engine)(`homes in container sessions${'reason' in en
     await plane.request(`/sessions/${bob.id}`, { method: 'DELETE', user: 'bob' });
     // The container is gone; the file is not.
     expect(readFileSync(onHost, 'utf8')).toBe('data');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("runs an image app without a home as its owner's uid too, never the image's root (#33)", async () => {
+    const carol = await launch('carol', 'plain');
+    const body = (await (await fetch(`${carol.base}/`)).json()) as { uid: number; gid: number };
+    expect(body.uid).not.toBe(0);
+    expect(body).toMatchObject({ uid: carol.uid, gid: carol.uid });
+    // The same uid as her home sessions get.
+    const notes = await launch('carol');
+    expect(notes.uid).toBe(carol.uid);
+    await plane.request(`/sessions/${carol.id}`, { method: 'DELETE', user: 'carol' });
+    await plane.request(`/sessions/${notes.id}`, { method: 'DELETE', user: 'carol' });
   });
 });

@@ -49,6 +49,13 @@ export class FolderHomes implements Homes {
     return this.asRoot;
   }
 
+  /** The owner's uid and gid (allocated once, as for their home), when sessions run as their owners. */
+  async runAs(owner: string): Promise<{ uid: number; gid: number } | undefined> {
+    if (!this.asRoot) return undefined;
+    const { uid, gid } = await this.ids.ensure(owner);
+    return { uid, gid };
+  }
+
   async ensure(owner: string): Promise<Home> {
     const ids = await this.ids.ensure(owner);
     const path = join(this.dir, homeName(owner));

@@ -54,8 +54,9 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
     name: containerName(session.id),
     Image: image,
     ...(app.command.length ? { Cmd: renderArgv(app.command, vars) } : {}),
-    // A home app runs as its owner's uid and gid, which own the home folder: its files are theirs.
-    ...(home ? { User: `${home.home.uid}:${home.home.gid}` } : {}),
+    // A home app runs as its owner's uid and gid, which own the home folder: its files are theirs;
+    // one without a home as its owner's too, where sessions get one (never the image's root).
+    ...(home ? { User: `${home.home.uid}:${home.home.gid}` } : session.runAs ? { User: `${session.runAs.uid}:${session.runAs.gid}` } : {}),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
       [CONTAINER_LABELS.plane]: input.plane,
