@@ -62,6 +62,13 @@ type Door = 'rest' | 'launcher' | 'skaha' | 'portal';
 type Cmd = fc.AsyncCommand<Model, Product>;
 const users = Object.keys(MODEL_USERS) as ModelUser[];
 
+/** The session a command picks, and who its user is to it. */
+function target(m: Model, cmd: { user: ModelUser; pick: number }): { s: ModelSession; role: Role } {
+  const s = m.pick(cmd.pick)!;
+  return { s, role: roleOf(cmd.user, s) };
+}
+const hasSessions = (m: Readonly<Model>) => m.sessions.length > 0;
+
 /** A session's id as text for messages. */
 const short = (id: string) => id.slice(0, 8);
 
@@ -111,10 +118,9 @@ export class Stop implements Cmd {
     readonly pick: number,
     readonly door: Door,
   ) {}
-  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  check = hasSessions;
   async run(m: Model, p: Product) {
-    const s = m.pick(this.pick)!;
-    const role = roleOf(this.user, s);
+    const { s, role } = target(m, this);
     const res =
       this.door === 'rest'
         ? await p.call(this.user, `/sessions/${s.id}`, { method: 'DELETE' })
@@ -138,10 +144,9 @@ class Renew implements Cmd {
     readonly pick: number,
     readonly door: 'rest' | 'skaha',
   ) {}
-  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  check = hasSessions;
   async run(m: Model, p: Product) {
-    const s = m.pick(this.pick)!;
-    const role = roleOf(this.user, s);
+    const { s, role } = target(m, this);
     const res =
       this.door === 'rest'
         ? await p.call(this.user, `/sessions/${s.id}/renew`, { method: 'POST' })
@@ -159,10 +164,9 @@ export class Share implements Cmd {
     readonly pick: number,
     readonly grantee: string,
   ) {}
-  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  check = hasSessions;
   async run(m: Model, p: Product) {
-    const s = m.pick(this.pick)!;
-    const role = roleOf(this.user, s);
+    const { s, role } = target(m, this);
     const [kind, name] = this.grantee.split(':') as ['user' | 'group', string];
     const res = await p.call(this.user, `/sessions/${s.id}/shares`, { method: 'POST', body: JSON.stringify({ [kind]: name }) });
     if (role === 'grantee') return void expect(res.status).toBe(403);
@@ -198,10 +202,9 @@ export class Look implements Cmd {
     readonly pick: number,
     readonly what: 'read' | 'events' | 'logs' | 'use' | 'launcher' | 'skaha',
   ) {}
-  check = (m: Readonly<Model>) => m.sessions.length > 0;
+  check = hasSessions;
   async run(m: Model, p: Product) {
-    const s = m.pick(this.pick)!;
-    const role = roleOf(this.user, s);
+    const { s, role } = target(m, this);
     const path = {
       read: `/sessions/${s.id}`,
       events: `/sessions/${s.id}/events`,
