@@ -5,34 +5,16 @@ import { SESSION_ACTIONS, type SessionAction } from '../../shared/domain/authori
 import { isLive } from '../../shared/domain/session';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 import { testUsers } from '../support/users';
+import { API_DOORS, byStatus, expected, type Outcome, outcomeOf, PLAYERS, ROLES, type Role } from '../support/authorization-table';
 
 /**
- * The authorization matrix (#33): every action × every door × every role, from one table, against
- * the running local server (API, launcher, skaha, portal and router on one port). What each role
- * may do is written here as the product promises it, not read from the code that decides it.
+ * The authorization matrix (#33): every action × every door × every role, from one table
+ * (test/support/authorization-table.ts), against the running local server (API, launcher, skaha,
+ * portal and router on one port). The Lambda bundles run the API doors' rows too
+ * (test/infra/bundles.moto.test.ts).
  */
-const users = testUsers({ alice: {}, bob: {}, dave: { groups: ['viz'] }, carol: {}, root: { role: 'admin' } });
-
-const ROLES = ['owner', 'granteeUser', 'granteeGroup', 'admin', 'stranger', 'anonymous'] as const;
-type Role = (typeof ROLES)[number];
-const WHO: Record<Exclude<Role, 'anonymous'>, keyof typeof users.tokens> = {
-  owner: 'alice',
-  granteeUser: 'bob',
-  granteeGroup: 'dave',
-  admin: 'root',
-  stranger: 'carol',
-};
-
-type Outcome = 'allow' | 'not_found' | 'forbidden' | 'unauthenticated' | 'denied';
-
-/** The promise: owners and admins control; grantees use, read, see events and logs; anyone else sees nothing. */
-function expected(role: Role, action: SessionAction): Exclude<Outcome, 'denied'> {
-  if (role === 'anonymous') return 'unauthenticated';
-  if (role === 'stranger') return 'not_found';
-  if (role === 'owner') return 'allow';
-  if (role === 'admin') return action === 'use' ? 'forbidden' : 'allow';
-  return ['read', 'use', 'events', 'logs'].includes(action) ? 'allow' : 'forbidden';
-}
+const users = testUsers(Object.fromEntries(Object.values(PLAYERS).map((p) => [p.user, { groups: p.groups, ...(p.admin ? { role: 'admin' as const } : {}) }])));
+const WHO = Object.fromEntries(Object.entries(PLAYERS).map(([role, p]) => [role, p.user])) as Record<Exclude<Role, 'anonymous'>, string>;
 
 interface Target {
   id: string;
@@ -48,9 +30,6 @@ interface Door {
   /** A door that cannot tell refusals apart (the router: 403 or 404, never which). */
   coarse?: boolean;
 }
-
-const byStatus = (status: number): Outcome =>
-  status < 300 ? 'allow' : status === 404 ? 'not_found' : status === 403 ? 'forbidden' : status === 401 ? 'unauthenticated' : 'denied';
 
 describe('authorization matrix: every door × action × role', () => {
   let plane: TestPlane;
@@ -74,57 +53,28 @@ describe('authorization matrix: every door × action × role', () => {
   /** A stop is allowed when the session ends: skaha answers 200 to anything it does not find. */
   const stopped = async (s: Target, answer: Outcome) => (answer === 'allow' && (await s.isLive()) ? 'denied' : answer);
 
+  /** An API door's operations, from the shared table: the request as the role sends it, read by outcomeOf. */
+  const apiDoor = (name: keyof typeof API_DOORS): Door => ({
+    absent: API_DOORS[name].absent,
+    ops: Object.fromEntries(
+      Object.entries(API_DOORS[name].asks).map(([action, ask]) => [
+        action,
+        async (as: Role, s: Target) => {
+          const { method, path, query, body, form } = ask(s.id);
+          const res = await bearer(as, `${path}${query ? `?${query}` : ''}`, {
+            method,
+            ...(body ? { body, headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } } : {}),
+          });
+          return outcomeOf(name, action as SessionAction, res.status, await res.text(), !(await s.isLive()));
+        },
+      ]),
+    ),
+  });
+
   const DOORS: Record<'rest' | 'launcher' | 'skaha' | 'portal' | 'router', Door> = {
-    rest: {
-      ops: {
-        read: async (as, s) => byStatus((await bearer(as, `/sessions/${s.id}`)).status),
-        events: async (as, s) => byStatus((await bearer(as, `/sessions/${s.id}/events`)).status),
-        logs: async (as, s) => byStatus((await bearer(as, `/sessions/${s.id}/logs`)).status),
-        renew: async (as, s) => byStatus((await bearer(as, `/sessions/${s.id}/renew`, { method: 'POST' })).status),
-        share: async (as, s) =>
-          byStatus(
-            (
-              await bearer(as, `/sessions/${s.id}/shares`, {
-                method: 'POST',
-                body: JSON.stringify({ user: 'zed' }),
-                headers: { 'content-type': 'application/json' },
-              })
-            ).status,
-          ),
-        stop: async (as, s) => stopped(s, byStatus((await bearer(as, `/sessions/${s.id}`, { method: 'DELETE' })).status)),
-      },
-      absent: { use: 'the API hands out URLs; the app is used through the router' },
-    },
-    launcher: {
-      ops: {
-        read: async (as, s) => byStatus((await bearer(as, `/paraview/${s.id}`)).status),
-        stop: async (as, s) => stopped(s, byStatus((await bearer(as, `/paraview/${s.id}`, { method: 'DELETE' })).status)),
-      },
-      absent: {
-        use: 'the router',
-        events: 'the wslink launcher protocol has no events',
-        logs: 'the wslink launcher protocol has no logs',
-        renew: 'the wslink launcher protocol has no renew',
-        share: 'the wslink launcher protocol has no sharing',
-      },
-    },
-    skaha: {
-      ops: {
-        read: async (as, s) => byStatus((await bearer(as, `/skaha/v1/session/${s.id}`)).status),
-        events: async (as, s) => byStatus((await bearer(as, `/skaha/v1/session/${s.id}?view=events`)).status),
-        logs: async (as, s) => byStatus((await bearer(as, `/skaha/v1/session/${s.id}?view=logs`)).status),
-        renew: async (as, s) => {
-          const res = await bearer(as, `/skaha/v1/session/${s.id}`, { method: 'POST', body: 'action=renew', headers: form });
-          // skaha's word for a session that is not the caller's: 400 "No active job for user …".
-          return res.status === 400 && (await res.text()).startsWith('No active job') ? 'not_found' : byStatus(res.status);
-        },
-        stop: async (as, s) => {
-          const answer = byStatus((await bearer(as, `/skaha/v1/session/${s.id}`, { method: 'DELETE' })).status);
-          return answer === 'allow' && (await s.isLive()) ? 'not_found' : answer;
-        },
-      },
-      absent: { use: 'the router', share: 'skaha has no sharing' },
-    },
+    rest: apiDoor('rest'),
+    launcher: apiDoor('launcher'),
+    skaha: apiDoor('skaha'),
     portal: {
       ops: {
         read: async (as, s) => {
@@ -200,7 +150,7 @@ describe('authorization matrix: every door × action × role', () => {
         method: 'POST',
         redirect: 'manual',
         headers: { ...form, origin: server.url },
-        body: new URLSearchParams({ token: users.tokens[WHO[role]], next: '/' }),
+        body: new URLSearchParams({ token: users.tokens[WHO[role]]!, next: '/' }),
       });
       expect(res.status).toBe(303);
       const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;

@@ -18,6 +18,13 @@ import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
 import { invokeBundle as invoke } from '../support/bundle';
 import { httpApiEvent } from '../support/lambda-events';
 import { motoDescribe, startMoto } from '../support/moto';
+import { API_DOORS, expected, outcomeOf, PLAYERS, ROLES, type Role } from '../support/authorization-table';
+import { makeSession } from '../support/sessions';
+import { API_ROUTES } from '../../shared/config/api-routes';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import type { SessionAction } from '../../shared/domain/authorization';
+import { hashToken } from '../../shared/domain/ids';
+import { isFinal } from '../../shared/domain/session';
 
 /*
  * The moto tier for the functions: each Lambda bundle exactly as `cdk synth` writes it (its
@@ -276,4 +283,73 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     const [res] = await invoke(fns['task-events']!.file, fns['task-events']!.env, [{ event }]);
     expect(res).toEqual({ outcome: 'ignored' });
   });
+
+  it('authorization matrix: every API door × action × role in the Lambda that serves its route, as on one machine (#33)', async () => {
+    const db = createDocumentClient({ endpoint: store.endpoint, region: 'local' });
+    const sessions = new DynamoDbSessionStore(db, 'sessions');
+    /** One of alice's sessions (not started: no runtime to reach), shared with bob and the group viz. */
+    const fresh = async () => {
+      const session = makeSession({
+        owner: 'alice',
+        shares: [
+          { id: 'b0b0b0b0b0b0b0b0', user: 'bob', tokenHash: hashToken('b'), by: 'alice', createdAt: Date.now() },
+          { id: 'f1f1f1f1f1f1f1f1', group: 'viz', tokenHash: hashToken('v'), by: 'alice', createdAt: Date.now() },
+        ],
+      });
+      await sessions.create(session);
+      return session.id;
+    };
+    const routeOf = (method: string, path: string) =>
+      API_ROUTES.find((r) => r.method === method && new RegExp(`^${r.path.replace(/\{proxy\+\}/, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path))!.fn;
+    // Anonymous callers never reach a Lambda: the HTTP API's JWT authorizer refuses them (401).
+    const roles = ROLES.filter((r): r is Exclude<Role, 'anonymous'> => r !== 'anonymous');
+    const shared = await fresh();
+    const rows: { door: keyof typeof API_DOORS; action: SessionAction; role: Exclude<Role, 'anonymous'>; id: string; fn: string; event: unknown }[] = [];
+    for (const [door, d] of Object.entries(API_DOORS) as [keyof typeof API_DOORS, (typeof API_DOORS)[keyof typeof API_DOORS]][])
+      for (const [action, ask] of Object.entries(d.asks) as [
+        SessionAction,
+        (id: string) => { method: string; path: string; query?: string; body?: string; form?: boolean },
+      ][])
+        for (const role of roles) {
+          const id = action === 'stop' ? await fresh() : shared;
+          const { method, path, query, body, form } = ask(id);
+          const player = PLAYERS[role];
+          const claims = { sub: player.user, 'cognito:groups': `[${[...player.groups, ...(player.admin ? ['sessionplane-admins'] : [])].join(' ')}]` };
+          const headers: Record<string, string> = form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+          rows.push({
+            door,
+            action,
+            role,
+            id,
+            fn: routeOf(method, path),
+            event: httpApiEvent(method, path, { claims, headers, ...(body ? { body } : {}), ...(query ? { query } : {}) }),
+          });
+        }
+    // Reads and controls of the shared session first, then the stops (each of its own session).
+    rows.sort((a, b) => Number(a.action === 'stop') - Number(b.action === 'stop'));
+    const answers = new Map<(typeof rows)[number], { statusCode: number; body?: string }>();
+    for (const fn of new Set(rows.map((r) => r.fn))) {
+      const mine = rows.filter((r) => r.fn === fn);
+      const env = { ...fns[fn]!.env, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: moto.endpoint };
+      const results = (await invoke(
+        fns[fn]!.file,
+        env,
+        mine.map((r) => ({ event: r.event })),
+      )) as { statusCode: number; body?: string }[];
+      mine.forEach((r, i) => answers.set(r, results[i]!));
+    }
+    const wrong: string[] = [];
+    for (const row of rows) {
+      const answer = answers.get(row)!;
+      const record = await sessions.get(row.id);
+      const ended = record!.status === 'STOPPING' || isFinal(record!.status);
+      const got = outcomeOf(row.door, row.action, answer.statusCode, answer.body ?? '', ended);
+      const want = expected(row.role, row.action);
+      if (got !== want) wrong.push(`${row.door} × ${row.action} × ${row.role} (${row.fn}): ${got} (${answer.statusCode}), not ${want}`);
+    }
+    console.log(`authorization matrix on the Lambda bundles: ${rows.length} rows (api-read and api-write)`);
+    expect(wrong).toEqual([]);
+    expect(rows.length).toBe(13 * 5);
+    db.destroy();
+  }, 180_000);
 });

@@ -42,13 +42,16 @@ describe('the CDK stack: the portal on the router service', () => {
     expect(JSON.stringify(env.SESSIONPLANE_OIDC_CLIENT_ID)).toContain('Portal');
     expect(env.SESSIONPLANE_PORTAL_KEY).toBeUndefined(); // never in plain environment
     expect(web.Secrets?.map((s) => s.Name)).toEqual(['SESSIONPLANE_PORTAL_KEY']);
-    // The task role may read and touch sessions, no more: it starts nothing, it reads no secret itself.
+    // The task role may read and touch sessions and record a sign-out (signout# keys only), no more:
+    // it starts nothing, it reads no secret itself.
     const taskRole = Object.entries(https.findResources('AWS::IAM::Role')).find(([id]) => /RouterServiceTaskDefTaskRole/.test(id))![0];
-    const actions = statements(https)
-      .filter(({ policy }) => JSON.stringify(https.findResources('AWS::IAM::Policy')[policy]).includes(taskRole))
-      .flatMap(({ statement }) => actionsOf(statement));
-    expect(actions.length).toBeGreaterThan(0);
-    for (const action of actions) expect(action).toMatch(/^dynamodb:(GetItem|UpdateItem)$/);
+    const mine = statements(https).filter(({ policy }) => JSON.stringify(https.findResources('AWS::IAM::Policy')[policy]).includes(taskRole));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const { statement } of mine)
+      for (const action of actionsOf(statement)) {
+        if (action === 'dynamodb:PutItem') expect(JSON.stringify(statement)).toContain('"dynamodb:LeadingKeys":["signout#*"]');
+        else expect(action).toMatch(/^dynamodb:(GetItem|UpdateItem)$/);
+      }
   });
 
   it('serves no portal without https: Cognito takes https callbacks only', () => {
