@@ -336,7 +336,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
         env,
         mine.map((r) => ({ event: r.event })),
       )) as { statusCode: number; body?: string }[];
-      mine.forEach((r, i) => answers.set(r, results[i]!));
+      for (const [i, r] of mine.entries()) answers.set(r, results[i]!);
     }
     const wrong: string[] = [];
     for (const row of rows) {
