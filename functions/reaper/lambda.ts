@@ -4,7 +4,7 @@ import { loadFunctionEnv } from '../../shared/config/lambda-env';
 import { reap } from '../../shared/services/reap';
 import { ecsRuntime, lambdaServices, withMetrics } from '../lambda/compose';
 
-// Every minute (EventBridge Scheduler): one reaper pass, within the invocation's time.
+// Every minute (an EventBridge rule's schedule): one reaper pass, within the invocation's time.
 const env = loadFunctionEnv('reaper');
 const { services, publishMetrics } = lambdaServices('reaper', env, (apps) => ecsRuntime(env, apps));
 export const handler = withMetrics(async (_event: unknown, context: Context) => {

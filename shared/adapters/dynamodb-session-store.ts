@@ -12,13 +12,13 @@ import { ShareIndex } from './dynamodb-share-index';
 
 type Item = Record<string, unknown>;
 
-/** The live-index shard of a session: spread by the id's first byte. */
 /**
  * Where an ended session waits until its usage record is written (an outbox in the live index):
  * the reaper writes what a crash between the end and the record left.
  */
 const UNRECORDED = 'unrecorded';
 
+/** The live-index shard of a session: spread by the id's first byte. */
 export function liveShardOf(id: string): string {
   return `live#${parseInt(id.slice(0, 2), 16) % T.liveShards || 0}`;
 }

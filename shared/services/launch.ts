@@ -34,12 +34,6 @@ export interface LaunchInput {
   idempotency?: { key: string; requestHash: string; ttlSeconds?: number } | undefined;
 }
 
-/**
- * Launches a session: checks the request, claims its Idempotency-Key, reserves the owner's quota,
- * records it PENDING, then starts the runtime with the session id as the idempotency key, then
- * records STARTING. Recording first means a crash between the two leaves a record the reaper
- * finds; a start failure leaves the session FAILED, never lost.
- */
 /** The profile a launch names, checked: the app's, open to the caller, and not beside raw resources; or none. */
 function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
   if (input.profile === undefined) {
@@ -61,6 +55,12 @@ function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
   return profile;
 }
 
+/**
+ * Launches a session: checks the request, claims its Idempotency-Key, reserves the owner's quota,
+ * records it PENDING, then starts the runtime with the session id as the idempotency key, then
+ * records STARTING. Recording first means a crash between the two leaves a record the reaper
+ * finds; a start failure leaves the session FAILED, never lost.
+ */
 export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
   const found = deps.apps.get(input.app);
   // An app the caller may not launch is, to them, no app at all: the catalog's contents do not leak.

@@ -21,7 +21,7 @@ export interface ReapOptions {
   callTimeoutMs?: number;
 }
 
-/** Rejects after `ms` if `work` has not settled; the work itself goes on, unawaited. */
+/** What one reaper pass did. */
 export interface ReapSummary {
   live: number;
   /** Sessions ended, by reason: idle, expired, launch-timeout, dead, stop-settled. */

@@ -38,6 +38,9 @@ export function containerFixtureApp(extraArgs: string[] = [], overrides: Paramet
   return fixtureApp([], {
     image: TEST_IMAGE,
     command: ['node', '/app/fixture-app.mjs', '--host', '${host}', '--port', '${port}', ...extraArgs],
+    // A container's start through podman beside other work can take tens of seconds (#33): its launch
+    // timeout is for a start that never ends, as in production (the ECS default is 300 s).
+    launchTimeoutMs: 120_000,
     ...overrides,
   });
 }
