@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../shared/domain/session';
 import { fixtureApp } from '../support/apps';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
 
 /**
  * #33: a portal card said "The app is ready." (its event log) beside a STARTING badge, because the
@@ -29,8 +30,15 @@ describe('GET /sessions while the owner index lags', () => {
     asLaunched.set(id, (await plane.deps.store.get(id))!);
     expect(asLaunched.get(id)!.status).not.toBe('READY');
     expect((await settledStart(plane, id)).status).toBe('READY');
-    const events = (await (await plane.request(`/sessions/${id}/events`)).json()) as { events: { phase: string }[] };
-    expect(events.events.map((e) => e.phase)).toContain('ready');
+    // Its event log tells READY a moment after the record does (the event follows the write).
+    await waitFor(
+      async () => {
+        const events = (await (await plane.request(`/sessions/${id}/events`)).json()) as { events: { phase: string }[] };
+        return events.events.some((e) => e.phase === 'ready');
+      },
+      10_000,
+      'the ready event',
+    );
     const list = (await (await plane.request('/sessions')).json()) as { sessions: { id: string; status: string }[] };
     expect(list.sessions.find((s) => s.id === id)?.status).toBe('READY');
   });
