@@ -1,4 +1,4 @@
-# The session router (functions/router/main.ts), as the Fargate service runs it. Built from the
+# The session router (functions/aws/router-service.ts), as the Fargate service runs it. Built from the
 # repository root; APPS_FILE is the deployment's apps file.
 FROM public.ecr.aws/docker/library/node:22-alpine
 WORKDIR /app
@@ -11,4 +11,4 @@ ARG APPS_FILE=examples/apps/apps.yml
 COPY ${APPS_FILE} ./apps.yml
 USER node
 EXPOSE 8080
-CMD ["node", "--import", "tsx", "functions/router/main.ts"]
+CMD ["node", "--import", "tsx", "functions/aws/router-service.ts"]

@@ -2,13 +2,13 @@ import type { FunctionName } from './lambda-env';
 
 /** Each Lambda's entry file: the CDK stack's NodejsFunctions and the bundle checks use these. */
 export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
-  'api-read': 'functions/api/lambda/read.ts',
-  'api-write': 'functions/api/lambda/write.ts',
-  'api-catalog': 'functions/api/lambda/catalog.ts',
-  'task-events': 'functions/task-events/lambda.ts',
-  reaper: 'functions/reaper/lambda.ts',
-  pools: 'functions/pools/lambda.ts',
-  'image-catalog': 'functions/image-catalog/lambda.ts',
+  'api-read': 'functions/aws/api-read.ts',
+  'api-write': 'functions/aws/api-write.ts',
+  'api-catalog': 'functions/aws/api-catalog.ts',
+  'task-events': 'functions/aws/task-events.ts',
+  reaper: 'functions/aws/reaper.ts',
+  pools: 'functions/aws/pools.ts',
+  'image-catalog': 'functions/aws/image-catalog.ts',
 };
 
 /**
@@ -23,5 +23,5 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   /** Import paths replaced in the bundles (resolved from the project root). */
-  alias: { '@aws-sdk/credential-provider-node': './functions/lambda/env-credentials.ts' },
+  alias: { '@aws-sdk/credential-provider-node': './functions/aws/env-credentials.ts' },
 } as const;

@@ -16,7 +16,7 @@ import { startNginx, nginxVersion } from './nginx';
 import { echoLatency, echoThroughput, handshakeBurst } from './ws-load';
 
 /**
- * The router as the Fargate service runs it (functions/router/main.ts, its own process), reading
+ * The router as the Fargate service runs it (functions/aws/router-service.ts, its own process), reading
  * a session record that points at `endpoint` from a dynalite in this process.
  */
 async function startStandaloneRouter(endpoint: string): Promise<{ url: string; stop(): Promise<void> }> {

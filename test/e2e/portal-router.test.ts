@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait';
 const APPS = 'examples/apps/apps.yml';
 
 /**
- * The portal as AWS serves it: by the router service (functions/router/main.ts, a process of its
+ * The portal as AWS serves it: by the router service (functions/aws/router-service.ts, a process of its
  * own), on the sessions' origin, signing users in through the issuer and calling the API at its
  * URL with each user's own ID token. The API here is a local plane that accepts only that issuer's
  * JWTs, so whatever the portal does for a user, it did with the user's token.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRouter } from '../support/router-process';
 
 /**
- * The router image runs functions/router/main.ts from what its Dockerfile copies, and no more (no
+ * The router image runs functions/aws/router-service.ts from what its Dockerfile copies, and no more (no
  * tsconfig.json, no test folder). Without a registry for the base image here, this test builds
  * the same file set in a folder and runs the router from it: the portal's pages must render there
  * (hono JSX, its assets), not only in the checkout.

@@ -15,7 +15,7 @@ import { embeddedTable } from '../support/table';
  * On AWS, API Gateway cannot stream: the router service serves GET /sessions/{id}/events to API
  * callers, with the API's issuer's JWTs, polling the table that task-events writes (#15 item 2).
  */
-describe('functions/router/main.ts: the event stream for API callers', () => {
+describe('functions/aws/router-service.ts: the event stream for API callers', () => {
   let db: EmbeddedDynamoDb;
   let idp: Server;
   let router: ChildProcess;

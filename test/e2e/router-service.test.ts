@@ -12,7 +12,7 @@ import { spawnRouter } from '../support/router-process';
 import { makeSession } from '../support/sessions';
 import { closeCode, openWs, roundTrip } from '../support/ws';
 
-describe('functions/router/main.ts: the router as its own service', () => {
+describe('functions/aws/router-service.ts: the router as its own service', () => {
   let db: EmbeddedDynamoDb;
   let store: DynamoDbSessionStore;
   let app: Server;

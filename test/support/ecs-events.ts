@@ -1,4 +1,4 @@
-import type { TaskStateChangeEvent } from '../../functions/task-events/handler';
+import type { TaskStateChangeEvent } from '../../functions/aws/task-events-handler';
 
 export const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/sessionplane';
 

@@ -3,7 +3,7 @@ import { freePort } from './dynamodb-local';
 import { waitFor } from './wait';
 
 /**
- * functions/router/main.ts as the Fargate service runs it, in a process of its own on a free port,
+ * functions/aws/router-service.ts as the Fargate service runs it, in a process of its own on a free port,
  * reading the sessions table at `dynamodbEndpoint`; resolves once /healthz answers.
  */
 export async function spawnRouter(
@@ -14,7 +14,7 @@ export async function spawnRouter(
   healthyWithinMs = 60_000,
 ): Promise<{ child: ChildProcess; base: string; exited: Promise<number | null> }> {
   port ??= await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/router/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/aws/router-service.ts'], {
     ...(cwd ? { cwd } : {}),
     env: {
       PATH: process.env.PATH,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasDotSegment } from '../../../functions/http/dot-segments';
-import { refusingDotSegments } from '../../../functions/lambda/compose';
+import { refusingDotSegments } from '../../../functions/aws/compose';
 
 describe('dot segments in a raw path (#33)', () => {
   it('finds . and .. however written, and nothing else', () => {

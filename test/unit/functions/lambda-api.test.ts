@@ -63,11 +63,11 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
       SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/',
     });
     for (const [name, path] of Object.entries({
-      read: '../../../functions/api/lambda/read',
-      write: '../../../functions/api/lambda/write',
-      catalog: '../../../functions/api/lambda/catalog',
-      events: '../../../functions/task-events/lambda',
-      reaper: '../../../functions/reaper/lambda',
+      read: '../../../functions/aws/api-read',
+      write: '../../../functions/aws/api-write',
+      catalog: '../../../functions/aws/api-catalog',
+      events: '../../../functions/aws/task-events',
+      reaper: '../../../functions/aws/reaper',
     })) {
       handlers[name] = ((await import(path)) as { handler: Handler }).handler;
     }

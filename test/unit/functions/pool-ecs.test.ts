@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/task-events/handler';
+import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/aws/task-events-handler';
 import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb-pool-store';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';

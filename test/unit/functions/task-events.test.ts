@@ -2,7 +2,7 @@ import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/task-events/handler';
+import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/aws/task-events-handler';
 import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';

@@ -5,11 +5,11 @@ import type { Logger } from '../../shared/ports/logger';
 import type { SignOuts } from '../../shared/ports/sign-outs';
 import { problemOf } from '../http/problem';
 import { problemResponse } from '../api/problem';
-import { remoteApi } from './api-client';
+import { remoteApi } from '../portal/api-client';
 
-import { PortalSessions } from './cookie';
-import { oidcSignInOf } from './oidc';
-import { portalRoutes } from './routes';
+import { PortalSessions } from '../portal/cookie';
+import { oidcSignInOf } from '../portal/oidc';
+import { portalRoutes } from '../portal/routes';
 
 /**
  * The portal as the router service serves it on AWS, on the sessions' own origin: users sign in

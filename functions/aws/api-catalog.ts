@@ -1,13 +1,13 @@
-import type { GroupsOf } from '../../../shared/config/api-routes';
+import type { GroupsOf } from '../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
-import { noRuntime } from '../../../shared/adapters/runtime/no-runtime';
-import { loadFunctionEnv } from '../../../shared/config/lambda-env';
-import { createApp } from '../app';
-import type { GroupMount } from '../context';
-import { catalogGroup } from '../routes/apps';
-import { openApiDocument } from '../openapi';
-import { refusingDotSegments, withMetrics } from '../../lambda/compose';
-import { lambdaApiDeps } from './compose';
+import { noRuntime } from '../../shared/adapters/runtime/no-runtime';
+import { loadFunctionEnv } from '../../shared/config/lambda-env';
+import { createApp } from '../api/app';
+import type { GroupMount } from '../api/context';
+import { catalogGroup } from '../api/routes/apps';
+import { openApiDocument } from '../api/openapi';
+import { refusingDotSegments, withMetrics } from './compose';
+import { lambdaApiDeps } from './api-compose';
 
 // GET /apps: the apps file only.
 const env = loadFunctionEnv('api-catalog');

@@ -4,7 +4,7 @@ import { loadFunctionEnv } from '../../shared/config/lambda-env';
 import { tokenKeyOf } from '../../shared/config/policy';
 import { POOL_FAILURES } from '../../shared/services/deps';
 import { tendPools } from '../../shared/services/pool-keeper';
-import { ecsRuntime, lambdaServices, withMetrics } from '../lambda/compose';
+import { ecsRuntime, lambdaServices, withMetrics } from './compose';
 
 // The warm pools' keeper: one pass each minute (EventBridge), and within a second or so of a claim
 // or a removed instance (the sessions table's stream, filtered to pool records). Two passes at once

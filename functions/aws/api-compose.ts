@@ -1,20 +1,20 @@
-import { AWS_PRICES, AWS_PRICES_SOURCE } from '../../../shared/domain/usage';
+import { AWS_PRICES, AWS_PRICES_SOURCE } from '../../shared/domain/usage';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CloudWatchSessionLogs } from '../../../shared/adapters/cloudwatch-session-logs';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { DynamoDbUserIds } from '../../../shared/adapters/homes/dynamodb-user-ids';
-import type { Homes } from '../../../shared/ports/homes';
-import { ENV } from '../../../shared/config/env-names';
-import { sessionDomainOf } from '../../../shared/config/session-domain';
-import type { FunctionEnv } from '../../../shared/config/lambda-env';
-import { policyFrom } from '../../../shared/config/policy';
-import type { Runtime } from '../../../shared/ports/runtime';
-import type { SessionLogs } from '../../../shared/ports/session-logs';
-import type { AppCatalog } from '../../../shared/services/catalog';
-import { gatewayClaims } from '../auth/authenticators';
-import { lambdaServices } from '../../lambda/compose';
-import type { ApiDeps } from '../context';
+import { CloudWatchSessionLogs } from '../../shared/adapters/cloudwatch-session-logs';
+import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import type { Homes } from '../../shared/ports/homes';
+import { ENV } from '../../shared/config/env-names';
+import { sessionDomainOf } from '../../shared/config/session-domain';
+import type { FunctionEnv } from '../../shared/config/lambda-env';
+import { policyFrom } from '../../shared/config/policy';
+import type { Runtime } from '../../shared/ports/runtime';
+import type { SessionLogs } from '../../shared/ports/session-logs';
+import type { AppCatalog } from '../../shared/services/catalog';
+import { gatewayClaims } from '../api/auth/authenticators';
+import { lambdaServices } from './compose';
+import type { ApiDeps } from '../api/context';
 
 /** Homes to list, not to make (api-read's GET /homes: no EFS client in its bundle). */
 export function listedHomes(db: DynamoDBDocumentClient, tableName: string): Homes {

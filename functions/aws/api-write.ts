@@ -1,17 +1,17 @@
-import type { GroupsOf } from '../../../shared/config/api-routes';
+import type { GroupsOf } from '../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { EFSClient } from '@aws-sdk/client-efs';
-import { DynamoDbUserIds } from '../../../shared/adapters/homes/dynamodb-user-ids';
-import { EfsHomes } from '../../../shared/adapters/homes/efs-homes';
-import { ENV } from '../../../shared/config/env-names';
-import { loadFunctionEnv } from '../../../shared/config/lambda-env';
-import { createApp } from '../app';
-import type { GroupMount } from '../context';
-import { writeGroup } from '../routes/sessions-write';
-import { skahaGroup } from '../routes/skaha';
-import { launcherGroup } from '../routes/wslink-launcher';
-import { ecsRuntime, refusingDotSegments, withMetrics } from '../../lambda/compose';
-import { lambdaApiDeps } from './compose';
+import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { EfsHomes } from '../../shared/adapters/homes/efs-homes';
+import { ENV } from '../../shared/config/env-names';
+import { loadFunctionEnv } from '../../shared/config/lambda-env';
+import { createApp } from '../api/app';
+import type { GroupMount } from '../api/context';
+import { writeGroup } from '../api/routes/sessions-write';
+import { skahaGroup } from '../api/routes/skaha';
+import { launcherGroup } from '../api/routes/wslink-launcher';
+import { ecsRuntime, refusingDotSegments, withMetrics } from './compose';
+import { lambdaApiDeps } from './api-compose';
 
 // POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask, iam:PassRole.
 const env = loadFunctionEnv('api-write');

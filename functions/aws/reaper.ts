@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
 import { reap } from '../../shared/services/reap';
-import { ecsRuntime, lambdaServices, withMetrics } from '../lambda/compose';
+import { ecsRuntime, lambdaServices, withMetrics } from './compose';
 
 // Every minute (an EventBridge rule's schedule): one reaper pass, within the invocation's time.
 const env = loadFunctionEnv('reaper');

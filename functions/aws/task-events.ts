@@ -1,7 +1,7 @@
 import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
-import { ecsRuntime, lambdaServices, withMetrics } from '../lambda/compose';
-import { handleTaskEvent, type TaskStateChangeEvent } from './handler';
+import { ecsRuntime, lambdaServices, withMetrics } from './compose';
+import { handleTaskEvent, type TaskStateChangeEvent } from './task-events-handler';
 
 // EventBridge "ECS Task State Change" for this cluster. Runs in the VPC, to probe task ports.
 const env = loadFunctionEnv('task-events');

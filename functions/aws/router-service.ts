@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { anyOf, verifiedJwt } from '../api/auth/authenticators';
-import { routerPortal } from '../portal/on-router';
+import { routerPortal } from './router-portal';
 import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb-sign-outs';
 import { createEventsApp } from '../api/events-app';
 import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
@@ -13,8 +13,8 @@ import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { createLogger } from '../../shared/adapters/pino-logger';
-import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost, sendProblem } from './respond';
-import { createRouter, forwardedClientAddress } from './router';
+import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost, sendProblem } from '../router/respond';
+import { createRouter, forwardedClientAddress } from '../router/router';
 
 /** GET /sessions/{id}/events, which this service streams for API callers. */
 const EVENTS_ROUTE = /^\/sessions\/[^/?]+\/events(?:\?|$)/;
