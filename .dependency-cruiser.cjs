@@ -29,6 +29,10 @@ module.exports = {
       from: { path: '^(shared|functions)/' },
       to: { path: '(^|/)node_modules/(aws-cdk-lib|constructs|cdk-nag)/' },
     },
+    // The router stands alone: only composition roots (functions/local, functions/aws) compose it with the API and the portal.
+    { name: 'router-alone', severity: 'error', from: { path: '^functions/router/' }, to: { path: '^functions/(api|portal|local|aws)/' } },
+    // Nothing composes the composition roots.
+    { name: 'roots-are-roots', severity: 'error', from: { path: '^functions/(api|router|portal|http)/' }, to: { path: '^functions/(local|aws)/' } },
     { name: 'no-test-code-in-the-product', severity: 'error', from: { path: '^(shared|functions|infra)/' }, to: { path: '^test/' } },
   ],
   options: {
