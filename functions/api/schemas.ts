@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { CAPACITIES } from '../../shared/domain/app';
+import { SESSION_STATUSES } from '../../shared/domain/session';
 
 const ParamValue = z.union([z.string().max(4096), z.number(), z.boolean()]);
 
@@ -47,7 +49,7 @@ export const SessionViewSchema = z.object({
   name: z.string(),
   app: z.string(),
   owner: z.string(),
-  status: z.enum(['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED']),
+  status: z.enum(SESSION_STATUSES),
   statusReason: z.string().optional(),
   /** The user's own image, when the launch named one (an app with customImage). */
   image: z.string().optional(),
@@ -167,9 +169,7 @@ const AppViewSchema = z.object({
   limits: ResourcesView,
   params: z.record(z.string(), z.object({ type: z.enum(['string', 'integer', 'number', 'boolean']) }).loose()),
   /** The named sizes the caller may choose (`profile` at launch). */
-  profiles: z
-    .array(z.object({ name: z.string(), title: z.string(), resources: ResourcesView, capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional() }))
-    .optional(),
+  profiles: z.array(z.object({ name: z.string(), title: z.string(), resources: ResourcesView, capacity: z.enum(CAPACITIES).optional() })).optional(),
   /** A launch takes a profile or the default size, not raw resources. */
   profilesOnly: z.boolean().optional(),
   idleTimeoutSeconds: z.number(),

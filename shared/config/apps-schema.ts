@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { isReservedEnv, SKAHA_TYPES } from '../domain/app';
+import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
 import { DurationSchema, MemorySchema as Memory } from './duration';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -26,7 +26,7 @@ const AccessInput = z
 const ProfileInput = z.strictObject({
   title: z.string().min(1).max(100).optional(),
   resources: ResourcesInput,
-  capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
+  capacity: z.enum(CAPACITIES).optional(),
   access: AccessInput.optional(),
 });
 
@@ -134,7 +134,7 @@ export const AppInputSchema = z
     ready: ReadyInput.optional(),
     resources: ResourcesInput.optional(),
     limits: ResourcesInput.optional(),
-    capacity: z.enum(['FARGATE', 'FARGATE_SPOT']).optional(),
+    capacity: z.enum(CAPACITIES).optional(),
     access: AccessInput.optional(),
     /** Named sizes: `{small: {resources: {cpu: 1, memory: 2Gi}}, gpu: {resources: {gpus: 1}, access: {groups: [gpu]}}}`. */
     profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and "-", at most 32'), ProfileInput).optional(),

@@ -37,12 +37,16 @@ export interface Access {
   groups: string[];
 }
 
+/** Where a CPU app's sessions run on ECS: Fargate, or Fargate Spot (GPU apps run on the EC2 capacity). The one list. */
+export const CAPACITIES = ['FARGATE', 'FARGATE_SPOT'] as const;
+type Capacity = (typeof CAPACITIES)[number];
+
 /** A named size of an app (JupyterHub's profile_list, a form's choices): its resources and capacity, and who may choose it. */
 export interface Profile {
   name: string;
   title?: string;
   resources: Resources;
-  capacity?: 'FARGATE' | 'FARGATE_SPOT';
+  capacity?: Capacity;
   access?: Access;
 }
 
@@ -99,7 +103,7 @@ export interface AppSpec {
   resources: Resources;
   /** The most a user may request; defaults to `resources`. */
   limits: Resources;
-  capacity: 'FARGATE' | 'FARGATE_SPOT';
+  capacity: Capacity;
   idleTimeoutMs: number;
   /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */
   warnBeforeMs?: number;
