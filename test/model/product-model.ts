@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { isFinal, isLive, type Session } from '../../shared/domain/session';
-import { waitFor } from '../support/wait';
+import { isLive, type Session } from '../../shared/domain/session';
 import { MODEL_APPS, MODEL_CAP, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
 
 /**
@@ -60,7 +59,7 @@ const mayLaunch = (user: ModelUser, app: ModelApp) => app !== 'hidden' || isAdmi
 
 type Door = 'rest' | 'launcher' | 'skaha' | 'portal';
 type Cmd = fc.AsyncCommand<Model, Product>;
-const users = Object.keys(MODEL_USERS) as ModelUser[];
+export const users = Object.keys(MODEL_USERS) as ModelUser[];
 
 /** The session a command picks, and who its user is to it. */
 function target(m: Model, cmd: { user: ModelUser; pick: number }): { s: ModelSession; role: Role } {
@@ -70,7 +69,7 @@ function target(m: Model, cmd: { user: ModelUser; pick: number }): { s: ModelSes
 const hasSessions = (m: Readonly<Model>) => m.sessions.length > 0;
 
 /** A session's id as text for messages. */
-const short = (id: string) => id.slice(0, 8);
+export const short = (id: string) => id.slice(0, 8);
 
 export class Launch implements Cmd {
   constructor(
@@ -267,47 +266,6 @@ export class Restart implements Cmd {
     for (const s of m.sessions) s.live = false;
   }
   toString = () => `restart(${this.signal})`;
-}
-
-/** What holds after every step, whatever the steps were. */
-export async function invariants(m: Model, p: Product): Promise<void> {
-  // Every list and page renders for everyone, with what each may see.
-  for (const u of users) await new Lists(u).run(m, p);
-  expect(p.serverErrors, 'no 5xx, ever').toEqual([]);
-  // Nothing accepted is lost; ended is ended.
-  const records = new Map<string, Session>();
-  for (const s of m.sessions) {
-    const r = await p.store.get(s.id);
-    expect(r, `${short(s.id)} is kept`).toBeDefined();
-    expect(r!.owner).toBe(s.owner);
-    records.set(s.id, r!);
-    // A session that failed by itself (its launch timed out on a loaded machine) has ended too.
-    if (r!.status === 'FAILED') s.live = false;
-    if (!s.live) expect(r!.status === 'STOPPING' || isFinal(r!.status), `${short(s.id)} ended, is ${r!.status}`).toBe(true);
-    else expect(isLive(r!.status) && r!.status !== 'STOPPING', `${short(s.id)} live, is ${r!.status}`).toBe(true);
-  }
-  await waitFor(
-    async () => {
-      // No process outlives its session.
-      const ended = new Set(m.sessions.filter((s) => !s.live).map((s) => s.id));
-      const running = p.processes().filter((id) => ended.has(id));
-      if (running.length) return undefined;
-      for (const user of users) {
-        // Quotas match the live sessions (the counter follows each start and end).
-        const live = (await p.store.listByOwner(user, { limit: 100 })).items.filter((s) => isLive(s.status)).length;
-        if ((await p.quotas().get(user)).sessions !== live) return undefined;
-        // Usage counts every ended session once (the reaper writes what an abrupt end left).
-        const counted = new Map<string, number>();
-        for await (const u of p.usage().list({ from: 0, to: Date.now() + 60_000, owner: user })) counted.set(u.sessionId, (counted.get(u.sessionId) ?? 0) + 1);
-        if ([...counted.values()].some((n) => n > 1)) throw new Error(`${user}: a session counted twice in usage`);
-        const endedOwn = m.sessions.filter((s) => s.owner === user && isFinal(records.get(s.id)!.status));
-        if (endedOwn.some((s) => !counted.has(s.id))) return undefined;
-      }
-      return true;
-    },
-    45_000,
-    'processes, quotas and usage to agree with the sessions',
-  );
 }
 
 const user = fc.constantFrom(...users);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocalProduct } from './local-product';
-import { commands, invariants, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
+import { invariants } from './invariants';
+import { commands, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
 
 /**
  * The whole product, model-checked (#33): seeded random sequences of launches (every app kind, every

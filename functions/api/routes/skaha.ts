@@ -6,7 +6,8 @@ import type { Principal } from '../../../shared/domain/principal';
 import { isLive, type Session } from '../../../shared/domain/session';
 import { launchSession } from '../../../shared/services/launch';
 import type { SessionAction } from '../../../shared/domain/authorization';
-import { authorizedSession, listOwn, renewAs, stopAs } from '../../../shared/services/access';
+import { authorizedSession, listOwn, stopAs } from '../../../shared/services/access';
+import { renewSession } from '../../../shared/services/renew';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
 import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes, visibleApps } from './skaha-catalog';
@@ -187,7 +188,8 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
       throw error instanceof DomainError && error.code === 'session.not_found' ? noJob() : error;
     });
     if (!isLive(session.status) || session.status === 'STOPPING') throw noJob();
-    await renewAs(deps, c.var.principal, session.id, deps.policy.renewCeilingMs);
+    // Authorized for renew above (shownSession): renewed as it was read, not looked up again.
+    await renewSession(deps, session, deps.policy.renewCeilingMs);
     return c.body(null, 200);
   });
 
@@ -198,8 +200,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     // skaha answers 200 whatever it found; only the owner's (or an admin's) session is stopped, and a
     // grantee who asks is refused (403), never obeyed.
     try {
-      const { session } = await authorizedSession(deps, c.var.principal, 'stop', c.req.param('id'));
-      if (isLive(session.status)) await stopAs(deps, c.var.principal, session.id);
+      await stopAs(deps, c.var.principal, c.req.param('id'));
     } catch (error) {
       if (!(error instanceof SessionNotFoundError)) throw error;
     }

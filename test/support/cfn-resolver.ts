@@ -1,0 +1,64 @@
+import { CLUSTER_ARN } from './ecs-events';
+
+export type Cfn = unknown;
+export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** CloudFormation's intrinsic functions, resolved as a deploy of this template into one account would. */
+export function resolver(resources: Resources, known: { kmsKeyArn: string }) {
+  const ref = (id: string): string => {
+    const r = resources[id];
+    switch (r?.Type) {
+      case 'AWS::DynamoDB::Table':
+        return 'sessions';
+      case 'AWS::ECS::TaskDefinition':
+        return `arn:aws:ecs:eu-west-1:123456789012:task-definition/${String(r.Properties!.Family)}:1`;
+      case 'AWS::EC2::Subnet':
+        return `subnet-${id.slice(-8).toLowerCase()}`;
+      case 'AWS::SecretsManager::Secret':
+        return id;
+      case 'AWS::ECR::Repository':
+        return 'sessionplane-apps';
+      case 'AWS::EFS::FileSystem':
+        return 'fs-0123456789abcdef0';
+      default:
+        if (id === 'AWS::URLSuffix') return 'amazonaws.com';
+        return id;
+    }
+  };
+  const getAtt = (id: string, attr: string): string => {
+    if (resources[id]?.Type === 'AWS::ECS::Cluster' && attr === 'Arn') return CLUSTER_ARN;
+    if (resources[id]?.Type === 'AWS::KMS::Key' && attr === 'Arn') return known.kmsKeyArn;
+    if (resources[id]?.Type === 'AWS::ECR::Repository' && attr === 'Arn') return 'arn:aws:ecr:eu-west-1:123456789012:repository/sessionplane-apps';
+    if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
+    if (attr === 'DNSName') return 'router.example.org';
+    return `${id}.${attr}`;
+  };
+  const resolve = (v: Cfn): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) return v.map(resolve);
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) return ref(String(o.Ref));
+    if ('Fn::GetAtt' in o) {
+      const [id, attr] = o['Fn::GetAtt'] as [string, string];
+      return getAtt(id, attr);
+    }
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, Cfn[]];
+      return parts.map(resolve).join(sep);
+    }
+    if ('Fn::Split' in o) {
+      const [sep, s] = o['Fn::Split'] as [string, Cfn];
+      return String(resolve(s)).split(sep);
+    }
+    if ('Fn::Select' in o) {
+      const [i, list] = o['Fn::Select'] as [number, Cfn];
+      return (resolve(list) as unknown[])[i];
+    }
+    throw new Error(`unresolved ${JSON.stringify(o)}`);
+  };
+  return (v: Cfn) => {
+    const s = String(resolve(v));
+    // A dynamic reference is resolved by CloudFormation at deploy: the token key's 64 characters.
+    return s.startsWith('{{resolve:secretsmanager:') ? 'ab'.repeat(32) : s;
+  };
+}
