@@ -20,7 +20,12 @@ module.exports = {
     layer('ports-on-domain', 'shared/ports', ['shared/domain', 'shared/ports']),
     layer('config-on-domain', 'shared/config', ['shared/config', 'shared/domain']),
     layer('services-on-domain-and-ports', 'shared/services', ['shared/services', 'shared/domain', 'shared/ports']),
-    layer('adapters-on-ports', 'shared/adapters', ['shared/adapters', 'shared/domain', 'shared/ports', 'shared/config']),
+    layer('adapters-on-ports', 'shared/adapters', [
+      'shared/adapters',
+      'shared/domain',
+      'shared/ports',
+      'shared/config',
+    ]),
     layer('functions-on-shared', 'functions', ['functions', 'shared']),
     layer('infra-on-config', 'infra', ['infra', 'shared/config']),
     {
@@ -30,10 +35,25 @@ module.exports = {
       to: { path: '(^|/)node_modules/(aws-cdk-lib|constructs|cdk-nag)/' },
     },
     // The router stands alone: only composition roots (functions/local, functions/aws) compose it with the API and the portal.
-    { name: 'router-alone', severity: 'error', from: { path: '^functions/router/' }, to: { path: '^functions/(api|portal|local|aws)/' } },
+    {
+      name: 'router-alone',
+      severity: 'error',
+      from: { path: '^functions/router/' },
+      to: { path: '^functions/(api|portal|local|aws)/' },
+    },
     // Nothing composes the composition roots.
-    { name: 'roots-are-roots', severity: 'error', from: { path: '^functions/(api|router|portal|http)/' }, to: { path: '^functions/(local|aws)/' } },
-    { name: 'no-test-code-in-the-product', severity: 'error', from: { path: '^(shared|functions|infra)/' }, to: { path: '^test/' } },
+    {
+      name: 'roots-are-roots',
+      severity: 'error',
+      from: { path: '^functions/(api|router|portal|http)/' },
+      to: { path: '^functions/(local|aws)/' },
+    },
+    {
+      name: 'no-test-code-in-the-product',
+      severity: 'error',
+      from: { path: '^(shared|functions|infra)/' },
+      to: { path: '^test/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -31,7 +31,10 @@ export const InfraConfigSchema = z
      */
     sessionDomain: z
       .string()
-      .regex(/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a DNS name such as sessions.example.org')
+      .regex(
+        /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'a DNS name such as sessions.example.org',
+      )
       .optional(),
     /** An ACM certificate for `*.<sessionDomain>`, added to the router's HTTPS listener (if its own certificate does not cover it). */
     sessionCertificateArn: z.string().startsWith('arn:aws').optional(),
@@ -74,8 +77,13 @@ export const InfraConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.sessionCertificateArn && !c.certificateArn)
-      ctx.addIssue({ code: 'custom', path: ['sessionCertificateArn'], message: 'needs certificateArn: the router serves HTTPS only with its own certificate' });
-    if (c.sessionCertificateArn && !c.sessionDomain) ctx.addIssue({ code: 'custom', path: ['sessionCertificateArn'], message: 'needs sessionDomain' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sessionCertificateArn'],
+        message: 'needs certificateArn: the router serves HTTPS only with its own certificate',
+      });
+    if (c.sessionCertificateArn && !c.sessionDomain)
+      ctx.addIssue({ code: 'custom', path: ['sessionCertificateArn'], message: 'needs sessionDomain' });
   });
 export type InfraConfig = z.infer<typeof InfraConfigSchema>;
 
@@ -89,6 +97,9 @@ export function infraConfig(app: App, defaults: { region?: string | undefined } 
     ),
   };
   const parsed = InfraConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Bad context:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(
+      `Bad context:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   return parsed.data;
 }

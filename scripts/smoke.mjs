@@ -18,7 +18,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help || !values.api || !values.token) {
-  console.log('usage: npm run smoke -- --api <ApiUrl> --token <jwt or bearer token> [--app echo] [--timeout 600 (seconds)]');
+  console.log(
+    'usage: npm run smoke -- --api <ApiUrl> --token <jwt or bearer token> [--app echo] [--timeout 600 (seconds)]',
+  );
   process.exit(values.help ? 0 : 2);
 }
 const api = values.api.replace(/\/+$/, '');
@@ -28,7 +30,9 @@ const t0 = performance.now();
 let phaseStart = t0;
 const phase = (name, detail = '') => {
   const now = performance.now();
-  console.log(`ok   ${name.padEnd(26)} ${((now - phaseStart) / 1000).toFixed(2).padStart(7)} s${detail ? `  ${detail}` : ''}`);
+  console.log(
+    `ok   ${name.padEnd(26)} ${((now - phaseStart) / 1000).toFixed(2).padStart(7)} s${detail ? `  ${detail}` : ''}`,
+  );
   phaseStart = now;
 };
 class SmokeFailure extends Error {}
@@ -41,7 +45,9 @@ async function call(method, path, body) {
   try {
     res = await fetch(`${api}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   } catch (error) {
-    fail(`${method} ${path}: cannot reach ${api} (${error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message})`);
+    fail(
+      `${method} ${path}: cannot reach ${api} (${error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message})`,
+    );
   }
   const text = await res.text();
   let json;
@@ -50,7 +56,10 @@ async function call(method, path, body) {
   } catch {
     json = { detail: text.slice(0, 200) };
   }
-  if (!res.ok) fail(`${method} ${path}: ${res.status} ${json.code ?? ''} ${json.detail ?? json.error ?? json.message ?? ''}`.trim());
+  if (!res.ok)
+    fail(
+      `${method} ${path}: ${res.status} ${json.code ?? ''} ${json.detail ?? json.error ?? json.message ?? ''}`.trim(),
+    );
   return json;
 }
 
@@ -61,9 +70,13 @@ function echoThrough(url) {
     ws.once('open', () => ws.send(message));
     ws.once('message', (data) => {
       ws.close();
-      data.toString() === message ? resolve() : reject(new SmokeFailure(`the echo came back different: ${data.toString().slice(0, 80)}`));
+      data.toString() === message
+        ? resolve()
+        : reject(new SmokeFailure(`the echo came back different: ${data.toString().slice(0, 80)}`));
     });
-    ws.once('unexpected-response', (_req, res) => reject(new SmokeFailure(`the router refused the WebSocket: ${res.statusCode}`)));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new SmokeFailure(`the router refused the WebSocket: ${res.statusCode}`)),
+    );
     ws.once('error', (error) => reject(new SmokeFailure(`the WebSocket failed: ${error.message}`)));
   });
 }
@@ -71,7 +84,8 @@ function echoThrough(url) {
 let sessionId;
 try {
   const { apps } = await call('GET', '/apps');
-  if (!apps.some((a) => a.name === values.app)) fail(`app ${values.app} is not offered here (offered: ${apps.map((a) => a.name).join(', ') || 'none'})`);
+  if (!apps.some((a) => a.name === values.app))
+    fail(`app ${values.app} is not offered here (offered: ${apps.map((a) => a.name).join(', ') || 'none'})`);
   phase('list apps', `${apps.length} offered`);
 
   const launched = await call('POST', '/sessions', { app: values.app, name: 'smoke test' });
@@ -81,11 +95,15 @@ try {
   let status = launched.status;
   let session = launched;
   while (status !== 'READY') {
-    if (status === 'FAILED' || status === 'STOPPED') fail(`the session ended ${status}: ${session.statusReason ?? 'no reason given'}`);
+    if (status === 'FAILED' || status === 'STOPPED')
+      fail(`the session ended ${status}: ${session.statusReason ?? 'no reason given'}`);
     if (Date.now() > deadline) fail(`the session is still ${status} after ${values.timeout} s`);
     await new Promise((r) => setTimeout(r, 1000));
     session = await call('GET', `/sessions/${sessionId}`);
-    if (session.status !== status) console.log(`     ${status} → ${session.status}  (${((performance.now() - t0) / 1000).toFixed(1)} s since start)`);
+    if (session.status !== status)
+      console.log(
+        `     ${status} → ${session.status}  (${((performance.now() - t0) / 1000).toFixed(1)} s since start)`,
+      );
     status = session.status;
   }
   phase('ready');

@@ -6,7 +6,10 @@ import { WebSocketServer } from 'ws';
 
 const { values } = parseArgs({
   allowPositionals: true,
-  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: process.env.PORT ?? '9001' } },
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: process.env.PORT ?? '9001' },
+  },
 });
 const host = values.host;
 const port = Number(values.port);

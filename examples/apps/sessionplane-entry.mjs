@@ -21,7 +21,10 @@ if (env.SESSION_SECRET_SEALED) {
     const { Plaintext } = await kms.send(
       new DecryptCommand({
         CiphertextBlob: Buffer.from(env.SESSION_SECRET_SEALED, 'base64'),
-        EncryptionContext: { 'sessionplane:session': env.SESSION_ID ?? '', 'sessionplane:app': env.SESSIONPLANE_APP ?? '' },
+        EncryptionContext: {
+          'sessionplane:session': env.SESSION_ID ?? '',
+          'sessionplane:app': env.SESSIONPLANE_APP ?? '',
+        },
       }),
     );
     env.SESSION_SECRET = Buffer.from(Plaintext).toString('utf8');

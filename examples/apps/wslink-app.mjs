@@ -75,7 +75,8 @@ wss.on('connection', (ws) => {
     }
     if (!authenticated) return ws.close();
     const method = methods[call.method];
-    if (!method) return send({ wslink: '1.0', id: call.id, error: { code: -32601, message: `Unknown method ${call.method}` } });
+    if (!method)
+      return send({ wslink: '1.0', id: call.id, error: { code: -32601, message: `Unknown method ${call.method}` } });
     send({ wslink: '1.0', id: call.id, result: method(call.args ?? [], call.kwargs ?? {}) });
   });
 });

@@ -31,14 +31,16 @@ export function createApp(
   options: { pages?: Hono; gate?: MiddlewareHandler; openApi?: (origin: string) => object } = {},
 ): Hono<ApiEnv> {
   const { openApi } = options;
-  if (groups.catalog && !openApi) throw new Error('The catalog group serves /openapi.json: pass options.openApi (./openapi).');
+  if (groups.catalog && !openApi)
+    throw new Error('The catalog group serves /openapi.json: pass options.openApi (./openapi).');
   const app = new Hono<ApiEnv>({ strict: false });
   const path = (c: { req: { url: string } }) => new URL(c.req.url).pathname;
 
   app.onError((error, c) => {
     const { problem, headers } = toProblem(error, deps.logger);
     if (LAUNCHER_PATHS.test(path(c))) return c.json({ error: problem.detail }, problem.status as 400, headers);
-    if (SKAHA_PATHS.test(path(c))) return c.text(problem.detail, (SKAHA_STATUS[problem.code] ?? problem.status) as 400, headers);
+    if (SKAHA_PATHS.test(path(c)))
+      return c.text(problem.detail, (SKAHA_STATUS[problem.code] ?? problem.status) as 400, headers);
     return problemResponse(c, problem, headers);
   });
   app.notFound((c) => {
@@ -75,7 +77,9 @@ export function createApp(
     bodyLimit({
       maxSize: deps.maxBodyBytes,
       onError: () => {
-        throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, { details: { maxBytes: deps.maxBodyBytes } });
+        throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, {
+          details: { maxBytes: deps.maxBodyBytes },
+        });
       },
     }),
   );

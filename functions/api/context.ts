@@ -33,7 +33,9 @@ export interface ApiDeps extends LaunchDeps {
  * Mounts one route group (shared/config/api-routes.ts) on the API; each entry passes the groups it
  * serves. `publicRoutes`, if any, are mounted before authentication (documents anyone may read).
  */
-export type GroupMount = ((app: Hono<ApiEnv>, deps: ApiDeps) => void) & { publicRoutes?: (app: Hono<ApiEnv>, deps: ApiDeps) => void };
+export type GroupMount = ((app: Hono<ApiEnv>, deps: ApiDeps) => void) & {
+  publicRoutes?: (app: Hono<ApiEnv>, deps: ApiDeps) => void;
+};
 
 export interface ApiEnv {
   /** `rateLimit` is hono-rate-limiter's record of the caller's window. */

@@ -17,7 +17,8 @@ export function createEventsApp(deps: EventsDeps & Pick<ApiDeps, 'authenticate' 
   });
   app.use('*', async (c, next) => {
     const principal = await deps.authenticate(c);
-    if (!principal) throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
+    if (!principal)
+      throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
     c.set('principal', principal);
     await next();
   });

@@ -53,7 +53,11 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   '/sessions/{id}': {
-    get: { summary: 'One session; to its owner with its URLs, token and secret', ok: { status: 200, schema: SessionViewSchema }, errors: [401, 404, 429] },
+    get: {
+      summary: 'One session; to its owner with its URLs, token and secret',
+      ok: { status: 200, schema: SessionViewSchema },
+      errors: [401, 404, 429],
+    },
     delete: {
       summary: 'Stop a session (idempotent): 200 once STOPPED, 202 while STOPPING',
       ok: { status: 200, schema: SessionViewSchema },
@@ -68,9 +72,14 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   '/sessions/{id}/shares': {
-    get: { summary: 'Whom the session is shared with (its owner and admins)', ok: { status: 200, schema: ShareListSchema }, errors: [401, 403, 404, 429] },
+    get: {
+      summary: 'Whom the session is shared with (its owner and admins)',
+      ok: { status: 200, schema: ShareListSchema },
+      errors: [401, 403, 404, 429],
+    },
     post: {
-      summary: 'Share the session with a user or a group, optionally until a time: they reach it with their own sign-in and their own token',
+      summary:
+        'Share the session with a user or a group, optionally until a time: they reach it with their own sign-in and their own token',
       body: ShareBodySchema,
       ok: { status: 201, schema: ShareViewSchema },
       errors: [400, 401, 403, 404, 409, 413, 415, 429],
@@ -111,20 +120,26 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/homes': {
     get: {
-      summary: "Every user's home, with its owner, uid and gid (and its size on one machine, its EFS access point on AWS): admins only",
+      summary:
+        "Every user's home, with its owner, uid and gid (and its size on one machine, its EFS access point on AWS): admins only",
       ok: { status: 200, schema: HomeListSchema },
       errors: [401, 403, 429],
     },
   },
   '/pools': {
     get: {
-      summary: "Every app's warm pool: its sizes and schedule, instances ready, starting and claimed, hits, misses, pause, backoff and its events: admins only",
+      summary:
+        "Every app's warm pool: its sizes and schedule, instances ready, starting and claimed, hits, misses, pause, backoff and its events: admins only",
       ok: { status: 200, schema: PoolListSchema },
       errors: [401, 403, 429],
     },
   },
   '/pools/{app}/pause': {
-    post: { summary: 'Pause a pool: no starts until resumed (admins)', ok: { status: 200, schema: PoolViewSchema }, errors: [401, 403, 404, 429] },
+    post: {
+      summary: 'Pause a pool: no starts until resumed (admins)',
+      ok: { status: 200, schema: PoolViewSchema },
+      errors: [401, 403, 404, 429],
+    },
   },
   '/pools/{app}/resume': {
     post: {
@@ -135,26 +150,46 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/pools/{app}/recycle': {
     post: {
-      summary: "Replace every unclaimed instance of a pool with a fresh one, as a change of the app's spec does (admins)",
+      summary:
+        "Replace every unclaimed instance of a pool with a fresh one, as a change of the app's spec does (admins)",
       ok: { status: 200, schema: PoolViewSchema },
       errors: [401, 403, 404, 429],
     },
   },
-  '/apps': { get: { summary: 'The apps a user may launch', ok: { status: 200, schema: AppListSchema }, errors: [401, 429] } },
-  '/apps/{name}/icon': { get: { summary: "The app's icon (PNG or SVG)", ok: { status: 200, image: true }, errors: [401, 404, 429] } },
-  '/healthz': { get: { summary: 'Liveness', auth: false, ok: { status: 200, schema: z.object({ status: z.literal('ok') }) }, errors: [] } },
+  '/apps': {
+    get: { summary: 'The apps a user may launch', ok: { status: 200, schema: AppListSchema }, errors: [401, 429] },
+  },
+  '/apps/{name}/icon': {
+    get: { summary: "The app's icon (PNG or SVG)", ok: { status: 200, image: true }, errors: [401, 404, 429] },
+  },
+  '/healthz': {
+    get: {
+      summary: 'Liveness',
+      auth: false,
+      ok: { status: 200, schema: z.object({ status: z.literal('ok') }) },
+      errors: [],
+    },
+  },
   '/openapi.json': { get: { summary: 'This document', auth: false, ok: { status: 200 }, errors: [] } },
 };
 
 const json = (schema: z.ZodType) => {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 };
 
 function queryParameters(query: z.ZodObject | undefined) {
   if (!query) return [];
   const schema = json(query) as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: (schema.required ?? []).includes(name), schema: s }));
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: (schema.required ?? []).includes(name),
+    schema: s,
+  }));
 }
 
 /** The OpenAPI 3.1 document of the native API, from the same zod schemas the routes parse with. */
@@ -163,7 +198,10 @@ export function openApiDocument(serverUrl: string) {
   for (const [path, methods] of Object.entries(OPERATIONS)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(methods) as [Method, Operation][]) {
-      const problem = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      const problem = {
+        description: 'A problem (RFC 9457)',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
       paths[path][method] = {
         summary: op.summary,
         operationId: `${method}${path
@@ -176,18 +214,27 @@ export function openApiDocument(serverUrl: string) {
           ...(path.includes('{id}') ? [id] : []),
           ...(path.includes('{name}') ? [appName] : []),
           ...(path.includes('{app}') ? [{ ...appName, name: 'app' }] : []),
-          ...(path.includes('{shareId}') ? [{ name: 'shareId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }] : []),
+          ...(path.includes('{shareId}')
+            ? [{ name: 'shareId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }]
+            : []),
           ...queryParameters(op.query),
           ...(method === 'post' && path === '/sessions'
             ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
             : []),
         ],
-        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } } : {}),
+        ...(op.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } }
+          : {}),
         responses: {
           [op.ok.status]: {
             description: 'OK',
             ...(op.ok.image
-              ? { content: { 'image/png': { schema: { type: 'string', format: 'binary' } }, 'image/svg+xml': { schema: { type: 'string' } } } }
+              ? {
+                  content: {
+                    'image/png': { schema: { type: 'string', format: 'binary' } },
+                    'image/svg+xml': { schema: { type: 'string' } },
+                  },
+                }
               : op.ok.text
                 ? { content: { 'text/plain': { schema: { type: 'string' } } } }
                 : op.ok.schema
@@ -204,13 +251,18 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: 'Sessionplane',
       version: '0.1.0',
-      description: 'One running copy of an interactive web app per user. Errors are application/problem+json with a stable `code`.',
+      description:
+        'One running copy of an interactive web app per user. Errors are application/problem+json with a stable `code`.',
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: "A local token (npm start prints the admin's), or a JWT from the configured issuer" },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "A local token (npm start prints the admin's), or a JWT from the configured issuer",
+        },
       },
       schemas: { Problem: json(ProblemSchema) },
     },

@@ -31,7 +31,13 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
   if (error instanceof HTTPException) {
     const status = error.status;
     const code =
-      status === 413 ? 'request.too_large' : status === 401 ? 'auth.unauthenticated' : status === 400 ? 'request.invalid' : (`http.${status}` as const);
+      status === 413
+        ? 'request.too_large'
+        : status === 401
+          ? 'auth.unauthenticated'
+          : status === 400
+            ? 'request.invalid'
+            : (`http.${status}` as const);
     return {
       problem: problemOf(code, error.message || STATUS_CODES[status] || 'Error', {}, status),
       headers: status === 401 ? { 'www-authenticate': 'Bearer realm="sessionplane"' } : {},
@@ -48,5 +54,9 @@ export function toProblem(error: unknown, logger: Logger): { problem: Problem; h
 
 function isAbandonedBody(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
-  return !!e && (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') && /aborted|premature/i.test(e.message ?? '');
+  return (
+    !!e &&
+    (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') &&
+    /aborted|premature/i.test(e.message ?? '')
+  );
 }

@@ -35,7 +35,9 @@ export function perUserRateLimit(perMinute: number): MiddlewareHandler<ApiEnv> {
 
 /** The caller's network address: the socket's locally, the HTTP API's sourceIp on Lambda. */
 function clientAddress(c: Context): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } } | undefined;
+  const env = c.env as
+    | { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } }
+    | undefined;
   return env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.http?.sourceIp ?? 'unknown';
 }
 
@@ -47,7 +49,8 @@ function clientAddress(c: Context): string {
 export function anonymousRateLimit(perMinute: number) {
   const store = new SnapshotMemoryStore<ApiEnv>();
   store.init({ windowMs: 60_000 } as Parameters<MemoryStore<ApiEnv>['init']>[0]);
-  const retryAfter = (reset: Date | undefined) => (reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60);
+  const retryAfter = (reset: Date | undefined) =>
+    reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
   return {
     /** Throws 429 if this address is over its limit of failed attempts. */
     check(c: Context): void {

@@ -11,7 +11,10 @@ export const LaunchBodySchema = z.strictObject({
   app: z.string().min(1).max(64),
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, space, ".", "_" and "-", at most 64, starting with a letter or digit')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/,
+      'letters, digits, space, ".", "_" and "-", at most 64, starting with a letter or digit',
+    )
     .optional(),
   params: z
     .record(z.string().max(128), ParamValue)
@@ -38,7 +41,9 @@ export const ListQuerySchema = z.strictObject({
 });
 
 /** Idempotency-Key: printable ASCII, as in the IETF draft's examples. */
-export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 printable ASCII characters');
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1 to 255 printable ASCII characters');
 
 const Iso = z.iso.datetime();
 const ResourcesView = z.object({ cpu: z.number(), memory: z.number().int(), gpus: z.number().int() });
@@ -108,7 +113,10 @@ export const ShareBodySchema = z
       .optional(),
   })
   .refine((b) => (b.user === undefined) !== (b.group === undefined), 'give exactly one of user and group')
-  .refine((b) => b.expiresAt === undefined || b.expiresInSeconds === undefined, 'give expiresAt or expiresInSeconds, not both');
+  .refine(
+    (b) => b.expiresAt === undefined || b.expiresInSeconds === undefined,
+    'give expiresAt or expiresInSeconds, not both',
+  );
 
 const UsageTotalsSchema = z.object({
   sessions: z.number().int(),
@@ -169,7 +177,16 @@ const AppViewSchema = z.object({
   limits: ResourcesView,
   params: z.record(z.string(), z.object({ type: z.enum(['string', 'integer', 'number', 'boolean']) }).loose()),
   /** The named sizes the caller may choose (`profile` at launch). */
-  profiles: z.array(z.object({ name: z.string(), title: z.string(), resources: ResourcesView, capacity: z.enum(CAPACITIES).optional() })).optional(),
+  profiles: z
+    .array(
+      z.object({
+        name: z.string(),
+        title: z.string(),
+        resources: ResourcesView,
+        capacity: z.enum(CAPACITIES).optional(),
+      }),
+    )
+    .optional(),
   /** A launch takes a profile or the default size, not raw resources. */
   profilesOnly: z.boolean().optional(),
   idleTimeoutSeconds: z.number(),
@@ -180,7 +197,13 @@ export const AppListSchema = z.object({ apps: z.array(AppViewSchema) });
 
 export const HomeListSchema = z.object({
   homes: z.array(
-    z.object({ owner: z.string(), uid: z.number().int(), gid: z.number().int(), accessPointId: z.string().optional(), sizeBytes: z.number().optional() }),
+    z.object({
+      owner: z.string(),
+      uid: z.number().int(),
+      gid: z.number().int(),
+      accessPointId: z.string().optional(),
+      sizeBytes: z.number().optional(),
+    }),
   ),
 });
 

@@ -5,7 +5,8 @@ import { connectUrl, sessionUrl, type UrlSettings } from '../../shared/domain/ur
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** The warnings that still hold, as ISO times (none: no field). */
-const warnedView = (warned: Session['warned']) => (warned ? { warned: { idle: iso(warned.idle), expiry: iso(warned.expiry) } } : {});
+const warnedView = (warned: Session['warned']) =>
+  warned ? { warned: { idle: iso(warned.idle), expiry: iso(warned.expiry) } } : {};
 
 /** A session as the API shows it (the portal's cards render it). */
 export type SessionView = ReturnType<typeof sessionView>;

@@ -32,7 +32,10 @@ export function parseJson(text: string, where = 'body'): unknown {
       return item;
     });
   } catch {
-    throw new ValidationError('The request body is not valid JSON.', { problems: [`${where}: not valid JSON`], reason: 'not-json' });
+    throw new ValidationError('The request body is not valid JSON.', {
+      problems: [`${where}: not valid JSON`],
+      reason: 'not-json',
+    });
   }
   if (reserved !== undefined)
     throw new ValidationError(`The request body uses the reserved key ${JSON.stringify(reserved)}.`, {

@@ -14,4 +14,7 @@ const env = loadFunctionEnv('api-catalog');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const { deps, publishMetrics } = lambdaApiDeps('api-catalog', env, { runtime: () => noRuntime, logs: noLogs });
 const groups = { catalog: catalogGroup } satisfies Record<GroupsOf<'api-catalog'>, GroupMount>;
-export const handler = withMetrics(refusingDotSegments(handle(createApp(deps, groups, { openApi: openApiDocument }))), publishMetrics);
+export const handler = withMetrics(
+  refusingDotSegments(handle(createApp(deps, groups, { openApi: openApiDocument }))),
+  publishMetrics,
+);

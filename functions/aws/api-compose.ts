@@ -1,9 +1,9 @@
 import { AWS_PRICES, AWS_PRICES_SOURCE } from '../../shared/domain/usage';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CloudWatchSessionLogs } from '../../shared/adapters/cloudwatch-session-logs';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { CloudWatchSessionLogs } from '../../shared/adapters/aws/cloudwatch-session-logs';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import type { Homes } from '../../shared/ports/homes';
 import { ENV } from '../../shared/config/env-names';
 import { sessionDomainOf } from '../../shared/config/session-domain';
@@ -53,7 +53,11 @@ export function lambdaApiDeps(
       sessionDomain: sessionDomainOf(env[ENV.sessionDomain]),
       keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
     },
-    authenticate: gatewayClaims({ userClaim: env[ENV.userClaim], groupsClaim: env[ENV.groupsClaim], adminGroup: env[ENV.adminGroup] }),
+    authenticate: gatewayClaims({
+      userClaim: env[ENV.userClaim],
+      groupsClaim: env[ENV.groupsClaim],
+      adminGroup: env[ENV.adminGroup],
+    }),
     maxBodyBytes: env[ENV.maxBodyBytes],
     rateLimit,
     anonymousRateLimit,
@@ -61,7 +65,9 @@ export function lambdaApiDeps(
     corsOrigins,
     launcherTimeoutMs,
     // GET /usage's estimate: the configured table, else Fargate's list prices.
-    prices: prices ? { table: prices, source: 'configured (SESSIONPLANE_PRICES)' } : { table: AWS_PRICES, source: AWS_PRICES_SOURCE },
+    prices: prices
+      ? { table: prices, source: 'configured (SESSIONPLANE_PRICES)' }
+      : { table: AWS_PRICES, source: AWS_PRICES_SOURCE },
     homes: parts.homes?.(createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] })),
   };
   return { deps, publishMetrics };

@@ -1,7 +1,7 @@
 import type { GroupsOf } from '../../shared/config/api-routes';
 import { handle } from 'hono/aws-lambda';
 import { EFSClient } from '@aws-sdk/client-efs';
-import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import { EfsHomes } from '../../shared/adapters/homes/efs-homes';
 import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
@@ -22,8 +22,16 @@ const { deps, publishMetrics } = lambdaApiDeps('api-write', env, {
   logs: noLogs,
   // Users' homes on EFS, one access point each, made on their first launch of a home app.
   homes: fileSystemId
-    ? (db) => new EfsHomes(new EFSClient({ region: env[ENV.awsRegion], maxAttempts: 5 }), new DynamoDbUserIds(db, env[ENV.tableName]), { fileSystemId })
+    ? (db) =>
+        new EfsHomes(
+          new EFSClient({ region: env[ENV.awsRegion], maxAttempts: 5 }),
+          new DynamoDbUserIds(db, env[ENV.tableName]),
+          { fileSystemId },
+        )
     : undefined,
 });
-const groups = { write: writeGroup, launcher: launcherGroup, skaha: skahaGroup } satisfies Record<GroupsOf<'api-write'>, GroupMount>;
+const groups = { write: writeGroup, launcher: launcherGroup, skaha: skahaGroup } satisfies Record<
+  GroupsOf<'api-write'>,
+  GroupMount
+>;
 export const handler = withMetrics(refusingDotSegments(handle(createApp(deps, groups))), publishMetrics);

@@ -3,22 +3,22 @@ import { DOT_SEGMENT_DETAIL, hasDotSegment } from '../http/dot-segments';
 import { problemBody, problemOf } from '../http/problem';
 import { ecsAppDefaults, ecsCannotRun } from '../../shared/adapters/runtime/ecs/can-run';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
-import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
-import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
-import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb-usage-store';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/dynamodb-idempotency-store';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb/dynamodb-pool-store';
+import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usage-store';
 import { LABELLED_APPS_TASK } from '../../shared/config/table';
 import type { AppSpec } from '../../shared/domain/app';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { KmsSecretSealer } from '../../shared/adapters/runtime/ecs/secret-sealer';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
-import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/powertools';
+import { powertoolsLogger, powertoolsMetrics } from '../../shared/adapters/aws/powertools';
 import { ImageApps } from '../../shared/adapters/images/image-apps';
-import { TableImageSnapshot } from '../../shared/adapters/images/table-image-snapshot';
+import { TableImageSnapshot } from '../../shared/adapters/dynamodb/table-image-snapshot';
 import { loadAppsJson } from '../../shared/config/apps';
 import { ENV } from '../../shared/config/env-names';
 import type { FunctionEnv } from '../../shared/config/lambda-env';
@@ -71,13 +71,20 @@ export function lambdaServices(
   // The labelled images of the stack's repository, from the snapshot the reaper keeps in the table.
   const repository = env[ENV.imageRepository];
   const discovered = repository
-    ? new ImageApps([new TableImageSnapshot(client, table)], { allowedPrefixes: [repository], ttlMs: IMAGE_SNAPSHOT_TTL_MS, defaults: ecsAppDefaults, logger })
+    ? new ImageApps([new TableImageSnapshot(client, table)], {
+        allowedPrefixes: [repository],
+        ttlMs: IMAGE_SNAPSHOT_TTL_MS,
+        defaults: ecsAppDefaults,
+        logger,
+      })
     : undefined;
   // On AWS every function offers what ECS can run, whether or not it starts tasks itself.
   const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile], ecsAppDefaults), ecsCannotRun, discovered);
   const metrics = powertoolsMetrics(service);
   const services: ServiceDeps = {
-    store: new DynamoDbSessionStore(client, table, (why, key) => logger.warn({ key, why }, 'unreadable session record skipped')),
+    store: new DynamoDbSessionStore(client, table, (why, key) =>
+      logger.warn({ key, why }, 'unreadable session record skipped'),
+    ),
     events: new DynamoDbSessionEventLog(client, table),
     quotas: new DynamoDbQuotaStore(client, table),
     idempotency: new DynamoDbIdempotencyStore(client, table),
@@ -122,7 +129,10 @@ export function ecsRuntime(
     gpuCapacityProvider: env[ENV.gpuCapacityProvider],
     appNames: () => apps.list().map((a) => a.name),
     baseTaskDefinition: (app) => deployed[app],
-    registry: new TaskDefinitionRegistry(ecs, db, { tableName: env[ENV.tableName], containerName: env[ENV.containerName] }),
+    registry: new TaskDefinitionRegistry(ecs, db, {
+      tableName: env[ENV.tableName],
+      containerName: env[ENV.containerName],
+    }),
     sealer: sealerOf(env[ENV.secretsKey], env[ENV.awsRegion]),
     homesFileSystemId: env[ENV.homesFileSystem],
   });
@@ -134,7 +144,10 @@ function sealerOf(keyArn: string | undefined, region: string): KmsSecretSealer |
 }
 
 /** Publishes the invocation's metrics (EMF) however the handler ends. */
-export function withMetrics<E, C, R>(handler: (event: E, context: C) => Promise<R>, publish: () => void): (event: E, context: C) => Promise<R> {
+export function withMetrics<E, C, R>(
+  handler: (event: E, context: C) => Promise<R>,
+  publish: () => void,
+): (event: E, context: C) => Promise<R> {
   return async (event, context) => {
     try {
       return await handler(event, context);
@@ -153,6 +166,10 @@ export function refusingDotSegments<C>(handler: (event: LambdaEvent, context: C)
     const path = ('rawPath' in event ? event.rawPath : 'path' in event ? event.path : undefined) ?? '/';
     if (!hasDotSegment(path)) return handler(event, context);
     const problem = problemOf('request.invalid', DOT_SEGMENT_DETAIL);
-    return { statusCode: 400, headers: { 'content-type': 'application/problem+json' }, body: problemBody(problem, path.slice(0, 256)) };
+    return {
+      statusCode: 400,
+      headers: { 'content-type': 'application/problem+json' },
+      body: problemBody(problem, path.slice(0, 256)),
+    };
   };
 }

@@ -1,8 +1,8 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EcrImages } from '../../shared/adapters/images/ecr-images';
-import { TableImageSnapshot } from '../../shared/adapters/images/table-image-snapshot';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { powertoolsLogger } from '../../shared/adapters/powertools';
+import { TableImageSnapshot } from '../../shared/adapters/dynamodb/table-image-snapshot';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { powertoolsLogger } from '../../shared/adapters/aws/powertools';
 import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
 
@@ -15,8 +15,13 @@ import { loadFunctionEnv } from '../../shared/config/lambda-env';
 const env = loadFunctionEnv('image-catalog');
 const repository = env[ENV.imageRepository];
 const logger = powertoolsLogger('image-catalog', env[ENV.logLevel]);
-const ecr = new EcrImages(new ECRClient({ region: env[ENV.awsRegion], maxAttempts: 5 }), { repositories: [repository.slice(repository.indexOf('/') + 1)] });
-const snapshot = new TableImageSnapshot(createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] }), env[ENV.tableName]);
+const ecr = new EcrImages(new ECRClient({ region: env[ENV.awsRegion], maxAttempts: 5 }), {
+  repositories: [repository.slice(repository.indexOf('/') + 1)],
+});
+const snapshot = new TableImageSnapshot(
+  createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] }),
+  env[ENV.tableName],
+);
 
 export const handler = async (): Promise<{ images: number; iconsDropped: number }> => {
   const images = await ecr.list();

@@ -3,7 +3,7 @@ import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
 import { tokenKeyOf } from '../../shared/config/policy';
 import { POOL_FAILURES } from '../../shared/services/deps';
-import { tendPools } from '../../shared/services/pool-keeper';
+import { tendPools } from '../../shared/services/pools/pool-keeper';
 import { ecsRuntime, lambdaServices, withMetrics } from './compose';
 
 // The warm pools' keeper: one pass each minute (EventBridge), and within a second or so of a claim

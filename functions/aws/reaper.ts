@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { ENV } from '../../shared/config/env-names';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
-import { reap } from '../../shared/services/reap';
+import { reap } from '../../shared/services/reaper/reap';
 import { ecsRuntime, lambdaServices, withMetrics } from './compose';
 
 // Every minute (an EventBridge rule's schedule): one reaper pass, within the invocation's time.

@@ -20,7 +20,11 @@ import { portalRoutes } from '../portal/routes';
  */
 export function routerPortal(config: RouterConfig, logger: Logger, signOuts: SignOuts) {
   if (!config.portal) return undefined;
-  const portal = new PortalSessions(config.portal.key, { maxAgeSeconds: 12 * 3600, secure: config.publicUrl.startsWith('https:'), signOuts });
+  const portal = new PortalSessions(config.portal.key, {
+    maxAgeSeconds: 12 * 3600,
+    secure: config.publicUrl.startsWith('https:'),
+    signOuts,
+  });
   const app = portalRoutes({
     portal,
     api: remoteApi(config.portal.apiUrl),

@@ -2,17 +2,17 @@ import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { anyOf, verifiedJwt } from '../api/auth/authenticators';
 import { routerPortal } from './router-portal';
-import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb-sign-outs';
+import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
 import { createEventsApp } from '../api/events-app';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import { loadRouterConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
-import { createLogger } from '../../shared/adapters/pino-logger';
+import { createLogger } from '../../shared/adapters/in-process/pino-logger';
 import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost, sendProblem } from '../router/respond';
 import { createRouter, forwardedClientAddress } from '../router/router';
 
@@ -24,7 +24,9 @@ try {
   const config = loadRouterConfig();
   const logger = createLogger(config.logLevel);
   const client = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
-  const store = new DynamoDbSessionStore(client, config.tableName, (why, key) => logger.warn({ key, why }, 'unreadable session record skipped'));
+  const store = new DynamoDbSessionStore(client, config.tableName, (why, key) =>
+    logger.warn({ key, why }, 'unreadable session record skipped'),
+  );
   // The session's event log, polled (task-events writes it, in another process): for the holding
   // page, and for API callers' streams (API Gateway cannot stream), with the API's issuer.
   const events = new DynamoDbSessionEventLog(client, config.tableName);
@@ -65,7 +67,9 @@ try {
   const server = createServer({ requireHostHeader: false }, (req, res) => {
     if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
     if (req.url === '/healthz') {
-      res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
+      res
+        .writeHead(draining ? 503 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
       return;
     }
     if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
@@ -75,9 +79,12 @@ try {
   });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
-    if (!router.handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
+    if (!router.handleUpgrade(req, socket, head))
+      refuseUpgrade(socket, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });
-  server.listen(config.port, config.host, () => logger.info({ port: config.port, host: config.host }, 'session router listening'));
+  server.listen(config.port, config.host, () =>
+    logger.info({ port: config.port, host: config.host }, 'session router listening'),
+  );
 
   // SIGTERM (ECS stops the task): stop accepting, let in-flight HTTP finish, close sockets with 1001.
   process.once('SIGTERM', () => {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTaskEvent, type TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
-import { probe as probeReadiness } from '../../shared/adapters/readiness';
+import { probe as probeReadiness } from '../../shared/adapters/runtime/readiness';
 import { probingPhase } from '../../shared/domain/events';
 import { isFinal, isStarting, STATUS_REASONS } from '../../shared/domain/session';
 import type { RuntimeEvent } from '../../shared/ports/runtime';
@@ -42,8 +42,18 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
     return 'orphan-stopped';
   }
   const of = session
-    ? { app: session.app, launchDeadline: session.launchDeadline, starting: isStarting(session.status), ready: session.status === 'READY' }
-    : { app: pooled!.app, launchDeadline: pooled!.launchDeadline, starting: pooled!.state === 'STARTING', ready: pooled!.state !== 'STARTING' };
+    ? {
+        app: session.app,
+        launchDeadline: session.launchDeadline,
+        starting: isStarting(session.status),
+        ready: session.status === 'READY',
+      }
+    : {
+        app: pooled!.app,
+        launchDeadline: pooled!.launchDeadline,
+        starting: pooled!.state === 'STARTING',
+        ready: pooled!.state !== 'STARTING',
+      };
   const base = { sessionId, runtimeId, ...(change.version !== undefined ? { version: change.version } : {}) };
   // Written once each by key, whatever order ECS delivers its events in, and however often.
   await recordEvents(deps, sessionId, change.phases);
@@ -71,7 +81,9 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   // The app's own readiness check: HTTP for `ready: {http}`, else TCP. A ready line is written to the
   // task's log (CloudWatch), which this function does not read, so a line app is probed by TCP here.
   const probe = deps.probe ?? ((host: string, port: number) => probeReadiness(app.ready, host, port));
-  await recordEvents(deps, sessionId, [probingPhase(app.ready.kind === 'line' ? { kind: 'tcp' } : app.ready, deps.clock.now())]);
+  await recordEvents(deps, sessionId, [
+    probingPhase(app.ready.kind === 'line' ? { kind: 'tcp' } : app.ready, deps.clock.now()),
+  ]);
   while (deps.clock.now() < of.launchDeadline) {
     if (await probe(endpoint.host, endpoint.port)) {
       const ready: RuntimeEvent = { ...base, type: 'ready', endpoint: `${endpoint.host}:${endpoint.port}` };

@@ -7,4 +7,7 @@ import { handleTaskEvent, type TaskStateChangeEvent } from './task-events-handle
 const env = loadFunctionEnv('task-events');
 const { services, publishMetrics } = lambdaServices('task-events', env, (apps) => ecsRuntime(env, apps));
 const deps = { ...services, clusterArn: env[ENV.cluster], containerName: env[ENV.containerName] };
-export const handler = withMetrics(async (event: TaskStateChangeEvent) => ({ outcome: await handleTaskEvent(deps, event) }), publishMetrics);
+export const handler = withMetrics(
+  async (event: TaskStateChangeEvent) => ({ outcome: await handleTaskEvent(deps, event) }),
+  publishMetrics,
+);

@@ -48,9 +48,21 @@ export interface Problem {
 }
 
 /** A problem of `code`, with its status (or `status`, where one code covers more than one, e.g. 408 and 400). */
-export function problemOf(code: ErrorCode | `http.${number}`, detail: string, extra: Record<string, unknown> = {}, status?: number): Problem {
+export function problemOf(
+  code: ErrorCode | `http.${number}`,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  status?: number,
+): Problem {
   const s = status ?? (code in STATUS_BY_CODE ? STATUS_BY_CODE[code as ErrorCode] : 500);
-  return { type: `urn:sessionplane:problem:${code}`, title: STATUS_CODES[s] ?? 'Error', status: s, detail, code, ...extra };
+  return {
+    type: `urn:sessionplane:problem:${code}`,
+    title: STATUS_CODES[s] ?? 'Error',
+    status: s,
+    detail,
+    code,
+    ...extra,
+  };
 }
 
 /** The JSON body of a problem, with the path it answers. */

@@ -1,25 +1,25 @@
 import { join, resolve } from 'node:path';
 import type { Hono, MiddlewareHandler } from 'hono';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
-import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb-pool-store';
-import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb-usage-store';
-import { CachedPoolStore } from '../../shared/adapters/cached-pool-store';
-import { portRefuses } from '../../shared/adapters/readiness';
-import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
-import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
-import { NotifyingSessionStore } from '../../shared/adapters/notifying-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
-import { repairEmbeddedIndexes } from '../../shared/adapters/embedded-dynamodb-repair';
-import { FileSessionLogs } from '../../shared/adapters/file-session-logs';
-import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/dynamodb-idempotency-store';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb/dynamodb-pool-store';
+import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usage-store';
+import { CachedPoolStore } from '../../shared/adapters/in-process/cached-pool-store';
+import { portRefuses } from '../../shared/adapters/runtime/readiness';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
+import { NotifyingSessionEventLog } from '../../shared/adapters/in-process/notifying-event-log';
+import { NotifyingSessionStore } from '../../shared/adapters/in-process/notifying-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
+import { repairEmbeddedIndexes } from '../../shared/adapters/dynamodb/embedded-dynamodb-repair';
+import { FileSessionLogs } from '../../shared/adapters/in-process/file-session-logs';
+import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import { FolderHomes, passableHomes } from '../../shared/adapters/homes/folder-homes';
 import { ImageApps } from '../../shared/adapters/images/image-apps';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
-import { loggedMetrics } from '../../shared/adapters/logged-metrics';
+import { loggedMetrics } from '../../shared/adapters/in-process/logged-metrics';
 import { CapacityError } from '../../shared/domain/errors';
 import { isFinal } from '../../shared/domain/session';
 import type { LocalConfig } from '../../shared/config/env';
@@ -28,9 +28,9 @@ import { systemClock, type Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import { AppCatalog } from '../../shared/services/catalog';
 import type { LaunchDeps } from '../../shared/services/deps';
-import { PoolLoop } from '../../shared/services/pool-loop';
-import { reap } from '../../shared/services/reap';
-import { reconcileAll } from '../../shared/services/reconcile';
+import { PoolLoop } from '../../shared/services/pools/pool-loop';
+import { reap } from '../../shared/services/reaper/reap';
+import { reconcileAll } from '../../shared/services/reaper/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { stopSession } from '../../shared/services/stop';
 import { ALL_GROUPS } from '../api/all-groups';
@@ -43,7 +43,7 @@ import { ensureSecretFile } from './credentials';
 import { localRuntimes } from './runtimes';
 import { pagesOf, staticPages } from './www';
 import { localPortal } from './portal';
-import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb-sign-outs';
+import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
 import { hostCapacity } from '../api/routes/skaha-catalog';
 
 export interface LocalPlane {
@@ -98,14 +98,21 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const adminToken = ensureSecretFile(join(dataDir, 'admin-token'));
   const tokenKey = config.tokenKey ?? Buffer.from(ensureSecretFile(join(dataDir, 'token-key')), 'hex');
   let embedded: EmbeddedDynamoDb | undefined;
-  if (!config.dynamodbEndpoint) embedded = await startEmbeddedDynamoDb(options.inMemory ? {} : { path: join(dataDir, 'db') });
+  if (!config.dynamodbEndpoint)
+    embedded = await startEmbeddedDynamoDb(options.inMemory ? {} : { path: join(dataDir, 'db') });
   const dynamodbEndpoint = config.dynamodbEndpoint ?? embedded!.endpoint;
   const client = createDocumentClient({ endpoint: dynamodbEndpoint, region: config.region });
   await ensureSessionsTable(client, config.tableName);
   if (embedded && !options.inMemory) await repairEmbeddedIndexes(client, config.tableName, logger);
 
-  const { runtime, processes, containers, engineAddress, images, cannotRun } = await localRuntimes(config, dataDir, logger);
-  const imageApps = images ? new ImageApps([images], { allowedPrefixes: config.policy.imagePrefixes, ttlMs: config.discoveryTtlMs, logger }) : undefined;
+  const { runtime, processes, containers, engineAddress, images, cannotRun } = await localRuntimes(
+    config,
+    dataDir,
+    logger,
+  );
+  const imageApps = images
+    ? new ImageApps([images], { allowedPrefixes: config.policy.imagePrefixes, ttlMs: config.discoveryTtlMs, logger })
+    : undefined;
   await imageApps?.refresh();
   const clock = options.clock ?? systemClock;
   // This process is the embedded store's only writer (LevelDB's lock sees to it), so its writes
@@ -113,11 +120,15 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // seen. With a configured endpoint another writer may share the table, so reads go to it; waiters
   // still re-read at their poll interval.
   const store = new NotifyingSessionStore(
-    new DynamoDbSessionStore(client, config.tableName, (why, key) => logger.warn({ key, why }, 'unreadable session record skipped')),
+    new DynamoDbSessionStore(client, config.tableName, (why, key) =>
+      logger.warn({ key, why }, 'unreadable session record skipped'),
+    ),
     { cacheReads: !!embedded },
   );
   // As for sessions: the pool's records are kept in memory where this process is the store's only writer.
-  const poolStore = embedded ? new CachedPoolStore(new DynamoDbPoolStore(client, config.tableName)) : new DynamoDbPoolStore(client, config.tableName);
+  const poolStore = embedded
+    ? new CachedPoolStore(new DynamoDbPoolStore(client, config.tableName))
+    : new DynamoDbPoolStore(client, config.tableName);
   let keeper: PoolLoop | undefined;
   const services: LaunchDeps = {
     store,
@@ -151,7 +162,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const inFlight = new Set<Promise<unknown>>();
   runtime.onEvent((event) => {
     const work = handleRuntimeEvent(services, event)
-      .catch((error: unknown) => logger.error({ err: error, sessionId: event.sessionId }, 'could not apply a runtime event'))
+      .catch((error: unknown) =>
+        logger.error({ err: error, sessionId: event.sessionId }, 'could not apply a runtime event'),
+      )
       .finally(() => inFlight.delete(work));
     inFlight.add(work);
   });
@@ -166,7 +179,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     const s = await store.get(id);
     if (s) return !isFinal(s.status) && s.runtime?.runtimeId === runtimeId ? services.apps.get(s.app) : undefined;
     const pooled = await poolStore.get(id);
-    return pooled && pooled.state !== 'CLAIMED' && pooled.runtime?.runtimeId === runtimeId ? services.apps.get(pooled.app) : undefined;
+    return pooled && pooled.state !== 'CLAIMED' && pooled.runtime?.runtimeId === runtimeId
+      ? services.apps.get(pooled.app)
+      : undefined;
   });
   await reconcileAll(services, { noLaunchInFlight: true });
   // The pools are rebuilt from what is left (records checked against the runtime), then filled, gradually.
@@ -176,7 +191,13 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   );
   await keeper.start();
 
-  const portal = localPortal(config, { tokenKey, adminToken }, clock, logger, new DynamoDbSignOuts(client, config.tableName));
+  const portal = localPortal(
+    config,
+    { tokenKey, adminToken },
+    clock,
+    logger,
+    new DynamoDbSignOuts(client, config.tableName),
+  );
   const deps: ApiDeps = {
     ...services,
     urls: {
@@ -191,7 +212,14 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       anyOf(
         bearerTokens(portal.users),
         portal.authenticator,
-        ...(config.oidc ? [verifiedJwt({ ...config.oidc, onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer') })] : []),
+        ...(config.oidc
+          ? [
+              verifiedJwt({
+                ...config.oidc,
+                onError: (error) => logger.warn({ err: error.message }, 'cannot reach the OIDC issuer'),
+              }),
+            ]
+          : []),
       ),
     maxBodyBytes: config.maxBodyBytes,
     rateLimit: config.rateLimit,
@@ -281,7 +309,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
       await Promise.allSettled(live.map((id) => stopSession(services, id, 'shutdown')));
       // The pools' records go first (claimed ones are their sessions'), so their instances' exits
       // below are not taken for failed starts; the instances go with everything else.
-      await Promise.allSettled((await poolStore.list()).filter((i) => i.state !== 'CLAIMED').map((i) => poolStore.remove(i)));
+      await Promise.allSettled(
+        (await poolStore.list()).filter((i) => i.state !== 'CLAIMED').map((i) => poolStore.remove(i)),
+      );
       await Promise.all([processes.stopAll('shutdown'), containers?.stopAll('shutdown')]);
       await drainRequests(config.stopGraceMs + 5000);
       await settled();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileDurably } from '../../shared/adapters/durable-file';
+import { writeFileDurably } from '../../shared/adapters/in-process/durable-file';
 import { isHexKey } from '../../shared/config/policy';
 import { ConfigError } from '../../shared/domain/errors';
 

@@ -13,16 +13,30 @@ export interface LocalServer {
 }
 
 /** Serves the router's routes and the API on one port. */
-export async function listenLocal(plane: LocalPlane, port: number, host: string, options: { maxHeaderBytes?: number } = {}): Promise<LocalServer> {
+export async function listenLocal(
+  plane: LocalPlane,
+  port: number,
+  host: string,
+  options: { maxHeaderBytes?: number } = {},
+): Promise<LocalServer> {
   const api = getRequestListener(plane.app.fetch);
-  const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false }, (req, res) => {
-    if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
-    if (!plane.router.handleRequest(req, res)) void api(req, res);
-  });
+  const server = createServer(
+    { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false },
+    (req, res) => {
+      if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
+      if (!plane.router.handleRequest(req, res)) void api(req, res);
+    },
+  );
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     if (!plane.router.handleUpgrade(req, socket, head))
-      refuseUpgrade(socket, 404, 'route.not_found', 'WebSockets go to session routes only.', (req.url ?? '/').split('?')[0]!);
+      refuseUpgrade(
+        socket,
+        404,
+        'route.not_found',
+        'WebSockets go to session routes only.',
+        (req.url ?? '/').split('?')[0]!,
+      );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,7 +3,7 @@ import { loadLocalConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { composeLocal } from './compose';
 import { listenLocal } from './http-server';
-import { createLogger } from '../../shared/adapters/pino-logger';
+import { createLogger } from '../../shared/adapters/in-process/pino-logger';
 
 /** A signal this long after the first is a person asking again, not the same signal relayed. */
 const SECOND_SIGNAL_AFTER_MS = 1000;

@@ -22,9 +22,19 @@ function localUsers(config: LocalConfig, adminToken: string): TokenTable {
  * (HttpOnly, SameSite=Lax, signed with a key derived from the token key), and its pages, which
  * call this same process's API in-process with the user's cookie.
  */
-export function localPortal(config: LocalConfig, secrets: { tokenKey: Buffer; adminToken: string }, clock: Clock, logger: Logger, signOuts: SignOuts) {
+export function localPortal(
+  config: LocalConfig,
+  secrets: { tokenKey: Buffer; adminToken: string },
+  clock: Clock,
+  logger: Logger,
+  signOuts: SignOuts,
+) {
   const users = localUsers(config, secrets.adminToken);
-  const portal = new PortalSessions(secrets.tokenKey, { maxAgeSeconds: 12 * 3600, secure: (config.publicUrl ?? '').startsWith('https:'), signOuts });
+  const portal = new PortalSessions(secrets.tokenKey, {
+    maxAgeSeconds: 12 * 3600,
+    secure: (config.publicUrl ?? '').startsWith('https:'),
+    signOuts,
+  });
   return {
     users,
     authenticator: portal.authenticator(),

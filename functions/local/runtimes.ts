@@ -64,14 +64,21 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
     });
     await containers.ready();
   } else if (engine && config.containerHost) {
-    throw new Error(`The container engine at ${engine.address} does not answer (SESSIONPLANE_CONTAINER_HOST / DOCKER_HOST).`);
+    throw new Error(
+      `The container engine at ${engine.address} does not answer (SESSIONPLANE_CONTAINER_HOST / DOCKER_HOST).`,
+    );
   } else if (engine) {
-    logger.warn({ engine: engine.address }, 'a container engine socket is there but does not answer: image apps cannot run');
+    logger.warn(
+      { engine: engine.address },
+      'a container engine socket is there but does not answer: image apps cannot run',
+    );
   }
   const runsContainer = (app: AppSpec, image?: string) => !!containers && !!imageOf(app, image);
   const runsProcess = (app: AppSpec, image?: string) => !runsContainer(app, image) && app.command.length > 0;
   const runtime = new RuntimeByApp([
-    ...(containers ? [{ runtime: containers, runs: runsContainer, owns: (id: string) => id.startsWith('container:') }] : []),
+    ...(containers
+      ? [{ runtime: containers, runs: runsContainer, owns: (id: string) => id.startsWith('container:') }]
+      : []),
     { runtime: processes, runs: runsProcess, owns: (id: string) => id.startsWith('local:') },
   ]);
   const cannotRun: CannotRun = (app, image) => {

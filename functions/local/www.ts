@@ -18,7 +18,9 @@ export function staticPages(www: string): Hono {
   const app = new Hono();
   if (www === 'none') return app;
   const wslinkBundle = readFileSync(createRequire(import.meta.url).resolve('wslink/dist/wslink.js'), 'utf8');
-  app.get('/wslink.js', (c) => c.body(wslinkBundle, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' }));
+  app.get('/wslink.js', (c) =>
+    c.body(wslinkBundle, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' }),
+  );
   let entries: Dirent[];
   try {
     entries = readdirSync(www, { recursive: true, withFileTypes: true });
@@ -28,7 +30,9 @@ export function staticPages(www: string): Hono {
       'set SESSIONPLANE_WWW=none to serve no pages',
     ]);
   }
-  const files = new Set(entries.filter((e) => e.isFile()).map((e) => `/${relative(www, join(e.parentPath, e.name)).split(sep).join('/')}`));
+  const files = new Set(
+    entries.filter((e) => e.isFile()).map((e) => `/${relative(www, join(e.parentPath, e.name)).split(sep).join('/')}`),
+  );
   if (files.has('/index.html')) files.add('/');
   const serve = serveStatic({ root: relative(process.cwd(), www) || '.' });
   app.use('/*', (c, next) => (files.has(c.req.path) ? serve(c, next) : next()));

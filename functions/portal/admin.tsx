@@ -18,7 +18,11 @@ export function AdminPage(props: {
   const totals = new Map<string, { sessions: number; cpu: number; memory: number }>();
   for (const { session: s } of props.cards) {
     const t = totals.get(s.owner) ?? { sessions: 0, cpu: 0, memory: 0 };
-    totals.set(s.owner, { sessions: t.sessions + 1, cpu: t.cpu + s.resources.cpu, memory: t.memory + s.resources.memory });
+    totals.set(s.owner, {
+      sessions: t.sessions + 1,
+      cpu: t.cpu + s.resources.cpu,
+      memory: t.memory + s.resources.memory,
+    });
   }
   return (
     <Layout title="Admin" principal={props.me.principal} csrf={props.me.csrf}>

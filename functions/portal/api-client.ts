@@ -53,11 +53,21 @@ export interface ApiAnswer<T> {
 }
 
 /** One API call as the user; a JSON answer parsed, anything else as text. */
-export async function callApi<T>(api: PortalApi, me: SignedIn, method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+export async function callApi<T>(
+  api: PortalApi,
+  me: SignedIn,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer<T>> {
   const res = await api.fetch(
     new Request(`${api.base}${path}`, {
       method,
-      headers: { ...api.credentials(me), accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...api.credentials(me),
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     }),
   );

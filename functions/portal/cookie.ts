@@ -26,7 +26,12 @@ export class PortalSessions {
 
   constructor(
     tokenKey: Buffer,
-    private readonly options: { maxAgeSeconds: number; secure: boolean; now?: () => number; signOuts?: SignOuts | undefined },
+    private readonly options: {
+      maxAgeSeconds: number;
+      secure: boolean;
+      now?: () => number;
+      signOuts?: SignOuts | undefined;
+    },
   ) {
     this.key = createHmac('sha256', tokenKey).update('sessionplane portal cookie v1').digest();
     this.sealKey = createHmac('sha256', tokenKey).update('sessionplane portal token v1').digest();
@@ -69,7 +74,16 @@ export class PortalSessions {
     const g = principal.groups?.length ? { g: principal.groups } : {};
     // n: this sign-in's own id, which a sign-out records so the cookie cannot be replayed.
     const n = randomBytes(12).toString('base64url');
-    const payload = b64(JSON.stringify({ u: principal.user, a: principal.admin, ...g, e, n, ...(token ? { t: this.encrypt(token.value) } : {}) }));
+    const payload = b64(
+      JSON.stringify({
+        u: principal.user,
+        a: principal.admin,
+        ...g,
+        e,
+        n,
+        ...(token ? { t: this.encrypt(token.value) } : {}),
+      }),
+    );
     return `v1.${payload}.${this.sign(`v1.${payload}`)}`;
   }
 
@@ -91,8 +105,14 @@ export class PortalSessions {
     const given = Buffer.from(parts[2]!);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
-      const { u, a, g, e } = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { u: unknown; a: unknown; g: unknown; e: unknown };
-      if (typeof u !== 'string' || !USER_NAME.test(u) || typeof e !== 'number' || e * 1000 <= this.now()) return undefined;
+      const { u, a, g, e } = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as {
+        u: unknown;
+        a: unknown;
+        g: unknown;
+        e: unknown;
+      };
+      if (typeof u !== 'string' || !USER_NAME.test(u) || typeof e !== 'number' || e * 1000 <= this.now())
+        return undefined;
       const groups = Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : undefined;
       return { user: u, admin: a === true, ...(groups?.length ? { groups } : {}) };
     } catch {
@@ -172,7 +192,10 @@ export class PortalSessions {
       const principal = await this.principalOf(value);
       if (!principal) return undefined;
       if (!SAFE.has(c.req.method) && !this.csrfMatches(value!, c.req.header(CSRF_HEADER)))
-        throw new DomainError('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).');
+        throw new DomainError(
+          'auth.forbidden',
+          'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).',
+        );
       return principal;
     };
   }

@@ -56,7 +56,12 @@ export class OidcSignIn {
   /** The issuer's authorization URL for a new sign-in, and the flow to keep until the callback. */
   async begin(next: string): Promise<{ url: string; flow: OidcFlow }> {
     const as = await this.discover();
-    const flow: OidcFlow = { verifier: oauth.generateRandomCodeVerifier(), state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), next };
+    const flow: OidcFlow = {
+      verifier: oauth.generateRandomCodeVerifier(),
+      state: oauth.generateRandomState(),
+      nonce: oauth.generateRandomNonce(),
+      next,
+    };
     const url = new URL(as.authorization_endpoint!);
     url.search = new URLSearchParams({
       client_id: this.options.clientId,
@@ -76,23 +81,44 @@ export class OidcSignIn {
     const as = await this.discover();
     try {
       const params = oauth.validateAuthResponse(as, this.client, callback, flow.state);
-      const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.auth, params, this.options.redirectUri(), flow.verifier, {
-        [oauth.allowInsecureRequests]: this.insecure,
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        this.client,
+        this.auth,
+        params,
+        this.options.redirectUri(),
+        flow.verifier,
+        {
+          [oauth.allowInsecureRequests]: this.insecure,
+        },
+      );
+      const result = await oauth.processAuthorizationCodeResponse(as, this.client, response, {
+        expectedNonce: flow.nonce,
+        requireIdToken: true,
       });
-      const result = await oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: flow.nonce, requireIdToken: true });
       const keys = createRemoteJWKSet(new URL(as.jwks_uri!));
-      const { payload } = await jwtVerify(result.id_token!, keys, { issuer: as.issuer, audience: this.options.clientId });
+      const { payload } = await jwtVerify(result.id_token!, keys, {
+        issuer: as.issuer,
+        audience: this.options.clientId,
+      });
       const principal = principalFromClaims(payload as Record<string, unknown>, this.options);
       if (!principal) throw new Error(`the ID token has no usable ${this.options.userClaim} claim`);
       return { principal, idToken: result.id_token!, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (error) {
-      throw new DomainError('auth.unauthenticated', `The sign-in with ${as.issuer} did not complete: ${(error as Error).message}`, { cause: error });
+      throw new DomainError(
+        'auth.unauthenticated',
+        `The sign-in with ${as.issuer} did not complete: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }
 
 /** The portal's sign-in through the configured OIDC issuer, where the portal has a client id there. */
-export function oidcSignInOf(config: Pick<LocalConfig, 'oidc' | 'oidcClient'>, publicUrl: () => string): OidcSignIn | undefined {
+export function oidcSignInOf(
+  config: Pick<LocalConfig, 'oidc' | 'oidcClient'>,
+  publicUrl: () => string,
+): OidcSignIn | undefined {
   const client = config.oidcClient;
   if (!config.oidc || !client?.clientId) return undefined;
   return new OidcSignIn({

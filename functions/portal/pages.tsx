@@ -7,7 +7,12 @@ import type { Principal } from '../../shared/domain/principal';
 import { mib } from './session-cards';
 
 /** Every page: the stylesheet and script of the portal (no inline script or style: the CSP forbids them). */
-export function Layout(props: { title: string; principal?: Principal | undefined; csrf?: string | undefined; children: Child }) {
+export function Layout(props: {
+  title: string;
+  principal?: Principal | undefined;
+  csrf?: string | undefined;
+  children: Child;
+}) {
   return (
     <html lang="en">
       <head>
@@ -84,7 +89,14 @@ function ParamField(props: { app: string; name: string; spec: ParamSpec }) {
       ))}
     </select>
   ) : spec.type === 'boolean' ? (
-    <input id={id} name={`params.${props.name}`} type="checkbox" value="true" checked={spec.default === 'true'} aria-describedby={describedBy} />
+    <input
+      id={id}
+      name={`params.${props.name}`}
+      type="checkbox"
+      value="true"
+      checked={spec.default === 'true'}
+      aria-describedby={describedBy}
+    />
   ) : (
     <input
       id={id}
@@ -155,12 +167,28 @@ function ResourceFields(props: { app: AppView }) {
     <>
       <div class="field">
         <label for={id('cpu')}>vCPUs (at most {app.limits.cpu})</label>
-        <input id={id('cpu')} name="resources.cpu" type="number" step="0.25" min="0.25" max={String(app.limits.cpu)} value={String(app.resources.cpu)} />
+        <input
+          id={id('cpu')}
+          name="resources.cpu"
+          type="number"
+          step="0.25"
+          min="0.25"
+          max={String(app.limits.cpu)}
+          value={String(app.resources.cpu)}
+        />
         <small class="field-error" data-field="resources.cpu" role="alert" />
       </div>
       <div class="field">
         <label for={id('memory')}>Memory, MiB (at most {app.limits.memory})</label>
-        <input id={id('memory')} name="resources.memory" type="number" step="1" min="64" max={String(app.limits.memory)} value={String(app.resources.memory)} />
+        <input
+          id={id('memory')}
+          name="resources.memory"
+          type="number"
+          step="1"
+          min="64"
+          max={String(app.limits.memory)}
+          value={String(app.resources.memory)}
+        />
         <small class="field-error" data-field="resources.memory" role="alert" />
       </div>
     </>
@@ -174,13 +202,18 @@ export function Catalog(props: { apps: AppView[] }) {
       {props.apps.map((app) => (
         <li class="card app">
           <div class="app-head">
-            {app.icon ? <img src={`/apps/${app.name}/icon`} alt="" width="40" height="40" /> : <span class="icon-none" aria-hidden="true" />}
+            {app.icon ? (
+              <img src={`/apps/${app.name}/icon`} alt="" width="40" height="40" />
+            ) : (
+              <span class="icon-none" aria-hidden="true" />
+            )}
             <h3>{app.title ?? app.name}</h3>
           </div>
           <p>{app.description ?? ''}</p>
           <p class="meta">
             {app.resources.cpu} vCPU · {mib(app.resources.memory)}
-            {app.resources.gpus ? ` · ${app.resources.gpus} GPU` : ''} · <a href={`/apps/${app.name}/`}>{`/apps/${app.name}/`}</a>
+            {app.resources.gpus ? ` · ${app.resources.gpus} GPU` : ''} ·{' '}
+            <a href={`/apps/${app.name}/`}>{`/apps/${app.name}/`}</a>
           </p>
           <LaunchForm app={app} />
         </li>
@@ -194,7 +227,9 @@ export function ConfirmLaunch(props: { app: string; principal: Principal; csrf: 
   return (
     <Layout title={props.app} principal={props.principal} csrf={props.csrf}>
       <h1>{`Start ${props.app}?`}</h1>
-      <p>A page on another site sent you here. You have no {props.app} session running; starting one uses your quota.</p>
+      <p>
+        A page on another site sent you here. You have no {props.app} session running; starting one uses your quota.
+      </p>
       <form method="post" action={`/apps/${props.app}/`}>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <button type="submit">{`Start ${props.app}`}</button> <a href="/">Back to my sessions</a>

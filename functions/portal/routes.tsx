@@ -28,7 +28,9 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Beside this module, or (in the server bundle `npm start` builds) in the checkout it runs from. */
 const ASSETS =
-  [join(dirname(fileURLToPath(import.meta.url)), 'assets'), resolve('functions/portal/assets')].find((dir) => existsSync(dir)) ?? 'functions/portal/assets';
+  [join(dirname(fileURLToPath(import.meta.url)), 'assets'), resolve('functions/portal/assets')].find((dir) =>
+    existsSync(dir),
+  ) ?? 'functions/portal/assets';
 
 /** No inline script or style anywhere: what runs is /portal.js, what styles is /portal.css. */
 const CSP = [
@@ -81,7 +83,8 @@ function fromThisSite(c: Context): boolean {
 
 /** What the API answers with a problem: its words, for the page. */
 const problemText = (data: unknown, status: number) =>
-  (typeof data === 'object' && data && 'detail' in data && typeof data.detail === 'string' ? data.detail : undefined) ?? `The API answered ${status}.`;
+  (typeof data === 'object' && data && 'detail' in data && typeof data.detail === 'string' ? data.detail : undefined) ??
+  `The API answered ${status}.`;
 
 /**
  * The portal: sign-in, the catalog with a launch form per app, the user's sessions as cards (live
@@ -95,12 +98,22 @@ export function portalRoutes(deps: PortalDeps): Hono {
   const app = new Hono();
   const css = readFileSync(join(ASSETS, 'portal.css'), 'utf8');
   const js = readFileSync(join(ASSETS, 'portal.js'), 'utf8');
-  app.get('/portal.css', (c) => c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }));
-  app.get('/portal.js', (c) => c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }));
+  app.get('/portal.css', (c) =>
+    c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' }),
+  );
+  app.get('/portal.js', (c) =>
+    c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }),
+  );
   // The site's icon, also where browsers look for one unasked (an app's pages on this origin too).
   const icon = readFileSync(join(ASSETS, 'favicon.svg'));
   for (const path of ['/favicon.svg', '/favicon.ico'])
-    app.get(path, (c) => c.body(icon, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff' }));
+    app.get(path, (c) =>
+      c.body(icon, 200, {
+        'content-type': 'image/svg+xml',
+        'cache-control': 'max-age=86400',
+        'x-content-type-options': 'nosniff',
+      }),
+    );
 
   const signedIn = async (c: Context): Promise<SignedIn | undefined> => {
     const cookie = getCookie(c, PORTAL_COOKIE);
@@ -119,7 +132,10 @@ export function portalRoutes(deps: PortalDeps): Hono {
     return c.html(html as string, status as 200);
   };
   // Forms from this site only (hono's Origin check), so no other page can sign a browser in or out.
-  const sameSite = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || (!!deps.publicUrl && origin === new URL(deps.publicUrl()).origin) });
+  const sameSite = csrf({
+    origin: (origin, c) =>
+      origin === new URL(c.req.url).origin || (!!deps.publicUrl && origin === new URL(deps.publicUrl()).origin),
+  });
   const toSignIn = (c: Context) => c.redirect(`/sign-in?next=${encodeURIComponent(new URL(c.req.url).pathname)}`, 303);
   const signInPage = (c: Context, props: { next: string; error?: string }, status = 200) =>
     page(c, <SignInPage {...props} oidc={!!deps.oidc} tokens={!!deps.signIn} />, status);
@@ -155,12 +171,17 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const apps = catalog.data.apps;
     const live = list.data.sessions.filter((s) => isLive(s.status));
     const ended = list.data.sessions.filter((s) => !isLive(s.status)).slice(0, 5);
-    const cards = [...live, ...ended].map((session) => ({ session, app: apps.find((a) => a.name === session.app), own: session.owner === me.principal.user }));
+    const cards = [...live, ...ended].map((session) => ({
+      session,
+      app: apps.find((a) => a.name === session.app),
+      own: session.owner === me.principal.user,
+    }));
     return { cards, apps };
   };
 
   /** A user's cards and this month's use (GET /usage: their own records and live sessions only). */
-  const cardsAndUsage = (me: Parameters<typeof cardsOf>[0]) => Promise.all([cardsOf(me), callApi<UsageReply>(deps.api, me, 'GET', '/usage?period=month')]);
+  const cardsAndUsage = (me: Parameters<typeof cardsOf>[0]) =>
+    Promise.all([cardsOf(me), callApi<UsageReply>(deps.api, me, 'GET', '/usage?period=month')]);
 
   app.get('/', async (c) => {
     const me = await signedIn(c);
@@ -186,7 +207,8 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const me = await signedIn(c);
     if (!me) return c.text('Sign in first.', 401);
     const [got, usage] = await cardsAndUsage(me);
-    if (got.failed) return c.text(problemText(got.failed.data, got.failed.status), got.failed.status === 401 ? 401 : 502);
+    if (got.failed)
+      return c.text(problemText(got.failed.data, got.failed.status), got.failed.status === 401 ? 401 : 502);
     return page(
       c,
       <>
@@ -209,7 +231,10 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.get('/sign-in/oidc', async (c) => {
     if (!deps.oidc) return c.notFound();
     const { url, flow } = await deps.oidc.begin(safeNext(c.req.query('next')));
-    c.header('set-cookie', `${FLOW_COOKIE}=${deps.portal.seal(flow, 600)}; Path=/sign-in/oidc; HttpOnly; SameSite=Lax; Max-Age=600`);
+    c.header(
+      'set-cookie',
+      `${FLOW_COOKIE}=${deps.portal.seal(flow, 600)}; Path=/sign-in/oidc; HttpOnly; SameSite=Lax; Max-Age=600`,
+    );
     return c.redirect(url, 303);
   });
   app.get('/sign-in/oidc/callback', async (c) => {
@@ -244,7 +269,11 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.post('/sign-out', sameSite, async (c) => {
     const value = getCookie(c, PORTAL_COOKIE);
     const form = await c.req.parseBody();
-    if (value && deps.portal.read(value) && !deps.portal.csrfMatches(value, typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined))
+    if (
+      value &&
+      deps.portal.read(value) &&
+      !deps.portal.csrfMatches(value, typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined)
+    )
       return c.text('Missing or wrong CSRF token.', 403);
     // The cookie is cleared in the browser, and refused if anyone kept a copy.
     if (value) await deps.portal.signOut(value);
@@ -255,7 +284,8 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.get('/admin', async (c) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
-    if (!me.principal.admin) return failed(c, me, { status: 403, data: { detail: 'Only admins may see this page.' } }, 'Admin');
+    if (!me.principal.admin)
+      return failed(c, me, { status: 403, data: { detail: 'Only admins may see this page.' } }, 'Admin');
     const [live, pools, usage] = await Promise.all([
       callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?all=true'),
       callApi<{ pools: PoolJson[] }>(deps.api, me, 'GET', '/pools'),
@@ -265,7 +295,13 @@ export function portalRoutes(deps: PortalDeps): Hono {
     const cards = live.data.sessions.map((session) => ({ session, own: session.owner === me.principal.user }));
     return page(
       c,
-      <AdminPage me={me} cards={cards} pools={pools.ok ? pools.data.pools : []} usage={usage.ok ? usage.data : undefined} now={deps.clock.now()} />,
+      <AdminPage
+        me={me}
+        cards={cards}
+        pools={pools.ok ? pools.data.pools : []}
+        usage={usage.ok ? usage.data : undefined}
+        now={deps.clock.now()}
+      />,
     );
   });
 
@@ -283,16 +319,24 @@ export function portalRoutes(deps: PortalDeps): Hono {
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();
       if (!deps.portal.csrfMatches(me.cookie, typeof form[CSRF_FIELD] === 'string' ? form[CSRF_FIELD] : undefined))
-        return failed(c, me, { status: 403, data: { detail: 'That form was not from this page: open the app again from your sessions.' } }, name);
+        return failed(
+          c,
+          me,
+          { status: 403, data: { detail: 'That form was not from this page: open the app again from your sessions.' } },
+          name,
+        );
     }
     const mine = await callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?limit=100');
     if (!mine.ok) return failed(c, me, mine);
-    const running = mine.data.sessions.find((s) => s.app === name && s.owner === me.principal.user && isLive(s.status) && s.status !== 'STOPPING');
+    const running = mine.data.sessions.find(
+      (s) => s.app === name && s.owner === me.principal.user && isLive(s.status) && s.status !== 'STOPPING',
+    );
     if (running) {
       const one = await callApi<SessionView>(deps.api, me, 'GET', `/sessions/${running.id}`);
       return one.ok ? c.redirect(one.data.connectURL, 303) : failed(c, me, one, name);
     }
-    if (c.req.method === 'GET' && !fromThisSite(c)) return page(c, <ConfirmLaunch app={name} principal={me.principal} csrf={me.csrf} />);
+    if (c.req.method === 'GET' && !fromThisSite(c))
+      return page(c, <ConfirmLaunch app={name} principal={me.principal} csrf={me.csrf} />);
     // The router's holding page shows a starting session until it is ready, then the app.
     const started = await callApi<SessionView>(deps.api, me, 'POST', '/sessions', { app: name });
     return started.ok ? c.redirect(started.data.connectURL, 303) : failed(c, me, started, name);
@@ -304,7 +348,10 @@ export function portalRoutes(deps: PortalDeps): Hono {
       const me = await signedIn(c);
       if (!me) return problemResponse(c, problemOf('auth.unauthenticated', 'Sign in first.'));
       if (!SAFE.has(c.req.method) && !deps.portal.csrfMatches(me.cookie, c.req.header('x-csrf-token')))
-        return problemResponse(c, problemOf('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).'));
+        return problemResponse(
+          c,
+          problemOf('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).'),
+        );
       return forward(deps.api, me, c.req.raw);
     };
     for (const prefix of ['/sessions', '/apps', '/pools']) app.all(prefix, relay).all(`${prefix}/*`, relay);

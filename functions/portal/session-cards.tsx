@@ -8,7 +8,9 @@ import type { SessionView as ApiSessionView } from '../api/session-view';
 /** A session as GET /sessions lists it: a grantee's shared ones are marked. */
 type SessionView = ApiSessionView & {
   sharedWithYou?: boolean;
-  shares?: { id: string; user?: string | undefined; group?: string | undefined; expiresAt?: string | undefined }[] | undefined;
+  shares?:
+    | { id: string; user?: string | undefined; group?: string | undefined; expiresAt?: string | undefined }[]
+    | undefined;
 };
 
 export const mib = (n: number) => (n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} GiB` : `${n} MiB`);
@@ -21,7 +23,12 @@ function when(time: string | undefined, now: number): string {
   const sameDay = d.toISOString().slice(0, 10) === new Date(now).toISOString().slice(0, 10);
   const at = `${sameDay ? '' : `${d.toISOString().slice(0, 10)} `}${d.toISOString().slice(11, 16)} UTC`;
   const minutes = Math.round((ms - now) / 60_000);
-  const span = Math.abs(minutes) < 1 ? 'now' : Math.abs(minutes) < 120 ? `${Math.abs(minutes)} min` : `${Math.round(Math.abs(minutes) / 60)} h`;
+  const span =
+    Math.abs(minutes) < 1
+      ? 'now'
+      : Math.abs(minutes) < 120
+        ? `${Math.abs(minutes)} min`
+        : `${Math.round(Math.abs(minutes) / 60)} h`;
   return span === 'now' ? `${at}, just now` : minutes < 0 ? `${at}, ${span} ago` : `${at}, in ${span}`;
 }
 
@@ -47,7 +54,13 @@ function reasonText(reason: string | undefined): string {
 }
 
 /** One session as a card; the client script follows a starting one's events and swaps the list when something changes. */
-function SessionCard(props: { session: SessionView; app?: AppView | undefined; own: boolean; admin?: boolean; now: number }) {
+function SessionCard(props: {
+  session: SessionView;
+  app?: AppView | undefined;
+  own: boolean;
+  admin?: boolean;
+  now: number;
+}) {
   const s = props.session;
   const own = props.own;
   // Shared with this user by its owner: they may open it (with their own token), not stop or renew it.
@@ -96,7 +109,9 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
           <span class="phase">Starting…</span>
         </div>
       ) : null}
-      {s.status === 'FAILED' || (s.statusReason && !live) ? <p class={s.status === 'FAILED' ? 'reason' : 'ended'}>{reasonText(s.statusReason)}</p> : null}
+      {s.status === 'FAILED' || (s.statusReason && !live) ? (
+        <p class={s.status === 'FAILED' ? 'reason' : 'ended'}>{reasonText(s.statusReason)}</p>
+      ) : null}
       {warning && live && own ? (
         <p class="banner" role="status">
           {warning}{' '}
@@ -151,7 +166,14 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
           ) : null}
           <form class="share" data-id={s.id} aria-label={`Share ${s.name}`}>
             <label for={`share-${s.id}`}>With a user, or group:name</label>
-            <input id={`share-${s.id}`} name="grantee" type="text" required maxlength={134} placeholder="bob or group:viz" />
+            <input
+              id={`share-${s.id}`}
+              name="grantee"
+              type="text"
+              required
+              maxlength={134}
+              placeholder="bob or group:viz"
+            />
             <label for={`share-${s.id}-hours`}>For how many hours (empty: until it ends)</label>
             <input id={`share-${s.id}-hours`} name="hours" type="number" min="1" max="8784" step="1" />
             <button type="submit">Share</button>
@@ -164,7 +186,11 @@ function SessionCard(props: { session: SessionView; app?: AppView | undefined; o
   );
 }
 
-export function SessionList(props: { sessions: { session: SessionView; app?: AppView | undefined; own: boolean }[]; admin?: boolean; now: number }) {
+export function SessionList(props: {
+  sessions: { session: SessionView; app?: AppView | undefined; own: boolean }[];
+  admin?: boolean;
+  now: number;
+}) {
   if (props.sessions.length === 0) return <p class="empty">No sessions yet: launch an app below.</p>;
   return (
     <ul class="sessions">

@@ -17,7 +17,8 @@ export function UsageSummary(props: { usage: UsageReply | undefined }) {
     <section class="card usage" aria-labelledby="usage-title">
       <h2 id="usage-title">This month</h2>
       <p>
-        {t.sessions} {t.sessions === 1 ? 'session' : 'sessions'} · {hours(t.vcpuHours)} vCPU-hours · {hours(t.gbHours)} GB-hours
+        {t.sessions} {t.sessions === 1 ? 'session' : 'sessions'} · {hours(t.vcpuHours)} vCPU-hours · {hours(t.gbHours)}{' '}
+        GB-hours
         {t.gpuHours ? ` · ${hours(t.gpuHours)} GPU-hours` : ''} · about {money(t.cost)}
       </p>
       <p class="meta">Prices: {u.prices.source}.</p>

@@ -76,13 +76,20 @@ export function crossPageRefusal(req: IncomingMessage, ctx: CookieContext): stri
   const site = req.headers['sec-fetch-site'];
   const mode = req.headers['sec-fetch-mode'];
   const origin = req.headers.origin;
-  const topLevel = mode === 'navigate' && req.headers['sec-fetch-dest'] === 'document' && (req.method === 'GET' || req.method === 'HEAD');
+  const topLevel =
+    mode === 'navigate' &&
+    req.headers['sec-fetch-dest'] === 'document' &&
+    (req.method === 'GET' || req.method === 'HEAD');
   if (ctx.hostOnly) {
-    if (ctx.upgrade) return origin && origin !== ctx.origin ? 'a WebSocket from another origin needs the session token in its URL' : undefined;
+    if (ctx.upgrade)
+      return origin && origin !== ctx.origin
+        ? 'a WebSocket from another origin needs the session token in its URL'
+        : undefined;
     if (site === undefined || site === 'same-origin' || site === 'none' || topLevel) return undefined;
     return 'a request another site made needs the session token in its URL';
   }
-  if (ctx.upgrade) return site !== undefined || origin ? 'in path mode a WebSocket needs the session token in its URL' : undefined;
+  if (ctx.upgrade)
+    return site !== undefined || origin ? 'in path mode a WebSocket needs the session token in its URL' : undefined;
   if (site === undefined || site === 'none') return undefined;
   const from = refererPath(req);
   if (from && from.origin === ctx.origin && from.path.toLowerCase().startsWith(ctx.scope)) return undefined;
@@ -98,7 +105,8 @@ export function scrubForApp(req: IncomingMessage, ctx: { scope: string; origin: 
   if (cookie) req.headers.cookie = cookie;
   else delete req.headers.cookie;
   const from = refererPath(req);
-  if (req.headers.referer && !(from && from.origin === ctx.origin && from.path.toLowerCase().startsWith(ctx.scope))) delete req.headers.referer;
+  if (req.headers.referer && !(from && from.origin === ctx.origin && from.path.toLowerCase().startsWith(ctx.scope)))
+    delete req.headers.referer;
 }
 
 /** Isolation headers on every session response (frame-ancestors adds to, never replaces, the app's CSP). */

@@ -57,7 +57,11 @@ if(e.ready===true||e.ready===false){es.close();now.textContent=e.ready?'Ready: o
 }
 
 /** A session that did not start: its reason, and the last lines of its output where the router can read them. */
-export async function sendFailurePage(res: ServerResponse, session: Session, logs: SessionLogs | undefined): Promise<void> {
+export async function sendFailurePage(
+  res: ServerResponse,
+  session: Session,
+  logs: SessionLogs | undefined,
+): Promise<void> {
   const nonce = randomBytes(16).toString('base64');
   const tail = logs ? await logs.tail(session, { maxBytes: 8 * 1024 }).catch(() => undefined) : undefined;
   const lines = tail?.lines.slice(-30) ?? [];
@@ -82,7 +86,9 @@ const ENDED_BECAUSE: Record<string, string> = {
 /** A session that has ended (stopping or stopped): why, and the way back to one's sessions, where a new one can start. */
 export function sendEndedPage(res: ServerResponse, session: Session, portalUrl: string): void {
   const nonce = randomBytes(16).toString('base64');
-  const reason = ENDED_BECAUSE[session.statusReason?.split(':')[0] ?? ''] ?? (session.statusReason ? `It ended: ${session.statusReason}.` : 'It has ended.');
+  const reason =
+    ENDED_BECAUSE[session.statusReason?.split(':')[0] ?? ''] ??
+    (session.statusReason ? `It ended: ${session.statusReason}.` : 'It has ended.');
   res.writeHead(...pageHeaders(nonce, 404));
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(session.name)} has ended</title><style nonce="${nonce}">${STYLE}</style></head><body>
@@ -99,7 +105,11 @@ export async function sendEventStream(
   session: Session,
 ): Promise<void> {
   const resumeFrom = Number(req.headers['last-event-id']);
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+  });
   res.flushHeaders();
   const write = (text: string) =>
     new Promise<void>((resolve) => {
@@ -110,10 +120,16 @@ export async function sendEventStream(
       };
       res.once('drain', done).once('close', done);
     });
-  await streamEvents(deps.events, session, Number.isInteger(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0, deps.keepaliveMs, {
-    send: (event) => write(`id: ${event.id}\ndata: ${JSON.stringify(eventView(event, session, deps.urls))}\n\n`),
-    keepalive: () => write(': keepalive\n\n'),
-    open: () => !res.destroyed,
-  });
+  await streamEvents(
+    deps.events,
+    session,
+    Number.isInteger(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0,
+    deps.keepaliveMs,
+    {
+      send: (event) => write(`id: ${event.id}\ndata: ${JSON.stringify(eventView(event, session, deps.urls))}\n\n`),
+      keepalive: () => write(': keepalive\n\n'),
+      open: () => !res.destroyed,
+    },
+  );
   res.end();
 }

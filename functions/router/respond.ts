@@ -10,13 +10,23 @@ function problem(status: number, code: ErrorCode, detail: string, instance: stri
 }
 
 /** A problem+json answer to an HTTP request. */
-export function sendProblem(res: ServerResponse, status: number, code: ErrorCode, detail: string, instance: string): void {
+export function sendProblem(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  instance: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = problem(status, code, detail, instance);
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
   res.end(body);
 }
 
@@ -41,7 +51,13 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const code = tooLarge ? 'request.header_too_large' : 'request.malformed';
-  refuseUpgrade(socket, status, code, tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.', '/');
+  refuseUpgrade(
+    socket,
+    status,
+    code,
+    tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.',
+    '/',
+  );
 }
 
 /**
@@ -50,7 +66,13 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
  */
 export function refuseWithoutHost(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && !req.headers.host) {
-    sendProblem(res, 400, 'request.malformed', 'HTTP/1.1 requests need a Host header.', (req.url ?? '/').split('?')[0]!);
+    sendProblem(
+      res,
+      400,
+      'request.malformed',
+      'HTTP/1.1 requests need a Host header.',
+      (req.url ?? '/').split('?')[0]!,
+    );
     return true;
   }
   return false;

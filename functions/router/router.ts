@@ -98,15 +98,25 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   const scheme = new URL(deps.urls.publicUrl).protocol;
   /** The origin the browser sent this request to. */
   const originOf = (req: IncomingMessage) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`;
-  const routeOf = (req: IncomingMessage) => parseHostRoute(req.headers.host, deps.urls.sessionDomain, req.url ?? '/') ?? parseRoute(req.url ?? '/');
+  const routeOf = (req: IncomingMessage) =>
+    parseHostRoute(req.headers.host, deps.urls.sessionDomain, req.url ?? '/') ?? parseRoute(req.url ?? '/');
 
   /** The session a route names, if the request may reach it (its token, the page that asks), not yet waiting for it. */
   async function admit(route: SessionRoute, req: IncomingMessage, upgrade: boolean) {
     const address = deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
     if (misses.over(address))
-      throw new Refusal(429, 'request.rate_limited', 'Too many requests for unknown sessions or with wrong tokens: try again in a minute.');
+      throw new Refusal(
+        429,
+        'request.rate_limited',
+        'Too many requests for unknown sessions or with wrong tokens: try again in a minute.',
+      );
     if (!route.token) {
-      const why = crossPageRefusal(req, { scope: route.scope, hostOnly: !!route.hostOnly, origin: originOf(req), upgrade });
+      const why = crossPageRefusal(req, {
+        scope: route.scope,
+        hostOnly: !!route.hostOnly,
+        origin: originOf(req),
+        upgrade,
+      });
       if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
     }
     const session = await lookup.get(route.sessionId);
@@ -129,9 +139,11 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     let session: Session | undefined = admitted;
     const waited = isStarting(session.status);
     if (waited) session = await lookup.waitUntilReady(session, aborted);
-    if (waited && session?.status === 'FAILED') throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);
+    if (waited && session?.status === 'FAILED')
+      throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);
     if (isGone(session)) throw new Refusal(404, 'session.not_found', 'The session has stopped.');
-    if (!isReachable(session)) throw new Refusal(503, 'session.not_ready', 'The session did not become ready within its launch timeout.');
+    if (!isReachable(session))
+      throw new Refusal(503, 'session.not_ready', 'The session did not become ready within its launch timeout.');
     const stripPrefix = deps.apps.get(session.app)?.stripPrefix ?? true;
     return { session, endpoint: session.runtime.endpoint, stripPrefix };
   }
@@ -173,7 +185,10 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         res
           .writeHead(302, {
             location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
-            'set-cookie': tokenCookie(token, route.hostOnly ? '/' : route.scope, { secure: deps.secureCookies, maxAgeSeconds: maxAge }),
+            'set-cookie': tokenCookie(token, route.hostOnly ? '/' : route.scope, {
+              secure: deps.secureCookies,
+              maxAgeSeconds: maxAge,
+            }),
             'cache-control': 'no-store',
           })
           .end();
@@ -181,7 +196,12 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       }
       const holding = route.kind !== 'proxy' && deps.holding;
       if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET')
-        return sendEventStream(req, res, { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs }, session);
+        return sendEventStream(
+          req,
+          res,
+          { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs },
+          session,
+        );
       if (holding && navigation && isStarting(session.status)) return sendHoldingPage(res, session, route.scope);
       if (holding && navigation && session.status === 'FAILED') return sendFailurePage(res, session, holding.logs);
       // A person opening a session that has ended gets a page with a way back, not problem+json (#33).
@@ -203,7 +223,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
 
   async function serveUpgrade(route: Route, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const instance = (req.url ?? '/').split('?')[0]!;
-    if (route.kind === 'bad' || route.kind === 'add-slash') return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
+    if (route.kind === 'bad' || route.kind === 'add-slash')
+      return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
     try {
       const admitted = await admit(route, req, true);
       const target = await settle(admitted.session, () => socket.destroyed);
@@ -239,7 +260,10 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         void lookup.get(id, true).then(
           (session) => {
             if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
-            else for (const conn of conns) if (session && !admitToken(session, conn.token, 'use', deps.clock.now())) void conn.close(1008, 'access revoked');
+            else
+              for (const conn of conns)
+                if (session && !admitToken(session, conn.token, 'use', deps.clock.now()))
+                  void conn.close(1008, 'access revoked');
           },
           () => undefined,
         );

@@ -53,7 +53,13 @@ export function parseRoute(rawUrl: string): Route | undefined {
     const upstreamPath = `/${(target ?? '').replace(/^\/+/, '')}`;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     if (/[\s\u0000-\u001f\u007f#?]/.test(upstreamPath)) return { kind: 'bad', detail: 'path is not a valid path.' };
-    return { kind: 'proxy', sessionId: id.toLowerCase(), upstream: upstreamPath, scope: '/proxy', token: tokenOf(search) };
+    return {
+      kind: 'proxy',
+      sessionId: id.toLowerCase(),
+      upstream: upstreamPath,
+      scope: '/proxy',
+      token: tokenOf(search),
+    };
   }
 
   const m = /^\/(api|s)\/([^/]+)(\/.*)?$/.exec(path);
@@ -75,7 +81,11 @@ export function parseRoute(rawUrl: string): Route | undefined {
  * A request to a session's own host (`<id>.<domain>`, any port): every path is the session's. A
  * path under `/s/<id>/` of that same id keeps the prefix rules of the path form; others go as they are.
  */
-export function parseHostRoute(host: string | undefined, sessionDomain: string | undefined, rawUrl: string): Route | undefined {
+export function parseHostRoute(
+  host: string | undefined,
+  sessionDomain: string | undefined,
+  rawUrl: string,
+): Route | undefined {
   if (!host || !sessionDomain) return undefined;
   const name = host.toLowerCase().replace(/:\d+$/, '');
   if (!name.endsWith(`.${sessionDomain}`)) return undefined;

@@ -32,7 +32,8 @@ export class SessionLookup {
     const hit = this.cache.get(id);
     // An unknown id is remembered longer: ids are random and only their creator learns them, after
     // the record exists, so a miss stays a miss; guessing costs no store read for a minute.
-    if (!fresh && hit && now - hit.at < (hit.session ? this.cacheMs : Math.max(this.cacheMs, NEGATIVE_CACHE_MS))) return hit.session;
+    if (!fresh && hit && now - hit.at < (hit.session ? this.cacheMs : Math.max(this.cacheMs, NEGATIVE_CACHE_MS)))
+      return hit.session;
     const inFlight = this.reading.get(id);
     if (inFlight) return inFlight;
     const read = this.store.get(id).then((session) => {
@@ -67,7 +68,8 @@ export class SessionLookup {
   }
 
   private prune(now: number): void {
-    for (const [id, hit] of this.cache) if (now - hit.at >= (hit.session ? this.cacheMs : NEGATIVE_CACHE_MS)) this.cache.delete(id);
+    for (const [id, hit] of this.cache)
+      if (now - hit.at >= (hit.session ? this.cacheMs : NEGATIVE_CACHE_MS)) this.cache.delete(id);
   }
 }
 

@@ -46,9 +46,19 @@ function upgradeRequestHead(req: IncomingMessage): string {
  * the bytes once authorized is what nginx does, and measured 2–3× faster on a burst of handshakes
  * (README, Benchmarks). Nothing here decides who may connect: `authorize` has before this runs.
  */
-export function spliceUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, endpoint: string, hooks: SpliceHooks): void {
+export function spliceUpgrade(
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  endpoint: string,
+  hooks: SpliceHooks,
+): void {
   const colon = endpoint.lastIndexOf(':');
-  const backend = connect({ host: endpoint.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(endpoint.slice(colon + 1)), noDelay: true });
+  const backend = connect({
+    host: endpoint.slice(0, colon).replace(/^\[|\]$/g, ''),
+    port: Number(endpoint.slice(colon + 1)),
+    noDelay: true,
+  });
   (client as Partial<Socket>).setNoDelay?.(true);
   let settled = false;
   const chunks: Buffer[] = [];

@@ -13,10 +13,17 @@ export class AppImages extends Construct {
       imageTagMutability: undefined,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        { description: 'untagged images go after a week', tagStatus: TagStatus.UNTAGGED, maxImageAge: Duration.days(7) },
+        {
+          description: 'untagged images go after a week',
+          tagStatus: TagStatus.UNTAGGED,
+          maxImageAge: Duration.days(7),
+        },
         { description: 'keep the newest 50 images', maxImageCount: 50 },
       ],
     });
-    new CfnOutput(this, 'AppImageRepository', { value: this.repository.repositoryUri, description: 'Push app images here' });
+    new CfnOutput(this, 'AppImageRepository', {
+      value: this.repository.repositoryUri,
+      description: 'Push app images here',
+    });
   }
 }

@@ -66,7 +66,11 @@ export class AppTaskDefinitions extends Construct {
         // An image the app names, or one built at `cdk deploy` from its folder (for Fargate's x86-64).
         image: app.image
           ? ContainerImage.fromRegistry(app.image)
-          : ContainerImage.fromAsset(app.build!, { file: 'Containerfile', platform: Platform.LINUX_AMD64, exclude: ['node_modules'] }),
+          : ContainerImage.fromAsset(app.build!, {
+              file: 'Containerfile',
+              platform: Platform.LINUX_AMD64,
+              exclude: ['node_modules'],
+            }),
         portMappings: [{ containerPort: app.port ?? 8080 }],
         logging: LogDrivers.awsLogs({ logGroup, streamPrefix: props.logStreamPrefix }),
         user: '1000',

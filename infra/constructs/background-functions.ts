@@ -8,7 +8,13 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
-import { grantDeregisterTaskDefinitions, grantListTasks, grantShareIndexCleanup, grantTable, grantTaskControl } from './grants';
+import {
+  grantDeregisterTaskDefinitions,
+  grantListTasks,
+  grantShareIndexCleanup,
+  grantTable,
+  grantTaskControl,
+} from './grants';
 import { SessionFunction } from './session-function';
 
 export interface BackgroundFunctionsProps {
@@ -71,7 +77,11 @@ export class BackgroundFunctions extends Construct {
     grantTaskControl(this.taskEvents.fn, props.cluster, ['StopTask']);
     this.taskEventsRule = new Rule(this, 'TaskStateChange', {
       description: 'ECS Task State Change of the sessions cluster',
-      eventPattern: { source: ['aws.ecs'], detailType: ['ECS Task State Change'], detail: { clusterArn: [props.cluster.clusterArn] } },
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [props.cluster.clusterArn] },
+      },
       targets: [new LambdaFunction(this.taskEvents.fn, { retryAttempts: 4, maxEventAge: Duration.hours(1) })],
     });
 
@@ -97,13 +107,23 @@ export class BackgroundFunctions extends Construct {
     // The labelled images of the app image repository, into the table each minute; the only ECR reader.
     this.imageCatalog = new SessionFunction(this, 'image-catalog', {
       name: 'image-catalog',
-      environment: { [ENV.tableName]: props.table.tableName, [ENV.imageRepository]: props.imageRepository.repositoryUri, [ENV.logLevel]: 'info' },
+      environment: {
+        [ENV.tableName]: props.table.tableName,
+        [ENV.imageRepository]: props.imageRepository.repositoryUri,
+        [ENV.logLevel]: 'info',
+      },
       appsFile: props.appsFile,
       timeout: Duration.seconds(50),
       retention: props.retention,
     });
     grantTable(this.imageCatalog.fn, props.table, ['PutItem']);
-    props.imageRepository.grant(this.imageCatalog.fn, 'ecr:DescribeRepositories', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer');
+    props.imageRepository.grant(
+      this.imageCatalog.fn,
+      'ecr:DescribeRepositories',
+      'ecr:DescribeImages',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+    );
     new Rule(this, 'ImageCatalogSchedule', {
       description: "The app image repository's labelled images, into the table, each minute",
       schedule: Schedule.rate(Duration.minutes(1)),

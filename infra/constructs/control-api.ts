@@ -96,7 +96,8 @@ export class ControlApi extends Construct {
     });
     // BatchGetItem: the sessions shared with the caller, by the grantee index's pointers (GET /sessions).
     grantTable(read.fn, props.table, ['GetItem', 'Query', 'BatchGetItem']);
-    if (props.logGroupArns.length) read.fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: props.logGroupArns }));
+    if (props.logGroupArns.length)
+      read.fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: props.logGroupArns }));
 
     const write = fn('api-write', {
       [ENV.cluster]: props.cluster.clusterArn,
@@ -120,7 +121,9 @@ export class ControlApi extends Construct {
       new PolicyStatement({
         actions: ['kms:Encrypt'],
         resources: [props.secretsKey.keyArn],
-        conditions: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] } },
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
+        },
       }),
     );
     grantTaskControl(write.fn, props.cluster, ['StopTask']);
@@ -130,7 +133,10 @@ export class ControlApi extends Construct {
     grantTable(catalog.fn, props.table, ['GetItem']);
     this.functions = { 'api-read': read, 'api-write': write, 'api-catalog': catalog };
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Sessionplane control API',
       defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, {
@@ -149,7 +155,10 @@ export class ControlApi extends Construct {
         : {}),
     });
     const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
-    stage.defaultRouteSettings = { throttlingRateLimit: props.throttle.rateLimit, throttlingBurstLimit: props.throttle.burstLimit };
+    stage.defaultRouteSettings = {
+      throttlingRateLimit: props.throttle.rateLimit,
+      throttlingBurstLimit: props.throttle.burstLimit,
+    };
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
       format: JSON.stringify({
@@ -163,16 +172,26 @@ export class ControlApi extends Construct {
       }),
     };
     // Every route from the one table the hono apps are checked against (shared/config/api-routes.ts).
-    const functions: Record<ApiFunctionName, SessionFunction> = { 'api-read': read, 'api-write': write, 'api-catalog': catalog };
+    const functions: Record<ApiFunctionName, SessionFunction> = {
+      'api-read': read,
+      'api-write': write,
+      'api-catalog': catalog,
+    };
     for (const route of API_ROUTES) {
       const [added] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(route.public ? route.path : `${route.method}${route.path}`, functions[route.fn].fn),
+        integration: new HttpLambdaIntegration(
+          route.public ? route.path : `${route.method}${route.path}`,
+          functions[route.fn].fn,
+        ),
         ...(route.public ? { authorizer: new HttpNoneAuthorizer() } : {}),
       });
       if (route.public)
-        acknowledge(added!, { 'AwsSolutions-APIG4': "Public by design: the health check and the API's own description; every other route needs a JWT." });
+        acknowledge(added!, {
+          'AwsSolutions-APIG4':
+            "Public by design: the health check and the API's own description; every other route needs a JWT.",
+        });
     }
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'The control API' });
   }

@@ -20,7 +20,11 @@ export function grantTable(grantee: IGrantable, table: ITable, actions: string[]
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: actions.map((a) => `dynamodb:${a}`),
-      resources: [table.tableArn, `${table.tableArn}/index/${T.byOwnerIndex.name}`, `${table.tableArn}/index/${T.liveIndex.name}`],
+      resources: [
+        table.tableArn,
+        `${table.tableArn}/index/${T.byOwnerIndex.name}`,
+        `${table.tableArn}/index/${T.liveIndex.name}`,
+      ],
     }),
   );
 }
@@ -50,7 +54,8 @@ export function grantSignOuts(grantee: IGrantable, table: ITable): void {
   );
 }
 
-const tasksOf = (cluster: ICluster) => Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
+const tasksOf = (cluster: ICluster) =>
+  Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
 
 /**
  * RunTask of our task definitions only, in this cluster only; tagging only as part of RunTask;
@@ -67,7 +72,9 @@ export function grantRunTasks(grantee: IGrantable, cluster: ICluster, taskDefini
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['ecs:RunTask'],
-      resources: taskDefinitions.map((t) => stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` })),
+      resources: taskDefinitions.map((t) =>
+        stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` }),
+      ),
       conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
     }),
   );
@@ -88,15 +95,22 @@ export function grantRunTasks(grantee: IGrantable, cluster: ICluster, taskDefini
 }
 
 /** StopTask / DescribeTasks on this cluster's tasks only. */
-export function grantTaskControl(grantee: IGrantable, cluster: ICluster, actions: ('StopTask' | 'DescribeTasks')[]): void {
+export function grantTaskControl(
+  grantee: IGrantable,
+  cluster: ICluster,
+  actions: ('StopTask' | 'DescribeTasks')[],
+): void {
   acknowledge(grantee as unknown as IConstruct, { [wildcardFinding(cluster, 'task/{cluster}/*')]: TASK_IDS });
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: actions.map((a) => `ecs:${a}`), resources: [tasksOf(cluster)] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: actions.map((a) => `ecs:${a}`), resources: [tasksOf(cluster)] }),
+  );
 }
 
 /** ListTasks names no resource ARN; the condition keeps it to this cluster. */
 export function grantListTasks(grantee: IGrantable, cluster: ICluster): void {
   acknowledge(grantee as unknown as IConstruct, {
-    'AwsSolutions-IAM5[Resource::*]': 'ecs:ListTasks takes no resource ARN; the ecs:cluster condition keeps it to this cluster.',
+    'AwsSolutions-IAM5[Resource::*]':
+      'ecs:ListTasks takes no resource ARN; the ecs:cluster condition keeps it to this cluster.',
   });
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
@@ -125,7 +139,9 @@ export function grantRegisterTaskDefinitions(grantee: IGrantable, taskDefinition
       ]),
     ),
   });
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
+  );
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['ecs:RegisterTaskDefinition'],
@@ -140,7 +156,9 @@ export function grantRegisterTaskDefinitions(grantee: IGrantable, taskDefinition
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['ecs:TagResource'],
-      resources: taskDefinitions.map((t) => stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` })),
+      resources: taskDefinitions.map((t) =>
+        stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` }),
+      ),
       conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
     }),
   );
@@ -149,7 +167,10 @@ export function grantRegisterTaskDefinitions(grantee: IGrantable, taskDefinition
 /** The reaper deregisters the registry's unused revisions; DeregisterTaskDefinition takes no resource ARN. */
 export function grantDeregisterTaskDefinitions(grantee: IGrantable): void {
   acknowledge(grantee as unknown as IConstruct, {
-    'AwsSolutions-IAM5[Resource::*]': 'ecs:DeregisterTaskDefinition takes no resource ARN; the reaper deregisters only revisions the registry recorded.',
+    'AwsSolutions-IAM5[Resource::*]':
+      'ecs:DeregisterTaskDefinition takes no resource ARN; the reaper deregisters only revisions the registry recorded.',
   });
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecs:DeregisterTaskDefinition'], resources: ['*'] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['ecs:DeregisterTaskDefinition'], resources: ['*'] }),
+  );
 }

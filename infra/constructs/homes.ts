@@ -68,7 +68,11 @@ export class Homes extends Construct {
         conditions: {
           Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
           StringLike: {
-            'elasticfilesystem:AccessPointArn': Stack.of(this).formatArn({ service: 'elasticfilesystem', resource: 'access-point', resourceName: '*' }),
+            'elasticfilesystem:AccessPointArn': Stack.of(this).formatArn({
+              service: 'elasticfilesystem',
+              resource: 'access-point',
+              resourceName: '*',
+            }),
           },
         },
       }),
@@ -79,7 +83,10 @@ export class Homes extends Construct {
   grantCreateAccessPoints(grantee: IGrantable): void {
     const accessPoints = this.accessPointArns();
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['elasticfilesystem:CreateAccessPoint'], resources: [this.fileSystem.fileSystemArn] }),
+      new PolicyStatement({
+        actions: ['elasticfilesystem:CreateAccessPoint'],
+        resources: [this.fileSystem.fileSystemArn],
+      }),
     );
     // Tags only as part of the create (the owner's tag), never on another resource.
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -89,7 +96,9 @@ export class Homes extends Construct {
         conditions: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint' } },
       }),
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['elasticfilesystem:DescribeAccessPoints'], resources: [accessPoints] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['elasticfilesystem:DescribeAccessPoints'], resources: [accessPoints] }),
+    );
     this.acknowledgeAccessPoints(
       grantee,
       "Users' access points are made at run time (their ids are unknown here): tagging only as part of CreateAccessPoint, and reading their state.",

@@ -1,5 +1,13 @@
 import { CfnOutput, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountRecovery, CfnUserPoolGroup, FeaturePlan, Mfa, OAuthScope, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
 
@@ -18,7 +26,13 @@ export class Identity extends Construct {
     const pool = new UserPool(this, 'Users', {
       selfSignUpEnabled: false,
       signInAliases: { email: true, username: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       mfa: Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
@@ -52,7 +66,9 @@ export class Identity extends Construct {
    * Cognito domain of this stack's own. Its ID tokens are what the portal calls the API with.
    */
   addPortalClient(portalUrl: string): UserPoolClient {
-    const prefix = `sessionplane-${Names.uniqueResourceName(this, { maxLength: 30, separator: '-' })}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
+    const prefix = `sessionplane-${Names.uniqueResourceName(this, { maxLength: 30, separator: '-' })}`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '');
     this.pool.addDomain('SignIn', { cognitoDomain: { domainPrefix: prefix.slice(0, 63) } });
     const client = this.pool.addClient('Portal', {
       generateSecret: false,

@@ -41,7 +41,11 @@ export class Network extends Construct {
           natGateways: props.natGateways,
           subnetConfiguration: [
             { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
-            { name: 'private', subnetType: props.natGateways > 0 ? SubnetType.PRIVATE_WITH_EGRESS : SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+            {
+              name: 'private',
+              subnetType: props.natGateways > 0 ? SubnetType.PRIVATE_WITH_EGRESS : SubnetType.PRIVATE_ISOLATED,
+              cidrMask: 20,
+            },
           ],
           flowLogs: { all: { destination: FlowLogDestination.toCloudWatchLogs() } },
         });
@@ -59,7 +63,10 @@ export class Network extends Construct {
       }
     }
     this.routerSg = new SecurityGroup(this, 'RouterSg', { vpc: this.vpc, description: 'Sessionplane router tasks' });
-    this.probeSg = new SecurityGroup(this, 'ProbeSg', { vpc: this.vpc, description: 'Sessionplane task-events function (probes task ports)' });
+    this.probeSg = new SecurityGroup(this, 'ProbeSg', {
+      vpc: this.vpc,
+      description: 'Sessionplane task-events function (probes task ports)',
+    });
     this.sessionsSg = new SecurityGroup(this, 'SessionsSg', {
       vpc: this.vpc,
       description: 'Sessionplane session tasks: reachable from the router and the probe only',
@@ -69,8 +76,16 @@ export class Network extends Construct {
   /** Opens the apps' ports on session tasks to the router and the probe, and nothing else. */
   allowSessionPorts(ports: number[]): void {
     for (const port of new Set(ports)) {
-      this.sessionsSg.addIngressRule(Peer.securityGroupId(this.routerSg.securityGroupId), Port.tcp(port), `router to session apps on ${port}`);
-      this.sessionsSg.addIngressRule(Peer.securityGroupId(this.probeSg.securityGroupId), Port.tcp(port), `readiness probe on ${port}`);
+      this.sessionsSg.addIngressRule(
+        Peer.securityGroupId(this.routerSg.securityGroupId),
+        Port.tcp(port),
+        `router to session apps on ${port}`,
+      );
+      this.sessionsSg.addIngressRule(
+        Peer.securityGroupId(this.probeSg.securityGroupId),
+        Port.tcp(port),
+        `readiness probe on ${port}`,
+      );
     }
   }
 

@@ -63,7 +63,9 @@ export class PoolKeeper extends Construct {
       new PolicyStatement({
         actions: ['kms:Encrypt'],
         resources: [props.secretsKey.keyArn],
-        conditions: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] } },
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
+        },
       }),
     );
 

@@ -94,21 +94,30 @@ export class RouterService extends Construct {
       },
     });
     if (props.sessionCertificateArn) {
-      this.service.listener.addCertificates('SessionCertificate', [ListenerCertificate.fromArn(props.sessionCertificateArn)]);
+      this.service.listener.addCertificates('SessionCertificate', [
+        ListenerCertificate.fromArn(props.sessionCertificateArn),
+      ]);
     }
     this.publicUrl = props.domainName
       ? `${https ? 'https' : 'http'}://${props.domainName}`
       : `${https ? 'https' : 'http'}://${this.service.loadBalancer.loadBalancerDnsName}`;
     this.service.taskDefinition.defaultContainer!.addEnvironment(ENV.publicUrl, this.publicUrl);
     this.service.loadBalancer.logAccessLogs(accessLogs, 'router');
-    this.service.targetGroup.configureHealthCheck({ path: '/healthz', healthyHttpCodes: '200', interval: Duration.seconds(15) });
+    this.service.targetGroup.configureHealthCheck({
+      path: '/healthz',
+      healthyHttpCodes: '200',
+      interval: Duration.seconds(15),
+    });
     // Draining: long enough for in-flight HTTP; the router closes WebSockets with 1001 on SIGTERM.
     this.service.targetGroup.setAttribute('deregistration_delay.timeout_seconds', '30');
     grantTable(this.service.taskDefinition.taskRole, props.table, ['GetItem', 'UpdateItem']);
     // The portal records a sign-out, so a kept cookie is refused on every router task.
     grantSignOuts(this.service.taskDefinition.taskRole, props.table);
 
-    const scaling = this.service.service.autoScaleTaskCount({ minCapacity: props.minCount, maxCapacity: props.maxCount });
+    const scaling = this.service.service.autoScaleTaskCount({
+      minCapacity: props.minCount,
+      maxCapacity: props.maxCount,
+    });
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
     scaling.scaleOnMetric('Connections', {
       metric: this.service.loadBalancer.metrics.activeConnectionCount({ period: Duration.minutes(1) }),
@@ -120,13 +129,20 @@ export class RouterService extends Construct {
     });
     acknowledge(this.service.taskDefinition, {
       'AwsSolutions-ECS2': 'Plain configuration (table name, region, public URL); the router holds no secret.',
-      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken, which the execution role needs to pull the image, takes no resource.',
+      'AwsSolutions-IAM5[Resource::*]':
+        'ecr:GetAuthorizationToken, which the execution role needs to pull the image, takes no resource.',
     });
     acknowledge(this.service.loadBalancer, {
-      'AwsSolutions-EC23': 'The router is the public entry for browsers: its load balancer accepts the internet on 80/443 only.',
+      'AwsSolutions-EC23':
+        'The router is the public entry for browsers: its load balancer accepts the internet on 80/443 only.',
     });
-    acknowledge(accessLogs, { 'AwsSolutions-S1': "This bucket holds the load balancer's access logs; logging access to it would log itself." });
-    new CfnOutput(this, 'RouterUrl', { value: this.publicUrl, description: 'The session router (sessionURL, connectURL)' });
+    acknowledge(accessLogs, {
+      'AwsSolutions-S1': "This bucket holds the load balancer's access logs; logging access to it would log itself.",
+    });
+    new CfnOutput(this, 'RouterUrl', {
+      value: this.publicUrl,
+      description: 'The session router (sessionURL, connectURL)',
+    });
     if (props.sessionDomain) {
       new CfnOutput(this, 'SessionHosts', {
         value: `*.${props.sessionDomain}`,
@@ -147,7 +163,8 @@ export class RouterService extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     acknowledge(key, {
-      'AwsSolutions-SMG4': 'Rotating this key signs every portal user out (their cookies no longer verify); rotate by hand, between maintenance windows.',
+      'AwsSolutions-SMG4':
+        'Rotating this key signs every portal user out (their cookies no longer verify); rotate by hand, between maintenance windows.',
     });
     const container = this.service.taskDefinition.defaultContainer!;
     container.addSecret(ENV.portalKey, EcsSecret.fromSecretsManager(key));

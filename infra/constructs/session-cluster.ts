@@ -10,7 +10,13 @@ import {
   type SecurityGroup,
   type ISubnet,
 } from 'aws-cdk-lib/aws-ec2';
-import { AmiHardwareType, AsgCapacityProvider, Cluster, ContainerInsights, EcsOptimizedImage } from 'aws-cdk-lib/aws-ecs';
+import {
+  AmiHardwareType,
+  AsgCapacityProvider,
+  Cluster,
+  ContainerInsights,
+  EcsOptimizedImage,
+} from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal, ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
@@ -31,7 +37,11 @@ export class SessionCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: SessionClusterProps) {
     super(scope, id);
-    this.cluster = new Cluster(this, 'Cluster', { vpc: props.vpc, enableFargateCapacityProviders: true, containerInsightsV2: ContainerInsights.ENABLED });
+    this.cluster = new Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: ContainerInsights.ENABLED,
+    });
     if (!props.gpuInstanceType) return;
     const role = new Role(this, 'GpuInstanceRole', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') });
     role.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEC2ContainerServiceforEC2Role'));
@@ -42,7 +52,12 @@ export class SessionCluster extends Construct {
       role,
       requireImdsv2: true,
       userData: UserData.forLinux(),
-      blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(100, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: BlockDeviceVolume.ebs(100, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }),
+        },
+      ],
     });
     const asg = new AutoScalingGroup(this, 'GpuInstances', {
       vpc: props.vpc,
@@ -64,12 +79,14 @@ export class SessionCluster extends Construct {
     acknowledge(role, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]':
         'The AWS-maintained policy the ECS agent on container instances needs; it follows agent changes.',
-      'AwsSolutions-IAM5[Action::ecs:Submit*]': 'Added by the ECS cluster for its container instances: the agent reports task and container state changes.',
+      'AwsSolutions-IAM5[Action::ecs:Submit*]':
+        'Added by the ECS cluster for its container instances: the agent reports task and container state changes.',
       'AwsSolutions-IAM5[Resource::*]':
         'Added by the ECS cluster for its container instances (ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the like take no resource).',
     });
     acknowledge(asg, {
-      'AwsSolutions-AS3': 'ECS managed scaling drives this group; its activity shows in the capacity provider and CloudWatch, not in notifications.',
+      'AwsSolutions-AS3':
+        'ECS managed scaling drives this group; its activity shows in the capacity provider and CloudWatch, not in notifications.',
     });
   }
 }

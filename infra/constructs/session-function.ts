@@ -58,7 +58,12 @@ export class SessionFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
-      environment: { ...props.environment, [ENV.appsFile]: BUNDLED_APPS_FILE, POWERTOOLS_SERVICE_NAME: props.name, NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        ...props.environment,
+        [ENV.appsFile]: BUNDLED_APPS_FILE,
+        POWERTOOLS_SERVICE_NAME: props.name,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
       logGroup: new LogGroup(this, 'Logs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY }),
       depsLockFilePath: resolve('package-lock.json'),
       bundling: {
@@ -77,7 +82,9 @@ export class SessionFunction extends Construct {
           afterBundling: (_inputDir: string, outputDir: string) => [`cp "${appsJson}" "${outputDir}/apps.json"`],
         },
       },
-      ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: props.vpc.securityGroups } : {}),
+      ...(props.vpc
+        ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: props.vpc.securityGroups }
+        : {}),
     });
     acknowledge(this.fn.role!, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':

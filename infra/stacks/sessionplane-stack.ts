@@ -44,7 +44,11 @@ export class SessionplaneStack extends Stack {
     const retention = (config.logRetentionDays as RetentionDays) ?? RetentionDays.ONE_MONTH;
 
     const table = new SessionsTable(this, 'Sessions');
-    const network = new Network(this, 'Network', { vpcId: config.vpcId, natGateways: config.natGateways, vpcEndpoints: config.vpcEndpoints });
+    const network = new Network(this, 'Network', {
+      vpcId: config.vpcId,
+      natGateways: config.natGateways,
+      vpcEndpoints: config.vpcEndpoints,
+    });
     network.allowSessionPorts(apps.filter((a) => a.image || a.build).map((a) => a.port ?? 8080));
     const cluster = new SessionCluster(this, 'Cluster', {
       vpc: network.vpc,
@@ -55,7 +59,11 @@ export class SessionplaneStack extends Stack {
     });
     const images = new AppImages(this, 'Images');
     // Users' homes: kept whatever happens to the stack or its sessions.
-    const homes = new Homes(this, 'Homes', { vpc: network.vpc, subnets: network.privateSubnets, sessionsSg: network.sessionsSg });
+    const homes = new Homes(this, 'Homes', {
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      sessionsSg: network.sessionsSg,
+    });
     const tasks = new AppTaskDefinitions(this, 'Apps', {
       labelledImages: images.repository,
       apps,
@@ -91,7 +99,8 @@ export class SessionplaneStack extends Stack {
     // The portal on the router's origin: signed in through the issuer. Cognito takes https callbacks only, so
     // with the stack's own pool it needs the router's certificate; with another issuer, its client id.
     const portalClientId =
-      config.portalClientId ?? (identity && config.certificateArn ? identity.addPortalClient(router.publicUrl).userPoolClientId : undefined);
+      config.portalClientId ??
+      (identity && config.certificateArn ? identity.addPortalClient(router.publicUrl).userPoolClientId : undefined);
     const tokenKey = new Secret(this, 'TokenKey', {
       description: 'Sessionplane: the key session tokens and app secrets are derived with',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -23,7 +23,9 @@ export function readAppsYaml(path: string, text = readFileSync(path, 'utf8')): u
   } catch (cause) {
     if (cause instanceof ConfigError) throw new ConfigError(`Bad apps file ${path}`, cause.problems);
     const where = cause instanceof YAMLParseError && cause.linePos ? ` (line ${cause.linePos[0].line})` : '';
-    throw new ConfigError(`Bad apps file ${path}`, [`not valid YAML${where}: ${(cause as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(`Bad apps file ${path}`, [
+      `not valid YAML${where}: ${(cause as Error).message.split('\n')[0]}`,
+    ]);
   }
 }
 
@@ -41,7 +43,9 @@ function withIconsRead(doc: unknown, baseDir: string): unknown {
     try {
       bytes = readFileSync(resolve(baseDir, icon));
     } catch (cause) {
-      throw new ConfigError('Bad apps file', [`app ${name}: icon: cannot read ${icon}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`]);
+      throw new ConfigError('Bad apps file', [
+        `app ${name}: icon: cannot read ${icon}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`,
+      ]);
     }
     (app as { icon: string }).icon = `data:${type};base64,${bytes.toString('base64')}`;
   }

@@ -78,8 +78,10 @@ const PoolInput = z
     const max = p.max ?? p.min;
     if (p.min > max) ctx.addIssue({ code: 'custom', path: ['min'], message: '`min` is above `max`' });
     for (const [i, w] of (p.schedule ?? []).entries()) {
-      if (w.min > max) ctx.addIssue({ code: 'custom', path: ['schedule', i, 'min'], message: "above the pool's `max`" });
-      if (w.from === w.to) ctx.addIssue({ code: 'custom', path: ['schedule', i], message: '`from` and `to` are the same time' });
+      if (w.min > max)
+        ctx.addIssue({ code: 'custom', path: ['schedule', i, 'min'], message: "above the pool's `max`" });
+      if (w.from === w.to)
+        ctx.addIssue({ code: 'custom', path: ['schedule', i], message: '`from` and `to` are the same time' });
     }
     if (p.ttl !== undefined && p.ttl < 60_000) ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'at least 60s' });
   });
@@ -111,7 +113,10 @@ export const AppInputSchema = z
     icon: z
       .string()
       .max(256 * 1024, 'an icon of at most 192 KiB')
-      .regex(/^data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/, 'a PNG or SVG file next to the apps file, or a data:image/png;base64 URL')
+      .regex(
+        /^data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$/,
+        'a PNG or SVG file next to the apps file, or a data:image/png;base64 URL',
+      )
       .optional(),
     /** What kind of app (SimPhoNy's `webapp`/`vncapp`; skaha's session types). */
     type: z
@@ -123,7 +128,10 @@ export const AppInputSchema = z
     /** The image id skaha's clients launch it by, for an app without `image` (built by the stack, or a process on one machine). */
     skahaImage: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]{1,128})?$/, 'an image reference such as images.example.org/demo/hello:1')
+      .regex(
+        /^[a-z0-9][a-z0-9._-]*(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_.-]{1,128})?$/,
+        'an image reference such as images.example.org/demo/hello:1',
+      )
       .optional(),
     image: z.string().min(1).optional(),
     /** A folder (relative to the apps file) with a Containerfile: the CDK stack builds the app's image from it. */
@@ -137,14 +145,24 @@ export const AppInputSchema = z
     capacity: z.enum(CAPACITIES).optional(),
     access: AccessInput.optional(),
     /** Named sizes: `{small: {resources: {cpu: 1, memory: 2Gi}}, gpu: {resources: {gpus: 1}, access: {groups: [gpu]}}}`. */
-    profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and "-", at most 32'), ProfileInput).optional(),
+    profiles: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and "-", at most 32'),
+        ProfileInput,
+      )
+      .optional(),
     profilesOnly: z.boolean().optional(),
     idleTimeout: DurationSchema.optional(),
     /** How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or lifetime). */
     warnBefore: DurationSchema.optional(),
     maxLifetime: DurationSchema.optional(),
     launchTimeout: DurationSchema.optional(),
-    env: z.record(z.string().regex(ENV_NAME, 'not an environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+    env: z
+      .record(
+        z.string().regex(ENV_NAME, 'not an environment variable name'),
+        z.union([z.string(), z.number(), z.boolean()]).transform(String),
+      )
+      .optional(),
     params: z
       .record(
         z
@@ -162,7 +180,10 @@ export const AppInputSchema = z
           z.enum(['self', 'none']),
           z
             .string()
-            .regex(/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://portal.example.org (or https://*.example.org), self or none'),
+            .regex(
+              /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/,
+              'an origin such as https://portal.example.org (or https://*.example.org), self or none',
+            ),
         ]),
       )
       .min(1)
@@ -184,15 +205,34 @@ export const AppInputSchema = z
       .optional(),
   })
   .superRefine((a, ctx) => {
-    if (a.cmd && a.args) ctx.addIssue({ code: 'custom', message: '`cmd` and `args` cannot be used together (`args` extends the default command of `app`)' });
+    if (a.cmd && a.args)
+      ctx.addIssue({
+        code: 'custom',
+        message: '`cmd` and `args` cannot be used together (`args` extends the default command of `app`)',
+      });
     if (a.args && !a.app) ctx.addIssue({ code: 'custom', path: ['args'], message: '`args` needs `app`' });
-    if (!a.app && !a.cmd && !a.image && !a.build) ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
+    if (!a.app && !a.cmd && !a.image && !a.build)
+      ctx.addIssue({ code: 'custom', message: 'needs `app`, `cmd` or `image`' });
     if (a.image && a.skahaImage)
-      ctx.addIssue({ code: 'custom', path: ['skahaImage'], message: 'an app with `image` is known to skaha by it: drop `skahaImage`' });
-    if (a.image && a.build) ctx.addIssue({ code: 'custom', path: ['build'], message: '`build` makes the image: give `image` or `build`, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['skahaImage'],
+        message: 'an app with `image` is known to skaha by it: drop `skahaImage`',
+      });
+    if (a.image && a.build)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['build'],
+        message: '`build` makes the image: give `image` or `build`, not both',
+      });
     if (a.pool && a.pool.min + (a.pool.max ?? 0) > 0 && typeof a.home === 'string')
-      ctx.addIssue({ code: 'custom', path: ['pool'], message: 'an app with a `home` cannot be pooled: a home is mounted for its user at start' });
-    if (a.ready_line && a.ready) ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pool'],
+        message: 'an app with a `home` cannot be pooled: a home is mounted for its user at start',
+      });
+    if (a.ready_line && a.ready)
+      ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
     for (const key of Object.keys(a.env ?? {})) {
       if (['PORT', 'SESSION_ID', 'SESSION_SECRET', 'SESSION_BASE_PATH'].includes(key))
         ctx.addIssue({ code: 'custom', path: ['env', key], message: 'set by Sessionplane for every session' });
@@ -204,4 +244,7 @@ export const AppInputSchema = z
   });
 
 export const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-export const AppsFileSchema = z.record(z.string().regex(APP_NAME, 'app names are letters, digits, "_", "." and "-", at most 64'), z.unknown());
+export const AppsFileSchema = z.record(
+  z.string().regex(APP_NAME, 'app names are letters, digits, "_", "." and "-", at most 64'),
+  z.unknown(),
+);

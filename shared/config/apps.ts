@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as z from 'zod';
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_LAUNCH_TIMEOUT_MS, DEFAULT_MAX_LIFETIME_MS, type AppSpec, type ParamSpec } from '../domain/app';
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_LAUNCH_TIMEOUT_MS,
+  DEFAULT_MAX_LIFETIME_MS,
+  type AppSpec,
+  type ParamSpec,
+} from '../domain/app';
 import { ConfigError } from '../domain/errors';
 import type { Resources } from '../domain/session';
 import { AppInputSchema, AppsFileSchema } from './apps-schema';
@@ -75,7 +81,8 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.profilesOnly) spec.profilesOnly = true;
   if (a.skahaImage !== undefined) spec.skahaImage = a.skahaImage;
   if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
-  if (a.frameAncestors) spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
+  if (a.frameAncestors)
+    spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
@@ -91,9 +98,17 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
 }
 
 /** Validates one app's entry (of the apps file, or made from an image's labels). */
-export function parseAppEntry(name: string, raw: unknown, baseDir: string, defaults: AppDefaults = PROCESS_DEFAULTS): { app?: AppSpec; problems: string[] } {
+export function parseAppEntry(
+  name: string,
+  raw: unknown,
+  baseDir: string,
+  defaults: AppDefaults = PROCESS_DEFAULTS,
+): { app?: AppSpec; problems: string[] } {
   const parsed = AppInputSchema.safeParse(raw);
-  if (!parsed.success) return { problems: describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)) };
+  if (!parsed.success)
+    return {
+      problems: describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)),
+    };
   return { app: toSpec(name, parsed.data, baseDir, defaults), problems: [] };
 }
 
@@ -101,7 +116,11 @@ export function parseAppEntry(name: string, raw: unknown, baseDir: string, defau
  * Validates the parsed apps document. Every problem names the app and the key; all problems of
  * all apps are reported at once.
  */
-export function parseApps(doc: unknown, baseDir = process.cwd(), defaults: AppDefaults = PROCESS_DEFAULTS): Map<string, AppSpec> {
+export function parseApps(
+  doc: unknown,
+  baseDir = process.cwd(),
+  defaults: AppDefaults = PROCESS_DEFAULTS,
+): Map<string, AppSpec> {
   if (doc === null || doc === undefined) throw new ConfigError('Bad apps file', ['the file defines no apps']);
   const top = AppsFileSchema.safeParse(doc);
   if (!top.success) throw new ConfigError('Bad apps file', describeIssues(top.error));

@@ -21,10 +21,16 @@ const Entry = z
       .regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits')
       .optional(),
   })
-  .refine((e) => (e.token === undefined) !== (e.tokenSha256 === undefined), 'give exactly one of `token` and `tokenSha256`');
+  .refine(
+    (e) => (e.token === undefined) !== (e.tokenSha256 === undefined),
+    'give exactly one of `token` and `tokenSha256`',
+  );
 
 /** `tokens: [...]`, or the list alone. */
-const TokensFile = z.preprocess((doc) => (Array.isArray(doc) ? { tokens: doc } : doc), z.strictObject({ tokens: z.array(Entry) }));
+const TokensFile = z.preprocess(
+  (doc) => (Array.isArray(doc) ? { tokens: doc } : doc),
+  z.strictObject({ tokens: z.array(Entry) }),
+);
 
 /** Bearer tokens by their SHA-256: the table the local authenticator looks tokens up in. */
 export type TokenTable = Map<string, Principal>;
@@ -44,6 +50,10 @@ export function loadTokensFile(path: string): TokenTable {
   if (!parsed.success) throw new ConfigError(`Bad tokens file ${path}`, describeIssues(parsed.error));
   const table: TokenTable = new Map();
   for (const e of parsed.data.tokens)
-    table.set(e.tokenSha256 ?? hashToken(e.token!), { user: e.user, admin: e.role === 'admin', ...(e.groups ? { groups: e.groups } : {}) });
+    table.set(e.tokenSha256 ?? hashToken(e.token!), {
+      user: e.user,
+      admin: e.role === 'admin',
+      ...(e.groups ? { groups: e.groups } : {}),
+    });
   return table;
 }

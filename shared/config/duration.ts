@@ -15,7 +15,10 @@ function parseDuration(value: string | number): number | undefined {
 export const DurationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use seconds, or e.g. "500ms", "90s", "5m", "4d")` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a duration: ${JSON.stringify(value)} (use seconds, or e.g. "500ms", "90s", "5m", "4d")`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -26,7 +29,10 @@ export const MemorySchema = z.union([z.number().int().positive(), z.string()]).t
   if (typeof v === 'number') return v;
   const m = /^(\d+(?:\.\d+)?)\s*(Mi|MiB|M|MB|Gi|GiB|G|GB)?$/.exec(v.trim());
   if (!m) {
-    ctx.addIssue({ code: 'custom', message: `not a memory size: ${JSON.stringify(v)} (use MiB, or e.g. "512Mi", "2Gi")` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a memory size: ${JSON.stringify(v)} (use MiB, or e.g. "512Mi", "2Gi")`,
+    });
     return z.NEVER;
   }
   return Math.round(Number(m[1]) * (m[2]?.startsWith('G') ? 1024 : 1));

@@ -67,7 +67,10 @@ const LocalEnvSchema = z
     /** The container engine (Docker or Podman) `image` apps run on: unix:///path, tcp://host:port, or `none`. */
     [ENV.containerHost]: z
       .string()
-      .regex(/^(none|unix:\/\/\/.+|tcp:\/\/[^/]+|\/.+)$/, 'unix:///path/to.sock, tcp://host:port, /path/to.sock or none')
+      .regex(
+        /^(none|unix:\/\/\/.+|tcp:\/\/[^/]+|\/.+)$/,
+        'unix:///path/to.sock, tcp://host:port, /path/to.sock or none',
+      )
       .optional(),
     [ENV.dockerHost]: z.string().optional(),
     /** How long one look for labelled images (the engine's) is reused. */
@@ -150,7 +153,9 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     /** JWTs of this OIDC issuer are accepted beside the tokens file. */
     oidc: oidcFrom(e),
     /** The portal signs in through the issuer as this client (authorization code + PKCE). */
-    oidcClient: e[ENV.oidcClientId] ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] } : undefined,
+    oidcClient: e[ENV.oidcClientId]
+      ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] }
+      : undefined,
     maxHeaderBytes: e[ENV.maxHeaderBytes],
     /** How often the local reaper runs. */
     reaperIntervalMs: e[ENV.reaperInterval],
@@ -223,7 +228,9 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     logLevel: e[ENV.logLevel],
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     oidc: oidcFrom(e),
-    oidcClient: e[ENV.oidcClientId] ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] } : undefined,
+    oidcClient: e[ENV.oidcClientId]
+      ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] }
+      : undefined,
     portal: portalFrom(e),
   };
 }

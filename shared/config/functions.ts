@@ -21,7 +21,8 @@ export const BUNDLING = {
   target: 'node22',
   minify: true,
   mainFields: ['module', 'main'],
-  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   /** Import paths replaced in the bundles (resolved from the project root). */
   alias: { '@aws-sdk/credential-provider-node': './functions/aws/env-credentials.ts' },
 } as const;

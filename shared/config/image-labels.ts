@@ -48,7 +48,10 @@ function labelValue(key: string, text: string): { value: unknown } | { problem: 
   try {
     return { value: JSON.parse(text) };
   } catch {
-    if (/^\s*['[{]/.test(text)) return { problem: `${key}: not valid JSON (in a LABEL line, write it in double quotes with its own quotes escaped)` };
+    if (/^\s*['[{]/.test(text))
+      return {
+        problem: `${key}: not valid JSON (in a LABEL line, write it in double quotes with its own quotes escaped)`,
+      };
     return { value: text };
   }
 }
@@ -82,7 +85,8 @@ export function appEntryFromLabels(
       described = true;
       const parsed = labelValue(key, value);
       if ('problem' in parsed) problems.push(parsed.problem);
-      else if (field === 'params' && parsed.value && typeof parsed.value === 'object') Object.assign(params, parsed.value);
+      else if (field === 'params' && parsed.value && typeof parsed.value === 'object')
+        Object.assign(params, parsed.value);
       else entry[field] = parsed.value;
     } else if (key.startsWith(SIMPHONY_LABEL)) {
       const field = key.slice(SIMPHONY_LABEL.length);
@@ -91,7 +95,8 @@ export function appEntryFromLabels(
       else if (field === 'description') entry.description ??= value;
       else if (field === 'icon_128' && value) entry.icon ??= `data:image/png;base64,${value}`;
       else if (field === 'type') entry.type ??= value;
-      else if (field.startsWith('env.')) params[simphonyEnvName(field.slice(4))] = { type: 'string', ...(value ? { description: value } : {}) };
+      else if (field.startsWith('env.'))
+        params[simphonyEnvName(field.slice(4))] = { type: 'string', ...(value ? { description: value } : {}) };
     }
   }
   if (!described) return undefined;
@@ -124,7 +129,9 @@ export function appsFromImages(
       continue;
     }
     if (!APP_NAME.test(described.name)) {
-      problems.push(`image ${image}: app name ${JSON.stringify(described.name.slice(0, 80))}: letters, digits, "_", "." and "-", at most 64`);
+      problems.push(
+        `image ${image}: app name ${JSON.stringify(described.name.slice(0, 80))}: letters, digits, "_", "." and "-", at most 64`,
+      );
       continue;
     }
     const { app, problems: found } = parseAppEntry(described.name, described.entry, '/', defaults);

@@ -29,7 +29,10 @@ const StoreEnv = z.object({
   /** The stack's ECR repository (its URI): its labelled images are apps too. */
   [ENV.imageRepository]: z
     .string()
-    .regex(/^\d{12}\.dkr\.ecr\.[\w-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+$/, 'an ECR repository URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>)')
+    .regex(
+      /^\d{12}\.dkr\.ecr\.[\w-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+$/,
+      'an ECR repository URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>)',
+    )
     .optional(),
 });
 
@@ -118,6 +121,9 @@ export type FunctionName = keyof typeof FUNCTION_ENV_SCHEMAS;
 export type FunctionEnv<F extends FunctionName> = z.output<(typeof FUNCTION_ENV_SCHEMAS)[F]>;
 
 /** Parses a function's environment once, at cold start; every bad variable named in one error. */
-export function loadFunctionEnv<F extends FunctionName>(name: F, env: Record<string, string | undefined> = process.env): FunctionEnv<F> {
+export function loadFunctionEnv<F extends FunctionName>(
+  name: F,
+  env: Record<string, string | undefined> = process.env,
+): FunctionEnv<F> {
   return parseEnv(FUNCTION_ENV_SCHEMAS[name], env, `Bad environment for ${name}`) as FunctionEnv<F>;
 }

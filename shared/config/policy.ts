@@ -5,7 +5,10 @@ import { ENV } from './env-names';
 
 /** The policy settings every entry that launches sessions reads (local server, API Lambdas). */
 const Price = z.number().min(0).max(1000);
-const PriceTableSchema = z.record(z.string().regex(/^[A-Z_]{1,32}$/), z.strictObject({ vcpuHour: Price, gbHour: Price, gpuHour: Price.default(0) }));
+const PriceTableSchema = z.record(
+  z.string().regex(/^[A-Z_]{1,32}$/),
+  z.strictObject({ vcpuHour: Price, gbHour: Price, gpuHour: Price.default(0) }),
+);
 
 export const PolicyEnvSchema = z.object({
   [ENV.maxSessionsPerUser]: z.coerce.number().int().min(1).max(10_000).default(5),
@@ -27,7 +30,10 @@ export const PolicyEnvSchema = z.object({
       try {
         return PriceTableSchema.parse(JSON.parse(text));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'a JSON object of capacities, each {"vcpuHour", "gbHour", "gpuHour"} (numbers ≥ 0)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a JSON object of capacities, each {"vcpuHour", "gbHour", "gpuHour"} (numbers ≥ 0)',
+        });
         return z.NEVER;
       }
     })
@@ -48,7 +54,12 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
   const key = e[ENV.tokenKey];
   return {
     policy: {
-      limits: { sessions: e[ENV.maxSessionsPerUser], cpu: e[ENV.maxCpuPerUser], memory: e[ENV.maxMemoryPerUser], gpus: e[ENV.maxGpusPerUser] },
+      limits: {
+        sessions: e[ENV.maxSessionsPerUser],
+        cpu: e[ENV.maxCpuPerUser],
+        memory: e[ENV.maxMemoryPerUser],
+        gpus: e[ENV.maxGpusPerUser],
+      },
       imagePrefixes: e[ENV.imagePrefixes],
       idempotencySeconds: 24 * 3600,
       renewCeilingMs: e[ENV.renewCeiling],

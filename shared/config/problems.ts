@@ -16,7 +16,11 @@ export function describeIssues(error: z.ZodError, where?: string): string[] {
  * Parses an environment with `schema`, empty values counting as unset (as shells and container
  * runtimes often pass them); every bad variable is named in one ConfigError.
  */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, what = 'Bad environment'): z.output<S> {
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  what = 'Bad environment',
+): z.output<S> {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) throw new ConfigError(what, describeIssues(parsed.error));

@@ -13,4 +13,5 @@ export const SessionDomainSchema = z
   .transform((s) => s.toLowerCase());
 
 /** `none` (path mode) as undefined. */
-export const sessionDomainOf = (value: string | undefined): string | undefined => (value === 'none' ? undefined : value);
+export const sessionDomainOf = (value: string | undefined): string | undefined =>
+  value === 'none' ? undefined : value;

@@ -51,7 +51,10 @@ export interface Profile {
 }
 
 /** Whether `principal` passes `access` (none given: everyone does). */
-export function mayUse(access: Access | undefined, principal: { user: string; admin: boolean; groups?: readonly string[] | undefined }): boolean {
+export function mayUse(
+  access: Access | undefined,
+  principal: { user: string; admin: boolean; groups?: readonly string[] | undefined },
+): boolean {
   if (!access || principal.admin) return true;
   return access.users.includes(principal.user) || access.groups.some((g) => principal.groups?.includes(g) ?? false);
 }
@@ -62,7 +65,15 @@ export function profilesFor(app: Pick<AppSpec, 'profiles'>, principal: Parameter
 }
 
 /** skaha's session types (SessionType.java), in the order skaha lists them. */
-export const SKAHA_TYPES = ['notebook', 'desktop', 'carta', 'contributed', 'firefly', 'headless', 'desktop-app'] as const;
+export const SKAHA_TYPES = [
+  'notebook',
+  'desktop',
+  'carta',
+  'contributed',
+  'firefly',
+  'headless',
+  'desktop-app',
+] as const;
 export type SkahaType = (typeof SKAHA_TYPES)[number];
 
 /** One launchable app, as the apps file describes it after validation and defaults. */
@@ -164,7 +175,10 @@ export function isReservedEnv(name: string): boolean {
  * Checks a user's params against the app's declared ones: only declared keys, each by its type,
  * pattern or enum. Returns the env values (defaults filled in) or the list of problems.
  */
-export function checkParams(app: AppSpec, input: Record<string, unknown>): { values: Record<string, string>; problems: string[] } {
+export function checkParams(
+  app: AppSpec,
+  input: Record<string, unknown>,
+): { values: Record<string, string>; problems: string[] } {
   const problems: string[] = [];
   const values: Record<string, string> = {};
   for (const key of Object.keys(input)) {
@@ -205,18 +219,26 @@ function checkParam(spec: ParamSpec, raw: unknown): string | undefined {
 }
 
 /** Resolves a request's resources against the app's defaults and limits. */
-export function checkResources(app: AppSpec, requested: Partial<Resources> | undefined): { resources: Resources; problems: string[] } {
+export function checkResources(
+  app: AppSpec,
+  requested: Partial<Resources> | undefined,
+): { resources: Resources; problems: string[] } {
   const resources: Resources = { ...app.resources, ...requested };
   const problems: string[] = [];
   for (const key of ['cpu', 'memory', 'gpus'] as const) {
-    if (resources[key] > app.limits[key]) problems.push(`resources.${key}: at most ${app.limits[key]} for app ${app.name}`);
+    if (resources[key] > app.limits[key])
+      problems.push(`resources.${key}: at most ${app.limits[key]} for app ${app.name}`);
   }
   return { resources, problems };
 }
 
 /** The skaha session type of an app: `skahaType`, or its `type` when that is one of skaha's, or `contributed` (a web app). */
 export function skahaTypeOf(app: AppSpec): SkahaType {
-  return app.skahaType ?? ((SKAHA_TYPES as readonly string[]).find((t) => t === app.type) as SkahaType | undefined) ?? 'contributed';
+  return (
+    app.skahaType ??
+    ((SKAHA_TYPES as readonly string[]).find((t) => t === app.type) as SkahaType | undefined) ??
+    'contributed'
+  );
 }
 
 /** The image id skaha's clients know an app by: its image, or the name the apps file gives it for skaha. */

@@ -41,7 +41,12 @@ export function roleOf(principal: Principal, session: Pick<Session, 'owner' | 's
  * The router's form of the decision, where the principal is the token presented: whom it admits for
  * `action` (`owner`, or the id of the active share it belongs to), or undefined.
  */
-export function admitToken(session: Pick<Session, 'tokenHash' | 'shares'>, token: string, action: SessionAction, now: number): string | undefined {
+export function admitToken(
+  session: Pick<Session, 'tokenHash' | 'shares'>,
+  token: string,
+  action: SessionAction,
+  now: number,
+): string | undefined {
   const by = admittedBy(session, token, now);
   if (by === undefined) return undefined;
   return permits(by === 'owner' ? 'owner' : 'grantee', action) ? by : undefined;
@@ -57,7 +62,12 @@ export function permits(role: SessionRole, action: SessionAction): boolean {
  * not visible gets `session.not_found`, the answer for no such session, so ids cannot be probed; a
  * grantee who asks to control it gets `session.forbidden`.
  */
-export function decide(principal: Principal, action: SessionAction, session: Pick<Session, 'owner' | 'shares'>, now: number): Decision {
+export function decide(
+  principal: Principal,
+  action: SessionAction,
+  session: Pick<Session, 'owner' | 'shares'>,
+  now: number,
+): Decision {
   const role = roleOf(principal, session, now);
   if (role !== 'stranger' && permits(role, action)) return { allow: true, role };
   return { allow: false, role, code: role === 'stranger' ? 'session.not_found' : 'session.forbidden' };

@@ -5,7 +5,11 @@ import { unixUserName } from './homes';
  * as they are (Python's `safe_substitute`, as the wslink launcher does).
  */
 export function renderArgv(template: readonly string[], vars: Readonly<Record<string, string>>): string[] {
-  return template.map((arg) => arg.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole)));
+  return template.map((arg) =>
+    arg.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) =>
+      Object.hasOwn(vars, name) ? vars[name]! : whole,
+    ),
+  );
 }
 
 export interface SessionEnvInput {
@@ -52,7 +56,12 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
 
 /** sessionEnv for a session of an app: what every runtime gives it (its port and secret, and where its home is, if it has one). */
 export function sessionEnvOf(
-  session: { id: string; owner: string; params: Record<string, string>; resources: { cpu: number; memory: number; gpus: number } },
+  session: {
+    id: string;
+    owner: string;
+    params: Record<string, string>;
+    resources: { cpu: number; memory: number; gpus: number };
+  },
   app: { env: Record<string, string> },
   at: { port: number; secret: string; basePath: string; homePath?: string | undefined },
 ): Record<string, string> {

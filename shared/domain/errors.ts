@@ -68,7 +68,10 @@ export class ConflictError<T = unknown> extends DomainError {
 /** The runtime could not start an instance (no port, spawn failed, capacity). */
 export class RuntimeStartError extends DomainError {
   constructor(message: string, options: { cause?: unknown; reason?: string } = {}) {
-    super('runtime.start_failed', message, { cause: options.cause, details: { reason: options.reason ?? 'start-failed' } });
+    super('runtime.start_failed', message, {
+      cause: options.cause,
+      details: { reason: options.reason ?? 'start-failed' },
+    });
     this.name = 'RuntimeStartError';
   }
 }
@@ -115,14 +118,20 @@ export class RateLimitedError extends DomainError {
     readonly retryAfterSeconds: number,
     limit: number,
   ) {
-    super('request.rate_limited', `Too many requests: at most ${limit} a minute per user.`, { details: { limit, retryAfterSeconds } });
+    super('request.rate_limited', `Too many requests: at most ${limit} a minute per user.`, {
+      details: { limit, retryAfterSeconds },
+    });
     this.name = 'RateLimitedError';
   }
 }
 
 export class ImageNotAllowedError extends DomainError {
   constructor(image: string) {
-    super('image.not_allowed', `Image ${JSON.stringify(image.slice(0, 200))} is not from an allowed registry or repository.`, { details: {} });
+    super(
+      'image.not_allowed',
+      `Image ${JSON.stringify(image.slice(0, 200))} is not from an allowed registry or repository.`,
+      { details: {} },
+    );
     this.name = 'ImageNotAllowedError';
   }
 }

@@ -17,6 +17,8 @@ export function eventView(event: SessionEvent, session: Session, urls: UrlSettin
     message: event.message,
     progress: event.progress,
     ...(event.phase === 'ready' ? { ready: true, url, connectURL: url } : {}),
-    ...(event.phase === 'failed' || event.phase === 'stopped' ? { ready: false, failed: event.phase === 'failed' } : {}),
+    ...(event.phase === 'failed' || event.phase === 'stopped'
+      ? { ready: false, failed: event.phase === 'failed' }
+      : {}),
   };
 }

@@ -91,7 +91,13 @@ export function eventsOfTransition(before: Session, after: Session, now: number)
         const reaped = reason === 'idle' || reason === 'expired';
         events.push(
           reaped
-            ? once('reaped', now, reason === 'idle' ? 'Stopping: nobody used it for its idle timeout.' : 'Stopping: it reached its expiry.')
+            ? once(
+                'reaped',
+                now,
+                reason === 'idle'
+                  ? 'Stopping: nobody used it for its idle timeout.'
+                  : 'Stopping: it reached its expiry.',
+              )
             : once('stop-requested', now, `Stop requested${reasonText(reason)}.`),
         );
         break;
@@ -115,10 +121,20 @@ export function eventsOfTransition(before: Session, after: Session, now: number)
   }
   if (after.warned?.expiry !== undefined && after.warned.expiry !== before.warned?.expiry) {
     const at = new Date(after.warned.expiry).toISOString();
-    events.push({ key: `expiry-warning:${after.warned.expiry}`, at: now, phase: 'expiry-warning', message: `It expires at ${at}: renew it to keep it.` });
+    events.push({
+      key: `expiry-warning:${after.warned.expiry}`,
+      at: now,
+      phase: 'expiry-warning',
+      message: `It expires at ${at}: renew it to keep it.`,
+    });
   }
   if (after.expiresAt > before.expiresAt && after.status === before.status) {
-    events.push({ key: `renewed:${after.expiresAt}`, at: now, phase: 'renewed', message: `Renewed until ${new Date(after.expiresAt).toISOString()}.` });
+    events.push({
+      key: `renewed:${after.expiresAt}`,
+      at: now,
+      phase: 'renewed',
+      message: `Renewed until ${new Date(after.expiresAt).toISOString()}.`,
+    });
   }
   return events;
 }
@@ -129,7 +145,9 @@ export function eventsOfTransition(before: Session, after: Session, now: number)
  * after probing began), and `total`, request to ready. Steps a runtime does not have are absent.
  */
 export function launchTimings(events: readonly SessionEvent[]): Partial<Record<EventPhase | 'total', number>> {
-  const steps = events.filter((e) => EVENT_PHASES[e.phase] < 100 || e.phase === 'ready' || e.phase === 'failed').sort((a, b) => a.at - b.at);
+  const steps = events
+    .filter((e) => EVENT_PHASES[e.phase] < 100 || e.phase === 'ready' || e.phase === 'failed')
+    .sort((a, b) => a.at - b.at);
   const timings: Partial<Record<EventPhase | 'total', number>> = {};
   for (let i = 1; i < steps.length; i++) timings[steps[i]!.phase] = Math.max(0, steps[i]!.at - steps[i - 1]!.at);
   const requested = steps.find((e) => e.phase === 'requested');
@@ -141,7 +159,11 @@ export function launchTimings(events: readonly SessionEvent[]): Partial<Record<E
 /** Readiness is being checked, the app's own way. */
 export function probingPhase(ready: Readiness, at: number): NewSessionEvent {
   const how =
-    ready.kind === 'line' ? `for its ready line "${ready.line}"` : ready.kind === 'http' ? `for HTTP ${ready.path} to answer` : 'for its port to accept';
+    ready.kind === 'line'
+      ? `for its ready line "${ready.line}"`
+      : ready.kind === 'http'
+        ? `for HTTP ${ready.path} to answer`
+        : 'for its port to accept';
   return once('probing', at, `Waiting ${how}.`);
 }
 

@@ -72,9 +72,24 @@ function canonical(value: unknown): unknown {
  * it: changing those replaces nothing.
  */
 export function specHash(app: AppSpec, revision = ''): string {
-  const { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd, home } = app;
+  const { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd, home } =
+    app;
   // A process runs in its folder; an image in its own (the apps file's folder is not the container's).
-  const spec = { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd: image ? undefined : cwd, home, revision };
+  const spec = {
+    command,
+    image,
+    build,
+    env,
+    params,
+    resources,
+    port,
+    ready,
+    readOnlyRootFilesystem,
+    capacity,
+    cwd: image ? undefined : cwd,
+    home,
+    revision,
+  };
   return createHash('sha256')
     .update(JSON.stringify(canonical(spec)))
     .digest('hex')
@@ -84,7 +99,9 @@ export function specHash(app: AppSpec, revision = ''): string {
 /** How many instances the pool keeps ready at `now`: the first window that holds, else `min`; never above `max`. */
 export function poolTarget(pool: PoolSpec, now: number): number {
   const minute = Math.floor((now % 86_400_000) / 60_000);
-  const window = pool.schedule.find((w) => (w.from <= w.to ? minute >= w.from && minute < w.to : minute >= w.from || minute < w.to));
+  const window = pool.schedule.find((w) =>
+    w.from <= w.to ? minute >= w.from && minute < w.to : minute >= w.from || minute < w.to,
+  );
   return Math.min(window ? window.min : pool.min, pool.max);
 }
 
@@ -104,9 +121,15 @@ export interface PoolRequest {
  * and the instance runs as the user's uid).
  */
 export function poolServes(app: AppSpec & { pool?: PoolSpec }, request: PoolRequest): boolean {
-  if (!app.pool || app.pool.max === 0 || app.home || request.image !== undefined || request.profile !== undefined) return false;
+  if (!app.pool || app.pool.max === 0 || app.home || request.image !== undefined || request.profile !== undefined)
+    return false;
   const resources = { ...app.resources, ...request.resources };
-  if (resources.cpu !== app.resources.cpu || resources.memory !== app.resources.memory || resources.gpus !== app.resources.gpus) return false;
+  if (
+    resources.cpu !== app.resources.cpu ||
+    resources.memory !== app.resources.memory ||
+    resources.gpus !== app.resources.gpus
+  )
+    return false;
   const asked = checkParams(app, request.params ?? {});
   const defaults = checkParams(app, {});
   if (asked.problems.length || defaults.problems.length) return false;

@@ -8,10 +8,16 @@ export function activeShares(session: Pick<Session, 'shares'>, now: number): Sha
 }
 
 /** The share that lets `principal` reach another's session: to them by name, or to a group of theirs. */
-export function shareFor(session: Pick<Session, 'shares' | 'owner'>, principal: Principal, now: number): Share | undefined {
+export function shareFor(
+  session: Pick<Session, 'shares' | 'owner'>,
+  principal: Principal,
+  now: number,
+): Share | undefined {
   if (session.owner === principal.user) return undefined;
   return activeShares(session, now).find(
-    (s) => (s.user !== undefined && s.user === principal.user) || (s.group !== undefined && !!principal.groups?.includes(s.group)),
+    (s) =>
+      (s.user !== undefined && s.user === principal.user) ||
+      (s.group !== undefined && !!principal.groups?.includes(s.group)),
   );
 }
 
@@ -19,7 +25,11 @@ export function shareFor(session: Pick<Session, 'shares' | 'owner'>, principal: 
  * Whom a presented router token admits to a session: its owner (`owner`), the grantee of an
  * active share (the share's id), or nobody.
  */
-export function admittedBy(session: Pick<Session, 'tokenHash' | 'shares'>, token: string, now: number): string | undefined {
+export function admittedBy(
+  session: Pick<Session, 'tokenHash' | 'shares'>,
+  token: string,
+  now: number,
+): string | undefined {
   if (tokenMatches(token, session.tokenHash)) return 'owner';
   return activeShares(session, now).find((s) => tokenMatches(token, s.tokenHash))?.id;
 }

@@ -26,7 +26,9 @@ export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
   return LEGAL[from].includes(to);
 }
 
-export type TransitionPatch = Partial<Pick<Session, 'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt'>>;
+export type TransitionPatch = Partial<
+  Pick<Session, 'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt'>
+>;
 
 /**
  * The next record for a move to `to`, or IllegalTransitionError. Pure: the store decides, by a
@@ -79,8 +81,14 @@ export function warn(session: Session, warning: Warning): Session {
  * `createdAt + ceilingMs`, never earlier than it already was.
  */
 export function renew(session: Session, now: number, maxLifetimeMs: number, ceilingMs: number): Session {
-  if (isFinal(session.status) || session.status === 'STOPPING') throw new IllegalTransitionError(session.status, 'renewed');
+  if (isFinal(session.status) || session.status === 'STOPPING')
+    throw new IllegalTransitionError(session.status, 'renewed');
   const expiresAt = Math.max(session.expiresAt, Math.min(now + maxLifetimeMs, session.createdAt + ceilingMs));
   // Asking to keep a session is using it: its idle clock starts again too.
-  return { ...session, expiresAt, lastActivityAt: Math.max(session.lastActivityAt ?? 0, now), version: session.version + 1 };
+  return {
+    ...session,
+    expiresAt,
+    lastActivityAt: Math.max(session.lastActivityAt ?? 0, now),
+    version: session.version + 1,
+  };
 }

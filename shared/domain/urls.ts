@@ -23,7 +23,9 @@ export interface UrlSettings {
 function sessionUrlTemplate(settings: UrlSettings): string {
   let url = settings.template ?? TRAME_SESSION_URL_TEMPLATE;
   if (settings.useHost) {
-    url = settings.useHost.includes('://') ? url.split('ws://USE_HOST').join(settings.useHost) : url.split('USE_HOST').join(settings.useHost);
+    url = settings.useHost.includes('://')
+      ? url.split('ws://USE_HOST').join(settings.useHost)
+      : url.split('USE_HOST').join(settings.useHost);
   } else if (settings.urlPrefix) {
     url = url.split('ws://USE_HOST/proxy').join(`ws://USE_HOST${settings.urlPrefix}/proxy`);
   }
@@ -31,7 +33,8 @@ function sessionUrlTemplate(settings: UrlSettings): string {
   url = url.split('USE_HOST').join(router.host);
   // A TRAME_USE_HOST with a scheme chose it; otherwise the page's scheme decides, as in the client.
   const schemeChosen = settings.useHost?.includes('://') ?? false;
-  if (!schemeChosen && router.protocol === 'https:' && url.startsWith('ws://')) url = `wss://${url.slice('ws://'.length)}`;
+  if (!schemeChosen && router.protocol === 'https:' && url.startsWith('ws://'))
+    url = `wss://${url.slice('ws://'.length)}`;
   return url;
 }
 

@@ -83,11 +83,23 @@ export function totalsOf(records: readonly UsageRecord[], prices: PriceTable): U
     gpu += r.gpus * hours;
     cost += r.cpu * hours * price.vcpuHour + (r.memory / 1024) * hours * price.gbHour + r.gpus * hours * price.gpuHour;
   }
-  return { sessions: records.length, seconds, vcpuHours: round(vcpu, 4), gbHours: round(gb, 4), gpuHours: round(gpu, 4), cost: round(cost, 4) };
+  return {
+    sessions: records.length,
+    seconds,
+    vcpuHours: round(vcpu, 4),
+    gbHours: round(gb, 4),
+    gpuHours: round(gpu, 4),
+    cost: round(cost, 4),
+  };
 }
 
 /** Groups records by user or app and by the UTC day or month they ended in, each group totalled. */
-export function groupUsage(records: readonly UsageRecord[], by: 'user' | 'app', period: 'day' | 'month', prices: PriceTable) {
+export function groupUsage(
+  records: readonly UsageRecord[],
+  by: 'user' | 'app',
+  period: 'day' | 'month',
+  prices: PriceTable,
+) {
   const groups = new Map<string, UsageRecord[]>();
   for (const r of records) {
     const when = new Date(r.endedAt).toISOString().slice(0, period === 'day' ? 10 : 7);

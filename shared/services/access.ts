@@ -39,7 +39,12 @@ export async function stopAs(deps: ServiceDeps, principal: Principal, id: string
 }
 
 /** Renews a session for its owner or an admin, up to `ceilingMs` after it began; a grantee is refused. */
-export async function renewAs(deps: ServiceDeps, principal: Principal, id: string, ceilingMs: number): Promise<Session> {
+export async function renewAs(
+  deps: ServiceDeps,
+  principal: Principal,
+  id: string,
+  ceilingMs: number,
+): Promise<Session> {
   const { session } = await authorizedSession(deps, principal, 'renew', id);
   return renewSession(deps, session, ceilingMs);
 }
@@ -50,8 +55,14 @@ export async function renewAs(deps: ServiceDeps, principal: Principal, id: strin
  * event log already told (a portal card, a client following its events) is never listed as
  * still starting (#33).
  */
-export async function listOwn(deps: Pick<ServiceDeps, 'store'>, owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {
+export async function listOwn(
+  deps: Pick<ServiceDeps, 'store'>,
+  owner: string,
+  options: { limit?: number; cursor?: string } = {},
+): Promise<Page<Session>> {
   const page = await deps.store.listByOwner(owner, options);
-  const items = await Promise.all(page.items.map(async (s) => (isLive(s.status) && s.status !== 'READY' ? ((await deps.store.get(s.id)) ?? s) : s)));
+  const items = await Promise.all(
+    page.items.map(async (s) => (isLive(s.status) && s.status !== 'READY' ? ((await deps.store.get(s.id)) ?? s) : s)),
+  );
   return { ...page, items };
 }

@@ -3,7 +3,12 @@ import { isFinal, isStarting, type Session } from '../domain/session';
 import type { SessionEventLog } from '../ports/session-events';
 
 /** Events of a session after `after`; waits up to `waitMs` for the first when there is none yet (a long-poll). */
-export async function eventsAfter(log: SessionEventLog, sessionId: string, after: number, waitMs: number): Promise<SessionEvent[]> {
+export async function eventsAfter(
+  log: SessionEventLog,
+  sessionId: string,
+  after: number,
+  waitMs: number,
+): Promise<SessionEvent[]> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const events = await log.list(sessionId, after);
@@ -28,7 +33,13 @@ export interface EventSink {
  * before READY (a launch being watched: the stream ends where JupyterHub's progress stream ends).
  * A stream opened on a running session goes on (its warnings, a renewal) until the session ends.
  */
-export async function streamEvents(log: SessionEventLog, session: Session, after: number, keepaliveMs: number, sink: EventSink): Promise<void> {
+export async function streamEvents(
+  log: SessionEventLog,
+  session: Session,
+  after: number,
+  keepaliveMs: number,
+  sink: EventSink,
+): Promise<void> {
   const endsAtReady = isStarting(session.status);
   const finished = isFinal(session.status);
   let last = after;

@@ -8,7 +8,11 @@ import { sessionCredentials } from './credentials';
  * Claims an Idempotency-Key for a launch. Undefined: this request is the first, go on. Otherwise
  * the result of the first request with this key: the same session and credentials again.
  */
-export async function claimOrReplay(deps: LaunchDeps, claim: IdempotencyClaim, ttlSeconds = deps.policy.idempotencySeconds): Promise<LaunchResult | undefined> {
+export async function claimOrReplay(
+  deps: LaunchDeps,
+  claim: IdempotencyClaim,
+  ttlSeconds = deps.policy.idempotencySeconds,
+): Promise<LaunchResult | undefined> {
   const existing = await deps.idempotency.claim(claim, ttlSeconds);
   if (!existing) return undefined;
   if (existing.requestHash !== claim.requestHash) throw new IdempotencyMismatchError();

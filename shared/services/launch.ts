@@ -1,13 +1,20 @@
 import { type AppSpec, checkParams, checkResources, mayUse, type Profile } from '../domain/app';
 import type { Principal } from '../domain/principal';
-import { AppNotFoundError, AppNotRunnableError, CapacityError, DomainError, ImageNotAllowedError, ValidationError } from '../domain/errors';
+import {
+  AppNotFoundError,
+  AppNotRunnableError,
+  CapacityError,
+  DomainError,
+  ImageNotAllowedError,
+  ValidationError,
+} from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { once } from '../domain/events';
 import { poolServes } from '../domain/pool';
-import { launchPooled } from './pool-claim';
+import { launchPooled } from './pools/pool-claim';
 import { sessionCredentials } from './credentials';
 import { recordEvents } from './session-events';
 import type { StartResult } from '../ports/runtime';
@@ -38,9 +45,12 @@ export interface LaunchInput {
 function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
   if (input.profile === undefined) {
     if (app.profilesOnly && input.resources && Object.keys(input.resources).length)
-      throw new ValidationError(`resources: app ${app.name} takes a profile (${(app.profiles ?? []).map((p) => p.name).join(', ')}), not resources`, {
-        problems: [`resources: app ${app.name} takes a profile, not resources`],
-      });
+      throw new ValidationError(
+        `resources: app ${app.name} takes a profile (${(app.profiles ?? []).map((p) => p.name).join(', ')}), not resources`,
+        {
+          problems: [`resources: app ${app.name} takes a profile, not resources`],
+        },
+      );
     return undefined;
   }
   const profile = app.profiles?.find((p) => p.name === input.profile);
@@ -49,9 +59,13 @@ function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
       problems: [`profile: app ${app.name} has no profile ${input.profile.slice(0, 32)}`],
     });
   if (input.caller && !mayUse(profile.access, input.caller))
-    throw new DomainError('auth.forbidden', `Profile ${profile.name} of app ${app.name} is not available to you.`, { details: { profile: profile.name } });
+    throw new DomainError('auth.forbidden', `Profile ${profile.name} of app ${app.name} is not available to you.`, {
+      details: { profile: profile.name },
+    });
   if (input.resources && Object.keys(input.resources).length)
-    throw new ValidationError('Give a profile or resources, not both.', { problems: ['profile: give a profile or resources, not both'] });
+    throw new ValidationError('Give a profile or resources, not both.', {
+      problems: ['profile: give a profile or resources, not both'],
+    });
   return profile;
 }
 
@@ -74,10 +88,12 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   const problems = [...params.problems, ...resources.problems];
   if (input.image !== undefined && !app.customImage) problems.push(`image: app ${app.name} does not take an image`);
   if (problems.length) throw new ValidationError(problems.join('; '), { problems });
-  if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes)) throw new ImageNotAllowedError(input.image);
+  if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes))
+    throw new ImageNotAllowedError(input.image);
   // Before anything is written: a launch the runtime cannot carry out stores nothing.
   if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
-  if (app.home && !deps.homes) throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
+  if (app.home && !deps.homes)
+    throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
   // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.
   if (deps.pools && poolServes(app, input)) {
     const pooled = await launchPooled({ ...deps, pools: deps.pools }, app, input, params.values, resources.resources);
@@ -87,10 +103,19 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   const home = app.home ? await deps.homes!.ensure(input.owner) : undefined;
   // An image app without a home runs as its owner's uid too, where sessions get one (#33: it ran as
   // the image's root); a process without a home runs as the server's user, as before.
-  const runAs = home ? { uid: home.uid, gid: home.gid } : (input.image ?? app.image) ? await deps.homes?.runAs?.(input.owner) : undefined;
+  const runAs = home
+    ? { uid: home.uid, gid: home.gid }
+    : (input.image ?? app.image)
+      ? await deps.homes?.runAs?.(input.owner)
+      : undefined;
 
   const id = newSessionId();
-  const claim = input.idempotency && { owner: input.owner, key: input.idempotency.key, requestHash: input.idempotency.requestHash, sessionId: id };
+  const claim = input.idempotency && {
+    owner: input.owner,
+    key: input.idempotency.key,
+    requestHash: input.idempotency.requestHash,
+    sessionId: id,
+  };
   if (claim) {
     const replay = await claimOrReplay(deps, claim, input.idempotency?.ttlSeconds);
     if (replay) return replay;
@@ -131,7 +156,12 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
 
   let started: StartResult;
   try {
-    started = await deps.runtime.start({ session, app, secret, home: home && app.home ? { home, mountPath: app.home } : undefined });
+    started = await deps.runtime.start({
+      session,
+      app,
+      secret,
+      home: home && app.home ? { home, mountPath: app.home } : undefined,
+    });
   } catch (error) {
     // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12), not even its events.
     if (error instanceof CapacityError) deps.pools?.capacityShort?.();
@@ -154,9 +184,15 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     throw error;
   }
 
-  const runtime = { kind: started.kind ?? deps.runtime.kind, runtimeId: started.runtimeId, ...(started.endpoint ? { endpoint: started.endpoint } : {}) };
+  const runtime = {
+    kind: started.kind ?? deps.runtime.kind,
+    runtimeId: started.runtimeId,
+    ...(started.endpoint ? { endpoint: started.endpoint } : {}),
+  };
   const [current] = await Promise.all([
-    applyUntilSettled(deps, session, (s) => (s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined)),
+    applyUntilSettled(deps, session, (s) =>
+      s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined,
+    ),
     recordEvents(deps, id, [requested, ...(started.phases ?? [])]),
   ]);
   if (current && (current.status === 'STOPPING' || current.status === 'STOPPED')) {

@@ -4,7 +4,7 @@ import type { RuntimeEvent } from '../ports/runtime';
 import type { ServiceDeps } from './deps';
 import { reportLaunchPhases } from './session-events';
 import { applyUntilSettled, type Decide } from './update';
-import { handlePoolEvent } from './pool-events';
+import { handlePoolEvent } from './pools/pool-events';
 import { POOL_FAILURES } from './deps';
 
 function exitReason(code: number | null, signal: string | null): string {
@@ -12,7 +12,10 @@ function exitReason(code: number | null, signal: string | null): string {
 }
 
 /** Why an instance ended on its own: out of memory says so by itself; anything else after the code of when it ended. */
-function ownExit(code: typeof STATUS_REASONS.appExited | typeof STATUS_REASONS.exitedBeforeReady, event: Extract<RuntimeEvent, { type: 'exited' }>): string {
+function ownExit(
+  code: typeof STATUS_REASONS.appExited | typeof STATUS_REASONS.exitedBeforeReady,
+  event: Extract<RuntimeEvent, { type: 'exited' }>,
+): string {
   if (event.reason?.startsWith(STATUS_REASONS.oom)) return event.reason;
   return statusReason(code, event.reason ?? exitReason(event.code, event.signal));
 }
@@ -23,7 +26,8 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
     // An event of an older instance of this session, or an older event of this one, changes nothing.
     if (s.runtime && s.runtime.runtimeId !== event.runtimeId) return undefined;
     // (Equal is allowed: one event may take two writes, PENDING → STARTING → READY.)
-    if (event.version !== undefined && s.runtime?.eventVersion !== undefined && event.version < s.runtime.eventVersion) return undefined;
+    if (event.version !== undefined && s.runtime?.eventVersion !== undefined && event.version < s.runtime.eventVersion)
+      return undefined;
     const runtime = {
       kind: s.runtime?.kind ?? 'unknown',
       ...s.runtime,
@@ -32,8 +36,10 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
     };
     switch (event.type) {
       case 'ready':
-        if (s.status === 'PENDING') return transition(s, 'STARTING', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
-        if (s.status === 'STARTING') return transition(s, 'READY', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
+        if (s.status === 'PENDING')
+          return transition(s, 'STARTING', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
+        if (s.status === 'STARTING')
+          return transition(s, 'READY', { runtime: { ...runtime, endpoint: event.endpoint } }, now);
         return undefined;
       case 'failed':
         if (isStarting(s.status)) return transition(s, 'FAILED', { statusReason: event.reason, runtime }, now);
@@ -41,8 +47,14 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
       case 'exited':
         if (isFinal(s.status)) return undefined;
         if (s.status === 'STOPPING') return transition(s, 'STOPPED', { runtime }, now);
-        if (s.status === 'READY') return transition(s, 'STOPPED', { statusReason: ownExit(STATUS_REASONS.appExited, event), runtime }, now);
-        return transition(s, 'FAILED', { statusReason: ownExit(STATUS_REASONS.exitedBeforeReady, event), runtime }, now);
+        if (s.status === 'READY')
+          return transition(s, 'STOPPED', { statusReason: ownExit(STATUS_REASONS.appExited, event), runtime }, now);
+        return transition(
+          s,
+          'FAILED',
+          { statusReason: ownExit(STATUS_REASONS.exitedBeforeReady, event), runtime },
+          now,
+        );
     }
   };
 }
@@ -52,14 +64,26 @@ export async function handleRuntimeEvent(deps: ServiceDeps, event: RuntimeEvent)
   const current = await deps.store.get(event.sessionId);
   // No session has this id: a warm pool's instance (whose id is the session it may become).
   if (!current && deps.pools)
-    return handlePoolEvent({ ...deps, pools: deps.pools }, event, (session) => applyEvent(deps, event, session), deps.pools.failures ?? POOL_FAILURES);
+    return handlePoolEvent(
+      { ...deps, pools: deps.pools },
+      event,
+      (session) => applyEvent(deps, event, session),
+      deps.pools.failures ?? POOL_FAILURES,
+    );
   return applyEvent(deps, event, current);
 }
 
-async function applyEvent(deps: ServiceDeps, event: RuntimeEvent, current: Session | undefined): Promise<Session | undefined> {
+async function applyEvent(
+  deps: ServiceDeps,
+  event: RuntimeEvent,
+  current: Session | undefined,
+): Promise<Session | undefined> {
   const next = await applyUntilSettled(deps, current, decideOnEvent(event, deps.clock.now()));
   if (next && next.status !== current?.status) {
-    deps.logger.info({ sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason }, 'session status');
+    deps.logger.info(
+      { sessionId: event.sessionId, event: event.type, status: next.status, statusReason: next.statusReason },
+      'session status',
+    );
     if (next.status === 'READY' && next.readyAt !== undefined) {
       deps.metrics.launchToReady(next.readyAt - next.createdAt, next.app);
       await reportLaunchPhases(deps, next);

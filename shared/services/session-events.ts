@@ -8,7 +8,11 @@ type EventDeps = Pick<ServiceDeps, 'events' | 'logger' | 'metrics'>;
  * Records events in a session's log. The log tells what happened; it never decides what happens:
  * a failure to write it is logged and the change it describes stands.
  */
-export async function recordEvents(deps: EventDeps, sessionId: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]> {
+export async function recordEvents(
+  deps: EventDeps,
+  sessionId: string,
+  events: readonly NewSessionEvent[],
+): Promise<SessionEvent[]> {
   if (events.length === 0) return [];
   try {
     const written = await deps.events.append(sessionId, events);
@@ -16,7 +20,10 @@ export async function recordEvents(deps: EventDeps, sessionId: string, events: r
     for (const e of written) deps.logger.info({ sessionId, phase: e.phase, progress: e.progress }, e.message);
     return written;
   } catch (error) {
-    deps.logger.warn({ sessionId, phases: events.map((e) => e.phase), err: (error as Error).message }, 'could not record session events');
+    deps.logger.warn(
+      { sessionId, phases: events.map((e) => e.phase), err: (error as Error).message },
+      'could not record session events',
+    );
     return [];
   }
 }
@@ -41,7 +48,10 @@ export function logSlowStart(deps: EventDeps, sessionId: string, everyMs: number
     void deps.events.list(sessionId).then(
       (events) => {
         const last = events.at(-1);
-        deps.logger.info({ sessionId, waitedMs: Date.now() - began, phase: last?.phase ?? 'none' }, `slow start: ${last?.message ?? 'nothing recorded yet'}`);
+        deps.logger.info(
+          { sessionId, waitedMs: Date.now() - began, phase: last?.phase ?? 'none' },
+          `slow start: ${last?.message ?? 'nothing recorded yet'}`,
+        );
       },
       () => undefined,
     );

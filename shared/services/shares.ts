@@ -11,7 +11,8 @@ import { applyUntilSettled } from './update';
 /** At most this many grants on one session. */
 const MAX_SHARES = 50;
 
-type ShareDeps = Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'> & Pick<LaunchDeps, 'tokenKey'>;
+type ShareDeps = Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'> &
+  Pick<LaunchDeps, 'tokenKey'>;
 
 /** A grantee's own router token for a share: derived from the session and the share, never the owner's. */
 export function shareToken(deps: Pick<LaunchDeps, 'tokenKey'>, sessionId: string, shareId: string): string {
@@ -30,7 +31,8 @@ export async function grantShare(
   session: Session,
   grant: { user?: string | undefined; group?: string | undefined; expiresAt?: number | undefined; by: string },
 ): Promise<Share> {
-  if ((grant.user === undefined) === (grant.group === undefined)) throw new ValidationError('Give exactly one of `user` and `group`.');
+  if ((grant.user === undefined) === (grant.group === undefined))
+    throw new ValidationError('Give exactly one of `user` and `group`.');
   if (grant.user === session.owner) throw new ValidationError('The owner has the session already.');
   const now = deps.clock.now();
   if (grant.expiresAt !== undefined && grant.expiresAt <= now) throw new ValidationError('`expiresAt` is in the past.');
@@ -47,9 +49,13 @@ export async function grantShare(
   const written = await applyUntilSettled(deps, session, (s) => {
     if (s.shares?.some((x) => x.id === id)) return undefined;
     if (!isLive(s.status) || s.status === 'STOPPING')
-      throw new DomainError('session.illegal_transition', `Session ${s.id} is ${s.status}: it can no longer be shared.`);
+      throw new DomainError(
+        'session.illegal_transition',
+        `Session ${s.id} is ${s.status}: it can no longer be shared.`,
+      );
     const kept = activeShares(s, now).filter((x) => x.user !== share.user || x.group !== share.group);
-    if (kept.length >= MAX_SHARES) throw new ValidationError(`A session is shared with at most ${MAX_SHARES} users and groups.`);
+    if (kept.length >= MAX_SHARES)
+      throw new ValidationError(`A session is shared with at most ${MAX_SHARES} users and groups.`);
     return { ...s, shares: [...kept, share], version: s.version + 1 };
   });
   if (!written) throw new SessionNotFoundError(session.id);
@@ -69,5 +75,7 @@ export async function revokeShare(deps: ShareDeps, session: Session, shareId: st
     return { ...s, shares: s.shares!.filter((x) => x.id !== shareId), version: s.version + 1 };
   });
   if (!written) throw new SessionNotFoundError(session.id);
-  await recordEvents(deps, session.id, [once('unshared', deps.clock.now(), `No longer shared with ${whom(removed!)} (by ${by}).`)]);
+  await recordEvents(deps, session.id, [
+    once('unshared', deps.clock.now(), `No longer shared with ${whom(removed!)} (by ${by}).`),
+  ]);
 }

@@ -13,7 +13,9 @@ export async function stopSession(deps: ServiceDeps, id: string, reason: StopRea
   if (!found) throw new SessionNotFoundError(id);
   if (isFinal(found.status)) return found;
   const stopping = await applyUntilSettled(deps, found, (s) =>
-    isFinal(s.status) || s.status === 'STOPPING' ? undefined : transition(s, 'STOPPING', { statusReason: reason }, deps.clock.now()),
+    isFinal(s.status) || s.status === 'STOPPING'
+      ? undefined
+      : transition(s, 'STOPPING', { statusReason: reason }, deps.clock.now()),
   );
   if (!stopping || isFinal(stopping.status)) return stopping ?? found;
   deps.logger.info({ sessionId: id, reason }, 'session stop');
@@ -28,5 +30,7 @@ export async function finishStop(deps: ServiceDeps, session: Session, reason: st
   if (!session.runtime) return session;
   const { confirmed } = await deps.runtime.stop(session.runtime.runtimeId, reason);
   if (!confirmed) return session;
-  return applyUntilSettled(deps, session, (s) => (s.status === 'STOPPING' ? transition(s, 'STOPPED', {}, deps.clock.now()) : undefined));
+  return applyUntilSettled(deps, session, (s) =>
+    s.status === 'STOPPING' ? transition(s, 'STOPPED', {}, deps.clock.now()) : undefined,
+  );
 }

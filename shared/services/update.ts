@@ -16,7 +16,8 @@ export type Decide = (current: Session) => Session | undefined;
  * Returns the last record seen (undefined if there is none).
  */
 export async function applyUntilSettled(
-  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'> & Partial<Pick<ServiceDeps, 'apps' | 'usage'>>,
+  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'logger' | 'events' | 'metrics' | 'clock'> &
+    Partial<Pick<ServiceDeps, 'apps' | 'usage'>>,
   start: Session | undefined,
   decide: Decide,
   maxWrites = 10,
@@ -38,7 +39,9 @@ export async function applyUntilSettled(
       // A failed release leaves the counter high; the reaper re-derives it from the owner index.
       await deps.quotas
         .release(written.owner, written.resources)
-        .catch((error: unknown) => deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'));
+        .catch((error: unknown) =>
+          deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'),
+        );
       // Its usage, once; what fails here the reaper writes on its next pass.
       await recordUsage(deps, written).catch((error: unknown) =>
         deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not record usage'),

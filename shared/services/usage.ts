@@ -2,7 +2,8 @@ import { isFinal, type Session } from '../domain/session';
 import { usageOf } from '../domain/usage';
 import type { ServiceDeps } from './deps';
 
-type UsageDeps = Pick<ServiceDeps, 'store' | 'clock' | 'logger' | 'metrics'> & Partial<Pick<ServiceDeps, 'apps' | 'usage'>>;
+type UsageDeps = Pick<ServiceDeps, 'store' | 'clock' | 'logger' | 'metrics'> &
+  Partial<Pick<ServiceDeps, 'apps' | 'usage'>>;
 
 /** What the price table prices a session at: GPU with GPUs, else its app's capacity (Fargate by default). */
 export function capacityOf(deps: Partial<Pick<ServiceDeps, 'apps'>>, session: Session): string {

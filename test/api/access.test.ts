@@ -22,7 +22,8 @@ function raw(port: number, bytes: string): Promise<string> {
 describe('ownership, limits and image policy', () => {
   let plane: TestPlane;
   let server: LocalServer;
-  const launch = (user: string, body: unknown = { app: 'web' }) => plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
+  const launch = (user: string, body: unknown = { app: 'web' }) =>
+    plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
 
   beforeAll(async () => {
     plane = await startTestPlane(
@@ -30,7 +31,11 @@ describe('ownership, limits and image policy', () => {
         web: fixtureApp(),
         custom: fixtureApp([], { customImage: true }),
       },
-      { SESSIONPLANE_RATE_LIMIT: '40', SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/, registry.example.org/viz/paraview', SESSIONPLANE_MAX_HEADER_BYTES: '4096' },
+      {
+        SESSIONPLANE_RATE_LIMIT: '40',
+        SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/, registry.example.org/viz/paraview',
+        SESSIONPLANE_MAX_HEADER_BYTES: '4096',
+      },
     );
     server = await plane.listen();
   });
@@ -40,7 +45,9 @@ describe('ownership, limits and image policy', () => {
     const mine = (await (await launch('olga')).json()) as { id: string };
     const theirs = (await (await launch('pete')).json()) as { id: string };
     expect((await plane.request(`/sessions/${mine.id}`, { user: 'admin' })).status).toBe(200);
-    const all = (await (await plane.request('/sessions?all=true', { user: 'admin' })).json()) as { sessions: { id: string; owner: string }[] };
+    const all = (await (await plane.request('/sessions?all=true', { user: 'admin' })).json()) as {
+      sessions: { id: string; owner: string }[];
+    };
     expect(all.sessions.map((s) => s.id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
     const stopped = await plane.request(`/sessions/${theirs.id}`, { method: 'DELETE', user: 'admin' });
     expect(await stopped.json()).toMatchObject({ status: 'STOPPED', statusReason: 'admin' });
@@ -59,13 +66,17 @@ describe('ownership, limits and image policy', () => {
     expect(launched.image).toBe('ghcr.io/acme/viz:2');
     expect((await plane.deps.store.get(launched.id))?.image).toBe('ghcr.io/acme/viz:2');
     // The owner sees which image the session runs; a session of the app's own image names none.
-    expect(((await (await plane.request(`/sessions/${launched.id}`, { user: 'quin' })).json()) as { image?: string }).image).toBe('ghcr.io/acme/viz:2');
+    expect(
+      ((await (await plane.request(`/sessions/${launched.id}`, { user: 'quin' })).json()) as { image?: string }).image,
+    ).toBe('ghcr.io/acme/viz:2');
     const denied = await launch('quin', { app: 'custom', image: 'ghcr.io/acme-evil/viz:2' });
     expect(denied.status).toBe(403);
     expect(await denied.json()).toMatchObject({ code: 'image.not_allowed' });
     const notForThisApp = await launch('quin', { app: 'web', image: 'ghcr.io/acme/viz:2' });
     expect(notForThisApp.status).toBe(400);
-    expect(((await notForThisApp.json()) as { detail: string }).detail).toMatch(/image: app web does not take an image/);
+    expect(((await notForThisApp.json()) as { detail: string }).detail).toMatch(
+      /image: app web does not take an image/,
+    );
     expect((await plane.deps.store.listByOwner('quin')).items).toHaveLength(1);
   });
 
@@ -108,7 +119,10 @@ describe('local bearer tokens through the API', () => {
   it('lets the generated admin in, and nobody without a token', async () => {
     const plane = await startTestPlane({ web: fixtureApp() }, {}, { realAuth: true });
     try {
-      const ok = await plane.request('/sessions?all=true', { user: null, headers: { authorization: `Bearer ${plane.adminToken}` } });
+      const ok = await plane.request('/sessions?all=true', {
+        user: null,
+        headers: { authorization: `Bearer ${plane.adminToken}` },
+      });
       expect(ok.status).toBe(200);
       const no = await plane.request('/sessions', { user: null, headers: { authorization: 'Bearer nope' } });
       expect(no.status).toBe(401);
@@ -146,7 +160,8 @@ describe('unauthenticated callers and guessed session ids (#11 m8)', () => {
       return get(id);
     };
     const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) statuses.push((await fetch(`${server.url}/s/${i.toString(16).padStart(32, '0')}/?token=x`)).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await fetch(`${server.url}/s/${i.toString(16).padStart(32, '0')}/?token=x`)).status);
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);
     expect(reads).toBe(5);
     plane.deps.store.get = get;

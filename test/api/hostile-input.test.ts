@@ -41,18 +41,27 @@ describe(`hostile input (seed ${SEED})`, () => {
 
   beforeAll(async () => {
     plane = await startTestPlane(
-      { web: fixtureApp([], { params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } } }) },
+      {
+        web: fixtureApp([], {
+          params: { MODE: { type: 'string', enum: ['fast', 'slow'], maxLength: 10, required: false } },
+        }),
+      },
       { SESSIONPLANE_RATE_LIMIT: '1000000', SESSIONPLANE_ANONYMOUS_RATE_LIMIT: '1000000' },
     );
     server = await plane.listen();
-    live = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as { id: string; token: string };
+    live = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as {
+      id: string;
+      token: string;
+    };
     await waitFor(async () => (await plane.deps.store.get(live.id))?.status === 'READY', 10_000, 'READY');
     await plane.settled();
     before = JSON.stringify(await scanTable(plane.dynamodbEndpoint, 'sessionplane-sessions'));
   });
   afterAll(async () => {
     const rows = [...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`);
-    process.stdout.write(`hostile input outcomes (${[...outcomes.values()].reduce((a, b) => a + b, 0)} requests):\n  ${rows.join('\n  ')}\n`);
+    process.stdout.write(
+      `hostile input outcomes (${[...outcomes.values()].reduce((a, b) => a + b, 0)} requests):\n  ${rows.join('\n  ')}\n`,
+    );
     await plane?.dispose();
   });
 
@@ -63,13 +72,21 @@ describe(`hostile input (seed ${SEED})`, () => {
       hostileString,
       fc
         .record(
-          { app: fc.oneof(fc.constant('web'), hostileString), name: hostileValue, params: hostileValue, resources: hostileValue, image: hostileValue },
+          {
+            app: fc.oneof(fc.constant('web'), hostileString),
+            name: hostileValue,
+            params: hostileValue,
+            resources: hostileValue,
+            image: hostileValue,
+          },
           { requiredKeys: [] },
         )
         .chain((b) =>
           fc
             .tuple(
-              fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['app', 'name', 'params', 'resources', 'image'].includes(k)),
+              fc
+                .string({ minLength: 1, maxLength: 20 })
+                .filter((k) => !['app', 'name', 'params', 'resources', 'image'].includes(k)),
               hostileValue,
             )
             .map(([k, v]) => JSON.stringify({ ...b, [k]: v })),
@@ -84,11 +101,21 @@ describe(`hostile input (seed ${SEED})`, () => {
           ),
           hostileValue,
         )
-        .map(([name, params, mode]) => JSON.stringify({ app: 'web', ...(name === undefined ? {} : { name }), params: { ...params, MODE: mode } })),
+        .map(([name, params, mode]) =>
+          JSON.stringify({ app: 'web', ...(name === undefined ? {} : { name }), params: { ...params, MODE: mode } }),
+        ),
     );
   const someHeaders = () =>
     fc.dictionary(
-      fc.constantFrom('content-type', 'idempotency-key', 'accept', 'x-forwarded-for', 'cookie', 'authorization', 'transfer-encoding'),
+      fc.constantFrom(
+        'content-type',
+        'idempotency-key',
+        'accept',
+        'x-forwarded-for',
+        'cookie',
+        'authorization',
+        'transfer-encoding',
+      ),
       headerValue,
       { maxKeys: 4 },
     );
@@ -116,7 +143,10 @@ describe(`hostile input (seed ${SEED})`, () => {
         pathSegment.map((s) => `/${s}`),
         fc
           .tuple(hostileString, hostileString, hostileString)
-          .map(([l, c, a]) => `/sessions?limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}&all=${encodeURIComponent(a)}`),
+          .map(
+            ([l, c, a]) =>
+              `/sessions?limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}&all=${encodeURIComponent(a)}`,
+          ),
         hostileString.map((c) => `/sessions?cursor=${Buffer.from(c).toString('base64url')}`),
       ),
       user: fc.oneof(fc.constant('alice'), fc.constant(null), fc.constant('admin')),
@@ -126,7 +156,12 @@ describe(`hostile input (seed ${SEED})`, () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         const hasBody = !['GET', 'HEAD'].includes(r.method);
-        const res = await plane.request(r.path, { method: r.method, user: r.user, headers: r.headers, ...(hasBody ? { body: r.body } : {}) });
+        const res = await plane.request(r.path, {
+          method: r.method,
+          user: r.user,
+          headers: r.headers,
+          ...(hasBody ? { body: r.body } : {}),
+        });
         await expectShape(res, 'api');
       }),
       { numRuns: 5000, seed: SEED + 1 },
@@ -135,8 +170,12 @@ describe(`hostile input (seed ${SEED})`, () => {
 
   it('router: 2,000 generated requests and 200 WebSocket upgrades', { timeout: 180_000 }, async () => {
     const route = fc.oneof(
-      fc.tuple(pathSegment, pathSegment, hostileString).map(([id, p, t]) => `/proxy?sessionId=${id}&path=${p}&token=${encodeURIComponent(t)}`),
-      fc.tuple(hostileString, hostileString).map(([p, t]) => `/proxy?sessionid=${live.id}&path=${encodeURIComponent(p)}&token=${encodeURIComponent(t)}`),
+      fc
+        .tuple(pathSegment, pathSegment, hostileString)
+        .map(([id, p, t]) => `/proxy?sessionId=${id}&path=${p}&token=${encodeURIComponent(t)}`),
+      fc
+        .tuple(hostileString, hostileString)
+        .map(([p, t]) => `/proxy?sessionid=${live.id}&path=${encodeURIComponent(p)}&token=${encodeURIComponent(t)}`),
       fc.tuple(pathSegment, pathSegment).map(([id, rest]) => `/s/${id}/${rest}`),
       fc.tuple(pathSegment, hostileString).map(([rest, t]) => `/s/${live.id}/${rest}?token=${encodeURIComponent(t)}`),
       fc.tuple(pathSegment, pathSegment).map(([id, rest]) => `/api/${id}/${rest}`),
@@ -150,7 +189,11 @@ describe(`hostile input (seed ${SEED})`, () => {
     );
     await fc.assert(
       fc.asyncProperty(route, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'), cookie, async (path, method, c) => {
-        const res = await fetch(`${server.url}${path}`, { method, redirect: 'manual', headers: c === undefined ? {} : { cookie: c } });
+        const res = await fetch(`${server.url}${path}`, {
+          method,
+          redirect: 'manual',
+          headers: c === undefined ? {} : { cookie: c },
+        });
         await expectShape(res, 'router');
       }),
       { numRuns: 2000, seed: SEED + 2 },
@@ -169,7 +212,9 @@ describe(`hostile input (seed ${SEED})`, () => {
             res.on('data', (d: Buffer) => (text += d.toString()));
             res.on('end', () => {
               // Checked outside the callback, so a failure fails the test instead of hanging it.
-              const shaped = res.headers['content-type'] === 'application/problem+json' && JSON.parse(text).status === res.statusCode;
+              const shaped =
+                res.headers['content-type'] === 'application/problem+json' &&
+                JSON.parse(text).status === res.statusCode;
               resolve(shaped ? (res.statusCode ?? 0) : -2);
             });
           });

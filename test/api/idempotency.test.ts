@@ -5,14 +5,22 @@ import { startTestPlane, type TestPlane } from '../support/plane';
 describe('Idempotency-Key on POST /sessions', () => {
   let plane: TestPlane;
   const launch = (key: string | undefined, body: unknown, user = 'alice') =>
-    plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user, headers: key === undefined ? {} : { 'idempotency-key': key } });
+    plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      user,
+      headers: key === undefined ? {} : { 'idempotency-key': key },
+    });
   const processesOf = async (user: string) => {
     const ids = new Set((await plane.deps.store.listByOwner(user)).items.map((s) => s.id));
     return (await plane.runtime.list()).filter((i) => ids.has(i.sessionId)).length;
   };
 
   beforeAll(async () => {
-    plane = await startTestPlane({ web: fixtureApp(), other: fixtureApp() }, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '2', SESSIONPLANE_RATE_LIMIT: '100000' });
+    plane = await startTestPlane(
+      { web: fixtureApp(), other: fixtureApp() },
+      { SESSIONPLANE_MAX_SESSIONS_PER_USER: '2', SESSIONPLANE_RATE_LIMIT: '100000' },
+    );
   });
   afterAll(async () => plane?.dispose());
 
@@ -37,7 +45,9 @@ describe('Idempotency-Key on POST /sessions', () => {
 
   it('starts one session for ten concurrent retries with one key', async () => {
     const replies = await Promise.all(Array.from({ length: 10 }, () => launch('k-3', { app: 'web' }, 'kim')));
-    const bodies = await Promise.all(replies.filter((r) => r.status === 202).map((r) => r.json() as Promise<{ id: string }>));
+    const bodies = await Promise.all(
+      replies.filter((r) => r.status === 202).map((r) => r.json() as Promise<{ id: string }>),
+    );
     const others = replies.filter((r) => r.status !== 202).map((r) => r.status);
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
     expect(others.every((s) => s === 409)).toBe(true); // "in progress": retry shortly

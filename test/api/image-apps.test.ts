@@ -48,7 +48,9 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
   });
 
   it('lists a labelled image (SimPhoNy labels and ours) in GET /apps with its title, params and icon; the apps file wins a name', async () => {
-    const { apps } = (await (await plane.request('/apps', { user: 'alice' })).json()) as { apps: Record<string, unknown>[] };
+    const { apps } = (await (await plane.request('/apps', { user: 'alice' })).json()) as {
+      apps: Record<string, unknown>[];
+    };
     const byName = new Map(apps.map((a) => [a.name, a]));
     expect([...byName.keys()].sort()).toEqual(['ghost', 'labelled-echo', 'vizlab', 'web']);
     expect(byName.get('vizlab')).toMatchObject({
@@ -61,11 +63,17 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
       resources: { cpu: 0.25, memory: 128, gpus: 0 },
       params: { X11_WIDTH: { type: 'string', description: 'The desktop width' } },
     });
-    expect(byName.get('labelled-echo')).toMatchObject({ source: 'apps-file', description: 'the apps file wins a name' });
+    expect(byName.get('labelled-echo')).toMatchObject({
+      source: 'apps-file',
+      description: 'the apps file wins a name',
+    });
   });
 
   it("is one catalog: skaha's /image lists the labelled image, and skaha launches it by image", async () => {
-    const images = (await (await plane.request('/skaha/v1/image', { user: 'alice' })).json()) as { id: string; types: string[] }[];
+    const images = (await (await plane.request('/skaha/v1/image', { user: 'alice' })).json()) as {
+      id: string;
+      types: string[];
+    }[];
     // Its skaha type: SimPhoNy's `webapp` is none of skaha's, so `contributed` (a web app).
     expect(images).toContainEqual({ id: 'localhost/sp-test/vizlab:1', types: ['contributed'], digest: '' });
     expect(images.map((i) => i.id)).not.toContain('localhost/sp-other/hidden:1');
@@ -92,7 +100,11 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
   });
 
   it('launches the labelled image as it is: READY, its param passed, then stopped', async () => {
-    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'vizlab', params: { X11_WIDTH: '1280' } }), user: 'alice' });
+    const res = await plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app: 'vizlab', params: { X11_WIDTH: '1280' } }),
+      user: 'alice',
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const ready = await settledStart(plane, id, 20_000);
@@ -103,13 +115,22 @@ describe.skipIf('reason' in engine)(`labelled images as apps${'reason' in engine
   });
 
   it('fails a launch of an image the engine does not have at once, naming it, and leaves no container', async () => {
-    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'ghost' }), user: 'bob' });
+    const res = await plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app: 'ghost' }),
+      user: 'bob',
+    });
     expect(res.status).toBe(503);
     const problem = (await res.json()) as { code: string; detail: string };
     expect(problem).toMatchObject({ code: 'runtime.start_failed' });
     expect(problem.detail).toContain('localhost/sp-test/ghost:1');
     const [session] = (await plane.deps.store.listByOwner('bob')).items;
-    expect(session).toMatchObject({ status: 'FAILED', statusReason: expect.stringContaining('is not on this machine') });
-    expect(await docker.listContainers({ all: true, filters: { label: [`org.sessionplane.session.id=${session!.id}`] } })).toEqual([]);
+    expect(session).toMatchObject({
+      status: 'FAILED',
+      statusReason: expect.stringContaining('is not on this machine'),
+    });
+    expect(
+      await docker.listContainers({ all: true, filters: { label: [`org.sessionplane.session.id=${session!.id}`] } }),
+    ).toEqual([]);
   });
 });

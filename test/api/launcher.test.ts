@@ -23,7 +23,8 @@ const slowEcho = fixtureApp([], {
 describe('wslink launcher: deadline and failures', () => {
   let plane: TestPlane;
   let server: LocalServer;
-  const post = (body: string) => fetch(`${server.url}/paraview/`, { method: 'POST', body, headers: { 'x-test-user': 'lin' } });
+  const post = (body: string) =>
+    fetch(`${server.url}/paraview/`, { method: 'POST', body, headers: { 'x-test-user': 'lin' } });
 
   beforeAll(async () => {
     plane = await startTestPlane(
@@ -48,7 +49,10 @@ describe('wslink launcher: deadline and failures', () => {
     expect((await plane.deps.store.get(id))?.resources).toMatchObject({ cpu: 1.5, memory: 768 });
     const profiled = await post(JSON.stringify({ application: 'sized', profile: 'small' }));
     expect(profiled.status).toBe(200);
-    expect((await plane.deps.store.get(((await profiled.json()) as { id: string }).id))?.resources).toMatchObject({ cpu: 0.5, memory: 256 });
+    expect((await plane.deps.store.get(((await profiled.json()) as { id: string }).id))?.resources).toMatchObject({
+      cpu: 0.5,
+      memory: 256,
+    });
     for (const body of [{ resources: { cpu: 'lots' } }, { resources: { cpu: 99 } }, { profile: 'huge' }]) {
       const res = await post(JSON.stringify({ application: 'sized', ...body }));
       expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);

@@ -33,7 +33,9 @@ describe('GET /sessions while the owner index lags', () => {
     // Its event log tells READY a moment after the record does (the event follows the write).
     await waitFor(
       async () => {
-        const events = (await (await plane.request(`/sessions/${id}/events`)).json()) as { events: { phase: string }[] };
+        const events = (await (await plane.request(`/sessions/${id}/events`)).json()) as {
+          events: { phase: string }[];
+        };
         return events.events.some((e) => e.phase === 'ready');
       },
       10_000,

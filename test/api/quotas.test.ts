@@ -4,7 +4,8 @@ import { startTestPlane, type TestPlane } from '../support/plane';
 
 describe('per-user quotas', () => {
   let plane: TestPlane;
-  const launch = (user: string, body: unknown = { app: 'web' }) => plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
+  const launch = (user: string, body: unknown = { app: 'web' }) =>
+    plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
 
   beforeAll(async () => {
     plane = await startTestPlane(
@@ -28,7 +29,12 @@ describe('per-user quotas', () => {
     expect(statuses.filter((s) => s === 202)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(47);
     const refusal = await replies.find((r) => r.status === 429)!.json();
-    expect(refusal).toMatchObject({ code: 'quota.exceeded', limit: 'sessions', max: 3, detail: 'User quinn has reached the maximum of 3 active sessions.' });
+    expect(refusal).toMatchObject({
+      code: 'quota.exceeded',
+      limit: 'sessions',
+      max: 3,
+      detail: 'User quinn has reached the maximum of 3 active sessions.',
+    });
     expect((await plane.deps.store.listByOwner('quinn')).items).toHaveLength(3);
     expect(await plane.deps.quotas.get('quinn')).toEqual({ sessions: 3, cpu: 3, memory: 1536, gpus: 0 });
     expect((await plane.runtime.list()).filter((i) => i.sessionId)).toHaveLength(3);

@@ -15,7 +15,10 @@ describe('apps the local runtime cannot run', () => {
   };
 
   beforeAll(async () => {
-    plane = await startTestPlane(apps, { SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/', SESSIONPLANE_MAX_SESSIONS_PER_USER: '1' });
+    plane = await startTestPlane(apps, {
+      SESSIONPLANE_IMAGE_PREFIXES: 'ghcr.io/acme/',
+      SESSIONPLANE_MAX_SESSIONS_PER_USER: '1',
+    });
   });
   afterAll(async () => plane?.dispose());
 
@@ -25,7 +28,11 @@ describe('apps the local runtime cannot run', () => {
   });
 
   it("runs a custom-image app's command with the image named, as ${image} and SESSION_IMAGE", async () => {
-    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'custom', image: 'ghcr.io/acme/mine:2' }), user: 'carol' });
+    const res = await plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app: 'custom', image: 'ghcr.io/acme/mine:2' }),
+      user: 'carol',
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     const log = await waitForText(plane.logPath(id), /ARGV (.*)/);

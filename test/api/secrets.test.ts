@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../shared/adapters/pino-logger';
+import { createLogger } from '../../shared/adapters/in-process/pino-logger';
 import { fixtureApp } from '../support/apps';
 import { startTestPlane } from '../support/plane';
 import { scanTable } from '../support/table';
@@ -20,12 +20,18 @@ describe('secrets', () => {
     try {
       const server = await plane.listen();
       const launched = (await (
-        await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}', headers: { 'idempotency-key': 'secret-test' } })
+        await plane.request('/sessions', {
+          method: 'POST',
+          body: '{"app":"web"}',
+          headers: { 'idempotency-key': 'secret-test' },
+        })
       ).json()) as { id: string; token: string; secret: string; connectURL: string };
       await waitFor(async () => (await plane.deps.store.get(launched.id))?.status === 'READY', 10_000, 'READY');
       await (await fetch(launched.connectURL, { headers: { cookie: `sessionplane_token=${launched.token}` } })).text();
       await fetch(`${server.url}/s/${launched.id}/?token=${'0'.repeat(40)}`); // a refused one is not logged with its token either
-      const ws = await openWs(`${server.url.replace('http', 'ws')}/proxy?sessionId=${launched.id}&path=x&token=${launched.token}`).catch(() => undefined);
+      const ws = await openWs(
+        `${server.url.replace('http', 'ws')}/proxy?sessionId=${launched.id}&path=x&token=${launched.token}`,
+      ).catch(() => undefined);
       ws?.close();
       await plane.request(`/sessions/${launched.id}`, { method: 'DELETE' });
       await plane.settled();

@@ -19,7 +19,8 @@ describe('control API', () => {
   const json = async (res: Response) => res.json() as Promise<Record<string, any>>;
   const launch = (body: unknown, user = 'alice') =>
     plane.request('/sessions', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), user });
-  const status = async (id: string, user = 'alice') => (await json(await plane.request(`/sessions/${id}`, { user }))).status as string;
+  const status = async (id: string, user = 'alice') =>
+    (await json(await plane.request(`/sessions/${id}`, { user }))).status as string;
   const countOwned = async (user: string) => (await plane.deps.store.listByOwner(user)).items.length;
 
   beforeAll(async () => {
@@ -33,7 +34,13 @@ describe('control API', () => {
     expect(res.status).toBe(202);
     const body = await json(res);
     expect(res.headers.get('location')).toBe(`/sessions/${body.id}`);
-    expect(body).toMatchObject({ app: 'web', name: 'my-viz', owner: 'alice', params: { MODE: 'fast' }, resources: { cpu: 1, memory: 512, gpus: 0 } });
+    expect(body).toMatchObject({
+      app: 'web',
+      name: 'my-viz',
+      owner: 'alice',
+      params: { MODE: 'fast' },
+      resources: { cpu: 1, memory: 512, gpus: 0 },
+    });
     expect(['PENDING', 'STARTING', 'READY']).toContain(body.status);
     expect(body.id).toMatch(/^[0-9a-f]{32}$/);
     expect(body.token).toMatch(/^[0-9a-f]{40}$/);
@@ -99,9 +106,27 @@ describe('control API', () => {
     ['an unknown field', { app: 'web', imagee: 'x' }, 400, 'request.invalid', /imagee/],
     ['a wrong type', { app: 'web', resources: { cpu: 'two' } }, 400, 'request.invalid', /resources\.cpu/],
     ['a bad name', { app: 'web', name: '../etc' }, 400, 'request.invalid', /name:/],
-    ['an undeclared param', { app: 'web', params: { LD_PRELOAD: '/x.so' } }, 400, 'request.invalid', /params\.LD_PRELOAD: not a parameter/],
-    ['a param outside its enum', { app: 'web', params: { MODE: 'turbo' } }, 400, 'request.invalid', /params\.MODE: must be one of/],
-    ["resources above the app's limits", { app: 'web', resources: { cpu: 64 } }, 400, 'request.invalid', /resources\.cpu: at most 2/],
+    [
+      'an undeclared param',
+      { app: 'web', params: { LD_PRELOAD: '/x.so' } },
+      400,
+      'request.invalid',
+      /params\.LD_PRELOAD: not a parameter/,
+    ],
+    [
+      'a param outside its enum',
+      { app: 'web', params: { MODE: 'turbo' } },
+      400,
+      'request.invalid',
+      /params\.MODE: must be one of/,
+    ],
+    [
+      "resources above the app's limits",
+      { app: 'web', resources: { cpu: 64 } },
+      400,
+      'request.invalid',
+      /resources\.cpu: at most 2/,
+    ],
     ['a JSON array', [1, 2], 400, 'request.invalid', /expected object/],
     [
       'a param name that is too long',
@@ -153,7 +178,10 @@ describe('control API', () => {
       expect(res.status, JSON.stringify(key)).toBe(400);
       expect(await json(res)).toMatchObject({ code: 'request.invalid' });
     }
-    expect((await plane.request(`/sessions?cursor=${cursor({ id, owner: 'alice', createdAt: 1 })}`, { user: 'alice' })).status).toBe(200);
+    expect(
+      (await plane.request(`/sessions?cursor=${cursor({ id, owner: 'alice', createdAt: 1 })}`, { user: 'alice' }))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses an oversize body with 413 and stores nothing', async () => {
@@ -183,7 +211,9 @@ describe('control API', () => {
   it('marks an app that exits before it is ready FAILED, with the exit code', async () => {
     const body = await json(await launch({ app: 'crashy' }, 'ivan'));
     await waitFor(async () => (await status(body.id, 'ivan')) === 'FAILED', 10_000, 'FAILED');
-    expect((await json(await plane.request(`/sessions/${body.id}`, { user: 'ivan' }))).statusReason).toBe('exited-before-ready: exit code 3');
+    expect((await json(await plane.request(`/sessions/${body.id}`, { user: 'ivan' }))).statusReason).toBe(
+      'exited-before-ready: exit code 3',
+    );
   });
 
   it('marks a READY session whose app exits STOPPED with reason app-exited', async () => {
@@ -213,7 +243,9 @@ describe('control API: no capacity', () => {
     const plane = await startTestPlane({ web: fixtureApp() });
     try {
       // Narrow the range to what the first session takes.
-      const first = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as { id: string };
+      const first = (await (await plane.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as {
+        id: string;
+      };
       await waitFor(async () => (await plane.deps.store.get(first.id))?.status === 'READY', 10_000, 'READY');
       const port = Number((await plane.deps.store.get(first.id))!.runtime!.endpoint!.split(':')[1]);
       const narrow = await startTestPlane({ web: fixtureApp() }, { SESSIONPLANE_PORT_RANGE: `${port}-${port}` });
@@ -225,7 +257,11 @@ describe('control API: no capacity', () => {
         expect((await narrow.deps.store.listByOwner('alice')).items).toEqual([]);
         expect((await narrow.deps.quotas.get('alice')).sessions).toBe(0);
         // Not even an event log: the refused launch left no item of its own in the table.
-        expect((await scanTable(narrow.dynamodbEndpoint, 'sessionplane-sessions')).filter((item) => String(item.id).startsWith('events#'))).toEqual([]);
+        expect(
+          (await scanTable(narrow.dynamodbEndpoint, 'sessionplane-sessions')).filter((item) =>
+            String(item.id).startsWith('events#'),
+          ),
+        ).toEqual([]);
       } finally {
         await narrow.dispose();
       }

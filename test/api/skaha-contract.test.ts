@@ -36,7 +36,8 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
   const S = `/skaha/${version}`;
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const as = (who: string) => `${version}-${who}`;
-  const post = (body: string, who = 'sky') => plane.request(`${S}/session`, { method: 'POST', body, headers: form, user: as(who) });
+  const post = (body: string, who = 'sky') =>
+    plane.request(`${S}/session`, { method: 'POST', body, headers: form, user: as(who) });
   const get = (path: string, who = 'sky') => plane.request(`${S}${path}`, { user: as(who) });
   const refused = async (res: Response, status: number, text: string) => {
     expect(res.status).toBe(status);
@@ -48,8 +49,10 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
     expect(res.status, await res.clone().text()).toBe(200);
     return (await res.text()).trim();
   };
-  const one = async (id: string, who = 'sky') => (await (await get(`/session/${id}`, who)).json()) as Record<string, unknown>;
-  const running = (id: string, who = 'sky') => waitFor(async () => (await one(id, who)).status === 'Running', 10_000, `${id} Running`);
+  const one = async (id: string, who = 'sky') =>
+    (await (await get(`/session/${id}`, who)).json()) as Record<string, unknown>;
+  const running = (id: string, who = 'sky') =>
+    waitFor(async () => (await one(id, who)).status === 'Running', 10_000, `${id} Running`);
 
   it('image=: launches the app whose image it is, and answers its id as text/plain (row: image= with the apps file)', async () => {
     const res = await post(`name=nb&image=${encodeURIComponent(WEB)}&env=MODE%3Dfast`);
@@ -65,7 +68,11 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
     const view = await one(id, 'json');
     // Known where sessions run as their owner's uid (a root server: #33), else "".
     const runAs = (await plane.deps.store.get(id))?.runAs;
-    expect(view).toMatchObject({ runAsUID: runAs ? String(runAs.uid) : '', runAsGID: runAs ? String(runAs.gid) : '', supplementalGroups: [] });
+    expect(view).toMatchObject({
+      runAsUID: runAs ? String(runAs.uid) : '',
+      runAsGID: runAs ? String(runAs.gid) : '',
+      supplementalGroups: [],
+    });
     expect(view).not.toHaveProperty('ramInUse');
     expect(view).not.toHaveProperty('cpuCoresInUse');
   });
@@ -75,7 +82,11 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
     expect(web).toMatchObject({ image: WEB, type: 'contributed' });
     const desk = await one(await launched(`name=b&image=${DESK}&type=desktop`, 'types'), 'types');
     expect(desk).toMatchObject({ image: DESK, type: 'desktop' });
-    await refused(await post(`name=c&image=${WEB}&type=notebook`, 'types'), 400, `image/type mismatch: ${WEB}/notebook`);
+    await refused(
+      await post(`name=c&image=${WEB}&type=notebook`, 'types'),
+      400,
+      `image/type mismatch: ${WEB}/notebook`,
+    );
     await refused(await post(`name=c&image=${WEB}&type=bogus`, 'types'), 400, 'Illegal session type: bogus');
   });
 
@@ -99,11 +110,19 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
   it("checks image first, then name: skaha's words for each (rows: missing image, missing name, bad name)", async () => {
     await refused(await post(''), 400, "Missing parameter 'image'");
     await refused(await post(`image=${WEB}`), 400, "Missing parameter 'name'");
-    await refused(await post(`image=${WEB}&name=no_underscores`), 400, "name can only contain alpha-numeric chars and '-'");
+    await refused(
+      await post(`image=${WEB}&name=no_underscores`),
+      400,
+      "name can only contain alpha-numeric chars and '-'",
+    );
   });
 
   it('cores, ram and gpus: among /context options, or skaha\'s "Invalid value" (rows: cores, ram, gpus)', async () => {
-    const context = (await (await get('/context')).json()) as { cores: { options: number[] }; memoryGB: { options: number[] }; gpus: { options: number[] } };
+    const context = (await (await get('/context')).json()) as {
+      cores: { options: number[] };
+      memoryGB: { options: number[] };
+      gpus: { options: number[] };
+    };
     expect(context.cores.options).toEqual([1, 2, 3, 4]);
     expect(context.memoryGB.options).toEqual([1, 2, 4, 8]);
     expect(context.gpus.options).toEqual([]);
@@ -121,7 +140,11 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
 
   it("an image from no trusted repository, or none the catalog knows, is refused in skaha's words (row: untrusted image)", async () => {
     await refused(await post('name=n&image=docker.io/library/busybox:1'), 400, 'image not in a trusted repository');
-    await refused(await post('name=n&image=images.example.org/skaha/unknown:1'), 400, 'image not in a trusted repository');
+    await refused(
+      await post('name=n&image=images.example.org/skaha/unknown:1'),
+      400,
+      'image not in a trusted repository',
+    );
     // Under the allowed prefixes, the app that takes any image runs it.
     const id = await launched('name=mine&image=images.example.org/users/me/tool:3&type=notebook', 'custom');
     expect(await one(id, 'custom')).toMatchObject({ image: 'images.example.org/users/me/tool:3', type: 'notebook' });
@@ -130,22 +153,40 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
   it("unknown ids: GET 404 and renew 400 in skaha's words; DELETE of all is refused (rows: GET unknown, DELETE /session, renew)", async () => {
     const ghost = '0123456789abcdef0123456789abcdef';
     await refused(await get(`/session/${ghost}`), 404, `session ${ghost} not found.`);
-    await refused(await plane.request(`${S}/session`, { method: 'DELETE', user: as('sky') }), 400, 'Cannot kill all sessions.');
-    const renew = (id: string) => plane.request(`${S}/session/${id}?action=renew`, { method: 'POST', user: as('renew') });
+    await refused(
+      await plane.request(`${S}/session`, { method: 'DELETE', user: as('sky') }),
+      400,
+      'Cannot kill all sessions.',
+    );
+    const renew = (id: string) =>
+      plane.request(`${S}/session/${id}?action=renew`, { method: 'POST', user: as('renew') });
     await refused(await renew(ghost), 400, `No active job for user ${as('renew')} with session ${ghost}`);
     const id = await launched(`name=r&image=${WEB}`, 'renew');
     await running(id, 'renew');
     expect((await renew(id)).status).toBe(200);
     await plane.request(`${S}/session/${id}`, { method: 'DELETE', user: as('renew') });
     await refused(await renew(id), 400, `No active job for user ${as('renew')} with session ${id}`);
-    await refused(await plane.request(`${S}/session/${ghost}`, { method: 'POST', user: as('renew') }), 400, 'Cannot modify an existing session');
-    await refused(await plane.request(`${S}/session/${ghost}?action=pause`, { method: 'POST', user: as('renew') }), 400, 'unrecognized action');
+    await refused(
+      await plane.request(`${S}/session/${ghost}`, { method: 'POST', user: as('renew') }),
+      400,
+      'Cannot modify an existing session',
+    );
+    await refused(
+      await plane.request(`${S}/session/${ghost}?action=pause`, { method: 'POST', user: as('renew') }),
+      400,
+      'unrecognized action',
+    );
   });
 
   it('view=stats: instances, cores and RAM against what the machine has (row: view=stats)', async () => {
     const stats = (await (await get('/session?view=stats')).json()) as Record<string, Record<string, unknown>>;
     expect(Object.keys(stats)).toEqual(['instances', 'cores', 'ram']);
-    expect(stats.instances).toEqual({ session: expect.any(Number), desktopApp: 0, headless: expect.any(Number), total: expect.any(Number) });
+    expect(stats.instances).toEqual({
+      session: expect.any(Number),
+      desktopApp: 0,
+      headless: expect.any(Number),
+      total: expect.any(Number),
+    });
     expect(stats.cores).toMatchObject({
       requestedCPUCores: expect.any(Number),
       cpuCoresAvailable: expect.any(Number),
@@ -168,7 +209,8 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
     const b = await launched(`name=f2&image=${DESK}`, 'filter');
     await running(a, 'filter');
     await running(b, 'filter');
-    const ids = async (q: string) => ((await (await get(`/session${q}`, 'filter')).json()) as { id: string }[]).map((s) => s.id);
+    const ids = async (q: string) =>
+      ((await (await get(`/session${q}`, 'filter')).json()) as { id: string }[]).map((s) => s.id);
     expect(await ids('?type=desktop')).toEqual([b]);
     expect((await ids('?status=Running')).sort()).toEqual([a, b].sort());
     expect(await ids('?status=Pending')).toEqual([]);
@@ -196,7 +238,9 @@ describe.each(['v1', 'v0'])('skaha at /skaha/%s, exactly', (version) => {
         { id: DESK, types: ['desktop'], digest: '' },
       ]),
     );
-    expect(((await (await get('/image?type=headless')).json()) as { id: string }[]).map((i) => i.id)).toEqual(['images.example.org/skaha/batch:1']);
+    expect(((await (await get('/image?type=headless')).json()) as { id: string }[]).map((i) => i.id)).toEqual([
+      'images.example.org/skaha/batch:1',
+    ]);
     await refused(await get('/image?type=weird'), 400, 'Illegal session type: weird');
     expect(await (await get('/repository')).json()).toEqual(['images.example.org']);
   });

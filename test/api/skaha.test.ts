@@ -6,7 +6,8 @@ import { waitFor } from '../support/wait';
 describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
   let plane: TestPlane;
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const launch = (body: string, user = 'sky', version = 'v1') => plane.request(`/skaha/${version}/session`, { method: 'POST', body, headers: form, user });
+  const launch = (body: string, user = 'sky', version = 'v1') =>
+    plane.request(`/skaha/${version}/session`, { method: 'POST', body, headers: form, user });
 
   beforeAll(async () => {
     plane = await startTestPlane(
@@ -35,7 +36,9 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
     const id = (await res.text()).trim();
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     await waitFor(
-      async () => ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'sky' })).json()) as { status: string }).status === 'Running',
+      async () =>
+        ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'sky' })).json()) as { status: string })
+          .status === 'Running',
       10_000,
       'Running',
     );
@@ -55,14 +58,19 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
     expect(list[0]!.startTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(list[0]!.connectURL).toMatch(new RegExp(`/s/${id}/\\?token=`));
     expect((await plane.deps.store.get(id))?.params).toEqual({ MODE: 'slow' });
-    const byQuery = await plane.request('/skaha/v1/session?name=other&image=ghcr.io/acme/web:1', { method: 'POST', user: 'sky' });
+    const byQuery = await plane.request('/skaha/v1/session?name=other&image=ghcr.io/acme/web:1', {
+      method: 'POST',
+      user: 'sky',
+    });
     expect(byQuery.status).toBe(200);
   });
 
   it('gives logs and events as text/plain, renews, and deletes with 200', async () => {
     const id = (await (await launch('name=logs&app=web', 'ren')).text()).trim();
     await waitFor(
-      async () => ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'ren' })).json()) as { status: string }).status === 'Running',
+      async () =>
+        ((await (await plane.request(`/skaha/v1/session/${id}`, { user: 'ren' })).json()) as { status: string })
+          .status === 'Running',
       10_000,
       'Running',
     );
@@ -72,7 +80,9 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
         const events = await plane.request(`/skaha/v1/session/${id}?view=events`, { user: 'ren' });
         expect(events.headers.get('content-type')).toMatch(/^text\/plain/);
         const lines = (await events.text()).split('\n');
-        return lines.some((line) => line.startsWith('Normal   Ready') || / {3}Ready {3}/.test(line)) ? lines : undefined;
+        return lines.some((line) => line.startsWith('Normal   Ready') || / {3}Ready {3}/.test(line))
+          ? lines
+          : undefined;
       },
       10_000,
       'the Ready event',
@@ -85,17 +95,25 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
       ['Normal', 'Ready'],
     ]);
     expect(table[1]).toMatch(/Launch of web requested\. +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +\d{4}-/);
-    expect((await plane.request(`/skaha/v1/session/${id}?view=logs`, { user: 'ren' })).headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(
+      (await plane.request(`/skaha/v1/session/${id}?view=logs`, { user: 'ren' })).headers.get('content-type'),
+    ).toMatch(/^text\/plain/);
     const before = (await plane.deps.store.get(id))!.expiresAt;
     await new Promise((r) => setTimeout(r, 20));
     const renew = await plane.request(`/skaha/v1/session/${id}?action=renew`, { method: 'POST', user: 'ren' });
     expect(renew.status).toBe(200);
     expect((await plane.deps.store.get(id))!.expiresAt).toBeGreaterThan(before);
-    expect(await (await plane.request(`/skaha/v1/session/${id}`, { method: 'POST', user: 'ren' })).text()).toBe('Cannot modify an existing session');
-    expect(await (await plane.request(`/skaha/v1/session/${id}?action=explode`, { method: 'POST', user: 'ren' })).text()).toMatch(/^unrecognized action/);
+    expect(await (await plane.request(`/skaha/v1/session/${id}`, { method: 'POST', user: 'ren' })).text()).toBe(
+      'Cannot modify an existing session',
+    );
+    expect(
+      await (await plane.request(`/skaha/v1/session/${id}?action=explode`, { method: 'POST', user: 'ren' })).text(),
+    ).toMatch(/^unrecognized action/);
     expect((await plane.request(`/skaha/v1/session/${id}`, { method: 'DELETE', user: 'ren' })).status).toBe(200);
     expect((await plane.deps.store.get(id))?.status).toBe('STOPPED');
-    expect((await plane.request(`/skaha/v1/session/${'0'.repeat(32)}`, { method: 'DELETE', user: 'ren' })).status).toBe(200);
+    expect((await plane.request(`/skaha/v1/session/${'0'.repeat(32)}`, { method: 'DELETE', user: 'ren' })).status).toBe(
+      200,
+    );
   });
 
   it("refuses in skaha's shape: text/plain, its codes, the session-cap message", async () => {
@@ -131,7 +149,10 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
   it('takes an image from an allowed registry for an app that accepts one', async () => {
     const res = await launch('name=ctb&image=images.example.org/skaha/carta:4&type=contributed', 'img');
     expect(res.status).toBe(200);
-    expect(await plane.deps.store.get((await res.text()).trim())).toMatchObject({ app: 'contributed', image: 'images.example.org/skaha/carta:4' });
+    expect(await plane.deps.store.get((await res.text()).trim())).toMatchObject({
+      app: 'contributed',
+      image: 'images.example.org/skaha/carta:4',
+    });
   });
 
   it('describes /context and /image', async () => {
@@ -144,7 +165,9 @@ describe('skaha session API (/skaha/v0, /skaha/v1)', () => {
     expect(context.cores.options).toEqual([1, 2, 3, 4]);
     expect(context.memoryGB.options).toEqual([1, 2, 4, 8]);
     expect(context.maxInteractiveSessions).toBe(2);
-    expect(await (await plane.request('/skaha/v1/image', { user: 'sky' })).json()).toEqual([{ id: 'ghcr.io/acme/web:1', types: ['contributed'], digest: '' }]);
+    expect(await (await plane.request('/skaha/v1/image', { user: 'sky' })).json()).toEqual([
+      { id: 'ghcr.io/acme/web:1', types: ['contributed'], digest: '' },
+    ]);
     expect((await plane.request('/skaha/v1/image?type=nope', { user: 'sky' })).status).toBe(400);
   });
 });

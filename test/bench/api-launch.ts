@@ -13,7 +13,11 @@ export async function benchApiLaunch(): Promise<string> {
     return { id: body.id, ms: performance.now() - t0 };
   };
   const stopAll = async (ids: string[]) => {
-    await Promise.all(ids.map((id) => fetch(`${base}/sessions/${id}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer())));
+    await Promise.all(
+      ids.map((id) =>
+        fetch(`${base}/sessions/${id}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer()),
+      ),
+    );
     await plane.settled();
   };
 
@@ -40,7 +44,11 @@ export async function benchApiLaunch(): Promise<string> {
     const start = performance.now();
     const { id } = await post();
     for (;;) {
-      const s = (await (await fetch(`${base}/sessions/${id}`, { headers: auth })).json()) as { status: string; createdAt: string; readyAt?: string };
+      const s = (await (await fetch(`${base}/sessions/${id}`, { headers: auth })).json()) as {
+        status: string;
+        createdAt: string;
+        readyAt?: string;
+      };
       if (s.status === 'READY') {
         toReady.push(performance.now() - start);
         serverSide.push(Date.parse(s.readyAt!) - Date.parse(s.createdAt));
@@ -56,13 +64,19 @@ export async function benchApiLaunch(): Promise<string> {
   // from a load client in its own process.
   const { id: readId } = await post();
   const reads = await new Promise<{ latencies: number[]; perSecond: number }>((resolve, reject) => {
-    const client = spawn(process.execPath, ['test/bench/http-client.mjs', `${base}/sessions/${readId}`, '5000', '50', '500', auth.authorization], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const client = spawn(
+      process.execPath,
+      ['test/bench/http-client.mjs', `${base}/sessions/${readId}`, '5000', '50', '500', auth.authorization],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     client.stdout.on('data', (d: Buffer) => (out += d.toString()));
     client.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; perSecond: number }) : reject(new Error(`load client exited ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(out) as { latencies: number[]; perSecond: number })
+        : reject(new Error(`load client exited ${code}`)),
     );
   });
   // A stop is visible to the owner's very next GET.
@@ -79,7 +93,13 @@ export async function benchApiLaunch(): Promise<string> {
     table(
       ['measure', 'n', 'p50', 'p99', 'max'],
       [
-        ['POST /sessions, sequential', sequential.length, ms(quantile(sequential, 0.5)), ms(quantile(sequential, 0.99)), ms(Math.max(...sequential))],
+        [
+          'POST /sessions, sequential',
+          sequential.length,
+          ms(quantile(sequential, 0.5)),
+          ms(quantile(sequential, 0.99)),
+          ms(Math.max(...sequential)),
+        ],
         ['POST /sessions, 50 concurrent', c.length, ms(quantile(c, 0.5)), ms(quantile(c, 0.99)), ms(Math.max(...c))],
       ],
     ),
@@ -89,8 +109,18 @@ export async function benchApiLaunch(): Promise<string> {
     table(
       ['launch → READY, echo app', 'n', 'median', 'p90'],
       [
-        ['client view (POST sent → GET says READY, 5 ms polling)', toReady.length, ms(quantile(toReady, 0.5)), ms(quantile(toReady, 0.9))],
-        ['server view (readyAt − createdAt)', serverSide.length, ms(quantile(serverSide, 0.5)), ms(quantile(serverSide, 0.9))],
+        [
+          'client view (POST sent → GET says READY, 5 ms polling)',
+          toReady.length,
+          ms(quantile(toReady, 0.5)),
+          ms(quantile(toReady, 0.9)),
+        ],
+        [
+          'server view (readyAt − createdAt)',
+          serverSide.length,
+          ms(quantile(serverSide, 0.5)),
+          ms(quantile(serverSide, 0.9)),
+        ],
       ],
     ),
     '',

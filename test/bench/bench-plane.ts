@@ -28,7 +28,12 @@ export async function startBenchPlane(options: { portRange: string; inMemory?: b
     SESSIONPLANE_MAX_MEMORY_PER_USER: '100000Gi',
     SESSIONPLANE_RATE_LIMIT: '1000000',
   });
-  const plane = await composeLocal({ config, apps: loadAppsFile('examples/apps/apps.yml'), logger: silentLogger, inMemory: options.inMemory ?? false });
+  const plane = await composeLocal({
+    config,
+    apps: loadAppsFile('examples/apps/apps.yml'),
+    logger: silentLogger,
+    inMemory: options.inMemory ?? false,
+  });
   const server = serve({ fetch: plane.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   return {

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { FUNCTION_ENTRIES } from '../../shared/config/functions';
 import { bundle } from '../support/bundle';
 import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
@@ -19,7 +19,10 @@ const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
   'api-read': httpApiEvent('GET', '/sessions'),
   'api-write': httpApiEvent('DELETE', `/sessions/${'0'.repeat(32)}`),
   'api-catalog': httpApiEvent('GET', '/apps'),
-  'task-events': taskEvent('0'.repeat(32), `${CLUSTER_ARN.replace(':cluster/', ':task/')}/1`, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }),
+  'task-events': taskEvent('0'.repeat(32), `${CLUSTER_ARN.replace(':cluster/', ':task/')}/1`, {
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+  }),
   // A pass over an empty table: ListTasks goes to ECS, so the bench points ECS at a closed local port.
   reaper: {},
   // A pass over no pools (the apps file declares none): two queries, no ECS call.
@@ -29,7 +32,11 @@ const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
 };
 
 /** Starts Node, imports the bundle, handles one event; resolves wall time and the in-process time. */
-function coldStart(file: string, event: unknown, env: Record<string, string>): Promise<{ wall: number; imported: number; inside: number; ok: boolean }> {
+function coldStart(
+  file: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<{ wall: number; imported: number; inside: number; ok: boolean }> {
   const runner = `const t0 = performance.now(); const { handler } = await import(${JSON.stringify(file)});
 const imported = performance.now() - t0;
 const context = { ...${JSON.stringify(lambdaContext)}, getRemainingTimeInMillis: () => 30000 };
@@ -37,7 +44,10 @@ const ok = await handler(${JSON.stringify(event)}, context).then(() => true, () 
 process.stdout.write(JSON.stringify({ imported, inside: performance.now() - t0, ok }));`;
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {
@@ -52,7 +62,9 @@ export async function benchBundles(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-bundles-'));
   const db = await startEmbeddedDynamoDb();
   const ecs = createServer((req, res) =>
-    req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"taskArns":[]}')),
+    req
+      .resume()
+      .on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"taskArns":[]}')),
   );
   await new Promise<void>((r) => ecs.listen(0, '127.0.0.1', r));
   const ecsUrl = `http://127.0.0.1:${(ecs.address() as AddressInfo).port}`;
@@ -61,7 +73,9 @@ export async function benchBundles(): Promise<string> {
     const bare: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
-      await new Promise((r) => spawn(process.execPath, ['--input-type=module', '-e', '0'], { stdio: 'ignore' }).once('exit', r));
+      await new Promise((r) =>
+        spawn(process.execPath, ['--input-type=module', '-e', '0'], { stdio: 'ignore' }).once('exit', r),
+      );
       bare.push(performance.now() - t0);
     }
     const floor = quantile(bare, 0.5);

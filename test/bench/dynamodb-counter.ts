@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 
 /** Counts a document client's DynamoDB calls by command, and the capacity they consumed, while `counting`. */
@@ -11,7 +11,8 @@ export function countDynamoDbCalls(client: DynamoDBDocumentClient) {
       counter.calls[context.commandName ?? '?'] = (counter.calls[context.commandName ?? '?'] ?? 0) + 1;
       (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
+      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] })
+        .ConsumedCapacity;
       for (const c of [consumed ?? []].flat()) counter.capacity += c.CapacityUnits ?? 0;
       return out;
     },

@@ -8,7 +8,11 @@ import { ms, quantile, table } from './stats';
  * to its last (READY), beside the POST's own answer. npm start, the echo app.
  */
 export async function benchEvents(): Promise<string> {
-  const server = await startServer({ SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000', SESSIONPLANE_RATE_LIMIT: '100000', SESSIONPLANE_LOG_LEVEL: 'warn' });
+  const server = await startServer({
+    SESSIONPLANE_MAX_SESSIONS_PER_USER: '1000',
+    SESSIONPLANE_RATE_LIMIT: '100000',
+    SESSIONPLANE_LOG_LEVEL: 'warn',
+  });
   const one = async () => {
     const t0 = performance.now();
     const res = await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' });

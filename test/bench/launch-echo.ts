@@ -63,7 +63,8 @@ export async function benchLaunchEcho(): Promise<string> {
     const took = performance.now() - t0;
     return { id: body.id, took };
   };
-  const stop = (ids: string[]) => Promise.all(ids.map((id) => server.api(`/sessions/${id}`, { method: 'DELETE' }).then((r) => r.arrayBuffer())));
+  const stop = (ids: string[]) =>
+    Promise.all(ids.map((id) => server.api(`/sessions/${id}`, { method: 'DELETE' }).then((r) => r.arrayBuffer())));
   try {
     // Warm-up: the server's JIT, the store, the page cache of node and the app.
     for (let i = 0; i < 3; i++) {

@@ -28,7 +28,9 @@ export async function benchPools(): Promise<string> {
   const poolReady = () =>
     waitFor(
       async () => {
-        const { pools } = (await (await server.api('/pools')).json()) as { pools: { ready: number; starting: number }[] };
+        const { pools } = (await (await server.api('/pools')).json()) as {
+          pools: { ready: number; starting: number }[];
+        };
         return pools[0]!.ready === 2 && pools[0]!.starting === 0;
       },
       30_000,

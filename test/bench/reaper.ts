@@ -1,8 +1,8 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { liveShardOf } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { liveShardOf } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
-import { USAGE_SHARD } from '../../shared/adapters/dynamodb-quota-store';
+import { USAGE_SHARD } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
 import type { Session } from '../../shared/domain';
 import { reap } from '../../shared/services';
 import { fixtureApp } from '../support/apps';
@@ -14,7 +14,11 @@ import { table } from './stats';
 
 const OWNERS = 1000;
 
-export async function batchWrite(client: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[]): Promise<void> {
+export async function batchWrite(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: Record<string, unknown>[],
+): Promise<void> {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   let next = 0;
@@ -74,7 +78,16 @@ async function world(client: DynamoDBDocumentClient, name: string, live: number,
     items.push(s);
   }
   for (const [owner, n] of usage)
-    items.push({ id: `usage#${owner}`, sessions: n, cpu: n, memory: n * 512, gpus: 0, updatedAt: now - 3_600_000, liveShard: USAGE_SHARD, createdAt: 0 });
+    items.push({
+      id: `usage#${owner}`,
+      sessions: n,
+      cpu: n,
+      memory: n * 512,
+      gpus: 0,
+      updatedAt: now - 3_600_000,
+      liveShard: USAGE_SHARD,
+      createdAt: 0,
+    });
   await batchWrite(client, name, items);
   ecs.tick();
   ecs.tick();
@@ -95,12 +108,22 @@ export async function benchReaper(): Promise<string> {
       const summary = await reap(deps, { concurrency: 16 });
       const counted = counter.stop();
       if (summary.live !== live || summary.errors) throw new Error(`unexpected pass: ${JSON.stringify(summary)}`);
-      rows.push([live.toLocaleString('en'), stopped.toLocaleString('en'), `${summary.ms} ms`, counted.total, counted.byCommand, counted.capacity.toFixed(1)]);
+      rows.push([
+        live.toLocaleString('en'),
+        stopped.toLocaleString('en'),
+        `${summary.ms} ms`,
+        counted.total,
+        counted.byCommand,
+        counted.capacity.toFixed(1),
+      ]);
     }
     return [
       '### Reaper: one pass against DynamoDB Local (all sessions fresh, so the pass only reads)',
       '',
-      table(['live sessions', 'stopped sessions', 'pass', 'DynamoDB calls', 'by command', 'consumed capacity (RCU)'], rows),
+      table(
+        ['live sessions', 'stopped sessions', 'pass', 'DynamoDB calls', 'by command', 'consumed capacity (RCU)'],
+        rows,
+      ),
     ].join('\n');
   });
 }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { hashToken, newToken } from '../../shared/domain';
 import { makeSession } from '../support/sessions';
 import { spawnRouter } from '../support/router-process';
@@ -24,9 +24,16 @@ async function startStandaloneRouter(endpoint: string): Promise<{ url: string; s
   const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
   await ensureSessionsTable(client, 'sessions');
   const token = newToken();
-  const session = makeSession({ status: 'READY', tokenHash: hashToken(token), runtime: { kind: 'bench', runtimeId: 'bench', endpoint } });
+  const session = makeSession({
+    status: 'READY',
+    tokenHash: hashToken(token),
+    runtime: { kind: 'bench', runtimeId: 'bench', endpoint },
+  });
   await new DynamoDbSessionStore(client, 'sessions').create(session);
-  const { child, base } = await spawnRouter(db.endpoint, { SESSIONPLANE_PUBLIC_URL: 'http://127.0.0.1', SESSIONPLANE_LOG_LEVEL: 'warn' });
+  const { child, base } = await spawnRouter(db.endpoint, {
+    SESSIONPLANE_PUBLIC_URL: 'http://127.0.0.1',
+    SESSIONPLANE_LOG_LEVEL: 'warn',
+  });
   return {
     url: `${base.replace('http', 'ws')}/proxy?sessionId=${session.id}&path=ws&token=${token}`,
     stop: async () => {
@@ -49,9 +56,24 @@ export async function benchRouter(): Promise<string> {
   let standalone: Awaited<ReturnType<typeof startStandaloneRouter>> | undefined;
   let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
   try {
-    const launched = (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
-    await waitFor(async () => ((await (await server.api(`/sessions/${launched.id}`)).json()) as { status: string }).status === 'READY', 15_000, 'READY');
-    const echoPort = Number((await waitForText(join(server.dataDir, 'logs', `${launched.id}.log`), /App running at http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    const launched = (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as {
+      id: string;
+      sessionURL: string;
+    };
+    await waitFor(
+      async () =>
+        ((await (await server.api(`/sessions/${launched.id}`)).json()) as { status: string }).status === 'READY',
+      15_000,
+      'READY',
+    );
+    const echoPort = Number(
+      (
+        await waitForText(
+          join(server.dataDir, 'logs', `${launched.id}.log`),
+          /App running at http:\/\/127\.0\.0\.1:(\d+)/,
+        )
+      )[1],
+    );
     chp = spawn(
       process.execPath,
       [
@@ -71,7 +93,11 @@ export async function benchRouter(): Promise<string> {
       ],
       { stdio: 'ignore', env: { PATH: process.env.PATH, CONFIGPROXY_AUTH_TOKEN: 'bench' } },
     );
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${chpPort}/`).catch(() => undefined))?.ok, 15_000, 'chp up');
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${chpPort}/`).catch(() => undefined))?.ok,
+      15_000,
+      'chp up',
+    );
 
     standalone = await startStandaloneRouter(`127.0.0.1:${echoPort}`);
     nginx = await startNginx(`127.0.0.1:${echoPort}`);
@@ -115,7 +141,14 @@ export async function benchRouter(): Promise<string> {
       }
     }
     const med = (xs: number[]) => quantile(xs, 0.5);
-    const m = samples.map((s) => ({ one: med(s.one), p50: med(s.p50), p99: med(s.p99), rate: med(s.rate), mib: med(s.mib), burst: med(s.burst) }));
+    const m = samples.map((s) => ({
+      one: med(s.one),
+      p50: med(s.p50),
+      p99: med(s.p99),
+      rate: med(s.rate),
+      mib: med(s.mib),
+      burst: med(s.burst),
+    }));
     const direct = m[0]!;
     const peerFigures = m.slice(3);
     const bestPeer = {
@@ -125,7 +158,16 @@ export async function benchRouter(): Promise<string> {
     };
     const rows: (string | number)[][] = paths.map(([name], i) => {
       const f = m[i]!;
-      return [name, ms(f.one, 3), i ? `+${ms(f.one - direct.one, 3)}` : '', ms(f.p50, 3), ms(f.p99, 3), f.rate.toFixed(0), f.mib.toFixed(0), ms(f.burst)];
+      return [
+        name,
+        ms(f.one, 3),
+        i ? `+${ms(f.one - direct.one, 3)}` : '',
+        ms(f.p50, 3),
+        ms(f.p99, 3),
+        f.rate.toFixed(0),
+        f.mib.toFixed(0),
+        ms(f.burst),
+      ];
     });
     const ratio = (i: number) => {
       const f = m[i]!;
@@ -140,7 +182,16 @@ export async function benchRouter(): Promise<string> {
       `### Session router: WebSocket echo (1 connection × 2000 messages of 100 B; 20 connections × 2000; 100 messages of 1 MiB, 4 in flight; 20 handshakes at once; median of ${ROUNDS} interleaved rounds)`,
       '',
       table(
-        ['path', 'RTT p50, 1 conn', 'overhead', 'RTT p50, 20 conns', 'RTT p99, 20 conns', 'messages/s', '1 MiB echo, MiB/s', 'burst of 20 handshakes'],
+        [
+          'path',
+          'RTT p50, 1 conn',
+          'overhead',
+          'RTT p50, 20 conns',
+          'RTT p99, 20 conns',
+          'messages/s',
+          '1 MiB echo, MiB/s',
+          'burst of 20 handshakes',
+        ],
         rows,
       ),
       '',

@@ -24,7 +24,8 @@ const parts: Record<string, () => Promise<string>> = {
   bundles: benchBundles,
   reaper: benchReaper,
   shares: benchShares,
-  soak: () => benchSoak({ lists: Number(process.env.SOAK_LISTS ?? 10_000), cycles: Number(process.env.SOAK_CYCLES ?? 1_000) }),
+  soak: () =>
+    benchSoak({ lists: Number(process.env.SOAK_LISTS ?? 10_000), cycles: Number(process.env.SOAK_CYCLES ?? 1_000) }),
 };
 const chosen = process.argv.slice(2).filter((p) => p in parts);
 const header = `Sessionplane benchmarks, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { DynamoDbSessionStore, liveShardOf } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { DynamoDbSessionStore, liveShardOf } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { hashToken } from '../../shared/domain/ids';
 import type { Principal } from '../../shared/domain/principal';
 import { granteeKeysOf, shareFor } from '../../shared/domain/shares';
@@ -24,7 +24,9 @@ export async function benchShares(): Promise<string> {
       await ensureSessionsTable(client, name);
       const store = new DynamoDbSessionStore(client, name);
       const now = Date.now();
-      const sessions = Array.from({ length: live }, (_, i) => makeSession({ owner: `owner${i % 1000}`, status: 'READY', createdAt: now - i }));
+      const sessions = Array.from({ length: live }, (_, i) =>
+        makeSession({ owner: `owner${i % 1000}`, status: 'READY', createdAt: now - i }),
+      );
       await batchWrite(
         client,
         name,
@@ -48,14 +50,24 @@ export async function benchShares(): Promise<string> {
         const ms = performance.now() - started;
         const counted = counter.stop();
         if (found !== SHARED) throw new Error(`${how}: found ${found}, expected ${SHARED}`);
-        rows.push([live.toLocaleString('en'), how, `${ms.toFixed(1)} ms`, counted.total, counted.byCommand, counted.capacity.toFixed(1)]);
+        rows.push([
+          live.toLocaleString('en'),
+          how,
+          `${ms.toFixed(1)} ms`,
+          counted.total,
+          counted.byCommand,
+          counted.capacity.toFixed(1),
+        ]);
       };
       await measure('every live session (before)', async () => {
         let found = 0;
         for await (const s of store.listLive()) if (shareFor(s, bob, now)) found++;
         return found;
       });
-      await measure('grantee index (now)', async () => (await store.listSharedWith(granteeKeysOf(bob))).filter((s) => shareFor(s, bob, now)).length);
+      await measure(
+        'grantee index (now)',
+        async () => (await store.listSharedWith(granteeKeysOf(bob))).filter((s) => shareFor(s, bob, now)).length,
+      );
     }
     return [
       `### Shared with me: what GET /sessions reads to find the ${SHARED} sessions shared with one user (DynamoDB Local)`,

@@ -36,7 +36,8 @@ export async function benchSoak(options: { lists?: number; cycles?: number; sess
     await call('DELETE', `/sessions/${id}`);
   };
   const listRound = async (n: number) => {
-    for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => call('GET', '/sessions?all=true')));
+    for (let i = 0; i < n; i += 10)
+      await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => call('GET', '/sessions?all=true')));
   };
   const cycleRound = async (n: number) => {
     for (let i = 0; i < n; i += 5) await Promise.all(Array.from({ length: Math.min(5, n - i) }, launchAndStop));

@@ -17,7 +17,11 @@ describe.skipIf(!hasChromium)('the app address, followed from another site', () 
   let browser: Browser;
 
   beforeAll(async () => {
-    plane = await startTestPlane(Object.fromEntries(loadAppsFile('examples/apps/apps.yml')), { SESSIONPLANE_AUTH_TOKENS: users.path }, { realAuth: true });
+    plane = await startTestPlane(
+      Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
+      { SESSIONPLANE_AUTH_TOKENS: users.path },
+      { realAuth: true },
+    );
     server = await plane.listen();
     // Another site ("localhost" is not the portal's 127.0.0.1) with a link to the app's address.
     other = createServer((_q, r) => r.end(`<a id="go" href="${server.url}/apps/echo/">open echo</a>`));

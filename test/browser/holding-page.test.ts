@@ -25,7 +25,9 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     plane = await startTestPlane(
       {
         // Ready about 3 s after it starts.
-        slow: fixtureApp(['--delay', '3000', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } }),
+        slow: fixtureApp(['--delay', '3000', '--ready-line', 'App running at'], {
+          ready: { kind: 'line', line: 'App running at' },
+        }),
         // Says what it was given, then exits before it is ready.
         broken: fixtureApp(['--print-argv', '--mode', 'exit', '--delay', '800']),
       },
@@ -58,7 +60,11 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-starting.png') });
     // READY: the page moves on to the app by itself (the fixture app answers with what it saw).
     // (Polled from here: the holding page's CSP allows no script but its own, not even the driver's.)
-    await waitFor(async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'), 15_000, 'the app');
+    await waitFor(
+      async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'),
+      15_000,
+      'the app',
+    );
     expect(page.url()).toBe(`${server.url}/s/${s.id}/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ready.png') });
     expect(failures).toEqual([]);
@@ -80,7 +86,11 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     const s = await launch('slow');
     const page = await browser.newPage();
     await page.goto(s.connectURL);
-    await waitFor(async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'), 15_000, 'the app');
+    await waitFor(
+      async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'),
+      15_000,
+      'the app',
+    );
     expect((await plane.request(`/sessions/${s.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
     await waitFor(async () => (await plane.deps.store.get(s.id))?.status === 'STOPPED', 15_000, 'STOPPED');
     const answer = await page.reload();
@@ -95,7 +105,12 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
 describe('the holding page over HTTP: who gets it, and what it may load', () => {
   let plane: TestPlane;
   let server: LocalServer;
-  const navigation = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'none', accept: 'text/html' };
+  const navigation = {
+    'sec-fetch-mode': 'navigate',
+    'sec-fetch-dest': 'document',
+    'sec-fetch-site': 'none',
+    accept: 'text/html',
+  };
 
   beforeAll(async () => {
     plane = await startTestPlane({ slow: fixtureApp(['--delay', '1500']) }, { SESSIONPLANE_EVENT_KEEPALIVE: '300ms' });

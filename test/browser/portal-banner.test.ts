@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { currentWarnings } from '../../shared/domain/transitions';
-import { reap } from '../../shared/services/reap';
+import { reap } from '../../shared/services/reaper/reap';
 import { fixtureApp } from '../support/apps';
 import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
@@ -55,8 +55,12 @@ describe.skipIf(!hasChromium)('the portal warns before the reaper stops a sessio
     expect((await plane.deps.store.get(quiet.id))!.warned?.idle).toBeDefined();
 
     const page = await signedInPage(browser, server.url, { user: 'alice', token: users.tokens.alice }, errors);
-    expect(await banner(page, brief.id).textContent()).toMatch(/^It will end at \d\d:\d\d UTC, in (9|10) min: extend it to keep it\. Extend$/);
-    expect(await banner(page, quiet.id).textContent()).toBe('Nobody has used it for a while: it will be stopped as idle unless it is used. Use it');
+    expect(await banner(page, brief.id).textContent()).toMatch(
+      /^It will end at \d\d:\d\d UTC, in (9|10) min: extend it to keep it\. Extend$/,
+    );
+    expect(await banner(page, quiet.id).textContent()).toBe(
+      'Nobody has used it for a while: it will be stopped as idle unless it is used. Use it',
+    );
     await page.screenshot({ path: resolve('test/.artifacts/portal-expiry-banner-1280.png'), fullPage: true });
 
     await banner(page, brief.id).locator('button', { hasText: 'Extend' }).click();

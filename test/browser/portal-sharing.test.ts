@@ -19,7 +19,11 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
   const errors: string[] = [];
 
   beforeAll(async () => {
-    plane = await startTestPlane(Object.fromEntries(loadAppsFile('examples/apps/apps.yml')), { SESSIONPLANE_AUTH_TOKENS: users.path }, { realAuth: true });
+    plane = await startTestPlane(
+      Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
+      { SESSIONPLANE_AUTH_TOKENS: users.path },
+      { realAuth: true },
+    );
     server = await plane.listen();
     browser = await launchChromium();
     mkdirSync(resolve('test/.artifacts'), { recursive: true });
@@ -30,16 +34,24 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     users.dispose();
   });
 
-  const signedIn = (user: keyof typeof TOKENS, fakeClock = false) => signedInPage(browser, server.url, { user, token: TOKENS[user] }, errors, { fakeClock });
+  const signedIn = (user: keyof typeof TOKENS, fakeClock = false) =>
+    signedInPage(browser, server.url, { user, token: TOKENS[user] }, errors, { fakeClock });
 
   it("shows bob the session alice shared, which he may open but not stop; his month's use; the admins' per-user usage", async () => {
     const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKENS.alice}`, 'content-type': 'application/json' } });
-    const launched = (await (await api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'hello', params: { GREETING: 'Shared' } }) })).json()) as {
+      fetch(`${server.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${TOKENS.alice}`, 'content-type': 'application/json' },
+      });
+    const launched = (await (
+      await api('/sessions', { method: 'POST', body: JSON.stringify({ app: 'hello', params: { GREETING: 'Shared' } }) })
+    ).json()) as {
       id: string;
     };
     await settledStart(plane, launched.id);
-    expect((await api(`/sessions/${launched.id}/shares`, { method: 'POST', body: JSON.stringify({ user: 'bob' }) })).status).toBe(201);
+    expect(
+      (await api(`/sessions/${launched.id}/shares`, { method: 'POST', body: JSON.stringify({ user: 'bob' }) })).status,
+    ).toBe(201);
 
     const bob = await signedIn('bob');
     const card = bob.locator(`li.session[data-id="${launched.id}"]`);
@@ -80,7 +92,9 @@ describe.skipIf(!hasChromium)('the portal: sharing and usage, in Chromium', () =
     await alice.locator(`li.session[data-id="${id}"]:not([data-before])`).waitFor();
     expect(await card.locator('details.share-box').getAttribute('open')).toBe('');
     expect(await card.locator('input[name="grantee"]').inputValue()).toBe('alice');
-    expect(await card.locator('form.share .share-status.failed').textContent()).toBe('The owner has the session already.');
+    expect(await card.locator('form.share .share-status.failed').textContent()).toBe(
+      'The owner has the session already.',
+    );
     await card.locator('input[name="grantee"]').fill('bob');
     await card.locator('input[name="hours"]').fill('2');
     await card.locator('form.share button[type="submit"]').click();

@@ -31,7 +31,14 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
           command: [node, join(examples, 'http-app.mjs')],
           ready: { kind: 'http', path: '/healthz' },
           params: {
-            GREETING: { type: 'string', pattern: '[A-Za-z ,!]{1,40}', default: 'Hello', maxLength: 40, required: false, description: "The page's greeting" },
+            GREETING: {
+              type: 'string',
+              pattern: '[A-Za-z ,!]{1,40}',
+              default: 'Hello',
+              maxLength: 40,
+              required: false,
+              description: "The page's greeting",
+            },
           },
           resources: { cpu: 0.25, memory: 256, gpus: 0 },
           limits: { cpu: 2, memory: 2048, gpus: 0 },
@@ -42,7 +49,9 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
         }),
         broken: fixtureApp(['--mode', 'exit', '--delay', '300'], { description: 'Exits before it is ready' }),
         // Ready about 2.5 s after it starts: long enough to watch its progress.
-        slow: fixtureApp(['--delay', '2500', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } }),
+        slow: fixtureApp(['--delay', '2500', '--ready-line', 'App running at'], {
+          ready: { kind: 'line', line: 'App running at' },
+        }),
       },
       { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_MAX_SESSIONS_PER_USER: '2' },
       { realAuth: true },
@@ -74,11 +83,16 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`${user}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`));
-    page.on('response', (r) => r.status() >= 400 && refusals.push(`${user}: ${r.status()} ${new URL(r.url()).pathname}`));
+    page.on(
+      'response',
+      (r) => r.status() >= 400 && refusals.push(`${user}: ${r.status()} ${new URL(r.url()).pathname}`),
+    );
     return page;
   };
-  const card = (page: Page, name: string) => page.locator('li.session', { has: page.locator('h3', { hasText: new RegExp(`^${name}$`) }) }).first();
-  const shot = (page: Page, name: string) => page.screenshot({ path: resolve(ARTIFACTS, `portal-${name}.png`), fullPage: true });
+  const card = (page: Page, name: string) =>
+    page.locator('li.session', { has: page.locator('h3', { hasText: new RegExp(`^${name}$`) }) }).first();
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: resolve(ARTIFACTS, `portal-${name}.png`), fullPage: true });
 
   it('signs a tokens-file user in with an HttpOnly, SameSite cookie (no token in the address bar), and out again', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
@@ -113,7 +127,11 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     const hello = card(page, 'hello');
     await hello.waitFor();
     // Its progress bar or its READY badge: a local process is quick.
-    await waitFor(async () => (await hello.getAttribute('data-status')) === 'READY', 15_000, 'hello READY in the portal');
+    await waitFor(
+      async () => (await hello.getAttribute('data-status')) === 'READY',
+      15_000,
+      'hello READY in the portal',
+    );
     await shot(page, 'home-1280');
     await hello.locator('a:has-text("Open")').click();
     await page.waitForSelector('h1:has-text("from session")');
@@ -121,14 +139,22 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     expect(page.url()).not.toContain('token=');
     await page.goto(`${server.url}/`);
     await card(page, 'hello').locator('button[data-action="stop"]').click();
-    await waitFor(async () => (await card(page, 'hello').getAttribute('data-status')) === 'STOPPED', 10_000, 'hello STOPPED');
+    await waitFor(
+      async () => (await card(page, 'hello').getAttribute('data-status')) === 'STOPPED',
+      10_000,
+      'hello STOPPED',
+    );
     expect(await card(page, 'hello').locator('.ended').textContent()).toBe('Stopped by you');
 
     // A slower app: its card shows a live progress bar, with the phase it is in, until it is ready.
     await page.locator('form.launch[data-app="slow"] button[type="submit"]').click();
     const slow = card(page, 'slow');
     await slow.locator('.progress').waitFor();
-    await waitFor(async () => /ready line/.test((await slow.locator('.phase').textContent()) ?? ''), 10_000, 'the probing phase shown');
+    await waitFor(
+      async () => /ready line/.test((await slow.locator('.phase').textContent()) ?? ''),
+      10_000,
+      'the probing phase shown',
+    );
     expect(Number(await slow.locator('progress').getAttribute('value'))).toBeGreaterThanOrEqual(85);
     await shot(page, 'progress-1280');
     await waitFor(async () => (await slow.getAttribute('data-status')) === 'READY', 15_000, 'slow READY');
@@ -143,25 +169,47 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     await launch('echo');
     await card(page, 'echo').waitFor();
     await launch('hello');
-    await waitFor(async () => (await page.locator('li.session[data-status="READY"], li.session[data-status="STARTING"]').count()) === 2, 15_000, 'two live');
+    await waitFor(
+      async () =>
+        (await page.locator('li.session[data-status="READY"], li.session[data-status="STARTING"]').count()) === 2,
+      15_000,
+      'two live',
+    );
     await launch('echo');
     const error = page.locator('form.launch[data-app="echo"] .form-error');
-    await waitFor(async () => /maximum of 2 active sessions/.test((await error.textContent()) ?? ''), 5000, 'the quota message');
+    await waitFor(
+      async () => /maximum of 2 active sessions/.test((await error.textContent()) ?? ''),
+      5000,
+      'the quota message',
+    );
     // A param that does not match: the problem is shown at its field.
-    await page.locator('form.launch[data-app="hello"] input[name="params.GREETING"]').evaluate((el) => el.removeAttribute('pattern'));
+    await page
+      .locator('form.launch[data-app="hello"] input[name="params.GREETING"]')
+      .evaluate((el) => el.removeAttribute('pattern'));
     await page.locator('form.launch[data-app="hello"] input[name="params.GREETING"]').fill('<script>');
     await launch('hello');
     await waitFor(
-      async () => ((await page.locator('.field-error[data-field="params.GREETING"]').first().textContent()) ?? '').includes('must match'),
+      async () =>
+        ((await page.locator('.field-error[data-field="params.GREETING"]').first().textContent()) ?? '').includes(
+          'must match',
+        ),
       5000,
       'the field error',
     );
     await shot(page, 'launch-errors-1280');
     // Room for one more: the broken app fails, and says why.
     await card(page, 'echo').locator('button[data-action="stop"]').click();
-    await waitFor(async () => (await card(page, 'echo').getAttribute('data-status')) === 'STOPPED', 10_000, 'echo stopped');
+    await waitFor(
+      async () => (await card(page, 'echo').getAttribute('data-status')) === 'STOPPED',
+      10_000,
+      'echo stopped',
+    );
     await launch('broken');
-    await waitFor(async () => (await card(page, 'broken').getAttribute('data-status')) === 'FAILED', 15_000, 'broken FAILED');
+    await waitFor(
+      async () => (await card(page, 'broken').getAttribute('data-status')) === 'FAILED',
+      15_000,
+      'broken FAILED',
+    );
     expect(await card(page, 'broken').locator('.reason').textContent()).toMatch(/exited before it was ready/);
   });
 
@@ -184,7 +232,10 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     // The same for echo (a WebSocket app): one session, whatever the number of visits.
     const cookie = (await page.context().cookies()).find((c) => c.name === 'sessionplane_portal')!;
     const visit = async () => {
-      const res = await fetch(`${server.url}/apps/echo/`, { redirect: 'manual', headers: { cookie: `sessionplane_portal=${cookie.value}` } });
+      const res = await fetch(`${server.url}/apps/echo/`, {
+        redirect: 'manual',
+        headers: { cookie: `sessionplane_portal=${cookie.value}` },
+      });
       expect(res.status).toBe(303);
       return /\/s\/([0-9a-f]{32})\//.exec(res.headers.get('location')!)![1];
     };
@@ -193,7 +244,10 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     // Once it has ended (as the reaper would end it for idleness), the same address starts a new one.
     await page.goto(`${server.url}/`);
     const csrf = (await page.getAttribute('meta[name="csrf-token"]', 'content')) ?? '';
-    await fetch(`${server.url}/sessions/${echo}`, { method: 'DELETE', headers: { cookie: `sessionplane_portal=${cookie.value}`, 'x-csrf-token': csrf } });
+    await fetch(`${server.url}/sessions/${echo}`, {
+      method: 'DELETE',
+      headers: { cookie: `sessionplane_portal=${cookie.value}`, 'x-csrf-token': csrf },
+    });
     await waitFor(async () => (await plane.deps.store.get(echo!))?.status === 'STOPPED', 10_000, 'echo stopped');
     expect(await visit()).not.toBe(echo);
   });
@@ -239,7 +293,9 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     expect(await admin.textContent('#sessions')).toContain('owner alice');
     expect(await admin.textContent('#sessions')).toContain('owner bob');
     expect(await admin.locator('table caption:text-is("Per user") + thead + tbody td:has-text("bob")').count()).toBe(1);
-    expect(await admin.locator('table caption:text-is("Per user") + thead + tbody td:has-text("alice")').count()).toBe(1);
+    expect(await admin.locator('table caption:text-is("Per user") + thead + tbody td:has-text("alice")').count()).toBe(
+      1,
+    );
     await shot(admin, 'admin-1280');
     const notAdmin = await as('bob');
     const res = await notAdmin.goto(`${server.url}/admin`);
@@ -251,20 +307,30 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'sessionplane_portal')!;
     const forged = await fetch(`${server.url}/sessions`, {
       method: 'POST',
-      headers: { cookie: `sessionplane_portal=${cookie.value}`, 'content-type': 'text/plain', origin: 'https://evil.example' },
+      headers: {
+        cookie: `sessionplane_portal=${cookie.value}`,
+        'content-type': 'text/plain',
+        origin: 'https://evil.example',
+      },
       body: '{"app":"echo"}',
     });
     expect(forged.status).toBe(403);
     expect(await forged.json()).toMatchObject({ code: 'auth.forbidden' });
     const signOut = await fetch(`${server.url}/sign-out`, {
       method: 'POST',
-      headers: { cookie: `sessionplane_portal=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      headers: {
+        cookie: `sessionplane_portal=${cookie.value}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+      },
       body: '',
       redirect: 'manual',
     });
     expect(signOut.status).toBe(403);
     // A read with the cookie is fine.
-    expect((await fetch(`${server.url}/sessions`, { headers: { cookie: `sessionplane_portal=${cookie.value}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/sessions`, { headers: { cookie: `sessionplane_portal=${cookie.value}` } })).status,
+    ).toBe(200);
   });
 
   it('logged no console error on any page but the refusals the tests asked for', () => {
@@ -273,6 +339,8 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     // violation, another refusal) fails here.
     const asked = /^(alice: 4(29|00) \/sessions|bob: 403 \/admin)$/;
     expect(refusals.filter((r) => !asked.test(r))).toEqual([]);
-    expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of (400|403|429)/.test(e))).toEqual([]);
+    expect(
+      errors.filter((e) => !/Failed to load resource: the server responded with a status of (400|403|429)/.test(e)),
+    ).toEqual([]);
   });
 });

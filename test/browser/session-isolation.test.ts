@@ -50,7 +50,9 @@ async function launch(server: ServerProcess, token: string, app: string): Promis
   const { id } = (await res.json()) as { id: string };
   return waitFor(
     async () => {
-      const s = (await (await fetch(`${server.base}/sessions/${id}`, { headers: auth })).json()) as Launched & { status: string };
+      const s = (await (await fetch(`${server.base}/sessions/${id}`, { headers: auth })).json()) as Launched & {
+        status: string;
+      };
       return s.status === 'READY' ? s : undefined;
     },
     20_000,
@@ -78,7 +80,11 @@ for (const mode of ['subdomain', 'path'] as const) {
         SESSIONPLANE_SESSION_DOMAIN: mode === 'path' ? 'none' : 'localhost',
       });
       browser = await launchChromium();
-      [hello, echo, attacker] = await Promise.all([launch(server, ALICE, 'hello'), launch(server, ALICE, 'echo'), launch(server, BOB, 'attacker')]);
+      [hello, echo, attacker] = await Promise.all([
+        launch(server, ALICE, 'hello'),
+        launch(server, ALICE, 'echo'),
+        launch(server, BOB, 'attacker'),
+      ]);
     }, 90_000);
     afterAll(async () => {
       await browser?.close();
@@ -118,7 +124,9 @@ for (const mode of ['subdomain', 'path'] as const) {
       const echoWs = bare(echo.connectURL).replace(/^http/, 'ws');
       const targets = encodeURIComponent(JSON.stringify({ http: bare(hello.connectURL), ws: echoWs }));
       await page.goto(`${attacker.connectURL}#${targets}`);
-      const out = JSON.parse(await waitFor(() => page.textContent('#out').then((t) => t || undefined), 20_000, 'the attack page')) as Record<string, string>;
+      const out = JSON.parse(
+        await waitFor(() => page.textContent('#out').then((t) => t || undefined), 20_000, 'the attack page'),
+      ) as Record<string, string>;
       await page.screenshot({ path: join(ARTIFACTS, `isolation-${mode}.png`) });
       expect(out.http).not.toContain(`from session ${hello.id}`);
       expect(out.iframe).not.toContain(`from session ${hello.id}`);

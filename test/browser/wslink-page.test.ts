@@ -25,7 +25,9 @@ describe.skipIf(!hasChromium)('a trame-style page in headless Chromium', () => {
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(error.message));
     await page.goto(`${server.base}/demo.html#token=${server.adminToken}`);
-    await page.waitForFunction("document.getElementById('result')?.textContent === '42'", undefined, { timeout: 20_000 });
+    await page.waitForFunction("document.getElementById('result')?.textContent === '42'", undefined, {
+      timeout: 20_000,
+    });
     expect(await page.textContent('#status')).toBe('connected');
     expect(failures).toEqual([]);
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });

@@ -16,7 +16,9 @@ const idOf = (runtimeId: string) => runtimeId.slice('container:'.length);
 
 /** CPU seconds a container used over `ms`, per second: its share of one CPU. */
 async function cpuShare(docker: Docker, containerId: string, ms: number): Promise<number> {
-  const usage = async () => ((await docker.getContainer(containerId).stats({ stream: false })) as Docker.ContainerStats).cpu_stats.cpu_usage.total_usage;
+  const usage = async () =>
+    ((await docker.getContainer(containerId).stats({ stream: false })) as Docker.ContainerStats).cpu_stats.cpu_usage
+      .total_usage;
   const before = await usage();
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, ms));
@@ -39,7 +41,8 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
   });
   afterAll(async () => {
     await runtime?.stopAll('test');
-    for (const c of await containersLabelled(docker, `${CONTAINER_LABELS.plane}=${plane}`)) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of await containersLabelled(docker, `${CONTAINER_LABELS.plane}=${plane}`))
+      await docker.getContainer(c.Id).remove({ force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -50,11 +53,21 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     }, 15_000);
   const exitOf = (runtimeId: string) =>
     // Generous: a loaded CI machine starts a container and fills its memory slowly.
-    waitFor(() => events.find((e): e is Extract<RuntimeEvent, { type: 'exited' }> => e.type === 'exited' && e.runtimeId === runtimeId), 60_000);
+    waitFor(
+      () =>
+        events.find(
+          (e): e is Extract<RuntimeEvent, { type: 'exited' }> => e.type === 'exited' && e.runtimeId === runtimeId,
+        ),
+      60_000,
+    );
 
   it('ends a memory hog with reason oom (podman never sets OOMKilled: inferred from 137 under a limit)', async () => {
     const session = makeSession({ resources: { cpu: 1, memory: 96, gpus: 0 } });
-    const { runtimeId } = await runtime.start({ session, app: containerFixtureApp(['--mode', 'serve', '--hog']), secret: 's' });
+    const { runtimeId } = await runtime.start({
+      session,
+      app: containerFixtureApp(['--mode', 'serve', '--hog']),
+      secret: 's',
+    });
     const exit = await exitOf(runtimeId);
     expect(exit.code).toBe(137);
     expect(exit.reason).toBe('oom: over its memory limit of 96 MiB');
@@ -64,7 +77,11 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
 
   it('holds a CPU limit: a burner given 0.5 CPU uses about half of one', async () => {
     const session = makeSession({ resources: { cpu: 0.5, memory: 256, gpus: 0 } });
-    const { runtimeId } = await runtime.start({ session, app: containerFixtureApp(['--mode', 'serve', '--burn']), secret: 's' });
+    const { runtimeId } = await runtime.start({
+      session,
+      app: containerFixtureApp(['--mode', 'serve', '--burn']),
+      secret: 's',
+    });
     await readyEndpoint(runtimeId);
     const share = await cpuShare(docker, idOf(runtimeId), 2000);
     console.log(`CPU limit 0.5: the burner used ${share.toFixed(2)} CPU`);
@@ -91,7 +108,9 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
 
   it("publishes the app's port on 127.0.0.1 only, labels the container, and logs its output", async () => {
     const session = makeSession({ owner: 'alice@example.org' });
-    const app = containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], { ready: { kind: 'line', line: 'APP READY' } });
+    const app = containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], {
+      ready: { kind: 'line', line: 'APP READY' },
+    });
     const { runtimeId } = await runtime.start({ session, app, secret: 's' });
     const endpoint = await readyEndpoint(runtimeId);
     expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -106,12 +125,22 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     const body = (await (await fetch(`http://${endpoint}/`)).json()) as { env: Record<string, unknown> };
     expect(body.env).toMatchObject({ SESSION_ID: session.id, SECRET_SET: true, PORT: '8080' });
     await runtime.stop(runtimeId, 'test');
-    expect(readFileSync(runtime.logPath(session.id), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT\S+ APP READY http:\/\/0\.0\.0\.0:8080\//m);
+    expect(readFileSync(runtime.logPath(session.id), 'utf8')).toMatch(
+      /^\d{4}-\d\d-\d\dT\S+ APP READY http:\/\/0\.0\.0\.0:8080\//m,
+    );
   });
 
   it('stops with SIGTERM, and kills after the grace an app that ignores it', async () => {
-    const polite = await runtime.start({ session: makeSession(), app: containerFixtureApp(['--mode', 'serve']), secret: 's' });
-    const stubborn = await runtime.start({ session: makeSession(), app: containerFixtureApp(['--mode', 'serve', '--ignore-term']), secret: 's' });
+    const polite = await runtime.start({
+      session: makeSession(),
+      app: containerFixtureApp(['--mode', 'serve']),
+      secret: 's',
+    });
+    const stubborn = await runtime.start({
+      session: makeSession(),
+      app: containerFixtureApp(['--mode', 'serve', '--ignore-term']),
+      secret: 's',
+    });
     await Promise.all([readyEndpoint(polite.runtimeId), readyEndpoint(stubborn.runtimeId)]);
     const t0 = Date.now();
     await runtime.stop(polite.runtimeId, 'test');
@@ -129,14 +158,16 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
 
   it('refuses an image the engine does not have, clearly, and leaves nothing behind', async () => {
     const session = makeSession();
-    await expect(runtime.start({ session, app: containerFixtureApp([], { image: 'localhost/no-such-image:1' }), secret: 's' })).rejects.toThrow(
-      'Image localhost/no-such-image:1 is not on this machine',
-    );
+    await expect(
+      runtime.start({ session, app: containerFixtureApp([], { image: 'localhost/no-such-image:1' }), secret: 's' }),
+    ).rejects.toThrow('Image localhost/no-such-image:1 is not on this machine');
     expect(await containersLabelled(docker, `${CONTAINER_LABELS.session}=${session.id}`)).toEqual([]);
   });
 
   it('takes back a ready-line app after a restart: its past output has the line, so it is ready again at once', async () => {
-    const app = containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], { ready: { kind: 'line', line: 'APP READY' } });
+    const app = containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], {
+      ready: { kind: 'line', line: 'APP READY' },
+    });
     const session = makeSession();
     const { runtimeId } = await runtime.start({ session, app, secret: 's' });
     await readyEndpoint(runtimeId);
@@ -144,7 +175,10 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     const seen: RuntimeEvent[] = [];
     next.onEvent((e) => seen.push(e));
     expect(await next.adopt(async (id) => (id === session.id ? app : undefined))).toEqual([]);
-    expect(await next.inspect(runtimeId)).toMatchObject({ phase: 'ready', endpoint: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(await next.inspect(runtimeId)).toMatchObject({
+      phase: 'ready',
+      endpoint: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
     expect(seen).toContainEqual(expect.objectContaining({ type: 'ready', runtimeId }));
     await next.stop(runtimeId, 'test');
     await next.stopAll('test');

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateRepositoryCommand, ECRClient, GetDownloadUrlForLayerCommand, PutImageCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  GetDownloadUrlForLayerCommand,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcrImages } from '../../shared/adapters/images/ecr-images';
@@ -24,7 +29,12 @@ function imageConfig(labels: Record<string, string>) {
   return JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
-    config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['node', 'app.mjs'], WorkingDir: '/app', Labels: labels },
+    config: {
+      Env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
+      Cmd: ['node', 'app.mjs'],
+      WorkingDir: '/app',
+      Labels: labels,
+    },
     rootfs: { type: 'layers', diff_ids: [sha('layer')] },
   });
 }
@@ -54,14 +64,24 @@ suite('ECR discovery against moto (repositories, images, manifests)', () => {
     blobs.set(sha(config), config);
     // The digest is the manifest's, as in ECR (moto would hash only the layer digests, which two images may share).
     const manifest = manifestOf(config);
-    await ecr.send(new PutImageCommand({ repositoryName, imageTag: tag, imageManifest: manifest, imageDigest: sha(manifest) }));
+    await ecr.send(
+      new PutImageCommand({ repositoryName, imageTag: tag, imageManifest: manifest, imageDigest: sha(manifest) }),
+    );
   };
 
   beforeAll(async () => {
     moto = await startMoto();
-    ecr = new ECRClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    for (const name of ['sessionplane/viz', 'sessionplane/plain', 'elsewhere/other']) await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
-    await push('sessionplane/viz', '1', { 'eu.simphony-project.docker.ui_name': 'Viz', 'eu.simphony-project.docker.icon_128': PNG });
+    ecr = new ECRClient({
+      region: 'eu-west-1',
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    for (const name of ['sessionplane/viz', 'sessionplane/plain', 'elsewhere/other'])
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+    await push('sessionplane/viz', '1', {
+      'eu.simphony-project.docker.ui_name': 'Viz',
+      'eu.simphony-project.docker.icon_128': PNG,
+    });
     await new Promise((r) => setTimeout(r, 1100)); // moto's imagePushedAt has whole seconds; tag 2 is the newer
     await push('sessionplane/viz', '2', {
       'eu.simphony-project.docker.ui_name': 'Viz 2',
@@ -89,7 +109,11 @@ suite('ECR discovery against moto (repositories, images, manifests)', () => {
     const { apps, problems } = appsFromImages(images, [`${registry}/sessionplane/`]);
     expect(problems).toEqual([]);
     expect([...apps.keys()]).toEqual(['viz']);
-    expect(apps.get('viz')).toMatchObject({ title: 'Viz 2', resources: { cpu: 1, memory: 2048 }, params: { X11_WIDTH: { type: 'string' } } });
+    expect(apps.get('viz')).toMatchObject({
+      title: 'Viz 2',
+      resources: { cpu: 1, memory: 2048 },
+      params: { X11_WIDTH: { type: 'string' } },
+    });
   });
 
   it("reads each digest's config once: a second look costs only DescribeImages", async () => {
@@ -124,11 +148,16 @@ describe("ECR discovery's config download (GetDownloadUrlForLayer, mocked: moto 
     const client = new ECRClient({ region: 'eu-west-1' });
     const mock = mockClient(client);
     mock.on(GetDownloadUrlForLayerCommand).resolves({ downloadUrl: url, layerDigest: sha(config) });
-    const reader = new EcrImages(client, { repositories: ['r'] }) as unknown as { downloadConfig(repo: string, digest: string): Promise<unknown> };
+    const reader = new EcrImages(client, { repositories: ['r'] }) as unknown as {
+      downloadConfig(repo: string, digest: string): Promise<unknown>;
+    };
     await expect(reader.downloadConfig('sessionplane/viz', sha(config))).resolves.toMatchObject({
       config: { Labels: { 'org.sessionplane.description': 'from the blob' } },
     });
-    expect(mock.commandCalls(GetDownloadUrlForLayerCommand)[0]!.args[0].input).toEqual({ repositoryName: 'sessionplane/viz', layerDigest: sha(config) });
+    expect(mock.commandCalls(GetDownloadUrlForLayerCommand)[0]!.args[0].input).toEqual({
+      repositoryName: 'sessionplane/viz',
+      layerDigest: sha(config),
+    });
     mock.restore();
   });
 });

@@ -13,7 +13,16 @@ import { makeSession } from '../support/sessions';
 const web = {
   ...fixtureApp([], { port: 8888, env: { MODE_DEFAULT: 'x' } }),
   name: 'web',
-  command: ['jupyter', 'lab', '--ip', '${host}', '--port', '${port}', '--NotebookApp.token=${secret}', '--title=${TITLE}'],
+  command: [
+    'jupyter',
+    'lab',
+    '--ip',
+    '${host}',
+    '--port',
+    '${port}',
+    '--NotebookApp.token=${secret}',
+    '--title=${TITLE}',
+  ],
 };
 const spot = { ...fixtureApp([], { capacity: 'FARGATE_SPOT' }), name: 'spot', command: [] };
 const gpu = { ...fixtureApp([], { port: 9000 }), name: 'gpu', command: [] };
@@ -42,7 +51,11 @@ describe('EcsRuntime against a scripted ECS', () => {
   });
 
   it('sends RunTask with the session as clientToken, startedBy and tags, env, command and a Fargate size', async () => {
-    const session = makeSession({ owner: 'alice', params: { TITLE: 'My viz' }, resources: { cpu: 0.25, memory: 300, gpus: 0 } });
+    const session = makeSession({
+      owner: 'alice',
+      params: { TITLE: 'My viz' },
+      resources: { cpu: 0.25, memory: 300, gpus: 0 },
+    });
     const { runtimeId } = await runtime.start({ session, app: web, secret: 'sek' });
     expect(runtimeId).toMatch(/^arn:aws:ecs:.*:task\/sessions\//);
     expect(ecs.mock.commandCalls(RunTaskCommand)[0]!.args[0].input).toEqual({
@@ -52,7 +65,13 @@ describe('EcsRuntime against a scripted ECS', () => {
       clientToken: session.id,
       startedBy: `sp-${session.id}`,
       capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-sessions'], assignPublicIp: 'DISABLED' } },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ['subnet-a', 'subnet-b'],
+          securityGroups: ['sg-sessions'],
+          assignPublicIp: 'DISABLED',
+        },
+      },
       overrides: {
         cpu: '256',
         memory: '512',
@@ -75,7 +94,16 @@ describe('EcsRuntime against a scripted ECS', () => {
               { name: 'MEM_LIMIT', value: String(300 * 1024 * 1024) },
               { name: 'HOST', value: '0.0.0.0' },
             ],
-            command: ['jupyter', 'lab', '--ip', '0.0.0.0', '--port', '8888', '--NotebookApp.token=sek', '--title=My viz'],
+            command: [
+              'jupyter',
+              'lab',
+              '--ip',
+              '0.0.0.0',
+              '--port',
+              '8888',
+              '--NotebookApp.token=sek',
+              '--title=My viz',
+            ],
           },
         ],
       },
@@ -92,11 +120,19 @@ describe('EcsRuntime against a scripted ECS', () => {
 
   it('uses Fargate Spot when the app asks, and the GPU capacity provider with a GPU requirement for gpus > 0', async () => {
     await runtime.start({ session: makeSession(), app: spot, secret: 's' });
-    await runtime.start({ session: makeSession({ resources: { cpu: 4, memory: 16384, gpus: 1 } }), app: gpu, secret: 's' });
+    await runtime.start({
+      session: makeSession({ resources: { cpu: 4, memory: 16384, gpus: 1 } }),
+      app: gpu,
+      secret: 's',
+    });
     const [spotCall, gpuCall] = ecs.mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
     expect(spotCall!.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
     expect(gpuCall!.capacityProviderStrategy).toEqual([{ capacityProvider: 'sessionplane-gpu', weight: 1 }]);
-    expect(gpuCall!.overrides).toMatchObject({ cpu: '4096', memory: '16384', containerOverrides: [{ resourceRequirements: [{ type: 'GPU', value: '1' }] }] });
+    expect(gpuCall!.overrides).toMatchObject({
+      cpu: '4096',
+      memory: '16384',
+      containerOverrides: [{ resourceRequirements: [{ type: 'GPU', value: '1' }] }],
+    });
     expect(gpuCall!.overrides!.containerOverrides![0]!.command).toBeUndefined(); // the image's own entrypoint
   });
 
@@ -110,11 +146,15 @@ describe('EcsRuntime against a scripted ECS', () => {
   );
 
   it('refuses a size no Fargate task has before calling ECS, and a GPU app without a GPU provider', async () => {
-    await expect(runtime.start({ session: makeSession({ resources: { cpu: 64, memory: 1024, gpus: 0 } }), app: web, secret: 's' })).rejects.toBeInstanceOf(
-      RuntimeStartError,
-    );
     await expect(
-      make({ gpuCapacityProvider: undefined }).start({ session: makeSession({ resources: { cpu: 1, memory: 2048, gpus: 1 } }), app: gpu, secret: 's' }),
+      runtime.start({ session: makeSession({ resources: { cpu: 64, memory: 1024, gpus: 0 } }), app: web, secret: 's' }),
+    ).rejects.toBeInstanceOf(RuntimeStartError);
+    await expect(
+      make({ gpuCapacityProvider: undefined }).start({
+        session: makeSession({ resources: { cpu: 1, memory: 2048, gpus: 1 } }),
+        app: gpu,
+        secret: 's',
+      }),
     ).rejects.toMatchObject({ details: { reason: 'RESOURCE:GPU' } });
     expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
@@ -134,7 +174,10 @@ describe('EcsRuntime against a scripted ECS', () => {
     ecs.failNextRun = 'RESOURCE:GPU';
     const error = await runtime.start({ session: makeSession(), app: web, secret: 's' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeStartError);
-    expect(error).toMatchObject({ details: { reason: 'RESOURCE:GPU' }, message: expect.stringContaining('RESOURCE:GPU') });
+    expect(error).toMatchObject({
+      details: { reason: 'RESOURCE:GPU' },
+      message: expect.stringContaining('RESOURCE:GPU'),
+    });
   });
 
   it('turns a throttle the SDK could not ride out into a busy error (503, Retry-After)', async () => {
@@ -157,12 +200,19 @@ describe('EcsRuntime against a scripted ECS', () => {
     ecs.missingUntilTick = true;
     const { runtimeId } = await runtime.start({ session: makeSession(), app: web, secret: 's' });
     expect(await runtime.inspect(runtimeId, { startedAt: now - 5_000 })).toEqual({ phase: 'starting' });
-    expect(await runtime.inspect(runtimeId, { startedAt: now - 120_000 })).toEqual({ phase: 'stopped', exit: { reason: 'lost' } });
+    expect(await runtime.inspect(runtimeId, { startedAt: now - 120_000 })).toEqual({
+      phase: 'stopped',
+      exit: { reason: 'lost' },
+    });
     ecs.tick();
     expect(await runtime.inspect(runtimeId)).toEqual({ phase: 'starting', endpoint: '10.0.1.10:8888' });
     ecs.tick();
     expect(await runtime.inspect(runtimeId)).toEqual({ phase: 'running', endpoint: '10.0.1.10:8888' });
-    expect(ecs.mock.commandCalls(DescribeTasksCommand)[0]!.args[0].input).toEqual({ cluster: 'sessions', tasks: [runtimeId], include: ['TAGS'] });
+    expect(ecs.mock.commandCalls(DescribeTasksCommand)[0]!.args[0].input).toEqual({
+      cluster: 'sessions',
+      tasks: [runtimeId],
+      include: ['TAGS'],
+    });
     ecs.exit(runtimeId, 137, 'OutOfMemoryError: Container killed due to memory usage');
     expect(await runtime.inspect(runtimeId)).toMatchObject({
       phase: 'stopped',
@@ -173,22 +223,33 @@ describe('EcsRuntime against a scripted ECS', () => {
   it('stops idempotently: StopTask with a reason; unknown tasks count as stopped', async () => {
     const { runtimeId } = await runtime.start({ session: makeSession(), app: web, secret: 's' });
     expect(await runtime.stop(runtimeId, 'idle')).toEqual({ confirmed: false }); // ECS stops asynchronously
-    expect(ecs.mock.commandCalls(StopTaskCommand)[0]!.args[0].input).toEqual({ cluster: 'sessions', task: runtimeId, reason: 'sessionplane: idle' });
+    expect(ecs.mock.commandCalls(StopTaskCommand)[0]!.args[0].input).toEqual({
+      cluster: 'sessions',
+      task: runtimeId,
+      reason: 'sessionplane: idle',
+    });
     ecs.tick();
     expect(await runtime.stop(runtimeId, 'idle')).toEqual({ confirmed: true });
-    expect(await runtime.stop('arn:aws:ecs:eu-west-1:123456789012:task/sessions/unknown', 'user')).toEqual({ confirmed: true });
+    expect(await runtime.stop('arn:aws:ecs:eu-west-1:123456789012:task/sessions/unknown', 'user')).toEqual({
+      confirmed: true,
+    });
   });
 
   it('lists our tasks of every app family, page by page, and ignores tasks it did not start', async () => {
     const sessions = [makeSession(), makeSession(), makeSession(), makeSession()];
     for (const s of sessions.slice(0, 3)) await runtime.start({ session: s, app: web, secret: 's' });
     await runtime.start({ session: sessions[3]!, app: spot, secret: 's' });
-    const foreign = (await ecs.client.send(new RunTaskCommand({ cluster: 'sessions', taskDefinition: 'sessionplane-web', startedBy: 'someone-else' })))
-      .tasks![0]!;
+    const foreign = (
+      await ecs.client.send(
+        new RunTaskCommand({ cluster: 'sessions', taskDefinition: 'sessionplane-web', startedBy: 'someone-else' }),
+      )
+    ).tasks![0]!;
     const listed = await runtime.list();
     expect(listed.map((i) => i.sessionId).sort()).toEqual(sessions.map((s) => s.id).sort());
     expect(listed.map((i) => i.runtimeId)).not.toContain(foreign.taskArn);
-    const families = ecs.mock.commandCalls(ListTasksCommand).map((c) => [c.args[0].input.family, c.args[0].input.nextToken]);
+    const families = ecs.mock
+      .commandCalls(ListTasksCommand)
+      .map((c) => [c.args[0].input.family, c.args[0].input.nextToken]);
     expect(families).toEqual([
       ['sessionplane-web', undefined],
       ['sessionplane-web', '2'],

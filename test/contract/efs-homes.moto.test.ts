@@ -1,11 +1,16 @@
 import { CreateFileSystemCommand, DescribeAccessPointsCommand, EFSClient } from '@aws-sdk/client-efs';
-import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
-import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
+import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import { EfsHomes } from '../../shared/adapters/homes/efs-homes';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
@@ -40,7 +45,8 @@ suite('EFS homes and their task definitions against moto, 20 first launches at o
     ecs = createEcsClient({ region: 'eu-west-1', endpoint: moto.endpoint });
     db = createDocumentClient({ endpoint: store.endpoint, region: 'local' });
     await ensureSessionsTable(db, 'sessions');
-    fileSystemId = (await efs.send(new CreateFileSystemCommand({ CreationToken: 'homes', Encrypted: true }))).FileSystemId!;
+    fileSystemId = (await efs.send(new CreateFileSystemCommand({ CreationToken: 'homes', Encrypted: true })))
+      .FileSystemId!;
     const { taskDefinition } = await ecs.send(new RegisterTaskDefinitionCommand(ECHO_BASE));
     base = `sessionplane-echo:${taskDefinition!.revision}`;
   }, 90_000);
@@ -56,7 +62,9 @@ suite('EFS homes and their task definitions against moto, 20 first launches at o
       const homes = new EfsHomes(efs, new DynamoDbUserIds(db, 'sessions'), { fileSystemId });
       const home = await homes.ensure('alice@example.org');
       const registry = new TaskDefinitionRegistry(ecs, db, { tableName: 'sessions', containerName: 'app' });
-      const arn = await registry.resolve('echo', base, { home: { fileSystemId, accessPointId: home.accessPointId!, mountPath: '/home/user' } });
+      const arn = await registry.resolve('echo', base, {
+        home: { fileSystemId, accessPointId: home.accessPointId!, mountPath: '/home/user' },
+      });
       return { home, arn };
     };
     const launches = await Promise.all(Array.from({ length: 20 }, firstLaunch));
@@ -76,16 +84,26 @@ suite('EFS homes and their task definitions against moto, 20 first launches at o
 
     const arns = new Set(launches.map((l) => l.arn));
     expect(arns.size).toBe(1);
-    const { taskDefinitionArns } = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo' }));
+    const { taskDefinitionArns } = await ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo' }),
+    );
     expect(taskDefinitionArns).toHaveLength(2); // the base and the one revision
-    const { taskDefinition: made } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: [...arns][0]! }));
+    const { taskDefinition: made } = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: [...arns][0]! }),
+    );
     expect(made!.volumes).toMatchObject([
       {
         name: 'sessionplane-home',
-        efsVolumeConfiguration: { fileSystemId, transitEncryption: 'ENABLED', authorizationConfig: { accessPointId: ap.AccessPointId, iam: 'ENABLED' } },
+        efsVolumeConfiguration: {
+          fileSystemId,
+          transitEncryption: 'ENABLED',
+          authorizationConfig: { accessPointId: ap.AccessPointId, iam: 'ENABLED' },
+        },
       },
     ]);
-    expect(made!.containerDefinitions![0]!.mountPoints).toEqual([{ sourceVolume: 'sessionplane-home', containerPath: '/home/user', readOnly: false }]);
+    expect(made!.containerDefinitions![0]!.mountPoints).toEqual([
+      { sourceVolume: 'sessionplane-home', containerPath: '/home/user', readOnly: false },
+    ]);
     expect(made!.containerDefinitions![0]!.image).toBe(ECHO_BASE.containerDefinitions[0]!.image);
   });
 

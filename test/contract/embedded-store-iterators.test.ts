@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbstractLevel } from 'abstract-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { makeSession } from '../support/sessions';
 
 /**
@@ -23,7 +23,10 @@ describe.each([
   let store: DynamoDbSessionStore;
   let client: ReturnType<typeof createDocumentClient>;
   const open = new Set<object>();
-  const proto = AbstractLevel.prototype as unknown as { attachResource(r: object): void; detachResource(r: object): void };
+  const proto = AbstractLevel.prototype as unknown as {
+    attachResource(r: object): void;
+    detachResource(r: object): void;
+  };
   const attach = proto.attachResource;
   const detach = proto.detachResource;
 

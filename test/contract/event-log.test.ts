@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionEventLog, eventLogKey } from '../../shared/adapters/dynamodb-event-log';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionEventLog, eventLogKey } from '../../shared/adapters/dynamodb/dynamodb-event-log';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { newSessionId } from '../../shared/domain';
 import { once } from '../../shared/domain/events';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
@@ -44,7 +44,12 @@ describe.each(engines)('DynamoDbSessionEventLog on %s', (_name, start) => {
     await log.append(id, [once('placed', 1, 'p')]);
     expect(await log.append(id, [once('placed', 1, 'p')])).toEqual([]);
     // A batch holding a key already written: the new ones still go in, the old one does not.
-    const mixed = await log.append(id, [once('placed', 1, 'p'), once('network', 2, 'n'), once('network', 2, 'n'), once('pulling', 3, 'u')]);
+    const mixed = await log.append(id, [
+      once('placed', 1, 'p'),
+      once('network', 2, 'n'),
+      once('network', 2, 'n'),
+      once('pulling', 3, 'u'),
+    ]);
     expect(mixed.map((e) => [e.id, e.phase])).toEqual([
       [2, 'network'],
       [3, 'pulling'],
@@ -60,9 +65,16 @@ describe.each(engines)('DynamoDbSessionEventLog on %s', (_name, start) => {
     for (let i = 0; i < 100; i += 20)
       await log.append(
         id,
-        Array.from({ length: 20 }, (_, j) => ({ key: `renewed:${i + j}`, at: i + j, phase: 'renewed' as const, message: 'renewed' })),
+        Array.from({ length: 20 }, (_, j) => ({
+          key: `renewed:${i + j}`,
+          at: i + j,
+          phase: 'renewed' as const,
+          message: 'renewed',
+        })),
       );
-    expect(await log.append(id, [{ key: 'renewed:x', at: 200, phase: 'renewed', message: 'one too many' }])).toEqual([]);
+    expect(await log.append(id, [{ key: 'renewed:x', at: 200, phase: 'renewed', message: 'one too many' }])).toEqual(
+      [],
+    );
     expect((await log.append(id, [once('stopped', 300, 'stopped')])).map((e) => e.id)).toEqual([101]);
   });
 

@@ -82,7 +82,10 @@ describe('LocalProcessRuntime under faults', () => {
       ];
       for (const r of records) {
         const id = makeSession().id;
-        writeFileSync(join(dir, 'run', `${id}.json`), JSON.stringify(typeof r === 'object' ? { sessionId: id, ...r } : r));
+        writeFileSync(
+          join(dir, 'run', `${id}.json`),
+          JSON.stringify(typeof r === 'object' ? { sessionId: id, ...r } : r),
+        );
       }
       writeFileSync(join(dir, 'run', 'broken.json'), '{');
       expect(await runtime.stopStrays()).toEqual([]);
@@ -101,7 +104,10 @@ describe('LocalProcessRuntime under faults', () => {
     const { runtimeId } = await runtime.start({ session, app: fixtureApp(), secret: 's' });
     await eventFor(session.id, 'ready');
     // The recorded pid is the app itself (the holding shell exec'd it), with our marker.
-    const record = JSON.parse(readFileSync(join(dir, 'run', `${session.id}.json`), 'utf8')) as { pid: number; marker: string };
+    const record = JSON.parse(readFileSync(join(dir, 'run', `${session.id}.json`), 'utf8')) as {
+      pid: number;
+      marker: string;
+    };
     expect(record.pid).toBe(pidOf(runtimeId));
     expect(readFileSync(`/proc/${record.pid}/cmdline`, 'utf8')).toContain(FIXTURE_APP);
     expect(processFacts(record.pid, 'SESSIONPLANE_INSTANCE')!.marker).toBe(record.marker);
@@ -140,7 +146,11 @@ describe('LocalProcessRuntime under faults', () => {
     const { runtimeId } = await probing.start({ session: hung, app: fixtureApp(), secret: 's' });
     await waitFor(() => seen.filter((e) => e.type === 'ready').length === 2, 10_000, 'both ready');
     process.kill(pidOf(runtimeId), 'SIGSTOP'); // hung: the kernel still accepts its connections
-    const exited = await waitFor(() => seen.find((e) => e.type === 'exited' && e.sessionId === hung.id), 5000, 'hung app stopped');
+    const exited = await waitFor(
+      () => seen.find((e) => e.type === 'exited' && e.sessionId === hung.id),
+      5000,
+      'hung app stopped',
+    );
     expect(exited).toMatchObject({ reason: 'unresponsive: no answer to 3 liveness probes', wasReady: true });
     expect(pidAlive(pidOf(runtimeId))).toBe(false);
     await new Promise((r) => setTimeout(r, 500));
@@ -153,7 +163,9 @@ describe('LocalProcessRuntime under faults', () => {
     const session = makeSession();
     const inFlight = closing.start({ session, app: fixtureApp(), secret: 's' });
     const stopped = closing.stopAll('shutdown');
-    await expect(closing.start({ session: makeSession(), app: fixtureApp(), secret: 's' })).rejects.toBeInstanceOf(CapacityError);
+    await expect(closing.start({ session: makeSession(), app: fixtureApp(), secret: 's' })).rejects.toBeInstanceOf(
+      CapacityError,
+    );
     const { runtimeId } = await inFlight;
     await stopped;
     expect(pidAlive(pidOf(runtimeId))).toBe(false);

@@ -26,7 +26,12 @@ describe('LocalProcessRuntime', () => {
   });
 
   it.each([
-    ['a ready line', fixtureApp(['--delay', '200', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } })],
+    [
+      'a ready line',
+      fixtureApp(['--delay', '200', '--ready-line', 'App running at'], {
+        ready: { kind: 'line', line: 'App running at' },
+      }),
+    ],
     ['a TCP probe', fixtureApp(['--delay', '300'], { ready: { kind: 'tcp' } })],
     ['an HTTP probe', fixtureApp(['--healthy-after', '400'], { ready: { kind: 'http', path: '/healthz' } })],
   ])('becomes ready by %s, and the app answers at the endpoint', async (_kind, app) => {
@@ -43,8 +48,12 @@ describe('LocalProcessRuntime', () => {
 
   it('does not take a ready line split across two output chunks for less than it is', async () => {
     const session = makeSession();
-    const script = "process.stdout.write('App run'); setTimeout(() => process.stdout.write('ning at\\n'), 200); setInterval(() => {}, 1000)";
-    const app = fixtureApp([], { command: [process.execPath, '-e', script], ready: { kind: 'line', line: 'App running at' } });
+    const script =
+      "process.stdout.write('App run'); setTimeout(() => process.stdout.write('ning at\\n'), 200); setInterval(() => {}, 1000)";
+    const app = fixtureApp([], {
+      command: [process.execPath, '-e', script],
+      ready: { kind: 'line', line: 'App running at' },
+    });
     await runtime.start({ session, app, secret: 's' });
     await eventFor(session.id, 'ready');
     expect(events.filter((e) => e.sessionId === session.id && e.type === 'ready')).toHaveLength(1);
@@ -52,17 +61,28 @@ describe('LocalProcessRuntime', () => {
 
   it('reports an app that exits before it is ready, and frees its port', async () => {
     const session = makeSession();
-    const { runtimeId } = await runtime.start({ session, app: fixtureApp(['--mode', 'exit', '--delay', '100']), secret: 's' });
+    const { runtimeId } = await runtime.start({
+      session,
+      app: fixtureApp(['--mode', 'exit', '--delay', '100']),
+      secret: 's',
+    });
     const exited = await eventFor(session.id, 'exited');
     expect(exited).toMatchObject({ code: 3, wasReady: false });
     expect(events.find((e) => e.sessionId === session.id && e.type === 'ready')).toBeUndefined();
-    expect(await runtime.inspect(runtimeId)).toMatchObject({ phase: 'stopped', exit: { code: 3, reason: 'exited-before-ready' } });
+    expect(await runtime.inspect(runtimeId)).toMatchObject({
+      phase: 'stopped',
+      exit: { code: 3, reason: 'exited-before-ready' },
+    });
     expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ sessionId: session.id }));
   });
 
   it('fails an app that never becomes ready within the launch timeout, and leaves no process', async () => {
     const session = makeSession();
-    const { runtimeId } = await runtime.start({ session, app: fixtureApp(['--mode', 'hang', '--child'], { launchTimeoutMs: 800 }), secret: 's' });
+    const { runtimeId } = await runtime.start({
+      session,
+      app: fixtureApp(['--mode', 'hang', '--child'], { launchTimeoutMs: 800 }),
+      secret: 's',
+    });
     const failed = await eventFor(session.id, 'failed');
     expect(failed).toMatchObject({ reason: 'launch-timeout' });
     await eventFor(session.id, 'exited');
@@ -117,7 +137,14 @@ describe('LocalProcessRuntime', () => {
     await runtime.start({ session, app, secret: 'sek' });
     await eventFor(session.id, 'ready');
     const argv = JSON.parse((await waitForText(runtime.logPath(session.id), /ARGV (.*)/))[1]!) as string[];
-    expect(argv.slice(argv.indexOf('--title'))).toEqual(['--title', 'a b --mode exit ${secret}', '--key', 'sek', '--id', session.id]);
+    expect(argv.slice(argv.indexOf('--title'))).toEqual([
+      '--title',
+      'a b --mode exit ${secret}',
+      '--key',
+      'sek',
+      '--id',
+      session.id,
+    ]);
   });
 
   it("writes the app's stdout and stderr to the session log", async () => {

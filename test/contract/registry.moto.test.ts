@@ -1,9 +1,14 @@
-import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import { motoDescribe, startMoto } from '../support/moto';
@@ -31,9 +36,16 @@ suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
   let db: DynamoDBDocumentClient;
   let base: string;
   let now = Date.now();
-  const registry = () => new TaskDefinitionRegistry(ecs, db, { tableName: 'sessions', containerName: 'app', now: () => now, unusedAfterMs: 60_000 });
+  const registry = () =>
+    new TaskDefinitionRegistry(ecs, db, {
+      tableName: 'sessions',
+      containerName: 'app',
+      now: () => now,
+      unusedAfterMs: 60_000,
+    });
   const revisions = async () =>
-    (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo', status: 'ACTIVE' }))).taskDefinitionArns ?? [];
+    (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo', status: 'ACTIVE' })))
+      .taskDefinitionArns ?? [];
 
   beforeAll(async () => {
     [moto, store] = await Promise.all([startMoto(), startEmbeddedDynamoDb()]);
@@ -54,17 +66,32 @@ suite('TaskDefinitionRegistry against moto (ECS task definitions)', () => {
   it("registers from moto's description of the base: same family, roles, size and container, the custom image", async () => {
     const arn = await registry().resolve('echo', base, 'ghcr.io/lab/viz:2.1');
     expect(arn).toMatch(/:task-definition\/sessionplane-echo:2$/);
-    const { taskDefinition: made } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    const { taskDefinition: made } = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
+    );
     const { taskDefinition: from } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: base }));
     expect(made!.containerDefinitions![0]!.image).toBe('ghcr.io/lab/viz:2.1');
-    expect({ ...made!.containerDefinitions![0], image: undefined }).toEqual({ ...from!.containerDefinitions![0], image: undefined });
-    for (const field of ['family', 'taskRoleArn', 'executionRoleArn', 'networkMode', 'requiresCompatibilities', 'cpu', 'memory'] as const)
+    expect({ ...made!.containerDefinitions![0], image: undefined }).toEqual({
+      ...from!.containerDefinitions![0],
+      image: undefined,
+    });
+    for (const field of [
+      'family',
+      'taskRoleArn',
+      'executionRoleArn',
+      'networkMode',
+      'requiresCompatibilities',
+      'cpu',
+      'memory',
+    ] as const)
       expect(made![field]).toEqual(from![field]);
   });
 
   it('20 first launches at once add exactly one revision to the family', async () => {
     const before = (await revisions()).length;
-    const arns = await Promise.all(Array.from({ length: 20 }, () => registry().resolve('echo', base, 'ghcr.io/lab/other:1')));
+    const arns = await Promise.all(
+      Array.from({ length: 20 }, () => registry().resolve('echo', base, 'ghcr.io/lab/other:1')),
+    );
     expect(new Set(arns).size).toBe(1);
     expect(await revisions()).toHaveLength(before + 1);
   });

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { ContainerRuntime, type ContainerRuntimeOptions } from '../../shared/adapters/runtime/container/container-runtime';
+import {
+  ContainerRuntime,
+  type ContainerRuntimeOptions,
+} from '../../shared/adapters/runtime/container/container-runtime';
 import { CONTAINER_LABELS } from '../../shared/adapters/runtime/container/container-spec';
 import { containerFixtureApp, containersLabelled, testEngine } from '../support/container-engine';
 import { runtimeContract } from './runtime.contract';
@@ -42,20 +45,32 @@ if ('reason' in engine) {
       },
       resourcesSeen: async (runtimeId) => {
         const info = await engine.docker.getContainer(runtimeId.slice('container:'.length)).inspect();
-        const env = Object.fromEntries(info.Config.Env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        const env = Object.fromEntries(
+          info.Config.Env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        );
         return { cpu: (info.HostConfig.NanoCpus ?? 0) / 1e9, memory: (info.HostConfig.Memory ?? 0) / 1024 / 1024, env };
       },
       readiness: [
-        { kind: 'tcp', passes: containerFixtureApp(['--mode', 'serve']), neverPasses: containerFixtureApp(['--mode', 'hang']) },
+        {
+          kind: 'tcp',
+          passes: containerFixtureApp(['--mode', 'serve']),
+          neverPasses: containerFixtureApp(['--mode', 'hang']),
+        },
         {
           kind: 'http',
           passes: containerFixtureApp(['--mode', 'serve'], { ready: { kind: 'http', path: '/healthz' } }),
-          neverPasses: containerFixtureApp(['--mode', 'serve', '--healthy-after', '600000'], { ready: { kind: 'http', path: '/healthz' } }),
+          neverPasses: containerFixtureApp(['--mode', 'serve', '--healthy-after', '600000'], {
+            ready: { kind: 'http', path: '/healthz' },
+          }),
         },
         {
           kind: 'line',
-          passes: containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], { ready: { kind: 'line', line: 'APP READY' } }),
-          neverPasses: containerFixtureApp(['--mode', 'serve', '--ready-line', 'something else'], { ready: { kind: 'line', line: 'APP READY' } }),
+          passes: containerFixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], {
+            ready: { kind: 'line', line: 'APP READY' },
+          }),
+          neverPasses: containerFixtureApp(['--mode', 'serve', '--ready-line', 'something else'], {
+            ready: { kind: 'line', line: 'APP READY' },
+          }),
         },
       ],
       teardown: async () => {

@@ -30,7 +30,11 @@ export interface RuntimeHarness {
 }
 
 /** The Runtime contract: every adapter runs it (local processes; ECS against a scripted ECS). */
-export function runtimeContract(name: string, setup: () => Promise<RuntimeHarness>, judges: readonly Readiness['kind'][]): void {
+export function runtimeContract(
+  name: string,
+  setup: () => Promise<RuntimeHarness>,
+  judges: readonly Readiness['kind'][],
+): void {
   describe(`Runtime contract: ${name}`, () => {
     let h: RuntimeHarness;
     beforeAll(async () => {
@@ -104,7 +108,11 @@ export function runtimeContract(name: string, setup: () => Promise<RuntimeHarnes
       const seen = await h.resourcesSeen(runtimeId);
       expect(seen.cpu).toBeGreaterThanOrEqual(0.5);
       expect(seen.memory).toBeGreaterThanOrEqual(768);
-      expect(seen.env).toMatchObject({ CPU_LIMIT: '0.5', MEM_LIMIT: String(768 * 1024 * 1024), SESSION_ID: session.id });
+      expect(seen.env).toMatchObject({
+        CPU_LIMIT: '0.5',
+        MEM_LIMIT: String(768 * 1024 * 1024),
+        SESSION_ID: session.id,
+      });
       await h.runtime.stop(runtimeId, 'test');
     });
 

@@ -24,9 +24,13 @@ runtimeContract('ECS (scripted with aws-sdk-client-mock)', async () => {
     restarted: async () => ({ runtime: new EcsRuntime(ecs.client, options), strays: [] }),
     resourcesSeen: async (runtimeId) => {
       // What RunTask asked of ECS for this task: the task size and the container's environment.
-      const call = ecs.mock.commandCalls(RunTaskCommand).find((c) => ecs.tasks.get(runtimeId)?.startedBy === c.args[0].input.startedBy)!;
+      const call = ecs.mock
+        .commandCalls(RunTaskCommand)
+        .find((c) => ecs.tasks.get(runtimeId)?.startedBy === c.args[0].input.startedBy)!;
       const overrides = call.args[0].input.overrides!;
-      const env = Object.fromEntries((overrides.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name!, e.value!]));
+      const env = Object.fromEntries(
+        (overrides.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name!, e.value!]),
+      );
       return { cpu: Number(overrides.cpu) / 1024, memory: Number(overrides.memory), env };
     },
     // Readiness on ECS is the task-events function's probe (test/unit/functions/task-events.test.ts).

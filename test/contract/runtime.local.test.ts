@@ -43,12 +43,18 @@ runtimeContract('local processes', async () => {
       {
         kind: 'http',
         passes: fixtureApp(['--mode', 'serve'], { ready: { kind: 'http', path: '/healthz' } }),
-        neverPasses: fixtureApp(['--mode', 'serve', '--healthy-after', '600000'], { ready: { kind: 'http', path: '/healthz' } }),
+        neverPasses: fixtureApp(['--mode', 'serve', '--healthy-after', '600000'], {
+          ready: { kind: 'http', path: '/healthz' },
+        }),
       },
       {
         kind: 'line',
-        passes: fixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], { ready: { kind: 'line', line: 'APP READY' } }),
-        neverPasses: fixtureApp(['--mode', 'serve', '--ready-line', 'something else'], { ready: { kind: 'line', line: 'APP READY' } }),
+        passes: fixtureApp(['--mode', 'serve', '--ready-line', 'APP READY'], {
+          ready: { kind: 'line', line: 'APP READY' },
+        }),
+        neverPasses: fixtureApp(['--mode', 'serve', '--ready-line', 'something else'], {
+          ready: { kind: 'line', line: 'APP READY' },
+        }),
       },
     ],
     teardown: async () => {

@@ -27,8 +27,19 @@ suite('session secrets sealed with KMS (moto) for the tasks of built apps', () =
   let keyArn: string;
   let ecs: ScriptedEcs;
   let runtime: EcsRuntime;
-  const built = { ...fixtureApp([]), name: 'echo', build: '/repo/examples/apps', command: ['node', 'echo-ws.mjs', '--authKey', '${secret}'] };
-  const custom = { ...fixtureApp([]), name: 'byo', image: 'ghcr.io/acme/base:1', customImage: true, command: ['app', '--key', '${secret}'] };
+  const built = {
+    ...fixtureApp([]),
+    name: 'echo',
+    build: '/repo/examples/apps',
+    command: ['node', 'echo-ws.mjs', '--authKey', '${secret}'],
+  };
+  const custom = {
+    ...fixtureApp([]),
+    name: 'byo',
+    image: 'ghcr.io/acme/base:1',
+    customImage: true,
+    command: ['app', '--key', '${secret}'],
+  };
   const awsEnv = () => ({
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'test',
@@ -39,7 +50,11 @@ suite('session secrets sealed with KMS (moto) for the tasks of built apps', () =
 
   beforeAll(async () => {
     moto = await startMoto();
-    kms = new KMSClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    kms = new KMSClient({
+      region: 'eu-west-1',
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     keyArn = (await kms.send(new CreateKeyCommand({ Description: 'session secrets' }))).KeyMetadata!.Arn!;
   }, 60_000);
   afterAll(async () => {
@@ -73,10 +88,16 @@ suite('session secrets sealed with KMS (moto) for the tasks of built apps', () =
     expect(container.command).toEqual(['node', 'echo-ws.mjs', '--authKey', SEALED_SECRET_PLACEHOLDER]);
     // KMS gives it back under the session's own context only.
     const blob = Buffer.from(env.SESSION_SECRET_SEALED!, 'base64');
-    const { Plaintext } = await kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: sealContext(session.id, 'echo') }));
+    const { Plaintext } = await kms.send(
+      new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: sealContext(session.id, 'echo') }),
+    );
     expect(Buffer.from(Plaintext!).toString()).toBe(SECRET);
-    await expect(kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: sealContext('0'.repeat(32), 'echo') }))).rejects.toThrow();
-    await expect(kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: sealContext(session.id, 'other') }))).rejects.toThrow();
+    await expect(
+      kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: sealContext('0'.repeat(32), 'echo') })),
+    ).rejects.toThrow();
+    await expect(
+      kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: sealContext(session.id, 'other') })),
+    ).rejects.toThrow();
   });
 
   it("a user's own image has no entrypoint to unseal with, so it gets SESSION_SECRET as before (the README says so)", async () => {
@@ -102,22 +123,20 @@ suite('session secrets sealed with KMS (moto) for the tasks of built apps', () =
   it('the image entrypoint unseals it with the task role, gives it to the app in its environment and command, and drops the ciphertext', async () => {
     const session = makeSession({ app: 'echo' });
     const sealed = await new KmsSecretSealer(kms, keyArn).seal(SECRET, session.id, 'echo');
-    const r = await entry({ ...awsEnv(), SESSION_SECRET_SEALED: sealed, SESSION_ID: session.id, SESSIONPLANE_APP: 'echo' }, [
-      process.execPath,
-      ...PRINT,
-      SEALED_SECRET_PLACEHOLDER,
-    ]);
+    const r = await entry(
+      { ...awsEnv(), SESSION_SECRET_SEALED: sealed, SESSION_ID: session.id, SESSIONPLANE_APP: 'echo' },
+      [process.execPath, ...PRINT, SEALED_SECRET_PLACEHOLDER],
+    );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toEqual({ env: SECRET, arg: SECRET, sealed: null });
   });
 
   it("another session's ciphertext does not unseal: the entrypoint exits 70 and says what failed, not the ciphertext", async () => {
     const sealed = await new KmsSecretSealer(kms, keyArn).seal(SECRET, 'a'.repeat(32), 'echo');
-    const r = await entry({ ...awsEnv(), SESSION_SECRET_SEALED: sealed, SESSION_ID: 'b'.repeat(32), SESSIONPLANE_APP: 'echo' }, [
-      process.execPath,
-      ...PRINT,
-      'x',
-    ]);
+    const r = await entry(
+      { ...awsEnv(), SESSION_SECRET_SEALED: sealed, SESSION_ID: 'b'.repeat(32), SESSIONPLANE_APP: 'echo' },
+      [process.execPath, ...PRINT, 'x'],
+    );
     expect(r.code).toBe(70);
     expect(r.out).toBe('');
     expect(r.err).toMatch(/cannot unseal the session secret/);
@@ -125,7 +144,11 @@ suite('session secrets sealed with KMS (moto) for the tasks of built apps', () =
   });
 
   it('without a sealed secret (npm start), the entrypoint only runs the command, with its exit code', async () => {
-    const r = await entry({ PATH: process.env.PATH ?? '', SESSION_SECRET: 'plain' }, [process.execPath, '-e', 'process.exit(3)']);
+    const r = await entry({ PATH: process.env.PATH ?? '', SESSION_SECRET: 'plain' }, [
+      process.execPath,
+      '-e',
+      'process.exit(3)',
+    ]);
     expect(r.code).toBe(3);
   });
 });

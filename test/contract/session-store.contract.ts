@@ -71,11 +71,21 @@ export function sessionStoreContract(
       await store.create(s);
       const starting = await store.transition(
         s,
-        transition(s, 'STARTING', { runtime: { kind: 'local', runtimeId: 'r1', endpoint: '127.0.0.1:9001' } }, s.createdAt + 10),
+        transition(
+          s,
+          'STARTING',
+          { runtime: { kind: 'local', runtimeId: 'r1', endpoint: '127.0.0.1:9001' } },
+          s.createdAt + 10,
+        ),
       );
       expect(starting).toMatchObject({ status: 'STARTING', version: 2, runtime: { runtimeId: 'r1' } });
       const ready = await store.transition(starting, transition(starting, 'READY', {}, s.createdAt + 20));
-      expect(ready).toMatchObject({ status: 'READY', version: 3, readyAt: s.createdAt + 20, lastActivityAt: s.createdAt + 20 });
+      expect(ready).toMatchObject({
+        status: 'READY',
+        version: 3,
+        readyAt: s.createdAt + 20,
+        lastActivityAt: s.createdAt + 20,
+      });
       expect(await store.get(s.id)).toEqual(ready);
     });
 
@@ -83,7 +93,9 @@ export function sessionStoreContract(
       const s = makeSession();
       await store.create(s);
       const moved = await store.transition(s, transition(s, 'STARTING', {}, s.createdAt));
-      const error = await store.transition(s, transition(s, 'FAILED', { statusReason: 'x' }, s.createdAt)).catch((e: unknown) => e);
+      const error = await store
+        .transition(s, transition(s, 'FAILED', { statusReason: 'x' }, s.createdAt))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConflictError);
       expect((error as ConflictError<Session>).current).toEqual(moved);
       expect(await store.get(s.id)).toEqual(moved);
@@ -135,7 +147,9 @@ export function sessionStoreContract(
 
     it('refuses a cursor that is not one of this listing, without asking the database', async () => {
       const forged = Buffer.from(JSON.stringify({ id: 'x' })).toString('base64url');
-      const otherOwners = Buffer.from(JSON.stringify({ id: 'x', owner: 'mallory', createdAt: 1 })).toString('base64url');
+      const otherOwners = Buffer.from(JSON.stringify({ id: 'x', owner: 'mallory', createdAt: 1 })).toString(
+        'base64url',
+      );
       for (const cursor of [forged, otherOwners, 'not base64 json', '']) {
         await expect(store.listByOwner('alice', { cursor })).rejects.toMatchObject({ code: 'request.invalid' });
       }
@@ -146,7 +160,10 @@ export function sessionStoreContract(
       const ending = makeSession();
       await store.create(live);
       await store.create(ending);
-      const ended = await store.transition(ending, transition(ending, 'FAILED', { statusReason: 'start-failed' }, ending.createdAt));
+      const ended = await store.transition(
+        ending,
+        transition(ending, 'FAILED', { statusReason: 'start-failed' }, ending.createdAt),
+      );
       expect(ended.ttl).toBeGreaterThan(0);
       const ids = await collectLive();
       expect(ids).toContain(live.id);
@@ -156,7 +173,13 @@ export function sessionStoreContract(
     it('finds the sessions shared with a user or their group through the grantee index, until the share goes or the session ends', async () => {
       const tag = Math.random().toString(36).slice(2);
       const [bob, viz, carol] = [`user:bob-${tag}`, `group:viz-${tag}`, `user:carol-${tag}`];
-      const share = (id: string, who: { user?: string; group?: string }) => ({ id, tokenHash: hashToken(id), by: 'alice', createdAt: 1, ...who });
+      const share = (id: string, who: { user?: string; group?: string }) => ({
+        id,
+        tokenHash: hashToken(id),
+        by: 'alice',
+        createdAt: 1,
+        ...who,
+      });
       const s = makeSession({ status: 'READY' });
       const other = makeSession({ status: 'READY' });
       await store.create(s);
@@ -173,8 +196,12 @@ export function sessionStoreContract(
       expect(await ids(carol)).toEqual([]);
       expect((await store.listSharedWith([bob]))[0]).toEqual(shared);
       // The index's pointers are not sessions: no owner's list and no live listing has them.
-      expect((await collectLive()).filter((id) => id !== s.id && id !== other.id && !/^[0-9a-f]{32}$/.test(id))).toEqual([]);
-      expect((await store.listByOwner('alice', { limit: 1000 })).items.every((x) => /^[0-9a-f]{32}$/.test(x.id))).toBe(true);
+      expect(
+        (await collectLive()).filter((id) => id !== s.id && id !== other.id && !/^[0-9a-f]{32}$/.test(id)),
+      ).toEqual([]);
+      expect((await store.listByOwner('alice', { limit: 1000 })).items.every((x) => /^[0-9a-f]{32}$/.test(x.id))).toBe(
+        true,
+      );
       // Bob's share revoked: he no longer finds it; the group still does, until the session ends.
       const revoked = await store.transition(shared, { ...shared, shares: shared.shares!.slice(1), version: 3 });
       expect(await ids(bob)).toEqual([]);

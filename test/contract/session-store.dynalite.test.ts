@@ -1,6 +1,6 @@
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { sessionStoreContract } from './session-store.contract';
 import { storeWithNeighbours } from './table-neighbours';
 

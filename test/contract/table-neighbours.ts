@@ -1,6 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { DynamoDbUserIds } from '../../shared/adapters/homes/dynamodb-user-ids';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import { newSessionId } from '../../shared/domain/ids';
 import type { TableNeighbours } from './session-store.contract';
 
@@ -9,7 +9,10 @@ import type { TableNeighbours } from './session-store.contract';
  * the homes' real adapter: it carries `owner` and `createdAt`, so it lands in the owner index), and
  * a session record that cannot be read (an unknown status), as a bad write or an old version leaves.
  */
-export function storeWithNeighbours(client: DynamoDBDocumentClient, table: string): { store: DynamoDbSessionStore; neighbours: TableNeighbours } {
+export function storeWithNeighbours(
+  client: DynamoDBDocumentClient,
+  table: string,
+): { store: DynamoDbSessionStore; neighbours: TableNeighbours } {
   const skipped: string[] = [];
   const store = new DynamoDbSessionStore(client, table, (_why, key) => skipped.push(key));
   return {
@@ -20,7 +23,10 @@ export function storeWithNeighbours(client: DynamoDBDocumentClient, table: strin
         await new DynamoDbUserIds(client, table).ensure(owner);
         const corruptId = newSessionId();
         await client.send(
-          new PutCommand({ TableName: table, Item: { id: corruptId, owner, createdAt: Date.now(), status: 'BOGUS', liveShard: 'live#0', version: 1 } }),
+          new PutCommand({
+            TableName: table,
+            Item: { id: corruptId, owner, createdAt: Date.now(), status: 'BOGUS', liveShard: 'live#0', version: 1 },
+          }),
         );
         return { corruptId };
       },

@@ -1,8 +1,8 @@
 import { DeregisterTaskDefinitionCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import { CapacityError } from '../../shared/domain';
@@ -20,7 +20,8 @@ function seedBase(ecs: ScriptedEcs) {
 }
 
 // CI installs a Java runtime (.ci/run), so this suite must run there.
-if (!javaAvailable() && process.env.CI) throw new Error('CI must run the registry against DynamoDB Local, but no Java runtime was found.');
+if (!javaAvailable() && process.env.CI)
+  throw new Error('CI must run the registry against DynamoDB Local, but no Java runtime was found.');
 const suite = javaAvailable() ? describe : describe.skip;
 
 suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () => {
@@ -44,7 +45,12 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
       ...extra,
     });
   const registry = (extra: Partial<ConstructorParameters<typeof TaskDefinitionRegistry>[2]> = {}) =>
-    new TaskDefinitionRegistry(ecs.client, client, { tableName: table, containerName: 'app', now: () => now, ...extra });
+    new TaskDefinitionRegistry(ecs.client, client, {
+      tableName: table,
+      containerName: 'app',
+      now: () => now,
+      ...extra,
+    });
   const registrations = () => ecs.mock.commandCalls(RegisterTaskDefinitionCommand);
 
   beforeAll(async () => {
@@ -82,7 +88,9 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
 
   it("50 concurrent first launches (separate processes' registries) register exactly once and all get its ARN", async () => {
     ecs.registerDelayMs = 300;
-    const arns = await Promise.all(Array.from({ length: 50 }, () => registry().resolve('echo', 'sessionplane-echo:1', CUSTOM)));
+    const arns = await Promise.all(
+      Array.from({ length: 50 }, () => registry().resolve('echo', 'sessionplane-echo:1', CUSTOM)),
+    );
     expect(registrations()).toHaveLength(1);
     expect(new Set(arns)).toEqual(new Set(['arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2']));
   });
@@ -111,7 +119,10 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
     // A holder that claimed and never finished (its Lambda timed out).
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     await client.send(
-      new PutCommand({ TableName: table, Item: { id: key, state: 'claimed', claimant: 'dead', claimedAt: now, createdAt: now, liveShard: 'taskdef' } }),
+      new PutCommand({
+        TableName: table,
+        Item: { id: key, state: 'claimed', claimant: 'dead', claimedAt: now, createdAt: now, liveShard: 'taskdef' },
+      }),
     );
     const waiting = registry({ claimTimeoutMs: 400 }).resolve('echo', 'sessionplane-echo:1', CUSTOM);
     // The waiter's own clock passes the timeout only after this.
@@ -133,7 +144,9 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
     expect((await r.pruneUnused(1, 0)).deregistered).toEqual([expect.stringMatching(/sessionplane-echo:[23]$/)]);
     const second = await r.pruneUnused(5, 0);
     expect(second.deregistered).toHaveLength(1);
-    const deregistered = ecs.mock.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition);
+    const deregistered = ecs.mock
+      .commandCalls(DeregisterTaskDefinitionCommand)
+      .map((c) => c.args[0].input.taskDefinition);
     expect(new Set(deregistered)).toEqual(new Set([old, old2]));
     expect(ecs.definitions.get(used)!.status).toBe('ACTIVE');
     expect((await r.pruneUnused(5, 0)).deregistered).toEqual([]);
@@ -143,24 +156,48 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
 
   it("EcsRuntime: a custom-image launch runs the registry revision; a default launch the pinned base, never the family's latest", async () => {
     const runtime = ecsRuntime();
-    const app = { ...fixtureApp([]), name: 'echo', image: 'ghcr.io/sessionplane/echo:1', customImage: true, command: [] };
+    const app = {
+      ...fixtureApp([]),
+      name: 'echo',
+      image: 'ghcr.io/sessionplane/echo:1',
+      customImage: true,
+      command: [],
+    };
     const custom = makeSession({ app: 'echo', image: CUSTOM });
     await runtime.start({ session: custom, app, secret: 's' });
     await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's' });
     await runtime.start({ session: makeSession({ app: 'echo', image: app.image }), app, secret: 's' });
     const runs = ecs.mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input.taskDefinition);
-    expect(runs).toEqual(['arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2', 'sessionplane-echo:1', 'sessionplane-echo:1']);
+    expect(runs).toEqual([
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
+      'sessionplane-echo:1',
+      'sessionplane-echo:1',
+    ]);
     // The custom task is in the app's family, so the orphan sweep (ListTasks by family) finds it.
     expect((await runtime.list()).map((i) => i.sessionId)).toContain(custom.id);
   });
 
   it("EcsRuntime: a home app's launch runs a revision that mounts the user's access point; the user's next launch reuses it", async () => {
     const runtime = ecsRuntime({ homesFileSystemId: 'fs-0123456789abcdef0' });
-    const app = { ...fixtureApp([]), name: 'echo', image: 'ghcr.io/sessionplane/echo:1', command: [], home: '/home/user' };
-    const home = (accessPointId: string) => ({ home: { owner: 'alice', uid: 200001, gid: 200001, accessPointId }, mountPath: '/home/user' });
+    const app = {
+      ...fixtureApp([]),
+      name: 'echo',
+      image: 'ghcr.io/sessionplane/echo:1',
+      command: [],
+      home: '/home/user',
+    };
+    const home = (accessPointId: string) => ({
+      home: { owner: 'alice', uid: 200001, gid: 200001, accessPointId },
+      mountPath: '/home/user',
+    });
     await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', home: home('fsap-alice') });
     await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', home: home('fsap-alice') });
-    await runtime.start({ session: makeSession({ app: 'echo', owner: 'bob' }), app, secret: 's', home: home('fsap-bob') });
+    await runtime.start({
+      session: makeSession({ app: 'echo', owner: 'bob' }),
+      app,
+      secret: 's',
+      home: home('fsap-bob'),
+    });
     const runs = ecs.mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
     expect(runs.map((r) => r.taskDefinition)).toEqual([
       'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
@@ -179,8 +216,13 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
         },
       },
     ]);
-    expect(registered[0]!.containerDefinitions![0]!.mountPoints).toEqual([{ sourceVolume: 'sessionplane-home', containerPath: '/home/user', readOnly: false }]);
+    expect(registered[0]!.containerDefinitions![0]!.mountPoints).toEqual([
+      { sourceVolume: 'sessionplane-home', containerPath: '/home/user', readOnly: false },
+    ]);
     // The task is told where its home is.
-    expect(runs[0]!.overrides!.containerOverrides![0]!.environment).toContainEqual({ name: 'TRAME_USER_DATA', value: '/home/user' });
+    expect(runs[0]!.overrides!.containerOverrides![0]!.environment).toContainEqual({
+      name: 'TRAME_USER_DATA',
+      value: '/home/user',
+    });
   });
 });

@@ -33,7 +33,13 @@ describe('per-app access and resource profiles', () => {
           profilesOnly: true,
           profiles: [
             { name: 'small', resources: { cpu: 1, memory: 1024, gpus: 0 } },
-            { name: 'big', title: 'Big', resources: { cpu: 2, memory: 2048, gpus: 0 }, capacity: 'FARGATE_SPOT', access: { users: ['alice'], groups: [] } },
+            {
+              name: 'big',
+              title: 'Big',
+              resources: { cpu: 2, memory: 2048, gpus: 0 },
+              capacity: 'FARGATE_SPOT',
+              access: { users: ['alice'], groups: [] },
+            },
           ],
         }),
       },
@@ -47,8 +53,10 @@ describe('per-app access and resource profiles', () => {
     users.dispose();
   });
 
-  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) => users.api(server.url, who, path, init);
-  const launch = (who: keyof typeof TOKENS, body: unknown) => api(who, '/sessions', { method: 'POST', body: JSON.stringify(body) });
+  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) =>
+    users.api(server.url, who, path, init);
+  const launch = (who: keyof typeof TOKENS, body: unknown) =>
+    api(who, '/sessions', { method: 'POST', body: JSON.stringify(body) });
   const appsOf = async (who: keyof typeof TOKENS) =>
     ((await (await api(who, '/apps')).json()) as { apps: { name: string; profiles?: { name: string }[] }[] }).apps;
 
@@ -65,7 +73,8 @@ describe('per-app access and resource profiles', () => {
     expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([404, 'app.not_found']);
     expect((await api('bob', '/apps/viz/icon')).status).toBe(404);
 
-    const images = async (who: keyof typeof TOKENS) => ((await (await api(who, '/skaha/v1/image')).json()) as { id: string }[]).map((i) => i.id);
+    const images = async (who: keyof typeof TOKENS) =>
+      ((await (await api(who, '/skaha/v1/image')).json()) as { id: string }[]).map((i) => i.id);
     expect(await images('alice')).toContain(VIZ_IMAGE);
     expect(await images('bob')).not.toContain(VIZ_IMAGE);
     const skaha = await api('bob', '/skaha/v1/session', {
@@ -97,7 +106,8 @@ describe('per-app access and resource profiles', () => {
   });
 
   it("offers each user exactly the profiles they may choose, and refuses another's with a problem naming it", async () => {
-    const profiles = (apps: { name: string; profiles?: { name: string }[] }[], app: string) => apps.find((a) => a.name === app)?.profiles?.map((p) => p.name);
+    const profiles = (apps: { name: string; profiles?: { name: string }[] }[], app: string) =>
+      apps.find((a) => a.name === app)?.profiles?.map((p) => p.name);
     expect(profiles(await appsOf('alice'), 'viz')).toEqual(['small', 'large']);
     expect(profiles(await appsOf('root'), 'viz')).toEqual(['small', 'large', 'gpu-large']);
     expect(profiles(await appsOf('alice'), 'open')).toEqual(['small', 'big']);
@@ -126,7 +136,9 @@ describe('per-app access and resource profiles', () => {
 
   it("lists each user's profiles in skaha's /context", async () => {
     const context = async (who: keyof typeof TOKENS) =>
-      ((await (await api(who, '/skaha/v1/context')).json()) as { profiles?: { app: string; name: string }[] }).profiles?.map((p) => `${p.app}/${p.name}`);
+      (
+        (await (await api(who, '/skaha/v1/context')).json()) as { profiles?: { app: string; name: string }[] }
+      ).profiles?.map((p) => `${p.app}/${p.name}`);
     expect(await context('alice')).toEqual(['viz/small', 'viz/large', 'open/small', 'open/big']);
     expect(await context('bob')).toEqual(['open/small']);
   });

@@ -41,13 +41,20 @@ describe('activity is exact: no closed socket counts', () => {
   let plane: TestPlane;
   let server: LocalServer;
   beforeAll(async () => {
-    plane = await startTestPlane({ echo: echoWs }, { SESSIONPLANE_ACTIVITY_INTERVAL: '200ms', SESSIONPLANE_LOOKUP_CACHE: '0ms' });
+    plane = await startTestPlane(
+      { echo: echoWs },
+      { SESSIONPLANE_ACTIVITY_INTERVAL: '200ms', SESSIONPLANE_LOOKUP_CACHE: '0ms' },
+    );
     server = await plane.listen();
   });
   afterAll(async () => plane?.dispose());
 
   it('stops moving lastActivityAt after the last close, whatever the order of opens and closes', async () => {
-    const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: { 'x-test-user': 'alice' } });
+    const res = await fetch(`${server.url}/sessions`, {
+      method: 'POST',
+      body: '{"app":"echo"}',
+      headers: { 'x-test-user': 'alice' },
+    });
     const s = (await res.json()) as { id: string; sessionURL: string };
     await waitFor(async () => (await plane.deps.store.get(s.id))?.status === 'READY', 10_000, 'READY');
 
@@ -79,7 +86,11 @@ describe('activity is exact: no closed socket counts', () => {
   });
 
   const launchEcho = async () => {
-    const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: { 'x-test-user': 'alice' } });
+    const res = await fetch(`${server.url}/sessions`, {
+      method: 'POST',
+      body: '{"app":"echo"}',
+      headers: { 'x-test-user': 'alice' },
+    });
     const s = (await res.json()) as { id: string; sessionURL: string };
     await waitFor(async () => (await plane.deps.store.get(s.id))?.status === 'READY', 10_000, 'READY');
     const pid = Number((await plane.deps.store.get(s.id))!.runtime!.runtimeId.split(':')[2]);
@@ -115,7 +126,9 @@ describe('activity is exact: no closed socket counts', () => {
   it('gives clients a close frame, not a bare 1006, when the app dies (#11 m7)', async () => {
     const s = await launchEcho();
     const ws = await openWs(s.sessionURL);
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     process.kill(s.pid, 'SIGKILL');
     const { code, reason } = await closed;
     expect([1011, 1001]).toContain(code);

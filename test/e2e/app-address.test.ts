@@ -15,7 +15,11 @@ describe('the app address /apps/<app>/', () => {
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
   beforeAll(async () => {
-    plane = await startTestPlane(Object.fromEntries(loadAppsFile('examples/apps/apps.yml')), { SESSIONPLANE_AUTH_TOKENS: users.path }, { realAuth: true });
+    plane = await startTestPlane(
+      Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
+      { SESSIONPLANE_AUTH_TOKENS: users.path },
+      { realAuth: true },
+    );
     server = await plane.listen();
     for (const who of ['alice', 'bob'] as const) {
       const res = await fetch(`${server.url}/sign-in`, {
@@ -37,14 +41,18 @@ describe('the app address /apps/<app>/', () => {
   const visit = (who: string, headers: Record<string, string> = {}) =>
     fetch(`${server.url}/apps/echo/`, { redirect: 'manual', headers: { cookie: signed.get(who)!.cookie, ...headers } });
   const idIn = (res: Response) => /\/s\/([0-9a-f]{32})\//.exec(res.headers.get('location') ?? '')?.[1];
-  const liveOf = async (owner: string) => (await plane.deps.store.listByOwner(owner)).items.filter((s) => isLive(s.status) && s.status !== 'STOPPING');
+  const liveOf = async (owner: string) =>
+    (await plane.deps.store.listByOwner(owner)).items.filter((s) => isLive(s.status) && s.status !== 'STOPPING');
 
   it("never sends a grantee into the owner's session: their own address starts their own", async () => {
     const mine = await visit('alice', { 'sec-fetch-site': 'none' });
     expect(mine.status).toBe(303);
     const aliceId = idIn(mine)!;
     await settledStart(plane, aliceId);
-    const shared = await users.api(server.url, 'alice', `/sessions/${aliceId}/shares`, { method: 'POST', body: JSON.stringify({ user: 'bob' }) });
+    const shared = await users.api(server.url, 'alice', `/sessions/${aliceId}/shares`, {
+      method: 'POST',
+      body: JSON.stringify({ user: 'bob' }),
+    });
     expect(shared.status).toBe(201);
     const his = await visit('bob', { 'sec-fetch-site': 'same-origin' });
     expect(his.status).toBe(303);
@@ -55,10 +63,11 @@ describe('the app address /apps/<app>/', () => {
   it('starts nothing on a GET from another site: it asks, and starts on the form posted back with the CSRF token', async () => {
     for (const s of await liveOf('bob')) await users.api(server.url, 'bob', `/sessions/${s.id}`, { method: 'DELETE' });
     const before = (await liveOf('bob')).length;
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { referer: 'https://evil.example/page' }] as Record<
-      string,
-      string
-    >[]) {
+    for (const headers of [
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { referer: 'https://evil.example/page' },
+    ] as Record<string, string>[]) {
       const res = await visit('bob', headers);
       expect(res.status).toBe(200);
       const html = await res.text();

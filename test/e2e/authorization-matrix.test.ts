@@ -5,7 +5,16 @@ import { SESSION_ACTIONS, type SessionAction } from '../../shared/domain/authori
 import { isLive } from '../../shared/domain/session';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 import { testUsers } from '../support/users';
-import { API_DOORS, byStatus, expected, type Outcome, outcomeOf, PLAYERS, ROLES, type Role } from '../support/authorization-table';
+import {
+  API_DOORS,
+  byStatus,
+  expected,
+  type Outcome,
+  outcomeOf,
+  PLAYERS,
+  ROLES,
+  type Role,
+} from '../support/authorization-table';
 
 /**
  * The authorization matrix (#33): every action × every door × every role, from one table
@@ -13,8 +22,15 @@ import { API_DOORS, byStatus, expected, type Outcome, outcomeOf, PLAYERS, ROLES,
  * portal and router on one port). The Lambda bundles run the API doors' rows too
  * (test/infra/bundles.moto.test.ts).
  */
-const users = testUsers(Object.fromEntries(Object.values(PLAYERS).map((p) => [p.user, { groups: p.groups, ...(p.admin ? { role: 'admin' as const } : {}) }])));
-const WHO = Object.fromEntries(Object.entries(PLAYERS).map(([role, p]) => [role, p.user])) as Record<Exclude<Role, 'anonymous'>, string>;
+const users = testUsers(
+  Object.fromEntries(
+    Object.values(PLAYERS).map((p) => [p.user, { groups: p.groups, ...(p.admin ? { role: 'admin' as const } : {}) }]),
+  ),
+);
+const WHO = Object.fromEntries(Object.entries(PLAYERS).map(([role, p]) => [role, p.user])) as Record<
+  Exclude<Role, 'anonymous'>,
+  string
+>;
 
 interface Target {
   id: string;
@@ -37,7 +53,9 @@ describe('authorization matrix: every door × action × role', () => {
   const cookies = new Map<Role, { cookie: string; csrf: string }>();
 
   const bearer = (as: Role, path: string, init: RequestInit = {}) =>
-    as === 'anonymous' ? fetch(`${server.url}${path}`, { redirect: 'manual', ...init }) : users.api(server.url, WHO[as], path, { redirect: 'manual', ...init });
+    as === 'anonymous'
+      ? fetch(`${server.url}${path}`, { redirect: 'manual', ...init })
+      : users.api(server.url, WHO[as], path, { redirect: 'manual', ...init });
   /** The portal's way: the sign-in cookie, and its CSRF token on what changes state (the page's script does this). */
   const portal = (as: Role, path: string, init: RequestInit = {}) => {
     const signed = cookies.get(as);
@@ -63,7 +81,9 @@ describe('authorization matrix: every door × action × role', () => {
           const { method, path, query, body, form } = ask(s.id);
           const res = await bearer(as, `${path}${query ? `?${query}` : ''}`, {
             method,
-            ...(body ? { body, headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } } : {}),
+            ...(body
+              ? { body, headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } }
+              : {}),
           });
           return outcomeOf(name, action as SessionAction, res.status, await res.text(), !(await s.isLive()));
         },
@@ -85,8 +105,13 @@ describe('authorization matrix: every door × action × role', () => {
         events: async (as, s) => byStatus((await portal(as, `/sessions/${s.id}/events`)).status),
         logs: async (as, s) => byStatus((await portal(as, `/sessions/${s.id}/logs`)).status),
         renew: async (as, s) => byStatus((await portal(as, `/sessions/${s.id}/renew`, { method: 'POST' })).status),
-        share: async (as, s) => byStatus((await portal(as, `/sessions/${s.id}/shares`, { method: 'POST', body: JSON.stringify({ group: 'zeds' }) })).status),
-        stop: async (as, s) => stopped(s, byStatus((await portal(as, `/sessions/${s.id}`, { method: 'DELETE' })).status)),
+        share: async (as, s) =>
+          byStatus(
+            (await portal(as, `/sessions/${s.id}/shares`, { method: 'POST', body: JSON.stringify({ group: 'zeds' }) }))
+              .status,
+          ),
+        stop: async (as, s) =>
+          stopped(s, byStatus((await portal(as, `/sessions/${s.id}`, { method: 'DELETE' })).status)),
       },
       absent: { use: 'Open hands the browser to the router' },
     },
@@ -96,7 +121,10 @@ describe('authorization matrix: every door × action × role', () => {
         // Each role's way in: the URL its own view of the session gives it (a grantee's carries
         // their own token, an admin's none), or the owner's address without its token.
         use: async (as, s) => {
-          const view = as === 'anonymous' ? undefined : ((await (await bearer(as, `/sessions/${s.id}`)).json()) as { connectURL?: string });
+          const view =
+            as === 'anonymous'
+              ? undefined
+              : ((await (await bearer(as, `/sessions/${s.id}`)).json()) as { connectURL?: string });
           const url = new URL(view?.connectURL ?? `${server.url}/s/${s.id}/`);
           return byStatus((await fetch(url, { redirect: 'manual' })).status);
         },
@@ -115,18 +143,28 @@ describe('authorization matrix: every door × action × role', () => {
   let shared: Target;
   const target = (id: string): Target => ({
     id,
-    isLive: async () => isLive((await plane.deps.store.get(id))!.status) && (await plane.deps.store.get(id))!.status !== 'STOPPING',
+    isLive: async () =>
+      isLive((await plane.deps.store.get(id))!.status) && (await plane.deps.store.get(id))!.status !== 'STOPPING',
   });
   /** One of alice's echo sessions, shared with bob by name and with the group viz (dave's). */
   const fresh = async (): Promise<Target> => {
-    const res = await bearer('owner', '/sessions', { method: 'POST', body: JSON.stringify({ app: 'echo' }), headers: { 'content-type': 'application/json' } });
+    const res = await bearer('owner', '/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app: 'echo' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     await settledStart(plane, id, 60_000);
     for (const grantee of [{ user: 'bob' }, { group: 'viz' }])
       expect(
-        (await bearer('owner', `/sessions/${id}/shares`, { method: 'POST', body: JSON.stringify(grantee), headers: { 'content-type': 'application/json' } }))
-          .status,
+        (
+          await bearer('owner', `/sessions/${id}/shares`, {
+            method: 'POST',
+            body: JSON.stringify(grantee),
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
       ).toBe(201);
     return target(id);
   };
@@ -165,13 +203,18 @@ describe('authorization matrix: every door × action × role', () => {
   });
 
   const rows = Object.entries(DOORS).flatMap(([door, d]) =>
-    Object.entries(d.ops).flatMap(([action, op]) => ROLES.map((role) => ({ door, action: action as SessionAction, role, op: op!, coarse: !!d.coarse }))),
+    Object.entries(d.ops).flatMap(([action, op]) =>
+      ROLES.map((role) => ({ door, action: action as SessionAction, role, op: op!, coarse: !!d.coarse })),
+    ),
   );
 
   it('has a row or a stated absence for every action at every door', () => {
     for (const [door, d] of Object.entries(DOORS))
       for (const action of SESSION_ACTIONS)
-        expect(!!d.ops[action] !== !!d.absent[action], `${door} × ${action}: an operation or a reason, exactly one`).toBe(true);
+        expect(
+          !!d.ops[action] !== !!d.absent[action],
+          `${door} × ${action}: an operation or a reason, exactly one`,
+        ).toBe(true);
     // Every action is offered somewhere, and the table has every role.
     for (const action of SESSION_ACTIONS)
       expect(
@@ -191,13 +234,16 @@ describe('authorization matrix: every door × action × role', () => {
       const got = await row.op(row.role, session);
       if (row.coarse && want !== 'allow') expect(got, 'refused, in whatever words this door has').not.toBe('allow');
       else expect(got).toBe(want);
-      if (row.action === 'stop' && want !== 'allow') expect(await session.isLive(), 'a refused stop leaves the session running').toBe(true);
+      if (row.action === 'stop' && want !== 'allow')
+        expect(await session.isLive(), 'a refused stop leaves the session running').toBe(true);
     },
     60_000,
   );
 
   it('leaves the shared session running after every refusal', async () => {
     expect(await shared.isLive()).toBe(true);
-    console.log(`authorization matrix: ${rows.length} rows (${Object.keys(DOORS).length} doors, ${SESSION_ACTIONS.length} actions, ${ROLES.length} roles)`);
+    console.log(
+      `authorization matrix: ${rows.length} rows (${Object.keys(DOORS).length} doors, ${SESSION_ACTIONS.length} actions, ${ROLES.length} roles)`,
+    );
   });
 });

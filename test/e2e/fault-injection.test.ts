@@ -76,7 +76,10 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       if (signal === 'SIGTERM') {
         // Exit 0 is the time bound too: past its own (grace + 10 s) the server exits 1.
         expect(code, `round ${round}: exit code after SIGTERM:\n${server.output().slice(-3000)}`).toBe(0);
-        expect([...processesOf(dataDir).keys()], `round ${round}: processes left after SIGTERM\n${server.output().slice(-3000)}`).toEqual([]);
+        expect(
+          [...processesOf(dataDir).keys()],
+          `round ${round}: processes left after SIGTERM\n${server.output().slice(-3000)}`,
+        ).toEqual([]);
       }
       await Promise.all(launches);
 
@@ -85,12 +88,14 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       const context = `\n--- the run before (${signal} after ${delayMs} ms) ---\n${previous}\n--- this run ---\n${server.output().slice(-2000)}`;
       const sessions = await allSessions(server);
       const status = new Map(sessions.map((s) => [s.id, s.status]));
-      for (const id of accepted) expect(status.get(id), `round ${round}: accepted ${id}${context}`).toMatch(/^(STOPPED|FAILED)$/);
+      for (const id of accepted)
+        expect(status.get(id), `round ${round}: accepted ${id}${context}`).toMatch(/^(STOPPED|FAILED)$/);
       const running = processesOf(dataDir);
       for (const [id, pids] of running) {
-        expect(LIVE.has(status.get(id) ?? 'none'), `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})${context}`).toBe(
-          true,
-        );
+        expect(
+          LIVE.has(status.get(id) ?? 'none'),
+          `round ${round}: process ${pids.join(',')} of ${id} (${status.get(id) ?? 'no record'})${context}`,
+        ).toBe(true);
       }
       // A freshly started server has nothing in flight: nothing is live, nothing runs.
       expect(
@@ -99,7 +104,9 @@ describe(`fault injection: kill -9 and SIGTERM during ${LAUNCHES} concurrent lau
       ).toEqual([]);
       expect(running.size, `round ${round}: processes after restart${context}`).toBe(0);
     }
-    console.log(`fault injection: ${ROUNDS} rounds, ${kills.SIGKILL} kill -9, ${kills.SIGTERM} SIGTERM, ${accepted.size} launches accepted`);
+    console.log(
+      `fault injection: ${ROUNDS} rounds, ${kills.SIGKILL} kill -9, ${kills.SIGTERM} SIGTERM, ${accepted.size} launches accepted`,
+    );
     expect(accepted.size).toBeGreaterThan(0);
   }, 300_000);
 });

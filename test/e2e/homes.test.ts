@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeName } from '../../shared/domain/homes';
-import { reap } from '../../shared/services/reap';
+import { reap } from '../../shared/services/reaper/reap';
 import { fixtureApp } from '../support/apps';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
@@ -59,21 +59,30 @@ describe('homes on one machine (process sessions)', () => {
     expect(statSync(folder).mode & 0o777).toBe(0o700);
   });
 
-  it.skipIf(!asRoot)("runs each user's sessions as their own uid, so bob's session cannot read alice's files", async () => {
-    const bob = await launch('notes', 'bob');
-    const alicesFile = join(homesDir(), homeName('alice@example.org'), 'notes.txt');
-    expect(await fs(bob.base, `op=read&path=${encodeURIComponent(alicesFile)}`)).toEqual({ status: 500, text: 'EACCES' });
-    // Not for want of a way there: bob reaches his own home by the same road, and cannot list the homes.
-    const bobsFile = join(homesDir(), homeName('bob'), 'mine.txt');
-    expect(await fs(bob.base, `op=write&path=${encodeURIComponent(bobsFile)}&text=b`)).toEqual({ status: 200, text: 'written' });
-    expect(statSync(homesDir()).mode & 0o777).toBe(0o711);
-    const body = (await (await fetch(`${bob.base}/`)).json()) as { uid: number; gid: number };
-    const alice = statSync(alicesFile);
-    expect(body.uid).not.toBe(alice.uid);
-    expect(body.uid).toBeGreaterThanOrEqual(200_000);
-    expect(statSync(join(homesDir(), homeName('bob'))).uid).toBe(body.uid);
-    await stop(bob.id, 'bob');
-  });
+  it.skipIf(!asRoot)(
+    "runs each user's sessions as their own uid, so bob's session cannot read alice's files",
+    async () => {
+      const bob = await launch('notes', 'bob');
+      const alicesFile = join(homesDir(), homeName('alice@example.org'), 'notes.txt');
+      expect(await fs(bob.base, `op=read&path=${encodeURIComponent(alicesFile)}`)).toEqual({
+        status: 500,
+        text: 'EACCES',
+      });
+      // Not for want of a way there: bob reaches his own home by the same road, and cannot list the homes.
+      const bobsFile = join(homesDir(), homeName('bob'), 'mine.txt');
+      expect(await fs(bob.base, `op=write&path=${encodeURIComponent(bobsFile)}&text=b`)).toEqual({
+        status: 200,
+        text: 'written',
+      });
+      expect(statSync(homesDir()).mode & 0o777).toBe(0o711);
+      const body = (await (await fetch(`${bob.base}/`)).json()) as { uid: number; gid: number };
+      const alice = statSync(alicesFile);
+      expect(body.uid).not.toBe(alice.uid);
+      expect(body.uid).toBeGreaterThanOrEqual(200_000);
+      expect(statSync(join(homesDir(), homeName('bob'))).uid).toBe(body.uid);
+      await stop(bob.id, 'bob');
+    },
+  );
 
   it('says whom the session runs for in its environment, with HOME and the working folder its home', async () => {
     const s = await launch('notes', 'Carol.Jones@example.org');
@@ -91,7 +100,9 @@ describe('homes on one machine (process sessions)', () => {
     expect(body.cwd).toBe(folder);
     // skaha's session JSON says whom it runs as, from the same identity.
     const runAs = (await plane.deps.store.get(s.id))!.runAs!;
-    const skaha = (await (await plane.request(`/skaha/v1/session/${s.id}`, { user: 'Carol.Jones@example.org' })).json()) as Record<string, unknown>;
+    const skaha = (await (
+      await plane.request(`/skaha/v1/session/${s.id}`, { user: 'Carol.Jones@example.org' })
+    ).json()) as Record<string, unknown>;
     expect(skaha).toMatchObject({ runAsUID: String(runAs.uid), runAsGID: String(runAs.gid), supplementalGroups: [] });
     // A session with no home says whom it runs for too, and keeps the app's folder.
     const plain = await launch('plain', 'Carol.Jones@example.org');
@@ -103,7 +114,9 @@ describe('homes on one machine (process sessions)', () => {
 
   it('makes one home and one uid for concurrent first launches by one user', async () => {
     const launches = await Promise.all(
-      Array.from({ length: 6 }, () => plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'notes' }), user: 'dave' })),
+      Array.from({ length: 6 }, () =>
+        plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app: 'notes' }), user: 'dave' }),
+      ),
     );
     expect(launches.map((r) => r.status)).toEqual(Array(6).fill(202));
     const ids = await Promise.all(launches.map(async (r) => ((await r.json()) as { id: string }).id));
@@ -124,21 +137,24 @@ describe('homes on one machine (process sessions)', () => {
     expect(new Set(homes.map((h) => h.uid)).size).toBe(homes.length);
   });
 
-  it.skipIf(!asRoot)('refuses to start, naming the folder, when a folder above the homes is not its own and lets no one pass', async () => {
-    const outer = mkdtempSync(join(tmpdir(), 'sp-closed-')); // 0700, not the server's data directory
-    const homes = join(outer, 'homes');
-    mkdirSync(homes);
-    try {
-      const err = await startTestPlane(apps, { SESSIONPLANE_HOMES_DIR: homes }).then(
-        async (p) => {
-          await p.dispose();
-          return undefined;
-        },
-        (e: Error) => e,
-      );
-      expect(err?.message).toContain(`${outer} does not let others pass`);
-    } finally {
-      rmSync(outer, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!asRoot)(
+    'refuses to start, naming the folder, when a folder above the homes is not its own and lets no one pass',
+    async () => {
+      const outer = mkdtempSync(join(tmpdir(), 'sp-closed-')); // 0700, not the server's data directory
+      const homes = join(outer, 'homes');
+      mkdirSync(homes);
+      try {
+        const err = await startTestPlane(apps, { SESSIONPLANE_HOMES_DIR: homes }).then(
+          async (p) => {
+            await p.dispose();
+            return undefined;
+          },
+          (e: Error) => e,
+        );
+        expect(err?.message).toContain(`${outer} does not let others pass`);
+      } finally {
+        rmSync(outer, { recursive: true, force: true });
+      }
+    },
+  );
 });

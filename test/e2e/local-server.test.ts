@@ -45,7 +45,9 @@ describe('npm start (the local server as a real process)', () => {
   it('prints where it listens, the admin token, and a curl line to launch', () => {
     expect(server.output()).toContain(`Sessionplane is listening on ${server.base}`);
     expect(server.output()).toContain(`export SESSIONPLANE_TOKEN=${server.adminToken}`);
-    expect(server.output()).toContain(`curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${server.base}/sessions -d '{"app":"echo"}'`);
+    expect(server.output()).toContain(
+      `curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${server.base}/sessions -d '{"app":"echo"}'`,
+    );
   });
 
   it('refuses the API without the token, with 401 problem+json', async () => {
@@ -65,7 +67,9 @@ describe('npm start (the local server as a real process)', () => {
     const u = new URL(server.base);
     await new Promise<void>((resolve) => {
       const s = connect(Number(u.port), u.hostname, () => {
-        s.write(`POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Length: 1000\r\n\r\n{"app":`);
+        s.write(
+          `POST /sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.adminToken}\r\nContent-Length: 1000\r\n\r\n{"app":`,
+        );
         setTimeout(() => s.destroy(), 100);
       });
       s.on('close', () => resolve());
@@ -82,7 +86,9 @@ describe('npm start (the local server as a real process)', () => {
   it('launches the echo app, which becomes READY and answers on its port; DELETE ends its process', async () => {
     const { id } = await launchEcho(server);
     await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY');
-    const port = Number((await waitForText(join(server.dataDir, 'logs', `${id}.log`), /App running at http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    const port = Number(
+      (await waitForText(join(server.dataDir, 'logs', `${id}.log`), /App running at http:\/\/127\.0\.0\.1:(\d+)/))[1],
+    );
     expect(await echoOnce(port, 'hello sessionplane')).toBe('hello sessionplane');
     const pid = pidOf(server, id);
     expect(pidAlive(pid)).toBe(true);
@@ -116,7 +122,11 @@ describe('npm start: stopping and restarting', () => {
       rmSync(join(server.dataDir, 'logs'), { recursive: true, force: true });
       rmSync(join(server.dataDir, 'run'), { recursive: true, force: true });
       const { id } = await launchEcho(server);
-      await waitFor(async () => (await statusOf(server, id)).status === 'READY', 15_000, 'READY after the folders went');
+      await waitFor(
+        async () => (await statusOf(server, id)).status === 'READY',
+        15_000,
+        'READY after the folders went',
+      );
       expect(statSync(join(server.dataDir, 'logs', `${id}.log`)).isFile()).toBe(true);
       const pid = pidOf(server, id); // its pid record was written again
       // Exit 0 is the bound: past its own (grace + 10 s) the server exits 1.

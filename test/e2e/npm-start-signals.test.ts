@@ -45,13 +45,22 @@ describe('npm start, signalled as a group', () => {
     const exited = new Promise<number | null>((r) => npm.once('exit', (code) => r(code)));
     await waitFor(() => out.includes('Sessionplane is listening on'), 60_000, `npm start listening:\n${out}`);
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-    const api = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { authorization: `Bearer ${token}` } });
     const sessions = () => markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`).map((p) => p.pid);
     const launchReady = async (app: string, n: number) => {
       const ids: string[] = [];
-      for (let i = 0; i < n; i++) ids.push(((await (await api('/sessions', { method: 'POST', body: JSON.stringify({ app }) })).json()) as { id: string }).id);
+      for (let i = 0; i < n; i++)
+        ids.push(
+          ((await (await api('/sessions', { method: 'POST', body: JSON.stringify({ app }) })).json()) as { id: string })
+            .id,
+        );
       for (const id of ids)
-        await waitFor(async () => ((await (await api(`/sessions/${id}`)).json()) as { status: string }).status === 'READY', 30_000, `${id} READY`);
+        await waitFor(
+          async () => ((await (await api(`/sessions/${id}`)).json()) as { status: string }).status === 'READY',
+          30_000,
+          `${id} READY`,
+        );
       return ids;
     };
     const cleanup = () => {

@@ -39,12 +39,21 @@ describe('npm start, signalled as a supervisor would', () => {
       try {
         await waitFor(() => out.includes('Sessionplane is listening on'), 30_000, `npm start listening:\n${out}`);
         const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-        const res = await fetch(`http://127.0.0.1:${port}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`http://127.0.0.1:${port}/sessions`, {
+          method: 'POST',
+          body: '{"app":"echo"}',
+          headers: { authorization: `Bearer ${token}` },
+        });
         const { id } = (await res.json()) as { id: string };
         await waitFor(
           async () =>
-            ((await (await fetch(`http://127.0.0.1:${port}/sessions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string })
-              .status === 'READY',
+            (
+              (await (
+                await fetch(`http://127.0.0.1:${port}/sessions/${id}`, {
+                  headers: { authorization: `Bearer ${token}` },
+                })
+              ).json()) as { status: string }
+            ).status === 'READY',
           15_000,
           'READY',
         );
@@ -57,7 +66,11 @@ describe('npm start, signalled as a supervisor would', () => {
 
         npm.kill(signal);
         expect(await exited).toBe(0);
-        await waitFor(() => [...tree, ...sessions].every((pid) => !pidAlive(pid)), 5000, 'every process of the tree gone');
+        await waitFor(
+          () => [...tree, ...sessions].every((pid) => !pidAlive(pid)),
+          5000,
+          'every process of the tree gone',
+        );
         expect(markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`)).toEqual([]);
         expect(out).toContain(`"signal":"${signal}"`);
       } finally {

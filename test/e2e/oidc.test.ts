@@ -24,7 +24,11 @@ describe("OIDC on one machine: the local API accepts an issuer's JWTs (#12 item 
   let keyA: Key;
   let keyB: Key;
 
-  const token = (key: Key, claims: Record<string, unknown> = {}, options: { iss?: string; aud?: string; exp?: string | number } = {}) =>
+  const token = (
+    key: Key,
+    claims: Record<string, unknown> = {},
+    options: { iss?: string; aud?: string; exp?: string | number } = {},
+  ) =>
     new SignJWT({ groups: ['physics'], ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid })
       .setIssuer(options.iss ?? issuer)
@@ -40,9 +44,12 @@ describe("OIDC on one machine: the local API accepts an issuer's JWTs (#12 item 
     keyB = await newKey('key-b');
     published = [keyA];
     idp = createServer((req, res) => {
-      const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      if (req.url === '/realms/physics/.well-known/openid-configuration') return json({ issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs` });
-      if (req.url === '/realms/physics/protocol/openid-connect/certs') return json({ keys: published.map((k) => k.jwk) });
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/realms/physics/.well-known/openid-configuration')
+        return json({ issuer, jwks_uri: `${issuer}/protocol/openid-connect/certs` });
+      if (req.url === '/realms/physics/protocol/openid-connect/certs')
+        return json({ keys: published.map((k) => k.jwk) });
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
@@ -68,9 +75,13 @@ describe("OIDC on one machine: the local API accepts an issuer's JWTs (#12 item 
 
   it('makes members of the admin group admins', async () => {
     const admin = await token(keyA, { groups: ['sessionplane-admins'] });
-    expect((await fetch(`${server.base}/sessions?all=true`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${server.base}/sessions?all=true`, { headers: { authorization: `Bearer ${admin}` } })).status,
+    ).toBe(200);
     const member = await token(keyA); // groups: physics only
-    expect((await fetch(`${server.base}/sessions?all=true`, { headers: { authorization: `Bearer ${member}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${server.base}/sessions?all=true`, { headers: { authorization: `Bearer ${member}` } })).status,
+    ).toBe(403);
   });
 
   it.each([

@@ -29,10 +29,18 @@ describe('a warm pool across a crash of npm start', () => {
   pool: { min: 2 }
 `,
     );
-    return { SESSIONPLANE_APPS: join(appsDir, 'apps.yml'), SESSIONPLANE_POOL_INTERVAL: '200ms', SESSIONPLANE_MAX_SESSIONS_PER_USER: '100' };
+    return {
+      SESSIONPLANE_APPS: join(appsDir, 'apps.yml'),
+      SESSIONPLANE_POOL_INTERVAL: '200ms',
+      SESSIONPLANE_MAX_SESSIONS_PER_USER: '100',
+    };
   };
   const pool = async (server: ServerProcess) =>
-    ((await (await server.api('/pools')).json()) as { pools: { app: string; ready: number; starting: number; claimed: number }[] }).pools[0]!;
+    (
+      (await (await server.api('/pools')).json()) as {
+        pools: { app: string; ready: number; starting: number; claimed: number }[];
+      }
+    ).pools[0]!;
   const twoReady = (server: ServerProcess) =>
     waitFor(
       async () => {
@@ -43,7 +51,11 @@ describe('a warm pool across a crash of npm start', () => {
       'two ready in the pool',
     );
   const launch = async (server: ServerProcess) =>
-    (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; pooled: boolean; status: string };
+    (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as {
+      id: string;
+      pooled: boolean;
+      status: string;
+    };
 
   it('rebuilds the pool from the table and what is running: what the crash left is stopped, fresh instances made, no orphan, no double claim', async () => {
     const first = await startServer(env());
@@ -61,7 +73,10 @@ describe('a warm pool across a crash of npm start', () => {
     servers.push(second);
     // What the crash left is stopped (its pipes went with the server); the session it had ends as lost.
     for (const pids of before.values()) for (const pid of pids) expect(pidAlive(pid)).toBe(false);
-    expect(await (await second.api(`/sessions/${claimed.id}`)).json()).toMatchObject({ status: 'STOPPED', statusReason: 'lost' });
+    expect(await (await second.api(`/sessions/${claimed.id}`)).json()).toMatchObject({
+      status: 'STOPPED',
+      statusReason: 'lost',
+    });
     await twoReady(second);
     const after = processesOf(second.dataDir);
     expect(after.size).toBe(2);

@@ -18,9 +18,14 @@ const pool = (min: number, extra: Partial<NonNullable<AppSpec['pool']>> = {}): N
 });
 
 /** An app that listens and says so at once, lighter than node: fifty of them start in a moment. */
-const LISTEN = 'import socket,sys,time\ns=socket.socket()\ns.bind((sys.argv[1],int(sys.argv[2])))\ns.listen(64)\nprint("ready",flush=True)\ntime.sleep(300)';
+const LISTEN =
+  'import socket,sys,time\ns=socket.socket()\ns.bind((sys.argv[1],int(sys.argv[2])))\ns.listen(64)\nprint("ready",flush=True)\ntime.sleep(300)';
 const cheapApp = (overrides: Partial<AppSpec> = {}): AppSpec =>
-  fixtureApp([], { command: ['python3', '-c', LISTEN, '${host}', '${port}'], ready: { kind: 'line', line: 'ready' }, ...overrides });
+  fixtureApp([], {
+    command: ['python3', '-c', LISTEN, '${host}', '${port}'],
+    ready: { kind: 'line', line: 'ready' },
+    ...overrides,
+  });
 
 interface PoolJson {
   app: string;
@@ -42,15 +47,26 @@ describe('warm pools on one machine', () => {
   let plane: TestPlane;
   afterEach(async () => plane?.dispose());
 
-  const pools = async () => ((await (await plane.request('/pools', { user: 'admin' })).json()) as { pools: PoolJson[] }).pools;
+  const pools = async () =>
+    ((await (await plane.request('/pools', { user: 'admin' })).json()) as { pools: PoolJson[] }).pools;
   const poolOf = async (app: string) => (await pools()).find((p) => p.app === app)!;
   const readyIn = (app: string, n: number, timeoutMs = 15_000) =>
-    waitFor(async () => (await poolOf(app)).ready === n && (await poolOf(app)).starting === 0, timeoutMs, `${n} ready in the ${app} pool`);
+    waitFor(
+      async () => (await poolOf(app)).ready === n && (await poolOf(app)).starting === 0,
+      timeoutMs,
+      `${n} ready in the ${app} pool`,
+    );
   const launch = async (app: string, user = 'alice', body: Record<string, unknown> = {}) => {
     const res = await plane.request('/sessions', { method: 'POST', user, body: JSON.stringify({ app, ...body }) });
     return {
       status: res.status,
-      body: (await res.json()) as Record<string, unknown> & { id: string; status: string; pooled: boolean; token: string; secret: string },
+      body: (await res.json()) as Record<string, unknown> & {
+        id: string;
+        status: string;
+        pooled: boolean;
+        token: string;
+        secret: string;
+      },
     };
   };
   const instances = async (app: string) => (await plane.deps.pools!.store.list()).filter((i) => i.app === app);
@@ -76,7 +92,9 @@ describe('warm pools on one machine', () => {
     // Its events tell where it came from; its token is its own (not the pool's, which had none).
     // (The claim's event is written just after the reply.)
     const phases = await waitFor(async () => {
-      const { events } = (await (await plane.request(`/sessions/${first.body.id}/events`)).json()) as { events: { phase: string }[] };
+      const { events } = (await (await plane.request(`/sessions/${first.body.id}/events`)).json()) as {
+        events: { phase: string }[];
+      };
       return events.some((e) => e.phase === 'claimed') && events.map((e) => e.phase);
     });
     expect(phases).toEqual(expect.arrayContaining(['requested', 'ready', 'claimed']));
@@ -123,7 +141,9 @@ describe('warm pools on one machine', () => {
           settledStart(plane, r.body.id, 90_000).catch(async (error: Error) => {
             const record = await plane.deps.store.get(r.body.id);
             const events = (await plane.deps.events.list(r.body.id)).map((e) => `${e.phase}: ${e.message}`);
-            throw new Error(`${error.message}: ${JSON.stringify({ status: record?.status, runtime: record?.runtime, events })}`);
+            throw new Error(
+              `${error.message}: ${JSON.stringify({ status: record?.status, runtime: record?.runtime, events })}`,
+            );
           }),
         ),
     );
@@ -147,7 +167,11 @@ describe('warm pools on one machine', () => {
     expect(pidAlive(pidOf(survivor!.runtime!.runtimeId))).toBe(true);
     // Both gone now: the next launch starts one as usual.
     process.kill(-pidOf(survivor!.runtime!.runtimeId), 'SIGKILL');
-    await waitFor(async () => (await plane.deps.store.get(survivor!.id))?.status === 'STOPPED', 5000, 'the claimed one stopped');
+    await waitFor(
+      async () => (await plane.deps.store.get(survivor!.id))?.status === 'STOPPED',
+      5000,
+      'the claimed one stopped',
+    );
     const next = await launch('echo', 'bob');
     expect(next.body.id).not.toBe(victim!.id);
     expect(await plane.deps.store.get(victim!.id)).toBeUndefined();
@@ -158,11 +182,19 @@ describe('warm pools on one machine', () => {
       { broken: fixtureApp([], { command: ['/bin/sh', '-c', 'echo doomed; exit 3'], pool: pool(1) }) },
       { SESSIONPLANE_POOL_BACKOFF: '100ms', SESSIONPLANE_POOL_PAUSE_AFTER: '3', SESSIONPLANE_POOL_INTERVAL: '50ms' },
     );
-    const paused = await waitFor(async () => ((await poolOf('broken')).paused ? poolOf('broken') : undefined), 15_000, 'the pool paused');
+    const paused = await waitFor(
+      async () => ((await poolOf('broken')).paused ? poolOf('broken') : undefined),
+      15_000,
+      'the pool paused',
+    );
     expect(paused).toMatchObject({ paused: true, pausedBy: 'failures', failures: 3, ready: 0 });
     expect(paused.pausedReason).toMatch(/3 starts in a row failed/);
     expect(paused.lastError).toMatch(/exit code 3/);
-    await waitFor(async () => (await poolOf('broken')).events.some((e) => e.phase === 'paused'), 5000, 'the paused event');
+    await waitFor(
+      async () => (await poolOf('broken')).events.some((e) => e.phase === 'paused'),
+      5000,
+      'the paused event',
+    );
     // Paused: no more starts, however often the keeper runs.
     await new Promise((r) => setTimeout(r, 600));
     expect(await poolOf('broken')).toMatchObject({ failures: 3, starting: 0 });
@@ -209,7 +241,10 @@ describe('warm pools on one machine', () => {
   });
 
   it('GET /pools and its changes are for admins only; an app without a pool is 404', async () => {
-    plane = await startTestPlane({ echo: fixtureApp([], { pool: pool(1) }), plain: fixtureApp() }, { SESSIONPLANE_POOL_INTERVAL: '1h' });
+    plane = await startTestPlane(
+      { echo: fixtureApp([], { pool: pool(1) }), plain: fixtureApp() },
+      { SESSIONPLANE_POOL_INTERVAL: '1h' },
+    );
     expect((await plane.request('/pools')).status).toBe(403);
     expect((await plane.request('/pools/echo/pause', { method: 'POST' })).status).toBe(403);
     const missing = await plane.request('/pools/plain/pause', { method: 'POST', user: 'admin' });
@@ -228,13 +263,20 @@ describe('warm pools on one machine', () => {
     await readyIn('echo', 1);
     const old = (await instances('echo'))[0]!;
     await plane.request('/pools/echo/recycle', { method: 'POST', user: 'admin' });
-    await waitFor(async () => (await instances('echo')).some((i) => i.id !== old.id && i.state === 'READY'), 10_000, 'a fresh instance');
+    await waitFor(
+      async () => (await instances('echo')).some((i) => i.id !== old.id && i.state === 'READY'),
+      10_000,
+      'a fresh instance',
+    );
     expect((await instances('echo')).map((i) => i.id)).not.toContain(old.id);
     expect(pidAlive(pidOf(old.runtime!.runtimeId))).toBe(false);
   });
 
   it('counts a pooled session against its owner quota: over it, the launch is refused and claims nothing', async () => {
-    plane = await startTestPlane({ echo: fixtureApp([], { pool: pool(2) }) }, { SESSIONPLANE_MAX_SESSIONS_PER_USER: '1', SESSIONPLANE_POOL_INTERVAL: '1h' });
+    plane = await startTestPlane(
+      { echo: fixtureApp([], { pool: pool(2) }) },
+      { SESSIONPLANE_MAX_SESSIONS_PER_USER: '1', SESSIONPLANE_POOL_INTERVAL: '1h' },
+    );
     await readyIn('echo', 2);
     const first = await launch('echo');
     expect(first.body.pooled).toBe(true);
@@ -268,7 +310,11 @@ describe('warm pools on one machine', () => {
     // A port comes free: the keeper (running every 50 ms, one instance short once this one is claimed) leaves it to users.
     expect((await launch('pooled', 'dave')).body.pooled).toBe(true);
     await plane.request(`/sessions/${other.body.id}`, { method: 'DELETE', user: 'bob' });
-    await waitFor(async () => (await plane.deps.store.get(other.body.id))?.status === 'STOPPED', 5000, 'the plain session stopped');
+    await waitFor(
+      async () => (await plane.deps.store.get(other.body.id))?.status === 'STOPPED',
+      5000,
+      'the plain session stopped',
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect((await poolOf('pooled')).starting + (await poolOf('pooled')).ready).toBe(1);
     const retried = await launch('plain', 'carol');

@@ -11,7 +11,11 @@ describe('the portal signs in through an OIDC issuer: authorization code with PK
 
   beforeAll(async () => {
     idp = await localIssuer();
-    plane = await startTestPlane({ echo: fixtureApp() }, { SESSIONPLANE_JWT_ISSUER: idp.issuer, SESSIONPLANE_OIDC_CLIENT_ID: 'portal' }, { realAuth: true });
+    plane = await startTestPlane(
+      { echo: fixtureApp() },
+      { SESSIONPLANE_JWT_ISSUER: idp.issuer, SESSIONPLANE_OIDC_CLIENT_ID: 'portal' },
+      { realAuth: true },
+    );
     server = await plane.listen();
   });
   afterAll(async () => {

@@ -33,7 +33,11 @@ describe('the portal on the router service: a client of the API at its URL', () 
     base = `http://127.0.0.1:${port}`;
     const oidc = { SESSIONPLANE_JWT_ISSUER: idp.issuer, SESSIONPLANE_JWT_AUDIENCE: 'portal' };
     // The API (the HTTP API's part): its connectURLs are on the router's origin, as on AWS.
-    plane = await startTestPlane(Object.fromEntries(loadAppsFile(APPS)), { ...oidc, SESSIONPLANE_PUBLIC_URL: base }, { realAuth: true });
+    plane = await startTestPlane(
+      Object.fromEntries(loadAppsFile(APPS)),
+      { ...oidc, SESSIONPLANE_PUBLIC_URL: base },
+      { realAuth: true },
+    );
     api = await plane.listen();
     ({ child: router } = await spawnRouter(
       plane.dynamodbEndpoint,
@@ -56,7 +60,8 @@ describe('the portal on the router service: a client of the API at its URL', () 
     idp?.server.close();
   });
 
-  const get = (path: string, cookie = '') => fetch(`${path.startsWith('http') ? '' : base}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const get = (path: string, cookie = '') =>
+    fetch(`${path.startsWith('http') ? '' : base}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
   /** Signs `user` in at the router through the issuer; the portal cookie. */
   const signInAs = async (user: string, groups: string[] = [], lifetime = '5m') => {
     Object.assign(idp.as, { subject: user, groups, lifetime });
@@ -71,7 +76,8 @@ describe('the portal on the router service: a client of the API at its URL', () 
       .map((c) => c.split(';')[0]!)
       .find((c) => c.startsWith('sessionplane_portal=') && c.length > 22)!;
   };
-  const csrfOf = async (cookie: string) => /<meta name="csrf-token" content="([^"]+)"/.exec(await (await get('/', cookie)).text())![1]!;
+  const csrfOf = async (cookie: string) =>
+    /<meta name="csrf-token" content="([^"]+)"/.exec(await (await get('/', cookie)).text())![1]!;
   const launch = async (cookie: string, body: unknown, csrf?: string) =>
     fetch(`${base}/sessions`, {
       method: 'POST',

@@ -13,7 +13,11 @@ describe('portal sign-out', () => {
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
   beforeAll(async () => {
-    plane = await startTestPlane(Object.fromEntries(loadAppsFile('examples/apps/apps.yml')), { SESSIONPLANE_AUTH_TOKENS: users.path }, { realAuth: true });
+    plane = await startTestPlane(
+      Object.fromEntries(loadAppsFile('examples/apps/apps.yml')),
+      { SESSIONPLANE_AUTH_TOKENS: users.path },
+      { realAuth: true },
+    );
     server = await plane.listen();
   });
   afterAll(async () => {
@@ -29,10 +33,13 @@ describe('portal sign-out', () => {
       body: new URLSearchParams({ token: users.tokens.alice, next: '/' }),
     });
     const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
-    const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await (await fetch(`${server.url}/`, { headers: { cookie } })).text())![1]!;
+    const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(
+      await (await fetch(`${server.url}/`, { headers: { cookie } })).text(),
+    )![1]!;
     return { cookie, csrf };
   };
-  const get = (path: string, cookie: string) => fetch(`${server.url}${path}`, { redirect: 'manual', headers: { cookie } });
+  const get = (path: string, cookie: string) =>
+    fetch(`${server.url}${path}`, { redirect: 'manual', headers: { cookie } });
 
   it('refuses a kept copy of the cookie after sign-out, at the pages and at the API; another sign-in still works', async () => {
     const kept = await signIn();

@@ -41,7 +41,9 @@ describe("the README's skaha walk-through", () => {
     const session = await plane.deps.store.get(id!);
     expect(session).toMatchObject({ app: 'hello', params: { GREETING: 'Hi' }, resources: { cpu: 1, memory: 1024 } });
     expect(['STOPPING', 'STOPPED']).toContain(session!.status);
-    const gone = await fetch(`${server.url}/skaha/v1/session/${id}`, { headers: { authorization: `Bearer ${plane.adminToken}` } });
+    const gone = await fetch(`${server.url}/skaha/v1/session/${id}`, {
+      headers: { authorization: `Bearer ${plane.adminToken}` },
+    });
     expect([gone.status, await gone.text()]).toEqual([404, `session ${id} not found.`]);
   });
 });

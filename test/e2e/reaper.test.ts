@@ -10,8 +10,16 @@ describe('reaper on npm start', () => {
   let server: ServerProcess;
   let appsDir: string;
   const status = async (id: string) =>
-    (await (await server.api(`/sessions/${id}`)).json()) as { status: string; statusReason?: string; lastActivityAt?: string };
-  const launch = async () => (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as { id: string; sessionURL: string };
+    (await (await server.api(`/sessions/${id}`)).json()) as {
+      status: string;
+      statusReason?: string;
+      lastActivityAt?: string;
+    };
+  const launch = async () =>
+    (await (await server.api('/sessions', { method: 'POST', body: '{"app":"echo"}' })).json()) as {
+      id: string;
+      sessionURL: string;
+    };
 
   beforeAll(async () => {
     appsDir = mkdtempSync(join(tmpdir(), 'sp-reaper-apps-'));

@@ -16,7 +16,11 @@ describe('router behaviour (in-process local server, real sockets)', () => {
   let plane: TestPlane;
   let server: LocalServer;
   const launch = async (app: string) => {
-    const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: JSON.stringify({ app }), headers: { 'x-test-user': 'alice' } });
+    const res = await fetch(`${server.url}/sessions`, {
+      method: 'POST',
+      body: JSON.stringify({ app }),
+      headers: { 'x-test-user': 'alice' },
+    });
     return (await res.json()) as { id: string; token: string; sessionURL: string; connectURL: string };
   };
 
@@ -37,7 +41,9 @@ describe('router behaviour (in-process local server, real sockets)', () => {
 
   it('never passes the token to the app, and tells it where the request came from', async () => {
     const s = await launch('web');
-    const res = await fetch(`${server.url}/s/${s.id}/x/y?a=1&token=${s.token}`, { headers: { cookie: `theme=dark; sessionplane_token=${s.token}; lang=en` } });
+    const res = await fetch(`${server.url}/s/${s.id}/x/y?a=1&token=${s.token}`, {
+      headers: { cookie: `theme=dark; sessionplane_token=${s.token}; lang=en` },
+    });
     const seen = (await res.json()) as { path: string; headers: Record<string, string> };
     expect(seen.path).toBe('/x/y?a=1');
     expect(seen.headers.cookie).toBe('theme=dark; lang=en');
@@ -49,16 +55,21 @@ describe('router behaviour (in-process local server, real sockets)', () => {
 
   it('sends isolation headers on session pages, with the frame ancestors an app names (#11 C1)', async () => {
     const plain = await launch('web');
-    const res = await fetch(`${server.url}/s/${plain.id}/?token=${plain.token}`, { headers: { 'sec-fetch-mode': 'cors' } });
+    const res = await fetch(`${server.url}/s/${plain.id}/?token=${plain.token}`, {
+      headers: { 'sec-fetch-mode': 'cors' },
+    });
     expect(res.headers.get('referrer-policy')).toBe('same-origin');
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
     const framed = await launch('framed');
-    const res2 = await fetch(`${server.url}/s/${framed.id}/?token=${framed.token}`, { headers: { 'sec-fetch-mode': 'cors' } });
+    const res2 = await fetch(`${server.url}/s/${framed.id}/?token=${framed.token}`, {
+      headers: { 'sec-fetch-mode': 'cors' },
+    });
     expect(res2.headers.get('content-security-policy')).toBe("frame-ancestors 'self' https://portal.example.org");
     expect(res2.headers.get('x-frame-options')).toBeNull(); // it would forbid the portal's frame
-    for (const id of [plain.id, framed.id]) await fetch(`${server.url}/sessions/${id}`, { method: 'DELETE', headers: { 'x-test-user': 'alice' } });
+    for (const id of [plain.id, framed.id])
+      await fetch(`${server.url}/sessions/${id}`, { method: 'DELETE', headers: { 'x-test-user': 'alice' } });
   });
 
   it('keeps the /s/<id> prefix for an app that asks for it', async () => {
@@ -72,7 +83,9 @@ describe('router behaviour (in-process local server, real sockets)', () => {
     const bare = await fetch(`${server.url}/s/${s.id}?token=${s.token}`, { redirect: 'manual' });
     expect(bare.status).toBe(301);
     expect(bare.headers.get('location')).toBe(`/s/${s.id}/?token=${s.token}`);
-    const plain = (await (await fetch(`${server.url}/proxy?sessionId=${s.id}&path=healthz&token=${s.token}`)).json()) as { path: string };
+    const plain = (await (
+      await fetch(`${server.url}/proxy?sessionId=${s.id}&path=healthz&token=${s.token}`)
+    ).json()) as { path: string };
     expect(plain.path).toBe('/healthz');
   });
 
@@ -107,7 +120,11 @@ describe('router with a session domain', () => {
   afterAll(async () => plane?.dispose());
 
   it("sends /s/<id>/… on the shared origin to the session's own host (307), setting no cookie there", async () => {
-    const res = await fetch(`${server.url}/sessions`, { method: 'POST', body: '{"app":"web"}', headers: { 'x-test-user': 'alice' } });
+    const res = await fetch(`${server.url}/sessions`, {
+      method: 'POST',
+      body: '{"app":"web"}',
+      headers: { 'x-test-user': 'alice' },
+    });
     const s = (await res.json()) as { id: string; token: string; connectURL: string };
     const port = new URL(server.url).port;
     expect(s.connectURL).toBe(`http://${s.id}.localhost:${port}/?token=${s.token}`);
@@ -122,7 +139,12 @@ describe('router with a session domain', () => {
           host: '127.0.0.1',
           port,
           path: `/x?token=${s.token}`,
-          headers: { host: `${s.id}.localhost:${port}`, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', accept: 'text/html' },
+          headers: {
+            host: `${s.id}.localhost:${port}`,
+            'sec-fetch-mode': 'navigate',
+            'sec-fetch-dest': 'document',
+            accept: 'text/html',
+          },
         },
         resolve,
       )

@@ -51,6 +51,7 @@ describe('the router from the files its image holds', () => {
     const page = await fetch(`${base}/sign-in`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Sign in with your organisation');
-    for (const asset of ['/portal.js', '/portal.css', '/favicon.ico']) expect((await fetch(`${base}${asset}`)).status).toBe(200);
+    for (const asset of ['/portal.js', '/portal.css', '/favicon.ico'])
+      expect((await fetch(`${base}${asset}`)).status).toBe(200);
   });
 });

@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import type { EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import type { EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { once } from '../../shared/domain/events';
 import { spawnRouter } from '../support/router-process';
 import { makeSession } from '../support/sessions';
@@ -34,7 +34,8 @@ describe('functions/aws/router-service.ts: the event stream for API callers', ()
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     let issuer = '';
     idp = createServer((req, res) => {
-      const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const json = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (req.url === '/pool/.well-known/openid-configuration') return json({ issuer, jwks_uri: `${issuer}/keys` });
       if (req.url === '/pool/keys') return json({ keys: [jwk] });
       res.writeHead(404).end();
@@ -66,8 +67,13 @@ describe('functions/aws/router-service.ts: the event stream for API callers', ()
   it("streams a starting session's events to its owner as task-events writes them, and ends at READY", async () => {
     const s = makeSession({ owner: 'carol', status: 'STARTING' });
     await store.create(s);
-    await log.append(s.id, [once('requested', 1000, 'Launch of echo requested.'), once('placed', 2000, 'ECS accepted the task.')]);
-    const res = await fetch(`${base}/sessions/${s.id}/events`, { headers: { authorization: `Bearer ${await sign('carol')}`, accept: 'text/event-stream' } });
+    await log.append(s.id, [
+      once('requested', 1000, 'Launch of echo requested.'),
+      once('placed', 2000, 'ECS accepted the task.'),
+    ]);
+    const res = await fetch(`${base}/sessions/${s.id}/events`, {
+      headers: { authorization: `Bearer ${await sign('carol')}`, accept: 'text/event-stream' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     // Another process (task-events) writes the rest while the client listens.
@@ -84,11 +90,17 @@ describe('functions/aws/router-service.ts: the event stream for API callers', ()
     await store.create(s);
     await log.append(s.id, [once('requested', 1000, 'asked')]);
     const carol = { authorization: `Bearer ${await sign('carol')}` };
-    const listed = (await (await fetch(`${base}/sessions/${s.id}/events?after=0`, { headers: carol })).json()) as { events: { phase: string }[]; next: number };
+    const listed = (await (await fetch(`${base}/sessions/${s.id}/events?after=0`, { headers: carol })).json()) as {
+      events: { phase: string }[];
+      next: number;
+    };
     expect(listed).toMatchObject({ events: [{ phase: 'requested' }], next: 1 });
     const anonymous = await fetch(`${base}/sessions/${s.id}/events`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('content-type')).toContain('application/problem+json');
-    expect((await fetch(`${base}/sessions/${s.id}/events`, { headers: { authorization: `Bearer ${await sign('bob')}` } })).status).toBe(404);
+    expect(
+      (await fetch(`${base}/sessions/${s.id}/events`, { headers: { authorization: `Bearer ${await sign('bob')}` } }))
+        .status,
+    ).toBe(404);
   });
 });

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { hashToken, newToken } from '../../shared/domain';
 import { spawnRouter } from '../support/router-process';
 import { makeSession } from '../support/sessions';
@@ -29,9 +29,14 @@ describe('functions/aws/router-service.ts: the router as its own service', () =>
     store = new DynamoDbSessionStore(client, 'sessions');
     // The "task": an HTTP + WebSocket echo on a free port, recorded as the session's endpoint.
     app = createServer((req, res) => res.end(`app saw ${req.url}`));
-    new WebSocketServer({ server: app }).on('connection', (ws) => ws.on('message', (m, bin) => ws.send(m, { binary: bin })));
+    new WebSocketServer({ server: app }).on('connection', (ws) =>
+      ws.on('message', (m, bin) => ws.send(m, { binary: bin })),
+    );
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-    await store.create({ ...session, runtime: { kind: 'ecs', runtimeId: 'task', endpoint: `127.0.0.1:${(app.address() as AddressInfo).port}` } });
+    await store.create({
+      ...session,
+      runtime: { kind: 'ecs', runtimeId: 'task', endpoint: `127.0.0.1:${(app.address() as AddressInfo).port}` },
+    });
 
     ({ child: router, base, exited } = await spawnRouter(db.endpoint));
   });

@@ -3,11 +3,11 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createRouter, type SessionRouter } from '../../functions/router/router';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
-import { createLogger } from '../../shared/adapters/pino-logger';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
+import { createLogger } from '../../shared/adapters/in-process/pino-logger';
 import { hashToken, newToken } from '../../shared/domain';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
@@ -29,7 +29,11 @@ describe('router: WebSocket upgrades spliced to the app', () => {
   /** A READY session whose endpoint is `endpoint`, and its sessionURL. */
   const sessionAt = async (endpoint: string) => {
     const token = newToken();
-    const session = makeSession({ status: 'READY', tokenHash: hashToken(token), runtime: { kind: 'test', runtimeId: 'x', endpoint } });
+    const session = makeSession({
+      status: 'READY',
+      tokenHash: hashToken(token),
+      runtime: { kind: 'test', runtimeId: 'x', endpoint },
+    });
     await store.create(session);
     return { id: session.id, token, url: `${base}/proxy?sessionId=${session.id}&path=ws&token=${token}` };
   };
@@ -45,7 +49,8 @@ describe('router: WebSocket upgrades spliced to the app', () => {
     wss.on('connection', (ws) => ws.on('message', (m, binary) => ws.send(m, { binary })));
     app.on('upgrade', (req: IncomingMessage, socket: Socket, head) => {
       seen.push(req);
-      if (req.url === '/refuse') socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 11\r\n\r\nnot for you');
+      if (req.url === '/refuse')
+        socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 11\r\n\r\nnot for you');
       else if (req.url === '/sever') socket.destroy();
       else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     });
@@ -90,7 +95,11 @@ describe('router: WebSocket upgrades spliced to the app', () => {
   it('sends the app the scrubbed request: no token, no credential, no cookie of ours; X-Forwarded-* appended', async () => {
     const s = await sessionAt(`127.0.0.1:${appPort}`);
     seen.length = 0;
-    const ws = await openWs(s.url, { authorization: 'Bearer secret-api-token', cookie: 'lang=en', 'x-forwarded-for': '10.0.0.9' });
+    const ws = await openWs(s.url, {
+      authorization: 'Bearer secret-api-token',
+      cookie: 'lang=en',
+      'x-forwarded-for': '10.0.0.9',
+    });
     ws.close();
     const req = seen[0]!;
     expect(req.url).toBe('/ws');

@@ -24,7 +24,11 @@ describe('router on npm start: reaching sessions by their URLs', () => {
   const ready = (id: string) => waitFor(async () => (await session(id)).status === 'READY', 15_000, 'READY');
 
   beforeAll(async () => {
-    server = await startServer({ SESSIONPLANE_ACTIVITY_INTERVAL: '200ms', SESSIONPLANE_LOOKUP_CACHE: '300ms', SESSIONPLANE_MAX_SESSIONS_PER_USER: '50' });
+    server = await startServer({
+      SESSIONPLANE_ACTIVITY_INTERVAL: '200ms',
+      SESSIONPLANE_LOOKUP_CACHE: '300ms',
+      SESSIONPLANE_MAX_SESSIONS_PER_USER: '50',
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -56,7 +60,9 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     expect(nav.status).toBe(302);
     expect(nav.headers.location).toBe(`/s/${s.id}/`);
     const cookie = (nav.headers['set-cookie'] as string[])[0]!;
-    expect(cookie).toMatch(new RegExp(`^sessionplane_token=${s.token}; Max-Age=\\d+; Path=/s/${s.id}/; HttpOnly; SameSite=Lax$`));
+    expect(cookie).toMatch(
+      new RegExp(`^sessionplane_token=${s.token}; Max-Age=\\d+; Path=/s/${s.id}/; HttpOnly; SameSite=Lax$`),
+    );
     const page = await fetch(`${server.base}/s/${s.id}/`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`Hello from session ${s.id}`);
@@ -75,7 +81,8 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     const b = await launch('hello');
     await ready(a.id);
     await ready(b.id);
-    const ws = (id: string, token?: string) => `${server.base.replace('http', 'ws')}/proxy?sessionId=${id}&path=ws${token ? `&token=${token}` : ''}`;
+    const ws = (id: string, token?: string) =>
+      `${server.base.replace('http', 'ws')}/proxy?sessionId=${id}&path=ws${token ? `&token=${token}` : ''}`;
     const http = async (path: string) => (await fetch(`${server.base}${path}`)).status;
 
     expect(await upgradeStatus(ws(a.id, 'f'.repeat(40)))).toBe(403);
@@ -101,7 +108,11 @@ describe('router on npm start: reaching sessions by their URLs', () => {
     const ws = await openWs(s.sessionURL);
     await new Promise((r) => setTimeout(r, 300));
     await roundTrip(ws, 'tick');
-    await waitFor(async () => Date.parse((await session(s.id)).lastActivityAt!) > before + 250, 5_000, 'activity recorded');
+    await waitFor(
+      async () => Date.parse((await session(s.id)).lastActivityAt!) > before + 250,
+      5_000,
+      'activity recorded',
+    );
     ws.close();
   });
 

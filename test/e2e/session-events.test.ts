@@ -51,7 +51,9 @@ describe('session events: the log, the stream, the long-poll (#15)', () => {
     plane = await startTestPlane(
       {
         // Ready about 1.2 s after it starts: long enough to watch, with keepalives every 300 ms.
-        slow: fixtureApp(['--delay', '1200', '--ready-line', 'App running at'], { ready: { kind: 'line', line: 'App running at' } }),
+        slow: fixtureApp(['--delay', '1200', '--ready-line', 'App running at'], {
+          ready: { kind: 'line', line: 'App running at' },
+        }),
         broken: fixtureApp(['--mode', 'exit', '--delay', '300']),
       },
       { SESSIONPLANE_EVENT_KEEPALIVE: '300ms' },
@@ -93,7 +95,14 @@ describe('session events: the log, the stream, the long-poll (#15)', () => {
     await new Promise((r) => setTimeout(r, 700)); // a keepalive or two: the stream is still open
     await plane.request(`/sessions/${s.id}`, { method: 'DELETE' });
     const stream = await streamed;
-    expect(stream.events.map((e) => e.phase)).toEqual(['requested', 'started', 'probing', 'ready', 'stop-requested', 'stopped']);
+    expect(stream.events.map((e) => e.phase)).toEqual([
+      'requested',
+      'started',
+      'probing',
+      'ready',
+      'stop-requested',
+      'stopped',
+    ]);
     expect(stream.events.at(-1)).toMatchObject({ ready: false, failed: false });
     expect(stream.keepalives).toBeGreaterThanOrEqual(1);
   });

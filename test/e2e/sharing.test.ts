@@ -35,7 +35,8 @@ describe('sharing a session', () => {
     users.dispose();
   });
 
-  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) => users.api(server.url, who, path, init);
+  const api = (who: keyof typeof TOKENS, path: string, init: RequestInit = {}) =>
+    users.api(server.url, who, path, init);
   const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
   const launch = async (app: string) => {
     const res = await api('alice', '/sessions', { method: 'POST', body: JSON.stringify({ app }) });
@@ -50,9 +51,14 @@ describe('sharing a session', () => {
   it("lets a grantee reach the session through the router, HTTP and WebSocket, with their own token, never the owner's", async () => {
     const echo = await launch('echo');
     expect((await share(echo.id, { user: 'bob' })).status).toBe(201);
-    const view = await json<{ connectURL: string; sessionURL: string; token?: string; secret?: string; sharedWithYou: boolean; owner: string }>(
-      await api('bob', `/sessions/${echo.id}`),
-    );
+    const view = await json<{
+      connectURL: string;
+      sessionURL: string;
+      token?: string;
+      secret?: string;
+      sharedWithYou: boolean;
+      owner: string;
+    }>(await api('bob', `/sessions/${echo.id}`));
     expect(view).toMatchObject({ owner: 'alice', sharedWithYou: true });
     expect(view.token).toBeUndefined();
     expect(view.secret).toBeUndefined();
@@ -77,7 +83,9 @@ describe('sharing a session', () => {
     const mine = await json<{ sessions: { id: string; sharedWithYou?: boolean }[] }>(await api('bob', '/sessions'));
     expect(mine.sessions.find((x) => x.id === s.id)).toMatchObject({ sharedWithYou: true });
     expect((await api('carol', `/sessions/${s.id}`)).status).toBe(404);
-    expect((await json<{ sessions: { id: string }[] }>(await api('carol', '/sessions'))).sessions.map((x) => x.id)).not.toContain(s.id);
+    expect(
+      (await json<{ sessions: { id: string }[] }>(await api('carol', '/sessions'))).sessions.map((x) => x.id),
+    ).not.toContain(s.id);
     // Without a token (carol's browser, say), the router does not let anyone in.
     expect(await upgradeStatus(`${server.url.replace('http', 'ws')}/s/${s.id}/`)).toBe(403);
   });
@@ -115,7 +123,9 @@ describe('sharing a session', () => {
     expect(await upgradeStatus(sessionURL)).toBe(403);
     expect((await api('bob', `/sessions/${s.id}`)).status).toBe(404);
     // Both are events in the session's log.
-    const phases = (await json<{ events: { phase: string; message: string }[] }>(await api('alice', `/sessions/${s.id}/events`))).events.map((e) => e.phase);
+    const phases = (
+      await json<{ events: { phase: string; message: string }[] }>(await api('alice', `/sessions/${s.id}/events`))
+    ).events.map((e) => e.phase);
     expect(phases).toEqual(expect.arrayContaining(['shared', 'unshared']));
   });
 
@@ -130,13 +140,21 @@ describe('sharing a session', () => {
     expect(await upgradeStatus(sessionURL)).toBe(101);
     await waitFor(async () => (await api('carol', `/sessions/${s.id}`)).status === 404, 5000, 'the share ran out');
     await waitFor(async () => (await upgradeStatus(sessionURL)) === 403, 5000, 'the router refuses the expired share');
-    const listed = await json<{ shares: { user?: string; group?: string }[] }>(await api('alice', `/sessions/${s.id}/shares`));
+    const listed = await json<{ shares: { user?: string; group?: string }[] }>(
+      await api('alice', `/sessions/${s.id}/shares`),
+    );
     expect(listed.shares).toEqual([expect.objectContaining({ group: 'viz' })]);
   });
 
   it('refuses bad grants in the API’s shape and changes nothing', async () => {
     const s = await launch('echo');
-    for (const body of [{}, { user: 'bob', group: 'viz' }, { user: 'alice' }, { user: 'bob', expiresInSeconds: 0 }, { user: 'bob', extra: 1 }]) {
+    for (const body of [
+      {},
+      { user: 'bob', group: 'viz' },
+      { user: 'alice' },
+      { user: 'bob', expiresInSeconds: 0 },
+      { user: 'bob', extra: 1 },
+    ]) {
       const res = await share(s.id, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -148,7 +166,12 @@ describe('sharing a session', () => {
   it('refuses a dot segment in the path rather than let it reach another route (#33: %2e%2e stopped the session)', async () => {
     const s = await launch('echo');
     for (const tail of ['%2e%2e', '%2E%2e', '..', '.', '%2e']) {
-      const res = await rawRequest('DELETE', server.url, { authorization: `Bearer ${TOKENS.alice}` }, `/sessions/${s.id}/shares/${tail}`);
+      const res = await rawRequest(
+        'DELETE',
+        server.url,
+        { authorization: `Bearer ${TOKENS.alice}` },
+        `/sessions/${s.id}/shares/${tail}`,
+      );
       expect(res.status, tail).toBe(400);
       expect(res.headers['content-type']).toBe('application/problem+json');
     }

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transition } from '../../shared/domain/transitions';
 import type { UsageRecord } from '../../shared/domain/usage';
-import { reap } from '../../shared/services/reap';
+import { reap } from '../../shared/services/reaper/reap';
 import { fixtureApp } from '../support/apps';
 import { makeSession } from '../support/sessions';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
 
-const PRICES = { FARGATE: { vcpuHour: 0.04, gbHour: 0.004, gpuHour: 0 }, FARGATE_SPOT: { vcpuHour: 0.012, gbHour: 0.0012, gpuHour: 0 } };
+const PRICES = {
+  FARGATE: { vcpuHour: 0.04, gbHour: 0.004, gpuHour: 0 },
+  FARGATE_SPOT: { vcpuHour: 0.012, gbHour: 0.0012, gpuHour: 0 },
+};
 
 /** Usage records: one per ended session, whatever ended it; the reaper writes what a crash left; GET /usage totals them (#21). */
 describe('usage records', () => {
@@ -21,13 +24,19 @@ describe('usage records', () => {
   afterAll(async () => plane?.dispose());
 
   const launch = async (user = 'alice', app = 'echo') => {
-    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app }), headers: { 'content-type': 'application/json' }, user });
+    const res = await plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app }),
+      headers: { 'content-type': 'application/json' },
+      user,
+    });
     expect(res.status).toBe(202);
     return settledStart(plane, ((await res.json()) as { id: string }).id);
   };
   const recordsOf = async (id: string) => {
     const found: UsageRecord[] = [];
-    for await (const r of plane.deps.usage!.list({ from: Date.now() - 3600_000, to: Date.now() + 60_000 })) if (r.sessionId === id) found.push(r);
+    for await (const r of plane.deps.usage!.list({ from: Date.now() - 3600_000, to: Date.now() + 60_000 }))
+      if (r.sessionId === id) found.push(r);
     return found;
   };
   const unrecorded = async () => {
@@ -85,7 +94,16 @@ describe('usage records', () => {
 
   it('totals a seeded month by app and by user, prices it, and gives CSV; users see only their own', async () => {
     const day = (d: number, h = 0) => Date.UTC(2026, 10, d, h);
-    const seed = (id: string, owner: string, app: string, capacity: string, start: number, hours: number, cpu: number, memory: number) =>
+    const seed = (
+      id: string,
+      owner: string,
+      app: string,
+      capacity: string,
+      start: number,
+      hours: number,
+      cpu: number,
+      memory: number,
+    ) =>
       plane.deps.usage!.record({
         sessionId: id.padEnd(32, '0'),
         owner,
@@ -107,12 +125,41 @@ describe('usage records', () => {
     const get = async (query: string, user = 'admin') => plane.request(`/usage?${query}`, { user });
     const month = 'from=2026-11-01&to=2026-11-30';
 
-    const byApp = (await (await get(`${month}&groupBy=app&period=month`)).json()) as Record<string, unknown> & { rows: Record<string, unknown>[] };
+    const byApp = (await (await get(`${month}&groupBy=app&period=month`)).json()) as Record<string, unknown> & {
+      rows: Record<string, unknown>[];
+    };
     expect(byApp.rows).toEqual([
-      { period: '2026-11', by: 'app', name: 'echo', sessions: 2, seconds: 10_800, vcpuHours: 6, gbHours: 12, gpuHours: 0, cost: 0.288 },
-      { period: '2026-11', by: 'app', name: 'spot', sessions: 1, seconds: 36_000, vcpuHours: 20, gbHours: 40, gpuHours: 0, cost: 0.288 },
+      {
+        period: '2026-11',
+        by: 'app',
+        name: 'echo',
+        sessions: 2,
+        seconds: 10_800,
+        vcpuHours: 6,
+        gbHours: 12,
+        gpuHours: 0,
+        cost: 0.288,
+      },
+      {
+        period: '2026-11',
+        by: 'app',
+        name: 'spot',
+        sessions: 1,
+        seconds: 36_000,
+        vcpuHours: 20,
+        gbHours: 40,
+        gpuHours: 0,
+        cost: 0.288,
+      },
     ]);
-    expect(byApp.totals).toEqual({ sessions: 3, seconds: 46_800, vcpuHours: 26, gbHours: 52, gpuHours: 0, cost: 0.576 });
+    expect(byApp.totals).toEqual({
+      sessions: 3,
+      seconds: 46_800,
+      vcpuHours: 26,
+      gbHours: 52,
+      gpuHours: 0,
+      cost: 0.576,
+    });
     expect(byApp.prices).toMatchObject({ table: PRICES, source: 'configured (SESSIONPLANE_PRICES)', currency: 'USD' });
 
     const byUserDay = (await (await get(month)).json()) as { rows: { period: string; name: string; cost: number }[] };
@@ -130,7 +177,8 @@ describe('usage records', () => {
     // One user's records are read apart from everyone's (the owner index's usage#<user> partition).
     const ids = async (owner: string) => {
       const found: string[] = [];
-      for await (const r of plane.deps.usage!.list({ from: day(1), to: day(30), owner })) found.push(r.sessionId.slice(0, 2));
+      for await (const r of plane.deps.usage!.list({ from: day(1), to: day(30), owner }))
+        found.push(r.sessionId.slice(0, 2));
       return found;
     };
     expect(await ids('ann')).toEqual(['a1', 'a2']);
@@ -146,7 +194,9 @@ describe('usage records', () => {
   it('counts live sessions up to now', async () => {
     const s = await launch('dora');
     await new Promise((r) => setTimeout(r, 1100));
-    const mine = (await (await plane.request('/usage', { user: 'dora' })).json()) as { totals: { sessions: number; seconds: number; vcpuHours: number } };
+    const mine = (await (await plane.request('/usage', { user: 'dora' })).json()) as {
+      totals: { sessions: number; seconds: number; vcpuHours: number };
+    };
     expect(mine.totals.sessions).toBe(1);
     expect(mine.totals.seconds).toBeGreaterThanOrEqual(1);
     expect(mine.totals.vcpuHours).toBeGreaterThan(0);
@@ -158,10 +208,18 @@ describe('usage records', () => {
     const resources = { cpu: 1, memory: 512, gpus: 0 };
     // erin's live session, older than 120 ended ones of hers (her list is newest first, 100 a page).
     await plane.deps.quotas.reserve('erin', resources, { sessions: 5, cpu: 8, memory: 8192, gpus: 0 });
-    await plane.deps.store.create(makeSession({ owner: 'erin', status: 'READY', createdAt: now - 7200_000, readyAt: now - 7190_000, resources }));
+    await plane.deps.store.create(
+      makeSession({ owner: 'erin', status: 'READY', createdAt: now - 7200_000, readyAt: now - 7190_000, resources }),
+    );
     for (let i = 0; i < 120; i++)
       await plane.deps.store.create(
-        makeSession({ owner: 'erin', status: 'STOPPED', statusReason: 'user', createdAt: now - 3600_000 + i, stoppedAt: now - 60_000 }),
+        makeSession({
+          owner: 'erin',
+          status: 'STOPPED',
+          statusReason: 'user',
+          createdAt: now - 3600_000 + i,
+          stoppedAt: now - 60_000,
+        }),
       );
     let liveReads = 0;
     const listLive = plane.deps.store.listLive.bind(plane.deps.store);
@@ -169,7 +227,9 @@ describe('usage records', () => {
       liveReads++;
       return listLive();
     };
-    const erin = (await (await plane.request('/usage', { user: 'erin' })).json()) as { totals: { sessions: number; vcpuHours: number } };
+    const erin = (await (await plane.request('/usage', { user: 'erin' })).json()) as {
+      totals: { sessions: number; vcpuHours: number };
+    };
     plane.deps.store.listLive = listLive;
     expect(erin.totals.sessions).toBe(1);
     expect(erin.totals.vcpuHours).toBeGreaterThan(1.9);

@@ -14,13 +14,23 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     fetch(`${server.base}/paraview/`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'text/plain;charset=UTF-8', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      headers: {
+        'content-type': 'text/plain;charset=UTF-8',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
     });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sp-wslink-'));
-    writeFileSync(join(dir, 'tokens.yml'), `tokens:\n  - { user: alice, token: ${alice} }\n  - { user: bob, token: ${bob} }\n`);
-    server = await startServer({ SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml'), SESSIONPLANE_CORS_ORIGINS: 'https://app.example.org' });
+    writeFileSync(
+      join(dir, 'tokens.yml'),
+      `tokens:\n  - { user: alice, token: ${alice} }\n  - { user: bob, token: ${bob} }\n`,
+    );
+    server = await startServer({
+      SESSIONPLANE_AUTH_TOKENS: join(dir, 'tokens.yml'),
+      SESSIONPLANE_CORS_ORIGINS: 'https://app.example.org',
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -31,13 +41,19 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
   it('SmartConnect launches through /paraview/, connects through the router with the secret, and an RPC answers', async () => {
     const { SmartConnect } = loadWslink(`${server.base}/demo.html`);
     const smart = SmartConnect.newInstance({
-      config: { application: 'wslink', sessionManagerURL: `${server.base}/paraview/`, headers: { Authorization: `Bearer ${alice}` } },
+      config: {
+        application: 'wslink',
+        sessionManagerURL: `${server.base}/paraview/`,
+        headers: { Authorization: `Bearer ${alice}` },
+      },
     });
-    const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>((resolve, reject) => {
-      smart.onConnectionReady((connection) => resolve(connection.getSession()));
-      smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
-      smart.connect();
-    });
+    const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>(
+      (resolve, reject) => {
+        smart.onConnectionReady((connection) => resolve(connection.getSession()));
+        smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
+        smart.connect();
+      },
+    );
     expect(await session.call('app.add', [2, 3])).toBe(5);
     expect(await session.call('app.echo', ['trame'])).toBe('trame');
     smart.destroy();
@@ -55,14 +71,19 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     expect(a.sessionURL).toMatch(new RegExp(`/proxy\\?sessionId=${a.id}&path=ws&token=`));
     const retry = (await (await post('{"application":"wslink","launcherRetry":[200]}')).json()) as { id: string };
     expect(retry.id).toBe(a.id);
-    expect(await (await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${alice}` } })).json()).toMatchObject({
+    expect(
+      await (await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${alice}` } })).json(),
+    ).toMatchObject({
       id: a.id,
       sessionURL: a.sessionURL,
     });
     const other = await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${bob}` } });
     expect(other.status).toBe(404);
     expect(await other.json()).toEqual({ error: `No session with id "${a.id}".` });
-    const del = await fetch(`${server.base}/paraview/${a.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${alice}` } });
+    const del = await fetch(`${server.base}/paraview/${a.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${alice}` },
+    });
     expect(await del.json()).toMatchObject({ id: a.id, status: 'STOPPED' });
     const again = (await (await post('{"application":"wslink"}')).json()) as { id: string };
     expect(again.id).not.toBe(a.id); // the old one ended: a new request
@@ -72,7 +93,13 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     ['no application', '{"useUrl":true}', alice, 400, 'The request is not complete'],
     ['a body that is not JSON', 'application=wslink', alice, 400, 'The request is not complete'],
     ['an unknown application', '{"application":"nope"}', alice, 404, 'No app named "nope".'],
-    ['no credential', '{"application":"wslink"}', null, 401, 'A valid credential is required: Authorization: Bearer <token>.'],
+    [
+      'no credential',
+      '{"application":"wslink"}',
+      null,
+      401,
+      'A valid credential is required: Authorization: Bearer <token>.',
+    ],
   ])('answers %s with JSON {"error"} and the launcher\'s status', async (_case, body, token, status, error) => {
     const res = await post(body, token);
     expect(res.status).toBe(status);
@@ -83,7 +110,11 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
   it('allows the configured origin (CORS preflight and reply), and no other', async () => {
     const preflight = await fetch(`${server.base}/paraview/`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://app.example.org',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.org');

@@ -1,7 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateClusterCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -10,9 +15,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InfraConfigSchema } from '../../infra/config';
 import { SessionplaneStack } from '../../infra/stacks/sessionplane-stack';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
 import { invokeBundle as invoke } from '../support/bundle';
@@ -22,7 +27,7 @@ import { type Cfn, type Resources, resolver } from '../support/cfn-resolver';
 import { API_DOORS, expected, outcomeOf, PLAYERS, ROLES, type Role } from '../support/authorization-table';
 import { makeSession } from '../support/sessions';
 import { API_ROUTES } from '../../shared/config/api-routes';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
 import type { SessionAction } from '../../shared/domain/authorization';
 import { hashToken } from '../../shared/domain/ids';
 import { isFinal } from '../../shared/domain/session';
@@ -56,7 +61,11 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     app.synth();
     const template = Template.fromStack(stack).toJSON() as { Resources: Resources };
     // The session-secrets key, made in moto's KMS as the deploy would make it.
-    const kms = new KMSClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const kms = new KMSClient({
+      region: 'eu-west-1',
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const kmsKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'session secrets' }))).KeyMetadata!.Arn!;
     kms.destroy();
     const resolve = resolver(template.Resources, { kmsKeyArn });
@@ -113,7 +122,15 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
   });
 
   it('synthesizes seven bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
-    expect(Object.keys(fns).sort()).toEqual(['api-catalog', 'api-read', 'api-write', 'image-catalog', 'pools', 'reaper', 'task-events']);
+    expect(Object.keys(fns).sort()).toEqual([
+      'api-catalog',
+      'api-read',
+      'api-write',
+      'image-catalog',
+      'pools',
+      'reaper',
+      'task-events',
+    ]);
     for (const { file, env } of Object.values(fns)) {
       expect(existsSync(file)).toBe(true);
       expect(existsSync(env.SESSIONPLANE_APPS!)).toBe(true);
@@ -128,7 +145,9 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
   });
 
   it('api-catalog: GET /apps offers the three demo apps', async () => {
-    const [res] = (await invoke(fns['api-catalog']!.file, fns['api-catalog']!.env, [{ event: httpApiEvent('GET', '/apps') }])) as {
+    const [res] = (await invoke(fns['api-catalog']!.file, fns['api-catalog']!.env, [
+      { event: httpApiEvent('GET', '/apps') },
+    ])) as {
       statusCode: number;
       body: string;
     }[];
@@ -156,7 +175,9 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
   });
 
   it("api-read: GET /sessions lists the caller's sessions", async () => {
-    const [res] = (await invoke(fns['api-read']!.file, fns['api-read']!.env, [{ event: httpApiEvent('GET', '/sessions', { claims: { sub: 'alice' } }) }])) as {
+    const [res] = (await invoke(fns['api-read']!.file, fns['api-read']!.env, [
+      { event: httpApiEvent('GET', '/sessions', { claims: { sub: 'alice' } }) },
+    ])) as {
       statusCode: number;
       body: string;
     }[];
@@ -176,7 +197,10 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       resources: ['arn:aws:events:eu-west-1:123456789012:rule/ReaperSchedule'],
       detail: {},
     };
-    const [summary] = (await invoke(fns.reaper!.file, fns.reaper!.env, [{ event: scheduled }])) as Record<string, unknown>[];
+    const [summary] = (await invoke(fns.reaper!.file, fns.reaper!.env, [{ event: scheduled }])) as Record<
+      string,
+      unknown
+    >[];
     expect(summary).toMatchObject({ errors: 0, unfinished: 0, orphansStopped: 0 });
   });
 
@@ -188,7 +212,11 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
           eventName: 'MODIFY',
           eventSource: 'aws:dynamodb',
           awsRegion: 'eu-west-1',
-          dynamodb: { Keys: { id: { S: `pool#${'0'.repeat(32)}` } }, NewImage: { state: { S: 'CLAIMED' } }, StreamViewType: 'NEW_IMAGE' },
+          dynamodb: {
+            Keys: { id: { S: `pool#${'0'.repeat(32)}` } },
+            NewImage: { state: { S: 'CLAIMED' } },
+            StreamViewType: 'NEW_IMAGE',
+          },
         },
       ],
     };
@@ -200,10 +228,17 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
   });
 
   it("image-catalog: a scheduled event reads the repository in moto's ECR and writes the snapshot every function reads", async () => {
-    const ecr = new ECRClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const ecr = new ECRClient({
+      region: 'eu-west-1',
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sessionplane-apps' }));
     ecr.destroy();
-    const [summary] = (await invoke(fns['image-catalog']!.file, fns['image-catalog']!.env, [{ event: {} }])) as Record<string, unknown>[];
+    const [summary] = (await invoke(fns['image-catalog']!.file, fns['image-catalog']!.env, [{ event: {} }])) as Record<
+      string,
+      unknown
+    >[];
     expect(summary).toEqual({ images: 0, iconsDropped: 0 });
     const snapshot = await createDocumentClient({ endpoint: store.endpoint, region: 'local' }).send(
       new GetCommand({ TableName: 'sessions', Key: { id: 'catalog#images' } }),
@@ -238,12 +273,26 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       return session.id;
     };
     const routeOf = (method: string, path: string) =>
-      API_ROUTES.find((r) => r.method === method && new RegExp(`^${r.path.replace(/\{proxy\+\}/, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path))!.fn;
+      API_ROUTES.find(
+        (r) =>
+          r.method === method &&
+          new RegExp(`^${r.path.replace(/\{proxy\+\}/, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+      )!.fn;
     // Anonymous callers never reach a Lambda: the HTTP API's JWT authorizer refuses them (401).
     const roles = ROLES.filter((r): r is Exclude<Role, 'anonymous'> => r !== 'anonymous');
     const shared = await fresh();
-    const rows: { door: keyof typeof API_DOORS; action: SessionAction; role: Exclude<Role, 'anonymous'>; id: string; fn: string; event: unknown }[] = [];
-    for (const [door, d] of Object.entries(API_DOORS) as [keyof typeof API_DOORS, (typeof API_DOORS)[keyof typeof API_DOORS]][])
+    const rows: {
+      door: keyof typeof API_DOORS;
+      action: SessionAction;
+      role: Exclude<Role, 'anonymous'>;
+      id: string;
+      fn: string;
+      event: unknown;
+    }[] = [];
+    for (const [door, d] of Object.entries(API_DOORS) as [
+      keyof typeof API_DOORS,
+      (typeof API_DOORS)[keyof typeof API_DOORS],
+    ][])
       for (const [action, ask] of Object.entries(d.asks) as [
         SessionAction,
         (id: string) => { method: string; path: string; query?: string; body?: string; form?: boolean },
@@ -252,7 +301,10 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
           const id = action === 'stop' ? await fresh() : shared;
           const { method, path, query, body, form } = ask(id);
           const player = PLAYERS[role];
-          const claims = { sub: player.user, 'cognito:groups': `[${[...player.groups, ...(player.admin ? ['sessionplane-admins'] : [])].join(' ')}]` };
+          const claims = {
+            sub: player.user,
+            'cognito:groups': `[${[...player.groups, ...(player.admin ? ['sessionplane-admins'] : [])].join(' ')}]`,
+          };
           const headers: Record<string, string> = form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
           rows.push({
             door,
@@ -260,7 +312,12 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
             role,
             id,
             fn: routeOf(method, path),
-            event: httpApiEvent(method, path, { claims, headers, ...(body ? { body } : {}), ...(query ? { query } : {}) }),
+            event: httpApiEvent(method, path, {
+              claims,
+              headers,
+              ...(body ? { body } : {}),
+              ...(query ? { query } : {}),
+            }),
           });
         }
     // Reads and controls of the shared session first, then the stops (each of its own session).
@@ -283,7 +340,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       const ended = record!.status === 'STOPPING' || isFinal(record!.status);
       const got = outcomeOf(row.door, row.action, answer.statusCode, answer.body ?? '', ended);
       const want = expected(row.role, row.action);
-      if (got !== want) wrong.push(`${row.door} × ${row.action} × ${row.role} (${row.fn}): ${got} (${answer.statusCode}), not ${want}`);
+      if (got !== want)
+        wrong.push(`${row.door} × ${row.action} × ${row.role} (${row.fn}): ${got} (${answer.statusCode}), not ${want}`);
     }
     console.log(`authorization matrix on the Lambda bundles: ${rows.length} rows (api-read and api-write)`);
     expect(wrong).toEqual([]);

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { FUNCTION_ENTRIES } from '../../shared/config';
 import { bundle } from '../support/bundle';
 import { CLUSTER_ARN } from '../support/ecs-events';
@@ -60,7 +60,9 @@ describe('a bundle in a fresh process takes its AWS credentials from the environ
     // ECS's JSON protocol, answering ListTasks with no tasks and keeping each request's signature.
     ecs = createServer((req, res) => {
       authorizations.push(String(req.headers.authorization ?? ''));
-      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"taskArns":[]}'));
+      req
+        .resume()
+        .on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end('{"taskArns":[]}'));
     });
     await new Promise<void>((r) => ecs.listen(0, '127.0.0.1', r));
     dir = mkdtempSync(join(tmpdir(), 'sp-bundle-'));
@@ -112,7 +114,11 @@ process.stdout.write(JSON.stringify(r));`;
 
   it("signs ECS calls with the environment's keys and session token", async () => {
     authorizations.length = 0;
-    const result = await runReaper({ AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+    const result = await runReaper({
+      AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
+    });
     expect(result).toEqual({ ok: true });
     expect(authorizations.length).toBeGreaterThan(0);
     expect(authorizations.every((a) => a.includes('Credential=AKIDBUNDLETEST/'))).toBe(true);

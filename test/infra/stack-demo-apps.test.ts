@@ -8,9 +8,13 @@ describe('the CDK stack with the default apps file', () => {
     const { template, stack } = synthStack({ appsFile: 'examples/apps/apps.yml' });
     const defs = template.findResources('AWS::ECS::TaskDefinition');
     const families = Object.values(defs).map((d) => (d as { Properties: { Family?: string } }).Properties.Family);
-    expect(families).toEqual(expect.arrayContaining(['sessionplane-echo', 'sessionplane-hello', 'sessionplane-wslink']));
+    expect(families).toEqual(
+      expect.arrayContaining(['sessionplane-echo', 'sessionplane-hello', 'sessionplane-wslink']),
+    );
     for (const family of ['sessionplane-echo', 'sessionplane-hello', 'sessionplane-wslink']) {
-      const def = Object.values(defs).find((d) => (d as { Properties: { Family?: string } }).Properties.Family === family) as {
+      const def = Object.values(defs).find(
+        (d) => (d as { Properties: { Family?: string } }).Properties.Family === family,
+      ) as {
         Properties: { ContainerDefinitions: { Image: unknown; User: string }[] };
       };
       // An image asset: pushed to the bootstrap's container-assets repository at deploy, not a registry name.
@@ -35,7 +39,8 @@ describe('the CDK stack with the default apps file', () => {
     const withPins = fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_TASK_DEFINITIONS);
     expect(withPins).toHaveLength(4);
     const pins = JSON.stringify(withPins[0]!.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS);
-    for (const f of withPins) expect(JSON.stringify(f.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS)).toBe(pins);
+    for (const f of withPins)
+      expect(JSON.stringify(f.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS)).toBe(pins);
     // {"echo": <family:revision of the echo task definition's ARN>, …}, resolved by CloudFormation at deploy.
     for (const app of ['echo', 'hello', 'wslink']) expect(pins).toContain(`\\"${app}\\":\\"`);
     expect(pins).toContain('task-definition/');
@@ -53,17 +58,21 @@ describe('the CDK stack with the default apps file', () => {
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['sessionplane:app', 'sessionplane:registry'] },
       });
     // Tags only as part of a registration, and only on our families.
-    const tagging = of('ecs:TagResource').filter(({ statement }) => JSON.stringify(statement.Condition).includes('RegisterTaskDefinition'));
+    const tagging = of('ecs:TagResource').filter(({ statement }) =>
+      JSON.stringify(statement.Condition).includes('RegisterTaskDefinition'),
+    );
     expect(tagging).toHaveLength(2);
     for (const { statement } of tagging)
-      for (const app of ['echo', 'hello', 'wslink']) expect(JSON.stringify(statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
+      for (const app of ['echo', 'hello', 'wslink'])
+        expect(JSON.stringify(statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
     // The same role registers, describes and runs; only the reaper deregisters.
     expect(roleOf('ecs:DescribeTaskDefinition')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
     expect(roleOf('ecs:RunTask')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
     expect(roleOf('ecs:DeregisterTaskDefinition')).toHaveLength(1);
     expect(roleOf('ecs:DeregisterTaskDefinition')).not.toEqual(roleOf('ecs:RegisterTaskDefinition'));
     // PassRole stays limited to the app roles, for ECS tasks.
-    for (const { statement } of of('iam:PassRole')) expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    for (const { statement } of of('iam:PassRole'))
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
   }, 120_000);
 
   it("seals session secrets with a rotated KMS key: api-write may only encrypt under a session context, each built app's task role only decrypt its own", () => {
@@ -78,14 +87,21 @@ describe('the CDK stack with the default apps file', () => {
         'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
       });
     const decrypt = all.filter(
-      ({ statement }) => actionsOf(statement).includes('kms:Decrypt') && JSON.stringify(statement.Resource).includes('SessionSecrets'),
+      ({ statement }) =>
+        actionsOf(statement).includes('kms:Decrypt') && JSON.stringify(statement.Resource).includes('SessionSecrets'),
     );
-    expect(decrypt.map(({ statement }) => statement.Condition).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+    expect(
+      decrypt
+        .map(({ statement }) => statement.Condition)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
       ['echo', 'hello', 'wslink'].map((app) => ({ StringEquals: { 'kms:EncryptionContext:sessionplane:app': app } })),
     );
     // Nobody else: the encrypting functions never decrypt.
     for (const { policy } of encrypt) expect(new Set(decrypt.map((d) => d.policy)).has(policy)).toBe(false);
-    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }[];
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment?: { Variables?: Record<string, unknown> } };
+    }[];
     expect(fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_SECRETS_KEY)).toHaveLength(2);
   }, 120_000);
 });

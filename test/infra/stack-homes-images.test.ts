@@ -6,7 +6,8 @@ import { actionsOf, statements, synthStack } from '../support/infra';
 describe('the CDK stack: homes on EFS, and the image catalog', () => {
   let template: Template;
   let functions: Record<string, { Properties: { Environment: { Variables: Record<string, unknown> } } }>;
-  const fnNamed = (name: string) => Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
+  const fnNamed = (name: string) =>
+    Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
 
   beforeAll(() => {
     ({ template } = synthStack({}));
@@ -20,16 +21,26 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
       .map((s) => s.statement)
       .filter((s) => actionsOf(s).includes('ecr:DescribeImages'));
     expect(ecrReads).toHaveLength(1);
-    expect(actionsOf(ecrReads[0]!).sort()).toEqual(['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:GetDownloadUrlForLayer']);
+    expect(actionsOf(ecrReads[0]!).sort()).toEqual([
+      'ecr:BatchGetImage',
+      'ecr:DescribeImages',
+      'ecr:DescribeRepositories',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
     expect(JSON.stringify(ecrReads[0]!.Resource)).toMatch(/ImagesRepository/);
     for (const name of ['api-read', 'api-write', 'api-catalog', 'task-events', 'reaper', 'image-catalog'])
-      expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_IMAGE_REPOSITORY)).toMatch(/ImagesRepository/);
+      expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_IMAGE_REPOSITORY)).toMatch(
+        /ImagesRepository/,
+      );
   });
 
   it('keeps homes on an encrypted, backed-up, retained EFS file system that only session tasks reach, over TLS', () => {
     const fs = template.findResources('AWS::EFS::FileSystem');
     expect(Object.keys(fs)).toHaveLength(1);
-    const [fsId, fsRes] = Object.entries(fs)[0]! as [string, { Properties: Record<string, unknown>; DeletionPolicy: string; UpdateReplacePolicy: string }];
+    const [fsId, fsRes] = Object.entries(fs)[0]! as [
+      string,
+      { Properties: Record<string, unknown>; DeletionPolicy: string; UpdateReplacePolicy: string },
+    ];
     expect(fsRes.DeletionPolicy).toBe('Retain');
     expect(fsRes.UpdateReplacePolicy).toBe('Retain');
     expect(fsRes.Properties).toMatchObject({ Encrypted: true, BackupPolicy: { Status: 'ENABLED' } });
@@ -47,11 +58,14 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
     expect(ingress[0]!.Properties.FromPort).toBe(2049);
     expect(JSON.stringify(ingress[0]!.Properties.SourceSecurityGroupId)).toMatch(/SessionsSg/);
     // api-write makes access points there; every app's task role may mount it through one.
-    expect(JSON.stringify(fnNamed('api-write').Properties.Environment.Variables.SESSIONPLANE_HOMES_FILE_SYSTEM)).toContain(fsId);
+    expect(
+      JSON.stringify(fnNamed('api-write').Properties.Environment.Variables.SESSIONPLANE_HOMES_FILE_SYSTEM),
+    ).toContain(fsId);
     const all = statements(template).map((st) => st.statement);
     expect(all.filter((st) => actionsOf(st).includes('elasticfilesystem:CreateAccessPoint'))).toHaveLength(1);
     const mounts = all.filter((st) => actionsOf(st).includes('elasticfilesystem:ClientMount'));
     expect(mounts).toHaveLength(4); // the three apps' task roles and the labelled images' one
-    for (const m of mounts) expect(m.Condition).toMatchObject({ Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } });
+    for (const m of mounts)
+      expect(m.Condition).toMatchObject({ Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } });
   });
 });

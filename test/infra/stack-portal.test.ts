@@ -2,14 +2,19 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actionsOf, statements, synthStack } from '../support/infra';
 
-type ContainerDef = { Name: string; Environment?: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+type ContainerDef = {
+  Name: string;
+  Environment?: { Name: string; Value: unknown }[];
+  Secrets?: { Name: string; ValueFrom: unknown }[];
+};
 
 /** The router's container definition (the service's `web` container). */
 function routerContainer(template: Template): ContainerDef {
   const defs = template.findResources('AWS::ECS::TaskDefinition', {
     Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'web' })]) },
   });
-  return (Object.values(defs)[0] as { Properties: { ContainerDefinitions: ContainerDef[] } }).Properties.ContainerDefinitions[0]!;
+  return (Object.values(defs)[0] as { Properties: { ContainerDefinitions: ContainerDef[] } }).Properties
+    .ContainerDefinitions[0]!;
 }
 
 /** The portal on AWS: served by the router service, signed in through Cognito (code + PKCE), calling the HTTP API as each user. */
@@ -17,7 +22,10 @@ describe('the CDK stack: the portal on the router service', () => {
   let https: Template;
   let plain: Template;
   beforeAll(() => {
-    ({ template: https } = synthStack({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'viz.example.org' }));
+    ({ template: https } = synthStack({
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      domainName: 'viz.example.org',
+    }));
     ({ template: plain } = synthStack());
   }, 180_000);
 
@@ -31,7 +39,9 @@ describe('the CDK stack: the portal on the router service', () => {
     });
     expect(Object.keys(https.findResources('AWS::Cognito::UserPoolDomain'))).toHaveLength(1);
     // The authorizer takes the portal's ID tokens beside the CLI client's.
-    const authorizer = Object.values(https.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as { Properties: { JwtConfiguration: { Audience: unknown[] } } };
+    const authorizer = Object.values(https.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as {
+      Properties: { JwtConfiguration: { Audience: unknown[] } };
+    };
     expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(2);
   });
 
@@ -44,12 +54,17 @@ describe('the CDK stack: the portal on the router service', () => {
     expect(web.Secrets?.map((s) => s.Name)).toEqual(['SESSIONPLANE_PORTAL_KEY']);
     // The task role may read and touch sessions and record a sign-out (signout# keys only), no more:
     // it starts nothing, it reads no secret itself.
-    const taskRole = Object.entries(https.findResources('AWS::IAM::Role')).find(([id]) => /RouterServiceTaskDefTaskRole/.test(id))![0];
-    const mine = statements(https).filter(({ policy }) => JSON.stringify(https.findResources('AWS::IAM::Policy')[policy]).includes(taskRole));
+    const taskRole = Object.entries(https.findResources('AWS::IAM::Role')).find(([id]) =>
+      /RouterServiceTaskDefTaskRole/.test(id),
+    )![0];
+    const mine = statements(https).filter(({ policy }) =>
+      JSON.stringify(https.findResources('AWS::IAM::Policy')[policy]).includes(taskRole),
+    );
     expect(mine.length).toBeGreaterThan(0);
     for (const { statement } of mine)
       for (const action of actionsOf(statement)) {
-        if (action === 'dynamodb:PutItem') expect(JSON.stringify(statement)).toContain('"dynamodb:LeadingKeys":["signout#*"]');
+        if (action === 'dynamodb:PutItem')
+          expect(JSON.stringify(statement)).toContain('"dynamodb:LeadingKeys":["signout#*"]');
         else expect(action).toMatch(/^dynamodb:(GetItem|UpdateItem)$/);
       }
   });

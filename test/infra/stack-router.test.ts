@@ -6,7 +6,10 @@ import { synthStack } from '../support/infra';
 describe('the CDK stack: the session router', () => {
   let template: Template;
   beforeAll(() => {
-    ({ template } = synthStack({ certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', domainName: 'viz.example.org' }));
+    ({ template } = synthStack({
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      domainName: 'viz.example.org',
+    }));
   }, 120_000);
 
   it('puts the router behind an ALB: idle timeout ≥ 300 s, HTTPS with HTTP redirected, health check, autoscaling', () => {
@@ -19,7 +22,9 @@ describe('the CDK stack: the session router', () => {
       DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS' }) })],
     });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/healthz' });
-    expect(Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).length).toBeGreaterThanOrEqual(2);
+    expect(
+      Object.keys(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it("gives the router the API's issuer, so it can stream GET /sessions/{id}/events to API callers (#15)", () => {
@@ -28,16 +33,23 @@ describe('the CDK stack: the session router', () => {
     });
     const env = Object.values(routerDefs).flatMap(
       (d) =>
-        (d as { Properties: { ContainerDefinitions: { Environment?: { Name: string; Value: unknown }[] }[] } }).Properties.ContainerDefinitions[0]!
-          .Environment ?? [],
+        (d as { Properties: { ContainerDefinitions: { Environment?: { Name: string; Value: unknown }[] }[] } })
+          .Properties.ContainerDefinitions[0]!.Environment ?? [],
     );
     const names = env.map((e) => e.Name);
     expect(names).toEqual(
-      expect.arrayContaining(['SESSIONPLANE_JWT_ISSUER', 'SESSIONPLANE_JWT_AUDIENCE', 'SESSIONPLANE_USER_CLAIM', 'SESSIONPLANE_GROUPS_CLAIM']),
+      expect.arrayContaining([
+        'SESSIONPLANE_JWT_ISSUER',
+        'SESSIONPLANE_JWT_AUDIENCE',
+        'SESSIONPLANE_USER_CLAIM',
+        'SESSIONPLANE_GROUPS_CLAIM',
+      ]),
     );
     // The same issuer as the API's authorizer (here the stack's own user pool).
     const issuer = env.find((e) => e.Name === 'SESSIONPLANE_JWT_ISSUER')!.Value;
-    const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as { Properties: { JwtConfiguration: { Issuer: unknown } } };
+    const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as {
+      Properties: { JwtConfiguration: { Issuer: unknown } };
+    };
     expect(issuer).toEqual(authorizer.Properties.JwtConfiguration.Issuer);
     expect(JSON.stringify(issuer)).toContain('cognito-idp');
   });
@@ -50,7 +62,9 @@ describe('the CDK stack: the session router', () => {
       .filter((p) => JSON.stringify(p.GroupId).includes('SessionsSg'));
     const inline = Object.entries(template.findResources('AWS::EC2::SecurityGroup'))
       .filter(([id]) => id.includes('SessionsSg'))
-      .flatMap(([, r]) => (r as { Properties: { SecurityGroupIngress?: Rule[] } }).Properties.SecurityGroupIngress ?? []);
+      .flatMap(
+        ([, r]) => (r as { Properties: { SecurityGroupIngress?: Rule[] } }).Properties.SecurityGroupIngress ?? [],
+      );
     const ingress: Rule[] = [...separate, ...inline];
     expect(new Set(ingress.map((p) => p.FromPort))).toEqual(new Set([8080, 8888, 9000]));
     for (const p of ingress) {

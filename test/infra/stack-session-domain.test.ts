@@ -12,23 +12,37 @@ describe('the CDK stack with a session domain (#11 C1)', () => {
       sessionDomain: 'sessions.example.org',
       sessionCertificateArn: cert,
     });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerCertificate', { Certificates: [{ CertificateArn: cert }] });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerCertificate', {
+      Certificates: [{ CertificateArn: cert }],
+    });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Environment: Match.arrayWith([{ Name: ENV.sessionDomain, Value: 'sessions.example.org' }]) })]),
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: ENV.sessionDomain, Value: 'sessions.example.org' }]),
+        }),
+      ]),
     });
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
-      const env = (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables ?? {};
+      const env =
+        (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment
+          ?.Variables ?? {};
       if (ENV.publicUrl in env) expect(env[ENV.sessionDomain]).toBe('sessions.example.org');
     }
     expect(JSON.stringify(template.findOutputs('*'))).toContain('*.sessions.example.org');
   }, 120_000);
 
   it('refuses a session certificate without HTTPS or without a session domain', () => {
-    expect(() => synthStack({ sessionDomain: 'sessions.example.org', sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' })).toThrow(
-      /needs certificateArn/,
-    );
     expect(() =>
-      synthStack({ certificateArn: 'arn:aws:acm:us-east-1:1:certificate/a', sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x' }),
+      synthStack({
+        sessionDomain: 'sessions.example.org',
+        sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x',
+      }),
+    ).toThrow(/needs certificateArn/);
+    expect(() =>
+      synthStack({
+        certificateArn: 'arn:aws:acm:us-east-1:1:certificate/a',
+        sessionCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/x',
+      }),
     ).toThrow(/needs sessionDomain/);
   });
 });

@@ -21,9 +21,17 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   let stack: Stack;
   let functions: Record<
     string,
-    { Properties: { Environment: { Variables: Record<string, unknown> }; Runtime: string; Architectures: string[]; Role: unknown } }
+    {
+      Properties: {
+        Environment: { Variables: Record<string, unknown> };
+        Runtime: string;
+        Architectures: string[];
+        Role: unknown;
+      };
+    }
   >;
-  const fnNamed = (name: string) => Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
+  const fnNamed = (name: string) =>
+    Object.values(functions).find((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === name)!;
 
   beforeAll(() => {
     ({ template, stack } = synthStack({
@@ -80,33 +88,44 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     const missing = requiredKeys(name).filter((k) => env[k] === undefined && k !== ENV.awsRegion);
     expect(missing).toEqual([]);
     // The literal ones parse as the function will parse them.
-    const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const literal = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<
+      string,
+      string
+    >;
     const shape = (FUNCTION_ENV_SCHEMAS[name] as unknown as z.ZodObject).shape;
-    for (const [k, v] of Object.entries(literal)) if (shape[k]) expect((shape[k] as z.ZodType).safeParse(v).success, `${name} ${k}=${v}`).toBe(true);
+    for (const [k, v] of Object.entries(literal))
+      if (shape[k]) expect((shape[k] as z.ZodType).safeParse(v).success, `${name} ${k}=${v}`).toBe(true);
   });
 
   it('warns at synth, by name, about an app in the apps file that it cannot run (no image)', () => {
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('App local-only has no image'));
+    const warnings = Annotations.fromStack(stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('App local-only has no image'),
+    );
     expect(warnings).toHaveLength(1);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('App viz '))).toHaveLength(0);
   });
 
   it('passes the imagePrefixes context to the function that launches, as SESSIONPLANE_IMAGE_PREFIXES', () => {
-    expect(fnNamed('api-write').Properties.Environment.Variables[ENV.imagePrefixes]).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/apps:,ghcr.io/acme/');
+    expect(fnNamed('api-write').Properties.Environment.Variables[ENV.imagePrefixes]).toBe(
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/apps:,ghcr.io/acme/',
+    );
     for (const name of ['api-read', 'api-catalog', 'task-events', 'reaper'])
       expect(fnNamed(name).Properties.Environment.Variables[ENV.imagePrefixes]).toBeUndefined();
   });
 
   it('grants no "*" action, and a "*" resource only where the action takes none', () => {
     const all = statements(template);
-    for (const { statement } of all) for (const a of actionsOf(statement)) expect(a).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+    for (const { statement } of all)
+      for (const a of actionsOf(statement)) expect(a).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
     const starred = all
       .filter(({ statement }) => [statement.Resource].flat().includes('*'))
       .map(({ statement }) => ({ actions: actionsOf(statement), condition: statement.Condition }));
     // ecr:GetAuthorizationToken takes no resource; ecs:ListTasks neither, so it is bound by a condition.
     expect(starred).toEqual(expect.arrayContaining([{ actions: ['ecr:GetAuthorizationToken'], condition: undefined }]));
     for (const s of starred) {
-      if (s.actions.includes('ecs:ListTasks')) expect(s.condition).toMatchObject({ ArnEquals: { 'ecs:cluster': expect.anything() } });
+      if (s.actions.includes('ecs:ListTasks'))
+        expect(s.condition).toMatchObject({ ArnEquals: { 'ecs:cluster': expect.anything() } });
       // The registry's: registration only with its tags (aws:RequestTag); describe and deregister take no resource.
       else if (s.actions.includes('ecs:RegisterTaskDefinition'))
         expect(s.condition).toMatchObject({ StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' } });
@@ -143,11 +162,14 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       expect(JSON.stringify(statement.Resource)).toMatch(
         /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*.*task-definition\/sessionplane-_labelled:\*/,
       );
-      expect(statement.Condition).toEqual({ ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } } });
+      expect(statement.Condition).toEqual({
+        ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^Cluster/), 'Arn'] } },
+      });
     }
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole).toHaveLength(2);
-    for (const statement of passRole) expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    for (const statement of passRole)
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     expect((passRole[0]!.Resource as unknown[]).length).toBe(8); // a task role and an execution role per app, and the labelled images' definition
     for (const s of all.filter((st) => actionsOf(st).some((a) => ['ecs:StopTask', 'ecs:DescribeTasks'].includes(a)))) {
       expect(JSON.stringify(s.Resource)).toMatch(/:task\/",\{"Ref":"Cluster[0-9A-F]+"\},"\/\*"/);
@@ -159,21 +181,40 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     const dynamo = (name: string) =>
       statements(template)
         .filter(({ policy }) =>
-          JSON.stringify(template.findResources('AWS::IAM::Policy')[policy]!.Properties.Roles).includes(byRole(name).match(/"([A-Za-z0-9]+)"/)![1]!),
+          JSON.stringify(template.findResources('AWS::IAM::Policy')[policy]!.Properties.Roles).includes(
+            byRole(name).match(/"([A-Za-z0-9]+)"/)![1]!,
+          ),
         )
         .flatMap(({ statement }) => actionsOf(statement).filter((a) => a.startsWith('dynamodb:')))
         .sort();
     expect(dynamo('api-read')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
-    expect(dynamo('api-write')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamo('api-write')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(dynamo('api-catalog')).toEqual(['dynamodb:GetItem']); // the image snapshot
     // PutItem: the usage record of a session it ends (conditional: one per session).
     // DeleteItem of the grantee index's pointers only (a session it ends leaves the index), never of a session.
-    expect(dynamo('task-events')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(dynamo('task-events')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     const deletes = statements(template).filter(({ statement }) => JSON.stringify(statement).includes('share#*'));
     expect(deletes.map(({ statement }) => [statement.Action, statement.Condition])).toEqual([
       ['dynamodb:DeleteItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['share#*'] } }],
     ]);
-    expect(dynamo('reaper')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamo('reaper')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(dynamo('image-catalog')).toEqual(['dynamodb:PutItem']);
   });
 
@@ -194,11 +235,18 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
 
   it('wakes the pool keeper within seconds of a claim: the table streams new images, and only pool records reach it', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as { Properties: Record<string, unknown> }[];
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as {
+      Properties: Record<string, unknown>;
+    }[];
     expect(mappings).toHaveLength(1);
-    const patterns = (mappings[0]!.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+    const patterns = (mappings[0]!.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+      (f) => JSON.parse(f.Pattern) as unknown,
+    );
     expect(patterns).toEqual([
-      { eventName: ['MODIFY'], dynamodb: { Keys: { id: { S: [{ prefix: 'pool#' }] } }, NewImage: { state: { S: ['CLAIMED'] } } } },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: { Keys: { id: { S: [{ prefix: 'pool#' }] } }, NewImage: { state: { S: ['CLAIMED'] } } },
+      },
       { eventName: ['REMOVE'], dynamodb: { Keys: { id: { S: [{ prefix: 'pool#' }] } } } },
     ]);
     expect(JSON.stringify(mappings[0]!.Properties.FunctionName)).toMatch(/pools/i);
@@ -209,7 +257,9 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   });
 
   it('defines one task definition per app with an image: awslogs, non-root, read-only root where allowed, GPU on EC2', () => {
-    const defs = template.findResources('AWS::ECS::TaskDefinition', { Properties: { Family: Match.stringLikeRegexp('^sessionplane-') } });
+    const defs = template.findResources('AWS::ECS::TaskDefinition', {
+      Properties: { Family: Match.stringLikeRegexp('^sessionplane-') },
+    });
     expect(
       Object.values(defs)
         .map((d) => (d as { Properties: { Family: string } }).Properties.Family)
@@ -236,7 +286,10 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       RequiresCompatibilities: ['EC2'],
       ContainerDefinitions: [Match.objectLike({ ResourceRequirements: [{ Type: 'GPU', Value: '1' }] })],
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/sessionplane/apps/viz', RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/sessionplane/apps/viz',
+      RetentionInDays: 30,
+    });
   });
 
   it('has the HTTP API check JWTs, throttle and log access', () => {
@@ -270,7 +323,10 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: route, AuthorizationType: 'JWT' });
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /healthz', AuthorizationType: 'NONE' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /openapi.json', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /openapi.json',
+      AuthorizationType: 'NONE',
+    });
   });
 
   it('has a GPU capacity provider with managed scaling from zero when configured, an ECR repository, and its outputs', () => {
@@ -278,7 +334,10 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       AutoScalingGroupProvider: Match.objectLike({ ManagedScaling: Match.objectLike({ Status: 'ENABLED' }) }),
     });
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0' });
-    template.hasResourceProperties('AWS::ECR::Repository', { ImageScanningConfiguration: { ScanOnPush: true }, LifecyclePolicy: Match.anyValue() });
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      ImageScanningConfiguration: { ScanOnPush: true },
+      LifecyclePolicy: Match.anyValue(),
+    });
     const outputs = Object.keys(template.toJSON().Outputs as object).join(' ');
     for (const name of ['ApiUrl', 'RouterUrl', 'TableName', 'ClusterName']) expect(outputs).toContain(name);
   });

@@ -17,7 +17,8 @@ export async function invariants(m: Model, p: Product): Promise<void> {
     records.set(s.id, r!);
     // A session that failed by itself (its launch timed out on a loaded machine) has ended too.
     if (r!.status === 'FAILED') s.live = false;
-    if (!s.live) expect(r!.status === 'STOPPING' || isFinal(r!.status), `${short(s.id)} ended, is ${r!.status}`).toBe(true);
+    if (!s.live)
+      expect(r!.status === 'STOPPING' || isFinal(r!.status), `${short(s.id)} ended, is ${r!.status}`).toBe(true);
     else expect(isLive(r!.status) && r!.status !== 'STOPPING', `${short(s.id)} live, is ${r!.status}`).toBe(true);
   }
   await waitFor(
@@ -32,7 +33,8 @@ export async function invariants(m: Model, p: Product): Promise<void> {
         if ((await p.quotas().get(user)).sessions !== live) return undefined;
         // Usage counts every ended session once (the reaper writes what an abrupt end left).
         const counted = new Map<string, number>();
-        for await (const u of p.usage().list({ from: 0, to: Date.now() + 60_000, owner: user })) counted.set(u.sessionId, (counted.get(u.sessionId) ?? 0) + 1);
+        for await (const u of p.usage().list({ from: 0, to: Date.now() + 60_000, owner: user }))
+          counted.set(u.sessionId, (counted.get(u.sessionId) ?? 0) + 1);
         if ([...counted.values()].some((n) => n > 1)) throw new Error(`${user}: a session counted twice in usage`);
         const endedOwn = m.sessions.filter((s) => s.owner === user && isFinal(records.get(s.id)!.status));
         if (endedOwn.some((s) => !counted.has(s.id))) return undefined;

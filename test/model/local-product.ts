@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { stringify } from 'yaml';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb-usage-store';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usage-store';
+import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
 import { freePort } from '../support/dynamodb-local';
@@ -29,7 +29,11 @@ export const MODEL_CAP = 3;
 
 /** Every kind of app the product has on one machine: a process, a home, a profile, a hidden one, a pooled one. */
 const APPS = {
-  echo: { cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'], ready_line: 'App running at', resources: { cpu: 0.1, memory: '64Mi' } },
+  echo: {
+    cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'],
+    ready_line: 'App running at',
+    resources: { cpu: 0.1, memory: '64Mi' },
+  },
   notes: {
     cmd: [process.execPath, FIXTURE, '--host', '${host}', '--port', '${port}'],
     ready: { tcp: true },
@@ -165,7 +169,8 @@ export class LocalProduct implements Product {
       'the server listening',
     );
     this.url = `http://127.0.0.1:${this.port}`;
-    if (this.cookies.size === 0) for (const user of Object.keys(MODEL_USERS) as ModelUser[]) this.cookies.set(user, await this.signIn(user));
+    if (this.cookies.size === 0)
+      for (const user of Object.keys(MODEL_USERS) as ModelUser[]) this.cookies.set(user, await this.signIn(user));
   }
 
   /** Stops the server: SIGTERM (it stops every session, exit 0) or SIGKILL (it leaves them; the next start ends them). */
@@ -191,13 +196,17 @@ export class LocalProduct implements Product {
     if (who) headers.set('authorization', `Bearer ${this.users.tokens[who]}`);
     if (init.body) headers.set('content-type', init.form ? 'application/x-www-form-urlencoded' : 'application/json');
     const res = await fetch(`${this.url}${path}`, { ...init, headers, redirect: 'manual' });
-    if (res.status >= 500) this.serverErrors.push(`${init.method ?? 'GET'} ${path} as ${who}: ${res.status} ${await res.clone().text()}`);
+    if (res.status >= 500)
+      this.serverErrors.push(`${init.method ?? 'GET'} ${path} as ${who}: ${res.status} ${await res.clone().text()}`);
     return res;
   }
 
   /** A portal page as `who`, signed in by their cookie. */
   async page(who: ModelUser, path: string): Promise<Response> {
-    const res = await fetch(`${this.url}${path}`, { headers: { cookie: this.cookies.get(who)!.cookie }, redirect: 'manual' });
+    const res = await fetch(`${this.url}${path}`, {
+      headers: { cookie: this.cookies.get(who)!.cookie },
+      redirect: 'manual',
+    });
     if (res.status >= 500) this.serverErrors.push(`portal ${path} as ${who}: ${res.status}`);
     return res;
   }
@@ -217,7 +226,8 @@ export class LocalProduct implements Product {
   /** Fetches a URL the product handed out (a connectURL), remembering any 5xx. */
   async open(url: string): Promise<Response> {
     const res = await fetch(url, { redirect: 'manual' });
-    if (res.status >= 500 && res.status !== 503) this.serverErrors.push(`open ${url.replace(/token=[^&]+/, 'token=…')}: ${res.status}`);
+    if (res.status >= 500 && res.status !== 503)
+      this.serverErrors.push(`open ${url.replace(/token=[^&]+/, 'token=…')}: ${res.status}`);
     return res;
   }
 

@@ -16,7 +16,10 @@ export interface Product {
   page(who: ModelUser, path: string): Promise<Response>;
   portalApi(who: ModelUser, path: string, init?: RequestInit): Promise<Response>;
   open(url: string): Promise<Response>;
-  store: { get(id: string): Promise<Session | undefined>; listByOwner(owner: string, o?: { limit?: number }): Promise<{ items: Session[] }> };
+  store: {
+    get(id: string): Promise<Session | undefined>;
+    listByOwner(owner: string, o?: { limit?: number }): Promise<{ items: Session[] }>;
+  };
   quotas(): { get(owner: string): Promise<{ sessions: number }> };
   usage(): { list(range: { from: number; to: number; owner?: string }): AsyncIterable<{ sessionId: string }> };
   processes(): string[];
@@ -87,8 +90,14 @@ export class Launch implements Cmd {
         method: 'POST',
         body: JSON.stringify({ app: this.app, ...(this.app === 'sized' ? { profile: 'small' } : {}) }),
       });
-    else if (this.door === 'launcher') res = await p.call(this.user, '/paraview/', { method: 'POST', body: JSON.stringify({ application: this.app }) });
-    else res = await p.call(this.user, '/skaha/v1/session', { method: 'POST', body: `name=m-${this.app}&app=${this.app}`, form: true });
+    else if (this.door === 'launcher')
+      res = await p.call(this.user, '/paraview/', { method: 'POST', body: JSON.stringify({ application: this.app }) });
+    else
+      res = await p.call(this.user, '/skaha/v1/session', {
+        method: 'POST',
+        body: `name=m-${this.app}&app=${this.app}`,
+        form: true,
+      });
     const text = await res.text();
     if (!allowed) {
       expect(res.status, text).toBe(this.door === 'skaha' ? 400 : 404);
@@ -106,7 +115,8 @@ export class Launch implements Cmd {
     }
     expect(res.status, text).toBe(this.door === 'rest' ? 202 : 200);
     const id = this.door === 'skaha' ? text.trim() : (JSON.parse(text) as { id: string }).id;
-    if (!m.sessions.some((s) => s.id === id)) m.sessions.push({ id, owner: this.user, app: this.app, live: true, shares: new Set() });
+    if (!m.sessions.some((s) => s.id === id))
+      m.sessions.push({ id, owner: this.user, app: this.app, live: true, shares: new Set() });
   }
   toString = () => `launch(${this.user}, ${this.app}, ${this.door})`;
 }
@@ -167,7 +177,10 @@ export class Share implements Cmd {
   async run(m: Model, p: Product) {
     const { s, role } = target(m, this);
     const [kind, name] = this.grantee.split(':') as ['user' | 'group', string];
-    const res = await p.call(this.user, `/sessions/${s.id}/shares`, { method: 'POST', body: JSON.stringify({ [kind]: name }) });
+    const res = await p.call(this.user, `/sessions/${s.id}/shares`, {
+      method: 'POST',
+      body: JSON.stringify({ [kind]: name }),
+    });
     if (role === 'grantee') return void expect(res.status).toBe(403);
     if (role === 'stranger') return void expect(res.status).toBe(404);
     if (!s.live) return void expect(res.status).toBeGreaterThanOrEqual(400);
@@ -237,16 +250,23 @@ export class Lists implements Cmd {
     const res = await p.call(this.user, '/sessions');
     expect(res.status).toBe(200);
     const listed = new Map(
-      ((await res.json()) as { sessions: { id: string; status: string; owner: string; sharedWithYou?: boolean }[] }).sessions.map((s) => [s.id, s]),
+      (
+        (await res.json()) as { sessions: { id: string; status: string; owner: string; sharedWithYou?: boolean }[] }
+      ).sessions.map((s) => [s.id, s]),
     );
     for (const s of m.sessions) {
       const shown = listed.get(s.id);
       const role = roleOf(this.user, s);
-      if (role === 'owner' && s.live) expect(shown && isLive(shown.status as Session['status']), `${short(s.id)} live in ${this.user}'s list`).toBe(true);
-      if (role === 'grantee' && s.live) expect(shown?.sharedWithYou, `${short(s.id)} shared with ${this.user}`).toBe(true);
+      if (role === 'owner' && s.live)
+        expect(shown && isLive(shown.status as Session['status']), `${short(s.id)} live in ${this.user}'s list`).toBe(
+          true,
+        );
+      if (role === 'grantee' && s.live)
+        expect(shown?.sharedWithYou, `${short(s.id)} shared with ${this.user}`).toBe(true);
       if (role === 'stranger' || (role === 'admin' && shown)) expect(shown?.owner ?? this.user).toBe(this.user);
     }
-    for (const [id, shown] of listed) if (shown.owner !== this.user) expect(shown.sharedWithYou, `${short(id)} in ${this.user}'s list`).toBe(true);
+    for (const [id, shown] of listed)
+      if (shown.owner !== this.user) expect(shown.sharedWithYou, `${short(id)} in ${this.user}'s list`).toBe(true);
     for (const path of ['/usage?period=month', '/skaha/v1/session', '/apps', '/skaha/v1/image', '/skaha/v1/context'])
       expect((await p.call(this.user, path)).status, path).toBe(200);
     for (const path of ['/', '/portal/sessions', ...(isAdmin(this.user) ? ['/admin'] : [])])
@@ -275,12 +295,20 @@ const grantee = fc.constantFrom('user:alice', 'user:bob', 'user:dave', 'group:vi
 
 /** The operations, weighted toward what people do most (an entry's copies are its weight). */
 const launchAny = fc
-  .tuple(user, fc.constantFrom(...MODEL_APPS), fc.constantFrom('rest', 'launcher', 'skaha') as fc.Arbitrary<'rest' | 'launcher' | 'skaha'>)
+  .tuple(
+    user,
+    fc.constantFrom(...MODEL_APPS),
+    fc.constantFrom('rest', 'launcher', 'skaha') as fc.Arbitrary<'rest' | 'launcher' | 'skaha'>,
+  )
   .map(([u, a, d]) => new Launch(u, a, d));
-const launchCommon = fc.tuple(user, fc.constantFrom<ModelApp>('echo', 'notes')).map(([u, a]) => new Launch(u, a, 'rest'));
+const launchCommon = fc
+  .tuple(user, fc.constantFrom<ModelApp>('echo', 'notes'))
+  .map(([u, a]) => new Launch(u, a, 'rest'));
 const stop = fc.tuple(user, pick, door).map(([u, i, d]) => new Stop(u, i, d));
 const share = fc.tuple(user, pick, grantee).map(([u, i, g]) => new Share(u, i, g));
-const look = fc.tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha')).map(([u, i, w]) => new Look(u, i, w));
+const look = fc
+  .tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha'))
+  .map(([u, i, w]) => new Look(u, i, w));
 const lists = user.map((u) => new Lists(u));
 export const commands = [
   ...[launchAny, launchAny, launchAny, launchCommon],

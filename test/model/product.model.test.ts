@@ -67,7 +67,10 @@ describe('the product, model-checked', () => {
   /** Sequences the model found (shrunk), kept as they were found; each failed before its fix. */
   const REGRESSIONS: [string, () => fc.AsyncCommand<Model, LocalProduct>[]][] = [
     // The uid record of a home launch was read as a session: every list of that user answered 500.
-    ['a home launch, then every list (uid record in the owner index)', () => [new Launch('alice', 'notes', 'rest'), new Lists('alice')]],
+    [
+      'a home launch, then every list (uid record in the owner index)',
+      () => [new Launch('alice', 'notes', 'rest'), new Lists('alice')],
+    ],
     // A grantee stopped the owner's session through the launcher and skaha.
     [
       'a grantee stops through every door',

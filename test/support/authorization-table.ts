@@ -30,7 +30,15 @@ export function expected(role: Role, action: SessionAction): Exclude<Outcome, 'd
 }
 
 export const byStatus = (status: number): Outcome =>
-  status < 300 ? 'allow' : status === 404 ? 'not_found' : status === 403 ? 'forbidden' : status === 401 ? 'unauthenticated' : 'denied';
+  status < 300
+    ? 'allow'
+    : status === 404
+      ? 'not_found'
+      : status === 403
+        ? 'forbidden'
+        : status === 401
+          ? 'unauthenticated'
+          : 'denied';
 
 /** One request of an API door. */
 interface Ask {
@@ -92,7 +100,13 @@ export const API_DOORS: Record<'rest' | 'launcher' | 'skaha', ApiDoor> = {
  * to anything it does not find: that is its not-found); skaha's renew of a session not the
  * caller's is its 400 "No active job for user …".
  */
-export function outcomeOf(door: keyof typeof API_DOORS, action: SessionAction, status: number, text: string, ended: boolean): Outcome {
+export function outcomeOf(
+  door: keyof typeof API_DOORS,
+  action: SessionAction,
+  status: number,
+  text: string,
+  ended: boolean,
+): Outcome {
   if (door === 'skaha' && action === 'renew' && status === 400 && text.startsWith('No active job')) return 'not_found';
   const answer = byStatus(status);
   if (action === 'stop' && answer === 'allow' && !ended) return door === 'skaha' ? 'not_found' : 'denied';

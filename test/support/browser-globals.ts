@@ -38,7 +38,9 @@ class FetchXMLHttpRequest {
 export interface Wslink {
   SmartConnect: {
     newInstance(options: { config: Record<string, unknown> }): {
-      onConnectionReady(cb: (connection: { getSession(): { call(method: string, args?: unknown[]): Promise<unknown> } }) => void): void;
+      onConnectionReady(
+        cb: (connection: { getSession(): { call(method: string, args?: unknown[]): Promise<unknown> } }) => void,
+      ): void;
       onConnectionError(cb: (connection: unknown, error: unknown) => void): void;
       connect(): void;
       destroy(): void;

@@ -33,7 +33,10 @@ const out = [];
 for (const event of ${JSON.stringify(invocations.map((i) => i.event))}) out.push(await handler(event, context).catch((e) => ({ thrown: e.name + ': ' + e.message })));
 process.stdout.write(JSON.stringify(out));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

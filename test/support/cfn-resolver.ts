@@ -28,7 +28,8 @@ export function resolver(resources: Resources, known: { kmsKeyArn: string }) {
   const getAtt = (id: string, attr: string): string => {
     if (resources[id]?.Type === 'AWS::ECS::Cluster' && attr === 'Arn') return CLUSTER_ARN;
     if (resources[id]?.Type === 'AWS::KMS::Key' && attr === 'Arn') return known.kmsKeyArn;
-    if (resources[id]?.Type === 'AWS::ECR::Repository' && attr === 'Arn') return 'arn:aws:ecr:eu-west-1:123456789012:repository/sessionplane-apps';
+    if (resources[id]?.Type === 'AWS::ECR::Repository' && attr === 'Arn')
+      return 'arn:aws:ecr:eu-west-1:123456789012:repository/sessionplane-apps';
     if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
     if (attr === 'DNSName') return 'router.example.org';
     return `${id}.${attr}`;

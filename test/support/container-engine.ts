@@ -8,7 +8,8 @@ import { fixtureApp } from './apps';
 /** The image scripts/podman.sh builds: the demo apps and the fixture app on this machine's node. */
 export const TEST_IMAGE = 'localhost/sessionplane-demo:test';
 
-const NO_ENGINE = 'no container engine: run `eval "$(scripts/podman.sh up)"` (or set DOCKER_HOST / SESSIONPLANE_CONTAINER_HOST) to run these tests';
+const NO_ENGINE =
+  'no container engine: run `eval "$(scripts/podman.sh up)"` (or set DOCKER_HOST / SESSIONPLANE_CONTAINER_HOST) to run these tests';
 
 /**
  * The container engine the tests use (SESSIONPLANE_CONTAINER_HOST, DOCKER_HOST, or a default
@@ -55,7 +56,10 @@ export async function buildImage(docker: Docker, tag: string, containerfile: str
   const dir = mkdtempSync(join(tmpdir(), 'sp-build-'));
   try {
     writeFileSync(join(dir, 'Containerfile'), containerfile);
-    const stream = await docker.buildImage({ context: dir, src: ['Containerfile'] }, { t: tag, dockerfile: 'Containerfile', networkmode: 'none' });
+    const stream = await docker.buildImage(
+      { context: dir, src: ['Containerfile'] },
+      { t: tag, dockerfile: 'Containerfile', networkmode: 'none' },
+    );
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(stream, (error, output) => {
         const failed = (output as { error?: string }[] | undefined)?.find((o) => o.error);

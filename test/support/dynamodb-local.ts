@@ -1,6 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { tcpAccepts } from '../../shared/adapters/readiness';
+import { tcpAccepts } from '../../shared/adapters/runtime/readiness';
 
 /** A free loopback port, from the OS. */
 export function freePort(): Promise<number> {

@@ -3,7 +3,11 @@ import type { TaskStateChangeEvent } from '../../functions/aws/task-events-handl
 export const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/sessionplane';
 
 /** An "ECS Task State Change" event shaped like the sample in the ECS developer guide. */
-export function taskEvent(sessionId: string, taskArn: string, detail: Partial<TaskStateChangeEvent['detail']> & { ip?: string }): TaskStateChangeEvent {
+export function taskEvent(
+  sessionId: string,
+  taskArn: string,
+  detail: Partial<TaskStateChangeEvent['detail']> & { ip?: string },
+): TaskStateChangeEvent {
   const { ip = '10.0.1.25', ...rest } = detail;
   return {
     version: '0',

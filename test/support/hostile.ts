@@ -64,11 +64,29 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 /** A header value the platform can send: printable ASCII (others never leave fetch). */
 export const headerValue = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 300 }),
-  fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', 'x'.repeat(5000), '*/*', 'application/json; charset=utf-16'),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'Basic Zm9vOmJhcg==',
+    'x'.repeat(5000),
+    '*/*',
+    'application/json; charset=utf-16',
+  ),
 );
 
 /** A path segment, encoded as a client would (or not, for the tricks that are already encoded). */
 export const pathSegment = fc.oneof(
   hostileString.map((s) => encodeURIComponent(s.slice(0, 300))),
-  fc.constantFrom('..%2f..%2fetc', '%2e%2e', '.', '..', '%00', '%ff', 'sessions', '0'.repeat(32), `${'f'.repeat(31)}g`, 'A'.repeat(32)),
+  fc.constantFrom(
+    '..%2f..%2fetc',
+    '%2e%2e',
+    '.',
+    '..',
+    '%00',
+    '%ff',
+    'sessions',
+    '0'.repeat(32),
+    `${'f'.repeat(31)}g`,
+    'A'.repeat(32),
+  ),
 );

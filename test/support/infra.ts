@@ -20,13 +20,19 @@ export function synthStack(context: Record<string, unknown> = {}): { template: T
   return { template: Template.fromStack(stack), stack };
 }
 
-export type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown>; Effect: string };
+export type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+  Effect: string;
+};
 
 /** Every IAM statement of the template, with the logical id of its policy. */
 export function statements(template: Template): { policy: string; statement: Statement }[] {
   const out: { policy: string; statement: Statement }[] = [];
   for (const [policy, resource] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
-    for (const statement of (resource as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement)
+    for (const statement of (resource as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
+      .PolicyDocument.Statement)
       out.push({ policy, statement });
   }
   return out;

@@ -4,7 +4,12 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambd
 export function httpApiEvent(
   method: string,
   path: string,
-  options: { body?: string; claims?: Record<string, unknown> | null; headers?: Record<string, string>; query?: string } = {},
+  options: {
+    body?: string;
+    claims?: Record<string, unknown> | null;
+    headers?: Record<string, string>;
+    query?: string;
+  } = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const claims = options.claims === undefined ? { sub: 'alice', 'cognito:groups': '[users]' } : options.claims;
   return {
@@ -24,11 +29,17 @@ export function httpApiEvent(
       stage: '$default',
       time: '22/Nov/2026:07:00:00 +0000',
       timeEpoch: 1_795_000_000_000,
-      authorizer: claims ? { principalId: '', integrationLatency: 0, jwt: { claims: claims as Record<string, string>, scopes: [] } } : (undefined as never),
+      authorizer: claims
+        ? { principalId: '', integrationLatency: 0, jwt: { claims: claims as Record<string, string>, scopes: [] } }
+        : (undefined as never),
     },
     body: options.body,
     isBase64Encoded: false,
   };
 }
 
-export const lambdaContext = { functionName: 'test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+export const lambdaContext = {
+  functionName: 'test',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;

@@ -18,7 +18,9 @@ export function motoDescribe(): typeof describe | typeof describe.skip {
 
 /** moto's server on a port the OS picks (`-p 0`); it prints the address it took. */
 export async function startMoto(): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const endpoint = await new Promise<string>((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`moto did not start within 30 s: ${seen}`)), 30_000);

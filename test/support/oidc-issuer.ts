@@ -10,14 +10,18 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 export async function localIssuer() {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const codes = new Map<string, { challenge: string; method: string; nonce: string; redirect: string; client: string }>();
+  const codes = new Map<
+    string,
+    { challenge: string; method: string; nonce: string; redirect: string; client: string }
+  >();
   const seen = { verifierChecked: 0, refused: 0, idTokens: [] as string[] };
   /** Who the next sign-in is, and how long its ID token lives. */
   const as = { subject: 'carol', groups: ['sessionplane-admins'], lifetime: '5m' };
   let issuer = '';
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', issuer);
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/.well-known/openid-configuration')
       return json(200, {
         issuer,
@@ -69,7 +73,12 @@ export async function localIssuer() {
           .setExpirationTime(as.lifetime)
           .sign(privateKey);
         seen.idTokens.push(idToken);
-        json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+        json(200, {
+          access_token: randomBytes(16).toString('hex'),
+          token_type: 'Bearer',
+          expires_in: 300,
+          id_token: idToken,
+        });
       });
       return;
     }

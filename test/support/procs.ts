@@ -46,7 +46,10 @@ function allProcesses(): Array<{ pid: number; ppid: number }> {
 export function processMemory(pid: number): { name: string; rssKiB: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { name: status.match(/^Name:\s+(.*)$/m)?.[1] ?? '?', rssKiB: Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) };
+    return {
+      name: status.match(/^Name:\s+(.*)$/m)?.[1] ?? '?',
+      rssKiB: Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0),
+    };
   } catch {
     return undefined;
   }

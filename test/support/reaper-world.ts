@@ -1,7 +1,7 @@
 import { StopTaskCommand } from '@aws-sdk/client-ecs';
-import { createDocumentClient } from '../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../shared/adapters/dynamodb-table';
-import type { EmbeddedDynamoDb } from '../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import type { EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
 import type { Session } from '../../shared/domain';
@@ -34,7 +34,11 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
   );
   const ecs = new ScriptedEcs();
   // The task-definition registry, its records in the same table, for the reaper's tidy step.
-  const registry = new TaskDefinitionRegistry(ecs.client, client, { tableName: table, containerName: 'app', now: clock.now });
+  const registry = new TaskDefinitionRegistry(ecs.client, client, {
+    tableName: table,
+    containerName: 'app',
+    now: clock.now,
+  });
   const runtime = new EcsRuntime(ecs.client, {
     registry,
     cluster: 'sessions',
@@ -61,7 +65,12 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     client,
     table,
     runtime,
-    { web: { ...fixtureApp([], { idleTimeoutMs: IDLE_MS, maxLifetimeMs: LIFETIME_MS, launchTimeoutMs: 25_000 }), command: [] } },
+    {
+      web: {
+        ...fixtureApp([], { idleTimeoutMs: IDLE_MS, maxLifetimeMs: LIFETIME_MS, launchTimeoutMs: 25_000 }),
+        command: [],
+      },
+    },
     { clock, metrics },
   );
 
@@ -86,7 +95,12 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     ecs.tick();
     ecs.tick();
     const arn = session.runtime!.runtimeId;
-    return (await handleRuntimeEvent(deps, { type: 'ready', sessionId: session.id, runtimeId: arn, endpoint: '10.0.1.9:8080' }))!;
+    return (await handleRuntimeEvent(deps, {
+      type: 'ready',
+      sessionId: session.id,
+      runtimeId: arn,
+      endpoint: '10.0.1.9:8080',
+    }))!;
   }
 
   /** Lets ECS finish what it was told, and applies the STOPPED events task-events would see. */
@@ -132,6 +146,9 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     settle,
     invariants,
     advance: (ms: number) => (now += ms),
-    stops: () => ecs.mock.commandCalls(StopTaskCommand).map((c) => ({ task: c.args[0].input.task, reason: c.args[0].input.reason })),
+    stops: () =>
+      ecs.mock
+        .commandCalls(StopTaskCommand)
+        .map((c) => ({ task: c.args[0].input.task, reason: c.args[0].input.reason })),
   };
 }

@@ -37,7 +37,10 @@ export async function spawnRouter(
   try {
     await waitFor(
       async () => {
-        if (gone) throw new Error(`the router exited (code ${child.exitCode}) before it was healthy; SP_ROUTER_LOGS=1 shows its output`);
+        if (gone)
+          throw new Error(
+            `the router exited (code ${child.exitCode}) before it was healthy; SP_ROUTER_LOGS=1 shows its output`,
+          );
         return (await fetch(`${base}/healthz`).catch(() => undefined))?.ok;
       },
       healthyWithinMs,

@@ -53,7 +53,9 @@ export class ScriptedEcs {
     this.mock.on(DescribeTasksCommand).callsFake((input) => this.throttled() ?? this.describe(input.tasks ?? []));
     this.mock.on(StopTaskCommand).callsFake((input) => this.throttled() ?? this.stop(input.task!));
     this.mock.on(ListTasksCommand).callsFake((input) => this.throttled() ?? this.list(input.family, input.nextToken));
-    this.mock.on(DescribeTaskDefinitionCommand).callsFake((input) => this.throttled() ?? { taskDefinition: this.definition(input.taskDefinition!) });
+    this.mock
+      .on(DescribeTaskDefinitionCommand)
+      .callsFake((input) => this.throttled() ?? { taskDefinition: this.definition(input.taskDefinition!) });
     this.mock.on(RegisterTaskDefinitionCommand).callsFake((input) => this.throttled() ?? this.register(input));
     this.mock.on(DeregisterTaskDefinitionCommand).callsFake((input) => {
       const def = this.definition(input.taskDefinition!);
@@ -67,12 +69,24 @@ export class ScriptedEcs {
   /** RegisterTaskDefinition takes this long (ms), so racing first launches overlap it. */
   registerDelayMs = 0;
 
-  private register(input: RegisterTaskDefinitionCommandInput): Promise<{ taskDefinition: TaskDefinition }> | { taskDefinition: TaskDefinition } {
+  private register(
+    input: RegisterTaskDefinitionCommandInput,
+  ): Promise<{ taskDefinition: TaskDefinition }> | { taskDefinition: TaskDefinition } {
     const done = () => {
-      const revision = Math.max(0, ...[...this.definitions.values()].filter((d) => d.family === input.family).map((d) => d.revision ?? 0)) + 1;
+      const revision =
+        Math.max(
+          0,
+          ...[...this.definitions.values()].filter((d) => d.family === input.family).map((d) => d.revision ?? 0),
+        ) + 1;
       const taskDefinitionArn = `arn:aws:ecs:eu-west-1:123456789012:task-definition/${input.family}:${revision}`;
       const { tags: _tags, ...fields } = input;
-      const def: TaskDefinition = { ...(fields as TaskDefinition), taskDefinitionArn, revision, status: 'ACTIVE', registeredAt: new Date() };
+      const def: TaskDefinition = {
+        ...(fields as TaskDefinition),
+        taskDefinitionArn,
+        revision,
+        status: 'ACTIVE',
+        registeredAt: new Date(),
+      };
       this.definitions.set(taskDefinitionArn, def);
       return { taskDefinition: def };
     };
@@ -83,7 +97,9 @@ export class ScriptedEcs {
   private definition(ref: string): TaskDefinition {
     const name = ref.includes('task-definition/') ? ref.split('task-definition/')[1]! : ref;
     const [family, revision] = name.split(':');
-    const matches = [...this.definitions.values()].filter((d) => d.family === family && (revision ? d.revision === Number(revision) : d.status === 'ACTIVE'));
+    const matches = [...this.definitions.values()].filter(
+      (d) => d.family === family && (revision ? d.revision === Number(revision) : d.status === 'ACTIVE'),
+    );
     const def = matches.at(-1);
     if (!def) throw new ClientException({ message: 'Unable to describe task definition.', $metadata: {} });
     return def;
@@ -106,14 +122,24 @@ export class ScriptedEcs {
   /** The task's app process ends by itself. */
   exit(arn: string, exitCode: number, stoppedReason = 'Essential container in task exited'): void {
     const task = this.tasks.get(arn)!;
-    Object.assign(task, { desiredStatus: 'STOPPED', lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason });
+    Object.assign(task, {
+      desiredStatus: 'STOPPED',
+      lastStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason,
+    });
     task.containers![0]!.exitCode = exitCode;
   }
 
   private throttled(): never | undefined {
     if (this.throttleNext <= 0) return undefined;
     this.throttleNext--;
-    const error = new ECSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+    const error = new ECSServiceException({
+      name: 'ThrottlingException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'Rate exceeded',
+    });
     throw Object.assign(error, { $retryable: { throttling: true } });
   }
 
@@ -170,12 +196,19 @@ export class ScriptedEcs {
     const task = this.tasks.get(arn);
     if (!task) throw new InvalidParameterException({ message: 'The referenced task was not found.', $metadata: {} });
     if (task.lastStatus !== 'STOPPED')
-      Object.assign(task, { desiredStatus: 'STOPPED', lastStatus: 'DEACTIVATING', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' });
+      Object.assign(task, {
+        desiredStatus: 'STOPPED',
+        lastStatus: 'DEACTIVATING',
+        stopCode: 'UserInitiated',
+        stoppedReason: 'Task stopped by user',
+      });
     return { task };
   }
 
   private list(family: string | undefined, nextToken: string | undefined) {
-    const arns = [...this.tasks.values()].filter((t) => t.group === `family:${family}` && t.desiredStatus !== 'STOPPED').map((t) => t.taskArn!);
+    const arns = [...this.tasks.values()]
+      .filter((t) => t.group === `family:${family}` && t.desiredStatus !== 'STOPPED')
+      .map((t) => t.taskArn!);
     const from = Number(nextToken ?? 0);
     const to = from + this.pageSize;
     return { taskArns: arns.slice(from, to), nextToken: to < arns.length ? String(to) : undefined };

@@ -19,7 +19,10 @@ export interface ServerProcess {
 }
 
 /** Starts `npm start`'s entry as a real child process on a free port; resolves once it listens. */
-export async function startServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'sp-e2e-'))): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'sp-e2e-')),
+): Promise<ServerProcess> {
   const port = await freePort();
   const [lo, hi] = testPortRange();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {

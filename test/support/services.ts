@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb-idempotency-store';
-import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb-quota-store';
-import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb-event-log';
-import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store';
-import { NotifyingSessionEventLog } from '../../shared/adapters/notifying-event-log';
+import { DynamoDbIdempotencyStore } from '../../shared/adapters/dynamodb/dynamodb-idempotency-store';
+import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
+import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { NotifyingSessionEventLog } from '../../shared/adapters/in-process/notifying-event-log';
 import type { AppSpec, Policy } from '../../shared/domain';
 import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
 import { AppCatalog, type LaunchDeps } from '../../shared/services';

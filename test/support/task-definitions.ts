@@ -20,7 +20,11 @@ export const ECHO_BASE = {
       environment: [{ name: 'MODE', value: 'demo' }],
       logConfiguration: {
         logDriver: 'awslogs',
-        options: { 'awslogs-group': '/sessionplane/apps/echo', 'awslogs-stream-prefix': 'session', 'awslogs-region': 'eu-west-1' },
+        options: {
+          'awslogs-group': '/sessionplane/apps/echo',
+          'awslogs-stream-prefix': 'session',
+          'awslogs-region': 'eu-west-1',
+        },
       },
     },
   ],

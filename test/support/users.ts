@@ -12,9 +12,16 @@ type UserSpec = { role?: 'admin'; groups?: string[] };
  */
 export function testUsers<U extends string>(users: Record<U, UserSpec>) {
   const dir = mkdtempSync(join(tmpdir(), 'sp-users-'));
-  const tokens = Object.fromEntries(Object.keys(users).map((u) => [u, `${u}-${randomBytes(12).toString('hex')}`])) as Record<U, string>;
+  const tokens = Object.fromEntries(
+    Object.keys(users).map((u) => [u, `${u}-${randomBytes(12).toString('hex')}`]),
+  ) as Record<U, string>;
   const path = join(dir, 'tokens.yml');
-  writeFileSync(path, stringify({ tokens: Object.entries<UserSpec>(users).map(([user, spec]) => ({ user, token: tokens[user as U], ...spec })) }));
+  writeFileSync(
+    path,
+    stringify({
+      tokens: Object.entries<UserSpec>(users).map(([user, spec]) => ({ user, token: tokens[user as U], ...spec })),
+    }),
+  );
   return {
     /** The tokens file's path. */
     path,
@@ -23,7 +30,11 @@ export function testUsers<U extends string>(users: Record<U, UserSpec>) {
     api: (baseUrl: string, who: U, path: string, init: RequestInit = {}) =>
       fetch(`${baseUrl}${path}`, {
         ...init,
-        headers: { authorization: `Bearer ${tokens[who]}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+        headers: {
+          authorization: `Bearer ${tokens[who]}`,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...init.headers,
+        },
       }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };

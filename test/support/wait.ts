@@ -8,7 +8,11 @@ function loadedBound(timeoutMs: number): number {
 }
 
 /** Polls `check` until it returns a truthy value, or fails after `timeoutMs` (stretched by loadedBound). */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const bound = loadedBound(timeoutMs);
   const deadline = Date.now() + bound;
   for (;;) {

@@ -15,19 +15,34 @@ function yamlFile(text: string): string {
 describe('apps file: the trame apps.yml keys', () => {
   it('expands `app` to the trame default command and ready line', () => {
     const app = parseApps({ viz: { app: 'trame-viz' } }).get('viz')!;
-    expect(app.command).toEqual(['trame-viz', '--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server']);
+    expect(app.command).toEqual([
+      'trame-viz',
+      '--host',
+      '${host}',
+      '--port',
+      '${port}',
+      '--authKey',
+      '${secret}',
+      '--server',
+    ]);
     expect(app.ready).toEqual({ kind: 'line', line: 'App running at' });
     expect(app.launchTimeoutMs).toBe(25_000);
     expect(app.idleTimeoutMs).toBe(180_000);
   });
 
   it('takes the origins that may frame an app, and refuses what is not an origin', () => {
-    expect(parseApps({ viz: { cmd: ['x'], frameAncestors: ['self', 'https://portal.example.org', 'https://*.example.org'] } }).get('viz')!.frameAncestors).toBe(
-      "'self' https://portal.example.org https://*.example.org",
-    );
+    expect(
+      parseApps({
+        viz: { cmd: ['x'], frameAncestors: ['self', 'https://portal.example.org', 'https://*.example.org'] },
+      }).get('viz')!.frameAncestors,
+    ).toBe("'self' https://portal.example.org https://*.example.org");
     expect(parseApps({ viz: { cmd: ['x'] } }).get('viz')!.frameAncestors).toBeUndefined(); // the router's default: 'self'
-    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['none', 'self'] } }).join()).toContain('`none` stands alone');
-    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['https://a.org; script-src *'] } }).join()).toContain('an origin such as');
+    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['none', 'self'] } }).join()).toContain(
+      '`none` stands alone',
+    );
+    expect(problemsOf({ viz: { cmd: ['x'], frameAncestors: ['https://a.org; script-src *'] } }).join()).toContain(
+      'an origin such as',
+    );
   });
 
   it('appends `args` to the default command', () => {
@@ -36,8 +51,14 @@ describe('apps file: the trame apps.yml keys', () => {
   });
 
   it('lets `cmd` replace the command, as a list or a string, and honours ready_line', () => {
-    const apps = parseApps({ a: { cmd: ['python', '-m', 'x', '--port', '${port}'], ready_line: 'Starting factory' }, b: { cmd: 'node b.mjs --port ${port}' } });
-    expect(apps.get('a')).toMatchObject({ command: ['python', '-m', 'x', '--port', '${port}'], ready: { kind: 'line', line: 'Starting factory' } });
+    const apps = parseApps({
+      a: { cmd: ['python', '-m', 'x', '--port', '${port}'], ready_line: 'Starting factory' },
+      b: { cmd: 'node b.mjs --port ${port}' },
+    });
+    expect(apps.get('a')).toMatchObject({
+      command: ['python', '-m', 'x', '--port', '${port}'],
+      ready: { kind: 'line', line: 'Starting factory' },
+    });
     expect(apps.get('b')).toMatchObject({ command: ['node', 'b.mjs', '--port', '${port}'], ready: { kind: 'tcp' } });
   });
 
@@ -61,7 +82,11 @@ describe('apps file: Sessionplane keys', () => {
         image: 'ghcr.io/x/y:1',
         port: 8888,
         capacity: 'FARGATE_SPOT',
-        params: { MODE: { enum: ['fast', 'slow'], default: 'fast' }, N: 'integer', NAME: { pattern: '[a-z]+', required: true } },
+        params: {
+          MODE: { enum: ['fast', 'slow'], default: 'fast' },
+          N: 'integer',
+          NAME: { pattern: '[a-z]+', required: true },
+        },
         stripPrefix: false,
       },
     }).get('web')!;
@@ -98,18 +123,42 @@ describe('apps file: Sessionplane keys', () => {
 
 describe('apps file: bad files name the app, the key and the problem', () => {
   it.each<[string, unknown, RegExp]>([
-    ['cmd with args', { a: { app: 'x', cmd: ['y'], args: ['z'] } }, /app a: .*`cmd` and `args` cannot be used together/],
+    [
+      'cmd with args',
+      { a: { app: 'x', cmd: ['y'], args: ['z'] } },
+      /app a: .*`cmd` and `args` cannot be used together/,
+    ],
     ['args without app', { a: { cmd: ['y'], args: ['z'] } }, /app a: .*`cmd` and `args`/],
     ['no command and no image', { a: { ready_line: 'x' } }, /app a: needs `app`, `cmd` or `image`/],
     ['an unknown key', { a: { app: 'x', comand: ['y'] } }, /app a: .*comand/],
     ['a bad duration', { a: { app: 'x', idleTimeout: 'soon' } }, /app a: idleTimeout: not a duration: "soon"/],
-    ['a bad memory size', { a: { app: 'x', resources: { memory: 'lots' } } }, /app a: resources\.memory: not a memory size/],
+    [
+      'a bad memory size',
+      { a: { app: 'x', resources: { memory: 'lots' } } },
+      /app a: resources\.memory: not a memory size/,
+    ],
     ['a bad readiness', { a: { app: 'x', ready: { udp: true } } }, /app a: ready: expected \{line/],
-    ['ready_line with ready', { a: { app: 'x', ready_line: 'r', ready: { tcp: true } } }, /app a: .*`ready_line` and `ready`/],
+    [
+      'ready_line with ready',
+      { a: { app: 'x', ready_line: 'r', ready: { tcp: true } } },
+      /app a: .*`ready_line` and `ready`/,
+    ],
     ['a reserved param', { a: { app: 'x', params: { LD_PRELOAD: 'string' } } }, /app a: params\.LD_PRELOAD: reserved/],
-    ['a lower-case param', { a: { app: 'x', params: { mode: 'string' } } }, /app a: params\.mode: param names are upper-case/],
-    ['a bad param pattern', { a: { app: 'x', params: { M: { pattern: '(' } } } }, /app a: params\.M\.pattern: not a valid regular expression/],
-    ['a param with min above max', { a: { app: 'x', params: { M: { type: 'integer', min: 5, max: 1 } } } }, /app a: params\.M: `min` is above `max`/],
+    [
+      'a lower-case param',
+      { a: { app: 'x', params: { mode: 'string' } } },
+      /app a: params\.mode: param names are upper-case/,
+    ],
+    [
+      'a bad param pattern',
+      { a: { app: 'x', params: { M: { pattern: '(' } } } },
+      /app a: params\.M\.pattern: not a valid regular expression/,
+    ],
+    [
+      'a param with min above max',
+      { a: { app: 'x', params: { M: { type: 'integer', min: 5, max: 1 } } } },
+      /app a: params\.M: `min` is above `max`/,
+    ],
     ['env that overrides ours', { a: { app: 'x', env: { PORT: '1' } } }, /app a: env\.PORT: set by Sessionplane/],
     ['a bad app name', { 'bad name!': { app: 'x' } }, /bad name!/],
     ['a negative port', { a: { app: 'x', port: -1 } }, /app a: port/],
@@ -132,7 +181,11 @@ describe('apps file: bad files name the app, the key and the problem', () => {
 });
 
 describe('launch timeouts by runtime', () => {
-  const doc = { cpu: { image: 'x:1' }, gpu: { image: 'x:1', resources: { gpus: 1 } }, set: { image: 'x:1', launchTimeout: '90s' } };
+  const doc = {
+    cpu: { image: 'x:1' },
+    gpu: { image: 'x:1', resources: { gpus: 1 } },
+    set: { image: 'x:1', launchTimeout: '90s' },
+  };
   it('defaults to 25 s for a process, 5 min on ECS and 10 min for a GPU task on ECS; an app that says wins', () => {
     const local = parseApps(doc);
     expect([...local.values()].map((a) => a.launchTimeoutMs)).toEqual([25_000, 25_000, 90_000]);
@@ -143,11 +196,18 @@ describe('launch timeouts by runtime', () => {
 
 describe("apps file: skaha's keys", () => {
   it('reads skahaType and skahaImage, and refuses a skahaImage beside an image or an unknown type', () => {
-    const apps = parseApps({ hello: { cmd: ['node', 'a.mjs'], skahaType: 'desktop', skahaImage: 'localhost/demo/hello:1' } }, '/apps');
+    const apps = parseApps(
+      { hello: { cmd: ['node', 'a.mjs'], skahaType: 'desktop', skahaImage: 'localhost/demo/hello:1' } },
+      '/apps',
+    );
     expect(apps.get('hello')).toMatchObject({ skahaType: 'desktop', skahaImage: 'localhost/demo/hello:1' });
-    expect(problemsOf({ a: { image: 'ghcr.io/x/a:1', skahaImage: 'localhost/demo/a:1' } })).toEqual([expect.stringContaining('drop `skahaImage`')]);
+    expect(problemsOf({ a: { image: 'ghcr.io/x/a:1', skahaImage: 'localhost/demo/a:1' } })).toEqual([
+      expect.stringContaining('drop `skahaImage`'),
+    ]);
     expect(problemsOf({ a: { cmd: ['x'], skahaType: 'jupyter' } })).toEqual([expect.stringContaining('skahaType')]);
-    expect(problemsOf({ a: { cmd: ['x'], skahaImage: 'not an image' } })).toEqual([expect.stringContaining('skahaImage')]);
+    expect(problemsOf({ a: { cmd: ['x'], skahaImage: 'not an image' } })).toEqual([
+      expect.stringContaining('skahaImage'),
+    ]);
   });
 });
 
@@ -161,7 +221,11 @@ describe('apps file: access and profiles', () => {
           profilesOnly: true,
           profiles: {
             small: { resources: { cpu: 1 } },
-            'gpu-large': { title: 'GPU, large', resources: { cpu: 8, memory: '32Gi', gpus: 1 }, access: { groups: ['gpu'] } },
+            'gpu-large': {
+              title: 'GPU, large',
+              resources: { cpu: 8, memory: '32Gi', gpus: 1 },
+              access: { groups: ['gpu'] },
+            },
           },
         },
       },
@@ -172,10 +236,19 @@ describe('apps file: access and profiles', () => {
       profilesOnly: true,
       profiles: [
         { name: 'small', resources: { cpu: 1, memory: 2048, gpus: 0 } }, // the app's default memory
-        { name: 'gpu-large', title: 'GPU, large', resources: { cpu: 8, memory: 32 * 1024, gpus: 1 }, access: { users: [], groups: ['gpu'] } },
+        {
+          name: 'gpu-large',
+          title: 'GPU, large',
+          resources: { cpu: 8, memory: 32 * 1024, gpus: 1 },
+          access: { users: [], groups: ['gpu'] },
+        },
       ],
     });
-    expect(problemsOf({ a: { cmd: ['x'], access: {} } })).toEqual([expect.stringContaining('at least one user or group')]);
-    expect(problemsOf({ a: { cmd: ['x'], profiles: { Big: { resources: { cpu: 1 } } } } })).toEqual([expect.stringContaining('lower-case')]);
+    expect(problemsOf({ a: { cmd: ['x'], access: {} } })).toEqual([
+      expect.stringContaining('at least one user or group'),
+    ]);
+    expect(problemsOf({ a: { cmd: ['x'], profiles: { Big: { resources: { cpu: 1 } } } } })).toEqual([
+      expect.stringContaining('lower-case'),
+    ]);
   });
 });

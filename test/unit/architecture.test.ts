@@ -15,7 +15,9 @@ function tsFiles(dir: string): string[] {
 /** The project-relative folders a file imports from (relative imports only). */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) => relative(ROOT, resolve(ROOT, dirname(file), m[1]!)));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) =>
+    relative(ROOT, resolve(ROOT, dirname(file), m[1]!)),
+  );
 }
 
 // DESIGN.md: functions → shared; services → domain + ports; adapters → ports + SDKs; infra may
@@ -43,7 +45,10 @@ describe('architecture', () => {
   it('lets nothing in functions or shared import infra (or aws-cdk-lib)', () => {
     const offenders = [...tsFiles('shared'), ...tsFiles('functions')].filter((f) => {
       const text = readFileSync(join(ROOT, f), 'utf8');
-      return importsOf(f).some((t) => t === 'infra' || t.startsWith('infra/')) || /from '(aws-cdk-lib|constructs|cdk-nag)/.test(text);
+      return (
+        importsOf(f).some((t) => t === 'infra' || t.startsWith('infra/')) ||
+        /from '(aws-cdk-lib|constructs|cdk-nag)/.test(text)
+      );
     });
     expect(offenders).toEqual([]);
   });

@@ -35,7 +35,10 @@ describe('local bearer tokens', () => {
 
   it("knows a user by token or by the token's SHA-256, with the role", async () => {
     expect(await whoami(auth, { authorization: `Bearer ${aliceToken}` })).toEqual({ user: 'alice', admin: false });
-    expect(await whoami(auth, { authorization: 'bearer root-token-0123456789abcdef' })).toEqual({ user: 'root', admin: true });
+    expect(await whoami(auth, { authorization: 'bearer root-token-0123456789abcdef' })).toEqual({
+      user: 'root',
+      admin: true,
+    });
   });
 
   it.each([
@@ -70,11 +73,15 @@ describe('local bearer tokens', () => {
 
 describe('API Gateway JWT authorizer claims', () => {
   const auth = gatewayClaims(mapping);
-  const event = (claims: Record<string, unknown>) => ({ event: { requestContext: { authorizer: { jwt: { claims } } } } });
+  const event = (claims: Record<string, unknown>) => ({
+    event: { requestContext: { authorizer: { jwt: { claims } } } },
+  });
 
   it('takes the user from the configured claim and admin from the group claim', async () => {
     // The groups come along: a share to a group matches them.
-    expect(await whoami(auth, {}, event({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' }))).toEqual({
+    expect(
+      await whoami(auth, {}, event({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' })),
+    ).toEqual({
       user: 'ann@example.org',
       admin: true,
       groups: ['users', 'sessionplane-admins'],
@@ -94,7 +101,10 @@ describe('API Gateway JWT authorizer claims', () => {
 });
 
 describe('JWTs verified with jose', () => {
-  let sign: (claims: Record<string, unknown>, options?: { issuer?: string; audience?: string; expires?: string; key?: CryptoKey }) => Promise<string>;
+  let sign: (
+    claims: Record<string, unknown>,
+    options?: { issuer?: string; audience?: string; expires?: string; key?: CryptoKey },
+  ) => Promise<string>;
   let auth: Authenticate;
   let otherKey: CryptoKey;
 
@@ -102,7 +112,12 @@ describe('JWTs verified with jose', () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
-    auth = verifiedJwt({ ...mapping, issuer: 'https://idp.example.org', audience: 'sessionplane', keys: createLocalJWKSet({ keys: [jwk] }) });
+    auth = verifiedJwt({
+      ...mapping,
+      issuer: 'https://idp.example.org',
+      audience: 'sessionplane',
+      keys: createLocalJWKSet({ keys: [jwk] }),
+    });
     sign = (claims, o = {}) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
@@ -115,7 +130,11 @@ describe('JWTs verified with jose', () => {
 
   it('accepts a token signed by the issuer for this audience', async () => {
     const token = await sign({ email: 'cy@example.org', 'cognito:groups': ['sessionplane-admins'] });
-    expect(await whoami(auth, { authorization: `Bearer ${token}` })).toEqual({ user: 'cy@example.org', admin: true, groups: ['sessionplane-admins'] });
+    expect(await whoami(auth, { authorization: `Bearer ${token}` })).toEqual({
+      user: 'cy@example.org',
+      admin: true,
+      groups: ['sessionplane-admins'],
+    });
   });
 
   it.each([
@@ -123,13 +142,19 @@ describe('JWTs verified with jose', () => {
     ['another audience', { audience: 'other-app' }],
     ['an expired token', { expires: '-1m' }],
   ])('refuses %s', async (_case, options) => {
-    expect(await whoami(auth, { authorization: `Bearer ${await sign({ email: 'cy@example.org' }, options)}` })).toBeNull();
+    expect(
+      await whoami(auth, { authorization: `Bearer ${await sign({ email: 'cy@example.org' }, options)}` }),
+    ).toBeNull();
   });
 
   it('refuses a token signed by another key, an unsigned token, and garbage', async () => {
-    expect(await whoami(auth, { authorization: `Bearer ${await sign({ email: 'cy@example.org' }, { key: otherKey })}` })).toBeNull();
+    expect(
+      await whoami(auth, { authorization: `Bearer ${await sign({ email: 'cy@example.org' }, { key: otherKey })}` }),
+    ).toBeNull();
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
-    const body = Buffer.from(JSON.stringify({ email: 'cy@example.org', iss: 'https://idp.example.org', aud: 'sessionplane', exp: 9e9 })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ email: 'cy@example.org', iss: 'https://idp.example.org', aud: 'sessionplane', exp: 9e9 }),
+    ).toString('base64url');
     expect(await whoami(auth, { authorization: `Bearer ${header}.${body}.` })).toBeNull();
     expect(await whoami(auth, { authorization: 'Bearer not.a.jwt' })).toBeNull();
   });

@@ -10,7 +10,14 @@ const session = makeSession({
   shares: [
     { id: 'a1', user: 'bob', tokenHash: hashToken('bob-token'), by: 'alice', createdAt: NOW - 10 },
     { id: 'a2', group: 'viz', tokenHash: hashToken('viz-token'), by: 'alice', createdAt: NOW - 10 },
-    { id: 'a3', user: 'erin', tokenHash: hashToken('erin-token'), by: 'alice', createdAt: NOW - 10, expiresAt: NOW - 1 },
+    {
+      id: 'a3',
+      user: 'erin',
+      tokenHash: hashToken('erin-token'),
+      by: 'alice',
+      createdAt: NOW - 10,
+      expiresAt: NOW - 1,
+    },
   ],
 });
 
@@ -29,12 +36,33 @@ describe('authorization', () => {
     const table = Object.fromEntries(
       (['alice', 'root', 'bob', 'carol'] as const).map((user) => [
         user,
-        Object.fromEntries(SESSION_ACTIONS.map((a) => [a, ((d) => (d.allow ? 'allow' : d.code))(decide({ user, admin: user === 'root' }, a, session, NOW))])),
+        Object.fromEntries(
+          SESSION_ACTIONS.map((a) => [
+            a,
+            ((d) => (d.allow ? 'allow' : d.code))(decide({ user, admin: user === 'root' }, a, session, NOW)),
+          ]),
+        ),
       ]),
     );
     expect(table).toEqual({
-      alice: { read: 'allow', use: 'allow', events: 'allow', logs: 'allow', stop: 'allow', renew: 'allow', share: 'allow' },
-      root: { read: 'allow', use: 'session.forbidden', events: 'allow', logs: 'allow', stop: 'allow', renew: 'allow', share: 'allow' },
+      alice: {
+        read: 'allow',
+        use: 'allow',
+        events: 'allow',
+        logs: 'allow',
+        stop: 'allow',
+        renew: 'allow',
+        share: 'allow',
+      },
+      root: {
+        read: 'allow',
+        use: 'session.forbidden',
+        events: 'allow',
+        logs: 'allow',
+        stop: 'allow',
+        renew: 'allow',
+        share: 'allow',
+      },
       bob: {
         read: 'allow',
         use: 'allow',

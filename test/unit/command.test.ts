@@ -3,7 +3,12 @@ import { renderArgv, sessionEnv } from '../../shared/domain';
 
 describe('renderArgv', () => {
   it('fills known placeholders and leaves unknown ones, as safe_substitute does', () => {
-    expect(renderArgv(['app', '--port', '${port}', '--x=${missing}'], { port: '9001' })).toEqual(['app', '--port', '9001', '--x=${missing}']);
+    expect(renderArgv(['app', '--port', '${port}', '--x=${missing}'], { port: '9001' })).toEqual([
+      'app',
+      '--port',
+      '9001',
+      '--x=${missing}',
+    ]);
   });
 
   it('never re-expands a value and never splits one into more arguments', () => {
@@ -48,7 +53,12 @@ describe('sessionEnv', () => {
       owner: '42-Bob.Smith@x.org',
       homePath: '/home/user',
     });
-    expect(env).toMatchObject({ SESSION_USER: '42-Bob.Smith@x.org', JPY_USER: '42-Bob.Smith@x.org', USER: 'u42-bob_smith', TRAME_USER_DATA: '/home/user' });
+    expect(env).toMatchObject({
+      SESSION_USER: '42-Bob.Smith@x.org',
+      JPY_USER: '42-Bob.Smith@x.org',
+      USER: 'u42-bob_smith',
+      TRAME_USER_DATA: '/home/user',
+    });
   });
 
   it("tells the app its resources as JupyterHub's spawners do: CPU_LIMIT in vCPUs, MEM_LIMIT in bytes, not overridable", () => {

@@ -6,7 +6,13 @@ import { ConfigError } from '../../shared/domain';
 describe('local env config', () => {
   it('has working defaults: 127.0.0.1:8080, the demo apps, ports 9001-9500', () => {
     const config = loadLocalConfig({ PATH: '/bin', AWS_SECRET_ACCESS_KEY: 'x' });
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', appsFile: 'examples/apps/apps.yml', portRange: [9001, 9500], stopGraceMs: 5000 });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      appsFile: 'examples/apps/apps.yml',
+      portRange: [9001, 9500],
+      stopGraceMs: 5000,
+    });
     expect(config.inheritedEnv).toEqual({ PATH: '/bin' });
   });
 
@@ -19,13 +25,25 @@ describe('local env config', () => {
       TRAME_USE_HOST: '',
       TRAME_URL_PREFIX: '/viz',
     });
-    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', portRange: [20000, 20010], stopGraceMs: 2000, trameUseHost: undefined, trameUrlPrefix: '/viz' });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      portRange: [20000, 20010],
+      stopGraceMs: 2000,
+      trameUseHost: undefined,
+      trameUrlPrefix: '/viz',
+    });
   });
 
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {
-      loadLocalConfig({ PORT: 'eighty', SESSIONPLANE_PORT_RANGE: '9500-9001', SESSIONPLANE_STOP_GRACE: 'soon', TRAME_URL_PREFIX: 'viz' });
+      loadLocalConfig({
+        PORT: 'eighty',
+        SESSIONPLANE_PORT_RANGE: '9500-9001',
+        SESSIONPLANE_STOP_GRACE: 'soon',
+        TRAME_URL_PREFIX: 'viz',
+      });
     } catch (e) {
       error = e;
     }
@@ -52,7 +70,10 @@ describe('router service env config: the portal', () => {
   it('serves no portal unless configured, and one with its API, key and client when it is', () => {
     expect(loadRouterConfig(base).portal).toBeUndefined();
     const config = loadRouterConfig({ ...base, ...portal });
-    expect(config.portal).toEqual({ apiUrl: portal.SESSIONPLANE_API_URL, key: Buffer.from(portal.SESSIONPLANE_PORTAL_KEY) });
+    expect(config.portal).toEqual({
+      apiUrl: portal.SESSIONPLANE_API_URL,
+      key: Buffer.from(portal.SESSIONPLANE_PORTAL_KEY),
+    });
     expect(config.oidcClient).toEqual({ clientId: 'portal-client', clientSecret: undefined });
   });
 
@@ -62,8 +83,13 @@ describe('router service env config: the portal', () => {
     try {
       loadRouterConfig({ ...base, ...half });
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual(['SESSIONPLANE_OIDC_CLIENT_ID is not set', 'SESSIONPLANE_JWT_ISSUER is not set']);
+      expect((error as ConfigError).problems).toEqual([
+        'SESSIONPLANE_OIDC_CLIENT_ID is not set',
+        'SESSIONPLANE_JWT_ISSUER is not set',
+      ]);
     }
-    expect(() => loadRouterConfig({ ...base, ...portal, SESSIONPLANE_PORTAL_KEY: 'short' })).toThrow(/at least 32 characters/);
+    expect(() => loadRouterConfig({ ...base, ...portal, SESSIONPLANE_PORTAL_KEY: 'short' })).toThrow(
+      /at least 32 characters/,
+    );
   });
 });

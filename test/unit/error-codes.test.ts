@@ -8,7 +8,12 @@ describe('error codes (#12 item 4)', () => {
     for (const code of ERROR_CODES) {
       expect(code).toMatch(/^([a-z]+\.[a-z_]+|internal)$/);
       const p = problemOf(code, 'why');
-      expect(p).toMatchObject({ type: `urn:sessionplane:problem:${code}`, status: STATUS_BY_CODE[code], code, detail: 'why' });
+      expect(p).toMatchObject({
+        type: `urn:sessionplane:problem:${code}`,
+        status: STATUS_BY_CODE[code],
+        code,
+        detail: 'why',
+      });
       expect(p.title).toBeTruthy();
     }
   });

@@ -115,7 +115,10 @@ describe('image labels as apps', () => {
   it('leaves out an image whose labels are not valid, and says why, naming the image', () => {
     const { apps, problems } = appsFromImages(
       [
-        { image: 'localhost/bad:1', labels: { 'org.sessionplane.port': '"eighty"', 'org.sessionplane.params': '{"PATH": "string"}' } },
+        {
+          image: 'localhost/bad:1',
+          labels: { 'org.sessionplane.port': '"eighty"', 'org.sessionplane.params': '{"PATH": "string"}' },
+        },
         { image: 'localhost/worse:1', labels: { 'org.sessionplane.name': '../etc' } },
         { image: 'localhost/quoted:1', labels: { 'org.sessionplane.cmd': '\'["node"]\'' } },
       ],

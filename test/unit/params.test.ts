@@ -48,6 +48,9 @@ describe('checkResources', () => {
   it("uses the app's resources by default and allows up to its limits", () => {
     expect(checkResources(app, undefined)).toEqual({ resources: { cpu: 1, memory: 512, gpus: 0 }, problems: [] });
     expect(checkResources(app, { cpu: 2 }).problems).toEqual([]);
-    expect(checkResources(app, { cpu: 3, memory: 1024 }).problems).toEqual(['resources.cpu: at most 2 for app a', 'resources.memory: at most 512 for app a']);
+    expect(checkResources(app, { cpu: 3, memory: 1024 }).problems).toEqual([
+      'resources.cpu: at most 2 for app a',
+      'resources.memory: at most 512 for app a',
+    ]);
   });
 });

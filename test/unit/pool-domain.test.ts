@@ -13,21 +13,41 @@ describe('warm pools in the apps file', () => {
       b: { cmd: ['x'], pool: { min: 1, max: 4, ttl: '2h', schedule: [{ from: '22:00', to: '06:30', min: 0 }] } },
     });
     expect(apps.get('a')!.pool).toEqual({ min: 2, max: 2, ttlMs: 6 * 3600_000, schedule: [] });
-    expect(apps.get('b')!.pool).toEqual({ min: 1, max: 4, ttlMs: 7_200_000, schedule: [{ from: 1320, to: 390, min: 0 }] });
+    expect(apps.get('b')!.pool).toEqual({
+      min: 1,
+      max: 4,
+      ttlMs: 7_200_000,
+      schedule: [{ from: 1320, to: 390, min: 0 }],
+    });
   });
 
   it('refuses what cannot work, naming the app and the key', () => {
-    expect(problemsOf({ a: { cmd: ['x'], pool: { min: 3, max: 2 } } }).join()).toMatch(/app a: pool.min: `min` is above `max`/);
+    expect(problemsOf({ a: { cmd: ['x'], pool: { min: 3, max: 2 } } }).join()).toMatch(
+      /app a: pool.min: `min` is above `max`/,
+    );
     expect(problemsOf({ a: { cmd: ['x'], pool: { min: 1, ttl: '10s' } } }).join()).toMatch(/pool.ttl: at least 60s/);
-    expect(problemsOf({ a: { cmd: ['x'], pool: { min: 1, schedule: [{ from: '25:00', to: '06:00', min: 0 }] } } }).join()).toMatch(/UTC time/);
-    expect(problemsOf({ a: { cmd: ['x'], pool: { min: 1, max: 1, schedule: [{ from: '08:00', to: '18:00', min: 3 }] } } }).join()).toMatch(/above the pool/);
-    expect(problemsOf({ a: { cmd: ['x'], home: '/home/user', pool: { min: 1 } } }).join()).toMatch(/a home is mounted for its user at start/);
+    expect(
+      problemsOf({ a: { cmd: ['x'], pool: { min: 1, schedule: [{ from: '25:00', to: '06:00', min: 0 }] } } }).join(),
+    ).toMatch(/UTC time/);
+    expect(
+      problemsOf({
+        a: { cmd: ['x'], pool: { min: 1, max: 1, schedule: [{ from: '08:00', to: '18:00', min: 3 }] } },
+      }).join(),
+    ).toMatch(/above the pool/);
+    expect(problemsOf({ a: { cmd: ['x'], home: '/home/user', pool: { min: 1 } } }).join()).toMatch(
+      /a home is mounted for its user at start/,
+    );
     expect(problemsOf({ a: { cmd: ['x'], pool: { min: 1, size: 3 } } }).join()).toMatch(/size/);
   });
 
   it('is read from an image label too', () => {
     const { apps, problems } = appsFromImages(
-      [{ image: 'localhost/viz/echo:1', labels: { 'org.sessionplane.cmd': '["node","echo.mjs"]', 'org.sessionplane.pool': '{"min": 1, "max": 2}' } }],
+      [
+        {
+          image: 'localhost/viz/echo:1',
+          labels: { 'org.sessionplane.cmd': '["node","echo.mjs"]', 'org.sessionplane.pool': '{"min": 1, "max": 2}' },
+        },
+      ],
       ['localhost/'],
     );
     expect(problems).toEqual([]);
@@ -54,7 +74,9 @@ describe('pool rules', () => {
 
   it('hashes what makes an instance (command, env, resources, …), not its title, timeouts or pool sizes; key order does not matter', () => {
     const hash = specHash(app);
-    expect(specHash({ ...app, title: 'Echo', idleTimeoutMs: 1, pool: { min: 9, max: 9, ttlMs: 60_000, schedule: [] } })).toBe(hash);
+    expect(
+      specHash({ ...app, title: 'Echo', idleTimeoutMs: 1, pool: { min: 9, max: 9, ttlMs: 60_000, schedule: [] } }),
+    ).toBe(hash);
     expect(specHash({ ...app, env: { A: '1', B: '2' } })).toBe(specHash({ ...app, env: { B: '2', A: '1' } }));
     expect(specHash({ ...app, env: { A: '1' } })).not.toBe(hash);
     expect(specHash({ ...app, command: [...app.command, '--more'] })).not.toBe(hash);
@@ -62,7 +84,9 @@ describe('pool rules', () => {
     // A process's folder is part of it; an image's is not (its container has its own).
     expect(specHash({ ...app, cwd: '/a' })).not.toBe(specHash({ ...app, cwd: '/b' }));
     expect(specHash({ ...app, image: 'x:1', cwd: '/a' })).toBe(specHash({ ...app, image: 'x:1', cwd: '/b' }));
-    expect(specHash(app, 'arn:aws:ecs:…:task-definition/echo:7')).not.toBe(specHash(app, 'arn:aws:ecs:…:task-definition/echo:8'));
+    expect(specHash(app, 'arn:aws:ecs:…:task-definition/echo:7')).not.toBe(
+      specHash(app, 'arn:aws:ecs:…:task-definition/echo:8'),
+    );
   });
 
   it('keeps `min` outside its windows and a window`s own min inside it (wrapping past midnight), never above max', () => {

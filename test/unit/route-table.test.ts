@@ -42,10 +42,12 @@ function mismatches(routes: readonly ApiRoute[]): string[] {
   for (const fn of Object.keys(FUNCTION_GROUPS) as ApiFunctionName[]) {
     const local = mounted(fn);
     for (const r of local) {
-      if (!routes.some((route) => takes(route, r.method, r.path))) problems.push(`${fn} mounts ${r.method} ${r.path}, which is not deployed`);
+      if (!routes.some((route) => takes(route, r.method, r.path)))
+        problems.push(`${fn} mounts ${r.method} ${r.path}, which is not deployed`);
     }
     for (const route of routes.filter((x) => x.fn === fn)) {
-      if (!local.some((r) => takes(route, r.method, r.path))) problems.push(`${route.method} ${route.path} is deployed to ${fn}, which does not mount it`);
+      if (!local.some((r) => takes(route, r.method, r.path)))
+        problems.push(`${route.method} ${route.path} is deployed to ${fn}, which does not mount it`);
     }
   }
   return problems;
@@ -81,8 +83,12 @@ describe('one route table (#12 item 3)', () => {
 
   it('is what the stack deploys: one HTTP API route per table entry, public ones without the authorizer', () => {
     const { template } = synthStack({});
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; AuthorizationType?: string } }[];
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as {
+      Properties: { RouteKey: string; AuthorizationType?: string };
+    }[];
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+      API_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
+    );
     for (const r of routes) {
       const entry = API_ROUTES.find((x) => `${x.method} ${x.path}` === r.Properties.RouteKey)!;
       expect(r.Properties.AuthorizationType, r.Properties.RouteKey).toBe(entry.public ? 'NONE' : 'JWT');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, IllegalTransitionError, isFinal, SESSION_STATUSES, transition, type SessionStatus } from '../../shared/domain';
+import {
+  canTransition,
+  IllegalTransitionError,
+  isFinal,
+  SESSION_STATUSES,
+  transition,
+  type SessionStatus,
+} from '../../shared/domain';
 import { makeSession } from '../support/sessions';
 
 const LEGAL = new Set([
@@ -15,7 +22,9 @@ const LEGAL = new Set([
   'READY>STOPPED',
   'STOPPING>STOPPED',
 ]);
-const pairs = SESSION_STATUSES.flatMap((from) => SESSION_STATUSES.map((to) => [from, to] as [SessionStatus, SessionStatus]));
+const pairs = SESSION_STATUSES.flatMap((from) =>
+  SESSION_STATUSES.map((to) => [from, to] as [SessionStatus, SessionStatus]),
+);
 
 describe('session transitions', () => {
   it.each(pairs.filter(([f, t]) => !LEGAL.has(`${f}>${t}`)))('refuses %s → %s', (from, to) => {

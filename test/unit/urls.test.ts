@@ -6,8 +6,16 @@ const id = '0123456789abcdef0123456789abcdef';
 // The trame image's run.sh rules (Kitware/trame docker/scripts/run.sh), then USE_HOST → the router.
 describe('sessionURL', () => {
   it.each<[string, UrlSettings, string]>([
-    ['the default template, the router host', { publicUrl: 'http://127.0.0.1:8080' }, `ws://127.0.0.1:8080/proxy?sessionId=${id}&path=ws`],
-    ['wss behind https', { publicUrl: 'https://viz.example.org' }, `wss://viz.example.org/proxy?sessionId=${id}&path=ws`],
+    [
+      'the default template, the router host',
+      { publicUrl: 'http://127.0.0.1:8080' },
+      `ws://127.0.0.1:8080/proxy?sessionId=${id}&path=ws`,
+    ],
+    [
+      'wss behind https',
+      { publicUrl: 'https://viz.example.org' },
+      `wss://viz.example.org/proxy?sessionId=${id}&path=ws`,
+    ],
     [
       'TRAME_USE_HOST without :// replaces USE_HOST',
       { publicUrl: 'http://127.0.0.1:8080', useHost: 'viz.example.org:9443' },
@@ -28,8 +36,16 @@ describe('sessionURL', () => {
       { publicUrl: 'https://x.org', useHost: 'ws://plain.example.org' },
       `ws://plain.example.org/proxy?sessionId=${id}&path=ws`,
     ],
-    ['TRAME_URL_PREFIX goes before /proxy', { publicUrl: 'http://127.0.0.1:8080', urlPrefix: '/viz' }, `ws://127.0.0.1:8080/viz/proxy?sessionId=${id}&path=ws`],
-    ['TRAME_USE_HOST wins over TRAME_URL_PREFIX', { publicUrl: 'http://h:1', useHost: 'u.org', urlPrefix: '/viz' }, `ws://u.org/proxy?sessionId=${id}&path=ws`],
+    [
+      'TRAME_URL_PREFIX goes before /proxy',
+      { publicUrl: 'http://127.0.0.1:8080', urlPrefix: '/viz' },
+      `ws://127.0.0.1:8080/viz/proxy?sessionId=${id}&path=ws`,
+    ],
+    [
+      'TRAME_USE_HOST wins over TRAME_URL_PREFIX',
+      { publicUrl: 'http://h:1', useHost: 'u.org', urlPrefix: '/viz' },
+      `ws://u.org/proxy?sessionId=${id}&path=ws`,
+    ],
   ])('%s', (_case, settings, expected) => {
     expect(sessionUrl(settings, id)).toBe(expected);
   });

@@ -57,11 +57,14 @@ export interface JwtOptions extends ClaimsMapping {
 
 /** The issuer's `jwks_uri`, from its OpenID Provider Metadata (OIDC Discovery 1.0 §4). */
 async function discoverJwksUri(issuer: string): Promise<URL> {
-  const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(5000),
+  });
   if (!res.ok) throw new Error(`OIDC discovery at ${issuer} answered ${res.status}`);
   const meta = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
   // §4.3: the issuer in the document must be the one it was fetched for.
-  if (meta.issuer !== issuer) throw new Error(`OIDC discovery at ${issuer} names another issuer: ${String(meta.issuer)}`);
+  if (meta.issuer !== issuer)
+    throw new Error(`OIDC discovery at ${issuer} names another issuer: ${String(meta.issuer)}`);
   if (typeof meta.jwks_uri !== 'string') throw new Error(`OIDC discovery at ${issuer} names no jwks_uri`);
   return new URL(meta.jwks_uri);
 }

@@ -22,7 +22,14 @@ function appView(app: AppSpec, principal: Principal) {
     params: app.params,
     // The sizes this caller may choose (a profile open to others only is not shown to them).
     ...(profiles.length
-      ? { profiles: profiles.map((p) => ({ name: p.name, title: p.title ?? p.name, resources: p.resources, ...(p.capacity ? { capacity: p.capacity } : {}) })) }
+      ? {
+          profiles: profiles.map((p) => ({
+            name: p.name,
+            title: p.title ?? p.name,
+            resources: p.resources,
+            ...(p.capacity ? { capacity: p.capacity } : {}),
+          })),
+        }
       : {}),
     ...(app.profilesOnly ? { profilesOnly: true } : {}),
     idleTimeoutSeconds: app.idleTimeoutMs / 1000,

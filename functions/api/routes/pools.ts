@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import { DomainError } from '../../../shared/domain/errors';
-import type { PoolView } from '../../../shared/services/pool-admin';
-import { pausePool, poolViews, recyclePool, resumePool } from '../../../shared/services/pool-admin';
+import type { PoolView } from '../../../shared/services/pools/pool-admin';
+import { pausePool, poolViews, recyclePool, resumePool } from '../../../shared/services/pools/pool-admin';
 import type { ApiDeps, ApiEnv } from '../context';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+const clock = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 function adminsOnly(c: { var: { principal: { admin?: boolean } } }): void {
   if (!c.var.principal.admin) throw new DomainError('auth.forbidden', 'Only admins may see or change the pools.');
@@ -29,7 +30,9 @@ function poolJson(view: PoolView) {
     hits: status.hits,
     misses: status.misses,
     paused: status.paused !== undefined,
-    ...(status.paused ? { pausedBy: status.paused.by, pausedAt: iso(status.paused.at), pausedReason: status.paused.reason } : {}),
+    ...(status.paused
+      ? { pausedBy: status.paused.by, pausedAt: iso(status.paused.at), pausedReason: status.paused.reason }
+      : {}),
     failures: status.failures,
     ...(status.nextStartAt !== undefined ? { nextStartAt: iso(status.nextStartAt) } : {}),
     ...(status.lastError ? { lastError: status.lastError } : {}),

@@ -23,10 +23,17 @@ const shareView = (s: NonNullable<Session['shares']>[number]) => ({
 export function ownerView(deps: ApiDeps, principal: Principal, session: Session) {
   if (session.owner !== principal.user) {
     const share = shareFor(session, principal, deps.clock.now());
-    return share ? { ...sessionView(session, deps.urls, shareToken(deps, session.id, share.id)), sharedWithYou: true } : sessionView(session, deps.urls);
+    return share
+      ? { ...sessionView(session, deps.urls, shareToken(deps, session.id, share.id)), sharedWithYou: true }
+      : sessionView(session, deps.urls);
   }
   const { token, secret } = sessionCredentials(deps, session.id);
-  return { ...sessionView(session, deps.urls, token), token, secret, ...(session.shares?.length ? { shares: session.shares.map(shareView) } : {}) };
+  return {
+    ...sessionView(session, deps.urls, token),
+    token,
+    secret,
+    ...(session.shares?.length ? { shares: session.shares.map(shareView) } : {}),
+  };
 }
 
 export { shareView };

@@ -34,7 +34,10 @@ export async function serveSessionEvents(deps: EventsDeps, c: Context<ApiEnv>) {
   const { session } = await authorizedSession(deps, c.var.principal, 'events', c.req.param('id')!);
   if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
     const events = await eventsAfter(deps.events, session.id, query.after, query.wait * 1000);
-    return c.json({ events: events.map((e) => eventView(e, session, deps.urls)), next: events.at(-1)?.id ?? query.after });
+    return c.json({
+      events: events.map((e) => eventView(e, session, deps.urls)),
+      next: events.at(-1)?.id ?? query.after,
+    });
   }
   const stream = deps.eventStream;
   if (!stream)
@@ -50,7 +53,8 @@ export async function serveSessionEvents(deps: EventsDeps, c: Context<ApiEnv>) {
       open = false;
     });
     await streamEvents(deps.events, session, after, stream.keepaliveMs, {
-      send: (event) => sse.writeSSE({ id: String(event.id), data: JSON.stringify(eventView(event, session, deps.urls)) }),
+      send: (event) =>
+        sse.writeSSE({ id: String(event.id), data: JSON.stringify(eventView(event, session, deps.urls)) }),
       keepalive: () => sse.write(': keepalive\n\n').then(() => undefined),
       open: () => open,
     });

@@ -29,7 +29,12 @@ export function shareWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
         : body.expiresInSeconds !== undefined
           ? deps.clock.now() + body.expiresInSeconds * 1000
           : undefined;
-    const share = await grantShare(deps, session, { user: body.user, group: body.group, expiresAt, by: c.var.principal.user });
+    const share = await grantShare(deps, session, {
+      user: body.user,
+      group: body.group,
+      expiresAt,
+      by: c.var.principal.user,
+    });
     c.header('location', `/sessions/${session.id}/shares/${share.id}`);
     return c.json(shareView(share), 201);
   });

@@ -1,6 +1,14 @@
 import { cpus, totalmem } from 'node:os';
 import type { Hono } from 'hono';
-import { type AppSpec, mayUse, profilesFor, SKAHA_TYPES, type SkahaType, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
+import {
+  type AppSpec,
+  mayUse,
+  profilesFor,
+  SKAHA_TYPES,
+  type SkahaType,
+  skahaImageOf,
+  skahaTypeOf,
+} from '../../../shared/domain/app';
 import type { Principal } from '../../../shared/domain/principal';
 import { DomainError, ValidationError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
@@ -50,7 +58,8 @@ export function skahaOptions(deps: Pick<ApiDeps, 'apps' | 'policy'>, principal: 
 /** A skaha type from `?type=`, or a 400 in skaha's words. */
 export function skahaTypeParam(type: string | null | undefined): SkahaType | undefined {
   if (type === null || type === undefined) return undefined;
-  if (!(SKAHA_TYPES as readonly string[]).includes(type)) throw new ValidationError(`Illegal session type: ${type.slice(0, 40)}`);
+  if (!(SKAHA_TYPES as readonly string[]).includes(type))
+    throw new ValidationError(`Illegal session type: ${type.slice(0, 40)}`);
   return type as SkahaType;
 }
 
@@ -94,8 +103,13 @@ export function skahaCatalogRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
 
   // The registry hosts images may come from: the apps' own and the allowed prefixes'.
   app.get('/repository', (c) => {
-    const ids = [...visibleApps(deps, c.var.principal).flatMap((a) => skahaImageOf(a) ?? []), ...deps.policy.imagePrefixes];
-    const hosts = new Set(ids.map((id) => id.split('/')[0]!).filter((h) => h.includes('.') || h.includes(':') || h === 'localhost'));
+    const ids = [
+      ...visibleApps(deps, c.var.principal).flatMap((a) => skahaImageOf(a) ?? []),
+      ...deps.policy.imagePrefixes,
+    ];
+    const hosts = new Set(
+      ids.map((id) => id.split('/')[0]!).filter((h) => h.includes('.') || h.includes(':') || h === 'localhost'),
+    );
     return c.json([...hosts]);
   });
 }

@@ -16,7 +16,8 @@ const SKAHA_STATUS: Record<SessionStatus, string> = {
 export const skahaStatus = (session: Session) => SKAHA_STATUS[session.status];
 
 /** skaha writes times as YYYY-MM-DDThh:mm:ssZ. */
-const time = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+const time = (ms: number | undefined) =>
+  ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** skaha's `requestedRAM`: decimal gigabytes with two places and no unit (`ram=1`, one GiB, is "1.07"). */
 export const skahaRam = (mib: number) => ((mib * 1024 * 1024) / 1e9).toFixed(2);
 /** skaha's `requestedCPUCores`: whole cores as "1", fractions with three places ("0.250"). */
@@ -24,7 +25,12 @@ const skahaCores = (cpu: number) => (Number.isInteger(cpu) ? String(cpu) : cpu.t
 
 /** What everyone may see of everyone's sessions (`?view=all`, skaha's PublicSession). */
 export function skahaPublicSession(session: Session, app: AppSpec | undefined) {
-  return { userid: session.owner, type: app ? skahaTypeOf(app) : 'contributed', status: SKAHA_STATUS[session.status], startTime: time(session.createdAt) };
+  return {
+    userid: session.owner,
+    type: app ? skahaTypeOf(app) : 'contributed',
+    status: SKAHA_STATUS[session.status],
+    startTime: time(session.createdAt),
+  };
 }
 
 /** A session with skaha's field names (absent fields left out, as skaha's Gson does). */
@@ -85,7 +91,13 @@ const WARNINGS: readonly EventPhase[] = ['failed', 'idle-warning', 'expiry-warni
 export function skahaEvents(events: readonly SessionEvent[]): string {
   const rows = [
     ['TYPE', 'REASON', 'MESSAGE', 'FIRST-TIME', 'LAST-TIME'],
-    ...events.map((e) => [WARNINGS.includes(e.phase) ? 'Warning' : 'Normal', SKAHA_REASON[e.phase], e.message, time(e.at)!, time(e.at)!]),
+    ...events.map((e) => [
+      WARNINGS.includes(e.phase) ? 'Warning' : 'Normal',
+      SKAHA_REASON[e.phase],
+      e.message,
+      time(e.at)!,
+      time(e.at)!,
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return `${rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('')).join('\n')}\n`;

@@ -10,7 +10,14 @@ import { authorizedSession, listOwn, stopAs } from '../../../shared/services/acc
 import { renewSession } from '../../../shared/services/renew';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
-import { skahaCatalogRoutes, skahaOptions, skahaStats, skahaTypeParam, skahaVosiRoutes, visibleApps } from './skaha-catalog';
+import {
+  skahaCatalogRoutes,
+  skahaOptions,
+  skahaStats,
+  skahaTypeParam,
+  skahaVosiRoutes,
+  visibleApps,
+} from './skaha-catalog';
 import { skahaEvents, skahaPublicSession, skahaSession, skahaStatus } from './skaha-view';
 
 /** How long a failed session stays in skaha's list (its Job's ttlSecondsAfterFinished). */
@@ -39,7 +46,12 @@ function option(value: string | null, name: string, options: number[]): number |
  * requested type if one is given; else, for an app that takes any image, one under the allowed
  * prefixes), or our `app=`.
  */
-function appFor(deps: ApiDeps, principal: Principal, p: URLSearchParams, type: SkahaType | undefined): { app: AppSpec; image?: string } {
+function appFor(
+  deps: ApiDeps,
+  principal: Principal,
+  p: URLSearchParams,
+  type: SkahaType | undefined,
+): { app: AppSpec; image?: string } {
   const apps = visibleApps(deps, principal);
   const byName = p.get('app');
   const image = p.get('image');
@@ -47,7 +59,8 @@ function appFor(deps: ApiDeps, principal: Principal, p: URLSearchParams, type: S
   if (byName !== null && image === null) {
     const app = apps.find((a) => a.name === byName);
     if (!app) throw new ValidationError(`app not found: ${byName.slice(0, 64)}`);
-    if (!typed([app]).length) throw new ValidationError(`image/type mismatch: ${skahaImageOf(app) ?? app.name}/${type}`);
+    if (!typed([app]).length)
+      throw new ValidationError(`image/type mismatch: ${skahaImageOf(app) ?? app.name}/${type}`);
     return { app };
   }
   if (image === null) throw new ValidationError("Missing parameter 'image'");
@@ -55,7 +68,10 @@ function appFor(deps: ApiDeps, principal: Principal, p: URLSearchParams, type: S
   const chosen = typed(same)[0];
   if (chosen) return { app: chosen };
   if (same.length) throw new ValidationError(`image/type mismatch: ${image.slice(0, 200)}/${type}`);
-  const custom = isImageReference(image) && imageAllowed(image, deps.policy.imagePrefixes) ? typed(apps.filter((a) => a.customImage))[0] : undefined;
+  const custom =
+    isImageReference(image) && imageAllowed(image, deps.policy.imagePrefixes)
+      ? typed(apps.filter((a) => a.customImage))[0]
+      : undefined;
   if (!custom) throw new ValidationError('image not in a trusted repository');
   return { app: custom, image };
 }
@@ -105,14 +121,16 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (name === null) throw new ValidationError("Missing parameter 'name'");
     if (!/^[A-Za-z0-9-]+$/.test(name)) throw new ValidationError("name can only contain alpha-numeric chars and '-'");
     if (name.length > 64) throw new ValidationError('name can be at most 64 characters');
-    if (p.has('cmd') || p.has('args')) throw new ValidationError('cmd and args are not supported: sessions run the command their app defines');
+    if (p.has('cmd') || p.has('args'))
+      throw new ValidationError('cmd and args are not supported: sessions run the command their app defines');
     const entries: [string, string][] = [];
     for (const kv of p.getAll('env')) {
       const i = kv.indexOf('=');
       if (i < 1) throw new ValidationError(`Invalid value for 'env': ${kv.slice(0, 64)} (use env=KEY=VALUE)`);
       const key = kv.slice(0, i);
       // An environment variable's name; `__proto__` and its kin were dropped without a word (#33).
-      if (!ENV_NAME.test(key) || RESERVED_NAMES.has(key)) throw new ValidationError(`Invalid env name '${key.slice(0, 64)}': use letters, digits and _`);
+      if (!ENV_NAME.test(key) || RESERVED_NAMES.has(key))
+        throw new ValidationError(`Invalid env name '${key.slice(0, 64)}': use letters, digits and _`);
       entries.push([key, kv.slice(i + 1)]);
     }
     const env = Object.fromEntries(entries);
@@ -173,7 +191,11 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const session = await shownSession(c, c.req.param('id'), action);
     // The app's own output, as the container wrote it (the stored lines carry a time first).
     if (view === 'logs')
-      return c.text((await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines.map((l) => `${l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')}\n`).join(''));
+      return c.text(
+        (await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines
+          .map((l) => `${l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')}\n`)
+          .join(''),
+      );
     if (view === 'events' || view === 'event') return c.text(skahaEvents(await deps.events.list(session.id)));
     return c.json(skahaSession(session, deps.apps.get(session.app), connectOf(c, session)));
   });
@@ -183,7 +205,8 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (!action) throw new ValidationError('Cannot modify an existing session');
     if (action.toLowerCase() !== 'renew') throw new ValidationError('unrecognized action');
     const id = c.req.param('id');
-    const noJob = () => new ValidationError(`No active job for user ${c.var.principal.user} with session ${id.slice(0, 64)}`);
+    const noJob = () =>
+      new ValidationError(`No active job for user ${c.var.principal.user} with session ${id.slice(0, 64)}`);
     const session = await shownSession(c, id, 'renew').catch((error: unknown) => {
       throw error instanceof DomainError && error.code === 'session.not_found' ? noJob() : error;
     });

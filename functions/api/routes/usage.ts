@@ -23,7 +23,17 @@ export const UsageQuerySchema = z.strictObject({
   format: z.enum(['json', 'csv']).optional(),
 });
 
-const CSV_COLUMNS = ['period', 'by', 'name', 'sessions', 'seconds', 'vcpuHours', 'gbHours', 'gpuHours', 'cost'] as const;
+const CSV_COLUMNS = [
+  'period',
+  'by',
+  'name',
+  'sessions',
+  'seconds',
+  'vcpuHours',
+  'gbHours',
+  'gpuHours',
+  'cost',
+] as const;
 
 /** A CSV field: quoted when it holds a comma, quote or line break, and never read as a formula by a spreadsheet. */
 function csvField(value: unknown): string {
@@ -65,14 +75,16 @@ export function usageRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.get('/', async (c) => {
     const q = check(UsageQuerySchema, c.req.query(), 'query');
     const me = c.var.principal;
-    if (q.user !== undefined && q.user !== me.user && !me.admin) throw new DomainError('auth.forbidden', "Only admins may see another user's usage.");
+    if (q.user !== undefined && q.user !== me.user && !me.admin)
+      throw new DomainError('auth.forbidden', "Only admins may see another user's usage.");
     const owner = me.admin ? q.user : me.user;
     const now = deps.clock.now();
     const startOfMonth = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
     const from = q.from ? Date.parse(q.from) : startOfMonth;
     const to = q.to ? Date.parse(q.to) + (/T/.test(q.to) ? 0 : DAY) : now;
     if (!(from < to)) throw new DomainError('request.invalid', '`from` must be before `to`.');
-    const keep = (r: UsageRecord) => (owner === undefined || r.owner === owner) && (q.app === undefined || r.app === q.app);
+    const keep = (r: UsageRecord) =>
+      (owner === undefined || r.owner === owner) && (q.app === undefined || r.app === q.app);
     const records: UsageRecord[] = [];
     if (deps.usage) for await (const r of deps.usage.list({ from, to, owner })) if (keep(r)) records.push(r);
     // Live sessions count up to now (their record is written when they end).

@@ -12,7 +12,18 @@ import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
 
 /** Keys the trame/wslink client sends that are not app params. */
-const CLIENT_KEYS = new Set(['application', 'useUrl', 'launcherRetry', 'sessionManagerURL', 'sessionURL', 'secret', 'headers', 'retry', 'iframe', 'wsProxy']);
+const CLIENT_KEYS = new Set([
+  'application',
+  'useUrl',
+  'launcherRetry',
+  'sessionManagerURL',
+  'sessionURL',
+  'secret',
+  'headers',
+  'retry',
+  'iframe',
+  'wsProxy',
+]);
 /** Sessionplane's own launch keys a launcher body may carry, checked as POST /sessions checks them (#33: they were ignored). */
 const SIZE_KEYS = LaunchBodySchema.pick({ profile: true, resources: true });
 /** A retried POST within this long gets the same session (the client's launcherRetry). */
@@ -64,12 +75,20 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
       // wslink's own word for a body it cannot read; a BOM or a reserved key is named.
       throw (error as ValidationError).details.reason === 'not-json' ? new ValidationError(INCOMPLETE) : error;
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.application !== 'string' || !body.application)
+    if (
+      !body ||
+      typeof body !== 'object' ||
+      Array.isArray(body) ||
+      typeof body.application !== 'string' ||
+      !body.application
+    )
       throw new ValidationError(INCOMPLETE);
     const application = body.application;
     const spec = deps.apps.get(application);
     // Every other key is a template value in wslink; here only the app's declared params pass.
-    const params = Object.fromEntries(Object.entries(body).filter(([k]) => !CLIENT_KEYS.has(k) && spec && Object.hasOwn(spec.params, k)));
+    const params = Object.fromEntries(
+      Object.entries(body).filter(([k]) => !CLIENT_KEYS.has(k) && spec && Object.hasOwn(spec.params, k)),
+    );
     const size = check(SIZE_KEYS, { profile: body.profile, resources: body.resources }, 'body');
     const hash = requestHash({ application, params, ...size });
     const principal = c.var.principal;
@@ -86,7 +105,12 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     let result = await launch();
     if (result.replayed && isFinal(result.session.status)) {
       // A retry after that session ended is a new request: forget it and start anew.
-      await deps.idempotency.forget({ owner: principal.user, key: `wslink:${hash}`, requestHash: hash, sessionId: result.session.id });
+      await deps.idempotency.forget({
+        owner: principal.user,
+        key: `wslink:${hash}`,
+        requestHash: hash,
+        sessionId: result.session.id,
+      });
       result = await launch();
     }
     // The reply waits for READY until the launcher's deadline, or the session's own launch deadline
@@ -95,12 +119,18 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const deadline = Math.min(deps.clock.now() + deps.launcherTimeoutMs, result.session.launchDeadline);
     const quiet = logSlowStart(deps, result.session.id, Math.min(5000, Math.max(250, deps.launcherTimeoutMs / 5)));
     const session = await awaitReady(deps, result.session, deadline).finally(quiet);
-    const outcome = isStarting(session.status) && deps.clock.now() >= session.launchDeadline ? 'timed-out' : LAUNCH_OUTCOME[session.status];
+    const outcome =
+      isStarting(session.status) && deps.clock.now() >= session.launchDeadline
+        ? 'timed-out'
+        : LAUNCH_OUTCOME[session.status];
     switch (outcome) {
       case 'timed-out':
         return c.json({ error: 'Session did not start: launch-timeout. Check session logs.' }, 503);
       case 'failed':
-        return c.json({ error: `Session did not start: ${session.statusReason ?? 'failed'}. Check session logs.` }, 503);
+        return c.json(
+          { error: `Session did not start: ${session.statusReason ?? 'failed'}. Check session logs.` },
+          503,
+        );
       case 'ended':
         return c.json({ error: 'The session ended before it was ready.' }, 503);
       case 'reply':

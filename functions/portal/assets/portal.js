@@ -50,7 +50,8 @@ function cardState() {
 
 function focusKey(el) {
   if (el.id) return `#${CSS.escape(el.id)}`;
-  if (el.dataset.action) return `[data-action="${el.dataset.action}"]${el.dataset.share ? `[data-share="${el.dataset.share}"]` : ''}`;
+  if (el.dataset.action)
+    return `[data-action="${el.dataset.action}"]${el.dataset.share ? `[data-share="${el.dataset.share}"]` : ''}`;
   if (el.matches('form.share button[type="submit"]')) return 'form.share button[type="submit"]';
   return el.matches('summary') ? 'details.share-box summary' : null;
 }
@@ -140,7 +141,9 @@ document.addEventListener('submit', async (e) => {
   const status = document.querySelector(`form.share[data-id="${id}"] .share-status`);
   if (!status) return;
   status.classList.toggle('failed', !res.ok);
-  status.textContent = res.ok ? `Shared with ${grantee}: they will find it among their sessions.` : (res.data?.detail ?? `Not shared (${res.status}).`);
+  status.textContent = res.ok
+    ? `Shared with ${grantee}: they will find it among their sessions.`
+    : (res.data?.detail ?? `Not shared (${res.status}).`);
 });
 
 document.addEventListener('submit', async (e) => {
@@ -151,7 +154,8 @@ document.addEventListener('submit', async (e) => {
   const body = { app: form.dataset.app, params: {} };
   for (const input of form.querySelectorAll('input, select')) {
     if (!input.name) continue;
-    if (input.name.startsWith('params.')) body.params[input.name.slice(7)] = input.type === 'checkbox' ? String(input.checked) : input.value;
+    if (input.name.startsWith('params.'))
+      body.params[input.name.slice(7)] = input.type === 'checkbox' ? String(input.checked) : input.value;
     else if (input.name === 'name' && input.value.trim()) body.name = input.value.trim();
     else if (input.name === 'profile' && input.value) body.profile = input.value;
     else if (input.name.startsWith('resources.') && input.value !== input.defaultValue) {

@@ -4,8 +4,8 @@ import { CreateAccessPointCommand, DescribeAccessPointsCommand, type EFSClient }
 import { CapacityError, RuntimeStartError } from '../../domain/errors';
 import { homeName, type Home, type HomeInfo } from '../../domain/homes';
 import type { Homes } from '../../ports/homes';
-import { busyIfThrottled } from '../aws-busy';
-import type { DynamoDbUserIds } from './dynamodb-user-ids';
+import { busyIfThrottled } from '../aws/aws-busy';
+import type { DynamoDbUserIds } from '../dynamodb/dynamodb-user-ids';
 
 export interface EfsHomesOptions {
   fileSystemId: string;
@@ -62,7 +62,10 @@ export class EfsHomes implements Homes {
           ClientToken: createHash('sha256').update(user.owner).digest('hex'),
           FileSystemId: this.options.fileSystemId,
           PosixUser: { Uid: user.uid, Gid: user.gid },
-          RootDirectory: { Path: `/homes/${name}`, CreationInfo: { OwnerUid: user.uid, OwnerGid: user.gid, Permissions: '0700' } },
+          RootDirectory: {
+            Path: `/homes/${name}`,
+            CreationInfo: { OwnerUid: user.uid, OwnerGid: user.gid, Permissions: '0700' },
+          },
           Tags: [
             { Key: 'Name', Value: `home ${name}`.slice(0, 256) },
             { Key: 'sessionplane:owner', Value: user.owner.slice(0, 256) },
@@ -72,18 +75,23 @@ export class EfsHomes implements Homes {
     ).catch((error: unknown) => {
       // 10,000 access points per file system unless AWS raises it: the next user cannot get a home here.
       if ((error as { name?: string }).name === 'AccessPointLimitExceeded')
-        throw new RuntimeStartError("This deployment's homes file system is full (its access point quota): an operator must raise the quota.", {
-          reason: 'homes-full',
-          cause: error,
-        });
+        throw new RuntimeStartError(
+          "This deployment's homes file system is full (its access point quota): an operator must raise the quota.",
+          {
+            reason: 'homes-full',
+            cause: error,
+          },
+        );
       throw error;
     });
     const id = created.AccessPointId!;
     // A task cannot mount an access point that is still being created (a second or so).
     for (let wait = 100, state = created.LifeCycleState; state !== 'available'; wait = Math.min(wait * 2, 1000)) {
-      if (state === 'error' || state === 'deleting' || state === 'deleted') throw new Error(`the access point ${id} is ${state}`);
+      if (state === 'error' || state === 'deleting' || state === 'deleted')
+        throw new Error(`the access point ${id} is ${state}`);
       await sleep(wait);
-      state = (await this.efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }))).AccessPoints?.[0]?.LifeCycleState;
+      state = (await this.efs.send(new DescribeAccessPointsCommand({ AccessPointId: id }))).AccessPoints?.[0]
+        ?.LifeCycleState;
     }
     return id;
   }

@@ -2,7 +2,7 @@ import { chmod, chown, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import { homeName, type Home, type HomeInfo } from '../../domain/homes';
 import type { Homes } from '../../ports/homes';
-import type { DynamoDbUserIds } from './dynamodb-user-ids';
+import type { DynamoDbUserIds } from '../dynamodb/dynamodb-user-ids';
 
 /**
  * Makes the way to the homes passable for every session's uid, at start-up (#33). When sessions
@@ -11,7 +11,11 @@ import type { DynamoDbUserIds } from './dynamodb-user-ids';
  * made so (0711 at least: pass, never list); any other that is not says so, naming the folder and
  * the remedy, before any session could start without its home.
  */
-export async function passableHomes(homesDir: string, ownRoot: string, asRoot = process.getuid?.() === 0): Promise<void> {
+export async function passableHomes(
+  homesDir: string,
+  ownRoot: string,
+  asRoot = process.getuid?.() === 0,
+): Promise<void> {
   await mkdir(homesDir, { recursive: true, mode: 0o711 });
   await chmod(homesDir, 0o711);
   if (!asRoot) return;

@@ -61,7 +61,10 @@ export class EcrImages implements ImageSource {
   async list(): Promise<LabelledImage[]> {
     if (!this.options.repositories.length) return [];
     const repositories: Repository[] = [];
-    for await (const page of paginateDescribeRepositories({ client: this.ecr }, { repositoryNames: [...this.options.repositories] }))
+    for await (const page of paginateDescribeRepositories(
+      { client: this.ecr },
+      { repositoryNames: [...this.options.repositories] },
+    ))
       repositories.push(...(page.repositories ?? []));
     const found = await Promise.all(repositories.map((repo) => this.imagesOf(repo)));
     return found.flat();
@@ -70,13 +73,20 @@ export class EcrImages implements ImageSource {
   private async imagesOf(repo: Repository): Promise<LabelledImage[]> {
     const name = repo.repositoryName!;
     const images: LabelledImage[] = [];
-    for await (const page of paginateDescribeImages({ client: this.ecr }, { repositoryName: name, filter: { tagStatus: 'TAGGED' } })) {
+    for await (const page of paginateDescribeImages(
+      { client: this.ecr },
+      { repositoryName: name, filter: { tagStatus: 'TAGGED' } },
+    )) {
       for (const detail of page.imageDetails ?? []) {
         if (!detail.imageDigest || !detail.imageTags?.length) continue;
         const digest = detail.imageDigest;
         const labels = await this.limit(() => this.labelsOf(name, digest));
         for (const tag of detail.imageTags)
-          images.push({ image: `${repo.repositoryUri}:${tag}`, labels, ...(detail.imagePushedAt ? { created: detail.imagePushedAt.getTime() } : {}) });
+          images.push({
+            image: `${repo.repositoryUri}:${tag}`,
+            labels,
+            ...(detail.imagePushedAt ? { created: detail.imagePushedAt.getTime() } : {}),
+          });
       }
     }
     return images;
@@ -89,22 +99,34 @@ export class EcrImages implements ImageSource {
     if (manifest.manifests) {
       // A multi-platform index: the sessions' platform's image.
       const arch = this.options.architecture ?? 'amd64';
-      const pick = manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ?? manifest.manifests[0];
+      const pick =
+        manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ??
+        manifest.manifests[0];
       manifest = pick ? await this.manifest(repositoryName, pick.digest) : {};
     }
-    const labels = manifest.config ? ((await this.configBlob(repositoryName, manifest.config.digest)).config?.Labels ?? {}) : {};
+    const labels = manifest.config
+      ? ((await this.configBlob(repositoryName, manifest.config.digest)).config?.Labels ?? {})
+      : {};
     this.labelsByDigest.set(digest, labels);
     return labels;
   }
 
   private async manifest(repositoryName: string, digest: string): Promise<Manifest> {
-    const answer = await this.ecr.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageDigest: digest }], acceptedMediaTypes: MANIFEST_TYPES }));
+    const answer = await this.ecr.send(
+      new BatchGetImageCommand({
+        repositoryName,
+        imageIds: [{ imageDigest: digest }],
+        acceptedMediaTypes: MANIFEST_TYPES,
+      }),
+    );
     const text = answer.images?.[0]?.imageManifest;
     return text ? (JSON.parse(text) as Manifest) : {};
   }
 
   private async downloadConfig(repositoryName: string, digest: string): Promise<ImageConfig> {
-    const { downloadUrl } = await this.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: digest }));
+    const { downloadUrl } = await this.ecr.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: digest }),
+    );
     if (!downloadUrl) throw new Error(`ECR gave no download URL for ${repositoryName}@${digest}`);
     const res = await fetch(downloadUrl, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`cannot read the config of ${repositoryName}@${digest}: HTTP ${res.status}`);

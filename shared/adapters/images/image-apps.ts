@@ -1,5 +1,5 @@
 import type { AppSpec } from '../../domain/app';
-import { withTimeout } from '../../domain/time-limit';
+import pTimeout from 'p-timeout';
 import type { AppDefaults } from '../../config/apps';
 import { appsFromImages } from '../../config/image-labels';
 import type { ImageSource } from '../../ports/image-source';
@@ -54,14 +54,28 @@ export class ImageApps {
   private async load(): Promise<void> {
     // A source that does not answer in time (an engine that hangs) counts as failed: requests wait on this.
     const answers = await Promise.allSettled(
-      this.sources.map((source) => withTimeout(source.list(), this.options.timeoutMs ?? LOOK_TIMEOUT_MS, `listing the ${source.name}'s images`)),
+      this.sources.map((source) => {
+        const ms = this.options.timeoutMs ?? LOOK_TIMEOUT_MS;
+        return pTimeout(source.list(), {
+          milliseconds: ms,
+          message: `listing the ${source.name}'s images took longer than ${ms} ms`,
+        });
+      }),
     );
     answers.forEach((answer, i) => {
       const source = this.sources[i]!;
       if (answer.status === 'fulfilled') this.lastSeen.set(source.name, answer.value);
-      else this.logger.warn({ source: source.name, err: (answer.reason as Error).message }, 'cannot list labelled images; keeping the last answer');
+      else
+        this.logger.warn(
+          { source: source.name, err: (answer.reason as Error).message },
+          'cannot list labelled images; keeping the last answer',
+        );
     });
-    const { apps, problems } = appsFromImages([...this.lastSeen.values()].flat(), this.options.allowedPrefixes, this.options.defaults);
+    const { apps, problems } = appsFromImages(
+      [...this.lastSeen.values()].flat(),
+      this.options.allowedPrefixes,
+      this.options.defaults,
+    );
     for (const problem of problems) {
       if (this.reported.has(problem)) continue;
       this.reported.add(problem);

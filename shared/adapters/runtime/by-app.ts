@@ -1,6 +1,14 @@
 import type { AppSpec } from '../../domain/app';
 import { STATUS_REASONS } from '../../domain/session';
-import type { InspectHint, Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../ports/runtime';
+import type {
+  InspectHint,
+  Inspection,
+  ManagedInstance,
+  Runtime,
+  RuntimeEvent,
+  StartRequest,
+  StartResult,
+} from '../../ports/runtime';
 
 /** One runtime of a composite, with which apps it runs and which instances are its. */
 export interface RuntimeChoice {
@@ -34,7 +42,9 @@ export class RuntimeByApp implements Runtime {
 
   inspect(runtimeId: string, hint?: InspectHint): Promise<Inspection> {
     const owner = this.owner(runtimeId);
-    return owner ? owner.inspect(runtimeId, hint) : Promise.resolve({ phase: 'stopped', exit: { reason: STATUS_REASONS.lost } });
+    return owner
+      ? owner.inspect(runtimeId, hint)
+      : Promise.resolve({ phase: 'stopped', exit: { reason: STATUS_REASONS.lost } });
   }
 
   stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {

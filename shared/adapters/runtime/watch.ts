@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppSpec } from '../../domain/app';
 import { STATUS_REASONS } from '../../domain/session';
-import { alive, lineWatcher, probe } from '../readiness';
+import { alive, lineWatcher, probe } from './readiness';
 import type { Inspection } from '../../ports/runtime';
 
 /** What the local runtimes (processes, containers) know of one running instance while they watch it. */
@@ -93,10 +93,15 @@ export function endReason(instance: Pick<Watched, 'stopping' | 'ready'>): string
 
 /** What inspect() says of a local instance: live (starting, ready, stopping), ended (kept a while), or lost. */
 export function inspectionOf(
-  instance: (Pick<Watched, 'ready' | 'stopping'> & { endpoint: string; exit?: NonNullable<Inspection['exit']> | undefined }) | undefined,
+  instance:
+    | (Pick<Watched, 'ready' | 'stopping'> & { endpoint: string; exit?: NonNullable<Inspection['exit']> | undefined })
+    | undefined,
   ended: { endpoint: string; exit: NonNullable<Inspection['exit']> } | undefined,
 ): Inspection {
-  if (!instance) return ended ? { phase: 'stopped', endpoint: ended.endpoint, exit: ended.exit } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
+  if (!instance)
+    return ended
+      ? { phase: 'stopped', endpoint: ended.endpoint, exit: ended.exit }
+      : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
   if (instance.exit) return { phase: 'stopped', endpoint: instance.endpoint, exit: instance.exit };
   if (instance.stopping) return { phase: 'stopping', endpoint: instance.endpoint };
   return { phase: instance.ready ? 'ready' : 'starting', endpoint: instance.endpoint };

@@ -12,9 +12,16 @@ import { makeSession } from '../../support/sessions';
 describe('container runtime with an engine that does not answer', () => {
   it('refuses a start as busy (503, retry) within seconds, never hangs, and starts nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sp-noengine-'));
-    const runtime = new ContainerRuntime({ docker: new Docker({ socketPath: join(dir, 'no-engine.sock') }), plane: 'x', logDir: dir, stopGraceMs: 1000 });
+    const runtime = new ContainerRuntime({
+      docker: new Docker({ socketPath: join(dir, 'no-engine.sock') }),
+      plane: 'x',
+      logDir: dir,
+      stopGraceMs: 1000,
+    });
     const t0 = Date.now();
-    await expect(runtime.start({ session: makeSession(), app: containerFixtureApp([]), secret: 's' })).rejects.toBeInstanceOf(CapacityError);
+    await expect(
+      runtime.start({ session: makeSession(), app: containerFixtureApp([]), secret: 's' }),
+    ).rejects.toBeInstanceOf(CapacityError);
     // Never hangs: refused within seconds (ample for a loaded machine).
     expect(Date.now() - t0).toBeLessThan(30_000);
     await runtime.stopAll('test');
@@ -27,7 +34,12 @@ describe('container runtime with an engine that does not answer', () => {
     const server = createServer((socket) => sockets.add(socket.on('error', () => undefined)));
     const path = join(dir, 'hang.sock');
     await new Promise<void>((r) => server.listen(path, r));
-    const runtime = new ContainerRuntime({ docker: new Docker({ socketPath: path }), plane: 'x', logDir: dir, stopGraceMs: 1000 });
+    const runtime = new ContainerRuntime({
+      docker: new Docker({ socketPath: path }),
+      plane: 'x',
+      logDir: dir,
+      stopGraceMs: 1000,
+    });
     const t0 = Date.now();
     await expect(runtime.list()).rejects.toThrow('the container engine listing its containers took longer than');
     expect(Date.now() - t0).toBeLessThan(30_000);

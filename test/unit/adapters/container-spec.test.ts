@@ -5,17 +5,31 @@ import { makeSession } from '../../support/sessions';
 
 /** The create request the container adapter sends (what no engine here can show: GPUs). */
 describe('container create request', () => {
-  const app = fixtureApp([], { image: 'localhost/viz:1', command: ['viz', '--port', '${port}', '--host', '${host}'], port: 9000 });
+  const app = fixtureApp([], {
+    image: 'localhost/viz:1',
+    command: ['viz', '--port', '${port}', '--host', '${host}'],
+    port: 9000,
+  });
 
   it('asks for the GPUs the session has, as device requests (docker run --gpus N), and none otherwise', () => {
-    const withGpus = containerSpec({ session: makeSession({ resources: { cpu: 4, memory: 8192, gpus: 2 } }), app, secret: 's', plane: 'p' });
+    const withGpus = containerSpec({
+      session: makeSession({ resources: { cpu: 4, memory: 8192, gpus: 2 } }),
+      app,
+      secret: 's',
+      plane: 'p',
+    });
     expect(withGpus.HostConfig!.DeviceRequests).toEqual([{ Driver: '', Count: 2, Capabilities: [['gpu']] }]);
     const without = containerSpec({ session: makeSession(), app, secret: 's', plane: 'p' });
     expect(without.HostConfig!.DeviceRequests).toBeUndefined();
   });
 
   it("sizes, publishes and hardens it: memory without swap, CPUs, the app's port on 127.0.0.1 only, an init, no new privileges", () => {
-    const spec = containerSpec({ session: makeSession({ resources: { cpu: 0.5, memory: 256, gpus: 0 } }), app, secret: 's', plane: 'p' });
+    const spec = containerSpec({
+      session: makeSession({ resources: { cpu: 0.5, memory: 256, gpus: 0 } }),
+      app,
+      secret: 's',
+      plane: 'p',
+    });
     expect(spec.Cmd).toEqual(['viz', '--port', '9000', '--host', '0.0.0.0']);
     expect(spec.HostConfig).toMatchObject({
       Memory: 256 * 1024 * 1024,
@@ -35,7 +49,10 @@ describe('container create request', () => {
       app: { ...app, readOnlyRootFilesystem: true, home: '/home/user' },
       secret: 's',
       plane: 'p',
-      home: { home: { owner: 'alice', uid: 200001, gid: 200001, path: '/data/homes/alice-1' }, mountPath: '/home/user' },
+      home: {
+        home: { owner: 'alice', uid: 200001, gid: 200001, path: '/data/homes/alice-1' },
+        mountPath: '/home/user',
+      },
     });
     expect(spec.HostConfig).toMatchObject({
       ReadonlyRootfs: true,

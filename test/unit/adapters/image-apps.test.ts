@@ -40,9 +40,18 @@ describe('apps from labelled images, looked for now and then', () => {
     const source = {
       name: 'engine',
       list: () =>
-        mode === 'ok' ? Promise.resolve([labelled('viz')]) : mode === 'fail' ? Promise.reject(new Error('down')) : new Promise<LabelledImage[]>(() => {}),
+        mode === 'ok'
+          ? Promise.resolve([labelled('viz')])
+          : mode === 'fail'
+            ? Promise.reject(new Error('down'))
+            : new Promise<LabelledImage[]>(() => {}),
     };
-    const apps = new ImageApps([source], { allowedPrefixes: ['localhost/'], ttlMs: 10, now: () => now, timeoutMs: 200 });
+    const apps = new ImageApps([source], {
+      allowedPrefixes: ['localhost/'],
+      ttlMs: 10,
+      now: () => now,
+      timeoutMs: 200,
+    });
     await apps.refresh();
     mode = 'fail';
     now = 100;

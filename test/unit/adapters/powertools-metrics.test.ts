@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { powertoolsMetrics } from '../../../shared/adapters/powertools';
+import { powertoolsMetrics } from '../../../shared/adapters/aws/powertools';
 
 interface Emf {
-  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
   [key: string]: unknown;
 }
 
@@ -29,7 +32,11 @@ describe('metrics as CloudWatch Embedded Metric Format (Powertools)', () => {
     expect(lines).toHaveLength(1);
     const [emf] = lines;
     expect(emf!._aws.CloudWatchMetrics).toEqual([
-      { Namespace: 'Sessionplane', Dimensions: [expect.arrayContaining(['service', 'app'])], Metrics: [{ Name: 'SessionSeconds', Unit: 'Seconds' }] },
+      {
+        Namespace: 'Sessionplane',
+        Dimensions: [expect.arrayContaining(['service', 'app'])],
+        Metrics: [{ Name: 'SessionSeconds', Unit: 'Seconds' }],
+      },
     ]);
     expect(emf).toMatchObject({ service: 'api', app: 'hello', SessionSeconds: 3600 });
   });

@@ -5,14 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
 import { httpApiEvent, lambdaContext } from '../../support/lambda-events';
 import { ScriptedEcs } from '../../support/scripted-ecs';
 
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
 
 describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', () => {
   let db: EmbeddedDynamoDb;
@@ -80,11 +83,16 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
   });
 
   it('write: POST /sessions launches an ECS task for the caller named by the JWT claims', async () => {
-    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body: '{"app":"web"}', claims: { sub: 'alice' } }), lambdaContext);
+    const res = await handlers.write!(
+      httpApiEvent('POST', '/sessions', { body: '{"app":"web"}', claims: { sub: 'alice' } }),
+      lambdaContext,
+    );
     expect(res.statusCode).toBe(202);
     const body = JSON.parse(res.body) as { id: string; owner: string; sessionURL: string; status: string };
     expect(body).toMatchObject({ owner: 'alice', status: 'STARTING' });
-    expect(body.sessionURL).toMatch(new RegExp(`^wss://sessions\\.example\\.org/proxy\\?sessionId=${body.id}&path=ws&token=[0-9a-f]{40}$`));
+    expect(body.sessionURL).toMatch(
+      new RegExp(`^wss://sessions\\.example\\.org/proxy\\?sessionId=${body.id}&path=ws&token=[0-9a-f]{40}$`),
+    );
     expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input).toMatchObject({
       cluster: CLUSTER_ARN,
       taskDefinition: 'sessionplane-web:1',
@@ -103,13 +111,21 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
   });
 
   it('read: GET /sessions/{id}/events as JSON and long-poll; a stream is 406 here (API Gateway buffers), pointing to the router', async () => {
-    const { sessions } = JSON.parse((await handlers.read!(httpApiEvent('GET', '/sessions'), lambdaContext)).body) as { sessions: { id: string }[] };
+    const { sessions } = JSON.parse((await handlers.read!(httpApiEvent('GET', '/sessions'), lambdaContext)).body) as {
+      sessions: { id: string }[];
+    };
     const id = sessions[0]!.id;
-    const listed = await handlers.read!(httpApiEvent('GET', `/sessions/${id}/events`, { query: 'after=0&wait=0' }), lambdaContext);
+    const listed = await handlers.read!(
+      httpApiEvent('GET', `/sessions/${id}/events`, { query: 'after=0&wait=0' }),
+      lambdaContext,
+    );
     expect(listed.statusCode).toBe(200);
     const { events } = JSON.parse(listed.body) as { events: { phase: string }[] };
     expect(events.map((e) => e.phase)).toEqual(expect.arrayContaining(['requested', 'placed']));
-    const stream = await handlers.read!(httpApiEvent('GET', `/sessions/${id}/events`, { headers: { accept: 'text/event-stream' } }), lambdaContext);
+    const stream = await handlers.read!(
+      httpApiEvent('GET', `/sessions/${id}/events`, { headers: { accept: 'text/event-stream' } }),
+      lambdaContext,
+    );
     expect(stream.statusCode).toBe(406);
     expect(JSON.parse(stream.body)).toMatchObject({ code: 'request.not_acceptable' });
     expect(JSON.parse(stream.body).detail).toContain('router');
@@ -139,9 +155,15 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
 
   it('write: a launch of an app ECS cannot run is 409 app.not_runnable, with no RunTask and no record (not a 500)', async () => {
     const runs = ecs.mock.commandCalls(RunTaskCommand).length;
-    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body: '{"app":"desktop"}', claims: { sub: 'dora' } }), lambdaContext);
+    const res = await handlers.write!(
+      httpApiEvent('POST', '/sessions', { body: '{"app":"desktop"}', claims: { sub: 'dora' } }),
+      lambdaContext,
+    );
     expect(res.statusCode).toBe(409);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'app.not_runnable', detail: expect.stringContaining('has no image') });
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'app.not_runnable',
+      detail: expect.stringContaining('has no image'),
+    });
     expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(runs);
     const list = await handlers.read!(httpApiEvent('GET', '/sessions', { claims: { sub: 'dora' } }), lambdaContext);
     expect(JSON.parse(list.body)).toEqual(expect.objectContaining({ sessions: [] }));
@@ -149,12 +171,20 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
 
   it("write: a user's own image runs in a revision registered from the app's deployed definition, never as the default image", async () => {
     const body = JSON.stringify({ app: 'byo', image: 'ghcr.io/acme/mine:2' });
-    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }), lambdaContext);
+    const res = await handlers.write!(
+      httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }),
+      lambdaContext,
+    );
     expect(res.statusCode).toBe(202);
     expect(JSON.parse(res.body)).toMatchObject({ image: 'ghcr.io/acme/mine:2' });
     const registered = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).at(-1)!.args[0].input;
-    expect(registered).toMatchObject({ family: 'sessionplane-byo', containerDefinitions: [{ name: 'app', image: 'ghcr.io/acme/mine:2' }] });
-    expect(ecs.mock.commandCalls(DescribeTaskDefinitionCommand).at(-1)!.args[0].input).toEqual({ taskDefinition: 'sessionplane-byo:3' });
+    expect(registered).toMatchObject({
+      family: 'sessionplane-byo',
+      containerDefinitions: [{ name: 'app', image: 'ghcr.io/acme/mine:2' }],
+    });
+    expect(ecs.mock.commandCalls(DescribeTaskDefinitionCommand).at(-1)!.args[0].input).toEqual({
+      taskDefinition: 'sessionplane-byo:3',
+    });
     expect(ecs.mock.commandCalls(RunTaskCommand).at(-1)!.args[0].input.taskDefinition).toBe(
       'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-byo:4',
     );
@@ -164,14 +194,21 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     const runs = ecs.mock.commandCalls(RunTaskCommand).length;
     const registrations = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).length;
     const body = JSON.stringify({ app: 'byo', image: 'docker.io/evil/miner:1' });
-    const res = await handlers.write!(httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }), lambdaContext);
+    const res = await handlers.write!(
+      httpApiEvent('POST', '/sessions', { body, claims: { sub: 'erin' } }),
+      lambdaContext,
+    );
     expect(res.statusCode).toBe(403);
     expect(ecs.mock.commandCalls(RunTaskCommand)).toHaveLength(runs);
     expect(ecs.mock.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(registrations);
   });
 
   it("reaper: a pass over the table, within the invocation's time", async () => {
-    const summary = (await handlers.reaper!({}, lambdaContext)) as unknown as { live: number; errors: number; unfinished: number };
+    const summary = (await handlers.reaper!({}, lambdaContext)) as unknown as {
+      live: number;
+      errors: number;
+      unfinished: number;
+    };
     expect(summary).toMatchObject({ live: 2, errors: 0, unfinished: 0 });
   });
 

@@ -2,19 +2,26 @@ import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/aws/task-events-handler';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb-pool-store';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb/dynamodb-pool-store';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { launchSession, type LaunchDeps } from '../../../shared/services';
 import type { Pools } from '../../../shared/services/deps';
-import { tendPools, type KeeperOptions } from '../../../shared/services/pool-keeper';
+import { tendPools, type KeeperOptions } from '../../../shared/services/pools/pool-keeper';
 import { fixtureApp } from '../../support/apps';
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
 import { ScriptedEcs, scriptedEcsRuntime } from '../../support/scripted-ecs';
 import { makeServiceDeps } from '../../support/services';
 
-const KEEPER: KeeperOptions = { holder: 'pools-lambda', burst: 5, staggerMs: 0, pauseAfter: 3, backoffBaseMs: 50, claimGraceMs: 60_000 };
+const KEEPER: KeeperOptions = {
+  holder: 'pools-lambda',
+  burst: 5,
+  staggerMs: 0,
+  pauseAfter: 3,
+  backoffBaseMs: 50,
+  claimGraceMs: 60_000,
+};
 
 describe('warm pools on ECS (the scripted ECS): RunTask off the request path', () => {
   let db: EmbeddedDynamoDb;
@@ -64,7 +71,12 @@ describe('warm pools on ECS (the scripted ECS): RunTask off the request path', (
       const id = task.startedBy!.slice(3);
       await handleTaskEvent(
         deps,
-        taskEvent(id, task.taskArn!, { lastStatus: task.lastStatus!, desiredStatus: task.desiredStatus!, ip: '127.0.0.1', version: ecs.mock.calls().length }),
+        taskEvent(id, task.taskArn!, {
+          lastStatus: task.lastStatus!,
+          desiredStatus: task.desiredStatus!,
+          ip: '127.0.0.1',
+          version: ecs.mock.calls().length,
+        }),
       );
     }
   };
@@ -79,7 +91,10 @@ describe('warm pools on ECS (the scripted ECS): RunTask off the request path', (
 
     const sent = ecs.mock.calls().length;
     const launched = await launchSession(deps, { owner: 'alice', app: 'web' });
-    expect(launched).toMatchObject({ pooled: true, session: { status: 'READY', runtime: { kind: 'ecs', endpoint: `127.0.0.1:${appPort}` } } });
+    expect(launched).toMatchObject({
+      pooled: true,
+      session: { status: 'READY', runtime: { kind: 'ecs', endpoint: `127.0.0.1:${appPort}` } },
+    });
     // On the launch's path: one DescribeTasks (is the task still there?), and never RunTask.
     const during = ecs.mock
       .calls()

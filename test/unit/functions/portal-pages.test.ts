@@ -31,15 +31,21 @@ describe('the portal session cards', () => {
     expect(idle).toMatch(new RegExp(`href="/open/${session.id}"[^>]*>Use it<`));
     expect(render(makeSession(ready))).not.toContain('class="banner"');
     // A warning that no longer holds is no banner: renewed since (a new expiry), used since (a new quiet period).
-    expect(render(makeSession({ ...ready, expiresAt: ready.expiresAt + 600_000, warned: { expiry: ready.expiresAt } }))).not.toContain('class="banner"');
-    expect(render(makeSession({ ...ready, lastActivityAt: NOW - 1000, warned: { idle: ready.createdAt } }))).not.toContain('class="banner"');
+    expect(
+      render(makeSession({ ...ready, expiresAt: ready.expiresAt + 600_000, warned: { expiry: ready.expiresAt } })),
+    ).not.toContain('class="banner"');
+    expect(
+      render(makeSession({ ...ready, lastActivityAt: NOW - 1000, warned: { idle: ready.createdAt } })),
+    ).not.toContain('class="banner"');
   });
 
   it('says when in words: started 3 min ago, expires in 60 min; ended reasons in words', () => {
     const html = render(makeSession(ready));
     expect(html).toContain('started <time datetime="2026-12-05T11:57:00.000Z">11:57 UTC, 3 min ago</time>');
     expect(html).toContain('expires <time datetime="2026-12-05T13:00:00.000Z">13:00 UTC, in 60 min</time>');
-    expect(render(makeSession({ status: 'STOPPED', statusReason: 'idle' }))).toContain('Stopped: nobody used it for its idle timeout');
+    expect(render(makeSession({ status: 'STOPPED', statusReason: 'idle' }))).toContain(
+      'Stopped: nobody used it for its idle timeout',
+    );
     expect(render(makeSession({ status: 'FAILED', statusReason: 'exited-before-ready: exit code 3' }))).toContain(
       'The app exited before it was ready (exited-before-ready): exit code 3',
     );
@@ -56,7 +62,9 @@ describe('the portal session cards', () => {
   });
 
   it('escapes what users wrote (a session name is theirs)', () => {
-    expect(render(makeSession({ ...ready, name: '<img src=x onerror=alert(1)>' }))).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(render(makeSession({ ...ready, name: '<img src=x onerror=alert(1)>' }))).toContain(
+      '&lt;img src=x onerror=alert(1)&gt;',
+    );
   });
 });
 
@@ -79,6 +87,8 @@ describe('the portal launch form', () => {
     expect(html).toMatch(/<select id="f-viz-profile" name="profile"/);
     expect(html).toContain('<option value="gpu-large">GPU, large: 8 vCPU · 32 GiB · 1 GPU</option>');
     expect(html).not.toContain('resources.cpu');
-    expect(String(jsx(Catalog, { apps: [{ ...app, profiles: undefined, profilesOnly: undefined }] }))).toContain('name="resources.cpu"');
+    expect(String(jsx(Catalog, { apps: [{ ...app, profiles: undefined, profilesOnly: undefined }] }))).toContain(
+      'name="resources.cpu"',
+    );
   });
 });

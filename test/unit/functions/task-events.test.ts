@@ -3,9 +3,9 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/aws/task-events-handler';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import type { Session } from '../../../shared/domain';
 import { launchSession, type LaunchDeps } from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
@@ -73,7 +73,10 @@ describe('task-events: ECS Task State Change → session state', () => {
   it('makes a STARTING session READY once its port answers, at the ENI address', async () => {
     const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(1) } });
     expect(await handleTaskEvent(deps, taskEvent(s.id, arn(1), { ip: '127.0.0.1' }))).toBe('ready');
-    expect(await stored(s)).toMatchObject({ status: 'READY', runtime: { runtimeId: arn(1), endpoint: `127.0.0.1:${appPort}`, eventVersion: 4 } });
+    expect(await stored(s)).toMatchObject({
+      status: 'READY',
+      runtime: { runtimeId: arn(1), endpoint: `127.0.0.1:${appPort}`, eventVersion: 4 },
+    });
   });
 
   it("honours the app's HTTP readiness check: READY only once its path answers 2xx, not on a TCP accept", async () => {
@@ -92,7 +95,11 @@ describe('task-events: ECS Task State Change → session state', () => {
   });
 
   it('fails a session whose app port never answers by its launch deadline, and stops its task', async () => {
-    const { runtimeId } = await deps.runtime.start({ session: makeSession(), app: { ...fixtureApp(), name: 'web' }, secret: 's' });
+    const { runtimeId } = await deps.runtime.start({
+      session: makeSession(),
+      app: { ...fixtureApp(), name: 'web' },
+      secret: 's',
+    });
     const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId }, launchDeadline: Date.now() + 300 });
     expect(await handleTaskEvent(deps, taskEvent(s.id, runtimeId, { ip: '127.0.0.2' }))).toBe('launch-timeout');
     expect(await stored(s)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
@@ -106,7 +113,11 @@ describe('task-events: ECS Task State Change → session state', () => {
     ['READY', 'STOPPED', 'app-exited: EssentialContainerExited: Essential container in task exited'],
     ['STOPPING', 'STOPPED', 'user'],
   ])("ends a %s session %s on STOPPED, with ECS's reason", async (from, to, reason) => {
-    const s = await seed({ status: from, runtime: { kind: 'ecs', runtimeId: arn(3) }, ...(from === 'STOPPING' ? { statusReason: 'user' } : {}) });
+    const s = await seed({
+      status: from,
+      runtime: { kind: 'ecs', runtimeId: arn(3) },
+      ...(from === 'STOPPING' ? { statusReason: 'user' } : {}),
+    });
     const stopped = taskEvent(s.id, arn(3), {
       lastStatus: 'STOPPED',
       desiredStatus: 'STOPPED',
@@ -125,27 +136,47 @@ describe('task-events: ECS Task State Change → session state', () => {
     const ready = await stored(s);
     await handleTaskEvent(deps, taskEvent(s.id, arn(4), { ip: '127.0.0.1', version: 5 })); // duplicate
     expect(await stored(s)).toEqual(ready);
-    await handleTaskEvent(deps, taskEvent(s.id, arn(4), { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', version: 3, stopCode: 'UserInitiated' })); // stale
+    await handleTaskEvent(
+      deps,
+      taskEvent(s.id, arn(4), {
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        version: 3,
+        stopCode: 'UserInitiated',
+      }),
+    ); // stale
     expect(await stored(s)).toEqual(ready);
   });
 
   it('ignores other clusters, tasks it did not start, and a Spot interruption notice', async () => {
     const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(5) } });
-    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(5), { clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other' }))).toBe('ignored');
+    expect(
+      await handleTaskEvent(
+        deps,
+        taskEvent(s.id, arn(5), { clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/other' }),
+      ),
+    ).toBe('ignored');
     expect(await handleTaskEvent(deps, taskEvent(s.id, arn(5), { startedBy: 'ecs-svc/123' }))).toBe('ignored');
-    expect(await handleTaskEvent(deps, taskEvent(s.id, arn(5), { desiredStatus: 'STOPPED', stopCode: 'TerminationNotice' }))).toBe('ignored');
+    expect(
+      await handleTaskEvent(deps, taskEvent(s.id, arn(5), { desiredStatus: 'STOPPED', stopCode: 'TerminationNotice' })),
+    ).toBe('ignored');
     expect((await stored(s)).status).toBe('STARTING');
   });
 
   it('stops a running task of ours that has no live session', async () => {
     const orphanId = makeSession().id;
     expect(await handleTaskEvent(deps, taskEvent(orphanId, arn(6), {}))).toBe('orphan-stopped');
-    expect(ecs.mock.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({ task: arn(6), reason: 'sessionplane: orphan' });
+    expect(ecs.mock.commandCalls(StopTaskCommand)[0]!.args[0].input).toMatchObject({
+      task: arn(6),
+      reason: 'sessionplane: orphan',
+    });
   });
 
   it("ends a launch FAILED with ECS's placement failure reason", async () => {
     ecs.failNextRun = 'RESOURCE:GPU';
-    await expect(launchSession(deps, { owner: 'gus', app: 'web' })).rejects.toMatchObject({ code: 'runtime.start_failed' });
+    await expect(launchSession(deps, { owner: 'gus', app: 'web' })).rejects.toMatchObject({
+      code: 'runtime.start_failed',
+    });
     const [s] = (await deps.store.listByOwner('gus')).items;
     expect(s).toMatchObject({ status: 'FAILED' });
     expect(s!.statusReason).toMatch(/^RESOURCE:GPU: ECS could not place the task/);
@@ -172,14 +203,29 @@ describe('task-events: ECS Task State Change → session state', () => {
     const events = await deps.events.list(s.id);
     // Every event carries the timestamps reached so far, so even the first one delivered (PENDING)
     // records placement before the network: the log is in ECS's order, each step once.
-    expect(events.map((e) => e.phase)).toEqual(['placed', 'network', 'pulling', 'pulled', 'started', 'probing', 'ready']);
+    expect(events.map((e) => e.phase)).toEqual([
+      'placed',
+      'network',
+      'pulling',
+      'pulled',
+      'started',
+      'probing',
+      'ready',
+    ]);
     expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const timeOf = Object.fromEntries(events.map((e) => [e.phase, new Date(e.at).toISOString()]));
     expect(timeOf).toMatchObject({ placed: at(1), network: at(12), pulling: at(13), pulled: at(40), started: at(44) });
     // Where a minute of start went: the timings sort the steps by their own time.
     expect(launchTimings(events)).toMatchObject({ network: 11_000, pulling: 1000, pulled: 27_000, started: 4000 });
     // The STOPPED event: ECS's stopping step and the session's end, once each, even delivered twice.
-    const stopped = { ...running, lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppingAt: at(59), stopCode: 'UserInitiated', version: 7 };
+    const stopped = {
+      ...running,
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stoppingAt: at(59),
+      stopCode: 'UserInitiated',
+      version: 7,
+    };
     await deliver(stopped);
     await deliver(stopped);
     const after = (await deps.events.list(s.id)).slice(7);

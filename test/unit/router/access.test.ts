@@ -12,12 +12,33 @@ describe('crossPageRefusal: whose page may use a session cookie (#11 C1)', () =>
     const ctx = { scope: '/', hostOnly: true, origin: `http://${ID}.localhost:8080`, upgrade: false };
     it.each([
       ['same-origin fetch', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, false],
-      ['a typed address', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }, false],
+      [
+        'a typed address',
+        { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        false,
+      ],
       ['a client without Fetch Metadata (curl)', {}, false],
-      ['a top-level link from another site', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }, false],
-      ['a sibling session page fetching (same site)', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' }, true],
-      ['a sibling session framing it', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' }, true],
-      ['another site posting a form', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }, true, 'POST'],
+      [
+        'a top-level link from another site',
+        { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        false,
+      ],
+      [
+        'a sibling session page fetching (same site)',
+        { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' },
+        true,
+      ],
+      [
+        'a sibling session framing it',
+        { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' },
+        true,
+      ],
+      [
+        'another site posting a form',
+        { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+        true,
+        'POST',
+      ],
     ])('%s: refused %s', (_name, headers, refused, method = 'GET') => {
       expect(crossPageRefusal(req(headers, method), ctx) !== undefined).toBe(refused);
     });
@@ -35,13 +56,27 @@ describe('crossPageRefusal: whose page may use a session cookie (#11 C1)', () =>
       ['its own page fetching', { 'sec-fetch-site': 'same-origin', referer: `${origin}/s/${ID}/index.html` }, false],
       [
         'a link from the portal',
-        { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', referer: `${origin}/portal/` },
+        {
+          'sec-fetch-site': 'same-origin',
+          'sec-fetch-mode': 'navigate',
+          'sec-fetch-dest': 'document',
+          referer: `${origin}/portal/`,
+        },
         false,
       ],
-      ['another session page fetching', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', referer: `${origin}/s/${OTHER}/` }, true],
+      [
+        'another session page fetching',
+        { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', referer: `${origin}/s/${OTHER}/` },
+        true,
+      ],
       [
         'another session page linking to it',
-        { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', referer: `${origin}/s/${OTHER}/` },
+        {
+          'sec-fetch-site': 'same-origin',
+          'sec-fetch-mode': 'navigate',
+          'sec-fetch-dest': 'document',
+          referer: `${origin}/s/${OTHER}/`,
+        },
         true,
       ],
       ['a same-origin fetch with no Referer', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, true],
@@ -67,7 +102,11 @@ describe('parseHostRoute', () => {
     });
   });
   it('keeps /s/<id>/ for apps that serve under it', () => {
-    expect(parseHostRoute(`${ID}.localhost`, 'localhost', `/s/${ID}/lab`)).toMatchObject({ kind: 'app', upstream: '/lab', scope: `/s/${ID}/` });
+    expect(parseHostRoute(`${ID}.localhost`, 'localhost', `/s/${ID}/lab`)).toMatchObject({
+      kind: 'app',
+      upstream: '/lab',
+      scope: `/s/${ID}/`,
+    });
   });
   it('leaves other hosts to the path routes, and refuses a host that is not a session id', () => {
     expect(parseHostRoute('sessions.example.org', 'sessions.example.org', '/')).toBeUndefined();
@@ -79,7 +118,11 @@ describe('parseHostRoute', () => {
 
 describe('what the app sees (#11 m2)', () => {
   it('loses the Authorization header, our cookie and a foreign Referer, and keeps its own cookies', () => {
-    const r = req({ authorization: 'Bearer api-secret', cookie: 'theme=dark; sessionplane_token=tok; lang=en', referer: `http://h/s/${OTHER}/` });
+    const r = req({
+      authorization: 'Bearer api-secret',
+      cookie: 'theme=dark; sessionplane_token=tok; lang=en',
+      referer: `http://h/s/${OTHER}/`,
+    });
     scrubForApp(r, { scope: `/s/${ID}/`, origin: 'http://h' });
     expect(r.headers).toEqual({ cookie: 'theme=dark; lang=en' });
   });

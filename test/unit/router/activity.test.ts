@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ActivityTracker } from '../../../functions/router/activity';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { silentLogger } from '../../../shared/ports';
 import { makeSession } from '../../support/sessions';
 

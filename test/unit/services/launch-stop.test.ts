@@ -2,13 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../../shared/adapters/runtime/local-process/local-process-runtime';
 import { CapacityError } from '../../../shared/domain';
 import type { Runtime, StartRequest } from '../../../shared/ports';
-import { decideOnEvent, handleRuntimeEvent, launchSession, stopSession, type LaunchDeps } from '../../../shared/services';
+import {
+  decideOnEvent,
+  handleRuntimeEvent,
+  launchSession,
+  stopSession,
+  type LaunchDeps,
+} from '../../../shared/services';
 import { fixtureApp } from '../../support/apps';
 import { testPortRange } from '../../support/ports';
 import { makeServiceDeps } from '../../support/services';
@@ -131,7 +137,12 @@ describe('decideOnEvent', () => {
 
   it('ignores an event from another instance of the session', () => {
     const s = makeSession({ status: 'READY', runtime: { kind: 'local', runtimeId: 'new' } });
-    expect(decideOnEvent({ type: 'exited', sessionId: s.id, runtimeId: 'old', code: 0, signal: null, wasReady: true }, now)(s)).toBeUndefined();
+    expect(
+      decideOnEvent(
+        { type: 'exited', sessionId: s.id, runtimeId: 'old', code: 0, signal: null, wasReady: true },
+        now,
+      )(s),
+    ).toBeUndefined();
   });
 
   it('turns a launch timeout into FAILED, and does not touch a session that is already READY', () => {

@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb-pool-store';
-import type { EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb/dynamodb-pool-store';
+import type { EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import type { LocalProcessRuntime } from '../../../shared/adapters/runtime/local-process/local-process-runtime';
 import type { AppSpec } from '../../../shared/domain';
 import type { RuntimeEvent } from '../../../shared/ports';
 import { AppCatalog, handleRuntimeEvent, launchSession } from '../../../shared/services';
 import type { LaunchDeps, Pools } from '../../../shared/services/deps';
-import { tendPools, type KeeperOptions } from '../../../shared/services/pool-keeper';
-import { reap } from '../../../shared/services/reap';
+import { tendPools, type KeeperOptions } from '../../../shared/services/pools/pool-keeper';
+import { reap } from '../../../shared/services/reaper/reap';
 import { fixtureApp } from '../../support/apps';
 import { localRuntimeIn } from '../../support/local-runtime';
 import { makeServiceDeps } from '../../support/services';
@@ -18,7 +18,14 @@ import { embeddedTable } from '../../support/table';
 import { pidAlive, waitFor } from '../../support/wait';
 
 const TABLE = 'pools';
-const KEEPER: KeeperOptions = { holder: 'test', burst: 5, staggerMs: 0, pauseAfter: 3, backoffBaseMs: 50, claimGraceMs: 500 };
+const KEEPER: KeeperOptions = {
+  holder: 'test',
+  burst: 5,
+  staggerMs: 0,
+  pauseAfter: 3,
+  backoffBaseMs: 50,
+  claimGraceMs: 500,
+};
 const pidOf = (runtimeId: string) => Number(runtimeId.split(':')[2]);
 
 describe('pool keeper and reaper (services on dynalite and real processes)', () => {
@@ -51,8 +58,13 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
     offset = 0;
     const client = (deps as unknown as { client: Parameters<typeof makeServiceDeps>[0] }).client;
     const clock = { now: () => Date.now() + offset };
-    const pools: Pools = { store: new DynamoDbPoolStore(client, TABLE), failures: { pauseAfter: 3, backoffBaseMs: 50 } };
-    deps = Object.assign(makeServiceDeps(client, TABLE, runtime, {}, { apps: new AppCatalog(apps), clock, pools }), { client }) as never;
+    const pools: Pools = {
+      store: new DynamoDbPoolStore(client, TABLE),
+      failures: { pauseAfter: 3, backoffBaseMs: 50 },
+    };
+    deps = Object.assign(makeServiceDeps(client, TABLE, runtime, {}, { apps: new AppCatalog(apps), clock, pools }), {
+      client,
+    }) as never;
     held = undefined;
     runtime.onEvent((e) => {
       if (held) return void held.push(e);
@@ -70,7 +82,8 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
   });
 
   const mine = async () => (await deps.pools.store.list()).filter((i) => i.app === 'echo');
-  const allReady = (n: number) => waitFor(async () => (await mine()).filter((i) => i.state === 'READY').length === n, 10_000, `${n} ready`);
+  const allReady = (n: number) =>
+    waitFor(async () => (await mine()).filter((i) => i.state === 'READY').length === n, 10_000, `${n} ready`);
 
   it('replaces the instances of an older spec, and claims only those of the current one', async () => {
     expect((await tendPools(deps, KEEPER)).started).toBe(2);
@@ -125,7 +138,10 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
     const [lost, kept] = await mine();
     expect(await deps.pools.store.claim(lost!, deps.clock.now())).toBeTruthy();
     // Twice at once: exactly one claim wins.
-    const twice = await Promise.all([deps.pools.store.claim(kept!, deps.clock.now()), deps.pools.store.claim(kept!, deps.clock.now())]);
+    const twice = await Promise.all([
+      deps.pools.store.claim(kept!, deps.clock.now()),
+      deps.pools.store.claim(kept!, deps.clock.now()),
+    ]);
     expect(twice.filter(Boolean)).toHaveLength(1);
     await deps.pools.store.update(twice.find(Boolean)!, { ...kept!, version: kept!.version + 2 }); // put it back, READY
     const within = await tendPools(deps, { ...KEEPER, burst: 0 });
@@ -148,7 +164,10 @@ describe('pool keeper and reaper (services on dynalite and real processes)', () 
     await allReady(2);
     const minute = Math.floor((Date.now() % 86_400_000) / 60_000);
     const pool = apps.get('echo')!.pool!;
-    apps.set('echo', { ...apps.get('echo')!, pool: { ...pool, schedule: [{ from: minute, to: (minute + 2) % 1440, min: 0 }] } });
+    apps.set('echo', {
+      ...apps.get('echo')!,
+      pool: { ...pool, schedule: [{ from: minute, to: (minute + 2) % 1440, min: 0 }] },
+    });
     const night = await tendPools(deps, KEEPER);
     expect(night.removed).toEqual({ 'scale-down': 2 });
     expect(await mine()).toEqual([]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { reap, renewSession } from '../../../shared/services';
 import { IDLE_MS, reaperWorld } from '../../support/reaper-world';
 
@@ -35,7 +35,15 @@ describe('reaper warnings, on a fake clock', () => {
     expect((await phases()).filter((p) => p === 'idle-warning')).toHaveLength(2);
     w.advance(90_000); // 181 s after the renew
     expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ idle: 1 });
-    expect(await phases()).toEqual(['requested', 'placed', 'ready', 'idle-warning', 'renewed', 'idle-warning', 'reaped']);
+    expect(await phases()).toEqual([
+      'requested',
+      'placed',
+      'ready',
+      'idle-warning',
+      'renewed',
+      'idle-warning',
+      'reaped',
+    ]);
   });
 
   it('stops a session past its idle timeout only in the pass after the one that warned it (the reaper was away)', async () => {

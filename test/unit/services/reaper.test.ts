@@ -1,6 +1,6 @@
 import { DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { hashToken } from '../../../shared/domain';
 import { reap, reconcileAll, renewSession } from '../../../shared/services';
 import { IDLE_MS, LIFETIME_MS, reaperWorld } from '../../support/reaper-world';
@@ -44,7 +44,9 @@ describe('reaper rules, on a fake clock', () => {
     w.advance(1.5 * 86_400_000);
     const summary = await reap(w.deps, { concurrency: 4 });
     expect(summary).toMatchObject({ tidied: 1, errors: 0 });
-    expect(w.ecs.mock.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition)).toEqual([old]);
+    expect(w.ecs.mock.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition)).toEqual(
+      [old],
+    );
     expect(w.ecs.definitions.get(recent)!.status).toBe('ACTIVE');
   });
 
@@ -62,7 +64,8 @@ describe('reaper rules, on a fake clock', () => {
         inspect: runtime.inspect.bind(runtime),
         start: runtime.start.bind(runtime),
         onEvent: runtime.onEvent.bind(runtime),
-        stop: (id: string, reason: string) => (id === hung.runtime!.runtimeId ? new Promise<never>(() => {}) : runtime.stop(id, reason)),
+        stop: (id: string, reason: string) =>
+          id === hung.runtime!.runtimeId ? new Promise<never>(() => {}) : runtime.stop(id, reason),
       },
     };
     w.advance(IDLE_MS - 1000);
@@ -110,7 +113,10 @@ describe('reaper rules, on a fake clock', () => {
 
   it('fails a start stuck past its launch timeout, and stops its task', async () => {
     const w = await reaperWorld(db);
-    const { session } = await (await import('../../../shared/services')).launchSession(w.deps, { owner: 'bo', app: 'web' });
+    const { session } = await (await import('../../../shared/services')).launchSession(w.deps, {
+      owner: 'bo',
+      app: 'web',
+    });
     w.advance(25_001);
     expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ 'launch-timeout': 1 });
     expect(await w.deps.store.get(session.id)).toMatchObject({ status: 'FAILED', statusReason: 'launch-timeout' });
@@ -123,16 +129,24 @@ describe('reaper rules, on a fake clock', () => {
     const s = await w.ready();
     w.ecs.exit(s.runtime!.runtimeId, 137, 'OutOfMemoryError');
     expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ dead: 1 });
-    expect(await w.deps.store.get(s.id)).toMatchObject({ status: 'STOPPED', statusReason: 'EssentialContainerExited: OutOfMemoryError' });
+    expect(await w.deps.store.get(s.id)).toMatchObject({
+      status: 'STOPPED',
+      statusReason: 'EssentialContainerExited: OutOfMemoryError',
+    });
   });
 
   it('stops a task no live session owns, re-issues a stop that did not take, and settles one that did', async () => {
     const w = await reaperWorld(db);
     const orphan = makeSession();
-    const { runtimeId: orphanTask } = await w.deps.runtime.start({ session: orphan, app: w.deps.apps.get('web')!, secret: 's' });
+    const { runtimeId: orphanTask } = await w.deps.runtime.start({
+      session: orphan,
+      app: w.deps.apps.get('web')!,
+      secret: 's',
+    });
     const stuck = await w.ready();
     const settled = await w.ready();
-    for (const s of [stuck, settled]) await w.deps.store.transition(s, { ...s, status: 'STOPPING', statusReason: 'user', version: s.version + 1 });
+    for (const s of [stuck, settled])
+      await w.deps.store.transition(s, { ...s, status: 'STOPPING', statusReason: 'user', version: s.version + 1 });
     w.ecs.exit(settled.runtime!.runtimeId, 0); // stopped, but the event was missed
     const summary = await reap(w.deps, { concurrency: 4 });
     expect(summary.orphansStopped).toBe(1);
@@ -196,7 +210,13 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
 
   it('a crash between writing the record and RunTask (record only)', async () => {
     const w = await reaperWorld(db);
-    const s = makeSession({ owner: 'dee', app: 'web', createdAt: w.clock.now(), launchDeadline: w.clock.now() + 25_000, tokenHash: hashToken('x') });
+    const s = makeSession({
+      owner: 'dee',
+      app: 'web',
+      createdAt: w.clock.now(),
+      launchDeadline: w.clock.now() + 25_000,
+      tokenHash: hashToken('x'),
+    });
     await w.deps.quotas.reserve('dee', s.resources, w.deps.policy.limits);
     await w.deps.store.create(s); // ... and the process died before RunTask
     w.advance(26_000);
@@ -209,7 +229,12 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
 
   it('a crash between RunTask and the record update (task only)', async () => {
     const w = await reaperWorld(db);
-    const s = makeSession({ owner: 'eve', app: 'web', createdAt: w.clock.now(), launchDeadline: w.clock.now() + 25_000 });
+    const s = makeSession({
+      owner: 'eve',
+      app: 'web',
+      createdAt: w.clock.now(),
+      launchDeadline: w.clock.now() + 25_000,
+    });
     await w.deps.store.create(s);
     await w.deps.runtime.start({ session: s, app: w.deps.apps.get('web')!, secret: 'x' }); // ... died before recording STARTING
     w.ecs.tick();
@@ -227,7 +252,8 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
     const sessions = await Promise.all(Array.from({ length: 8 }, (_, i) => w.ready(`own${i}`)));
     w.advance(IDLE_MS - 1000);
     await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]); // both warn: each warning once
-    for (const s of sessions) expect((await w.deps.events.list(s.id)).filter((e) => e.phase === 'idle-warning')).toHaveLength(1);
+    for (const s of sessions)
+      expect((await w.deps.events.list(s.id)).filter((e) => e.phase === 'idle-warning')).toHaveLength(1);
     w.advance(1001);
     await Promise.all([reap(w.deps, { concurrency: 4 }), reap(w.deps, { concurrency: 4 })]);
     await w.settle();
@@ -264,7 +290,7 @@ describe('reaper usage repair', () => {
   it('does not count what the same pass ended, even when the release looks settled (a skewed clock)', async () => {
     const w = await reaperWorld(db);
     // The counter's writer runs two minutes behind the reaper, so a fresh release looks old.
-    const { DynamoDbQuotaStore } = await import('../../../shared/adapters/dynamodb-quota-store');
+    const { DynamoDbQuotaStore } = await import('../../../shared/adapters/dynamodb/dynamodb-quota-store');
     const skewed = new DynamoDbQuotaStore(
       (w.deps.quotas as unknown as { client: never }).client,
       (w.deps.quotas as unknown as { tableName: string }).tableName,

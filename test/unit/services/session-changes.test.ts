@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../shared/adapters/dynamodb-client';
-import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store';
-import { ensureSessionsTable } from '../../../shared/adapters/dynamodb-table';
-import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
-import { NotifyingSessionStore } from '../../../shared/adapters/notifying-session-store';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
+import { NotifyingSessionStore } from '../../../shared/adapters/in-process/notifying-session-store';
 import { transition } from '../../../shared/domain';
 import { systemClock } from '../../../shared/ports';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { SessionLookup } from '../../../functions/router/session-lookup';
-import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb-event-log';
-import { NotifyingSessionEventLog } from '../../../shared/adapters/notifying-event-log';
+import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb/dynamodb-event-log';
+import { NotifyingSessionEventLog } from '../../../shared/adapters/in-process/notifying-event-log';
 import { newSessionId } from '../../../shared/domain';
 import { once } from '../../../shared/domain/events';
 import { embeddedTable } from '../../support/table';
@@ -37,7 +37,10 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     const s = makeSession({ status: 'STARTING' });
     await store.create(s);
     const waited = store.next(s.id, HOUR);
-    await store.transition(s, transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } }, Date.now()));
+    await store.transition(
+      s,
+      transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } }, Date.now()),
+    );
     await expect(waited).resolves.toBeUndefined();
   });
 
@@ -81,7 +84,10 @@ describe('NotifyingSessionStore: waiters wake on writes, not on a timer', () => 
     };
     const ready = awaitReady({ store, clock: systemClock, changes }, s, Date.now() + HOUR);
     await new Promise((r) => setTimeout(r, 20));
-    await store.transition(s, transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } }, Date.now()));
+    await store.transition(
+      s,
+      transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '127.0.0.1:1' } }, Date.now()),
+    );
     await expect(ready).resolves.toMatchObject({ id: s.id, status: 'READY' });
     expect(waits).toBe(1); // one wait, ended by the write
   });
@@ -181,7 +187,12 @@ describe('NotifyingSessionStore with cacheReads: reads without a round trip, nev
     const s = makeSession({ status: 'STARTING' });
     await store.create(s);
     await inner.transition(s, transition(s, 'FAILED', { statusReason: 'lost' }, Date.now())); // another writer won
-    await expect(store.transition(s, transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '1:1' } }, Date.now()))).rejects.toThrow();
+    await expect(
+      store.transition(
+        s,
+        transition(s, 'READY', { runtime: { kind: 'local', runtimeId: 'r', endpoint: '1:1' } }, Date.now()),
+      ),
+    ).rejects.toThrow();
     expect((await store.get(s.id))?.status).toBe('FAILED');
   });
 
@@ -220,7 +231,14 @@ describe('NotifyingSessionEventLog: reads from what it wrote, never behind an ap
     await log.list(id); // now kept
     const phases = ['placed', 'network', 'pulling', 'pulled', 'started'] as const;
     await Promise.all([...phases.map((p, i) => log.append(id, [once(p, i + 2, p)])), log.list(id)]);
-    expect((await log.list(id)).map((e) => e.phase).sort()).toEqual(['network', 'placed', 'pulled', 'pulling', 'requested', 'started']);
+    expect((await log.list(id)).map((e) => e.phase).sort()).toEqual([
+      'network',
+      'placed',
+      'pulled',
+      'pulling',
+      'requested',
+      'started',
+    ]);
     let reads = 0;
     const list = inner.list.bind(inner);
     inner.list = (...args) => {

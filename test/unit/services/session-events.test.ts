@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb-event-log';
-import type { EmbeddedDynamoDb } from '../../../shared/adapters/embedded-dynamodb';
+import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb/dynamodb-event-log';
+import type { EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { newSessionId } from '../../../shared/domain';
 import { once } from '../../../shared/domain/events';
 import { noMetrics, type Logger } from '../../../shared/ports';
@@ -30,7 +30,10 @@ describe('session events for the operator: the log line of each step, and of a s
     const { lines, logger } = keepingLogger();
     const id = newSessionId();
     await recordEvents({ events, logger, metrics: noMetrics }, id, [once('requested', 1, 'Launch of web requested.')]);
-    await recordEvents({ events, logger, metrics: noMetrics }, id, [once('requested', 1, 'Launch of web requested.'), once('placed', 2, 'placed')]);
+    await recordEvents({ events, logger, metrics: noMetrics }, id, [
+      once('requested', 1, 'Launch of web requested.'),
+      once('placed', 2, 'placed'),
+    ]);
     expect(lines.map((l) => [l.fields.phase, l.message])).toEqual([
       ['requested', 'Launch of web requested.'],
       ['placed', 'placed'],
@@ -48,7 +51,10 @@ describe('session events for the operator: the log line of each step, and of a s
     // ...and nothing once the wait is over (a read already under way may still say its line).
     await new Promise((r) => setTimeout(r, 100));
     const said = lines.length;
-    expect(lines[0]).toMatchObject({ message: 'slow start: Pulling the image.', fields: { sessionId: id, phase: 'pulling' } });
+    expect(lines[0]).toMatchObject({
+      message: 'slow start: Pulling the image.',
+      fields: { sessionId: id, phase: 'pulling' },
+    });
     await new Promise((r) => setTimeout(r, 250));
     expect(lines).toHaveLength(said);
   });
@@ -67,7 +73,10 @@ describe('session events for the operator: the log line of each step, and of a s
       once('ready', 47_500, 'ready'),
     ]);
     const seen: [string, number, string][] = [];
-    const metrics = { ...noMetrics, launchPhase: (phase: string, ms: number, app: string) => void seen.push([phase, ms, app]) };
+    const metrics = {
+      ...noMetrics,
+      launchPhase: (phase: string, ms: number, app: string) => void seen.push([phase, ms, app]),
+    };
     await reportLaunchPhases({ events, logger, metrics }, session);
     expect(Object.fromEntries(seen.map(([phase, ms]) => [phase, ms]))).toEqual({
       placed: 1000,

@@ -47,12 +47,21 @@ const SIGKILL_EXIT = 128 + constants.signals.SIGKILL;
  * memory: the engine said so, or (podman, which never does) it was SIGKILLed under a memory limit
  * while nobody stopped or killed it.
  */
-export function exitOf(instance: ContainerInstance, code: number | null, livenessFailures?: number): NonNullable<ContainerInstance['exit']> {
-  const signal = code !== null && code > 128 ? (Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] ?? null) : null;
-  const oom = !instance.stopping && (instance.oom || (code === SIGKILL_EXIT && instance.memoryMiB > 0 && !instance.killed));
+export function exitOf(
+  instance: ContainerInstance,
+  code: number | null,
+  livenessFailures?: number,
+): NonNullable<ContainerInstance['exit']> {
+  const signal =
+    code !== null && code > 128
+      ? (Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] ?? null)
+      : null;
+  const oom =
+    !instance.stopping && (instance.oom || (code === SIGKILL_EXIT && instance.memoryMiB > 0 && !instance.killed));
   let reason: string = endReason(instance);
   if (oom) reason = statusReason(STATUS_REASONS.oom, `over its memory limit of ${instance.memoryMiB} MiB`);
-  else if (instance.unresponsive) reason = `${STATUS_REASONS.unresponsive}: no answer to ${livenessFailures} liveness probes`;
+  else if (instance.unresponsive)
+    reason = `${STATUS_REASONS.unresponsive}: no answer to ${livenessFailures} liveness probes`;
   return { code, signal, reason };
 }
 

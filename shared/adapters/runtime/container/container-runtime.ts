@@ -4,11 +4,18 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
-import { withTimeout } from '../../../domain/time-limit';
+import pTimeout from 'p-timeout';
 import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
-import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
-import { lineWatcher } from '../../readiness';
+import type {
+  Inspection,
+  ManagedInstance,
+  Runtime,
+  RuntimeEvent,
+  StartRequest,
+  StartResult,
+} from '../../../ports/runtime';
+import { lineWatcher } from '../readiness';
 import { openSessionLog } from '../local-process/session-log';
 import { RuntimeListeners } from '../runtime-listeners';
 import { inspectionOf, watchLiveness, watchReadiness } from '../watch';
@@ -35,7 +42,8 @@ const PROBE_HOST = '127.0.0.1';
 /** How long a start waits for the engine's event stream before it says the engine is not answering. */
 const ENGINE_WAIT_MS = 5000;
 const runtimeIdOf = (containerId: string) => `container:${containerId}`;
-const containerIdOf = (runtimeId: string) => (runtimeId.startsWith('container:') ? runtimeId.slice('container:'.length) : undefined);
+const containerIdOf = (runtimeId: string) =>
+  runtimeId.startsWith('container:') ? runtimeId.slice('container:'.length) : undefined;
 
 /**
  * Sessions as containers on a Docker Engine API (Docker, or Podman's compatible service): one per
@@ -47,7 +55,10 @@ export class ContainerRuntime implements Runtime {
   readonly kind = 'container';
   private readonly instances = new Map<string, ContainerInstance>();
   private readonly bySession = new Map<string, Promise<StartResult>>();
-  private readonly exited = new LRUCache<string, { endpoint: string; exit: NonNullable<Inspection['exit']> }>({ max: 1000, ttl: 10 * 60_000 });
+  private readonly exited = new LRUCache<string, { endpoint: string; exit: NonNullable<Inspection['exit']> }>({
+    max: 1000,
+    ttl: 10 * 60_000,
+  });
   private readonly listeners: RuntimeListeners;
   private readonly logger: Logger;
   private readonly events: { close(): void; ready: Promise<void> };
@@ -92,24 +103,39 @@ export class ContainerRuntime implements Runtime {
     const image = session.image ?? app.image;
     if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
     // Nothing starts unless its exit can be seen: the engine's event stream must be followed.
-    await withTimeout(this.events.ready, ENGINE_WAIT_MS, 'the engine event stream').catch(() => {
+    await pTimeout(this.events.ready, {
+      milliseconds: ENGINE_WAIT_MS,
+      message: `the engine event stream took longer than ${ENGINE_WAIT_MS} ms`,
+    }).catch(() => {
       throw new CapacityError('The container engine does not answer.', 5);
     });
     let container: Docker.Container;
     try {
-      container = await docker.createContainer(containerSpec({ session, app, secret, home, plane: this.options.plane, network: this.options.network }));
+      container = await docker.createContainer(
+        containerSpec({ session, app, secret, home, plane: this.options.plane, network: this.options.network }),
+      );
     } catch (error) {
-      if (statusCode(error) === 404) throw new RuntimeStartError(`Image ${image} is not on this machine's container engine.`, { cause: error });
-      if (statusCode(error) === 409) throw new RuntimeStartError(`A container for session ${session.id} already exists.`, { cause: error });
-      throw new RuntimeStartError(`The container engine refused the session: ${(error as Error).message}`, { cause: error });
+      if (statusCode(error) === 404)
+        throw new RuntimeStartError(`Image ${image} is not on this machine's container engine.`, { cause: error });
+      if (statusCode(error) === 409)
+        throw new RuntimeStartError(`A container for session ${session.id} already exists.`, { cause: error });
+      throw new RuntimeStartError(`The container engine refused the session: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const instance = newInstance(session.id, container.id, session.resources.memory);
     this.instances.set(instance.runtimeId, instance);
     try {
       const log = openSessionLog(this.logPath(session.id));
-      log.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'));
+      log.on('error', (error) =>
+        this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'),
+      );
       // Attached before it starts, so not a line is missed (the ready line may be its first).
-      instance.output = recordContainerOutput(docker, await container.attach({ stream: true, stdout: true, stderr: true }), log);
+      instance.output = recordContainerOutput(
+        docker,
+        await container.attach({ stream: true, stdout: true, stderr: true }),
+        log,
+      );
       await container.start();
       const port = publishedPort(await container.inspect(), app.port ?? DEFAULT_CONTAINER_PORT);
       if (!port) throw new Error('the engine published no port for it');
@@ -121,7 +147,10 @@ export class ContainerRuntime implements Runtime {
       throw new RuntimeStartError(`Could not start the session's container: ${(cause as Error).message}`, { cause });
     }
     this.watch(instance, app);
-    this.logger.info({ sessionId: session.id, container: container.id.slice(0, 12), image, port: instance.port }, 'session container started');
+    this.logger.info(
+      { sessionId: session.id, container: container.id.slice(0, 12), image, port: instance.port },
+      'session container started',
+    );
     return {
       runtimeId: instance.runtimeId,
       endpoint: instance.endpoint,
@@ -131,8 +160,14 @@ export class ContainerRuntime implements Runtime {
 
   private watch(instance: ContainerInstance, app: StartRequest['app'], seenLine = false): void {
     const ready = () => {
-      this.listeners.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
-      if (this.options.liveness) watchLiveness(instance, app, PROBE_HOST, this.options.liveness, () => this.unresponsive(instance));
+      this.listeners.emit({
+        type: 'ready',
+        sessionId: instance.sessionId,
+        runtimeId: instance.runtimeId,
+        endpoint: instance.endpoint,
+      });
+      if (this.options.liveness)
+        watchLiveness(instance, app, PROBE_HOST, this.options.liveness, () => this.unresponsive(instance));
     };
     if (seenLine) {
       instance.ready = true;
@@ -140,7 +175,12 @@ export class ContainerRuntime implements Runtime {
       return;
     }
     const timedOut = () => {
-      this.listeners.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+      this.listeners.emit({
+        type: 'failed',
+        sessionId: instance.sessionId,
+        runtimeId: instance.runtimeId,
+        reason: STATUS_REASONS.launchTimeout,
+      });
       void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
     };
     watchReadiness(instance, app, PROBE_HOST, this.options, { ready, timedOut }, instance.output);
@@ -180,14 +220,21 @@ export class ContainerRuntime implements Runtime {
       if (info?.State.OOMKilled) instance.oom = true;
       const exit = exitOf(instance, info?.State.ExitCode ?? exitCode ?? null, this.options.liveness?.failures);
       await container.remove({ force: true }).catch((error: unknown) => {
-        if (statusCode(error) !== 404) this.logger.warn({ sessionId: instance.sessionId, err: (error as Error).message }, 'cannot remove an ended container');
+        if (statusCode(error) !== 404)
+          this.logger.warn(
+            { sessionId: instance.sessionId, err: (error as Error).message },
+            'cannot remove an ended container',
+          );
       });
       instance.exit = exit;
       instance.markExited();
       this.instances.delete(instance.runtimeId);
       this.bySession.delete(instance.sessionId);
       this.exited.set(instance.runtimeId, { endpoint: instance.endpoint, exit });
-      this.logger.info({ sessionId: instance.sessionId, code: exit.code, reason: exit.reason }, 'session container ended');
+      this.logger.info(
+        { sessionId: instance.sessionId, code: exit.code, reason: exit.reason },
+        'session container ended',
+      );
       const { code, signal, reason } = exit;
       const own = reason.startsWith(STATUS_REASONS.oom) || reason.startsWith(STATUS_REASONS.unresponsive);
       this.listeners.emit({
@@ -233,10 +280,15 @@ export class ContainerRuntime implements Runtime {
 
   async list(): Promise<ManagedInstance[]> {
     // Bounded: a reaper pass waits on this, and an engine that hangs must fail the pass, not stall every later one.
-    const containers = await withTimeout(
-      this.options.docker.listContainers({ all: true, filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] } }),
-      ENGINE_WAIT_MS * 2,
-      'the container engine listing its containers',
+    const containers = await pTimeout(
+      this.options.docker.listContainers({
+        all: true,
+        filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] },
+      }),
+      {
+        milliseconds: ENGINE_WAIT_MS * 2,
+        message: `the container engine listing its containers took longer than ${ENGINE_WAIT_MS * 2} ms`,
+      },
     );
     return containers
       .filter((c) => !this.exited.has(runtimeIdOf(c.Id)))
@@ -252,7 +304,9 @@ export class ContainerRuntime implements Runtime {
    * answers with its app (a live session that recorded that very container), watching it as if it
    * had started it, and removes every other one. Returns the session ids of those removed.
    */
-  async adopt(takeBack: (sessionId: string, runtimeId: string) => Promise<StartRequest['app'] | undefined>): Promise<string[]> {
+  async adopt(
+    takeBack: (sessionId: string, runtimeId: string) => Promise<StartRequest['app'] | undefined>,
+  ): Promise<string[]> {
     await this.events.ready;
     const removed: string[] = [];
     for (const { runtimeId, sessionId } of await this.list()) {
@@ -273,9 +327,14 @@ export class ContainerRuntime implements Runtime {
       this.instances.set(runtimeId, instance);
       const log = openSessionLog(this.logPath(sessionId));
       // Attached, not `logs?follow`: podman answers a follow only once the container writes again.
-      instance.output = recordContainerOutput(this.options.docker, await container.attach({ stream: true, stdout: true, stderr: true }), log);
+      instance.output = recordContainerOutput(
+        this.options.docker,
+        await container.attach({ stream: true, stdout: true, stderr: true }),
+        log,
+      );
       let seenLine = false;
-      if (app.ready.kind === 'line') lineWatcher(app.ready.line, () => (seenLine = true))(await pastOutput(this.options.docker, container));
+      if (app.ready.kind === 'line')
+        lineWatcher(app.ready.line, () => (seenLine = true))(await pastOutput(this.options.docker, container));
       this.watch(instance, app, seenLine);
       this.logger.info({ sessionId, container: info.Id.slice(0, 12) }, 'adopted a session container of an earlier run');
     }

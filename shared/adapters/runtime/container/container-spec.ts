@@ -56,7 +56,11 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
     ...(app.command.length ? { Cmd: renderArgv(app.command, vars) } : {}),
     // A home app runs as its owner's uid and gid, which own the home folder: its files are theirs;
     // one without a home as its owner's too, where sessions get one (never the image's root).
-    ...(home ? { User: `${home.home.uid}:${home.home.gid}` } : session.runAs ? { User: `${session.runAs.uid}:${session.runAs.gid}` } : {}),
+    ...(home
+      ? { User: `${home.home.uid}:${home.home.gid}` }
+      : session.runAs
+        ? { User: `${session.runAs.uid}:${session.runAs.gid}` }
+        : {}),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
       [CONTAINER_LABELS.plane]: input.plane,
@@ -79,7 +83,9 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       CapDrop: ['NET_RAW', 'MKNOD', 'AUDIT_WRITE'],
       ReadonlyRootfs: app.readOnlyRootFilesystem,
       ...(app.readOnlyRootFilesystem ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' } } : {}),
-      ...(session.resources.gpus > 0 ? { DeviceRequests: [{ Driver: '', Count: session.resources.gpus, Capabilities: [['gpu']] }] } : {}),
+      ...(session.resources.gpus > 0
+        ? { DeviceRequests: [{ Driver: '', Count: session.resources.gpus, Capabilities: [['gpu']] }] }
+        : {}),
       ...(input.network ? { NetworkMode: input.network } : {}),
       ...(home ? { Binds: [`${home.home.path}:${home.mountPath}:rw`] } : {}),
     },
@@ -89,6 +95,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
 /** The host port the engine published for the app's port, from an inspect. */
 export function publishedPort(info: Docker.ContainerInspectInfo, port: number): number | undefined {
   const bindings = info.NetworkSettings?.Ports?.[`${port}/tcp`];
-  const hostPort = bindings?.find((b) => b.HostIp === '127.0.0.1' || b.HostIp === '')?.HostPort ?? bindings?.[0]?.HostPort;
+  const hostPort =
+    bindings?.find((b) => b.HostIp === '127.0.0.1' || b.HostIp === '')?.HostPort ?? bindings?.[0]?.HostPort;
   return hostPort ? Number(hostPort) : undefined;
 }

@@ -3,7 +3,11 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../../ports/logger';
 
 /** What the container runtime needs from the engine's event stream. */
-export type EngineEvent = { containerId: string } & ({ action: 'died'; exitCode?: number } | { action: 'killed'; signal?: string } | { action: 'oom' });
+export type EngineEvent = { containerId: string } & (
+  | { action: 'died'; exitCode?: number }
+  | { action: 'killed'; signal?: string }
+  | { action: 'oom' }
+);
 
 /**
  * Follows the engine's container events for one label, and re-follows after the stream ends (the
@@ -57,7 +61,13 @@ export function followEngineEvents(
 }
 
 function parseEngineEvent(line: string): EngineEvent | undefined {
-  let raw: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+  let raw: {
+    Type?: string;
+    Action?: string;
+    status?: string;
+    id?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+  };
   try {
     raw = JSON.parse(line);
   } catch {
@@ -71,7 +81,8 @@ function parseEngineEvent(line: string): EngineEvent | undefined {
     const code = Number(attributes.exitCode ?? attributes.containerExitCode);
     return { containerId, action: 'died', ...(Number.isInteger(code) ? { exitCode: code } : {}) };
   }
-  if (action === 'kill') return { containerId, action: 'killed', ...(attributes.signal ? { signal: attributes.signal } : {}) };
+  if (action === 'kill')
+    return { containerId, action: 'killed', ...(attributes.signal ? { signal: attributes.signal } : {}) };
   if (action === 'oom') return { containerId, action: 'oom' };
   return undefined;
 }

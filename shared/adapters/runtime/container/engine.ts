@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
-import { withTimeout } from '../../../domain/time-limit';
+import pTimeout from 'p-timeout';
 
 /** Where engines listen by default: Docker's socket, then rootful Podman's (rootless Podman: set DOCKER_HOST). */
 const DEFAULT_SOCKETS = ['/var/run/docker.sock', '/run/podman/podman.sock'];
@@ -23,7 +23,10 @@ export function containerEngine(configured: string | undefined): { docker: Docke
 
 /** Whether the engine answers, within `timeoutMs`. */
 export function engineAnswers(docker: Docker, timeoutMs = 2000): Promise<boolean> {
-  return withTimeout(docker.ping(), timeoutMs, 'the container engine').then(
+  return pTimeout(docker.ping(), {
+    milliseconds: timeoutMs,
+    message: `the container engine took longer than ${timeoutMs} ms`,
+  }).then(
     () => true,
     () => false,
   );

@@ -20,5 +20,6 @@ const ECS_LAUNCH_TIMEOUT_MS = 5 * 60_000;
 const ECS_GPU_LAUNCH_TIMEOUT_MS = 10 * 60_000;
 
 export const ecsAppDefaults = {
-  launchTimeoutMs: (app: { resources: { gpus: number } }) => (app.resources.gpus > 0 ? ECS_GPU_LAUNCH_TIMEOUT_MS : ECS_LAUNCH_TIMEOUT_MS),
+  launchTimeoutMs: (app: { resources: { gpus: number } }) =>
+    app.resources.gpus > 0 ? ECS_GPU_LAUNCH_TIMEOUT_MS : ECS_LAUNCH_TIMEOUT_MS,
 };

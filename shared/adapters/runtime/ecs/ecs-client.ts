@@ -11,11 +11,17 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 const ECS_MAX_ATTEMPTS = 5;
 
 /** The ECS client every entry uses; `endpoint` for a local emulator (moto, LocalStack) or a test. */
-export function createEcsClient(options: { region: string; endpoint?: string | undefined; maxAttempts?: number }): ECSClient {
+export function createEcsClient(options: {
+  region: string;
+  endpoint?: string | undefined;
+  maxAttempts?: number;
+}): ECSClient {
   return new ECSClient({
     region: options.region,
     maxAttempts: options.maxAttempts ?? ECS_MAX_ATTEMPTS,
     retryMode: 'standard',
-    ...(options.endpoint ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
   });
 }

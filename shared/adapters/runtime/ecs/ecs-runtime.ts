@@ -14,8 +14,16 @@ import { RuntimeStartError } from '../../../domain/errors';
 import { once } from '../../../domain/events';
 import { sessionBasePath } from '../../../domain/urls';
 import { STATUS_REASONS } from '../../../domain/session';
-import type { Inspection, InspectHint, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
-import { busyIfThrottled } from '../../aws-busy';
+import type {
+  Inspection,
+  InspectHint,
+  ManagedInstance,
+  Runtime,
+  RuntimeEvent,
+  StartRequest,
+  StartResult,
+} from '../../../ports/runtime';
+import { busyIfThrottled } from '../../aws/aws-busy';
 import { fargateTaskSize } from './fargate-sizes';
 import type { KmsSecretSealer } from './secret-sealer';
 import type { EfsHomeMount, TaskDefinitionRegistry } from './task-definition-registry';
@@ -118,10 +126,20 @@ export class EcsRuntime implements Runtime {
     };
     if (sealed) {
       delete env.SESSION_SECRET;
-      Object.assign(env, { SESSION_SECRET_SEALED: await this.options.sealer!.seal(secret, session.id, app.name), SESSIONPLANE_APP: app.name });
+      Object.assign(env, {
+        SESSION_SECRET_SEALED: await this.options.sealer!.seal(secret, session.id, app.name),
+        SESSIONPLANE_APP: app.name,
+      });
     }
     const command = app.command.length
-      ? renderArgv(app.command, { ...session.params, host: '0.0.0.0', port: String(port), secret: shown, id: session.id, basePath })
+      ? renderArgv(app.command, {
+          ...session.params,
+          host: '0.0.0.0',
+          port: String(port),
+          secret: shown,
+          id: session.id,
+          basePath,
+        })
       : undefined;
     const overrides = {
       cpu: String(size.cpu),
@@ -133,14 +151,19 @@ export class EcsRuntime implements Runtime {
           ...(command ? { command } : {}),
           // On EC2 the container has a memory reservation (the app's default, in its task definition);
           // a task smaller than that cannot be placed, so the session's memory replaces it as well.
-          ...(gpus > 0 ? { memoryReservation: size.memory, resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] } : {}),
+          ...(gpus > 0
+            ? { memoryReservation: size.memory, resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] }
+            : {}),
         },
       ],
     };
     if (JSON.stringify(overrides).length > MAX_OVERRIDES)
-      throw new RuntimeStartError("The session's environment and command are longer than ECS allows (8192 characters of overrides).", {
-        reason: 'overrides-too-large',
-      });
+      throw new RuntimeStartError(
+        "The session's environment and command are longer than ECS allows (8192 characters of overrides).",
+        {
+          reason: 'overrides-too-large',
+        },
+      );
 
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
@@ -151,7 +174,13 @@ export class EcsRuntime implements Runtime {
       clientToken: session.id,
       startedBy: startedByOf(session.id),
       capacityProviderStrategy: [{ capacityProvider: gpus > 0 ? this.gpuProvider(app) : app.capacity, weight: 1 }],
-      networkConfiguration: { awsvpcConfiguration: { subnets: this.options.subnets, securityGroups: this.options.securityGroups, assignPublicIp: 'DISABLED' } },
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: this.options.subnets,
+          securityGroups: this.options.securityGroups,
+          assignPublicIp: 'DISABLED',
+        },
+      },
       overrides,
       enableECSManagedTags: true,
       tags: [
@@ -165,13 +194,19 @@ export class EcsRuntime implements Runtime {
       const reply = await busyIfThrottled('ECS RunTask', this.ecs.send(command$));
       const failure = reply.failures?.[0];
       if (failure)
-        throw new RuntimeStartError(`ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`, {
-          reason: failure.reason ?? 'ecs-failure',
-        });
+        throw new RuntimeStartError(
+          `ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`,
+          {
+            reason: failure.reason ?? 'ecs-failure',
+          },
+        );
       const arn = reply.tasks?.[0]?.taskArn;
       if (!arn) throw new RuntimeStartError('ECS returned no task.', { reason: 'ecs-no-task' });
       const capacity = command$.input.capacityProviderStrategy?.[0]?.capacityProvider;
-      return { runtimeId: arn, phases: [once('placed', this.now(), `ECS accepted the task${capacity ? ` on ${capacity}` : ''}; placing it.`)] };
+      return {
+        runtimeId: arn,
+        phases: [once('placed', this.now(), `ECS accepted the task${capacity ? ` on ${capacity}` : ''}; placing it.`)],
+      };
     } catch (error) {
       // The same clientToken again (a retried launch): ECS names the task it already started.
       if (error instanceof ConflictException && error.resourceIds?.[0]) return { runtimeId: error.resourceIds[0] };
@@ -180,11 +215,18 @@ export class EcsRuntime implements Runtime {
   }
 
   /** The app's base definition, or for another image or a user's home the registry's revision of it. */
-  private async taskDefinitionFor(app: AppSpec, otherImage: string | undefined, home: EfsHomeMount | undefined): Promise<string> {
+  private async taskDefinitionFor(
+    app: AppSpec,
+    otherImage: string | undefined,
+    home: EfsHomeMount | undefined,
+  ): Promise<string> {
     const base = this.options.baseTaskDefinition?.(app.name) ?? `${this.options.taskFamilyPrefix}${app.name}`;
     if (otherImage === undefined && !home) return base;
     if (!this.options.registry)
-      throw new RuntimeStartError(`App ${app.name} cannot run another image here: no task-definition registry is configured.`, { reason: 'no-registry' });
+      throw new RuntimeStartError(
+        `App ${app.name} cannot run another image here: no task-definition registry is configured.`,
+        { reason: 'no-registry' },
+      );
     return this.options.registry.resolve(app.name, base, { image: otherImage, home });
   }
 
@@ -193,7 +235,8 @@ export class EcsRuntime implements Runtime {
     const accessPointId = home?.home.accessPointId;
     const fileSystemId = this.options.homesFileSystemId;
     if (!home || !accessPointId) return undefined;
-    if (!fileSystemId) throw new RuntimeStartError('This deployment has no file system for homes.', { reason: 'no-homes' });
+    if (!fileSystemId)
+      throw new RuntimeStartError('This deployment has no file system for homes.', { reason: 'no-homes' });
     return { fileSystemId, accessPointId, mountPath: home.mountPath };
   }
 
@@ -202,9 +245,12 @@ export class EcsRuntime implements Runtime {
    * revision of the stack's generic one (LABELLED_APPS_TASK), with its image in place.
    */
   private async labelledTaskDefinition(app: AppSpec, image: string, home: EfsHomeMount | undefined): Promise<string> {
-    const base = this.options.baseTaskDefinition?.(LABELLED_APPS_TASK) ?? `${this.options.taskFamilyPrefix}${LABELLED_APPS_TASK}`;
+    const base =
+      this.options.baseTaskDefinition?.(LABELLED_APPS_TASK) ?? `${this.options.taskFamilyPrefix}${LABELLED_APPS_TASK}`;
     if (!this.options.registry)
-      throw new RuntimeStartError(`App ${app.name} cannot run here: no task-definition registry is configured.`, { reason: 'no-registry' });
+      throw new RuntimeStartError(`App ${app.name} cannot run here: no task-definition registry is configured.`, {
+        reason: 'no-registry',
+      });
     return this.options.registry.resolve(app.name, base, { image, home });
   }
 
@@ -217,7 +263,9 @@ export class EcsRuntime implements Runtime {
 
   private gpuProvider(app: AppSpec): string {
     if (!this.options.gpuCapacityProvider)
-      throw new RuntimeStartError(`App ${app.name} needs GPUs, but no GPU capacity provider is configured.`, { reason: 'RESOURCE:GPU' });
+      throw new RuntimeStartError(`App ${app.name} needs GPUs, but no GPU capacity provider is configured.`, {
+        reason: 'RESOURCE:GPU',
+      });
     return this.options.gpuCapacityProvider;
   }
 
@@ -237,7 +285,10 @@ export class EcsRuntime implements Runtime {
     const inspection: Inspection = { phase, ...(ip && port ? { endpoint: `${ip}:${port}` } : {}) };
     if (phase === 'stopped') {
       const container = task.containers?.find((c) => c.name === this.options.containerName) ?? task.containers?.[0];
-      inspection.exit = { code: container?.exitCode ?? null, reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || STATUS_REASONS.stopped };
+      inspection.exit = {
+        code: container?.exitCode ?? null,
+        reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || STATUS_REASONS.stopped,
+      };
     }
     return inspection;
   }
@@ -246,7 +297,13 @@ export class EcsRuntime implements Runtime {
     try {
       const reply = await busyIfThrottled(
         'ECS StopTask',
-        this.ecs.send(new StopTaskCommand({ cluster: this.options.cluster, task: runtimeId, reason: `sessionplane: ${reason}`.slice(0, 255) })),
+        this.ecs.send(
+          new StopTaskCommand({
+            cluster: this.options.cluster,
+            task: runtimeId,
+            reason: `sessionplane: ${reason}`.slice(0, 255),
+          }),
+        ),
       );
       // ECS stops asynchronously; the STOPPED task event confirms. Already stopped: confirmed now.
       return { confirmed: reply.task?.lastStatus === 'STOPPED' };
@@ -264,7 +321,13 @@ export class EcsRuntime implements Runtime {
       do {
         const page = await busyIfThrottled(
           'ECS ListTasks',
-          this.ecs.send(new ListTasksCommand({ cluster: this.options.cluster, family: `${this.options.taskFamilyPrefix}${app}`, nextToken })),
+          this.ecs.send(
+            new ListTasksCommand({
+              cluster: this.options.cluster,
+              family: `${this.options.taskFamilyPrefix}${app}`,
+              nextToken,
+            }),
+          ),
         );
         nextToken = page.nextToken;
         const arns = page.taskArns ?? [];
@@ -275,7 +338,8 @@ export class EcsRuntime implements Runtime {
           );
           for (const task of described.tasks ?? []) {
             const sessionId = sessionIdOf(task.startedBy);
-            if (sessionId && task.taskArn && task.lastStatus !== 'STOPPED') found.push({ runtimeId: task.taskArn, sessionId });
+            if (sessionId && task.taskArn && task.lastStatus !== 'STOPPED')
+              found.push({ runtimeId: task.taskArn, sessionId });
           }
         }
       } while (nextToken);

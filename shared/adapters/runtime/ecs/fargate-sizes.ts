@@ -26,7 +26,10 @@ export function fargateTaskSize(cpu: number, memoryMiB: number): { cpu: number; 
     const memory = memories.find((m) => m >= memoryMiB);
     if (memory !== undefined) return { cpu: units, memory };
   }
-  throw new RuntimeStartError(`No Fargate task size has ${cpu} vCPU and ${memoryMiB} MiB (the largest is 16 vCPU/120 GiB, or 32 vCPU/244 GiB).`, {
-    reason: 'size',
-  });
+  throw new RuntimeStartError(
+    `No Fargate task size has ${cpu} vCPU and ${memoryMiB} MiB (the largest is 16 vCPU/120 GiB, or 32 vCPU/244 GiB).`,
+    {
+      reason: 'size',
+    },
+  );
 }

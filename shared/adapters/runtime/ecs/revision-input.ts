@@ -20,7 +20,12 @@ export interface RevisionVariant {
  * container and, for a home, an EFS volume through the user's access point (encrypted in transit,
  * IAM-authorized with the task role) mounted at the app's path.
  */
-export function revisionInput(def: TaskDefinition, { image, home }: RevisionVariant, containerName: string, app: string): RegisterTaskDefinitionCommandInput {
+export function revisionInput(
+  def: TaskDefinition,
+  { image, home }: RevisionVariant,
+  containerName: string,
+  app: string,
+): RegisterTaskDefinitionCommandInput {
   return {
     family: def.family,
     taskRoleArn: def.taskRoleArn,
@@ -31,7 +36,14 @@ export function revisionInput(def: TaskDefinition, { image, home }: RevisionVari
         ? {
             ...c,
             ...(image ? { image } : {}),
-            ...(home ? { mountPoints: [...(c.mountPoints ?? []), { sourceVolume: HOME_VOLUME, containerPath: home.mountPath, readOnly: false }] } : {}),
+            ...(home
+              ? {
+                  mountPoints: [
+                    ...(c.mountPoints ?? []),
+                    { sourceVolume: HOME_VOLUME, containerPath: home.mountPath, readOnly: false },
+                  ],
+                }
+              : {}),
           }
         : c,
     ),

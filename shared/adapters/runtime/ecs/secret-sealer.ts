@@ -1,5 +1,5 @@
 import { EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { busyIfThrottled } from '../../aws-busy';
+import { busyIfThrottled } from '../../aws/aws-busy';
 
 /** The encryption context a session's sealed secret is bound to: KMS decrypts it under exactly this. */
 export function sealContext(sessionId: string, app: string): Record<string, string> {
@@ -21,7 +21,13 @@ export class KmsSecretSealer {
   async seal(secret: string, sessionId: string, app: string): Promise<string> {
     const { CiphertextBlob } = await busyIfThrottled(
       'KMS Encrypt',
-      this.kms.send(new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(secret, 'utf8'), EncryptionContext: sealContext(sessionId, app) })),
+      this.kms.send(
+        new EncryptCommand({
+          KeyId: this.keyId,
+          Plaintext: Buffer.from(secret, 'utf8'),
+          EncryptionContext: sealContext(sessionId, app),
+        }),
+      ),
     );
     return Buffer.from(CiphertextBlob!).toString('base64');
   }

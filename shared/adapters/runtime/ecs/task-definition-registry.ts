@@ -1,12 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeregisterTaskDefinitionCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../../../config/table';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
-import { busyIfThrottled } from '../../aws-busy';
-import { liveIndexPages } from '../../live-index';
+import { busyIfThrottled } from '../../aws/aws-busy';
+import { liveIndexPages } from '../../dynamodb/live-index';
 import { type EfsHomeMount, type RevisionVariant, revisionInput } from './revision-input';
 
 export type { EfsHomeMount, RevisionVariant };
@@ -75,7 +86,9 @@ export class TaskDefinitionRegistry {
    */
   static keyOf(base: string, variant: string | RevisionVariant): string {
     const { image = '', home } = typeof variant === 'string' ? { image: variant } : variant;
-    const text = home ? `${base}\n${image}\n${home.fileSystemId}\n${home.accessPointId}\n${home.mountPath}` : `${base}\n${image}`;
+    const text = home
+      ? `${base}\n${image}\n${home.fileSystemId}\n${home.accessPointId}\n${home.mountPath}`
+      : `${base}\n${image}`;
     return `${PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
   }
 
@@ -96,21 +109,40 @@ export class TaskDefinitionRegistry {
         if (claimant) return this.register(id, claimant, base, wanted, app);
         continue; // someone else claimed it first: read their claim
       }
-      if (this.now() > deadline) throw new CapacityError(`The task definition for ${image} is still being registered.`, 5);
+      if (this.now() > deadline)
+        throw new CapacityError(`The task definition for ${image} is still being registered.`, 5);
       await sleep(wait);
     }
   }
 
   private async get(id: string): Promise<RegistryItem | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: { [T.partitionKey]: id }, ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.options.tableName, Key: { [T.partitionKey]: id }, ConsistentRead: true }),
+    );
     return Item as RegistryItem | undefined;
   }
 
   /** A conditional put: the key is free, or its stale claim is still the one we read. */
-  private async claim(id: string, app: string, base: string, image: string, stale: RegistryItem | undefined): Promise<string | undefined> {
+  private async claim(
+    id: string,
+    app: string,
+    base: string,
+    image: string,
+    stale: RegistryItem | undefined,
+  ): Promise<string | undefined> {
     const claimant = randomUUID();
     const now = this.now();
-    const item = { id, app, base, image, state: 'claimed', claimant, claimedAt: now, createdAt: now, [T.liveIndex.partitionKey]: REGISTRY_SHARD };
+    const item = {
+      id,
+      app,
+      base,
+      image,
+      state: 'claimed',
+      claimant,
+      claimedAt: now,
+      createdAt: now,
+      [T.liveIndex.partitionKey]: REGISTRY_SHARD,
+    };
     try {
       await this.db.send(
         new PutCommand({
@@ -122,7 +154,10 @@ export class TaskDefinitionRegistry {
                 ExpressionAttributeNames: { '#claimant': 'claimant', '#state': 'state' },
                 ExpressionAttributeValues: { ':seen': stale.claimant, ':claimed': 'claimed' },
               }
-            : { ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': T.partitionKey } }),
+            : {
+                ConditionExpression: 'attribute_not_exists(#id)',
+                ExpressionAttributeNames: { '#id': T.partitionKey },
+              }),
         }),
       );
       return claimant;
@@ -132,7 +167,13 @@ export class TaskDefinitionRegistry {
     }
   }
 
-  private async register(id: string, claimant: string, base: string, variant: RevisionVariant, app: string): Promise<string> {
+  private async register(
+    id: string,
+    claimant: string,
+    base: string,
+    variant: RevisionVariant,
+    app: string,
+  ): Promise<string> {
     let arn: string;
     try {
       arn = await this.registerRevision(base, variant, app);
@@ -182,10 +223,16 @@ export class TaskDefinitionRegistry {
       throw error;
     });
     if (!def?.family || !def.containerDefinitions?.some((c) => c.name === this.options.containerName))
-      throw new RuntimeStartError(`Task definition ${base} has no container ${this.options.containerName}.`, { reason: 'task-definition-invalid' });
+      throw new RuntimeStartError(`Task definition ${base} has no container ${this.options.containerName}.`, {
+        reason: 'task-definition-invalid',
+      });
     const input = revisionInput(def, { image, home }, this.options.containerName, app);
-    const { taskDefinition } = await busyIfThrottled('ECS RegisterTaskDefinition', this.ecs.send(new RegisterTaskDefinitionCommand(input)));
-    if (!taskDefinition?.taskDefinitionArn) throw new RuntimeStartError('ECS registered no task definition.', { reason: 'task-definition-invalid' });
+    const { taskDefinition } = await busyIfThrottled(
+      'ECS RegisterTaskDefinition',
+      this.ecs.send(new RegisterTaskDefinitionCommand(input)),
+    );
+    if (!taskDefinition?.taskDefinitionArn)
+      throw new RuntimeStartError('ECS registered no task definition.', { reason: 'task-definition-invalid' });
     return taskDefinition.taskDefinitionArn;
   }
 
@@ -234,7 +281,10 @@ export class TaskDefinitionRegistry {
           throw error;
         }
         if (deregistered.length) await sleep(spacingMs);
-        await busyIfThrottled('ECS DeregisterTaskDefinition', this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: item.arn })));
+        await busyIfThrottled(
+          'ECS DeregisterTaskDefinition',
+          this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: item.arn })),
+        );
         deregistered.push(item.arn);
       }
     }

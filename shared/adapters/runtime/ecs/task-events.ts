@@ -54,10 +54,19 @@ function taskPhases(task: Task): NewSessionEvent[] {
  * not ours (another cluster, a task we did not start, another event type). All ECS knowledge of
  * the task-events function lives here; the function applies the change to the session.
  */
-export function readTaskEvent(event: TaskStateChangeEvent, cluster: { clusterArn: string; containerName: string }): TaskChange | undefined {
+export function readTaskEvent(
+  event: TaskStateChangeEvent,
+  cluster: { clusterArn: string; containerName: string },
+): TaskChange | undefined {
   const task = event.detail;
   const sessionId = sessionIdOf(task.startedBy);
-  if (event['detail-type'] !== 'ECS Task State Change' || task.clusterArn !== cluster.clusterArn || !sessionId || !task.taskArn) return undefined;
+  if (
+    event['detail-type'] !== 'ECS Task State Change' ||
+    task.clusterArn !== cluster.clusterArn ||
+    !sessionId ||
+    !task.taskArn
+  )
+    return undefined;
   const change: TaskChange = {
     sessionId,
     runtimeId: task.taskArn,
@@ -67,7 +76,10 @@ export function readTaskEvent(event: TaskStateChangeEvent, cluster: { clusterArn
   };
   if (task.lastStatus === 'STOPPED') {
     const container = task.containers?.find((c) => c.name === cluster.containerName) ?? task.containers?.[0];
-    change.stopped = { code: container?.exitCode ?? null, reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped' };
+    change.stopped = {
+      code: container?.exitCode ?? null,
+      reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped',
+    };
   } else if (task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING') {
     change.running = { privateIp: privateIpOf(task) };
   }

@@ -12,7 +12,9 @@ export const HOLD_UNTIL_GO = 'IFS= read -r go && [ "$go" = go ] || exit 111; exe
 export function commandProblem(command: string, cwd: string | undefined, path: string | undefined): string | undefined {
   if (cwd !== undefined && !isDirectory(cwd)) return 'its working directory does not exist';
   if (command.includes('/')) return executable(resolve(cwd ?? '.', command)) ? undefined : 'no such program';
-  return (path ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command))) ? undefined : 'no such program on PATH';
+  return (path ?? '').split(delimiter).some((dir) => dir && executable(join(dir, command)))
+    ? undefined
+    : 'no such program on PATH';
 }
 
 function executable(file: string): boolean {

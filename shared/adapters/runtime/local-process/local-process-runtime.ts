@@ -7,7 +7,14 @@ import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
-import type { Inspection, ManagedInstance, Runtime, RuntimeEvent, StartRequest, StartResult } from '../../../ports/runtime';
+import type {
+  Inspection,
+  ManagedInstance,
+  Runtime,
+  RuntimeEvent,
+  StartRequest,
+  StartResult,
+} from '../../../ports/runtime';
 import { commandProblem, HOLD_UNTIL_GO } from './command-check';
 import { PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
@@ -95,14 +102,24 @@ export class LocalProcessRuntime implements Runtime {
   private async startInstance({ session, app, secret, home }: StartRequest): Promise<StartResult> {
     const existing = this.bySession.get(session.id);
     if (existing) return { runtimeId: existing.runtimeId, endpoint: existing.endpoint };
-    if (app.command.length === 0) throw new RuntimeStartError(`App ${app.name} has no command to run locally (it names only an image).`);
+    if (app.command.length === 0)
+      throw new RuntimeStartError(`App ${app.name} has no command to run locally (it names only an image).`);
 
     // Always from the range: an app's fixed `port` is its container port on ECS, and two local
     // sessions of one app cannot share one.
     const port = await this.ports.acquire();
     const host = this.options.host;
     const marker = this.records.markerFor(session.id, randomBytes(6).toString('hex'));
-    const { argv, env } = sessionProcess({ session, app, secret, home, host, port, marker, baseEnv: this.options.baseEnv });
+    const { argv, env } = sessionProcess({
+      session,
+      app,
+      secret,
+      home,
+      host,
+      port,
+      marker,
+      baseEnv: this.options.baseEnv,
+    });
     // A home app lives in its owner's folder, and, where the server may (root), as the owner's uid.
     const cwd = home?.home.path ?? app.cwd;
     const runAs = home && process.getuid?.() === 0 ? { uid: home.home.uid, gid: home.home.gid } : {};
@@ -121,7 +138,9 @@ export class LocalProcessRuntime implements Runtime {
       this.logger.error({ sessionId: session.id, err: (error as Error).message }, 'cannot write the session log');
       throw new RuntimeStartError('Could not start the session: the server cannot write its log.', { cause: error });
     }
-    log.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'));
+    log.on('error', (error) =>
+      this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'),
+    );
 
     // The app runs only once its pid record is durable: a shell holds it at `read` until we say go,
     // so a crash at any point leaves either no process (the shell exits when its stdin closes) or
@@ -129,7 +148,13 @@ export class LocalProcessRuntime implements Runtime {
     let child: ChildProcess;
     try {
       // detached: its own process group, so stop reaches everything the app started.
-      child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], { cwd, env, ...runAs, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], {
+        cwd,
+        env,
+        ...runAs,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     } catch (cause) {
       this.ports.release(port);
       log.end();
@@ -140,9 +165,14 @@ export class LocalProcessRuntime implements Runtime {
       const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
       this.ports.release(port);
       log.end(`sessionplane: could not start ${basename(argv[0]!)}: ${cause.message}\n`);
-      throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${(cause as NodeJS.ErrnoException).code ?? 'spawn failed'}`, { cause });
+      throw new RuntimeStartError(
+        `Could not start ${basename(argv[0]!)}: ${(cause as NodeJS.ErrnoException).code ?? 'spawn failed'}`,
+        { cause },
+      );
     }
-    child.on('error', (error) => this.logger.warn({ sessionId: session.id, err: error.message }, 'session process error'));
+    child.on('error', (error) =>
+      this.logger.warn({ sessionId: session.id, err: error.message }, 'session process error'),
+    );
 
     const pid = child.pid;
     const facts = processFacts(pid);
@@ -153,7 +183,9 @@ export class LocalProcessRuntime implements Runtime {
       this.ports.release(port);
       log.end();
       this.logger.error({ sessionId: session.id, err: (error as Error).message }, 'cannot write the pid record');
-      throw new RuntimeStartError('Could not start the session: the server cannot record its process.', { cause: error });
+      throw new RuntimeStartError('Could not start the session: the server cannot record its process.', {
+        cause: error,
+      });
     }
 
     const runtimeId = `local:${session.id}:${pid}`;
@@ -206,19 +238,37 @@ export class LocalProcessRuntime implements Runtime {
       this.options,
       {
         ready: () => {
-          this.listeners.emit({ type: 'ready', sessionId: instance.sessionId, runtimeId: instance.runtimeId, endpoint: instance.endpoint });
-          if (this.options.liveness) watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
+          this.listeners.emit({
+            type: 'ready',
+            sessionId: instance.sessionId,
+            runtimeId: instance.runtimeId,
+            endpoint: instance.endpoint,
+          });
+          if (this.options.liveness)
+            watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
         },
         timedOut: () => {
-          this.logger.warn({ sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs }, 'session not ready within the launch timeout');
-          this.listeners.emit({ type: 'failed', sessionId: instance.sessionId, runtimeId: instance.runtimeId, reason: STATUS_REASONS.launchTimeout });
+          this.logger.warn(
+            { sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs },
+            'session not ready within the launch timeout',
+          );
+          this.listeners.emit({
+            type: 'failed',
+            sessionId: instance.sessionId,
+            runtimeId: instance.runtimeId,
+            reason: STATUS_REASONS.launchTimeout,
+          });
           void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
         },
       },
       [child.stdout!, child.stderr!],
     );
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
-    return { runtimeId, endpoint: instance.endpoint, phases: startedPhases(`Process ${pid} started.`, app.ready, Date.now()) };
+    return {
+      runtimeId,
+      endpoint: instance.endpoint,
+      phases: startedPhases(`Process ${pid} started.`, app.ready, Date.now()),
+    };
   }
 
   /** A READY app that stopped answering its liveness probes (#11 m7): stopped, and its exit says why. */
@@ -246,7 +296,9 @@ export class LocalProcessRuntime implements Runtime {
   }
 
   async list(): Promise<ManagedInstance[]> {
-    return [...this.instances.values()].filter((i) => !i.exit).map((i) => ({ runtimeId: i.runtimeId, sessionId: i.sessionId }));
+    return [...this.instances.values()]
+      .filter((i) => !i.exit)
+      .map((i) => ({ runtimeId: i.runtimeId, sessionId: i.sessionId }));
   }
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileDurably } from '../../durable-file';
+import { writeFileDurably } from '../../in-process/durable-file';
 import { markedProcesses, processFacts } from './process-group';
 
 /** Set in every session process's environment: `<run folder tag>/<session id>/<nonce>`. */
@@ -24,7 +24,8 @@ export interface PidRecord {
 function parsePidRecord(path: string): PidRecord | undefined {
   try {
     const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<PidRecord> | null;
-    if (!r || typeof r.sessionId !== 'string' || typeof r.marker !== 'string' || typeof r.startTime !== 'string') return undefined;
+    if (!r || typeof r.sessionId !== 'string' || typeof r.marker !== 'string' || typeof r.startTime !== 'string')
+      return undefined;
     if (!Number.isSafeInteger(r.pid) || r.pid! < 2) return undefined;
     return r as PidRecord;
   } catch {
@@ -76,7 +77,8 @@ export class PidRecords {
       if (!record) unreadable(file);
       else {
         const facts = processFacts(record.pid, MARKER);
-        if (facts && facts.startTime === record.startTime && facts.marker === record.marker) consider(facts.pgrp, record.sessionId);
+        if (facts && facts.startTime === record.startTime && facts.marker === record.marker)
+          consider(facts.pgrp, record.sessionId);
       }
       rmSync(join(this.runDir, file), { force: true });
     }

@@ -10,7 +10,9 @@ import { MARKER } from './pid-records';
  * image named, as `${image}` and SESSION_IMAGE: a process cannot be an image, but its command can
  * run one (a podman wrapper, say). Containers proper are the container runtime's.
  */
-export function sessionProcess(input: StartRequest & { host: string; port: number; marker: string; baseEnv: Record<string, string> }): {
+export function sessionProcess(
+  input: StartRequest & { host: string; port: number; marker: string; baseEnv: Record<string, string> },
+): {
   argv: string[];
   env: Record<string, string>;
 } {
@@ -18,7 +20,16 @@ export function sessionProcess(input: StartRequest & { host: string; port: numbe
   const basePath = sessionBasePath(session.id);
   const image = session.image ?? app.image ?? '';
   return {
-    argv: renderArgv(app.command, { ...session.params, host, port: String(port), secret, id: session.id, basePath, image, appDir: app.cwd ?? '' }),
+    argv: renderArgv(app.command, {
+      ...session.params,
+      host,
+      port: String(port),
+      secret,
+      id: session.id,
+      basePath,
+      image,
+      appDir: app.cwd ?? '',
+    }),
     env: {
       ...input.baseEnv,
       ...sessionEnvOf(session, app, { port, secret, basePath, homePath: input.home?.home.path }),

@@ -1,0 +1,140 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SESSIONS_TABLE as T } from '../../config/table';
+import { QuotaExceededError } from '../../domain/errors';
+import { exceededLimit, NO_USAGE, round, type UserLimits, type Usage } from '../../domain/limits';
+import type { Resources } from '../../domain/session';
+import type { QuotaStore, UsageRecord } from '../../ports/quota-store';
+import { liveIndexPages } from './live-index';
+
+const PREFIX = 'usage#';
+/** Usage items sit in the sparse live index under a shard of their own, so the reaper finds them. */
+export const USAGE_SHARD = 'usage';
+const keyOf = (owner: string) => ({ [T.partitionKey]: `${PREFIX}${owner}` });
+const usageOf = (item: Record<string, unknown>): Usage => {
+  const n = (v: unknown) => round(Math.max(0, Number(v ?? 0)));
+  return { sessions: n(item.sessions), cpu: n(item.cpu), memory: n(item.memory), gpus: n(item.gpus) };
+};
+
+/**
+ * Usage counters as one item per owner in the sessions table (`usage#<owner>`). A reservation is
+ * one conditional ADD: DynamoDB applies writes to an item one at a time, so 50 concurrent launches
+ * against a cap of 3 leave exactly 3.
+ */
+export class DynamoDbQuotaStore implements QuotaStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async reserve(owner: string, resources: Resources, limits: UserLimits): Promise<void> {
+    const alone = exceededLimit(NO_USAGE, resources, limits);
+    if (alone) throw new QuotaExceededError(owner, alone, limits[alone]);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(owner),
+          UpdateExpression:
+            'ADD sessions :one, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now, #shard = :shard, #created = :zero',
+          // Room left for this session under each cap (no arithmetic in conditions).
+          ConditionExpression:
+            '(attribute_not_exists(sessions) OR sessions <= :sessionsLeft) AND (attribute_not_exists(cpu) OR cpu <= :cpuLeft)' +
+            ' AND (attribute_not_exists(memory) OR memory <= :memoryLeft) AND (attribute_not_exists(gpus) OR gpus <= :gpusLeft)',
+          ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey, '#created': T.liveIndex.sortKey },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':cpu': resources.cpu,
+            ':memory': resources.memory,
+            ':gpus': resources.gpus,
+            ':now': this.now(),
+            ':shard': USAGE_SHARD,
+            ':zero': 0,
+            ':sessionsLeft': limits.sessions - 1,
+            ':cpuLeft': round(limits.cpu - resources.cpu),
+            ':memoryLeft': limits.memory - resources.memory,
+            ':gpusLeft': limits.gpus - resources.gpus,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const which = exceededLimit(await this.get(owner), resources, limits) ?? 'sessions';
+      throw new QuotaExceededError(owner, which, limits[which]);
+    }
+  }
+
+  async release(owner: string, resources: Resources): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(owner),
+          UpdateExpression: 'ADD sessions :minusOne, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now',
+          ConditionExpression: 'sessions >= :one',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':minusOne': -1,
+            ':cpu': -resources.cpu,
+            ':memory': -resources.memory,
+            ':gpus': -resources.gpus,
+            ':now': this.now(),
+          },
+        }),
+      );
+    } catch (error) {
+      // Already zero: drift the reaper repairs; never go negative.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async get(owner: string): Promise<Usage> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(owner), ConsistentRead: true }),
+    );
+    return Item ? usageOf(Item) : { ...NO_USAGE };
+  }
+
+  async *listUsage(): AsyncIterable<UsageRecord> {
+    for await (const items of liveIndexPages(this.client, this.tableName, USAGE_SHARD)) {
+      for (const item of items)
+        yield {
+          owner: String(item[T.partitionKey]).slice(PREFIX.length),
+          usage: usageOf(item),
+          updatedAt: Number(item.updatedAt ?? 0),
+        };
+    }
+  }
+
+  async repair(owner: string, expected: Usage, derived: Usage): Promise<boolean> {
+    const zero = derived.sessions === 0;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(owner),
+          // An owner with nothing live leaves the index, so the next pass does not read it again.
+          UpdateExpression: `SET sessions = :s, cpu = :c, memory = :m, gpus = :g, updatedAt = :now${zero ? ' REMOVE #shard' : ''}`,
+          ConditionExpression: 'sessions = :es AND cpu = :ec AND memory = :em AND gpus = :eg',
+          ...(zero ? { ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey } } : {}),
+          ExpressionAttributeValues: {
+            ':s': derived.sessions,
+            ':c': derived.cpu,
+            ':m': derived.memory,
+            ':g': derived.gpus,
+            ':now': this.now(),
+            ':es': expected.sessions,
+            ':ec': expected.cpu,
+            ':em': expected.memory,
+            ':eg': expected.gpus,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

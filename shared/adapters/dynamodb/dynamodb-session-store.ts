@@ -1,0 +1,310 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import * as z from 'zod';
+import { SESSIONS_TABLE as T } from '../../config/table';
+import { ConflictError, ValidationError } from '../../domain/errors';
+import { isSessionId } from '../../domain/ids';
+import { isFinal, isLive, SessionSchema, type Session } from '../../domain/session';
+import type { Page, SessionStore } from '../../ports/session-store';
+import { liveIndexPages } from './live-index';
+import { ShareIndex } from './dynamodb-share-index';
+
+type Item = Record<string, unknown>;
+
+/**
+ * Where an ended session waits until its usage record is written (an outbox in the live index):
+ * the reaper writes what a crash between the end and the record left.
+ */
+const UNRECORDED = 'unrecorded';
+
+/** The live-index shard of a session: spread by the id's first byte. */
+export function liveShardOf(id: string): string {
+  return `live#${parseInt(id.slice(0, 2), 16) % T.liveShards || 0}`;
+}
+
+function toItem(session: Session): Item {
+  return isLive(session.status) ? { ...session, liveShard: liveShardOf(session.id) } : { ...session };
+}
+
+function fromItem(item: Item): Session {
+  const { liveShard: _shard, ...rest } = item;
+  return SessionSchema.parse(rest);
+}
+
+/** What a listing does with an item that is no session, or a session record it cannot read. */
+export type SkippedRecord = (why: string, key: string) => void;
+
+/**
+ * The sessions among items an index gave: a session is told by its key (a session id), never by
+ * the attributes it carries; other kinds of record that share the table and happen to land in an
+ * index (a user's uid record has an owner, pool instances and usage have theirs) are passed over.
+ * A session record that does not parse is skipped and told, never a failure of the whole listing.
+ */
+function sessionsOf(items: readonly Item[], skipped: SkippedRecord): Session[] {
+  const sessions: Session[] = [];
+  for (const item of items) {
+    const key = String(item[T.partitionKey]);
+    if (!isSessionId(key)) continue;
+    const parsed = SessionSchema.safeParse((({ liveShard: _shard, ...rest }) => rest)(item));
+    if (parsed.success) sessions.push(parsed.data);
+    else skipped(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), key);
+  }
+  return sessions;
+}
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+/**
+ * A cursor of an owner's listing: exactly the index's keys and the table's, for that owner. Anything
+ * else is refused here, never passed to DynamoDB as a start key.
+ */
+function decodeOwnerCursor(cursor: string | undefined, owner: string): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  // Field by field: a well-formed cursor with an empty id or a createdAt DynamoDB cannot hold
+  // (1e308, 1e-200, beyond 2^53) is as foreign as garbage (#11 M3).
+  const parsed = OwnerCursorSchema.safeParse(key);
+  if (!parsed.success || parsed.data.owner !== owner)
+    throw new ValidationError('Not a cursor of this listing.', { problems: ['cursor: not a cursor of this listing'] });
+  return parsed.data;
+}
+
+const OwnerCursorSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  owner: z.string().min(1).max(256),
+  createdAt: z.number().int().min(0).max(8.64e15),
+});
+
+/** Fields a transition may write; `id` is the key, `lastActivityAt` belongs to recordActivity. */
+const TRANSITION_FIELDS = [
+  'owner',
+  'app',
+  'name',
+  'status',
+  'statusReason',
+  'resources',
+  'params',
+  'runtime',
+  'image',
+  'tokenHash',
+  'createdAt',
+  'launchDeadline',
+  'readyAt',
+  'expiresAt',
+  'stoppedAt',
+  'warned',
+  'shares',
+  'version',
+  'ttl',
+] as const;
+
+/** SessionStore on DynamoDB (AWS, DynamoDB Local, LocalStack, or dynalite). */
+export class DynamoDbSessionStore implements SessionStore {
+  private readonly shareIndex: ShareIndex;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    /** Told of each unreadable session record a listing passes over (the entries log it). */
+    private readonly skipped: SkippedRecord = () => undefined,
+  ) {
+    this.shareIndex = new ShareIndex(client, tableName);
+  }
+
+  async create(session: Session): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(session),
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': T.partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConflictError(`Session ${session.id} exists.`, await this.get(session.id), { cause: error });
+      throw error;
+    }
+  }
+
+  async discard(session: Session): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: session.id },
+          ConditionExpression: '#status = :pending AND #version = :version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ':version': session.version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Session | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { [T.partitionKey]: id }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async transition(current: Session, next: Session): Promise<Session> {
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
+    const values: Record<string, unknown> = { ':fromStatus': current.status, ':fromVersion': current.version };
+    const set: string[] = [];
+    const remove: string[] = [];
+    TRANSITION_FIELDS.forEach((field, i) => {
+      if (next[field] !== undefined) {
+        names[`#f${i}`] = field;
+        set.push(`#f${i} = :v${i}`);
+        values[`:v${i}`] = next[field];
+      } else if (current[field] !== undefined) {
+        names[`#f${i}`] = field;
+        remove.push(`#f${i}`);
+      }
+    });
+    if (next.lastActivityAt !== undefined && next.lastActivityAt !== current.lastActivityAt) {
+      names['#act'] = 'lastActivityAt';
+      values[':act'] = next.lastActivityAt;
+      set.push('#act = :act');
+    }
+    names['#shard'] = 'liveShard';
+    if (isFinal(next.status)) {
+      // Ending now: it waits for its usage record under UNRECORDED; final already: left as it is.
+      if (!isFinal(current.status)) {
+        values[':shard'] = UNRECORDED;
+        set.push('#shard = :shard');
+      }
+    } else {
+      values[':shard'] = liveShardOf(next.id);
+      set.push('#shard = :shard');
+    }
+    // The grantee index: a new grantee's pointer before the write, a gone one's after it.
+    const shares = ShareIndex.diff(current, next);
+    if (shares.added.size) await this.shareIndex.add(next, shares.added);
+    let written: Session;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: current.id },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#status = :fromStatus AND #version = :fromVersion',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      written = fromItem(Attributes as Item);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // DynamoDB returns the current item with the failure; engines that do not, get one more read.
+      const stored = error.Item ? fromItem(unmarshall(error.Item)) : await this.get(current.id);
+      throw new ConflictError(
+        `Session ${current.id} changed: expected ${current.status} v${current.version}.`,
+        stored,
+        { cause: error },
+      );
+    }
+    if (shares.removed.length) await this.shareIndex.remove(current.id, shares.removed);
+    return written;
+  }
+
+  async listSharedWith(grantees: readonly string[]): Promise<Session[]> {
+    return sessionsOf(await this.shareIndex.sessionsFor(grantees), this.skipped).filter((s) => isLive(s.status));
+  }
+
+  async listByOwner(owner: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<Session>> {
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: T.byOwnerIndex.name,
+        KeyConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': T.byOwnerIndex.partitionKey },
+        ExpressionAttributeValues: { ':owner': owner },
+        ScanIndexForward: false,
+        Limit: options.limit ?? 100,
+        ExclusiveStartKey: decodeOwnerCursor(options.cursor, owner),
+      }),
+    );
+    return { items: sessionsOf(Items ?? [], this.skipped), cursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  async *listLive(): AsyncIterable<Session> {
+    // Every shard's first page is asked for at once; later pages follow per shard. The index is
+    // eventually consistent, so a record that just became final may still show up here: callers
+    // re-check with a conditional write.
+    const shards = Array.from({ length: T.liveShards }, (_, shard) =>
+      liveIndexPages(this.client, this.tableName, `live#${shard}`),
+    );
+    const firstPages = shards.map((pages) => pages.next());
+    // A consumer that stops early never awaits some of these: a failure there is not unhandled.
+    for (const page of firstPages) page.catch(() => undefined);
+    for (const [i, pages] of shards.entries()) {
+      for (let page = await firstPages[i]!; !page.done; page = await pages.next()) {
+        for (const session of sessionsOf(page.value, this.skipped)) if (isLive(session.status)) yield session;
+      }
+    }
+  }
+
+  async *listUnrecorded(): AsyncIterable<Session> {
+    for await (const page of liveIndexPages(this.client, this.tableName, UNRECORDED))
+      for (const session of sessionsOf(page, this.skipped)) yield session;
+  }
+
+  async markRecorded(id: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: id },
+          UpdateExpression: 'REMOVE #shard',
+          ConditionExpression: '#shard = :ended',
+          ExpressionAttributeNames: { '#shard': 'liveShard' },
+          ExpressionAttributeValues: { ':ended': UNRECORDED },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async recordActivity(id: string, at: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [T.partitionKey]: id },
+          UpdateExpression: 'SET #act = :at',
+          ConditionExpression:
+            'attribute_exists(#shard) AND #shard <> :ended AND (attribute_not_exists(#act) OR #act < :at)',
+          ExpressionAttributeNames: { '#act': 'lastActivityAt', '#shard': 'liveShard' },
+          ExpressionAttributeValues: { ':at': at, ':ended': UNRECORDED },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}

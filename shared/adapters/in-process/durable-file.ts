@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes `data` to `path` so that a crash leaves either the old file or the whole new one, never a
+ * partial one: a temporary file beside it, flushed, then moved into place and the folder flushed.
+ * `exclusive` links instead of renaming, so an existing file is kept (EEXIST) rather than replaced.
+ */
+export function writeFileDurably(
+  path: string,
+  data: string,
+  options: { mode?: number; exclusive?: boolean } = {},
+): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', options.mode ?? 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    if (options.exclusive) linkSync(tmp, path);
+    else renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}

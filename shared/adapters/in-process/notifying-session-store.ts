@@ -1,0 +1,144 @@
+import { LRUCache } from 'lru-cache';
+import { isFinal, type Session } from '../../domain/session';
+import type { SessionChanges } from '../../ports/session-changes';
+import type { Page, SessionStore } from '../../ports/session-store';
+import { KeyedWaiters } from './keyed-waiters';
+
+/** Records are shared from the cache, so none may be changed in place (the domain never does). */
+function frozen(session: Session): Session {
+  for (const value of Object.values(session)) if (value && typeof value === 'object') Object.freeze(value);
+  return Object.freeze(session);
+}
+
+/**
+ * A session store that tells waiters of its own writes: when this process is the only writer (the
+ * local server and its embedded store), a waiter wakes the moment a record changes instead of
+ * polling it. Activity updates are not status changes and wake nobody.
+ *
+ * With `cacheReads` (only where this process is the sole writer), it also keeps the records it has
+ * read or written, so a get costs no store round trip: every change passes through here, so the
+ * cache is never behind the store, and a stop is visible at once. A write that fails drops the
+ * record (the next get reads it afresh); so does an activity update. Only live records are kept:
+ * a session that has ended leaves the cache, so it holds what is running, not every session the
+ * server has seen.
+ */
+export class NotifyingSessionStore implements SessionStore, SessionChanges {
+  private readonly waiters = new KeyedWaiters();
+  private readonly listeners = new Set<(id: string) => void>();
+  private readonly cache: LRUCache<string, Session> | undefined;
+  /** Counts the starts and ends of writes, so a read that overlapped one does not cache what it read. */
+  private writes = 0;
+
+  constructor(
+    private readonly inner: SessionStore,
+    options: { cacheReads?: boolean; cacheSize?: number } = {},
+  ) {
+    if (options.cacheReads) this.cache = new LRUCache({ max: options.cacheSize ?? 20_000 });
+  }
+
+  next(id: string, timeoutMs: number): Promise<void> {
+    return this.waiters.next(id, timeoutMs);
+  }
+
+  onChange(listener: (id: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private remember(session: Session): void {
+    if (!this.cache) return;
+    if (isFinal(session.status)) this.cache.delete(session.id);
+    else this.cache.set(session.id, frozen(session));
+  }
+
+  private changed(id: string): void {
+    for (const listener of this.listeners) listener(id);
+    this.waiters.wake(id);
+  }
+
+  /**
+   * One write through to the store, with the cache and the waiters kept right: the write counter
+   * moves at its start and its end (so an overlapping read is not cached), `written` updates the
+   * cache on success, a failure drops the record, and waiters hear of it either way (unless quiet).
+   */
+  private async write<T>(id: string, op: () => Promise<T>, written: (result: T) => void, notify = true): Promise<T> {
+    this.writes++;
+    try {
+      const result = await op();
+      written(result);
+      return result;
+    } catch (error) {
+      this.cache?.delete(id);
+      throw error;
+    } finally {
+      this.writes++;
+      // Written, or lost to a write that got there first: either way the record is not what a waiter saw.
+      if (notify) this.changed(id);
+    }
+  }
+
+  create(session: Session): Promise<void> {
+    return this.write(
+      session.id,
+      () => this.inner.create(session),
+      () => this.remember({ ...session }),
+    );
+  }
+
+  async get(id: string): Promise<Session | undefined> {
+    const hit = this.cache?.get(id);
+    if (hit) return hit;
+    const before = this.writes;
+    const session = await this.inner.get(id);
+    // Not cached if any write went by while this read was on its way: it may be newer than what was read.
+    if (session && this.writes === before) this.remember(session);
+    return session;
+  }
+
+  discard(session: Session): Promise<boolean> {
+    this.cache?.delete(session.id);
+    return this.write(
+      session.id,
+      () => this.inner.discard(session),
+      () => this.cache?.delete(session.id),
+    );
+  }
+
+  transition(current: Session, next: Session): Promise<Session> {
+    return this.write(
+      current.id,
+      () => this.inner.transition(current, next),
+      (written) => this.remember({ ...written }),
+    );
+  }
+
+  listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>> {
+    return this.inner.listByOwner(owner, options);
+  }
+
+  listUnrecorded(): AsyncIterable<Session> {
+    return this.inner.listUnrecorded();
+  }
+
+  markRecorded(id: string): Promise<void> {
+    return this.inner.markRecorded(id);
+  }
+
+  listSharedWith(grantees: readonly string[]): Promise<Session[]> {
+    return this.inner.listSharedWith(grantees);
+  }
+
+  listLive(): AsyncIterable<Session> {
+    return this.inner.listLive();
+  }
+
+  /** Not a status change: it wakes nobody, and the record is read afresh next time. */
+  recordActivity(id: string, at: number): Promise<void> {
+    return this.write(
+      id,
+      () => this.inner.recordActivity(id, at),
+      () => this.cache?.delete(id),
+      false,
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import { NO_USAGE, round, type Usage } from '../../domain/limits';
+import type { Session } from '../../domain/session';
+import type { ServiceDeps } from '../deps';
+
+/** A usage counter changed this recently may count a launch the live index does not show yet. */
+export const USAGE_SETTLE_MS = 60_000;
+
+function sum(sessions: Session[]): Usage {
+  return sessions.reduce(
+    (u, s) => ({
+      sessions: u.sessions + 1,
+      cpu: round(u.cpu + s.resources.cpu),
+      memory: u.memory + s.resources.memory,
+      gpus: u.gpus + s.resources.gpus,
+    }),
+    { ...NO_USAGE },
+  );
+}
+
+const same = (a: Usage, b: Usage) =>
+  a.sessions === b.sessions && a.cpu === b.cpu && a.memory === b.memory && a.gpus === b.gpus;
+
+/**
+ * Re-derives each owner's usage from their live sessions (read from the live index by this pass,
+ * so the cost does not grow with stopped sessions) and repairs counters that drifted, e.g. after a
+ * crash between a session's end and its release. Counters changed in the last `settleMs` (a
+ * minute; 0 where no launch can be in flight, as at start-up) are left alone; the repair itself is conditional on the counter being what was read.
+ */
+export async function repairUsage(
+  deps: Pick<ServiceDeps, 'quotas' | 'clock' | 'logger'>,
+  live: Session[],
+  settleMs = USAGE_SETTLE_MS,
+): Promise<number> {
+  const byOwner = new Map<string, Session[]>();
+  for (const s of live) byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);
+  let repaired = 0;
+  const now = deps.clock.now();
+  for await (const record of deps.quotas.listUsage()) {
+    const derived = sum(byOwner.get(record.owner) ?? []);
+    if (same(derived, record.usage) || now - record.updatedAt < settleMs) continue;
+    if (await deps.quotas.repair(record.owner, record.usage, derived)) {
+      repaired++;
+      deps.logger.warn(
+        { owner: record.owner, was: record.usage, now: derived },
+        'repaired a usage counter that had drifted',
+      );
+    }
+  }
+  return repaired;
+}
