@@ -1,9 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readTaskEvent, type TaskStateChangeEvent } from '../../shared/adapters/runtime/ecs/task-events';
-import { probe as probeReadiness } from '../../shared/adapters/runtime/readiness';
+import { awaitTaskReady, type TaskProbe, taskReadiness } from '../../shared/adapters/runtime/ecs/task-readiness';
 import { probingPhase } from '../../shared/domain/events';
 import { isFinal, isStarting, STATUS_REASONS } from '../../shared/domain/session';
-import type { RuntimeEvent } from '../../shared/ports/runtime';
 import type { ServiceDeps } from '../../shared/services/deps';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
 import { recordEvents } from '../../shared/services/session-events';
@@ -15,7 +13,7 @@ export interface TaskEventsDeps extends ServiceDeps {
   clusterArn: string;
   containerName: string;
   /** Whether host:port accepts a connection (from inside the VPC). */
-  probe?: (host: string, port: number) => Promise<boolean>;
+  probe?: TaskProbe;
   probeIntervalMs?: number;
 }
 
@@ -77,20 +75,18 @@ export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChan
   await deps.apps.refresh();
   const app = deps.apps.get(of.app);
   if (!ip || !app) return 'ignored';
-  const endpoint = { host: ip, port: app.port ?? 8080 };
-  // The app's own readiness check: HTTP for `ready: {http}`, else TCP. A ready line is written to the
-  // task's log (CloudWatch), which this function does not read, so a line app is probed by TCP here.
-  const probe = deps.probe ?? ((host: string, port: number) => probeReadiness(app.ready, host, port));
-  await recordEvents(deps, sessionId, [
-    probingPhase(app.ready.kind === 'line' ? { kind: 'tcp' } : app.ready, deps.clock.now()),
-  ]);
-  while (deps.clock.now() < of.launchDeadline) {
-    if (await probe(endpoint.host, endpoint.port)) {
-      const ready: RuntimeEvent = { ...base, type: 'ready', endpoint: `${endpoint.host}:${endpoint.port}` };
-      await handleRuntimeEvent(deps, ready);
-      return 'ready';
-    }
-    await sleep(deps.probeIntervalMs ?? 500);
+  await recordEvents(deps, sessionId, [probingPhase(taskReadiness(app), deps.clock.now())]);
+  const endpoint = await awaitTaskReady({
+    app,
+    privateIp: ip,
+    deadline: of.launchDeadline,
+    now: () => deps.clock.now(),
+    ...(deps.probe ? { probe: deps.probe } : {}),
+    ...(deps.probeIntervalMs !== undefined ? { intervalMs: deps.probeIntervalMs } : {}),
+  });
+  if (endpoint) {
+    await handleRuntimeEvent(deps, { ...base, type: 'ready', endpoint });
+    return 'ready';
   }
   deps.logger.warn({ ...log, launchTimeoutMs: app.launchTimeoutMs }, 'task running but its app port never answered');
   await handleRuntimeEvent(deps, { ...base, type: 'failed', reason: STATUS_REASONS.launchTimeout });

@@ -71,7 +71,7 @@ export class AppTaskDefinitions extends Construct {
               platform: Platform.LINUX_AMD64,
               exclude: ['node_modules'],
             }),
-        portMappings: [{ containerPort: app.port ?? 8080 }],
+        portMappings: [{ containerPort: app.containerPort }],
         logging: LogDrivers.awsLogs({ logGroup, streamPrefix: props.logStreamPrefix }),
         user: '1000',
         readonlyRootFilesystem: app.readOnlyRootFilesystem,

@@ -49,7 +49,7 @@ export class SessionplaneStack extends Stack {
       natGateways: config.natGateways,
       vpcEndpoints: config.vpcEndpoints,
     });
-    network.allowSessionPorts(apps.filter((a) => a.image || a.build).map((a) => a.port ?? 8080));
+    network.allowSessionPorts(apps.filter((a) => a.image || a.build).map((a) => a.containerPort));
     const cluster = new SessionCluster(this, 'Cluster', {
       vpc: network.vpc,
       subnets: network.privateSubnets,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type * as z from 'zod';
 import {
+  DEFAULT_CONTAINER_PORT,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_LAUNCH_TIMEOUT_MS,
   DEFAULT_MAX_LIFETIME_MS,
@@ -54,6 +55,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     resources,
     limits: { ...resources, ...a.limits },
     capacity: a.capacity ?? 'FARGATE',
+    containerPort: a.port ?? DEFAULT_CONTAINER_PORT,
     idleTimeoutMs: a.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxLifetimeMs: a.maxLifetime ?? DEFAULT_MAX_LIFETIME_MS,
     launchTimeoutMs: a.launchTimeout ?? defaults.launchTimeoutMs({ resources }),

@@ -110,6 +110,8 @@ export interface AppSpec {
   readOnlyRootFilesystem: boolean;
   /** The port the app listens on; undefined: one is allocated and passed as `${port}`/PORT. */
   port?: number;
+  /** The port it listens on inside a container (ECS, the container runtime): `port`, or DEFAULT_CONTAINER_PORT. */
+  containerPort: number;
   ready: Readiness;
   resources: Resources;
   /** The most a user may request; defaults to `resources`. */
@@ -138,6 +140,8 @@ export interface AppSpec {
 
 /** An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's lifetime. */
 export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
+/** The port a container's app listens on when its entry names none (the trame image's, and ECS's examples'). */
+export const DEFAULT_CONTAINER_PORT = 8080;
 export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;
 export const DEFAULT_WARN_BEFORE_MS = 300_000;
 export const DEFAULT_MAX_LIFETIME_MS = 4 * 24 * 3600_000;

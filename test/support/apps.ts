@@ -23,6 +23,7 @@ export function fixtureApp(extraArgs: string[] = [], overrides: Partial<AppSpec>
     customImage: false,
     readOnlyRootFilesystem: false,
     ...overrides,
+    containerPort: overrides.containerPort ?? overrides.port ?? 8080,
   };
 }
 

@@ -21,7 +21,7 @@ import { RuntimeListeners } from '../runtime-listeners';
 import { inspectionOf, watchLiveness, watchReadiness } from '../watch';
 import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
 import { pastOutput, recordContainerOutput } from './container-output';
-import { CONTAINER_LABELS, containerSpec, DEFAULT_CONTAINER_PORT, publishedPort } from './container-spec';
+import { CONTAINER_LABELS, containerSpec, publishedPort } from './container-spec';
 import { type EngineEvent, followEngineEvents } from './engine-events';
 
 export interface ContainerRuntimeOptions {
@@ -137,7 +137,7 @@ export class ContainerRuntime implements Runtime {
         log,
       );
       await container.start();
-      const port = publishedPort(await container.inspect(), app.port ?? DEFAULT_CONTAINER_PORT);
+      const port = publishedPort(await container.inspect(), app.containerPort);
       if (!port) throw new Error('the engine published no port for it');
       instance.port = port;
       instance.endpoint = `${PROBE_HOST}:${port}`;
@@ -314,7 +314,7 @@ export class ContainerRuntime implements Runtime {
       const container = this.options.docker.getContainer(containerIdOf(runtimeId)!);
       const info = await container.inspect().catch(() => undefined);
       const app = info?.State.Running ? await takeBack(sessionId, runtimeId) : undefined;
-      const port = app && info ? publishedPort(info, app.port ?? DEFAULT_CONTAINER_PORT) : undefined;
+      const port = app && info ? publishedPort(info, app.containerPort) : undefined;
       if (!app || !info || !port) {
         await container.remove({ force: true }).catch(() => undefined);
         this.logger.warn({ sessionId, container: runtimeId }, 'removed a session container left by an earlier run');

@@ -15,9 +15,6 @@ export const CONTAINER_LABELS = {
   app: 'org.sessionplane.session.app',
 } as const;
 
-/** The port an app listens on inside its container when its apps-file entry names none. */
-export const DEFAULT_CONTAINER_PORT = 8080;
-
 /** One name per session: a second create for it is a conflict, never a second container. */
 const containerName = (sessionId: string) => `sessionplane-${sessionId}`;
 
@@ -38,7 +35,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   const { session, app, secret } = input;
   const image = session.image ?? app.image;
   if (!image) throw new Error(`app ${app.name} has no image`);
-  const port = app.port ?? DEFAULT_CONTAINER_PORT;
+  const port = app.containerPort;
   const basePath = sessionBasePath(session.id);
   const host = '0.0.0.0';
   const vars = { ...session.params, host, port: String(port), secret, id: session.id, basePath, image };

@@ -108,7 +108,7 @@ export class EcsRuntime implements Runtime {
   }
 
   async start({ session, app, secret, home }: StartRequest): Promise<StartResult> {
-    const port = app.port ?? 8080;
+    const port = app.containerPort;
     const basePath = sessionBasePath(session.id);
     const gpus = session.resources.gpus;
     const size =
