@@ -15,7 +15,7 @@ export function taskReadiness(app: Pick<AppSpec, 'ready'>): Exclude<Readiness, {
 }
 
 /** Where a task's app listens: its ENI's private address and the app's container port. */
-export function taskEndpoint(app: Pick<AppSpec, 'containerPort'>, privateIp: string): { host: string; port: number } {
+function taskEndpoint(app: Pick<AppSpec, 'containerPort'>, privateIp: string): { host: string; port: number } {
   return { host: privateIp, port: app.containerPort };
 }
 
