@@ -2,7 +2,10 @@
  * The layer rules of the design, checked on real imports (TypeScript's own resolution) by
  * `npm run lint` and CI:
  *   functions → shared; services → domain + ports; adapters → ports + SDKs; infra → shared/config;
- *   nothing in shared imports functions or infra; no import cycle.
+ *   nothing in shared imports functions or infra; no import cycle; the router, the API and the
+ *   portal stand apart (the portal renders the API's views, never its routes): only the composition
+ *   roots in functions/local and functions/aws put them together. Only shared/config reads
+ *   process.env: Biome's noProcessEnv, in biome.json.
  * One deliberate exception: adapters (the DynamoDB ones) read the table's layout from
  * shared/config/table.ts, which the CDK stack reads too, so the key names live in one place.
  */
@@ -40,6 +43,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^functions/router/' },
       to: { path: '^functions/(api|portal|local|aws)/' },
+    },
+    // The API stands without the pages and the router that sit beside it.
+    {
+      name: 'api-alone',
+      severity: 'error',
+      from: { path: '^functions/api/' },
+      to: { path: '^functions/(router|portal|local|aws)/' },
+    },
+    // The portal renders the API's views (functions/api/views) and never reaches into its routes or its app.
+    {
+      name: 'portal-uses-views-not-routes',
+      severity: 'error',
+      from: { path: '^functions/portal/' },
+      to: { path: '^functions/(api/(routes/|app\\.ts|events-app\\.ts|openapi\\.ts)|router/)' },
     },
     // Nothing composes the composition roots.
     {

@@ -1,23 +1,20 @@
 import { UsageQuerySchema } from './routes/usage';
 import * as z from 'zod';
 import { EventsQuerySchema } from './routes/session-events';
+import { AppListSchema } from './views/app';
+import { SessionEventListSchema } from './views/events';
+import { HomeListSchema } from './views/home';
+import { PoolListSchema, PoolViewSchema } from './views/pool';
+import { ProblemSchema } from './views/problem';
 import {
-  AppListSchema,
-  HomeListSchema,
   LaunchReplySchema,
-  PoolListSchema,
-  PoolViewSchema,
-  LaunchBodySchema,
-  ListQuerySchema,
-  ProblemSchema,
-  SessionEventListSchema,
   SessionListSchema,
   SessionViewSchema,
-  ShareBodySchema,
   ShareListSchema,
   ShareViewSchema,
-  UsageReplySchema,
-} from './schemas';
+} from './views/session';
+import { UsageReplySchema } from './views/usage';
+import { LaunchBodySchema, ListQuerySchema, ShareBodySchema } from './schemas';
 
 type Method = 'get' | 'post' | 'delete';
 interface Operation {
@@ -268,4 +265,13 @@ export function openApiDocument(serverUrl: string) {
     },
     paths,
   };
+}
+
+/** Every documented answer that has a JSON shape: `METHOD /path`, its status and its schema (tests ask each for real). */
+export function documentedReplies(): { route: string; status: number; schema: z.ZodType }[] {
+  return Object.entries(OPERATIONS).flatMap(([path, methods]) =>
+    (Object.entries(methods) as [Method, Operation][]).flatMap(([method, op]) =>
+      op.ok.schema ? [{ route: `${method.toUpperCase()} ${path}`, status: op.ok.status, schema: op.ok.schema }] : [],
+    ),
+  );
 }

@@ -1,17 +1,18 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { PoolJson } from '../api/routes/pools';
-import type { SessionView } from '../api/session-view';
+import type { PoolView } from '../api/views/pool';
+import type { SessionView } from '../api/views/session';
 import type { SignedIn } from './api-client';
 import { Layout } from './pages';
 import { PoolTable, SessionList } from './session-cards';
-import { type UsageReply, UsageTable } from './usage';
+import type { UsageReply } from '../api/views/usage';
+import { UsageTable } from './usage';
 
 /** The admins' page: every live session with stop, the totals per user, and the warm pools. */
 export function AdminPage(props: {
   me: SignedIn;
   cards: { session: SessionView; own: boolean }[];
-  pools: PoolJson[];
+  pools: PoolView[];
   usage: UsageReply | undefined;
   now: number;
 }) {

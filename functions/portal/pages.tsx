@@ -2,7 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
 import type { ParamSpec } from '../../shared/domain/app';
-import type { AppView } from '../api/routes/apps';
+import type { AppView } from '../api/views/app';
 import type { Principal } from '../../shared/domain/principal';
 import { mib } from './session-cards';
 

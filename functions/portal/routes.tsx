@@ -10,9 +10,9 @@ import type { Principal } from '../../shared/domain/principal';
 import { isLive } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
-import type { AppView } from '../api/routes/apps';
-import type { PoolJson } from '../api/routes/pools';
-import type { SessionView } from '../api/session-view';
+import type { AppView } from '../api/views/app';
+import type { PoolView } from '../api/views/pool';
+import type { SessionView } from '../api/views/session';
 import { problemOf } from '../http/problem';
 import { problemResponse } from '../api/problem';
 import { callApi, forward, type PortalApi, type SignedIn } from './api-client';
@@ -21,7 +21,8 @@ import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import type { OidcFlow, OidcSignIn } from './oidc';
 import { Catalog, ConfirmLaunch, Layout, SignInPage } from './pages';
 import { SessionList } from './session-cards';
-import { UsageSummary, type UsageReply } from './usage';
+import type { UsageReply } from '../api/views/usage';
+import { UsageSummary } from './usage';
 
 const FLOW_COOKIE = 'sessionplane_oidc';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -288,7 +289,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
       return failed(c, me, { status: 403, data: { detail: 'Only admins may see this page.' } }, 'Admin');
     const [live, pools, usage] = await Promise.all([
       callApi<{ sessions: SessionView[] }>(deps.api, me, 'GET', '/sessions?all=true'),
-      callApi<{ pools: PoolJson[] }>(deps.api, me, 'GET', '/pools'),
+      callApi<{ pools: PoolView[] }>(deps.api, me, 'GET', '/pools'),
       callApi<UsageReply>(deps.api, me, 'GET', '/usage?groupBy=user&period=month'),
     ]);
     if (!live.ok) return failed(c, me, live, 'Admin');

@@ -1,9 +1,9 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import { isLive } from '../../shared/domain/session';
-import type { AppView } from '../api/routes/apps';
-import type { PoolJson } from '../api/routes/pools';
-import type { SessionView as ApiSessionView } from '../api/session-view';
+import type { AppView } from '../api/views/app';
+import type { PoolView } from '../api/views/pool';
+import type { SessionView as ApiSessionView } from '../api/views/session';
 
 /** A session as GET /sessions lists it: a grantee's shared ones are marked. */
 type SessionView = ApiSessionView & {
@@ -201,7 +201,7 @@ export function SessionList(props: {
   );
 }
 
-export function PoolTable(props: { pools: PoolJson[] }) {
+export function PoolTable(props: { pools: PoolView[] }) {
   if (props.pools.length === 0) return <p class="empty">No app has a warm pool.</p>;
   return (
     <table>

@@ -1,9 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { UsageReplySchema } from '../api/schemas';
-import type * as z from 'zod';
-
-export type UsageReply = z.infer<typeof UsageReplySchema>;
+import type { UsageReply } from '../api/views/usage';
 
 const money = (n: number) => `$${n.toFixed(2)}`;
 const hours = (n: number) => n.toFixed(1);

@@ -1,42 +1,8 @@
 import { Hono } from 'hono';
-import { type AppSpec, mayUse, profilesFor } from '../../../shared/domain/app';
-import type { Principal } from '../../../shared/domain/principal';
+import { mayUse } from '../../../shared/domain/app';
 import { AppNotFoundError, DomainError } from '../../../shared/domain/errors';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
-
-/** An app as GET /apps shows it (the portal's catalog renders it). */
-export type AppView = ReturnType<typeof appView>;
-
-/** What a user needs to launch an app; never its command or env. */
-function appView(app: AppSpec, principal: Principal) {
-  const profiles = profilesFor(app, principal);
-  return {
-    name: app.name,
-    title: app.title ?? app.name,
-    description: app.description,
-    ...(app.type ? { type: app.type } : {}),
-    ...(app.icon ? { icon: `apps/${encodeURIComponent(app.name)}/icon` } : {}),
-    ...(app.fromLabels ? { image: app.image, source: 'image-labels' } : { source: 'apps-file' }),
-    resources: app.resources,
-    limits: app.limits,
-    params: app.params,
-    // The sizes this caller may choose (a profile open to others only is not shown to them).
-    ...(profiles.length
-      ? {
-          profiles: profiles.map((p) => ({
-            name: p.name,
-            title: p.title ?? p.name,
-            resources: p.resources,
-            ...(p.capacity ? { capacity: p.capacity } : {}),
-          })),
-        }
-      : {}),
-    ...(app.profilesOnly ? { profilesOnly: true } : {}),
-    idleTimeoutSeconds: app.idleTimeoutMs / 1000,
-    maxLifetimeSeconds: app.maxLifetimeMs / 1000,
-    launchTimeoutSeconds: app.launchTimeoutMs / 1000,
-  };
-}
+import { appView } from '../views/app';
 
 function appRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();

@@ -5,16 +5,7 @@ import { shareFor } from '../../../shared/domain/shares';
 import { sessionCredentials } from '../../../shared/services/credentials';
 import { shareToken } from '../../../shared/services/shares';
 import type { ApiDeps } from '../context';
-import { sessionView } from '../session-view';
-
-/** A share as its owner sees it: never its token's hash. */
-const shareView = (s: NonNullable<Session['shares']>[number]) => ({
-  id: s.id,
-  ...(s.user !== undefined ? { user: s.user } : { group: s.group }),
-  by: s.by,
-  createdAt: new Date(s.createdAt).toISOString(),
-  ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt).toISOString() } : {}),
-});
+import { sessionView, shareView } from '../views/session';
 
 /**
  * The owner sees their session with its working URLs, credentials and shares; a grantee with
@@ -35,8 +26,6 @@ export function ownerView(deps: ApiDeps, principal: Principal, session: Session)
     ...(session.shares?.length ? { shares: session.shares.map(shareView) } : {}),
   };
 }
-
-export { shareView };
 
 /** One session as GET /sessions/{id} shows it: the owner's view, with where its launch's time went (from its event log). */
 export async function detailedView(deps: ApiDeps, principal: Principal, session: Session) {

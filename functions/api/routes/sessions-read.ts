@@ -10,10 +10,10 @@ import { shareReadRoutes } from './shares';
 import { usageRoutes } from './usage';
 import { poolReadRoutes } from './pools';
 import { ListQuerySchema } from '../schemas';
-import { sessionView } from '../session-view';
+import { type ShareView, sessionView, shareView } from '../views/session';
 import { check } from '../validate';
 import { serveSessionEvents } from './session-events';
-import { detailedView, shareView } from './session-access';
+import { detailedView } from './session-access';
 import { authorizedSession, listOwn } from '../../../shared/services/access';
 
 const LogsQuerySchema = z.strictObject({
@@ -49,7 +49,7 @@ async function allLive(deps: ApiDeps, limit: number): Promise<Session[]> {
 }
 
 /** An owner's session in their list, with whom it is shared now (never a share's token). */
-function withShares<V>(view: V, session: Session, now: number): V | (V & { shares: ReturnType<typeof shareView>[] }) {
+function withShares<V>(view: V, session: Session, now: number): V | (V & { shares: ShareView[] }) {
   const active = activeShares(session, now);
   return active.length ? { ...view, shares: active.map(shareView) } : view;
 }

@@ -4,7 +4,7 @@ import { renewAs, stopAs } from '../../../shared/services/access';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
-import { sessionView } from '../session-view';
+import { sessionView } from '../views/session';
 import { check, jsonBody } from '../validate';
 import { ownerView } from './session-access';
 import { poolWriteRoutes } from './pools';

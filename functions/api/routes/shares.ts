@@ -4,7 +4,7 @@ import { activeShares } from '../../../shared/domain/shares';
 import type { ApiDeps, ApiEnv } from '../context';
 import { ShareBodySchema } from '../schemas';
 import { jsonBody } from '../validate';
-import { shareView } from './session-access';
+import { shareView } from '../views/session';
 import { authorizedSession } from '../../../shared/services/access';
 
 /** GET /sessions/{id}/shares: whom the session is shared with (its owner and admins). */

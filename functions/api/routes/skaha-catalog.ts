@@ -13,7 +13,7 @@ import type { Principal } from '../../../shared/domain/principal';
 import { DomainError, ValidationError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';
 import type { ApiDeps, ApiEnv } from '../context';
-import { skahaRam } from './skaha-view';
+import { skahaRam } from '../views/skaha';
 
 /** skaha's memory options, in GB (helm's k8s-resources.json). */
 const RAM_OPTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384, 512];

@@ -18,7 +18,7 @@ import {
   skahaVosiRoutes,
   visibleApps,
 } from './skaha-catalog';
-import { skahaEvents, skahaPublicSession, skahaSession, skahaStatus } from './skaha-view';
+import { skahaEvents, skahaPublicSession, skahaSession, skahaStatus } from '../views/skaha';
 
 /** How long a failed session stays in skaha's list (its Job's ttlSecondsAfterFinished). */
 const FAILED_SHOWN_MS = 24 * 3600_000;

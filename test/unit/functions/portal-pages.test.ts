@@ -1,6 +1,6 @@
 import { jsx } from 'hono/jsx';
 import { describe, expect, it } from 'vitest';
-import { sessionView } from '../../../functions/api/session-view';
+import { sessionView } from '../../../functions/api/views/session';
 import { Catalog } from '../../../functions/portal/pages';
 import { SessionList } from '../../../functions/portal/session-cards';
 import { makeSession } from '../../support/sessions';

@@ -1,0 +1,84 @@
+import * as z from 'zod';
+import { type AppSpec, CAPACITIES, profilesFor } from '../../../shared/domain/app';
+import type { Principal } from '../../../shared/domain/principal';
+import { ResourcesView } from './common';
+
+/** One parameter a launch may set, with the rules it is checked by. */
+const ParamViewSchema = z.object({
+  type: z.enum(['string', 'integer', 'number', 'boolean']),
+  pattern: z.string().optional(),
+  enum: z.array(z.string()).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  maxLength: z.number().int(),
+  default: z.string().optional(),
+  required: z.boolean(),
+  description: z.string().optional(),
+});
+
+const AppViewSchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  description: z.string().optional(),
+  type: z.string().optional(),
+  /** Relative to the API's base: GET it with the same credential. */
+  icon: z.string().optional(),
+  /** Where the app is described: the apps file, or its image's labels (then `image` says which). */
+  source: z.enum(['apps-file', 'image-labels']),
+  image: z.string().optional(),
+  resources: ResourcesView,
+  limits: ResourcesView,
+  /** What a user may set at launch (`params`), each with its rules: the apps file's `params`. */
+  params: z.record(z.string(), ParamViewSchema),
+  /** The named sizes the caller may choose (`profile` at launch). */
+  profiles: z
+    .array(
+      z.object({
+        name: z.string(),
+        title: z.string(),
+        resources: ResourcesView,
+        capacity: z.enum(CAPACITIES).optional(),
+      }),
+    )
+    .optional(),
+  /** A launch takes a profile or the default size, not raw resources. */
+  profilesOnly: z.boolean().optional(),
+  idleTimeoutSeconds: z.number(),
+  maxLifetimeSeconds: z.number(),
+  launchTimeoutSeconds: z.number(),
+});
+export const AppListSchema = z.object({ apps: z.array(AppViewSchema) });
+
+/** An app as GET /apps shows it (the portal's catalog renders it). */
+export type AppView = z.infer<typeof AppViewSchema>;
+
+/** What a user needs to launch an app; never its command or env. */
+export function appView(app: AppSpec, principal: Principal): AppView {
+  const profiles = profilesFor(app, principal);
+  return {
+    name: app.name,
+    title: app.title ?? app.name,
+    description: app.description,
+    ...(app.type ? { type: app.type } : {}),
+    ...(app.icon ? { icon: `apps/${encodeURIComponent(app.name)}/icon` } : {}),
+    ...(app.fromLabels ? { image: app.image, source: 'image-labels' } : { source: 'apps-file' }),
+    resources: app.resources,
+    limits: app.limits,
+    params: app.params,
+    // The sizes this caller may choose (a profile open to others only is not shown to them).
+    ...(profiles.length
+      ? {
+          profiles: profiles.map((p) => ({
+            name: p.name,
+            title: p.title ?? p.name,
+            resources: p.resources,
+            ...(p.capacity ? { capacity: p.capacity } : {}),
+          })),
+        }
+      : {}),
+    ...(app.profilesOnly ? { profilesOnly: true } : {}),
+    idleTimeoutSeconds: app.idleTimeoutMs / 1000,
+    maxLifetimeSeconds: app.maxLifetimeMs / 1000,
+    launchTimeoutSeconds: app.launchTimeoutMs / 1000,
+  };
+}

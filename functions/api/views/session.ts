@@ -1,0 +1,98 @@
+import * as z from 'zod';
+import { SESSION_STATUSES, type Session } from '../../../shared/domain/session';
+import { currentWarnings } from '../../../shared/domain/transitions';
+import { connectUrl, sessionUrl, type UrlSettings } from '../../../shared/domain/urls';
+import { Iso, iso, ResourcesView } from './common';
+
+/** A session as the API shows it (sessionView builds it; test/api/reply-schemas.test.ts checks every reply against its schema). */
+export const SessionViewSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  name: z.string(),
+  app: z.string(),
+  owner: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  statusReason: z.string().optional(),
+  /** The user's own image, when the launch named one (an app with customImage). */
+  image: z.string().optional(),
+  resources: ResourcesView,
+  params: z.record(z.string(), z.string()),
+  createdAt: Iso,
+  readyAt: Iso.optional(),
+  lastActivityAt: Iso.optional(),
+  expiresAt: Iso,
+  stoppedAt: Iso.optional(),
+  /**
+   * The warnings that still hold (the portal's banner): `idle`, the start of the quiet period it will
+   * be stopped for unless used; `expiry`, the end it nears unless renewed. Absent once used or renewed.
+   */
+  warned: z.object({ idle: Iso.optional(), expiry: Iso.optional() }).optional(),
+  sessionURL: z.string(),
+  connectURL: z.string(),
+  /** The owner's only: the session's access token and the app's secret. */
+  token: z.string().optional(),
+  secret: z.string().optional(),
+  /** The owner's only: whom the session is shared with (see /sessions/{id}/shares). */
+  shares: z.array(z.lazy(() => ShareViewSchema)).optional(),
+  /** A grantee's view: the session is another's, shared with the caller (its URLs carry the caller's own token). */
+  sharedWithYou: z.boolean().optional(),
+  /** GET /sessions/{id} only: milliseconds each step of the launch took (network, pulled, started, ready, …) and the total. */
+  timings: z.record(z.string(), z.number()).optional(),
+});
+
+/** One grant of access to a session (never its token). */
+export const ShareViewSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  user: z.string().optional(),
+  group: z.string().optional(),
+  by: z.string(),
+  createdAt: Iso,
+  expiresAt: Iso.optional(),
+});
+export const ShareListSchema = z.object({ shares: z.array(ShareViewSchema) });
+export const SessionListSchema = z.object({ sessions: z.array(SessionViewSchema), cursor: z.string().optional() });
+
+export const LaunchReplySchema = SessionViewSchema.extend({
+  /** Served by the app's warm pool: READY in this reply. */
+  pooled: z.boolean(),
+});
+
+export type SessionView = z.infer<typeof SessionViewSchema>;
+export type ShareView = z.infer<typeof ShareViewSchema>;
+
+/** The warnings that still hold, as ISO times (none: no field). */
+const warnedView = (warned: Session['warned']) =>
+  warned ? { warned: { idle: iso(warned.idle), expiry: iso(warned.expiry) } } : {};
+
+/** A session as the API shows it: ISO times, URLs, never the token hash or the runtime id. */
+export function sessionView(session: Session, urls: UrlSettings, token?: string): SessionView {
+  return {
+    id: session.id,
+    name: session.name,
+    app: session.app,
+    owner: session.owner,
+    status: session.status,
+    statusReason: session.statusReason,
+    image: session.image,
+    resources: session.resources,
+    params: session.params,
+    createdAt: iso(session.createdAt)!,
+    readyAt: iso(session.readyAt),
+    lastActivityAt: iso(session.lastActivityAt),
+    expiresAt: iso(session.expiresAt)!,
+    stoppedAt: iso(session.stoppedAt),
+    ...warnedView(currentWarnings(session)),
+    sessionURL: sessionUrl(urls, session.id, token),
+    connectURL: connectUrl(urls, session.id, token, session.app),
+  };
+}
+
+/** A share as its owner sees it: never its token's hash. */
+export function shareView(s: NonNullable<Session['shares']>[number]): ShareView {
+  return {
+    id: s.id,
+    ...(s.user !== undefined ? { user: s.user } : { group: s.group }),
+    by: s.by,
+    createdAt: new Date(s.createdAt).toISOString(),
+    ...(s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt).toISOString() } : {}),
+  };
+}
