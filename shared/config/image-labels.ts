@@ -1,16 +1,18 @@
+import type * as z from 'zod';
 import type { AppSpec } from '../domain/app';
 import { imageAllowed, type LabelledImage } from '../domain/images';
 import { type AppDefaults, parseAppEntry } from './apps';
-import { APP_NAME } from './apps-schema';
+import { APP_NAME, type AppInputSchema } from './apps-schema';
 
 /** Our labels: `org.sessionplane.<key>`, a key of the apps file; JSON values where the key takes a number, list or object. */
 const SESSIONPLANE_LABEL = 'org.sessionplane.';
 /** SimPhoNy-Remote's (simphony-remote's docker labels). */
 const SIMPHONY_LABEL = 'eu.simphony-project.docker.';
 
-/** The apps-file keys an image may set about itself; not `cwd`, `build`, `image` or `customImage`, which are the server's to say. */
-const LABEL_KEYS = new Set([
-  'name',
+type AppKey = keyof z.input<typeof AppInputSchema>;
+
+/** The apps-file keys an image may set about itself with `org.sessionplane.<key>` (and `name`, its app's name). */
+const FROM_LABELS = [
   'title',
   'description',
   'icon',
@@ -37,7 +39,25 @@ const LABEL_KEYS = new Set([
   'readOnlyRootFilesystem',
   'home',
   'pool',
-]);
+] as const satisfies readonly AppKey[];
+
+/**
+ * The apps-file keys no label may set, each with why. Every key of the schema is in one list or the
+ * other: a new key fails to compile until it is placed.
+ */
+export const NOT_FROM_LABELS: Record<Exclude<AppKey, (typeof FROM_LABELS)[number]>, string> = {
+  image: 'the image is the one the labels are on',
+  build: 'a folder on the server, not in the image',
+  cwd: 'a folder on the server: a local process app only',
+  customImage: "whether users may run their own images is the server's to say",
+  skahaImage: "an image's skaha id is the image itself",
+  app: "trame's Python module for a process app; an image names its command with cmd",
+  args: "trame's extra arguments to its default command; an image names its whole command with cmd",
+  www_modules: "trame's web client modules, served by the trame image's launcher, not by Sessionplane",
+  client_type: "trame's web client type, served by the trame image's launcher, not by Sessionplane",
+};
+
+const LABEL_KEYS = new Set<string>(['name', ...FROM_LABELS]);
 
 /**
  * A label's value: JSON where it parses (8080, true, {"cpu": 1}, ["node", "app.mjs"]), the text

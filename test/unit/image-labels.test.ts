@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appEntryFromLabels, appsFromImages } from '../../shared/config/image-labels';
+import { AppInputSchema } from '../../shared/config/apps-schema';
+import { appEntryFromLabels, appsFromImages, NOT_FROM_LABELS } from '../../shared/config/image-labels';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const S = 'eu.simphony-project.docker.';
@@ -129,5 +130,20 @@ describe('image labels as apps', () => {
     expect(problems.join('\n')).toMatch(/params\.PATH.*reserved/);
     expect(problems.join('\n')).toMatch(/image localhost\/worse:1: app name "..\/etc"/);
     expect(problems.join('\n')).toMatch(/image localhost\/quoted:1: org.sessionplane.cmd: not valid JSON/);
+  });
+
+  it("sets from labels exactly the apps-file keys not named as the server's (each named with its reason)", () => {
+    const labels = Object.fromEntries(
+      Object.keys(AppInputSchema.shape).map((k) => [
+        `org.sessionplane.${k}`,
+        k === 'params' ? '{"X":{"type":"string"}}' : '"x"',
+      ]),
+    );
+    const found = appEntryFromLabels('ghcr.io/acme/any:1', labels);
+    const set = Object.keys(found?.entry ?? {}).filter((k) => k !== 'image');
+    const refused = Object.keys(NOT_FROM_LABELS);
+    expect(set.filter((k) => refused.includes(k))).toEqual([]);
+    expect([...set, ...refused].sort()).toEqual(Object.keys(AppInputSchema.shape).sort());
+    for (const reason of Object.values(NOT_FROM_LABELS)) expect(reason.length).toBeGreaterThan(10);
   });
 });
