@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { admitToken } from '../../shared/domain/authorization';
-import type { ErrorCode } from '../../shared/domain/error-codes';
 import { isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
@@ -12,13 +10,15 @@ import type { SessionEventLog } from '../../shared/ports/session-events';
 import type { SessionLogs } from '../../shared/ports/session-logs';
 import type { AppCatalog } from '../../shared/services/catalog';
 import { sessionOrigin, type UrlSettings } from '../../shared/domain/urls';
-import { crossPageRefusal, isNavigation, isolationHeaders, presentedToken, scrubForApp, tokenCookie } from './access';
+import { isNavigation, isolationHeaders, scrubForApp, tokenCookie } from './access';
+import { type AdmissionDeps, admit, Refusal, type SessionRoute, settle } from './admission';
 import { ActivityTracker } from './activity';
 import { MissCounter } from './miss-counter';
 import { EVENTS_PATH, sendEndedPage, sendEventStream, sendFailurePage, sendHoldingPage } from './holding';
 import { refuseUpgrade, sendProblem } from './respond';
 import { parseHostRoute, parseRoute, type Route } from './routes';
-import { isGone, isReachable, SessionLookup } from './session-lookup';
+import { OpenSockets } from './open-sockets';
+import { isGone, SessionLookup } from './session-lookup';
 import { WsConnection } from './ws-connection';
 import { spliceUpgrade } from './ws-splice';
 
@@ -64,15 +64,36 @@ export interface SessionRouter {
   shutdown(): Promise<void>;
 }
 
-class Refusal {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    readonly detail: string,
-  ) {}
+/** With a session domain, the shared origin never serves a session's pages or holds its cookie: to the session's own host. */
+function toSessionHost(res: ServerResponse, req: IncomingMessage, home: string, route: SessionRoute): void {
+  const q = (req.url ?? '').indexOf('?');
+  const path = route.upstream.replace(/^\//, '').split('?')[0];
+  res
+    .writeHead(307, {
+      location: `${home}${route.scope}${path}${q < 0 ? '' : (req.url ?? '').slice(q)}`,
+      'cache-control': 'no-store',
+    })
+    .end();
 }
 
-type SessionRoute = Extract<Route, { sessionId: string }>;
+/**
+ * Moves the token from the address bar into a cookie scoped to this session's path (at once, even
+ * while it starts: what comes back with the cookie gets the holding page).
+ */
+function tokenToCookie(
+  res: ServerResponse,
+  route: SessionRoute,
+  token: string,
+  cookie: { secure: boolean; maxAgeSeconds: number },
+) {
+  res
+    .writeHead(302, {
+      location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
+      'set-cookie': tokenCookie(token, route.hostOnly ? '/' : route.scope, cookie),
+      'cache-control': 'no-store',
+    })
+    .end();
+}
 
 /**
  * The session router: maps a session id to its app's endpoint, checks the session's token,
@@ -86,127 +107,66 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     deps.logger.debug({ err: (error as Error).message }, 'proxied connection error');
     if ('destroy' in target && typeof target.destroy === 'function') target.destroy();
   });
-  const sockets = new Map<string, Set<WsConnection>>();
-  const misses = new MissCounter(deps.missLimit ?? 120, () => deps.clock.now());
-  const activeSessions = function* () {
-    for (const [id, conns] of sockets) if ([...conns].some((c) => c.active)) yield id;
-  };
-  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, activeSessions);
+  const sockets = new OpenSockets(lookup, deps.clock, deps.lookupCacheMs);
+  const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, () =>
+    sockets.active(),
+  );
 
   const frameAncestorsOf = new WeakMap<IncomingMessage, string>();
   proxy.on('proxyRes', (proxyRes, req) => isolationHeaders(proxyRes.headers, frameAncestorsOf.get(req) ?? "'self'"));
   const scheme = new URL(deps.urls.publicUrl).protocol;
-  /** The origin the browser sent this request to. */
-  const originOf = (req: IncomingMessage) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`;
+  const admission: AdmissionDeps = {
+    lookup,
+    misses: new MissCounter(deps.missLimit ?? 120, () => deps.clock.now()),
+    apps: deps.apps,
+    clock: deps.clock,
+    clientAddress: (req) => deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown',
+    originOf: (req) => `${scheme}//${(req.headers.host ?? '').toLowerCase()}`,
+  };
   const routeOf = (req: IncomingMessage) =>
     parseHostRoute(req.headers.host, deps.urls.sessionDomain, req.url ?? '/') ?? parseRoute(req.url ?? '/');
-
-  /** The session a route names, if the request may reach it (its token, the page that asks), not yet waiting for it. */
-  async function admit(route: SessionRoute, req: IncomingMessage, upgrade: boolean) {
-    const address = deps.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown';
-    if (misses.over(address))
-      throw new Refusal(
-        429,
-        'request.rate_limited',
-        'Too many requests for unknown sessions or with wrong tokens: try again in a minute.',
-      );
-    if (!route.token) {
-      const why = crossPageRefusal(req, {
-        scope: route.scope,
-        hostOnly: !!route.hostOnly,
-        origin: originOf(req),
-        upgrade,
-      });
-      if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
-    }
-    const session = await lookup.get(route.sessionId);
-    if (!session) {
-      misses.add(address);
-      throw new Refusal(404, 'session.not_found', 'No such session.');
-    }
-    // The owner's token, or a grantee's own (an active share's).
-    const token = presentedToken(req, route.token);
-    const via = token ? admitToken(session, token, 'use', deps.clock.now()) : undefined;
-    if (!token || !via) {
-      misses.add(address);
-      throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');
-    }
-    return { session, token, via };
-  }
-
-  /** The admitted session once it can be reached: waits while it is starting. */
-  async function settle(admitted: Session, aborted: () => boolean) {
-    let session: Session | undefined = admitted;
-    const waited = isStarting(session.status);
-    if (waited) session = await lookup.waitUntilReady(session, aborted);
-    if (waited && session?.status === 'FAILED')
-      throw new Refusal(503, 'session.not_ready', `The session did not start: ${session.statusReason ?? 'failed'}.`);
-    if (isGone(session)) throw new Refusal(404, 'session.not_found', 'The session has stopped.');
-    if (!isReachable(session))
-      throw new Refusal(503, 'session.not_ready', 'The session did not become ready within its launch timeout.');
-    const stripPrefix = deps.apps.get(session.app)?.stripPrefix ?? true;
-    return { session, endpoint: session.runtime.endpoint, stripPrefix };
-  }
 
   /** Points the request at the app: its path, no token in query or cookie, the prefix it was under. */
   function rewrite(req: IncomingMessage, route: SessionRoute, stripPrefix: boolean): void {
     const prefix = route.scope.replace(/\/$/, '');
     req.url = route.kind === 'app' && !stripPrefix ? `${prefix}${route.upstream}` : route.upstream;
-    scrubForApp(req, { scope: route.scope, origin: originOf(req) });
+    scrubForApp(req, { scope: route.scope, origin: admission.originOf(req) });
     if (route.kind !== 'proxy') req.headers['x-forwarded-prefix'] = prefix;
+  }
+
+  /**
+   * A browser's page of an admitted session that is not (yet) the app: its live events, the holding
+   * page while it starts, its failure, or the page of a session that has ended. True when one was sent.
+   */
+  async function sentPage(route: SessionRoute, req: IncomingMessage, res: ServerResponse, session: Session) {
+    const navigation = isNavigation(req);
+    const holding = route.kind !== 'proxy' && deps.holding;
+    if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET') {
+      const stream = { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs };
+      await sendEventStream(req, res, stream, session);
+    } else if (holding && navigation && isStarting(session.status)) sendHoldingPage(res, session, route.scope);
+    else if (holding && navigation && session.status === 'FAILED') await sendFailurePage(res, session, holding.logs);
+    // A person opening a session that has ended gets a page with a way back, not problem+json (#33).
+    else if (navigation && isGone(session)) sendEndedPage(res, session, new URL('/', deps.urls.publicUrl).href);
+    else return false;
+    return true;
   }
 
   async function serveHttp(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const instance = (req.url ?? '/').split('?')[0]!;
     if (route.kind === 'bad') return sendProblem(res, 400, 'request.invalid', route.detail, instance);
-    if (route.kind === 'add-slash') {
-      res.writeHead(301, { location: route.location }).end();
-      return;
-    }
+    if (route.kind === 'add-slash') return void res.writeHead(301, { location: route.location }).end();
     const home = route.kind === 'app' && !route.hostOnly ? sessionOrigin(deps.urls, route.sessionId) : undefined;
-    if (home) {
-      // A session domain is set: the shared origin never serves a session's pages or holds its cookie.
-      const q = (req.url ?? '').indexOf('?');
-      res
-        .writeHead(307, {
-          location: `${home}${route.scope}${route.upstream.replace(/^\//, '').split('?')[0]}${q < 0 ? '' : (req.url ?? '').slice(q)}`,
-          'cache-control': 'no-store',
-        })
-        .end();
-      return;
-    }
+    if (home) return toSessionHost(res, req, home, route);
     try {
-      const { session, token } = await admit(route, req, false);
-      const navigation = isNavigation(req);
-      if (route.token && route.kind !== 'proxy' && navigation) {
-        // Move the token from the address bar into a cookie scoped to this session's path (at once,
-        // even while it starts: what comes back with the cookie gets the holding page).
-        const maxAge = (session.expiresAt - deps.clock.now()) / 1000;
-        res
-          .writeHead(302, {
-            location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
-            'set-cookie': tokenCookie(token, route.hostOnly ? '/' : route.scope, {
-              secure: deps.secureCookies,
-              maxAgeSeconds: maxAge,
-            }),
-            'cache-control': 'no-store',
-          })
-          .end();
-        return;
-      }
-      const holding = route.kind !== 'proxy' && deps.holding;
-      if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET')
-        return sendEventStream(
-          req,
-          res,
-          { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs },
-          session,
-        );
-      if (holding && navigation && isStarting(session.status)) return sendHoldingPage(res, session, route.scope);
-      if (holding && navigation && session.status === 'FAILED') return sendFailurePage(res, session, holding.logs);
-      // A person opening a session that has ended gets a page with a way back, not problem+json (#33).
-      if (navigation && isGone(session)) return sendEndedPage(res, session, new URL('/', deps.urls.publicUrl).href);
-      const target = await settle(session, () => res.destroyed);
+      const { session, token } = await admit(admission, route, req, false);
+      if (route.token && route.kind !== 'proxy' && isNavigation(req))
+        return tokenToCookie(res, route, token, {
+          secure: deps.secureCookies,
+          maxAgeSeconds: (session.expiresAt - deps.clock.now()) / 1000,
+        });
+      if (await sentPage(route, req, res, session)) return;
+      const target = await settle(admission, session, () => res.destroyed);
       activity.touch(route.sessionId);
       rewrite(req, route, target.stripPrefix);
       const frameAncestors = deps.apps.get(target.session.app)?.frameAncestors;
@@ -226,19 +186,14 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     if (route.kind === 'bad' || route.kind === 'add-slash')
       return refuseUpgrade(socket, 400, 'request.invalid', 'Not a session route.', instance);
     try {
-      const admitted = await admit(route, req, true);
-      const target = await settle(admitted.session, () => socket.destroyed);
+      const admitted = await admit(admission, route, req, true);
+      const target = await settle(admission, admitted.session, () => socket.destroyed);
       rewrite(req, route, target.stripPrefix);
       const conn = new WsConnection(route.sessionId, socket, admitted.token);
-      const set = sockets.get(route.sessionId) ?? new Set<WsConnection>();
-      sockets.set(route.sessionId, set);
-      set.add(conn);
+      sockets.add(route.sessionId, conn, () =>
+        deps.logger.debug({ sessionId: route.sessionId, bytesFromApp: conn.bytesFromApp }, 'websocket closed'),
+      );
       activity.touch(route.sessionId);
-      void conn.closed.then(() => {
-        deps.logger.debug({ sessionId: route.sessionId, bytesFromApp: conn.bytesFromApp }, 'websocket closed');
-        set.delete(conn);
-        if (set.size === 0) sockets.delete(route.sessionId);
-      });
       spliceUpgrade(req, socket, head, target.endpoint, {
         upgraded: (backend, rest) => conn.attach(backend, rest),
         failed: (error) => {
@@ -251,27 +206,6 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       refuseUpgrade(socket, error.status, error.code, error.detail, instance);
     }
   }
-
-  // A stopped session's open sockets are closed within about one lookup period, and so are those
-  // a revoked (or expired) share admitted.
-  const sweep = setInterval(
-    () => {
-      for (const [id, conns] of sockets) {
-        void lookup.get(id, true).then(
-          (session) => {
-            if (isGone(session)) for (const conn of conns) void conn.close(1001, 'session stopped');
-            else
-              for (const conn of conns)
-                if (session && !admitToken(session, conn.token, 'use', deps.clock.now()))
-                  void conn.close(1008, 'access revoked');
-          },
-          () => undefined,
-        );
-      }
-    },
-    Math.max(250, deps.lookupCacheMs),
-  );
-  sweep.unref();
 
   const fail = (what: string) => (error: unknown) => deps.logger.error({ err: error }, `router ${what} failed`);
 
@@ -296,10 +230,8 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       return true;
     },
     async shutdown() {
-      clearInterval(sweep);
       activity.stop();
-      const all = [...sockets.values()].flatMap((set) => [...set]);
-      await Promise.all(all.map((conn) => conn.close(1001, 'router shutting down')));
+      await sockets.closeAll('router shutting down');
       proxy.close?.();
     },
   };
