@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { isLive, isStarting, STATUS_REASONS, type Session } from '../../domain/session';
 import { transition, warn } from '../../domain/transitions';
+import type { ManagedInstance } from '../../ports/runtime';
 import type { ServiceDeps } from '../deps';
 import pTimeout from 'p-timeout';
 import { reconcileSession } from './reconcile';
@@ -39,6 +40,32 @@ export interface ReapSummary {
   ms: number;
 }
 
+/** One pass's shared state: its summary, its budget, its concurrency and per-call time limit. */
+interface Pass {
+  deps: ServiceDeps;
+  summary: ReapSummary;
+  outOfTime: () => boolean;
+  limit: ReturnType<typeof pLimit>;
+  callTimeoutMs: number;
+}
+
+/**
+ * Runs one step of a pass within the call time limit; a failure is counted and logged (`what`),
+ * never ends the pass. Undefined when it failed.
+ */
+async function guarded<T>(pass: Pass, what: string, work: () => Promise<T>, log: object = {}): Promise<T | undefined> {
+  try {
+    return await pTimeout(work(), {
+      milliseconds: pass.callTimeoutMs,
+      message: `${what} took longer than ${pass.callTimeoutMs} ms`,
+    });
+  } catch (error) {
+    pass.summary.errors++;
+    pass.deps.logger.error({ ...log, err: (error as Error).message }, `reaper could not finish ${what}`);
+    return undefined;
+  }
+}
+
 /**
  * One reaper pass (every minute on AWS, a timer locally). Reads the live sessions from the sparse
  * live index (never a scan) and the runtime's instances once, then ends what nobody uses (idle,
@@ -60,135 +87,105 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
     unfinished: 0,
     ms: 0,
   };
-  const count = (reason: string) => (summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1);
-  const outOfTime = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs;
+  const pass: Pass = {
+    deps,
+    summary,
+    outOfTime: () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs,
+    limit: pLimit(options.concurrency),
+    callTimeoutMs: options.callTimeoutMs ?? 60_000,
+  };
   // Sessions of apps that labelled images describe are judged by those apps' timeouts.
   await deps.apps.refresh();
-  const limit = pLimit(options.concurrency);
-  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
-
   const live: Session[] = [];
   for await (const s of deps.store.listLive()) live.push(s);
   summary.live = live.length;
   const instances = await deps.runtime.list();
-  const listed = new Set(instances.map((i) => i.runtimeId));
-  const bySession = new Map<string, string[]>();
-  for (const i of instances) bySession.set(i.sessionId, [...(bySession.get(i.sessionId) ?? []), i.runtimeId]);
 
-  const ended = new Set<string>();
-  await Promise.all(
-    live.map((session) =>
-      limit(async () => {
-        if (outOfTime()) return void summary.unfinished++;
-        try {
-          const reason = await pTimeout(
-            reapOne(deps, session, listed.has(session.runtime?.runtimeId ?? ''), bySession.get(session.id) ?? []),
-            {
-              milliseconds: callTimeoutMs,
-              message: `reaping a session took longer than ${callTimeoutMs} ms`,
-            },
-          );
-          if (reason) {
-            count(reason);
-            ended.add(session.id);
-          }
-        } catch (error) {
-          summary.errors++;
-          deps.logger.error(
-            { sessionId: session.id, err: (error as Error).message },
-            'reaper could not handle a session',
-          );
-        }
-      }),
-    ),
-  );
-
+  const ended = await reapSessions(pass, live, instances);
   // Pool instances are the pool's, never orphans (those pruned below are stopped by the pruning).
   const pooled = new Set(deps.pools ? (await deps.pools.store.list()).map((i) => i.id) : []);
-  // Warm pools: what must go goes (ttl, older spec, lost), even when no keeper runs.
-  if (deps.pools && !outOfTime()) {
-    try {
-      const { summary: pruned } = await pTimeout(
-        prunePools(
-          { ...deps, pools: deps.pools },
-          { claimGraceMs: 60_000, checkRuntime: true, ...(deps.pools.failures ?? POOL_FAILURES) },
-        ),
-        { milliseconds: callTimeoutMs, message: `pruning the pools took longer than ${callTimeoutMs} ms` },
-      );
-      summary.poolsPruned = Object.values(pruned.removed).reduce((a, b) => a + b, 0);
-    } catch (error) {
-      summary.errors++;
-      deps.logger.error({ err: (error as Error).message }, 'reaper could not prune the pools');
-    }
-  }
-
-  // Instances no live session owns: a crash between RunTask and the record, a missed stop.
-  const liveIds = new Set(live.map((s) => s.id));
-  await Promise.all(
-    instances
-      .filter((i) => !liveIds.has(i.sessionId) && !pooled.has(i.sessionId))
-      .map((instance) =>
-        limit(async () => {
-          if (outOfTime()) return void summary.unfinished++;
-          try {
-            await pTimeout(
-              (async () => {
-                const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
-                if (session && isLive(session.status)) return;
-                if (deps.pools && (await deps.pools.store.get(instance.sessionId))) return;
-                await deps.runtime.stop(instance.runtimeId, STATUS_REASONS.orphan);
-                summary.orphansStopped++;
-                deps.logger.warn(
-                  { sessionId: instance.sessionId, runtimeId: instance.runtimeId },
-                  'stopped an instance with no live session',
-                );
-              })(),
-              { milliseconds: callTimeoutMs, message: `stopping an orphan took longer than ${callTimeoutMs} ms` },
-            );
-          } catch (error) {
-            summary.errors++;
-            deps.logger.error(
-              { sessionId: instance.sessionId, err: (error as Error).message },
-              'reaper could not stop an orphan',
-            );
-          }
-        }),
-      ),
-  );
-
+  await prunePoolsOf(pass);
+  await stopOrphans(pass, new Set(live.map((s) => s.id)), pooled, instances);
   // Usage is what is still live after this pass: what it ended has released its share already.
-  if (!outOfTime())
+  if (!pass.outOfTime())
     summary.countersRepaired = await repairUsage(
       deps,
       live.filter((s) => !ended.has(s.id)),
     );
-  if (!outOfTime() && deps.runtime.tidy) {
-    try {
-      summary.tidied = (
-        await pTimeout(deps.runtime.tidy(), {
-          milliseconds: callTimeoutMs,
-          message: `tidying the runtime took longer than ${callTimeoutMs} ms`,
-        })
-      ).removed;
-    } catch (error) {
-      summary.errors++;
-      deps.logger.error({ err: (error as Error).message }, 'reaper could not tidy the runtime');
-    }
-  }
+  const tidy = deps.runtime.tidy?.bind(deps.runtime);
+  if (!pass.outOfTime() && tidy) summary.tidied = (await guarded(pass, 'tidying the runtime', tidy))?.removed ?? 0;
   // Usage records that a crash between a session's end and its record left unwritten.
-  if (!outOfTime() && deps.usage) {
-    try {
-      summary.usageRepaired = await repairUsageRecords(deps);
-    } catch (error) {
-      summary.errors++;
-      deps.logger.error({ err: (error as Error).message }, 'reaper could not repair usage records');
-    }
-  }
+  if (!pass.outOfTime() && deps.usage)
+    summary.usageRepaired = (await guarded(pass, 'repairing usage records', () => repairUsageRecords(deps))) ?? 0;
   summary.ms = Date.now() - started;
   for (const [reason, n] of Object.entries(summary.reaped)) deps.metrics.sessionsReaped(reason, n);
   deps.metrics.liveSessions(summary.live);
   deps.logger.info({ ...summary }, 'reaper pass');
   return summary;
+}
+
+/** The reaper's rule applied to every live session; the ids of those it ended. */
+async function reapSessions(pass: Pass, live: Session[], instances: ManagedInstance[]): Promise<Set<string>> {
+  const { deps, summary } = pass;
+  const listed = new Set(instances.map((i) => i.runtimeId));
+  const bySession = new Map<string, string[]>();
+  for (const i of instances) bySession.set(i.sessionId, [...(bySession.get(i.sessionId) ?? []), i.runtimeId]);
+  const ended = new Set<string>();
+  await Promise.all(
+    live.map((session) =>
+      pass.limit(async () => {
+        if (pass.outOfTime()) return void summary.unfinished++;
+        const listedNow = listed.has(session.runtime?.runtimeId ?? '');
+        const work = () => reapOne(deps, session, listedNow, bySession.get(session.id) ?? []);
+        const reason = await guarded(pass, 'reaping a session', work, { sessionId: session.id });
+        if (reason) {
+          summary.reaped[reason] = (summary.reaped[reason] ?? 0) + 1;
+          ended.add(session.id);
+        }
+      }),
+    ),
+  );
+  return ended;
+}
+
+/** Warm pools: what must go goes (ttl, older spec, lost), even when no keeper runs. */
+async function prunePoolsOf(pass: Pass): Promise<void> {
+  const pools = pass.deps.pools;
+  if (!pools || pass.outOfTime()) return;
+  const options = { claimGraceMs: 60_000, checkRuntime: true, ...(pools.failures ?? POOL_FAILURES) };
+  const pruned = await guarded(pass, 'pruning the pools', () => prunePools({ ...pass.deps, pools }, options));
+  if (pruned) pass.summary.poolsPruned = Object.values(pruned.summary.removed).reduce((a, b) => a + b, 0);
+}
+
+/** Instances no live session owns: a crash between RunTask and the record, a missed stop. */
+async function stopOrphans(
+  pass: Pass,
+  liveIds: Set<string>,
+  pooled: Set<string>,
+  instances: ManagedInstance[],
+): Promise<void> {
+  const { deps, summary } = pass;
+  const stopIfOrphan = async (instance: ManagedInstance) => {
+    const session = await deps.store.get(instance.sessionId); // the index lags; the table does not
+    if (session && isLive(session.status)) return;
+    if (deps.pools && (await deps.pools.store.get(instance.sessionId))) return;
+    await deps.runtime.stop(instance.runtimeId, STATUS_REASONS.orphan);
+    summary.orphansStopped++;
+    deps.logger.warn(
+      { sessionId: instance.sessionId, runtimeId: instance.runtimeId },
+      'stopped an instance with no live session',
+    );
+  };
+  await Promise.all(
+    instances
+      .filter((i) => !liveIds.has(i.sessionId) && !pooled.has(i.sessionId))
+      .map((instance) =>
+        pass.limit(async () => {
+          if (pass.outOfTime()) return void summary.unfinished++;
+          await guarded(pass, 'stopping an orphan', () => stopIfOrphan(instance), { sessionId: instance.sessionId });
+        }),
+      ),
+  );
 }
 
 /** Applies the reaper's rule to one session; returns why it ended it, if it did. */
