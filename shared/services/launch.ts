@@ -12,12 +12,11 @@ import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
-import { once } from '../domain/events';
+import { type NewSessionEvent, once } from '../domain/events';
 import { poolServes } from '../domain/pool';
 import { launchPooled } from './pools/pool-claim';
 import { sessionCredentials } from './credentials';
 import { recordEvents } from './session-events';
-import type { StartResult } from '../ports/runtime';
 import type { LaunchDeps, LaunchResult } from './deps';
 
 export type { LaunchResult } from './deps';
@@ -69,13 +68,8 @@ function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
   return profile;
 }
 
-/**
- * Launches a session: checks the request, claims its Idempotency-Key, reserves the owner's quota,
- * records it PENDING, then starts the runtime with the session id as the idempotency key, then
- * records STARTING. Recording first means a crash between the two leaves a record the reaper
- * finds; a start failure leaves the session FAILED, never lost.
- */
-export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
+/** A launch request checked against its app: the app as it will run, its profile, params and size. */
+function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
   const found = deps.apps.get(input.app);
   // An app the caller may not launch is, to them, no app at all: the catalog's contents do not leak.
   if (!found || (input.caller && !mayUse(found.access, input.caller))) throw new AppNotFoundError(input.app);
@@ -94,20 +88,71 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
   if (app.home && !deps.homes)
     throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
-  // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.
-  if (deps.pools && poolServes(app, input)) {
-    const pooled = await launchPooled({ ...deps, pools: deps.pools }, app, input, params.values, resources.resources);
-    if (pooled) return pooled;
-  }
-  // The owner's home first (made once, kept for good): a failure here stores nothing either.
+  return { app, profile, params: params.values, resources: resources.resources };
+}
+
+/**
+ * The owner's home (made once, kept for good) and the uid the session runs as. An image app without
+ * a home runs as its owner's uid too, where sessions get one (#33: it ran as the image's root); a
+ * process without a home runs as the server's user.
+ */
+async function ownersHome(deps: LaunchDeps, app: AppSpec, input: LaunchInput) {
   const home = app.home ? await deps.homes!.ensure(input.owner) : undefined;
-  // An image app without a home runs as its owner's uid too, where sessions get one (#33: it ran as
-  // the image's root); a process without a home runs as the server's user, as before.
   const runAs = home
     ? { uid: home.uid, gid: home.gid }
     : (input.image ?? app.image)
       ? await deps.homes?.runAs?.(input.owner)
       : undefined;
+  return { home, runAs };
+}
+
+/**
+ * The runtime refused or failed the start. No capacity (ports, shutting down): nothing started, so
+ * nothing is kept (#11 m12), not even its events; else the session ends FAILED with why.
+ */
+async function startFailed(
+  deps: LaunchDeps,
+  session: Session,
+  error: unknown,
+  requested: NewSessionEvent,
+  refused: (error: unknown) => Promise<never>,
+): Promise<never> {
+  const log = { sessionId: session.id, owner: session.owner, app: session.app, err: (error as Error).message };
+  if (error instanceof CapacityError) deps.pools?.capacityShort?.();
+  if (error instanceof CapacityError && (await deps.store.discard(session))) {
+    await deps.quotas.release(session.owner, session.resources);
+    deps.logger.info(log, 'session launch refused: no capacity');
+    return refused(error);
+  }
+  await recordEvents(deps, session.id, [requested]);
+  const reason = (error as { details?: { reason?: string } }).details?.reason ?? STATUS_REASONS.startFailed;
+  await applyUntilSettled(deps, session, (s) =>
+    s.status === 'PENDING'
+      ? transition(s, 'FAILED', { statusReason: statusReason(reason, (error as Error).message) }, deps.clock.now())
+      : s.status === 'STOPPING'
+        ? transition(s, 'STOPPED', {}, deps.clock.now())
+        : undefined,
+  );
+  deps.logger.warn(log, 'session start failed');
+  deps.metrics.sessionFailed(reason, session.app);
+  throw error;
+}
+
+/**
+ * Launches a session: checks the request, claims its Idempotency-Key, reserves the owner's quota,
+ * records it PENDING, then starts the runtime with the session id as the idempotency key, then
+ * records STARTING. Recording first means a crash between the two leaves a record the reaper
+ * finds; a start failure leaves the session FAILED, never lost.
+ */
+export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
+  const { app, profile, params, resources } = checkedLaunch(deps, input);
+  // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.
+  if (deps.pools && poolServes(app, input)) {
+    const pooled = await launchPooled({ ...deps, pools: deps.pools }, app, input, params, resources);
+    if (pooled) return pooled;
+  }
+  // The home first: a failure here stores nothing either.
+  const { home, runAs } = await ownersHome(deps, app, input);
 
   const id = newSessionId();
   const claim = input.idempotency && {
@@ -124,7 +169,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     if (claim) await deps.idempotency.forget(claim);
     throw error;
   };
-  await deps.quotas.reserve(input.owner, resources.resources, deps.policy.limits).catch(refused);
+  await deps.quotas.reserve(input.owner, resources, deps.policy.limits).catch(refused);
 
   const now = deps.clock.now();
   const { token, secret } = sessionCredentials(deps, id);
@@ -134,8 +179,8 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     app: app.name,
     name: input.name ?? app.name,
     status: 'PENDING',
-    resources: resources.resources,
-    params: params.values,
+    resources,
+    params,
     ...(input.image !== undefined ? { image: input.image } : {}),
     ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),
@@ -149,41 +194,17 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     await deps.quotas.release(input.owner, session.resources);
     return refused(error);
   });
-  const log = { sessionId: id, owner: session.owner, app: app.name };
-  deps.logger.info(log, 'session launch');
+  deps.logger.info({ sessionId: id, owner: session.owner, app: app.name }, 'session launch');
   // Written with what the runtime says of its start, in one append: the log tells, it does not gate.
   const requested = once('requested', now, `Launch of ${app.name} requested.`);
 
+  const mount = home && app.home ? { home, mountPath: app.home } : undefined;
   let started: StartResult;
   try {
-    started = await deps.runtime.start({
-      session,
-      app,
-      secret,
-      home: home && app.home ? { home, mountPath: app.home } : undefined,
-    });
+    started = await deps.runtime.start({ session, app, secret, home: mount });
   } catch (error) {
-    // No capacity (ports, shutting down): nothing started, so nothing is kept (#11 m12), not even its events.
-    if (error instanceof CapacityError) deps.pools?.capacityShort?.();
-    if (error instanceof CapacityError && (await deps.store.discard(session))) {
-      await deps.quotas.release(input.owner, session.resources);
-      deps.logger.info({ ...log, err: error.message }, 'session launch refused: no capacity');
-      return refused(error);
-    }
-    await recordEvents(deps, id, [requested]);
-    const reason = (error as { details?: { reason?: string } }).details?.reason ?? STATUS_REASONS.startFailed;
-    await applyUntilSettled(deps, session, (s) =>
-      s.status === 'PENDING'
-        ? transition(s, 'FAILED', { statusReason: statusReason(reason, (error as Error).message) }, deps.clock.now())
-        : s.status === 'STOPPING'
-          ? transition(s, 'STOPPED', {}, deps.clock.now())
-          : undefined,
-    );
-    deps.logger.warn({ ...log, err: (error as Error).message }, 'session start failed');
-    deps.metrics.sessionFailed(reason, app.name);
-    throw error;
+    return startFailed(deps, session, error, requested, refused);
   }
-
   const runtime = {
     kind: started.kind ?? deps.runtime.kind,
     runtimeId: started.runtimeId,
