@@ -17,6 +17,7 @@ import { poolServes } from '../domain/pool';
 import { launchPooled } from './pools/pool-claim';
 import { sessionCredentials } from './credentials';
 import { recordEvents } from './session-events';
+import type { StartResult } from '../ports/runtime';
 import type { LaunchDeps, LaunchResult } from './deps';
 
 export type { LaunchResult } from './deps';
