@@ -1,8 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, type WriteStream } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS } from '../../../domain/session';
@@ -15,12 +14,12 @@ import type {
   StartRequest,
   StartResult,
 } from '../../../ports/runtime';
-import { commandProblem, HOLD_UNTIL_GO } from './command-check';
+import { preflight, spawnHeld, stopStrays } from './session-spawn';
 import { PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
-import { processFacts, signalGroup, terminateGroup } from './process-group';
+import { signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
-import { openSessionLog, recordOutput } from './session-log';
+import { recordOutput } from './session-log';
 import { RuntimeListeners } from '../runtime-listeners';
 import { endReason, inspectionOf, watchLiveness, watchReadiness } from '../watch';
 import type { Instance } from './instance';
@@ -124,69 +123,17 @@ export class LocalProcessRuntime implements Runtime {
     const cwd = home?.home.path ?? app.cwd;
     const runAs = home && process.getuid?.() === 0 ? { uid: home.home.uid, gid: home.home.gid } : {};
 
-    // Everything that can fail before the process exists is checked first, so a failure leaves
-    // nothing behind. Folders removed under a running server are made again (#11 C3, M4).
-    let log: WriteStream;
+    let held: Awaited<ReturnType<typeof spawnHeld>> & { log: WriteStream };
     try {
-      const problem = commandProblem(argv[0]!, cwd, env.PATH);
-      if (problem) throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${problem}.`);
-      mkdirSync(this.options.runDir, { recursive: true });
-      log = openSessionLog(this.logPath(session.id));
+      const logPath = this.logPath(session.id);
+      const where = { sessionId: session.id, argv, cwd, env, logger: this.logger };
+      const log = preflight({ ...where, runDir: this.options.runDir, logPath });
+      held = { ...(await spawnHeld({ ...where, runAs, marker, log, records: this.records })), log };
     } catch (error) {
       this.ports.release(port);
-      if (error instanceof RuntimeStartError) throw error;
-      this.logger.error({ sessionId: session.id, err: (error as Error).message }, 'cannot write the session log');
-      throw new RuntimeStartError('Could not start the session: the server cannot write its log.', { cause: error });
+      throw error;
     }
-    log.on('error', (error) =>
-      this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'),
-    );
-
-    // The app runs only once its pid record is durable: a shell holds it at `read` until we say go,
-    // so a crash at any point leaves either no process (the shell exits when its stdin closes) or
-    // a recorded one (#11 M2).
-    let child: ChildProcess;
-    try {
-      // detached: its own process group, so stop reaches everything the app started.
-      child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], {
-        cwd,
-        env,
-        ...runAs,
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-    } catch (cause) {
-      this.ports.release(port);
-      log.end();
-      throw new RuntimeStartError(`Could not start ${basename(argv[0]!)}: ${(cause as Error).message}`, { cause });
-    }
-    child.stdin!.on('error', () => {}); // EPIPE if it has already gone; its exit says the rest
-    if (child.pid === undefined) {
-      const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
-      this.ports.release(port);
-      log.end(`sessionplane: could not start ${basename(argv[0]!)}: ${cause.message}\n`);
-      throw new RuntimeStartError(
-        `Could not start ${basename(argv[0]!)}: ${(cause as NodeJS.ErrnoException).code ?? 'spawn failed'}`,
-        { cause },
-      );
-    }
-    child.on('error', (error) =>
-      this.logger.warn({ sessionId: session.id, err: error.message }, 'session process error'),
-    );
-
-    const pid = child.pid;
-    const facts = processFacts(pid);
-    try {
-      this.records.write({ sessionId: session.id, pid, marker, ...(facts ? { startTime: facts.startTime } : {}) });
-    } catch (error) {
-      signalGroup(pid, 'SIGKILL'); // still held at `read`: nothing of the app ran
-      this.ports.release(port);
-      log.end();
-      this.logger.error({ sessionId: session.id, err: (error as Error).message }, 'cannot write the pid record');
-      throw new RuntimeStartError('Could not start the session: the server cannot record its process.', {
-        cause: error,
-      });
-    }
+    const { child, pid, log } = held;
 
     const runtimeId = `local:${session.id}:${pid}`;
     let markExited!: () => void;
@@ -205,32 +152,8 @@ export class LocalProcessRuntime implements Runtime {
     this.instances.set(runtimeId, instance);
     this.bySession.set(session.id, instance);
     recordOutput(child, log);
-    child.once('exit', (code, signal) => {
-      const unresponsive = instance.unresponsive
-        ? `${STATUS_REASONS.unresponsive}: no answer to ${this.options.liveness?.failures} liveness probes`
-        : undefined;
-      instance.exit = { code, signal, reason: unresponsive ?? endReason(instance) };
-      // Whatever the app left in its group goes with it.
-      signalGroup(instance.pgid, 'SIGKILL');
-      this.ports.release(port);
-      this.records.remove(session.id);
-      this.bySession.delete(session.id);
-      markExited();
-      // Let go at once; how it ended is kept a while (bounded) for inspect().
-      this.instances.delete(runtimeId);
-      this.exited.set(runtimeId, { endpoint: instance.endpoint, exit: instance.exit });
-      this.logger.info({ sessionId: session.id, code, signal }, 'session process exited');
-      this.listeners.emit({
-        type: 'exited',
-        sessionId: session.id,
-        runtimeId,
-        code,
-        signal,
-        wasReady: instance.ready,
-        ...(unresponsive ? { reason: unresponsive } : {}),
-      });
-    });
-    child.stdin!.end('go\n');
+    child.once('exit', (code, signal) => this.exitedInstance(instance, code, signal, markExited));
+    held.go();
     watchReadiness(
       instance,
       app,
@@ -269,6 +192,38 @@ export class LocalProcessRuntime implements Runtime {
       endpoint: instance.endpoint,
       phases: startedPhases(`Process ${pid} started.`, app.ready, Date.now()),
     };
+  }
+
+  /** An instance's process exited: its group killed, its port and record let go, and the exit reported. */
+  private exitedInstance(
+    instance: Instance,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    markExited: () => void,
+  ): void {
+    const unresponsive = instance.unresponsive
+      ? `${STATUS_REASONS.unresponsive}: no answer to ${this.options.liveness?.failures} liveness probes`
+      : undefined;
+    instance.exit = { code, signal, reason: unresponsive ?? endReason(instance) };
+    // Whatever the app left in its group goes with it.
+    signalGroup(instance.pgid, 'SIGKILL');
+    this.ports.release(instance.port);
+    this.records.remove(instance.sessionId);
+    this.bySession.delete(instance.sessionId);
+    markExited();
+    // Let go at once; how it ended is kept a while (bounded) for inspect().
+    this.instances.delete(instance.runtimeId);
+    this.exited.set(instance.runtimeId, { endpoint: instance.endpoint, exit: instance.exit });
+    this.logger.info({ sessionId: instance.sessionId, code, signal }, 'session process exited');
+    this.listeners.emit({
+      type: 'exited',
+      sessionId: instance.sessionId,
+      runtimeId: instance.runtimeId,
+      code,
+      signal,
+      wasReady: instance.ready,
+      ...(unresponsive ? { reason: unresponsive } : {}),
+    });
   }
 
   /** A READY app that stopped answering its liveness probes (#11 m7): stopped, and its exit says why. */
@@ -320,26 +275,13 @@ export class LocalProcessRuntime implements Runtime {
     while (this.starting.size) await Promise.allSettled([...this.starting]);
   }
 
-  /**
-   * Stops the process groups a previous server run left behind and returns their session ids.
-   * A group is signalled only if a process in it carries this data directory's marker in its
-   * environment (and, for a pid record, the recorded start time): a pid reused by another program,
-   * or a tampered record, is never signalled (#11 m5). Processes whose record was lost (the run
-   * folder deleted) are found by the same marker.
-   */
-  async stopStrays(): Promise<string[]> {
-    const groups = this.records.strays(
+  /** Stops the process groups a previous server run left behind (see stopStrays) and returns their session ids. */
+  stopStrays(): Promise<string[]> {
+    return stopStrays(
+      this.records,
       (sessionId) => this.bySession.has(sessionId),
-      (file) => this.logger.warn({ file }, 'ignored an unreadable pid record'),
+      this.options.stopGraceMs,
+      this.logger,
     );
-    const stopped = new Set<string>();
-    await Promise.all(
-      [...groups].map(async ([pgid, sessionId]) => {
-        await terminateGroup(pgid, this.options.stopGraceMs);
-        this.logger.warn({ sessionId, pgid }, 'stopped a session process left by an earlier run');
-        stopped.add(sessionId);
-      }),
-    );
-    return [...stopped];
   }
 }
