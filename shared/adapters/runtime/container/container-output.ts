@@ -2,6 +2,7 @@ import type { WriteStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type Docker from 'dockerode';
+import { openSessionLog } from '../local-process/session-log';
 import { timestampLines } from '../local-process/timestamp-lines';
 
 /**
@@ -9,7 +10,7 @@ import { timestampLines } from '../local-process/timestamp-lines';
  * frames, which podman serves too), each line stamped into the session's log as a process
  * session's are. Returns the two streams for the ready-line watcher.
  */
-export function recordContainerOutput(docker: Docker, raw: NodeJS.ReadableStream, log: WriteStream): Readable[] {
+function recordContainerOutput(docker: Docker, raw: NodeJS.ReadableStream, log: WriteStream): Readable[] {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   docker.modem.demuxStream(raw, stdout, stderr);
@@ -36,4 +37,16 @@ export async function pastOutput(docker: Docker, container: Docker.Container): P
   docker.modem.demuxStream(frames, text, text);
   await finished(frames);
   return Buffer.concat(parts);
+}
+
+/** Follows a container's output into its session's log (opened here), as one stream per source. */
+export async function attachOutput(
+  docker: Docker,
+  container: Docker.Container,
+  logPath: string,
+  onLogError?: (error: Error) => void,
+): Promise<Readable[]> {
+  const log = openSessionLog(logPath);
+  if (onLogError) log.on('error', onLogError);
+  return recordContainerOutput(docker, await container.attach({ stream: true, stdout: true, stderr: true }), log);
 }

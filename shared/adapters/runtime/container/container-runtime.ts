@@ -16,12 +16,12 @@ import type {
   StartResult,
 } from '../../../ports/runtime';
 import { lineWatcher } from '../readiness';
-import { openSessionLog } from '../local-process/session-log';
 import { RuntimeListeners } from '../runtime-listeners';
 import { inspectionOf, watchLiveness, watchReadiness } from '../watch';
 import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
-import { pastOutput, recordContainerOutput } from './container-output';
+import { attachOutput, pastOutput } from './container-output';
 import { CONTAINER_LABELS, containerSpec, publishedPort } from './container-spec';
+import { createSessionContainer, planeContainers } from './engine';
 import { type EngineEvent, followEngineEvents } from './engine-events';
 
 export interface ContainerRuntimeOptions {
@@ -109,32 +109,21 @@ export class ContainerRuntime implements Runtime {
     }).catch(() => {
       throw new CapacityError('The container engine does not answer.', 5);
     });
-    let container: Docker.Container;
-    try {
-      container = await docker.createContainer(
-        containerSpec({ session, app, secret, home, plane: this.options.plane, network: this.options.network }),
-      );
-    } catch (error) {
-      if (statusCode(error) === 404)
-        throw new RuntimeStartError(`Image ${image} is not on this machine's container engine.`, { cause: error });
-      if (statusCode(error) === 409)
-        throw new RuntimeStartError(`A container for session ${session.id} already exists.`, { cause: error });
-      throw new RuntimeStartError(`The container engine refused the session: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    const spec = containerSpec({
+      session,
+      app,
+      secret,
+      home,
+      plane: this.options.plane,
+      network: this.options.network,
+    });
+    const container = await createSessionContainer(docker, spec, image, session.id);
     const instance = newInstance(session.id, container.id, session.resources.memory);
     this.instances.set(instance.runtimeId, instance);
     try {
-      const log = openSessionLog(this.logPath(session.id));
-      log.on('error', (error) =>
-        this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'),
-      );
       // Attached before it starts, so not a line is missed (the ready line may be its first).
-      instance.output = recordContainerOutput(
-        docker,
-        await container.attach({ stream: true, stdout: true, stderr: true }),
-        log,
+      instance.output = await attachOutput(docker, container, this.logPath(session.id), (error) =>
+        this.logger.warn({ sessionId: session.id, err: error.message }, 'session log write failed'),
       );
       await container.start();
       const port = publishedPort(await container.inspect(), app.containerPort);
@@ -280,16 +269,7 @@ export class ContainerRuntime implements Runtime {
 
   async list(): Promise<ManagedInstance[]> {
     // Bounded: a reaper pass waits on this, and an engine that hangs must fail the pass, not stall every later one.
-    const containers = await pTimeout(
-      this.options.docker.listContainers({
-        all: true,
-        filters: { label: [`${CONTAINER_LABELS.plane}=${this.options.plane}`] },
-      }),
-      {
-        milliseconds: ENGINE_WAIT_MS * 2,
-        message: `the container engine listing its containers took longer than ${ENGINE_WAIT_MS * 2} ms`,
-      },
-    );
+    const containers = await planeContainers(this.options.docker, this.options.plane, ENGINE_WAIT_MS * 2);
     return containers
       .filter((c) => !this.exited.has(runtimeIdOf(c.Id)))
       .map((c) => ({ runtimeId: runtimeIdOf(c.Id), sessionId: c.Labels[CONTAINER_LABELS.session] ?? '' }));
@@ -325,13 +305,8 @@ export class ContainerRuntime implements Runtime {
       instance.port = port;
       instance.endpoint = `${PROBE_HOST}:${port}`;
       this.instances.set(runtimeId, instance);
-      const log = openSessionLog(this.logPath(sessionId));
       // Attached, not `logs?follow`: podman answers a follow only once the container writes again.
-      instance.output = recordContainerOutput(
-        this.options.docker,
-        await container.attach({ stream: true, stdout: true, stderr: true }),
-        log,
-      );
+      instance.output = await attachOutput(this.options.docker, container, this.logPath(sessionId));
       let seenLine = false;
       if (app.ready.kind === 'line')
         lineWatcher(app.ready.line, () => (seenLine = true))(await pastOutput(this.options.docker, container));

@@ -9,10 +9,8 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
-import { renderArgv, sessionEnvOf } from '../../../domain/command';
 import { RuntimeStartError } from '../../../domain/errors';
 import { once } from '../../../domain/events';
-import { sessionBasePath } from '../../../domain/urls';
 import { STATUS_REASONS } from '../../../domain/session';
 import type {
   Inspection,
@@ -24,8 +22,8 @@ import type {
   StartResult,
 } from '../../../ports/runtime';
 import { busyIfThrottled } from '../../aws/aws-busy';
-import { fargateTaskSize } from './fargate-sizes';
 import type { KmsSecretSealer } from './secret-sealer';
+import { taskOverrides } from './task-overrides';
 import type { EfsHomeMount, TaskDefinitionRegistry } from './task-definition-registry';
 import { LABELLED_APPS_TASK } from '../../../config/table';
 
@@ -60,9 +58,6 @@ export interface EcsRuntimeOptions {
   now?: () => number;
 }
 
-/** What the entrypoint expands in the command, once it has unsealed the secret. */
-export const SEALED_SECRET_PLACEHOLDER = '${SESSION_SECRET}';
-
 /** startedBy (≤ 36 characters): `sp-` and the 32 hex digits of the session id. */
 const STARTED_BY_PREFIX = 'sp-';
 const startedByOf = (sessionId: string) => `${STARTED_BY_PREFIX}${sessionId}`;
@@ -71,8 +66,6 @@ export const sessionIdOf = (startedBy: string | undefined) =>
 
 /** A task this young that DescribeTasks does not know yet is still starting (eventual consistency). */
 const MISSING_GRACE_MS = 60_000;
-/** ECS limits the overrides of one RunTask to 8192 characters of JSON. */
-const MAX_OVERRIDES = 8192;
 
 const PHASES: Record<string, Inspection['phase']> = {
   PROVISIONING: 'starting',
@@ -108,63 +101,15 @@ export class EcsRuntime implements Runtime {
   }
 
   async start({ session, app, secret, home }: StartRequest): Promise<StartResult> {
-    const port = app.containerPort;
-    const basePath = sessionBasePath(session.id);
+    const { overrides, ownImage } = await taskOverrides({
+      session,
+      app,
+      secret,
+      home,
+      containerName: this.options.containerName,
+      sealer: this.options.sealer,
+    });
     const gpus = session.resources.gpus;
-    const size =
-      gpus > 0
-        ? { cpu: Math.round(session.resources.cpu * 1024), memory: session.resources.memory }
-        : fargateTaskSize(session.resources.cpu, session.resources.memory);
-    // A user's own image runs in a registry revision, and has no entrypoint of ours to unseal with.
-    const ownImage = session.image === undefined || session.image === app.image;
-    const sealed = this.options.sealer && app.build && ownImage;
-    const shown = sealed ? SEALED_SECRET_PLACEHOLDER : secret;
-    // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
-    const env: Record<string, string> = {
-      ...sessionEnvOf(session, app, { port, secret, basePath, homePath: home?.mountPath }),
-      HOST: '0.0.0.0',
-    };
-    if (sealed) {
-      delete env.SESSION_SECRET;
-      Object.assign(env, {
-        SESSION_SECRET_SEALED: await this.options.sealer!.seal(secret, session.id, app.name),
-        SESSIONPLANE_APP: app.name,
-      });
-    }
-    const command = app.command.length
-      ? renderArgv(app.command, {
-          ...session.params,
-          host: '0.0.0.0',
-          port: String(port),
-          secret: shown,
-          id: session.id,
-          basePath,
-        })
-      : undefined;
-    const overrides = {
-      cpu: String(size.cpu),
-      memory: String(size.memory),
-      containerOverrides: [
-        {
-          name: this.options.containerName,
-          environment: Object.entries(env).map(([name, value]) => ({ name, value })),
-          ...(command ? { command } : {}),
-          // On EC2 the container has a memory reservation (the app's default, in its task definition);
-          // a task smaller than that cannot be placed, so the session's memory replaces it as well.
-          ...(gpus > 0
-            ? { memoryReservation: size.memory, resourceRequirements: [{ type: 'GPU' as const, value: String(gpus) }] }
-            : {}),
-        },
-      ],
-    };
-    if (JSON.stringify(overrides).length > MAX_OVERRIDES)
-      throw new RuntimeStartError(
-        "The session's environment and command are longer than ECS allows (8192 characters of overrides).",
-        {
-          reason: 'overrides-too-large',
-        },
-      );
-
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
       taskDefinition: app.fromLabels
@@ -187,7 +132,7 @@ export class EcsRuntime implements Runtime {
         { key: 'sessionplane:session', value: session.id },
         { key: 'sessionplane:owner', value: session.owner.slice(0, 256) },
         { key: 'sessionplane:app', value: app.name },
-        { key: 'sessionplane:port', value: String(port) },
+        { key: 'sessionplane:port', value: String(app.containerPort) },
       ],
     });
     try {
