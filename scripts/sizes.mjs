@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Size histograms of the source (not the tests): lines per file and lines per function, and the
 // longest functions. Usage: node scripts/sizes.mjs [root]   (root defaults to the working directory)
+// With --check (npm run lint): fails where a function over 60 lines has no `// Over 60 lines: <why>`
+// on the line above it, or a file over 300 lines no `// Over 300 lines: <why>` in its first lines.
 // Used to show that a re-layout kept files and functions a reader can hold in their head (#34).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 
-const root = process.argv[2] ?? process.cwd();
+const check = process.argv.includes('--check');
+const root = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? process.cwd();
+const unexplained = [];
 const ROOMS = ['shared', 'functions', 'infra'];
 
 function* sources(dir) {
@@ -31,6 +35,8 @@ for (const room of ROOMS) {
     const text = readFileSync(path, 'utf8');
     const lines = text.split('\n');
     files.push({ path: relative(root, path), lines: lines.length });
+    if (lines.length > 300 && !lines.slice(0, 12).some((l) => l.includes('// Over 300 lines:')))
+      unexplained.push(`${relative(root, path)}: ${lines.length} lines`);
     wide100 += lines.filter((l) => l.length > 100).length;
     wide120 += lines.filter((l) => l.length > 120).length;
     const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
@@ -41,6 +47,8 @@ for (const room of ROOMS) {
         const name =
           node.name?.getText() ?? (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : '(anonymous)');
         functions.push({ where: `${relative(root, path)}:${start + 1}`, name, lines: end - start + 1 });
+        if (end - start + 1 > 60 && !(lines[start - 1] ?? '').includes('// Over 60 lines:'))
+          unexplained.push(`${relative(root, path)}:${start + 1} ${name}: ${end - start + 1} lines`);
       }
       ts.forEachChild(node, visit);
     };
@@ -68,8 +76,14 @@ console.log(
   )}`,
 );
 console.log('longest functions:');
-for (const f of functions.sort((a, b) => b.lines - a.lines).slice(0, 15))
+for (const f of functions.sort((a, b) => b.lines - a.lines).slice(0, Number(process.env.TOP ?? 15)))
   console.log(`  ${String(f.lines).padStart(4)}  ${f.name}  ${f.where}`);
 console.log('longest files:');
 for (const f of files.sort((a, b) => b.lines - a.lines).slice(0, 8))
   console.log(`  ${String(f.lines).padStart(4)}  ${f.path}`);
+
+if (check && unexplained.length) {
+  console.error(`Over the size limits with no reason given (a comment saying why, see the top of scripts/sizes.mjs):`);
+  for (const u of unexplained) console.error(`  ${u}`);
+  process.exit(1);
+}

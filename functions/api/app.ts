@@ -25,6 +25,7 @@ const SKAHA_STATUS: Partial<Record<string, number>> = {
  * its entry passes in (`openApi`, from ./openapi): its JSON Schema generation (zod's, ~25 KiB) is
  * then bundled only into the function that serves it.
  */
+// Over 60 lines: the API's middleware chain and route mounting, in the order requests pass through them.
 export function createApp(
   deps: ApiDeps,
   groups: Partial<Record<RouteGroup, GroupMount>>,

@@ -190,6 +190,7 @@ function queryParameters(query: z.ZodObject | undefined) {
 }
 
 /** The OpenAPI 3.1 document of the native API, from the same zod schemas the routes parse with. */
+// Over 60 lines: builds the document from the operation table, one block per part of an operation.
 export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [path, methods] of Object.entries(OPERATIONS)) {

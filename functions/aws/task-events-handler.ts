@@ -25,6 +25,7 @@ export type Outcome = 'ignored' | 'ready' | 'launch-timeout' | 'stopped' | 'orph
  * STOPPED or FAILED with ECS's stopCode and reason. Duplicate and stale events (detail.version)
  * change nothing; a task of ours with no live session is stopped.
  */
+// Over 60 lines: one ECS event's cases in turn (not ours, stopped, running, ready or timed out).
 export async function handleTaskEvent(deps: TaskEventsDeps, event: TaskStateChangeEvent): Promise<Outcome> {
   const change = readTaskEvent(event, deps);
   if (!change) return 'ignored';

@@ -66,6 +66,7 @@ export interface ComposeOptions {
  * local-process runtime with its events wired to the use cases, and the API. Before it serves, it
  * stops what an earlier run left and ends the records of sessions whose process is gone.
  */
+// Over 60 lines: the composition root, its steps in the order start-up needs them, and the shutdown order in one place.
 export async function composeLocal(options: ComposeOptions): Promise<LocalPlane> {
   const { config, logger } = options;
   const dataDir = resolve(config.dataDir);

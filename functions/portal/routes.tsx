@@ -30,6 +30,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * AWS (the router service) the HTTP API at its URL, where the portal also forwards its script's
  * API requests with the user's token (the browser never holds it).
  */
+// Over 60 lines: the portal's route table; its parts (sign-in, app address, assets) are their own modules.
 export function portalRoutes(deps: PortalDeps): Hono {
   const app = new Hono();
   const kit = portalKit(deps);

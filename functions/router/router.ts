@@ -99,6 +99,7 @@ function tokenToCookie(
  * The session router: maps a session id to its app's endpoint, checks the session's token,
  * holds early arrivals until READY, proxies HTTP and WebSocket (http-proxy-3), and counts activity.
  */
+// Over 60 lines: a factory whose closures (admission, pages, HTTP, WebSocket) share one lookup, proxy and socket set; each closure is short.
 export function createRouter(deps: RouterDeps): SessionRouter {
   const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs, deps.changes);
   const proxy = createProxyServer({ xfwd: true });

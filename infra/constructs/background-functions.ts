@@ -47,6 +47,7 @@ export class BackgroundFunctions extends Construct {
   /** What every function that starts, stops or judges tasks has in its environment. */
   readonly ecsEnv: Record<string, string>;
 
+  // Over 60 lines: the background functions and their schedules and rules, declared together.
   constructor(scope: Construct, id: string, props: BackgroundFunctionsProps) {
     super(scope, id);
     const ecsEnv = {

@@ -64,6 +64,7 @@ export class ControlApi extends Construct {
   readonly api: HttpApi;
   readonly functions: Record<'api-read' | 'api-write' | 'api-catalog', SessionFunction>;
 
+  // Over 60 lines: the HTTP API's resources, declared in the order they depend on each other.
   constructor(scope: Construct, id: string, props: ControlApiProps) {
     super(scope, id);
     const common = {

@@ -41,6 +41,7 @@ export class RouterService extends Construct {
   readonly service: ApplicationLoadBalancedFargateService;
   readonly publicUrl: string;
 
+  // Over 60 lines: the router service's resources, declared in the order they depend on each other.
   constructor(scope: Construct, id: string, props: RouterServiceProps) {
     super(scope, id);
     const https = !!props.certificateArn;

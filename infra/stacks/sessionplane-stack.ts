@@ -38,6 +38,7 @@ export class SessionplaneStack extends Stack {
     homes: Homes;
   };
 
+  // Over 60 lines: the stack's parts in the order they depend on each other; each is one construct.
   constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps = {}) {
     super(scope, id, props);
     const apps = [...loadAppsFile(config.appsFile).values()];

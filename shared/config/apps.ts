@@ -30,6 +30,7 @@ export interface AppDefaults {
 
 const PROCESS_DEFAULTS: AppDefaults = { launchTimeoutMs: () => DEFAULT_LAUNCH_TIMEOUT_MS };
 
+// Over 60 lines: the apps file's fields mapped to the spec one by one.
 function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefaults): AppSpec {
   const command = a.cmd ?? (a.app ? [a.app, ...TRAME_DEFAULT_ARGS, ...(a.args ?? [])] : []);
   const ready: AppSpec['ready'] = a.ready_line

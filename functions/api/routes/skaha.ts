@@ -94,6 +94,7 @@ function shown(session: Session, now: number): boolean {
  * arrays with skaha's field names, types and statuses, text/plain errors with skaha's codes (see
  * app.onError). Commands come from the apps file only: `cmd` and `args` are refused rather than run.
  */
+// Over 60 lines: skaha's route table, one short handler per route of its API.
 function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const connectOf = (c: Context<ApiEnv>, s: Session) => ownerView(deps, c.var.principal, s).connectURL;

@@ -64,9 +64,11 @@ function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, sessi
  * anyway at the reply deadline (the router holds the socket until READY). GET and DELETE of
  * /paraview/<id> for the owner. Errors are always JSON {"error": "..."} (see app.onError).
  */
+// Over 60 lines: the wslink launcher's protocol (POST, GET, DELETE) with its own error shapes.
 function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
+  // Over 60 lines: the launcher's POST in wslink's order (body, app, launch, wait for ready, reply or its timeout).
   app.post('/', async (c) => {
     let body: Record<string, unknown>;
     try {

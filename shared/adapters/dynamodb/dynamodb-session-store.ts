@@ -84,6 +84,7 @@ export class DynamoDbSessionStore implements SessionStore {
     return Item ? fromItem(Item) : undefined;
   }
 
+  // Over 60 lines: one conditional update, its expression built field by field.
   async transition(current: Session, next: Session): Promise<Session> {
     const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
     const values: Record<string, unknown> = { ':fromStatus': current.status, ':fromVersion': current.version };

@@ -9,6 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../../config/table';
 
 /** Creates the sessions table for local use (the CDK stack creates it on AWS). Idempotent. */
+// Over 60 lines: the table's definition (keys, indexes, TTL) as the stack declares it.
 export async function ensureSessionsTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
   try {
     await client.send(

@@ -76,6 +76,7 @@ async function unclaim(deps: { pools: Pools }, instance: PoolInstance): Promise<
  * no instance is ready: the caller starts one as usual. The app's secret is the instance's own
  * (derived from its id, which the session takes); the router token is the session's.
  */
+// Over 60 lines: a claim's protocol in its order (claim, take over, record, hand the token), each write conditional.
 export async function launchPooled(
   deps: LaunchDeps & { pools: Pools },
   app: AppSpec,

@@ -1,3 +1,5 @@
+// Over 300 lines: one class whose start, watch, end, stop and adoption share its instance registry and the engine's
+// event stream; the engine calls, specs, output and instances are their own modules beside it.
 import { LRUCache } from 'lru-cache';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -22,6 +22,7 @@ export interface OverridesInput extends StartRequest {
  * its environment (the secret sealed where the image can unseal it) and its command. `ownImage`:
  * the app's own image runs (not a user's).
  */
+// Over 60 lines: the overrides' parts (size, environment, sealing, command, bound) in the order ECS reads them.
 export async function taskOverrides(input: OverridesInput) {
   const { session, app, secret, home } = input;
   const port = app.containerPort;
