@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
   ECRClient,
   GetDownloadUrlForLayerCommand,
   PutImageCommand,
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EcrImages } from '../../shared/adapters/images/ecr-images';
 import { appsFromImages } from '../../shared/config/image-labels';
 import { motoDescribe, startMoto } from '../support/moto';
+import { imageSourceContract } from './image-source.contract';
 
 /*
  * ECR discovery against moto's ECR: repositories, DescribeImages and BatchGetImage as moto answers
@@ -128,6 +130,21 @@ suite('ECR discovery against moto (repositories, images, manifests)', () => {
   it('looks in no repository when none is configured', async () => {
     expect(await new EcrImages(ecr, { repositories: [], configBlob }).list()).toEqual([]);
   });
+
+  // The port's own contract, as the engine's images run it (engine-images.test.ts), on ECR.
+  const contractRepos = new Set<string>();
+  imageSourceContract('EcrImages (AWS)', () => ({
+    source: () => new EcrImages(ecr, { repositories: [...contractRepos], configBlob }),
+    publish: async (name, tag, labels) => {
+      const repositoryName = `sessionplane/${name}`;
+      if (!contractRepos.has(repositoryName)) await ecr.send(new CreateRepositoryCommand({ repositoryName }));
+      contractRepos.add(repositoryName);
+      await push(repositoryName, tag, labels);
+      const { registryId } = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] })))
+        .repositories![0]!;
+      return `${registryId}.dkr.ecr.eu-west-1.amazonaws.com/${repositoryName}:${tag}`;
+    },
+  }));
 });
 
 describe("ECR discovery's config download (GetDownloadUrlForLayer, mocked: moto lacks it)", () => {

@@ -18,6 +18,7 @@ import { homeName } from '../../shared/domain/homes';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { motoDescribe, startMoto } from '../support/moto';
 import { ECHO_BASE } from '../support/task-definitions';
+import { homesContract } from './homes.contract';
 
 /*
  * A first launch of a home app on AWS: the user's access point (EFS, against moto) and the task
@@ -116,4 +117,7 @@ suite('EFS homes and their task definitions against moto, 20 first launches at o
     expect(AccessPoints).toHaveLength(2);
     expect((await homes.list()).map((h) => h.owner).sort()).toEqual(['alice@example.org', 'bob']);
   });
+
+  // The port's own contract, as FolderHomes runs it (homes.test.ts), on EFS access points.
+  homesContract('EfsHomes (AWS)', () => new EfsHomes(efs, new DynamoDbUserIds(db, 'sessions'), { fileSystemId }));
 });
