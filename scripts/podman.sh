@@ -38,7 +38,9 @@ runroot = "$DIR/run"
 EOF
   if ! curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
     rm -f "$SOCK"
-    nohup podman system service --time=0 "unix://$SOCK" >"$DIR/service.log" 2>&1 &
+    # From its own folder: conmon writes an `oom` file into its working directory when a container
+    # is killed for memory, and that must not land in the checkout (#34).
+    (cd "$DIR" && exec nohup podman system service --time=0 "unix://$SOCK") >"$DIR/service.log" 2>&1 &
     echo $! >"$DIR/service.pid"
     for _ in $(seq 1 100); do
       curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break
