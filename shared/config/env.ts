@@ -35,7 +35,7 @@ function oidcFrom(e: z.output<z.ZodObject<typeof OIDC_ENV>>) {
   };
 }
 
-const LocalEnvSchema = z
+export const LocalEnvSchema = z
   .object({
     [ENV.port]: z.coerce.number().int().min(0).max(65535).default(8080),
     [ENV.host]: z.string().min(1).default('127.0.0.1'),
