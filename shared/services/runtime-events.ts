@@ -94,6 +94,6 @@ async function applyEvent(
 }
 
 /** A failure reason's code, for a metric dimension: "exited-before-ready: exit code 3" → "exited-before-ready". */
-export function failureCode(reason: string | undefined): string {
+function failureCode(reason: string | undefined): string {
   return (reason ?? 'unknown').split(':')[0]!.trim().replace(/\s+/g, '-').slice(0, 64) || 'unknown';
 }

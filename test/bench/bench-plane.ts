@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { composeLocal, type LocalPlane } from '../../functions/local/compose';
-import { loadAppsFile, loadLocalConfig } from '../../shared/config';
-import { silentLogger } from '../../shared/ports';
+import { loadAppsFile } from '../../shared/config/apps-file';
+import { loadLocalConfig } from '../../shared/config/env';
+import { silentLogger } from '../../shared/ports/logger';
 
 /**
  * The local server as the benchmarks run it: the example apps, limits out of the way, the API

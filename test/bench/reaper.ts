@@ -3,8 +3,8 @@ import { liveShardOf } from '../../shared/adapters/dynamodb/dynamodb-session-sto
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { USAGE_SHARD } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
-import type { Session } from '../../shared/domain';
-import { reap } from '../../shared/services';
+import type { Session } from '../../shared/domain/session';
+import { reap } from '../../shared/services/reaper/reap';
 import { fixtureApp } from '../support/apps';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeServiceDeps } from '../support/services';

@@ -5,7 +5,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
-import { hashToken, newToken } from '../../shared/domain';
+import { hashToken, newToken } from '../../shared/domain/ids';
 import { makeSession } from '../support/sessions';
 import { spawnRouter } from '../support/router-process';
 import { startServer } from '../support/server';

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerRuntime } from '../../shared/adapters/runtime/container/container-runtime';
 import { CONTAINER_LABELS } from '../../shared/adapters/runtime/container/container-spec';
-import type { RuntimeEvent } from '../../shared/ports';
+import type { RuntimeEvent } from '../../shared/ports/runtime';
 import { containerFixtureApp, containersLabelled, testEngine } from '../support/container-engine';
 import { makeSession } from '../support/sessions';
 import { waitFor } from '../support/wait';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { fargateTaskSize } from '../../shared/adapters/runtime/ecs/fargate-sizes';
-import { CapacityError, RuntimeStartError } from '../../shared/domain';
+import { CapacityError, RuntimeStartError } from '../../shared/domain/errors';
 import { fixtureApp } from '../support/apps';
 import { ScriptedEcs } from '../support/scripted-ecs';
 import { makeSession } from '../support/sessions';

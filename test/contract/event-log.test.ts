@@ -3,7 +3,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { DynamoDbSessionEventLog, eventLogKey } from '../../shared/adapters/dynamodb/dynamodb-event-log';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
-import { newSessionId } from '../../shared/domain';
+import { newSessionId } from '../../shared/domain/ids';
 import { once } from '../../shared/domain/events';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { scanTable } from '../support/table';

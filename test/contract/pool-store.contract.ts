@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSessionId } from '../../shared/domain';
+import { newSessionId } from '../../shared/domain/ids';
 import { ConflictError } from '../../shared/domain/errors';
 import type { PoolInstance } from '../../shared/domain/pool';
 import type { PoolStore } from '../../shared/ports/pool-store';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PortAllocator } from '../../shared/adapters/runtime/local-process/port-allocator';
-import { CapacityError } from '../../shared/domain';
+import { CapacityError } from '../../shared/domain/errors';
 import { testPortRange } from '../support/ports';
 
 describe('PortAllocator', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppSpec, Readiness } from '../../shared/domain';
-import type { Runtime } from '../../shared/ports';
+import type { AppSpec, Readiness } from '../../shared/domain/app';
+import type { Runtime } from '../../shared/ports/runtime';
 import { makeSession } from '../support/sessions';
 import { waitFor } from '../support/wait';
 

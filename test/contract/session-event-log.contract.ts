@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSessionId } from '../../shared/domain';
+import { newSessionId } from '../../shared/domain/ids';
 import { once } from '../../shared/domain/events';
 import type { SessionEventLog } from '../../shared/ports/session-events';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSessionId } from '../../shared/domain';
+import { newSessionId } from '../../shared/domain/ids';
 import type { Session } from '../../shared/domain/session';
 import type { SessionLogs } from '../../shared/ports/session-logs';
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, transition, type Session } from '../../shared/domain';
-import type { SessionStore } from '../../shared/ports';
+import { ConflictError } from '../../shared/domain/errors';
+import { transition } from '../../shared/domain/transitions';
+import type { Session } from '../../shared/domain/session';
+import type { SessionStore } from '../../shared/ports/session-store';
 import { hashToken } from '../../shared/domain/ids';
 import { makeSession } from '../support/sessions';
 

@@ -5,7 +5,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
-import { CapacityError } from '../../shared/domain';
+import { CapacityError } from '../../shared/domain/errors';
 import { fixtureApp } from '../support/apps';
 import { javaAvailable, startDynamoDbLocal } from '../support/dynamodb-local';
 import { ScriptedEcs } from '../support/scripted-ecs';

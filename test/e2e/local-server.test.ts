@@ -44,9 +44,10 @@ describe('npm start (the local server as a real process)', () => {
 
   it('prints where it listens, the admin token, and a curl line to launch', () => {
     expect(server.output()).toContain(`Sessionplane is listening on ${server.base}`);
-    expect(server.output()).toContain(`export SESSIONPLANE_TOKEN=${server.adminToken}`);
+    expect(server.output()).toContain(`  export SESSIONPLANE_URL=${server.base}\n`);
+    expect(server.output()).toContain(`  export SESSIONPLANE_TOKEN=${server.adminToken}\n`);
     expect(server.output()).toContain(
-      `curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST ${server.base}/sessions -d '{"app":"echo"}'`,
+      `curl -s -H "Authorization: Bearer $SESSIONPLANE_TOKEN" -X POST "$SESSIONPLANE_URL/sessions" -d '{"app":"echo"}'`,
     );
   });
 

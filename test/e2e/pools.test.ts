@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppSpec } from '../../shared/domain';
+import type { AppSpec } from '../../shared/domain/app';
 import { fixtureApp } from '../support/apps';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 import { testPortRange } from '../support/ports';

@@ -7,7 +7,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
-import { hashToken, newToken } from '../../shared/domain';
+import { hashToken, newToken } from '../../shared/domain/ids';
 import { spawnRouter } from '../support/router-process';
 import { makeSession } from '../support/sessions';
 import { closeCode, openWs, roundTrip } from '../support/ws';

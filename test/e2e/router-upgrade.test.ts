@@ -8,7 +8,7 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-se
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { createLogger } from '../../shared/adapters/in-process/pino-logger';
-import { hashToken, newToken } from '../../shared/domain';
+import { hashToken, newToken } from '../../shared/domain/ids';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { freePort } from '../support/dynamodb-local';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
-import { FUNCTION_ENTRIES } from '../../shared/config';
+import { FUNCTION_ENTRIES } from '../../shared/config/functions';
 import { bundle } from '../support/bundle';
 import { CLUSTER_ARN } from '../support/ecs-events';
 import { lambdaContext } from '../support/lambda-events';

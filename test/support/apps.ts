@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseApps } from '../../shared/config';
-import { ConfigError, type AppSpec } from '../../shared/domain';
+import { parseApps } from '../../shared/config/apps';
+import { ConfigError } from '../../shared/domain/errors';
+import type { AppSpec } from '../../shared/domain/app';
 
 export const FIXTURE_APP = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fixture-app.mjs');
 

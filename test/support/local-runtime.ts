@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
-import type { RuntimeEvent } from '../../shared/ports';
+import type { RuntimeEvent } from '../../shared/ports/runtime';
 import { testPortRange } from './ports';
 import { waitFor } from './wait';
 

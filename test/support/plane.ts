@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { Context } from 'hono';
 import { composeLocal, type LocalPlane } from '../../functions/local/compose';
 import { listenLocal, type LocalServer } from '../../functions/local/http-server';
-import { loadLocalConfig } from '../../shared/config';
-import type { AppSpec, Session } from '../../shared/domain';
-import { silentLogger, type Logger } from '../../shared/ports';
+import { loadLocalConfig } from '../../shared/config/env';
+import type { AppSpec } from '../../shared/domain/app';
+import type { Session } from '../../shared/domain/session';
+import { silentLogger, type Logger } from '../../shared/ports/logger';
 import { testPortRange } from './ports';
 import { waitFor } from './wait';
 

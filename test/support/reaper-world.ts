@@ -4,9 +4,11 @@ import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-tab
 import type { EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
-import type { Session } from '../../shared/domain';
-import type { Metrics } from '../../shared/ports';
-import { handleRuntimeEvent, launchSession, type LaunchDeps } from '../../shared/services';
+import type { Session } from '../../shared/domain/session';
+import type { Metrics } from '../../shared/ports/metrics';
+import { handleRuntimeEvent } from '../../shared/services/runtime-events';
+import { launchSession } from '../../shared/services/launch';
+import type { LaunchDeps } from '../../shared/services/deps';
 import { fixtureApp } from './apps';
 import { ScriptedEcs } from './scripted-ecs';
 import { makeServiceDeps } from './services';

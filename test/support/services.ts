@@ -5,9 +5,14 @@ import { DynamoDbQuotaStore } from '../../shared/adapters/dynamodb/dynamodb-quot
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
 import { NotifyingSessionEventLog } from '../../shared/adapters/in-process/notifying-event-log';
-import type { AppSpec, Policy } from '../../shared/domain';
-import { noMetrics, silentLogger, systemClock, type Runtime } from '../../shared/ports';
-import { AppCatalog, type LaunchDeps } from '../../shared/services';
+import type { AppSpec } from '../../shared/domain/app';
+import type { Policy } from '../../shared/domain/limits';
+import { noMetrics } from '../../shared/ports/metrics';
+import { silentLogger } from '../../shared/ports/logger';
+import { systemClock } from '../../shared/ports/clock';
+import type { Runtime } from '../../shared/ports/runtime';
+import { AppCatalog } from '../../shared/services/catalog';
+import type { LaunchDeps } from '../../shared/services/deps';
 
 const TEST_POLICY: Policy = {
   limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 },

@@ -1,4 +1,5 @@
-import { hashToken, newSessionId, type Session } from '../../shared/domain';
+import { hashToken, newSessionId } from '../../shared/domain/ids';
+import type { Session } from '../../shared/domain/session';
 
 /** A fresh PENDING session record, with overrides. */
 export function makeSession(overrides: Partial<Session> = {}): Session {

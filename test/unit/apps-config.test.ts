@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from '../support/apps';
 import { ecsAppDefaults } from '../../shared/adapters/runtime/ecs/can-run';
-import { loadAppsFile, parseApps } from '../../shared/config';
+import { loadAppsFile } from '../../shared/config/apps-file';
+import { parseApps } from '../../shared/config/apps';
 
 function yamlFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'sp-apps-')), 'apps.yml');

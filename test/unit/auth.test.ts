@@ -5,9 +5,9 @@ import { Hono } from 'hono';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearerTokens, gatewayClaims, verifiedJwt, type Authenticate } from '../../functions/api/auth/authenticators';
-import { loadTokensFile } from '../../shared/config';
-import { hashToken } from '../../shared/domain';
-import { ConfigError } from '../../shared/domain';
+import { loadTokensFile } from '../../shared/config/auth-tokens';
+import { hashToken } from '../../shared/domain/ids';
+import { ConfigError } from '../../shared/domain/errors';
 
 /** Who the authenticator says the caller is (null: nobody). */
 async function whoami(auth: Authenticate, headers: Record<string, string> = {}, env?: unknown) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderArgv, sessionEnv } from '../../shared/domain';
+import { renderArgv, sessionEnv } from '../../shared/domain/command';
 
 describe('renderArgv', () => {
   it('fills known placeholders and leaves unknown ones, as safe_substitute does', () => {

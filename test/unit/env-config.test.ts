@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ENV, loadLocalConfig } from '../../shared/config';
+import { ENV } from '../../shared/config/env-names';
+import { loadLocalConfig } from '../../shared/config/env';
 import { loadRouterConfig } from '../../shared/config/env';
-import { ConfigError } from '../../shared/domain';
+import { ConfigError } from '../../shared/domain/errors';
 
 describe('local env config', () => {
   it('has working defaults: 127.0.0.1:8080, the demo apps, ports 9001-9500', () => {

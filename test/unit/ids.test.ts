@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashToken, isSessionId, newSessionId, newToken, tokenMatches } from '../../shared/domain';
+import { hashToken, isSessionId, newSessionId, newToken, tokenMatches } from '../../shared/domain/ids';
 
 describe('ids and tokens', () => {
   it('makes session ids of 128 random bits in lower-case hex, all distinct', () => {

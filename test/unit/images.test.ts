@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageAllowed, isImageReference } from '../../shared/domain';
+import { imageAllowed, isImageReference } from '../../shared/domain/images';
 
 const allowed = ['ghcr.io/acme/', 'registry.example.org:5000/viz/paraview', 'images.canfar.net/'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseApps } from '../../shared/config';
+import { parseApps } from '../../shared/config/apps';
 import { appsFromImages } from '../../shared/config/image-labels';
-import { poolBackoffMs, poolServes, poolTarget, specHash } from '../../shared/domain';
+import { poolBackoffMs, poolServes, poolTarget, specHash } from '../../shared/domain/pool';
 import { fixtureApp, problemsOf } from '../support/apps';
 
 const at = (hhmm: string) => Date.UTC(2026, 11, 5, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3)));

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  canTransition,
-  IllegalTransitionError,
-  isFinal,
-  SESSION_STATUSES,
-  transition,
-  type SessionStatus,
-} from '../../shared/domain';
+import { canTransition, transition } from '../../shared/domain/transitions';
+import { IllegalTransitionError } from '../../shared/domain/errors';
+import { isFinal, SESSION_STATUSES, type SessionStatus } from '../../shared/domain/session';
 import { makeSession } from '../support/sessions';
 
 const LEGAL = new Set([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectUrl, sessionUrl, type UrlSettings } from '../../shared/domain';
+import { connectUrl, sessionUrl, type UrlSettings } from '../../shared/domain/urls';
 
 const id = '0123456789abcdef0123456789abcdef';
 

@@ -3,7 +3,7 @@ import type { Session } from '../../domain/session';
 import type { ServiceDeps } from '../deps';
 
 /** A usage counter changed this recently may count a launch the live index does not show yet. */
-export const USAGE_SETTLE_MS = 60_000;
+const USAGE_SETTLE_MS = 60_000;
 
 function sum(sessions: Session[]): Usage {
   return sessions.reduce(

@@ -6,7 +6,8 @@ import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb
 import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb/dynamodb-pool-store';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
-import { launchSession, type LaunchDeps } from '../../../shared/services';
+import { launchSession } from '../../../shared/services/launch';
+import type { LaunchDeps } from '../../../shared/services/deps';
 import type { Pools } from '../../../shared/services/deps';
 import { tendPools, type KeeperOptions } from '../../../shared/services/pools/pool-keeper';
 import { fixtureApp } from '../../support/apps';

@@ -6,8 +6,9 @@ import { handleTaskEvent, type TaskEventsDeps } from '../../../functions/aws/tas
 import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
-import type { Session } from '../../../shared/domain';
-import { launchSession, type LaunchDeps } from '../../../shared/services';
+import type { Session } from '../../../shared/domain/session';
+import { launchSession } from '../../../shared/services/launch';
+import type { LaunchDeps } from '../../../shared/services/deps';
 import { fixtureApp } from '../../support/apps';
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
 import { ScriptedEcs, scriptedEcsRuntime } from '../../support/scripted-ecs';

@@ -4,7 +4,7 @@ import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb/dynamodb-session-store';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
-import { silentLogger } from '../../../shared/ports';
+import { silentLogger } from '../../../shared/ports/logger';
 import { makeSession } from '../../support/sessions';
 
 describe('ActivityTracker', () => {

@@ -6,15 +6,12 @@ import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { LocalProcessRuntime } from '../../../shared/adapters/runtime/local-process/local-process-runtime';
-import { CapacityError } from '../../../shared/domain';
-import type { Runtime, StartRequest } from '../../../shared/ports';
-import {
-  decideOnEvent,
-  handleRuntimeEvent,
-  launchSession,
-  stopSession,
-  type LaunchDeps,
-} from '../../../shared/services';
+import { CapacityError } from '../../../shared/domain/errors';
+import type { Runtime, StartRequest } from '../../../shared/ports/runtime';
+import { decideOnEvent, handleRuntimeEvent } from '../../../shared/services/runtime-events';
+import { launchSession } from '../../../shared/services/launch';
+import { stopSession } from '../../../shared/services/stop';
+import type { LaunchDeps } from '../../../shared/services/deps';
 import { fixtureApp } from '../../support/apps';
 import { testPortRange } from '../../support/ports';
 import { makeServiceDeps } from '../../support/services';

@@ -5,9 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DynamoDbPoolStore } from '../../../shared/adapters/dynamodb/dynamodb-pool-store';
 import type { EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import type { LocalProcessRuntime } from '../../../shared/adapters/runtime/local-process/local-process-runtime';
-import type { AppSpec } from '../../../shared/domain';
-import type { RuntimeEvent } from '../../../shared/ports';
-import { AppCatalog, handleRuntimeEvent, launchSession } from '../../../shared/services';
+import type { AppSpec } from '../../../shared/domain/app';
+import type { RuntimeEvent } from '../../../shared/ports/runtime';
+import { AppCatalog } from '../../../shared/services/catalog';
+import { handleRuntimeEvent } from '../../../shared/services/runtime-events';
+import { launchSession } from '../../../shared/services/launch';
 import type { LaunchDeps, Pools } from '../../../shared/services/deps';
 import { tendPools, type KeeperOptions } from '../../../shared/services/pools/pool-keeper';
 import { reap } from '../../../shared/services/reaper/reap';

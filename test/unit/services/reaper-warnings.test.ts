@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
-import { reap, renewSession } from '../../../shared/services';
+import { reap } from '../../../shared/services/reaper/reap';
+import { renewSession } from '../../../shared/services/renew';
 import { IDLE_MS, reaperWorld } from '../../support/reaper-world';
 
 /** #15 item 6: the reaper warns before an idle or expiry stop, and stops only in a later pass. */

@@ -1,8 +1,10 @@
 import { DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
-import { hashToken } from '../../../shared/domain';
-import { reap, reconcileAll, renewSession } from '../../../shared/services';
+import { hashToken } from '../../../shared/domain/ids';
+import { reap } from '../../../shared/services/reaper/reap';
+import { reconcileAll } from '../../../shared/services/reaper/reconcile';
+import { renewSession } from '../../../shared/services/renew';
 import { IDLE_MS, LIFETIME_MS, reaperWorld } from '../../support/reaper-world';
 import { makeSession } from '../../support/sessions';
 import { describedEcho } from '../../support/task-definitions';
@@ -113,7 +115,7 @@ describe('reaper rules, on a fake clock', () => {
 
   it('fails a start stuck past its launch timeout, and stops its task', async () => {
     const w = await reaperWorld(db);
-    const { session } = await (await import('../../../shared/services')).launchSession(w.deps, {
+    const { session } = await (await import('../../../shared/services/launch')).launchSession(w.deps, {
       owner: 'bo',
       app: 'web',
     });
@@ -267,7 +269,7 @@ describe('reaper fault injection: nothing runs unowned, nothing is lost, nothing
     const w = await reaperWorld(db);
     const sessions = await Promise.all(Array.from({ length: 6 }, (_, i) => w.ready(`racer${i}`)));
     w.advance(IDLE_MS + 1);
-    const { stopSession } = await import('../../../shared/services');
+    const { stopSession } = await import('../../../shared/services/stop');
     await Promise.all([reap(w.deps, { concurrency: 2 }), ...sessions.map((s) => stopSession(w.deps, s.id, 'user'))]);
     await w.settle();
     for (const s of sessions) {
@@ -297,7 +299,7 @@ describe('reaper usage repair', () => {
       () => w.clock.now() - 120_000,
     );
     w.deps.quotas.release = skewed.release.bind(skewed);
-    const { launchSession } = await import('../../../shared/services');
+    const { launchSession } = await import('../../../shared/services/launch');
     const { session } = await launchSession(w.deps, { owner: 'fay', app: 'web' });
     w.advance(25_001); // stuck: the pass fails it and releases its share
     expect((await reap(w.deps, { concurrency: 2 })).reaped).toEqual({ 'launch-timeout': 1 });

@@ -4,13 +4,13 @@ import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb/dynamodb
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { NotifyingSessionStore } from '../../../shared/adapters/in-process/notifying-session-store';
-import { transition } from '../../../shared/domain';
-import { systemClock } from '../../../shared/ports';
+import { transition } from '../../../shared/domain/transitions';
+import { systemClock } from '../../../shared/ports/clock';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { SessionLookup } from '../../../functions/router/session-lookup';
 import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb/dynamodb-event-log';
 import { NotifyingSessionEventLog } from '../../../shared/adapters/in-process/notifying-event-log';
-import { newSessionId } from '../../../shared/domain';
+import { newSessionId } from '../../../shared/domain/ids';
 import { once } from '../../../shared/domain/events';
 import { embeddedTable } from '../../support/table';
 import { makeSession } from '../../support/sessions';

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbSessionEventLog } from '../../../shared/adapters/dynamodb/dynamodb-event-log';
 import type { EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
-import { newSessionId } from '../../../shared/domain';
+import { newSessionId } from '../../../shared/domain/ids';
 import { once } from '../../../shared/domain/events';
-import { noMetrics, type Logger } from '../../../shared/ports';
+import { noMetrics } from '../../../shared/ports/metrics';
+import type { Logger } from '../../../shared/ports/logger';
 import { makeSession } from '../../support/sessions';
 import { logSlowStart, recordEvents, reportLaunchPhases } from '../../../shared/services/session-events';
 import { embeddedTable } from '../../support/table';

@@ -6,14 +6,13 @@ import type { LocalServer } from '../../functions/local/http-server';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import { startTestPlane, type TestPlane } from '../support/plane';
 
-/** The README's skaha walk-through, as written, against the shipped apps on a free port (not 8080). */
+/** The skaha how-to's walk-through (docs/how-to/skaha.md), as written, against the shipped apps on a free port (not 8080). */
 function readmeBlock(): string {
-  const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf("## skaha's session API"));
-  return /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  const page = readFileSync('docs/how-to/skaha.md', 'utf8');
+  return /```sh\n([\s\S]*?)```/.exec(page)![1]!;
 }
 
-describe("the README's skaha walk-through", () => {
+describe("the skaha how-to's walk-through", () => {
   let plane: TestPlane;
   let server: LocalServer;
   beforeAll(async () => {
