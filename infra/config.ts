@@ -36,7 +36,10 @@ export const InfraConfigSchema = z
         'a DNS name such as sessions.example.org',
       )
       .optional(),
-    /** An ACM certificate for `*.<sessionDomain>`, added to the router's HTTPS listener (if its own certificate does not cover it). */
+    /**
+     * An ACM certificate for `*.<sessionDomain>`, added to the router's HTTPS listener (if its own certificate does not
+     * cover it).
+     */
     sessionCertificateArn: z.string().startsWith('arn:aws').optional(),
     /** An OIDC issuer and audience for the API's JWT authorizer; unset: a Cognito user pool is made. */
     jwtIssuer: z.url().optional(),

@@ -6,7 +6,10 @@ import { writeGroup } from './routes/sessions-write';
 import { skahaGroup } from './routes/skaha';
 import { launcherGroup } from './routes/wslink-launcher';
 
-/** Every route group: what the local server mounts. A Lambda entry imports only its own groups, so its bundle holds only their code. */
+/**
+ * Every route group: what the local server mounts. A Lambda entry imports only its own groups, so its bundle holds only
+ * their code.
+ */
 export const ALL_GROUPS = {
   read: readGroup,
   write: writeGroup,

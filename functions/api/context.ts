@@ -19,7 +19,10 @@ export interface ApiDeps extends LaunchDeps {
   logs: SessionLogs;
   /** Origins whose pages may call the launcher and the API (CORS); none: same origin only. */
   corsOrigins: string[];
-  /** Where this process can stream server-sent events (not behind API Gateway): how often a quiet stream says it is alive. */
+  /**
+   * Where this process can stream server-sent events (not behind API Gateway): how often a quiet stream says it is
+   * alive.
+   */
   eventStream?: { keepaliveMs: number } | undefined;
   /** How long the wslink launcher waits for READY before replying with the sessionURL anyway. */
   launcherTimeoutMs: number;

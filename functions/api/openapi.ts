@@ -268,7 +268,9 @@ export function openApiDocument(serverUrl: string) {
   };
 }
 
-/** Every documented answer that has a JSON shape: `METHOD /path`, its status and its schema (tests ask each for real). */
+/**
+ * Every documented answer that has a JSON shape: `METHOD /path`, its status and its schema (tests ask each for real).
+ */
 export function documentedReplies(): { route: string; status: number; schema: z.ZodType }[] {
   return Object.entries(OPERATIONS).flatMap(([path, methods]) =>
     (Object.entries(methods) as [Method, Operation][]).flatMap(([method, op]) =>

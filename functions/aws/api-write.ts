@@ -13,7 +13,8 @@ import { launcherGroup } from '../api/routes/wslink-launcher';
 import { ecsRuntime, refusingDotSegments, withMetrics } from './compose';
 import { lambdaApiDeps } from './api-compose';
 
-// POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask, iam:PassRole.
+// POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask,
+// iam:PassRole.
 const env = loadFunctionEnv('api-write');
 const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
 const fileSystemId = env[ENV.homesFileSystem];

@@ -33,7 +33,10 @@ export interface LocalStore {
   endpoint: string;
 }
 
-/** The embedded store (in the data directory, or in memory), or the configured endpoint; the table made and, after a crash, repaired. */
+/**
+ * The embedded store (in the data directory, or in memory), or the configured endpoint; the table made and, after a
+ * crash, repaired.
+ */
 export async function openLocalStore(
   config: LocalConfig,
   dataDir: string,

@@ -30,7 +30,10 @@ export interface PortalDeps {
   api: PortalApi;
   /** Sign-in through an OIDC issuer (code + PKCE), where one is configured with a client id. */
   oidc?: OidcSignIn | undefined;
-  /** The principal a sign-in token names (the tokens file's users, the local admin); absent where there is no tokens file (AWS). */
+  /**
+   * The principal a sign-in token names (the tokens file's users, the local admin); absent where there is no tokens
+   * file (AWS).
+   */
   signIn?: ((token: string) => Principal | undefined) | undefined;
   clock: Clock;
   logger: Logger;

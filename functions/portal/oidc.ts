@@ -76,7 +76,10 @@ export class OidcSignIn {
     return { url: url.href, flow };
   }
 
-  /** The principal the callback's code proves, for the flow this browser began, and its ID token (a remote API's bearer). */
+  /**
+   * The principal the callback's code proves, for the flow this browser began, and its ID token (a remote API's
+   * bearer).
+   */
   async finish(callback: URL, flow: OidcFlow): Promise<{ principal: Principal; idToken: string; expiresAt: number }> {
     const as = await this.discover();
     try {

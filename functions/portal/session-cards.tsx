@@ -53,7 +53,9 @@ function reasonText(reason: string | undefined): string {
   return detail ? `${said}: ${detail}` : said;
 }
 
-/** One session as a card; the client script follows a starting one's events and swaps the list when something changes. */
+/**
+ * One session as a card; the client script follows a starting one's events and swaps the list when something changes.
+ */
 // Over 60 lines: markup, one card with its status, links, actions, share box and log.
 function SessionCard(props: {
   session: SessionView;

@@ -9,11 +9,13 @@ import type { OidcFlow } from './oidc';
 const FLOW_COOKIE = 'sessionplane_oidc';
 
 /** Sign-in (a token, or OIDC with PKCE) and sign-out. */
+// Over 60 lines: the sign-in routes in one table (token, OIDC start and callback, sign-out), each short.
 export function signInRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   const app = new Hono();
   const { sameSite, signInPage } = kit;
   app.get('/sign-in', (c) => signInPage(c, { next: safeNext(c.req.query('next')) }));
-  // OIDC: to the issuer with a PKCE challenge, state and nonce (kept in a signed, 10-minute, HttpOnly cookie), and back.
+  // OIDC: to the issuer with a PKCE challenge, state and nonce (kept in a signed, 10-minute, HttpOnly cookie), and
+  // back.
   app.get('/sign-in/oidc', async (c) => {
     if (!deps.oidc) return c.notFound();
     const { url, flow } = await deps.oidc.begin(safeNext(c.req.query('next')));

@@ -83,7 +83,9 @@ const ENDED_BECAUSE: Record<string, string> = {
   shutdown: 'The server it ran on was shut down.',
 };
 
-/** A session that has ended (stopping or stopped): why, and the way back to one's sessions, where a new one can start. */
+/**
+ * A session that has ended (stopping or stopped): why, and the way back to one's sessions, where a new one can start.
+ */
 export function sendEndedPage(res: ServerResponse, session: Session, portalUrl: string): void {
   const nonce = randomBytes(16).toString('base64');
   const reason =

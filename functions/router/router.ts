@@ -39,7 +39,10 @@ export interface RouterDeps {
   missLimit?: number;
   /** The client's address (default: the socket's; behind a load balancer, what it forwarded). */
   clientAddress?: (req: IncomingMessage) => string;
-  /** Word of session changes where this process sees every write (the local server): wakes waiters, clears the lookup cache. */
+  /**
+   * Word of session changes where this process sees every write (the local server): wakes waiters, clears the lookup
+   * cache.
+   */
   changes?: SessionChanges | undefined;
   /** Holding pages for browsers sent to a starting session (its event log; its output, for a failed start's page). */
   holding?: { events: SessionEventLog; logs?: SessionLogs | undefined; keepaliveMs: number } | undefined;
@@ -64,7 +67,10 @@ export interface SessionRouter {
   shutdown(): Promise<void>;
 }
 
-/** With a session domain, the shared origin never serves a session's pages or holds its cookie: to the session's own host. */
+/**
+ * With a session domain, the shared origin never serves a session's pages or holds its cookie: to the session's own
+ * host.
+ */
 function toSessionHost(res: ServerResponse, req: IncomingMessage, home: string, route: SessionRoute): void {
   const q = (req.url ?? '').indexOf('?');
   const path = route.upstream.replace(/^\//, '').split('?')[0];
@@ -99,7 +105,8 @@ function tokenToCookie(
  * The session router: maps a session id to its app's endpoint, checks the session's token,
  * holds early arrivals until READY, proxies HTTP and WebSocket (http-proxy-3), and counts activity.
  */
-// Over 60 lines: a factory whose closures (admission, pages, HTTP, WebSocket) share one lookup, proxy and socket set; each closure is short.
+// Over 60 lines: a factory whose closures (admission, pages, HTTP, WebSocket) share one lookup, proxy and socket set;
+// each closure is short.
 export function createRouter(deps: RouterDeps): SessionRouter {
   const lookup = new SessionLookup(deps.store, deps.clock, deps.lookupCacheMs, deps.changes);
   const proxy = createProxyServer({ xfwd: true });

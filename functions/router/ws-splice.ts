@@ -106,7 +106,10 @@ export function spliceUpgrade(
   backend.on('data', onHead);
 }
 
-/** The app refused the upgrade: its answer goes to the client as it is (its body by Content-Length, else until it ends), then both close. */
+/**
+ * The app refused the upgrade: its answer goes to the client as it is (its body by Content-Length, else until it ends),
+ * then both close.
+ */
 function relayRefusal(all: Buffer, bodyAt: number, backend: Socket, client: Duplex): void {
   backend.on('error', () => backend.destroy());
   client.once('close', () => backend.destroy());

@@ -38,7 +38,9 @@ export interface ControlApiProps {
   /** The router's public URL: the base of every sessionURL and connectURL. */
   publicUrl: string;
   jwt: { issuer: string; audience: string; userClaim: string; groupsClaim: string; adminGroup: string };
-  /** The portal's client at the issuer, whose ID tokens (the portal calls the API with them) the authorizer accepts too. */
+  /**
+   * The portal's client at the issuer, whose ID tokens (the portal calls the API with them) the authorizer accepts too.
+   */
   portalClientId?: string | undefined;
   shared: {
     familyPrefix: string;
@@ -112,7 +114,8 @@ export class ControlApi extends Construct {
       ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
       ...(props.imagePrefixes.length ? { [ENV.imagePrefixes]: props.imagePrefixes.join(',') } : {}),
     });
-    // Sessions, usage counters, idempotency and registry claims: reads, conditional puts and updates, and the delete of a refused claim.
+    // Sessions, usage counters, idempotency and registry claims: reads, conditional puts and updates, and the delete of
+    // a refused claim.
     grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
     grantRunTasks(write.fn, props.cluster, props.taskDefinitions);
     grantRegisterTaskDefinitions(write.fn, props.taskDefinitions);

@@ -43,7 +43,9 @@ export function grantShareIndexCleanup(grantee: IGrantable, table: ITable): void
   );
 }
 
-/** PutItem of sign-out records only (`signout#` keys), for the portal on the router service: nothing else it may write. */
+/**
+ * PutItem of sign-out records only (`signout#` keys), for the portal on the router service: nothing else it may write.
+ */
 export function grantSignOuts(grantee: IGrantable, table: ITable): void {
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({

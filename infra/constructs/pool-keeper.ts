@@ -53,7 +53,8 @@ export class PoolKeeper extends Construct {
       retention: props.retention,
     });
     const fn = this.keeper.fn;
-    // Pool records and statuses (queries of the live index, conditional puts, updates and deletes), the registry's claims.
+    // Pool records and statuses (queries of the live index, conditional puts, updates and deletes), the registry's
+    // claims.
     grantTable(fn, props.table, ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     grantRunTasks(fn, props.cluster, props.taskDefinitions);
     grantRegisterTaskDefinitions(fn, props.taskDefinitions);

@@ -3,7 +3,10 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } fro
 import { Construct } from 'constructs';
 import { SESSIONS_TABLE as T } from '../../shared/config/table';
 
-/** The sessions table: on demand, PITR, deletion protection, TTL on retention, the two GSIs, a stream; kept on stack deletion. */
+/**
+ * The sessions table: on demand, PITR, deletion protection, TTL on retention, the two GSIs, a stream; kept on stack
+ * deletion.
+ */
 export class SessionsTable extends Construct {
   readonly table: Table;
 

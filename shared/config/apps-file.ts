@@ -31,7 +31,10 @@ export function readAppsYaml(path: string, text = readFileSync(path, 'utf8')): u
 
 const ICON_TYPES: Record<string, string> = { '.png': 'image/png', '.svg': 'image/svg+xml' };
 
-/** Each app's `icon` that names a PNG or SVG file (beside the apps file) read in as a data: URL, so the functions on AWS need no file. */
+/**
+ * Each app's `icon` that names a PNG or SVG file (beside the apps file) read in as a data: URL, so the functions on AWS
+ * need no file.
+ */
 function withIconsRead(doc: unknown, baseDir: string): unknown {
   if (!doc || typeof doc !== 'object') return doc;
   for (const [name, app] of Object.entries(doc as Record<string, unknown>)) {

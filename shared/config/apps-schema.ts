@@ -63,7 +63,10 @@ const ClockTime = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a UTC time such as "22:00"')
   .transform((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3)));
 
-/** An app's warm pool: `min` ready instances, at most `max`, each replaced after `ttl`; windows (UTC) with their own `min`. */
+/**
+ * An app's warm pool: `min` ready instances, at most `max`, each replaced after `ttl`; windows (UTC) with their own
+ * `min`.
+ */
 const PoolInput = z
   .strictObject({
     min: z.number().int().min(0).max(100),
@@ -123,9 +126,15 @@ export const AppInputSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,31}$/)
       .optional(),
-    /** Its skaha session type (skaha's `type`, `/image?type=`); default: `type` if it is one of skaha's, else `contributed`. */
+    /**
+     * Its skaha session type (skaha's `type`, `/image?type=`); default: `type` if it is one of skaha's, else
+     * `contributed`.
+     */
     skahaType: z.enum(SKAHA_TYPES).optional(),
-    /** The image id skaha's clients launch it by, for an app without `image` (built by the stack, or a process on one machine). */
+    /**
+     * The image id skaha's clients launch it by, for an app without `image` (built by the stack, or a process on one
+     * machine).
+     */
     skahaImage: z
       .string()
       .regex(
@@ -144,7 +153,9 @@ export const AppInputSchema = z
     limits: ResourcesInput.optional(),
     capacity: z.enum(CAPACITIES).optional(),
     access: AccessInput.optional(),
-    /** Named sizes: `{small: {resources: {cpu: 1, memory: 2Gi}}, gpu: {resources: {gpus: 1}, access: {groups: [gpu]}}}`. */
+    /**
+     * Named sizes: `{small: {resources: {cpu: 1, memory: 2Gi}}, gpu: {resources: {gpus: 1}, access: {groups: [gpu]}}}`.
+     */
     profiles: z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and "-", at most 32'),
@@ -153,7 +164,10 @@ export const AppInputSchema = z
       .optional(),
     profilesOnly: z.boolean().optional(),
     idleTimeout: DurationSchema.optional(),
-    /** How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or lifetime). */
+    /**
+     * How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or
+     * lifetime).
+     */
     warnBefore: DurationSchema.optional(),
     maxLifetime: DurationSchema.optional(),
     launchTimeout: DurationSchema.optional(),

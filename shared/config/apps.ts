@@ -23,7 +23,10 @@ const DEFAULT_POOL_TTL_MS = 6 * 3600_000;
 
 type AppInput = z.output<typeof AppInputSchema>;
 
-/** What the runtime in use says when an app does not: its launch timeout (a process starts in seconds, a Fargate task in minutes). */
+/**
+ * What the runtime in use says when an app does not: its launch timeout (a process starts in seconds, a Fargate task in
+ * minutes).
+ */
 export interface AppDefaults {
   launchTimeoutMs(app: { resources: Resources }): number;
 }

@@ -3,7 +3,9 @@ import type { LocalEnvSchema } from './env';
 
 type LocalEnvKey = keyof z.input<typeof LocalEnvSchema>;
 
-/** A variable as the configuration reference shows it; `default` where the schema's own is not how a person writes it. */
+/**
+ * A variable as the configuration reference shows it; `default` where the schema's own is not how a person writes it.
+ */
 interface EnvDoc {
   default?: string;
   meaning: string;

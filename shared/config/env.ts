@@ -12,7 +12,10 @@ const PortRangeSchema = z
   .transform((s) => s.split('-').map(Number) as [number, number])
   .refine(([lo, hi]) => lo >= 1024 && hi <= 65535 && lo <= hi, 'expected 1024 <= LOW <= HIGH <= 65535');
 
-/** An OIDC issuer whose JWTs are accepted (Keycloak, Dex, Cognito, …): the local API's, and the router service's event stream. */
+/**
+ * An OIDC issuer whose JWTs are accepted (Keycloak, Dex, Cognito, …): the local API's, and the router service's event
+ * stream.
+ */
 const OIDC_ENV = {
   [ENV.jwtIssuer]: z.url().optional(),
   [ENV.jwtAudience]: z.string().min(1).optional(),
@@ -90,7 +93,10 @@ export const LocalEnvSchema = z
       .optional(),
     [ENV.authTokens]: z.string().min(1).optional(),
     ...OIDC_ENV,
-    /** The portal's client at the OIDC issuer (its sign-in through the issuer needs one); a secret for a confidential client. */
+    /**
+     * The portal's client at the OIDC issuer (its sign-in through the issuer needs one); a secret for a confidential
+     * client.
+     */
     [ENV.oidcClientId]: z.string().min(1).optional(),
     [ENV.oidcClientSecret]: z.string().min(1).optional(),
     [ENV.maxHeaderBytes]: z.coerce
@@ -167,7 +173,10 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
       pauseAfter: e[ENV.poolPauseAfter],
       backoffBaseMs: e[ENV.poolBackoff],
     },
-    /** The container engine's address as configured (SESSIONPLANE_CONTAINER_HOST, else DOCKER_HOST); resolved at start-up. */
+    /**
+     * The container engine's address as configured (SESSIONPLANE_CONTAINER_HOST, else DOCKER_HOST); resolved at
+     * start-up.
+     */
     containerHost: e[ENV.containerHost] ?? e[ENV.dockerHost],
     containerNetwork: e[ENV.containerNetwork],
     discoveryTtlMs: e[ENV.discoveryTtl],
@@ -235,7 +244,9 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
   };
 }
 
-/** The portal needs all three: an API to call, a key for its cookies, and a client at the issuer it signs users in with. */
+/**
+ * The portal needs all three: an API to call, a key for its cookies, and a client at the issuer it signs users in with.
+ */
 function portalFrom(e: z.output<typeof RouterEnvSchema>) {
   const [apiUrl, key] = [e[ENV.apiUrl], e[ENV.portalKey]];
   if (!apiUrl && !key) return undefined;

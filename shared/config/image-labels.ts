@@ -4,7 +4,10 @@ import { imageAllowed, type LabelledImage } from '../domain/images';
 import { type AppDefaults, parseAppEntry } from './apps';
 import { APP_NAME, type AppInputSchema } from './apps-schema';
 
-/** Our labels: `org.sessionplane.<key>`, a key of the apps file; JSON values where the key takes a number, list or object. */
+/**
+ * Our labels: `org.sessionplane.<key>`, a key of the apps file; JSON values where the key takes a number, list or
+ * object.
+ */
 const SESSIONPLANE_LABEL = 'org.sessionplane.';
 /** SimPhoNy-Remote's (simphony-remote's docker labels). */
 const SIMPHONY_LABEL = 'eu.simphony-project.docker.';
@@ -79,7 +82,9 @@ function labelValue(key: string, text: string): { value: unknown } | { problem: 
 /** SimPhoNy's `env.x11-width` → X11_WIDTH. */
 const simphonyEnvName = (name: string) => name.toUpperCase().replaceAll('-', '_');
 
-/** The default app name of an image: its repository's last path component (`localhost/viz/paraview:5.12` → `paraview`). */
+/**
+ * The default app name of an image: its repository's last path component (`localhost/viz/paraview:5.12` → `paraview`).
+ */
 function repositoryName(image: string): string {
   const path = image.split('@')[0]!;
   const last = path.slice(path.lastIndexOf('/') + 1);

@@ -23,7 +23,9 @@ export const PolicyEnvSchema = z.object({
   [ENV.renewCeiling]: DurationSchema.default(30 * 24 * 3600_000),
   [ENV.corsOrigins]: CommaListSchema,
   [ENV.launcherTimeout]: DurationSchema.default(25_000),
-  /** The price table usage is estimated with: {"FARGATE": {"vcpuHour": 0.04048, "gbHour": 0.004445, "gpuHour": 0}, …}. */
+  /**
+   * The price table usage is estimated with: {"FARGATE": {"vcpuHour": 0.04048, "gbHour": 0.004445, "gpuHour": 0}, …}.
+   */
   [ENV.prices]: z
     .string()
     .transform((text, ctx) => {

@@ -41,7 +41,10 @@ export interface Access {
 export const CAPACITIES = ['FARGATE', 'FARGATE_SPOT'] as const;
 type Capacity = (typeof CAPACITIES)[number];
 
-/** A named size of an app (JupyterHub's profile_list, a form's choices): its resources and capacity, and who may choose it. */
+/**
+ * A named size of an app (JupyterHub's profile_list, a form's choices): its resources and capacity, and who may choose
+ * it.
+ */
 export interface Profile {
   name: string;
   title?: string;
@@ -94,7 +97,9 @@ export interface AppSpec {
   profilesOnly?: boolean;
   /** Its skaha session type (`skahaType`); see skahaTypeOf. */
   skahaType?: SkahaType;
-  /** The image id skaha's clients launch it by (`image=`) when it has no `image` of its own (built or run as a process). */
+  /**
+   * The image id skaha's clients launch it by (`image=`) when it has no `image` of its own (built or run as a process).
+   */
   skahaImage?: string;
   /** argv template with `${host} ${port} ${secret} ${id}` and the params; empty: the image's own entrypoint. */
   command: string[];
@@ -138,7 +143,10 @@ export interface AppSpec {
   pool?: PoolSpec;
 }
 
-/** An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's lifetime. */
+/**
+ * An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's
+ * lifetime.
+ */
 export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
 /** The port a container's app listens on when its entry names none (the trame image's, and ECS's examples'). */
 export const DEFAULT_CONTAINER_PORT = 8080;
@@ -236,7 +244,10 @@ export function checkResources(
   return { resources, problems };
 }
 
-/** The skaha session type of an app: `skahaType`, or its `type` when that is one of skaha's, or `contributed` (a web app). */
+/**
+ * The skaha session type of an app: `skahaType`, or its `type` when that is one of skaha's, or `contributed` (a web
+ * app).
+ */
 export function skahaTypeOf(app: AppSpec): SkahaType {
   return (
     app.skahaType ??

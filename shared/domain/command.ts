@@ -54,7 +54,10 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
   };
 }
 
-/** sessionEnv for a session of an app: what every runtime gives it (its port and secret, and where its home is, if it has one). */
+/**
+ * sessionEnv for a session of an app: what every runtime gives it (its port and secret, and where its home is, if it
+ * has one).
+ */
 export function sessionEnvOf(
   session: {
     id: string;

@@ -167,7 +167,9 @@ export function probingPhase(ready: Readiness, at: number): NewSessionEvent {
   return once('probing', at, `Waiting ${how}.`);
 }
 
-/** The steps a runtime reports once its instance runs: it started (in its own words), and readiness is being checked. */
+/**
+ * The steps a runtime reports once its instance runs: it started (in its own words), and readiness is being checked.
+ */
 export function startedPhases(started: string, ready: Readiness, at: number): NewSessionEvent[] {
   return [once('started', at, started), probingPhase(ready, at)];
 }

@@ -18,7 +18,10 @@ export interface StartResult {
   kind?: string;
   /** host:port, when known at start (a local process); ECS learns it later. */
   endpoint?: string;
-  /** The steps the start went through or is in, for the session's event log (a process started and probed; a task placed). */
+  /**
+   * The steps the start went through or is in, for the session's event log (a process started and probed; a task
+   * placed).
+   */
   phases?: NewSessionEvent[];
 }
 

@@ -40,11 +40,17 @@ export interface ServiceDeps {
 /** The warm pools' records, and how to reach their keeper. */
 export interface Pools {
   store: PoolStore;
-  /** Asks the keeper to tend an app's pool soon (the local server: at once); absent where the table's stream does it (AWS). */
+  /**
+   * Asks the keeper to tend an app's pool soon (the local server: at once); absent where the table's stream does it
+   * (AWS).
+   */
   poke?(app: string): void;
   /** What besides the app spec makes its instances (ECS: its deployed task definition), for the spec hash. */
   revision?(app: AppSpec): string;
-  /** False when an instance's endpoint (host:port) is known closed (refused), where this process can reach it (one machine). */
+  /**
+   * False when an instance's endpoint (host:port) is known closed (refused), where this process can reach it (one
+   * machine).
+   */
   reachable?(endpoint: string): Promise<boolean>;
   /** Runs work that only tells (a claim's event and count) after the reply (the local keeper); absent: at once. */
   defer?(work: () => Promise<unknown>): void;

@@ -145,7 +145,8 @@ async function startFailed(
  * records STARTING. Recording first means a crash between the two leaves a record the reaper
  * finds; a start failure leaves the session FAILED, never lost.
  */
-// Over 60 lines: the launch protocol in its order (check, pool, home, idempotency, quota, record, start, STARTING); each step is a call.
+// Over 60 lines: the launch protocol in its order (check, pool, home, idempotency, quota, record, start, STARTING);
+// each step is a call.
 export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
   const { app, profile, params, resources } = checkedLaunch(deps, input);
   // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.

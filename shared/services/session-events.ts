@@ -28,7 +28,10 @@ export async function recordEvents(
   }
 }
 
-/** Once a session is ready: how long each step of its launch took, as LaunchPhase metrics (EMF on AWS, log lines locally). */
+/**
+ * Once a session is ready: how long each step of its launch took, as LaunchPhase metrics (EMF on AWS, log lines
+ * locally).
+ */
 export async function reportLaunchPhases(deps: EventDeps, session: Session): Promise<void> {
   try {
     const timings = launchTimings(await deps.events.list(session.id));

@@ -27,7 +27,9 @@ export function ownerView(deps: ApiDeps, principal: Principal, session: Session)
   };
 }
 
-/** One session as GET /sessions/{id} shows it: the owner's view, with where its launch's time went (from its event log). */
+/**
+ * One session as GET /sessions/{id} shows it: the owner's view, with where its launch's time went (from its event log).
+ */
 export async function detailedView(deps: ApiDeps, principal: Principal, session: Session) {
   const timings = launchTimings(await deps.events.list(session.id));
   return { ...ownerView(deps, principal, session), timings };

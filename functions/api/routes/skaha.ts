@@ -99,7 +99,10 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const connectOf = (c: Context<ApiEnv>, s: Session) => ownerView(deps, c.var.principal, s).connectURL;
   const notFound = (id: string) => new DomainError('session.not_found', `session ${id.slice(0, 64)} not found.`);
-  /** The caller's session as skaha shows it, if they may take `action` on it; or skaha's 404 (or 403 for a grantee's control). */
+  /**
+   * The caller's session as skaha shows it, if they may take `action` on it; or skaha's 404 (or 403 for a grantee's
+   * control).
+   */
   const shownSession = async (c: Context<ApiEnv>, id: string, action: SessionAction) => {
     try {
       const { session } = await authorizedSession(deps, c.var.principal, action, id);

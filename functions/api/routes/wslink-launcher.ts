@@ -24,7 +24,10 @@ const CLIENT_KEYS = new Set([
   'iframe',
   'wsProxy',
 ]);
-/** Sessionplane's own launch keys a launcher body may carry, checked as POST /sessions checks them (#33: they were ignored). */
+/**
+ * Sessionplane's own launch keys a launcher body may carry, checked as POST /sessions checks them (#33: they were
+ * ignored).
+ */
 const SIZE_KEYS = LaunchBodySchema.pick({ profile: true, resources: true });
 /** A retried POST within this long gets the same session (the client's launcherRetry). */
 const RETRY_WINDOW_SECONDS = 120;

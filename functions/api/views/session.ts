@@ -4,7 +4,10 @@ import { currentWarnings } from '../../../shared/domain/transitions';
 import { connectUrl, sessionUrl, type UrlSettings } from '../../../shared/domain/urls';
 import { Iso, iso, ResourcesView } from './common';
 
-/** A session as the API shows it (sessionView builds it; test/api/reply-schemas.test.ts checks every reply against its schema). */
+/**
+ * A session as the API shows it (sessionView builds it; test/api/reply-schemas.test.ts checks every reply against its
+ * schema).
+ */
 export const SessionViewSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{32}$/),
   name: z.string(),
@@ -35,7 +38,10 @@ export const SessionViewSchema = z.object({
   shares: z.array(z.lazy(() => ShareViewSchema)).optional(),
   /** A grantee's view: the session is another's, shared with the caller (its URLs carry the caller's own token). */
   sharedWithYou: z.boolean().optional(),
-  /** GET /sessions/{id} only: milliseconds each step of the launch took (network, pulled, started, ready, …) and the total. */
+  /**
+   * GET /sessions/{id} only: milliseconds each step of the launch took (network, pulled, started, ready, …) and the
+   * total.
+   */
   timings: z.record(z.string(), z.number()).optional(),
 });
 

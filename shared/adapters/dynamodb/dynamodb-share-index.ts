@@ -7,7 +7,10 @@ import { liveIndexPages } from './live-index';
 
 type Item = Record<string, unknown>;
 
-/** A pointer outlives its share's expiry (or, without one, its session's start) by this much at most, if nothing removes it before (the table's TTL sweeps it). */
+/**
+ * A pointer outlives its share's expiry (or, without one, its session's start) by this much at most, if nothing removes
+ * it before (the table's TTL sweeps it).
+ */
 const POINTER_TTL_MS = 400 * 86_400_000;
 /** BatchGetItem takes at most 100 keys. */
 const BATCH = 100;

@@ -68,7 +68,9 @@ export class DynamoDbUsageStore implements UsageStore {
     for (const month of monthsBetween(range.from, range.to)) yield* this.query(T.liveIndex, month, range);
   }
 
-  /** One partition of an index, the records that ended in [from, to) (both indexes sort by `createdAt`, here the end). */
+  /**
+   * One partition of an index, the records that ended in [from, to) (both indexes sort by `createdAt`, here the end).
+   */
   private async *query(
     index: { name: string; partitionKey: string; sortKey: string },
     partition: string,

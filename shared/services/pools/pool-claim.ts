@@ -15,7 +15,10 @@ type PoolLaunch = {
   idempotency?: { key: string; requestHash: string; ttlSeconds?: number } | undefined;
 };
 
-/** Whether an instance may still be handed out at `now`: ready, of the app's current spec, not recycled, not about to expire. */
+/**
+ * Whether an instance may still be handed out at `now`: ready, of the app's current spec, not recycled, not about to
+ * expire.
+ */
 function claimable(instance: PoolInstance, hash: string, recycledAt: number | undefined, now: number): boolean {
   return (
     instance.state === 'READY' &&

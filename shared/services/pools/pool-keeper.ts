@@ -243,7 +243,8 @@ async function fillPool(
   const alive = kept.filter((i) => i.state !== 'CLAIMED');
   const target = Math.min(poolTarget(app.pool!, now), app.pool!.max);
   if (alive.length > target) {
-    // Above its target (a schedule window began, `min` was lowered): the newest go first, starting ones before ready ones.
+    // Above its target (a schedule window began, `min` was lowered): the newest go first, starting ones before ready
+    // ones.
     const order = (i: PoolInstance) => (i.state === 'STARTING' ? 0 : 1);
     const excess = [...alive]
       .sort((a, b) => order(a) - order(b) || b.createdAt - a.createdAt)

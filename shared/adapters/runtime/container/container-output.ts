@@ -27,7 +27,10 @@ function recordContainerOutput(docker: Docker, raw: NodeJS.ReadableStream, log: 
   return [stdout, stderr];
 }
 
-/** Everything a container wrote so far (both streams, split from the engine's frames), for a ready line looked for after a restart. */
+/**
+ * Everything a container wrote so far (both streams, split from the engine's frames), for a ready line looked for after
+ * a restart.
+ */
 export async function pastOutput(docker: Docker, container: Docker.Container): Promise<Buffer> {
   const raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
   const text = new PassThrough();

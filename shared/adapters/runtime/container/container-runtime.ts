@@ -28,7 +28,10 @@ import { type EngineEvent, followEngineEvents } from './engine-events';
 
 export interface ContainerRuntimeOptions {
   docker: Docker;
-  /** This server's tag on its containers (a hash of its data directory), so two servers on one engine never touch each other's. */
+  /**
+   * This server's tag on its containers (a hash of its data directory), so two servers on one engine never touch each
+   * other's.
+   */
   plane: string;
   /** Per-session logs: `<logDir>/<sessionId>.log`, as for processes. */
   logDir: string;

@@ -8,7 +8,10 @@ import { delimiter, join, resolve } from 'node:path';
  */
 export const HOLD_UNTIL_GO = 'IFS= read -r go && [ "$go" = go ] || exit 111; exec "$@" </dev/null';
 
-/** Why `command` could not be run from `cwd` with `path` as PATH, or undefined if it can (checked before anything is spawned). */
+/**
+ * Why `command` could not be run from `cwd` with `path` as PATH, or undefined if it can (checked before anything is
+ * spawned).
+ */
 export function commandProblem(command: string, cwd: string | undefined, path: string | undefined): string | undefined {
   if (cwd !== undefined && !isDirectory(cwd)) return 'its working directory does not exist';
   if (command.includes('/')) return executable(resolve(cwd ?? '.', command)) ? undefined : 'no such program';

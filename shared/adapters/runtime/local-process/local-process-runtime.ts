@@ -98,7 +98,8 @@ export class LocalProcessRuntime implements Runtime {
     }
   }
 
-  // Over 60 lines: the start protocol in its order (port, preflight, held spawn, record, track, go, watch); each step is a call.
+  // Over 60 lines: the start protocol in its order (port, preflight, held spawn, record, track, go, watch); each step
+  // is a call.
   private async startInstance({ session, app, secret, home }: StartRequest): Promise<StartResult> {
     const existing = this.bySession.get(session.id);
     if (existing) return { runtimeId: existing.runtimeId, endpoint: existing.endpoint };
