@@ -76,6 +76,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     default: 'the ready line for `app`, else `{tcp: true}`',
     meaning: '`{line: "…"}`, `{tcp: true}` or `{http: /path}` (2xx/3xx)',
   },
+  liveness: {
+    from: 'sessionplane',
+    default: '`{probe: tcp}` every `SESSIONPLANE_LIVENESS_INTERVAL`, 3 misses',
+    meaning:
+      'how a READY session is watched for being dead: `tcp` (its port stops accepting: a busy app whose event loop is blocked is left alone), `http` (no HTTP answer within the probe time: also stops a hung app), or `off`; `{probe, interval, failures}`',
+  },
   resources: {
     from: 'sessionplane',
     default: '`{cpu: 1, memory: 2048, gpus: 0}`',

@@ -149,6 +149,16 @@ export const AppInputSchema = z
     readOnlyRootFilesystem: z.boolean().optional(),
     port: z.number().int().min(1).max(65535).optional(),
     ready: ReadyInput.optional(),
+    liveness: z
+      .union([
+        z.literal('off'),
+        z.strictObject({
+          probe: z.enum(['tcp', 'http', 'off']).default('tcp'),
+          interval: DurationSchema.optional(),
+          failures: z.number().int().min(1).max(100).optional(),
+        }),
+      ])
+      .optional(),
     resources: ResourcesInput.optional(),
     limits: ResourcesInput.optional(),
     capacity: z.enum(CAPACITIES).optional(),

@@ -92,6 +92,15 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.image !== undefined) spec.image = a.image;
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
+  if (a.liveness !== undefined)
+    spec.liveness =
+      a.liveness === 'off'
+        ? { probe: 'off' }
+        : {
+            probe: a.liveness.probe,
+            ...(a.liveness.interval !== undefined ? { intervalMs: a.liveness.interval } : {}),
+            ...(a.liveness.failures !== undefined ? { failures: a.liveness.failures } : {}),
+          };
   if (typeof a.home === 'string') spec.home = a.home;
   if (a.pool)
     spec.pool = {

@@ -43,7 +43,8 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
   },
   SESSIONPLANE_LIVENESS_INTERVAL: {
     default: '`15s`',
-    meaning: 'how often a `READY` local app is probed; 3 misses stop it (`0`: never)',
+    meaning:
+      'how often a `READY` local app is probed by its `liveness` (default: whether its port still accepts, so a busy app is not stopped); 3 misses stop it (`0`: off, unless an app sets its own)',
   },
   SESSIONPLANE_EVENT_KEEPALIVE: {
     default: '`15s`',

@@ -28,6 +28,7 @@ const FROM_LABELS = [
   'port',
   'ready',
   'ready_line',
+  'liveness',
   'resources',
   'limits',
   'capacity',

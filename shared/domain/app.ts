@@ -79,6 +79,21 @@ export const SKAHA_TYPES = [
 ] as const;
 export type SkahaType = (typeof SKAHA_TYPES)[number];
 
+/**
+ * How a READY app is watched for being dead (#35). `tcp` (the default): dead when its port stops
+ * accepting connections (the process is gone, or closed its listener); a process whose event loop is
+ * blocked (a long ParaView call) still accepts in the kernel and is busy, not dead. `http`: dead when
+ * it answers no HTTP request (its ready path, or `/` with any status) within the probe's time, which
+ * also stops a hung process. `off`: never probed (its exit is still noticed at once).
+ */
+interface Liveness {
+  probe: 'tcp' | 'http' | 'off';
+  /** Between probes; default the server's (SESSIONPLANE_LIVENESS_INTERVAL). */
+  intervalMs?: number;
+  /** Misses in a row that make it dead; default 3. */
+  failures?: number;
+}
+
 /** One launchable app, as the apps file describes it after validation and defaults. */
 export interface AppSpec {
   name: string;
@@ -118,6 +133,8 @@ export interface AppSpec {
   /** The port it listens on inside a container (ECS, the container runtime): `port`, or DEFAULT_CONTAINER_PORT. */
   containerPort: number;
   ready: Readiness;
+  /** How a READY session is watched for being dead; absent: the server's default (`tcp`). */
+  liveness?: Liveness;
   resources: Resources;
   /** The most a user may request; defaults to `resources`. */
   limits: Resources;

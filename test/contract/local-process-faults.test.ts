@@ -128,7 +128,7 @@ describe('LocalProcessRuntime under faults', () => {
     expect(markedProcesses('SESSIONPLANE_INSTANCE', '').filter((p) => p.marker.includes(session.id))).toEqual([]);
   });
 
-  it('stops a READY app that stops answering its liveness probes, with the reason (#11 m7)', async () => {
+  it('tells busy from dead (#35): a blocked app is left alone under the default tcp probe, an http-probed one is stopped, with the evidence', async () => {
     const probing = new LocalProcessRuntime({
       host: '127.0.0.1',
       portRange: testPortRange(),
@@ -140,21 +140,67 @@ describe('LocalProcessRuntime under faults', () => {
     });
     const seen: RuntimeEvent[] = [];
     probing.onEvent((e) => seen.push(e));
+    const busy = makeSession(); // the default: tcp
+    const strict = makeSession(); // liveness: http (#11 m7's behaviour, now an app's choice)
     const healthy = makeSession();
-    const hung = makeSession();
-    await probing.start({ session: healthy, app: fixtureApp(), secret: 's' });
-    const { runtimeId } = await probing.start({ session: hung, app: fixtureApp(), secret: 's' });
-    await waitFor(() => seen.filter((e) => e.type === 'ready').length === 2, 10_000, 'both ready');
-    process.kill(pidOf(runtimeId), 'SIGSTOP'); // hung: the kernel still accepts its connections
+    const started = await Promise.all([
+      probing.start({ session: busy, app: fixtureApp(), secret: 's' }),
+      probing.start({ session: strict, app: fixtureApp([], { liveness: { probe: 'http' } }), secret: 's' }),
+      probing.start({ session: healthy, app: fixtureApp([], { liveness: { probe: 'http' } }), secret: 's' }),
+    ]);
+    await waitFor(() => seen.filter((e) => e.type === 'ready').length === 3, 10_000, 'all ready');
+    // Both blocked at once, as a long ParaView call blocks pvpython: the kernel still accepts for them.
+    process.kill(pidOf(started[0].runtimeId), 'SIGSTOP');
+    process.kill(pidOf(started[1].runtimeId), 'SIGSTOP');
     const exited = await waitFor(
-      () => seen.find((e) => e.type === 'exited' && e.sessionId === hung.id),
+      () => seen.find((e) => e.type === 'exited' && e.sessionId === strict.id),
       5000,
-      'hung app stopped',
+      'the http-probed app stopped',
     );
-    expect(exited).toMatchObject({ reason: 'unresponsive: no answer to 3 liveness probes', wasReady: true });
-    expect(pidAlive(pidOf(runtimeId))).toBe(false);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(exited).toMatchObject({ wasReady: true });
+    expect((exited as { reason: string }).reason).toMatch(
+      /^unresponsive: no answer to 3 liveness probes \(http, every 0\.1 s\): no HTTP answer within \d+ ms$/,
+    );
+    // As many probes have gone by for the busy one: it is alive, and still its session's.
+    expect(seen.find((e) => e.type === 'exited' && e.sessionId === busy.id)).toBeUndefined();
+    expect(pidAlive(pidOf(started[0].runtimeId))).toBe(true);
+    process.kill(pidOf(started[0].runtimeId), 'SIGCONT'); // the call returns
+    expect(await fetch(`http://${started[0].endpoint}/`).then((r) => r.status)).toBe(200);
     expect(seen.find((e) => e.type === 'exited' && e.sessionId === healthy.id)).toBeUndefined(); // answering apps are left alone
+    await probing.stopAll('test');
+  });
+
+  it('stops an app that is alive but takes no connection any more (its listener closed), with the evidence; liveness off leaves it', async () => {
+    const probing = new LocalProcessRuntime({
+      host: '127.0.0.1',
+      portRange: testPortRange(),
+      logDir: join(dir, 'logs'),
+      runDir: join(dir, 'run-unlisten'),
+      stopGraceMs: 500,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+      liveness: { intervalMs: 100, failures: 3, timeoutMs: 100 },
+    });
+    const seen: RuntimeEvent[] = [];
+    probing.onEvent((e) => seen.push(e));
+    const closed = makeSession();
+    const unwatched = makeSession();
+    const [a, b] = await Promise.all([
+      probing.start({ session: closed, app: fixtureApp(), secret: 's' }),
+      probing.start({ session: unwatched, app: fixtureApp([], { liveness: { probe: 'off' } }), secret: 's' }),
+    ]);
+    await waitFor(() => seen.filter((e) => e.type === 'ready').length === 2, 10_000, 'both ready');
+    await fetch(`http://${b.endpoint}/unlisten`);
+    await fetch(`http://${a.endpoint}/unlisten`);
+    const exited = await waitFor(
+      () => seen.find((e) => e.type === 'exited' && e.sessionId === closed.id),
+      5000,
+      'the closed app stopped',
+    );
+    expect((exited as { reason: string }).reason).toBe(
+      'unresponsive: no answer to 3 liveness probes (tcp, every 0.1 s): connection refused',
+    );
+    expect(seen.find((e) => e.type === 'exited' && e.sessionId === unwatched.id)).toBeUndefined();
+    expect(pidAlive(pidOf(b.runtimeId))).toBe(true);
     await probing.stopAll('test');
   });
 

@@ -54,15 +54,43 @@ export function probe(ready: Readiness, host: string, port: number): Promise<boo
   return tcpAccepts(host, port);
 }
 
+/** A liveness probe's answer: alive, or why not (the evidence a stop for unresponsiveness records). */
+export type LivenessAnswer = { ok: true } | { ok: false; why: string };
+
+/** Whether the port accepts a connection in the kernel: refused (nothing listens) or no answer is a miss. */
+function tcpLive(host: string, port: number, timeoutMs: number): Promise<LivenessAnswer> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (answer: LivenessAnswer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => done({ ok: true }));
+    socket.once('timeout', () => done({ ok: false, why: `no connection within ${timeoutMs} ms` }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done({ ok: false, why: error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message) }),
+    );
+  });
+}
+
 /**
- * One liveness probe of a READY app: its HTTP readiness check, or else an HTTP answer of any status
- * at `/` (every session app is a web app). A TCP accept alone would not do: the kernel accepts for
- * a process that is hung.
+ * One liveness probe of a READY app (#35). `tcp`: its port accepts in the kernel, which a process
+ * whose event loop is blocked still does (busy is not dead). `http`: its HTTP readiness check, or else
+ * an HTTP answer of any status at `/`, within `timeoutMs` (a hung process fails it).
  */
-export function alive(ready: Readiness, host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return ready.kind === 'http'
-    ? httpAnswers(host, port, ready.path, timeoutMs)
-    : httpAnswers(host, port, '/', timeoutMs, true);
+export async function alive(
+  probe: 'tcp' | 'http',
+  ready: Readiness,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<LivenessAnswer> {
+  if (probe === 'tcp') return tcpLive(host, port, timeoutMs);
+  const ok =
+    ready.kind === 'http'
+      ? await httpAnswers(host, port, ready.path, timeoutMs)
+      : await httpAnswers(host, port, '/', timeoutMs, true);
+  return ok ? { ok: true } : { ok: false, why: `no HTTP answer within ${timeoutMs} ms` };
 }
 
 /**

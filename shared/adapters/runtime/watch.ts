@@ -61,26 +61,41 @@ export function watchReadiness(
   void loop(first);
 }
 
-/** Probes a READY app until it exits; after `failures` misses in a row, calls `unresponsive` once (#11 m7). */
+/** The server's liveness defaults (SESSIONPLANE_LIVENESS_INTERVAL; failures 0: off unless an app asks). */
+export interface LivenessDefaults {
+  intervalMs: number;
+  failures: number;
+  timeoutMs: number;
+}
+
+/**
+ * Probes a READY app until it exits, by its own `liveness` or the server's defaults; after `failures`
+ * misses in a row, calls `unresponsive` once with the evidence (#11 m7, #35: busy is not dead).
+ */
 export function watchLiveness(
   instance: Watched,
   app: AppSpec,
   host: string,
-  liveness: { intervalMs: number; failures: number; timeoutMs: number },
-  unresponsive: () => void,
+  defaults: LivenessDefaults,
+  unresponsive: (evidence: string) => void,
 ): void {
-  if (liveness.failures <= 0) return;
+  const own = app.liveness;
+  const probe = own?.probe ?? 'tcp';
+  const intervalMs = own?.intervalMs ?? defaults.intervalMs;
+  const failures = own?.failures ?? (own ? 3 : defaults.failures);
+  if (probe === 'off' || failures <= 0 || intervalMs <= 0) return;
+  const timeoutMs = Math.min(defaults.timeoutMs, Math.max(200, intervalMs));
   let misses = 0;
   const timer = setInterval(() => {
     if (instance.exit || instance.stopping) return clearInterval(timer);
-    void alive(app.ready, host, instance.port, liveness.timeoutMs).then((ok) => {
+    void alive(probe, app.ready, host, instance.port, timeoutMs).then((answer) => {
       if (instance.exit || instance.stopping) return;
-      misses = ok ? 0 : misses + 1;
-      if (misses < liveness.failures) return;
+      misses = answer.ok ? 0 : misses + 1;
+      if (answer.ok || misses < failures) return;
       clearInterval(timer);
-      unresponsive();
+      unresponsive(`no answer to ${failures} liveness probes (${probe}, every ${intervalMs / 1000} s): ${answer.why}`);
     });
-  }, liveness.intervalMs);
+  }, intervalMs);
   timer.unref();
   void instance.exited.then(() => clearInterval(timer));
 }

@@ -16,7 +16,7 @@ export interface ContainerInstance extends Watched {
   killed?: boolean;
   /** The engine said it ran out of memory (Docker; podman never does). */
   oom?: boolean;
-  unresponsive?: boolean;
+  unresponsive?: string;
   exit?: { code: number | null; signal: string | null; reason: string };
   ending?: Promise<void>;
   markExited(): void;
@@ -47,11 +47,7 @@ const SIGKILL_EXIT = 128 + constants.signals.SIGKILL;
  * memory: the engine said so, or (podman, which never does) it was SIGKILLed under a memory limit
  * while nobody stopped or killed it.
  */
-export function exitOf(
-  instance: ContainerInstance,
-  code: number | null,
-  livenessFailures?: number,
-): NonNullable<ContainerInstance['exit']> {
+export function exitOf(instance: ContainerInstance, code: number | null): NonNullable<ContainerInstance['exit']> {
   const signal =
     code !== null && code > 128
       ? (Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] ?? null)
@@ -60,8 +56,7 @@ export function exitOf(
     !instance.stopping && (instance.oom || (code === SIGKILL_EXIT && instance.memoryMiB > 0 && !instance.killed));
   let reason: string = endReason(instance);
   if (oom) reason = statusReason(STATUS_REASONS.oom, `over its memory limit of ${instance.memoryMiB} MiB`);
-  else if (instance.unresponsive)
-    reason = `${STATUS_REASONS.unresponsive}: no answer to ${livenessFailures} liveness probes`;
+  else if (instance.unresponsive) reason = statusReason(STATUS_REASONS.unresponsive, instance.unresponsive);
   return { code, signal, reason };
 }
 

@@ -161,7 +161,9 @@ export class ContainerRuntime implements Runtime {
         endpoint: instance.endpoint,
       });
       if (this.options.liveness)
-        watchLiveness(instance, app, PROBE_HOST, this.options.liveness, () => this.unresponsive(instance));
+        watchLiveness(instance, app, PROBE_HOST, this.options.liveness, (evidence) =>
+          this.unresponsive(instance, evidence),
+        );
     };
     if (seenLine) {
       instance.ready = true;
@@ -180,8 +182,8 @@ export class ContainerRuntime implements Runtime {
     watchReadiness(instance, app, PROBE_HOST, this.options, { ready, timedOut }, instance.output);
   }
 
-  private unresponsive(instance: ContainerInstance): void {
-    instance.unresponsive = true;
+  private unresponsive(instance: ContainerInstance, evidence: string): void {
+    instance.unresponsive = evidence;
     void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
   }
 
@@ -212,7 +214,7 @@ export class ContainerRuntime implements Runtime {
       const container = this.options.docker.getContainer(instance.containerId);
       const info = await container.inspect().catch(() => undefined);
       if (info?.State.OOMKilled) instance.oom = true;
-      const exit = exitOf(instance, info?.State.ExitCode ?? exitCode ?? null, this.options.liveness?.failures);
+      const exit = exitOf(instance, info?.State.ExitCode ?? exitCode ?? null);
       await container.remove({ force: true }).catch((error: unknown) => {
         if (statusCode(error) !== 404)
           this.logger.warn(

@@ -10,7 +10,7 @@ export interface Instance extends Watched {
   pgid: number;
   endpoint: string;
   /** Stopped because it no longer answered its liveness probes. */
-  unresponsive?: boolean;
+  unresponsive?: string;
   exit?: { code: number | null; signal: string | null; reason: string };
   log: WriteStream;
 }

@@ -4,7 +4,7 @@ import { mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
-import { STATUS_REASONS } from '../../../domain/session';
+import { STATUS_REASONS, statusReason } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type {
   Inspection,
@@ -170,7 +170,9 @@ export class LocalProcessRuntime implements Runtime {
             endpoint: instance.endpoint,
           });
           if (this.options.liveness)
-            watchLiveness(instance, app, host, this.options.liveness, () => this.unresponsive(instance));
+            watchLiveness(instance, app, host, this.options.liveness, (evidence) =>
+              this.unresponsive(instance, evidence),
+            );
         },
         timedOut: () => {
           this.logger.warn(
@@ -204,7 +206,7 @@ export class LocalProcessRuntime implements Runtime {
     markExited: () => void,
   ): void {
     const unresponsive = instance.unresponsive
-      ? `${STATUS_REASONS.unresponsive}: no answer to ${this.options.liveness?.failures} liveness probes`
+      ? statusReason(STATUS_REASONS.unresponsive, instance.unresponsive)
       : undefined;
     instance.exit = { code, signal, reason: unresponsive ?? endReason(instance) };
     // Whatever the app left in its group goes with it.
@@ -228,10 +230,13 @@ export class LocalProcessRuntime implements Runtime {
     });
   }
 
-  /** A READY app that stopped answering its liveness probes (#11 m7): stopped, and its exit says why. */
-  private unresponsive(instance: Instance): void {
-    instance.unresponsive = true;
-    this.logger.warn({ sessionId: instance.sessionId }, 'session app stopped answering: stopping it');
+  /** A READY app its liveness probes found dead (#11 m7, #35): stopped, and its exit says why, with the evidence. */
+  private unresponsive(instance: Instance, evidence: string): void {
+    instance.unresponsive = evidence;
+    this.logger.warn(
+      { sessionId: instance.sessionId, evidence },
+      'session app found dead by its liveness probes: stopping it',
+    );
     void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
   }
 
