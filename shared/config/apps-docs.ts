@@ -76,6 +76,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     default: 'the ready line for `app`, else `{tcp: true}`',
     meaning: '`{line: "…"}`, `{tcp: true}` or `{http: /path}` (2xx/3xx)',
   },
+  launcherReuse: {
+    from: 'sessionplane',
+    default: '`false`',
+    meaning:
+      'the wslink launcher gives a POST of the same request by the same user within two minutes the live session it started, instead of a new process per POST',
+  },
   liveness: {
     from: 'sessionplane',
     default: '`{probe: tcp}` every `SESSIONPLANE_LIVENESS_INTERVAL`, 3 misses',

@@ -149,6 +149,7 @@ export const AppInputSchema = z
     readOnlyRootFilesystem: z.boolean().optional(),
     port: z.number().int().min(1).max(65535).optional(),
     ready: ReadyInput.optional(),
+    launcherReuse: z.boolean().optional(),
     liveness: z
       .union([
         z.literal('off'),

@@ -92,6 +92,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.image !== undefined) spec.image = a.image;
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
+  if (a.launcherReuse) spec.launcherReuse = true;
   if (a.liveness !== undefined)
     spec.liveness =
       a.liveness === 'off'

@@ -29,6 +29,7 @@ const FROM_LABELS = [
   'ready',
   'ready_line',
   'liveness',
+  'launcherReuse',
   'resources',
   'limits',
   'capacity',

@@ -146,6 +146,11 @@ export interface AppSpec {
   launchTimeoutMs: number;
   env: Record<string, string>;
   params: Record<string, ParamSpec>;
+  /**
+   * The wslink launcher gives a POST of the same request by the same user within two minutes the
+   * live session it started (once the app's design); by default every POST starts a new one (#35).
+   */
+  launcherReuse?: boolean;
   /** Whether the router strips `/s/<id>` before passing a request on. */
   stripPrefix: boolean;
   /** CSP frame-ancestors sources for the app's pages; default `'self'` (framed by its own origin only). */

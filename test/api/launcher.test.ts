@@ -35,6 +35,7 @@ describe('wslink launcher: deadline and failures', () => {
         stuck: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 300 }),
         stuckSooner: fixtureApp(['--mode', 'hang'], { launchTimeoutMs: 150 }),
         sized: fixtureApp([], { profiles: [{ name: 'small', resources: { cpu: 0.5, memory: 256, gpus: 0 } }] }),
+        reused: fixtureApp([], { launcherReuse: true }),
       },
       { SESSIONPLANE_LAUNCHER_TIMEOUT: '300ms' },
     );
@@ -88,5 +89,30 @@ describe('wslink launcher: deadline and failures', () => {
     const body = (await res.json()) as { error: string };
     expect(Object.keys(body)).toEqual(['error']);
     expect(body.error).toMatch(/Could not start/);
+  });
+
+  it("reuses a live session only where the app says so (launcherReuse); a retry after a failed start with a client's key gets that failure again (#35)", async () => {
+    const a = (await (await post('{"application":"reused"}')).json()) as { id: string };
+    const b = (await (await post('{"application":"reused"}')).json()) as { id: string };
+    expect(b.id).toBe(a.id);
+    await fetch(`${server.url}/paraview/${a.id}`, { method: 'DELETE', headers: { 'x-test-user': 'lin' } });
+    const c = (await (await post('{"application":"reused"}')).json()) as { id: string };
+    expect(c.id).not.toBe(a.id); // that one ended: a new request
+    await fetch(`${server.url}/paraview/${c.id}`, { method: 'DELETE', headers: { 'x-test-user': 'lin' } });
+
+    // An Idempotency-Key names one attempt: its retries get that attempt's outcome, not a new FAILED session each.
+    const keyed = (body: string) =>
+      fetch(`${server.url}/paraview/`, {
+        method: 'POST',
+        body,
+        headers: { 'x-test-user': 'lin', 'idempotency-key': 'broken-attempt-1' },
+      });
+    const broken = async () =>
+      (await plane.deps.store.listByOwner('lin', { limit: 100 })).items.filter((s) => s.app === 'broken').length;
+    const before = await broken();
+    const first = await keyed('{"application":"broken"}');
+    const again = await keyed('{"application":"broken"}');
+    expect([first.status, again.status]).toEqual([503, 503]);
+    expect(await broken()).toBe(before + 1);
   });
 });

@@ -59,7 +59,7 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     smart.destroy();
   });
 
-  it('replies 200 {id, sessionURL, secret} once READY, and the same session to a retried POST', async () => {
+  it('replies 200 {id, sessionURL, secret} once READY; a new process per POST, the same session for a retried Idempotency-Key', async () => {
     const first = await post('{"application":"wslink","launcherRetry":[100,200]}');
     expect(first.status).toBe(200);
     const a = (await first.json()) as { id: string; sessionURL: string; secret: string; status: string };
@@ -69,8 +69,16 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('wslink-app.mjs');
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(a.secret);
     expect(a.sessionURL).toMatch(new RegExp(`/proxy\\?sessionId=${a.id}&path=ws&token=`));
-    const retry = (await (await post('{"application":"wslink","launcherRetry":[200]}')).json()) as { id: string };
-    expect(retry.id).toBe(a.id);
+    // As the wslink launcher and the trame image do: each POST, a process of its own (#35: two tabs, two).
+    const second = (await (await post('{"application":"wslink","launcherRetry":[200]}')).json()) as { id: string };
+    expect(second.id).not.toBe(a.id);
+    // A client that names its attempt gets that attempt's session on a retry, never a second one.
+    const keyed = { 'idempotency-key': 'tab-1-attempt-1' };
+    const k1 = (await (await post('{"application":"wslink"}', alice, keyed)).json()) as { id: string };
+    const k2 = (await (await post('{"application":"wslink"}', alice, keyed)).json()) as { id: string };
+    expect(k2.id).toBe(k1.id);
+    for (const id of [second.id, k1.id])
+      await fetch(`${server.base}/paraview/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${alice}` } });
     expect(
       await (await fetch(`${server.base}/paraview/${a.id}`, { headers: { authorization: `Bearer ${alice}` } })).json(),
     ).toMatchObject({

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ValidationError } from '../../../shared/domain/errors';
 import { bodyText, check, parseJson } from '../validate';
-import { LaunchBodySchema } from '../schemas';
+import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
 import { isFinal, isStarting, type Session, type SessionStatus } from '../../../shared/domain/session';
 import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
@@ -29,8 +29,8 @@ const CLIENT_KEYS = new Set([
  * ignored).
  */
 const SIZE_KEYS = LaunchBodySchema.pick({ profile: true, resources: true });
-/** A retried POST within this long gets the same session (the client's launcherRetry). */
-const RETRY_WINDOW_SECONDS = 120;
+/** With the app's `launcherReuse`, a POST of the same request within this long gets the same live session. */
+const REUSE_WINDOW_SECONDS = 120;
 
 const INCOMPLETE = 'The request is not complete';
 
@@ -97,6 +97,17 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const size = check(SIZE_KEYS, { profile: body.profile, resources: body.resources }, 'body');
     const hash = requestHash({ application, params, ...size });
     const principal = c.var.principal;
+    // A new process per POST, as the wslink launcher and the trame image start one (#35), unless the
+    // client names its attempt (Idempotency-Key: its retries get that attempt's session, whatever became
+    // of it) or the app reuses a live session of the same request (launcherReuse).
+    const rawKey = c.req.header('idempotency-key');
+    const clientKey = rawKey === undefined ? undefined : check(IdempotencyKeySchema, rawKey, 'header');
+    const idempotency =
+      clientKey !== undefined
+        ? { key: `wslink-key:${clientKey}`, requestHash: hash }
+        : spec?.launcherReuse
+          ? { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: REUSE_WINDOW_SECONDS }
+          : undefined;
     const launch = () =>
       launchSession(deps, {
         owner: principal.user,
@@ -105,10 +116,10 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
         params,
         ...(size.profile !== undefined ? { profile: size.profile } : {}),
         ...(size.resources !== undefined ? { resources: size.resources } : {}),
-        idempotency: { key: `wslink:${hash}`, requestHash: hash, ttlSeconds: RETRY_WINDOW_SECONDS },
+        idempotency,
       });
     let result = await launch();
-    if (result.replayed && isFinal(result.session.status)) {
+    if (result.replayed && isFinal(result.session.status) && clientKey === undefined) {
       // A retry after that session ended is a new request: forget it and start anew.
       await deps.idempotency.forget({
         owner: principal.user,
