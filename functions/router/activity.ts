@@ -6,13 +6,17 @@ interface Entry {
   lastSeen: number;
   lastWritten: number;
   dirty: boolean;
+  /** This session's write interval: the tracker's, or half its app's idle timeout if that is shorter. */
+  intervalMs: number;
 }
 
 /**
  * Records activity: every HTTP request, and every WebSocket for as long as it is open (traffic in
  * either direction needs an open socket, and a viewer watching a still image sends nothing, so an
  * open socket counts as activity by itself). Writes lastActivityAt at most once per session per
- * interval: at once when the last write is older than that, else at the next sweep.
+ * interval: at once when the last write is older than that, else at the next sweep. A session
+ * whose app's idle timeout is shorter than twice the interval is written at half its idle timeout,
+ * so a session in use is never reaped as idle (#35: an idleTimeout of 20 s with writes every 30 s).
  */
 export class ActivityTracker {
   private readonly entries = new Map<string, Entry>();
@@ -26,17 +30,19 @@ export class ActivityTracker {
     private readonly intervalMs: number,
     private readonly openSessions: () => Iterable<string> = () => [],
   ) {
-    this.timer = setInterval(() => this.sweep(), Math.max(50, Math.floor(intervalMs / 2)));
+    this.timer = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, Math.floor(intervalMs / 2))));
     this.timer.unref();
   }
 
-  /** Something happened in this session (an HTTP request, a socket opened). */
-  touch(sessionId: string): void {
+  /** Something happened in this session (an HTTP request, a socket opened); `idleTimeoutMs`: its app's. */
+  touch(sessionId: string, idleTimeoutMs?: number): void {
     const now = this.clock.now();
     const entry = this.entry(sessionId);
+    if (idleTimeoutMs !== undefined && idleTimeoutMs > 0)
+      entry.intervalMs = Math.min(this.intervalMs, Math.max(50, Math.floor(idleTimeoutMs / 2)));
     entry.lastSeen = now;
     entry.dirty = true;
-    if (now - entry.lastWritten >= this.intervalMs) this.write(sessionId, entry, now);
+    if (now - entry.lastWritten >= entry.intervalMs) this.write(sessionId, entry, now);
   }
 
   stop(): void {
@@ -46,7 +52,7 @@ export class ActivityTracker {
   private entry(sessionId: string): Entry {
     let entry = this.entries.get(sessionId);
     if (!entry) {
-      entry = { lastSeen: 0, lastWritten: 0, dirty: false };
+      entry = { lastSeen: 0, lastWritten: 0, dirty: false, intervalMs: this.intervalMs };
       this.entries.set(sessionId, entry);
     }
     return entry;
@@ -61,9 +67,9 @@ export class ActivityTracker {
       entry.dirty = true;
     }
     for (const [id, entry] of this.entries) {
-      if (now - entry.lastWritten < this.intervalMs) continue;
+      if (now - entry.lastWritten < entry.intervalMs) continue;
       if (entry.dirty) this.write(id, entry, now);
-      else if (now - entry.lastWritten > 4 * this.intervalMs) this.entries.delete(id);
+      else if (now - entry.lastWritten > 4 * entry.intervalMs) this.entries.delete(id);
     }
   }
 

@@ -175,7 +175,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         });
       if (await sentPage(route, req, res, session)) return;
       const target = await settle(admission, session, () => res.destroyed);
-      activity.touch(route.sessionId);
+      activity.touch(route.sessionId, deps.apps.get(target.session.app)?.idleTimeoutMs);
       rewrite(req, route, target.stripPrefix);
       const frameAncestors = deps.apps.get(target.session.app)?.frameAncestors;
       if (frameAncestors) frameAncestorsOf.set(req, frameAncestors);
@@ -201,7 +201,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       sockets.add(route.sessionId, conn, () =>
         deps.logger.debug({ sessionId: route.sessionId, bytesFromApp: conn.bytesFromApp }, 'websocket closed'),
       );
-      activity.touch(route.sessionId);
+      activity.touch(route.sessionId, deps.apps.get(target.session.app)?.idleTimeoutMs);
       spliceUpgrade(req, socket, head, target.endpoint, {
         upgraded: (backend, rest) => conn.attach(backend, rest),
         failed: (error) => {

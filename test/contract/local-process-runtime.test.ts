@@ -59,6 +59,24 @@ describe('LocalProcessRuntime', () => {
     expect(events.filter((e) => e.sessionId === session.id && e.type === 'ready')).toHaveLength(1);
   });
 
+  it("sees a Python app's ready line as it prints it, not when its buffer fills (PYTHONUNBUFFERED, #35)", async () => {
+    const session = makeSession();
+    // As pvpython's "Starting factory": printed once, then the app serves for good.
+    const script = [
+      'import http.server, sys',
+      "s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)",
+      "print('Starting factory')",
+      's.serve_forever()',
+    ].join('\n');
+    const app = fixtureApp([], {
+      command: ['python3', '-c', script, '${port}'],
+      ready: { kind: 'line', line: 'Starting factory' },
+      launchTimeoutMs: 60_000,
+    });
+    await runtime.start({ session, app, secret: 's' });
+    expect(await eventFor(session.id, 'ready')).toMatchObject({ type: 'ready' });
+  });
+
   it('reports an app that exits before it is ready, and frees its port', async () => {
     const session = makeSession();
     const { runtimeId } = await runtime.start({

@@ -38,4 +38,10 @@ describe("a process session's command and environment", () => {
     expect(without.env.HOME).toBe('/root');
     expect(without.env.TRAME_USER_DATA).toBeUndefined();
   });
+
+  it("sets PYTHONUNBUFFERED=1, as a launcher's operator does for pvpython, unless the app's env says otherwise (#35)", () => {
+    expect(sessionProcess({ ...base, session: makeSession(), app: fixtureApp([]) }).env.PYTHONUNBUFFERED).toBe('1');
+    const own = fixtureApp([], { env: { PYTHONUNBUFFERED: '' } });
+    expect(sessionProcess({ ...base, session: makeSession(), app: own }).env.PYTHONUNBUFFERED).toBe('');
+  });
 });

@@ -63,4 +63,18 @@ describe('ActivityTracker', () => {
     expect(writes).toHaveLength(4);
     tracker.stop();
   });
+
+  it("writes a session whose app's idle timeout is short at half that timeout, so a session in use is never idle (#35)", async () => {
+    vi.useFakeTimers({ now: 3_000_000 });
+    const open = new Set<string>(['b'.repeat(32)]);
+    // The server writes every 30 s; this app is reaped after 20 s of quiet.
+    const tracker = new ActivityTracker(store, { now: () => Date.now() }, silentLogger, 30_000, () => open);
+    tracker.touch('b'.repeat(32), 20_000);
+    await vi.advanceTimersByTimeAsync(31_000);
+    const at = writes.map(([, when]) => when - 3_000_000);
+    expect(at).toEqual([0, 10_000, 20_000, 30_000]);
+    // Never a gap the reaper could take for idleness.
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeLessThan(20_000);
+    tracker.stop();
+  });
 });

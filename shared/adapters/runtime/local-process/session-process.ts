@@ -32,6 +32,10 @@ export function sessionProcess(
     }),
     env: {
       ...input.baseEnv,
+      // A Python app's output reaches the log (and its ready line the watcher) as it is printed, not when
+      // its buffer fills: what a launcher's operator sets for pvpython and trame (#35). The app's env may
+      // say otherwise.
+      PYTHONUNBUFFERED: '1',
       ...sessionEnvOf(session, app, { port, secret, basePath, homePath: input.home?.home.path }),
       HOST: host,
       ...(session.image ? { SESSION_IMAGE: session.image } : {}),
