@@ -13,6 +13,7 @@ import { ConfigError } from '../../shared/domain/errors';
 import { systemClock } from '../../shared/ports/clock';
 import { AppCatalog } from '../../shared/services/catalog';
 import { createLogger } from '../../shared/adapters/in-process/pino-logger';
+import { withoutUrlPrefix } from '../http/url-prefix';
 import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost, sendProblem } from '../router/respond';
 import { createRouter, forwardedClientAddress } from '../router/router';
 
@@ -30,7 +31,7 @@ try {
   // The session's event log, polled (task-events writes it, in another process): for the holding
   // page, and for API callers' streams (API Gateway cannot stream), with the API's issuer.
   const events = new DynamoDbSessionEventLog(client, config.tableName);
-  const urls = { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain };
+  const urls = { publicUrl: config.publicUrl, sessionDomain: config.sessionDomain, urlPrefix: config.trameUrlPrefix };
   const oidc = config.oidc;
   // The portal, where configured: its pages, and the API requests of its script, relayed as the user.
   const portal = routerPortal(config, logger, new DynamoDbSignOuts(client, config.tableName));
@@ -66,6 +67,7 @@ try {
   let draining = false;
   const server = createServer({ requireHostHeader: false }, (req, res) => {
     if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
+    withoutUrlPrefix(req, config.trameUrlPrefix);
     if (req.url === '/healthz') {
       res
         .writeHead(draining ? 503 : 200, { 'content-type': 'application/json' })
@@ -79,6 +81,7 @@ try {
   });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
+    withoutUrlPrefix(req, config.trameUrlPrefix);
     if (!router.handleUpgrade(req, socket, head))
       refuseUpgrade(socket, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { withoutUrlPrefix } from '../http/url-prefix';
 import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost } from '../router/respond';
 import type { LocalPlane } from './compose';
 
@@ -24,11 +25,13 @@ export async function listenLocal(
     { maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false },
     (req, res) => {
       if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
+      withoutUrlPrefix(req, plane.deps.urls.urlPrefix);
       if (!plane.router.handleRequest(req, res)) void api(req, res);
     },
   );
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
+    withoutUrlPrefix(req, plane.deps.urls.urlPrefix);
     if (!plane.router.handleUpgrade(req, socket, head))
       refuseUpgrade(
         socket,

@@ -24,6 +24,8 @@ export interface RouterServiceProps {
   domainName?: string | undefined;
   /** Sessions' own hosts, `<id>.<sessionDomain>`, and the certificate for `*.<sessionDomain>`. */
   sessionDomain?: string | undefined;
+  /** TRAME_URL_PREFIX: the router answers under it too, as the trame image serves everything under it. */
+  trameUrlPrefix?: string | undefined;
   sessionCertificateArn?: string | undefined;
   minCount: number;
   maxCount: number;
@@ -86,6 +88,7 @@ export class RouterService extends Construct {
           [ENV.tableName]: props.table.tableName,
           [ENV.awsRegion]: Stack.of(this).region,
           ...(props.sessionDomain ? { [ENV.sessionDomain]: props.sessionDomain } : {}),
+          ...(props.trameUrlPrefix ? { [ENV.trameUrlPrefix]: props.trameUrlPrefix } : {}),
           [ENV.jwtIssuer]: props.jwt.issuer,
           [ENV.jwtAudience]: props.jwt.audience,
           [ENV.userClaim]: props.jwt.userClaim,

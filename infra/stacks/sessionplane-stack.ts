@@ -92,6 +92,7 @@ export class SessionplaneStack extends Stack {
       certificateArn: config.certificateArn,
       domainName: config.domainName,
       sessionDomain: config.sessionDomain,
+      trameUrlPrefix: config.trameUrlPrefix,
       sessionCertificateArn: config.sessionCertificateArn,
       minCount: config.routerMinCount,
       maxCount: config.routerMaxCount,

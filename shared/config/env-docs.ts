@@ -74,7 +74,10 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
   },
   AWS_REGION: { meaning: 'region for the DynamoDB client' },
   TRAME_USE_HOST: { meaning: 'as in the trame image: replaces `USE_HOST` (or `ws://USE_HOST`) in `sessionURL`' },
-  TRAME_URL_PREFIX: { meaning: 'as in the trame image: goes before `/proxy` in `sessionURL`' },
+  TRAME_URL_PREFIX: {
+    meaning:
+      'as in the trame image: goes before `/proxy` in `sessionURL`, and everything (launcher, API, pages, `/proxy`, `/s/<id>/`) answers under it too',
+  },
   SESSIONPLANE_AUTH_TOKENS: {
     meaning: 'a YAML tokens file of more users (see [Who may do what](../explanation/security.md))',
   },

@@ -203,6 +203,10 @@ const RouterEnvSchema = z.object({
   [ENV.activityInterval]: DurationSchema.default(30_000),
   [ENV.eventKeepalive]: DurationSchema.default(15_000),
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  [ENV.trameUrlPrefix]: z
+    .string()
+    .regex(/^\/[^?#\s]*$/, 'must start with "/"')
+    .optional(),
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
   // The API's issuer: the router service streams GET /sessions/{id}/events to API callers (API Gateway cannot).
   ...OIDC_ENV,
@@ -231,6 +235,7 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     dynamodbEndpoint: e[ENV.dynamodbEndpoint],
     region: e[ENV.awsRegion],
     publicUrl: e[ENV.publicUrl],
+    trameUrlPrefix: e[ENV.trameUrlPrefix],
     lookupCacheMs: e[ENV.lookupCache],
     activityIntervalMs: e[ENV.activityInterval],
     eventKeepaliveMs: e[ENV.eventKeepalive],

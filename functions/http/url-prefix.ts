@@ -1,0 +1,15 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Serves everything under `TRAME_URL_PREFIX` as the trame image does (#35): a request for
+ * `<prefix>/proxy?…`, `<prefix>/paraview/`, `<prefix>/s/<id>/…` or any page is handled as the same
+ * path without the prefix (which also still answers). Returns the request, its URL rewritten.
+ */
+export function withoutUrlPrefix(req: IncomingMessage, prefix: string | undefined): IncomingMessage {
+  const p = (prefix ?? '').replace(/\/+$/, '');
+  const url = req.url ?? '/';
+  if (!p || !(url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) return req;
+  const rest = url.slice(p.length);
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  return req;
+}

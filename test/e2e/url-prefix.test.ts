@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalServer } from '../../functions/local/http-server';
+import { fixtureApp } from '../support/apps';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { openWs, roundTrip } from '../support/ws';
+import { join } from 'node:path';
+
+/** #35: under TRAME_URL_PREFIX=/viz everything answers under the prefix, as the trame image serves it. */
+describe('TRAME_URL_PREFIX', () => {
+  let plane: TestPlane;
+  let server: LocalServer;
+  beforeAll(async () => {
+    const echo = fixtureApp([], {
+      command: [
+        process.execPath,
+        join(process.cwd(), 'examples/apps/echo-ws.mjs'),
+        '--host',
+        '${host}',
+        '--port',
+        '${port}',
+      ],
+      ready: { kind: 'line', line: 'App running at' },
+    });
+    plane = await startTestPlane({ echo, web: fixtureApp() }, { TRAME_URL_PREFIX: '/viz' });
+    server = await plane.listen();
+  });
+  afterAll(async () => plane?.dispose());
+
+  it('launches through <prefix>/paraview/, and its sessionURL (<prefix>/proxy) carries a WebSocket to the app', async () => {
+    const res = await fetch(`${server.url}/viz/paraview/`, {
+      method: 'POST',
+      body: '{"application":"echo"}',
+      headers: { 'x-test-user': 'vera' },
+    });
+    expect(res.status).toBe(200);
+    const { sessionURL } = (await res.json()) as { sessionURL: string };
+    expect(sessionURL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/viz\/proxy\?sessionId=[0-9a-f]{32}&path=ws&token=/);
+    const ws = await openWs(sessionURL);
+    expect((await roundTrip(ws, 'under the prefix')).toString()).toBe('under the prefix');
+    ws.close();
+  });
+
+  it("serves an HTTP app's connectURL (<prefix>/s/<id>/), the API and its document under the prefix, and still without it", async () => {
+    const launched = await fetch(`${server.url}/viz/sessions`, {
+      method: 'POST',
+      body: '{"app":"web"}',
+      headers: { 'x-test-user': 'vera', 'content-type': 'application/json' },
+    });
+    expect(launched.status).toBe(202);
+    const { id, connectURL } = (await launched.json()) as { id: string; connectURL: string };
+    expect(connectURL).toMatch(new RegExp(`/viz/s/${id}/\\?token=`));
+    const page = await fetch(connectURL.replace(/^http:\/\/[^/]+/, server.url), { redirect: 'manual' });
+    // The token moves into a cookie (302), or the app answers at once for a non-browser client.
+    expect([200, 302]).toContain(page.status);
+    const direct = await fetch(`${server.url}/viz/s/${id}/?token=${new URL(connectURL).searchParams.get('token')}`);
+    expect(direct.status).toBe(200);
+    expect(((await direct.json()) as { path: string }).path).toBe('/');
+    expect((await fetch(`${server.url}/viz/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/viz/openapi.json`)).status).toBe(200);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
