@@ -8,6 +8,21 @@ import type { Authenticate } from '../api/auth/authenticators';
 
 /** The portal's sign-in cookie: HttpOnly, SameSite=Lax, Secure over https; never a token in a URL or in storage. */
 export const PORTAL_COOKIE = 'sessionplane_portal';
+/** The wslink launcher's endpoints, as trame and ParaViewWeb clients POST to them. */
+const LAUNCHER_PATHS = new Set(['/paraview', '/paraview/', '/launcher', '/launcher/']);
+
+/**
+ * A launcher POST that a page of this very site sent: the browser says so (Sec-Fetch-Site
+ * `same-origin`), or its Origin is the request's own. A page of another site can send neither.
+ */
+function launchFromThisSite(c: Context): boolean {
+  if (c.req.method !== 'POST' || !LAUNCHER_PATHS.has(c.req.path)) return false;
+  const site = c.req.header('sec-fetch-site');
+  if (site) return site === 'same-origin';
+  const origin = c.req.header('origin');
+  return !!origin && origin === new URL(c.req.url).origin;
+}
+
 /** The header (or form field) that carries a signed-in page's CSRF token on every request that changes state. */
 const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
@@ -185,13 +200,15 @@ export class PortalSessions {
    * The API's authenticator for the portal's own requests: the cookie's principal, and on any
    * request that changes state, its CSRF token in the `x-csrf-token` header, or the request is
    * refused (403): a page of another site can make the browser send the cookie, never the token.
+   * The wslink launcher's POST is the one exception: an app's unmodified web client (the ParaViewWeb
+   * Visualizer, a trame page) sends no header of ours, so there a same-origin request will do (#35).
    */
   authenticator(): Authenticate {
     return async (c: Context) => {
       const value = getCookie(c, PORTAL_COOKIE);
       const principal = await this.principalOf(value);
       if (!principal) return undefined;
-      if (!SAFE.has(c.req.method) && !this.csrfMatches(value!, c.req.header(CSRF_HEADER)))
+      if (!SAFE.has(c.req.method) && !this.csrfMatches(value!, c.req.header(CSRF_HEADER)) && !launchFromThisSite(c))
         throw new DomainError(
           'auth.forbidden',
           'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).',
