@@ -46,11 +46,17 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // As long as the app's own launch timeout (containerFixtureApp: 120 s): a loaded full run beside the
+  // ParaView tier saw a podman start pass 60 s; a start that never ends fails at that timeout anyway.
   const readyEndpoint = (runtimeId: string) =>
-    waitFor(async () => {
-      const seen = await runtime.inspect(runtimeId);
-      return seen.phase === 'ready' ? seen.endpoint : undefined;
-    }, 15_000);
+    waitFor(
+      async () => {
+        const seen = await runtime.inspect(runtimeId);
+        return seen.phase === 'ready' ? seen.endpoint : undefined;
+      },
+      120_000,
+      'the container ready',
+    );
   const exitOf = (runtimeId: string) =>
     // Generous: a loaded CI machine starts a container and fills its memory slowly.
     waitFor(
