@@ -134,7 +134,7 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     expect(readFileSync(runtime.logPath(session.id), 'utf8')).toMatch(
       /^\d{4}-\d\d-\d\dT\S+ APP READY http:\/\/0\.0\.0\.0:8080\//m,
     );
-  });
+  }, 150_000);
 
   it('stops with SIGTERM, and kills after the grace an app that ignores it', async () => {
     const polite = await runtime.start({
@@ -189,5 +189,5 @@ describe.skipIf('reason' in engine)(`container sessions${'reason' in engine ? ` 
     await next.stop(runtimeId, 'test');
     await next.stopAll('test');
     expect(await containersLabelled(docker, `${CONTAINER_LABELS.session}=${session.id}`)).toEqual([]);
-  });
+  }, 150_000);
 });
