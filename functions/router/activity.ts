@@ -20,7 +20,9 @@ interface Entry {
  */
 export class ActivityTracker {
   private readonly entries = new Map<string, Entry>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout;
+  /** The sweep's period: half the shortest write interval any session has (the tracker's, at first). */
+  private sweepMs: number;
 
   /** `openSessions`: the sessions with a WebSocket open right now (the router's own record of them). */
   constructor(
@@ -30,19 +32,32 @@ export class ActivityTracker {
     private readonly intervalMs: number,
     private readonly openSessions: () => Iterable<string> = () => [],
   ) {
-    this.timer = setInterval(() => this.sweep(), Math.max(50, Math.min(1000, Math.floor(intervalMs / 2))));
-    this.timer.unref();
+    this.sweepMs = Math.max(50, Math.floor(intervalMs / 2));
+    this.timer = this.schedule();
   }
 
   /** Something happened in this session (an HTTP request, a socket opened); `idleTimeoutMs`: its app's. */
   touch(sessionId: string, idleTimeoutMs?: number): void {
     const now = this.clock.now();
     const entry = this.entry(sessionId);
-    if (idleTimeoutMs !== undefined && idleTimeoutMs > 0)
+    if (idleTimeoutMs !== undefined && idleTimeoutMs > 0) {
       entry.intervalMs = Math.min(this.intervalMs, Math.max(50, Math.floor(idleTimeoutMs / 2)));
+      // Sweeps as often as the shortest interval needs, and no more often (every open socket is visited).
+      if (entry.intervalMs / 2 < this.sweepMs) {
+        this.sweepMs = Math.max(50, Math.floor(entry.intervalMs / 2));
+        clearInterval(this.timer);
+        this.timer = this.schedule();
+      }
+    }
     entry.lastSeen = now;
     entry.dirty = true;
     if (now - entry.lastWritten >= entry.intervalMs) this.write(sessionId, entry, now);
+  }
+
+  private schedule(): NodeJS.Timeout {
+    const timer = setInterval(() => this.sweep(), this.sweepMs);
+    timer.unref();
+    return timer;
   }
 
   stop(): void {

@@ -3,16 +3,7 @@ import { connect } from 'node:net';
 import type { Readiness } from '../../domain/app';
 
 export function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
+  return tcpLive(host, port, timeoutMs).then((answer) => answer.ok);
 }
 
 /**
