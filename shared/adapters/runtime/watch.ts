@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppSpec } from '../../domain/app';
 import { STATUS_REASONS } from '../../domain/session';
 import { alive, lineWatcher, probe } from './readiness';
-import type { Inspection } from '../../ports/runtime';
+import type { Inspection, RuntimeEvent } from '../../ports/runtime';
 
 /** What the local runtimes (processes, containers) know of one running instance while they watch it. */
 export interface Watched {
@@ -62,7 +62,7 @@ export function watchReadiness(
 }
 
 /** The server's liveness defaults (SESSIONPLANE_LIVENESS_INTERVAL; failures 0: off unless an app asks). */
-export interface LivenessDefaults {
+interface LivenessDefaults {
   intervalMs: number;
   failures: number;
   timeoutMs: number;
@@ -72,7 +72,7 @@ export interface LivenessDefaults {
  * Probes a READY app until it exits, by its own `liveness` or the server's defaults; after `failures`
  * misses in a row, calls `unresponsive` once with the evidence (#11 m7, #35: busy is not dead).
  */
-export function watchLiveness(
+function watchLiveness(
   instance: Watched,
   app: AppSpec,
   host: string,
@@ -98,6 +98,38 @@ export function watchLiveness(
   }, intervalMs);
   timer.unref();
   void instance.exited.then(() => clearInterval(timer));
+}
+
+/** What a runtime does about an instance it watches (the local process and container runtimes alike). */
+export interface WatchOutcomes {
+  emit(event: RuntimeEvent): void;
+  stop(runtimeId: string, reason: string): void;
+  /** Its liveness probes found it dead: stop it, keeping the evidence for its exit. */
+  unresponsive(evidence: string): void;
+  liveness?: LivenessDefaults | undefined;
+}
+
+/**
+ * The two ends of an instance's start: ready (the event, then liveness probes) or its launch timeout
+ * passed (a failed event, and the instance stopped).
+ */
+export function startOutcomes(
+  instance: Watched & { runtimeId: string; sessionId: string; endpoint: string },
+  app: AppSpec,
+  host: string,
+  on: WatchOutcomes,
+) {
+  const { sessionId, runtimeId } = instance;
+  return {
+    ready: () => {
+      on.emit({ type: 'ready', sessionId, runtimeId, endpoint: instance.endpoint });
+      if (on.liveness) watchLiveness(instance, app, host, on.liveness, on.unresponsive);
+    },
+    timedOut: () => {
+      on.emit({ type: 'failed', sessionId, runtimeId, reason: STATUS_REASONS.launchTimeout });
+      on.stop(runtimeId, STATUS_REASONS.launchTimeout);
+    },
+  };
 }
 
 /** Why an instance that exited ended: stopped when asked, or on its own after or before it was ready. */

@@ -19,7 +19,7 @@ import type {
 } from '../../../ports/runtime';
 import { lineWatcher } from '../readiness';
 import { RuntimeListeners } from '../runtime-listeners';
-import { inspectionOf, watchLiveness, watchReadiness } from '../watch';
+import { inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
 import { attachOutput, pastOutput } from './container-output';
 import { CONTAINER_LABELS, containerSpec, publishedPort } from './container-spec';
@@ -153,33 +153,18 @@ export class ContainerRuntime implements Runtime {
   }
 
   private watch(instance: ContainerInstance, app: StartRequest['app'], seenLine = false): void {
-    const ready = () => {
-      this.listeners.emit({
-        type: 'ready',
-        sessionId: instance.sessionId,
-        runtimeId: instance.runtimeId,
-        endpoint: instance.endpoint,
-      });
-      if (this.options.liveness)
-        watchLiveness(instance, app, PROBE_HOST, this.options.liveness, (evidence) =>
-          this.unresponsive(instance, evidence),
-        );
-    };
+    const outcomes = startOutcomes(instance, app, PROBE_HOST, {
+      emit: (event) => this.listeners.emit(event),
+      stop: (runtimeId, reason) => void this.stop(runtimeId, reason),
+      unresponsive: (evidence) => this.unresponsive(instance, evidence),
+      liveness: this.options.liveness,
+    });
     if (seenLine) {
       instance.ready = true;
-      ready();
+      outcomes.ready();
       return;
     }
-    const timedOut = () => {
-      this.listeners.emit({
-        type: 'failed',
-        sessionId: instance.sessionId,
-        runtimeId: instance.runtimeId,
-        reason: STATUS_REASONS.launchTimeout,
-      });
-      void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
-    };
-    watchReadiness(instance, app, PROBE_HOST, this.options, { ready, timedOut }, instance.output);
+    watchReadiness(instance, app, PROBE_HOST, this.options, outcomes, instance.output);
   }
 
   private unresponsive(instance: ContainerInstance, evidence: string): void {

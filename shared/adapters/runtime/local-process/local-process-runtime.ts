@@ -21,7 +21,7 @@ import { signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
 import { recordOutput } from './session-log';
 import { RuntimeListeners } from '../runtime-listeners';
-import { endReason, inspectionOf, watchLiveness, watchReadiness } from '../watch';
+import { endReason, inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import type { Instance } from './instance';
 
 export interface LocalProcessRuntimeOptions {
@@ -161,33 +161,19 @@ export class LocalProcessRuntime implements Runtime {
       app,
       host,
       this.options,
-      {
-        ready: () => {
-          this.listeners.emit({
-            type: 'ready',
-            sessionId: instance.sessionId,
-            runtimeId: instance.runtimeId,
-            endpoint: instance.endpoint,
-          });
-          if (this.options.liveness)
-            watchLiveness(instance, app, host, this.options.liveness, (evidence) =>
-              this.unresponsive(instance, evidence),
+      startOutcomes(instance, app, host, {
+        emit: (event) => this.listeners.emit(event),
+        stop: (runtimeId, reason) => {
+          if (reason === STATUS_REASONS.launchTimeout)
+            this.logger.warn(
+              { sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs },
+              'session not ready within the launch timeout',
             );
+          void this.stop(runtimeId, reason);
         },
-        timedOut: () => {
-          this.logger.warn(
-            { sessionId: instance.sessionId, launchTimeoutMs: app.launchTimeoutMs },
-            'session not ready within the launch timeout',
-          );
-          this.listeners.emit({
-            type: 'failed',
-            sessionId: instance.sessionId,
-            runtimeId: instance.runtimeId,
-            reason: STATUS_REASONS.launchTimeout,
-          });
-          void this.stop(instance.runtimeId, STATUS_REASONS.launchTimeout);
-        },
-      },
+        unresponsive: (evidence) => this.unresponsive(instance, evidence),
+        liveness: this.options.liveness,
+      }),
       [child.stdout!, child.stderr!],
     );
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
