@@ -52,6 +52,7 @@ export function lambdaApiDeps(
       urlPrefix: env[ENV.trameUrlPrefix],
       sessionDomain: sessionDomainOf(env[ENV.sessionDomain]),
       keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
+      webClient: (app) => services.apps.get(app)?.webClient === true,
     },
     authenticate: gatewayClaims({
       userClaim: env[ENV.userClaim],

@@ -25,6 +25,7 @@ export function localApiDeps(
       urlPrefix: config.trameUrlPrefix,
       sessionDomain: config.sessionDomain,
       keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
+      webClient: (app) => services.apps.get(app)?.webClient === true,
     },
     authenticate:
       authenticate ??

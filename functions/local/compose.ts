@@ -125,7 +125,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   // client of this same API.
   const pages = pagesOf(
     portal.pages(deps, () => app),
-    staticPages(config.www),
+    staticPages(config.www, services.apps.list()),
   );
   const app = createApp(deps, ALL_GROUPS, { pages, gate: requests.gate, openApi: openApiDocument });
   return {

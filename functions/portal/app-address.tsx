@@ -5,7 +5,7 @@ import { isLive } from '../../shared/domain/session';
 import type { SessionView } from '../api/views/session';
 import { callApi } from './api-client';
 import { CSRF_FIELD } from './cookie';
-import type { PortalDeps, PortalKit } from './kit';
+import { openUrl, type PortalDeps, type PortalKit } from './kit';
 import { ConfirmLaunch } from './pages';
 
 /**
@@ -57,13 +57,13 @@ export function appAddressRoutes(deps: PortalDeps, kit: PortalKit): Hono {
     );
     if (running) {
       const one = await callApi<SessionView>(deps.api, me, 'GET', `/sessions/${running.id}`);
-      return one.ok ? c.redirect(one.data.connectURL, 303) : failed(c, me, one, name);
+      return one.ok ? c.redirect(openUrl(one.data), 303) : failed(c, me, one, name);
     }
     if (c.req.method === 'GET' && !fromThisSite(c))
       return page(c, <ConfirmLaunch app={name} principal={me.principal} csrf={me.csrf} />);
     // The router's holding page shows a starting session until it is ready, then the app.
     const started = await callApi<SessionView>(deps.api, me, 'POST', '/sessions', { app: name });
-    return started.ok ? c.redirect(started.data.connectURL, 303) : failed(c, me, started, name);
+    return started.ok ? c.redirect(openUrl(started.data), 303) : failed(c, me, started, name);
   });
 
   return app;

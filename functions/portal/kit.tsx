@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import type { Principal } from '../../shared/domain/principal';
+import type { SessionView } from '../api/views/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import type { PortalApi, SignedIn } from './api-client';
@@ -23,6 +24,9 @@ const CSP = [
   "form-action 'self'",
   "object-src 'none'",
 ].join('; ');
+
+/** Where a person opens a session: its app's web client page (naming it), else the session's own address. */
+export const openUrl = (session: SessionView): string => session.clientURL ?? session.connectURL;
 
 export interface PortalDeps {
   portal: PortalSessions;

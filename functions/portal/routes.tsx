@@ -12,7 +12,7 @@ import { AdminPage } from './admin';
 import { callApi, forward, type SignedIn } from './api-client';
 import { appAddressRoutes } from './app-address';
 import { assetRoutes } from './assets';
-import { type PortalDeps, portalKit, problemText } from './kit';
+import { openUrl, type PortalDeps, portalKit, problemText } from './kit';
 import { Catalog, Layout } from './pages';
 import { SessionList } from './session-cards';
 import { signInRoutes } from './sign-in';
@@ -96,12 +96,13 @@ export function portalRoutes(deps: PortalDeps): Hono {
     );
   });
 
-  // Open: the session's connectURL, asked of the API when the user opens it (never kept in the page).
+  // Open: where a person opens the session (its web client's page, else its connectURL), asked of the API when the
+  // user opens it (never kept in the page).
   app.get('/open/:id{[0-9a-f]{32}}', async (c) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
     const one = await callApi<SessionView>(deps.api, me, 'GET', `/sessions/${c.req.param('id')}`);
-    return one.ok ? c.redirect(one.data.connectURL, 303) : failed(c, me, one);
+    return one.ok ? c.redirect(openUrl(one.data), 303) : failed(c, me, one);
   });
 
   app.get('/admin', async (c) => {

@@ -27,8 +27,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     meaning: 'the whole command instead (a list, or a string split on spaces); `cmd` with `args` is an error',
   },
   ready_line: { from: 'trame', meaning: 'the output line that says the app is ready' },
-  www_modules: { from: 'trame', meaning: 'accepted, for trame images' },
-  client_type: { from: 'trame', meaning: 'accepted, for trame images' },
+  www_modules: {
+    from: 'trame',
+    meaning:
+      "the web client's modules, built into `SESSIONPLANE_WWW` beforehand (as the trame image's `generate_www.py` does at build time); means `client: www`",
+  },
+  client_type: { from: 'trame', meaning: 'the web client type it was built with; means `client: www`' },
   description: { from: 'sessionplane', meaning: 'shown by `GET /apps` and the portal' },
   title: { from: 'sessionplane', default: "the app's name", meaning: 'the name people see' },
   icon: {
@@ -75,6 +79,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     from: 'sessionplane',
     default: 'the ready line for `app`, else `{tcp: true}`',
     meaning: '`{line: "…"}`, `{tcp: true}` or `{http: /path}` (2xx/3xx)',
+  },
+  client: {
+    from: 'sessionplane',
+    default: '`session`; `www` with `www_modules` or `client_type`',
+    meaning:
+      "where people open it: `session`, the session's own address; `www`, the server's web client at `/<name>.html` (`SESSIONPLANE_WWW`'s `index.html` naming the app), which launches through the launcher and gets the app's secret from it. See [Web clients](../how-to/web-clients.md)",
   },
   launcherReuse: {
     from: 'sessionplane',

@@ -150,6 +150,11 @@ export const AppInputSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     ready: ReadyInput.optional(),
     launcherReuse: z.boolean().optional(),
+    /**
+     * Where people open it: `session` (the session serves its own pages) or `www` (the server's web client, as in the
+     * trame image: `/<name>.html`, which launches through the launcher). `www_modules` or `client_type` mean `www`.
+     */
+    client: z.enum(['session', 'www']).optional(),
     liveness: z
       .union([
         z.literal('off'),

@@ -93,6 +93,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
   if (a.launcherReuse) spec.launcherReuse = true;
+  if ((a.client ?? (a.www_modules || a.client_type ? 'www' : 'session')) === 'www') spec.webClient = true;
   if (a.liveness !== undefined)
     spec.liveness =
       a.liveness === 'off'

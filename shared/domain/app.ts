@@ -12,6 +12,8 @@ export interface ParamSpec {
   default?: string;
   required: boolean;
   description?: string;
+  /** `default`: a value outside the rules is replaced by the default (wslink's `sanitize`), not refused. */
+  onInvalid?: 'default';
 }
 
 /** A time window (UTC, every day) in which a pool keeps a different number of instances ready. */
@@ -151,6 +153,15 @@ export interface AppSpec {
    * live session it started (once the app's design); by default every POST starts a new one (#35).
    */
   launcherReuse?: boolean;
+  /**
+   * Opened through the server's web client (`/<name>.html`, the trame image's model), which launches through the
+   * launcher, rather than at the session's own address.
+   */
+  webClient?: boolean;
+  /** False: the params reach the command only, not the environment (a wslink launcher file's request keys). */
+  paramsAsEnv?: false;
+  /** A wslink launcher file's `fields` and `sessionData`: what the launcher's reply carries besides its own keys. */
+  launcherReply?: { fields: string[]; sessionData: Record<string, string> };
   /** Whether the router strips `/s/<id>` before passing a request on. */
   stripPrefix: boolean;
   /** CSP frame-ancestors sources for the app's pages; default `'self'` (framed by its own origin only). */
@@ -226,8 +237,9 @@ export function checkParams(
       continue;
     }
     const problem = checkParam(spec, raw);
-    if (problem) problems.push(`params.${key}: ${problem}`);
-    else values[key] = String(raw);
+    if (!problem) values[key] = String(raw);
+    else if (spec.onInvalid === 'default' && spec.default !== undefined) values[key] = spec.default;
+    else problems.push(`params.${key}: ${problem}`);
   }
   return { values, problems };
 }

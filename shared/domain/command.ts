@@ -65,7 +65,7 @@ export function sessionEnvOf(
     params: Record<string, string>;
     resources: { cpu: number; memory: number; gpus: number };
   },
-  app: { env: Record<string, string> },
+  app: { env: Record<string, string>; paramsAsEnv?: false },
   at: { port: number; secret: string; basePath: string; homePath?: string | undefined },
 ): Record<string, string> {
   return sessionEnv({
@@ -74,7 +74,7 @@ export function sessionEnvOf(
     secret: at.secret,
     basePath: at.basePath,
     appEnv: app.env,
-    params: session.params,
+    params: app.paramsAsEnv === false ? {} : session.params,
     resources: session.resources,
     owner: session.owner,
     homePath: at.homePath,

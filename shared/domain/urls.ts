@@ -13,6 +13,8 @@ export interface UrlSettings {
   sessionDomain?: string | undefined;
   /** Whether an app is served under its `/s/<id>/` prefix (stripPrefix: false) on its own host too. */
   keepsPrefix?: ((app: string) => boolean) | undefined;
+  /** Whether an app is opened through the server's web client (`/<app>.html`) rather than at its session's address. */
+  webClient?: ((app: string) => boolean) | undefined;
 }
 
 /**
@@ -65,6 +67,17 @@ export function connectUrl(settings: UrlSettings, id: string, token?: string, ap
   const base = settings.publicUrl.replace(/\/+$/, '');
   const prefix = settings.useHost ? '' : (settings.urlPrefix ?? '').replace(/\/+$/, '');
   return `${base}${prefix}/s/${id}/${token ? `?token=${token}` : ''}`;
+}
+
+/**
+ * Where a person opens a session of an app with a web client: its page on the server, naming the session (no token, no
+ * secret: the page asks the launcher for them with the user's own credential).
+ */
+export function clientUrl(settings: UrlSettings, id: string, app: string): string | undefined {
+  if (!settings.webClient?.(app)) return undefined;
+  const base = settings.publicUrl.replace(/\/+$/, '');
+  const prefix = settings.useHost ? '' : (settings.urlPrefix ?? '').replace(/\/+$/, '');
+  return `${base}${prefix}/${app}.html?sessionId=${id}`;
 }
 
 /** The path prefix an app is served under, given to it as SESSION_BASE_PATH. */

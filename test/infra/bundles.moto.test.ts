@@ -345,7 +345,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     }
     console.log(`authorization matrix on the Lambda bundles: ${rows.length} rows (api-read and api-write)`);
     expect(wrong).toEqual([]);
-    expect(rows.length).toBe(13 * 5);
+    expect(rows.length).toBe(14 * 5);
     db.destroy();
   }, 180_000);
 });

@@ -144,5 +144,24 @@ const users = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-012345678
       expect(ended.statusReason).toMatch(/^app-exited/);
       expect((await sessionsOf(users.alice)).map((s) => s.status)).toEqual(['READY']);
     }, 60_000);
+
+    it("opens from the portal: Open on the session's card gives the unmodified page that session, its secret from the launcher, none in the address bar", async () => {
+      const [session] = await sessionsOf(users.alice);
+      const page = await signedInPage(browser, server.base, { user: 'alice', token: users.alice }, errors);
+      const card = page.locator(`li.card[data-id="${session!.id}"]`);
+      await card.locator('a:has-text("Open")').click();
+      await page.waitForURL(/\/visualizer\.html\?sessionId=/);
+      await page.getByText('wavelet.vti').waitFor({ timeout: 120_000 });
+      await waitFor(async () => (await litPixels(page)) > 500, 60_000, 'a frame drawn');
+      await page.screenshot({ path: `${ARTIFACTS}/paraview-portal-open.png` });
+      expect(page.url()).toBe(`${server.base}/visualizer.html?sessionId=${session!.id}`);
+      // The same session: no second pvpython for alice.
+      expect((await sessionsOf(users.alice)).map((s) => s.id)).toEqual([session!.id]);
+      // Her address for the app resolves to the same session and page.
+      await page.goto(`${server.base}/apps/visualizer/`);
+      await page.waitForURL(/\/visualizer\.html\?sessionId=/);
+      expect(page.url()).toBe(`${server.base}/visualizer.html?sessionId=${session!.id}`);
+      expect(page.url()).not.toMatch(/secret|token/);
+    }, 240_000);
   },
 );

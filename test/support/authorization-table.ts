@@ -73,10 +73,15 @@ export const API_DOORS: Record<'rest' | 'launcher' | 'skaha', ApiDoor> = {
   launcher: {
     asks: {
       read: (id) => ({ method: 'GET', path: `/paraview/${id}` }),
+      // A web client opened for a session it has (the portal's Open: `<app>.html?sessionId=`) asks for it by id.
+      use: (id) => ({
+        method: 'POST',
+        path: '/paraview/',
+        body: JSON.stringify({ application: 'echo', sessionId: id }),
+      }),
       stop: (id) => ({ method: 'DELETE', path: `/paraview/${id}` }),
     },
     absent: {
-      use: 'the router',
       events: 'the wslink launcher protocol has no events',
       logs: 'the wslink launcher protocol has no logs',
       renew: 'the wslink launcher protocol has no renew',

@@ -102,6 +102,8 @@ export function visualizerApps(tier: ParaViewTier): string {
     '  description: ParaViewWeb Visualizer',
     `  cmd: ${JSON.stringify(cmd)}`,
     '  ready_line: Starting factory',
+    // Opened through its web client (SESSIONPLANE_WWW, its dist/): Open goes to /visualizer.html?sessionId=…
+    '  client: www',
     '  launchTimeout: 120s',
     `  env: { DISPLAY: "${tier.display}", PYTHONPATH: "${tier.pythonPath}" }`,
     '  resources: { cpu: 1, memory: 1Gi }',

@@ -7,6 +7,7 @@ import { awaitReady } from '../../../shared/services/await-ready';
 import { launchSession } from '../../../shared/services/launch';
 import { logSlowStart } from '../../../shared/services/session-events';
 import { authorizedSession, stopAs } from '../../../shared/services/access';
+import type { Principal } from '../../../shared/domain/principal';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
@@ -23,6 +24,7 @@ const CLIENT_KEYS = new Set([
   'retry',
   'iframe',
   'wsProxy',
+  'sessionId',
 ]);
 /**
  * Sessionplane's own launch keys a launcher body may carry, checked as POST /sessions checks them (#33: they were
@@ -62,6 +64,18 @@ function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, sessi
 }
 
 /**
+ * A session the caller already has, as it is (one still starting gets its sessionURL: the router holds the socket until
+ * READY). Only someone who may use it gets it; one of another app is an error.
+ */
+async function attached(deps: ApiDeps, principal: Principal, application: string, sessionId: unknown) {
+  if (typeof sessionId !== 'string') throw new ValidationError('sessionId is not a session id');
+  const { session } = await authorizedSession(deps, principal, 'use', sessionId);
+  if (session.app !== deps.apps.get(application)?.name)
+    throw new ValidationError(`Session ${session.id} is not a session of ${application}`);
+  return session;
+}
+
+/**
  * The wslink launcher protocol (POST /paraview/, /launcher/), as the trame image serves it: a JSON
  * body whatever its Content-Type, the reply once the session is READY, or with its sessionURL
  * anyway at the reply deadline (the router holds the socket until READY). GET and DELETE of
@@ -89,6 +103,16 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     )
       throw new ValidationError(INCOMPLETE);
     const application = body.application;
+    const principal = c.var.principal;
+    // A page opened for a session it already has (the portal's Open: `<client page>?sessionId=<id>`, whose query
+    // the Visualizer and trame clients put into this POST) gets that session's reply: its secret the launcher's way,
+    // never in the address bar (#35).
+    if (body.sessionId !== undefined) {
+      const session = await attached(deps, principal, application, body.sessionId);
+      return LAUNCH_OUTCOME[session.status] === 'reply'
+        ? c.json(reply(deps, principal, session), 200)
+        : c.json({ error: `Session ${session.id} has ended: open a new one.` }, 503);
+    }
     const spec = deps.apps.get(application);
     // Every other key is a template value in wslink; here only the app's declared params pass.
     const params = Object.fromEntries(
@@ -96,7 +120,6 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
     );
     const size = check(SIZE_KEYS, { profile: body.profile, resources: body.resources }, 'body');
     const hash = requestHash({ application, params, ...size });
-    const principal = c.var.principal;
     // A new process per POST, as the wslink launcher and the trame image start one (#35), unless the
     // client names its attempt (Idempotency-Key: its retries get that attempt's session, whatever became
     // of it) or the app reuses a live session of the same request (launcherReuse).
