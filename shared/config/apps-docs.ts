@@ -84,7 +84,7 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     from: 'sessionplane',
     default: '`session`; `www` with `www_modules` or `client_type`',
     meaning:
-      "where people open it: `session`, the session's own address; `www`, the server's web client at `/<name>.html` (`SESSIONPLANE_WWW`'s `index.html` naming the app), which launches through the launcher and gets the app's secret from it. See [Web clients](../how-to/web-clients.md)",
+      "where people open it: `session`, the session's own address; `www`, the server's web client at `/<name>.html` (`SESSIONPLANE_WWW`'s `index.html` naming the app), which launches through the launcher and gets the app's secret from it. See [trame and wslink](../how-to/trame-and-wslink.md)",
   },
   launcherReuse: {
     from: 'sessionplane',

@@ -4,14 +4,23 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { AppSpec } from '../domain/app';
 import { ConfigError } from '../domain/errors';
 import { parseAppsAt } from './apps';
+import { fromLauncherFile, isLauncherFile, parseJsonWithComments } from './wslink-launcher-file';
 
-/** Reads and validates a YAML apps file; commands run in the file's folder unless `cwd` says otherwise. */
+/**
+ * Reads and validates an apps file: YAML (trame's apps.yml keys and ours), or a wslink launcher's `launcher.json` as it
+ * is. Commands run in the file's folder unless `cwd` says otherwise.
+ */
 export function loadAppsFile(path: string): Map<string, AppSpec> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     throw new ConfigError(`Cannot read apps file ${path}`, [(cause as Error).message]);
+  }
+  if (extname(path).toLowerCase() === '.json') {
+    const doc = parseJsonWithComments(text, path);
+    if (isLauncherFile(doc)) return fromLauncherFile(doc, path, dirname(resolve(path)));
+    return parseAppsAt(path, withIconsRead(doc, dirname(resolve(path))));
   }
   return parseAppsAt(path, readAppsYaml(path, text));
 }

@@ -9,6 +9,7 @@ import { logSlowStart } from '../../../shared/services/session-events';
 import { authorizedSession, stopAs } from '../../../shared/services/access';
 import type { Principal } from '../../../shared/domain/principal';
 import { requestHash } from '../canonical-json';
+import { renderArgv } from '../../../shared/domain/command';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
 
@@ -50,13 +51,36 @@ const LAUNCH_OUTCOME: Record<SessionStatus, 'reply' | 'failed' | 'ended'> = {
   FAILED: 'failed',
 };
 
+/**
+ * What a wslink launcher file's `fields` add to the reply: the request's keys and the `sessionData` it names, filled in
+ * with the session's values (never `host` and `port`: the process is reached through the router only).
+ */
+function fieldsOf(deps: ApiDeps, session: Session, secret: string | undefined): Record<string, string> {
+  const spec = deps.apps.get(session.app)?.launcherReply;
+  if (!spec) return {};
+  const vars: Record<string, string> = {
+    ...session.params,
+    id: session.id,
+    application: session.app,
+    ...(secret ? { secret } : {}),
+  };
+  const out: Record<string, string> = {};
+  for (const key of spec.fields) {
+    if (Object.hasOwn(spec.sessionData, key)) out[key] = renderArgv([spec.sessionData[key]!], vars)[0]!;
+    else if (Object.hasOwn(session.params, key)) out[key] = session.params[key]!;
+  }
+  return out;
+}
+
 /** The launcher's reply: what SmartConnect merges over its config (`sessionURL`, `secret`). */
 function reply(deps: ApiDeps, principal: { user: string; admin: boolean }, session: Session) {
   const view = ownerView(deps, principal, session);
+  const secret = 'secret' in view ? view.secret : undefined;
   return {
+    ...fieldsOf(deps, session, secret),
     id: session.id,
     sessionURL: view.sessionURL,
-    secret: 'secret' in view ? view.secret : undefined,
+    secret,
     application: session.app,
     status: session.status,
     connectURL: view.connectURL,
