@@ -1,12 +1,13 @@
 import { ALL_ROUTE_GROUPS, type RouteGroup } from '../../shared/config/api-routes';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { DomainError } from '../../shared/domain/errors';
 import type { ApiDeps, ApiEnv, GroupMount } from './context';
 import { problemOf } from '../http/problem';
 import { problemResponse, toProblem } from './problem';
-import { anonymousRateLimit, perUserRateLimit } from './rate-limit';
+import { visitors } from './auth/visitors';
+import { addressRateLimit, perUserRateLimit } from './rate-limit';
 
 /** Paths that answer in the wslink launcher's shape: JSON {"error": "..."}, never a page. */
 const LAUNCHER_PATHS = /^\/(paraview|launcher)(\/|$)/;
@@ -85,12 +86,18 @@ export function createApp(
     }),
   );
   for (const group of ALL_ROUTE_GROUPS) groups[group]?.publicRoutes?.(app, deps);
-  const anonymous = anonymousRateLimit(deps.anonymousRateLimit);
+  const anonymous = addressRateLimit(deps.anonymousRateLimit);
+  // Where an app is open to anyone, a caller of the launcher with no credential is a visitor (a cookie of its own).
+  let visitor: ReturnType<typeof visitors> | false | undefined;
+  const visitorOf = (c: Context) => {
+    visitor ??= deps.apps.list().some((a) => a.open) && visitors(deps.tokenKey, deps.urls.publicUrl);
+    return visitor ? visitor(c) : undefined;
+  };
   app.use('*', async (c, next) => {
-    const principal = await deps.authenticate(c);
+    const principal = (await deps.authenticate(c)) ?? visitorOf(c);
     if (!principal) {
       anonymous.check(c);
-      anonymous.failed(c);
+      anonymous.count(c);
       throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
     }
     c.set('principal', principal);

@@ -42,23 +42,23 @@ function clientAddress(c: Context): string {
 }
 
 /**
- * Requests without a valid credential, counted per client address: past `perMinute` in a window,
- * that address's further ones get 429 instead of 401 (#11 m8). A valid credential from the same
- * address (a shared NAT) is not held up; it has its own per-user limit.
+ * Something counted per client address, at most `perMinute` a minute: requests without a valid credential (past it,
+ * 429 instead of 401, #11 m8; a valid credential from the same address, a shared NAT, has its own per-user limit), or a
+ * visitor's launches of an app open to anyone.
  */
-export function anonymousRateLimit(perMinute: number) {
+export function addressRateLimit(perMinute: number) {
   const store = new SnapshotMemoryStore<ApiEnv>();
   store.init({ windowMs: 60_000 } as Parameters<MemoryStore<ApiEnv>['init']>[0]);
   const retryAfter = (reset: Date | undefined) =>
     reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
   return {
-    /** Throws 429 if this address is over its limit of failed attempts. */
+    /** Throws 429 if this address is over its limit. */
     check(c: Context): void {
       const seen = store.get(clientAddress(c));
       if (seen && seen.totalHits >= perMinute) throw new RateLimitedError(retryAfter(seen.resetTime), perMinute);
     },
-    /** Counts one failed attempt of this address. */
-    failed(c: Context): void {
+    /** Counts one for this address. */
+    count(c: Context): void {
       store.increment(clientAddress(c));
     },
   };

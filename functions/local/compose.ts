@@ -123,8 +123,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
 
   // Static pages first (they fall through when nothing matches), then the API. The portal is a
   // client of this same API.
+  // With the portal off, `/` is the web client's index.html, as in the trame image.
   const pages = pagesOf(
-    portal.pages(deps, () => app),
+    ...(config.portal ? [portal.pages(deps, () => app)] : []),
     staticPages(config.www, services.apps.list()),
   );
   const app = createApp(deps, ALL_GROUPS, { pages, gate: requests.gate, openApi: openApiDocument });

@@ -86,6 +86,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     meaning:
       "where people open it: `session`, the session's own address; `www`, the server's web client at `/<name>.html` (`SESSIONPLANE_WWW`'s `index.html` naming the app), which launches through the launcher and gets the app's secret from it. See [trame and wslink](../how-to/trame-and-wslink.md)",
   },
+  open: {
+    from: 'sessionplane',
+    default: '`false`',
+    meaning:
+      "`true` or `{max, perAddressPerMinute}`: anyone who opens its page may launch it with no account, as in the trame image (a visitor, known by a cookie), at most `max` (20) visitors' sessions live and `perAddressPerMinute` (6) launches a minute from one address; not with `home` or `access`",
+  },
   launcherReuse: {
     from: 'sessionplane',
     default: '`false`',

@@ -150,11 +150,18 @@ export const AppInputSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     ready: ReadyInput.optional(),
     launcherReuse: z.boolean().optional(),
-    /**
-     * Where people open it: `session` (the session serves its own pages) or `www` (the server's web client, as in the
-     * trame image: `/<name>.html`, which launches through the launcher). `www_modules` or `client_type` mean `www`.
-     */
+    /** Where people open it: `session`, its own address, or `www`, the server's web client (see apps-docs.ts). */
     client: z.enum(['session', 'www']).optional(),
+    /** Open to anyone who opens its URL, no account (the trame image's model), within these bounds. */
+    open: z
+      .union([
+        z.literal(true),
+        z.strictObject({
+          max: z.number().int().min(1).max(10_000).optional(),
+          perAddressPerMinute: z.number().int().min(1).max(1000).optional(),
+        }),
+      ])
+      .optional(),
     liveness: z
       .union([
         z.literal('off'),
@@ -260,6 +267,18 @@ export const AppInputSchema = z
         code: 'custom',
         path: ['pool'],
         message: 'an app with a `home` cannot be pooled: a home is mounted for its user at start',
+      });
+    if (a.open && a.home !== undefined && a.home !== false)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['open'],
+        message: 'an app open to anyone has no home: a visitor has none',
+      });
+    if (a.open && a.access)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['open'],
+        message: '`open` lets anyone launch it: drop `access`, or `open`',
       });
     if (a.ready_line && a.ready)
       ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });

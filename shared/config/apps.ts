@@ -22,6 +22,9 @@ const DEFAULT_RESOURCES: Resources = { cpu: 1, memory: 2048, gpus: 0 };
 const DEFAULT_POOL_TTL_MS = 6 * 3600_000;
 
 type AppInput = z.output<typeof AppInputSchema>;
+/** An open app's bounds by default: the visitors' sessions live at once, and launches a minute from one address. */
+const OPEN_MAX = 20;
+const OPEN_PER_ADDRESS = 6;
 
 /**
  * What the runtime in use says when an app does not: its launch timeout (a process starts in seconds, a Fargate task in
@@ -93,6 +96,11 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.build !== undefined) spec.build = resolve(baseDir, a.build);
   if (a.port !== undefined) spec.port = a.port;
   if (a.launcherReuse) spec.launcherReuse = true;
+  if (a.open)
+    spec.open = {
+      max: (a.open === true ? undefined : a.open.max) ?? OPEN_MAX,
+      perAddressPerMinute: (a.open === true ? undefined : a.open.perAddressPerMinute) ?? OPEN_PER_ADDRESS,
+    };
   if ((a.client ?? (a.www_modules || a.client_type ? 'www' : 'session')) === 'www') spec.webClient = true;
   if (a.liveness !== undefined)
     spec.liveness =

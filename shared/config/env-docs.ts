@@ -106,7 +106,12 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
     meaning: "a pool's backoff after its first failed start (doubling, at most 10 min)",
   },
   SESSIONPLANE_WWW: {
-    meaning: "static pages served at `/` (the demo page; `none` for none), and wslink's bundle",
+    meaning:
+      "static pages (the demo page, or an app's web client: `/<app>.html` for an app with `client: www`; `none` for none), and wslink's bundle",
+  },
+  SESSIONPLANE_PORTAL: {
+    meaning:
+      "`off`: no portal pages, and `/` is `SESSIONPLANE_WWW`'s `index.html`, as in the trame image (for apps `open` to anyone, or clients with tokens)",
   },
   SESSIONPLANE_SESSION_DOMAIN: {
     default: '`localhost`',

@@ -60,6 +60,7 @@ export const ENV = {
   launcherTimeout: 'SESSIONPLANE_LAUNCHER_TIMEOUT',
   eventKeepalive: 'SESSIONPLANE_EVENT_KEEPALIVE',
   www: 'SESSIONPLANE_WWW',
+  portal: 'SESSIONPLANE_PORTAL',
   containerHost: 'SESSIONPLANE_CONTAINER_HOST',
   containerNetwork: 'SESSIONPLANE_CONTAINER_NETWORK',
   dockerHost: 'DOCKER_HOST',

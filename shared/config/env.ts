@@ -115,6 +115,7 @@ export const LocalEnvSchema = z
     /** The backoff after a pool's first failed start; it doubles after each next one (at most 10 min). */
     [ENV.poolBackoff]: DurationSchema.default(5000),
     [ENV.www]: z.string().default('examples/www'),
+    [ENV.portal]: z.enum(['on', 'off']).default('on'),
     // *.localhost resolves to loopback in browsers and curl, so each session is its own origin.
     [ENV.sessionDomain]: SessionDomainSchema.default('localhost'),
   })
@@ -130,6 +131,7 @@ export function loadLocalConfig(env: Record<string, string | undefined> = proces
   return localConfigFrom(parseEnv(LocalEnvSchema, env), env);
 }
 
+// Over 60 lines: one field per variable, each named once.
 function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string, string | undefined>) {
   return {
     port: e[ENV.port],
@@ -183,6 +185,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     homesDir: e[ENV.homesDir],
     /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],
+    portal: e[ENV.portal] === 'on',
     /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     ...policyFrom(e),

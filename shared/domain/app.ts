@@ -153,11 +153,10 @@ export interface AppSpec {
    * live session it started (once the app's design); by default every POST starts a new one (#35).
    */
   launcherReuse?: boolean;
-  /**
-   * Opened through the server's web client (`/<name>.html`, the trame image's model), which launches through the
-   * launcher, rather than at the session's own address.
-   */
+  /** Opened through the server's web client (`/<name>.html`, which launches through the launcher), not its address. */
   webClient?: boolean;
+  /** Open to anyone who opens its URL (the trame image's model), within these bounds (see launcher-visitors.ts). */
+  open?: { max: number; perAddressPerMinute: number };
   /** False: the params reach the command only, not the environment (a wslink launcher file's request keys). */
   paramsAsEnv?: false;
   /** A wslink launcher file's `fields` and `sessionData`: what the launcher's reply carries besides its own keys. */

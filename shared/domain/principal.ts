@@ -7,4 +7,6 @@ export interface Principal {
   admin: boolean;
   /** The groups it belongs to (the tokens file's `groups`, a JWT's groups claim): what a share to a group matches. */
   groups?: readonly string[] | undefined;
+  /** Someone with no account, known by a cookie only: may launch apps open to anyone, and use what they launched. */
+  visitor?: true;
 }

@@ -12,6 +12,7 @@ import { requestHash } from '../canonical-json';
 import { renderArgv } from '../../../shared/domain/command';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { ownerView } from './session-access';
+import { visitorGate } from './launcher-visitors';
 
 /** Keys the trame/wslink client sends that are not app params. */
 const CLIENT_KEYS = new Set([
@@ -108,6 +109,7 @@ async function attached(deps: ApiDeps, principal: Principal, application: string
 // Over 60 lines: the wslink launcher's protocol (POST, GET, DELETE) with its own error shapes.
 function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  const visitorsMay = visitorGate(deps);
 
   // Over 60 lines: the launcher's POST in wslink's order (body, app, launch, wait for ready, reply or its timeout).
   app.post('/', async (c) => {
@@ -165,7 +167,8 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
         ...(size.resources !== undefined ? { resources: size.resources } : {}),
         idempotency,
       });
-    let result = await launch();
+    // A visitor (no account) may launch only an app open to anyone, within its bounds.
+    let result = await visitorsMay(c, principal, spec, launch);
     if (result.replayed && isFinal(result.session.status) && clientKey === undefined) {
       // A retry after that session ended is a new request: forget it and start anew.
       await deps.idempotency.forget({
