@@ -11,5 +11,20 @@ export function withoutUrlPrefix(req: IncomingMessage, prefix: string | undefine
   if (!p || !(url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) return req;
   const rest = url.slice(p.length);
   req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  stripped.set(req, p);
   return req;
 }
+
+const stripped = new WeakMap<IncomingMessage, string>();
+
+/**
+ * The prefix this request came under ('' when it came without): what our own redirects, links and cookie paths put
+ * back, so that a browser under the prefix stays under it (behind a proxy that forwards only the prefix).
+ */
+export function strippedPrefix(req: IncomingMessage | undefined): string {
+  return (req && stripped.get(req)) ?? '';
+}
+
+/** A path of ours (`/…`, not `//…`) under the prefix. */
+export const underPrefix = (prefix: string, path: string): string =>
+  prefix && path.startsWith('/') && !path.startsWith('//') ? `${prefix}${path}` : path;

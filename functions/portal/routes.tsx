@@ -13,6 +13,7 @@ import { callApi, forward, type SignedIn } from './api-client';
 import { appAddressRoutes } from './app-address';
 import { assetRoutes } from './assets';
 import { openUrl, type PortalDeps, portalKit, problemText } from './kit';
+import { keepPrefix } from './prefix';
 import { Catalog, Layout } from './pages';
 import { SessionList } from './session-cards';
 import { signInRoutes } from './sign-in';
@@ -35,6 +36,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
   const app = new Hono();
   const kit = portalKit(deps);
   const { signedIn, page, toSignIn, failed } = kit;
+  app.use('*', keepPrefix);
   app.route('/', assetRoutes());
   app.route('/', signInRoutes(deps, kit));
 

@@ -11,6 +11,7 @@ import type { SessionLogs } from '../../shared/ports/session-logs';
 import type { AppCatalog } from '../../shared/services/catalog';
 import { sessionOrigin, type UrlSettings } from '../../shared/domain/urls';
 import { isNavigation, isolationHeaders, scrubForApp, tokenCookie } from './access';
+import { strippedPrefix, underPrefix } from '../http/url-prefix';
 import { type AdmissionDeps, admit, Refusal, type SessionRoute, settle } from './admission';
 import { ActivityTracker } from './activity';
 import { MissCounter } from './miss-counter';
@@ -90,12 +91,13 @@ function tokenToCookie(
   res: ServerResponse,
   route: SessionRoute,
   token: string,
-  cookie: { secure: boolean; maxAgeSeconds: number },
+  cookie: { secure: boolean; maxAgeSeconds: number; prefix: string },
 ) {
+  const scope = route.hostOnly ? route.scope : underPrefix(cookie.prefix, route.scope);
   res
     .writeHead(302, {
-      location: `${route.scope.replace(/\/$/, '')}${route.upstream}`,
-      'set-cookie': tokenCookie(token, route.hostOnly ? '/' : route.scope, cookie),
+      location: `${scope.replace(/\/$/, '')}${route.upstream}`,
+      'set-cookie': tokenCookie(token, route.hostOnly ? '/' : scope, cookie),
       'cache-control': 'no-store',
     })
     .end();
@@ -137,9 +139,11 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   /** Points the request at the app: its path, no token in query or cookie, the prefix it was under. */
   function rewrite(req: IncomingMessage, route: SessionRoute, stripPrefix: boolean): void {
     const prefix = route.scope.replace(/\/$/, '');
+    // What the browser sees the app under (TRAME_URL_PREFIX too, when it came under it), for apps that build links.
+    const seen = route.hostOnly ? prefix : underPrefix(strippedPrefix(req), prefix);
     req.url = route.kind === 'app' && !stripPrefix ? `${prefix}${route.upstream}` : route.upstream;
     scrubForApp(req, { scope: route.scope, origin: admission.originOf(req) });
-    if (route.kind !== 'proxy') req.headers['x-forwarded-prefix'] = prefix;
+    if (route.kind !== 'proxy') req.headers['x-forwarded-prefix'] = seen;
   }
 
   /**
@@ -149,13 +153,16 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   async function sentPage(route: SessionRoute, req: IncomingMessage, res: ServerResponse, session: Session) {
     const navigation = isNavigation(req);
     const holding = route.kind !== 'proxy' && deps.holding;
+    const prefix = route.hostOnly ? '' : strippedPrefix(req);
     if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET') {
       const stream = { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs };
       await sendEventStream(req, res, stream, session);
-    } else if (holding && navigation && isStarting(session.status)) sendHoldingPage(res, session, route.scope);
+    } else if (holding && navigation && isStarting(session.status))
+      sendHoldingPage(res, session, underPrefix(prefix, route.scope));
     else if (holding && navigation && session.status === 'FAILED') await sendFailurePage(res, session, holding.logs);
     // A person opening a session that has ended gets a page with a way back, not problem+json (#33).
-    else if (navigation && isGone(session)) sendEndedPage(res, session, new URL('/', deps.urls.publicUrl).href);
+    else if (navigation && isGone(session))
+      sendEndedPage(res, session, new URL(underPrefix(strippedPrefix(req), '/'), deps.urls.publicUrl).href);
     else return false;
     return true;
   }
@@ -172,6 +179,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         return tokenToCookie(res, route, token, {
           secure: deps.secureCookies,
           maxAgeSeconds: (session.expiresAt - deps.clock.now()) / 1000,
+          prefix: strippedPrefix(req),
         });
       if (await sentPage(route, req, res, session)) return;
       const target = await settle(admission, session, () => res.destroyed);

@@ -3,6 +3,7 @@ import type { LocalServer } from '../../functions/local/http-server';
 import { fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { openWs, roundTrip } from '../support/ws';
+import { type IncomingMessage, request } from 'node:http';
 import { join } from 'node:path';
 
 /** #35: under TRAME_URL_PREFIX=/viz everything answers under the prefix, as the trame image serves it. */
@@ -58,5 +59,41 @@ describe('TRAME_URL_PREFIX', () => {
     expect((await fetch(`${server.url}/viz/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/viz/openapi.json`)).status).toBe(200);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it("keeps a browser under the prefix: the token's move into a cookie, the portal's redirects, links and cookie paths", async () => {
+    const launched = await fetch(`${server.url}/viz/sessions`, {
+      method: 'POST',
+      body: '{"app":"web"}',
+      headers: { 'x-test-user': 'vera', 'content-type': 'application/json' },
+    });
+    const { id, connectURL } = (await launched.json()) as { id: string; connectURL: string };
+    const token = new URL(connectURL).searchParams.get('token');
+    // As a browser navigates (node:http: fetch always says Sec-Fetch-Mode: cors).
+    const navigate = (path: string) =>
+      new Promise<IncomingMessage>((resolve, reject) =>
+        request(`${server.url}${path}`, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' } }, (res) => {
+          res.resume();
+          resolve(res);
+        })
+          .once('error', reject)
+          .end(),
+      );
+    const moved = await navigate(`/viz/s/${id}/?token=${token}`);
+    expect(moved.statusCode).toBe(302);
+    expect(moved.headers.location).toBe(`/viz/s/${id}/`);
+    expect(moved.headers['set-cookie']?.[0]).toContain(`Path=/viz/s/${id}/`);
+    // Without the prefix, it stays without.
+    expect((await navigate(`/s/${id}/?token=${token}`)).headers.location).toBe(`/s/${id}/`);
+
+    const home = await fetch(`${server.url}/viz/`, { redirect: 'manual' });
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/viz/sign-in?next=%2F');
+    const signIn = await (await fetch(`${server.url}/viz/sign-in`)).text();
+    expect(signIn).toContain('href="/viz/portal.css"');
+    expect(signIn).toContain('src="/viz/portal.js"');
+    expect(signIn).toContain('action="/viz/sign-in"');
+    expect(signIn).not.toMatch(/(href|src|action)="\/(?!viz\/)/);
+    expect(await (await fetch(`${server.url}/sign-in`)).text()).toContain('href="/portal.css"');
   });
 });

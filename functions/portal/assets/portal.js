@@ -4,8 +4,11 @@ const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 const sessions = document.getElementById('sessions');
 const streams = new Map();
 
+/** Where the portal is served (under TRAME_URL_PREFIX, `/viz`): its API requests go there too. */
+const BASE = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
+
 async function api(method, path, body) {
-  const res = await fetch(path, {
+  const res = await fetch(`${BASE}${path}`, {
     method,
     headers: { 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
