@@ -144,7 +144,7 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
   maxLifetime: { from: 'sessionplane', default: "`4d` (skaha's default)", meaning: 'sets `expiresAt`' },
   launchTimeout: {
     from: 'sessionplane',
-    default: '`25s` for a process; on ECS `5m`, `10m` for a GPU app',
+    default: '`60s` for a process; on ECS `5m`, `10m` for a GPU app',
     meaning:
       "not ready by then: `FAILED`, process or task stopped. ECS's default allows for the ENI (11–44 s), the image pull and, for GPUs, an instance joining from zero",
   },

@@ -176,10 +176,11 @@ export interface AppSpec {
 }
 
 /**
- * An app's defaults, where its apps-file entry is silent: trame's launch timeout, Clace's idle timeout, skaha's
- * lifetime.
+ * An app's defaults, where its apps-file entry is silent: a minute to start (JupyterHub's; the trame image's 25 s
+ * failed a ParaView start under load, #35, while the launcher still answers at its own 25 s with the sessionURL),
+ * Clace's idle timeout, skaha's lifetime.
  */
-export const DEFAULT_LAUNCH_TIMEOUT_MS = 25_000;
+export const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 /** The port a container's app listens on when its entry names none (the trame image's, and ECS's examples'). */
 export const DEFAULT_CONTAINER_PORT = 8080;
 export const DEFAULT_IDLE_TIMEOUT_MS = 180_000;

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
 import { fixtureApp } from '../support/apps';
+import { API_DOORS, byStatus, outcomeOf } from '../support/authorization-table';
 import { startTestPlane, type TestPlane } from '../support/plane';
+import type { SessionAction } from '../../shared/domain/authorization';
 
 /**
  * #35: an app open to anyone who opens its URL (the trame image's model). A launcher POST with no credential starts a
@@ -73,6 +75,40 @@ describe('apps open to anyone: visitors', () => {
     expect(over.status).toBe(429);
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await over.json()).toEqual({ error: expect.any(String) });
+  });
+
+  it("the authorization matrix's visitor rows: at every API door, a visitor is a stranger to a user's session (the launcher's 404), or unauthenticated (every other door)", async () => {
+    const owned = await fetch(`${server.url}/paraview/`, {
+      method: 'POST',
+      body: JSON.stringify({ application: 'pub' }),
+      headers: { authorization: `Bearer ${plane.adminToken}` },
+    });
+    const { id } = (await owned.json()) as { id: string };
+    const cookie = cookieOf(await launch('tight'))?.split(';')[0] ?? '';
+    const wrong: string[] = [];
+    let rows = 0;
+    for (const [door, d] of Object.entries(API_DOORS) as [keyof typeof API_DOORS, (typeof API_DOORS)['rest']][])
+      for (const [action, ask] of Object.entries(d.asks) as [SessionAction, NonNullable<(typeof d.asks)['read']>][]) {
+        const { method, path, query, body, form } = ask(id);
+        const res = await fetch(`${server.url}${path}${query ? `?${query}` : ''}`, {
+          method,
+          ...(body ? { body } : {}),
+          headers: {
+            cookie,
+            ...(body ? { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' } : {}),
+          },
+        });
+        const live = (await plane.deps.store.get(id))!.status !== 'STOPPED';
+        const got = outcomeOf(door, action, res.status, await res.text(), !live);
+        const want = door === 'launcher' ? 'not_found' : 'unauthenticated';
+        rows++;
+        if (got !== want) wrong.push(`${door} × ${action} × visitor: ${got} (${res.status}), not ${want}`);
+      }
+    expect(wrong).toEqual([]);
+    expect(rows).toBe(14);
+    expect(byStatus((await fetch(`${server.url}/sessions/${id}`, { headers: { cookie } })).status)).toBe(
+      'unauthenticated',
+    );
   });
 
   it('opens nothing else: an app not open, and every other route, still need a credential', async () => {

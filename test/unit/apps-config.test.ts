@@ -27,7 +27,7 @@ describe('apps file: the trame apps.yml keys', () => {
       '--server',
     ]);
     expect(app.ready).toEqual({ kind: 'line', line: 'App running at' });
-    expect(app.launchTimeoutMs).toBe(25_000);
+    expect(app.launchTimeoutMs).toBe(60_000);
     expect(app.idleTimeoutMs).toBe(180_000);
   });
 
@@ -187,9 +187,9 @@ describe('launch timeouts by runtime', () => {
     gpu: { image: 'x:1', resources: { gpus: 1 } },
     set: { image: 'x:1', launchTimeout: '90s' },
   };
-  it('defaults to 25 s for a process, 5 min on ECS and 10 min for a GPU task on ECS; an app that says wins', () => {
+  it('defaults to 60 s for a process, 5 min on ECS and 10 min for a GPU task on ECS; an app that says wins', () => {
     const local = parseApps(doc);
-    expect([...local.values()].map((a) => a.launchTimeoutMs)).toEqual([25_000, 25_000, 90_000]);
+    expect([...local.values()].map((a) => a.launchTimeoutMs)).toEqual([60_000, 60_000, 90_000]);
     const ecs = parseApps(doc, process.cwd(), ecsAppDefaults);
     expect([...ecs.values()].map((a) => a.launchTimeoutMs)).toEqual([300_000, 600_000, 90_000]);
   });

@@ -14,7 +14,7 @@ export function ecsCannotRun(app: AppSpec): string | undefined {
  * Launch timeouts on ECS, for apps whose file does not set one. A Fargate task spends 11–44 s
  * attaching its network interface and about a minute pulling a 250–900 MB image before the app
  * answers; a GPU task may first wait for an EC2 instance to join the cluster (~146 s) under managed
- * scaling from zero. 25 s, the process default, would fail ordinary image apps as launch-timeout.
+ * scaling from zero. 60 s, the process default, would fail ordinary image apps as launch-timeout.
  */
 const ECS_LAUNCH_TIMEOUT_MS = 5 * 60_000;
 const ECS_GPU_LAUNCH_TIMEOUT_MS = 10 * 60_000;
