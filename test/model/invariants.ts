@@ -21,10 +21,29 @@ export async function invariants(m: Model, p: Product): Promise<void> {
       expect(r!.status === 'STOPPING' || isFinal(r!.status), `${short(s.id)} ended, is ${r!.status}`).toBe(true);
     else expect(isLive(r!.status) && r!.status !== 'STOPPING', `${short(s.id)} live, is ${r!.status}`).toBe(true);
   }
+  // A visitor's sessions: kept, all of one owner of their own (no account's), live or ended as the model says.
+  for (const [i, v] of m.visitors.entries()) {
+    let owner: string | undefined;
+    for (const s of v.sessions) {
+      const r = await p.store.get(s.id);
+      expect(r, `v${i}'s ${short(s.id)} is kept`).toBeDefined();
+      expect(r!.owner).toMatch(/^visitor-[0-9a-f]{24}$/);
+      owner ??= r!.owner;
+      expect(r!.owner, `v${i}'s sessions have one owner`).toBe(owner);
+      if (r!.status === 'FAILED') s.live = false;
+      if (!s.live) expect(r!.status === 'STOPPING' || isFinal(r!.status), `v${i}'s ${short(s.id)} ended`).toBe(true);
+      else expect(isLive(r!.status) && r!.status !== 'STOPPING', `v${i}'s ${short(s.id)} live`).toBe(true);
+    }
+  }
+  expect(new Set(m.visitors.map((v) => v.cookie).filter(Boolean)).size, 'visitors are told apart').toBe(
+    m.visitors.filter((v) => v.cookie).length,
+  );
   await waitFor(
     async () => {
       // No process outlives its session.
-      const ended = new Set(m.sessions.filter((s) => !s.live).map((s) => s.id));
+      const ended = new Set(
+        [...m.sessions, ...m.visitors.flatMap((v) => v.sessions)].filter((s) => !s.live).map((s) => s.id),
+      );
       const running = p.processes().filter((id) => ended.has(id));
       if (running.length) return undefined;
       for (const user of users) {

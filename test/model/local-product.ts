@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -26,6 +26,8 @@ export const MODEL_USERS = { alice: {}, bob: {}, dave: { groups: ['viz'] }, root
 export type ModelUser = keyof typeof MODEL_USERS;
 /** Live sessions a user may hold at once. */
 export const MODEL_CAP = 3;
+/** Visitors' sessions of the open app live at once. */
+export const MODEL_OPEN_MAX = 3;
 
 /** Every kind of app the product has on one machine: a process, a home, a profile, a hidden one, a pooled one. */
 const APPS = {
@@ -58,6 +60,14 @@ const APPS = {
     ready_line: 'App running at',
     resources: { cpu: 0.1, memory: '64Mi' },
     pool: { min: 1 },
+  },
+  // Open to anyone (the trame image's model), opened through the web client (/public.html).
+  public: {
+    cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'],
+    ready_line: 'App running at',
+    resources: { cpu: 0.1, memory: '64Mi' },
+    client: 'www',
+    open: { max: MODEL_OPEN_MAX, perAddressPerMinute: 1000 },
   },
 };
 export type ModelApp = keyof typeof APPS;
@@ -111,6 +121,8 @@ export class LocalProduct implements Product {
     chmodSync(product.dir, 0o711);
     Object.assign(product, { store: new DynamoDbSessionStore(product.client, product.table) });
     writeFileSync(join(product.dir, 'apps.yml'), stringify(APPS));
+    mkdirSync(join(product.dir, 'www'));
+    writeFileSync(join(product.dir, 'www', 'index.html'), '<!doctype html><html><body>client</body></html>');
     product.port = await freePort();
     await product.boot();
     return product;
@@ -139,6 +151,7 @@ export class LocalProduct implements Product {
         HOST: '127.0.0.1',
         SESSIONPLANE_DATA_DIR: this.dataDir,
         SESSIONPLANE_APPS: join(this.dir, 'apps.yml'),
+        SESSIONPLANE_WWW: join(this.dir, 'www'),
         SESSIONPLANE_AUTH_TOKENS: this.users.path,
         SESSIONPLANE_DYNAMODB_ENDPOINT: this.db.endpoint,
         SESSIONPLANE_TABLE: this.table,
@@ -191,12 +204,16 @@ export class LocalProduct implements Product {
   }
 
   /** A request as `who` (a bearer token; none for anonymous), remembering any 5xx. */
-  async call(who: ModelUser | null, path: string, init: RequestInit & { form?: boolean } = {}): Promise<Response> {
+  async call(
+    who: ModelUser | null,
+    path: string,
+    init: RequestInit & { form?: boolean; allow503?: boolean } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     if (who) headers.set('authorization', `Bearer ${this.users.tokens[who]}`);
     if (init.body) headers.set('content-type', init.form ? 'application/x-www-form-urlencoded' : 'application/json');
     const res = await fetch(`${this.url}${path}`, { ...init, headers, redirect: 'manual' });
-    if (res.status >= 500)
+    if (res.status >= 500 && !(init.allow503 && res.status === 503))
       this.serverErrors.push(`${init.method ?? 'GET'} ${path} as ${who}: ${res.status} ${await res.clone().text()}`);
     return res;
   }

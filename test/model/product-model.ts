@@ -12,7 +12,12 @@ import { MODEL_APPS, MODEL_CAP, MODEL_USERS, type ModelApp, type ModelUser } fro
 export interface Product {
   url: string;
   serverErrors: string[];
-  call(who: ModelUser | null, path: string, init?: RequestInit & { form?: boolean }): Promise<Response>;
+  /** A request as `who`; a 5xx is a server error unless `allow503` (a launcher's own answer for an ended session). */
+  call(
+    who: ModelUser | null,
+    path: string,
+    init?: RequestInit & { form?: boolean; allow503?: boolean },
+  ): Promise<Response>;
   page(who: ModelUser, path: string): Promise<Response>;
   portalApi(who: ModelUser, path: string, init?: RequestInit): Promise<Response>;
   open(url: string): Promise<Response>;
@@ -36,8 +41,15 @@ interface ModelSession {
   shares: Set<string>;
 }
 
+/** A visitor of an app open to anyone: their cookie once they have one, and the sessions they launched. */
+export interface ModelVisitor {
+  cookie?: string;
+  sessions: { id: string; live: boolean }[];
+}
+
 export class Model {
   readonly sessions: ModelSession[] = [];
+  readonly visitors: ModelVisitor[] = [{ sessions: [] }, { sessions: [] }];
   liveOf(user: ModelUser) {
     return this.sessions.filter((s) => s.owner === user && s.live);
   }
@@ -51,7 +63,7 @@ const GROUPS: Record<ModelUser, readonly string[]> = Object.fromEntries(
 ) as unknown as Record<ModelUser, readonly string[]>;
 const isAdmin = (u: ModelUser) => 'role' in MODEL_USERS[u];
 type Role = 'owner' | 'admin' | 'grantee' | 'stranger';
-function roleOf(user: ModelUser, s: ModelSession): Role {
+export function roleOf(user: ModelUser, s: ModelSession): Role {
   if (s.owner === user) return 'owner';
   if (isAdmin(user)) return 'admin';
   // A share outlives the session's end: the grantee may still read what it was.
@@ -61,15 +73,15 @@ function roleOf(user: ModelUser, s: ModelSession): Role {
 const mayLaunch = (user: ModelUser, app: ModelApp) => app !== 'hidden' || isAdmin(user) || GROUPS[user].includes('viz');
 
 type Door = 'rest' | 'launcher' | 'skaha' | 'portal';
-type Cmd = fc.AsyncCommand<Model, Product>;
+export type Cmd = fc.AsyncCommand<Model, Product>;
 export const users = Object.keys(MODEL_USERS) as ModelUser[];
 
 /** The session a command picks, and who its user is to it. */
-function target(m: Model, cmd: { user: ModelUser; pick: number }): { s: ModelSession; role: Role } {
+export function target(m: Model, cmd: { user: ModelUser; pick: number }): { s: ModelSession; role: Role } {
   const s = m.pick(cmd.pick)!;
   return { s, role: roleOf(cmd.user, s) };
 }
-const hasSessions = (m: Readonly<Model>) => m.sessions.length > 0;
+export const hasSessions = (m: Readonly<Model>) => m.sessions.length > 0;
 
 /** A session's id as text for messages. */
 export const short = (id: string) => id.slice(0, 8);
@@ -283,7 +295,7 @@ export class Restart implements Cmd {
     const code = await p.stop(this.signal);
     if (this.signal === 'SIGTERM') expect(code).toBe(0);
     await p.boot();
-    for (const s of m.sessions) s.live = false;
+    for (const s of [...m.sessions, ...m.visitors.flatMap((v) => v.sessions)]) s.live = false;
   }
   toString = () => `restart(${this.signal})`;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalProduct } from './local-product';
 import { invariants } from './invariants';
 import { commands, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
+import { Attach, VisitorLaunch, VisitorLook, webClientCommands } from './web-client-model';
 
 /**
  * The whole product, model-checked (#33): seeded random sequences of launches (every app kind, every
@@ -22,7 +23,7 @@ describe('the product, model-checked', () => {
       let sequences = 0;
       let steps = 0;
       await fc.assert(
-        fc.asyncProperty(fc.commands(commands, { maxCommands: STEPS, size: 'max' }), async (cmds) => {
+        fc.asyncProperty(fc.commands([...commands, ...webClientCommands], { maxCommands: STEPS, size: 'max' }), async (cmds) => {
           const product = await LocalProduct.start();
           const ran: string[] = [];
           try {
@@ -91,6 +92,26 @@ describe('the product, model-checked', () => {
         new Restart('SIGKILL'),
         new Lists('dave'),
         new Launch('dave', 'notes', 'rest'),
+      ],
+    ],
+    // #35, written (not found): visitors to the open app's cap, a web client attaching as each role, kill -9, again.
+    [
+      'visitors to the cap, attaches by every role, kill -9, a visitor again',
+      () => [
+        new VisitorLaunch(0),
+        new VisitorLaunch(0),
+        new VisitorLaunch(1),
+        new VisitorLaunch(1),
+        new VisitorLook(0, 0),
+        new VisitorLook(1, 1),
+        new Launch('alice', 'echo', 'rest'),
+        new Share('alice', 0, 'user:bob'),
+        new Attach('bob', 0),
+        new Attach('root', 0),
+        new Attach('dave', 0),
+        new Restart('SIGKILL'),
+        new VisitorLaunch(0),
+        new Attach('alice', 0),
       ],
     ],
   ];
