@@ -63,7 +63,7 @@ const GROUPS: Record<ModelUser, readonly string[]> = Object.fromEntries(
 ) as unknown as Record<ModelUser, readonly string[]>;
 const isAdmin = (u: ModelUser) => 'role' in MODEL_USERS[u];
 type Role = 'owner' | 'admin' | 'grantee' | 'stranger';
-export function roleOf(user: ModelUser, s: ModelSession): Role {
+function roleOf(user: ModelUser, s: ModelSession): Role {
   if (s.owner === user) return 'owner';
   if (isAdmin(user)) return 'admin';
   // A share outlives the session's end: the grantee may still read what it was.

@@ -23,32 +23,35 @@ describe('the product, model-checked', () => {
       let sequences = 0;
       let steps = 0;
       await fc.assert(
-        fc.asyncProperty(fc.commands([...commands, ...webClientCommands], { maxCommands: STEPS, size: 'max' }), async (cmds) => {
-          const product = await LocalProduct.start();
-          const ran: string[] = [];
-          try {
-            const model = new Model();
-            await fc.asyncModelRun(
-              () => ({ model, real: product }),
-              [...cmds].map((cmd) => ({
-                check: (m: Model) => cmd.check(m),
-                run: async (m: Model, p: LocalProduct) => {
-                  ran.push(cmd.toString());
-                  await cmd.run(m, p);
-                  await invariants(m, p);
-                },
-                toString: () => cmd.toString(),
-              })),
-            );
-          } catch (error) {
-            throw new Error(`${(error as Error).message}\n--- server output ---\n${product.log()}`, { cause: error });
-          } finally {
-            sequences++;
-            steps += ran.length;
-            console.log(`sequence ${sequences}: ${ran.length} steps: ${ran.join(', ')}`);
-            await product.dispose();
-          }
-        }),
+        fc.asyncProperty(
+          fc.commands([...commands, ...webClientCommands], { maxCommands: STEPS, size: 'max' }),
+          async (cmds) => {
+            const product = await LocalProduct.start();
+            const ran: string[] = [];
+            try {
+              const model = new Model();
+              await fc.asyncModelRun(
+                () => ({ model, real: product }),
+                [...cmds].map((cmd) => ({
+                  check: (m: Model) => cmd.check(m),
+                  run: async (m: Model, p: LocalProduct) => {
+                    ran.push(cmd.toString());
+                    await cmd.run(m, p);
+                    await invariants(m, p);
+                  },
+                  toString: () => cmd.toString(),
+                })),
+              );
+            } catch (error) {
+              throw new Error(`${(error as Error).message}\n--- server output ---\n${product.log()}`, { cause: error });
+            } finally {
+              sequences++;
+              steps += ran.length;
+              console.log(`sequence ${sequences}: ${ran.length} steps: ${ran.join(', ')}`);
+              await product.dispose();
+            }
+          },
+        ),
         // A failure is shrunk (each try a fresh server) for at most 15 minutes; MODEL_NO_SHRINK=1 stops at the first.
         {
           numRuns: RUNS,
