@@ -38,6 +38,8 @@ export interface LocalPlane {
   engineAddress?: string;
   /** The session router, served on the API's port. */
   router: SessionRouter;
+  /** A wslink launcher file's own endpoint, which the launcher answers at too. */
+  launcherEndpoint?: string | undefined;
   /** The local admin's bearer token (printed at start, kept in the data directory). */
   adminToken: string;
   /** Where the store is (the embedded dynalite's loopback address, or the configured endpoint). */
@@ -137,6 +139,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     logPath: (id) => processes.logPath(id),
     ...(engineAddress ? { engineAddress } : {}),
     router,
+    launcherEndpoint: config.launcher.endpoint,
     adminToken,
     dynamodbEndpoint: store.endpoint,
     setPublicUrl: (url) => {

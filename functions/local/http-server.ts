@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { withoutUrlPrefix } from '../http/url-prefix';
@@ -11,6 +11,13 @@ export interface LocalServer {
   url: string;
   /** Stops accepting, lets in-flight HTTP finish, closes sockets (1001), stops every session. */
   close(): Promise<void>;
+}
+
+/** A wslink launcher file's own `endpoint` (`/viz-launcher/`) is the launcher's `/paraview/`. */
+function atLauncher(req: IncomingMessage, endpoint: string | undefined): void {
+  const url = req.url ?? '/';
+  if (endpoint && (url.startsWith(`/${endpoint}/`) || url === `/${endpoint}` || url.startsWith(`/${endpoint}?`)))
+    req.url = `/paraview${url.slice(endpoint.length + 1)}`;
 }
 
 /** Serves the router's routes and the API on one port. */
@@ -26,6 +33,7 @@ export async function listenLocal(
     (req, res) => {
       if (refuseWithoutHost(req, res) || refuseDotSegments(req, res)) return;
       withoutUrlPrefix(req, plane.deps.urls.urlPrefix);
+      atLauncher(req, plane.launcherEndpoint);
       if (!plane.router.handleRequest(req, res)) void api(req, res);
     },
   );

@@ -2,6 +2,7 @@ import { loadAppsFile } from '../../shared/config/apps-file';
 import { loadLocalConfig } from '../../shared/config/env';
 import { ConfigError } from '../../shared/domain/errors';
 import { composeLocal } from './compose';
+import { withLauncherFile } from './launcher-file';
 import { listenLocal } from './http-server';
 import { createLogger } from '../../shared/adapters/in-process/pino-logger';
 
@@ -11,7 +12,7 @@ const SECOND_SIGNAL_AFTER_MS = 1000;
 // `npm start`: the API and the session router on one port, sessions as child processes, the
 // store embedded in the data directory.
 try {
-  const config = loadLocalConfig();
+  const config = withLauncherFile(loadLocalConfig());
   const apps = loadAppsFile(config.appsFile);
   const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
   const plane = await composeLocal({ config, apps, logger });
@@ -22,7 +23,9 @@ try {
     [
       '',
       `Sessionplane is listening on ${local.url}`,
-      `Portal: ${local.url}/ (sign in with a token below, or one of the tokens file's)`,
+      config.portal
+        ? `Portal: ${local.url}/ (sign in with a token below, or one of the tokens file's)`
+        : `Pages: ${local.url}/ (${config.www}; SESSIONPLANE_PORTAL=off)`,
       `Apps: ${[...apps.keys()].join(', ')} (from ${config.appsFile})`,
       `Data: ${config.dataDir}`,
       `Containers: ${plane.engineAddress ?? 'none (image apps need Docker or Podman: set DOCKER_HOST)'}`,

@@ -32,6 +32,7 @@ const imageOf = (app: AppSpec, image?: string) => image ?? app.image;
  * as a process otherwise. An engine that is configured but does not answer stops start-up; one
  * found only by its default socket and silent is left out (a warning says so).
  */
+// Over 60 lines: each runtime's options, field by field, and the container engine's discovery.
 export async function localRuntimes(config: LocalConfig, dataDir: string, logger: Logger): Promise<LocalRuntimes> {
   const liveness = {
     intervalMs: config.livenessIntervalMs,
@@ -43,6 +44,7 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
     host: config.sessionHost,
     portRange: config.portRange,
     logDir,
+    logLinkDir: config.launcher.logDir,
     runDir: join(dataDir, 'run'),
     stopGraceMs: config.stopGraceMs,
     baseEnv: config.inheritedEnv,

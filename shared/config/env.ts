@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { LauncherServerSettings } from './wslink-launcher-file';
 import { DurationSchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
 import { policyFrom, PolicyEnvSchema, tokenKeyOf } from './policy';
@@ -189,6 +190,10 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     /** Sessions served at `<id>.<sessionDomain>`; undefined: path mode (`/s/<id>/`). */
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     ...policyFrom(e),
+    /** A wslink launcher file's own server settings (functions/local/launcher-file.ts fills them in). */
+    launcher: {} as LauncherServerSettings,
+    /** Which of the settings an apps file may also give the environment gave (it wins). */
+    givenByEnv: { www: env[ENV.www] !== undefined, portRange: env[ENV.portRange] !== undefined },
     /** The part of the server's environment a session process inherits. */
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
   };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import JSON5 from 'json5';
 import * as z from 'zod';
 import type { AppSpec, ParamSpec } from '../domain/app';
@@ -152,4 +154,45 @@ export function fromLauncherFile(
   if (apps.size === 0) problems.push('apps: the file defines no apps');
   if (problems.length) throw new ConfigError(`Bad wslink launcher file ${path}`, problems);
   return apps;
+}
+
+/** What a wslink launcher file says of the server itself, where the environment does not say otherwise. */
+export interface LauncherServerSettings {
+  /** `configuration.content`: the pages served at `/` (SESSIONPLANE_WWW). */
+  content?: string;
+  /** `configuration.endpoint` when it is neither `paraview` nor `launcher`: the launcher answers there too. */
+  endpoint?: string;
+  /** `configuration.log_dir`: each process's output is also at `<log_dir>/<id>.txt`, as wslink writes it. */
+  logDir?: string;
+  /** `resources[0].port_range`: the ports of session processes (SESSIONPLANE_PORT_RANGE). */
+  portRange?: [number, number];
+}
+
+/**
+ * The server settings of `path` if it is a wslink launcher file (else none). Several `resources` hosts are refused: one
+ * machine's processes listen on its own address.
+ */
+export function launcherServerSettings(path: string): LauncherServerSettings {
+  if (extname(path).toLowerCase() !== '.json') return {};
+  let doc: unknown;
+  try {
+    doc = parseJsonWithComments(readFileSync(path, 'utf8'), path);
+  } catch {
+    return {}; // the apps file's own loading names what is wrong with it
+  }
+  const parsed = LauncherFileSchema.safeParse(doc);
+  if (!isLauncherFile(doc) || !parsed.success) return {};
+  const { configuration, resources } = parsed.data;
+  if ((resources?.length ?? 0) > 1)
+    throw new ConfigError(`Bad wslink launcher file ${path}`, [
+      'resources: one entry on one machine (its processes listen on its own address); several hosts are not supported',
+    ]);
+  const range = resources?.[0]?.port_range;
+  const endpoint = configuration.endpoint?.replace(/^\/+|\/+$/g, '');
+  return {
+    ...(configuration.content ? { content: configuration.content } : {}),
+    ...(endpoint && !['paraview', 'launcher'].includes(endpoint) ? { endpoint } : {}),
+    ...(configuration.log_dir ? { logDir: configuration.log_dir } : {}),
+    ...(range ? { portRange: range } : {}),
+  };
 }

@@ -7,6 +7,8 @@ import type { LocalServer } from '../../functions/local/http-server';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import type { ConfigError } from '../../shared/domain/errors';
 import { startTestPlane, type TestPlane } from '../support/plane';
+import { testPortRange } from '../support/ports';
+import { startServer } from '../support/server';
 import { waitFor } from '../support/wait';
 
 /*
@@ -165,4 +167,49 @@ createServer((q, s) => s.end('ok')).listen(Number(args[args.indexOf('--port') + 
     expect(sanitized[sanitized.indexOf('--load-file') + 1]).toBe(`${dataDir}/wavelet.vti`);
     expect(sanitized.join(' ')).not.toContain('passwd');
   }, 90_000);
+
+  it('runs the server as the file says where the environment does not: its content, its endpoint, its log_dir, its ports', async () => {
+    const [lo, hi] = testPortRange();
+    const content = join(dir, 'content');
+    mkdirSync(content);
+    writeFileSync(join(content, 'index.html'), '<!doctype html><title>content</title>');
+    const doc = sample.text
+      .replace('"fields" : ["file", "host", "port"]', '"fields" : ["file", "host", "port"],')
+      .replace(/("ready_line": "Output line from your shell script indicating process is ready"\n)/, '$1        }\n')
+      .replaceAll('/.../ParaView/build/bin/pvpython', python)
+      .replaceAll('/.../path/to/data/directory', dataDir)
+      .replace('"endpoint": "paraview"', '"endpoint": "viz-launcher"')
+      .replace('"content": "/.../www"', `"content": "${content}"`)
+      .replace('"log_dir" : "/.../viz-logs"', `"log_dir" : "${join(dir, 'viz-logs')}"`)
+      .replace('"port_range" : [9001, 9003]', `"port_range" : [${lo}, ${hi}]`);
+    const path = join(dir, 'launcher-server.json');
+    writeFileSync(path, doc);
+    const before = argvs().length;
+    const started = await startServer({
+      SESSIONPLANE_APPS: path,
+      SESSIONPLANE_WWW: undefined as unknown as string,
+      SESSIONPLANE_PORT_RANGE: undefined as unknown as string,
+    });
+    try {
+      expect(await (await fetch(`${started.base}/index.html`)).text()).toContain('<title>content</title>');
+      const res = await started.api('/viz-launcher/', {
+        method: 'POST',
+        body: JSON.stringify({ application: 'visualizer', fileToLoad: 'can.ex2' }),
+      });
+      expect(res.status).toBe(200);
+      const { id } = (await res.json()) as { id: string };
+      const argv = await waitFor(async () => argvs()[before], 30_000, 'its process');
+      const port = Number(argv[argv.indexOf('--port') + 1]);
+      expect(port).toBeGreaterThanOrEqual(lo);
+      expect(port).toBeLessThanOrEqual(hi);
+      const log = join(dir, 'viz-logs', `${id}.txt`);
+      await waitFor(
+        async () => existsSync(log) && readFileSync(log, 'utf8').includes('Starting factory'),
+        30_000,
+        'its log in log_dir',
+      );
+    } finally {
+      await started.stop();
+    }
+  }, 120_000);
 });

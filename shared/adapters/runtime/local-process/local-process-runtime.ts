@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, symlinkSync, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS, statusReason } from '../../../domain/session';
@@ -24,12 +24,24 @@ import { RuntimeListeners } from '../runtime-listeners';
 import { endReason, inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import type { Instance } from './instance';
 
+/** A link to a session's log where its operator looks; a failure is only a warning (the log itself is kept). */
+function linkLog(logPath: string, link: string, logger: Logger): void {
+  try {
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(resolve(logPath), link);
+  } catch (error) {
+    logger.warn({ link, err: (error as Error).message }, 'cannot link the session log into log_dir');
+  }
+}
+
 export interface LocalProcessRuntimeOptions {
   /** Address session processes bind to and the router connects to. */
   host: string;
   portRange: readonly [number, number];
   /** Per-session logs: `<logDir>/<sessionId>.log`. */
   logDir: string;
+  /** Also at `<dir>/<sessionId>.txt` (a link), where a wslink launcher file's `log_dir` says its operator looks. */
+  logLinkDir?: string | undefined;
   /** Pid records, so a restarted server can stop what the last one left. */
   runDir: string;
   /** SIGTERM → SIGKILL grace. */
@@ -130,6 +142,7 @@ export class LocalProcessRuntime implements Runtime {
       const logPath = this.logPath(session.id);
       const where = { sessionId: session.id, argv, cwd, env, logger: this.logger };
       const log = preflight({ ...where, runDir: this.options.runDir, logPath });
+      if (this.options.logLinkDir) linkLog(logPath, join(this.options.logLinkDir, `${session.id}.txt`), this.logger);
       held = { ...(await spawnHeld({ ...where, runAs, marker, log, records: this.records })), log };
     } catch (error) {
       this.ports.release(port);
