@@ -77,6 +77,11 @@ export const InfraConfigSchema = z
     corsOrigins: CommaListSchema,
     trameUseHost: z.string().optional(),
     trameUrlPrefix: z.string().optional(),
+    /**
+     * The web client the router service serves beside the portal (SESSIONPLANE_WWW, a folder with `index.html`, built
+     * into its image): `/<app>.html` for each app with `client: www`.
+     */
+    www: z.string().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.sessionCertificateArn && !c.certificateArn)

@@ -1,4 +1,8 @@
 import { createServer } from 'node:http';
+import { Hono } from 'hono';
+import { problemResponse } from '../api/problem';
+import { problemOf } from '../http/problem';
+import { staticPages } from '../http/www';
 import { getRequestListener } from '@hono/node-server';
 import { anyOf, verifiedJwt } from '../api/auth/authenticators';
 import { routerPortal } from './router-portal';
@@ -16,6 +20,20 @@ import { createLogger } from '../../shared/adapters/in-process/pino-logger';
 import { withoutUrlPrefix } from '../http/url-prefix';
 import { answerClientError, refuseUpgrade, refuseDotSegments, refuseWithoutHost, sendProblem } from '../router/respond';
 import { createRouter, forwardedClientAddress } from '../router/router';
+
+/**
+ * What the router service serves beside the sessions: the portal, where configured, then the web client's pages
+ * (SESSIONPLANE_WWW, baked into its image: `/<app>.html` for each app with `client: www`, whose launcher POST the
+ * portal relays to the API as the signed-in user).
+ */
+function routerPages(www: string, apps: AppCatalog, portal: Hono | undefined): Hono | undefined {
+  if (www === 'none' && !apps.list().some((a) => a.webClient)) return portal;
+  const root = new Hono();
+  if (portal) root.route('/', portal);
+  root.route('/', staticPages(www, apps.list()));
+  root.notFound((c) => problemResponse(c, problemOf('route.not_found', 'Not a session, portal or page route.')));
+  return root;
+}
 
 /** GET /sessions/{id}/events, which this service streams for API callers. */
 const EVENTS_ROUTE = /^\/sessions\/[^/?]+\/events(?:\?|$)/;
@@ -35,7 +53,9 @@ try {
   const oidc = config.oidc;
   // The portal, where configured: its pages, and the API requests of its script, relayed as the user.
   const portal = routerPortal(config, logger, new DynamoDbSignOuts(client, config.tableName));
-  const servePortal = portal && getRequestListener(portal.app.fetch);
+  const apps = new AppCatalog(loadAppsFile(config.appsFile));
+  const pages = routerPages(config.www, apps, portal?.app);
+  const servePages = pages && getRequestListener(pages.fetch);
   const streamEvents = oidc
     ? getRequestListener(
         createEventsApp({
@@ -55,7 +75,7 @@ try {
   const router = createRouter({
     store,
     holding: { events, keepaliveMs: config.eventKeepaliveMs },
-    apps: new AppCatalog(loadAppsFile(config.appsFile)),
+    apps,
     clock: systemClock,
     logger,
     secureCookies: config.publicUrl.startsWith('https:'),
@@ -76,7 +96,7 @@ try {
     }
     if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
     if (router.handleRequest(req, res)) return;
-    if (servePortal) return void servePortal(req, res);
+    if (servePages) return void servePages(req, res);
     sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });
   server.on('clientError', answerClientError);

@@ -18,7 +18,7 @@ import { createRouter, type SessionRouter } from '../router/router';
 import type { ApiDeps, ApiEnv } from '../api/context';
 import { ensureSecretFile } from './credentials';
 import { localRuntimes } from './runtimes';
-import { pagesOf, staticPages } from './www';
+import { pagesOf, staticPages } from '../http/www';
 import { localPortal } from './portal';
 import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
 import { applyRuntimeEvents, reaperTimer, recoverEarlierRun, requestGate } from './lifecycle';

@@ -15,7 +15,7 @@ const LAUNCHER_PATHS = new Set(['/paraview', '/paraview/', '/launcher', '/launch
  * A launcher POST that a page of this very site sent: the browser says so (Sec-Fetch-Site
  * `same-origin`), or its Origin is the request's own. A page of another site can send neither.
  */
-function launchFromThisSite(c: Context): boolean {
+export function launchFromThisSite(c: Context): boolean {
   if (c.req.method !== 'POST' || !LAUNCHER_PATHS.has(c.req.path)) return false;
   const site = c.req.header('sec-fetch-site');
   if (site) return site === 'same-origin';

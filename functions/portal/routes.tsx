@@ -10,6 +10,7 @@ import type { UsageReply } from '../api/views/usage';
 import { problemOf } from '../http/problem';
 import { AdminPage } from './admin';
 import { callApi, forward, type SignedIn } from './api-client';
+import { launchFromThisSite } from './cookie';
 import { appAddressRoutes } from './app-address';
 import { assetRoutes } from './assets';
 import { openUrl, type PortalDeps, portalKit, problemText } from './kit';
@@ -136,16 +137,27 @@ export function portalRoutes(deps: PortalDeps): Hono {
   // The API elsewhere (AWS): the script's requests go through here, as the user, CSRF-checked.
   if (deps.api.remote) {
     const relay = async (c: Context) => {
+      // The launcher answers in wslink's shape, and takes a POST from a web client of this site without the header.
+      const launcher = /^\/(paraview|launcher)(\/|$)/.test(c.req.path);
+      const refuse = (code: 'auth.unauthenticated' | 'auth.forbidden', detail: string) =>
+        launcher
+          ? c.json({ error: detail }, code === 'auth.forbidden' ? 403 : 401)
+          : problemResponse(c, problemOf(code, detail));
       const me = await signedIn(c);
-      if (!me) return problemResponse(c, problemOf('auth.unauthenticated', 'Sign in first.'));
-      if (!SAFE.has(c.req.method) && !deps.portal.csrfMatches(me.cookie, c.req.header('x-csrf-token')))
-        return problemResponse(
-          c,
-          problemOf('auth.forbidden', 'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).'),
+      if (!me) return refuse('auth.unauthenticated', 'Sign in first.');
+      if (
+        !SAFE.has(c.req.method) &&
+        !deps.portal.csrfMatches(me.cookie, c.req.header('x-csrf-token')) &&
+        !(launcher && launchFromThisSite(c))
+      )
+        return refuse(
+          'auth.forbidden',
+          'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).',
         );
       return forward(deps.api, me, c.req.raw);
     };
-    for (const prefix of ['/sessions', '/apps', '/pools']) app.all(prefix, relay).all(`${prefix}/*`, relay);
+    for (const prefix of ['/sessions', '/apps', '/pools', '/paraview', '/launcher'])
+      app.all(prefix, relay).all(`${prefix}/*`, relay);
   }
 
   return app;

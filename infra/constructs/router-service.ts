@@ -26,6 +26,8 @@ export interface RouterServiceProps {
   sessionDomain?: string | undefined;
   /** TRAME_URL_PREFIX: the router answers under it too, as the trame image serves everything under it. */
   trameUrlPrefix?: string | undefined;
+  /** The web client's folder (from the repository root), built into the image and served beside the portal. */
+  www?: string | undefined;
   sessionCertificateArn?: string | undefined;
   minCount: number;
   maxCount: number;
@@ -76,7 +78,7 @@ export class RouterService extends Construct {
       taskImageOptions: {
         image: ContainerImage.fromAsset(resolve('.'), {
           file: 'infra/docker/router.Dockerfile',
-          buildArgs: { APPS_FILE: props.appsFile },
+          buildArgs: { APPS_FILE: props.appsFile, ...(props.www ? { WWW_DIR: props.www } : {}) },
           exclude: ['node_modules', 'cdk.out', '.git', '.sessionplane', 'test', 'coverage'],
         }),
         containerPort: 8080,
@@ -89,6 +91,7 @@ export class RouterService extends Construct {
           [ENV.awsRegion]: Stack.of(this).region,
           ...(props.sessionDomain ? { [ENV.sessionDomain]: props.sessionDomain } : {}),
           ...(props.trameUrlPrefix ? { [ENV.trameUrlPrefix]: props.trameUrlPrefix } : {}),
+          ...(props.www ? { [ENV.www]: 'www' } : {}),
           [ENV.jwtIssuer]: props.jwt.issuer,
           [ENV.jwtAudience]: props.jwt.audience,
           [ENV.userClaim]: props.jwt.userClaim,

@@ -9,6 +9,9 @@ COPY shared ./shared
 COPY functions ./functions
 ARG APPS_FILE=examples/apps/apps.yml
 COPY ${APPS_FILE} ./apps.yml
+# The web client served beside the portal (-c www=<folder>); an empty folder when there is none.
+ARG WWW_DIR=infra/docker/no-www
+COPY ${WWW_DIR} ./www
 USER node
 EXPOSE 8080
 CMD ["node", "--import", "tsx", "functions/aws/router-service.ts"]

@@ -1,10 +1,13 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { loadAppsFile } from '../../shared/config/apps-file';
+import type { AppSpec } from '../../shared/config/apps';
 import type { InfraConfig } from '../config';
 import { AppImages } from '../constructs/app-images';
 import { AppTaskDefinitions } from '../constructs/app-task-definitions';
@@ -24,6 +27,21 @@ const LOG_GROUP_PREFIX = '/sessionplane/apps/';
 const LOG_STREAM_PREFIX = 'session';
 
 /** Sessionplane on AWS. This only composes constructs; each sets its functions' env and grants. */
+/**
+ * The web client the router service serves (`-c www=<folder>`): refused at synth, with why, where an app is opened
+ * through one (`client: www`) and there is none to serve.
+ */
+function webClientOf(config: InfraConfig, apps: readonly AppSpec[]): string | undefined {
+  const clients = apps.filter((a) => a.webClient).map((a) => a.name);
+  if (config.www && !existsSync(join(config.www, 'index.html')))
+    throw new Error(`-c www=${config.www}: no index.html there (the built web client, served by the router service)`);
+  if (clients.length && !config.www)
+    throw new Error(
+      `${clients.join(', ')}: opened through the web client (client: www), but the stack serves none: give its folder with -c www=<folder>`,
+    );
+  return config.www;
+}
+
 export class SessionplaneStack extends Stack {
   readonly parts: {
     table: SessionsTable;
@@ -42,6 +60,12 @@ export class SessionplaneStack extends Stack {
   constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps = {}) {
     super(scope, id, props);
     const apps = [...loadAppsFile(config.appsFile).values()];
+    const open = apps.filter((a) => a.open).map((a) => a.name);
+    if (open.length)
+      Annotations.of(this).addWarningV2(
+        'sessionplane:open-apps',
+        `${open.join(', ')}: open to anyone on one machine; on AWS the HTTP API admits signed-in users only, so visitors cannot launch them (they launch through the portal)`,
+      );
     const retention = (config.logRetentionDays as RetentionDays) ?? RetentionDays.ONE_MONTH;
 
     const table = new SessionsTable(this, 'Sessions');
@@ -93,6 +117,7 @@ export class SessionplaneStack extends Stack {
       domainName: config.domainName,
       sessionDomain: config.sessionDomain,
       trameUrlPrefix: config.trameUrlPrefix,
+      www: webClientOf(config, apps),
       sessionCertificateArn: config.sessionCertificateArn,
       minCount: config.routerMinCount,
       maxCount: config.routerMaxCount,

@@ -224,6 +224,7 @@ const RouterEnvSchema = z.object({
   [ENV.portalKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
   [ENV.oidcClientId]: z.string().min(1).optional(),
   [ENV.oidcClientSecret]: z.string().min(1).optional(),
+  [ENV.www]: z.string().default('none'),
 });
 
 /** The standalone router's settings, derived from its schema through the mapping below. */
@@ -254,6 +255,8 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
       ? { clientId: e[ENV.oidcClientId], clientSecret: e[ENV.oidcClientSecret] }
       : undefined,
     portal: portalFrom(e),
+    /** The web client's folder (in the image), served beside the portal; `none`: no pages. */
+    www: e[ENV.www],
   };
 }
 

@@ -276,7 +276,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       API_ROUTES.find(
         (r) =>
           r.method === method &&
-          new RegExp(`^${r.path.replace(/\{proxy\+\}/, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+          // API Gateway routes `/paraview/` as `/paraview` (a trailing slash is ignored).
+          new RegExp(`^${r.path.replace(/\{proxy\+\}/, '.+').replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(path),
       )!.fn;
     // Anonymous callers never reach a Lambda: the HTTP API's JWT authorizer refuses them (401).
     const roles = ROLES.filter((r): r is Exclude<Role, 'anonymous'> => r !== 'anonymous');

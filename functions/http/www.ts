@@ -7,9 +7,9 @@ import type { AppSpec } from '../../shared/domain/app';
 import { ConfigError } from '../../shared/domain/errors';
 
 /**
- * The local server's static pages: a folder served at / (the demo page) and wslink's browser
- * bundle at /wslink.js, as a trame app's page loads it. Anything not found falls through to the
- * API. Local only: on AWS, pages live wherever the frontend is hosted.
+ * The static pages: a folder served at / (the demo page, or an app's web client, with `/<app>.html` for each app with
+ * `client: www`) and wslink's browser bundle at /wslink.js, as a trame app's page loads it. Anything not found falls
+ * through (to the API on one machine, to the portal on the router service).
  *
  * The folder's file list is read once, at start: a request for anything else (every API call)
  * passes on without touching the disk. Edits to a listed file show at once; a new file needs a
