@@ -1,15 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../functions/local/http-server';
-import { loadAppsFile } from '../../shared/config/apps-file';
 import { hasChromium, launchChromium } from '../support/chromium';
-import { freePort } from '../support/dynamodb-local';
-import { localIssuer, type LocalIssuer } from '../support/oidc-issuer';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { spawnRouter } from '../support/router-process';
+import type { LocalIssuer } from '../support/oidc-issuer';
+import type { TestPlane } from '../support/plane';
+import { type RouterPortal, startRouterPortal } from '../support/router-portal';
 import { waitFor } from '../support/wait';
 
 const APPS = 'examples/apps/apps.yml';
@@ -21,61 +16,19 @@ const APPS = 'examples/apps/apps.yml';
  * JWTs, so whatever the portal does for a user, it did with the user's token.
  */
 describe('the portal on the router service: a client of the API at its URL', () => {
-  let idp: LocalIssuer;
+  let rp: RouterPortal;
   let plane: TestPlane;
-  let api: LocalServer;
-  let router: ChildProcess;
+  let idp: LocalIssuer;
   let base: string;
+  let get: RouterPortal['get'];
+  let signInAs: RouterPortal['signInAs'];
 
   beforeAll(async () => {
-    idp = await localIssuer();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const oidc = { SESSIONPLANE_JWT_ISSUER: idp.issuer, SESSIONPLANE_JWT_AUDIENCE: 'portal' };
-    // The API (the HTTP API's part): its connectURLs are on the router's origin, as on AWS.
-    plane = await startTestPlane(
-      Object.fromEntries(loadAppsFile(APPS)),
-      { ...oidc, SESSIONPLANE_PUBLIC_URL: base },
-      { realAuth: true },
-    );
-    api = await plane.listen();
-    ({ child: router } = await spawnRouter(
-      plane.dynamodbEndpoint,
-      {
-        ...oidc,
-        SESSIONPLANE_TABLE: 'sessionplane-sessions',
-        SESSIONPLANE_APPS: APPS,
-        SESSIONPLANE_PUBLIC_URL: base,
-        SESSIONPLANE_API_URL: api.url,
-        SESSIONPLANE_PORTAL_KEY: randomBytes(32).toString('hex'),
-        SESSIONPLANE_OIDC_CLIENT_ID: 'portal',
-        SESSIONPLANE_LOG_LEVEL: 'warn',
-      },
-      port,
-    ));
+    rp = await startRouterPortal(APPS);
+    ({ plane, idp, base, get, signInAs } = rp);
   }, 60_000);
-  afterAll(async () => {
-    router?.kill('SIGKILL');
-    await plane?.dispose();
-    idp?.server.close();
-  });
+  afterAll(async () => rp?.dispose());
 
-  const get = (path: string, cookie = '') =>
-    fetch(`${path.startsWith('http') ? '' : base}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  /** Signs `user` in at the router through the issuer; the portal cookie. */
-  const signInAs = async (user: string, groups: string[] = [], lifetime = '5m') => {
-    Object.assign(idp.as, { subject: user, groups, lifetime });
-    const start = await get('/sign-in/oidc?next=/');
-    expect(new URL(start.headers.get('location')!).origin).toBe(idp.issuer);
-    const flow = start.headers.getSetCookie()[0]!.split(';')[0]!;
-    const back = await get(start.headers.get('location')!);
-    const done = await get(back.headers.get('location')!, flow);
-    expect(done.status).toBe(303);
-    return done.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('sessionplane_portal=') && c.length > 22)!;
-  };
   const csrfOf = async (cookie: string) =>
     /<meta name="csrf-token" content="([^"]+)"/.exec(await (await get('/', cookie)).text())![1]!;
   const launch = async (cookie: string, body: unknown, csrf?: string) =>

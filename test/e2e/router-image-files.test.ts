@@ -19,12 +19,17 @@ describe('the router from the files its image holds', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sp-router-image-'));
     const dockerfile = readFileSync('infra/docker/router.Dockerfile', 'utf8');
+    // Its build arguments as the stack passes them: the defaults, and a web client (-c www=…).
+    const args: Record<string, string> = {
+      ...Object.fromEntries([...dockerfile.matchAll(/^ARG\s+(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!])),
+      WWW_DIR: 'examples/trame/www',
+    };
     const copies = [...dockerfile.matchAll(/^COPY\s+(.+)$/gm)].map((m) => m[1]!.split(/\s+/));
     expect(copies.length).toBeGreaterThan(2);
     for (const parts of copies) {
       const dest = parts.at(-1)!;
       for (const src of parts.slice(0, -1)) {
-        const from = src === '${APPS_FILE}' ? 'examples/apps/apps.yml' : src;
+        const from = src.replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
         cpSync(resolve(from), join(dir, dest === './' ? from : dest), { recursive: true });
       }
     }
@@ -37,6 +42,7 @@ describe('the router from the files its image holds', () => {
         SESSIONPLANE_API_URL: 'http://127.0.0.1:9/api',
         SESSIONPLANE_PORTAL_KEY: 'k'.repeat(40),
         SESSIONPLANE_OIDC_CLIENT_ID: 'portal',
+        SESSIONPLANE_WWW: 'www',
       },
       undefined,
       dir,
@@ -53,5 +59,10 @@ describe('the router from the files its image holds', () => {
     expect(await page.text()).toContain('Sign in with your organisation');
     for (const asset of ['/portal.js', '/portal.css', '/favicon.ico'])
       expect((await fetch(`${base}${asset}`)).status).toBe(200);
+  });
+
+  it('serves the web client the image was built with (WWW_DIR), beside the portal', async () => {
+    expect(await (await fetch(`${base}/index.html`)).text()).toContain('A trame-style web client');
+    expect((await fetch(`${base}/wslink.js`)).status).toBe(200);
   });
 });

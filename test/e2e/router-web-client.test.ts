@@ -1,12 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../functions/local/http-server';
-import { loadAppsFile } from '../../shared/config/apps-file';
-import { freePort } from '../support/dynamodb-local';
-import { localIssuer, type LocalIssuer } from '../support/oidc-issuer';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { spawnRouter } from '../support/router-process';
+import type { TestPlane } from '../support/plane';
+import { type RouterPortal, startRouterPortal } from '../support/router-portal';
 
 const APPS = 'examples/trame/apps.yml';
 
@@ -16,58 +10,18 @@ const APPS = 'examples/trame/apps.yml';
  * of its own origin needs no header, anything else is refused in wslink's shape.
  */
 describe('the web client on the router service', () => {
-  let idp: LocalIssuer;
+  let rp: RouterPortal;
   let plane: TestPlane;
-  let api: LocalServer;
-  let router: ChildProcess;
   let base: string;
+  let get: RouterPortal['get'];
+  let signInAs: RouterPortal['signInAs'];
 
   beforeAll(async () => {
-    idp = await localIssuer();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const oidc = { SESSIONPLANE_JWT_ISSUER: idp.issuer, SESSIONPLANE_JWT_AUDIENCE: 'portal' };
-    plane = await startTestPlane(
-      Object.fromEntries(loadAppsFile(APPS)),
-      { ...oidc, SESSIONPLANE_PUBLIC_URL: base, SESSIONPLANE_WWW: 'examples/trame/www' },
-      { realAuth: true },
-    );
-    api = await plane.listen();
-    ({ child: router } = await spawnRouter(
-      plane.dynamodbEndpoint,
-      {
-        ...oidc,
-        SESSIONPLANE_TABLE: 'sessionplane-sessions',
-        SESSIONPLANE_APPS: APPS,
-        SESSIONPLANE_WWW: 'examples/trame/www',
-        SESSIONPLANE_PUBLIC_URL: base,
-        SESSIONPLANE_API_URL: api.url,
-        SESSIONPLANE_PORTAL_KEY: randomBytes(32).toString('hex'),
-        SESSIONPLANE_OIDC_CLIENT_ID: 'portal',
-        SESSIONPLANE_LOG_LEVEL: 'warn',
-      },
-      port,
-    ));
+    rp = await startRouterPortal(APPS, { SESSIONPLANE_WWW: 'examples/trame/www' });
+    ({ plane, base, get, signInAs } = rp);
   }, 60_000);
-  afterAll(async () => {
-    router?.kill('SIGKILL');
-    await plane?.dispose();
-    idp?.server.close();
-  });
+  afterAll(async () => rp?.dispose());
 
-  const get = (path: string, cookie = '') =>
-    fetch(`${path.startsWith('http') ? '' : base}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  const signInAs = async (user: string) => {
-    Object.assign(idp.as, { subject: user, groups: [], lifetime: '5m' });
-    const start = await get('/sign-in/oidc?next=/');
-    const flow = start.headers.getSetCookie()[0]!.split(';')[0]!;
-    const back = await get(start.headers.get('location')!);
-    const done = await get(back.headers.get('location')!, flow);
-    return done.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('sessionplane_portal=') && c.length > 22)!;
-  };
   const post = (headers: Record<string, string>, body = { application: 'hello' }) =>
     fetch(`${base}/paraview/`, { method: 'POST', body: JSON.stringify(body), headers });
 
