@@ -52,6 +52,8 @@ export const InfraConfigSchema = z
     portalClientId: z.string().optional(),
     userClaim: z.string().default('sub'),
     adminGroup: z.string().default('sessionplane-admins'),
+    /** The stack's own user pool: `optional` (the default: a first user signs in with a password) or `required` (TOTP). */
+    mfa: z.enum(['optional', 'required']).default('optional'),
     /** GPU capacity: an Auto Scaling group of this instance type (ECS GPU AMI), from zero. */
     gpuInstanceType: z
       .string()

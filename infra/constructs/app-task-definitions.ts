@@ -78,10 +78,13 @@ export class AppTaskDefinitions extends Construct {
         environment: app.env,
         ...(gpu ? { gpuCount: app.resources.gpus, memoryReservationMiB: app.resources.memory } : {}),
       });
+      // A user's own image may come from the stack's repository (the example image prefix points there): the
+      // registry's revisions keep this execution role, so it may pull from that repository.
+      if (app.customImage && props.labelledImages) props.labelledImages.grantPull(taskDefinition.obtainExecutionRole());
       acknowledge(taskDefinition, {
         'AwsSolutions-ECS2':
           "The app's fixed `env` from the apps file; per-session values come as RunTask overrides, and secrets do not belong in the apps file.",
-        ...(app.image
+        ...(app.image && !app.customImage
           ? {}
           : {
               'AwsSolutions-IAM5[Resource::*]':

@@ -4,13 +4,13 @@ import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { SESSIONS_TABLE as T } from '../../shared/config/table';
-import { acknowledge } from './nag';
+import { acknowledge, nagAccount } from './nag';
 
 /** cdk-nag's id of a wildcard resource finding, as it prints it. */
 function wildcardFinding(cluster: ICluster, resource: string): string {
   const stack = Stack.of(cluster);
   const clusterId = stack.getLogicalId(cluster.node.defaultChild as CfnElement);
-  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:<AWS::AccountId>:${resource.replace('{cluster}', `<${clusterId}>`)}]`;
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:${nagAccount(stack)}:${resource.replace('{cluster}', `<${clusterId}>`)}]`;
 }
 
 const TASK_IDS = "Task ids are made by RunTask, so the grant names this cluster's tasks: task/<cluster>/*.";
@@ -136,7 +136,7 @@ export function grantRegisterTaskDefinitions(grantee: IGrantable, taskDefinition
       'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition take no resource ARN; registration is conditioned on the registry tag.',
     ...Object.fromEntries(
       taskDefinitions.map((t) => [
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:<AWS::AccountId>:task-definition/${t.family}:*]`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${stack.region}:${nagAccount(stack)}:task-definition/${t.family}:*]`,
         'Any revision of our own task definition family: the registry adds revisions to it.',
       ]),
     ),

@@ -3,7 +3,7 @@ import { type ISecurityGroup, type ISubnet, type IVpc, Port, SecurityGroup } fro
 import { FileSystem, PerformanceMode, ThroughputMode } from 'aws-cdk-lib/aws-efs';
 import { AnyPrincipal, Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
-import { acknowledge } from './nag';
+import { acknowledge, nagAccount } from './nag';
 
 export interface HomesProps {
   vpc: IVpc;
@@ -55,7 +55,8 @@ export class Homes extends Construct {
 
   /** The cdk-nag finding an access-point wildcard raises, acknowledged with why it is the narrowest there is. */
   private acknowledgeAccessPoints(grantee: IGrantable, why: string): void {
-    const finding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:${Stack.of(this).region}:<AWS::AccountId>:access-point/*]`;
+    const stack = Stack.of(this);
+    const finding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:${stack.region}:${nagAccount(stack)}:access-point/*]`;
     acknowledge(grantee.grantPrincipal as unknown as IConstruct, { [finding]: why });
   }
 

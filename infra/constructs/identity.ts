@@ -21,7 +21,7 @@ export class Identity extends Construct {
   readonly client: UserPoolClient;
   private readonly pool: UserPool;
 
-  constructor(scope: Construct, id: string, props: { adminGroup: string }) {
+  constructor(scope: Construct, id: string, props: { adminGroup: string; mfa: 'optional' | 'required' }) {
     super(scope, id);
     const pool = new UserPool(this, 'Users', {
       selfSignUpEnabled: false,
@@ -34,7 +34,7 @@ export class Identity extends Construct {
         requireSymbols: true,
       },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
-      mfa: Mfa.REQUIRED,
+      mfa: props.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       featurePlan: FeaturePlan.ESSENTIALS,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -50,6 +50,12 @@ export class Identity extends Construct {
       description: 'Sessionplane admins: see and stop every session',
     });
     acknowledge(pool, {
+      ...(props.mfa === 'required'
+        ? {}
+        : {
+            'AwsSolutions-COG2':
+              'MFA is optional by default so that a first deploy can be signed in to with a password; users may enrol TOTP, and -c mfa=required requires it.',
+          }),
       'AwsSolutions-COG8':
         'The Plus plan (threat protection) is a paid choice for the operator; this pool is the default for a first deploy, and any OIDC issuer can replace it (jwtIssuer).',
     });
@@ -58,6 +64,17 @@ export class Identity extends Construct {
     this.audience = this.client.userPoolClientId;
     new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.client.userPoolClientId });
+    // Cognito mails the user a temporary password; the first sign-in sets their own.
+    const region = Stack.of(this).region;
+    new CfnOutput(this, 'CreateFirstAdmin', {
+      description: 'Your first admin, in one command (replace the address; Cognito mails a temporary password)',
+      value: [
+        `aws cognito-idp admin-create-user --region ${region} --user-pool-id ${pool.userPoolId} --username ADMIN_EMAIL`,
+        '--user-attributes Name=email,Value=ADMIN_EMAIL Name=email_verified,Value=true &&',
+        `aws cognito-idp admin-add-user-to-group --region ${region} --user-pool-id ${pool.userPoolId}`,
+        `--username ADMIN_EMAIL --group-name ${props.adminGroup}`,
+      ].join(' '),
+    });
   }
 
   /**

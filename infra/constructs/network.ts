@@ -49,19 +49,6 @@ export class Network extends Construct {
           ],
           flowLogs: { all: { destination: FlowLogDestination.toCloudWatchLogs() } },
         });
-    if (props.vpcEndpoints) {
-      const subnets = { subnets: this.vpc.privateSubnets.length ? this.vpc.privateSubnets : this.vpc.isolatedSubnets };
-      this.vpc.addGatewayEndpoint('S3', { service: GatewayVpcEndpointAwsService.S3 });
-      this.vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB });
-      for (const [name, service] of [
-        ['EcrApi', InterfaceVpcEndpointAwsService.ECR],
-        ['EcrDocker', InterfaceVpcEndpointAwsService.ECR_DOCKER],
-        ['Logs', InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
-        ['Ecs', InterfaceVpcEndpointAwsService.ECS],
-      ] as const) {
-        this.vpc.addInterfaceEndpoint(name, { service, subnets, open: true });
-      }
-    }
     this.routerSg = new SecurityGroup(this, 'RouterSg', { vpc: this.vpc, description: 'Sessionplane router tasks' });
     this.probeSg = new SecurityGroup(this, 'ProbeSg', {
       vpc: this.vpc,
@@ -71,6 +58,39 @@ export class Network extends Construct {
       vpc: this.vpc,
       description: 'Sessionplane session tasks: reachable from the router and the probe only',
     });
+    if (props.vpcEndpoints) this.addEndpoints();
+  }
+
+  /**
+   * Gateway endpoints for S3 and DynamoDB, and interface endpoints for what a task, the router and the probe call
+   * without NAT (ECR, its layers, CloudWatch Logs, ECS, and KMS, which a built app's entrypoint unseals its secret
+   * with). Their security group admits HTTPS from the stack's own groups only (cdk-nag's EC23 cannot evaluate the
+   * VPC-CIDR rule `open: true` makes, and a CIDR is wider than needed).
+   */
+  private addEndpoints(): void {
+    const subnets = { subnets: this.privateSubnets };
+    this.vpc.addGatewayEndpoint('S3', { service: GatewayVpcEndpointAwsService.S3 });
+    this.vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB });
+    const endpointsSg = new SecurityGroup(this, 'EndpointsSg', {
+      vpc: this.vpc,
+      description: 'Sessionplane VPC endpoints: HTTPS from the router, session tasks and the probe',
+      allowAllOutbound: false,
+    });
+    for (const [peer, name] of [
+      [this.routerSg, 'router'],
+      [this.sessionsSg, 'session tasks'],
+      [this.probeSg, 'task-events probe'],
+    ] as const)
+      endpointsSg.addIngressRule(Peer.securityGroupId(peer.securityGroupId), Port.tcp(443), `HTTPS from the ${name}`);
+    for (const [name, service] of [
+      ['EcrApi', InterfaceVpcEndpointAwsService.ECR],
+      ['EcrDocker', InterfaceVpcEndpointAwsService.ECR_DOCKER],
+      ['Logs', InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+      ['Ecs', InterfaceVpcEndpointAwsService.ECS],
+      ['Kms', InterfaceVpcEndpointAwsService.KMS],
+    ] as const) {
+      this.vpc.addInterfaceEndpoint(name, { service, subnets, open: false, securityGroups: [endpointsSg] });
+    }
   }
 
   /** Opens the apps' ports on session tasks to the router and the probe, and nothing else. */

@@ -64,6 +64,8 @@ export class RouterService extends Construct {
       cpu: 512,
       memoryLimitMiB: 1024,
       publicLoadBalancer: true,
+      // A router image that cannot start is rolled back, not retried for hours (CDK's own warning at synth).
+      circuitBreaker: { enable: true, rollback: true },
       idleTimeout: Duration.seconds(3600), // WebSockets: well above wslink's 30 s heartbeat and ALB's 60 s default
       taskSubnets: { subnets: props.subnets },
       securityGroups: [props.securityGroup],

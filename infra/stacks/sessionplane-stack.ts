@@ -98,7 +98,9 @@ export class SessionplaneStack extends Stack {
       containerName: CONTAINER,
       retention,
     });
-    const identity = config.jwtIssuer ? undefined : new Identity(this, 'Identity', { adminGroup: config.adminGroup });
+    const identity = config.jwtIssuer
+      ? undefined
+      : new Identity(this, 'Identity', { adminGroup: config.adminGroup, mfa: config.mfa });
     const jwt = {
       issuer: config.jwtIssuer ?? identity!.issuer,
       audience: config.jwtAudience ?? identity!.audience,

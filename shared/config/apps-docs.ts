@@ -144,9 +144,9 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
   maxLifetime: { from: 'sessionplane', default: "`4d` (skaha's default)", meaning: 'sets `expiresAt`' },
   launchTimeout: {
     from: 'sessionplane',
-    default: '`60s` for a process; on ECS `5m`, `10m` for a GPU app',
+    default: '`60s`',
     meaning:
-      "not ready by then: `FAILED`, process or task stopped. ECS's default allows for the ENI (11–44 s), the image pull and, for GPUs, an instance joining from zero",
+      "the app's own start: not ready by then, `FAILED`, process or task stopped. On ECS the platform's start is added (4 min: the ENI, 11–44 s, and the image pull; 9 min with GPUs: an instance joining from zero), so a file written for processes starts on Fargate too",
   },
   env: { from: 'sessionplane', default: '`{}`', meaning: 'fixed environment for every session' },
   params: {

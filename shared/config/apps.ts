@@ -27,14 +27,14 @@ const OPEN_MAX = 20;
 const OPEN_PER_ADDRESS = 6;
 
 /**
- * What the runtime in use says when an app does not: its launch timeout (a process starts in seconds, a Fargate task in
- * minutes).
+ * What the runtime in use adds to an app's own start (its `launchTimeout`, or a minute): nothing for a process, the
+ * network interface, the image pull and perhaps an instance for an ECS task.
  */
 export interface AppDefaults {
-  launchTimeoutMs(app: { resources: Resources }): number;
+  platformStartMs(app: { resources: Resources }): number;
 }
 
-const PROCESS_DEFAULTS: AppDefaults = { launchTimeoutMs: () => DEFAULT_LAUNCH_TIMEOUT_MS };
+const PROCESS_DEFAULTS: AppDefaults = { platformStartMs: () => 0 };
 
 // Over 60 lines: the apps file's fields mapped to the spec one by one.
 function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefaults): AppSpec {
@@ -65,7 +65,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     containerPort: a.port ?? DEFAULT_CONTAINER_PORT,
     idleTimeoutMs: a.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxLifetimeMs: a.maxLifetime ?? DEFAULT_MAX_LIFETIME_MS,
-    launchTimeoutMs: a.launchTimeout ?? defaults.launchTimeoutMs({ resources }),
+    launchTimeoutMs: (a.launchTimeout ?? DEFAULT_LAUNCH_TIMEOUT_MS) + defaults.platformStartMs({ resources }),
     env: a.env ?? {},
     params,
     stripPrefix: a.stripPrefix ?? true,

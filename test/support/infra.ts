@@ -11,10 +11,13 @@ import { SessionplaneStack } from '../../infra/stacks/sessionplane-stack';
  * Synthesizes the stack as `cdk synth` does, with cdk-nag's AwsSolutions rules (synth throws on
  * any unacknowledged finding), but without bundling the functions (npm run synth does that).
  */
-export function synthStack(context: Record<string, unknown> = {}): { template: Template; stack: SessionplaneStack } {
+export function synthStack(
+  context: Record<string, unknown> = {},
+  env: { account?: string } = {},
+): { template: Template; stack: SessionplaneStack } {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'sp-cdk-')), context: { 'aws:cdk:bundling-stacks': [] } });
   const config = InfraConfigSchema.parse({ appsFile: 'test/support/fixtures/aws-apps.yml', ...context });
-  const stack = new SessionplaneStack(app, 'Sessionplane', config, { env: { region: config.region } });
+  const stack = new SessionplaneStack(app, 'Sessionplane', config, { env: { region: config.region, ...env } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
   return { template: Template.fromStack(stack), stack };

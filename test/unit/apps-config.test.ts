@@ -187,11 +187,14 @@ describe('launch timeouts by runtime', () => {
     gpu: { image: 'x:1', resources: { gpus: 1 } },
     set: { image: 'x:1', launchTimeout: '90s' },
   };
-  it('defaults to 60 s for a process, 5 min on ECS and 10 min for a GPU task on ECS; an app that says wins', () => {
+  it("gives an app a minute of its own to start, and adds ECS's platform start (4 min, 9 with GPUs), to a stated one too (#36)", () => {
     const local = parseApps(doc);
     expect([...local.values()].map((a) => a.launchTimeoutMs)).toEqual([60_000, 60_000, 90_000]);
     const ecs = parseApps(doc, process.cwd(), ecsAppDefaults);
-    expect([...ecs.values()].map((a) => a.launchTimeoutMs)).toEqual([300_000, 600_000, 90_000]);
+    expect([...ecs.values()].map((a) => a.launchTimeoutMs)).toEqual([300_000, 600_000, 330_000]);
+    // The demo apps file's 25 s echo starts on Fargate: 25 s of its own after the task's 4 minutes.
+    const demo = parseApps({ echo: { image: 'x:1', launchTimeout: '25s' } }, process.cwd(), ecsAppDefaults);
+    expect(demo.get('echo')!.launchTimeoutMs).toBe(265_000);
   });
 });
 

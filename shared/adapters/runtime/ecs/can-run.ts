@@ -11,15 +11,15 @@ export function ecsCannotRun(app: AppSpec): string | undefined {
 }
 
 /**
- * Launch timeouts on ECS, for apps whose file does not set one. A Fargate task spends 11–44 s
- * attaching its network interface and about a minute pulling a 250–900 MB image before the app
- * answers; a GPU task may first wait for an EC2 instance to join the cluster (~146 s) under managed
- * scaling from zero. 60 s, the process default, would fail ordinary image apps as launch-timeout.
+ * What ECS adds before an app's own start begins: a Fargate task spends 11–44 s attaching its network
+ * interface and about a minute pulling a 250–900 MB image; a GPU task may first wait for an EC2 instance
+ * to join the cluster (~146 s) under managed scaling from zero. An app's `launchTimeout` is its own start
+ * (as on one machine); this is added to it, so an apps file written for processes starts on Fargate too.
  */
-const ECS_LAUNCH_TIMEOUT_MS = 5 * 60_000;
-const ECS_GPU_LAUNCH_TIMEOUT_MS = 10 * 60_000;
+const ECS_PLATFORM_START_MS = 4 * 60_000;
+const ECS_GPU_PLATFORM_START_MS = 9 * 60_000;
 
 export const ecsAppDefaults = {
-  launchTimeoutMs: (app: { resources: { gpus: number } }) =>
-    app.resources.gpus > 0 ? ECS_GPU_LAUNCH_TIMEOUT_MS : ECS_LAUNCH_TIMEOUT_MS,
+  platformStartMs: (app: { resources: { gpus: number } }) =>
+    app.resources.gpus > 0 ? ECS_GPU_PLATFORM_START_MS : ECS_PLATFORM_START_MS,
 };
