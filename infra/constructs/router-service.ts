@@ -9,6 +9,7 @@ import { ApplicationProtocol, ListenerCertificate, SslPolicy } from 'aws-cdk-lib
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import { grantSignOuts, grantTable } from './grants';
@@ -80,6 +81,8 @@ export class RouterService extends Construct {
       taskImageOptions: {
         image: ContainerImage.fromAsset(resolve('.'), {
           file: 'infra/docker/router.Dockerfile',
+          // Fargate's default x86-64, whatever the deployer's machine (an Apple silicon Mac builds it under emulation).
+          platform: Platform.LINUX_AMD64,
           buildArgs: { APPS_FILE: props.appsFile, ...(props.www ? { WWW_DIR: props.www } : {}) },
           exclude: ['node_modules', 'cdk.out', '.git', '.sessionplane', 'test', 'coverage'],
         }),
