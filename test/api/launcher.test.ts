@@ -1,23 +1,12 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
-import { fixtureApp } from '../support/apps';
+import { ECHO_ARGS, echoApp, fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { openWs, roundTrip } from '../support/ws';
 
-const slowEcho = fixtureApp([], {
-  // The echo app, ready only after 1.5 s: longer than the launcher waits.
-  command: [
-    process.execPath,
-    '-e',
-    'setTimeout(() => import(process.argv[1]), 1500)',
-    join(process.cwd(), 'examples/apps/echo-ws.mjs'),
-    '--host',
-    '${host}',
-    '--port',
-    '${port}',
-  ],
-  ready: { kind: 'line', line: 'App running at' },
+// The echo app, ready only after 1.5 s: longer than the launcher waits.
+const slowEcho = echoApp({
+  command: [process.execPath, '-e', 'setTimeout(() => import(process.argv[1]), 1500)', ...ECHO_ARGS],
 });
 
 describe('wslink launcher: deadline and failures', () => {

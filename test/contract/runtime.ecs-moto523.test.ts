@@ -11,6 +11,7 @@ import { describe, it } from 'vitest';
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { fixtureApp } from '../support/apps';
+import { ECHO_BASE } from '../support/task-definitions';
 import { moto523Missing, motoNetwork, startMoto523 } from '../support/moto-523';
 import { runtimeContract } from './runtime.contract';
 
@@ -28,7 +29,7 @@ import { runtimeContract } from './runtime.contract';
  *   STOPPED); here a task stays RUNNING until it is stopped, as a session's does, and a crash is a StopTask with the
  *   reason ECS gives when the essential container exits.
  * - moto places a task by its containers' own memory (a TypeError without it); the stack's Fargate containers have
- *   only the task's, as AWS allows, so this task definition's container states the task's 512 MiB too.
+ *   only the task's, as AWS allows, so the container here states the task's 512 MiB too.
  */
 function asAws(client: ECSClient): ECSClient {
   const started = new Map<string, unknown>();
@@ -69,22 +70,12 @@ else
     await raw.send(
       new CreateClusterCommand({ clusterName: 'sessions', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }),
     );
+    // The echo app's task definition as the stack makes it, in family `sp-web` (the container's memory: see above).
     await raw.send(
       new RegisterTaskDefinitionCommand({
+        ...ECHO_BASE,
         family: 'sp-web',
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          {
-            name: 'app',
-            image: 'public.ecr.aws/docker/library/node:22-alpine',
-            memory: 512,
-            essential: true,
-            portMappings: [{ containerPort: 8080 }],
-          },
-        ],
+        containerDefinitions: ECHO_BASE.containerDefinitions.map((c) => ({ ...c, memory: 512 })),
       }),
     );
     const client = asAws(createEcsClient({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 }));

@@ -1,28 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
-import { fixtureApp } from '../support/apps';
+import { echoApp, fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { openWs, roundTrip } from '../support/ws';
 import { type IncomingMessage, request } from 'node:http';
-import { join } from 'node:path';
 
 /** #35: under TRAME_URL_PREFIX=/viz everything answers under the prefix, as the trame image serves it. */
 describe('TRAME_URL_PREFIX', () => {
   let plane: TestPlane;
   let server: LocalServer;
   beforeAll(async () => {
-    const echo = fixtureApp([], {
-      command: [
-        process.execPath,
-        join(process.cwd(), 'examples/apps/echo-ws.mjs'),
-        '--host',
-        '${host}',
-        '--port',
-        '${port}',
-      ],
-      ready: { kind: 'line', line: 'App running at' },
-    });
-    plane = await startTestPlane({ echo, web: fixtureApp() }, { TRAME_URL_PREFIX: '/viz' });
+    plane = await startTestPlane({ echo: echoApp(), web: fixtureApp() }, { TRAME_URL_PREFIX: '/viz' });
     server = await plane.listen();
   });
   afterAll(async () => plane?.dispose());

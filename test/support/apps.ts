@@ -38,3 +38,21 @@ export function problemsOf(doc: unknown): string[] {
   }
   throw new Error('expected a ConfigError');
 }
+
+/** The demo echo app's arguments (examples/apps/echo-ws.mjs), after the program that runs it. */
+export const ECHO_ARGS = [
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'apps', 'echo-ws.mjs'),
+  '--host',
+  '${host}',
+  '--port',
+  '${port}',
+];
+
+/** The demo echo app (a WebSocket echo), ready on its line, as a fixture app. */
+export function echoApp(overrides: Partial<AppSpec> = {}): AppSpec {
+  return fixtureApp([], {
+    command: [process.execPath, ...ECHO_ARGS],
+    ready: { kind: 'line', line: 'App running at' },
+    ...overrides,
+  });
+}

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { startMoto } from './moto';
 
 /** moto 5.2.3 (its source, beside the project): RunTask with capacity providers works there, unlike pip's 5.2.1. */
 const MOTO_TGZ = resolve('../shared/tools/moto-5.2.3.tgz');
@@ -18,34 +18,7 @@ export function moto523Missing(): string | undefined {
 export async function startMoto523(): Promise<{ endpoint: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sp-moto523-'));
   execFileSync('tar', ['-xzf', MOTO_TGZ, '-C', dir]);
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
-    env: { ...process.env, PYTHONPATH: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`moto 5.2.3 did not start within 60 s: ${seen}`)), 60_000);
-    const read = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolveEndpoint(m[1]!);
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.once('exit', (code) => reject(new Error(`moto 5.2.3 exited with ${code}: ${seen}`)));
-  });
-  return {
-    endpoint,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return startMoto(dir);
 }
 
 /** One EC2 Query API call to moto (no SDK for EC2 here); the response's XML. */

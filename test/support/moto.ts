@@ -16,9 +16,13 @@ export function motoDescribe(): typeof describe | typeof describe.skip {
   return describe.skip;
 }
 
-/** moto's server on a port the OS picks (`-p 0`); it prints the address it took. */
-export async function startMoto(): Promise<{ endpoint: string; close(): Promise<void> }> {
+/**
+ * moto's server on a port the OS picks (`-p 0`); it prints the address it took. `pythonPath`: a moto of its own (its
+ * source unpacked there) instead of the installed one.
+ */
+export async function startMoto(pythonPath?: string): Promise<{ endpoint: string; close(): Promise<void> }> {
   const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+    ...(pythonPath ? { env: { ...process.env, PYTHONPATH: pythonPath } } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const endpoint = await new Promise<string>((resolve, reject) => {
