@@ -55,20 +55,6 @@ export interface Profile {
   access?: Access;
 }
 
-/** Whether `principal` passes `access` (none given: everyone does). */
-export function mayUse(
-  access: Access | undefined,
-  principal: { user: string; admin: boolean; groups?: readonly string[] | undefined },
-): boolean {
-  if (!access || principal.admin) return true;
-  return access.users.includes(principal.user) || access.groups.some((g) => principal.groups?.includes(g) ?? false);
-}
-
-/** The profiles of an app `principal` may choose. */
-export function profilesFor(app: Pick<AppSpec, 'profiles'>, principal: Parameters<typeof mayUse>[1]): Profile[] {
-  return (app.profiles ?? []).filter((p) => mayUse(p.access, principal));
-}
-
 /** skaha's session types (SessionType.java), in the order skaha lists them. */
 export const SKAHA_TYPES = [
   'notebook',

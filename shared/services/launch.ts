@@ -1,4 +1,5 @@
-import { type AppSpec, checkParams, checkResources, mayUse, type Profile } from '../domain/app';
+import { type AppSpec, checkParams, checkResources, type Profile } from '../domain/app';
+import { mayLaunch, mayUse } from '../domain/app-access';
 import type { Principal } from '../domain/principal';
 import {
   AppNotFoundError,
@@ -73,7 +74,7 @@ function chosenProfile(app: AppSpec, input: LaunchInput): Profile | undefined {
 function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
   const found = deps.apps.get(input.app);
   // An app the caller may not launch is, to them, no app at all: the catalog's contents do not leak.
-  if (!found || (input.caller && !mayUse(found.access, input.caller))) throw new AppNotFoundError(input.app);
+  if (!found || (input.caller && !mayLaunch(found, input.caller))) throw new AppNotFoundError(input.app);
   const profile = chosenProfile(found, input);
   // A profile may run on its own capacity (Fargate Spot, say).
   const app = profile?.capacity ? { ...found, capacity: profile.capacity } : found;

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { mayUse } from '../../../shared/domain/app';
+import { mayUse } from '../../../shared/domain/app-access';
 import { AppNotFoundError, DomainError } from '../../../shared/domain/errors';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { appView } from '../views/app';

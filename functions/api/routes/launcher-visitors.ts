@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppSpec } from '../../../shared/domain/app';
+import { mayLaunch } from '../../../shared/domain/app-access';
 import { CapacityError, DomainError } from '../../../shared/domain/errors';
 import type { Principal } from '../../../shared/domain/principal';
 import { VISITOR_PREFIX } from '../auth/visitors';
@@ -24,7 +25,7 @@ export function visitorGate(deps: Pick<ApiDeps, 'store'>) {
   };
   return async <T>(c: Context, principal: Principal, app: AppSpec | undefined, launch: () => Promise<T>) => {
     if (!principal.visitor) return launch();
-    if (!app?.open)
+    if (!app || !mayLaunch(app, principal) || !app.open)
       throw new DomainError('auth.unauthenticated', 'A valid credential is required: this app is not open to anyone.');
     const { max, perAddressPerMinute } = app.open;
     const limit = perAddress.get(app.name) ?? addressRateLimit(perAddressPerMinute);

@@ -1,14 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { Hono } from 'hono';
-import {
-  type AppSpec,
-  mayUse,
-  profilesFor,
-  SKAHA_TYPES,
-  type SkahaType,
-  skahaImageOf,
-  skahaTypeOf,
-} from '../../../shared/domain/app';
+import { mayUse, profilesFor } from '../../../shared/domain/app-access';
+import { type AppSpec, SKAHA_TYPES, type SkahaType, skahaImageOf, skahaTypeOf } from '../../../shared/domain/app';
 import type { Principal } from '../../../shared/domain/principal';
 import { DomainError, ValidationError } from '../../../shared/domain/errors';
 import type { Session } from '../../../shared/domain/session';

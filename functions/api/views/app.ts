@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type AppSpec, CAPACITIES, profilesFor } from '../../../shared/domain/app';
+import { type AppSpec, CAPACITIES } from '../../../shared/domain/app';
+import { profilesFor } from '../../../shared/domain/app-access';
 import type { Principal } from '../../../shared/domain/principal';
 import { ResourcesView } from './common';
 
