@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import {
   CreateClusterCommand,
   ListTaskDefinitionsCommand,
@@ -8,13 +6,9 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { InfraConfigSchema } from '../../infra/config';
-import { SessionplaneStack } from '../../infra/stacks/sessionplane-stack';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
@@ -23,7 +17,7 @@ import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
 import { invokeBundle as invoke } from '../support/bundle';
 import { httpApiEvent } from '../support/lambda-events';
 import { motoDescribe, startMoto } from '../support/moto';
-import { type Cfn, type Resources, resolver } from '../support/cfn-resolver';
+import { bundlesOf, lambdaRuntimeEnv, synthesizeStack } from '../support/stack-bundles';
 import { API_DOORS, expected, outcomeOf, PLAYERS, ROLES, type Role } from '../support/authorization-table';
 import { makeSession } from '../support/sessions';
 import { API_ROUTES } from '../../shared/config/api-routes';
@@ -53,13 +47,6 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     [moto, store] = await Promise.all([startMoto(), startEmbeddedDynamoDb()]);
     await ensureSessionsTable(createDocumentClient({ endpoint: store.endpoint, region: 'local' }), 'sessions');
     ecs = createEcsClient({ region: 'eu-west-1', endpoint: moto.endpoint });
-    // Synthesized with bundling, as `cdk synth` does, the default apps file (the demo apps).
-    outdir = mkdtempSync(join(tmpdir(), 'sp-cdk-bundled-'));
-    const app = new App({ outdir });
-    const config = InfraConfigSchema.parse({ appsFile: 'examples/apps/apps.yml' });
-    const stack = new SessionplaneStack(app, 'Sessionplane', config, { env: { region: config.region } });
-    app.synth();
-    const template = Template.fromStack(stack).toJSON() as { Resources: Resources };
     // The session-secrets key, made in moto's KMS as the deploy would make it.
     const kms = new KMSClient({
       region: 'eu-west-1',
@@ -68,7 +55,10 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     });
     const kmsKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'session secrets' }))).KeyMetadata!.Arn!;
     kms.destroy();
-    const resolve = resolver(template.Resources, { kmsKeyArn });
+    // Synthesized with bundling, as `cdk synth` does, the default apps file (the demo apps).
+    const stack = synthesizeStack({ appsFile: 'examples/apps/apps.yml' });
+    outdir = stack.outdir;
+    const template = { Resources: stack.resources };
     // The cluster and the demo apps' task definitions, as the deploy makes them: revision 1 of each family.
     await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER_ARN.split('/')[1] }));
     for (const r of Object.values(template.Resources).filter((r) => r.Type === 'AWS::ECS::TaskDefinition')) {
@@ -85,35 +75,13 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
         }),
       );
     }
-    for (const r of Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
-      const vars = (r.Properties!.Environment as { Variables: Record<string, Cfn> } | undefined)?.Variables;
-      const name = vars?.POWERTOOLS_SERVICE_NAME;
-      if (typeof name !== 'string') continue;
-      const key = String((r.Properties!.Code as { S3Key: Cfn }).S3Key).replace(/\.zip$/, '');
-      const dir = join(outdir, `asset.${key}`);
-      const env: Record<string, string> = Object.fromEntries(Object.entries(vars!).map(([k, v]) => [k, resolve(v)]));
-      fns[name] = {
-        file: join(dir, 'index.mjs'),
-        env: {
-          ...env,
-          // Where Lambda would find the bundle's apps.json (/var/task), this test's copy of the asset.
-          SESSIONPLANE_APPS: env.SESSIONPLANE_APPS!.replace('/var/task', dir),
-          NODE_OPTIONS: '',
-          PATH: process.env.PATH ?? '',
-          HOME: outdir,
-          AWS_REGION: 'eu-west-1',
-          AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'secret',
-          AWS_SESSION_TOKEN: 'token',
-          AWS_ENDPOINT_URL_ECS: moto.endpoint,
-          AWS_ENDPOINT_URL_KMS: moto.endpoint,
-          AWS_ENDPOINT_URL_ECR: moto.endpoint,
-          SESSIONPLANE_DYNAMODB_ENDPOINT: store.endpoint,
-          SESSIONPLANE_LOG_LEVEL: process.env.DEBUG_MOTO ? 'debug' : 'silent',
-          POWERTOOLS_METRICS_DISABLED: 'true',
-        },
-      };
-    }
+    const runtimeEnv = lambdaRuntimeEnv({
+      region: 'eu-west-1',
+      endpoints: { ECS: moto.endpoint, KMS: moto.endpoint, ECR: moto.endpoint },
+      dynamodb: store.endpoint,
+      home: outdir,
+    });
+    for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn }))) fns[name] = { file: fn.file, env: { ...fn.env, ...runtimeEnv } };
   }, 180_000);
   afterAll(async () => {
     ecs?.destroy();

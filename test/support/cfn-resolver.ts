@@ -3,9 +3,20 @@ import { CLUSTER_ARN } from './ecs-events';
 export type Cfn = unknown;
 export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
+/**
+ * What the deploy's resources are called: the session-secrets key, and where a test made the resource itself (in
+ * moto), `refs` (Ref by logical id) and `atts` (`<logical id>.<attribute>`).
+ */
+export interface Known {
+  kmsKeyArn: string;
+  refs?: Record<string, string>;
+  atts?: Record<string, string>;
+}
+
 /** CloudFormation's intrinsic functions, resolved as a deploy of this template into one account would. */
-export function resolver(resources: Resources, known: { kmsKeyArn: string }) {
+export function resolver(resources: Resources, known: Known) {
   const ref = (id: string): string => {
+    if (known.refs?.[id] !== undefined) return known.refs[id];
     const r = resources[id];
     switch (r?.Type) {
       case 'AWS::DynamoDB::Table':
@@ -22,14 +33,19 @@ export function resolver(resources: Resources, known: { kmsKeyArn: string }) {
         return 'fs-0123456789abcdef0';
       default:
         if (id === 'AWS::URLSuffix') return 'amazonaws.com';
+        if (id === 'AWS::AccountId') return '123456789012';
+        if (id === 'AWS::Region') return 'eu-west-1';
+        if (id === 'AWS::Partition') return 'aws';
         return id;
     }
   };
   const getAtt = (id: string, attr: string): string => {
+    if (known.atts?.[`${id}.${attr}`] !== undefined) return known.atts[`${id}.${attr}`]!;
     if (resources[id]?.Type === 'AWS::ECS::Cluster' && attr === 'Arn') return CLUSTER_ARN;
     if (resources[id]?.Type === 'AWS::KMS::Key' && attr === 'Arn') return known.kmsKeyArn;
     if (resources[id]?.Type === 'AWS::ECR::Repository' && attr === 'Arn')
       return 'arn:aws:ecr:eu-west-1:123456789012:repository/sessionplane-apps';
+    if (resources[id]?.Type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::123456789012:role/${id}`;
     if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
     if (attr === 'DNSName') return 'router.example.org';
     return `${id}.${attr}`;
@@ -47,6 +63,10 @@ export function resolver(resources: Resources, known: { kmsKeyArn: string }) {
       const [sep, parts] = o['Fn::Join'] as [string, Cfn[]];
       return parts.map(resolve).join(sep);
     }
+    if ('Fn::Sub' in o && typeof o['Fn::Sub'] === 'string')
+      return o['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+        name.includes('.') ? getAtt(...(name.split('.') as [string, string])) : ref(name),
+      );
     if ('Fn::Split' in o) {
       const [sep, s] = o['Fn::Split'] as [string, Cfn];
       return String(resolve(s)).split(sep);

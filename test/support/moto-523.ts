@@ -22,14 +22,14 @@ export async function startMoto523(): Promise<{ endpoint: string; close(): Promi
 }
 
 /** One EC2 Query API call to moto (no SDK for EC2 here); the response's XML. */
-async function ec2(endpoint: string, params: Record<string, string>): Promise<string> {
+async function ec2Query(endpoint: string, params: Record<string, string>, region = 'us-east-1'): Promise<string> {
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       // moto reads the service and region from the credential scope.
       authorization:
-        'AWS4-HMAC-SHA256 Credential=local/20261206/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x',
+        `AWS4-HMAC-SHA256 Credential=local/20261206/${region}/ec2/aws4_request, SignedHeaders=host, Signature=x`,
     },
     body: new URLSearchParams({ ...params, Version: '2016-11-15' }),
   });
@@ -44,22 +44,26 @@ const field = (xml: string, name: string) => new RegExp(`<${name}>([^<]+)</${nam
  * The stack's network shape in moto: a VPC with DNS hostnames on (moto's awsvpc tasks need it, as the stack's VPC has
  * it), a private subnet in each of two zones, and the sessions' security group.
  */
-export async function motoNetwork(endpoint: string): Promise<{ subnets: string[]; securityGroup: string }> {
-  const vpc = field(await ec2(endpoint, { Action: 'CreateVpc', CidrBlock: '10.40.0.0/16' }), 'vpcId');
-  await ec2(endpoint, { Action: 'ModifyVpcAttribute', VpcId: vpc, 'EnableDnsHostnames.Value': 'true' });
+export async function motoNetwork(
+  endpoint: string,
+  region = 'us-east-1',
+): Promise<{ subnets: string[]; securityGroup: string }> {
+  const ec2 = (params: Record<string, string>) => ec2Query(endpoint, params, region);
+  const vpc = field(await ec2({ Action: 'CreateVpc', CidrBlock: '10.40.0.0/16' }), 'vpcId');
+  await ec2({ Action: 'ModifyVpcAttribute', VpcId: vpc, 'EnableDnsHostnames.Value': 'true' });
   const subnets: string[] = [];
   for (const [zone, cidr] of [
-    ['us-east-1a', '10.40.0.0/20'],
-    ['us-east-1b', '10.40.16.0/20'],
+    [`${region}a`, '10.40.0.0/20'],
+    [`${region}b`, '10.40.16.0/20'],
   ] as const)
     subnets.push(
       field(
-        await ec2(endpoint, { Action: 'CreateSubnet', VpcId: vpc, CidrBlock: cidr, AvailabilityZone: zone }),
+        await ec2({ Action: 'CreateSubnet', VpcId: vpc, CidrBlock: cidr, AvailabilityZone: zone }),
         'subnetId',
       ),
     );
   const securityGroup = field(
-    await ec2(endpoint, {
+    await ec2({
       Action: 'CreateSecurityGroup',
       VpcId: vpc,
       GroupName: 'sessions',

@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListTasksCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import type { TaskStateChangeEvent } from '../../functions/aws/task-events-handler';
+
+/** How an image runs here: its ENTRYPOINT and WORKDIR (what its Containerfile says), or undefined: it cannot be pulled. */
+export type ImageStore = (image: string) => { entryPoint: string[]; cwd: string } | undefined;
+
+interface Running {
+  task: Task;
+  ip: string;
+  child: ChildProcess;
+  exited?: { code: number | null };
+  version: number;
+  reported: 'RUNNING' | 'STOPPED';
+  output: string;
+}
+
+/**
+ * The ECS agent and EventBridge, played on this machine for a cluster in moto (which runs no container): each task
+ * moto placed runs as a process of its image (`images`), with its task definition's and its overrides' command and
+ * environment, and each change is reported as EventBridge's "ECS Task State Change" would report it.
+ *
+ * One machine stands in for the VPC: moto gives each task a random 10.x address no process here can listen on (AWS
+ * takes it from the subnet), so each task gets a loopback address of its own (127.77.0.n) instead; its app listens
+ * there where the overrides say 0.0.0.0, and that address is the ENI's in the task's events.
+ */
+export class LoopbackEcsAgent {
+  private readonly tasks = new Map<string, Running>();
+  private nextHost = 2;
+
+  constructor(
+    private readonly ecs: ECSClient,
+    private readonly options: {
+      cluster: string;
+      containerName: string;
+      images: ImageStore;
+      /** What the task's role and the platform give every container (the region, credentials, endpoints). */
+      env: Record<string, string>;
+    },
+  ) {}
+
+  /** Starts the tasks moto placed since the last call and stops those ECS is stopping; their events, in order. */
+  async sync(): Promise<TaskStateChangeEvent[]> {
+    const { cluster } = this.options;
+    const listed = (await this.ecs.send(new ListTasksCommand({ cluster }))).taskArns ?? [];
+    const arns = [...new Set([...listed, ...[...this.tasks.keys()]])];
+    if (!arns.length) return [];
+    const described = (await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? [];
+    const events: TaskStateChangeEvent[] = [];
+    for (const task of described) {
+      const known = this.tasks.get(task.taskArn!);
+      if (!known && task.desiredStatus === 'RUNNING') events.push(this.running(await this.start(task)));
+      else if (known && known.reported === 'RUNNING' && (task.desiredStatus === 'STOPPED' || known.exited)) {
+        known.task = task;
+        events.push(await this.stopped(known));
+      }
+    }
+    return events;
+  }
+
+  /** The output of a task's process so far. */
+  outputOf(taskArn: string): string {
+    return this.tasks.get(taskArn)?.output ?? '';
+  }
+
+  /** The task definition a running task was started from (a registry revision, for a home or a user's image). */
+  async definitionOf(taskArn: string) {
+    const task = this.tasks.get(taskArn)!.task;
+    return (await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn })))
+      .taskDefinition!;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.tasks.values()].map((t) => this.kill(t)));
+  }
+
+  private async start(task: Task): Promise<Running> {
+    const definition = (
+      await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn }))
+    ).taskDefinition!;
+    const container = definition.containerDefinitions!.find((c) => c.name === this.options.containerName)!;
+    const override = task.overrides?.containerOverrides?.find((c) => c.name === this.options.containerName);
+    const image = this.options.images(container.image!);
+    if (!image) throw new Error(`CannotPullContainerError: ${container.image} is not in this machine's image store`);
+    const ip = `127.77.0.${this.nextHost++}`;
+    const here = (v: string) => (v === '0.0.0.0' ? ip : v);
+    const env: Record<string, string> = { ...this.options.env };
+    for (const e of [...(container.environment ?? []), ...(override?.environment ?? [])]) env[e.name!] = here(e.value!);
+    const command = (override?.command ?? container.command ?? []).map(here);
+    const [file, ...args] = [...image.entryPoint, ...command];
+    const child = spawn(file!, args, { cwd: image.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const running: Running = { task, ip, child, version: 1, reported: 'RUNNING', output: '' };
+    const keep = (d: Buffer) => (running.output = (running.output + d.toString()).slice(-8000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    child.once('exit', (code) => (running.exited = { code }));
+    this.tasks.set(task.taskArn!, running);
+    return running;
+  }
+
+  private async kill(t: Running): Promise<void> {
+    if (t.exited || t.child.exitCode !== null) return;
+    const gone = new Promise((resolve) => t.child.once('exit', resolve));
+    t.child.kill('SIGTERM');
+    await gone;
+  }
+
+  private async stopped(t: Running): Promise<TaskStateChangeEvent> {
+    const byEcs = t.task.desiredStatus === 'STOPPED';
+    await this.kill(t);
+    t.reported = 'STOPPED';
+    const now = new Date().toISOString();
+    return this.event(t, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: byEcs ? 'UserInitiated' : 'EssentialContainerExited',
+      stoppedReason: byEcs ? (t.task.stoppedReason ?? 'Task stopped by user') : 'Essential container in task exited',
+      stoppingAt: now,
+      stoppedAt: now,
+      containers: [{ name: this.options.containerName, lastStatus: 'STOPPED', exitCode: t.exited?.code ?? 143 }],
+    });
+  }
+
+  private running(t: Running): TaskStateChangeEvent {
+    const now = new Date().toISOString();
+    return this.event(t, {
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      connectivityAt: now,
+      pullStartedAt: now,
+      pullStoppedAt: now,
+      startedAt: now,
+      containers: [{ name: this.options.containerName, lastStatus: 'RUNNING' }],
+    });
+  }
+
+  private event(t: Running, change: Record<string, unknown>): TaskStateChangeEvent {
+    const task = JSON.parse(JSON.stringify(t.task)) as Task & Record<string, unknown>;
+    for (const attachment of task.attachments ?? [])
+      for (const detail of attachment.details ?? [])
+        if (detail.name === 'privateIPv4Address') detail.value = t.ip;
+    return {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'ECS Task State Change',
+      source: 'aws.ecs',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: task.taskArn!.split(':')[3]!,
+      resources: [task.taskArn!],
+      detail: { ...task, ...change, version: ++t.version } as TaskStateChangeEvent['detail'],
+    } as TaskStateChangeEvent;
+  }
+}
