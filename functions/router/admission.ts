@@ -52,14 +52,20 @@ export async function admit(deps: AdmissionDeps, route: SessionRoute, req: Incom
     });
     if (why) throw new Refusal(403, 'session.cross_origin', `Refused: ${why}.`);
   }
-  const session = await deps.lookup.get(route.sessionId);
+  let session = await deps.lookup.get(route.sessionId);
   if (!session) {
     deps.misses.add(address);
     throw new Refusal(404, 'session.not_found', 'No such session.');
   }
   // The owner's token, or a grantee's own (an active share's).
   const token = presentedToken(req, route.token);
-  const via = token ? admitToken(session, token, 'use', deps.clock.now()) : undefined;
+  let via = token ? admitToken(session, token, 'use', deps.clock.now()) : undefined;
+  // A token the cached record does not know may be a share made since (on AWS the API writes in another process,
+  // unseen here): one fresh read before refusing, so a share opens at once.
+  if (token && !via) {
+    session = (await deps.lookup.get(route.sessionId, true)) ?? session;
+    via = admitToken(session, token, 'use', deps.clock.now());
+  }
   if (!token || !via) {
     deps.misses.add(address);
     throw new Refusal(403, 'session.forbidden', 'A valid token for this session is required.');

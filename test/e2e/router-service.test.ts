@@ -53,6 +53,21 @@ describe('functions/aws/router-service.ts: the router as its own service', () =>
     expect((await fetch(`${base}/sessions`)).status).toBe(404);
   });
 
+  it("admits a share made in another process (the API's) at once, though the owner's request cached the record", async () => {
+    expect((await fetch(`${base}/s/${session.id}/mine?token=${token}`)).status).toBe(200);
+    const theirs = newToken();
+    const current = (await store.get(session.id))!;
+    await store.transition(current, {
+      ...current,
+      shares: [{ id: 'c0c0c0c0c0c0c0c0', user: 'bob', tokenHash: hashToken(theirs), by: 'alice', createdAt: Date.now() }],
+      version: current.version + 1,
+    });
+    const shared = await fetch(`${base}/s/${session.id}/theirs?token=${theirs}`);
+    expect(shared.status).toBe(200);
+    expect(await shared.text()).toBe('app saw /theirs');
+    expect((await fetch(`${base}/s/${session.id}/x?token=${newToken()}`)).status).toBe(403);
+  });
+
   it('sets a Secure cookie behind https', async () => {
     const { request } = await import('node:http');
     const cookie = await new Promise<string>((resolve) =>

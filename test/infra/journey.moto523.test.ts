@@ -201,7 +201,15 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
         image.startsWith(`${REPOSITORY_URI}:`)
           ? demo
           : undefined,
-      env: { PATH: process.env.PATH ?? '', ...credentials, AWS_REGION: REGION, AWS_ENDPOINT_URL_KMS: moto.endpoint },
+      env: {
+        PATH: process.env.PATH ?? '',
+        // The task role's credentials (on Fargate from the container credentials endpoint).
+        AWS_ACCESS_KEY_ID: 'ASIATASKROLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_SESSION_TOKEN: 'token',
+        AWS_REGION: REGION,
+        AWS_ENDPOINT_URL_KMS: moto.endpoint,
+      },
     });
   }, 240_000);
 
@@ -214,16 +222,66 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     for (const d of [dir, outdir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  it('plain: launch → RUNNING event → READY → echo through the router → share → stop → STOPPED', async () => {
-    const launched = await api('alice', 'POST', '/sessions', { app: 'plain' });
+  /** Launches `app` as `user`, delivers its task's RUNNING event, and answers the READY session. */
+  const launchReady = async (user: string, body: Record<string, unknown>) => {
+    const launched = await api(user, 'POST', '/sessions', body);
     expect(launched.statusCode, launched.body).toBe(202);
     const id = String(json(launched).id);
+    // A task whose app never listens is probed until its launch deadline (minutes): say why meanwhile.
+    const timer = setTimeout(() => console.log('not READY after 20 s; the tasks:', agent.processes()), 20_000);
     expect(await deliver()).toEqual(['ready']);
-    const ready = json(await api('alice', 'GET', `/sessions/${id}`));
+    clearTimeout(timer);
+    const ready = json(await api(user, 'GET', `/sessions/${id}`));
     expect(ready).toMatchObject({ id, status: 'READY' });
-    const ws = await openWs(throughRouter(String(ready.sessionURL)));
-    expect((await roundTrip(ws, 'hello from the journey')).toString()).toBe('hello from the journey');
-    ws.close();
-    console.log(JSON.stringify(ready).slice(0, 600));
+    return { id, launched: json(launched), ready };
+  };
+  const echoes = async (url: string) => {
+    const ws = await openWs(throughRouter(url));
+    try {
+      return (await roundTrip(ws, 'hello from the journey')).toString() === 'hello from the journey';
+    } finally {
+      ws.close();
+    }
+  };
+  /** Stops `id` as its owner; ECS's STOPPED event delivered; the session's final record. */
+  const stopped = async (user: string, id: string) => {
+    const stop = await api(user, 'DELETE', `/sessions/${id}`);
+    expect(stop.statusCode, stop.body).toBeLessThan(300);
+    expect(await deliver()).toEqual(['stopped']);
+    return json(await api(user, 'GET', `/sessions/${id}`));
+  };
+
+  it('plain: launch → RUNNING event → READY → through the router → shared with bob → only alice stops it → STOPPED', async () => {
+    const { id, ready } = await launchReady('alice', { app: 'plain' });
+    expect(await echoes(String(ready.sessionURL))).toBe(true);
+    const share = await api('alice', 'POST', `/sessions/${id}/shares`, { user: 'bob' });
+    expect(share.statusCode, share.body).toBe(201);
+    const his = json(await api('bob', 'GET', `/sessions/${id}`));
+    expect(his.sessionURL).not.toBe(ready.sessionURL);
+    expect(await echoes(String(his.sessionURL))).toBe(true);
+    // A grantee uses it; only its owner (or an admin) stops it, at this door too.
+    expect((await api('bob', 'DELETE', `/sessions/${id}`)).statusCode).toBe(403);
+    expect(await agent.sync()).toEqual([]);
+    expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
+    // Its token no longer opens anything.
+    await expect(echoes(String(ready.sessionURL))).rejects.toThrow();
+  });
+
+  it('built: the stack-built image unseals its secret with KMS (the task role’s context) and the wslink client says hello through the router', async () => {
+    const { id, launched, ready } = await launchReady('alice', { app: 'built' });
+    const { SmartConnect } = loadWslink(router.base);
+    const smart = SmartConnect.newInstance({
+      config: { sessionURL: throughRouter(String(ready.sessionURL)), secret: String(launched.secret) },
+    });
+    const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>(
+      (resolve, reject) => {
+        smart.onConnectionReady((connection) => resolve(connection.getSession()));
+        smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
+        smart.connect();
+      },
+    );
+    expect(await session.call('app.add', [2, 3])).toBe(5);
+    smart.destroy();
+    expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
   });
 });

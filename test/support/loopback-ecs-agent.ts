@@ -64,6 +64,16 @@ export class LoopbackEcsAgent {
     return events;
   }
 
+  /** Each task's process: its address, command, exit and last output. */
+  processes() {
+    return [...this.tasks.values()].map((t) => ({
+      ip: t.ip,
+      command: t.child.spawnargs,
+      exited: t.exited,
+      output: t.output.slice(-2000),
+    }));
+  }
+
   /** The output of a task's process so far. */
   outputOf(taskArn: string): string {
     return this.tasks.get(taskArn)?.output ?? '';
