@@ -130,7 +130,7 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
   SESSIONPLANE_IMAGE_PREFIXES: {
     default: 'none',
     meaning:
-      'where an app with `customImage: true` may take an image from, and which labelled images are apps (see [Images as apps](../how-to/containers-and-images.md))',
+      'where an app with `customImage: true` may take an image from, and which labelled images are apps, comma-separated: `ghcr.io/acme/` (everything below), `<repository>:` (any tag of it), `<repository>` (it, any tag or digest, and below it); see [Images as apps](../how-to/containers-and-images.md)',
   },
   SESSIONPLANE_TOKEN_KEY: {
     default: 'generated in `<data dir>/token-key`',

@@ -11,13 +11,14 @@ export function isImageReference(image: string): boolean {
 
 /**
  * Whether `image` comes from one of the allowed registries or repository prefixes. A prefix ending
- * in "/" allows everything below it; one without allows that repository (any tag or digest) or
- * anything below it. "ghcr.io/acme/" allows "ghcr.io/acme/viz:1" but not "ghcr.io/acme-evil/x".
+ * in "/" allows everything below it, one ending in ":" any tag of that repository (the form the deploy
+ * guide gives for the stack's own repository); one with neither allows that repository (any tag or
+ * digest) or anything below it. "ghcr.io/acme/" allows "ghcr.io/acme/viz:1" but not "ghcr.io/acme-evil/x".
  */
 export function imageAllowed(image: string, prefixes: readonly string[]): boolean {
   if (!isImageReference(image)) return false;
   return prefixes.some((prefix) => {
-    if (prefix.endsWith('/')) return image.startsWith(prefix);
+    if (prefix.endsWith('/') || prefix.endsWith(':')) return image.startsWith(prefix);
     return image === prefix || [':', '@', '/'].some((sep) => image.startsWith(`${prefix}${sep}`));
   });
 }

@@ -59,7 +59,9 @@ describe('functions/aws/router-service.ts: the router as its own service', () =>
     const current = (await store.get(session.id))!;
     await store.transition(current, {
       ...current,
-      shares: [{ id: 'c0c0c0c0c0c0c0c0', user: 'bob', tokenHash: hashToken(theirs), by: 'alice', createdAt: Date.now() }],
+      shares: [
+        { id: 'c0c0c0c0c0c0c0c0', user: 'bob', tokenHash: hashToken(theirs), by: 'alice', createdAt: Date.now() },
+      ],
       version: current.version + 1,
     });
     const shared = await fetch(`${base}/s/${session.id}/theirs?token=${theirs}`);

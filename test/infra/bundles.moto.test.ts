@@ -81,7 +81,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       dynamodb: store.endpoint,
       home: outdir,
     });
-    for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn }))) fns[name] = { file: fn.file, env: { ...fn.env, ...runtimeEnv } };
+    for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn })))
+      fns[name] = { file: fn.file, env: { ...fn.env, ...runtimeEnv } };
   }, 180_000);
   afterAll(async () => {
     ecs?.destroy();

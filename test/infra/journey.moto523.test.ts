@@ -189,7 +189,11 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     const publicUrl = `http://127.0.0.1:${routerPort}`;
     for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn, refs, atts })))
       fns[name] = await warmFunction(name, fn.file, { ...fn.env, ...runtimeEnv, SESSIONPLANE_PUBLIC_URL: publicUrl });
-    router = await spawnRouter(store.endpoint, { SESSIONPLANE_APPS: appsFile, SESSIONPLANE_PUBLIC_URL: publicUrl }, routerPort);
+    router = await spawnRouter(
+      store.endpoint,
+      { SESSIONPLANE_APPS: appsFile, SESSIONPLANE_PUBLIC_URL: publicUrl },
+      routerPort,
+    );
     // Every image the journey's tasks run is the demo image (its Containerfile's ENTRYPOINT and WORKDIR).
     const demo = { entryPoint: ['node', join(DEMO, 'sessionplane-entry.mjs')], cwd: DEMO };
     agent = new LoopbackEcsAgent(ecs, {
@@ -283,5 +287,72 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     expect(await session.call('app.add', [2, 3])).toBe(5);
     smart.destroy();
     expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
+  });
+
+  it("home: the first launch makes alice's access point; her task runs in a revision that mounts it at /home/user", async () => {
+    const { id } = await launchReady('alice', { app: 'notes' });
+    const task = agent.processes().at(-1)!;
+    const definition = await agent.definitionOf(task.taskArn);
+    const volume = definition.volumes!.find((v) => v.efsVolumeConfiguration)!;
+    expect(volume.efsVolumeConfiguration).toMatchObject({
+      fileSystemId: expect.stringMatching(/^fs-/),
+      transitEncryption: 'ENABLED',
+      authorizationConfig: { accessPointId: expect.stringMatching(/^fsap-/), iam: 'ENABLED' },
+    });
+    expect(definition.containerDefinitions![0]!.mountPoints).toEqual([
+      expect.objectContaining({ sourceVolume: volume.name, containerPath: '/home/user' }),
+    ]);
+    // The deployed revision is left as it was; the user's is a revision of the same family.
+    expect(definition.family).toBe('sessionplane-notes');
+    expect(definition.revision).toBeGreaterThan(1);
+    expect(
+      await echoes(String((json(await api('alice', 'GET', `/sessions/${id}`)) as { sessionURL: string }).sessionURL)),
+    ).toBe(true);
+    expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
+  });
+
+  it('pooled: the keeper starts a warm task; a launch claims it with no RunTask of its own; the keeper refills', async () => {
+    const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+    expect(await fns.pools!.invoke(scheduled)).toMatchObject({ started: 1 });
+    expect(await deliver()).toEqual(['ready']);
+    const tasksBefore = (await ecs.send(new ListTasksCommand({ cluster: 'sessionplane' }))).taskArns!.length;
+    const launched = await api('alice', 'POST', '/sessions', { app: 'pooled' });
+    expect(launched.statusCode, launched.body).toBeLessThan(300);
+    const id = String(json(launched).id);
+    expect(json(launched).status).toBe('READY');
+    expect(await deliver()).toEqual([]);
+    expect((await ecs.send(new ListTasksCommand({ cluster: 'sessionplane' }))).taskArns).toHaveLength(tasksBefore);
+    expect(await echoes(String(json(await api('alice', 'GET', `/sessions/${id}`)).sessionURL))).toBe(true);
+    expect(await fns.pools!.invoke(scheduled)).toMatchObject({ started: 1 });
+    expect(await deliver()).toEqual(['ready']);
+    expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
+  });
+
+  it("custom image: a launch names an image of the stack's repository and runs in its registry revision; another registry's is refused", async () => {
+    const refused = await api('alice', 'POST', '/sessions', { app: 'custom', image: 'docker.io/someone/miner:1' });
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.headers?.['content-type']).toContain('application/problem+json');
+    expect(await agent.sync()).toEqual([]);
+    const image = `${REPOSITORY_URI}:v1`;
+    const { id } = await launchReady('alice', { app: 'custom', image });
+    const definition = await agent.definitionOf(agent.processes().at(-1)!.taskArn);
+    expect(definition.containerDefinitions![0]!.image).toBe(image);
+    expect(definition.family).toBe('sessionplane-custom');
+    expect(await echoes(String(json(await api('alice', 'GET', `/sessions/${id}`)).sessionURL))).toBe(true);
+    expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
+  });
+
+  it("usage: alice's month counts each of her sessions; the reaper's pass finds nothing wrong and leaves the warm task", async () => {
+    const usage = json(await api('alice', 'GET', '/usage'));
+    // plain, built, notes, pooled and custom: each a session of hers, each billed for its time.
+    expect(usage.totals).toMatchObject({ sessions: 5 });
+    expect((usage.totals as { vcpuHours: number }).vcpuHours).toBeGreaterThan(0);
+    const reaped = await fns.reaper!.invoke<Record<string, unknown>>({
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: new Date().toISOString(),
+    });
+    expect(reaped).toMatchObject({ errors: 0, unfinished: 0, orphansStopped: 0 });
+    expect(await agent.sync()).toEqual([]);
   });
 });

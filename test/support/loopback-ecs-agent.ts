@@ -67,6 +67,7 @@ export class LoopbackEcsAgent {
   /** Each task's process: its address, command, exit and last output. */
   processes() {
     return [...this.tasks.values()].map((t) => ({
+      taskArn: t.task.taskArn!,
       ip: t.ip,
       command: t.child.spawnargs,
       exited: t.exited,
@@ -153,8 +154,7 @@ export class LoopbackEcsAgent {
   private event(t: Running, change: Record<string, unknown>): TaskStateChangeEvent {
     const task = JSON.parse(JSON.stringify(t.task)) as Task & Record<string, unknown>;
     for (const attachment of task.attachments ?? [])
-      for (const detail of attachment.details ?? [])
-        if (detail.name === 'privateIPv4Address') detail.value = t.ip;
+      for (const detail of attachment.details ?? []) if (detail.name === 'privateIPv4Address') detail.value = t.ip;
     return {
       version: '0',
       id: crypto.randomUUID(),

@@ -28,8 +28,7 @@ async function ec2Query(endpoint: string, params: Record<string, string>, region
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       // moto reads the service and region from the credential scope.
-      authorization:
-        `AWS4-HMAC-SHA256 Credential=local/20261206/${region}/ec2/aws4_request, SignedHeaders=host, Signature=x`,
+      authorization: `AWS4-HMAC-SHA256 Credential=local/20261206/${region}/ec2/aws4_request, SignedHeaders=host, Signature=x`,
     },
     body: new URLSearchParams({ ...params, Version: '2016-11-15' }),
   });
@@ -57,10 +56,7 @@ export async function motoNetwork(
     [`${region}b`, '10.40.16.0/20'],
   ] as const)
     subnets.push(
-      field(
-        await ec2({ Action: 'CreateSubnet', VpcId: vpc, CidrBlock: cidr, AvailabilityZone: zone }),
-        'subnetId',
-      ),
+      field(await ec2({ Action: 'CreateSubnet', VpcId: vpc, CidrBlock: cidr, AvailabilityZone: zone }), 'subnetId'),
     );
   const securityGroup = field(
     await ec2({

@@ -71,7 +71,9 @@ export function lambdaRuntimeEnv(options: {
     AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'secret',
     AWS_SESSION_TOKEN: 'token',
-    ...Object.fromEntries(Object.entries(options.endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url])),
+    ...Object.fromEntries(
+      Object.entries(options.endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url]),
+    ),
     SESSIONPLANE_DYNAMODB_ENDPOINT: options.dynamodb,
     SESSIONPLANE_LOG_LEVEL: process.env.DEBUG_MOTO ? 'debug' : 'silent',
     POWERTOOLS_METRICS_DISABLED: 'true',

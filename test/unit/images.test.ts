@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { imageAllowed, isImageReference } from '../../shared/domain/images';
 
-const allowed = ['ghcr.io/acme/', 'registry.example.org:5000/viz/paraview', 'images.canfar.net/'];
+const allowed = [
+  'ghcr.io/acme/',
+  'registry.example.org:5000/viz/paraview',
+  'images.canfar.net/',
+  // The stack's own repository, any tag: the form infra/config.ts gives.
+  '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps:',
+];
 
 describe('image policy', () => {
   it.each([
@@ -11,6 +17,7 @@ describe('image policy', () => {
     'registry.example.org:5000/viz/paraview:5.13',
     `registry.example.org:5000/viz/paraview@sha256:${'a'.repeat(64)}`,
     'images.canfar.net/skaha/notebook:latest',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps:v1',
   ])('allows %s', (image) => {
     expect(imageAllowed(image, allowed)).toBe(true);
   });
@@ -25,6 +32,8 @@ describe('image policy', () => {
     ['a host lookalike', 'ghcr.io.evil.com/acme/viz'],
     ['whitespace', 'ghcr.io/acme/viz :1'],
     ['an empty string', ''],
+    ['a repository that begins alike', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps-evil:v1'],
+    ['its path below', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps/x:v1'],
   ])('refuses %s', (_case, image) => {
     expect(imageAllowed(image, allowed)).toBe(false);
   });
