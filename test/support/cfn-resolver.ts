@@ -83,3 +83,16 @@ export function resolver(resources: Resources, known: Known) {
     return s.startsWith('{{resolve:secretsmanager:') ? 'ab'.repeat(32) : s;
   };
 }
+
+/** Every intrinsic function inside `v` (a policy document, a task definition's properties) resolved by `resolve`. */
+export function resolveDeep(resolve: (v: Cfn) => string): (v: Cfn) => unknown {
+  const deep = (v: Cfn): unknown =>
+    Array.isArray(v)
+      ? v.map(deep)
+      : typeof v === 'object' && v !== null
+        ? Object.keys(v).some((k) => k === 'Ref' || k.startsWith('Fn::'))
+          ? resolve(v)
+          : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]))
+        : v;
+  return deep;
+}

@@ -40,8 +40,10 @@ export class LoopbackEcsAgent {
       cluster: string;
       containerName: string;
       images: ImageStore;
-      /** What the task's role and the platform give every container (the region, credentials, endpoints). */
+      /** What the platform gives every container (the region, endpoints). */
       env: Record<string, string>;
+      /** The credentials of the task's role, as the container credentials endpoint would give them. */
+      roleCredentials: (taskRoleArn: string) => Record<string, string>;
     },
   ) {}
 
@@ -101,7 +103,10 @@ export class LoopbackEcsAgent {
     if (!image) throw new Error(`CannotPullContainerError: ${container.image} is not in this machine's image store`);
     const ip = `127.77.0.${this.nextHost++}`;
     const here = (v: string) => (v === '0.0.0.0' ? ip : v);
-    const env: Record<string, string> = { ...this.options.env };
+    const env: Record<string, string> = {
+      ...this.options.env,
+      ...this.options.roleCredentials(definition.taskRoleArn ?? ''),
+    };
     for (const e of [...(container.environment ?? []), ...(override?.environment ?? [])]) env[e.name!] = here(e.value!);
     const command = (override?.command ?? container.command ?? []).map(here);
     const [file, ...args] = [...image.entryPoint, ...command];

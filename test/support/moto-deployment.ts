@@ -1,0 +1,182 @@
+import { join, resolve } from 'node:path';
+import {
+  CreateClusterCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
+import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
+import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
+import { type RecordedCall, startAwsRecorder } from './aws-recorder';
+import { type Cfn, resolveDeep, resolver } from './cfn-resolver';
+import { freePort } from './dynamodb-local';
+import { CLUSTER_ARN } from './ecs-events';
+import { type WarmFunction, warmFunction } from './lambda-host';
+import { LoopbackEcsAgent } from './loopback-ecs-agent';
+import { motoNetwork, startMoto523 } from './moto-523';
+import { spawnRouter } from './router-process';
+import { bundlesOf, lambdaRuntimeEnv, type SynthesizedStack, synthesizeStack } from './stack-bundles';
+
+export const REGION = 'eu-west-1';
+export const ACCOUNT = '123456789012';
+export const REPOSITORY_URI = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/sessionplane-apps`;
+const CLUSTER = CLUSTER_ARN.split('/')[1]!;
+const DEMO = resolve('examples/apps');
+
+/** CloudFormation's property names (PascalCase) as the SDK's (camelCase), keys only. */
+function camel(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camel);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [/^[A-Z]/.test(k) ? k[0]!.toLowerCase() + k.slice(1) : k, camel(x)]),
+  );
+}
+
+/** Who made the calls a recorder saw: a function (by its service name), the router service, or the session tasks. */
+export type Principal = { kind: 'function'; name: string } | { kind: 'router' } | { kind: 'tasks' };
+
+export interface MotoDeployment {
+  stack: SynthesizedStack;
+  resolveDeep: (v: Cfn) => unknown;
+  kmsKeyArn: string;
+  ecs: ECSClient;
+  fns: Record<string, WarmFunction>;
+  router: Awaited<ReturnType<typeof spawnRouter>>;
+  agent: LoopbackEcsAgent;
+  /** Every AWS call, by who made it (the function's service name, `router`, or `tasks`). */
+  calls: Record<string, RecordedCall[]>;
+  close(): Promise<void>;
+}
+
+// Over 60 lines: what a deploy makes, in the order it makes it (resources, definitions, functions, router, tasks).
+/**
+ * The stack deployed onto moto 5.2.3 and the embedded DynamoDB, as CloudFormation would: the network, the cluster
+ * with its capacity providers, the secrets key, the homes' file system and the apps' repository made in moto; the
+ * apps' task definitions registered from the template; each function a warm process of its bundle with its template
+ * environment; the router service; and LoopbackEcsAgent for the tasks. Every principal's AWS calls go through a
+ * recorder of its own, for the IAM evaluation.
+ */
+export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
+  const [moto, store] = await Promise.all([startMoto523(), startEmbeddedDynamoDb()]);
+  const closers: (() => Promise<unknown>)[] = [() => moto.close(), () => store.close()];
+  await ensureSessionsTable(createDocumentClient({ endpoint: store.endpoint, region: 'local' }), 'sessions');
+  const at = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  // A task stays as moto placed it until stopped (the agent reports its life).
+  await fetch(`${moto.endpoint}/moto-api/state-manager/set-transition`, {
+    method: 'POST',
+    body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
+  });
+  const net = await motoNetwork(moto.endpoint, REGION);
+  const ecs = createEcsClient({ ...at, maxAttempts: 1 });
+  closers.push(async () => ecs.destroy());
+  await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }));
+  const kms = new KMSClient(at);
+  const kmsKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'session secrets' }))).KeyMetadata!.Arn!;
+  kms.destroy();
+  const efs = new EFSClient(at);
+  const fileSystemId = (await efs.send(new CreateFileSystemCommand({ CreationToken: 'homes', Encrypted: true })))
+    .FileSystemId!;
+  efs.destroy();
+  const ecr = new ECRClient(at);
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sessionplane-apps' }));
+  ecr.destroy();
+
+  const stack = synthesizeStack({ region: REGION, appsFile, imagePrefixes: `${REPOSITORY_URI}:` });
+  const byType = (type: string) => Object.entries(stack.resources).filter(([, r]) => r.Type === type);
+  const refs: Record<string, string> = {};
+  const atts: Record<string, string> = {};
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+  for (const [id] of byType('AWS::ECS::Cluster')) refs[id] = CLUSTER;
+  for (const [id] of byType('AWS::DynamoDB::Table')) atts[`${id}.Arn`] = arn('dynamodb', 'table/sessions');
+  for (const [id] of byType('AWS::EFS::FileSystem')) {
+    refs[id] = fileSystemId;
+    atts[`${id}.Arn`] = arn('elasticfilesystem', `file-system/${fileSystemId}`);
+  }
+  for (const [id, r] of byType('AWS::Logs::LogGroup'))
+    atts[`${id}.Arn`] = arn('logs', `log-group:${String(r.Properties?.LogGroupName ?? id)}:*`);
+  for (const [i, [id]] of byType('AWS::EC2::Subnet').entries()) refs[id] = net.subnets[i % 2]!;
+  for (const [id] of byType('AWS::EC2::SecurityGroup')) atts[`${id}.GroupId`] = net.securityGroup;
+  const deep = resolveDeep(resolver(stack.resources, { kmsKeyArn, refs, atts }));
+  // The apps' task definitions as the deploy registers them: revision 1 of each family, from the template.
+  for (const [id, r] of byType('AWS::ECS::TaskDefinition')) {
+    const input = camel(deep(r.Properties)) as RegisterTaskDefinitionCommandInput;
+    if (!input.family?.startsWith('sessionplane-')) continue;
+    // moto needs a container's memory where AWS takes the task's (a moto gap: test/support/moto-523.ts).
+    for (const c of input.containerDefinitions ?? []) c.memory ??= Number(input.memory);
+    refs[id] = (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition!.taskDefinitionArn!;
+  }
+
+  const calls: Record<string, RecordedCall[]> = {};
+  const recorder = async (who: string) => {
+    const r = await startAwsRecorder({ moto: moto.endpoint, dynamodb: store.endpoint });
+    calls[who] = r.calls;
+    closers.push(r.close);
+    return r.endpoint;
+  };
+  const routerPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${routerPort}`;
+  const fns: Record<string, WarmFunction> = {};
+  for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn, refs, atts }))) {
+    const endpoint = await recorder(name);
+    const runtimeEnv = lambdaRuntimeEnv({
+      region: REGION,
+      endpoints: { ECS: endpoint, KMS: endpoint, ECR: endpoint, EFS: endpoint, CLOUDWATCH_LOGS: endpoint },
+      dynamodb: endpoint,
+      home: stack.outdir,
+    });
+    fns[name] = await warmFunction(name, fn.file, { ...fn.env, ...runtimeEnv, SESSIONPLANE_PUBLIC_URL: publicUrl });
+    closers.push(() => fns[name]!.close());
+  }
+  const router = await spawnRouter(
+    await recorder('router'),
+    { SESSIONPLANE_APPS: appsFile, SESSIONPLANE_PUBLIC_URL: publicUrl },
+    routerPort,
+  );
+  closers.push(async () => router.child.kill('SIGTERM'));
+  // Every image the journey's tasks run is the demo image (its Containerfile's ENTRYPOINT and WORKDIR).
+  const demo = { entryPoint: ['node', join(DEMO, 'sessionplane-entry.mjs')], cwd: DEMO };
+  const tasksEndpoint = await recorder('tasks');
+  const agent = new LoopbackEcsAgent(ecs, {
+    cluster: CLUSTER,
+    containerName: 'app',
+    images: (image) =>
+      image.startsWith('registry.example.org/sessionplane/echo:') ||
+      image.startsWith(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/cdk-`) ||
+      image.startsWith(`${REPOSITORY_URI}:`)
+        ? demo
+        : undefined,
+    env: { PATH: process.env.PATH ?? '', AWS_REGION: REGION, AWS_ENDPOINT_URL_KMS: tasksEndpoint },
+    // The task role's credentials (on Fargate from the container credentials endpoint): the key names the role.
+    roleCredentials: (role) => ({
+      AWS_ACCESS_KEY_ID: `ROLE-${role.split('/').at(-1)}`,
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
+    }),
+  });
+  closers.unshift(() => agent.close());
+  return {
+    stack,
+    resolveDeep: deep,
+    kmsKeyArn,
+    ecs,
+    fns,
+    router,
+    agent,
+    calls,
+    close: async () => {
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+    },
+  };
+}
+
+/** The roles a registered task definition names (for iam:PassRole). */
+export async function rolesOf(ecs: ECSClient, taskDefinition: string): Promise<string[]> {
+  const d = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition!;
+  return [d.taskRoleArn, d.executionRoleArn].filter((r): r is string => !!r);
+}
