@@ -130,7 +130,8 @@ export class ControlApi extends Construct {
         },
       }),
     );
-    grantTaskControl(write.fn, props.cluster, ['StopTask']);
+    // DescribeTasks: a pooled launch asks ECS whether the warm task it would claim is still running.
+    grantTaskControl(write.fn, props.cluster, ['StopTask', 'DescribeTasks']);
 
     const catalog = fn('api-catalog', {});
     // The apps labelled images describe: one item the reaper keeps in the table.

@@ -74,7 +74,8 @@ function canonical(value: unknown): unknown {
 export function specHash(app: AppSpec, revision = ''): string {
   const { command, image, build, env, params, resources, port, ready, readOnlyRootFilesystem, capacity, cwd, home } =
     app;
-  // A process runs in its folder; an image in its own (the apps file's folder is not the container's).
+  // A process runs in its folder; an image (named or built) in its own: the apps file's folder is not the container's,
+  // and differs between the functions that compare this hash (each Lambda's own copy of the apps file).
   const spec = {
     command,
     image,
@@ -86,7 +87,7 @@ export function specHash(app: AppSpec, revision = ''): string {
     ready,
     readOnlyRootFilesystem,
     capacity,
-    cwd: image ? undefined : cwd,
+    cwd: image || build ? undefined : cwd,
     home,
     revision,
   };

@@ -237,6 +237,20 @@ export interface Verdict {
   detail?: string;
 }
 
+/*
+ * iam-simulate 0.1.173 drops the context keys `kms:EncryptionContext:<key>` (its match of variable keys knows only
+ * `prefix/<variable>`), so a condition on them could never hold. Both the policies and the request carry them under
+ * a global variable key it does evaluate, `aws:PrincipalTag/kms-encryption-context:<key>`: same operators, same values.
+ */
+const CONTEXT_KEY = /^kms:EncryptionContext:(.+)$/i;
+const carried = (key: string) => key.replace(CONTEXT_KEY, 'aws:PrincipalTag/kms-encryption-context:$1');
+
+function carryEncryptionContext(policy: unknown): unknown {
+  if (Array.isArray(policy)) return policy.map(carryEncryptionContext);
+  if (typeof policy !== 'object' || policy === null) return policy;
+  return Object.fromEntries(Object.entries(policy).map(([k, v]) => [carried(k), carryEncryptionContext(v)]));
+}
+
 /** Each request evaluated against the role's identity policies (and, for KMS, the key's policy). */
 export async function evaluate(
   principal: string,
@@ -254,12 +268,15 @@ export async function evaluate(
           principal,
           action: request.action,
           resource: { resource: request.resource, accountId: account },
-          contextVariables: request.context,
+          contextVariables: Object.fromEntries(Object.entries(request.context).map(([k, v]) => [carried(k), v])),
         },
-        identityPolicies,
+        identityPolicies: identityPolicies.map(({ name, policy }) => ({
+          name,
+          policy: carryEncryptionContext(policy),
+        })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        ...(resourcePolicy ? { resourcePolicy } : {}),
+        ...(resourcePolicy ? { resourcePolicy: carryEncryptionContext(resourcePolicy) } : {}),
       },
       {},
     );

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -66,6 +67,14 @@ export class LoopbackEcsAgent {
     return events;
   }
 
+  /** Kills a task's process, as if its app crashed; the next sync reports the task STOPPED. */
+  async crash(taskArn: string): Promise<void> {
+    const t = this.tasks.get(taskArn)!;
+    const gone = new Promise((resolve) => t.child.once('exit', resolve));
+    t.child.kill('SIGKILL');
+    await gone;
+  }
+
   /** Each task's process: its address, command, exit and last output. */
   processes() {
     return [...this.tasks.values()].map((t) => ({
@@ -115,7 +124,11 @@ export class LoopbackEcsAgent {
     const keep = (d: Buffer) => (running.output = (running.output + d.toString()).slice(-8000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
-    child.once('exit', (code) => (running.exited = { code }));
+    // A container's exit code, as Docker gives it: 128 + the signal's number for a killed process.
+    child.once(
+      'exit',
+      (code, signal) => (running.exited = { code: code ?? 128 + (signal ? constants.signals[signal] : 0) }),
+    );
     this.tasks.set(task.taskArn!, running);
     return running;
   }

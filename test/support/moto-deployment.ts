@@ -38,14 +38,12 @@ function camel(v: unknown): unknown {
   );
 }
 
-/** Who made the calls a recorder saw: a function (by its service name), the router service, or the session tasks. */
-export type Principal = { kind: 'function'; name: string } | { kind: 'router' } | { kind: 'tasks' };
-
 export interface MotoDeployment {
   stack: SynthesizedStack;
   resolveDeep: (v: Cfn) => unknown;
   kmsKeyArn: string;
   ecs: ECSClient;
+  network: { subnets: string[]; securityGroup: string };
   fns: Record<string, WarmFunction>;
   router: Awaited<ReturnType<typeof spawnRouter>>;
   agent: LoopbackEcsAgent;
@@ -165,6 +163,7 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
     resolveDeep: deep,
     kmsKeyArn,
     ecs,
+    network: net,
     fns,
     router,
     agent,

@@ -84,6 +84,10 @@ describe('pool rules', () => {
     // A process's folder is part of it; an image's is not (its container has its own).
     expect(specHash({ ...app, cwd: '/a' })).not.toBe(specHash({ ...app, cwd: '/b' }));
     expect(specHash({ ...app, image: 'x:1', cwd: '/a' })).toBe(specHash({ ...app, image: 'x:1', cwd: '/b' }));
+    // Nor a built image's: each Lambda reads its own copy of the apps file, in its own folder (the AWS journey).
+    expect(specHash({ ...app, build: '/apps', cwd: '/var/task/a' })).toBe(
+      specHash({ ...app, build: '/apps', cwd: '/var/task/b' }),
+    );
     expect(specHash(app, 'arn:aws:ecs:…:task-definition/echo:7')).not.toBe(
       specHash(app, 'arn:aws:ecs:…:task-definition/echo:8'),
     );

@@ -110,8 +110,12 @@ describe('task-events: ECS Task State Change → session state', () => {
   });
 
   it.each<[Session['status'], string, string]>([
-    ['STARTING', 'FAILED', 'exited-before-ready: EssentialContainerExited: Essential container in task exited'],
-    ['READY', 'STOPPED', 'app-exited: EssentialContainerExited: Essential container in task exited'],
+    [
+      'STARTING',
+      'FAILED',
+      'exited-before-ready: EssentialContainerExited: Essential container in task exited (exit code 1)',
+    ],
+    ['READY', 'STOPPED', 'app-exited: EssentialContainerExited: Essential container in task exited (exit code 1)'],
     ['STOPPING', 'STOPPED', 'user'],
   ])("ends a %s session %s on STOPPED, with ECS's reason", async (from, to, reason) => {
     const s = await seed({

@@ -76,9 +76,15 @@ export function readTaskEvent(
   };
   if (task.lastStatus === 'STOPPED') {
     const container = task.containers?.find((c) => c.name === cluster.containerName) ?? task.containers?.[0];
+    const code = container?.exitCode ?? null;
+    // When the app ended on its own, what it ended with: its exit code and the container's reason (OutOfMemoryError…).
+    const own =
+      task.stopCode === 'EssentialContainerExited'
+        ? ` (${[code !== null ? `exit code ${code}` : '', container?.reason ?? ''].filter(Boolean).join(', ')})`
+        : '';
     change.stopped = {
-      code: container?.exitCode ?? null,
-      reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped',
+      code,
+      reason: `${[task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped'}${own === ' ()' ? '' : own}`,
     };
   } else if (task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING') {
     change.running = { privateIp: privateIpOf(task) };
