@@ -23,6 +23,11 @@ export const InfraConfigSchema = z
     vpcEndpoints: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
     /** The router's certificate (ACM): HTTPS on 443, HTTP redirected. Unset: HTTP only (testing). */
     certificateArn: z.string().startsWith('arn:aws').optional(),
+    /**
+     * Without a certificate: HTTPS on CloudFront's own domain in front of the router (the default, so that a first deploy
+     * has HTTPS and the portal with no domain of one's own), or `false`: plain HTTP on the load balancer (testing).
+     */
+    cloudFront: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(true),
     /** The host name users reach the router at (point it at the ALB); the URLs sessions get use it. */
     domainName: z.string().optional(),
     /**

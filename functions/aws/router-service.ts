@@ -80,7 +80,7 @@ try {
     logger,
     secureCookies: config.publicUrl.startsWith('https:'),
     urls,
-    clientAddress: forwardedClientAddress,
+    clientAddress: (req) => forwardedClientAddress(req, config.proxyHops),
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
   });

@@ -49,15 +49,17 @@ export interface RouterDeps {
   holding?: { events: SessionEventLog; logs?: SessionLogs | undefined; keepaliveMs: number } | undefined;
 }
 
-/** Behind an ALB: the address it appended last to X-Forwarded-For (earlier entries are the client's to forge). */
-export function forwardedClientAddress(req: IncomingMessage): string {
+/**
+ * Behind `hops` proxies that each append to X-Forwarded-For (an ALB: 1; CloudFront then an ALB: 2): the address the
+ * first of them saw, `hops` entries from the end (earlier entries are the client's to forge).
+ */
+export function forwardedClientAddress(req: IncomingMessage, hops = 1): string {
   const forwarded = req.headers['x-forwarded-for'];
-  const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
+  const entries = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
     .split(',')
     .map((a) => a.trim())
-    .filter(Boolean)
-    .at(-1);
-  return last ?? req.socket.remoteAddress ?? 'unknown';
+    .filter(Boolean);
+  return entries.at(-hops) ?? entries[0] ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 export interface SessionRouter {

@@ -1,11 +1,28 @@
 import { resolve } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, ISubnet } from 'aws-cdk-lib/aws-ec2';
 import { ContainerImage, LogDrivers, Secret as EcsSecret, type ICluster } from 'aws-cdk-lib/aws-ecs';
 import { ApplicationLoadBalancedFargateService } from 'aws-cdk-lib/aws-ecs-patterns';
-import { ApplicationProtocol, ListenerCertificate, SslPolicy } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import {
+  ApplicationProtocol,
+  ListenerAction,
+  ListenerCertificate,
+  ListenerCondition,
+  SslPolicy,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  PriceClass,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { LoadBalancerV2Origin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -23,6 +40,8 @@ export interface RouterServiceProps {
   appsFile: string;
   certificateArn?: string | undefined;
   domainName?: string | undefined;
+  /** Without a certificate: HTTPS on CloudFront's own domain in front of the load balancer (default), or plain HTTP. */
+  cloudFront: boolean;
   /** Sessions' own hosts, `<id>.<sessionDomain>`, and the certificate for `*.<sessionDomain>`. */
   sessionDomain?: string | undefined;
   /** TRAME_URL_PREFIX: the router answers under it too, as the trame image serves everything under it. */
@@ -45,6 +64,8 @@ export interface RouterServiceProps {
 export class RouterService extends Construct {
   readonly service: ApplicationLoadBalancedFargateService;
   readonly publicUrl: string;
+  /** Whether browsers reach it over HTTPS (its own certificate, or CloudFront's). */
+  readonly https: boolean;
 
   // Over 60 lines: the router service's resources, declared in the order they depend on each other.
   constructor(scope: Construct, id: string, props: RouterServiceProps) {
@@ -110,9 +131,15 @@ export class RouterService extends Construct {
         ListenerCertificate.fromArn(props.sessionCertificateArn),
       ]);
     }
-    this.publicUrl = props.domainName
-      ? `${https ? 'https' : 'http'}://${props.domainName}`
-      : `${https ? 'https' : 'http'}://${this.service.loadBalancer.loadBalancerDnsName}`;
+    const front = !https && props.cloudFront ? this.cloudFront() : undefined;
+    // CloudFront appends the viewer's address to X-Forwarded-For, then the load balancer CloudFront's.
+    if (front) this.service.taskDefinition.defaultContainer!.addEnvironment(ENV.proxyHops, '2');
+    this.https = https || !!front;
+    this.publicUrl = front
+      ? `https://${front.distributionDomainName}`
+      : props.domainName
+        ? `${https ? 'https' : 'http'}://${props.domainName}`
+        : `${https ? 'https' : 'http'}://${this.service.loadBalancer.loadBalancerDnsName}`;
     this.service.taskDefinition.defaultContainer!.addEnvironment(ENV.publicUrl, this.publicUrl);
     this.service.loadBalancer.logAccessLogs(accessLogs, 'router');
     this.service.targetGroup.configureHealthCheck({
@@ -161,6 +188,70 @@ export class RouterService extends Construct {
         description: `Point this wildcard name at ${this.service.loadBalancer.loadBalancerDnsName} (each session is served from its own host)`,
       });
     }
+  }
+
+  /**
+   * HTTPS with no domain or certificate of one's own: CloudFront's default domain (`d…cloudfront.net`) in front of the
+   * load balancer, WebSockets included, nothing cached. The load balancer answers only requests that carry the
+   * distribution's secret header (403 to anyone who finds its address), so every browser comes through HTTPS.
+   */
+  private cloudFront(): Distribution {
+    const originKey = new Secret(this, 'OriginKey', {
+      description: 'Sessionplane: the header CloudFront adds so that the load balancer answers it alone',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    const header = 'x-sessionplane-origin';
+    const value = originKey.secretValue.unsafeUnwrap();
+    const distribution = new Distribution(this, 'Https', {
+      comment: 'Sessionplane router: HTTPS on CloudFront’s domain',
+      defaultBehavior: {
+        origin: new LoadBalancerV2Origin(this.service.loadBalancer, {
+          protocolPolicy: OriginProtocolPolicy.HTTP_ONLY,
+          customHeaders: { [header]: value },
+          readTimeout: Duration.seconds(60),
+        }),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_ALL,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        // Every header, cookie and query to the router (its tokens, the portal's cookies, WebSocket upgrades).
+        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER,
+      },
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+    });
+    const listener = this.service.listener;
+    listener.addAction('FromCloudFront', {
+      priority: 1,
+      conditions: [ListenerCondition.httpHeader(header, [value])],
+      action: ListenerAction.forward([this.service.targetGroup]),
+    });
+    listener.addAction('NotFromCloudFront', {
+      action: ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Use the HTTPS address.' }),
+    });
+    Annotations.of(listener).acknowledgeWarning(
+      '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced',
+      'On purpose: the forward to the router becomes the rule for requests from CloudFront; anything else is refused.',
+    );
+    acknowledge(originKey, {
+      'AwsSolutions-SMG4':
+        'Rotating it needs CloudFront and the load balancer changed together (a deploy); it only proves a request came through CloudFront.',
+    });
+    acknowledge(distribution, {
+      'AwsSolutions-CFR1': 'Sessions are for the users the operator admits, wherever they are; no country is refused.',
+      'AwsSolutions-CFR2':
+        'WAF is a paid choice for the operator; the API and router refuse what is not theirs and rate-limit misses.',
+      'AwsSolutions-CFR3':
+        "The load balancer's access logs (its own bucket) record every request CloudFront passes on.",
+      'AwsSolutions-CFR4':
+        "CloudFront's default certificate (no domain of one's own) allows TLS 1.0 viewers; give certificateArn and domainName for TLS 1.2.",
+      'AwsSolutions-CFR5':
+        'The origin is the load balancer over HTTP inside AWS, answered only with the secret header; give certificateArn for HTTPS end to end.',
+    });
+    new CfnOutput(this, 'PortalUrl', {
+      value: `https://${distribution.distributionDomainName}/`,
+      description: 'Sign in here (HTTPS on CloudFront; the first admin: see CreateFirstAdmin)',
+    });
+    return distribution;
   }
 
   /**

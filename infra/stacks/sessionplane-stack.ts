@@ -117,6 +117,7 @@ export class SessionplaneStack extends Stack {
       appsFile: config.appsFile,
       certificateArn: config.certificateArn,
       domainName: config.domainName,
+      cloudFront: config.cloudFront,
       sessionDomain: config.sessionDomain,
       trameUrlPrefix: config.trameUrlPrefix,
       www: webClientOf(config, apps),
@@ -126,10 +127,11 @@ export class SessionplaneStack extends Stack {
       retention,
     });
     // The portal on the router's origin: signed in through the issuer. Cognito takes https callbacks only, so
-    // with the stack's own pool it needs the router's certificate; with another issuer, its client id.
+    // with the stack's own pool it needs the router over HTTPS (its certificate, or CloudFront's by default); with
+    // another issuer, its client id.
     const portalClientId =
       config.portalClientId ??
-      (identity && config.certificateArn ? identity.addPortalClient(router.publicUrl).userPoolClientId : undefined);
+      (identity && router.https ? identity.addPortalClient(router.publicUrl).userPoolClientId : undefined);
     const tokenKey = new Secret(this, 'TokenKey', {
       description: 'Sessionplane: the key session tokens and app secrets are derived with',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },

@@ -59,6 +59,7 @@ export const ENV = {
   corsOrigins: 'SESSIONPLANE_CORS_ORIGINS',
   launcherTimeout: 'SESSIONPLANE_LAUNCHER_TIMEOUT',
   eventKeepalive: 'SESSIONPLANE_EVENT_KEEPALIVE',
+  proxyHops: 'SESSIONPLANE_PROXY_HOPS',
   www: 'SESSIONPLANE_WWW',
   portal: 'SESSIONPLANE_PORTAL',
   containerHost: 'SESSIONPLANE_CONTAINER_HOST',

@@ -210,6 +210,8 @@ const RouterEnvSchema = z.object({
   [ENV.lookupCache]: DurationSchema.default(2000),
   [ENV.activityInterval]: DurationSchema.default(30_000),
   [ENV.eventKeepalive]: DurationSchema.default(15_000),
+  // The proxies in front of the router service that append to X-Forwarded-For (ALB: 1; CloudFront and ALB: 2).
+  [ENV.proxyHops]: z.coerce.number().int().min(1).max(5).default(1),
   [ENV.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   [ENV.trameUrlPrefix]: z
     .string()
@@ -248,6 +250,7 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     lookupCacheMs: e[ENV.lookupCache],
     activityIntervalMs: e[ENV.activityInterval],
     eventKeepaliveMs: e[ENV.eventKeepalive],
+    proxyHops: e[ENV.proxyHops],
     logLevel: e[ENV.logLevel],
     sessionDomain: sessionDomainOf(e[ENV.sessionDomain]),
     oidc: oidcFrom(e),

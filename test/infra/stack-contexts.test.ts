@@ -30,6 +30,7 @@ const COMBINATIONS: [string, Record<string, unknown>][] = [
   ['an existing VPC', { vpcId: 'vpc-0123456789abcdef0' }],
   ['an issuer of its own', { jwtIssuer: 'https://login.example.org/realms/viz', jwtAudience: 'sessionplane' }],
   ['MFA required', { mfa: 'required' }],
+  ['plain HTTP, no CloudFront (testing)', { cloudFront: 'false' }],
 ];
 
 describe('every documented context combination synthesizes, cdk-nag clean', () => {
