@@ -1,37 +1,44 @@
 #!/usr/bin/env node
-// Smoke test of a deployed Sessionplane (or `npm start`): lists the apps, launches one (echo by
-// default), shows its status while it starts, opens its sessionURL through the router, echoes a
-// message, stops it, and prints the time of each phase. Exits 1 with a message on any failure.
+// Smoke test of a deployed Sessionplane (or `npm start`): signs in, lists the apps, launches each one
+// (or those named), follows each to READY, opens it through the router (its page over HTTP, and its
+// WebSocket: an echo is reported), stops it, and prints the time of each step. Exits 1 with a message
+// on any failure, after stopping what it started.
 //
-//   npm run smoke -- --api https://abc.execute-api.eu-west-1.amazonaws.com --token "$JWT"
+//   npx cdk deploy --outputs-file outputs.json
+//   npm run smoke -- --outputs outputs.json --user alice@example.org --password "$PASSWORD"
+//   npm run smoke -- --api https://abc.execute-api.eu-west-1.amazonaws.com --token "$JWT" [--app echo]
 //   npm run smoke -- --api http://127.0.0.1:8080 --token "$(cat .sessionplane/admin-token)"
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 
 const { values } = parseArgs({
   options: {
+    outputs: { type: 'string' },
+    user: { type: 'string' },
+    password: { type: 'string', default: process.env.SESSIONPLANE_PASSWORD },
     api: { type: 'string' },
     token: { type: 'string', default: process.env.SESSIONPLANE_TOKEN },
-    app: { type: 'string', default: 'echo' },
+    app: { type: 'string', multiple: true },
     timeout: { type: 'string', default: '600' },
     help: { type: 'boolean', short: 'h' },
   },
 });
-if (values.help || !values.api || !values.token) {
-  console.log(
-    'usage: npm run smoke -- --api <ApiUrl> --token <jwt or bearer token> [--app echo] [--timeout 600 (seconds)]',
-  );
+const usage = `usage: npm run smoke -- --outputs <cdk outputs file> --user <name> --password <password>
+       npm run smoke -- --api <ApiUrl> --token <jwt or bearer token>
+options: --app <name> (repeatable; default: every app offered)  --timeout <seconds> (600)
+         SESSIONPLANE_PASSWORD and SESSIONPLANE_TOKEN may stand for --password and --token`;
+if (values.help || !(values.outputs ? values.user && values.password : values.api && values.token)) {
+  console.log(usage);
   process.exit(values.help ? 0 : 2);
 }
-const api = values.api.replace(/\/+$/, '');
-const headers = { authorization: `Bearer ${values.token}`, 'content-type': 'application/json' };
 const deadline = Date.now() + Number(values.timeout) * 1000;
 const t0 = performance.now();
 let phaseStart = t0;
 const phase = (name, detail = '') => {
   const now = performance.now();
   console.log(
-    `ok   ${name.padEnd(26)} ${((now - phaseStart) / 1000).toFixed(2).padStart(7)} s${detail ? `  ${detail}` : ''}`,
+    `ok   ${name.padEnd(34)} ${((now - phaseStart) / 1000).toFixed(2).padStart(7)} s${detail ? `  ${detail}` : ''}`,
   );
   phaseStart = now;
 };
@@ -39,15 +46,60 @@ class SmokeFailure extends Error {}
 const fail = (message) => {
   throw new SmokeFailure(message);
 };
+const reasonOf = (error) =>
+  error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message;
 
+/** A stack output by its name (cdk's outputs file adds the construct path before and a hash after). */
+function output(outputs, name) {
+  const found = Object.values(outputs)
+    .flatMap((stack) => Object.entries(stack))
+    .find(([key]) => key.replace(/[0-9A-F]{8}$/, '').endsWith(name));
+  if (!found) fail(`the outputs file has no ${name} output (is it \`cdk deploy --outputs-file\`'s?)`);
+  return found[1];
+}
+
+/** Cognito's sign-in with a password (USER_PASSWORD_AUTH, which the stack's CLI client allows): an access token. */
+async function signIn(outputs) {
+  const pool = output(outputs, 'UserPoolId');
+  const region = pool.split('_')[0];
+  const endpoint =
+    process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? `https://cognito-idp.${region}.amazonaws.com/`;
+  let res;
+  try {
+    res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+      },
+      body: JSON.stringify({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: output(outputs, 'UserPoolClientId'),
+        AuthParameters: { USERNAME: values.user, PASSWORD: values.password },
+      }),
+    });
+  } catch (error) {
+    fail(`sign in: cannot reach ${endpoint} (${reasonOf(error)})`);
+  }
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) fail(`sign in as ${values.user}: ${answer.__type ?? res.status} ${answer.message ?? ''}`.trim());
+  if (answer.ChallengeName === 'NEW_PASSWORD_REQUIRED')
+    fail(
+      `sign in as ${values.user}: Cognito asks for a new password first (sign in once at the PortalUrl output, or: aws cognito-idp admin-set-user-password --permanent)`,
+    );
+  if (!answer.AuthenticationResult?.AccessToken)
+    fail(`sign in as ${values.user}: Cognito asks for ${answer.ChallengeName ?? 'something else'} (MFA?)`);
+  return answer.AuthenticationResult.AccessToken;
+}
+
+let api;
+let headers;
 async function call(method, path, body) {
   let res;
   try {
     res = await fetch(`${api}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   } catch (error) {
-    fail(
-      `${method} ${path}: cannot reach ${api} (${error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message})`,
-    );
+    fail(`${method} ${path}: cannot reach ${api} (${reasonOf(error)})`);
   }
   const text = await res.text();
   let json;
@@ -63,60 +115,100 @@ async function call(method, path, body) {
   return json;
 }
 
-function echoThrough(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: Math.max(1000, deadline - Date.now()) });
+/** The app's page through the router (any answer of the app's own: not the router's 502/503/504). */
+async function pageThrough(url) {
+  const res = await fetch(url, { redirect: 'manual' }).catch((error) =>
+    fail(`the router cannot be reached at ${new URL(url).origin} (${reasonOf(error)})`),
+  );
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Its WebSocket through the router: open, and whether a message comes back the same (an echo). */
+function socketThrough(url) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { handshakeTimeout: Math.max(1000, Math.min(30_000, deadline - Date.now())) });
     const message = `sessionplane smoke ${Date.now()}`;
-    ws.once('open', () => ws.send(message));
-    ws.once('message', (data) => {
-      ws.close();
-      data.toString() === message
-        ? resolve()
-        : reject(new SmokeFailure(`the echo came back different: ${data.toString().slice(0, 80)}`));
+    let timer;
+    const done = (result) => {
+      clearTimeout(timer);
+      ws.terminate();
+      resolve(result);
+    };
+    ws.once('open', () => {
+      ws.send(message);
+      timer = setTimeout(() => done('open'), 3000);
     });
-    ws.once('unexpected-response', (_req, res) =>
-      reject(new SmokeFailure(`the router refused the WebSocket: ${res.statusCode}`)),
-    );
-    ws.once('error', (error) => reject(new SmokeFailure(`the WebSocket failed: ${error.message}`)));
+    ws.once('message', (data) => done(data.toString() === message ? 'echoed' : 'open'));
+    ws.once('unexpected-response', (_req, res) => done(`refused ${res.statusCode}`));
+    ws.once('error', (error) => done(`failed (${error.message})`));
   });
 }
 
-let sessionId;
-try {
-  const { apps } = await call('GET', '/apps');
-  if (!apps.some((a) => a.name === values.app))
-    fail(`app ${values.app} is not offered here (offered: ${apps.map((a) => a.name).join(', ') || 'none'})`);
-  phase('list apps', `${apps.length} offered`);
-
-  const launched = await call('POST', '/sessions', { app: values.app, name: 'smoke test' });
-  sessionId = launched.id;
-  phase('launch', `session ${sessionId}, ${launched.status}`);
-
-  let status = launched.status;
+async function untilReady(app, launched) {
   let session = launched;
-  while (status !== 'READY') {
-    if (status === 'FAILED' || status === 'STOPPED')
-      fail(`the session ended ${status}: ${session.statusReason ?? 'no reason given'}`);
-    if (Date.now() > deadline) fail(`the session is still ${status} after ${values.timeout} s`);
+  while (session.status !== 'READY') {
+    if (session.status === 'FAILED' || session.status === 'STOPPED')
+      fail(`${app}: the session ended ${session.status}: ${session.statusReason ?? 'no reason given'}`);
+    if (Date.now() > deadline) fail(`${app}: the session is still ${session.status} after ${values.timeout} s`);
     await new Promise((r) => setTimeout(r, 1000));
-    session = await call('GET', `/sessions/${sessionId}`);
-    if (session.status !== status)
+    const seen = await call('GET', `/sessions/${session.id}`);
+    if (seen.status !== session.status)
       console.log(
-        `     ${status} → ${session.status}  (${((performance.now() - t0) / 1000).toFixed(1)} s since start)`,
+        `     ${app}: ${session.status} → ${seen.status}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
       );
-    status = session.status;
+    session = seen;
   }
-  phase('ready');
+  return session;
+}
 
-  await echoThrough(launched.sessionURL);
-  phase('echo through the router');
+const started = new Map();
+try {
+  if (values.outputs) {
+    let outputs;
+    try {
+      outputs = JSON.parse(readFileSync(values.outputs, 'utf8'));
+    } catch (error) {
+      fail(`cannot read the outputs file ${values.outputs} (${error.code ?? error.message})`);
+    }
+    api = output(outputs, 'ApiUrl');
+    headers = { authorization: `Bearer ${await signIn(outputs)}` };
+    phase('sign in', values.user);
+  } else headers = { authorization: `Bearer ${values.token}` };
+  api = (values.api ?? api).replace(/\/+$/, '');
+  headers['content-type'] = 'application/json';
 
-  await call('DELETE', `/sessions/${sessionId}`);
-  sessionId = undefined;
-  phase('stop');
-  console.log(`smoke test passed in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const { apps } = await call('GET', '/apps');
+  const offered = apps.map((a) => a.name);
+  const names = values.app?.flatMap((a) => a.split(',')) ?? offered;
+  for (const name of names)
+    if (!offered.includes(name)) fail(`app ${name} is not offered here (offered: ${offered.join(', ') || 'none'})`);
+  phase('list apps', `${apps.length} offered: ${offered.join(', ')}`);
+
+  // Every launch first (their tasks start side by side), then each app in turn.
+  for (const app of names) {
+    const launched = await call('POST', '/sessions', { app, name: 'smoke test' });
+    started.set(app, launched);
+    phase(`${app}: launch`, `session ${launched.id}, ${launched.status}`);
+  }
+  for (const app of names) {
+    const session = await untilReady(app, started.get(app));
+    phase(`${app}: ready`);
+    const page = await pageThrough(session.connectURL);
+    const socket = await socketThrough(session.sessionURL);
+    if (page >= 500 && !['open', 'echoed'].includes(socket))
+      fail(`${app}: the router could not open it: its page ${page}, its WebSocket ${socket}`);
+    phase(`${app}: open through the router`, `page ${page}, WebSocket ${socket}`);
+    await call('DELETE', `/sessions/${session.id}`);
+    started.delete(app);
+    phase(`${app}: stop`);
+  }
+  console.log(
+    `smoke test passed in ${((performance.now() - t0) / 1000).toFixed(2)} s (${names.length} app${names.length === 1 ? '' : 's'})`,
+  );
 } catch (error) {
   console.error(`FAIL ${error instanceof SmokeFailure ? error.message : error.stack}`);
-  if (sessionId) await fetch(`${api}/sessions/${sessionId}`, { method: 'DELETE', headers }).catch(() => undefined);
+  for (const session of started.values())
+    await fetch(`${api}/sessions/${session.id}`, { method: 'DELETE', headers }).catch(() => undefined);
   process.exit(1);
 }

@@ -41,6 +41,9 @@ export class Identity extends Construct {
     });
     this.client = pool.addClient('Cli', {
       authFlows: { userPassword: true, userSrp: true },
+      // Tokens by password or SRP only: no hosted-UI flows (CDK's default would allow the implicit grant, back to
+      // https://example.com).
+      disableOAuth: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
     });

@@ -25,14 +25,18 @@ describe('the smoke test (npm run smoke) against npm start', () => {
     rmSync(server.dataDir, { recursive: true, force: true });
   });
 
-  it('lists apps, launches echo, follows it to READY, echoes through the router, stops it, and times each phase', async () => {
+  it('lists apps, launches each, follows each to READY, opens each through the router, stops it, and times each step', async () => {
     const { code, out } = await smoke(['--api', server.base, '--token', server.adminToken]);
-    expect(out).toMatch(/^ok {3}list apps +\d+\.\d+ s {2}\d+ offered$/m);
-    expect(out).toMatch(/^ok {3}launch +\d+\.\d+ s {2}session [0-9a-f]{32}/m);
-    expect(out).toMatch(/^ok {3}ready +\d+\.\d+ s$/m);
-    expect(out).toMatch(/^ok {3}echo through the router +\d+\.\d+ s$/m);
-    expect(out).toMatch(/^ok {3}stop +\d+\.\d+ s$/m);
-    expect(out).toMatch(/smoke test passed in \d+\.\d+ s/);
+    expect(out, out).toMatch(/^ok {3}list apps +\d+\.\d+ s {2}3 offered: echo, hello, wslink$/m);
+    for (const app of ['echo', 'hello', 'wslink']) {
+      expect(out).toMatch(new RegExp(`^ok {3}${app}: launch +\\d+\\.\\d+ s {2}session [0-9a-f]{32}`, 'm'));
+      expect(out).toMatch(new RegExp(`^ok {3}${app}: ready +\\d+\\.\\d+ s$`, 'm'));
+      expect(out).toMatch(new RegExp(`^ok {3}${app}: stop +\\d+\\.\\d+ s$`, 'm'));
+    }
+    // The echo app echoes; the HTTP app answers its page.
+    expect(out).toMatch(/^ok {3}echo: open through the router +\d+\.\d+ s {2}page \d{3}, WebSocket echoed$/m);
+    expect(out).toMatch(/^ok {3}hello: open through the router +\d+\.\d+ s {2}page 200, /m);
+    expect(out).toMatch(/smoke test passed in \d+\.\d+ s \(3 apps\)/);
     expect(code).toBe(0);
     const { sessions } = (await (await server.api('/sessions')).json()) as { sessions: { status: string }[] };
     expect(sessions.every((s) => s.status === 'STOPPED' || s.status === 'STOPPING')).toBe(true);

@@ -39,6 +39,8 @@ function camel(v: unknown): unknown {
 }
 
 export interface MotoDeployment {
+  /** moto's endpoint (for what a test makes there itself, such as Cognito's users). */
+  motoEndpoint: string;
   stack: SynthesizedStack;
   resolveDeep: (v: Cfn) => unknown;
   kmsKeyArn: string;
@@ -159,6 +161,7 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
   });
   closers.unshift(() => agent.close());
   return {
+    motoEndpoint: moto.endpoint,
     stack,
     resolveDeep: deep,
     kmsKeyArn,
@@ -178,4 +181,22 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
 export async function rolesOf(ecs: ECSClient, taskDefinition: string): Promise<string[]> {
   const d = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition!;
   return [d.taskRoleArn, d.executionRoleArn].filter((r): r is string => !!r);
+}
+
+/**
+ * EventBridge's delivery, running: the agent's task events handed to task-events as they happen (a client that
+ * polls the API, such as the smoke test, sees its sessions become READY on their own). Stopped by the returned call.
+ */
+export function deliverEvents(d: MotoDeployment): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const event of await d.agent.sync().catch(() => [])) await d.fns['task-events']!.invoke(event);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
 }

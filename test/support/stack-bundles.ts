@@ -17,6 +17,8 @@ export interface SynthesizedFunction {
 export interface SynthesizedStack {
   outdir: string;
   resources: Resources;
+  /** The template's outputs, by their logical id (what `cdk deploy --outputs-file` writes them under). */
+  outputs: Record<string, { Value: Cfn }>;
 }
 
 /** The stack synthesized with bundling, as `cdk synth` does (context as `-c` would give it). */
@@ -26,8 +28,11 @@ export function synthesizeStack(context: Record<string, unknown>): SynthesizedSt
   const config = InfraConfigSchema.parse(context);
   const stack = new SessionplaneStack(app, 'Sessionplane', config, { env: { region: config.region } });
   app.synth();
-  const resources = (Template.fromStack(stack).toJSON() as { Resources: Resources }).Resources;
-  return { outdir, resources };
+  const template = Template.fromStack(stack).toJSON() as Pick<SynthesizedStack, 'resources' | 'outputs'> & {
+    Resources: Resources;
+    Outputs: SynthesizedStack['outputs'];
+  };
+  return { outdir, resources: template.Resources, outputs: template.Outputs };
 }
 
 /**
