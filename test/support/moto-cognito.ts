@@ -1,10 +1,7 @@
+type Answer = { UserPool: { Id: string }; UserPoolClient: { ClientId: string } };
+
 /** One Cognito API call to moto (no SDK for Cognito here); its JSON answer. */
-async function cognito(
-  endpoint: string,
-  region: string,
-  operation: string,
-  body: unknown,
-): Promise<Record<string, any>> {
+async function cognito(endpoint: string, region: string, operation: string, body: unknown): Promise<Answer> {
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: {
@@ -29,15 +26,14 @@ export async function motoUserPool(
   region: string,
   authFlows: string[],
 ): Promise<{ poolId: string; clientId: string; user: string; password: string; issuer: string; jwksUrl: string }> {
-  const poolId = (await cognito(endpoint, region, 'CreateUserPool', { PoolName: 'sessionplane' })).UserPool
-    .Id
+  const poolId = (await cognito(endpoint, region, 'CreateUserPool', { PoolName: 'sessionplane' })).UserPool.Id;
   const clientId = (
     await cognito(endpoint, region, 'CreateUserPoolClient', {
       UserPoolId: poolId,
       ClientName: 'cli',
       ExplicitAuthFlows: authFlows,
     })
-  ).UserPoolClient.ClientId
+  ).UserPoolClient.ClientId;
   const user = 'alice';
   const password = 'Smoke-test-passw0rd!';
   await cognito(endpoint, region, 'AdminCreateUser', { UserPoolId: poolId, Username: user, MessageAction: 'SUPPRESS' });
