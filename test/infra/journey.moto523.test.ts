@@ -94,7 +94,8 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     dir = mkdtempSync(join(tmpdir(), 'sp-journey-'));
     const appsFile = join(dir, 'apps.yml');
     writeFileSync(appsFile, journeyApps(await freePort()));
-    d = await deployOnMoto(appsFile);
+    // IAM enforced in moto: each function and task calls with its own role's credentials (actions checked there).
+    d = await deployOnMoto(appsFile, { enforceIam: true });
   }, 240_000);
 
   afterAll(async () => {

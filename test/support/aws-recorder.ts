@@ -67,7 +67,8 @@ export async function startAwsRecorder(upstreams: {
           port: upstream.port,
           method: req.method,
           path: req.url,
-          headers: { ...req.headers, host: upstream.host },
+          // The Host header as signed (moto checks SigV4 signatures when IAM is enforced).
+          headers: req.headers,
         },
         (answer) => {
           const out: Buffer[] = [];

@@ -47,7 +47,7 @@ export async function iamReport(
   // The session tasks share one recorder; the access key names the task's role.
   const byRole = new Map<string, RecordedCall[]>();
   for (const call of d.calls.tasks ?? []) {
-    const role = call.accessKeyId.replace(/^ROLE-/, '');
+    const role = d.roleOfKey(call.accessKeyId);
     byRole.set(role, [...(byRole.get(role) ?? []), call]);
   }
   for (const [role, calls] of byRole) principals.push({ who: `task ${role}`, role, calls });

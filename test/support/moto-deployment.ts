@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import {
   CreateClusterCommand,
   DescribeTaskDefinitionCommand,
-  type ECSClient,
+  ECSClient,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
@@ -15,6 +15,8 @@ import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-d
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { type RecordedCall, startAwsRecorder } from './aws-recorder';
 import { type Cfn, resolveDeep, resolver } from './cfn-resolver';
+import { roleIdOf } from './iam-evaluation';
+import { enforceIamOnMoto } from './moto-iam';
 import { freePort } from './dynamodb-local';
 import { CLUSTER_ARN } from './ecs-events';
 import { type WarmFunction, warmFunction } from './lambda-host';
@@ -51,6 +53,8 @@ export interface MotoDeployment {
   agent: LoopbackEcsAgent;
   /** Every AWS call, by who made it (the function's service name, `router`, or `tasks`). */
   calls: Record<string, RecordedCall[]>;
+  /** The role (its logical id) an access key of the session tasks belongs to. */
+  roleOfKey: (accessKeyId: string) => string;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,7 @@ export interface MotoDeployment {
  * environment; the router service; and LoopbackEcsAgent for the tasks. Every principal's AWS calls go through a
  * recorder of its own, for the IAM evaluation.
  */
-export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
+export async function deployOnMoto(appsFile: string, options: { enforceIam?: boolean } = {}): Promise<MotoDeployment> {
   const [moto, store] = await Promise.all([startMoto523(), startEmbeddedDynamoDb()]);
   const closers: (() => Promise<unknown>)[] = [() => moto.close(), () => store.close()];
   await ensureSessionsTable(createDocumentClient({ endpoint: store.endpoint, region: 'local' }), 'sessions');
@@ -73,7 +77,7 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
     body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'manual', times: 1_000_000 } }),
   });
   const net = await motoNetwork(moto.endpoint, REGION);
-  const ecs = createEcsClient({ ...at, maxAttempts: 1 });
+  let ecs = createEcsClient({ ...at, maxAttempts: 1 });
   closers.push(async () => ecs.destroy());
   await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }));
   const kms = new KMSClient(at);
@@ -112,6 +116,27 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
     refs[id] = (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition!.taskDefinitionArn!;
   }
 
+  // With IAM enforced, each function and task calls moto with its own role's credentials; the test as an admin.
+  const iam = options.enforceIam ? await enforceIamOnMoto(moto.endpoint, stack.resources, deep) : undefined;
+  if (iam) {
+    ecs.destroy();
+    ecs = new ECSClient({
+      region: REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: iam.admin.AWS_ACCESS_KEY_ID, secretAccessKey: iam.admin.AWS_SECRET_ACCESS_KEY },
+      maxAttempts: 1,
+    });
+  }
+  const roleOfFunction = (name: string) =>
+    roleIdOf(
+      Object.values(stack.resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::Function' &&
+          (r.Properties!.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+            ?.POWERTOOLS_SERVICE_NAME === name,
+      )!.Properties!.Role,
+    );
+
   const calls: Record<string, RecordedCall[]> = {};
   const recorder = async (who: string) => {
     const r = await startAwsRecorder({ moto: moto.endpoint, dynamodb: store.endpoint });
@@ -130,7 +155,12 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
       dynamodb: endpoint,
       home: stack.outdir,
     });
-    fns[name] = await warmFunction(name, fn.file, { ...fn.env, ...runtimeEnv, SESSIONPLANE_PUBLIC_URL: publicUrl });
+    fns[name] = await warmFunction(name, fn.file, {
+      ...fn.env,
+      ...runtimeEnv,
+      ...(iam ? iam.roles.get(roleOfFunction(name)) : {}),
+      SESSIONPLANE_PUBLIC_URL: publicUrl,
+    });
     closers.push(() => fns[name]!.close());
   }
   const router = await spawnRouter(
@@ -152,12 +182,15 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
         ? demo
         : undefined,
     env: { PATH: process.env.PATH ?? '', AWS_REGION: REGION, AWS_ENDPOINT_URL_KMS: tasksEndpoint },
-    // The task role's credentials (on Fargate from the container credentials endpoint): the key names the role.
-    roleCredentials: (role) => ({
-      AWS_ACCESS_KEY_ID: `ROLE-${role.split('/').at(-1)}`,
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_SESSION_TOKEN: 'token',
-    }),
+    // The task role's credentials (on Fargate from the container credentials endpoint): its own where IAM is
+    // enforced, else a key that names the role.
+    roleCredentials: (role): Record<string, string> => {
+      const id = role.split('/').at(-1)!;
+      const own = iam?.roles.get(id);
+      return own
+        ? { ...own }
+        : { AWS_ACCESS_KEY_ID: `ROLE-${id}`, AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' };
+    },
   });
   closers.unshift(() => agent.close());
   return {
@@ -171,6 +204,7 @@ export async function deployOnMoto(appsFile: string): Promise<MotoDeployment> {
     router,
     agent,
     calls,
+    roleOfKey: (key) => iam?.roleOfKey.get(key) ?? key.replace(/^ROLE-/, ''),
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
