@@ -11,6 +11,8 @@ import { MODEL_APPS, MODEL_CAP, MODEL_USERS, type ModelApp, type ModelUser } fro
  */
 export interface Product {
   url: string;
+  /** Whether the portal's pages are here (not on the AWS composition's API: its portal signs in at Cognito's pages). */
+  pages?: boolean;
   serverErrors: string[];
   /** A request as `who`; a 5xx is a server error unless `allow503` (a launcher's own answer for an ended session). */
   call(
@@ -72,7 +74,7 @@ function roleOf(user: ModelUser, s: ModelSession): Role {
 }
 const mayLaunch = (user: ModelUser, app: ModelApp) => app !== 'hidden' || isAdmin(user) || GROUPS[user].includes('viz');
 
-type Door = 'rest' | 'launcher' | 'skaha' | 'portal';
+export type Door = 'rest' | 'launcher' | 'skaha' | 'portal';
 export type Cmd = fc.AsyncCommand<Model, Product>;
 export const users = Object.keys(MODEL_USERS) as ModelUser[];
 
@@ -281,8 +283,9 @@ export class Lists implements Cmd {
       if (shown.owner !== this.user) expect(shown.sharedWithYou, `${short(id)} in ${this.user}'s list`).toBe(true);
     for (const path of ['/usage?period=month', '/skaha/v1/session', '/apps', '/skaha/v1/image', '/skaha/v1/context'])
       expect((await p.call(this.user, path)).status, path).toBe(200);
-    for (const path of ['/', '/portal/sessions', ...(isAdmin(this.user) ? ['/admin'] : [])])
-      expect((await p.page(this.user, path)).status, `portal ${path}`).toBe(200);
+    if (p.pages !== false)
+      for (const path of ['/', '/portal/sessions', ...(isAdmin(this.user) ? ['/admin'] : [])])
+        expect((await p.page(this.user, path)).status, `portal ${path}`).toBe(200);
   }
   toString = () => `lists(${this.user})`;
 }
@@ -300,35 +303,61 @@ export class Restart implements Cmd {
   toString = () => `restart(${this.signal})`;
 }
 
+/**
+ * On AWS a restart is of the control plane only: every function's process and the router service start cold, the
+ * tasks and the table go on, so every session lives on.
+ */
+export class ColdStart implements Cmd {
+  check = () => true;
+  async run(_m: Model, p: Product) {
+    await p.stop('SIGKILL');
+    await p.boot();
+  }
+  toString = () => 'coldStart()';
+}
+
 const user = fc.constantFrom(...users);
 const pick = fc.nat(50);
-const door = fc.constantFrom<Door>('rest', 'launcher', 'skaha', 'portal');
 const grantee = fc.constantFrom('user:alice', 'user:bob', 'user:dave', 'group:viz');
 
-/** The operations, weighted toward what people do most (an entry's copies are its weight). */
-const launchAny = fc
-  .tuple(
-    user,
-    fc.constantFrom(...MODEL_APPS),
-    fc.constantFrom('rest', 'launcher', 'skaha') as fc.Arbitrary<'rest' | 'launcher' | 'skaha'>,
-  )
-  .map(([u, a, d]) => new Launch(u, a, d));
-const launchCommon = fc
-  .tuple(user, fc.constantFrom<ModelApp>('echo', 'notes'))
-  .map(([u, a]) => new Launch(u, a, 'rest'));
-const stop = fc.tuple(user, pick, door).map(([u, i, d]) => new Stop(u, i, d));
-const share = fc.tuple(user, pick, grantee).map(([u, i, g]) => new Share(u, i, g));
-const look = fc
-  .tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha'))
-  .map(([u, i, w]) => new Look(u, i, w));
-const lists = user.map((u) => new Lists(u));
-export const commands = [
-  ...[launchAny, launchAny, launchAny, launchCommon],
-  ...[stop, stop],
-  fc.tuple(user, pick, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha')).map(([u, i, d]) => new Renew(u, i, d)),
-  ...[share, share],
-  pick.map((i) => new Revoke(i)),
-  ...[look, look, look],
-  ...[lists, lists],
-  fc.constantFrom<'SIGTERM' | 'SIGKILL'>('SIGTERM', 'SIGKILL').map((s) => new Restart(s)),
-];
+/** The operations, weighted toward what people do most (an entry's copies are its weight), over these apps and doors. */
+export function commandsFor(options: {
+  apps: readonly ModelApp[];
+  doors: readonly Door[];
+  /** `process`: the server restarts by SIGTERM or kill -9 (one machine); `cold`: the control plane starts cold (AWS). */
+  restart: 'process' | 'cold';
+}) {
+  const door = fc.constantFrom<Door>(...options.doors);
+  const launchDoor = fc.constantFrom(...options.doors.filter((d): d is Exclude<Door, 'portal'> => d !== 'portal'));
+  const launchAny = fc
+    .tuple(user, fc.constantFrom(...options.apps), launchDoor)
+    .map(([u, a, d]) => new Launch(u, a, d));
+  const launchCommon = fc
+    .tuple(user, fc.constantFrom<ModelApp>('echo', 'notes'))
+    .map(([u, a]) => new Launch(u, a, 'rest'));
+  const stop = fc.tuple(user, pick, door).map(([u, i, d]) => new Stop(u, i, d));
+  const share = fc.tuple(user, pick, grantee).map(([u, i, g]) => new Share(u, i, g));
+  const look = fc
+    .tuple(user, pick, fc.constantFrom<Look['what']>('read', 'events', 'logs', 'use', 'launcher', 'skaha'))
+    .map(([u, i, w]) => new Look(u, i, w));
+  const lists = user.map((u) => new Lists(u));
+  return [
+    ...[launchAny, launchAny, launchAny, launchCommon],
+    ...[stop, stop],
+    fc.tuple(user, pick, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha')).map(([u, i, d]) => new Renew(u, i, d)),
+    ...[share, share],
+    pick.map((i) => new Revoke(i)),
+    ...[look, look, look],
+    ...[lists, lists],
+    options.restart === 'process'
+      ? fc.constantFrom<'SIGTERM' | 'SIGKILL'>('SIGTERM', 'SIGKILL').map((s): Cmd => new Restart(s))
+      : fc.constant<Cmd>(new ColdStart()),
+  ];
+}
+
+/** One machine: every app kind, every door, restarts by signal. */
+export const commands = commandsFor({
+  apps: MODEL_APPS,
+  doors: ['rest', 'launcher', 'skaha', 'portal'],
+  restart: 'process',
+});

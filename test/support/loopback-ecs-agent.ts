@@ -79,6 +79,7 @@ export class LoopbackEcsAgent {
   processes() {
     return [...this.tasks.values()].map((t) => ({
       taskArn: t.task.taskArn!,
+      startedBy: t.task.startedBy ?? '',
       ip: t.ip,
       command: t.child.spawnargs,
       exited: t.exited,

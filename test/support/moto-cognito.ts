@@ -1,4 +1,8 @@
-type Answer = { UserPool: { Id: string }; UserPoolClient: { ClientId: string } };
+type Answer = {
+  UserPool: { Id: string };
+  UserPoolClient: { ClientId: string };
+  AuthenticationResult: { AccessToken: string };
+};
 
 /** One Cognito API call to moto (no SDK for Cognito here); its JSON answer. */
 async function cognito(endpoint: string, region: string, operation: string, body: unknown): Promise<Answer> {
@@ -51,4 +55,35 @@ export async function motoUserPool(
     issuer: `https://cognito-idp.${region}.amazonaws.com/${poolId}`,
     jwksUrl: `${endpoint}/${poolId}/.well-known/jwks.json`,
   };
+}
+
+/**
+ * The stack's user pool in moto with these users, each in their groups (Cognito's groups, as `cognito:groups` in their
+ * tokens), each signed in with a password through the CLI client: their access tokens.
+ */
+export async function motoUsers(
+  endpoint: string,
+  region: string,
+  authFlows: string[],
+  users: Record<string, string[]>,
+): Promise<{ tokens: Record<string, string>; clientId: string; issuer: string; jwksUrl: string }> {
+  const pool = await motoUserPool(endpoint, region, authFlows);
+  const call = (operation: string, body: Record<string, unknown>) =>
+    cognito(endpoint, region, operation, { UserPoolId: pool.poolId, ...body });
+  for (const group of new Set(Object.values(users).flat())) await call('CreateGroup', { GroupName: group });
+  const tokens: Record<string, string> = {};
+  for (const [user, groups] of Object.entries(users)) {
+    if (user !== pool.user) {
+      await call('AdminCreateUser', { Username: user, MessageAction: 'SUPPRESS' });
+      await call('AdminSetUserPassword', { Username: user, Password: pool.password, Permanent: true });
+    }
+    for (const group of groups) await call('AdminAddUserToGroup', { Username: user, GroupName: group });
+    const signedIn = await cognito(endpoint, region, 'InitiateAuth', {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: pool.clientId,
+      AuthParameters: { USERNAME: user, PASSWORD: pool.password },
+    });
+    tokens[user] = signedIn.AuthenticationResult.AccessToken;
+  }
+  return { tokens, clientId: pool.clientId, issuer: pool.issuer, jwksUrl: pool.jwksUrl };
 }

@@ -43,6 +43,8 @@ function camel(v: unknown): unknown {
 export interface MotoDeployment {
   /** moto's endpoint (for what a test makes there itself, such as Cognito's users). */
   motoEndpoint: string;
+  /** The sessions table's store (the embedded DynamoDB), for a test's own reads. */
+  dynamodbEndpoint: string;
   stack: SynthesizedStack;
   resolveDeep: (v: Cfn) => unknown;
   kmsKeyArn: string;
@@ -55,6 +57,8 @@ export interface MotoDeployment {
   calls: Record<string, RecordedCall[]>;
   /** The role (its logical id) an access key of the session tasks belongs to. */
   roleOfKey: (accessKeyId: string) => string;
+  /** The control plane starts cold: every function's process and the router service anew (tasks and table go on). */
+  coldStart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,7 +70,18 @@ export interface MotoDeployment {
  * environment; the router service; and LoopbackEcsAgent for the tasks. Every principal's AWS calls go through a
  * recorder of its own, for the IAM evaluation.
  */
-export async function deployOnMoto(appsFile: string, options: { enforceIam?: boolean } = {}): Promise<MotoDeployment> {
+export async function deployOnMoto(
+  appsFile: string,
+  options: {
+    enforceIam?: boolean;
+    /** Settings as `-c key=value` would give them (beside the apps file). */
+    context?: Record<string, unknown>;
+    /** More environment for every function (settings the stack has no context for, such as per-user limits). */
+    functionEnv?: Record<string, string>;
+    /** What the test makes in moto itself (Cognito's users), before IAM is enforced. */
+    prepare?: (motoEndpoint: string, stack: SynthesizedStack) => Promise<void>;
+  } = {},
+): Promise<MotoDeployment> {
   const [moto, store] = await Promise.all([startMoto523(), startEmbeddedDynamoDb()]);
   const closers: (() => Promise<unknown>)[] = [() => moto.close(), () => store.close()];
   await ensureSessionsTable(createDocumentClient({ endpoint: store.endpoint, region: 'local' }), 'sessions');
@@ -91,7 +106,7 @@ export async function deployOnMoto(appsFile: string, options: { enforceIam?: boo
   await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sessionplane-apps' }));
   ecr.destroy();
 
-  const stack = synthesizeStack({ region: REGION, appsFile, imagePrefixes: `${REPOSITORY_URI}:` });
+  const stack = synthesizeStack({ region: REGION, appsFile, imagePrefixes: `${REPOSITORY_URI}:`, ...options.context });
   const byType = (type: string) => Object.entries(stack.resources).filter(([, r]) => r.Type === type);
   const refs: Record<string, string> = {};
   const atts: Record<string, string> = {};
@@ -117,6 +132,7 @@ export async function deployOnMoto(appsFile: string, options: { enforceIam?: boo
   }
 
   // With IAM enforced, each function and task calls moto with its own role's credentials; the test as an admin.
+  await options.prepare?.(moto.endpoint, stack);
   const iam = options.enforceIam ? await enforceIamOnMoto(moto.endpoint, stack.resources, deep) : undefined;
   if (iam) {
     ecs.destroy();
@@ -147,6 +163,7 @@ export async function deployOnMoto(appsFile: string, options: { enforceIam?: boo
   const routerPort = await freePort();
   const publicUrl = `http://127.0.0.1:${routerPort}`;
   const fns: Record<string, WarmFunction> = {};
+  const specs: Record<string, { file: string; env: Record<string, string> }> = {};
   for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn, refs, atts }))) {
     const endpoint = await recorder(name);
     const runtimeEnv = lambdaRuntimeEnv({
@@ -155,19 +172,25 @@ export async function deployOnMoto(appsFile: string, options: { enforceIam?: boo
       dynamodb: endpoint,
       home: stack.outdir,
     });
-    fns[name] = await warmFunction(name, fn.file, {
-      ...fn.env,
-      ...runtimeEnv,
-      ...(iam ? iam.roles.get(roleOfFunction(name)) : {}),
-      SESSIONPLANE_PUBLIC_URL: publicUrl,
-    });
-    closers.push(() => fns[name]!.close());
+    specs[name] = {
+      file: fn.file,
+      env: {
+        ...fn.env,
+        ...runtimeEnv,
+        ...(iam ? iam.roles.get(roleOfFunction(name)) : {}),
+        ...options.functionEnv,
+        SESSIONPLANE_PUBLIC_URL: publicUrl,
+      },
+    };
   }
-  const router = await spawnRouter(
-    await recorder('router'),
-    { SESSIONPLANE_APPS: appsFile, SESSIONPLANE_PUBLIC_URL: publicUrl },
-    routerPort,
-  );
+  const warmAll = async () => {
+    for (const [name, spec] of Object.entries(specs)) fns[name] = await warmFunction(name, spec.file, spec.env);
+  };
+  await warmAll();
+  closers.push(() => Promise.all(Object.values(fns).map((f) => f.close())));
+  const routerDb = await recorder('router');
+  const routerEnv = { SESSIONPLANE_APPS: appsFile, SESSIONPLANE_PUBLIC_URL: publicUrl };
+  let router = await spawnRouter(routerDb, routerEnv, routerPort);
   closers.push(async () => router.child.kill('SIGTERM'));
   // Every image the journey's tasks run is the demo image (its Containerfile's ENTRYPOINT and WORKDIR).
   const demo = { entryPoint: ['node', join(DEMO, 'sessionplane-entry.mjs')], cwd: DEMO };
@@ -193,8 +216,9 @@ export async function deployOnMoto(appsFile: string, options: { enforceIam?: boo
     },
   });
   closers.unshift(() => agent.close());
-  return {
+  const deployment: MotoDeployment = {
     motoEndpoint: moto.endpoint,
+    dynamodbEndpoint: store.endpoint,
     stack,
     resolveDeep: deep,
     kmsKeyArn,
@@ -205,10 +229,19 @@ export async function deployOnMoto(appsFile: string, options: { enforceIam?: boo
     agent,
     calls,
     roleOfKey: (key) => iam?.roleOfKey.get(key) ?? key.replace(/^ROLE-/, ''),
+    coldStart: async () => {
+      await Promise.all(Object.values(fns).map((f) => f.close()));
+      router.child.kill('SIGKILL');
+      await router.exited;
+      await warmAll();
+      router = await spawnRouter(routerDb, routerEnv, routerPort);
+      deployment.router = router;
+    },
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
+  return deployment;
 }
 
 /** The roles a registered task definition names (for iam:PassRole). */
@@ -218,14 +251,27 @@ export async function rolesOf(ecs: ECSClient, taskDefinition: string): Promise<s
 }
 
 /**
- * EventBridge's delivery, running: the agent's task events handed to task-events as they happen (a client that
- * polls the API, such as the smoke test, sees its sessions become READY on their own). Stopped by the returned call.
+ * EventBridge, running: the agent's task events handed to task-events as they happen (a client that polls the API sees
+ * its sessions become READY on their own), an invocation that failed (its function was restarting) delivered again as
+ * EventBridge retries; with `schedules`, the pools keeper and the reaper on their schedules (every 2 and 5 s here, a
+ * minute on AWS). Stopped by the returned call.
  */
-export function deliverEvents(d: MotoDeployment): () => Promise<void> {
+export function deliverEvents(d: MotoDeployment, options: { schedules?: boolean } = {}): () => Promise<void> {
   let running = true;
+  const pending: unknown[] = [];
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+  let tick = 0;
   const loop = (async () => {
     while (running) {
-      for (const event of await d.agent.sync().catch(() => [])) await d.fns['task-events']!.invoke(event);
+      pending.push(...(await d.agent.sync().catch(() => [])));
+      while (pending.length) {
+        const result = await d.fns['task-events']!.invoke<{ thrown?: string }>(pending[0]);
+        if (result?.thrown) break;
+        pending.shift();
+      }
+      tick++;
+      if (options.schedules && tick % 20 === 0) await d.fns.pools!.invoke(scheduled);
+      if (options.schedules && tick % 50 === 0) await d.fns.reaper!.invoke(scheduled);
       await new Promise((r) => setTimeout(r, 100));
     }
   })();

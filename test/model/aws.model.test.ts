@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moto523Missing } from '../support/moto-523';
+import { AWS_MODEL_APPS, AwsProduct } from './aws-product';
+import { invariants } from './invariants';
+import { ColdStart, commandsFor, Launch, Lists, Look, Model, Share, Stop } from './product-model';
+
+/**
+ * The model-based test of the whole product (#33) on the AWS composition (#36): the same model and invariants as on
+ * one machine, through the doors AWS has (the REST API, the wslink launcher and skaha behind the HTTP API's JWT
+ * authorizer; the router service), with the control plane starting cold instead of the server restarting, against
+ * the stack deployed on moto 5.2.3 with IAM enforced. One deployment for every sequence; between sequences every
+ * session is stopped. CI runs a fixed budget; MODEL_RUNS and MODEL_STEPS as for the local model.
+ */
+const RUNS = Number(process.env.AWS_MODEL_RUNS ?? 2);
+const STEPS = Number(process.env.AWS_MODEL_STEPS ?? 25);
+const SEED = process.env.MODEL_SEED === undefined ? 20261207 : Number(process.env.MODEL_SEED);
+
+const missing = moto523Missing();
+const suite = missing ? describe.skip : describe;
+
+suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let product: AwsProduct;
+  beforeAll(async () => {
+    product = await AwsProduct.start();
+  }, 300_000);
+  afterAll(async () => {
+    await product?.dispose();
+  });
+
+  it(
+    `holds its invariants over ${RUNS} sequences of up to ${STEPS} steps (seed ${SEED})`,
+    async () => {
+      let sequences = 0;
+      let steps = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.commands(commandsFor({ apps: AWS_MODEL_APPS, doors: ['rest', 'launcher', 'skaha'], restart: 'cold' }), {
+            maxCommands: STEPS,
+            size: 'max',
+          }),
+          async (cmds) => {
+            await product.reset();
+            const ran: string[] = [];
+            try {
+              const model = new Model();
+              await fc.asyncModelRun(
+                () => ({ model, real: product }),
+                [...cmds].map((cmd) => ({
+                  check: (m: Model) => cmd.check(m),
+                  run: async (m: Model, p: AwsProduct) => {
+                    ran.push(cmd.toString());
+                    await cmd.run(m, p);
+                    await invariants(m, p);
+                  },
+                  toString: () => cmd.toString(),
+                })),
+              );
+            } catch (error) {
+              throw new Error(`${(error as Error).message}\n--- tasks ---\n${product.log()}`, { cause: error });
+            } finally {
+              sequences++;
+              steps += ran.length;
+              console.log(`sequence ${sequences}: ${ran.length} steps: ${ran.join(', ')}`);
+            }
+          },
+        ),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 },
+      );
+      console.log(`AWS model: ${sequences} sequences, ${steps} steps, every invariant after each`);
+      expect(steps).toBeGreaterThan(0);
+    },
+    RUNS * STEPS * 30_000 + 120_000,
+  );
+
+  it('a sequence that touches every AWS door, a share, a cold start and every app kind', async () => {
+    await product.reset();
+    const model = new Model();
+    for (const cmd of [
+      new Launch('alice', 'echo', 'rest'),
+      new Launch('dave', 'hidden', 'launcher'),
+      new Launch('bob', 'hidden', 'skaha'),
+      new Launch('alice', 'notes', 'skaha'),
+      new Launch('bob', 'pooled', 'rest'),
+      new Launch('root', 'sized', 'rest'),
+      new Share('alice', 0, 'group:viz'),
+      new Look('dave', 0, 'use'),
+      new Stop('dave', 0, 'launcher'),
+      new ColdStart(),
+      new Lists('alice'),
+      new Look('dave', 0, 'use'),
+      new Stop('alice', 0, 'skaha'),
+      new Stop('root', 1, 'rest'),
+    ]) {
+      if (!cmd.check(model)) continue;
+      await cmd.run(model, product);
+      await invariants(model, product);
+    }
+  }, 300_000);
+});
