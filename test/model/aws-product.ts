@@ -32,7 +32,12 @@ function appsFile(port: number): string {
   return stringify({
     echo: { ...echo, ...image },
     notes: { ...echo, ...built, home: '/home/user' },
-    sized: { ...echo, ...image, limits: { cpu: 1, memory: '2Gi' }, profiles: { small: { resources: { cpu: 0.5, memory: '1Gi' } } } },
+    sized: {
+      ...echo,
+      ...image,
+      limits: { cpu: 1, memory: '2Gi' },
+      profiles: { small: { resources: { cpu: 0.5, memory: '1Gi' } } },
+    },
     hidden: { ...echo, ...image, access: { groups: ['viz'] } },
     pooled: { ...echo, ...built, pool: { min: 1 } },
   });
