@@ -14,6 +14,9 @@ describe('wslink launcher: deadline and failures', () => {
   let server: LocalServer;
   const post = (body: string) =>
     fetch(`${server.url}/paraview/`, { method: 'POST', body, headers: { 'x-test-user': 'lin' } });
+  /** Ends a session a test is done with: the next tests start under lin's cap (5) whatever the machine's pace. */
+  const end = (id: string) =>
+    fetch(`${server.url}/paraview/${id}`, { method: 'DELETE', headers: { 'x-test-user': 'lin' } });
 
   beforeAll(async () => {
     plane = await startTestPlane(
@@ -39,10 +42,9 @@ describe('wslink launcher: deadline and failures', () => {
     expect((await plane.deps.store.get(id))?.resources).toMatchObject({ cpu: 1.5, memory: 768 });
     const profiled = await post(JSON.stringify({ application: 'sized', profile: 'small' }));
     expect(profiled.status).toBe(200);
-    expect((await plane.deps.store.get(((await profiled.json()) as { id: string }).id))?.resources).toMatchObject({
-      cpu: 0.5,
-      memory: 256,
-    });
+    const small = ((await profiled.json()) as { id: string }).id;
+    expect((await plane.deps.store.get(small))?.resources).toMatchObject({ cpu: 0.5, memory: 256 });
+    await Promise.all([end(id), end(small)]);
     for (const body of [{ resources: { cpu: 'lots' } }, { resources: { cpu: 99 } }, { profile: 'huge' }]) {
       const res = await post(JSON.stringify({ application: 'sized', ...body }));
       expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
@@ -59,6 +61,7 @@ describe('wslink launcher: deadline and failures', () => {
     const ws = await openWs(reply.sessionURL); // held by the router until the app is ready
     expect((await roundTrip(ws, 'late but here')).toString()).toBe('late but here');
     ws.close();
+    await end(reply.id);
   });
 
   it.each(['stuck', 'stuckSooner'])(

@@ -216,7 +216,10 @@ describe('EcsRuntime against a scripted ECS', () => {
     ecs.exit(runtimeId, 137, 'OutOfMemoryError: Container killed due to memory usage');
     expect(await runtime.inspect(runtimeId)).toMatchObject({
       phase: 'stopped',
-      exit: { code: 137, reason: 'EssentialContainerExited: OutOfMemoryError: Container killed due to memory usage' },
+      exit: {
+        code: 137,
+        reason: 'EssentialContainerExited: OutOfMemoryError: Container killed due to memory usage (exit code 137)',
+      },
     });
   });
 

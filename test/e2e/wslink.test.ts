@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWslink } from '../support/browser-globals';
+import { smartConnect } from '../support/browser-globals';
 import { startServer, type ServerProcess } from '../support/server';
 
 describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => {
@@ -39,24 +39,14 @@ describe('wslink launcher protocol, with the real wslink client (2.5.0)', () => 
   });
 
   it('SmartConnect launches through /paraview/, connects through the router with the secret, and an RPC answers', async () => {
-    const { SmartConnect } = loadWslink(`${server.base}/demo.html`);
-    const smart = SmartConnect.newInstance({
-      config: {
-        application: 'wslink',
-        sessionManagerURL: `${server.base}/paraview/`,
-        headers: { Authorization: `Bearer ${alice}` },
-      },
+    const session = await smartConnect(`${server.base}/demo.html`, {
+      application: 'wslink',
+      sessionManagerURL: `${server.base}/paraview/`,
+      headers: { Authorization: `Bearer ${alice}` },
     });
-    const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>(
-      (resolve, reject) => {
-        smart.onConnectionReady((connection) => resolve(connection.getSession()));
-        smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
-        smart.connect();
-      },
-    );
     expect(await session.call('app.add', [2, 3])).toBe(5);
     expect(await session.call('app.echo', ['trame'])).toBe('trame');
-    smart.destroy();
+    session.destroy();
   });
 
   it('replies 200 {id, sessionURL, secret} once READY; a new process per POST, the same session for a retried Idempotency-Key', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWslink } from '../support/browser-globals';
+import { smartConnect } from '../support/browser-globals';
 import { freePort } from '../support/dynamodb-local';
 import { CLUSTER_ARN } from '../support/ecs-events';
 import { httpApiEvent } from '../support/lambda-events';
@@ -169,19 +169,12 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
 
   it('built: the stack-built image unseals its secret with KMS (the task role’s context) and the wslink client says hello through the router', async () => {
     const { id, launched, ready } = await launchReady('alice', { app: 'built' });
-    const { SmartConnect } = loadWslink(d.router.base);
-    const smart = SmartConnect.newInstance({
-      config: { sessionURL: throughRouter(String(ready.sessionURL)), secret: String(launched.secret) },
+    const session = await smartConnect(d.router.base, {
+      sessionURL: throughRouter(String(ready.sessionURL)),
+      secret: String(launched.secret),
     });
-    const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>(
-      (resolve, reject) => {
-        smart.onConnectionReady((connection) => resolve(connection.getSession()));
-        smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
-        smart.connect();
-      },
-    );
     expect(await session.call('app.add', [2, 3])).toBe(5);
-    smart.destroy();
+    session.destroy();
     expect(await stopped('alice', id)).toMatchObject({ status: 'STOPPED' });
   });
 

@@ -13,6 +13,7 @@ import { motoUsers } from '../support/moto-cognito';
 import { deliverEvents, deployOnMoto, type MotoDeployment, REGION } from '../support/moto-deployment';
 import { waitFor } from '../support/wait';
 import { MODEL_CAP, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
+import { callRemembering, openRemembering } from './product-http';
 import type { Product } from './product-model';
 
 const DEMO = resolve('examples/apps');
@@ -131,18 +132,12 @@ export class AwsProduct implements Product {
 
   async boot(): Promise<void> {}
 
-  async call(
+  call(
     who: ModelUser | null,
     path: string,
     init: RequestInit & { form?: boolean; allow503?: boolean } = {},
   ): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (who) headers.set('authorization', `Bearer ${this.tokens[who]}`);
-    if (init.body) headers.set('content-type', init.form ? 'application/x-www-form-urlencoded' : 'application/json');
-    const res = await fetch(`${this.url}${path}`, { ...init, headers, redirect: 'manual' });
-    if (res.status >= 500 && !(init.allow503 && res.status === 503))
-      this.serverErrors.push(`${init.method ?? 'GET'} ${path} as ${who}: ${res.status} ${await res.clone().text()}`);
-    return res;
+    return callRemembering(this.url, who ? this.tokens[who] : undefined, who, path, init, this.serverErrors);
   }
 
   page(): Promise<Response> {
@@ -153,11 +148,8 @@ export class AwsProduct implements Product {
     throw new Error('no portal on the AWS composition here');
   }
 
-  async open(url: string): Promise<Response> {
-    const res = await fetch(url, { redirect: 'manual' });
-    if (res.status >= 500 && res.status !== 503)
-      this.serverErrors.push(`open ${url.replace(/token=[^&]+/, 'token=…')}: ${res.status}`);
-    return res;
+  open(url: string): Promise<Response> {
+    return openRemembering(url, this.serverErrors);
   }
 
   /** Between sequences: every user's live sessions stopped, and their tasks gone, so the next starts as from nothing. */

@@ -1,8 +1,8 @@
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moto523Missing } from '../support/moto-523';
 import { AWS_MODEL_APPS, AwsProduct } from './aws-product';
 import { invariants } from './invariants';
+import { checkSequences } from './model-run';
 import { ColdStart, commandsFor, Launch, Lists, Look, Model, Share, Stop } from './product-model';
 
 /**
@@ -31,42 +31,16 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
   it(
     `holds its invariants over ${RUNS} sequences of up to ${STEPS} steps (seed ${SEED})`,
     async () => {
-      let sequences = 0;
-      let steps = 0;
-      await fc.assert(
-        fc.asyncProperty(
-          fc.commands(commandsFor({ apps: AWS_MODEL_APPS, doors: ['rest', 'launcher', 'skaha'], restart: 'cold' }), {
-            maxCommands: STEPS,
-            size: 'max',
-          }),
-          async (cmds) => {
-            await product.reset();
-            const ran: string[] = [];
-            try {
-              const model = new Model();
-              await fc.asyncModelRun(
-                () => ({ model, real: product }),
-                [...cmds].map((cmd) => ({
-                  check: (m: Model) => cmd.check(m),
-                  run: async (m: Model, p: AwsProduct) => {
-                    ran.push(cmd.toString());
-                    await cmd.run(m, p);
-                    await invariants(m, p);
-                  },
-                  toString: () => cmd.toString(),
-                })),
-              );
-            } catch (error) {
-              throw new Error(`${(error as Error).message}\n--- tasks ---\n${product.log()}`, { cause: error });
-            } finally {
-              sequences++;
-              steps += ran.length;
-              console.log(`sequence ${sequences}: ${ran.length} steps: ${ran.join(', ')}`);
-            }
-          },
-        ),
-        { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 },
-      );
+      const { sequences, steps } = await checkSequences({
+        commands: commandsFor({ apps: AWS_MODEL_APPS, doors: ['rest', 'launcher', 'skaha'], restart: 'cold' }),
+        steps: STEPS,
+        start: async () => {
+          await product.reset();
+          return product;
+        },
+        end: async () => {},
+        parameters: { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 },
+      });
       console.log(`AWS model: ${sequences} sequences, ${steps} steps, every invariant after each`);
       expect(steps).toBeGreaterThan(0);
     },

@@ -15,6 +15,7 @@ import { freePort } from '../support/dynamodb-local';
 import { testPortRange } from '../support/ports';
 import { testUsers } from '../support/users';
 import { waitFor } from '../support/wait';
+import { callRemembering, openRemembering } from './product-http';
 import type { Product } from './product-model';
 
 const FIXTURE = resolve('test/support/fixtures/fixture-app.mjs');
@@ -204,18 +205,12 @@ export class LocalProduct implements Product {
   }
 
   /** A request as `who` (a bearer token; none for anonymous), remembering any 5xx. */
-  async call(
+  call(
     who: ModelUser | null,
     path: string,
     init: RequestInit & { form?: boolean; allow503?: boolean } = {},
   ): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (who) headers.set('authorization', `Bearer ${this.users.tokens[who]}`);
-    if (init.body) headers.set('content-type', init.form ? 'application/x-www-form-urlencoded' : 'application/json');
-    const res = await fetch(`${this.url}${path}`, { ...init, headers, redirect: 'manual' });
-    if (res.status >= 500 && !(init.allow503 && res.status === 503))
-      this.serverErrors.push(`${init.method ?? 'GET'} ${path} as ${who}: ${res.status} ${await res.clone().text()}`);
-    return res;
+    return callRemembering(this.url, who ? this.users.tokens[who] : undefined, who, path, init, this.serverErrors);
   }
 
   /** A portal page as `who`, signed in by their cookie. */
@@ -241,11 +236,8 @@ export class LocalProduct implements Product {
   }
 
   /** Fetches a URL the product handed out (a connectURL), remembering any 5xx. */
-  async open(url: string): Promise<Response> {
-    const res = await fetch(url, { redirect: 'manual' });
-    if (res.status >= 500 && res.status !== 503)
-      this.serverErrors.push(`open ${url.replace(/token=[^&]+/, 'token=…')}: ${res.status}`);
-    return res;
+  open(url: string): Promise<Response> {
+    return openRemembering(url, this.serverErrors);
   }
 
   private async signIn(user: ModelUser) {

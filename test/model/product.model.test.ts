@@ -1,7 +1,8 @@
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocalProduct } from './local-product';
 import { invariants } from './invariants';
+import { checkSequences } from './model-run';
 import { commands, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
 import { Attach, VisitorLaunch, VisitorLook, webClientCommands } from './web-client-model';
 
@@ -20,40 +21,13 @@ describe('the product, model-checked', () => {
   it(
     `holds its invariants over ${RUNS} sequences of up to ${STEPS} steps (seed ${SEED})`,
     async () => {
-      let sequences = 0;
-      let steps = 0;
-      await fc.assert(
-        fc.asyncProperty(
-          fc.commands([...commands, ...webClientCommands], { maxCommands: STEPS, size: 'max' }),
-          async (cmds) => {
-            const product = await LocalProduct.start();
-            const ran: string[] = [];
-            try {
-              const model = new Model();
-              await fc.asyncModelRun(
-                () => ({ model, real: product }),
-                [...cmds].map((cmd) => ({
-                  check: (m: Model) => cmd.check(m),
-                  run: async (m: Model, p: LocalProduct) => {
-                    ran.push(cmd.toString());
-                    await cmd.run(m, p);
-                    await invariants(m, p);
-                  },
-                  toString: () => cmd.toString(),
-                })),
-              );
-            } catch (error) {
-              throw new Error(`${(error as Error).message}\n--- server output ---\n${product.log()}`, { cause: error });
-            } finally {
-              sequences++;
-              steps += ran.length;
-              console.log(`sequence ${sequences}: ${ran.length} steps: ${ran.join(', ')}`);
-              await product.dispose();
-            }
-          },
-        ),
+      const { sequences, steps } = await checkSequences({
+        commands: [...commands, ...webClientCommands],
+        steps: STEPS,
+        start: () => LocalProduct.start(),
+        end: (product) => product.dispose(),
         // A failure is shrunk (each try a fresh server) for at most 15 minutes; MODEL_NO_SHRINK=1 stops at the first.
-        {
+        parameters: {
           numRuns: RUNS,
           seed: SEED,
           endOnFailure: !!process.env.MODEL_NO_SHRINK,
@@ -61,7 +35,7 @@ describe('the product, model-checked', () => {
           markInterruptAsFailure: true,
           verbose: 1,
         },
-      );
+      });
       console.log(`model: ${sequences} sequences, ${steps} steps, every invariant after each`);
       expect(steps).toBeGreaterThan(0);
     },

@@ -35,7 +35,7 @@ class FetchXMLHttpRequest {
   }
 }
 
-export interface Wslink {
+interface Wslink {
   SmartConnect: {
     newInstance(options: { config: Record<string, unknown> }): {
       onConnectionReady(
@@ -49,7 +49,7 @@ export interface Wslink {
 }
 
 /** Loads wslink's browser bundle (the one trame ships) as if on a page at `pageUrl`. */
-export function loadWslink(pageUrl: string): Wslink {
+function loadWslink(pageUrl: string): Wslink {
   const g = globalThis as Record<string, unknown>;
   g.self = globalThis;
   g.window = { location: new URL(pageUrl) };
@@ -58,4 +58,21 @@ export function loadWslink(pageUrl: string): Wslink {
   g.WebSocket = WebSocket;
   const require = createRequire(import.meta.url);
   return require('wslink/dist/wslink.js') as Wslink;
+}
+
+/**
+ * A wslink client's session as the page's SmartConnect makes it (`config`: a launcher to ask, or a sessionURL and its
+ * secret), once connected; `destroy` closes it.
+ */
+export async function smartConnect(
+  pageUrl: string,
+  config: Record<string, unknown>,
+): Promise<{ call(method: string, args?: unknown[]): Promise<unknown>; destroy(): void }> {
+  const smart = loadWslink(pageUrl).SmartConnect.newInstance({ config });
+  const session = await new Promise<{ call(method: string, args?: unknown[]): Promise<unknown> }>((resolve, reject) => {
+    smart.onConnectionReady((connection) => resolve(connection.getSession()));
+    smart.onConnectionError((_c, error) => reject(new Error(`connection error: ${JSON.stringify(error)}`)));
+    smart.connect();
+  });
+  return { call: (method, args) => session.call(method, args), destroy: () => smart.destroy() };
 }

@@ -133,7 +133,8 @@ describe('reaper rules, on a fake clock', () => {
     expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ dead: 1 });
     expect(await w.deps.store.get(s.id)).toMatchObject({
       status: 'STOPPED',
-      statusReason: 'EssentialContainerExited: OutOfMemoryError',
+      // The reaper's reading says what the event would have: ECS's reason and the app's exit code.
+      statusReason: 'EssentialContainerExited: OutOfMemoryError (exit code 137)',
     });
   });
 

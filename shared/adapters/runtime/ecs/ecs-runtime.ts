@@ -6,7 +6,6 @@ import {
   RunTaskCommand,
   StopTaskCommand,
   type ECSClient,
-  type Task,
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
 import { RuntimeStartError } from '../../../domain/errors';
@@ -23,6 +22,7 @@ import type {
 } from '../../../ports/runtime';
 import { busyIfThrottled } from '../../aws/aws-busy';
 import type { KmsSecretSealer } from './secret-sealer';
+import { privateIpOf, stopOf } from './task-fields';
 import { taskOverrides } from './task-overrides';
 import type { EfsHomeMount, TaskDefinitionRegistry } from './task-definition-registry';
 import { LABELLED_APPS_TASK } from '../../../config/table';
@@ -77,12 +77,6 @@ const PHASES: Record<string, Inspection['phase']> = {
   DEPROVISIONING: 'stopping',
   STOPPED: 'stopped',
 };
-
-/** The task's private IP, from its ENI attachment (awsvpc). DescribeTasks and task events name it differently. */
-export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined {
-  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface' || a.type === 'eni');
-  return eni?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
-}
 
 /**
  * Sessions as ECS tasks: one RunTask per session (Fargate, Fargate Spot, or the EC2 GPU capacity
@@ -229,11 +223,8 @@ export class EcsRuntime implements Runtime {
     const port = task.tags?.find((t) => t.key === 'sessionplane:port')?.value;
     const inspection: Inspection = { phase, ...(ip && port ? { endpoint: `${ip}:${port}` } : {}) };
     if (phase === 'stopped') {
-      const container = task.containers?.find((c) => c.name === this.options.containerName) ?? task.containers?.[0];
-      inspection.exit = {
-        code: container?.exitCode ?? null,
-        reason: [task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || STATUS_REASONS.stopped,
-      };
+      const { code, reason } = stopOf(task, this.options.containerName);
+      inspection.exit = { code, reason: reason || STATUS_REASONS.stopped };
     }
     return inspection;
   }

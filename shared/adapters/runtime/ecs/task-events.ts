@@ -1,6 +1,7 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import { type EventPhase, type NewSessionEvent, once } from '../../../domain/events';
-import { privateIpOf, sessionIdOf } from './ecs-runtime';
+import { sessionIdOf } from './ecs-runtime';
+import { privateIpOf, stopOf } from './task-fields';
 
 /** The EventBridge "ECS Task State Change" event: `detail` is the task, as DescribeTasks has it. */
 export interface TaskStateChangeEvent {
@@ -75,17 +76,8 @@ export function readTaskEvent(
     ...(task.version !== undefined ? { version: task.version } : {}),
   };
   if (task.lastStatus === 'STOPPED') {
-    const container = task.containers?.find((c) => c.name === cluster.containerName) ?? task.containers?.[0];
-    const code = container?.exitCode ?? null;
-    // When the app ended on its own, what it ended with: its exit code and the container's reason (OutOfMemoryError…).
-    const own =
-      task.stopCode === 'EssentialContainerExited'
-        ? ` (${[code !== null ? `exit code ${code}` : '', container?.reason ?? ''].filter(Boolean).join(', ')})`
-        : '';
-    change.stopped = {
-      code,
-      reason: `${[task.stopCode, task.stoppedReason].filter(Boolean).join(': ') || 'stopped'}${own === ' ()' ? '' : own}`,
-    };
+    const { code, reason } = stopOf(task, cluster.containerName);
+    change.stopped = { code, reason: reason || 'stopped' };
   } else if (task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING') {
     change.running = { privateIp: privateIpOf(task) };
   }

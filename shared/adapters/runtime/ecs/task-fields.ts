@@ -1,0 +1,27 @@
+import type { Task } from '@aws-sdk/client-ecs';
+
+/* What ECS's task descriptions say, read the same way from DescribeTasks and from task events. */
+
+/** The task's private IP, from its ENI attachment (awsvpc). DescribeTasks and task events name it differently. */
+export function privateIpOf(task: Pick<Task, 'attachments'>): string | undefined {
+  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface' || a.type === 'eni');
+  return eni?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+}
+
+/**
+ * How a stopped task ended, in the runtime's terms: its essential container's exit code, and ECS's stop code and
+ * reason, with the exit code (and the container's own reason, e.g. OutOfMemoryError) when the app ended by itself.
+ */
+export function stopOf(
+  task: Pick<Task, 'containers' | 'stopCode' | 'stoppedReason'>,
+  containerName: string,
+): { code: number | null; reason: string } {
+  const container = task.containers?.find((c) => c.name === containerName) ?? task.containers?.[0];
+  const code = container?.exitCode ?? null;
+  const own =
+    task.stopCode === 'EssentialContainerExited'
+      ? [code !== null ? `exit code ${code}` : '', container?.reason ?? ''].filter(Boolean).join(', ')
+      : '';
+  const reason = [task.stopCode, task.stoppedReason].filter(Boolean).join(': ');
+  return { code, reason: reason ? `${reason}${own ? ` (${own})` : ''}` : '' };
+}
