@@ -1,3 +1,4 @@
+import { checkReplicaParams, REPLICA_PARAMS } from './replicas';
 import type { Resources } from './session';
 
 export type Readiness = { kind: 'line'; line: string } | { kind: 'tcp' } | { kind: 'http'; path: string };
@@ -203,17 +204,19 @@ export function isReservedEnv(name: string): boolean {
 }
 
 /**
- * Checks a user's params against the app's declared ones: only declared keys, each by its type,
- * pattern or enum. Returns the env values (defaults filled in) or the list of problems.
+ * Checks a user's params against the app's declared ones: only declared keys (and skaha's replica pair), each by its
+ * type, pattern or enum. Returns the env values (defaults filled in) or the list of problems.
  */
 export function checkParams(
   app: AppSpec,
   input: Record<string, unknown>,
 ): { values: Record<string, string>; problems: string[] } {
-  const problems: string[] = [];
-  const values: Record<string, string> = {};
+  const replicas = checkReplicaParams(app.params, input);
+  const problems: string[] = [...replicas.problems];
+  const values: Record<string, string> = { ...replicas.values };
   for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(app.params, key)) problems.push(`params.${key}: not a parameter of app ${app.name}`);
+    if (!Object.hasOwn(app.params, key) && !(REPLICA_PARAMS as readonly string[]).includes(key))
+      problems.push(`params.${key}: not a parameter of app ${app.name}`);
   }
   for (const [key, spec] of Object.entries(app.params)) {
     const raw = Object.hasOwn(input, key) ? input[key] : undefined;

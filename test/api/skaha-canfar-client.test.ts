@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureApp } from '../support/apps';
+import { startTestPlane, type TestPlane } from '../support/plane';
+
+/**
+ * The current skaha client (opencadc/canfar: `Session.create` → `utils/build.create_parameters`), request for request:
+ * a POST to `session` with its parameters as a query string (httpx `params=`), the form content type and no body;
+ * `name`, `image`, `cores` (default 1), `ram` (default 4), `type`, then `env` entries, among them `REPLICA_ID` and
+ * `REPLICA_COUNT` on every create whatever the kind; `replicas=N` is N such creates named `<name>-<n>`. Every one of
+ * them was a 400 before #37 (an env name the app does not declare).
+ */
+const IMAGE = 'images.canfar.net/skaha/notebook:1';
+
+/** The query string of the canfar client's create number `replica` of `replicas` (its tuples, in its order). */
+function createQuery(name: string, replica: number, replicas: number, env: Record<string, string> = {}): string {
+  const tuples: [string, string][] = [
+    ['name', replicas === 1 ? name : `${name}-${replica}`],
+    ['image', IMAGE],
+    ['cores', '1'],
+    ['ram', '4'],
+    ['type', 'notebook'],
+    ...Object.entries({ ...env, REPLICA_ID: String(replica), REPLICA_COUNT: String(replicas) }).map(
+      ([k, v]): [string, string] => ['env', `${k}=${v}`],
+    ),
+  ];
+  return new URLSearchParams(tuples).toString();
+}
+
+let plane: TestPlane;
+beforeAll(async () => {
+  plane = await startTestPlane(
+    {
+      notebook: fixtureApp([], {
+        skahaImage: IMAGE,
+        skahaType: 'notebook',
+        limits: { cpu: 4, memory: 8192, gpus: 0 },
+      }),
+    },
+    { SESSIONPLANE_MAX_SESSIONS_PER_USER: '10', SESSIONPLANE_MAX_CPU_PER_USER: '16' },
+  );
+});
+afterAll(async () => plane?.dispose());
+
+describe("the canfar client's own create requests, replayed against /skaha/v1", () => {
+  const create = (query: string) =>
+    plane.request(`/skaha/v1/session?${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      user: 'canfar',
+    });
+
+  it('one create (replicas=1): accepted, the id as text, REPLICA_ID=1 and REPLICA_COUNT=1 in its environment', async () => {
+    const res = await create(createQuery('nb', 1, 1));
+    expect(res.status, await res.clone().text()).toBe(200);
+    const id = (await res.text()).trim();
+    expect(await plane.deps.store.get(id)).toMatchObject({
+      name: 'nb',
+      app: 'notebook',
+      params: { REPLICA_ID: '1', REPLICA_COUNT: '1' },
+    });
+  });
+
+  it('replicas=3: three creates named <name>-<n>, each with its own REPLICA_ID, all listed by skaha', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const res = await create(createQuery('sweep', n, 3));
+      expect(res.status, await res.clone().text()).toBe(200);
+      ids.push((await res.text()).trim());
+    }
+    for (const [i, id] of ids.entries())
+      expect(await plane.deps.store.get(id)).toMatchObject({
+        name: `sweep-${i + 1}`,
+        params: { REPLICA_ID: String(i + 1), REPLICA_COUNT: '3' },
+      });
+    const listed = (await (await plane.request('/skaha/v1/session', { user: 'canfar' })).json()) as { name: string }[];
+    expect(listed.map((s) => s.name)).toEqual(expect.arrayContaining(['sweep-1', 'sweep-2', 'sweep-3']));
+  });
+
+  it.each([
+    [
+      'a replica past the count',
+      'REPLICA_ID=4&REPLICA_COUNT=3',
+      /params\.REPLICA_ID: a whole number from 1 to REPLICA_COUNT/,
+    ],
+    ['a count past 512', 'REPLICA_ID=1&REPLICA_COUNT=513', /params\.REPLICA_COUNT: a whole number from 1 to 512/],
+    ['a replica 0', 'REPLICA_ID=0&REPLICA_COUNT=3', /params\.REPLICA_ID/],
+    ['not a number', 'REPLICA_ID=one&REPLICA_COUNT=3', /params\.REPLICA_ID/],
+    ['one without the other', 'REPLICA_ID=1', /params\.REPLICA_ID: comes with REPLICA_COUNT/],
+  ])('refuses %s with skaha’s 400 and starts nothing', async (_what, env, message) => {
+    const before = (await plane.deps.store.listByOwner('canfar', { limit: 100 })).items.length;
+    const query = `name=bad&image=${encodeURIComponent(IMAGE)}&type=notebook&${env
+      .split('&')
+      .map((kv) => `env=${encodeURIComponent(kv)}`)
+      .join('&')}`;
+    const res = await create(query);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(message);
+    expect((await plane.deps.store.listByOwner('canfar', { limit: 100 })).items.length).toBe(before);
+  });
+
+  it('REST takes the same pair as params on any app (one rule for every door)', async () => {
+    const res = await plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app: 'notebook', params: { REPLICA_ID: 2, REPLICA_COUNT: 2 } }),
+      user: 'rest-user',
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect((await plane.deps.store.get(id))?.params).toEqual({ REPLICA_ID: '2', REPLICA_COUNT: '2' });
+  });
+});
