@@ -133,7 +133,8 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
   idleTimeout: {
     from: 'sessionplane',
     default: "`180s` (Clace's default)",
-    meaning: 'unused this long, the reaper stops it',
+    meaning:
+      'unused this long, the reaper stops it; `never` (or `0`, `-1`): no idle limit, for work nobody watches (its `maxLifetime` still holds)',
   },
   warnBefore: {
     from: 'sessionplane',

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
-import { DurationSchema, MemorySchema as Memory } from './duration';
+import { DurationSchema, LimitDurationSchema, MemorySchema as Memory } from './duration';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const Argv = z.union([
@@ -186,7 +186,7 @@ export const AppInputSchema = z
       )
       .optional(),
     profilesOnly: z.boolean().optional(),
-    idleTimeout: DurationSchema.optional(),
+    idleTimeout: LimitDurationSchema.optional(),
     /**
      * How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or
      * lifetime).

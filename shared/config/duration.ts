@@ -24,6 +24,23 @@ export const DurationSchema = z.union([z.number(), z.string()]).transform((value
   return ms;
 });
 
+/**
+ * A duration that may be "no limit": `never`, 0 or -1 (ShinyProxy's, Daytona's and wslink's ways to say it) are
+ * Infinity; anything else as DurationSchema reads it.
+ */
+export const LimitDurationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (value === 'never' || value === -1 || value === 0 || value === '0') return Number.POSITIVE_INFINITY;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a duration: ${JSON.stringify(value)} (use seconds, e.g. "90s", "5m", "4d", or never)`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** Memory as MiB: a number, or a string with Mi/Gi/MB/GB. */
 export const MemorySchema = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return v;

@@ -20,7 +20,7 @@ export const LIFETIME_MS = 4 * 86_400_000;
  * A control plane on a fake clock: dynalite, the ECS runtime over a scripted ECS, and counters
  * of what happened to each session (final transitions, quota releases) for the invariants.
  */
-export async function reaperWorld(db: EmbeddedDynamoDb) {
+export async function reaperWorld(db: EmbeddedDynamoDb, app: { idleTimeoutMs?: number } = {}) {
   let now = 1_800_000_000_000;
   const clock = { now: () => now };
   const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
@@ -69,7 +69,7 @@ export async function reaperWorld(db: EmbeddedDynamoDb) {
     runtime,
     {
       web: {
-        ...fixtureApp([], { idleTimeoutMs: IDLE_MS, maxLifetimeMs: LIFETIME_MS, launchTimeoutMs: 25_000 }),
+        ...fixtureApp([], { idleTimeoutMs: IDLE_MS, maxLifetimeMs: LIFETIME_MS, launchTimeoutMs: 25_000, ...app }),
         command: [],
       },
     },

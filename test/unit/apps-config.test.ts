@@ -31,6 +31,12 @@ describe('apps file: the trame apps.yml keys', () => {
     expect(app.idleTimeoutMs).toBe(180_000);
   });
 
+  it('reads `never`, 0 and -1 as no idle limit, as ShinyProxy, Daytona and wslink mean them (#37)', () => {
+    for (const idleTimeout of ['never', 0, -1, '0'])
+      expect(parseApps({ job: { cmd: ['x'], idleTimeout } }).get('job')!.idleTimeoutMs).toBe(Number.POSITIVE_INFINITY);
+    expect(parseApps({ job: { cmd: ['x'], idleTimeout: '90s' } }).get('job')!.idleTimeoutMs).toBe(90_000);
+  });
+
   it('takes the origins that may frame an app, and refuses what is not an origin', () => {
     expect(
       parseApps({
@@ -133,6 +139,7 @@ describe('apps file: bad files name the app, the key and the problem', () => {
     ['no command and no image', { a: { ready_line: 'x' } }, /app a: needs `app`, `cmd` or `image`/],
     ['an unknown key', { a: { app: 'x', comand: ['y'] } }, /app a: .*comand/],
     ['a bad duration', { a: { app: 'x', idleTimeout: 'soon' } }, /app a: idleTimeout: not a duration: "soon"/],
+    ['a negative idle timeout but -1', { a: { app: 'x', idleTimeout: -5 } }, /app a: idleTimeout: not a duration: -5 /],
     [
       'a bad memory size',
       { a: { app: 'x', resources: { memory: 'lots' } } },

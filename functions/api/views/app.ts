@@ -44,7 +44,8 @@ const AppViewSchema = z.object({
     .optional(),
   /** A launch takes a profile or the default size, not raw resources. */
   profilesOnly: z.boolean().optional(),
-  idleTimeoutSeconds: z.number(),
+  /** null: no idle limit (`idleTimeout: never`). */
+  idleTimeoutSeconds: z.number().nullable(),
   maxLifetimeSeconds: z.number(),
   launchTimeoutSeconds: z.number(),
 });
@@ -78,7 +79,7 @@ export function appView(app: AppSpec, principal: Principal): AppView {
         }
       : {}),
     ...(app.profilesOnly ? { profilesOnly: true } : {}),
-    idleTimeoutSeconds: app.idleTimeoutMs / 1000,
+    idleTimeoutSeconds: Number.isFinite(app.idleTimeoutMs) ? app.idleTimeoutMs / 1000 : null,
     maxLifetimeSeconds: app.maxLifetimeMs / 1000,
     launchTimeoutSeconds: app.launchTimeoutMs / 1000,
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
 import { reap } from '../../../shared/services/reaper/reap';
 import { renewSession } from '../../../shared/services/renew';
-import { IDLE_MS, reaperWorld } from '../../support/reaper-world';
+import { IDLE_MS, LIFETIME_MS, reaperWorld } from '../../support/reaper-world';
 
 /** #15 item 6: the reaper warns before an idle or expiry stop, and stops only in a later pass. */
 describe('reaper warnings, on a fake clock', () => {
@@ -11,6 +11,23 @@ describe('reaper warnings, on a fake clock', () => {
     db = await startEmbeddedDynamoDb();
   });
   afterAll(async () => db.close());
+
+  it('never idles out an app whose idleTimeout is never (#37), yet still ends it at its lifetime', async () => {
+    const w = await reaperWorld(db, { idleTimeoutMs: Number.POSITIVE_INFINITY });
+    const s = await w.ready();
+    const phases = async () => (await w.deps.events.list(s.id)).map((e) => e.phase);
+    // Three days without any use: no idle warning, no stop.
+    for (let day = 0; day < 3; day++) {
+      w.advance(86_400_000);
+      expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({});
+    }
+    expect(await phases()).not.toContain('idle-warning');
+    expect((await w.deps.store.get(s.id))?.status).toBe('READY');
+    // Past its lifetime it is warned, then stopped as expired.
+    w.advance(LIFETIME_MS - 3 * 86_400_000 + 1000);
+    await reap(w.deps, { concurrency: 4 });
+    expect((await reap(w.deps, { concurrency: 4 })).reaped).toEqual({ expired: 1 });
+  });
 
   it('warns at idle − warnBefore, stops at idle in a later pass, and a renew in between keeps the session (#15)', async () => {
     const w = await reaperWorld(db);
