@@ -1,6 +1,6 @@
 import type { App } from 'aws-cdk-lib';
 import * as z from 'zod';
-import { CommaListSchema } from '../shared/config/duration';
+import { CommaListSchema, MemorySchema } from '../shared/config/duration';
 
 /** The deployment's settings, from CDK context (`cdk.json`, or `-c key=value`). */
 export const InfraConfigSchema = z
@@ -72,6 +72,14 @@ export const InfraConfigSchema = z
       .default('sessionplane-'),
     routerMinCount: z.coerce.number().int().min(1).default(2),
     routerMaxCount: z.coerce.number().int().min(1).default(10),
+    /**
+     * Each user's limits (live sessions, vCPUs, memory such as `32Gi`, GPUs), as `npm start`'s
+     * SESSIONPLANE_MAX_*_PER_USER; unset, the same defaults (5 sessions, 8 vCPUs, 32 GiB, 1 GPU).
+     */
+    maxSessionsPerUser: z.coerce.number().int().min(1).max(10_000).optional(),
+    maxCpuPerUser: z.coerce.number().positive().max(100_000).optional(),
+    maxMemoryPerUser: MemorySchema.optional(),
+    maxGpusPerUser: z.coerce.number().int().min(0).max(10_000).optional(),
     /** Requests a second and burst for the whole HTTP API. */
     apiRateLimit: z.coerce.number().int().min(1).default(50),
     apiBurstLimit: z.coerce.number().int().min(1).default(100),

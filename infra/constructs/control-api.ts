@@ -53,6 +53,8 @@ export interface ControlApiProps {
   };
   throttle: { rateLimit: number; burstLimit: number };
   corsOrigins: string[];
+  /** Each user's limits as the API functions read them (SESSIONPLANE_MAX_*_PER_USER); only those the deployment sets. */
+  userLimits: Record<string, string>;
   /** Where custom images may come from (SESSIONPLANE_IMAGE_PREFIXES of the function that launches). */
   imagePrefixes: string[];
   retention: RetentionDays;
@@ -78,6 +80,7 @@ export class ControlApi extends Construct {
       [ENV.groupsClaim]: props.jwt.groupsClaim,
       [ENV.adminGroup]: props.jwt.adminGroup,
       [ENV.logLevel]: 'info',
+      ...props.userLimits,
       ...(props.corsOrigins.length ? { [ENV.corsOrigins]: props.corsOrigins.join(',') } : {}),
       ...(props.shared.trameUseHost ? { [ENV.trameUseHost]: props.shared.trameUseHost } : {}),
       ...(props.shared.trameUrlPrefix ? { [ENV.trameUrlPrefix]: props.shared.trameUrlPrefix } : {}),

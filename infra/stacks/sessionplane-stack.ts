@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { loadAppsFile } from '../../shared/config/apps-file';
 import type { AppSpec } from '../../shared/config/apps';
 import type { InfraConfig } from '../config';
+import { ENV } from '../../shared/config/env-names';
 import { AppImages } from '../constructs/app-images';
 import { AppTaskDefinitions } from '../constructs/app-task-definitions';
 import { BackgroundFunctions } from '../constructs/background-functions';
@@ -168,6 +169,7 @@ export class SessionplaneStack extends Stack {
       deployedRevisions: tasks.deployedRevisions(),
       logGroupArns: tasks.logGroups.map((g) => g.logGroupArn),
       imagePrefixes: config.imagePrefixes,
+      userLimits: userLimitsOf(config),
       taskNetwork: { subnets: network.privateSubnets, securityGroup: network.sessionsSg },
       gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName,
       tokenKey,
@@ -220,4 +222,15 @@ export class SessionplaneStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
     this.parts = { table, network, cluster, tasks, api, background, pools, router, images, homes };
   }
+}
+
+/** The per-user limits the deployment sets, as the functions' environment (the rest keep the functions' defaults). */
+function userLimitsOf(config: InfraConfig): Record<string, string> {
+  const limits: [string, number | undefined][] = [
+    [ENV.maxSessionsPerUser, config.maxSessionsPerUser],
+    [ENV.maxCpuPerUser, config.maxCpuPerUser],
+    [ENV.maxMemoryPerUser, config.maxMemoryPerUser],
+    [ENV.maxGpusPerUser, config.maxGpusPerUser],
+  ];
+  return Object.fromEntries(limits.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
 }

@@ -31,6 +31,7 @@ const COMBINATIONS: [string, Record<string, unknown>][] = [
   ['an issuer of its own', { jwtIssuer: 'https://login.example.org/realms/viz', jwtAudience: 'sessionplane' }],
   ['MFA required', { mfa: 'required' }],
   ['plain HTTP, no CloudFront (testing)', { cloudFront: 'false' }],
+  ['per-user limits', { maxSessionsPerUser: '3', maxCpuPerUser: '16', maxMemoryPerUser: '64Gi', maxGpusPerUser: '2' }],
 ];
 
 describe('every documented context combination synthesizes, cdk-nag clean', () => {
@@ -42,6 +43,27 @@ describe('every documented context combination synthesizes, cdk-nag clean', () =
     },
     120_000,
   );
+
+  it("gives every API function the deployment's per-user limits (and none it did not set)", () => {
+    const limited = synthStack({ maxSessionsPerUser: '3', maxMemoryPerUser: '64Gi' }).template;
+    const apiFunctions = Object.values(limited.findResources('AWS::Lambda::Function')).filter((r) =>
+      /^api-/.test(
+        String(
+          (r as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment
+            ?.Variables?.POWERTOOLS_SERVICE_NAME,
+        ),
+      ),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+    expect(apiFunctions).toHaveLength(3);
+    for (const f of apiFunctions) {
+      expect(f.Properties.Environment.Variables).toMatchObject({
+        SESSIONPLANE_MAX_SESSIONS_PER_USER: '3',
+        SESSIONPLANE_MAX_MEMORY_PER_USER: String(64 * 1024),
+      });
+      expect(f.Properties.Environment.Variables).not.toHaveProperty('SESSIONPLANE_MAX_CPU_PER_USER');
+    }
+    expect(() => synthStack({ maxMemoryPerUser: 'lots' })).toThrow(/not a memory size/);
+  });
 
   it('without NAT, reaches every AWS service a task and the router need through endpoints, open to them alone', () => {
     const { template } = synthStack({ natGateways: 0, vpcEndpoints: true });

@@ -84,14 +84,10 @@ export class AwsProduct implements Product {
         )![1];
         pool = await motoUsers(endpoint, REGION, cli.Properties!.ExplicitAuthFlows as string[], groups);
       },
-      // Owners by user name, as the model names them (the default is the token's sub).
-      context: { userClaim: 'username' },
-      functionEnv: {
-        SESSIONPLANE_MAX_SESSIONS_PER_USER: String(MODEL_CAP),
-        SESSIONPLANE_MAX_CPU_PER_USER: '16',
-        SESSIONPLANE_MAX_MEMORY_PER_USER: '64Gi',
-        SESSIONPLANE_RATE_LIMIT: '1000000',
-      },
+      // Owners by user name, as the model names them (the default is the token's sub); the model's cap per user.
+      context: { userClaim: 'username', maxSessionsPerUser: MODEL_CAP, maxCpuPerUser: 16, maxMemoryPerUser: '64Gi' },
+      // The invariants read every list of every user after each step: far above people's pace.
+      functionEnv: { SESSIONPLANE_RATE_LIMIT: '1000000' },
     });
     const p = new AwsProduct(d, dir);
     p.client = createDocumentClient({ endpoint: d.dynamodbEndpoint, region: 'local' });
