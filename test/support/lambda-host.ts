@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,15 +16,26 @@ process.on('message', async ({ n, event }) => {
 });
 process.send({ ready: true });`;
 
+/**
+ * The runner's file, written once per test process into a folder of its own: rewritten for every function, a child
+ * could start from the file while another write had truncated it (an empty module: it exits at once, saying nothing).
+ */
+let runnerFile: string | undefined;
+function runnerPath(): string {
+  if (!runnerFile) {
+    runnerFile = join(mkdtempSync(join(tmpdir(), 'sp-lambda-')), 'runner.mjs');
+    writeFileSync(runnerFile, RUNNER);
+  }
+  return runnerFile;
+}
+
 export interface WarmFunction {
   invoke<T = unknown>(event: unknown): Promise<T>;
   close(): Promise<void>;
 }
 
 export async function warmFunction(name: string, file: string, env: Record<string, string>): Promise<WarmFunction> {
-  const runner = join(tmpdir(), 'sp-lambda-runner.mjs');
-  writeFileSync(runner, RUNNER);
-  const child: ChildProcess = fork(runner, [], {
+  const child: ChildProcess = fork(runnerPath(), [], {
     env: { ...env, SP_LAMBDA_BUNDLE: file, SP_LAMBDA_NAME: name },
     stdio: ['ignore', process.env.DEBUG_MOTO ? 'inherit' : 'ignore', 'pipe', 'ipc'],
   });
@@ -42,7 +53,7 @@ export async function warmFunction(name: string, file: string, env: Record<strin
   );
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
-    void gone.then(() => reject(new Error(`${name} did not start: ${stderr}`)));
+    void gone.then(() => reject(new Error(`${name} did not start (exit ${child.exitCode}): ${stderr}`)));
   });
   child.on('message', (m: { n?: number; result?: unknown }) => {
     if (m.n === undefined) return;
