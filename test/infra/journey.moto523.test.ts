@@ -10,6 +10,7 @@ import { httpApiEvent } from '../support/lambda-events';
 import { moto523Missing } from '../support/moto-523';
 import { deployOnMoto, type MotoDeployment, REPOSITORY_URI } from '../support/moto-deployment';
 import { iamReport } from '../support/iam-report';
+import { UNUSED_GRANTS } from '../support/iam-unused-grants';
 import { waitFor } from '../support/wait';
 import { openWs, roundTrip } from '../support/ws';
 
@@ -302,45 +303,6 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     });
   });
 
-  /**
-   * What each role is granted that the journey does not call, and why it is granted: a grant nobody calls and nobody
-   * explains fails the test below (remove it, or say here what needs it).
-   */
-  const UNUSED: Record<string, Record<string, string>> = {
-    'api-write': {
-      'elasticfilesystem:DescribeAccessPoints':
-        "waits for a new home's access point to become available (moto creates it available at once)",
-    },
-    reaper: {
-      'dynamodb:DeleteItem': "removes a shared session's grantee-index pointers when the reaper ends it",
-      'ecs:DeregisterTaskDefinition': "retires the registry's revisions no session has used for a day",
-    },
-    'image-catalog': {
-      'ecr:BatchGetImage':
-        "reads a labelled image's manifest (moto's repository holds no image here; the ECR contract does)",
-      'ecr:GetDownloadUrlForLayer': "reads a labelled image's config blob, its labels (as above)",
-    },
-    pools: {
-      'dynamodb:DescribeStream': "Lambda's event source mapping reads the table's stream with the function's role",
-      'dynamodb:GetRecords': 'the same event source mapping',
-      'dynamodb:GetShardIterator': 'the same event source mapping',
-      'dynamodb:ListStreams': 'the same event source mapping',
-      'ecs:DescribeTaskDefinition': "a pool of a labelled image's app runs in a registry revision",
-      'ecs:RegisterTaskDefinition': 'the same registry revision',
-      'ecs:StopTask': 'a pool shrinks, or its instances expire or outlive a spec change',
-    },
-    router: { 'dynamodb:PutItem': "the portal's sign-outs (`signout#` keys), with the portal (HTTPS)" },
-    ...Object.fromEntries(
-      ['built', 'notes', 'pooled'].map((app) => [
-        `task Apps${app}TaskTaskRole`,
-        {
-          'elasticfilesystem:ClientMount': "the task's EFS mount of its user's home (the ECS agent, not an API call)",
-          'elasticfilesystem:ClientWrite': 'the same mount, read-write',
-        },
-      ]),
-    ),
-  };
-
   it('IAM: every AWS call each principal made is allowed by its own role as synthesized (offline IAM evaluation)', async () => {
     const reports = await iamReport(d);
     for (const r of reports)
@@ -352,7 +314,7 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     expect(reports.filter((r) => r.calls === 0).map((r) => r.who)).toEqual([]);
     const unexplained = Object.fromEntries(
       reports.map((r) => {
-        const why = Object.entries(UNUSED).find(([who]) => r.who.startsWith(who))?.[1] ?? {};
+        const why = Object.entries(UNUSED_GRANTS).find(([who]) => r.who.startsWith(who))?.[1] ?? {};
         return [r.who, r.unused.filter((a) => !why[a])];
       }),
     );
