@@ -77,6 +77,7 @@ export const InfraConfigSchema = z
      * SESSIONPLANE_MAX_*_PER_USER; unset, the same defaults (5 sessions, 8 vCPUs, 32 GiB, 1 GPU).
      */
     maxSessionsPerUser: z.coerce.number().int().min(1).max(10_000).optional(),
+    maxJobsPerUser: z.coerce.number().int().min(1).max(10_000).optional(),
     maxCpuPerUser: z.coerce.number().positive().max(100_000).optional(),
     maxMemoryPerUser: MemorySchema.optional(),
     maxGpusPerUser: z.coerce.number().int().min(0).max(10_000).optional(),

@@ -21,6 +21,10 @@ export const LaunchBodySchema = z.strictObject({
     .refine((p) => Object.keys(p).length <= 50, 'at most 50 params')
     .optional(),
   image: z.string().min(1).max(512).optional(),
+  /** A program instead of the app's command, where the app's `userCommand` allows one (checked by its rules). */
+  cmd: z.string().min(1).max(1024).optional(),
+  /** Arguments after the command, each as given (never through a shell), where the app allows them. */
+  args: z.array(z.string().max(1024)).max(1000).optional(),
   resources: z
     .strictObject({
       cpu: z.number().min(0.001, 'at least 0.001 (one millicore)').max(192).optional(),

@@ -75,6 +75,9 @@ export async function admit(deps: AdmissionDeps, route: SessionRoute, req: Incom
 
 /** The admitted session once it can be reached: waits while it is starting. */
 export async function settle(deps: AdmissionDeps, admitted: Session, aborted: () => boolean) {
+  // A job has no web address: it runs its command, and says what it did through its status and log.
+  if (admitted.kind === 'job')
+    throw new Refusal(404, 'session.not_found', 'A job has no web address: see its status and logs through the API.');
   let session: Session | undefined = admitted;
   const waited = isStarting(session.status);
   if (waited) session = await deps.lookup.waitUntilReady(session, aborted);

@@ -228,6 +228,7 @@ export class SessionplaneStack extends Stack {
 function userLimitsOf(config: InfraConfig): Record<string, string> {
   const limits: [string, number | undefined][] = [
     [ENV.maxSessionsPerUser, config.maxSessionsPerUser],
+    [ENV.maxJobsPerUser, config.maxJobsPerUser],
     [ENV.maxCpuPerUser, config.maxCpuPerUser],
     [ENV.maxMemoryPerUser, config.maxMemoryPerUser],
     [ENV.maxGpusPerUser, config.maxGpusPerUser],

@@ -33,6 +33,17 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
       "the web client's modules, built into `SESSIONPLANE_WWW` beforehand (as the trame image's `generate_www.py` does at build time); means `client: www`",
   },
   client_type: { from: 'trame', meaning: 'the web client type it was built with; means `client: www`' },
+  kind: {
+    from: 'sessionplane',
+    default: '`session` (`job` for `skahaType: headless`)',
+    meaning:
+      "`job`: runs its command to the end and ends `COMPLETED` (exit 0) or `FAILED` with its exit code; ready once started, never idle-stopped (its limit is `maxLifetime`), counted against the jobs cap, not the sessions cap; skaha's `headless` (see [jobs](../how-to/jobs.md))",
+  },
+  userCommand: {
+    from: 'sessionplane',
+    meaning:
+      "what a launch may say about its command (skaha's `cmd`, `args`): `cmd: {allow: [programs]}` or `{pattern}`; `args: true` or `{pattern, maxItems}` (default: each `[A-Za-z0-9_./=:,@%+-]{1,1024}`, at most 64); never through a shell. Absent: the app's own command only",
+  },
   description: { from: 'sessionplane', meaning: 'shown by `GET /apps` and the portal' },
   title: { from: 'sessionplane', default: "the app's name", meaning: 'the name people see' },
   icon: {
@@ -77,8 +88,8 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
   },
   ready: {
     from: 'sessionplane',
-    default: 'the ready line for `app`, else `{tcp: true}`',
-    meaning: '`{line: "…"}`, `{tcp: true}` or `{http: /path}` (2xx/3xx)',
+    default: 'the ready line for `app`, `started` for a job, else `{tcp: true}`',
+    meaning: '`{line: "…"}`, `{tcp: true}`, `{http: /path}` (2xx/3xx) or `started` (once its command started)',
   },
   client: {
     from: 'sessionplane',

@@ -1,3 +1,4 @@
+import { KindInput, UserCommandInput } from './apps-schema-jobs';
 import * as z from 'zod';
 import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
 import { DurationSchema, LimitDurationSchema, MemorySchema as Memory } from './duration';
@@ -94,8 +95,9 @@ const ReadyInput = z.union(
     z.strictObject({ line: z.string().min(1) }),
     z.strictObject({ tcp: z.union([z.literal(true), z.strictObject({})]) }),
     z.strictObject({ http: z.string().startsWith('/') }),
+    z.literal('started'),
   ],
-  { error: 'expected {line: "..."}, {tcp: true} or {http: "/path"}' },
+  { error: 'expected {line: "..."}, {tcp: true}, {http: "/path"} or started' },
 );
 
 /** One app in the apps file: the trame image's apps.yml keys plus Sessionplane's own. */
@@ -109,6 +111,10 @@ export const AppInputSchema = z
     www_modules: z.array(z.string()).optional(),
     client_type: z.string().optional(),
     // Sessionplane
+    /** `job`: runs its command to the end, COMPLETED or FAILED with its exit code, never idle-stopped. */
+    kind: KindInput.optional(),
+    /** What a launch may say about its command (skaha's `cmd` and `args`); absent: none. */
+    userCommand: UserCommandInput.optional(),
     description: z.string().max(500).optional(),
     /** The name people see (SimPhoNy's `ui_name`); the app's key otherwise. */
     title: z.string().min(1).max(100).optional(),
@@ -280,6 +286,8 @@ export const AppInputSchema = z
         path: ['open'],
         message: '`open` lets anyone launch it: drop `access`, or `open`',
       });
+    if (a.kind === 'job' && (a.pool || a.open))
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'a job is neither pooled nor open to visitors' });
     if (a.ready_line && a.ready)
       ctx.addIssue({ code: 'custom', message: '`ready_line` and `ready` cannot be used together' });
     for (const key of Object.keys(a.env ?? {})) {

@@ -39,17 +39,20 @@ const PROCESS_DEFAULTS: AppDefaults = { platformStartMs: () => 0 };
 // Over 60 lines: the apps file's fields mapped to the spec one by one.
 function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefaults): AppSpec {
   const command = a.cmd ?? (a.app ? [a.app, ...TRAME_DEFAULT_ARGS, ...(a.args ?? [])] : []);
+  const job = (a.kind ?? (a.skahaType === 'headless' ? 'job' : 'session')) === 'job';
   const ready: AppSpec['ready'] = a.ready_line
     ? { kind: 'line', line: a.ready_line }
-    : a.ready
-      ? 'line' in a.ready
-        ? { kind: 'line', line: a.ready.line }
-        : 'http' in a.ready
-          ? { kind: 'http', path: a.ready.http }
-          : { kind: 'tcp' }
-      : a.app && !a.cmd
-        ? { kind: 'line', line: TRAME_READY_LINE }
-        : { kind: 'tcp' };
+    : a.ready === 'started' || (job && !a.ready)
+      ? { kind: 'started' }
+      : a.ready
+        ? 'line' in a.ready
+          ? { kind: 'line', line: a.ready.line }
+          : 'http' in a.ready
+            ? { kind: 'http', path: a.ready.http }
+            : { kind: 'tcp' }
+        : a.app && !a.cmd
+          ? { kind: 'line', line: TRAME_READY_LINE }
+          : { kind: 'tcp' };
   const resources = { ...DEFAULT_RESOURCES, ...a.resources };
   const params: Record<string, ParamSpec> = {};
   for (const [key, p] of Object.entries(a.params ?? {})) {
@@ -73,6 +76,12 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     readOnlyRootFilesystem: a.readOnlyRootFilesystem ?? false,
     cwd: resolve(baseDir, a.cwd ?? '.'),
   };
+  if (job) {
+    spec.kind = 'job';
+    // Nothing to probe: a job is alive while its command runs, and its end is noticed at once.
+    spec.liveness = { probe: 'off' };
+  }
+  if (a.userCommand) spec.userCommand = a.userCommand;
   if (a.description !== undefined) spec.description = a.description;
   if (a.title !== undefined) spec.title = a.title;
   if (a.icon !== undefined) spec.icon = a.icon;

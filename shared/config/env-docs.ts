@@ -118,7 +118,8 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
     meaning:
       'each session served from `<id>.<domain>` (see [the router](../explanation/router.md)); `none` for path mode',
   },
-  SESSIONPLANE_MAX_SESSIONS_PER_USER: { meaning: 'live sessions a user may have at once' },
+  SESSIONPLANE_MAX_SESSIONS_PER_USER: { meaning: 'live sessions a user may have at once (jobs not counted)' },
+  SESSIONPLANE_MAX_JOBS_PER_USER: { meaning: 'live jobs (`kind: job`) a user may have at once' },
   SESSIONPLANE_MAX_CPU_PER_USER: { meaning: "vCPUs a user's live sessions may hold together" },
   SESSIONPLANE_MAX_MEMORY_PER_USER: { default: '`32Gi`', meaning: "memory a user's live sessions may hold together" },
   SESSIONPLANE_MAX_GPUS_PER_USER: { meaning: "GPUs a user's live sessions may hold together" },

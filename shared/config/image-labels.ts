@@ -44,6 +44,7 @@ const FROM_LABELS = [
   'readOnlyRootFilesystem',
   'home',
   'pool',
+  'kind',
 ] as const satisfies readonly AppKey[];
 
 /**
@@ -62,6 +63,7 @@ export const NOT_FROM_LABELS: Record<Exclude<AppKey, (typeof FROM_LABELS)[number
   client_type: "trame's web client type, served by the trame image's launcher, not by Sessionplane",
   client: "the server's web client is a folder on the server, not in the image",
   open: "whether anyone may launch it without an account is the server's to say",
+  userCommand: "which programs and arguments users may run in it is the server's to say",
 };
 
 const LABEL_KEYS = new Set<string>(['name', ...FROM_LABELS]);

@@ -12,6 +12,7 @@ const PriceTableSchema = z.record(
 
 export const PolicyEnvSchema = z.object({
   [ENV.maxSessionsPerUser]: z.coerce.number().int().min(1).max(10_000).default(5),
+  [ENV.maxJobsPerUser]: z.coerce.number().int().min(1).max(10_000).default(64),
   [ENV.maxCpuPerUser]: z.coerce.number().positive().max(100_000).default(8),
   [ENV.maxMemoryPerUser]: MemorySchema.default(32 * 1024),
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
@@ -58,6 +59,7 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
     policy: {
       limits: {
         sessions: e[ENV.maxSessionsPerUser],
+        jobs: e[ENV.maxJobsPerUser],
         cpu: e[ENV.maxCpuPerUser],
         memory: e[ENV.maxMemoryPerUser],
         gpus: e[ENV.maxGpusPerUser],

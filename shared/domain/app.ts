@@ -1,7 +1,13 @@
+import type { UserCommandRules } from './jobs';
 import { checkReplicaParams, REPLICA_PARAMS } from './replicas';
 import type { Resources } from './session';
 
-export type Readiness = { kind: 'line'; line: string } | { kind: 'tcp' } | { kind: 'http'; path: string };
+/** When a started instance is READY: a line in its output, its port accepting, an HTTP answer, or once started (jobs). */
+export type Readiness =
+  | { kind: 'line'; line: string }
+  | { kind: 'tcp' }
+  | { kind: 'http'; path: string }
+  | { kind: 'started' };
 
 export interface ParamSpec {
   type: 'string' | 'integer' | 'number' | 'boolean';
@@ -86,6 +92,10 @@ interface Liveness {
 /** One launchable app, as the apps file describes it after validation and defaults. */
 export interface AppSpec {
   name: string;
+  /** `job`: runs its command to the end (COMPLETED, or FAILED with its exit code); never idle-stopped. */
+  kind?: 'job';
+  /** What a launch may say about its command (skaha's `cmd` and `args`); absent: nothing. */
+  userCommand?: UserCommandRules;
   description?: string;
   /** The name people see; `name` otherwise. */
   title?: string;
@@ -268,12 +278,13 @@ export function checkResources(
 }
 
 /**
- * The skaha session type of an app: `skahaType`, or its `type` when that is one of skaha's, or `contributed` (a web
- * app).
+ * The skaha session type of an app: `skahaType`, or `headless` for a job, or its `type` when that is one of skaha's,
+ * or `contributed` (a web app).
  */
 export function skahaTypeOf(app: AppSpec): SkahaType {
   return (
     app.skahaType ??
+    (app.kind === 'job' ? 'headless' : undefined) ??
     ((SKAHA_TYPES as readonly string[]).find((t) => t === app.type) as SkahaType | undefined) ??
     'contributed'
   );

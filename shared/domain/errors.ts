@@ -99,13 +99,13 @@ export class ConfigError extends DomainError {
 export class QuotaExceededError extends DomainError {
   constructor(
     readonly owner: string,
-    readonly limit: 'sessions' | 'cpu' | 'memory' | 'gpus',
+    readonly limit: 'sessions' | 'jobs' | 'cpu' | 'memory' | 'gpus',
     readonly max: number,
   ) {
     super(
       'quota.exceeded',
-      limit === 'sessions'
-        ? `User ${owner} has reached the maximum of ${max} active sessions.`
+      limit === 'sessions' || limit === 'jobs'
+        ? `User ${owner} has reached the maximum of ${max} active ${limit}.`
         : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
       { details: { limit, max } },
     );

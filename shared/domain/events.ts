@@ -30,6 +30,8 @@ export const EVENT_PHASES = {
   stopping: 100,
   stopped: 100,
   failed: 100,
+  /** A job's command exited 0. */
+  completed: 100,
   /** A pool's own log (`pool#<app>`): its starts paused (by an admin, or after failures), and resumed. */
   paused: 100,
   resumed: 100,
@@ -40,9 +42,9 @@ export const EVENT_PHASES = {
 export type EventPhase = keyof typeof EVENT_PHASES;
 
 /** Phases after which a session has nothing more to say: a stream ends with them. */
-const FINAL_PHASES: readonly EventPhase[] = ['ready', 'failed', 'stopped'];
+const FINAL_PHASES: readonly EventPhase[] = ['ready', 'failed', 'stopped', 'completed'];
 /** Phases that end the session (their events may use the room kept for them when the log is full). */
-const END_PHASES: readonly EventPhase[] = ['stop-requested', 'reaped', 'stopping', 'stopped', 'failed'];
+const END_PHASES: readonly EventPhase[] = ['stop-requested', 'reaped', 'stopping', 'stopped', 'failed', 'completed'];
 
 export function isStreamEnd(phase: EventPhase): boolean {
   return FINAL_PHASES.includes(phase);
@@ -85,7 +87,9 @@ export function eventsOfTransition(before: Session, after: Session, now: number)
     const reason = after.statusReason;
     switch (after.status) {
       case 'READY':
-        events.push(once('ready', after.readyAt ?? now, 'The app is ready.'));
+        events.push(
+          once('ready', after.readyAt ?? now, after.kind === 'job' ? 'The job is running.' : 'The app is ready.'),
+        );
         break;
       case 'STOPPING': {
         const reaped = reason === 'idle' || reason === 'expired';
@@ -106,7 +110,18 @@ export function eventsOfTransition(before: Session, after: Session, now: number)
         events.push(once('stopped', after.stoppedAt ?? now, `Stopped${reasonText(reason)}.`));
         break;
       case 'FAILED':
-        events.push(once('failed', after.stoppedAt ?? now, `The session did not start${reasonText(reason)}.`));
+        events.push(
+          once(
+            'failed',
+            after.stoppedAt ?? now,
+            after.kind === 'job' && after.exitCode !== undefined
+              ? `The job failed${reasonText(reason)}.`
+              : `The session did not start${reasonText(reason)}.`,
+          ),
+        );
+        break;
+      case 'COMPLETED':
+        events.push(once('completed', after.stoppedAt ?? now, `The job completed${reasonText(reason)}.`));
         break;
     }
   }
@@ -163,7 +178,9 @@ export function probingPhase(ready: Readiness, at: number): NewSessionEvent {
       ? `for its ready line "${ready.line}"`
       : ready.kind === 'http'
         ? `for HTTP ${ready.path} to answer`
-        : 'for its port to accept';
+        : ready.kind === 'started'
+          ? 'for its command to start'
+          : 'for its port to accept';
   return once('probing', at, `Waiting ${how}.`);
 }
 

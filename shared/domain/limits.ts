@@ -1,8 +1,10 @@
 import type { Resources } from './session';
 
-/** Per-owner caps over all of an owner's live sessions. */
+/** Per-owner caps over all of an owner's live sessions and jobs: their number each, and their resources together. */
 export interface UserLimits {
   sessions: number;
+  /** Live jobs (`kind: 'job'`): a cap of their own, as skaha's headless sessions are outside its interactive cap. */
+  jobs: number;
   cpu: number;
   /** MiB */
   memory: number;
@@ -12,13 +14,24 @@ export interface UserLimits {
 /** What an owner's live sessions use. */
 export interface Usage extends Resources {
   sessions: number;
+  jobs: number;
 }
 
-export const NO_USAGE: Usage = { sessions: 0, cpu: 0, memory: 0, gpus: 0 };
+export const NO_USAGE: Usage = { sessions: 0, jobs: 0, cpu: 0, memory: 0, gpus: 0 };
 
-/** Which cap adding `resources` to `usage` would pass, if any. */
-export function exceededLimit(usage: Usage, resources: Resources, limits: UserLimits): keyof UserLimits | undefined {
-  if (usage.sessions + 1 > limits.sessions) return 'sessions';
+/** Which counter a session of this kind counts in: jobs have their own. */
+export type WorkKind = 'sessions' | 'jobs';
+export const workKindOf = (session: { kind?: 'job' | undefined }): WorkKind =>
+  session.kind === 'job' ? 'jobs' : 'sessions';
+
+/** Which cap adding one `kind` of `resources` to `usage` would pass, if any. */
+export function exceededLimit(
+  usage: Usage,
+  resources: Resources,
+  limits: UserLimits,
+  kind: WorkKind = 'sessions',
+): keyof UserLimits | undefined {
+  if (usage[kind] + 1 > limits[kind]) return kind;
   for (const key of ['cpu', 'memory', 'gpus'] as const) {
     if (round(usage[key] + resources[key]) > limits[key]) return key;
   }

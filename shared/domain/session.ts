@@ -1,12 +1,15 @@
 import * as z from 'zod';
 
-/** Every state a session can be in. STOPPED and FAILED are final. */
-export const SESSION_STATUSES = ['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED'] as const;
+/**
+ * Every state a session can be in. STOPPED, FAILED and COMPLETED are final; only a job (`kind: 'job'`) ends
+ * COMPLETED (its command exited 0), and for a job READY means its command is running.
+ */
+export const SESSION_STATUSES = ['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED', 'COMPLETED'] as const;
 const SessionStatusSchema = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
 const LIVE_STATUSES: readonly SessionStatus[] = ['PENDING', 'STARTING', 'READY', 'STOPPING'];
-const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED'];
+const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED', 'COMPLETED'];
 
 /**
  * Why a session ended or is ending: a session's `statusReason` starts with one of these codes, and
@@ -42,6 +45,10 @@ export const STATUS_REASONS = {
   oom: 'oom',
   /** An instance of ours with no live session (the reaper's or task-events' sweep stopped it). */
   orphan: 'orphan',
+  /** A job's command ran to its end and exited 0 (status COMPLETED). */
+  completed: 'completed',
+  /** A job's command exited with another code, or a signal (status FAILED, `exitCode` recorded). */
+  jobFailed: 'job-failed',
 } as const;
 export type StatusReason = (typeof STATUS_REASONS)[keyof typeof STATUS_REASONS];
 /** The reasons a stop request may give. */
@@ -112,6 +119,12 @@ export const SessionSchema = z.object({
   stoppedAt: z.number().optional(),
   /** The app's profile the launch chose (its resources and capacity). */
   profile: z.string().optional(),
+  /** A job: runs its command to the end (COMPLETED or FAILED with its exit code); never idle-stopped. */
+  kind: z.literal('job').optional(),
+  /** The launch's own program and arguments (skaha's cmd and args), as its app's rules allowed them. */
+  command: z.object({ cmd: z.string().optional(), args: z.array(z.string()).optional() }).optional(),
+  /** How its app's process ended by itself, when it did (a job's exit code). */
+  exitCode: z.number().int().optional(),
   /** It was a warm pool's instance, claimed at launch. */
   pooled: z.boolean().optional(),
   /** Whom the owner shares it with: a user or a group each, with its own router token (hashed) and an optional end. */

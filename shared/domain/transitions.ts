@@ -7,16 +7,18 @@ import { isFinal, type Session, type SessionStatus } from './session';
  *    └──── start failed / launch timeout ───▶ FAILED
  * any live state ─stop─▶ STOPPING ─runtime confirms─▶ STOPPED
  * any live state ─runtime already gone─▶ STOPPED (or FAILED before READY)
+ * a job, any state but STOPPING ─its command exited─▶ COMPLETED (exit 0) or FAILED
  * ```
- * STOPPED and FAILED are final.
+ * STOPPED, FAILED and COMPLETED are final.
  */
 const LEGAL: Record<SessionStatus, readonly SessionStatus[]> = {
-  PENDING: ['STARTING', 'FAILED', 'STOPPING', 'STOPPED'],
-  STARTING: ['READY', 'FAILED', 'STOPPING', 'STOPPED'],
-  READY: ['STOPPING', 'STOPPED'],
+  PENDING: ['STARTING', 'FAILED', 'STOPPING', 'STOPPED', 'COMPLETED'],
+  STARTING: ['READY', 'FAILED', 'STOPPING', 'STOPPED', 'COMPLETED'],
+  READY: ['STOPPING', 'STOPPED', 'FAILED', 'COMPLETED'],
   STOPPING: ['STOPPED'],
   STOPPED: [],
   FAILED: [],
+  COMPLETED: [],
 };
 
 /** Records of final sessions are kept this long before DynamoDB TTL may delete them. */
@@ -27,7 +29,7 @@ export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
 }
 
 export type TransitionPatch = Partial<
-  Pick<Session, 'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt'>
+  Pick<Session, 'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt' | 'exitCode'>
 >;
 
 /**

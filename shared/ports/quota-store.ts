@@ -1,4 +1,4 @@
-import type { UserLimits, Usage } from '../domain/limits';
+import type { UserLimits, Usage, WorkKind } from '../domain/limits';
 import type { Resources } from '../domain/session';
 
 export interface UsageRecord {
@@ -10,10 +10,10 @@ export interface UsageRecord {
 
 /** Per-owner usage counters, changed only by conditional writes (no transactions). */
 export interface QuotaStore {
-  /** Adds one session of `resources` to the owner's usage if every cap still holds; else QuotaExceededError. */
-  reserve(owner: string, resources: Resources, limits: UserLimits): Promise<void>;
-  /** Takes one session of `resources` off the owner's usage (never below zero). */
-  release(owner: string, resources: Resources): Promise<void>;
+  /** Adds one session (or job) of `resources` to the owner's usage if every cap still holds; else QuotaExceededError. */
+  reserve(owner: string, resources: Resources, limits: UserLimits, kind?: WorkKind): Promise<void>;
+  /** Takes one session (or job) of `resources` off the owner's usage (never below zero). */
+  release(owner: string, resources: Resources, kind?: WorkKind): Promise<void>;
   get(owner: string): Promise<Usage>;
   /** Every owner with a usage record (a sparse index, never a scan). */
   listUsage(): AsyncIterable<UsageRecord>;

@@ -11,6 +11,8 @@ import {
 } from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
+import { checkUserCommand } from '../domain/jobs';
+import { workKindOf } from '../domain/limits';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import { type NewSessionEvent, once } from '../domain/events';
@@ -36,6 +38,9 @@ export interface LaunchInput {
   image?: string | undefined;
   /** A named size of the app's (`profiles`) instead of raw resources. */
   profile?: string | undefined;
+  /** A program instead of the app's command, and arguments after it, where the app's `userCommand` allows them. */
+  cmd?: string | undefined;
+  args?: string[] | undefined;
   /** Who asks: the app's and the profile's `access` apply to them (absent: a caller already checked, or the system). */
   caller?: Principal | undefined;
   /** Idempotency-Key and the hash of the canonical request it came with; how long to remember it. */
@@ -81,7 +86,8 @@ function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
   const whyNot = deps.apps.whyNot(app, input.image);
   const params = checkParams(app, input.params ?? {});
   const resources = profile ? { resources: profile.resources, problems: [] } : checkResources(app, input.resources);
-  const problems = [...params.problems, ...resources.problems];
+  const command = checkUserCommand(app.name, app.userCommand, input);
+  const problems = [...params.problems, ...resources.problems, ...command.problems];
   if (input.image !== undefined && !app.customImage) problems.push(`image: app ${app.name} does not take an image`);
   if (problems.length) throw new ValidationError(problems.join('; '), { problems });
   if (input.image !== undefined && !imageAllowed(input.image, deps.policy.imagePrefixes))
@@ -90,7 +96,7 @@ function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
   if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
   if (app.home && !deps.homes)
     throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
-  return { app, profile, params: params.values, resources: resources.resources };
+  return { app, profile, params: params.values, resources: resources.resources, command: command.command };
 }
 
 /**
@@ -122,7 +128,7 @@ async function startFailed(
   const log = { sessionId: session.id, owner: session.owner, app: session.app, err: (error as Error).message };
   if (error instanceof CapacityError) deps.pools?.capacityShort?.();
   if (error instanceof CapacityError && (await deps.store.discard(session))) {
-    await deps.quotas.release(session.owner, session.resources);
+    await deps.quotas.release(session.owner, session.resources, workKindOf(session));
     deps.logger.info(log, 'session launch refused: no capacity');
     return refused(error);
   }
@@ -149,9 +155,9 @@ async function startFailed(
 // Over 60 lines: the launch protocol in its order (check, pool, home, idempotency, quota, record, start, STARTING);
 // each step is a call.
 export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
-  const { app, profile, params, resources } = checkedLaunch(deps, input);
+  const { app, profile, params, resources, command } = checkedLaunch(deps, input);
   // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.
-  if (deps.pools && poolServes(app, input)) {
+  if (deps.pools && !command && poolServes(app, input)) {
     const pooled = await launchPooled({ ...deps, pools: deps.pools }, app, input, params, resources);
     if (pooled) return pooled;
   }
@@ -173,7 +179,8 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     if (claim) await deps.idempotency.forget(claim);
     throw error;
   };
-  await deps.quotas.reserve(input.owner, resources, deps.policy.limits).catch(refused);
+  const kind = workKindOf(app);
+  await deps.quotas.reserve(input.owner, resources, deps.policy.limits, kind).catch(refused);
 
   const now = deps.clock.now();
   const { token, secret } = sessionCredentials(deps, id);
@@ -183,8 +190,10 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     app: app.name,
     name: input.name ?? app.name,
     status: 'PENDING',
+    ...(app.kind ? { kind: app.kind } : {}),
     resources,
     params,
+    ...(command ? { command } : {}),
     ...(input.image !== undefined ? { image: input.image } : {}),
     ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),
@@ -195,7 +204,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     version: 1,
   };
   await deps.store.create(session).catch(async (error: unknown) => {
-    await deps.quotas.release(input.owner, session.resources);
+    await deps.quotas.release(input.owner, session.resources, kind);
     return refused(error);
   });
   deps.logger.info({ sessionId: id, owner: session.owner, app: app.name }, 'session launch');

@@ -1,5 +1,6 @@
 import { isFinal, isStarting, STATUS_REASONS, statusReason, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
+import { jobEnd } from '../domain/jobs';
 import type { RuntimeEvent } from '../ports/runtime';
 import type { ServiceDeps } from './deps';
 import { reportLaunchPhases } from './session-events';
@@ -45,6 +46,7 @@ export function decideOnEvent(event: RuntimeEvent, now: number): Decide {
         if (isStarting(s.status)) return transition(s, 'FAILED', { statusReason: event.reason, runtime }, now);
         return undefined;
       case 'exited':
+        if (s.kind === 'job') return jobEnd(s, { ...event, detail: event.reason }, now);
         if (isFinal(s.status)) return undefined;
         if (s.status === 'STOPPING') return transition(s, 'STOPPED', { runtime }, now);
         if (s.status === 'READY')

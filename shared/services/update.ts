@@ -1,3 +1,4 @@
+import { workKindOf } from '../domain/limits';
 import { recordUsage } from './usage';
 import { ConflictError } from '../domain/errors';
 import { isFinal, type Session } from '../domain/session';
@@ -38,7 +39,7 @@ export async function applyUntilSettled(
     if (!isFinal(current.status) && isFinal(written.status)) {
       // A failed release leaves the counter high; the reaper re-derives it from the owner index.
       await deps.quotas
-        .release(written.owner, written.resources)
+        .release(written.owner, written.resources, workKindOf(written))
         .catch((error: unknown) =>
           deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'),
         );

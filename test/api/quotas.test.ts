@@ -36,7 +36,7 @@ describe('per-user quotas', () => {
       detail: 'User quinn has reached the maximum of 3 active sessions.',
     });
     expect((await plane.deps.store.listByOwner('quinn')).items).toHaveLength(3);
-    expect(await plane.deps.quotas.get('quinn')).toEqual({ sessions: 3, cpu: 3, memory: 1536, gpus: 0 });
+    expect(await plane.deps.quotas.get('quinn')).toEqual({ sessions: 3, jobs: 0, cpu: 3, memory: 1536, gpus: 0 });
     expect((await plane.runtime.list()).filter((i) => i.sessionId)).toHaveLength(3);
   });
 
@@ -64,7 +64,7 @@ describe('per-user quotas', () => {
 
   it('gives the quota back when a session fails to start', async () => {
     for (let i = 0; i < 4; i++) expect((await launch('tess', { app: 'broken' })).status).toBe(503);
-    expect(await plane.deps.quotas.get('tess')).toEqual({ sessions: 0, cpu: 0, memory: 0, gpus: 0 });
+    expect(await plane.deps.quotas.get('tess')).toEqual({ sessions: 0, jobs: 0, cpu: 0, memory: 0, gpus: 0 });
   });
 
   it('counts each user separately', async () => {

@@ -207,7 +207,7 @@ describe('usage records', () => {
     const now = Date.now();
     const resources = { cpu: 1, memory: 512, gpus: 0 };
     // erin's live session, older than 120 ended ones of hers (her list is newest first, 100 a page).
-    await plane.deps.quotas.reserve('erin', resources, { sessions: 5, cpu: 8, memory: 8192, gpus: 0 });
+    await plane.deps.quotas.reserve('erin', resources, { sessions: 5, jobs: 5, cpu: 8, memory: 8192, gpus: 0 });
     await plane.deps.store.create(
       makeSession({ owner: 'erin', status: 'READY', createdAt: now - 7200_000, readyAt: now - 7190_000, resources }),
     );

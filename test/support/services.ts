@@ -15,7 +15,7 @@ import { AppCatalog } from '../../shared/services/catalog';
 import type { LaunchDeps } from '../../shared/services/deps';
 
 const TEST_POLICY: Policy = {
-  limits: { sessions: 100, cpu: 1000, memory: 1_000_000, gpus: 10 },
+  limits: { sessions: 100, jobs: 100, cpu: 1000, memory: 1_000_000, gpus: 10 },
   imagePrefixes: ['registry.example.org/ok/'],
   idempotencySeconds: 3600,
   renewCeilingMs: 30 * 86_400_000,

@@ -1,10 +1,12 @@
 import type { Principal } from '../../../shared/domain/principal';
 import { launchTimings } from '../../../shared/domain/events';
-import type { Session } from '../../../shared/domain/session';
+import { decide } from '../../../shared/domain/authorization';
+import { isFinal, type Session } from '../../../shared/domain/session';
 import { shareFor } from '../../../shared/domain/shares';
 import { sessionCredentials } from '../../../shared/services/credentials';
 import { shareToken } from '../../../shared/services/shares';
 import type { ApiDeps } from '../context';
+import { logText } from '../views/common';
 import { sessionView, shareView } from '../views/session';
 
 /**
@@ -32,5 +34,21 @@ export function ownerView(deps: ApiDeps, principal: Principal, session: Session)
  */
 export async function detailedView(deps: ApiDeps, principal: Principal, session: Session) {
   const timings = launchTimings(await deps.events.list(session.id));
-  return { ...ownerView(deps, principal, session), timings };
+  const output = await jobOutput(deps, principal, session);
+  return { ...ownerView(deps, principal, session), timings, ...(output ? { output } : {}) };
+}
+
+/** How many of an ended job's last lines its view carries, and in at most how many bytes. */
+const OUTPUT_LINES = 20;
+const OUTPUT_BYTES = 4096;
+
+/** An ended job's last lines of output, for whoever may read its logs; its log is kept after the end. */
+async function jobOutput(deps: ApiDeps, principal: Principal, session: Session): Promise<string[] | undefined> {
+  if (session.kind !== 'job' || !isFinal(session.status)) return undefined;
+  if (decide(principal, 'logs', session, deps.clock.now()).allow !== true) return undefined;
+  const tail = await deps.logs.tail(session, { maxBytes: OUTPUT_BYTES }).catch((error: unknown) => {
+    deps.logger.warn({ sessionId: session.id, err: (error as Error).message }, 'could not read the job output');
+    return undefined;
+  });
+  return tail?.lines.slice(-OUTPUT_LINES).map(logText);
 }

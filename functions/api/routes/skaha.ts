@@ -4,11 +4,13 @@ import { DomainError, SessionNotFoundError, ValidationError } from '../../../sha
 import { imageAllowed, isImageReference } from '../../../shared/domain/images';
 import type { Principal } from '../../../shared/domain/principal';
 import { isLive, type Session } from '../../../shared/domain/session';
+import { splitArgs } from '../../../shared/domain/jobs';
 import { launchSession } from '../../../shared/services/launch';
 import type { SessionAction } from '../../../shared/domain/authorization';
 import { authorizedSession, listOwn, stopAs } from '../../../shared/services/access';
 import { renewSession } from '../../../shared/services/renew';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
+import { logText } from '../views/common';
 import { ownerView } from './session-access';
 import {
   skahaCatalogRoutes,
@@ -80,11 +82,14 @@ function appFor(
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Whether skaha still shows a session: not completed, not deleted (its stop asked), a failure for a day. */
+/**
+ * Whether skaha still shows a session: not stopped, not deleted (its stop asked); a failure or a finished job for a
+ * day (its Job's ttlSecondsAfterFinished).
+ */
 function shown(session: Session, now: number): boolean {
   if (session.status === 'STOPPED') return false;
   if (session.status === 'STOPPING') return !['user', 'admin'].includes(session.statusReason?.split(':')[0] ?? '');
-  if (session.status === 'FAILED') return now - (session.stoppedAt ?? session.createdAt) < FAILED_SHOWN_MS;
+  if (session.status === 'FAILED' || session.status === 'COMPLETED') return now - (session.stoppedAt ?? session.createdAt) < FAILED_SHOWN_MS;
   return true;
 }
 
@@ -92,7 +97,7 @@ function shown(session: Session, now: number): boolean {
  * The skaha session API (CANFAR), at /skaha/v1 (and /skaha/v0, the prefix before skaha's v1), for
  * its curl users and its Python client. Answers in skaha's shapes and words: a text/plain id, JSON
  * arrays with skaha's field names, types and statuses, text/plain errors with skaha's codes (see
- * app.onError). Commands come from the apps file only: `cmd` and `args` are refused rather than run.
+ * app.onError). `cmd` and `args` run where the app's `userCommand` allows them, as it says; elsewhere skaha's 400.
  */
 // Over 60 lines: skaha's route table, one short handler per route of its API.
 function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -125,8 +130,6 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (name === null) throw new ValidationError("Missing parameter 'name'");
     if (!/^[A-Za-z0-9-]+$/.test(name)) throw new ValidationError("name can only contain alpha-numeric chars and '-'");
     if (name.length > 64) throw new ValidationError('name can be at most 64 characters');
-    if (p.has('cmd') || p.has('args'))
-      throw new ValidationError('cmd and args are not supported: sessions run the command their app defines');
     const entries: [string, string][] = [];
     for (const kv of p.getAll('env')) {
       const i = kv.indexOf('=');
@@ -152,6 +155,10 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
       name,
       params: env,
       image,
+      // skaha's: a program instead of the image's command, and its arguments split on spaces; each checked against
+      // the app's `userCommand` rules, run without a shell.
+      cmd: p.get('cmd') ?? undefined,
+      args: splitArgs(p.get('args') ?? undefined),
       resources: {
         ...(cores !== undefined ? { cpu: cores } : {}),
         ...(ram !== undefined ? { memory: ram * 1024 } : {}),
@@ -197,7 +204,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (view === 'logs')
       return c.text(
         (await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines
-          .map((l) => `${l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')}\n`)
+          .map((l) => `${logText(l)}\n`)
           .join(''),
       );
     if (view === 'events' || view === 'event') return c.text(skahaEvents(await deps.events.list(session.id)));

@@ -50,6 +50,7 @@ const LAUNCH_OUTCOME: Record<SessionStatus, 'reply' | 'failed' | 'ended'> = {
   STOPPING: 'ended',
   STOPPED: 'ended',
   FAILED: 'failed',
+  COMPLETED: 'ended',
 };
 
 /**

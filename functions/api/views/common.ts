@@ -6,3 +6,6 @@ export const ResourcesView = z.object({ cpu: z.number(), memory: z.number().int(
 
 /** Epoch milliseconds as an ISO time; undefined stays undefined. */
 export const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** A stored log line's text, without the time it was stored with (`<ISO time> <text>`). */
+export const logText = (line: string) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '');

@@ -15,6 +15,15 @@ export const SessionViewSchema = z.object({
   owner: z.string(),
   status: z.enum(SESSION_STATUSES),
   statusReason: z.string().optional(),
+  /** `job`: runs its command to the end (COMPLETED, or FAILED with `exitCode`); absent for an interactive session. */
+  kind: z.literal('job').optional(),
+  /** The launch's own program and arguments, when it gave them. */
+  cmd: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  /** How a job's command exited, once it has. */
+  exitCode: z.number().int().optional(),
+  /** GET /sessions/{id} of an ended job: the last lines of its output (all of it: GET /sessions/{id}/logs). */
+  output: z.array(z.string()).optional(),
   /** The user's own image, when the launch named one (an app with customImage). */
   image: z.string().optional(),
   resources: ResourcesView,
@@ -29,6 +38,7 @@ export const SessionViewSchema = z.object({
    * be stopped for unless used; `expiry`, the end it nears unless renewed. Absent once used or renewed.
    */
   warned: z.object({ idle: Iso.optional(), expiry: Iso.optional() }).optional(),
+  /** Where it is opened; empty for a job, which has no web address (as skaha's headless sessions). */
   sessionURL: z.string(),
   connectURL: z.string(),
   /** Where a person opens it, for an app with a web client (`client: www`): its page, naming the session. */
@@ -80,6 +90,10 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     owner: session.owner,
     status: session.status,
     statusReason: session.statusReason,
+    kind: session.kind,
+    cmd: session.command?.cmd,
+    args: session.command?.args,
+    exitCode: session.exitCode,
     image: session.image,
     resources: session.resources,
     params: session.params,
@@ -89,9 +103,13 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     expiresAt: iso(session.expiresAt)!,
     stoppedAt: iso(session.stoppedAt),
     ...warnedView(currentWarnings(session)),
-    sessionURL: sessionUrl(urls, session.id, token),
-    connectURL: connectUrl(urls, session.id, token, session.app),
-    clientURL: clientUrl(urls, session.id, session.app),
+    ...(session.kind === 'job'
+      ? { sessionURL: '', connectURL: '' }
+      : {
+          sessionURL: sessionUrl(urls, session.id, token),
+          connectURL: connectUrl(urls, session.id, token, session.app),
+          clientURL: clientUrl(urls, session.id, session.app),
+        }),
   };
 }
 

@@ -10,6 +10,7 @@ const SKAHA_STATUS: Record<SessionStatus, string> = {
   STOPPING: 'Terminating',
   STOPPED: 'Completed',
   FAILED: 'Failed',
+  COMPLETED: 'Completed',
 };
 
 /** A session's status in skaha's words. */
@@ -77,6 +78,8 @@ const SKAHA_REASON: Record<EventPhase, string> = {
   stopping: 'Stopping',
   stopped: 'Stopped',
   failed: 'Failed',
+  // Kubernetes' word for a Job that ran to its end.
+  completed: 'Completed',
   paused: 'Paused',
   resumed: 'Resumed',
   shared: 'Shared',

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../../config/table';
 import { QuotaExceededError } from '../../domain/errors';
-import { exceededLimit, NO_USAGE, round, type UserLimits, type Usage } from '../../domain/limits';
+import { exceededLimit, NO_USAGE, round, type UserLimits, type Usage, type WorkKind } from '../../domain/limits';
 import type { Resources } from '../../domain/session';
 import type { QuotaStore, UsageRecord } from '../../ports/quota-store';
 import { liveIndexPages } from './live-index';
@@ -13,7 +13,13 @@ export const USAGE_SHARD = 'usage';
 const keyOf = (owner: string) => ({ [T.partitionKey]: `${PREFIX}${owner}` });
 const usageOf = (item: Record<string, unknown>): Usage => {
   const n = (v: unknown) => round(Math.max(0, Number(v ?? 0)));
-  return { sessions: n(item.sessions), cpu: n(item.cpu), memory: n(item.memory), gpus: n(item.gpus) };
+  return {
+    sessions: n(item.sessions),
+    jobs: n(item.jobs),
+    cpu: n(item.cpu),
+    memory: n(item.memory),
+    gpus: n(item.gpus),
+  };
 };
 
 /**
@@ -28,8 +34,8 @@ export class DynamoDbQuotaStore implements QuotaStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async reserve(owner: string, resources: Resources, limits: UserLimits): Promise<void> {
-    const alone = exceededLimit(NO_USAGE, resources, limits);
+  async reserve(owner: string, resources: Resources, limits: UserLimits, kind: WorkKind = 'sessions'): Promise<void> {
+    const alone = exceededLimit(NO_USAGE, resources, limits, kind);
     if (alone) throw new QuotaExceededError(owner, alone, limits[alone]);
     try {
       await this.client.send(
@@ -37,12 +43,16 @@ export class DynamoDbQuotaStore implements QuotaStore {
           TableName: this.tableName,
           Key: keyOf(owner),
           UpdateExpression:
-            'ADD sessions :one, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now, #shard = :shard, #created = :zero',
+            'ADD #count :one, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now, #shard = :shard, #created = :zero',
           // Room left for this session under each cap (no arithmetic in conditions).
           ConditionExpression:
-            '(attribute_not_exists(sessions) OR sessions <= :sessionsLeft) AND (attribute_not_exists(cpu) OR cpu <= :cpuLeft)' +
+            '(attribute_not_exists(#count) OR #count <= :sessionsLeft) AND (attribute_not_exists(cpu) OR cpu <= :cpuLeft)' +
             ' AND (attribute_not_exists(memory) OR memory <= :memoryLeft) AND (attribute_not_exists(gpus) OR gpus <= :gpusLeft)',
-          ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey, '#created': T.liveIndex.sortKey },
+          ExpressionAttributeNames: {
+            '#count': kind,
+            '#shard': T.liveIndex.partitionKey,
+            '#created': T.liveIndex.sortKey,
+          },
           ExpressionAttributeValues: {
             ':one': 1,
             ':cpu': resources.cpu,
@@ -51,7 +61,7 @@ export class DynamoDbQuotaStore implements QuotaStore {
             ':now': this.now(),
             ':shard': USAGE_SHARD,
             ':zero': 0,
-            ':sessionsLeft': limits.sessions - 1,
+            ':sessionsLeft': limits[kind] - 1,
             ':cpuLeft': round(limits.cpu - resources.cpu),
             ':memoryLeft': limits.memory - resources.memory,
             ':gpusLeft': limits.gpus - resources.gpus,
@@ -60,19 +70,20 @@ export class DynamoDbQuotaStore implements QuotaStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const which = exceededLimit(await this.get(owner), resources, limits) ?? 'sessions';
+      const which = exceededLimit(await this.get(owner), resources, limits, kind) ?? kind;
       throw new QuotaExceededError(owner, which, limits[which]);
     }
   }
 
-  async release(owner: string, resources: Resources): Promise<void> {
+  async release(owner: string, resources: Resources, kind: WorkKind = 'sessions'): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(owner),
-          UpdateExpression: 'ADD sessions :minusOne, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now',
-          ConditionExpression: 'sessions >= :one',
+          UpdateExpression: 'ADD #count :minusOne, cpu :cpu, memory :memory, gpus :gpus SET updatedAt = :now',
+          ConditionExpression: '#count >= :one',
+          ExpressionAttributeNames: { '#count': kind },
           ExpressionAttributeValues: {
             ':one': 1,
             ':minusOne': -1,
@@ -108,18 +119,23 @@ export class DynamoDbQuotaStore implements QuotaStore {
   }
 
   async repair(owner: string, expected: Usage, derived: Usage): Promise<boolean> {
-    const zero = derived.sessions === 0;
+    const zero = derived.sessions === 0 && derived.jobs === 0;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(owner),
           // An owner with nothing live leaves the index, so the next pass does not read it again.
-          UpdateExpression: `SET sessions = :s, cpu = :c, memory = :m, gpus = :g, updatedAt = :now${zero ? ' REMOVE #shard' : ''}`,
-          ConditionExpression: 'sessions = :es AND cpu = :ec AND memory = :em AND gpus = :eg',
+          UpdateExpression: `SET sessions = :s, jobs = :j, cpu = :c, memory = :m, gpus = :g, updatedAt = :now${zero ? ' REMOVE #shard' : ''}`,
+          // A counter written before jobs had one has no `jobs`: that is zero.
+          ConditionExpression:
+            'sessions = :es AND (jobs = :ej OR (attribute_not_exists(jobs) AND :ej = :zero)) AND cpu = :ec AND memory = :em AND gpus = :eg',
           ...(zero ? { ExpressionAttributeNames: { '#shard': T.liveIndex.partitionKey } } : {}),
           ExpressionAttributeValues: {
             ':s': derived.sessions,
+            ':j': derived.jobs,
+            ':ej': expected.jobs,
+            ':zero': 0,
             ':c': derived.cpu,
             ':m': derived.memory,
             ':g': derived.gpus,

@@ -41,6 +41,8 @@ function httpAnswers(host: string, port: number, path: string, timeoutMs = 2000,
 
 /** One probe of a TCP or HTTP readiness check (ready lines are watched on the output instead). */
 export function probe(ready: Readiness, host: string, port: number): Promise<boolean> {
+  // A job is ready once its command started: nothing listens.
+  if (ready.kind === 'started') return Promise.resolve(true);
   if (ready.kind === 'http') return httpAnswers(host, port, ready.path);
   return tcpAccepts(host, port);
 }

@@ -11,7 +11,7 @@ import { isStarting, STATUS_REASONS, type Session } from '../../domain/session';
  *   READY within warnBefore of expiresAt ─▶ warn expiry (once per expiry: a renew moves it)
  *   READY past expiresAt, warned ─────────▶ stop expired
  *   READY, quiet for idleTimeout − warnBefore ▶ warn idle (once per quiet period)
- *   READY, quiet for idleTimeout, warned ─▶ stop idle   (open sockets keep lastActivityAt fresh)
+ *   READY, quiet for idleTimeout, warned ─▶ stop idle   (open sockets keep lastActivityAt fresh; never a job)
  *
  * A stop is never in the pass that warned: a session past its time with no warning (the reaper was
  * away) is warned, and stopped one pass later, so its user always has a pass to react in.
@@ -43,6 +43,8 @@ export function reapAction(
     return expiryWarned ? { kind: 'stop', reason: STATUS_REASONS.expired } : { kind: 'warn', warning: 'expiry' };
   if (!expiryWarned && now > session.expiresAt - Math.min(warnBefore, (session.expiresAt - session.createdAt) / 2))
     return { kind: 'warn', warning: 'expiry' };
+  // A job runs until its command ends: its limit is its lifetime, never idleness.
+  if (session.kind === 'job') return { kind: 'none' };
   const idleTimeoutMs = app?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const since = quietSince(session);
   const idleWarned = held?.idle !== undefined;

@@ -1,4 +1,4 @@
-import { NO_USAGE, round, type Usage } from '../../domain/limits';
+import { NO_USAGE, round, type Usage, workKindOf } from '../../domain/limits';
 import type { Session } from '../../domain/session';
 import type { ServiceDeps } from '../deps';
 
@@ -8,7 +8,8 @@ const USAGE_SETTLE_MS = 60_000;
 function sum(sessions: Session[]): Usage {
   return sessions.reduce(
     (u, s) => ({
-      sessions: u.sessions + 1,
+      ...u,
+      [workKindOf(s)]: u[workKindOf(s)] + 1,
       cpu: round(u.cpu + s.resources.cpu),
       memory: u.memory + s.resources.memory,
       gpus: u.gpus + s.resources.gpus,
@@ -18,7 +19,7 @@ function sum(sessions: Session[]): Usage {
 }
 
 const same = (a: Usage, b: Usage) =>
-  a.sessions === b.sessions && a.cpu === b.cpu && a.memory === b.memory && a.gpus === b.gpus;
+  a.sessions === b.sessions && a.jobs === b.jobs && a.cpu === b.cpu && a.memory === b.memory && a.gpus === b.gpus;
 
 /**
  * Re-derives each owner's usage from their live sessions (read from the live index by this pass,

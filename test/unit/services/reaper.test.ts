@@ -176,7 +176,7 @@ describe('reaper rules, on a fake clock', () => {
     w.advance(61_000);
     await w.deps.store.recordActivity((await w.deps.store.listByOwner('cy')).items[0]!.id, w.clock.now());
     expect((await reap(w.deps, { concurrency: 4 })).countersRepaired).toBe(1);
-    expect(await w.deps.quotas.get('cy')).toEqual({ sessions: 1, cpu: 1, memory: 512, gpus: 0 });
+    expect(await w.deps.quotas.get('cy')).toEqual({ sessions: 1, jobs: 0, cpu: 1, memory: 512, gpus: 0 });
   });
 
   it('reads the live index, never scans, and bounds its runtime calls in flight', async () => {
@@ -305,6 +305,6 @@ describe('reaper usage repair', () => {
     w.advance(25_001); // stuck: the pass fails it and releases its share
     expect((await reap(w.deps, { concurrency: 2 })).reaped).toEqual({ 'launch-timeout': 1 });
     expect((await w.deps.store.get(session.id))?.status).toBe('FAILED');
-    expect(await w.deps.quotas.get('fay')).toEqual({ sessions: 0, cpu: 0, memory: 0, gpus: 0 });
+    expect(await w.deps.quotas.get('fay')).toEqual({ sessions: 0, jobs: 0, cpu: 0, memory: 0, gpus: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { renderArgv, sessionEnvOf } from '../../../domain/command';
+import { sessionEnvOf } from '../../../domain/command';
+import { sessionArgv } from '../../../domain/jobs';
 import { sessionBasePath } from '../../../domain/urls';
 import type { StartRequest } from '../../../ports/runtime';
 
@@ -50,7 +51,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   return {
     name: containerName(session.id),
     Image: image,
-    ...(app.command.length ? { Cmd: renderArgv(app.command, vars) } : {}),
+    ...(app.command.length || session.command ? { Cmd: sessionArgv(app.command, session.command, vars) } : {}),
     // A home app runs as its owner's uid and gid, which own the home folder: its files are theirs;
     // one without a home as its owner's too, where sessions get one (never the image's root).
     ...(home

@@ -1,4 +1,5 @@
-import { renderArgv, sessionEnvOf } from '../../../domain/command';
+import { sessionEnvOf } from '../../../domain/command';
+import { sessionArgv } from '../../../domain/jobs';
 import { RuntimeStartError } from '../../../domain/errors';
 import { sessionBasePath } from '../../../domain/urls';
 import type { StartRequest } from '../../../ports/runtime';
@@ -48,16 +49,15 @@ export async function taskOverrides(input: OverridesInput) {
       SESSIONPLANE_APP: app.name,
     });
   }
-  const command = app.command.length
-    ? renderArgv(app.command, {
-        ...session.params,
-        host: '0.0.0.0',
-        port: String(port),
-        secret: shown,
-        id: session.id,
-        basePath,
-      })
-    : undefined;
+  const argv = sessionArgv(app.command, session.command, {
+    ...session.params,
+    host: '0.0.0.0',
+    port: String(port),
+    secret: shown,
+    id: session.id,
+    basePath,
+  });
+  const command = argv.length ? argv : undefined;
   const overrides = {
     cpu: String(size.cpu),
     memory: String(size.memory),

@@ -33,6 +33,8 @@ export interface AwaitTaskReady {
 export async function awaitTaskReady(options: AwaitTaskReady): Promise<string | undefined> {
   const { host, port } = taskEndpoint(options.app, options.privateIp);
   const ready = taskReadiness(options.app);
+  // A job is ready once its task runs: nothing listens.
+  if (ready.kind === 'started') return `${host}:${port}`;
   const probe = options.probe ?? ((h: string, p: number) => probeReadiness(ready, h, p));
   while (options.now() < options.deadline) {
     if (await probe(host, port)) return `${host}:${port}`;

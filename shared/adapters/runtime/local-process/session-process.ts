@@ -1,4 +1,5 @@
-import { renderArgv, sessionEnvOf } from '../../../domain/command';
+import { sessionEnvOf } from '../../../domain/command';
+import { sessionArgv } from '../../../domain/jobs';
 import type { StartRequest } from '../../../ports/runtime';
 import { sessionBasePath } from '../../../domain/urls';
 import { MARKER } from './pid-records';
@@ -20,7 +21,7 @@ export function sessionProcess(
   const basePath = sessionBasePath(session.id);
   const image = session.image ?? app.image ?? '';
   return {
-    argv: renderArgv(app.command, {
+    argv: sessionArgv(app.command, session.command, {
       ...session.params,
       host,
       port: String(port),
