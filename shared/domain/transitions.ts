@@ -24,8 +24,12 @@ const LEGAL: Record<SessionStatus, readonly SessionStatus[]> = {
 /** Records of final sessions are kept this long before DynamoDB TTL may delete them. */
 const RETENTION_SECONDS = 7 * 24 * 3600;
 
-export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
-  return LEGAL[from].includes(to);
+/** Only a job completes, or fails once running (an interactive session that ends by itself is STOPPED). */
+const JOBS_ONLY = (from: SessionStatus, to: SessionStatus) =>
+  to === 'COMPLETED' || (from === 'READY' && to === 'FAILED');
+
+export function canTransition(from: SessionStatus, to: SessionStatus, kind?: 'job'): boolean {
+  return LEGAL[from].includes(to) && (kind === 'job' || !JOBS_ONLY(from, to));
 }
 
 export type TransitionPatch = Partial<
@@ -37,7 +41,7 @@ export type TransitionPatch = Partial<
  * conditional write on status and version, whether the move still applies.
  */
 export function transition(session: Session, to: SessionStatus, patch: TransitionPatch, now: number): Session {
-  if (!canTransition(session.status, to)) throw new IllegalTransitionError(session.status, to);
+  if (!canTransition(session.status, to, session.kind)) throw new IllegalTransitionError(session.status, to);
   const next: Session = { ...session, ...patch, status: to, version: session.version + 1 };
   if (to === 'READY') {
     next.readyAt = now;

@@ -34,6 +34,17 @@ describe('session transitions', () => {
     expect(s.status).toBe(from); // pure: the input is unchanged
   });
 
+  it('lets only a job complete, or fail once running; it ends as any session otherwise', () => {
+    const jobLegal = new Set([...LEGAL, 'PENDING>COMPLETED', 'STARTING>COMPLETED', 'READY>COMPLETED', 'READY>FAILED']);
+    for (const [from, to] of pairs) {
+      expect(canTransition(from, to, 'job'), `${from} → ${to}`).toBe(jobLegal.has(`${from}>${to}`));
+      if (jobLegal.has(`${from}>${to}`))
+        expect(transition(makeSession({ status: from, kind: 'job' }), to, {}, 0).status).toBe(to);
+    }
+    expect(() => transition(makeSession({ status: 'READY' }), 'COMPLETED', {}, 0)).toThrow(IllegalTransitionError);
+    expect(isFinal('COMPLETED')).toBe(true);
+  });
+
   it('keeps STOPPED and FAILED final', () => {
     for (const to of SESSION_STATUSES) {
       expect(canTransition('STOPPED', to)).toBe(false);

@@ -89,7 +89,8 @@ const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 function shown(session: Session, now: number): boolean {
   if (session.status === 'STOPPED') return false;
   if (session.status === 'STOPPING') return !['user', 'admin'].includes(session.statusReason?.split(':')[0] ?? '');
-  if (session.status === 'FAILED' || session.status === 'COMPLETED') return now - (session.stoppedAt ?? session.createdAt) < FAILED_SHOWN_MS;
+  if (session.status === 'FAILED' || session.status === 'COMPLETED')
+    return now - (session.stoppedAt ?? session.createdAt) < FAILED_SHOWN_MS;
   return true;
 }
 
@@ -203,9 +204,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     // The app's own output, as the container wrote it (the stored lines carry a time first).
     if (view === 'logs')
       return c.text(
-        (await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines
-          .map((l) => `${logText(l)}\n`)
-          .join(''),
+        (await deps.logs.tail(session, { maxBytes: 256 * 1024 })).lines.map((l) => `${logText(l)}\n`).join(''),
       );
     if (view === 'events' || view === 'event') return c.text(skahaEvents(await deps.events.list(session.id)));
     return c.json(skahaSession(session, deps.apps.get(session.app), connectOf(c, session)));

@@ -96,6 +96,7 @@ export const TRANSITION_FIELDS = [
   'readyAt',
   'expiresAt',
   'stoppedAt',
+  'exitCode',
   'warned',
   'shares',
   'version',

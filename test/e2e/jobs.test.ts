@@ -1,0 +1,148 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppSpec } from '../../shared/domain/app';
+import { DEFAULT_ARG_PATTERN } from '../../shared/domain/jobs';
+import { fixtureApp } from '../support/apps';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { waitFor } from '../support/wait';
+
+export const JOB_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'fixtures', 'job.mjs');
+
+/** A job app: the job fixture with its exit code, run time and line count as params; arguments allowed. */
+export function jobApp(overrides: Partial<AppSpec> = {}): AppSpec {
+  return fixtureApp([], {
+    kind: 'job',
+    command: [process.execPath, JOB_SCRIPT],
+    ready: { kind: 'started' },
+    liveness: { probe: 'off' },
+    params: {
+      EXIT_CODE: { type: 'integer', min: 0, max: 255, default: '0', maxLength: 3, required: false },
+      RUN_MS: { type: 'integer', min: 0, max: 60_000, default: '0', maxLength: 5, required: false },
+      LINES: { type: 'integer', min: 0, max: 100, default: '3', maxLength: 3, required: false },
+    },
+    // The default pattern, with "$", braces and spaces too (to show they reach the program as text).
+    userCommand: {
+      cmd: { allow: [process.execPath] },
+      args: { pattern: DEFAULT_ARG_PATTERN.replace('%+-]', '%+${} -]'), maxItems: 8 },
+    },
+    ...overrides,
+  });
+}
+
+interface View {
+  id: string;
+  status: string;
+  statusReason?: string;
+  kind?: string;
+  exitCode?: number;
+  output?: string[];
+  connectURL: string;
+  sessionURL: string;
+  args?: string[];
+}
+
+/** Jobs on one machine as processes (#37): run to the end, COMPLETED or FAILED with the exit code, logs kept. */
+describe('jobs on one machine (processes)', () => {
+  let plane: TestPlane;
+  const launch = async (body: Record<string, unknown>, user = 'alice') => {
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
+    return { status: res.status, body: (await res.json()) as View & { detail?: string; problems?: string[] } };
+  };
+  const ended = (id: string, user = 'alice') =>
+    waitFor(
+      async () => {
+        const view = (await (await plane.request(`/sessions/${id}`, { user })).json()) as View;
+        return ['COMPLETED', 'FAILED', 'STOPPED'].includes(view.status) ? view : undefined;
+      },
+      30_000,
+      `job ${id} to end`,
+    );
+
+  beforeAll(async () => {
+    plane = await startTestPlane(
+      {
+        // An idle timeout of a second, checked every 100 ms: a session would be warned and stopped within two.
+        job: jobApp({ idleTimeoutMs: 1000, warnBeforeMs: 200 }),
+        web: fixtureApp([], { name: 'web' }),
+      },
+      {
+        SESSIONPLANE_REAPER_INTERVAL: '100ms',
+        SESSIONPLANE_MAX_SESSIONS_PER_USER: '1',
+        SESSIONPLANE_MAX_JOBS_PER_USER: '3',
+      },
+    );
+  });
+  afterAll(async () => plane?.dispose());
+
+  it('runs a job that exits 0 to COMPLETED, three times its idle timeout long, never idle-stopped; its log is kept', async () => {
+    const { status, body } = await launch({ app: 'job', params: { RUN_MS: 3500, LINES: 4 }, args: ['--chunk=7'] });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ kind: 'job', connectURL: '', sessionURL: '', args: ['--chunk=7'] });
+    // It runs: READY is "its command is running".
+    await waitFor(async () => (await plane.deps.store.get(body.id))?.status === 'READY', 10_000, 'running');
+    const view = await ended(body.id);
+    expect(view).toMatchObject({ status: 'COMPLETED', exitCode: 0, statusReason: 'completed: exit code 0' });
+    expect(view.output).toEqual(['args: ["--chunk=7"]', 'line 1', 'line 2', 'line 3', 'line 4', 'done, exiting 0']);
+    const events = await plane.deps.events.list(body.id);
+    expect(events.map((e) => e.phase)).not.toContain('idle-warning');
+    expect(events.map((e) => e.phase)).toContain('completed');
+    // The log outlives the job.
+    const logs = await (await plane.request(`/sessions/${body.id}/logs`)).text();
+    expect(logs).toContain('done, exiting 0');
+  });
+
+  it('ends a job that exits 3 FAILED with its exit code and its last lines; a grantee-less stranger sees none', async () => {
+    const { body } = await launch({ app: 'job', params: { EXIT_CODE: 3, LINES: 30 } });
+    const view = await ended(body.id);
+    expect(view).toMatchObject({ status: 'FAILED', exitCode: 3, statusReason: 'job-failed: exit code 3' });
+    // The last 20 lines.
+    expect(view.output).toHaveLength(20);
+    expect(view.output?.at(-1)).toBe('done, exiting 3');
+    expect(view.output?.at(-2)).toBe('line 30');
+    expect((await plane.request(`/sessions/${body.id}`, { user: 'mallory' })).status).toBe(404);
+    const events = await plane.deps.events.list(body.id);
+    expect(events.find((e) => e.phase === 'failed')?.message).toBe('The job failed (job-failed: exit code 3).');
+  });
+
+  it("takes cmd and args only as the app's rules allow, and stores nothing for a refused one", async () => {
+    const before = (await plane.deps.quotas.get('alice')).jobs;
+    const refusals = [
+      { cmd: '/bin/sh' },
+      { args: ['a;rm -rf ~'] },
+      { args: ['$(id)'] },
+      { args: Array.from({ length: 9 }, (_, i) => `a${i}`) },
+    ];
+    for (const extra of refusals) {
+      const { status, body } = await launch({ app: 'job', ...extra });
+      expect(status, JSON.stringify(extra)).toBe(400);
+      expect(body.detail).toMatch(/^(cmd|args)/);
+    }
+    // An app with no userCommand takes neither.
+    expect((await launch({ app: 'web', args: ['x'] })).body.detail).toBe('args: app web takes no arguments');
+    expect((await plane.deps.quotas.get('alice')).jobs).toBe(before);
+    // The allowed program, with arguments given as they are (no shell, no placeholder filled in).
+    const { body } = await launch({ app: 'job', cmd: process.execPath, args: [JOB_SCRIPT, '${secret}', 'a b'] });
+    expect((await ended(body.id)).output?.[0]).toBe(`args: ["\${secret}","a b"]`);
+  });
+
+  it('counts jobs against their own cap, not the interactive one; has no web address', async () => {
+    const web = await launch({ app: 'web' }, 'bob');
+    expect(web.status).toBe(202);
+    // bob's one interactive session is his cap; his jobs are counted apart, up to their own cap of 3.
+    expect((await launch({ app: 'web' }, 'bob')).status).toBe(429);
+    const jobs = [];
+    for (let i = 0; i < 3; i++) jobs.push(await launch({ app: 'job', params: { RUN_MS: 20_000 } }, 'bob'));
+    expect(jobs.map((j) => j.status)).toEqual([202, 202, 202]);
+    const fourth = await launch({ app: 'job' }, 'bob');
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.detail).toBe('User bob has reached the maximum of 3 active jobs.');
+    // A job is not reachable through the router: it has no address.
+    const through = await plane.request(`/s/${jobs[0]!.body.id}/`, { user: 'bob' });
+    expect(through.status).toBe(404);
+    // Stopped on request, a job ends STOPPED like any session, and frees its place.
+    await plane.request(`/sessions/${jobs[0]!.body.id}`, { method: 'DELETE', user: 'bob' });
+    expect((await ended(jobs[0]!.body.id, 'bob')).status).toBe('STOPPED');
+    expect((await launch({ app: 'job' }, 'bob')).status).toBe(202);
+  });
+});
