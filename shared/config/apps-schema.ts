@@ -1,7 +1,7 @@
-import { KindInput, UserCommandInput } from './apps-schema-jobs';
 import * as z from 'zod';
 import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
 import { DurationSchema, LimitDurationSchema, MemorySchema as Memory } from './duration';
+import { KindInput, PoolInput, UserCommandInput } from './apps-schema-parts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const Argv = z.union([
@@ -58,37 +58,6 @@ const ParamInput = z.union([
     description: z.string().optional(),
   }),
 ]);
-
-const ClockTime = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a UTC time such as "22:00"')
-  .transform((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3)));
-
-/**
- * An app's warm pool: `min` ready instances, at most `max`, each replaced after `ttl`; windows (UTC) with their own
- * `min`.
- */
-const PoolInput = z
-  .strictObject({
-    min: z.number().int().min(0).max(100),
-    max: z.number().int().min(0).max(100).optional(),
-    ttl: DurationSchema.optional(),
-    schedule: z
-      .array(z.strictObject({ from: ClockTime, to: ClockTime, min: z.number().int().min(0).max(100) }))
-      .max(24)
-      .optional(),
-  })
-  .superRefine((p, ctx) => {
-    const max = p.max ?? p.min;
-    if (p.min > max) ctx.addIssue({ code: 'custom', path: ['min'], message: '`min` is above `max`' });
-    for (const [i, w] of (p.schedule ?? []).entries()) {
-      if (w.min > max)
-        ctx.addIssue({ code: 'custom', path: ['schedule', i, 'min'], message: "above the pool's `max`" });
-      if (w.from === w.to)
-        ctx.addIssue({ code: 'custom', path: ['schedule', i], message: '`from` and `to` are the same time' });
-    }
-    if (p.ttl !== undefined && p.ttl < 60_000) ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'at least 60s' });
-  });
 
 const ReadyInput = z.union(
   [

@@ -80,51 +80,39 @@ function reasonText(reason: string | undefined): string {
   return reason ? ` (${reason})` : '';
 }
 
+/** The event a session's move to its new status says, if any. */
+function statusEvent(after: Session, now: number): NewSessionEvent | undefined {
+  const reason = after.statusReason;
+  const ended = after.stoppedAt ?? now;
+  switch (after.status) {
+    case 'READY':
+      return once('ready', after.readyAt ?? now, after.kind === 'job' ? 'The job is running.' : 'The app is ready.');
+    case 'STOPPING':
+      if (reason === 'idle') return once('reaped', now, 'Stopping: nobody used it for its idle timeout.');
+      if (reason === 'expired') return once('reaped', now, 'Stopping: it reached its expiry.');
+      return once('stop-requested', now, `Stop requested${reasonText(reason)}.`);
+    case 'STOPPED':
+      return once('stopped', ended, `Stopped${reasonText(reason)}.`);
+    case 'FAILED':
+      return once(
+        'failed',
+        ended,
+        after.kind === 'job' && after.exitCode !== undefined
+          ? `The job failed${reasonText(reason)}.`
+          : `The session did not start${reasonText(reason)}.`,
+      );
+    case 'COMPLETED':
+      return once('completed', ended, `The job completed${reasonText(reason)}.`);
+    default:
+      return undefined;
+  }
+}
+
 /** What a change of a session's record, written at `now`, says happened, as events (none for most writes). */
 export function eventsOfTransition(before: Session, after: Session, now: number): NewSessionEvent[] {
   const events: NewSessionEvent[] = [];
-  if (after.status !== before.status) {
-    const reason = after.statusReason;
-    switch (after.status) {
-      case 'READY':
-        events.push(
-          once('ready', after.readyAt ?? now, after.kind === 'job' ? 'The job is running.' : 'The app is ready.'),
-        );
-        break;
-      case 'STOPPING': {
-        const reaped = reason === 'idle' || reason === 'expired';
-        events.push(
-          reaped
-            ? once(
-                'reaped',
-                now,
-                reason === 'idle'
-                  ? 'Stopping: nobody used it for its idle timeout.'
-                  : 'Stopping: it reached its expiry.',
-              )
-            : once('stop-requested', now, `Stop requested${reasonText(reason)}.`),
-        );
-        break;
-      }
-      case 'STOPPED':
-        events.push(once('stopped', after.stoppedAt ?? now, `Stopped${reasonText(reason)}.`));
-        break;
-      case 'FAILED':
-        events.push(
-          once(
-            'failed',
-            after.stoppedAt ?? now,
-            after.kind === 'job' && after.exitCode !== undefined
-              ? `The job failed${reasonText(reason)}.`
-              : `The session did not start${reasonText(reason)}.`,
-          ),
-        );
-        break;
-      case 'COMPLETED':
-        events.push(once('completed', after.stoppedAt ?? now, `The job completed${reasonText(reason)}.`));
-        break;
-    }
-  }
+  const moved = after.status !== before.status ? statusEvent(after, now) : undefined;
+  if (moved) events.push(moved);
   if (after.warned?.idle !== undefined && after.warned.idle !== before.warned?.idle) {
     const since = new Date(after.warned.idle).toISOString();
     events.push({

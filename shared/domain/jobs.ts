@@ -46,7 +46,7 @@ export function checkUserCommand(
       );
     else command.cmd = input.cmd;
   }
-  if (input.args !== undefined && input.args.length) {
+  if (input.args?.length) {
     const allowed = rules?.args;
     if (!allowed) problems.push(`args: app ${appName} takes no arguments`);
     else if (input.args.length > allowed.maxItems) problems.push(`args: at most ${allowed.maxItems}`);
@@ -92,7 +92,10 @@ export function jobEnd(
   if (session.status === 'STOPPING') return transition(session, 'STOPPED', {}, now);
   const code = exit.code ?? undefined;
   const how = exit.signal ? `signal ${exit.signal}` : code !== undefined ? `exit code ${code}` : undefined;
-  const detail = [how, exit.detail].filter(Boolean).join(', ') || 'ended';
+  // The code says it all, the same whichever way the end was seen (an event, or the reaper's look); the runtime's
+  // words only where there is no code, or where they say more (out of memory).
+  const oom = exit.detail?.startsWith(STATUS_REASONS.oom) ? exit.detail : undefined;
+  const detail = [how ?? exit.detail, oom].filter(Boolean).join(', ') || 'ended';
   if (code === 0 && !exit.signal)
     return transition(
       session,

@@ -1,34 +1,7 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppSpec } from '../../shared/domain/app';
-import { DEFAULT_ARG_PATTERN } from '../../shared/domain/jobs';
-import { fixtureApp } from '../support/apps';
+import { fixtureApp, JOB_SCRIPT, jobApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { waitFor } from '../support/wait';
-
-export const JOB_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'fixtures', 'job.mjs');
-
-/** A job app: the job fixture with its exit code, run time and line count as params; arguments allowed. */
-export function jobApp(overrides: Partial<AppSpec> = {}): AppSpec {
-  return fixtureApp([], {
-    kind: 'job',
-    command: [process.execPath, JOB_SCRIPT],
-    ready: { kind: 'started' },
-    liveness: { probe: 'off' },
-    params: {
-      EXIT_CODE: { type: 'integer', min: 0, max: 255, default: '0', maxLength: 3, required: false },
-      RUN_MS: { type: 'integer', min: 0, max: 60_000, default: '0', maxLength: 5, required: false },
-      LINES: { type: 'integer', min: 0, max: 100, default: '3', maxLength: 3, required: false },
-    },
-    // The default pattern, with "$", braces and spaces too (to show they reach the program as text).
-    userCommand: {
-      cmd: { allow: [process.execPath] },
-      args: { pattern: DEFAULT_ARG_PATTERN.replace('%+-]', '%+${} -]'), maxItems: 8 },
-    },
-    ...overrides,
-  });
-}
 
 interface View {
   id: string;

@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { parseApps } from '../../shared/config/apps';
 import { ConfigError } from '../../shared/domain/errors';
 import type { AppSpec } from '../../shared/domain/app';
+import { DEFAULT_ARG_PATTERN } from '../../shared/domain/jobs';
 
 export const FIXTURE_APP = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fixture-app.mjs');
+export const JOB_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'job.mjs');
 
 /** An AppSpec running the fixture app with extra arguments. */
 export function fixtureApp(extraArgs: string[] = [], overrides: Partial<AppSpec> = {}): AppSpec {
@@ -53,6 +55,27 @@ export function echoApp(overrides: Partial<AppSpec> = {}): AppSpec {
   return fixtureApp([], {
     command: [process.execPath, ...ECHO_ARGS],
     ready: { kind: 'line', line: 'App running at' },
+    ...overrides,
+  });
+}
+
+/** A job app: the job fixture with its exit code, run time and line count as params; arguments allowed. */
+export function jobApp(overrides: Partial<AppSpec> = {}): AppSpec {
+  return fixtureApp([], {
+    kind: 'job',
+    command: [process.execPath, JOB_SCRIPT],
+    ready: { kind: 'started' },
+    liveness: { probe: 'off' },
+    params: {
+      EXIT_CODE: { type: 'integer', min: 0, max: 255, default: '0', maxLength: 3, required: false },
+      RUN_MS: { type: 'integer', min: 0, max: 60_000, default: '0', maxLength: 5, required: false },
+      LINES: { type: 'integer', min: 0, max: 100, default: '3', maxLength: 3, required: false },
+    },
+    // The default pattern, with "$", braces and spaces too (to show they reach the program as text).
+    userCommand: {
+      cmd: { allow: [process.execPath] },
+      args: { pattern: DEFAULT_ARG_PATTERN.replace('%+-]', '%+${} -]'), maxItems: 8 },
+    },
     ...overrides,
   });
 }

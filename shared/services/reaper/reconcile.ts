@@ -16,14 +16,14 @@ export async function reconcileSession(
   options: { noLaunchInFlight?: boolean } = {},
 ): Promise<Session | undefined> {
   let gone: string | undefined;
-  let exitCode: number | null | undefined;
+  let exit: { code?: number | null; signal?: string | null } | undefined;
   if (!session.runtime) {
     if (options.noLaunchInFlight || deps.clock.now() > session.launchDeadline)
       gone = statusReason(STATUS_REASONS.lost, 'the launch did not complete');
   } else {
     const seen = await deps.runtime.inspect(session.runtime.runtimeId, { startedAt: session.createdAt });
     if (seen.phase === 'stopped') gone = seen.exit?.reason ?? STATUS_REASONS.lost;
-    exitCode = seen.exit?.code;
+    exit = seen.exit;
   }
   if (!gone) return session;
   const reason = gone;
@@ -31,7 +31,8 @@ export async function reconcileSession(
     if (isFinal(s.status)) return undefined;
     const now = deps.clock.now();
     // A job that ended while nobody watched: its exit code says how (none known: it failed, lost).
-    if (s.kind === 'job' && s.runtime) return jobEnd(s, { code: exitCode, detail: reason }, now);
+    if (s.kind === 'job' && s.runtime)
+      return jobEnd(s, { code: exit?.code, signal: exit?.signal, detail: reason }, now);
     if (s.status === 'READY' || s.status === 'STOPPING')
       return transition(s, 'STOPPED', { statusReason: s.statusReason ?? reason }, now);
     return transition(s, 'FAILED', { statusReason: reason }, now);

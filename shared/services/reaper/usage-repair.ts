@@ -6,16 +6,14 @@ import type { ServiceDeps } from '../deps';
 const USAGE_SETTLE_MS = 60_000;
 
 function sum(sessions: Session[]): Usage {
-  return sessions.reduce(
-    (u, s) => ({
-      ...u,
-      [workKindOf(s)]: u[workKindOf(s)] + 1,
-      cpu: round(u.cpu + s.resources.cpu),
-      memory: u.memory + s.resources.memory,
-      gpus: u.gpus + s.resources.gpus,
-    }),
-    { ...NO_USAGE },
-  );
+  const usage = { ...NO_USAGE };
+  for (const s of sessions) {
+    usage[workKindOf(s)] += 1;
+    usage.cpu = round(usage.cpu + s.resources.cpu);
+    usage.memory += s.resources.memory;
+    usage.gpus += s.resources.gpus;
+  }
+  return usage;
 }
 
 const same = (a: Usage, b: Usage) =>

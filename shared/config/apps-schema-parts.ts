@@ -1,5 +1,8 @@
 import * as z from 'zod';
 import { DEFAULT_ARG_PATTERN, DEFAULT_MAX_ARGS } from '../domain/jobs';
+import { DurationSchema } from './duration';
+
+/* Parts of an app's entry in the apps file with rules of their own: its pool, its kind, its user command. */
 
 const pattern = z
   .string()
@@ -43,3 +46,34 @@ export const UserCommandInput = z
 
 /** `session` (the default): an interactive app, reaped when idle. `job`: runs its command to the end. */
 export const KindInput = z.enum(['session', 'job']);
+
+const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a UTC time such as "22:00"')
+  .transform((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3)));
+
+/**
+ * An app's warm pool: `min` ready instances, at most `max`, each replaced after `ttl`; windows (UTC) with their own
+ * `min`.
+ */
+export const PoolInput = z
+  .strictObject({
+    min: z.number().int().min(0).max(100),
+    max: z.number().int().min(0).max(100).optional(),
+    ttl: DurationSchema.optional(),
+    schedule: z
+      .array(z.strictObject({ from: ClockTime, to: ClockTime, min: z.number().int().min(0).max(100) }))
+      .max(24)
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    const max = p.max ?? p.min;
+    if (p.min > max) ctx.addIssue({ code: 'custom', path: ['min'], message: '`min` is above `max`' });
+    for (const [i, w] of (p.schedule ?? []).entries()) {
+      if (w.min > max)
+        ctx.addIssue({ code: 'custom', path: ['schedule', i, 'min'], message: "above the pool's `max`" });
+      if (w.from === w.to)
+        ctx.addIssue({ code: 'custom', path: ['schedule', i], message: '`from` and `to` are the same time' });
+    }
+    if (p.ttl !== undefined && p.ttl < 60_000) ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'at least 60s' });
+  });
