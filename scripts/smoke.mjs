@@ -145,10 +145,14 @@ function socketThrough(url) {
   });
 }
 
+/** Until the session is READY (a job: until it COMPLETED; a job that failed fails the smoke test with its output). */
 async function untilReady(app, launched) {
   let session = launched;
-  while (session.status !== 'READY') {
-    if (session.status === 'FAILED' || session.status === 'STOPPED')
+  const goal = session.kind === 'job' ? 'COMPLETED' : 'READY';
+  while (session.status !== goal) {
+    if (session.status === 'FAILED' && session.kind === 'job')
+      fail(`${app}: the job FAILED: ${session.statusReason}\n${(session.output ?? []).join('\n')}`);
+    if (['FAILED', 'STOPPED', 'COMPLETED'].includes(session.status))
       fail(`${app}: the session ended ${session.status}: ${session.statusReason ?? 'no reason given'}`);
     if (Date.now() > deadline) fail(`${app}: the session is still ${session.status} after ${values.timeout} s`);
     await new Promise((r) => setTimeout(r, 1000));
@@ -193,6 +197,12 @@ try {
   }
   for (const app of names) {
     const session = await untilReady(app, started.get(app));
+    if (session.kind === 'job') {
+      // A job has no web page: it ran to its end, and its output says what it did.
+      started.delete(app);
+      phase(`${app}: completed`, `exit code ${session.exitCode}, ${session.output?.length ?? 0} lines of output`);
+      continue;
+    }
     phase(`${app}: ready`);
     const page = await pageThrough(session.connectURL);
     const socket = await socketThrough(session.sessionURL);

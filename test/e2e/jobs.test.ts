@@ -49,14 +49,18 @@ describe('jobs on one machine (processes)', () => {
   afterAll(async () => plane?.dispose());
 
   it('runs a job that exits 0 to COMPLETED, three times its idle timeout long, never idle-stopped; its log is kept', async () => {
-    const { status, body } = await launch({ app: 'job', params: { RUN_MS: 3500, LINES: 4 }, args: ['--chunk=7'] });
+    const { status, body } = await launch({ app: 'job', params: { ITEM_MS: 700, ITEMS: 5 }, args: ['--chunk=7'] });
     expect(status).toBe(202);
     expect(body).toMatchObject({ kind: 'job', connectURL: '', sessionURL: '', args: ['--chunk=7'] });
     // It runs: READY is "its command is running".
     await waitFor(async () => (await plane.deps.store.get(body.id))?.status === 'READY', 10_000, 'running');
     const view = await ended(body.id);
     expect(view).toMatchObject({ status: 'COMPLETED', exitCode: 0, statusReason: 'completed: exit code 0' });
-    expect(view.output).toEqual(['args: ["--chunk=7"]', 'line 1', 'line 2', 'line 3', 'line 4', 'done, exiting 0']);
+    expect(view.output).toEqual([
+      'args: ["--chunk=7"]',
+      ...[1, 2, 3, 4, 5].map((i) => `item ${i} of 5`),
+      'done, exiting 0',
+    ]);
     const events = await plane.deps.events.list(body.id);
     expect(events.map((e) => e.phase)).not.toContain('idle-warning');
     expect(events.map((e) => e.phase)).toContain('completed');
@@ -66,13 +70,13 @@ describe('jobs on one machine (processes)', () => {
   });
 
   it('ends a job that exits 3 FAILED with its exit code and its last lines; a grantee-less stranger sees none', async () => {
-    const { body } = await launch({ app: 'job', params: { EXIT_CODE: 3, LINES: 30 } });
+    const { body } = await launch({ app: 'job', params: { EXIT_CODE: 3, ITEMS: 30 } });
     const view = await ended(body.id);
     expect(view).toMatchObject({ status: 'FAILED', exitCode: 3, statusReason: 'job-failed: exit code 3' });
     // The last 20 lines.
     expect(view.output).toHaveLength(20);
     expect(view.output?.at(-1)).toBe('done, exiting 3');
-    expect(view.output?.at(-2)).toBe('line 30');
+    expect(view.output?.at(-2)).toBe('item 30 of 30');
     expect((await plane.request(`/sessions/${body.id}`, { user: 'mallory' })).status).toBe(404);
     const events = await plane.deps.events.list(body.id);
     expect(events.find((e) => e.phase === 'failed')?.message).toBe('The job failed (job-failed: exit code 3).');
@@ -105,7 +109,7 @@ describe('jobs on one machine (processes)', () => {
     // bob's one interactive session is his cap; his jobs are counted apart, up to their own cap of 3.
     expect((await launch({ app: 'web' }, 'bob')).status).toBe(429);
     const jobs = [];
-    for (let i = 0; i < 3; i++) jobs.push(await launch({ app: 'job', params: { RUN_MS: 20_000 } }, 'bob'));
+    for (let i = 0; i < 3; i++) jobs.push(await launch({ app: 'job', params: { ITEMS: 1, ITEM_MS: 20_000 } }, 'bob'));
     expect(jobs.map((j) => j.status)).toEqual([202, 202, 202]);
     const fourth = await launch({ app: 'job' }, 'bob');
     expect(fourth.status).toBe(429);

@@ -27,19 +27,23 @@ describe('the smoke test (npm run smoke) against npm start', () => {
 
   it('lists apps, launches each, follows each to READY, opens each through the router, stops it, and times each step', async () => {
     const { code, out } = await smoke(['--api', server.base, '--token', server.adminToken]);
-    expect(out, out).toMatch(/^ok {3}list apps +\d+\.\d+ s {2}3 offered: echo, hello, wslink$/m);
-    for (const app of ['echo', 'hello', 'wslink']) {
+    expect(out, out).toMatch(/^ok {3}list apps +\d+\.\d+ s {2}4 offered: echo, hello, wslink, reduce$/m);
+    for (const app of ['echo', 'hello', 'wslink', 'reduce'])
       expect(out).toMatch(new RegExp(`^ok {3}${app}: launch +\\d+\\.\\d+ s {2}session [0-9a-f]{32}`, 'm'));
+    // The batch job runs to its end: COMPLETED, exit 0, its five items and more in its output.
+    expect(out).toMatch(/^ok {3}reduce: completed +\d+\.\d+ s {2}exit code 0, 7 lines of output$/m);
+    for (const app of ['echo', 'hello', 'wslink']) {
       expect(out).toMatch(new RegExp(`^ok {3}${app}: ready +\\d+\\.\\d+ s$`, 'm'));
       expect(out).toMatch(new RegExp(`^ok {3}${app}: stop +\\d+\\.\\d+ s$`, 'm'));
     }
     // The echo app echoes; the HTTP app answers its page.
     expect(out).toMatch(/^ok {3}echo: open through the router +\d+\.\d+ s {2}page \d{3}, WebSocket echoed$/m);
     expect(out).toMatch(/^ok {3}hello: open through the router +\d+\.\d+ s {2}page 200, /m);
-    expect(out).toMatch(/smoke test passed in \d+\.\d+ s \(3 apps\)/);
+    expect(out).toMatch(/smoke test passed in \d+\.\d+ s \(4 apps\)/);
     expect(code).toBe(0);
     const { sessions } = (await (await server.api('/sessions')).json()) as { sessions: { status: string }[] };
-    expect(sessions.every((s) => s.status === 'STOPPED' || s.status === 'STOPPING')).toBe(true);
+    // Nothing left running: the apps stopped, the job ended by itself.
+    expect(sessions.every((s) => ['STOPPED', 'STOPPING', 'COMPLETED'].includes(s.status))).toBe(true);
   });
 
   it.each([

@@ -108,12 +108,13 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       echo: 'sessionplane-echo:1',
       hello: 'sessionplane-hello:1',
       wslink: 'sessionplane-wslink:1',
+      reduce: 'sessionplane-reduce:1',
       // The generic definition apps found by their image's labels run in.
       _labelled: 'sessionplane-_labelled:1',
     });
   });
 
-  it('api-catalog: GET /apps offers the three demo apps', async () => {
+  it('api-catalog: GET /apps offers the four demo apps', async () => {
     const [res] = (await invoke(fns['api-catalog']!.file, fns['api-catalog']!.env, [
       { event: httpApiEvent('GET', '/apps') },
     ])) as {
@@ -122,7 +123,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     }[];
     expect(res!.statusCode).toBe(200);
     const names = (JSON.parse(res!.body) as { apps: { name: string }[] }).apps.map((a) => a.name).sort();
-    expect(names).toEqual(['echo', 'hello', 'wslink']);
+    expect(names).toEqual(['echo', 'hello', 'reduce', 'wslink']);
   });
 
   it("api-write: POST /sessions reaches moto's RunTask, and its server fault reads as 503 busy with Retry-After, never a 500", async () => {

@@ -25,7 +25,8 @@ describe('the CDK stack with the default apps file', () => {
     const runTask = statements(template).filter(({ statement }) => [statement.Action].flat().includes('ecs:RunTask'));
     expect(runTask).not.toHaveLength(0);
     const resources = JSON.stringify(runTask.map(({ statement }) => statement.Resource));
-    for (const app of ['echo', 'hello', 'wslink']) expect(resources).toContain(`task-definition/sessionplane-${app}:*`);
+    for (const app of ['echo', 'hello', 'wslink', 'reduce'])
+      expect(resources).toContain(`task-definition/sessionplane-${app}:*`);
     // Every demo app can run on ECS: no "cannot run it" warning for any of them.
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('has no image'))).toHaveLength(0);
   }, 120_000);
@@ -42,7 +43,7 @@ describe('the CDK stack with the default apps file', () => {
     for (const f of withPins)
       expect(JSON.stringify(f.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS)).toBe(pins);
     // {"echo": <family:revision of the echo task definition's ARN>, …}, resolved by CloudFormation at deploy.
-    for (const app of ['echo', 'hello', 'wslink']) expect(pins).toContain(`\\"${app}\\":\\"`);
+    for (const app of ['echo', 'hello', 'wslink', 'reduce']) expect(pins).toContain(`\\"${app}\\":\\"`);
     expect(pins).toContain('task-definition/');
 
     const all = statements(template);
@@ -63,7 +64,7 @@ describe('the CDK stack with the default apps file', () => {
     );
     expect(tagging).toHaveLength(2);
     for (const { statement } of tagging)
-      for (const app of ['echo', 'hello', 'wslink'])
+      for (const app of ['echo', 'hello', 'wslink', 'reduce'])
         expect(JSON.stringify(statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
     // The same role registers, describes and runs; only the reaper deregisters.
     expect(roleOf('ecs:DescribeTaskDefinition')).toEqual(roleOf('ecs:RegisterTaskDefinition'));
@@ -95,7 +96,9 @@ describe('the CDK stack with the default apps file', () => {
         .map(({ statement }) => statement.Condition)
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     ).toEqual(
-      ['echo', 'hello', 'wslink'].map((app) => ({ StringEquals: { 'kms:EncryptionContext:sessionplane:app': app } })),
+      ['echo', 'hello', 'reduce', 'wslink'].map((app) => ({
+        StringEquals: { 'kms:EncryptionContext:sessionplane:app': app },
+      })),
     );
     // Nobody else: the encrypting functions never decrypt.
     for (const { policy } of encrypt) expect(new Set(decrypt.map((d) => d.policy)).has(policy)).toBe(false);

@@ -6,7 +6,8 @@ import type { AppSpec } from '../../shared/domain/app';
 import { DEFAULT_ARG_PATTERN } from '../../shared/domain/jobs';
 
 export const FIXTURE_APP = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fixture-app.mjs');
-export const JOB_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'job.mjs');
+/** The demo batch job (examples/apps/batch.mjs). */
+export const JOB_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'apps', 'batch.mjs');
 
 /** An AppSpec running the fixture app with extra arguments. */
 export function fixtureApp(extraArgs: string[] = [], overrides: Partial<AppSpec> = {}): AppSpec {
@@ -68,8 +69,8 @@ export function jobApp(overrides: Partial<AppSpec> = {}): AppSpec {
     liveness: { probe: 'off' },
     params: {
       EXIT_CODE: { type: 'integer', min: 0, max: 255, default: '0', maxLength: 3, required: false },
-      RUN_MS: { type: 'integer', min: 0, max: 60_000, default: '0', maxLength: 5, required: false },
-      LINES: { type: 'integer', min: 0, max: 100, default: '3', maxLength: 3, required: false },
+      ITEM_MS: { type: 'integer', min: 0, max: 60_000, default: '0', maxLength: 5, required: false },
+      ITEMS: { type: 'integer', min: 0, max: 100, default: '3', maxLength: 3, required: false },
     },
     // The default pattern, with "$", braces and spaces too (to show they reach the program as text).
     userCommand: {

@@ -7,6 +7,13 @@ import {
   ListTasksCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import {
+  type CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { TaskStateChangeEvent } from '../../functions/aws/task-events-handler';
 
 /** How an image runs here: its ENTRYPOINT and WORKDIR (what its Containerfile says), or undefined: it cannot be pulled. */
@@ -20,7 +27,14 @@ interface Running {
   version: number;
   reported: 'RUNNING' | 'STOPPED';
   output: string;
+  /** Its output's lines on their way to its awslogs stream, in order. */
+  shipping: Promise<void>;
 }
+
+/** Ignores a create of what exists already. */
+const exists = (error: unknown) => {
+  if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+};
 
 /**
  * The ECS agent and EventBridge, played on this machine for a cluster in moto (which runs no container): each task
@@ -45,6 +59,8 @@ export class LoopbackEcsAgent {
       env: Record<string, string>;
       /** The credentials of the task's role, as the container credentials endpoint would give them. */
       roleCredentials: (taskRoleArn: string) => Record<string, string>;
+      /** Where a container with the awslogs driver sends its output (its group, `<prefix>/<container>/<task id>`). */
+      logs?: CloudWatchLogsClient;
     },
   ) {}
 
@@ -121,8 +137,24 @@ export class LoopbackEcsAgent {
     const command = (override?.command ?? container.command ?? []).map(here);
     const [file, ...args] = [...image.entryPoint, ...command];
     const child = spawn(file!, args, { cwd: image.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const running: Running = { task, ip, child, version: 1, reported: 'RUNNING', output: '' };
-    const keep = (d: Buffer) => (running.output = (running.output + d.toString()).slice(-8000));
+    const running: Running = {
+      task,
+      ip,
+      child,
+      version: 1,
+      reported: 'RUNNING',
+      output: '',
+      shipping: Promise.resolve(),
+    };
+    const ship = this.awslogs(container.logConfiguration, task.taskArn!);
+    const keep = (d: Buffer) => {
+      running.output = (running.output + d.toString()).slice(-8000);
+      // A write the log service refuses is told on the test's output, never thrown from an output handler.
+      if (ship)
+        running.shipping = running.shipping
+          .then(() => ship(d.toString(), Date.now()))
+          .catch((error: Error) => console.error(`awslogs of ${task.taskArn}: ${error.message}`));
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     // A container's exit code, as Docker gives it: 128 + the signal's number for a killed process.
@@ -141,9 +173,40 @@ export class LoopbackEcsAgent {
     await gone;
   }
 
+  /**
+   * The awslogs driver's part: each chunk of output as log events in the task's stream (the group made if missing, as
+   * `awslogs-create-group` would; the stack makes it on AWS). Undefined: no awslogs, or no logs client.
+   */
+  private awslogs(config: { logDriver?: string; options?: Record<string, string> } | undefined, taskArn: string) {
+    const { logs } = this.options;
+    const group = config?.options?.['awslogs-group'];
+    if (!logs || config?.logDriver !== 'awslogs' || !group) return undefined;
+    const stream = `${config.options!['awslogs-stream-prefix']}/${this.options.containerName}/${taskArn.split('/').at(-1)}`;
+    let made: Promise<void> | undefined;
+    return async (text: string, at: number) => {
+      made ??= logs
+        .send(new CreateLogGroupCommand({ logGroupName: group }))
+        .catch(exists)
+        .then(() => logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })))
+        .then(() => undefined, exists);
+      await made;
+      const lines = text.split('\n').filter(Boolean);
+      if (lines.length)
+        await logs.send(
+          new PutLogEventsCommand({
+            logGroupName: group,
+            logStreamName: stream,
+            logEvents: lines.map((message) => ({ message, timestamp: at })),
+          }),
+        );
+    };
+  }
+
   private async stopped(t: Running): Promise<TaskStateChangeEvent> {
     const byEcs = t.task.desiredStatus === 'STOPPED';
     await this.kill(t);
+    // What it wrote is in its stream before its task is reported stopped.
+    await t.shipping;
     t.reported = 'STOPPED';
     const now = new Date().toISOString();
     return this.event(t, {

@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { join, resolve } from 'node:path';
 import {
   CreateClusterCommand,
@@ -117,8 +118,11 @@ export async function deployOnMoto(
     refs[id] = fileSystemId;
     atts[`${id}.Arn`] = arn('elasticfilesystem', `file-system/${fileSystemId}`);
   }
-  for (const [id, r] of byType('AWS::Logs::LogGroup'))
+  // A log group's Ref is its name (what the tasks' awslogs options and the API's log reader both name).
+  for (const [id, r] of byType('AWS::Logs::LogGroup')) {
+    if (typeof r.Properties?.LogGroupName === 'string') refs[id] = r.Properties.LogGroupName;
     atts[`${id}.Arn`] = arn('logs', `log-group:${String(r.Properties?.LogGroupName ?? id)}:*`);
+  }
   for (const [i, [id]] of byType('AWS::EC2::Subnet').entries()) refs[id] = net.subnets[i % 2]!;
   for (const [id] of byType('AWS::EC2::SecurityGroup')) atts[`${id}.GroupId`] = net.securityGroup;
   const deep = resolveDeep(resolver(stack.resources, { kmsKeyArn, refs, atts }));
@@ -205,6 +209,18 @@ export async function deployOnMoto(
         ? demo
         : undefined,
     env: { PATH: process.env.PATH ?? '', AWS_REGION: REGION, AWS_ENDPOINT_URL_KMS: tasksEndpoint },
+    // The awslogs driver writes with the execution role's rights; here as the admin (the journey checks the roles).
+    logs: new CloudWatchLogsClient({
+      ...at,
+      ...(iam
+        ? {
+            credentials: {
+              accessKeyId: iam.admin.AWS_ACCESS_KEY_ID,
+              secretAccessKey: iam.admin.AWS_SECRET_ACCESS_KEY,
+            },
+          }
+        : {}),
+    }),
     // The task role's credentials (on Fargate from the container credentials endpoint): its own where IAM is
     // enforced, else a key that names the role.
     roleCredentials: (role): Record<string, string> => {

@@ -124,7 +124,8 @@ describe('apps file: Sessionplane keys', () => {
 
   it('loads the demo apps file that npm start uses', () => {
     const apps = loadAppsFile('examples/apps/apps.yml');
-    expect([...apps.keys()]).toEqual(['echo', 'hello', 'wslink']);
+    expect([...apps.keys()]).toEqual(['echo', 'hello', 'wslink', 'reduce']);
+    expect(apps.get('reduce')).toMatchObject({ kind: 'job', ready: { kind: 'started' }, liveness: { probe: 'off' } });
   });
 });
 

@@ -22,6 +22,15 @@ const AppViewSchema = z.object({
   title: z.string(),
   description: z.string().optional(),
   type: z.string().optional(),
+  /** `job`: runs to its end (no web page), COMPLETED or FAILED with its exit code; absent: an interactive app. */
+  kind: z.literal('job').optional(),
+  /** What a launch may add to its command: `cmd` (the programs it may run instead), `args` (their rule). */
+  userCommand: z
+    .object({
+      cmd: z.object({ allow: z.array(z.string()).optional(), pattern: z.string().optional() }).optional(),
+      args: z.object({ pattern: z.string(), maxItems: z.number().int() }).optional(),
+    })
+    .optional(),
   /** Relative to the API's base: GET it with the same credential. */
   icon: z.string().optional(),
   /** Where the app is described: the apps file, or its image's labels (then `image` says which). */
@@ -44,7 +53,7 @@ const AppViewSchema = z.object({
     .optional(),
   /** A launch takes a profile or the default size, not raw resources. */
   profilesOnly: z.boolean().optional(),
-  /** null: no idle limit (`idleTimeout: never`). */
+  /** null: no idle limit (`idleTimeout: never`, and every job). */
   idleTimeoutSeconds: z.number().nullable(),
   maxLifetimeSeconds: z.number(),
   launchTimeoutSeconds: z.number(),
@@ -62,6 +71,8 @@ export function appView(app: AppSpec, principal: Principal): AppView {
     title: app.title ?? app.name,
     description: app.description,
     ...(app.type ? { type: app.type } : {}),
+    ...(app.kind ? { kind: app.kind } : {}),
+    ...(app.userCommand ? { userCommand: app.userCommand } : {}),
     ...(app.icon ? { icon: `apps/${encodeURIComponent(app.name)}/icon` } : {}),
     ...(app.fromLabels ? { image: app.image, source: 'image-labels' } : { source: 'apps-file' }),
     resources: app.resources,
@@ -79,7 +90,7 @@ export function appView(app: AppSpec, principal: Principal): AppView {
         }
       : {}),
     ...(app.profilesOnly ? { profilesOnly: true } : {}),
-    idleTimeoutSeconds: Number.isFinite(app.idleTimeoutMs) ? app.idleTimeoutMs / 1000 : null,
+    idleTimeoutSeconds: Number.isFinite(app.idleTimeoutMs) && app.kind !== 'job' ? app.idleTimeoutMs / 1000 : null,
     maxLifetimeSeconds: app.maxLifetimeMs / 1000,
     launchTimeoutSeconds: app.launchTimeoutMs / 1000,
   };
