@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureApp } from '../support/apps';
+import { fixtureApp, JOB_SCRIPT, jobApp } from '../support/apps';
+import { waitFor } from '../support/wait';
 import { startTestPlane, type TestPlane } from '../support/plane';
 
 /**
@@ -10,15 +11,28 @@ import { startTestPlane, type TestPlane } from '../support/plane';
  * them was a 400 before #37 (an env name the app does not declare).
  */
 const IMAGE = 'images.canfar.net/skaha/notebook:1';
+const BATCH_IMAGE = 'images.canfar.net/skaha/batch:1';
 
 /** The query string of the canfar client's create number `replica` of `replicas` (its tuples, in its order). */
-function createQuery(name: string, replica: number, replicas: number, env: Record<string, string> = {}): string {
+function createQuery(
+  name: string,
+  replica: number,
+  replicas: number,
+  env: Record<string, string> = {},
+  headless?: { image: string; cmd: string; args: string },
+): string {
   const tuples: [string, string][] = [
     ['name', replicas === 1 ? name : `${name}-${replica}`],
-    ['image', IMAGE],
+    ['image', headless?.image ?? IMAGE],
     ['cores', '1'],
     ['ram', '4'],
-    ['type', 'notebook'],
+    ['type', headless ? 'headless' : 'notebook'],
+    ...(headless
+      ? ([
+          ['cmd', headless.cmd],
+          ['args', headless.args],
+        ] as [string, string][])
+      : []),
     ...Object.entries({ ...env, REPLICA_ID: String(replica), REPLICA_COUNT: String(replicas) }).map(
       ([k, v]): [string, string] => ['env', `${k}=${v}`],
     ),
@@ -35,6 +49,7 @@ beforeAll(async () => {
         skahaType: 'notebook',
         limits: { cpu: 4, memory: 8192, gpus: 0 },
       }),
+      batch: jobApp({ skahaImage: BATCH_IMAGE, limits: { cpu: 4, memory: 8192, gpus: 0 } }),
     },
     { SESSIONPLANE_MAX_SESSIONS_PER_USER: '10', SESSIONPLANE_MAX_CPU_PER_USER: '16' },
   );
@@ -97,6 +112,48 @@ describe("the canfar client's own create requests, replayed against /skaha/v1", 
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toMatch(message);
     expect((await plane.deps.store.listByOwner('canfar', { limit: 100 })).items.length).toBe(before);
+  });
+
+  it('kind=headless with cmd and args (its defaults: cores=1, ram=4, the replica pair): runs as a job to Completed', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2]) {
+      const query = createQuery(
+        'reduce',
+        n,
+        2,
+        { ITEMS: '2' },
+        { image: BATCH_IMAGE, cmd: process.execPath, args: `${JOB_SCRIPT} --n=${n}` },
+      );
+      const res = await create(query);
+      expect(res.status, await res.clone().text()).toBe(200);
+      ids.push((await res.text()).trim());
+    }
+    for (const [i, id] of ids.entries()) {
+      // What the client's `info` and `ps` parse (its FetchResponse): skaha's fields, a headless type, Completed.
+      const seen = await waitFor(
+        async () => {
+          const body = (await (await plane.request(`/skaha/v1/session/${id}`, { user: 'canfar' })).json()) as Record<
+            string,
+            unknown
+          >;
+          return body.status === 'Completed' || body.status === 'Failed' ? body : undefined;
+        },
+        20_000,
+        `replica ${i + 1} to end`,
+      );
+      expect(seen).toMatchObject({
+        id,
+        name: `reduce-${i + 1}`,
+        type: 'headless',
+        status: 'Completed',
+        connectURL: '',
+      });
+      for (const field of ['userid', 'runAsUID', 'runAsGID', 'supplementalGroups', 'image', 'startTime'])
+        expect(seen).toHaveProperty(field);
+      const logs = await (await plane.request(`/skaha/v1/session/${id}?view=logs`, { user: 'canfar' })).text();
+      expect(logs).toContain(`args: ["--n=${i + 1}"]`);
+      expect(logs).toContain(`replica ${i + 1} of 2`);
+    }
   });
 
   it('REST takes the same pair as params on any app (one rule for every door)', async () => {
