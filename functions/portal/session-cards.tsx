@@ -48,6 +48,8 @@ function reasonText(reason: string | undefined): string {
     'exited-before-ready': 'The app exited before it was ready (exited-before-ready)',
     oom: 'Killed: over its memory limit',
     lost: 'Lost: its process or task was gone',
+    completed: 'Completed',
+    'job-failed': 'The job failed',
   };
   const said = words[code!] ?? code!;
   return detail ? `${said}: ${detail}` : said;
@@ -71,6 +73,8 @@ function SessionCard(props: {
   const open = `/open/${s.id}`;
   const live = isLive(s.status);
   const starting = s.status === 'PENDING' || s.status === 'STARTING';
+  // A job has no page to open: its card says how it is doing, how it ended and what it wrote.
+  const job = s.kind === 'job';
   const warning = s.warned?.expiry
     ? `It will end at ${when(s.expiresAt, props.now)}: extend it to keep it.`
     : s.warned?.idle
@@ -80,7 +84,8 @@ function SessionCard(props: {
     <li class={`card session status-${s.status.toLowerCase()}`} data-id={s.id} data-status={s.status}>
       <div class="session-head">
         <h3>{s.name}</h3>
-        <span class="badge">{s.status}</span>
+        {job ? <span class="badge kind">job</span> : null}
+        <span class="badge">{job && s.status === 'READY' ? 'RUNNING' : s.status}</span>
       </div>
       {shared ? <p class="meta shared">shared with you by {s.owner}</p> : null}
       <p class="meta">
@@ -115,6 +120,13 @@ function SessionCard(props: {
       {s.status === 'FAILED' || (s.statusReason && !live) ? (
         <p class={s.status === 'FAILED' ? 'reason' : 'ended'}>{reasonText(s.statusReason)}</p>
       ) : null}
+      {job && !live ? (
+        <div class="actions">
+          <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
+            Log
+          </button>
+        </div>
+      ) : null}
       {warning && live && own ? (
         <p class="banner" role="status">
           {warning}{' '}
@@ -131,7 +143,7 @@ function SessionCard(props: {
       ) : null}
       {live ? (
         <div class="actions">
-          {s.status === 'READY' && (own || shared) ? (
+          {s.status === 'READY' && !job && (own || shared) ? (
             <a class="button primary" href={open} rel="noopener">
               Open
             </a>
@@ -151,7 +163,7 @@ function SessionCard(props: {
           </button>
         </div>
       ) : null}
-      {live && own && s.status !== 'STOPPING' ? (
+      {live && own && !job && s.status !== 'STOPPING' ? (
         <details class="share-box" open={s.shares?.length ? true : undefined}>
           <summary>{s.shares?.length ? `Shared with ${s.shares.length}` : 'Share'}</summary>
           {s.shares?.length ? (
