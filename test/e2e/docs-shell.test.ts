@@ -65,4 +65,14 @@ describe('the shell blocks of the README and the tutorial', () => {
     expect(out).toContain('stopped: Stopped (user).');
     expect(out).toMatch(/admin: \d+ sessions/);
   });
+
+  it('runs the jobs how-to: one completes with its output, one fails with exit code 3, a bad argument is refused', async () => {
+    const out = await run(shellBlocks('docs/how-to/jobs.md'));
+    expect(out).toContain(
+      '{"status":"COMPLETED","exitCode":0,"output":["args: [\\"--chunk=7\\"]","item 1 of 5","item 2 of 5","item 3 of 5","item 4 of 5","item 5 of 5","done, exiting 0"]}',
+    );
+    expect(out).toContain('job-failed: exit code 3 (exit code 3)');
+    expect(out).toMatch(/Z done, exiting 3\n/);
+    expect(out).toContain('args[0]: must match [A-Za-z0-9_./=:,@%+-]{1,1024}');
+  });
 });
