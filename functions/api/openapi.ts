@@ -7,7 +7,9 @@ import { HomeListSchema } from './views/home';
 import { PoolListSchema, PoolViewSchema } from './views/pool';
 import { ProblemSchema } from './views/problem';
 import {
+  GroupStopReplySchema,
   LaunchReplySchema,
+  ReplicaGroupReplySchema,
   SessionListSchema,
   SessionViewSchema,
   ShareListSchema,
@@ -37,9 +39,9 @@ const LogsQuery = z.object({
 const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   '/sessions': {
     post: {
-      summary: 'Launch a session (honours Idempotency-Key)',
+      summary: 'Launch a session (honours Idempotency-Key); a job with `replicas`: a group of them',
       body: LaunchBodySchema,
-      ok: { status: 202, schema: LaunchReplySchema },
+      ok: { status: 202, schema: z.union([LaunchReplySchema, ReplicaGroupReplySchema]) },
       errors: [400, 401, 403, 404, 409, 413, 422, 429, 431, 503],
     },
     get: {
@@ -58,6 +60,13 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     delete: {
       summary: 'Stop a session (idempotent): 200 once STOPPED, 202 while STOPPING',
       ok: { status: 200, schema: SessionViewSchema },
+      errors: [401, 404, 429, 503],
+    },
+  },
+  '/sessions/groups/{group}': {
+    delete: {
+      summary: "Stop a replica group's live members (each as DELETE /sessions/{id})",
+      ok: { status: 200, schema: GroupStopReplySchema },
       errors: [401, 404, 429, 503],
     },
   },
@@ -212,6 +221,9 @@ export function openApiDocument(serverUrl: string) {
           ...(path.includes('{id}') ? [id] : []),
           ...(path.includes('{name}') ? [appName] : []),
           ...(path.includes('{app}') ? [{ ...appName, name: 'app' }] : []),
+          ...(path.includes('{group}')
+            ? [{ name: 'group', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }]
+            : []),
           ...(path.includes('{shareId}')
             ? [{ name: 'shareId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }]
             : []),

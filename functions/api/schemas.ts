@@ -25,6 +25,8 @@ export const LaunchBodySchema = z.strictObject({
   cmd: z.string().min(1).max(1024).optional(),
   /** Arguments after the command, each as given (never through a shell), where the app allows them. */
   args: z.array(z.string().max(1024)).max(1000).optional(),
+  /** A job's: N members named `<name>-<n>`, each with REPLICA_ID and REPLICA_COUNT, listed and stopped as a group. */
+  replicas: z.number().int().min(1).max(512).optional(),
   resources: z
     .strictObject({
       cpu: z.number().min(0.001, 'at least 0.001 (one millicore)').max(192).optional(),
@@ -37,6 +39,11 @@ export const LaunchBodySchema = z.strictObject({
 export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(2048).optional(),
+  /** The caller's sessions of one replica group. */
+  group: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   /** Admins: every live session, of every owner. */
   all: z
     .enum(['true', 'false'])

@@ -36,6 +36,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/sessions/{id}/logs', fn: 'api-read' },
   { method: 'POST', path: '/sessions', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
+  { method: 'DELETE', path: '/sessions/groups/{group}', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
   { method: 'GET', path: '/sessions/{id}/shares', fn: 'api-read' },
   { method: 'GET', path: '/usage', fn: 'api-read' },

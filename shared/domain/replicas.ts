@@ -4,7 +4,7 @@
  * 1 ≤ REPLICA_ID ≤ REPLICA_COUNT ≤ 512 (the client's own bound), both or neither.
  */
 export const REPLICA_PARAMS = ['REPLICA_ID', 'REPLICA_COUNT'] as const;
-const MAX_REPLICAS = 512;
+export const MAX_REPLICAS = 512;
 
 export function checkReplicaParams(
   /** The app's own params: a pair it declares is its own, checked as it says. */

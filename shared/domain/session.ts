@@ -123,6 +123,11 @@ export const SessionSchema = z.object({
   kind: z.literal('job').optional(),
   /** The launch's own program and arguments (skaha's cmd and args), as its app's rules allowed them. */
   command: z.object({ cmd: z.string().optional(), args: z.array(z.string()).optional() }).optional(),
+  /** The replica group it was launched in (`replicas: N`): its members are listed and stopped as one. */
+  group: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   /** How its app's process ended by itself, when it did (a job's exit code). */
   exitCode: z.number().int().optional(),
   /** It was a warm pool's instance, claimed at launch. */

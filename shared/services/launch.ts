@@ -41,6 +41,8 @@ export interface LaunchInput {
   /** A program instead of the app's command, and arguments after it, where the app's `userCommand` allows them. */
   cmd?: string | undefined;
   args?: string[] | undefined;
+  /** The replica group it belongs to (launchReplicas). */
+  group?: string | undefined;
   /** Who asks: the app's and the profile's `access` apply to them (absent: a caller already checked, or the system). */
   caller?: Principal | undefined;
   /** Idempotency-Key and the hash of the canonical request it came with; how long to remember it. */
@@ -194,6 +196,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     resources,
     params,
     ...(command ? { command } : {}),
+    ...(input.group ? { group: input.group } : {}),
     ...(input.image !== undefined ? { image: input.image } : {}),
     ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),

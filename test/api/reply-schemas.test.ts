@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { documentedReplies } from '../../functions/api/openapi';
 import { ProblemSchema } from '../../functions/api/views/problem';
-import { fixtureApp } from '../support/apps';
+import { fixtureApp, jobApp } from '../support/apps';
 import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
 
 /**
@@ -34,6 +34,7 @@ describe('every documented reply, as the server really answers', () => {
   let plane: TestPlane;
   let session: string;
   let other: string;
+  let group: string;
   const pooled = (min: number) => ({ min, max: min, ttlMs: 3_600_000, schedule: [] });
   beforeAll(async () => {
     plane = await startTestPlane(
@@ -44,6 +45,7 @@ describe('every documented reply, as the server really answers', () => {
           profiles: [{ name: 'small', resources: { cpu: 1, memory: 512, gpus: 0 } }],
         }),
         warm: fixtureApp([], { pool: pooled(0) }),
+        batch: jobApp(),
       },
       { SESSIONPLANE_POOL_INTERVAL: '1h', SESSIONPLANE_MAX_SESSIONS_PER_USER: '10' },
     );
@@ -55,6 +57,9 @@ describe('every documented reply, as the server really answers', () => {
     };
     session = await launch();
     other = await launch();
+    const replicas = { app: 'batch', replicas: 2, params: { ITEMS: 1, ITEM_MS: 60_000 } };
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify(replicas) });
+    group = ((await res.json()) as { group: string }).group;
   });
   afterAll(async () => plane?.dispose());
 
@@ -68,6 +73,7 @@ describe('every documented reply, as the server really answers', () => {
     'GET /sessions/{id}/shares': () => [`/sessions/${session}/shares`, {}],
     'GET /sessions/{id}/events': () => [`/sessions/${session}/events`, {}],
     'DELETE /sessions/{id}': () => [`/sessions/${other}`, { method: 'DELETE' }],
+    'DELETE /sessions/groups/{group}': () => [`/sessions/groups/${group}`, { method: 'DELETE' }],
     'GET /usage': () => ['/usage', {}],
     'GET /homes': () => ['/homes', { user: 'admin' }],
     'GET /pools': () => ['/pools', { user: 'admin' }],

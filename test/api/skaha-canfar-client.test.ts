@@ -156,6 +156,23 @@ describe("the canfar client's own create requests, replayed against /skaha/v1", 
     }
   });
 
+  it('replicas=N in one create (ours): a group of N jobs, one id a line; refused for an app that is not a job', async () => {
+    const res = await create(`name=many&image=${encodeURIComponent(BATCH_IMAGE)}&type=headless&replicas=3`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const ids = (await res.text()).trim().split('\n');
+    expect(ids).toHaveLength(3);
+    const members = await Promise.all(ids.map((id) => plane.deps.store.get(id)));
+    expect(new Set(members.map((m) => m?.group)).size).toBe(1);
+    expect(members.map((m) => [m?.name, m?.params.REPLICA_ID, m?.params.REPLICA_COUNT])).toEqual([
+      ['many-1', '1', '3'],
+      ['many-2', '2', '3'],
+      ['many-3', '3', '3'],
+    ]);
+    const refused = await create(`name=nb&image=${encodeURIComponent(IMAGE)}&type=notebook&replicas=2`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toBe('replicas: app notebook is not a job (kind: job)');
+  });
+
   it('REST takes the same pair as params on any app (one rule for every door)', async () => {
     const res = await plane.request('/sessions', {
       method: 'POST',

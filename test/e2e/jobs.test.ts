@@ -103,6 +103,44 @@ describe('jobs on one machine (processes)', () => {
     expect((await ended(body.id)).output?.[0]).toBe(`args: ["\${secret}","a b"]`);
   });
 
+  it('replicas: N jobs named <name>-<n> with REPLICA_ID and REPLICA_COUNT, listed and stopped as a group; all or nothing', async () => {
+    const res = await plane.request('/sessions', {
+      method: 'POST',
+      body: JSON.stringify({ app: 'job', name: 'sweep', replicas: 3, params: { ITEMS: 1, ITEM_MS: 30_000 } }),
+      user: 'carol',
+    });
+    expect(res.status).toBe(202);
+    const { group, sessions } = (await res.json()) as { group: string; sessions: (View & { name: string })[] };
+    expect(res.headers.get('location')).toBe(`/sessions?group=${group}`);
+    expect(sessions.map((s) => s.name)).toEqual(['sweep-1', 'sweep-2', 'sweep-3']);
+    const listed = (await (await plane.request(`/sessions?group=${group}`, { user: 'carol' })).json()) as {
+      sessions: { id: string }[];
+    };
+    expect(listed.sessions.map((s) => s.id).sort()).toEqual(sessions.map((s) => s.id).sort());
+    for (const [i, s] of sessions.entries())
+      await waitFor(
+        async () =>
+          (await (await plane.request(`/sessions/${s.id}/logs`, { user: 'carol' })).text()).includes(
+            `replica ${i + 1} of 3`,
+          ),
+        10_000,
+        `replica ${i + 1}'s output`,
+      );
+    // Someone else's group is not theirs to stop: nothing of it is visible to them.
+    expect((await plane.request(`/sessions/groups/${group}`, { method: 'DELETE', user: 'mallory' })).status).toBe(404);
+    const stopped = await plane.request(`/sessions/groups/${group}`, { method: 'DELETE', user: 'carol' });
+    expect(stopped.status).toBe(200);
+    for (const s of sessions) expect((await ended(s.id, 'carol')).status).toBe('STOPPED');
+    // Only a job has replicas; a group past the jobs cap (3) is refused before any member starts.
+    expect((await launch({ app: 'web', replicas: 2 }, 'carol')).body.detail).toBe(
+      'replicas: app web is not a job (kind: job)',
+    );
+    const over = await launch({ app: 'job', replicas: 4, params: { ITEMS: 1, ITEM_MS: 30_000 } }, 'carol');
+    expect(over.status).toBe(429);
+    expect(over.body.detail).toBe('User carol has reached the maximum of 3 active jobs.');
+    expect((await plane.deps.store.listByOwner('carol', { limit: 100 })).items).toHaveLength(3);
+  });
+
   it('counts jobs against their own cap, not the interactive one; has no web address', async () => {
     const web = await launch({ app: 'web' }, 'bob');
     expect(web.status).toBe(202);

@@ -1,3 +1,4 @@
+import { groupMembers } from '../../../shared/services/replicas';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
@@ -71,6 +72,10 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
       if (!c.var.principal.admin) throw new DomainError('auth.forbidden', 'Only admins may list every session.');
       const sessions = await allLive(deps, query.limit ?? 1000);
       return c.json({ sessions: sessions.map((s) => sessionView(s, deps.urls)) });
+    }
+    if (query.group) {
+      const members = await groupMembers(deps, c.var.principal.user, query.group);
+      return c.json({ sessions: members.map((s) => withShares(sessionView(s, deps.urls), s, deps.clock.now())) });
     }
     const page = await listOwn(deps, c.var.principal.user, query);
     // On the first page, the live sessions others share with the caller, marked as such.

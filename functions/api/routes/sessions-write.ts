@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
+import { SessionNotFoundError } from '../../../shared/domain/errors';
 import { launchSession } from '../../../shared/services/launch';
+import { launchReplicas, stopGroup } from '../../../shared/services/replicas';
 import { renewAs, stopAs } from '../../../shared/services/access';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
@@ -19,12 +21,23 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const rawKey = c.req.header('idempotency-key');
     const key = rawKey === undefined ? undefined : check(IdempotencyKeySchema, rawKey, 'header');
     const principal = c.var.principal;
-    const result = await launchSession(deps, {
+    const { replicas, ...launch } = body;
+    const input = {
       owner: principal.user,
       caller: principal,
-      ...body,
+      ...launch,
       idempotency: key === undefined ? undefined : { key, requestHash: requestHash(body) },
-    });
+    };
+    if (replicas !== undefined) {
+      // A group: its id, and each member as its launch answered (the replies' Location is the group's list).
+      const { group, launched } = await launchReplicas(deps, input, replicas);
+      c.header('location', `/sessions?group=${group}`);
+      return c.json(
+        { group, sessions: launched.map((r) => ({ ...ownerView(deps, principal, r.session), pooled: false })) },
+        202,
+      );
+    }
+    const result = await launchSession(deps, input);
     c.header('location', `/sessions/${result.session.id}`);
     if (result.replayed) c.header('idempotent-replayed', 'true');
     return c.json({ ...ownerView(deps, principal, result.session), pooled: result.pooled ?? false }, 202);
@@ -34,6 +47,15 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post('/:id/renew', async (c) => {
     const renewed = await renewAs(deps, c.var.principal, c.req.param('id'), deps.policy.renewCeilingMs);
     return c.json(ownerView(deps, c.var.principal, renewed));
+  });
+
+  // A replica group's live members, stopped as one (each as DELETE /sessions/{id} would).
+  app.delete('/groups/:group', async (c) => {
+    const group = c.req.param('group');
+    if (!/^[0-9a-f]{16}$/.test(group)) throw new SessionNotFoundError(group);
+    const members = await stopGroup(deps, c.var.principal, group);
+    if (!members.length) throw new SessionNotFoundError(group);
+    return c.json({ group, sessions: members.map((s) => sessionView(s, deps.urls)) });
   });
 
   app.delete('/:id', async (c) => {

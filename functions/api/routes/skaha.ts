@@ -6,6 +6,7 @@ import type { Principal } from '../../../shared/domain/principal';
 import { isLive, type Session } from '../../../shared/domain/session';
 import { splitArgs } from '../../../shared/domain/jobs';
 import { launchSession } from '../../../shared/services/launch';
+import { launchReplicas } from '../../../shared/services/replicas';
 import type { SessionAction } from '../../../shared/domain/authorization';
 import { authorizedSession, listOwn, stopAs } from '../../../shared/services/access';
 import { renewSession } from '../../../shared/services/renew';
@@ -148,7 +149,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const ram = option(p.get('ram'), 'ram', options.ram);
     const gpus = option(p.get('gpus'), 'gpus', options.gpus);
     const profile = p.get('profile') ?? undefined;
-    const { session } = await launchSession(deps, {
+    const input = {
       owner: c.var.principal.user,
       caller: c.var.principal,
       profile,
@@ -165,7 +166,16 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
         ...(ram !== undefined ? { memory: ram * 1024 } : {}),
         ...(gpus !== undefined ? { gpus } : {}),
       },
-    });
+    };
+    // `replicas=N` in one create (the canfar client does N creates itself): a job's group, one id a line.
+    const replicas = p.get('replicas');
+    if (replicas !== null && replicas !== '1') {
+      if (!/^\d{1,3}$/.test(replicas))
+        throw new ValidationError(`Invalid value for 'replicas': ${replicas.slice(0, 16)}`);
+      const { launched } = await launchReplicas(deps, input, Number(replicas));
+      return c.text(launched.map((r) => `${r.session.id}\n`).join(''));
+    }
+    const { session } = await launchSession(deps, input);
     return c.text(`${session.id}\n`);
   });
 

@@ -20,6 +20,8 @@ export const SessionViewSchema = z.object({
   /** The launch's own program and arguments, when it gave them. */
   cmd: z.string().optional(),
   args: z.array(z.string()).optional(),
+  /** The replica group it was launched in (`replicas`): GET /sessions?group=, DELETE /sessions/groups/{group}. */
+  group: z.string().optional(),
   /** How a job's command exited, once it has. */
   exitCode: z.number().int().optional(),
   /** GET /sessions/{id} of an ended job: the last lines of its output (all of it: GET /sessions/{id}/logs). */
@@ -74,6 +76,11 @@ export const LaunchReplySchema = SessionViewSchema.extend({
   pooled: z.boolean(),
 });
 
+/** POST /sessions with `replicas`: the group's id and each member as its launch answered. */
+export const ReplicaGroupReplySchema = z.object({ group: z.string(), sessions: z.array(LaunchReplySchema) });
+/** DELETE /sessions/groups/{group}: each member after the stop. */
+export const GroupStopReplySchema = z.object({ group: z.string(), sessions: z.array(SessionViewSchema) });
+
 export type SessionView = z.infer<typeof SessionViewSchema>;
 export type ShareView = z.infer<typeof ShareViewSchema>;
 
@@ -94,6 +101,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     cmd: session.command?.cmd,
     args: session.command?.args,
     exitCode: session.exitCode,
+    group: session.group,
     image: session.image,
     resources: session.resources,
     params: session.params,
