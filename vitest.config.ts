@@ -7,6 +7,7 @@ const CONTAINER_TESTS = [
   'test/contract/engine-images.test.ts',
   'test/contract/runtime.container.test.ts',
   'test/e2e/container-homes.test.ts',
+  'test/e2e/container-jobs.test.ts',
   'test/e2e/container-orphans.test.ts',
   'test/e2e/containers.test.ts',
 ];

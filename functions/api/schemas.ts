@@ -25,6 +25,8 @@ export const LaunchBodySchema = z.strictObject({
   cmd: z.string().min(1).max(1024).optional(),
   /** Arguments after the command, each as given (never through a shell), where the app allows them. */
   args: z.array(z.string().max(1024)).max(1000).optional(),
+  /** false: with no room to start it now, refuse (503) rather than wait QUEUED for its turn. */
+  queue: z.boolean().optional(),
   /** A job's: N members named `<name>-<n>`, each with REPLICA_ID and REPLICA_COUNT, listed and stopped as a group. */
   replicas: z.number().int().min(1).max(512).optional(),
   resources: z

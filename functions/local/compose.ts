@@ -21,7 +21,7 @@ import { localRuntimes } from './runtimes';
 import { pagesOf, staticPages } from '../http/www';
 import { localPortal } from './portal';
 import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
-import { applyRuntimeEvents, reaperTimer, recoverEarlierRun, requestGate } from './lifecycle';
+import { applyRuntimeEvents, queueDispatcher, reaperTimer, recoverEarlierRun, requestGate } from './lifecycle';
 import { localApiDeps } from './api-deps';
 import { localServices, openLocalStore } from './services';
 
@@ -99,7 +99,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     homesDir,
     keeper: () => keeper,
   });
-  const { settled } = applyRuntimeEvents(runtime, services, logger);
+  const queue = queueDispatcher(services, config, logger);
+  const { settled } = applyRuntimeEvents(runtime, services, logger, queue.kick);
   await recoverEarlierRun(services, poolStore, runtimes);
   // The pools are rebuilt from what is left (records checked against the runtime), then filled, gradually.
   keeper = new PoolLoop(
@@ -107,6 +108,8 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     { holder: `local:${process.pid}`, ...config.pools, claimGraceMs: 30_000, capacityWaitMs: 30_000, pokeDelayMs: 200 },
   );
   await keeper.start();
+  // Launches an earlier run left waiting (killed outright) take their turn.
+  queue.kick();
 
   const signOuts = new DynamoDbSignOuts(store.client, config.tableName);
   const portal = localPortal(config, { tokenKey, adminToken }, clock, logger, signOuts);
@@ -148,6 +151,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     settled,
     close: async () => {
       requests.close();
+      await queue.stop();
       const reaped = reaper.stop();
       await keeper.close();
       // New launches are refused (503) from here; those in flight finish starting, and what they

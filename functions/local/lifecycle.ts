@@ -9,13 +9,26 @@ import type { LaunchDeps } from '../../shared/services/deps';
 import { reap } from '../../shared/services/reaper/reap';
 import { reconcileAll } from '../../shared/services/reaper/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
+import { queuedStarter } from '../../shared/services/launch';
+import { dispatchQueue } from '../../shared/services/queue';
 import type { LocalRuntimes } from './runtimes';
 
-/** Applies each runtime event to the store as it comes; `settled` waits for those seen so far. */
-export function applyRuntimeEvents(runtime: RuntimeByApp, services: LaunchDeps, logger: Logger) {
+/**
+ * Applies each runtime event to the store as it comes; `settled` waits for those seen so far. `ended` hears of each
+ * session an event ended (its room may start a queued one).
+ */
+export function applyRuntimeEvents(
+  runtime: RuntimeByApp,
+  services: LaunchDeps,
+  logger: Logger,
+  ended: () => void = () => undefined,
+) {
   const inFlight = new Set<Promise<unknown>>();
   runtime.onEvent((event) => {
     const work = handleRuntimeEvent(services, event)
+      .then((after) => {
+        if (after && isFinal(after.status)) ended();
+      })
       .catch((error: unknown) =>
         logger.error({ err: error, sessionId: event.sessionId }, 'could not apply a runtime event'),
       )
@@ -67,6 +80,45 @@ export function reaperTimer(services: LaunchDeps, config: LocalConfig, logger: L
     stop: async () => {
       clearInterval(timer);
       await reaping;
+    },
+  };
+}
+
+/**
+ * The queue's dispatcher on one machine: a pass each time a session ends and on the reaper's timer; kicks while a
+ * pass runs make one more pass after it, never two at once.
+ */
+export function queueDispatcher(services: LaunchDeps, config: LocalConfig, logger: Logger) {
+  const queue = services.policy.queue;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const pass = () =>
+    dispatchQueue({ ...services, policy: { ...services.policy, queue: queue! } }, queuedStarter(services)).then((r) => {
+      if (r.started || r.timedOut) logger.info(r, 'queue pass');
+    });
+  const kick = () => {
+    if (!queue || stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await pass().catch((error: unknown) => logger.error({ err: error }, 'queue pass failed'));
+      } while (again && !stopped);
+    })().finally(() => (running = undefined));
+  };
+  const timer = setInterval(kick, config.reaperIntervalMs);
+  timer.unref();
+  return {
+    kick,
+    /** No more passes; resolves when the one running (if any) ends. */
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
     },
   };
 }

@@ -120,6 +120,14 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
   },
   SESSIONPLANE_MAX_SESSIONS_PER_USER: { meaning: 'live sessions a user may have at once (jobs not counted)' },
   SESSIONPLANE_MAX_JOBS_PER_USER: { meaning: 'live jobs (`kind: job`) a user may have at once' },
+  SESSIONPLANE_QUEUE_MAX: {
+    meaning:
+      'launches that may wait in the queue when there is no room to start them (0: no queue, a launch with no room is refused with 503)',
+  },
+  SESSIONPLANE_QUEUE_WAIT: {
+    meaning: 'how long an interactive launch may wait in the queue before it fails (`queue-timeout`)',
+  },
+  SESSIONPLANE_JOB_QUEUE_WAIT: { meaning: 'how long a job may wait in the queue before it fails (`queue-timeout`)' },
   SESSIONPLANE_MAX_CPU_PER_USER: { meaning: "vCPUs a user's live sessions may hold together" },
   SESSIONPLANE_MAX_MEMORY_PER_USER: { default: '`32Gi`', meaning: "memory a user's live sessions may hold together" },
   SESSIONPLANE_MAX_GPUS_PER_USER: { meaning: "GPUs a user's live sessions may hold together" },

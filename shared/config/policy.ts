@@ -13,6 +13,9 @@ const PriceTableSchema = z.record(
 export const PolicyEnvSchema = z.object({
   [ENV.maxSessionsPerUser]: z.coerce.number().int().min(1).max(10_000).default(5),
   [ENV.maxJobsPerUser]: z.coerce.number().int().min(1).max(10_000).default(64),
+  [ENV.queueMax]: z.coerce.number().int().min(0).max(100_000).default(1000),
+  [ENV.queueWait]: DurationSchema.default(15 * 60_000),
+  [ENV.jobQueueWait]: DurationSchema.default(24 * 3600_000),
   [ENV.maxCpuPerUser]: z.coerce.number().positive().max(100_000).default(8),
   [ENV.maxMemoryPerUser]: MemorySchema.default(32 * 1024),
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
@@ -65,6 +68,14 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
         gpus: e[ENV.maxGpusPerUser],
       },
       imagePrefixes: e[ENV.imagePrefixes],
+      ...(e[ENV.queueMax] > 0
+        ? {
+            queue: {
+              max: e[ENV.queueMax],
+              waitMs: { interactive: e[ENV.queueWait], batch: e[ENV.jobQueueWait] },
+            },
+          }
+        : {}),
       idempotencySeconds: 24 * 3600,
       renewCeilingMs: e[ENV.renewCeiling],
     } satisfies Policy as Policy,

@@ -12,6 +12,8 @@ import type { Session } from './session';
  *   any step before ready ─▶ failed
  */
 export const EVENT_PHASES = {
+  /** No room to start it now: it waits its turn (its place in the message). */
+  queued: 0,
   requested: 5,
   placed: 15,
   network: 35,

@@ -1,3 +1,4 @@
+import type { QueuePolicy } from './queue';
 import type { Resources } from './session';
 
 /** Per-owner caps over all of an owner's live sessions and jobs: their number each, and their resources together. */
@@ -44,6 +45,8 @@ export function round(n: number): number {
 }
 
 export interface Policy {
+  /** The launch queue's bounds; absent: no queue (a launch with no room is refused with 503). */
+  queue?: QueuePolicy;
   /** Per-owner caps over live sessions. */
   limits: UserLimits;
   /** Registries or repository prefixes a launch may name its own image from. */

@@ -4,11 +4,20 @@ import * as z from 'zod';
  * Every state a session can be in. STOPPED, FAILED and COMPLETED are final; only a job (`kind: 'job'`) ends
  * COMPLETED (its command exited 0), and for a job READY means its command is running.
  */
-export const SESSION_STATUSES = ['PENDING', 'STARTING', 'READY', 'STOPPING', 'STOPPED', 'FAILED', 'COMPLETED'] as const;
+export const SESSION_STATUSES = [
+  'QUEUED',
+  'PENDING',
+  'STARTING',
+  'READY',
+  'STOPPING',
+  'STOPPED',
+  'FAILED',
+  'COMPLETED',
+] as const;
 const SessionStatusSchema = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
-const LIVE_STATUSES: readonly SessionStatus[] = ['PENDING', 'STARTING', 'READY', 'STOPPING'];
+const LIVE_STATUSES: readonly SessionStatus[] = ['QUEUED', 'PENDING', 'STARTING', 'READY', 'STOPPING'];
 const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED', 'COMPLETED'];
 
 /**
@@ -45,6 +54,8 @@ export const STATUS_REASONS = {
   oom: 'oom',
   /** An instance of ours with no live session (the reaper's or task-events' sweep stopped it). */
   orphan: 'orphan',
+  /** It waited in the queue longer than the queue's bound (SESSIONPLANE_QUEUE_WAIT) and never started. */
+  queueTimeout: 'queue-timeout',
   /** A job's command ran to its end and exited 0 (status COMPLETED). */
   completed: 'completed',
   /** A job's command exited with another code, or a signal (status FAILED, `exitCode` recorded). */
@@ -130,6 +141,10 @@ export const SessionSchema = z.object({
     .optional(),
   /** How its app's process ended by itself, when it did (a job's exit code). */
   exitCode: z.number().int().optional(),
+  /** It waited in the queue: since when, in which class (interactive before batch), and when it left it to start. */
+  queue: z
+    .object({ since: z.number(), class: z.enum(['interactive', 'batch']), left: z.number().optional() })
+    .optional(),
   /** It was a warm pool's instance, claimed at launch. */
   pooled: z.boolean().optional(),
   /** Whom the owner shares it with: a user or a group each, with its own router token (hashed) and an optional end. */
@@ -151,7 +166,7 @@ export function isFinal(status: SessionStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }
 
-/** Launched, not yet ready: what a router request or a launcher reply waits through. */
+/** Launched, not yet ready (waiting in the queue included): what a router request or a launcher reply waits through. */
 export function isStarting(status: SessionStatus): boolean {
-  return status === 'PENDING' || status === 'STARTING';
+  return status === 'QUEUED' || status === 'PENDING' || status === 'STARTING';
 }

@@ -5,6 +5,7 @@ import { isFinal, type Session, type SessionStatus } from './session';
  * ```
  * PENDING ─runtime accepted─▶ STARTING ─app reachable─▶ READY
  *    └──── start failed / launch timeout ───▶ FAILED
+ * PENDING ─no capacity─▶ QUEUED ─its turn─▶ PENDING; QUEUED ─canceled─▶ STOPPED, ─waited too long─▶ FAILED
  * any live state ─stop─▶ STOPPING ─runtime confirms─▶ STOPPED
  * any live state ─runtime already gone─▶ STOPPED (or FAILED before READY)
  * a job, any state but STOPPING ─its command exited─▶ COMPLETED (exit 0) or FAILED
@@ -12,7 +13,8 @@ import { isFinal, type Session, type SessionStatus } from './session';
  * STOPPED, FAILED and COMPLETED are final.
  */
 const LEGAL: Record<SessionStatus, readonly SessionStatus[]> = {
-  PENDING: ['STARTING', 'FAILED', 'STOPPING', 'STOPPED', 'COMPLETED'],
+  QUEUED: ['PENDING', 'FAILED', 'STOPPED'],
+  PENDING: ['QUEUED', 'STARTING', 'FAILED', 'STOPPING', 'STOPPED', 'COMPLETED'],
   STARTING: ['READY', 'FAILED', 'STOPPING', 'STOPPED', 'COMPLETED'],
   READY: ['STOPPING', 'STOPPED', 'FAILED', 'COMPLETED'],
   STOPPING: ['STOPPED'],
@@ -33,7 +35,10 @@ export function canTransition(from: SessionStatus, to: SessionStatus, kind?: 'jo
 }
 
 export type TransitionPatch = Partial<
-  Pick<Session, 'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt' | 'exitCode'>
+  Pick<
+    Session,
+    'statusReason' | 'runtime' | 'readyAt' | 'lastActivityAt' | 'expiresAt' | 'exitCode' | 'launchDeadline' | 'queue'
+  >
 >;
 
 /**

@@ -25,7 +25,9 @@ export type UsageRecord = z.infer<typeof UsageRecordSchema>;
 
 /** The record of a session that ended at `endedAt` (or, for a live one, its use so far). */
 export function usageOf(session: Session, capacity: string, endedAt: number): UsageRecord {
-  const end = Math.max(session.createdAt, endedAt);
+  // Time in the queue is not use: from when it left it (one that never did used nothing).
+  const start = session.queue ? (session.queue.left ?? endedAt) : session.createdAt;
+  const end = Math.max(start, endedAt);
   return {
     sessionId: session.id,
     owner: session.owner,
@@ -33,14 +35,14 @@ export function usageOf(session: Session, capacity: string, endedAt: number): Us
     ...(session.image ? { image: session.image } : {}),
     ...(session.runtime ? { runtime: session.runtime.kind } : {}),
     capacity,
-    startedAt: session.createdAt,
+    startedAt: start,
     ...(session.readyAt !== undefined ? { readyAt: session.readyAt } : {}),
     endedAt: end,
     reason: session.statusReason ?? session.status.toLowerCase(),
     cpu: session.resources.cpu,
     memory: session.resources.memory,
     gpus: session.resources.gpus,
-    seconds: Math.round((end - session.createdAt) / 1000),
+    seconds: Math.round((end - start) / 1000),
     pooled: session.pooled === true,
   };
 }

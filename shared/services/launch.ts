@@ -1,3 +1,4 @@
+import type { Home } from '../domain/homes';
 import { type AppSpec, checkParams, checkResources, type Profile } from '../domain/app';
 import { mayLaunch, mayUse } from '../domain/app-access';
 import type { Principal } from '../domain/principal';
@@ -7,10 +8,12 @@ import {
   CapacityError,
   DomainError,
   ImageNotAllowedError,
+  QuotaExceededError,
   ValidationError,
 } from '../domain/errors';
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
+import { enqueue } from './queue';
 import { checkUserCommand } from '../domain/jobs';
 import { workKindOf } from '../domain/limits';
 import { STATUS_REASONS, statusReason, type Resources, type Session } from '../domain/session';
@@ -20,7 +23,6 @@ import { poolServes } from '../domain/pool';
 import { launchPooled } from './pools/pool-claim';
 import { sessionCredentials } from './credentials';
 import { recordEvents } from './session-events';
-import type { StartResult } from '../ports/runtime';
 import type { LaunchDeps, LaunchResult } from './deps';
 
 export type { LaunchResult } from './deps';
@@ -43,6 +45,8 @@ export interface LaunchInput {
   args?: string[] | undefined;
   /** The replica group it belongs to (launchReplicas). */
   group?: string | undefined;
+  /** false: refuse (503) rather than wait in the queue when there is no room now (the wslink launcher's way). */
+  queue?: boolean | undefined;
   /** Who asks: the app's and the profile's `access` apply to them (absent: a caller already checked, or the system). */
   caller?: Principal | undefined;
   /** Idempotency-Key and the hash of the canonical request it came with; how long to remember it. */
@@ -182,7 +186,14 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     throw error;
   };
   const kind = workKindOf(app);
-  await deps.quotas.reserve(input.owner, resources, deps.policy.limits, kind).catch(refused);
+  // A job over its owner's cap waits its turn where a queue is kept (an interactive launch is refused: its user is
+  // there to choose what to stop).
+  const queue = input.queue !== false ? deps.policy.queue : undefined;
+  let overCap: QuotaExceededError | undefined;
+  await deps.quotas.reserve(input.owner, resources, deps.policy.limits, kind).catch((error: unknown) => {
+    if (queue && app.kind === 'job' && error instanceof QuotaExceededError) overCap = error;
+    else return refused(error);
+  });
 
   const now = deps.clock.now();
   const { token, secret } = sessionCredentials(deps, id);
@@ -206,36 +217,94 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     expiresAt: now + app.maxLifetimeMs,
     version: 1,
   };
+  const requested = once('requested', now, `Launch of ${app.name} requested.`);
+  const result = (s: Session): LaunchResult => ({ session: s, token, secret, replayed: false, pooled: false });
+  if (overCap && queue) {
+    const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, overCap.message, {
+      create: true,
+    });
+    if (!queued) return refused(overCap);
+    await recordEvents(deps, id, [requested]);
+    return result(queued);
+  }
   await deps.store.create(session).catch(async (error: unknown) => {
     await deps.quotas.release(input.owner, session.resources, kind);
     return refused(error);
   });
   deps.logger.info({ sessionId: id, owner: session.owner, app: app.name }, 'session launch');
-  // Written with what the runtime says of its start, in one append: the log tells, it does not gate.
-  const requested = once('requested', now, `Launch of ${app.name} requested.`);
-
-  const mount = home && app.home ? { home, mountPath: app.home } : undefined;
-  let started: StartResult;
   try {
-    started = await deps.runtime.start({ session, app, secret, home: mount });
+    return result(await startRecorded(deps, session, app, secret, { home, requested }));
   } catch (error) {
+    // No room now: it waits its turn, holding nothing, where a queue is kept and has room.
+    if (error instanceof CapacityError && queue) {
+      const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, error.message);
+      if (queued?.status === 'QUEUED') {
+        await deps.quotas.release(input.owner, session.resources, kind);
+        await recordEvents(deps, id, [requested]);
+        return result(queued);
+      }
+    }
     return startFailed(deps, session, error, requested, refused);
   }
+}
+
+/**
+ * Starts a recorded PENDING session on its runtime (the session id its idempotency key), then records STARTING with
+ * what the runtime says of its start; a stop that came meanwhile stops what was started. Throws what the runtime threw.
+ */
+export async function startRecorded(
+  deps: LaunchDeps,
+  session: Session,
+  app: AppSpec,
+  secret: string,
+  at: { home: Home | undefined; requested: NewSessionEvent },
+): Promise<Session> {
+  const mount = at.home && app.home ? { home: at.home, mountPath: app.home } : undefined;
+  const started = await deps.runtime.start({ session, app, secret, home: mount });
   const runtime = {
     kind: started.kind ?? deps.runtime.kind,
     runtimeId: started.runtimeId,
     ...(started.endpoint ? { endpoint: started.endpoint } : {}),
   };
+  // Written with what the runtime says of its start, in one append: the log tells, it does not gate.
   const [current] = await Promise.all([
     applyUntilSettled(deps, session, (s) =>
       s.status === 'PENDING' ? transition(s, 'STARTING', { runtime }, deps.clock.now()) : undefined,
     ),
-    recordEvents(deps, id, [requested, ...(started.phases ?? [])]),
+    recordEvents(deps, session.id, [at.requested, ...(started.phases ?? [])]),
   ]);
   if (current && (current.status === 'STOPPING' || current.status === 'STOPPED')) {
     // Stopped while the runtime was starting: what was started must not outlive the record.
-    const stopped = await finishStop(deps, { ...current, runtime }, current.statusReason ?? 'user');
-    return { session: stopped ?? current, token, secret, replayed: false, pooled: false };
+    return (await finishStop(deps, { ...current, runtime }, current.statusReason ?? 'user')) ?? current;
   }
-  return { session: current ?? session, token, secret, replayed: false, pooled: false };
+  return current ?? session;
+}
+
+/**
+ * How the queue's dispatcher starts a session whose turn came (claimed PENDING, its quota reserved): as a launch
+ * would, from its record. No capacity after all: thrown, so the dispatcher puts it back; any other failure ends it
+ * FAILED as a launch's would.
+ */
+export function queuedStarter(deps: LaunchDeps) {
+  return async (session: Session, app: AppSpec): Promise<'started' | 'gone'> => {
+    const now = deps.clock.now();
+    const turn: NewSessionEvent = {
+      key: `turn:${now}`,
+      at: now,
+      phase: 'requested',
+      message: 'Its turn in the queue came.',
+    };
+    const { home } = await ownersHome(deps, app, { owner: session.owner, app: app.name, image: session.image });
+    const { secret } = sessionCredentials(deps, session.id);
+    try {
+      await startRecorded(deps, session, app, secret, { home, requested: turn });
+      return 'started';
+    } catch (error) {
+      if (error instanceof CapacityError) throw error;
+      await startFailed(deps, session, error, turn, async (e) => {
+        throw e;
+      }).catch(() => undefined);
+      return 'gone';
+    }
+  };
 }

@@ -29,10 +29,12 @@ export async function launchReplicas(deps: LaunchDeps, input: LaunchInput, count
     throw new ValidationError(`replicas: app ${app.name} is not a job (kind: job)`, {
       problems: [`replicas: app ${app.name} is not a job (kind: job)`],
     });
-  // A group that cannot fit under the jobs cap is refused before any member starts (a race with other launches is
-  // caught below: the members started are stopped).
+  // A group that cannot fit under the jobs cap, and will not wait, is refused before any member starts (a race with
+  // other launches is caught below: the members started are stopped).
+  // Where a queue is kept, the members past the cap wait their turn instead.
+  const queued = input.queue !== false && deps.policy.queue !== undefined;
   const used = (await deps.quotas.get(input.owner)).jobs;
-  if (used + count > deps.policy.limits.jobs)
+  if (!queued && used + count > deps.policy.limits.jobs)
     throw new QuotaExceededError(input.owner, 'jobs', deps.policy.limits.jobs);
   const group = randomBytes(8).toString('hex');
   const name = input.name ?? input.app;

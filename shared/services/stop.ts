@@ -15,7 +15,8 @@ export async function stopSession(deps: ServiceDeps, id: string, reason: StopRea
   const stopping = await applyUntilSettled(deps, found, (s) =>
     isFinal(s.status) || s.status === 'STOPPING'
       ? undefined
-      : transition(s, 'STOPPING', { statusReason: reason }, deps.clock.now()),
+      : // Waiting in the queue, nothing was started: canceled at once.
+        transition(s, s.status === 'QUEUED' ? 'STOPPED' : 'STOPPING', { statusReason: reason }, deps.clock.now()),
   );
   if (!stopping || isFinal(stopping.status)) return stopping ?? found;
   deps.logger.info({ sessionId: id, reason }, 'session stop');

@@ -37,12 +37,14 @@ export async function applyUntilSettled(
     }
     await recordEvents(deps, written.id, eventsOfTransition(current, written, deps.clock.now()));
     if (!isFinal(current.status) && isFinal(written.status)) {
-      // A failed release leaves the counter high; the reaper re-derives it from the owner index.
-      await deps.quotas
-        .release(written.owner, written.resources, workKindOf(written))
-        .catch((error: unknown) =>
-          deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'),
-        );
+      // A failed release leaves the counter high; the reaper re-derives it from the owner index. A queued session
+      // holds no reservation: only one that left the queue gives one back.
+      if (current.status !== 'QUEUED')
+        await deps.quotas
+          .release(written.owner, written.resources, workKindOf(written))
+          .catch((error: unknown) =>
+            deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not release quota'),
+          );
       // Its usage, once; what fails here the reaper writes on its next pass.
       await recordUsage(deps, written).catch((error: unknown) =>
         deps.logger.warn({ sessionId: written.id, err: (error as Error).message }, 'could not record usage'),

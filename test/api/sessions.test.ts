@@ -239,7 +239,7 @@ describe('control API', () => {
 });
 
 describe('control API: no capacity', () => {
-  it('answers 503 with Retry-After when the port range is used up, and stores nothing (#11 m12)', async () => {
+  it('answers 503 with Retry-After when the port range is used up and the caller does not wait (queue: false), and stores nothing (#11 m12)', async () => {
     const plane = await startTestPlane({ web: fixtureApp() });
     try {
       // Narrow the range to what the first session takes.
@@ -250,7 +250,7 @@ describe('control API: no capacity', () => {
       const port = Number((await plane.deps.store.get(first.id))!.runtime!.endpoint!.split(':')[1]);
       const narrow = await startTestPlane({ web: fixtureApp() }, { SESSIONPLANE_PORT_RANGE: `${port}-${port}` });
       try {
-        const res = await narrow.request('/sessions', { method: 'POST', body: '{"app":"web"}' });
+        const res = await narrow.request('/sessions', { method: 'POST', body: '{"app":"web","queue":false}' });
         expect(res.status).toBe(503);
         expect(res.headers.get('retry-after')).toBe('5');
         expect(await res.json()).toMatchObject({ code: 'runtime.no_capacity' });

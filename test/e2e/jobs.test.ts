@@ -131,11 +131,14 @@ describe('jobs on one machine (processes)', () => {
     const stopped = await plane.request(`/sessions/groups/${group}`, { method: 'DELETE', user: 'carol' });
     expect(stopped.status).toBe(200);
     for (const s of sessions) expect((await ended(s.id, 'carol')).status).toBe('STOPPED');
-    // Only a job has replicas; a group past the jobs cap (3) is refused before any member starts.
+    // Only a job has replicas; a group past the jobs cap (3) that will not wait is refused before any member starts.
     expect((await launch({ app: 'web', replicas: 2 }, 'carol')).body.detail).toBe(
       'replicas: app web is not a job (kind: job)',
     );
-    const over = await launch({ app: 'job', replicas: 4, params: { ITEMS: 1, ITEM_MS: 30_000 } }, 'carol');
+    const over = await launch(
+      { app: 'job', replicas: 4, queue: false, params: { ITEMS: 1, ITEM_MS: 30_000 } },
+      'carol',
+    );
     expect(over.status).toBe(429);
     expect(over.body.detail).toBe('User carol has reached the maximum of 3 active jobs.');
     expect((await plane.deps.store.listByOwner('carol', { limit: 100 })).items).toHaveLength(3);
@@ -149,15 +152,19 @@ describe('jobs on one machine (processes)', () => {
     const jobs = [];
     for (let i = 0; i < 3; i++) jobs.push(await launch({ app: 'job', params: { ITEMS: 1, ITEM_MS: 20_000 } }, 'bob'));
     expect(jobs.map((j) => j.status)).toEqual([202, 202, 202]);
+    // A fourth waits its turn (a job over its owner's cap queues), or, asked not to wait, is refused.
+    const impatient = await launch({ app: 'job', queue: false }, 'bob');
+    expect(impatient.status).toBe(429);
+    expect(impatient.body.detail).toBe('User bob has reached the maximum of 3 active jobs.');
     const fourth = await launch({ app: 'job' }, 'bob');
-    expect(fourth.status).toBe(429);
-    expect(fourth.body.detail).toBe('User bob has reached the maximum of 3 active jobs.');
+    expect(fourth).toMatchObject({ status: 202, body: { status: 'QUEUED' } });
     // A job is not reachable through the router: it has no address.
     const through = await plane.request(`/s/${jobs[0]!.body.id}/`, { user: 'bob' });
     expect(through.status).toBe(404);
     // Stopped on request, a job ends STOPPED like any session, and frees its place.
     await plane.request(`/sessions/${jobs[0]!.body.id}`, { method: 'DELETE', user: 'bob' });
     expect((await ended(jobs[0]!.body.id, 'bob')).status).toBe('STOPPED');
-    expect((await launch({ app: 'job' }, 'bob')).status).toBe(202);
+    // ...and the queued fourth takes it.
+    expect((await ended(fourth.body.id, 'bob')).status).toBe('COMPLETED');
   });
 });

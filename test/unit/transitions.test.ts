@@ -5,6 +5,10 @@ import { isFinal, SESSION_STATUSES, type SessionStatus } from '../../shared/doma
 import { makeSession } from '../support/sessions';
 
 const LEGAL = new Set([
+  'QUEUED>PENDING',
+  'QUEUED>STOPPED',
+  'QUEUED>FAILED',
+  'PENDING>QUEUED',
   'PENDING>STARTING',
   'PENDING>FAILED',
   'PENDING>STOPPING',

@@ -4,6 +4,7 @@ import { decide } from '../../../shared/domain/authorization';
 import { isFinal, type Session } from '../../../shared/domain/session';
 import { shareFor } from '../../../shared/domain/shares';
 import { sessionCredentials } from '../../../shared/services/credentials';
+import { queuePlace } from '../../../shared/services/queue';
 import { shareToken } from '../../../shared/services/shares';
 import type { ApiDeps } from '../context';
 import { logText } from '../views/common';
@@ -34,8 +35,13 @@ export function ownerView(deps: ApiDeps, principal: Principal, session: Session)
  */
 export async function detailedView(deps: ApiDeps, principal: Principal, session: Session) {
   const timings = launchTimings(await deps.events.list(session.id));
-  const output = await jobOutput(deps, principal, session);
-  return { ...ownerView(deps, principal, session), timings, ...(output ? { output } : {}) };
+  const [output, queue] = await Promise.all([jobOutput(deps, principal, session), queuePlace(deps, session)]);
+  return {
+    ...ownerView(deps, principal, session),
+    timings,
+    ...(output ? { output } : {}),
+    ...(queue ? { queue } : {}),
+  };
 }
 
 /** How many of an ended job's last lines its view carries, and in at most how many bytes. */

@@ -44,6 +44,7 @@ const INCOMPLETE = 'The request is not complete';
  * error shape with 503, which SmartConnect reports and may retry.
  */
 const LAUNCH_OUTCOME: Record<SessionStatus, 'reply' | 'failed' | 'ended'> = {
+  QUEUED: 'reply',
   PENDING: 'reply',
   STARTING: 'reply',
   READY: 'reply',
@@ -167,6 +168,8 @@ function wslinkLauncherRoutes(deps: ApiDeps): Hono<ApiEnv> {
         ...(size.profile !== undefined ? { profile: size.profile } : {}),
         ...(size.resources !== undefined ? { resources: size.resources } : {}),
         idempotency,
+        // A wslink client waits for its reply, not in a queue: with no room it gets the launcher's 503 at once.
+        queue: false,
       });
     // A visitor (no account) may launch only an app open to anyone, within its bounds.
     let result = await visitorsMay(c, principal, spec, launch);

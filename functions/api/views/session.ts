@@ -24,6 +24,8 @@ export const SessionViewSchema = z.object({
   group: z.string().optional(),
   /** How a job's command exited, once it has. */
   exitCode: z.number().int().optional(),
+  /** GET /sessions/{id} of a QUEUED session: its place in the queue (1: next) of how many wait. */
+  queue: z.object({ place: z.number().int(), of: z.number().int() }).optional(),
   /** GET /sessions/{id} of an ended job: the last lines of its output (all of it: GET /sessions/{id}/logs). */
   output: z.array(z.string()).optional(),
   /** The user's own image, when the launch named one (an app with customImage). */

@@ -4,6 +4,8 @@ import type { Session, SessionStatus } from '../../../shared/domain/session';
 
 /** skaha's status names (SessionBuilder.withStatus). */
 const SKAHA_STATUS: Record<SessionStatus, string> = {
+  // skaha's word for a Kueue-suspended Job, waiting for room.
+  QUEUED: 'Pending',
   PENDING: 'Pending',
   STARTING: 'Pending',
   READY: 'Running',
@@ -61,6 +63,8 @@ export function skahaSession(session: Session, app: AppSpec | undefined, connect
 
 /** Each step's reason, in the words Kubernetes events use where there is one (skaha shows a pod's events). */
 const SKAHA_REASON: Record<EventPhase, string> = {
+  // Kueue's event for a workload waiting for quota.
+  queued: 'Pending',
   requested: 'Requested',
   placed: 'Scheduled',
   network: 'NetworkReady',

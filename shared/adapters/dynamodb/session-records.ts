@@ -97,6 +97,7 @@ export const TRANSITION_FIELDS = [
   'expiresAt',
   'stoppedAt',
   'exitCode',
+  'queue',
   'warned',
   'shares',
   'version',

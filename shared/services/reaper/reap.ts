@@ -222,7 +222,12 @@ async function reapOne(
     case 'fail-stuck': {
       const failed = await applyUntilSettled(deps, session, (s) =>
         isStarting(s.status)
-          ? transition(s, 'FAILED', { statusReason: STATUS_REASONS.launchTimeout }, deps.clock.now())
+          ? transition(
+              s,
+              'FAILED',
+              { statusReason: s.status === 'QUEUED' ? STATUS_REASONS.queueTimeout : STATUS_REASONS.launchTimeout },
+              deps.clock.now(),
+            )
           : undefined,
       );
       // Whatever was started for it goes too: its recorded instance, and any the runtime lists for it.

@@ -15,6 +15,8 @@ export async function reconcileSession(
   session: Session,
   options: { noLaunchInFlight?: boolean } = {},
 ): Promise<Session | undefined> {
+  // Waiting in the queue: nothing was started, nothing can be gone (its wait's bound is the dispatcher's).
+  if (session.status === 'QUEUED') return session;
   let gone: string | undefined;
   let exit: { code?: number | null; signal?: string | null } | undefined;
   if (!session.runtime) {

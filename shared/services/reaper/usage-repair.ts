@@ -8,6 +8,8 @@ const USAGE_SETTLE_MS = 60_000;
 function sum(sessions: Session[]): Usage {
   const usage = { ...NO_USAGE };
   for (const s of sessions) {
+    // Waiting in the queue holds nothing.
+    if (s.status === 'QUEUED') continue;
     usage[workKindOf(s)] += 1;
     usage.cpu = round(usage.cpu + s.resources.cpu);
     usage.memory += s.resources.memory;

@@ -1,0 +1,154 @@
+import type { AppSpec } from '../domain/app';
+import { CapacityError, ConflictError, QuotaExceededError } from '../domain/errors';
+import { workKindOf } from '../domain/limits';
+import { ordinal, type QueuePolicy, queueClassOf, queueOrder } from '../domain/queue';
+import { STATUS_REASONS, type Session } from '../domain/session';
+import { transition } from '../domain/transitions';
+import type { LaunchDeps, ServiceDeps } from './deps';
+import { recordEvents } from './session-events';
+import { applyUntilSettled } from './update';
+
+/** Live sessions: those waiting in the queue, in the order they will start, and how many each owner has running. */
+async function queueState(deps: Pick<ServiceDeps, 'store'>) {
+  const queued: Session[] = [];
+  const running = new Map<string, number>();
+  // Taken from the queue by a dispatcher this moment, not yet started: still waiting, as far as the bound goes.
+  let claimed = 0;
+  for await (const s of deps.store.listLive()) {
+    if (s.status === 'QUEUED') queued.push(s);
+    else running.set(s.owner, (running.get(s.owner) ?? 0) + 1);
+    if (s.status === 'PENDING' && s.queue && !s.runtime) claimed++;
+  }
+  return { order: queueOrder(queued, running), running, waiting: queued.length + claimed };
+}
+
+/** Where a queued session is: its place (1: next), of how many wait. */
+export async function queuePlace(
+  deps: Pick<ServiceDeps, 'store'>,
+  session: Session,
+): Promise<{ place: number; of: number } | undefined> {
+  if (session.status !== 'QUEUED') return undefined;
+  const { order } = await queueState(deps);
+  const i = order.findIndex((s) => s.id === session.id);
+  return i < 0 ? undefined : { place: i + 1, of: order.length };
+}
+
+/**
+ * Puts a launch that cannot be placed now into the queue: PENDING → QUEUED (or a new record, QUEUED from the start),
+ * its wait bounded by its class's, its place told in its event log. Undefined: the queue is full (the caller refuses).
+ */
+export async function enqueue(
+  deps: LaunchDeps & { policy: { queue: QueuePolicy } },
+  session: Session,
+  why: string,
+  options: { create?: boolean } = {},
+): Promise<Session | undefined> {
+  const { queue } = deps.policy;
+  const { order, running, waiting: already } = await queueState(deps);
+  if (already >= queue.max) return undefined;
+  const now = deps.clock.now();
+  const cls = queueClassOf(session);
+  const waiting = {
+    queue: { since: session.queue?.since ?? now, class: cls },
+    launchDeadline: now + queue.waitMs[cls],
+  };
+  let queued: Session | undefined;
+  if (options.create) {
+    queued = { ...session, ...waiting, status: 'QUEUED' };
+    await deps.store.create(queued);
+  } else
+    queued = await applyUntilSettled(deps, session, (s) =>
+      s.status === 'PENDING' ? transition(s, 'QUEUED', waiting, now) : undefined,
+    );
+  if (queued?.status !== 'QUEUED') return queued;
+  const place = queueOrder([...order, queued], running).findIndex((s) => s.id === session.id) + 1;
+  await recordEvents(deps, session.id, [
+    {
+      key: `queued:${now}`,
+      at: now,
+      phase: 'queued',
+      message: `Waiting in the queue, ${ordinal(place)} (${why.replace(/\.$/, '')}).`,
+    },
+  ]);
+  deps.logger.info({ sessionId: session.id, owner: session.owner, place, why }, 'session queued');
+  return queued;
+}
+
+export type QueuedStart = (session: Session, app: AppSpec) => Promise<'started' | 'no-capacity' | 'gone'>;
+
+/**
+ * Starts queued sessions in the queue's order while there is room: each is claimed by one conditional write (QUEUED
+ * → PENDING), so two dispatchers never start one session twice; the owner's quota is reserved next (a job over its
+ * owner's cap stays queued, and the owner's next waits too, the others go on); then `start` runs it as a launch
+ * would. The first start that finds no capacity puts its session back and ends the pass. Those that waited past
+ * their class's bound fail `queue-timeout`.
+ */
+export async function dispatchQueue(
+  deps: LaunchDeps & { policy: { queue: QueuePolicy } },
+  start: QueuedStart,
+): Promise<{ started: number; waiting: number; timedOut: number }> {
+  const { order } = await queueState(deps);
+  let started = 0;
+  let timedOut = 0;
+  const capped = new Set<string>();
+  for (const [i, session] of order.entries()) {
+    const now = deps.clock.now();
+    if (now > session.launchDeadline) {
+      const failed = await applyUntilSettled(deps, session, (s) =>
+        s.status === 'QUEUED' ? transition(s, 'FAILED', { statusReason: STATUS_REASONS.queueTimeout }, now) : undefined,
+      );
+      if (failed?.status === 'FAILED') timedOut++;
+      continue;
+    }
+    const app = deps.apps.get(session.app);
+    if (!app || capped.has(session.owner)) continue;
+    let claimed: Session;
+    try {
+      claimed = await deps.store.transition(
+        session,
+        transition(
+          session,
+          'PENDING',
+          { launchDeadline: now + app.launchTimeoutMs, queue: { ...session.queue!, left: now } },
+          now,
+        ),
+      );
+    } catch (error) {
+      // Another dispatcher took it, or it was canceled: not ours to start.
+      if (error instanceof ConflictError) continue;
+      throw error;
+    }
+    try {
+      await deps.quotas.reserve(claimed.owner, claimed.resources, deps.policy.limits, workKindOf(claimed));
+    } catch (error) {
+      if (!(error instanceof QuotaExceededError)) throw error;
+      await requeue(deps, claimed, session);
+      capped.add(session.owner);
+      continue;
+    }
+    const outcome = await start(claimed, app).catch(async (error: unknown) => {
+      if (!(error instanceof CapacityError)) return 'gone' as const;
+      await deps.quotas.release(claimed.owner, claimed.resources, workKindOf(claimed));
+      await requeue(deps, claimed, session);
+      return 'no-capacity' as const;
+    });
+    if (outcome === 'no-capacity') return { started, waiting: order.length - i, timedOut };
+    if (outcome === 'started') started++;
+  }
+  const waiting = order.length - started - timedOut;
+  return { started, waiting, timedOut };
+}
+
+/** A claimed session back in the queue where it was (it keeps its place: its `since`). */
+async function requeue(deps: ServiceDeps, claimed: Session, before: Session): Promise<void> {
+  await applyUntilSettled(deps, claimed, (s) =>
+    s.status === 'PENDING'
+      ? transition(
+          s,
+          'QUEUED',
+          { launchDeadline: before.launchDeadline, queue: { since: before.queue!.since, class: before.queue!.class } },
+          deps.clock.now(),
+        )
+      : undefined,
+  );
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Session } from '../../shared/domain/session';
+import { fixtureApp, jobApp } from '../support/apps';
+import { startTestPlane, type TestPlane } from '../support/plane';
+import { testPortRange } from '../support/ports';
+import { waitFor } from '../support/wait';
+
+interface View {
+  id: string;
+  status: string;
+  statusReason?: string;
+  queue?: { place: number; of: number };
+  detail?: string;
+}
+
+/**
+ * #37's queue on one machine: capacity is four ports, so four sessions run at once; the rest wait QUEUED in the
+ * queue's order (interactive before batch, fair between users) and start as room frees, none lost, none twice.
+ */
+describe('the launch queue (capacity: four ports)', () => {
+  let plane: TestPlane;
+  const launch = async (user: string, body: Record<string, unknown>) => {
+    const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify(body), user });
+    return { status: res.status, body: (await res.json()) as View };
+  };
+  const records = async (ids: string[]) => Promise.all(ids.map(async (id) => (await plane.deps.store.get(id))!));
+
+  beforeAll(async () => {
+    const [lo] = testPortRange(4);
+    plane = await startTestPlane(
+      { batch: jobApp(), web: fixtureApp([], { name: 'web' }) },
+      {
+        SESSIONPLANE_PORT_RANGE: `${lo}-${lo + 3}`,
+        SESSIONPLANE_QUEUE_MAX: '16',
+        SESSIONPLANE_REAPER_INTERVAL: '200ms',
+        SESSIONPLANE_MAX_SESSIONS_PER_USER: '50',
+      },
+    );
+  });
+  afterAll(async () => plane?.dispose());
+
+  it('20 launches against 4: 4 start, 16 wait in order, each starts as one ends; none lost, none twice; fair between two users', async () => {
+    // Each runs four seconds: long enough that none ends while the twenty are asked for, on a busy machine too.
+    const job = { app: 'batch', params: { ITEMS: 1, ITEM_MS: 4000 } };
+    // alice asks for 14 first, then bob for 6.
+    const alice: string[] = [];
+    const bob: string[] = [];
+    for (let i = 0; i < 14; i++) alice.push((await launch('alice', job)).body.id);
+    for (let i = 0; i < 6; i++) bob.push((await launch('bob', job)).body.id);
+    const all = [...alice, ...bob];
+    const first = await records(all);
+    // Four got a port; sixteen waited (their records say since when), each told its place: bob's first was next
+    // (alice has four running, he none).
+    expect(first.filter((s) => !s.queue).map((s) => s.id)).toEqual(alice.slice(0, 4));
+    expect(first.filter((s) => s.queue)).toHaveLength(16);
+    const told = (await plane.deps.events.list(bob[0]!)).find((e) => e.phase === 'queued')?.message;
+    expect(told).toMatch(/^Waiting in the queue, 1st \(All ports \d+-\d+ are taken\)\.$/);
+    // alice's last waits behind everyone (bob's six, her own nine): last, while it waits.
+    const seen = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
+    if (seen.status === 'QUEUED') expect(seen.queue!.place).toBe(seen.queue!.of);
+    // A 21st is past the queue's bound (16): refused, nothing kept.
+    const full = await launch('carol', job);
+    expect(full.status, JSON.stringify(full.body)).toBe(503);
+    expect((await plane.deps.store.listByOwner('carol')).items).toEqual([]);
+
+    const done = await waitFor(
+      async () => {
+        const now = await records(all);
+        return now.every((s) => s.status === 'COMPLETED') ? now : undefined;
+      },
+      120_000,
+      'all twenty to complete',
+    );
+    // Each started once: one `ready` in its log, one process (its output once).
+    for (const s of done) {
+      const phases = (await plane.deps.events.list(s.id)).map((e) => e.phase);
+      expect(
+        phases.filter((p) => p === 'ready'),
+        s.id,
+      ).toHaveLength(1);
+      const log = await (await plane.request(`/sessions/${s.id}/logs`, { user: s.owner })).text();
+      expect(log.match(/done, exiting 0/g), s.id).toHaveLength(1);
+    }
+    // Never more than four at once: the intervals from start to end, at each start.
+    const spans = done.map((s) => ({ from: s.readyAt!, to: s.stoppedAt!, owner: s.owner, id: s.id }));
+    for (const a of spans) expect(spans.filter((b) => b.from <= a.from && b.to > a.from).length).toBeLessThanOrEqual(4);
+    // In order within each user; fair between them: bob's first started as soon as the first room freed.
+    const started = [...spans].sort((a, b) => a.from - b.from);
+    const order = (ids: string[]) => started.filter((s) => ids.includes(s.id)).map((s) => s.id);
+    expect(order(alice)).toEqual(alice);
+    expect(order(bob)).toEqual(bob);
+    expect(started[4]!.owner).toBe('bob');
+    const wait = (ids: string[], sessions: Session[]) =>
+      ids
+        .map((id) => sessions.find((s) => s.id === id)!)
+        .filter((s) => s.queue)
+        .map((s) => s.queue!.left! - s.queue!.since)
+        .sort((a, b) => a - b);
+    const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? 0;
+    const [aliceWait, bobWait] = [wait(alice, done), wait(bob, done)];
+    console.log(
+      `queue: 20 jobs on 4 ports; start order ${started.map((s) => s.owner[0]).join('')}; ` +
+        `median wait alice ${median(aliceWait)} ms (${aliceWait.length} queued), bob ${median(bobWait)} ms (${bobWait.length} queued)`,
+    );
+    // bob asked last but had nothing running: all six of his started before alice's last four queued ones.
+    const lastBob = started.findIndex((s) => s.id === bob.at(-1));
+    expect(started.slice(lastBob + 1).every((s) => s.owner === 'alice')).toBe(true);
+    expect(started.slice(lastBob + 1).length).toBeGreaterThanOrEqual(4);
+    // Quotas back to nothing; usage counts each job's run, not its wait.
+    expect(await plane.deps.quotas.get('alice')).toMatchObject({ jobs: 0, sessions: 0 });
+  }, 180_000);
+
+  it('a queued launch may be canceled (never started), an impatient one refused, and one that waits too long fails', async () => {
+    // Fill the four ports with long jobs.
+    const long = { app: 'batch', params: { ITEMS: 1, ITEM_MS: 30_000 } };
+    const holders: string[] = [];
+    for (let i = 0; i < 4; i++) holders.push((await launch('dora', long)).body.id);
+    await waitFor(async () => (await records(holders)).every((s) => s.status === 'READY'), 20_000, 'four running');
+    const queued = await launch('dora', { app: 'web' });
+    expect(queued).toMatchObject({ status: 202, body: { status: 'QUEUED' } });
+    const events = await plane.deps.events.list(queued.body.id);
+    expect(events.find((e) => e.phase === 'queued')?.message).toMatch(/^Waiting in the queue, 1st \(All ports/);
+    // Canceled: STOPPED at once, nothing started for it.
+    const canceled = (await (
+      await plane.request(`/sessions/${queued.body.id}`, { method: 'DELETE', user: 'dora' })
+    ).json()) as View;
+    expect(canceled).toMatchObject({ status: 'STOPPED', statusReason: 'user' });
+    expect((await plane.deps.events.list(queued.body.id)).map((e) => e.phase)).not.toContain('started');
+    // One that asks not to wait gets today's 503.
+    expect((await launch('dora', { app: 'web', queue: false })).status).toBe(503);
+    for (const id of holders) await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'dora' });
+
+    // Its wait is bounded (interactive: SESSIONPLANE_QUEUE_WAIT): past it, FAILED queue-timeout, nothing started.
+    const [lo] = testPortRange(1);
+    const strict = await startTestPlane(
+      { web: fixtureApp([], { name: 'web' }) },
+      { SESSIONPLANE_PORT_RANGE: `${lo}-${lo}`, SESSIONPLANE_QUEUE_WAIT: '1s', SESSIONPLANE_REAPER_INTERVAL: '100ms' },
+    );
+    try {
+      const ask = async () =>
+        ((await (await strict.request('/sessions', { method: 'POST', body: '{"app":"web"}' })).json()) as View).id;
+      const holder = await ask();
+      const waiter = await ask();
+      // (Queued: a dispatcher pass may be trying it this moment, PENDING until it finds no room and puts it back.)
+      expect((await strict.deps.store.get(waiter))?.queue).toMatchObject({ class: 'interactive' });
+      const failed = await waitFor(
+        async () => {
+          const s = await strict.deps.store.get(waiter);
+          return s?.status === 'FAILED' ? s : undefined;
+        },
+        20_000,
+        'the queue timeout',
+      );
+      expect(failed.statusReason).toBe('queue-timeout');
+      expect(failed.runtime).toBeUndefined();
+      expect((await strict.deps.store.get(holder))?.status).toBe('READY');
+      expect((await strict.deps.quotas.get('alice')).sessions).toBe(1);
+    } finally {
+      await strict.dispose();
+    }
+  }, 60_000);
+});
