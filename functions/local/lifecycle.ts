@@ -9,7 +9,7 @@ import type { LaunchDeps } from '../../shared/services/deps';
 import { reap } from '../../shared/services/reaper/reap';
 import { reconcileAll } from '../../shared/services/reaper/reconcile';
 import { handleRuntimeEvent } from '../../shared/services/runtime-events';
-import { queuedStarter } from '../../shared/services/launch';
+import { queuedStarter } from '../../shared/services/launch-start';
 import { dispatchQueue } from '../../shared/services/queue';
 import type { LocalRuntimes } from './runtimes';
 
