@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import type { LocalConfig } from '../../shared/config/env';
-import { CapacityError } from '../../shared/domain/errors';
+import { ShuttingDownError } from '../../shared/domain/errors';
 import { isFinal } from '../../shared/domain/session';
 import type { Logger } from '../../shared/ports/logger';
 import type { PoolStore } from '../../shared/ports/pool-store';
@@ -128,7 +128,7 @@ export function requestGate() {
   let closing = false;
   const requests = new Set<Promise<void>>();
   const gate: MiddlewareHandler = async (_c, next) => {
-    if (closing) throw new CapacityError('The server is shutting down.', 5);
+    if (closing) throw new ShuttingDownError();
     const handled = next();
     requests.add(handled);
     try {

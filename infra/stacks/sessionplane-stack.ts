@@ -224,7 +224,7 @@ export class SessionplaneStack extends Stack {
   }
 }
 
-/** The per-user limits the deployment sets, as the functions' environment (the rest keep the functions' defaults). */
+/** The per-user limits the deployment sets, and the queue's, as the functions' environment (the rest keep the functions' defaults). */
 function userLimitsOf(config: InfraConfig): Record<string, string> {
   const limits: [string, number | undefined][] = [
     [ENV.maxSessionsPerUser, config.maxSessionsPerUser],
@@ -233,5 +233,10 @@ function userLimitsOf(config: InfraConfig): Record<string, string> {
     [ENV.maxMemoryPerUser, config.maxMemoryPerUser],
     [ENV.maxGpusPerUser, config.maxGpusPerUser],
   ];
-  return Object.fromEntries(limits.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return {
+    ...Object.fromEntries(limits.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
+    // No launch queue on AWS yet: nothing there runs its dispatcher (on one machine the long-lived server does), so a
+    // launch with no room is refused with 503 and Retry-After, as before, rather than wait for a turn that never comes.
+    [ENV.queueMax]: '0',
+  };
 }

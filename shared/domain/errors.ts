@@ -86,6 +86,14 @@ export class CapacityError extends DomainError {
   }
 }
 
+/** The server is shutting down: no capacity, and none coming here (a launch is refused, never queued). */
+export class ShuttingDownError extends CapacityError {
+  constructor() {
+    super('The server is shutting down.', 5);
+    this.name = 'ShuttingDownError';
+  }
+}
+
 export class ConfigError extends DomainError {
   readonly problems: string[];
   constructor(what: string, problems: string[]) {

@@ -5,6 +5,7 @@ import {
   AppNotFoundError,
   AppNotRunnableError,
   CapacityError,
+  ShuttingDownError,
   DomainError,
   ImageNotAllowedError,
   QuotaExceededError,
@@ -186,7 +187,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     return result(await startRecorded(deps, session, app, secret, { home, requested }));
   } catch (error) {
     // No room now: it waits its turn, holding nothing, where a queue is kept and has room.
-    if (error instanceof CapacityError && queue) {
+    if (error instanceof CapacityError && !(error instanceof ShuttingDownError) && queue) {
       const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, error.message);
       if (queued?.status === 'QUEUED') {
         await deps.quotas.release(input.owner, session.resources, kind);

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { CapacityError, RuntimeStartError, ShuttingDownError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import pTimeout from 'p-timeout';
 import { STATUS_REASONS } from '../../../domain/session';
@@ -92,7 +92,7 @@ export class ContainerRuntime implements Runtime {
   }
 
   start(request: StartRequest): Promise<StartResult> {
-    if (this.closing) return Promise.reject(new CapacityError('The server is shutting down.', 5));
+    if (this.closing) return Promise.reject(new ShuttingDownError());
     const existing = this.bySession.get(request.session.id);
     if (existing) return existing;
     const starting = this.startContainer(request);

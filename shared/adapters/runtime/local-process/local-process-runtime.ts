@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { RuntimeStartError, ShuttingDownError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS, statusReason } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
@@ -100,7 +100,7 @@ export class LocalProcessRuntime implements Runtime {
   }
 
   async start(request: StartRequest): Promise<StartResult> {
-    if (this.closing) throw new CapacityError('The server is shutting down.', 5);
+    if (this.closing) throw new ShuttingDownError();
     const starting = this.startInstance(request);
     this.starting.add(starting);
     try {
