@@ -85,8 +85,8 @@ export function reaperTimer(services: LaunchDeps, config: LocalConfig, logger: L
 }
 
 /**
- * The queue's dispatcher on one machine: a pass each time a session ends and on the reaper's timer; kicks while a
- * pass runs make one more pass after it, never two at once.
+ * The queue's dispatcher on one machine: a pass each time a session ends, and every few seconds; kicks while a pass
+ * runs make one more pass after it, never two at once. (Waits past their bound are failed by the reaper.)
  */
 export function queueDispatcher(services: LaunchDeps, config: LocalConfig, logger: Logger) {
   const queue = services.policy.queue;
@@ -110,7 +110,9 @@ export function queueDispatcher(services: LaunchDeps, config: LocalConfig, logge
       } while (again && !stopped);
     })().finally(() => (running = undefined));
   };
-  const timer = setInterval(kick, config.reaperIntervalMs);
+  // Room is made by sessions' ends (each kicks a pass); the timer is for room made otherwise (a pool's instance gone),
+  // and seldom: with no room, each pass takes the head out and puts it back.
+  const timer = setInterval(kick, Math.max(config.reaperIntervalMs, 5000));
   timer.unref();
   return {
     kick,

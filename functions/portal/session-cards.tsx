@@ -72,7 +72,8 @@ function SessionCard(props: {
   const shared = s.sharedWithYou === true;
   const open = `/open/${s.id}`;
   const live = isLive(s.status);
-  const starting = s.status === 'PENDING' || s.status === 'STARTING';
+  // Waiting in the queue is part of starting: its card follows the events, which tell its place.
+  const starting = s.status === 'QUEUED' || s.status === 'PENDING' || s.status === 'STARTING';
   // A job has no page to open: its card says how it is doing, how it ended and what it wrote.
   const job = s.kind === 'job';
   const warning = s.warned?.expiry
@@ -114,7 +115,7 @@ function SessionCard(props: {
       {starting ? (
         <div class="progress" data-events={`/sessions/${s.id}/events`}>
           <progress max="100" value="0" aria-label={`Starting ${s.name}`} />
-          <span class="phase">Starting…</span>
+          <span class="phase">{s.status === 'QUEUED' ? 'Waiting in the queue…' : 'Starting…'}</span>
         </div>
       ) : null}
       {s.status === 'FAILED' || (s.statusReason && !live) ? (

@@ -22,7 +22,6 @@ import { poolServes } from '../domain/pool';
 import { launchPooled } from './pools/pool-claim';
 import { sessionCredentials } from './credentials';
 import { ownersHome, startFailed, startRecorded } from './launch-start';
-import { recordEvents } from './session-events';
 import type { LaunchDeps, LaunchResult } from './deps';
 
 export type { LaunchResult } from './deps';
@@ -173,9 +172,9 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   if (overCap && queue) {
     const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, overCap.message, {
       create: true,
+      before: [requested],
     });
     if (!queued) return refused(overCap);
-    await recordEvents(deps, id, [requested]);
     return result(queued);
   }
   await deps.store.create(session).catch(async (error: unknown) => {
@@ -188,10 +187,11 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   } catch (error) {
     // No room now: it waits its turn, holding nothing, where a queue is kept and has room.
     if (error instanceof CapacityError && !(error instanceof ShuttingDownError) && queue) {
-      const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, error.message);
+      const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, error.message, {
+        before: [requested],
+      });
       if (queued?.status === 'QUEUED') {
         await deps.quotas.release(input.owner, session.resources, kind);
-        await recordEvents(deps, id, [requested]);
         return result(queued);
       }
     }

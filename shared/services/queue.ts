@@ -1,4 +1,5 @@
 import type { AppSpec } from '../domain/app';
+import type { NewSessionEvent } from '../domain/events';
 import { CapacityError, ConflictError, QuotaExceededError } from '../domain/errors';
 import { workKindOf } from '../domain/limits';
 import { ordinal, type QueuePolicy, queueClassOf, queueOrder } from '../domain/queue';
@@ -41,7 +42,8 @@ export async function enqueue(
   deps: LaunchDeps & { policy: { queue: QueuePolicy } },
   session: Session,
   why: string,
-  options: { create?: boolean } = {},
+  /** `before`: events of the launch to write ahead of the queue's (its request), in one append. */
+  options: { create?: boolean; before?: NewSessionEvent[] } = {},
 ): Promise<Session | undefined> {
   const { queue } = deps.policy;
   const { order, running, waiting: already } = await queueState(deps);
@@ -63,6 +65,7 @@ export async function enqueue(
   if (queued?.status !== 'QUEUED') return queued;
   const place = queueOrder([...order, queued], running).findIndex((s) => s.id === session.id) + 1;
   await recordEvents(deps, session.id, [
+    ...(options.before ?? []),
     {
       key: `queued:${now}`,
       at: now,

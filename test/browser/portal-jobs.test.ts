@@ -6,6 +6,7 @@ import type { LocalServer } from '../../functions/local/http-server';
 import { jobApp } from '../support/apps';
 import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
 import { startTestPlane, type TestPlane } from '../support/plane';
+import { testPortRange } from '../support/ports';
 import { testUsers } from '../support/users';
 import { waitFor } from '../support/wait';
 
@@ -54,6 +55,39 @@ describe.skipIf(!hasChromium)("the portal shows a job's state, exit code and log
       async () => (await card(failed).locator('pre.log').textContent())?.includes('done, exiting 3'),
       10_000,
     );
+    // Waiting in the queue, its card says so, and where (its events tell its place).
+    const [lo] = testPortRange(1);
+    const queued = await startTestPlane(
+      { batch: jobApp() },
+      { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_PORT_RANGE: `${lo}-${lo}` },
+      { realAuth: true },
+    );
+    try {
+      const server2 = await queued.listen();
+      const ask = async () => {
+        const body = JSON.stringify({ app: 'batch', params: { ITEMS: 1, ITEM_MS: 60_000 } });
+        return (
+          (await (await users.api(server2.url, 'alice', '/sessions', { method: 'POST', body })).json()) as {
+            id: string;
+          }
+        ).id;
+      };
+      await ask();
+      const waiting = await ask();
+      const page2 = await signedInPage(browser, server2.url, { user: 'alice', token: users.tokens.alice }, errors);
+      const card2 = page2.locator(`li.session[data-id="${waiting}"]`);
+      expect(await card2.locator('.badge').allTextContents()).toEqual(['job', 'QUEUED']);
+      await waitFor(
+        async () => /^Waiting in the queue, 1st/.test((await card2.locator('.phase').textContent()) ?? ''),
+        10_000,
+        'the place',
+      );
+      await page2.screenshot({ path: resolve('test/.artifacts/portal-queued-1280.png'), fullPage: true });
+      // Closed before its server goes, which would answer its next refresh with 503.
+      await page2.close();
+    } finally {
+      await queued.dispose();
+    }
     await page.screenshot({ path: resolve('test/.artifacts/portal-jobs-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 375, height: 800 });
     await page.screenshot({ path: resolve('test/.artifacts/portal-jobs-375.png'), fullPage: true });

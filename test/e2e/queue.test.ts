@@ -50,8 +50,11 @@ describe('the launch queue (capacity: four ports)', () => {
     const all = [...alice, ...bob];
     const first = await records(all);
     // Four got a port; sixteen wait, each told its place: bob's first is next (alice has four running, he none).
-    expect(first.filter((s) => s.status !== 'QUEUED').map((s) => s.id)).toEqual(alice.slice(0, 4));
-    expect(first.filter((s) => s.status === 'QUEUED')).toHaveLength(16);
+    // (The head may be out of the queue this moment: a dispatcher pass trying it, PENDING with no instance, until it
+    // finds no room and puts it back.)
+    const waiting = (s: (typeof first)[number]) => s.status === 'QUEUED' || (s.status === 'PENDING' && !s.runtime);
+    expect(first.filter((s) => !waiting(s)).map((s) => s.id)).toEqual(alice.slice(0, 4));
+    expect(first.filter(waiting)).toHaveLength(16);
     const told = (await plane.deps.events.list(bob[0]!)).find((e) => e.phase === 'queued')?.message;
     expect(told).toMatch(/^Waiting in the queue, 1st \(All ports \d+-\d+ are taken\)\.$/);
     const seen = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
