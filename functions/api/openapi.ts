@@ -1,3 +1,5 @@
+// Over 300 lines: the native API's operation table, one entry per route, and the document built from it; it grows
+// with the API.
 import { UsageQuerySchema } from './routes/usage';
 import * as z from 'zod';
 import { EventsQuerySchema } from './routes/session-events';
@@ -7,6 +9,7 @@ import { HomeListSchema } from './views/home';
 import { PoolListSchema, PoolViewSchema } from './views/pool';
 import { ProblemSchema } from './views/problem';
 import {
+  ActivityReplySchema,
   GroupStopReplySchema,
   LaunchReplySchema,
   ReplicaGroupReplySchema,
@@ -61,6 +64,15 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: 'Stop a session (idempotent): 200 once STOPPED, 202 while STOPPING',
       ok: { status: 200, schema: SessionViewSchema },
       errors: [401, 404, 429, 503],
+    },
+  },
+  '/sessions/{id}/activity': {
+    post: {
+      summary:
+        "The session's own app says it is in use (Authorization: Bearer $SESSION_SECRET, not a user's credential): its idle clock starts again",
+      auth: false,
+      ok: { status: 202, schema: ActivityReplySchema },
+      errors: [404, 409, 429],
     },
   },
   '/sessions/groups/{group}': {

@@ -83,6 +83,7 @@ try {
     clientAddress: (req) => forwardedClientAddress(req, config.proxyHops),
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
+    socketInputIdleMs: config.socketInputIdleMs,
   });
   let draining = false;
   const server = createServer({ requireHostHeader: false }, (req, res) => {

@@ -120,6 +120,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     urls: deps.urls,
     lookupCacheMs: config.lookupCacheMs,
     activityIntervalMs: config.activityIntervalMs,
+    socketInputIdleMs: config.socketInputIdleMs,
     missLimit: config.anonymousRateLimit,
     holding: { events: services.events, logs: deps.logs, keepaliveMs: config.eventKeepaliveMs },
   });

@@ -32,9 +32,14 @@ export class OpenSockets {
     });
   }
 
-  /** The sessions with a socket that carried traffic lately (their activity is written). */
-  *active(): Generator<string> {
-    for (const [id, conns] of this.bySession) if ([...conns].some((c) => c.active)) yield id;
+  /**
+   * The sessions with a socket open that counts as use (their activity is written): open, and its client sent
+   * something within `inputIdleMs` (a forgotten tab stops counting; a viewer who still turns the model does not).
+   */
+  *active(inputIdleMs = Number.POSITIVE_INFINITY): Generator<string> {
+    const now = Date.now();
+    for (const [id, conns] of this.bySession)
+      if ([...conns].some((c) => c.active && now - c.lastInputAt < inputIdleMs)) yield id;
   }
 
   private closeUnwelcome(): void {

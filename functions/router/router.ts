@@ -34,6 +34,8 @@ export interface RouterDeps {
   lookupCacheMs: number;
   /** At most one lastActivityAt write per session per interval. */
   activityIntervalMs: number;
+  /** An open socket counts as use only this long after its client last sent anything (default: always). */
+  socketInputIdleMs?: number;
   /** The router's public URL and, with a session domain, each session's own host. */
   urls: UrlSettings;
   /** Unknown sessions and wrong tokens a minute, per client address, before it gets 429 (default 120). */
@@ -121,7 +123,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   });
   const sockets = new OpenSockets(lookup, deps.clock, deps.lookupCacheMs);
   const activity = new ActivityTracker(deps.store, deps.clock, deps.logger, deps.activityIntervalMs, () =>
-    sockets.active(),
+    sockets.active(deps.socketInputIdleMs),
   );
 
   const frameAncestorsOf = new WeakMap<IncomingMessage, string>();

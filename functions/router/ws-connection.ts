@@ -15,6 +15,8 @@ export class WsConnection {
   readonly closed: Promise<void>;
   /** Bytes the app sent (the client's direction is not watched: nothing there needs it). */
   bytesFromApp = 0;
+  /** When the client last sent anything (its input: a message, a keystroke's event, a pong), epoch ms. */
+  lastInputAt = Date.now();
   private draining = false;
 
   constructor(
@@ -52,6 +54,9 @@ export class WsConnection {
     });
     // The client's bytes go to the app as they come (with back-pressure); a client gone for good ends the app's side.
     this.client.pipe(backend);
+    this.client.on('data', () => {
+      this.lastInputAt = Date.now();
+    });
     void this.closed.then(() => backend.end());
     if (rest.length) this.onBackendData(rest);
   }

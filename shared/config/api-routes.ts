@@ -38,6 +38,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/groups/{group}', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
+  { method: 'POST', path: '/sessions/{id}/activity', fn: 'api-write', public: true },
   { method: 'GET', path: '/sessions/{id}/shares', fn: 'api-read' },
   { method: 'GET', path: '/usage', fn: 'api-read' },
   { method: 'POST', path: '/sessions/{id}/shares', fn: 'api-write' },

@@ -119,6 +119,10 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
       'each session served from `<id>.<domain>` (see [the router](../explanation/router.md)); `none` for path mode',
   },
   SESSIONPLANE_MAX_SESSIONS_PER_USER: { meaning: 'live sessions a user may have at once (jobs not counted)' },
+  SESSIONPLANE_SOCKET_INPUT_IDLE: {
+    meaning:
+      'an open WebSocket counts as use of its session only this long after its client last sent anything: a forgotten tab stops keeping a session (and its GPU) from its idle timeout',
+  },
   SESSIONPLANE_MAX_JOBS_PER_USER: { meaning: 'live jobs (`kind: job`) a user may have at once' },
   SESSIONPLANE_QUEUE_MAX: {
     meaning:

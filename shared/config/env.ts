@@ -61,6 +61,7 @@ export const LocalEnvSchema = z
       .positive()
       .default(64 * 1024),
     [ENV.activityInterval]: DurationSchema.default(30_000),
+    [ENV.socketInputIdle]: DurationSchema.default(3600_000),
     /** How often READY local apps are probed; 3 misses in a row end the session. 0 turns it off. */
     [ENV.livenessInterval]: DurationSchema.default(15_000),
     /** A quiet event stream says it is alive this often (BinderHub: 25 s; proxies cut idle streams). */
@@ -149,6 +150,8 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     maxBodyBytes: e[ENV.maxBodyBytes],
     /** At most one lastActivityAt write per session per interval (router). */
     activityIntervalMs: e[ENV.activityInterval],
+    /** An open socket counts as use only this long after the client last sent anything. */
+    socketInputIdleMs: e[ENV.socketInputIdle],
     livenessIntervalMs: e[ENV.livenessInterval],
     eventKeepaliveMs: e[ENV.eventKeepalive],
     usageRetentionMs: e[ENV.usageRetention],
@@ -209,6 +212,7 @@ const RouterEnvSchema = z.object({
   [ENV.publicUrl]: z.url(),
   [ENV.lookupCache]: DurationSchema.default(2000),
   [ENV.activityInterval]: DurationSchema.default(30_000),
+  [ENV.socketInputIdle]: DurationSchema.default(3600_000),
   [ENV.eventKeepalive]: DurationSchema.default(15_000),
   // The proxies in front of the router service that append to X-Forwarded-For (ALB: 1; CloudFront and ALB: 2).
   [ENV.proxyHops]: z.coerce.number().int().min(1).max(5).default(1),
@@ -249,6 +253,7 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     trameUrlPrefix: e[ENV.trameUrlPrefix],
     lookupCacheMs: e[ENV.lookupCache],
     activityIntervalMs: e[ENV.activityInterval],
+    socketInputIdleMs: e[ENV.socketInputIdle],
     eventKeepaliveMs: e[ENV.eventKeepalive],
     proxyHops: e[ENV.proxyHops],
     logLevel: e[ENV.logLevel],

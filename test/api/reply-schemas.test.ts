@@ -1,3 +1,4 @@
+import { sessionCredentials } from '../../shared/services/credentials';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { documentedReplies } from '../../functions/api/openapi';
@@ -62,6 +63,8 @@ describe('every documented reply, as the server really answers', () => {
     group = ((await res.json()) as { group: string }).group;
   });
   afterAll(async () => plane?.dispose());
+  /** The app's own secret (SESSION_SECRET in its environment). */
+  const secretOf = (id: string) => sessionCredentials(plane.deps, id).secret;
 
   /** How to get each documented answer for real: its request, made in order (a share before the list that shows it). */
   const requests: Record<string, () => [string, RequestInit & { user?: string }]> = {
@@ -74,6 +77,10 @@ describe('every documented reply, as the server really answers', () => {
     'GET /sessions/{id}/events': () => [`/sessions/${session}/events`, {}],
     'DELETE /sessions/{id}': () => [`/sessions/${other}`, { method: 'DELETE' }],
     'DELETE /sessions/groups/{group}': () => [`/sessions/groups/${group}`, { method: 'DELETE' }],
+    'POST /sessions/{id}/activity': () => [
+      `/sessions/${session}/activity`,
+      { method: 'POST', user: null as never, headers: { authorization: `Bearer ${secretOf(session)}` } },
+    ],
     'GET /usage': () => ['/usage', {}],
     'GET /homes': () => ['/homes', { user: 'admin' }],
     'GET /pools': () => ['/pools', { user: 'admin' }],

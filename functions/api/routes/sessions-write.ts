@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { SessionNotFoundError } from '../../../shared/domain/errors';
+import { reportActivity } from '../../../shared/services/activity';
+import { addressRateLimit } from '../rate-limit';
 import { launchSession } from '../../../shared/services/launch';
 import { launchReplicas, stopGroup } from '../../../shared/services/replicas';
 import { renewAs, stopAs } from '../../../shared/services/access';
@@ -67,8 +69,27 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
 }
 
 /** The `write` group. */
-export const writeGroup: GroupMount = (app, deps) => {
-  app.route('/sessions', sessionWriteRoutes(deps));
-  app.route('/sessions', shareWriteRoutes(deps));
-  app.route('/pools', poolWriteRoutes(deps));
-};
+export const writeGroup: GroupMount = Object.assign(
+  (app: Hono<ApiEnv>, deps: ApiDeps) => {
+    app.route('/sessions', sessionWriteRoutes(deps));
+    app.route('/sessions', shareWriteRoutes(deps));
+    app.route('/pools', poolWriteRoutes(deps));
+  },
+  { publicRoutes: activityRoutes },
+);
+
+/**
+ * POST /sessions/{id}/activity: the session's own app says it is in use, with its secret (`Authorization: Bearer
+ * $SESSION_SECRET`), not a user's credential: mounted before authentication, limited per address as anonymous calls
+ * are, and written at most every few seconds per session.
+ */
+function activityRoutes(app: Hono<ApiEnv>, deps: ApiDeps): void {
+  const limit = addressRateLimit(deps.anonymousRateLimit);
+  app.post('/sessions/:id/activity', async (c) => {
+    limit.check(c);
+    limit.count(c);
+    const secret = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const session = await reportActivity(deps, c.req.param('id'), secret);
+    return c.json({ id: session.id, status: session.status }, 202);
+  });
+}

@@ -80,6 +80,8 @@ export const LaunchReplySchema = SessionViewSchema.extend({
 
 /** POST /sessions with `replicas`: the group's id and each member as its launch answered. */
 export const ReplicaGroupReplySchema = z.object({ group: z.string(), sessions: z.array(LaunchReplySchema) });
+/** POST /sessions/{id}/activity: taken (the session's id and status; nothing of its owner's). */
+export const ActivityReplySchema = z.object({ id: z.string(), status: z.enum(SESSION_STATUSES) });
 /** DELETE /sessions/groups/{group}: each member after the stop. */
 export const GroupStopReplySchema = z.object({ group: z.string(), sessions: z.array(SessionViewSchema) });
 
