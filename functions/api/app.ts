@@ -61,7 +61,7 @@ export function createApp(
       '*',
       cors({
         origin: deps.corsOrigins,
-        allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
         maxAge: 600,
         exposeHeaders: ['Location', 'X-Next-Since'],

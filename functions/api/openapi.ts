@@ -19,9 +19,9 @@ import {
   ShareViewSchema,
 } from './views/session';
 import { UsageReplySchema } from './views/usage';
-import { LaunchBodySchema, ListQuerySchema, ShareBodySchema } from './schemas';
+import { LaunchBodySchema, ListQuerySchema, SessionPatchSchema, ShareBodySchema } from './schemas';
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 interface Operation {
   summary: string;
   auth?: false;
@@ -59,6 +59,12 @@ const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: 'One session; to its owner with its URLs, token and secret',
       ok: { status: 200, schema: SessionViewSchema },
       errors: [401, 404, 429],
+    },
+    patch: {
+      summary: "Change a running session: its idle timeout, within its app's bounds (its owner or an admin)",
+      body: SessionPatchSchema,
+      ok: { status: 200, schema: SessionViewSchema },
+      errors: [400, 401, 403, 404, 409, 429],
     },
     delete: {
       summary: 'Stop a session (idempotent): 200 once STOPPED, 202 while STOPPING',

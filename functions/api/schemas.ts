@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { LimitDurationSchema } from '../../shared/config/duration';
 
 /* What the API accepts: request bodies, queries and headers. What it answers with is in views/. */
 
@@ -25,6 +26,8 @@ export const LaunchBodySchema = z.strictObject({
   cmd: z.string().min(1).max(1024).optional(),
   /** Arguments after the command, each as given (never through a shell), where the app allows them. */
   args: z.array(z.string().max(1024)).max(1000).optional(),
+  /** Its own idle timeout ("2h", seconds, or "never"), where its app lets a launch choose (within its bounds). */
+  idleTimeout: LimitDurationSchema.optional(),
   /** false: with no room to start it now, refuse (503) rather than wait QUEUED for its turn. */
   queue: z.boolean().optional(),
   /** A job's: N members named `<name>-<n>`, each with REPLICA_ID and REPLICA_COUNT, listed and stopped as a group. */
@@ -52,6 +55,9 @@ export const ListQuerySchema = z.strictObject({
     .transform((v) => v === 'true')
     .optional(),
 });
+
+/** PATCH /sessions/{id}: what its owner may change while it runs. */
+export const SessionPatchSchema = z.strictObject({ idleTimeout: LimitDurationSchema });
 
 /** Idempotency-Key: printable ASCII, as in the IETF draft's examples. */
 export const IdempotencyKeySchema = z

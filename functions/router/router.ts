@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import { idleTimeoutOf } from '../../shared/domain/idle-limits';
 import { isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
@@ -187,7 +188,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
         });
       if (await sentPage(route, req, res, session)) return;
       const target = await settle(admission, session, () => res.destroyed);
-      activity.touch(route.sessionId, deps.apps.get(target.session.app)?.idleTimeoutMs);
+      activity.touch(route.sessionId, idleTimeoutOf(target.session, deps.apps.get(target.session.app)));
       rewrite(req, route, target.stripPrefix);
       const frameAncestors = deps.apps.get(target.session.app)?.frameAncestors;
       if (frameAncestors) frameAncestorsOf.set(req, frameAncestors);
@@ -213,7 +214,7 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       sockets.add(route.sessionId, conn, () =>
         deps.logger.debug({ sessionId: route.sessionId, bytesFromApp: conn.bytesFromApp }, 'websocket closed'),
       );
-      activity.touch(route.sessionId, deps.apps.get(target.session.app)?.idleTimeoutMs);
+      activity.touch(route.sessionId, idleTimeoutOf(target.session, deps.apps.get(target.session.app)));
       spliceUpgrade(req, socket, head, target.endpoint, {
         upgraded: (backend, rest) => conn.attach(backend, rest),
         failed: (error) => {

@@ -155,7 +155,7 @@ export class ControlApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: props.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
               allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
               maxAge: Duration.minutes(10),
             },

@@ -10,7 +10,7 @@ export type ApiFunctionName = 'api-read' | 'api-write' | 'api-catalog';
 export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher' | 'skaha';
 
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   fn: ApiFunctionName;
   /** No credential needed (the gateway's authorizer is off for it). */
@@ -36,6 +36,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/sessions/{id}/logs', fn: 'api-read' },
   { method: 'POST', path: '/sessions', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/{id}', fn: 'api-write' },
+  { method: 'PATCH', path: '/sessions/{id}', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/groups/{group}', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/renew', fn: 'api-write' },
   { method: 'POST', path: '/sessions/{id}/activity', fn: 'api-write', public: true },

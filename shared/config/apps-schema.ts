@@ -161,7 +161,15 @@ export const AppInputSchema = z
       )
       .optional(),
     profilesOnly: z.boolean().optional(),
-    idleTimeout: LimitDurationSchema.optional(),
+    /** A duration, or `never`; or `{default, min, max}`: a launch may choose its own within them. */
+    idleTimeout: z
+      .union([
+        LimitDurationSchema,
+        z
+          .strictObject({ default: LimitDurationSchema, min: LimitDurationSchema, max: LimitDurationSchema })
+          .refine((b) => b.min <= b.default && b.default <= b.max, '`min` ≤ `default` ≤ `max`'),
+      ])
+      .optional(),
     /**
      * How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or
      * lifetime).

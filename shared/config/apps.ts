@@ -66,7 +66,8 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     limits: { ...resources, ...a.limits },
     capacity: a.capacity ?? 'FARGATE',
     containerPort: a.port ?? DEFAULT_CONTAINER_PORT,
-    idleTimeoutMs: a.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
+    idleTimeoutMs:
+      (typeof a.idleTimeout === 'object' ? a.idleTimeout.default : a.idleTimeout) ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxLifetimeMs: a.maxLifetime ?? DEFAULT_MAX_LIFETIME_MS,
     launchTimeoutMs: (a.launchTimeout ?? DEFAULT_LAUNCH_TIMEOUT_MS) + defaults.platformStartMs({ resources }),
     env: a.env ?? {},
@@ -82,6 +83,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     spec.liveness = { probe: 'off' };
   }
   if (a.userCommand) spec.userCommand = a.userCommand;
+  if (typeof a.idleTimeout === 'object') spec.idleTimeoutBounds = { min: a.idleTimeout.min, max: a.idleTimeout.max };
   if (a.description !== undefined) spec.description = a.description;
   if (a.title !== undefined) spec.title = a.title;
   if (a.icon !== undefined) spec.icon = a.icon;

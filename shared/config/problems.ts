@@ -6,7 +6,12 @@ export function describeIssues(error: z.ZodError, where?: string): string[] {
   return error.issues.map((issue) => {
     const path = [where, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
     // zod reports a bad record key as "Invalid key in record"; the key schema's own words say why.
-    const nested = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : '';
+    const nested =
+      issue.code === 'invalid_key'
+        ? issue.issues.map((i) => i.message).join('; ')
+        : issue.code === 'invalid_union' && issue.message === 'Invalid input'
+          ? unionWords(issue.errors)
+          : '';
     const message = nested || issue.message;
     return path ? `${path}: ${message}` : message;
   });
@@ -25,4 +30,13 @@ export function parseEnv<S extends z.ZodType>(
   const parsed = schema.safeParse(present);
   if (!parsed.success) throw new ConfigError(what, describeIssues(parsed.error));
   return parsed.data;
+}
+
+/**
+ * A union none of whose forms took a value: the words of the form that got furthest (whose complaint is not about
+ * the value's type), e.g. "not a duration" rather than zod's "Invalid input".
+ */
+function unionWords(branches: z.core.$ZodIssue[][]): string {
+  const closest = branches.find((issues) => issues.length && issues.every((i) => i.code !== 'invalid_type'));
+  return closest ? closest.map((i) => i.message).join('; ') : '';
 }

@@ -139,6 +139,8 @@ export interface AppSpec {
   limits: Resources;
   capacity: Capacity;
   idleTimeoutMs: number;
+  /** Where a launch may choose its own idle timeout (idle-limits.ts): between these (max Infinity: never allowed). */
+  idleTimeoutBounds?: { min: number; max: number };
   /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */
   warnBeforeMs?: number;
   maxLifetimeMs: number;

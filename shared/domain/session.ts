@@ -139,6 +139,8 @@ export const SessionSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{16}$/)
     .optional(),
+  /** The idle timeout its owner chose (ms; 0: never), within its app's bounds; absent: its app's. */
+  idleTimeoutMs: z.number().int().min(0).optional(),
   /** How its app's process ended by itself, when it did (a job's exit code). */
   exitCode: z.number().int().optional(),
   /** It waited in the queue: since when, in which class (interactive before batch), and when it left it to start. */

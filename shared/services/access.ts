@@ -1,5 +1,6 @@
 import { decide, refusal, type SessionAction, type SessionRole } from '../domain/authorization';
-import { SessionNotFoundError } from '../domain/errors';
+import { IllegalTransitionError, SessionNotFoundError } from '../domain/errors';
+import { chosenIdleTimeout, storedIdle } from '../domain/idle-limits';
 import { isSessionId } from '../domain/ids';
 import type { Principal } from '../domain/principal';
 import { isLive, type Session } from '../domain/session';
@@ -7,6 +8,7 @@ import type { Page } from '../ports/session-store';
 import type { ServiceDeps } from './deps';
 import { renewSession } from './renew';
 import { stopSession } from './stop';
+import { applyUntilSettled } from './update';
 
 /** A session and who the caller is to it, once the one decision allowed the action. */
 export interface Authorized {
@@ -47,6 +49,27 @@ export async function renewAs(
 ): Promise<Session> {
   const { session } = await authorizedSession(deps, principal, 'renew', id);
   return renewSession(deps, session, ceilingMs);
+}
+
+/**
+ * Its owner (or an admin) chooses a live session's idle timeout, within its app's bounds (`ms`: Infinity for never);
+ * a grantee is refused. Choosing is using it: its idle clock starts again, and an idle warning goes.
+ */
+export async function chooseIdleAs(deps: ServiceDeps, principal: Principal, id: string, ms: number): Promise<Session> {
+  const { session } = await authorizedSession(deps, principal, 'renew', id);
+  const stored = storedIdle(chosenIdleTimeout({ ...deps.apps.get(session.app)!, name: session.app }, ms));
+  const now = deps.clock.now();
+  const after = await applyUntilSettled(deps, session, (s) => {
+    if (!isLive(s.status) || s.status === 'STOPPING')
+      throw new IllegalTransitionError(s.status, 'given an idle timeout');
+    return {
+      ...s,
+      idleTimeoutMs: stored,
+      lastActivityAt: Math.max(s.lastActivityAt ?? 0, now),
+      version: s.version + 1,
+    };
+  });
+  return after ?? session;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { DomainError, SessionNotFoundError } from '../domain/errors';
+import { idleTimeoutOf } from '../domain/idle-limits';
 import { isSessionId } from '../domain/ids';
 import { isLive, type Session } from '../domain/session';
 import { sessionCredentials } from './credentials';
@@ -23,7 +24,7 @@ export async function reportActivity(deps: LaunchDeps, id: string, secret: strin
   if (!isLive(session.status) || session.status === 'STOPPING')
     throw new DomainError('session.conflict', `Session ${id} is ${session.status}: it is not running.`);
   const now = deps.clock.now();
-  const idle = deps.apps.get(session.app)?.idleTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const idle = idleTimeoutOf(session, deps.apps.get(session.app));
   if (now - (session.lastActivityAt ?? 0) >= Math.min(WRITE_GAP_MS, idle / 4)) await deps.store.recordActivity(id, now);
   return session;
 }

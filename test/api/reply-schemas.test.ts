@@ -44,6 +44,7 @@ describe('every documented reply, as the server really answers', () => {
           home: '/home/user',
           params: { MODE: { type: 'string', enum: ['fast'], maxLength: 8, required: false } },
           profiles: [{ name: 'small', resources: { cpu: 1, memory: 512, gpus: 0 } }],
+          idleTimeoutBounds: { min: 60_000, max: Number.POSITIVE_INFINITY },
         }),
         warm: fixtureApp([], { pool: pooled(0) }),
         batch: jobApp(),
@@ -76,6 +77,7 @@ describe('every documented reply, as the server really answers', () => {
     'GET /sessions/{id}/shares': () => [`/sessions/${session}/shares`, {}],
     'GET /sessions/{id}/events': () => [`/sessions/${session}/events`, {}],
     'DELETE /sessions/{id}': () => [`/sessions/${other}`, { method: 'DELETE' }],
+    'PATCH /sessions/{id}': () => [`/sessions/${session}`, { method: 'PATCH', body: '{"idleTimeout":"2h"}' }],
     'DELETE /sessions/groups/{group}': () => [`/sessions/groups/${group}`, { method: 'DELETE' }],
     'POST /sessions/{id}/activity': () => [
       `/sessions/${session}/activity`,

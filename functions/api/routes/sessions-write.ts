@@ -4,10 +4,10 @@ import { reportActivity } from '../../../shared/services/activity';
 import { addressRateLimit } from '../rate-limit';
 import { launchSession } from '../../../shared/services/launch';
 import { launchReplicas, stopGroup } from '../../../shared/services/replicas';
-import { renewAs, stopAs } from '../../../shared/services/access';
+import { chooseIdleAs, renewAs, stopAs } from '../../../shared/services/access';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
-import { IdempotencyKeySchema, LaunchBodySchema } from '../schemas';
+import { IdempotencyKeySchema, LaunchBodySchema, SessionPatchSchema } from '../schemas';
 import { sessionView } from '../views/session';
 import { check, jsonBody } from '../validate';
 import { ownerView } from './session-access';
@@ -58,6 +58,13 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const members = await stopGroup(deps, c.var.principal, group);
     if (!members.length) throw new SessionNotFoundError(group);
     return c.json({ group, sessions: members.map((s) => sessionView(s, deps.urls)) });
+  });
+
+  // Its owner's choices while it runs: the idle timeout, within its app's bounds.
+  app.patch('/:id', async (c) => {
+    const body = await jsonBody(c, SessionPatchSchema);
+    const changed = await chooseIdleAs(deps, c.var.principal, c.req.param('id'), body.idleTimeout);
+    return c.json(ownerView(deps, c.var.principal, changed));
   });
 
   app.delete('/:id', async (c) => {

@@ -24,6 +24,8 @@ export const SessionViewSchema = z.object({
   group: z.string().optional(),
   /** How a job's command exited, once it has. */
   exitCode: z.number().int().optional(),
+  /** The idle timeout that holds for it, in seconds (null: never), its owner's choice or its app's. */
+  idleTimeoutSeconds: z.number().nullable().optional(),
   /** GET /sessions/{id} of a QUEUED session: its place in the queue (1: next) of how many wait. */
   queue: z.object({ place: z.number().int(), of: z.number().int() }).optional(),
   /** GET /sessions/{id} of an ended job: the last lines of its output (all of it: GET /sessions/{id}/logs). */
@@ -106,6 +108,9 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     args: session.command?.args,
     exitCode: session.exitCode,
     group: session.group,
+    ...(session.idleTimeoutMs !== undefined
+      ? { idleTimeoutSeconds: session.idleTimeoutMs === 0 ? null : session.idleTimeoutMs / 1000 }
+      : {}),
     image: session.image,
     resources: session.resources,
     params: session.params,

@@ -98,6 +98,7 @@ export const TRANSITION_FIELDS = [
   'stoppedAt',
   'exitCode',
   'queue',
+  'idleTimeoutMs',
   'warned',
   'shares',
   'version',

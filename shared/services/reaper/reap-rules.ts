@@ -1,4 +1,5 @@
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_WARN_BEFORE_MS, type AppSpec } from '../../domain/app';
+import { DEFAULT_WARN_BEFORE_MS, type AppSpec } from '../../domain/app';
+import { idleTimeoutOf } from '../../domain/idle-limits';
 import { currentWarnings, quietSince, type Warning } from '../../domain/transitions';
 import { isStarting, STATUS_REASONS, type Session } from '../../domain/session';
 
@@ -45,7 +46,7 @@ export function reapAction(
     return { kind: 'warn', warning: 'expiry' };
   // A job runs until its command ends: its limit is its lifetime, never idleness.
   if (session.kind === 'job') return { kind: 'none' };
-  const idleTimeoutMs = app?.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idleTimeoutMs = idleTimeoutOf(session, app);
   const since = quietSince(session);
   const idleWarned = held?.idle !== undefined;
   if (now - since > idleTimeoutMs)
