@@ -4,18 +4,16 @@ import { DurationSchema } from './duration';
 
 /* Parts of an app's entry in the apps file with rules of their own: its pool, its kind, its user command. */
 
-const pattern = z
-  .string()
-  .min(1)
-  .max(1000)
-  .refine((p) => {
-    try {
-      new RegExp(p, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not a regular expression');
+/** A regular expression (matched whole, with the `u` flag), as a param's or a user command's rule. */
+export const RegexSchema = z.string().refine((p) => {
+  try {
+    new RegExp(p, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+const pattern = RegexSchema.min(1).max(1000);
 
 /**
  * What a launch may say about its command (skaha's `cmd` and `args`): `cmd` an allow-list or a pattern of programs,

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
 import { DurationSchema, LimitDurationSchema, MemorySchema as Memory } from './duration';
-import { KindInput, PoolInput, UserCommandInput } from './apps-schema-parts';
+import { KindInput, PoolInput, RegexSchema, UserCommandInput } from './apps-schema-parts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const Argv = z.union([
@@ -35,17 +35,7 @@ const ParamInput = z.union([
   z.enum(['string', 'integer', 'number', 'boolean']).transform((type) => ({ type })),
   z.strictObject({
     type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
-    pattern: z
-      .string()
-      .refine((p) => {
-        try {
-          new RegExp(p, 'u');
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'not a valid regular expression')
-      .optional(),
+    pattern: RegexSchema.optional(),
     enum: z
       .array(z.union([z.string(), z.number(), z.boolean()]).transform(String))
       .min(1)
