@@ -67,6 +67,13 @@ describe('jobs on one machine (processes)', () => {
     // The log outlives the job.
     const logs = await (await plane.request(`/sessions/${body.id}/logs`)).text();
     expect(logs).toContain('done, exiting 0');
+    // Billed like a session: one usage record, its run's length, how it ended.
+    const records = [];
+    for await (const r of plane.deps.usage!.list({ from: Date.now() - 3600_000, to: Date.now() + 60_000 }))
+      if (r.sessionId === body.id) records.push(r);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ app: 'job', reason: 'completed: exit code 0', cpu: 1 });
+    expect(records[0]!.seconds).toBeGreaterThanOrEqual(3);
   });
 
   it('ends a job that exits 3 FAILED with its exit code and its last lines; a grantee-less stranger sees none', async () => {
