@@ -18,12 +18,25 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `npm start`'s entry as a real child process on a free port; resolves once it listens. */
+/**
+ * Starts `npm start`'s entry as a real child process on a free port; resolves once it listens. A port found free can
+ * be taken by another test's process before the server binds it (a loaded run saw EADDRINUSE): then it starts again
+ * on another, up to three times (not where the caller named the port).
+ */
 export async function startServer(
   env: Record<string, string> = {},
   dataDir = mkdtempSync(join(tmpdir(), 'sp-e2e-')),
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(env, dataDir, Number(env.PORT ?? (await freePort())));
+    } catch (error) {
+      if (attempt >= 3 || env.PORT !== undefined || !(error as Error).message.includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startOnce(env: Record<string, string>, dataDir: string, port: number): Promise<ServerProcess> {
   const [lo, hi] = testPortRange();
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
     env: {
