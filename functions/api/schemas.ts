@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { LimitDurationSchema } from '../../shared/config/duration';
+import { DurationSchema, LimitDurationSchema } from '../../shared/config/duration';
 
 /* What the API accepts: request bodies, queries and headers. What it answers with is in views/. */
 
@@ -28,6 +28,8 @@ export const LaunchBodySchema = z.strictObject({
   args: z.array(z.string().max(1024)).max(1000).optional(),
   /** Its own idle timeout ("2h", seconds, or "never"), where its app lets a launch choose (within its bounds). */
   idleTimeout: LimitDurationSchema.optional(),
+  /** Its own lifetime ("8h", seconds), where its app lets a launch choose (within its bounds). */
+  maxLifetime: DurationSchema.optional(),
   /** false: with no room to start it now, refuse (503) rather than wait QUEUED for its turn. */
   queue: z.boolean().optional(),
   /** A job's: N members named `<name>-<n>`, each with REPLICA_ID and REPLICA_COUNT, listed and stopped as a group. */
@@ -57,7 +59,9 @@ export const ListQuerySchema = z.strictObject({
 });
 
 /** PATCH /sessions/{id}: what its owner may change while it runs. */
-export const SessionPatchSchema = z.strictObject({ idleTimeout: LimitDurationSchema });
+export const SessionPatchSchema = z
+  .strictObject({ idleTimeout: LimitDurationSchema.optional(), maxLifetime: DurationSchema.optional() })
+  .refine((b) => b.idleTimeout !== undefined || b.maxLifetime !== undefined, 'give idleTimeout or maxLifetime');
 
 /** Idempotency-Key: printable ASCII, as in the IETF draft's examples. */
 export const IdempotencyKeySchema = z

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { idleTimeoutOf } from '../../shared/domain/idle-limits';
+import { idleTimeoutOf } from '../../shared/domain/chosen-limits';
 import { isStarting, type Session } from '../../shared/domain/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';

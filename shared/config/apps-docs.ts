@@ -134,7 +134,7 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
   profiles: {
     from: 'sessionplane',
     meaning:
-      'named sizes a launch may choose (`profile`), each with `resources`, optional `title`, `capacity`, `access`',
+      'named sizes a launch may choose (`profile`), each with `resources`, optional `title`, `capacity`, `access`, and its own `idleTimeout` and `maxLifetime` (as below)',
   },
   profilesOnly: {
     from: 'sessionplane',
@@ -145,7 +145,7 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     from: 'sessionplane',
     default: "`180s` (Clace's default)",
     meaning:
-      'unused this long, the reaper stops it; `never` (or `0`, `-1`): no idle limit, for work nobody watches (its `maxLifetime` still holds)',
+      'unused this long, the reaper stops it; `never` (or `0`, `-1`): no idle limit, for work nobody watches (its `maxLifetime` still holds); `{default, min, max}`: a launch (or `PATCH /sessions/{id}`) may choose its own within them (`never` only where `max` is)',
   },
   warnBefore: {
     from: 'sessionplane',
@@ -153,7 +153,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     meaning:
       "how long before an idle or expiry stop the session's event log warns (at most half the idle timeout or lifetime)",
   },
-  maxLifetime: { from: 'sessionplane', default: "`4d` (skaha's default)", meaning: 'sets `expiresAt`' },
+  maxLifetime: {
+    from: 'sessionplane',
+    default: "`4d` (skaha's default)",
+    meaning:
+      'sets `expiresAt` (a renewal grants this much again); `{default, min, max}`: a launch (or `PATCH /sessions/{id}`) may choose its own within them, counted from its launch',
+  },
   launchTimeout: {
     from: 'sessionplane',
     default: '`60s`',

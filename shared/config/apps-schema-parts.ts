@@ -1,8 +1,24 @@
 import * as z from 'zod';
 import { DEFAULT_ARG_PATTERN, DEFAULT_MAX_ARGS } from '../domain/jobs';
-import { DurationSchema } from './duration';
+import { DurationSchema, LimitDurationSchema } from './duration';
 
-/* Parts of an app's entry in the apps file with rules of their own: its pool, its kind, its user command. */
+/* Parts of an app's entry in the apps file with rules of their own: its pool, its kind, its user command, its limits. */
+
+const chosenWithin = (duration: typeof DurationSchema) =>
+  z.union([
+    duration,
+    z
+      .strictObject({ default: duration, min: duration, max: duration })
+      .refine((b) => b.min <= b.default && b.default <= b.max, '`min` ≤ `default` ≤ `max`'),
+  ]);
+
+/** A duration, or `never`; or `{default, min, max}`: a launch may choose its own within them. */
+export const IdleTimeoutInput = chosenWithin(LimitDurationSchema);
+/** A duration; or `{default, min, max}`: a launch may choose its own within them (a lifetime is never endless). */
+export const MaxLifetimeInput = chosenWithin(DurationSchema);
+/** Where a profile sets its own. */
+export const ProfileLimitsInput = { idleTimeout: IdleTimeoutInput.optional(), maxLifetime: MaxLifetimeInput.optional() };
+
 
 /** A regular expression (matched whole, with the `u` flag), as a param's or a user command's rule. */
 export const RegexSchema = z.string().refine((p) => {

@@ -1,7 +1,15 @@
 import * as z from 'zod';
 import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
-import { DurationSchema, LimitDurationSchema, MemorySchema as Memory } from './duration';
-import { KindInput, PoolInput, RegexSchema, UserCommandInput } from './apps-schema-parts';
+import { DurationSchema, MemorySchema as Memory } from './duration';
+import {
+  IdleTimeoutInput,
+  KindInput,
+  MaxLifetimeInput,
+  PoolInput,
+  ProfileLimitsInput,
+  RegexSchema,
+  UserCommandInput,
+} from './apps-schema-parts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const Argv = z.union([
@@ -29,6 +37,7 @@ const ProfileInput = z.strictObject({
   resources: ResourcesInput,
   capacity: z.enum(CAPACITIES).optional(),
   access: AccessInput.optional(),
+  ...ProfileLimitsInput,
 });
 
 const ParamInput = z.union([
@@ -151,21 +160,13 @@ export const AppInputSchema = z
       )
       .optional(),
     profilesOnly: z.boolean().optional(),
-    /** A duration, or `never`; or `{default, min, max}`: a launch may choose its own within them. */
-    idleTimeout: z
-      .union([
-        LimitDurationSchema,
-        z
-          .strictObject({ default: LimitDurationSchema, min: LimitDurationSchema, max: LimitDurationSchema })
-          .refine((b) => b.min <= b.default && b.default <= b.max, '`min` ≤ `default` ≤ `max`'),
-      ])
-      .optional(),
+    idleTimeout: IdleTimeoutInput.optional(),
     /**
      * How long before an idle or expiry stop its event log warns (default 5 min; at most half the idle timeout or
      * lifetime).
      */
     warnBefore: DurationSchema.optional(),
-    maxLifetime: DurationSchema.optional(),
+    maxLifetime: MaxLifetimeInput.optional(),
     launchTimeout: DurationSchema.optional(),
     env: z
       .record(

@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_LIFETIME_MS,
   type AppSpec,
   type ParamSpec,
+  type ProfileLimits,
 } from '../domain/app';
 import { ConfigError } from '../domain/errors';
 import type { Resources } from '../domain/session';
@@ -66,9 +67,9 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     limits: { ...resources, ...a.limits },
     capacity: a.capacity ?? 'FARGATE',
     containerPort: a.port ?? DEFAULT_CONTAINER_PORT,
-    idleTimeoutMs:
-      (typeof a.idleTimeout === 'object' ? a.idleTimeout.default : a.idleTimeout) ?? DEFAULT_IDLE_TIMEOUT_MS,
-    maxLifetimeMs: a.maxLifetime ?? DEFAULT_MAX_LIFETIME_MS,
+    idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
+    maxLifetimeMs: DEFAULT_MAX_LIFETIME_MS,
+    ...limitsFrom(a),
     launchTimeoutMs: (a.launchTimeout ?? DEFAULT_LAUNCH_TIMEOUT_MS) + defaults.platformStartMs({ resources }),
     env: a.env ?? {},
     params,
@@ -83,7 +84,6 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
     spec.liveness = { probe: 'off' };
   }
   if (a.userCommand) spec.userCommand = a.userCommand;
-  if (typeof a.idleTimeout === 'object') spec.idleTimeoutBounds = { min: a.idleTimeout.min, max: a.idleTimeout.max };
   if (a.description !== undefined) spec.description = a.description;
   if (a.title !== undefined) spec.title = a.title;
   if (a.icon !== undefined) spec.icon = a.icon;
@@ -97,6 +97,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
       resources: { ...resources, ...p.resources },
       ...(p.capacity ? { capacity: p.capacity } : {}),
       ...(p.access ? { access: p.access } : {}),
+      ...(p.idleTimeout !== undefined || p.maxLifetime !== undefined ? { limits: limitsFrom(p) } : {}),
     }));
   if (a.profilesOnly) spec.profilesOnly = true;
   if (a.skahaImage !== undefined) spec.skahaImage = a.skahaImage;
@@ -202,3 +203,21 @@ export function parseAppsAt(path: string, doc: unknown, defaults?: AppDefaults):
   }
 }
 export type { AppSpec } from '../domain/app';
+
+type Chosen = number | { default: number; min: number; max: number };
+
+/** An entry's (or a profile's) `idleTimeout` and `maxLifetime`, each a value or `{default, min, max}`. */
+function limitsFrom(a: { idleTimeout?: Chosen | undefined; maxLifetime?: Chosen | undefined }): ProfileLimits {
+  const limits: ProfileLimits = {};
+  if (typeof a.idleTimeout === 'number') limits.idleTimeoutMs = a.idleTimeout;
+  else if (a.idleTimeout) {
+    limits.idleTimeoutMs = a.idleTimeout.default;
+    limits.idleTimeoutBounds = { min: a.idleTimeout.min, max: a.idleTimeout.max };
+  }
+  if (typeof a.maxLifetime === 'number') limits.maxLifetimeMs = a.maxLifetime;
+  else if (a.maxLifetime) {
+    limits.maxLifetimeMs = a.maxLifetime.default;
+    limits.maxLifetimeBounds = { min: a.maxLifetime.min, max: a.maxLifetime.max };
+  }
+  return limits;
+}

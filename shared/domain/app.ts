@@ -60,7 +60,13 @@ export interface Profile {
   resources: Resources;
   capacity?: Capacity;
   access?: Access;
+  /** Its own idle timeout and lifetime (and their bounds), instead of its app's. */
+  limits?: ProfileLimits;
 }
+
+export type ProfileLimits = Partial<
+  Pick<AppSpec, 'idleTimeoutMs' | 'idleTimeoutBounds' | 'maxLifetimeMs' | 'maxLifetimeBounds'>
+>;
 
 /** skaha's session types (SessionType.java), in the order skaha lists them. */
 export const SKAHA_TYPES = [
@@ -139,11 +145,13 @@ export interface AppSpec {
   limits: Resources;
   capacity: Capacity;
   idleTimeoutMs: number;
-  /** Where a launch may choose its own idle timeout (idle-limits.ts): between these (max Infinity: never allowed). */
+  /** Where a launch may choose its own idle timeout (chosen-limits.ts): between these (max Infinity: never allowed). */
   idleTimeoutBounds?: { min: number; max: number };
   /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */
   warnBeforeMs?: number;
   maxLifetimeMs: number;
+  /** Where a launch may choose its own lifetime (chosen-limits.ts): between these. */
+  maxLifetimeBounds?: { min: number; max: number };
   launchTimeoutMs: number;
   env: Record<string, string>;
   params: Record<string, ParamSpec>;

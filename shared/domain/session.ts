@@ -141,6 +141,8 @@ export const SessionSchema = z.object({
     .optional(),
   /** The idle timeout its owner chose (ms; 0: never), within its app's bounds; absent: its app's. */
   idleTimeoutMs: z.number().int().min(0).optional(),
+  /** The lifetime its owner chose (ms), or its profile's; absent: its app's. A renewal grants this much. */
+  maxLifetimeMs: z.number().int().positive().optional(),
   /** How its app's process ended by itself, when it did (a job's exit code). */
   exitCode: z.number().int().optional(),
   /** It waited in the queue: since when, in which class (interactive before batch), and when it left it to start. */

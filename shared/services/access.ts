@@ -1,6 +1,6 @@
 import { decide, refusal, type SessionAction, type SessionRole } from '../domain/authorization';
-import { IllegalTransitionError, SessionNotFoundError } from '../domain/errors';
-import { chosenIdleTimeout, storedIdle } from '../domain/idle-limits';
+import { IllegalTransitionError, SessionNotFoundError, ValidationError } from '../domain/errors';
+import { chosenLimit, limitsOf, storedIdle } from '../domain/chosen-limits';
 import { isSessionId } from '../domain/ids';
 import type { Principal } from '../domain/principal';
 import { isLive, type Session } from '../domain/session';
@@ -52,19 +52,33 @@ export async function renewAs(
 }
 
 /**
- * Its owner (or an admin) chooses a live session's idle timeout, within its app's bounds (`ms`: Infinity for never);
- * a grantee is refused. Choosing is using it: its idle clock starts again, and an idle warning goes.
+ * Its owner (or an admin) chooses a live session's idle timeout (`Infinity`: never) or lifetime (counted from its
+ * launch), within its app's or profile's bounds; a grantee is refused. Choosing is using it: its idle clock starts
+ * again. A lifetime that would already be over is refused (stop it instead).
  */
-export async function chooseIdleAs(deps: ServiceDeps, principal: Principal, id: string, ms: number): Promise<Session> {
+export async function chooseLimitsAs(
+  deps: ServiceDeps,
+  principal: Principal,
+  id: string,
+  chosen: { idleTimeout?: number | undefined; maxLifetime?: number | undefined },
+): Promise<Session> {
   const { session } = await authorizedSession(deps, principal, 'renew', id);
-  const stored = storedIdle(chosenIdleTimeout({ ...deps.apps.get(session.app)!, name: session.app }, ms));
+  const app = deps.apps.get(session.app);
+  if (!app) throw new IllegalTransitionError(session.status, 'given limits: its app is gone');
+  const limits = limitsOf(app, session.profile);
+  const idle = chosen.idleTimeout === undefined ? undefined : storedIdle(chosenLimit(limits, 'idleTimeout', chosen.idleTimeout));
+  const lifetime = chosen.maxLifetime === undefined ? undefined : chosenLimit(limits, 'maxLifetime', chosen.maxLifetime);
   const now = deps.clock.now();
+  if (lifetime !== undefined && session.createdAt + lifetime <= now)
+    throw new ValidationError(`maxLifetime: ${Math.round(lifetime / 1000)}s from its launch is already over`, {
+      problems: ['maxLifetime: already over; stop the session instead'],
+    });
   const after = await applyUntilSettled(deps, session, (s) => {
-    if (!isLive(s.status) || s.status === 'STOPPING')
-      throw new IllegalTransitionError(s.status, 'given an idle timeout');
+    if (!isLive(s.status) || s.status === 'STOPPING') throw new IllegalTransitionError(s.status, 'given new limits');
     return {
       ...s,
-      idleTimeoutMs: stored,
+      ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
+      ...(lifetime !== undefined ? { maxLifetimeMs: lifetime, expiresAt: s.createdAt + lifetime } : {}),
       lastActivityAt: Math.max(s.lastActivityAt ?? 0, now),
       version: s.version + 1,
     };

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { DomainError, SessionNotFoundError } from '../domain/errors';
-import { idleTimeoutOf } from '../domain/idle-limits';
+import { idleTimeoutOf } from '../domain/chosen-limits';
 import { isSessionId } from '../domain/ids';
 import { isLive, type Session } from '../domain/session';
 import { sessionCredentials } from './credentials';

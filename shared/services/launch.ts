@@ -14,7 +14,7 @@ import {
 import { hashToken, newSessionId } from '../domain/ids';
 import { imageAllowed } from '../domain/images';
 import { enqueue } from './queue';
-import { chosenIdleTimeout, storedIdle } from '../domain/idle-limits';
+import { launchLimits, limitsOf } from '../domain/chosen-limits';
 import { checkUserCommand } from '../domain/jobs';
 import { workKindOf } from '../domain/limits';
 import type { Resources, Session } from '../domain/session';
@@ -45,6 +45,8 @@ export interface LaunchInput {
   group?: string | undefined;
   /** An idle timeout of the launch's choosing (ms; Infinity: never), within the app's bounds. */
   idleTimeout?: number | undefined;
+  /** A lifetime of the launch's choosing (ms), within the app's (or profile's) bounds. */
+  maxLifetime?: number | undefined;
   /** false: refuse (503) rather than wait in the queue when there is no room now (the wslink launcher's way). */
   queue?: boolean | undefined;
   /** Who asks: the app's and the profile's `access` apply to them (absent: a caller already checked, or the system). */
@@ -93,7 +95,7 @@ function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
   const params = checkParams(app, input.params ?? {});
   const resources = profile ? { resources: profile.resources, problems: [] } : checkResources(app, input.resources);
   const command = checkUserCommand(app.name, app.userCommand, input);
-  const idle = input.idleTimeout === undefined ? undefined : storedIdle(chosenIdleTimeout(app, input.idleTimeout));
+  const limits = launchLimits(app, limitsOf(app, profile), input);
   const problems = [...params.problems, ...resources.problems, ...command.problems];
   if (input.image !== undefined && !app.customImage) problems.push(`image: app ${app.name} does not take an image`);
   if (problems.length) throw new ValidationError(problems.join('; '), { problems });
@@ -103,7 +105,7 @@ function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
   if (whyNot) throw new AppNotRunnableError(app.name, whyNot);
   if (app.home && !deps.homes)
     throw new AppNotRunnableError(app.name, `app ${app.name} mounts a home, and this deployment keeps none`);
-  return { app, profile, params: params.values, resources: resources.resources, command: command.command, idle };
+  return { app, profile, params: params.values, resources: resources.resources, command: command.command, limits };
 }
 
 /**
@@ -115,9 +117,10 @@ function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
 // Over 60 lines: the launch protocol in its order (check, pool, home, idempotency, quota, record, start, STARTING);
 // each step is a call.
 export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promise<LaunchResult> {
-  const { app, profile, params, resources, command, idle } = checkedLaunch(deps, input);
+  const { app, profile, params, resources, command, limits } = checkedLaunch(deps, input);
+  const { lifetime, ...chosen } = limits;
   // A launch that asks for exactly what the app's pool keeps ready is served from it, if one is.
-  if (deps.pools && !command && idle === undefined && poolServes(app, input)) {
+  if (deps.pools && !command && !Object.keys(chosen).length && poolServes(app, input)) {
     const pooled = await launchPooled({ ...deps, pools: deps.pools }, app, input, params, resources);
     if (pooled) return pooled;
   }
@@ -162,14 +165,14 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     params,
     ...(command ? { command } : {}),
     ...(input.group ? { group: input.group } : {}),
-    ...(idle !== undefined ? { idleTimeoutMs: idle } : {}),
+    ...chosen,
     ...(input.image !== undefined ? { image: input.image } : {}),
     ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),
     tokenHash: hashToken(token),
     createdAt: now,
     launchDeadline: now + app.launchTimeoutMs,
-    expiresAt: now + app.maxLifetimeMs,
+    expiresAt: now + lifetime,
     version: 1,
   };
   const requested = once('requested', now, `Launch of ${app.name} requested.`);

@@ -8,6 +8,9 @@ interface View {
   status: string;
   statusReason?: string;
   idleTimeoutSeconds?: number | null;
+  maxLifetimeSeconds?: number;
+  createdAt: string;
+  expiresAt: string;
   detail?: string;
 }
 
@@ -25,6 +28,24 @@ describe('idle limits people choose', () => {
           idleTimeoutBounds: { min: 1000, max: Number.POSITIVE_INFINITY },
         }),
         fixed: fixtureApp([], { name: 'fixed', idleTimeoutMs: 1_200_000 }),
+        // A lifetime of 1 h by default, 1 min to 8 h by choice; its `long` profile 1 h to 2 d, idle never allowed.
+        lived: fixtureApp([], {
+          name: 'lived',
+          maxLifetimeMs: 3_600_000,
+          maxLifetimeBounds: { min: 60_000, max: 8 * 3_600_000 },
+          profiles: [
+            {
+              name: 'long',
+              resources: { cpu: 1, memory: 1024, gpus: 0 },
+              limits: {
+                maxLifetimeMs: 86_400_000,
+                maxLifetimeBounds: { min: 3_600_000, max: 2 * 86_400_000 },
+                idleTimeoutMs: 1_200_000,
+                idleTimeoutBounds: { min: 60_000, max: Number.POSITIVE_INFINITY },
+              },
+            },
+          ],
+        }),
       },
       { SESSIONPLANE_REAPER_INTERVAL: '100ms', SESSIONPLANE_MAX_SESSIONS_PER_USER: '10' },
     );
@@ -74,5 +95,54 @@ describe('idle limits people choose', () => {
     expect((await call('PATCH', `/sessions/${s.body.id}`, { idleTimeout: 1 })).body.idleTimeoutSeconds).toBe(1);
     await waitFor(async () => (await plane.deps.store.get(s.body.id))?.status === 'STOPPED', 20_000, 'stopped');
     expect((await call('PATCH', `/sessions/${s.body.id}`, { idleTimeout: '1h' })).status).toBe(409);
+  }, 60_000);
+
+  const lifetime = (v: View) => (Date.parse(v.expiresAt) - Date.parse(v.createdAt)) / 1000;
+
+  it("a lifetime chosen at launch and by PATCH, within the app's or its profile's bounds; a renewal grants the chosen one", async () => {
+    const catalog = (await (await plane.request('/apps', { user: 'alice' })).json()) as {
+      apps: { name: string; choices?: unknown; profiles?: { name: string; choices?: unknown }[] }[];
+    };
+    const lived = catalog.apps.find((a) => a.name === 'lived');
+    expect(lived?.choices).toEqual({ maxLifetime: { defaultSeconds: 3600, minSeconds: 60, maxSeconds: 28_800 } });
+    expect(lived?.profiles?.[0]?.choices).toEqual({
+      idleTimeout: { defaultSeconds: 1200, minSeconds: 60, maxSeconds: null },
+      maxLifetime: { defaultSeconds: 86_400, minSeconds: 3600, maxSeconds: 172_800 },
+    });
+
+    const plain = await call('POST', '/sessions', { app: 'lived' });
+    expect(lifetime(plain.body)).toBe(3600);
+    expect(plain.body.maxLifetimeSeconds).toBeUndefined();
+    const chosen = await call('POST', '/sessions', { app: 'lived', maxLifetime: '8h' });
+    expect([chosen.status, lifetime(chosen.body), chosen.body.maxLifetimeSeconds]).toEqual([202, 28_800, 28_800]);
+    const over = await call('POST', '/sessions', { app: 'lived', maxLifetime: '9h' });
+    expect([over.status, over.body.detail]).toEqual([400, 'maxLifetime: from 60s to 28800s for app lived']);
+    // The profile's own: its default and its bounds (9 h is within them there), and idle never.
+    const profiled = await call('POST', '/sessions', { app: 'lived', profile: 'long' });
+    expect([lifetime(profiled.body), profiled.body.maxLifetimeSeconds]).toEqual([86_400, 86_400]);
+    const longer = await call('POST', '/sessions', {
+      app: 'lived',
+      profile: 'long',
+      maxLifetime: '9h',
+      idleTimeout: 'never',
+    });
+    expect([longer.status, lifetime(longer.body), longer.body.idleTimeoutSeconds]).toEqual([202, 32_400, null]);
+    const fixedLife = await call('POST', '/sessions', { app: 'fixed', maxLifetime: '2h' });
+    expect(fixedLife.body.detail).toBe('maxLifetime: app fixed has a fixed lifetime');
+
+    // Later: its owner shortens it (counted from its launch); a grantee may not; one already over is refused.
+    await ready(chosen.body.id);
+    const id = chosen.body.id;
+    expect((await call('PATCH', `/sessions/${id}`, { maxLifetime: '2h' }, 'mallory')).status).toBe(404);
+    const patched = await call('PATCH', `/sessions/${id}`, { maxLifetime: '2h' });
+    expect([patched.status, lifetime(patched.body), patched.body.maxLifetimeSeconds]).toEqual([200, 7200, 7200]);
+    expect((await call('PATCH', `/sessions/${id}`, { maxLifetime: '10h' })).status).toBe(400);
+    expect((await call('PATCH', `/sessions/${id}`, {})).status).toBe(400);
+    // A renewal grants its own 2 h from now, not the app's 1 h.
+    const renewed = await call('POST', `/sessions/${id}/renew`);
+    const fromNow = (Date.parse(renewed.body.expiresAt) - Date.now()) / 1000;
+    expect(fromNow).toBeGreaterThan(7000);
+    expect(fromNow).toBeLessThanOrEqual(7200);
+    for (const s of [plain, chosen, profiled, longer]) await call('DELETE', `/sessions/${s.body.id}`);
   }, 60_000);
 });

@@ -4,7 +4,7 @@ import { reportActivity } from '../../../shared/services/activity';
 import { addressRateLimit } from '../rate-limit';
 import { launchSession } from '../../../shared/services/launch';
 import { launchReplicas, stopGroup } from '../../../shared/services/replicas';
-import { chooseIdleAs, renewAs, stopAs } from '../../../shared/services/access';
+import { chooseLimitsAs, renewAs, stopAs } from '../../../shared/services/access';
 import { requestHash } from '../canonical-json';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { IdempotencyKeySchema, LaunchBodySchema, SessionPatchSchema } from '../schemas';
@@ -60,10 +60,10 @@ function sessionWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     return c.json({ group, sessions: members.map((s) => sessionView(s, deps.urls)) });
   });
 
-  // Its owner's choices while it runs: the idle timeout, within its app's bounds.
+  // Its owner's choices while it runs: the idle timeout and the lifetime, within its app's bounds.
   app.patch('/:id', async (c) => {
     const body = await jsonBody(c, SessionPatchSchema);
-    const changed = await chooseIdleAs(deps, c.var.principal, c.req.param('id'), body.idleTimeout);
+    const changed = await chooseLimitsAs(deps, c.var.principal, c.req.param('id'), body);
     return c.json(ownerView(deps, c.var.principal, changed));
   });
 

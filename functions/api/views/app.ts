@@ -17,6 +17,35 @@ const ParamViewSchema = z.object({
   description: z.string().optional(),
 });
 
+const seconds = (ms: number) => (Number.isFinite(ms) ? ms / 1000 : null);
+const Choice = z.object({
+  defaultSeconds: z.number().nullable(),
+  minSeconds: z.number(),
+  /** null: never (no idle limit) is allowed. */
+  maxSeconds: z.number().nullable(),
+});
+const ChoicesView = z.object({ idleTimeout: Choice.optional(), maxLifetime: Choice.optional() });
+
+const choice = (value: number, bounds: { min: number; max: number }) => ({
+  defaultSeconds: seconds(value),
+  minSeconds: seconds(bounds.min) ?? 0,
+  maxSeconds: seconds(bounds.max),
+});
+
+/** An app's (or a profile's) idle timeout and lifetime, and what a launch may choose within. */
+function limitsView(app: AppSpec) {
+  const job = app.kind === 'job';
+  const choices = {
+    ...(app.idleTimeoutBounds && !job ? { idleTimeout: choice(app.idleTimeoutMs, app.idleTimeoutBounds) } : {}),
+    ...(app.maxLifetimeBounds ? { maxLifetime: choice(app.maxLifetimeMs, app.maxLifetimeBounds) } : {}),
+  };
+  return {
+    idleTimeoutSeconds: job ? null : seconds(app.idleTimeoutMs),
+    maxLifetimeSeconds: app.maxLifetimeMs / 1000,
+    ...(Object.keys(choices).length ? { choices } : {}),
+  };
+}
+
 const AppViewSchema = z.object({
   name: z.string(),
   title: z.string(),
@@ -48,6 +77,10 @@ const AppViewSchema = z.object({
         title: z.string(),
         resources: ResourcesView,
         capacity: z.enum(CAPACITIES).optional(),
+        /** Where the profile has limits of its own. */
+        idleTimeoutSeconds: z.number().nullable().optional(),
+        maxLifetimeSeconds: z.number().optional(),
+        choices: ChoicesView.optional(),
       }),
     )
     .optional(),
@@ -56,6 +89,8 @@ const AppViewSchema = z.object({
   /** null: no idle limit (`idleTimeout: never`, and every job). */
   idleTimeoutSeconds: z.number().nullable(),
   maxLifetimeSeconds: z.number(),
+  /** What a launch (or a PATCH) may choose for itself, and within what. */
+  choices: ChoicesView.optional(),
   launchTimeoutSeconds: z.number(),
 });
 export const AppListSchema = z.object({ apps: z.array(AppViewSchema) });
@@ -86,12 +121,12 @@ export function appView(app: AppSpec, principal: Principal): AppView {
             title: p.title ?? p.name,
             resources: p.resources,
             ...(p.capacity ? { capacity: p.capacity } : {}),
+            ...(p.limits ? limitsView({ ...app, ...p.limits }) : {}),
           })),
         }
       : {}),
     ...(app.profilesOnly ? { profilesOnly: true } : {}),
-    idleTimeoutSeconds: Number.isFinite(app.idleTimeoutMs) && app.kind !== 'job' ? app.idleTimeoutMs / 1000 : null,
-    maxLifetimeSeconds: app.maxLifetimeMs / 1000,
+    ...limitsView(app),
     launchTimeoutSeconds: app.launchTimeoutMs / 1000,
   };
 }

@@ -26,6 +26,8 @@ export const SessionViewSchema = z.object({
   exitCode: z.number().int().optional(),
   /** The idle timeout that holds for it, in seconds (null: never), its owner's choice or its app's. */
   idleTimeoutSeconds: z.number().nullable().optional(),
+  /** The lifetime its owner chose (or its profile's), counted from its launch; absent: its app's. */
+  maxLifetimeSeconds: z.number().optional(),
   /** GET /sessions/{id} of a QUEUED session: its place in the queue (1: next) of how many wait. */
   queue: z.object({ place: z.number().int(), of: z.number().int() }).optional(),
   /** GET /sessions/{id} of an ended job: the last lines of its output (all of it: GET /sessions/{id}/logs). */
@@ -111,6 +113,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     ...(session.idleTimeoutMs !== undefined
       ? { idleTimeoutSeconds: session.idleTimeoutMs === 0 ? null : session.idleTimeoutMs / 1000 }
       : {}),
+    ...(session.maxLifetimeMs !== undefined ? { maxLifetimeSeconds: session.maxLifetimeMs / 1000 } : {}),
     image: session.image,
     resources: session.resources,
     params: session.params,

@@ -99,6 +99,7 @@ export const TRANSITION_FIELDS = [
   'exitCode',
   'queue',
   'idleTimeoutMs',
+  'maxLifetimeMs',
   'warned',
   'shares',
   'version',

@@ -1,5 +1,5 @@
 import { DEFAULT_WARN_BEFORE_MS, type AppSpec } from '../../domain/app';
-import { idleTimeoutOf } from '../../domain/idle-limits';
+import { idleTimeoutOf } from '../../domain/chosen-limits';
 import { currentWarnings, quietSince, type Warning } from '../../domain/transitions';
 import { isStarting, STATUS_REASONS, type Session } from '../../domain/session';
 
