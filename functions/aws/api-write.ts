@@ -12,6 +12,7 @@ import { skahaGroup } from '../api/routes/skaha';
 import { launcherGroup } from '../api/routes/wslink-launcher';
 import { ecsRuntime, refusingDotSegments, withMetrics } from './compose';
 import { lambdaApiDeps } from './api-compose';
+import { activityUrlOf } from '../../shared/domain/urls';
 
 // POST /sessions, DELETE /sessions/{id}, renew, and the wslink launcher: DynamoDB writes, ecs:RunTask/StopTask,
 // iam:PassRole.
@@ -31,6 +32,9 @@ const { deps, publishMetrics } = lambdaApiDeps('api-write', env, {
         )
     : undefined,
 });
+// Each task's app may report its own activity to this API.
+const apiUrl = env[ENV.apiUrl];
+if (apiUrl) deps.activityUrl = activityUrlOf(apiUrl);
 const groups = { write: writeGroup, launcher: launcherGroup, skaha: skahaGroup } satisfies Record<
   GroupsOf<'api-write'>,
   GroupMount

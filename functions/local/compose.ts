@@ -24,6 +24,7 @@ import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-o
 import { applyRuntimeEvents, queueDispatcher, reaperTimer, recoverEarlierRun, requestGate } from './lifecycle';
 import { localApiDeps } from './api-deps';
 import { localServices, openLocalStore } from './services';
+import { activityUrlOf } from '../../shared/domain/urls';
 
 export interface LocalPlane {
   app: Hono<ApiEnv>;
@@ -99,6 +100,9 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
     homesDir,
     keeper: () => keeper,
   });
+  // Where a session's app says it is busy: this server's own address (its port known once it listens).
+  let apiUrl = () => config.publicUrl ?? `http://${config.host}:${config.port}`;
+  services.activityUrl = activityUrlOf(() => apiUrl());
   const queue = queueDispatcher(services, config, logger);
   const { settled } = applyRuntimeEvents(runtime, services, logger, queue.kick);
   await recoverEarlierRun(services, poolStore, runtimes);
@@ -114,6 +118,7 @@ export async function composeLocal(options: ComposeOptions): Promise<LocalPlane>
   const signOuts = new DynamoDbSignOuts(store.client, config.tableName);
   const portal = localPortal(config, { tokenKey, adminToken }, clock, logger, signOuts);
   const deps = localApiDeps(config, services, portal, processes, logger, options.authenticate);
+  apiUrl = () => deps.urls.publicUrl;
   const router = createRouter({
     ...services,
     secureCookies: deps.urls.publicUrl.startsWith('https:'),

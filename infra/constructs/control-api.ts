@@ -201,6 +201,8 @@ export class ControlApi extends Construct {
             "Public by design: the health check and the API's own description; every other route needs a JWT.",
         });
     }
+    // Where a session's app reports that it is busy (SESSION_ACTIVITY_URL in its environment).
+    write.fn.addEnvironment(ENV.apiUrl, this.api.apiEndpoint);
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'The control API' });
   }
 }

@@ -17,8 +17,10 @@ export const IdleTimeoutInput = chosenWithin(LimitDurationSchema);
 /** A duration; or `{default, min, max}`: a launch may choose its own within them (a lifetime is never endless). */
 export const MaxLifetimeInput = chosenWithin(DurationSchema);
 /** Where a profile sets its own. */
-export const ProfileLimitsInput = { idleTimeout: IdleTimeoutInput.optional(), maxLifetime: MaxLifetimeInput.optional() };
-
+export const ProfileLimitsInput = {
+  idleTimeout: IdleTimeoutInput.optional(),
+  maxLifetime: MaxLifetimeInput.optional(),
+};
 
 /** A regular expression (matched whole, with the `u` flag), as a param's or a user command's rule. */
 export const RegexSchema = z.string().refine((p) => {

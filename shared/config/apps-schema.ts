@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { CAPACITIES, isReservedEnv, SKAHA_TYPES } from '../domain/app';
+import { CAPACITIES, SKAHA_TYPES } from '../domain/app';
+import { isReservedEnv } from '../domain/launch-request';
 import { DurationSchema, MemorySchema as Memory } from './duration';
 import {
   IdleTimeoutInput,

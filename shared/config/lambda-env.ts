@@ -88,6 +88,8 @@ const EcsEnv = z.object({
     .string()
     .regex(/^fs-[0-9a-f]{8,40}$/, 'an EFS file system id (fs-…)')
     .optional(),
+  /** The control API's address: a session's app reports its activity there (SESSION_ACTIVITY_URL). */
+  [ENV.apiUrl]: z.url().optional(),
 });
 
 /** Functions that read task logs. */

@@ -25,6 +25,8 @@ export interface SessionEnvInput {
   owner: string;
   /** Where the user's home is inside the session, for a `home` app. */
   homePath?: string | undefined;
+  /** Where the app reports that it is busy (`POST` with `Authorization: Bearer $SESSION_SECRET`). */
+  activityUrl?: string | undefined;
 }
 
 /** The environment every session instance gets: the app's env, the user's params, then ours. */
@@ -43,6 +45,7 @@ export function sessionEnv(input: SessionEnvInput): Record<string, string> {
     URL_ID: input.sessionId,
     JPY_BASE_USER_URL: input.basePath,
     ...(input.homePath ? { TRAME_USER_DATA: input.homePath } : {}),
+    ...(input.activityUrl ? { SESSION_ACTIVITY_URL: input.activityUrl } : {}),
     ...(input.resources
       ? {
           /** vCPUs, as a decimal. */
@@ -66,7 +69,13 @@ export function sessionEnvOf(
     resources: { cpu: number; memory: number; gpus: number };
   },
   app: { env: Record<string, string>; paramsAsEnv?: false },
-  at: { port: number; secret: string; basePath: string; homePath?: string | undefined },
+  at: {
+    port: number;
+    secret: string;
+    basePath: string;
+    homePath?: string | undefined;
+    activityUrl?: string | undefined;
+  },
 ): Record<string, string> {
   return sessionEnv({
     port: at.port,
@@ -78,5 +87,6 @@ export function sessionEnvOf(
     resources: session.resources,
     owner: session.owner,
     homePath: at.homePath,
+    activityUrl: at.activityUrl,
   });
 }

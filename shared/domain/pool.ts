@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { checkParams, type AppSpec, type PoolSpec } from './app';
+import type { AppSpec, PoolSpec } from './app';
+import { checkParams } from './launch-request';
 
 export type { PoolSpec } from './app';
 import type { Resources } from './session';

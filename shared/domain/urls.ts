@@ -1,3 +1,9 @@
+/** Where a session's app reports that it is busy (SESSION_ACTIVITY_URL): the API's `/sessions/{id}/activity`. */
+export const activityUrlOf =
+  (apiUrl: string | (() => string)) =>
+  (sessionId: string): string =>
+    `${(typeof apiUrl === 'string' ? apiUrl : apiUrl()).replace(/\/+$/, '')}/sessions/${sessionId}/activity`;
+
 /** The trame image's launcher template (Kitware/trame docker/config/default-launcher.json). */
 const TRAME_SESSION_URL_TEMPLATE = 'ws://USE_HOST/proxy?sessionId=${id}&path=ws';
 

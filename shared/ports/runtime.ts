@@ -10,6 +10,8 @@ export interface StartRequest {
   secret: string;
   /** The owner's home, for an app with `home`: its folder or access point, and whom to run as. */
   home?: HomeMount | undefined;
+  /** Where its app says it is busy (SESSION_ACTIVITY_URL: POST with its secret), where the deployment says. */
+  activityUrl?: string | undefined;
 }
 
 export interface StartResult {

@@ -66,8 +66,10 @@ export async function chooseLimitsAs(
   const app = deps.apps.get(session.app);
   if (!app) throw new IllegalTransitionError(session.status, 'given limits: its app is gone');
   const limits = limitsOf(app, session.profile);
-  const idle = chosen.idleTimeout === undefined ? undefined : storedIdle(chosenLimit(limits, 'idleTimeout', chosen.idleTimeout));
-  const lifetime = chosen.maxLifetime === undefined ? undefined : chosenLimit(limits, 'maxLifetime', chosen.maxLifetime);
+  const idle =
+    chosen.idleTimeout === undefined ? undefined : storedIdle(chosenLimit(limits, 'idleTimeout', chosen.idleTimeout));
+  const lifetime =
+    chosen.maxLifetime === undefined ? undefined : chosenLimit(limits, 'maxLifetime', chosen.maxLifetime);
   const now = deps.clock.now();
   if (lifetime !== undefined && session.createdAt + lifetime <= now)
     throw new ValidationError(`maxLifetime: ${Math.round(lifetime / 1000)}s from its launch is already over`, {

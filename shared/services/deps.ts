@@ -68,6 +68,8 @@ export interface LaunchDeps extends ServiceDeps {
   policy: Policy;
   /** ≥ 32 bytes; only functions that launch or show credentials hold it. */
   tokenKey: Buffer;
+  /** Where a session's app reports its own activity (`POST /sessions/{id}/activity` at the API's address). */
+  activityUrl?: ((sessionId: string) => string) | undefined;
 }
 
 /** What a launch returns (here, beside its deps, so launch and idempotent-launch share it without a cycle). */

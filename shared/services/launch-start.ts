@@ -72,7 +72,14 @@ export async function startRecorded(
   at: { home: Home | undefined; requested: NewSessionEvent },
 ): Promise<Session> {
   const mount = at.home && app.home ? { home: at.home, mountPath: app.home } : undefined;
-  const started = await deps.runtime.start({ session, app, secret, home: mount });
+  const activityUrl = deps.activityUrl?.(session.id);
+  const started = await deps.runtime.start({
+    session,
+    app,
+    secret,
+    home: mount,
+    ...(activityUrl ? { activityUrl } : {}),
+  });
   const runtime = {
     kind: started.kind ?? deps.runtime.kind,
     runtimeId: started.runtimeId,

@@ -1,4 +1,5 @@
-import { type AppSpec, checkParams, checkResources, type Profile } from '../domain/app';
+import type { AppSpec, Profile } from '../domain/app';
+import { checkParams, checkResources } from '../domain/launch-request';
 import { mayLaunch, mayUse } from '../domain/app-access';
 import type { Principal } from '../domain/principal';
 import {

@@ -56,7 +56,8 @@ describe('EcsRuntime against a scripted ECS', () => {
       params: { TITLE: 'My viz' },
       resources: { cpu: 0.25, memory: 300, gpus: 0 },
     });
-    const { runtimeId } = await runtime.start({ session, app: web, secret: 'sek' });
+    const activityUrl = `https://api.example.org/sessions/${session.id}/activity`;
+    const { runtimeId } = await runtime.start({ session, app: web, secret: 'sek', activityUrl });
     expect(runtimeId).toMatch(/^arn:aws:ecs:.*:task\/sessions\//);
     expect(ecs.mock.commandCalls(RunTaskCommand)[0]!.args[0].input).toEqual({
       cluster: 'sessions',
@@ -90,6 +91,7 @@ describe('EcsRuntime against a scripted ECS', () => {
               { name: 'USER', value: 'alice' },
               { name: 'URL_ID', value: session.id },
               { name: 'JPY_BASE_USER_URL', value: `/s/${session.id}/` },
+              { name: 'SESSION_ACTIVITY_URL', value: activityUrl },
               { name: 'CPU_LIMIT', value: '0.25' },
               { name: 'MEM_LIMIT', value: String(300 * 1024 * 1024) },
               { name: 'HOST', value: '0.0.0.0' },

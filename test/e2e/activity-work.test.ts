@@ -15,6 +15,24 @@ const echoWs = fixtureApp([], {
   warnBeforeMs: 500,
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// An app that says it is busy by itself for 4.5 s (3× its idle timeout), nobody connected, then falls silent: what a
+// render loop or a kernel does with SESSION_ACTIVITY_URL and SESSION_SECRET from its environment.
+const REPORTER = `
+const [host, port] = process.argv.slice(1);
+require('node:http').createServer((q, s) => s.end('ok')).listen(Number(port), host);
+console.log('reporting to', process.env.SESSION_ACTIVITY_URL);
+const end = Date.now() + 4500;
+const report = () => fetch(process.env.SESSION_ACTIVITY_URL, {
+  method: 'POST', headers: { authorization: 'Bearer ' + process.env.SESSION_SECRET },
+}).then((r) => console.log('activity', r.status), (e) => console.log('activity error', e.message));
+const timer = setInterval(() => (Date.now() > end ? clearInterval(timer) : report()), 300);
+`;
+const reporter = fixtureApp([], {
+  name: 'reporter',
+  command: [process.execPath, '-e', REPORTER, '${host}', '${port}'],
+  idleTimeoutMs: 1500,
+  warnBeforeMs: 500,
+});
 
 /** #37: activity that means work. The app's own report keeps it; a socket nobody types into does not, after its limit. */
 describe('activity that means work', () => {
@@ -22,7 +40,7 @@ describe('activity that means work', () => {
   let server: LocalServer;
   beforeAll(async () => {
     plane = await startTestPlane(
-      { echo: echoWs },
+      { echo: echoWs, reporter },
       {
         SESSIONPLANE_REAPER_INTERVAL: '100ms',
         SESSIONPLANE_ACTIVITY_INTERVAL: '200ms',
@@ -68,6 +86,24 @@ describe('activity that means work', () => {
     const late = await report(id, secret);
     expect(late.status).toBe(409);
     expect(((await late.json()) as { code: string }).code).toBe('session.conflict');
+  }, 60_000);
+
+  it('an app reports its own work at SESSION_ACTIVITY_URL with its SESSION_SECRET, and is kept while it does', async () => {
+    const res = await plane.request('/sessions', { method: 'POST', body: '{"app":"reporter"}' });
+    const { id } = (await res.json()) as { id: string };
+    await waitFor(async () => (await status(id)).status === 'READY', 20_000, 'READY');
+    const readyAt = Date.now();
+    await waitFor(async () => Date.now() - readyAt > 4000, 10_000, '4 s');
+    expect((await status(id)).status).toBe('READY');
+    const stopped = await waitFor(
+      async () => ((await status(id)).status === 'STOPPED' ? status(id) : undefined),
+      20_000,
+      'idle stop once it falls silent',
+    );
+    expect(stopped.statusReason).toBe('idle');
+    const log = await (await plane.request(`/sessions/${id}/logs`)).text();
+    expect(log).toContain(`reporting to ${server.url}/sessions/${id}/activity`);
+    expect(log.match(/activity 202/g)?.length).toBeGreaterThan(5);
   }, 60_000);
 
   it('stops counting a socket held open with no input after its limit; one its client uses keeps its session', async () => {

@@ -114,6 +114,10 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       expect(fnNamed(name).Properties.Environment.Variables[ENV.imagePrefixes]).toBeUndefined();
   });
 
+  it("tells the function that launches the API's own address, for SESSION_ACTIVITY_URL (no cycle: the API does not need it)", () => {
+    expect(JSON.stringify(fnNamed('api-write').Properties.Environment.Variables[ENV.apiUrl])).toContain('HttpApi');
+  });
+
   it('grants no "*" action, and a "*" resource only where the action takes none', () => {
     const all = statements(template);
     for (const { statement } of all)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseApps } from '../../shared/config/apps';
-import { checkParams, checkResources } from '../../shared/domain/app';
+import { checkParams, checkResources } from '../../shared/domain/launch-request';
 
 const app = parseApps({
   a: {

@@ -6,7 +6,7 @@ import { newSessionId } from '../../domain/ids';
 import { POOL_OWNER, poolTarget, specHash, type PoolInstance, type PoolStatus } from '../../domain/pool';
 import { poolStartFailed } from './pool-events';
 import { STATUS_REASONS, type Session } from '../../domain/session';
-import { checkParams } from '../../domain/app';
+import { checkParams } from '../../domain/launch-request';
 import { sessionCredentials } from '../credentials';
 import type { LaunchDeps, Pools, ServiceDeps } from '../deps';
 import { recordEvents } from '../session-events';

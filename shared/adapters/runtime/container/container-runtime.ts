@@ -103,7 +103,7 @@ export class ContainerRuntime implements Runtime {
     return starting;
   }
 
-  private async startContainer({ session, app, secret, home }: StartRequest): Promise<StartResult> {
+  private async startContainer({ session, app, secret, home, activityUrl }: StartRequest): Promise<StartResult> {
     const { docker } = this.options;
     const image = session.image ?? app.image;
     if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
@@ -119,6 +119,7 @@ export class ContainerRuntime implements Runtime {
       app,
       secret,
       home,
+      activityUrl,
       plane: this.options.plane,
       network: this.options.network,
     });

@@ -40,12 +40,7 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   const basePath = sessionBasePath(session.id);
   const host = '0.0.0.0';
   const vars = { ...session.params, host, port: String(port), secret, id: session.id, basePath, image };
-  const env = {
-    ...sessionEnvOf(session, app, { port, secret, basePath, homePath: input.home?.mountPath }),
-    HOST: host,
-    ...(session.image ? { SESSION_IMAGE: session.image } : {}),
-    ...(input.home ? { HOME: input.home.mountPath } : {}),
-  };
+  const env = containerEnv(input, { port, basePath, host });
   const home = input.home?.home.path ? input.home : undefined;
   const memoryBytes = session.resources.memory * 1024 * 1024;
   return {
@@ -90,10 +85,34 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   };
 }
 
+/** What a session container's environment holds: what every session gets, where it listens, its image and home. */
+function containerEnv(input: ContainerSpecInput, at: { port: number; basePath: string; host: string }) {
+  const { session, app, secret } = input;
+  return {
+    ...sessionEnvOf(session, app, {
+      port: at.port,
+      secret,
+      basePath: at.basePath,
+      homePath: input.home?.mountPath,
+      activityUrl: input.activityUrl && fromInside(input.activityUrl),
+    }),
+    HOST: at.host,
+    ...(session.image ? { SESSION_IMAGE: session.image } : {}),
+    ...(input.home ? { HOME: input.home.mountPath } : {}),
+  };
+}
+
 /** The host port the engine published for the app's port, from an inspect. */
 export function publishedPort(info: Docker.ContainerInspectInfo, port: number): number | undefined {
   const bindings = info.NetworkSettings?.Ports?.[`${port}/tcp`];
   const hostPort =
     bindings?.find((b) => b.HostIp === '127.0.0.1' || b.HostIp === '')?.HostPort ?? bindings?.[0]?.HostPort;
   return hostPort ? Number(hostPort) : undefined;
+}
+
+/** The host's loopback as a container reaches it: the engine's name for its host (podman's, Docker Desktop's). */
+function fromInside(url: string): string {
+  const u = new URL(url);
+  if (['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) u.hostname = 'host.containers.internal';
+  return u.toString();
 }

@@ -94,12 +94,13 @@ export class EcsRuntime implements Runtime {
     this.now = options.now ?? Date.now;
   }
 
-  async start({ session, app, secret, home }: StartRequest): Promise<StartResult> {
+  async start({ session, app, secret, home, activityUrl }: StartRequest): Promise<StartResult> {
     const { overrides, ownImage } = await taskOverrides({
       session,
       app,
       secret,
       home,
+      activityUrl,
       containerName: this.options.containerName,
       sealer: this.options.sealer,
     });

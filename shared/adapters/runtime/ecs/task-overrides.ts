@@ -39,7 +39,13 @@ export async function taskOverrides(input: OverridesInput) {
   const shown = sealed ? SEALED_SECRET_PLACEHOLDER : secret;
   // HOST as a local session gets it: the address to listen on, here every interface of the task's ENI.
   const env: Record<string, string> = {
-    ...sessionEnvOf(session, app, { port, secret, basePath, homePath: home?.mountPath }),
+    ...sessionEnvOf(session, app, {
+      port,
+      secret,
+      basePath,
+      homePath: home?.mountPath,
+      activityUrl: input.activityUrl,
+    }),
     HOST: '0.0.0.0',
   };
   if (sealed) {

@@ -112,7 +112,7 @@ export class LocalProcessRuntime implements Runtime {
 
   // Over 60 lines: the start protocol in its order (port, preflight, held spawn, record, track, go, watch); each step
   // is a call.
-  private async startInstance({ session, app, secret, home }: StartRequest): Promise<StartResult> {
+  private async startInstance({ session, app, secret, home, activityUrl }: StartRequest): Promise<StartResult> {
     const existing = this.bySession.get(session.id);
     if (existing) return { runtimeId: existing.runtimeId, endpoint: existing.endpoint };
     if (app.command.length === 0)
@@ -128,6 +128,7 @@ export class LocalProcessRuntime implements Runtime {
       app,
       secret,
       home,
+      activityUrl,
       host,
       port,
       marker,

@@ -37,7 +37,13 @@ export function sessionProcess(
       // its buffer fills: what a launcher's operator sets for pvpython and trame (#35). The app's env may
       // say otherwise.
       PYTHONUNBUFFERED: '1',
-      ...sessionEnvOf(session, app, { port, secret, basePath, homePath: input.home?.home.path }),
+      ...sessionEnvOf(session, app, {
+        port,
+        secret,
+        basePath,
+        homePath: input.home?.home.path,
+        activityUrl: input.activityUrl,
+      }),
       HOST: host,
       ...(session.image ? { SESSION_IMAGE: session.image } : {}),
       // A home app's process lives in the user's folder.
