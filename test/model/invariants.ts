@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { isFinal, isLive, type Session } from '../../shared/domain/session';
 import { waitFor } from '../support/wait';
 import { Lists, type Model, type Product, short, users } from './product-model';
+import { expectEnd } from './work-model';
 
 /** What holds after every step, whatever the steps were. */
 export async function invariants(m: Model, p: Product): Promise<void> {
@@ -20,6 +21,13 @@ export async function invariants(m: Model, p: Product): Promise<void> {
     if (!s.live)
       expect(r!.status === 'STOPPING' || isFinal(r!.status), `${short(s.id)} ended, is ${r!.status}`).toBe(true);
     else expect(isLive(r!.status) && r!.status !== 'STOPPING', `${short(s.id)} live, is ${r!.status}`).toBe(true);
+  }
+  // A job is kept, and ends as its exit code says (never idle-stopped), unless a stop or a restart cut it short.
+  for (const j of m.jobs) {
+    const r = await p.store.get(j.id);
+    expect(r, `job ${short(j.id)} is kept`).toBeDefined();
+    expect(r!.owner).toBe(j.owner);
+    expectEnd(j, r!);
   }
   // A visitor's sessions: kept, all of one owner of their own (no account's), live or ended as the model says.
   for (const [i, v] of m.visitors.entries()) {
@@ -47,16 +55,21 @@ export async function invariants(m: Model, p: Product): Promise<void> {
       const running = p.processes().filter((id) => ended.has(id));
       if (running.length) return undefined;
       for (const user of users) {
-        // Quotas match the live sessions (the counter follows each start and end).
-        const live = (await p.store.listByOwner(user, { limit: 100 })).items.filter((s) => isLive(s.status)).length;
-        if ((await p.quotas().get(user)).sessions !== live) return undefined;
+        // Quotas match the live sessions, and the jobs theirs (each counter follows each start and end).
+        const own = (await p.store.listByOwner(user, { limit: 100 })).items;
+        const holding = own.filter((s) => isLive(s.status) && s.status !== 'QUEUED');
+        const counted = await p.quotas().get(user);
+        if (counted.sessions !== holding.filter((s) => s.kind !== 'job').length) return undefined;
+        if ((counted.jobs ?? 0) !== holding.filter((s) => s.kind === 'job').length) return undefined;
+        // Every job ends by itself (two short items).
+        if (own.some((s) => s.kind === 'job' && isLive(s.status))) return undefined;
         // Usage counts every ended session once (the reaper writes what an abrupt end left).
-        const counted = new Map<string, number>();
+        const billed = new Map<string, number>();
         for await (const u of p.usage().list({ from: 0, to: Date.now() + 60_000, owner: user }))
-          counted.set(u.sessionId, (counted.get(u.sessionId) ?? 0) + 1);
-        if ([...counted.values()].some((n) => n > 1)) throw new Error(`${user}: a session counted twice in usage`);
+          billed.set(u.sessionId, (billed.get(u.sessionId) ?? 0) + 1);
+        if ([...billed.values()].some((n) => n > 1)) throw new Error(`${user}: a session counted twice in usage`);
         const endedOwn = m.sessions.filter((s) => s.owner === user && isFinal(records.get(s.id)!.status));
-        if (endedOwn.some((s) => !counted.has(s.id))) return undefined;
+        if (endedOwn.some((s) => !billed.has(s.id))) return undefined;
       }
       return true;
     },

@@ -49,6 +49,9 @@ const APPS = {
     resources: { cpu: 0.1, memory: '64Mi' },
     limits: { cpu: 1, memory: '1Gi' },
     profiles: { small: { resources: { cpu: 0.2, memory: '128Mi' } } },
+    // Limits its users choose (#37): the work model's PATCH picks within them.
+    idleTimeout: { default: '10m', min: '1m', max: 'never' },
+    maxLifetime: { default: '1h', min: '10m', max: '8h' },
   },
   hidden: {
     cmd: [process.execPath, FIXTURE, '--host', '${host}', '--port', '${port}'],
@@ -72,6 +75,20 @@ const APPS = {
   },
 };
 export type ModelApp = keyof typeof APPS;
+/** A batch job (#37): two short items, then its EXIT_CODE; no page, so the session commands leave it alone. */
+export const MODEL_JOB = 'batch';
+const JOBS = {
+  [MODEL_JOB]: {
+    kind: 'job',
+    cmd: [process.execPath, resolve('examples/apps/batch.mjs')],
+    params: {
+      ITEMS: { type: 'integer', default: 2 },
+      ITEM_MS: { type: 'integer', default: 100 },
+      EXIT_CODE: { type: 'integer', min: 0, max: 255, default: 0 },
+    },
+    resources: { cpu: 0.1, memory: '64Mi' },
+  },
+};
 export const MODEL_APPS = Object.keys(APPS) as ModelApp[];
 
 /** Builds the server as `npm start` does (once per test process). */
@@ -121,7 +138,7 @@ export class LocalProduct implements Product {
     // Others may pass through to the data directory, as through a checkout's folder (mkdtemp's is 0700).
     chmodSync(product.dir, 0o711);
     Object.assign(product, { store: new DynamoDbSessionStore(product.client, product.table) });
-    writeFileSync(join(product.dir, 'apps.yml'), stringify(APPS));
+    writeFileSync(join(product.dir, 'apps.yml'), stringify({ ...APPS, ...JOBS }));
     mkdirSync(join(product.dir, 'www'));
     writeFileSync(join(product.dir, 'www', 'index.html'), '<!doctype html><html><body>client</body></html>');
     product.port = await freePort();

@@ -27,7 +27,7 @@ export interface Product {
     get(id: string): Promise<Session | undefined>;
     listByOwner(owner: string, o?: { limit?: number }): Promise<{ items: Session[] }>;
   };
-  quotas(): { get(owner: string): Promise<{ sessions: number }> };
+  quotas(): { get(owner: string): Promise<{ sessions: number; jobs?: number }> };
   usage(): { list(range: { from: number; to: number; owner?: string }): AsyncIterable<{ sessionId: string }> };
   processes(): string[];
   stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<number | null>;
@@ -49,8 +49,17 @@ export interface ModelVisitor {
   sessions: { id: string; live: boolean }[];
 }
 
+/** A batch job (work-model.ts): whose, the exit code it was asked for, and whether a stop or a restart may cut it. */
+export interface ModelJob {
+  id: string;
+  owner: ModelUser;
+  exit: number;
+  cut: boolean;
+}
+
 export class Model {
   readonly sessions: ModelSession[] = [];
+  readonly jobs: ModelJob[] = [];
   readonly visitors: ModelVisitor[] = [{ sessions: [] }, { sessions: [] }];
   liveOf(user: ModelUser) {
     return this.sessions.filter((s) => s.owner === user && s.live);
@@ -299,6 +308,7 @@ export class Restart implements Cmd {
     if (this.signal === 'SIGTERM') expect(code).toBe(0);
     await p.boot();
     for (const s of [...m.sessions, ...m.visitors.flatMap((v) => v.sessions)]) s.live = false;
+    for (const j of m.jobs) j.cut = true;
   }
   toString = () => `restart(${this.signal})`;
 }

@@ -5,6 +5,7 @@ import { invariants } from './invariants';
 import { checkSequences } from './model-run';
 import { commands, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
 import { Attach, VisitorLaunch, VisitorLook, webClientCommands } from './web-client-model';
+import { ChooseLimits, ForgedActivity, JobLaunch, JobLook, JobStop, workCommands } from './work-model';
 
 /**
  * The whole product, model-checked (#33): seeded random sequences of launches (every app kind, every
@@ -22,7 +23,7 @@ describe('the product, model-checked', () => {
     `holds its invariants over ${RUNS} sequences of up to ${STEPS} steps (seed ${SEED})`,
     async () => {
       const { sequences, steps } = await checkSequences({
-        commands: [...commands, ...webClientCommands],
+        commands: [...commands, ...webClientCommands, ...workCommands],
         steps: STEPS,
         start: () => LocalProduct.start(),
         end: (product) => product.dispose(),
@@ -89,6 +90,35 @@ describe('the product, model-checked', () => {
         new Restart('SIGKILL'),
         new VisitorLaunch(0),
         new Attach('alice', 0),
+      ],
+    ],
+    // #37, written: jobs through REST and skaha by two users (exit 0 and 3), read and stopped by every role, a job cut
+    // by kill -9; limits chosen on a session whose app has bounds and one whose app has none, by each role; a forged
+    // activity report.
+    [
+      'jobs, chosen limits and activity by every role, kill -9',
+      () => [
+        new JobLaunch('alice', 'rest', 0),
+        new JobLaunch('bob', 'skaha', 3),
+        new JobLook('alice', 0),
+        new JobLook('bob', 0),
+        new JobLook('root', 1),
+        new JobStop('dave', 1),
+        new Launch('alice', 'sized', 'rest'),
+        new Launch('bob', 'echo', 'rest'),
+        new Share('alice', 0, 'user:bob'),
+        new ChooseLimits('alice', 0, { idleTimeout: 'never' }),
+        new ChooseLimits('bob', 0, { maxLifetime: '4h' }),
+        new ChooseLimits('dave', 0, { idleTimeout: '2h' }),
+        new ChooseLimits('root', 0, { maxLifetime: '4h' }),
+        new ChooseLimits('alice', 0, { idleTimeout: '5s' }),
+        new ChooseLimits('bob', 1, { idleTimeout: '2h' }),
+        new ForgedActivity(0),
+        new JobLaunch('dave', 'rest', 0),
+        new Restart('SIGKILL'),
+        new JobLook('dave', 2),
+        new ChooseLimits('alice', 0, { maxLifetime: '4h' }),
+        new Lists('alice'),
       ],
     ],
   ];

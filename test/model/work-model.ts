@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { isFinal, isLive, type Session } from '../../shared/domain/session';
+import { MODEL_JOB, type ModelUser } from './local-product';
+import { type Cmd, hasSessions, type Model, type ModelJob, type Product, short, target, users } from './product-model';
+
+/*
+ * #37's operations in the model: batch jobs launched through REST and skaha (each ends COMPLETED or FAILED with its
+ * exit code, never idle-stopped), read and stopped through the one decision; the limits people choose (PATCH) and an
+ * app's own activity report, on the interactive sessions.
+ */
+
+const isAdmin = (u: ModelUser) => u === 'root';
+
+/** A job through REST (its EXIT_CODE a param) or skaha (`kind=headless`, the param as `env=`). */
+export class JobLaunch implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly door: 'rest' | 'skaha',
+    readonly exit: 0 | 3,
+  ) {}
+  check = () => true;
+  async run(m: Model, p: Product) {
+    const res =
+      this.door === 'rest'
+        ? await p.call(this.user, '/sessions', {
+            method: 'POST',
+            body: JSON.stringify({ app: MODEL_JOB, params: { EXIT_CODE: this.exit } }),
+          })
+        : await p.call(this.user, '/skaha/v1/session', {
+            method: 'POST',
+            body: `name=mjob&app=${MODEL_JOB}&kind=headless&env=EXIT_CODE=${this.exit}`,
+            form: true,
+          });
+    const text = await res.text();
+    expect(res.status, text).toBe(this.door === 'rest' ? 202 : 200);
+    const id = this.door === 'skaha' ? text.trim() : (JSON.parse(text) as { id: string }).id;
+    m.jobs.push({ id, owner: this.user, exit: this.exit, cut: false });
+  }
+  toString = () => `jobLaunch(${this.user}, ${this.door}, exit ${this.exit})`;
+}
+
+/** Its owner or an admin reads it (a stranger is told it does not exist); once ended, how is its exit code's. */
+export class JobLook implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+  ) {}
+  check = (m: Readonly<Model>) => m.jobs.length > 0;
+  async run(m: Model, p: Product) {
+    const jobs = m.jobs;
+    const job = jobs[this.pick % jobs.length]!;
+    const res = await p.call(this.user, `/sessions/${job.id}`);
+    if (job.owner !== this.user && !isAdmin(this.user)) return void expect(res.status).toBe(404);
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as { status: Session['status']; exitCode?: number; kind?: string };
+    expect(view.kind).toBe('job');
+    expectEnd(job, view);
+  }
+  toString = () => `jobLook(${this.user}, #${this.pick})`;
+}
+
+/** Its owner or an admin stops it (whatever it is by then); anyone else is told it does not exist. */
+export class JobStop implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+  ) {}
+  check = (m: Readonly<Model>) => m.jobs.length > 0;
+  async run(m: Model, p: Product) {
+    const jobs = m.jobs;
+    const job = jobs[this.pick % jobs.length]!;
+    const res = await p.call(this.user, `/sessions/${job.id}`, { method: 'DELETE' });
+    if (job.owner !== this.user && !isAdmin(this.user)) return void expect(res.status).toBe(404);
+    expect(res.status).toBeLessThan(300);
+    job.cut = true;
+  }
+  toString = () => `jobStop(${this.user}, #${this.pick})`;
+}
+
+/** How a job may have ended: as its exit code says, unless a stop or a restart cut it short. */
+export function expectEnd(job: ModelJob, r: { status: Session['status']; exitCode?: number; statusReason?: string }) {
+  const what = `job ${short(job.id)} (exit ${job.exit}${job.cut ? ', cut short' : ''}) is ${r.status}`;
+  expect(r.statusReason, `${what}: never idle-stopped`).not.toBe('idle');
+  if (r.status === 'COMPLETED') expect(job.exit, what).toBe(0);
+  else if (r.status === 'FAILED' && r.exitCode !== undefined) expect(r.exitCode, what).toBe(job.exit);
+  else if (isFinal(r.status)) expect(job.cut, what).toBe(true);
+}
+
+/**
+ * Its owner (or an admin) chooses a session's idle timeout and lifetime: within the app's bounds where it has them
+ * (200 while it runs, 409 once it has ended), 400 where its app has fixed ones; a grantee 403, anyone else 404.
+ */
+export class ChooseLimits implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly pick: number,
+    readonly body: { idleTimeout?: string; maxLifetime?: string },
+  ) {}
+  check = hasSessions;
+  async run(m: Model, p: Product) {
+    const { s, role } = target(m, this);
+    const res = await p.call(this.user, `/sessions/${s.id}`, { method: 'PATCH', body: JSON.stringify(this.body) });
+    const text = await res.text();
+    const what = `choose ${JSON.stringify(this.body)} for ${short(s.id)} (${s.app}) as ${this.user} (${role}): ${text}`;
+    if (role === 'grantee') return void expect(res.status, what).toBe(403);
+    if (role === 'stranger') return void expect(res.status, what).toBe(404);
+    if (s.app !== 'sized' || !withinSized(this.body)) return void expect(res.status, what).toBe(400);
+    const record = (await p.store.get(s.id))!;
+    // It may have ended by itself between the answer and the read (a launch that timed out on a loaded machine).
+    const running = isLive(record.status) && record.status !== 'STOPPING';
+    if (!s.live || !running) return void expect([200, 409], what).toContain(res.status);
+    expect(res.status, what).toBe(200);
+  }
+  toString = () => `chooseLimits(${this.user}, #${this.pick}, ${JSON.stringify(this.body)})`;
+}
+
+/** Someone without the session's secret says it is busy: told the session does not exist, and nothing changes. */
+export class ForgedActivity implements Cmd {
+  constructor(readonly pick: number) {}
+  check = hasSessions;
+  async run(m: Model, p: Product) {
+    const s = m.pick(this.pick)!;
+    const before = (await p.store.get(s.id))?.lastActivityAt;
+    const res = await p.call(null, `/sessions/${s.id}/activity`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'0'.repeat(40)}` },
+    });
+    expect(res.status).toBe(404);
+    const after = (await p.store.get(s.id))?.lastActivityAt;
+    // The router may have recorded real use meanwhile; a forged report never moves it past that.
+    if (after !== before) expect(after ?? 0).toBeGreaterThan(before ?? 0);
+  }
+  toString = () => `forgedActivity(#${this.pick})`;
+}
+
+/** Within the model's `sized` app's bounds (idle 1 min to never, lifetime 10 min to 8 h)? */
+const withinSized = (body: { idleTimeout?: string; maxLifetime?: string }) => body.idleTimeout !== '5s';
+
+const user = fc.constantFrom(...users);
+const pick = fc.nat(50);
+export const workCommands = [
+  fc
+    .tuple(user, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha'), fc.constantFrom<0 | 3>(0, 3))
+    .map(([u, d, e]) => new JobLaunch(u, d, e)),
+  fc.tuple(user, pick).map(([u, i]) => new JobLook(u, i)),
+  fc.tuple(user, pick).map(([u, i]) => new JobStop(u, i)),
+  fc
+    .tuple(
+      user,
+      pick,
+      fc.constantFrom({ idleTimeout: '2h' }, { idleTimeout: 'never' }, { maxLifetime: '4h' }, { idleTimeout: '5s' }),
+    )
+    .map(([u, i, b]) => new ChooseLimits(u, i, b)),
+  pick.map((i) => new ForgedActivity(i)),
+];
