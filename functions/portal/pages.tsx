@@ -4,6 +4,7 @@ import type { Child } from 'hono/jsx';
 import type { ParamSpec } from '../../shared/domain/app';
 import type { AppView } from '../api/views/app';
 import type { Principal } from '../../shared/domain/principal';
+import { LaunchChoices } from './launch-choices';
 import { mib } from './session-cards';
 
 /** Every page: the stylesheet and script of the portal (no inline script or style: the CSP forbids them). */
@@ -144,6 +145,7 @@ function LaunchForm(props: { app: AppView }) {
           <small class="field-error" id={`${id('profile')}-err`} data-field="profile" role="alert" />
         </div>
       ) : null}
+      <LaunchChoices app={app} />
       <details>
         <summary>Name and resources</summary>
         <div class="field">

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
-import { jobApp } from '../support/apps';
+import { fixtureApp, jobApp } from '../support/apps';
 import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
 import { startTestPlane, type TestPlane } from '../support/plane';
 import { testPortRange } from '../support/ports';
@@ -91,6 +91,67 @@ describe.skipIf(!hasChromium)("the portal shows a job's state, exit code and log
     await page.screenshot({ path: resolve('test/.artifacts/portal-jobs-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 375, height: 800 });
     await page.screenshot({ path: resolve('test/.artifacts/portal-jobs-375.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("the launch form offers a job's arguments and the limits an app lets one choose; a bad argument is told under its field", async () => {
+    const choosing = await startTestPlane(
+      {
+        batch: jobApp({ maxLifetimeBounds: { min: 60_000, max: 8 * 3_600_000 } }),
+        viewer: fixtureApp([], {
+          name: 'viewer',
+          idleTimeoutMs: 1_800_000,
+          idleTimeoutBounds: { min: 300_000, max: Number.POSITIVE_INFINITY },
+          maxLifetimeBounds: { min: 3_600_000, max: 2 * 86_400_000 },
+        }),
+      },
+      { SESSIONPLANE_AUTH_TOKENS: users.path },
+      { realAuth: true },
+    );
+    try {
+      const server3 = await choosing.listen();
+      const page = await signedInPage(browser, server3.url, { user: 'alice', token: users.tokens.alice }, errors);
+      const form = (app: string) => page.locator(`form.launch[data-app="${app}"]`);
+      // The job: arguments and a lifetime (no idle timeout: a job has none).
+      expect(await form('batch').locator('select[name="idleTimeout"]').count()).toBe(0);
+      await form('batch').locator('input[name="args"]').fill('alpha  beta');
+      await form('batch').locator('select[name="maxLifetime"]').selectOption({ label: '2 h' });
+      await page.screenshot({ path: resolve('test/.artifacts/portal-launch-choices-1280.png'), fullPage: true });
+      await form('batch').locator('button[type="submit"]').click();
+      const job = await waitFor(async () => (await choosing.deps.store.listByOwner('alice')).items[0], 10_000, 'job');
+      expect(job.command?.args).toEqual(['alpha', 'beta']);
+      expect(job.maxLifetimeMs).toBe(7_200_000);
+      // The interactive app: never idle, and four days' lifetime are offered within its bounds (2 days at most).
+      const idle = form('viewer').locator('select[name="idleTimeout"]');
+      expect(await idle.locator('option').allTextContents()).toEqual(
+        expect.arrayContaining(['Default: 30 min', '5 min', '1 h', 'never']),
+      );
+      expect(await form('viewer').locator('select[name="maxLifetime"] option').allTextContents()).not.toContain(
+        '4 days',
+      );
+      await idle.selectOption('never');
+      await form('viewer').locator('select[name="maxLifetime"]').selectOption({ label: '2 days' });
+      await form('viewer').locator('button[type="submit"]').click();
+      const viewer = await waitFor(
+        async () => (await choosing.deps.store.listByOwner('alice')).items.find((s) => s.app === 'viewer'),
+        10_000,
+        'viewer',
+      );
+      expect([viewer.idleTimeoutMs, viewer.maxLifetimeMs]).toEqual([0, 2 * 86_400_000]);
+      // An argument its rule refuses: told under the arguments' field, and nothing starts.
+      await form('batch').locator('input[name="args"]').fill('ok a|b');
+      await form('batch').locator('button[type="submit"]').click();
+      const told = form('batch').locator('.field-error[data-field="args"]');
+      await waitFor(async () => ((await told.textContent()) ?? '').startsWith('must match'), 10_000, 'field error');
+      expect((await choosing.deps.store.listByOwner('alice')).items).toHaveLength(2);
+      // The browser logs the refused POST's 400 (the one expected console error); nothing else.
+      expect(errors.splice(0)).toEqual([expect.stringContaining('status of 400 (Bad Request)')]);
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.screenshot({ path: resolve('test/.artifacts/portal-launch-choices-375.png'), fullPage: true });
+      await page.close();
+    } finally {
+      await choosing.dispose();
+    }
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -115,7 +115,10 @@ function showProblem(form, problem) {
   let placed = false;
   for (const text of problem.problems ?? []) {
     const field = text.split(':')[0];
-    const slot = form.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`);
+    // `args[2]: …` belongs under the arguments' field.
+    const slot =
+      form.querySelector(`.field-error[data-field="${CSS.escape(field)}"]`) ??
+      form.querySelector(`.field-error[data-field="${CSS.escape(field.replace(/\[\d+\]$/, ''))}"]`);
     if (slot) {
       slot.textContent = text.slice(field.length + 1).trim();
       placed = true;
@@ -161,6 +164,9 @@ document.addEventListener('submit', async (e) => {
       body.params[input.name.slice(7)] = input.type === 'checkbox' ? String(input.checked) : input.value;
     else if (input.name === 'name' && input.value.trim()) body.name = input.value.trim();
     else if (input.name === 'profile' && input.value) body.profile = input.value;
+    else if ((input.name === 'idleTimeout' || input.name === 'maxLifetime') && input.value)
+      body[input.name] = input.value === 'never' ? 'never' : Number(input.value);
+    else if (input.name === 'args' && input.value.trim()) body.args = input.value.trim().split(/\s+/);
     else if (input.name.startsWith('resources.') && input.value !== input.defaultValue) {
       body.resources ??= {};
       body.resources[input.name.slice(10)] = Number(input.value);
