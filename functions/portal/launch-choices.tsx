@@ -11,7 +11,7 @@ type Choice = NonNullable<NonNullable<AppView['choices']>['idleTimeout']>;
 const STEPS = [300, 900, 1800, 3600, 7200, 4 * 3600, 8 * 3600, 12 * 3600, 86_400, 2 * 86_400, 4 * 86_400, 7 * 86_400];
 
 /** `90 s`, `15 min`, `2 h`, `1 day`, `4 days`. */
-export function spoken(seconds: number): string {
+function spoken(seconds: number): string {
   if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   if (seconds % 60 === 0) return `${seconds / 60} min`;
