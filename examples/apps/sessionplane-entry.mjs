@@ -5,9 +5,11 @@
 // anyone who may describe tasks, to every task state change event and to CloudTrail. This decrypts
 // it with the task role (whose kms:Decrypt holds only for its own app's context), sets
 // SESSION_SECRET, expands `${SESSION_SECRET}` in the command, and runs it, passing signals on.
-// Without SESSION_SECRET_SEALED (npm start, or a deployment without the key) it only runs the command.
+// Without SESSION_SECRET_SEALED (npm start, or a deployment without the key) it only runs the command. Where the app
+// has a CPU rule (SESSION_BUSY_CPU), it also reports the task busy while it works (busy-reporter.mjs).
 import { spawn } from 'node:child_process';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { reportBusy } from './busy-reporter.mjs';
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
@@ -38,6 +40,9 @@ if (env.SESSION_SECRET_SEALED) {
 }
 const argv = args.map((a) => a.replaceAll('${SESSION_SECRET}', env.SESSION_SECRET ?? ''));
 const child = spawn(command, argv, { stdio: 'inherit', env });
+// The app's CPU rule, where it has one: busy while its task works (busy-reporter.mjs).
+const stopReporting = reportBusy(env);
+child.once('exit', stopReporting);
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.once('error', (error) => {
   console.error(`sessionplane-entry: cannot run ${command}: ${error.message}`);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { CpuBusy } from '../../shared/services/cpu-busy';
 import type { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import type { LocalConfig } from '../../shared/config/env';
 import { ShuttingDownError } from '../../shared/domain/errors';
@@ -66,11 +67,18 @@ export async function recoverEarlierRun(
   await reconcileAll(services, { noLaunchInFlight: true });
 }
 
-/** The reaper, on a timer; a pass still running when the next is due is not doubled. */
+/**
+ * The reaper, on a timer; a pass still running when the next is due is not doubled. Before each pass, apps' CPU rules
+ * are sampled (a busy session's idle clock starts again, so the pass sees it in use).
+ */
 export function reaperTimer(services: LaunchDeps, config: LocalConfig, logger: Logger) {
   let reaping: Promise<unknown> | undefined;
+  const cpu = new CpuBusy();
   const timer = setInterval(() => {
-    reaping ??= reap(services, { concurrency: 10, callTimeoutMs: config.stopGraceMs + 10_000 })
+    reaping ??= cpu
+      .pass(services)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not sample CPU'))
+      .then(() => reap(services, { concurrency: 10, callTimeoutMs: config.stopGraceMs + 10_000 }))
       .catch((error: unknown) => logger.error({ err: error }, 'reaper pass failed'))
       .finally(() => (reaping = undefined));
   }, config.reaperIntervalMs);

@@ -147,6 +147,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     meaning:
       'unused this long, the reaper stops it; `never` (or `0`, `-1`): no idle limit, for work nobody watches (its `maxLifetime` still holds); `{default, min, max}`: a launch (or `PATCH /sessions/{id}`) may choose its own within them (`never` only where `max` is)',
   },
+  busyCpu: {
+    from: 'sessionplane',
+    default: 'none',
+    meaning:
+      'its CPU rule: in use, whoever is connected, while it uses more than this many vCPUs (e.g. `0.2`): a render or a solver nobody watches is not idle-stopped. Sampled at each reaper pass for a process or a container; on ECS the stack-built image reports it from the task metadata endpoint',
+  },
   warnBefore: {
     from: 'sessionplane',
     default: '`5m`',

@@ -167,6 +167,8 @@ export const AppInputSchema = z
      * lifetime).
      */
     warnBefore: DurationSchema.optional(),
+    /** In use while it uses more than this many vCPUs (its CPU rule). */
+    busyCpu: z.number().positive().max(192).optional(),
     maxLifetime: MaxLifetimeInput.optional(),
     launchTimeout: DurationSchema.optional(),
     env: z

@@ -35,6 +35,7 @@ const FROM_LABELS = [
   'capacity',
   'idleTimeout',
   'warnBefore',
+  'busyCpu',
   'maxLifetime',
   'launchTimeout',
   'env',

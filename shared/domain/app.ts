@@ -146,6 +146,11 @@ export interface AppSpec {
   idleTimeoutMs: number;
   /** Where a launch may choose its own idle timeout (chosen-limits.ts): between these (max Infinity: never allowed). */
   idleTimeoutBounds?: { min: number; max: number };
+  /**
+   * Its CPU rule (RES's): in use while it uses more than this many vCPUs, whoever is connected (a render, a solver);
+   * sampled at each reaper pass where the runtime can tell (a process, a container), reported by the task on ECS.
+   */
+  busyCpu?: number;
   /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */
   warnBeforeMs?: number;
   maxLifetimeMs: number;

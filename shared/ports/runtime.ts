@@ -68,6 +68,11 @@ export interface Runtime {
   stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }>;
   /** Every instance this runtime manages, for the orphan sweep. */
   list(): Promise<ManagedInstance[]>;
+  /**
+   * The CPU time (seconds, cumulative) an instance has used, for an app's busy rule (`busyCpu`); undefined where the
+   * runtime cannot tell (ECS: the task itself reports, see examples/apps/sessionplane-entry.mjs).
+   */
+  cpuSeconds?(runtimeId: string): Promise<number | undefined>;
   /** Releases what the runtime keeps between sessions and nobody used for long (the reaper's pass). */
   tidy?(): Promise<{ removed: number }>;
   /** Subscribes to events the runtime observes by itself. Returns an unsubscribe function. */

@@ -101,6 +101,20 @@ export function runtimeContract(
       await h.runtime.stop(runtimeId, 'test');
     });
 
+    it('tells the CPU time an instance works, where the runtime can (its app CPU rule); none after it stops', async () => {
+      // ECS cannot from outside the task: the stack-built image's entrypoint reports from the task metadata instead.
+      if (!h.runtime.cpuSeconds) return void expect(h.runtime.kind).toBe('ecs');
+      const burner = { ...h.app, command: [...h.app.command, '--burn'] };
+      const { runtimeId } = await h.runtime.start({ session: makeSession(), app: burner, secret: 's' });
+      await settle(runtimeId, ['ready']);
+      const first = await h.runtime.cpuSeconds(runtimeId);
+      expect(first).toBeGreaterThanOrEqual(0);
+      // Ordered, not timed: it works, so its CPU time grows.
+      await waitFor(async () => ((await h.runtime.cpuSeconds!(runtimeId)) ?? 0) > first! + 0.2, 60_000, 'CPU grows');
+      await h.runtime.stop(runtimeId, 'test');
+      expect(await h.runtime.cpuSeconds(runtimeId)).toBeUndefined();
+    }, 120_000);
+
     it("passes the session's resources through: the size it asked for, and CPU_LIMIT / MEM_LIMIT in the environment", async () => {
       const session = makeSession({ resources: { cpu: 0.5, memory: 768, gpus: 0 } });
       const { runtimeId } = await h.runtime.start({ session, app: h.app, secret: 's' });

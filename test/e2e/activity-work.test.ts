@@ -27,6 +27,26 @@ const report = () => fetch(process.env.SESSION_ACTIVITY_URL, {
 }).then((r) => console.log('activity', r.status), (e) => console.log('activity error', e.message));
 const timer = setInterval(() => (Date.now() > end ? clearInterval(timer) : report()), 300);
 `;
+// An app whose work is its CPU (a render, a solver): a tenth of every 50 ms busy (about 0.4 vCPU where it gets
+// it) for 4.5 s, nobody connected, nothing reported; its CPU rule (busyCpu 0.02, far below) keeps it.
+const BURNER = `
+const [host, port, burn] = process.argv.slice(1);
+require('node:http').createServer((q, s) => s.end('ok')).listen(Number(port), host);
+const end = Date.now() + (burn === 'burn' ? 4500 : 0);
+const timer = setInterval(() => {
+  if (Date.now() > end) return clearInterval(timer);
+  const until = Date.now() + 20;
+  while (Date.now() < until);
+}, 50);
+`;
+const burner = fixtureApp([], {
+  name: 'burner',
+  command: [process.execPath, '-e', BURNER, '${host}', '${port}', '${MODE}'],
+  params: { MODE: { type: 'string', enum: ['burn', 'rest'], default: 'rest', required: false, maxLength: 8 } },
+  busyCpu: 0.02,
+  idleTimeoutMs: 1500,
+  warnBeforeMs: 500,
+});
 const reporter = fixtureApp([], {
   name: 'reporter',
   command: [process.execPath, '-e', REPORTER, '${host}', '${port}'],
@@ -40,7 +60,7 @@ describe('activity that means work', () => {
   let server: LocalServer;
   beforeAll(async () => {
     plane = await startTestPlane(
-      { echo: echoWs, reporter },
+      { echo: echoWs, reporter, burner },
       {
         SESSIONPLANE_REAPER_INTERVAL: '100ms',
         SESSIONPLANE_ACTIVITY_INTERVAL: '200ms',
@@ -104,6 +124,23 @@ describe('activity that means work', () => {
     const log = await (await plane.request(`/sessions/${id}/logs`)).text();
     expect(log).toContain(`reporting to ${server.url}/sessions/${id}/activity`);
     expect(log.match(/activity 202/g)?.length).toBeGreaterThan(5);
+  }, 60_000);
+
+  it('keeps a session whose app works its CPU above its rule (3x its idle timeout); its resting twin is idle-stopped first', async () => {
+    const start = async (mode: string) => {
+      const body = JSON.stringify({ app: 'burner', params: { MODE: mode } });
+      const { id } = (await (await plane.request('/sessions', { method: 'POST', body })).json()) as { id: string };
+      await waitFor(async () => (await status(id)).status === 'READY', 20_000, `${mode} READY`);
+      return id;
+    };
+    const [busy, resting] = [await start('burn'), await start('rest')];
+    const stopped = async (id: string) =>
+      waitFor(async () => ((await status(id)).status === 'STOPPED' ? status(id) : undefined), 20_000, `${id} stops`);
+    expect((await stopped(resting)).statusReason).toBe('idle');
+    // Stopped as idle only once its work is done: never before its busy 4.5 s.
+    const done = await stopped(busy);
+    expect(done.statusReason).toBe('idle');
+    expect(done.stoppedAt! - done.readyAt!).toBeGreaterThan(4500);
   }, 60_000);
 
   it('stops counting a socket held open with no input after its limit; one its client uses keeps its session', async () => {

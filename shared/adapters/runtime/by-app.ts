@@ -51,6 +51,10 @@ export class RuntimeByApp implements Runtime {
     return this.owner(runtimeId)?.stop(runtimeId, reason) ?? Promise.resolve({ confirmed: true });
   }
 
+  async cpuSeconds(runtimeId: string): Promise<number | undefined> {
+    return this.owner(runtimeId)?.cpuSeconds?.(runtimeId);
+  }
+
   async list(): Promise<ManagedInstance[]> {
     return (await Promise.all(this.choices.map((c) => c.runtime.list()))).flat();
   }

@@ -1,5 +1,6 @@
 // Over 300 lines: one class whose start, watch, end, stop and adoption share its instance registry and the engine's
 // event stream; the engine calls, specs, output and instances are their own modules beside it.
+import { containerCpuSeconds } from './engine-stats';
 import { LRUCache } from 'lru-cache';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -230,6 +231,11 @@ export class ContainerRuntime implements Runtime {
       });
     })();
     return instance.ending;
+  }
+
+  async cpuSeconds(runtimeId: string): Promise<number | undefined> {
+    const containerId = this.instances.get(runtimeId)?.containerId;
+    return containerId ? containerCpuSeconds(this.options.docker, containerId) : undefined;
   }
 
   async inspect(runtimeId: string): Promise<Inspection> {

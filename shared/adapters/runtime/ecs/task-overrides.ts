@@ -47,6 +47,8 @@ export async function taskOverrides(input: OverridesInput) {
       activityUrl: input.activityUrl,
     }),
     HOST: '0.0.0.0',
+    // Its CPU rule: the stack-built image's entrypoint reports it from the task metadata (busy-reporter.mjs).
+    ...(app.busyCpu ? { SESSION_BUSY_CPU: String(app.busyCpu) } : {}),
   };
   if (sealed) {
     delete env.SESSION_SECRET;

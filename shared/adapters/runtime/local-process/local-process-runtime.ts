@@ -1,3 +1,5 @@
+// Over 300 lines: one class whose start, watch, end, stop, adoption and CPU reading share its instance registry;
+// the process group, pid records, readiness and output are their own modules beside it.
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, type WriteStream } from 'node:fs';
@@ -17,7 +19,7 @@ import type {
 import { preflight, spawnHeld, stopStrays } from './session-spawn';
 import { PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
-import { signalGroup, terminateGroup } from './process-group';
+import { groupCpuSeconds, signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
 import { recordOutput } from './session-log';
 import { RuntimeListeners } from '../runtime-listeners';
@@ -238,6 +240,11 @@ export class LocalProcessRuntime implements Runtime {
       'session app found dead by its liveness probes: stopping it',
     );
     void this.stop(instance.runtimeId, STATUS_REASONS.unresponsive);
+  }
+
+  async cpuSeconds(runtimeId: string): Promise<number | undefined> {
+    const instance = this.instances.get(runtimeId);
+    return instance ? groupCpuSeconds(instance.pgid) : undefined;
   }
 
   async inspect(runtimeId: string): Promise<Inspection> {

@@ -53,6 +53,39 @@ export function processFacts(pid: number, markerName?: string): ProcessFacts | u
   return facts;
 }
 
+/** Linux's USER_HZ: the unit of /proc's CPU times (100 on every architecture Linux runs on today). */
+const USER_HZ = 100;
+
+/**
+ * The CPU time (user and system, seconds) the processes of a group have used, as /proc says of each one alive (and of
+ * the children each has waited for); undefined where /proc is missing or the group has no process left.
+ */
+export function groupCpuSeconds(pgid: number): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  let found = false;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // After the command name: state (3), ppid, pgrp (5), … utime (14), stime (15), cutime (16), cstime (17).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    found = true;
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  return found ? ticks / USER_HZ : undefined;
+}
+
 /** Every process (pid and facts) whose `markerName` starts with `prefix`, from a scan of /proc. */
 export function markedProcesses(markerName: string, prefix: string): Array<{ pid: number } & Required<ProcessFacts>> {
   let entries: string[];
