@@ -14,7 +14,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import type { Homes } from './homes';
-import { grantRegisterTaskDefinitions, grantRunTasks, grantTable, grantTaskControl } from './grants';
+import { grantRegisterTaskDefinitions, grantRunTasks, grantSealSecrets, grantTable, grantTaskControl } from './grants';
 import { acknowledge } from './nag';
 import { SessionFunction } from './session-function';
 
@@ -124,15 +124,7 @@ export class ControlApi extends Construct {
     grantRegisterTaskDefinitions(write.fn, props.taskDefinitions);
     props.homes.grantCreateAccessPoints(write.fn);
     // Encrypt only, and only under a session's context (the task decrypts, never this function).
-    write.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['kms:Encrypt'],
-        resources: [props.secretsKey.keyArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
-        },
-      }),
-    );
+    grantSealSecrets(write.fn, props.secretsKey.keyArn);
     // DescribeTasks: a pooled launch asks ECS whether the warm task it would claim is still running.
     grantTaskControl(write.fn, props.cluster, ['StopTask', 'DescribeTasks']);
 

@@ -176,3 +176,16 @@ export function grantDeregisterTaskDefinitions(grantee: IGrantable): void {
     new PolicyStatement({ actions: ['ecs:DeregisterTaskDefinition'], resources: ['*'] }),
   );
 }
+
+/** kms:Encrypt of session secrets only, under a session's context (the task decrypts, never the grantee). */
+export function grantSealSecrets(grantee: IGrantable, keyArn: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['kms:Encrypt'],
+      resources: [keyArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
+      },
+    }),
+  );
+}

@@ -3,7 +3,6 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -12,7 +11,14 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import { SESSIONS_TABLE as T } from '../../shared/config/table';
-import { grantListTasks, grantRegisterTaskDefinitions, grantRunTasks, grantTable, grantTaskControl } from './grants';
+import {
+  grantListTasks,
+  grantRegisterTaskDefinitions,
+  grantRunTasks,
+  grantSealSecrets,
+  grantTable,
+  grantTaskControl,
+} from './grants';
 import { SessionFunction } from './session-function';
 
 export interface PoolKeeperProps {
@@ -60,15 +66,7 @@ export class PoolKeeper extends Construct {
     grantRegisterTaskDefinitions(fn, props.taskDefinitions);
     grantTaskControl(fn, props.cluster, ['DescribeTasks', 'StopTask']);
     grantListTasks(fn, props.cluster);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['kms:Encrypt'],
-        resources: [props.secretsKey.keyArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
-        },
-      }),
-    );
+    grantSealSecrets(fn, props.secretsKey.keyArn);
 
     new Rule(this, 'Schedule', {
       description: 'One pool keeper pass a minute (ttl, schedule windows, the end of a backoff)',

@@ -16,6 +16,7 @@ import { BackgroundFunctions } from '../constructs/background-functions';
 import { ControlApi } from '../constructs/control-api';
 import { Homes } from '../constructs/homes';
 import { PoolKeeper } from '../constructs/pool-keeper';
+import { QueueDispatcher } from '../constructs/queue-dispatcher';
 import { Identity } from '../constructs/identity';
 import { acknowledge } from '../constructs/nag';
 import { Network } from '../constructs/network';
@@ -52,6 +53,7 @@ export class SessionplaneStack extends Stack {
     api: ControlApi;
     background: BackgroundFunctions;
     pools: PoolKeeper;
+    queue: QueueDispatcher;
     router: RouterService;
     images: AppImages;
     homes: Homes;
@@ -217,14 +219,28 @@ export class SessionplaneStack extends Stack {
       appsFile: config.appsFile,
       retention,
     });
+    // Launches that found no room wait their turn; this starts them as room comes.
+    const queue = new QueueDispatcher(this, 'Queue', {
+      table: table.table,
+      cluster: cluster.cluster,
+      taskDefinitions: [...tasks.byApp.values()],
+      ecsEnv: { ...background.ecsEnv, [ENV.apiUrl]: api.api.apiEndpoint },
+      userLimits: userLimitsOf(config),
+      secretsKey,
+      tokenKey,
+      homes,
+      gpuCapacityProvider: cluster.gpuCapacityProvider?.capacityProviderName,
+      appsFile: config.appsFile,
+      retention,
+    });
     if (portalClientId) router.servePortal(api.api.apiEndpoint, portalClientId);
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
-    this.parts = { table, network, cluster, tasks, api, background, pools, router, images, homes };
+    this.parts = { table, network, cluster, tasks, api, background, pools, queue, router, images, homes };
   }
 }
 
-/** The per-user limits the deployment sets, and the queue's, as the functions' environment (the rest keep the functions' defaults). */
+/** The per-user limits the deployment sets, as the functions' environment (the rest, and the queue's, keep their defaults). */
 function userLimitsOf(config: InfraConfig): Record<string, string> {
   const limits: [string, number | undefined][] = [
     [ENV.maxSessionsPerUser, config.maxSessionsPerUser],
@@ -233,10 +249,5 @@ function userLimitsOf(config: InfraConfig): Record<string, string> {
     [ENV.maxMemoryPerUser, config.maxMemoryPerUser],
     [ENV.maxGpusPerUser, config.maxGpusPerUser],
   ];
-  return {
-    ...Object.fromEntries(limits.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])),
-    // No launch queue on AWS yet: nothing there runs its dispatcher (on one machine the long-lived server does), so a
-    // launch with no room is refused with 503 and Retry-After, as before, rather than wait for a turn that never comes.
-    [ENV.queueMax]: '0',
-  };
+  return Object.fromEntries(limits.filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
 }

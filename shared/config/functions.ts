@@ -8,6 +8,7 @@ export const FUNCTION_ENTRIES: Record<FunctionName, string> = {
   'task-events': 'functions/aws/task-events.ts',
   reaper: 'functions/aws/reaper.ts',
   pools: 'functions/aws/pools.ts',
+  queue: 'functions/aws/queue.ts',
   'image-catalog': 'functions/aws/image-catalog.ts',
 };
 

@@ -114,6 +114,13 @@ export const FUNCTION_ENV_SCHEMAS = {
   }),
   /** The warm pools' keeper: starts tasks, so it holds what starting needs (the token key derives their secrets). */
   pools: StoreEnv.extend(EcsEnv.shape).extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() }),
+  /**
+   * The launch queue's dispatcher: starts the launches that waited (QUEUED) as api-write would, so it holds what a
+   * start needs (the token key derives their secrets) and the per-user limits and queue settings.
+   */
+  queue: StoreEnv.extend(EcsEnv.shape)
+    .extend(PolicyEnvSchema.shape)
+    .extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() }),
   reaper: StoreEnv.extend(EcsEnv.shape).extend({
     [ENV.reaperConcurrency]: z.coerce.number().int().min(1).max(100).default(10),
     [ENV.reaperBudget]: DurationSchema.default(50_000),

@@ -18,7 +18,7 @@ const SessionStatusSchema = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
 const LIVE_STATUSES: readonly SessionStatus[] = ['QUEUED', 'PENDING', 'STARTING', 'READY', 'STOPPING'];
-const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED', 'COMPLETED'];
+export const FINAL_STATUSES: readonly SessionStatus[] = ['STOPPED', 'FAILED', 'COMPLETED'];
 
 /**
  * Why a session ended or is ending: a session's `statusReason` starts with one of these codes, and

@@ -27,6 +27,8 @@ const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
   reaper: {},
   // A pass over no pools (the apps file declares none): two queries, no ECS call.
   pools: {},
+  // A pass over an empty queue: one query of the live index, no ECS call.
+  queue: {},
   // A look at the repository (ECR pointed at the local endpoint, which answers with no repositories).
   'image-catalog': {},
 };

@@ -172,14 +172,20 @@ describe('EcsRuntime against a scripted ECS', () => {
     expect(fargateTaskSize(cpu, memory)).toEqual(size);
   });
 
-  it('turns failures[] into a RuntimeStartError carrying the reason', async () => {
-    ecs.failNextRun = 'RESOURCE:GPU';
+  it('turns failures[] into a RuntimeStartError carrying the reason, and one of capacity into "not now" (queued)', async () => {
+    ecs.failNextRun = 'MISSING';
     const error = await runtime.start({ session: makeSession(), app: web, secret: 's' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeStartError);
-    expect(error).toMatchObject({
-      details: { reason: 'RESOURCE:GPU' },
-      message: expect.stringContaining('RESOURCE:GPU'),
-    });
+    expect(error).toMatchObject({ details: { reason: 'MISSING' }, message: expect.stringContaining('MISSING') });
+    for (const reason of [
+      'RESOURCE:GPU',
+      'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+    ]) {
+      ecs.failNextRun = reason;
+      const busy = await runtime.start({ session: makeSession(), app: web, secret: 's' }).catch((e: unknown) => e);
+      expect(busy).toBeInstanceOf(CapacityError);
+      expect(busy).toMatchObject({ retryAfterSeconds: 30, message: expect.stringContaining(reason) });
+    }
   });
 
   it('turns a throttle the SDK could not ride out into a busy error (503, Retry-After)', async () => {

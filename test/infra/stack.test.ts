@@ -75,7 +75,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
   });
 
   it('runs every function on Node.js 24, arm64', () => {
-    expect(Object.keys(functions)).toHaveLength(7);
+    expect(Object.keys(functions)).toHaveLength(8);
     for (const f of Object.values(functions)) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -159,9 +159,9 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
 
   it('lets RunTask reach only our task definitions in our cluster, and PassRole only their roles, to ECS tasks', () => {
     const all = statements(template).map((s) => s.statement);
-    // api-write (launches) and the pool keeper (pools), the same grant each.
+    // api-write (launches), the pool keeper (pools) and the queue's dispatcher (waiting launches), the same grant each.
     const runTask = all.filter((s) => actionsOf(s).includes('ecs:RunTask'));
-    expect(runTask).toHaveLength(2);
+    expect(runTask).toHaveLength(3);
     for (const statement of runTask) {
       expect(JSON.stringify(statement.Resource)).toMatch(
         /task-definition\/sessionplane-viz:\*.*task-definition\/sessionplane-spot:\*.*task-definition\/sessionplane-gpu:\*.*task-definition\/sessionplane-_labelled:\*/,
@@ -171,7 +171,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       });
     }
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
-    expect(passRole).toHaveLength(2);
+    expect(passRole).toHaveLength(3);
     for (const statement of passRole)
       expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     expect((passRole[0]!.Resource as unknown[]).length).toBe(8); // a task role and an execution role per app, and the labelled images' definition
@@ -237,11 +237,34 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
     });
   });
 
+  it("wakes the queue's dispatcher at every session's end (after task-events counted it) and each minute; it may start tasks as api-write does", () => {
+    const mappings = (
+      Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as {
+        Properties: Record<string, unknown>;
+      }[]
+    ).filter((m) => /Queuequeue/.test(JSON.stringify(m.Properties.FunctionName)));
+    expect(mappings).toHaveLength(1);
+    const patterns = (mappings[0]!.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+      (f) => JSON.parse(f.Pattern) as unknown,
+    );
+    expect(patterns).toEqual([
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { status: { S: ['STOPPED', 'FAILED', 'COMPLETED'] } } } },
+    ]);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Queuequeue'), 'Arn'] } })],
+    });
+    // The queue is on: nothing sets its length to 0 any more.
+    expect(fnNamed('api-write').Properties.Environment.Variables[ENV.queueMax]).toBeUndefined();
+  });
+
   it('wakes the pool keeper within seconds of a claim: the table streams new images, and only pool records reach it', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as {
-      Properties: Record<string, unknown>;
-    }[];
+    const mappings = (
+      Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as {
+        Properties: Record<string, unknown>;
+      }[]
+    ).filter((m) => /pools/i.test(JSON.stringify(m.Properties.FunctionName)));
     expect(mappings).toHaveLength(1);
     const patterns = (mappings[0]!.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
       (f) => JSON.parse(f.Pattern) as unknown,

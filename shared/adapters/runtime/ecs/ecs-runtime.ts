@@ -8,7 +8,7 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
-import { RuntimeStartError } from '../../../domain/errors';
+import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { once } from '../../../domain/events';
 import { STATUS_REASONS } from '../../../domain/session';
 import type {
@@ -22,7 +22,7 @@ import type {
 } from '../../../ports/runtime';
 import { busyIfThrottled } from '../../aws/aws-busy';
 import type { KmsSecretSealer } from './secret-sealer';
-import { privateIpOf, stopOf } from './task-fields';
+import { isCapacityFailure, privateIpOf, stopOf } from './task-fields';
 import { taskOverrides } from './task-overrides';
 import type { EfsHomeMount, TaskDefinitionRegistry } from './task-definition-registry';
 import { LABELLED_APPS_TASK } from '../../../config/table';
@@ -133,6 +133,9 @@ export class EcsRuntime implements Runtime {
     try {
       const reply = await busyIfThrottled('ECS RunTask', this.ecs.send(command$));
       const failure = reply.failures?.[0];
+      // No room now (an instance's resources, Fargate's capacity in the zone): it may wait its turn in the queue.
+      if (failure && isCapacityFailure(failure.reason))
+        throw new CapacityError(`ECS has no capacity for the task now: ${failure.reason}.`, 30);
       if (failure)
         throw new RuntimeStartError(
           `ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`,

@@ -25,3 +25,11 @@ export function stopOf(
   const reason = [task.stopCode, task.stoppedReason].filter(Boolean).join(': ');
   return { code, reason: reason ? `${reason}${own ? ` (${own})` : ''}` : '' };
 }
+
+/**
+ * RunTask's failures that mean "not now" rather than "never": an EC2 capacity provider's instances lack the CPU, memory,
+ * GPUs or ports (`RESOURCE:*`), or Fargate has no capacity in the zone ("Capacity is unavailable at this time…").
+ */
+export function isCapacityFailure(reason: string | undefined): boolean {
+  return !!reason && (reason.startsWith('RESOURCE:') || /capacity is unavailable/i.test(reason));
+}
