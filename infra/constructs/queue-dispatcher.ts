@@ -10,14 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
-import { FINAL_STATUSES } from '../../shared/domain/session';
-import {
-  grantRegisterTaskDefinitions,
-  grantRunTasks,
-  grantSealSecrets,
-  grantTable,
-  grantTaskControl,
-} from './grants';
+import { grantRegisterTaskDefinitions, grantRunTasks, grantSealSecrets, grantTable, grantTaskControl } from './grants';
 import type { Homes } from './homes';
 import { SessionFunction } from './session-function';
 
@@ -89,7 +82,8 @@ export class QueueDispatcher extends Construct {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('MODIFY'),
-            dynamodb: { NewImage: { status: { S: FilterRule.or(...FINAL_STATUSES) } } },
+            // The ended statuses (shared/domain/session.ts FINAL_STATUSES: the stack test holds them equal).
+            dynamodb: { NewImage: { status: { S: FilterRule.or('STOPPED', 'FAILED', 'COMPLETED') } } },
           }),
         ],
       }),

@@ -90,13 +90,14 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('synthesizes seven bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
+  it('synthesizes eight bundles, each with its apps.json, each environment passing its own schema at cold start', () => {
     expect(Object.keys(fns).sort()).toEqual([
       'api-catalog',
       'api-read',
       'api-write',
       'image-catalog',
       'pools',
+      'queue',
       'reaper',
       'task-events',
     ]);
@@ -126,8 +127,9 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     expect(names).toEqual(['echo', 'hello', 'reduce', 'wslink']);
   });
 
-  it("api-write: POST /sessions reaches moto's RunTask, and its server fault reads as 503 busy with Retry-After, never a 500", async () => {
-    const [launch, bad] = (await invoke(fns['api-write']!.file, fns['api-write']!.env, [
+  it("api-write: POST /sessions reaches moto's RunTask; its server fault reads as busy: queued, or 503 with Retry-After to a caller that will not wait, never a 500", async () => {
+    const [launch, queued, bad] = (await invoke(fns['api-write']!.file, fns['api-write']!.env, [
+      { event: httpApiEvent('POST', '/sessions', { body: '{"app":"echo","queue":false}', claims: { sub: 'alice' } }) },
       { event: httpApiEvent('POST', '/sessions', { body: '{"app":"echo"}', claims: { sub: 'alice' } }) },
       { event: httpApiEvent('POST', '/sessions', { body: '{"app":"nope"}', claims: { sub: 'alice' } }) },
     ])) as { statusCode: number; body: string; headers: Record<string, string> }[];
@@ -138,6 +140,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
     expect(launch!.statusCode, launch!.body).toBe(503);
     expect(JSON.parse(launch!.body)).toMatchObject({ code: 'runtime.no_capacity', retryAfterSeconds: 5 });
     expect(launch!.headers).toMatchObject({ 'retry-after': '5' });
+    // One that may wait waits its turn (the queue function starts it when ECS answers again).
+    expect([queued!.statusCode, JSON.parse(queued!.body).status]).toEqual([202, 'QUEUED']);
     expect(bad!.statusCode).toBe(404);
     // Nothing in moto was registered by a default launch: it runs the deployed revision.
     const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'sessionplane-echo' }));

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smartConnect } from '../support/browser-globals';
@@ -11,6 +11,7 @@ import { moto523Missing } from '../support/moto-523';
 import { deployOnMoto, type MotoDeployment, REPOSITORY_URI } from '../support/moto-deployment';
 import { iamReport } from '../support/iam-report';
 import { UNUSED_GRANTS } from '../support/iam-unused-grants';
+import { journeyApps } from '../support/journey-apps';
 import { waitFor } from '../support/wait';
 import { openWs, roundTrip } from '../support/ws';
 
@@ -23,44 +24,6 @@ import { openWs, roundTrip } from '../support/ws';
  * built by the stack (its secret sealed with KMS, unsealed by its entrypoint), home (an EFS access point per user),
  * pooled (a warm task claimed), and a user's own image from the stack's repository.
  */
-
-const DEMO = resolve('examples/apps');
-
-/** The journey's apps file: one app of each kind, every one the demo image's programs, on `port`. */
-function journeyApps(port: number): string {
-  const echo = `cmd: [node, echo-ws.mjs, --host, "\${host}", --port, "\${port}"]\n  port: ${port}\n  ready: { tcp: true }`;
-  return `plain:
-  description: an image of its own
-  image: registry.example.org/sessionplane/echo:1
-  ${echo}
-built:
-  description: built by the stack; its secret sealed with KMS
-  build: ${DEMO}
-  cmd: [node, wslink-app.mjs, --host, "\${host}", --port, "\${port}"]
-  port: ${port}
-  ready: { tcp: true }
-notes:
-  description: the user's home mounted
-  build: ${DEMO}
-  home: /home/user
-  ${echo}
-pooled:
-  description: kept warm; built, so its secret is sealed for the warm task
-  build: ${DEMO}
-  pool: { min: 1 }
-  ${echo}
-idle:
-  description: stopped by the reaper when nobody uses it
-  image: registry.example.org/sessionplane/echo:1
-  idleTimeout: 2s
-  ${echo}
-custom:
-  description: a user's own image
-  image: registry.example.org/sessionplane/echo:1
-  customImage: true
-  ${echo}
-`;
-}
 
 type Answer = { statusCode: number; body: string; headers?: Record<string, string> };
 const json = (a: Answer) => JSON.parse(a.body) as Record<string, unknown>;
@@ -96,7 +59,8 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     const appsFile = join(dir, 'apps.yml');
     writeFileSync(appsFile, journeyApps(await freePort()));
     // IAM enforced in moto: each function and task calls with its own role's credentials (actions checked there).
-    d = await deployOnMoto(appsFile, { enforceIam: true });
+    // One job at a time per user: a second waits in the queue (the queue leg).
+    d = await deployOnMoto(appsFile, { enforceIam: true, functionEnv: { SESSIONPLANE_MAX_JOBS_PER_USER: '1' } });
   }, 240_000);
 
   afterAll(async () => {
@@ -104,11 +68,12 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     for (const x of [dir, d?.stack.outdir]) if (x) rmSync(x, { recursive: true, force: true });
   });
 
-  it('catalog: GET /apps (api-catalog) offers the six apps; the image catalog reads the repository', async () => {
+  it('catalog: GET /apps (api-catalog) offers the seven apps; the image catalog reads the repository', async () => {
     const apps = await d.fns['api-catalog']!.invoke<Answer>(
       httpApiEvent('GET', '/apps', { claims: claimsOf('alice') }),
     );
     expect((json(apps).apps as { name: string }[]).map((a) => a.name).sort()).toEqual([
+      'batch',
       'built',
       'custom',
       'idle',
@@ -301,6 +266,42 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
       status: 'STOPPED',
       statusReason: 'idle',
     });
+  });
+
+  it("the queue: a job over its owner's cap waits QUEUED; the queue function, woken by the stream's record of the first one's end, starts it", async () => {
+    const first = await api('carol', 'POST', '/sessions', { app: 'batch', params: { ITEMS: 3, ITEM_MS: 500 } });
+    expect(first.statusCode, first.body).toBe(202);
+    const second = await api('carol', 'POST', '/sessions', { app: 'batch' });
+    expect(second.statusCode, second.body).toBe(202);
+    expect(json(second)).toMatchObject({ status: 'QUEUED' });
+    const [one, two] = [String(json(first).id), String(json(second).id)];
+    expect(json(await api('carol', 'GET', `/sessions/${two}`))).toMatchObject({ queue: { place: 1, of: 1 } });
+    // A pass while the first runs: no room (the cap), so it waits on.
+    expect(await d.fns.queue!.invoke({ 'detail-type': 'Scheduled Event' })).toMatchObject({ started: 0, waiting: 1 });
+    const status = async (id: string) => String(json(await api('carol', 'GET', `/sessions/${id}`)).status);
+    await waitFor(
+      async () => {
+        await deliver();
+        return (await status(one)) === 'COMPLETED';
+      },
+      60_000,
+      'the first job to complete',
+    );
+    // Its end's record on the table's stream, as Lambda's event source mapping hands it over (the filter let it pass).
+    const streamed = { Records: [{ eventName: 'MODIFY', dynamodb: { NewImage: { status: { S: 'COMPLETED' } } } }] };
+    expect(await d.fns.queue!.invoke(streamed)).toMatchObject({ started: 1, waiting: 0 });
+    await waitFor(
+      async () => {
+        await deliver();
+        return (await status(two)) === 'COMPLETED';
+      },
+      60_000,
+      'the queued job to run and complete',
+    );
+    const events = json(await api('carol', 'GET', `/sessions/${two}/events`)).events as { message: string }[];
+    expect(events.map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Waiting in the queue, 1st/), 'Its turn in the queue came.']),
+    );
   });
 
   it('IAM: every AWS call each principal made is allowed by its own role as synthesized (offline IAM evaluation)', async () => {

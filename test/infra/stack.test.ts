@@ -1,4 +1,5 @@
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { FINAL_STATUSES } from '../../shared/domain/session';
 import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as z from 'zod';
@@ -248,7 +249,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       (f) => JSON.parse(f.Pattern) as unknown,
     );
     expect(patterns).toEqual([
-      { eventName: ['MODIFY'], dynamodb: { NewImage: { status: { S: ['STOPPED', 'FAILED', 'COMPLETED'] } } } },
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { status: { S: [...FINAL_STATUSES] } } } },
     ]);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',

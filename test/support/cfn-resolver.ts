@@ -48,6 +48,8 @@ export function resolver(resources: Resources, known: Known) {
     if (resources[id]?.Type === 'AWS::IAM::Role' && attr === 'Arn') return `arn:aws:iam::123456789012:role/${id}`;
     if (attr === 'GroupId') return `sg-${id.slice(-8).toLowerCase()}`;
     if (attr === 'DNSName') return 'router.example.org';
+    if (resources[id]?.Type === 'AWS::ApiGatewayV2::Api' && attr === 'ApiEndpoint')
+      return `https://${id.slice(-10).toLowerCase()}.execute-api.eu-west-1.amazonaws.com`;
     return `${id}.${attr}`;
   };
   const resolve = (v: Cfn): unknown => {

@@ -25,9 +25,23 @@ export const UNUSED_GRANTS: Record<string, Record<string, string>> = {
     'ecs:RegisterTaskDefinition': 'the same registry revision',
     'ecs:StopTask': 'a pool shrinks, or its instances expire or outlive a spec change',
   },
+  queue: {
+    'dynamodb:DescribeStream': "Lambda's event source mapping reads the table's stream with the function's role",
+    'dynamodb:GetRecords': 'the same event source mapping',
+    'dynamodb:GetShardIterator': 'the same event source mapping',
+    'dynamodb:ListStreams': 'the same event source mapping',
+    'dynamodb:PutItem': "a queued home app's first launch: its owner's uid record, and a registry revision's claim",
+    'dynamodb:DeleteItem': "a registry claim given up when its revision's registration fails",
+    'ecs:DescribeTaskDefinition': "a queued custom-image or home launch runs in a registry revision (api-write's path)",
+    'ecs:RegisterTaskDefinition': 'the same registry revision',
+    'ecs:StopTask': 'a queued launch stopped while its start was under way: what was started is stopped',
+    'elasticfilesystem:CreateAccessPoint': "a queued home app's first launch makes its owner's access point",
+    'elasticfilesystem:DescribeAccessPoints': 'and waits for it to become available',
+    'elasticfilesystem:TagResource': 'and tags it with its owner, as part of the create',
+  },
   router: { 'dynamodb:PutItem': "the portal's sign-outs (`signout#` keys), with the portal (HTTPS)" },
   ...Object.fromEntries(
-    ['built', 'notes', 'pooled'].map((app) => [
+    ['built', 'notes', 'pooled', 'batch'].map((app) => [
       `task Apps${app}TaskTaskRole`,
       {
         'elasticfilesystem:ClientMount': "the task's EFS mount of its user's home (the ECS agent, not an API call)",

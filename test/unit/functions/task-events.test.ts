@@ -177,14 +177,14 @@ describe('task-events: ECS Task State Change → session state', () => {
     });
   });
 
-  it("ends a launch FAILED with ECS's placement failure reason", async () => {
-    ecs.failNextRun = 'RESOURCE:GPU';
+  it("ends a launch FAILED with ECS's placement failure reason (one that is not of capacity: that one waits)", async () => {
+    ecs.failNextRun = 'ATTRIBUTE';
     await expect(launchSession(deps, { owner: 'gus', app: 'web' })).rejects.toMatchObject({
       code: 'runtime.start_failed',
     });
     const [s] = (await deps.store.listByOwner('gus')).items;
     expect(s).toMatchObject({ status: 'FAILED' });
-    expect(s!.statusReason).toMatch(/^RESOURCE:GPU: ECS could not place the task/);
+    expect(s!.statusReason).toMatch(/^ATTRIBUTE: ECS could not place the task/);
   });
   it("records a launch's steps from ECS's own timestamps, each once, whatever the order and repeats of the events (#15)", async () => {
     const s = await seed({ status: 'STARTING', runtime: { kind: 'ecs', runtimeId: arn(9) } });
