@@ -133,16 +133,7 @@ export class EcsRuntime implements Runtime {
     try {
       const reply = await busyIfThrottled('ECS RunTask', this.ecs.send(command$));
       const failure = reply.failures?.[0];
-      // No room now (an instance's resources, Fargate's capacity in the zone): it may wait its turn in the queue.
-      if (failure && isCapacityFailure(failure.reason))
-        throw new CapacityError(`ECS has no capacity for the task now: ${failure.reason}.`, 30);
-      if (failure)
-        throw new RuntimeStartError(
-          `ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`,
-          {
-            reason: failure.reason ?? 'ecs-failure',
-          },
-        );
+      if (failure) throw placementError(failure);
       const arn = reply.tasks?.[0]?.taskArn;
       if (!arn) throw new RuntimeStartError('ECS returned no task.', { reason: 'ecs-no-task' });
       const capacity = command$.input.capacityProviderStrategy?.[0]?.capacityProvider;
@@ -291,4 +282,17 @@ export class EcsRuntime implements Runtime {
   onEvent(_listener: (event: RuntimeEvent) => void): () => void {
     return () => undefined;
   }
+}
+
+/**
+ * Why RunTask placed no task: no room now (an instance's resources, Fargate's capacity in the zone), which may wait its
+ * turn in the queue, or another reason, which fails the launch.
+ */
+function placementError(failure: { reason?: string | undefined; detail?: string | undefined }): Error {
+  if (isCapacityFailure(failure.reason))
+    return new CapacityError(`ECS has no capacity for the task now: ${failure.reason}.`, 30);
+  return new RuntimeStartError(
+    `ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`,
+    { reason: failure.reason ?? 'ecs-failure' },
+  );
 }
