@@ -153,6 +153,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     meaning:
       'its CPU rule: in use, whoever is connected, while it uses more than this many vCPUs (e.g. `0.2`): a render or a solver nobody watches is not idle-stopped. Sampled at each reaper pass for a process or a container; on ECS the stack-built image reports it from the task metadata endpoint',
   },
+  priority: {
+    from: 'sessionplane',
+    default: '`0`',
+    meaning:
+      "its launches' place in the queue when there is no room: higher first within their class (interactive before jobs), fair between users within a priority (Kueue's priority classes); -1000 to 1000",
+  },
   warnBefore: {
     from: 'sessionplane',
     default: '`5m`',

@@ -169,6 +169,8 @@ export const AppInputSchema = z
     warnBefore: DurationSchema.optional(),
     /** In use while it uses more than this many vCPUs (its CPU rule). */
     busyCpu: z.number().positive().max(192).optional(),
+    /** Its launches wait ahead of lower ones in the queue (within their class). */
+    priority: z.number().int().min(-1000).max(1000).optional(),
     maxLifetime: MaxLifetimeInput.optional(),
     launchTimeout: DurationSchema.optional(),
     env: z

@@ -13,19 +13,21 @@ export interface QueuePolicy {
 }
 
 /**
- * The order queued sessions start in: the interactive class first, then batch; within a class, fair between users
- * (Kueue's and Slurm's fair share, in its simplest form): the next is the head of the owner who has the fewest
- * sessions running (their live, started ones, and those this order has already placed ahead), ties to the one who has
- * waited longest; each owner's own sessions in the order they asked. Pure: the dispatcher starts them in this order,
- * and a session's place is its index here.
+ * The order queued sessions start in: the interactive class first, then batch; within a class, higher priority first
+ * (the app's `priority`, Kueue's WorkloadPriorityClass); within a priority, fair between users (Kueue's and Slurm's
+ * fair share, in its simplest form): the next is the head of the owner who has the fewest sessions running (their
+ * live, started ones, and those this order has already placed ahead), ties to the one who has waited longest; each
+ * owner's own sessions in the order they asked. Pure: the dispatcher starts them in this order, and a session's place
+ * is its index here.
  */
 export function queueOrder(queued: readonly Session[], running: ReadonlyMap<string, number>): Session[] {
   const order: Session[] = [];
   const counts = new Map(running);
-  for (const cls of QUEUE_CLASSES) {
+  const priorities = [...new Set(queued.map(priorityOf))].sort((a, b) => b - a);
+  for (const [cls, priority] of QUEUE_CLASSES.flatMap((c) => priorities.map((p) => [c, p] as const))) {
     const byOwner = new Map<string, Session[]>();
-    for (const s of [...queued].filter((q) => (q.queue?.class ?? queueClassOf(q)) === cls).sort(bySince))
-      byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);
+    const mine = (q: Session) => (q.queue?.class ?? queueClassOf(q)) === cls && priorityOf(q) === priority;
+    for (const s of [...queued].filter(mine).sort(bySince)) byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);
     while (byOwner.size) {
       let next: string | undefined;
       for (const [owner, list] of byOwner) {
@@ -43,6 +45,24 @@ export function queueOrder(queued: readonly Session[], running: ReadonlyMap<stri
     }
   }
   return order;
+}
+
+const priorityOf = (s: Session) => s.queue?.priority ?? 0;
+
+/** The pace the queue kept this last hour is how fast it is likely to move next. */
+const PACE_WINDOW_MS = 3600_000;
+
+/**
+ * About how long the `place`-th in a class's queue will wait (seconds), from the pace its class left the queue at this
+ * last hour (`departures`: when each live session of the class that waited left the queue): `place` intervals of
+ * that pace, an interval being the time since the first of them over how many left. Undefined when none left in the
+ * last hour: there is no pace to tell from.
+ */
+export function estimateWait(place: number, departures: readonly number[], now: number): number | undefined {
+  const recent = departures.filter((t) => now - t <= PACE_WINDOW_MS && t <= now);
+  if (!recent.length) return undefined;
+  const interval = (now - Math.min(...recent)) / recent.length;
+  return Math.round((place * interval) / 1000);
 }
 
 const bySince = (a: Session, b: Session) =>

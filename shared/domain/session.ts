@@ -145,9 +145,17 @@ export const SessionSchema = z.object({
   maxLifetimeMs: z.number().int().positive().optional(),
   /** How its app's process ended by itself, when it did (a job's exit code). */
   exitCode: z.number().int().optional(),
-  /** It waited in the queue: since when, in which class (interactive before batch), and when it left it to start. */
+  /**
+   * It waited in the queue: since when, in which class (interactive before batch), at what priority (its app's), and
+   * when it left it to start.
+   */
   queue: z
-    .object({ since: z.number(), class: z.enum(['interactive', 'batch']), left: z.number().optional() })
+    .object({
+      since: z.number(),
+      class: z.enum(['interactive', 'batch']),
+      priority: z.number().int().optional(),
+      left: z.number().optional(),
+    })
     .optional(),
   /** It was a warm pool's instance, claimed at launch. */
   pooled: z.boolean().optional(),

@@ -2,36 +2,45 @@ import type { AppSpec } from '../domain/app';
 import type { NewSessionEvent } from '../domain/events';
 import { CapacityError, ConflictError, QuotaExceededError } from '../domain/errors';
 import { workKindOf } from '../domain/limits';
-import { ordinal, type QueuePolicy, queueClassOf, queueOrder } from '../domain/queue';
+import { estimateWait, ordinal, type QueueClass, type QueuePolicy, queueClassOf, queueOrder } from '../domain/queue';
 import { STATUS_REASONS, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
 import type { LaunchDeps, ServiceDeps } from './deps';
 import { recordEvents } from './session-events';
 import { applyUntilSettled } from './update';
 
-/** Live sessions: those waiting in the queue, in the order they will start, and how many each owner has running. */
+/**
+ * Live sessions: those waiting in the queue, in the order they will start, how many each owner has running, and when
+ * those of each class that waited left the queue (its pace).
+ */
 async function queueState(deps: Pick<ServiceDeps, 'store'>) {
   const queued: Session[] = [];
   const running = new Map<string, number>();
+  const departures: Record<QueueClass, number[]> = { interactive: [], batch: [] };
   // Taken from the queue by a dispatcher this moment, not yet started: still waiting, as far as the bound goes.
   let claimed = 0;
   for await (const s of deps.store.listLive()) {
     if (s.status === 'QUEUED') queued.push(s);
     else running.set(s.owner, (running.get(s.owner) ?? 0) + 1);
     if (s.status === 'PENDING' && s.queue && !s.runtime) claimed++;
+    if (s.queue?.left !== undefined) departures[s.queue.class].push(s.queue.left);
   }
-  return { order: queueOrder(queued, running), running, waiting: queued.length + claimed };
+  return { order: queueOrder(queued, running), running, waiting: queued.length + claimed, departures };
 }
 
-/** Where a queued session is: its place (1: next), of how many wait. */
+/** Where a queued session is: its place (1: next), of how many wait, and about how long it will wait (seconds). */
 export async function queuePlace(
-  deps: Pick<ServiceDeps, 'store'>,
+  deps: Pick<ServiceDeps, 'store' | 'clock'>,
   session: Session,
-): Promise<{ place: number; of: number } | undefined> {
+): Promise<{ place: number; of: number; estimatedWaitSeconds?: number } | undefined> {
   if (session.status !== 'QUEUED') return undefined;
-  const { order } = await queueState(deps);
+  const { order, departures } = await queueState(deps);
   const i = order.findIndex((s) => s.id === session.id);
-  return i < 0 ? undefined : { place: i + 1, of: order.length };
+  if (i < 0) return undefined;
+  const cls = session.queue?.class ?? queueClassOf(session);
+  const ahead = order.slice(0, i + 1).filter((s) => (s.queue?.class ?? queueClassOf(s)) === cls).length;
+  const estimate = estimateWait(ahead, departures[cls], deps.clock.now());
+  return { place: i + 1, of: order.length, ...(estimate !== undefined ? { estimatedWaitSeconds: estimate } : {}) };
 }
 
 /**
@@ -46,12 +55,17 @@ export async function enqueue(
   options: { create?: boolean; before?: NewSessionEvent[] } = {},
 ): Promise<Session | undefined> {
   const { queue } = deps.policy;
-  const { order, running, waiting: already } = await queueState(deps);
+  const { order, running, waiting: already, departures } = await queueState(deps);
   if (already >= queue.max) return undefined;
   const now = deps.clock.now();
   const cls = queueClassOf(session);
+  const app = deps.apps.get(session.app);
   const waiting = {
-    queue: { since: session.queue?.since ?? now, class: cls },
+    queue: {
+      since: session.queue?.since ?? now,
+      class: cls,
+      ...(app?.priority ? { priority: app.priority } : {}),
+    },
     launchDeadline: now + queue.waitMs[cls],
   };
   let queued: Session | undefined;
@@ -63,14 +77,17 @@ export async function enqueue(
       s.status === 'PENDING' ? transition(s, 'QUEUED', waiting, now) : undefined,
     );
   if (queued?.status !== 'QUEUED') return queued;
-  const place = queueOrder([...order, queued], running).findIndex((s) => s.id === session.id) + 1;
+  const ordered = queueOrder([...order, queued], running);
+  const place = ordered.findIndex((s) => s.id === session.id) + 1;
+  const ofClass = ordered.slice(0, place).filter((s) => (s.queue?.class ?? queueClassOf(s)) === cls).length;
+  const estimate = estimateWait(ofClass, departures[cls], now);
   await recordEvents(deps, session.id, [
     ...(options.before ?? []),
     {
       key: `queued:${now}`,
       at: now,
       phase: 'queued',
-      message: `Waiting in the queue, ${ordinal(place)} (${why.replace(/\.$/, '')}).`,
+      message: `Waiting in the queue, ${ordinal(place)} (${why.replace(/\.$/, '')})${estimate !== undefined ? `; about ${aboutMinutes(estimate)} at the last hour's pace` : ''}.`,
     },
   ]);
   deps.logger.info({ sessionId: session.id, owner: session.owner, place, why }, 'session queued');
@@ -149,9 +166,16 @@ async function requeue(deps: ServiceDeps, claimed: Session, before: Session): Pr
       ? transition(
           s,
           'QUEUED',
-          { launchDeadline: before.launchDeadline, queue: { since: before.queue!.since, class: before.queue!.class } },
+          { launchDeadline: before.launchDeadline, queue: { ...before.queue!, left: undefined } },
           deps.clock.now(),
         )
       : undefined,
   );
+}
+
+/** "under a minute", "1 min", "25 min", "3 h". */
+function aboutMinutes(seconds: number): string {
+  if (seconds < 60) return 'under a minute';
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
 }

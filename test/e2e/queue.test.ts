@@ -8,7 +8,7 @@ interface View {
   id: string;
   status: string;
   statusReason?: string;
-  queue?: { place: number; of: number };
+  queue?: { place: number; of: number; estimatedWaitSeconds?: number };
   detail?: string;
 }
 
@@ -27,7 +27,7 @@ describe('the launch queue (capacity: four ports)', () => {
   beforeAll(async () => {
     const [lo] = testPortRange(4);
     plane = await startTestPlane(
-      { batch: jobApp(), web: fixtureApp([], { name: 'web' }) },
+      { batch: jobApp(), urgent: jobApp({ name: 'urgent', priority: 5 }), web: fixtureApp([], { name: 'web' }) },
       {
         SESSIONPLANE_PORT_RANGE: `${lo}-${lo + 3}`,
         SESSIONPLANE_QUEUE_MAX: '16',
@@ -59,6 +59,8 @@ describe('the launch queue (capacity: four ports)', () => {
     expect(told).toMatch(/^Waiting in the queue, 1st \(All ports \d+-\d+ are taken\)\.$/);
     const seen = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
     expect(seen).toMatchObject({ status: 'QUEUED', queue: { place: 16, of: 16 } });
+    // Nothing has left the queue yet: no pace, no estimate.
+    expect(seen.queue?.estimatedWaitSeconds).toBeUndefined();
     // A 21st is past the queue's bound (16): refused, nothing kept.
     const full = await launch('carol', job);
     expect(full.status, JSON.stringify(full.body)).toBe(503);
@@ -66,6 +68,12 @@ describe('the launch queue (capacity: four ports)', () => {
 
     // One ends (the oldest running), and the next takes its port, until none is left.
     for (let left = 20; left > 0; left--) {
+      if (left === 18) {
+        // Two have left the queue: the last in line is told about how long, at that pace.
+        const later = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
+        expect(later.status).toBe('QUEUED');
+        expect(later.queue?.estimatedWaitSeconds).toBeGreaterThanOrEqual(0);
+      }
       const running = (await records(all)).filter((s) => s.status === 'READY').sort((a, b) => a.readyAt! - b.readyAt!);
       expect(running.length).toBe(Math.min(4, left));
       await plane.request(`/sessions/${running[0]!.id}`, { method: 'DELETE', user: running[0]!.owner });
@@ -118,6 +126,30 @@ describe('the launch queue (capacity: four ports)', () => {
     expect(await plane.deps.quotas.get('alice')).toMatchObject({ jobs: 0, sessions: 0 });
     expect(await plane.deps.quotas.get('bob')).toMatchObject({ jobs: 0, sessions: 0 });
   }, 180_000);
+
+  it("a higher priority app's launch waits ahead of earlier ones of its class", async () => {
+    const job = { app: 'batch', params: { ITEMS: 100, ITEM_MS: 60_000 } };
+    const holders = await Promise.all([1, 2, 3, 4].map(async () => (await launch('dave', job)).body.id));
+    await waitFor(async () => (await records(holders)).every((s) => s.status === 'READY'), 30_000, 'four running');
+    const early = (await launch('erin', job)).body;
+    const urgent = (await launch('erin', { app: 'urgent', params: { ITEMS: 100, ITEM_MS: 60_000 } })).body;
+    expect([early.status, urgent.status]).toEqual(['QUEUED', 'QUEUED']);
+    const place = async (id: string) =>
+      ((await (await plane.request(`/sessions/${id}`, { user: 'erin' })).json()) as View).queue?.place;
+    expect([await place(urgent.id), await place(early.id)]).toEqual([1, 2]);
+    await plane.request(`/sessions/${holders[0]}`, { method: 'DELETE', user: 'dave' });
+    await waitFor(async () => (await plane.deps.store.get(urgent.id))?.status === 'READY', 30_000, 'urgent first');
+    // Still waiting (a pass may be trying it this moment: PENDING with no instance, put back when it finds no room).
+    const after = (await plane.deps.store.get(early.id))!;
+    expect(after.status === 'QUEUED' || (after.status === 'PENDING' && !after.runtime), after.status).toBe(true);
+    for (const id of [...holders.slice(1), early.id, urgent.id])
+      await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'admin' });
+    await waitFor(
+      async () => (await records([...holders, early.id, urgent.id])).every((r) => r.status === 'STOPPED'),
+      30_000,
+      'all stopped',
+    );
+  }, 60_000);
 
   it('a queued launch may be canceled (never started), an impatient one refused, and one that waits too long fails', async () => {
     // Fill the four ports with long jobs.

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ordinal, queueOrder } from '../../shared/domain/queue';
+import { estimateWait, ordinal, queueOrder } from '../../shared/domain/queue';
 import { makeSession } from '../support/sessions';
 
-const queued = (id: string, owner: string, since: number, kind?: 'job') =>
+const queued = (id: string, owner: string, since: number, kind?: 'job', priority?: number) =>
   makeSession({
     id: id.padEnd(32, '0'),
     owner,
     status: 'QUEUED',
     ...(kind ? { kind } : {}),
-    queue: { since, class: kind ? 'batch' : 'interactive' },
+    queue: { since, class: kind ? 'batch' : 'interactive', ...(priority ? { priority } : {}) },
   });
 const ids = (list: { id: string }[]) => list.map((s) => s.id.replace(/0+$/, ''));
 
@@ -28,6 +28,32 @@ describe('the queue order (#37)', () => {
     expect(ids(queueOrder([...list, ...bobs], new Map([['a', 2]])))).toEqual(['b1', 'b2', 'a1', 'a2', 'a3', 'a4']);
     // Nobody running: they take turns, the longest waiting first.
     expect(ids(queueOrder([...list, ...bobs], new Map()))).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'a4']);
+  });
+
+  it('puts higher priority first within a class (never ahead of the interactive class), fair between users within one', () => {
+    const order = queueOrder(
+      [
+        queued('j1', 'a', 1, 'job'),
+        queued('j2', 'a', 2, 'job', 5),
+        queued('i3', 'b', 3),
+        queued('j4', 'b', 4, 'job', 5),
+        queued('j5', 'b', 5, 'job', -1),
+        queued('i6', 'a', 6, undefined, 2),
+      ],
+      new Map([['a', 1]]),
+    );
+    expect(ids(order)).toEqual(['i6', 'i3', 'j4', 'j2', 'j1', 'j5']);
+  });
+
+  it('estimates a wait from the pace its class left the queue at this last hour, and none without one', () => {
+    const now = 10 * 3600_000;
+    // Three left in the last 30 min: one interval is 10 min; the 2nd in line waits about 20 min.
+    const left = [now - 30 * 60_000, now - 20 * 60_000, now - 5 * 60_000];
+    expect(estimateWait(2, left, now)).toBe(1200);
+    expect(estimateWait(1, left, now)).toBe(600);
+    // Departures older than an hour tell nothing.
+    expect(estimateWait(1, [now - 2 * 3600_000], now)).toBeUndefined();
+    expect(estimateWait(1, [], now)).toBeUndefined();
   });
 
   it('says places in words', () => {

@@ -28,8 +28,13 @@ export const SessionViewSchema = z.object({
   idleTimeoutSeconds: z.number().nullable().optional(),
   /** The lifetime its owner chose (or its profile's), counted from its launch; absent: its app's. */
   maxLifetimeSeconds: z.number().optional(),
-  /** GET /sessions/{id} of a QUEUED session: its place in the queue (1: next) of how many wait. */
-  queue: z.object({ place: z.number().int(), of: z.number().int() }).optional(),
+  /**
+   * GET /sessions/{id} of a QUEUED session: its place in the queue (1: next) of how many wait, and about how long it
+   * will wait at the pace its class left the queue this last hour (absent: none left it lately).
+   */
+  queue: z
+    .object({ place: z.number().int(), of: z.number().int(), estimatedWaitSeconds: z.number().int().optional() })
+    .optional(),
   /** GET /sessions/{id} of an ended job: the last lines of its output (all of it: GET /sessions/{id}/logs). */
   output: z.array(z.string()).optional(),
   /** The user's own image, when the launch named one (an app with customImage). */
