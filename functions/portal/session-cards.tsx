@@ -149,7 +149,7 @@ function SessionCard(props: {
               Open
             </a>
           ) : null}
-          {own ? (
+          {own && s.status !== 'QUEUED' ? (
             <button type="button" data-action="renew" data-id={s.id}>
               Renew
             </button>

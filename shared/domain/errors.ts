@@ -109,11 +109,15 @@ export class QuotaExceededError extends DomainError {
     readonly owner: string,
     readonly limit: 'sessions' | 'jobs' | 'cpu' | 'memory' | 'gpus',
     readonly max: number,
+    /** A group of this many asked at once (replicas): it would pass the maximum, however many run now. */
+    group?: number,
   ) {
     super(
       'quota.exceeded',
-      limit === 'sessions' || limit === 'jobs'
-        ? `User ${owner} has reached the maximum of ${max} active ${limit}.`
+      group !== undefined
+        ? `${group} ${limit} at once would pass the maximum of ${max} active ${limit} for user ${owner}.`
+        : limit === 'sessions' || limit === 'jobs'
+          ? `User ${owner} has reached the maximum of ${max} active ${limit}.`
         : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
       { details: { limit, max } },
     );

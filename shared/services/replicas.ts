@@ -35,7 +35,7 @@ export async function launchReplicas(deps: LaunchDeps, input: LaunchInput, count
   const queued = input.queue !== false && deps.policy.queue !== undefined;
   const used = (await deps.quotas.get(input.owner)).jobs;
   if (!queued && used + count > deps.policy.limits.jobs)
-    throw new QuotaExceededError(input.owner, 'jobs', deps.policy.limits.jobs);
+    throw new QuotaExceededError(input.owner, 'jobs', deps.policy.limits.jobs, count);
   const group = randomBytes(8).toString('hex');
   const name = input.name ?? input.app;
   const launched: LaunchResult[] = [];

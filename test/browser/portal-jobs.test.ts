@@ -77,6 +77,9 @@ describe.skipIf(!hasChromium)("the portal shows a job's state, exit code and log
       const page2 = await signedInPage(browser, server2.url, { user: 'alice', token: users.tokens.alice }, errors);
       const card2 = page2.locator(`li.session[data-id="${waiting}"]`);
       expect(await card2.locator('.badge').allTextContents()).toEqual(['job', 'QUEUED']);
+      // Nothing to renew while it waits (its lifetime starts when it does); it may be stopped (canceled).
+      expect(await card2.locator('button[data-action="renew"]').count()).toBe(0);
+      expect(await card2.locator('button[data-action="stop"]').count()).toBe(1);
       await waitFor(
         async () => /^Waiting in the queue, 1st/.test((await card2.locator('.phase').textContent()) ?? ''),
         10_000,

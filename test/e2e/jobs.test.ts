@@ -147,7 +147,7 @@ describe('jobs on one machine (processes)', () => {
       'carol',
     );
     expect(over.status).toBe(429);
-    expect(over.body.detail).toBe('User carol has reached the maximum of 3 active jobs.');
+    expect(over.body.detail).toBe('4 jobs at once would pass the maximum of 3 active jobs for user carol.');
     expect((await plane.deps.store.listByOwner('carol', { limit: 100 })).items).toHaveLength(3);
   });
 
