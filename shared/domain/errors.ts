@@ -118,7 +118,7 @@ export class QuotaExceededError extends DomainError {
         ? `${group} ${limit} at once would pass the maximum of ${max} active ${limit} for user ${owner}.`
         : limit === 'sessions' || limit === 'jobs'
           ? `User ${owner} has reached the maximum of ${max} active ${limit}.`
-        : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
+          : `User ${owner} would pass the limit of ${max} ${limit === 'memory' ? 'MiB of memory' : limit === 'cpu' ? 'vCPUs' : 'GPUs'} for active sessions.`,
       { details: { limit, max } },
     );
     this.name = 'QuotaExceededError';
