@@ -12,7 +12,7 @@ import { startHttpApi } from '../support/http-api';
 import { motoUsers } from '../support/moto-cognito';
 import { deliverEvents, deployOnMoto, type MotoDeployment, REGION } from '../support/moto-deployment';
 import { waitFor } from '../support/wait';
-import { MODEL_CAP, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
+import { MODEL_CAP, MODEL_JOB, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
 import { callRemembering, openRemembering } from './product-http';
 import type { Product } from './product-model';
 
@@ -38,9 +38,24 @@ function appsFile(port: number): string {
       ...image,
       limits: { cpu: 1, memory: '2Gi' },
       profiles: { small: { resources: { cpu: 0.5, memory: '1Gi' } } },
+      // Limits its users choose (#37), as on one machine.
+      idleTimeout: { default: '10m', min: '1m', max: 'never' },
+      maxLifetime: { default: '1h', min: '10m', max: '8h' },
     },
     hidden: { ...echo, ...image, access: { groups: ['viz'] } },
     pooled: { ...echo, ...built, pool: { min: 1 } },
+    // A batch job (#37): a task that runs two short items and exits with its EXIT_CODE.
+    [MODEL_JOB]: {
+      kind: 'job',
+      ...built,
+      cmd: ['node', 'batch.mjs'],
+      params: {
+        ITEMS: { type: 'integer', default: 2 },
+        ITEM_MS: { type: 'integer', default: 100 },
+        EXIT_CODE: { type: 'integer', min: 0, max: 255, default: 0 },
+      },
+      resources: { cpu: 0.25, memory: '512Mi' },
+    },
   });
 }
 

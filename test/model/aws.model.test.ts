@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChooseLimits, ForgedActivity, JobLaunch, JobLook, JobStop, workCommands } from './work-model';
 import { moto523Missing } from '../support/moto-523';
 import { AWS_MODEL_APPS, AwsProduct } from './aws-product';
 import { invariants } from './invariants';
@@ -32,7 +33,10 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
     `holds its invariants over ${RUNS} sequences of up to ${STEPS} steps (seed ${SEED})`,
     async () => {
       const { sequences, steps } = await checkSequences({
-        commands: commandsFor({ apps: AWS_MODEL_APPS, doors: ['rest', 'launcher', 'skaha'], restart: 'cold' }),
+        commands: [
+          ...commandsFor({ apps: AWS_MODEL_APPS, doors: ['rest', 'launcher', 'skaha'], restart: 'cold' }),
+          ...workCommands,
+        ],
         steps: STEPS,
         start: async () => {
           await product.reset();
@@ -65,6 +69,14 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
       new Look('dave', 0, 'use'),
       new Stop('alice', 0, 'skaha'),
       new Stop('root', 1, 'rest'),
+      // #37 on AWS: jobs as tasks through REST and skaha, their exit codes; limits chosen; a forged report.
+      new JobLaunch('alice', 'rest', 3),
+      new JobLaunch('bob', 'skaha', 0),
+      new JobLook('root', 0),
+      new JobStop('dave', 1),
+      new ChooseLimits('root', 5, { idleTimeout: 'never' }),
+      new ChooseLimits('bob', 5, { maxLifetime: '4h' }),
+      new ForgedActivity(2),
     ]) {
       if (!cmd.check(model)) continue;
       await cmd.run(model, product);

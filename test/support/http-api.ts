@@ -10,7 +10,8 @@ type LambdaAnswer = { statusCode: number; headers?: Record<string, string>; body
 /**
  * API Gateway's HTTP API in front of the API functions, as the stack configures it: each route of API_ROUTES to its
  * function, a JWT authorizer (the issuer's keys, its `iss`, and `aud` or `client_id` one of `audience`, as API
- * Gateway's) that answers 401 itself, and the verified claims in the event (payload 2.0).
+ * Gateway's) that answers 401 itself, and the verified claims in the event (payload 2.0); a public route (the health
+ * check, the API's description, a session's own activity report) with no authorizer, as the stack's.
  */
 export async function startHttpApi(options: {
   functions: Record<string, WarmFunction>;
@@ -33,22 +34,26 @@ export async function startHttpApi(options: {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message }));
       if (!route) return answer(404, 'Not Found');
       const token = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
-      let claims: Record<string, unknown>;
-      try {
-        ({ payload: claims } = await jwtVerify(token ?? '', keys, { issuer: options.issuer }));
-        const audiences = [claims.aud, claims.client_id].flat().filter(Boolean);
-        if (!audiences.some((a) => options.audience.includes(String(a)))) throw new Error('audience');
-      } catch {
-        return answer(401, 'Unauthorized');
-      }
+      // A public route has no authorizer (HttpNoneAuthorizer): its function judges the caller, and gets no claims.
+      let claims: Record<string, unknown> | null = null;
+      if (!route.public)
+        try {
+          ({ payload: claims } = await jwtVerify(token ?? '', keys, { issuer: options.issuer }));
+          const audiences = [claims.aud, claims.client_id].flat().filter(Boolean);
+          if (!audiences.some((a) => options.audience.includes(String(a)))) throw new Error('audience');
+        } catch {
+          return answer(401, 'Unauthorized');
+        }
       const headers = Object.fromEntries(
         Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
       );
       const body = Buffer.concat(chunks).toString();
       // API Gateway passes claims as strings; Cognito's groups as "[a b]".
-      const stringClaims = Object.fromEntries(
-        Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
-      );
+      const stringClaims =
+        claims &&
+        Object.fromEntries(
+          Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
+        );
       const event = httpApiEvent(req.method!, url.pathname, {
         claims: stringClaims,
         headers,
