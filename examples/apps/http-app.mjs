@@ -22,5 +22,6 @@ createServer((req, res) => {
   res.end(`<!doctype html><meta charset="utf-8"><title>Sessionplane demo</title>
 <h1>${greeting.replace(/[<>&"]/g, '')} from session ${process.env.SESSION_ID}</h1>
 <p>Visits: <span id="visits">${visits}</span>. Served at <code>${process.env.SESSION_BASE_PATH}</code>.</p>
+<p>Asked for <code id="asked">${req.url.replace(/[<>&"]/g, '')}</code>.</p>
 <p><a href="api/visits">api/visits</a></p>`);
 }).listen(port, host);

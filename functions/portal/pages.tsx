@@ -223,19 +223,3 @@ export function Catalog(props: { apps: AppView[] }) {
     </ul>
   );
 }
-
-/** The page a link from another site gets at /apps/<app>/: nothing starts until the user says so here. */
-export function ConfirmLaunch(props: { app: string; principal: Principal; csrf: string }) {
-  return (
-    <Layout title={props.app} principal={props.principal} csrf={props.csrf}>
-      <h1>{`Start ${props.app}?`}</h1>
-      <p>
-        A page on another site sent you here. You have no {props.app} session running; starting one uses your quota.
-      </p>
-      <form method="post" action={`/apps/${props.app}/`}>
-        <input type="hidden" name="_csrf" value={props.csrf} />
-        <button type="submit">{`Start ${props.app}`}</button> <a href="/">Back to my sessions</a>
-      </form>
-    </Layout>
-  );
-}

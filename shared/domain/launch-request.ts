@@ -40,7 +40,7 @@ export function isReservedEnv(name: string): boolean {
  * type, pattern or enum. Returns the env values (defaults filled in) or the list of problems.
  */
 export function checkParams(
-  app: AppSpec,
+  app: Pick<AppSpec, 'name' | 'params'>,
   input: Record<string, unknown>,
 ): { values: Record<string, string>; problems: string[] } {
   const replicas = checkReplicaParams(app.params, input);

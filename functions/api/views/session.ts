@@ -20,6 +20,8 @@ export const SessionViewSchema = z.object({
   /** The launch's own program and arguments, when it gave them. */
   cmd: z.string().optional(),
   args: z.array(z.string()).optional(),
+  /** The named size it was launched with (`profile`), if one. */
+  profile: z.string().optional(),
   /** The replica group it was launched in (`replicas`): GET /sessions?group=, DELETE /sessions/groups/{group}. */
   group: z.string().optional(),
   /** How a job's command exited, once it has. */
@@ -115,6 +117,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     args: session.command?.args,
     exitCode: session.exitCode,
     group: session.group,
+    profile: session.profile,
     ...(session.idleTimeoutMs !== undefined
       ? { idleTimeoutSeconds: session.idleTimeoutMs === 0 ? null : session.idleTimeoutMs / 1000 }
       : {}),
