@@ -16,6 +16,7 @@ import { assetRoutes } from './assets';
 import { openUrl, type PortalDeps, portalKit, problemText } from './kit';
 import { keepPrefix } from './prefix';
 import { Catalog, Layout } from './pages';
+import { RecentLaunches } from './relaunch';
 import { SessionList } from './session-cards';
 import { signInRoutes } from './sign-in';
 import { UsageSummary } from './usage';
@@ -57,7 +58,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
       app: apps.find((a) => a.name === session.app),
       own: session.owner === me.principal.user,
     }));
-    return { cards, apps };
+    return { cards, apps, all: list.data.sessions };
   };
 
   /** A user's cards and this month's use (GET /usage: their own records and live sessions only). */
@@ -77,6 +78,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
           <SessionList sessions={got.cards} now={deps.clock.now()} />
           <UsageSummary usage={usage.ok ? usage.data : undefined} />
         </section>
+        <RecentLaunches sessions={got.all} apps={got.apps} user={me.principal.user} />
         <h2>Apps</h2>
         <Catalog apps={got.apps} />
       </Layout>,

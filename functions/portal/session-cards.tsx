@@ -4,6 +4,7 @@ import { isLive } from '../../shared/domain/session';
 import type { AppView } from '../api/views/app';
 import type { PoolView } from '../api/views/pool';
 import type { SessionView as ApiSessionView } from '../api/views/session';
+import { RelaunchButton } from './relaunch';
 
 /** A session as GET /sessions lists it: a grantee's shared ones are marked. */
 type SessionView = ApiSessionView & {
@@ -121,11 +122,14 @@ function SessionCard(props: {
       {s.status === 'FAILED' || (s.statusReason && !live) ? (
         <p class={s.status === 'FAILED' ? 'reason' : 'ended'}>{reasonText(s.statusReason)}</p>
       ) : null}
-      {job && !live ? (
+      {!live && (job || (own && props.app)) ? (
         <div class="actions">
-          <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
-            Log
-          </button>
+          {own && props.app ? <RelaunchButton session={s} app={props.app} /> : null}
+          {job ? (
+            <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
+              Log
+            </button>
+          ) : null}
         </div>
       ) : null}
       {warning && live && own ? (

@@ -101,4 +101,30 @@ describe.skipIf(!hasChromium)('deep links to an app, in Chromium', () => {
     await page.close();
     expect(errors.filter((e) => !e.includes('status of 403'))).toEqual([]);
   }, 60_000);
+
+  it('Launch again on an ended card starts the same settings; recent launches are listed once each', async () => {
+    const [first] = await mine();
+    expect((await users.api(server.url, 'alice', `/sessions/${first!.id}`, { method: 'DELETE' })).ok).toBe(true);
+    await waitFor(async () => (await plane.deps.store.get(first!.id))?.status === 'STOPPED', 20_000, 'stopped');
+    const page = await signedInPage(browser, server.url, { user: 'alice', token: users.tokens.alice }, errors);
+    const card = page.locator(`li.session[data-id="${first!.id}"]`);
+    expect(await page.locator('section.recent li').allTextContents()).toEqual([
+      'hello GREETING=Hi there · profile small Launch again',
+    ]);
+    await page.screenshot({ path: 'test/.artifacts/launch-again-1280.png', fullPage: true });
+    await card.locator('button[data-action="relaunch"]').click();
+    const again = await waitFor(
+      async () => (await mine()).find((s) => s.id !== first!.id && s.status !== 'STOPPED'),
+      20_000,
+      'a second session',
+    );
+    expect(again).toMatchObject({ app: 'hello', params: { GREETING: 'Hi there' }, profile: 'small' });
+    // The list now has its card (live); the recent launches still name those settings once.
+    await waitFor(async () => (await page.locator(`li.session[data-id="${again.id}"]`).count()) === 1, 20_000, 'card');
+    expect(await page.locator('section.recent li').count()).toBe(1);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: 'test/.artifacts/launch-again-375.png', fullPage: true });
+    await page.close();
+    expect(errors.filter((e) => !e.includes('status of 403'))).toEqual([]);
+  }, 60_000);
 });

@@ -199,11 +199,13 @@ document.addEventListener('click', async (e) => {
   button.disabled = true;
   const action = button.dataset.action;
   const res =
-    action === 'stop'
-      ? await api('DELETE', `/sessions/${id}`)
-      : action === 'unshare'
-        ? await api('DELETE', `/sessions/${id}/shares/${button.dataset.share}`)
-        : await api('POST', `/sessions/${id}/renew`);
+    action === 'relaunch'
+      ? await api('POST', '/sessions', JSON.parse(button.dataset.launch))
+      : action === 'stop'
+        ? await api('DELETE', `/sessions/${id}`)
+        : action === 'unshare'
+          ? await api('DELETE', `/sessions/${id}/shares/${button.dataset.share}`)
+          : await api('POST', `/sessions/${id}/renew`);
   if (!res.ok) alert(res.data?.detail ?? `Failed (${res.status}).`);
   if (sessions?.dataset.admin) location.reload();
   else await refresh();
