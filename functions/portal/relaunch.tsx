@@ -8,7 +8,7 @@ import type { SessionView } from '../api/views/session';
  * its own size, its name, a job's arguments, the idle timeout and lifetime its owner chose), as POST /sessions takes
  * them; the API checks it again as any launch.
  */
-export function launchBodyOf(s: SessionView, app: AppView | undefined): Record<string, unknown> {
+function launchBodyOf(s: SessionView, app: AppView | undefined): Record<string, unknown> {
   const r = s.resources;
   const ownSize = app && !s.profile && (r.cpu !== app.resources.cpu || r.memory !== app.resources.memory);
   return {
