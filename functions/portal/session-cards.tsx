@@ -122,14 +122,13 @@ function SessionCard(props: {
       {s.status === 'FAILED' || (s.statusReason && !live) ? (
         <p class={s.status === 'FAILED' ? 'reason' : 'ended'}>{reasonText(s.statusReason)}</p>
       ) : null}
-      {!live && (job || (own && props.app)) ? (
+      {!live && own ? (
         <div class="actions">
-          {own && props.app ? <RelaunchButton session={s} app={props.app} /> : null}
-          {job ? (
-            <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
-              Log
-            </button>
-          ) : null}
+          {props.app ? <RelaunchButton session={s} app={props.app} /> : null}
+          {/* What it wrote before it ended (a failed start's last lines too). */}
+          <button type="button" data-action="logs" data-id={s.id} aria-expanded="false">
+            Log
+          </button>
         </div>
       ) : null}
       {warning && live && own ? (

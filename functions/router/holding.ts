@@ -61,6 +61,7 @@ export async function sendFailurePage(
   res: ServerResponse,
   session: Session,
   logs: SessionLogs | undefined,
+  portalUrl: string,
 ): Promise<void> {
   const nonce = randomBytes(16).toString('base64');
   const tail = logs ? await logs.tail(session, { maxBytes: 8 * 1024 }).catch(() => undefined) : undefined;
@@ -71,7 +72,19 @@ export async function sendFailurePage(
 <h1 class="failed">${escapeHtml(session.name)} did not start</h1>
 <p id="reason">${escapeHtml(session.statusReason ?? 'failed')}</p>
 ${lines.length ? `<p>The last lines it wrote:</p><pre id="log">${escapeHtml(lines.join('\n'))}</pre>` : '<p>It wrote nothing.</p>'}
-<p>Launch it again from where you started it.</p></body></html>`);
+<p><a id="again" href="${escapeHtml(relaunchUrl(portalUrl, session))}">Launch it again</a> with the same settings, or go
+<a id="back" href="${escapeHtml(portalUrl)}">back to my sessions</a>.</p></body></html>`);
+}
+
+/**
+ * The portal's address of the app with the session's settings (#38: a link that carries them): the portal shows what
+ * will start, and starts it when the person confirms.
+ */
+function relaunchUrl(portalUrl: string, session: Session): string {
+  const query = new URLSearchParams({ ...session.params, ...(session.profile ? { profile: session.profile } : {}) });
+  const url = new URL(`apps/${encodeURIComponent(session.app)}/`, portalUrl);
+  url.search = query.toString();
+  return url.href;
 }
 
 /** Why a session ended, in words a person reads. */
@@ -96,7 +109,8 @@ export function sendEndedPage(res: ServerResponse, session: Session, portalUrl: 
 <title>${escapeHtml(session.name)} has ended</title><style nonce="${nonce}">${STYLE}</style></head><body>
 <h1>${escapeHtml(session.name)}${session.name !== session.app ? ` <small>(${escapeHtml(session.app)})</small>` : ''} has ended</h1>
 <p id="reason">${escapeHtml(reason)}</p>
-<p><a id="back" href="${escapeHtml(portalUrl)}">Back to my sessions</a>, where you can start it again.</p></body></html>`);
+<p><a id="again" href="${escapeHtml(relaunchUrl(portalUrl, session))}">Launch it again</a> with the same settings, or go
+<a id="back" href="${escapeHtml(portalUrl)}">back to my sessions</a>.</p></body></html>`);
 }
 
 /** The session's events as server-sent events, for its holding page (authorized as any request to the session). */

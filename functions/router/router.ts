@@ -155,6 +155,9 @@ export function createRouter(deps: RouterDeps): SessionRouter {
    * A browser's page of an admitted session that is not (yet) the app: its live events, the holding
    * page while it starts, its failure, or the page of a session that has ended. True when one was sent.
    */
+  /** The portal's address, as this request reached the router (under its prefix, if one was stripped). */
+  const portalOf = (req: IncomingMessage) => new URL(underPrefix(strippedPrefix(req), '/'), deps.urls.publicUrl).href;
+
   async function sentPage(route: SessionRoute, req: IncomingMessage, res: ServerResponse, session: Session) {
     const navigation = isNavigation(req);
     const holding = route.kind !== 'proxy' && deps.holding;
@@ -164,10 +167,10 @@ export function createRouter(deps: RouterDeps): SessionRouter {
       await sendEventStream(req, res, stream, session);
     } else if (holding && navigation && isStarting(session.status))
       sendHoldingPage(res, session, underPrefix(prefix, route.scope));
-    else if (holding && navigation && session.status === 'FAILED') await sendFailurePage(res, session, holding.logs);
+    else if (holding && navigation && session.status === 'FAILED')
+      await sendFailurePage(res, session, holding.logs, portalOf(req));
     // A person opening a session that has ended gets a page with a way back, not problem+json (#33).
-    else if (navigation && isGone(session))
-      sendEndedPage(res, session, new URL(underPrefix(strippedPrefix(req), '/'), deps.urls.publicUrl).href);
+    else if (navigation && isGone(session)) sendEndedPage(res, session, portalOf(req));
     else return false;
     return true;
   }

@@ -29,7 +29,9 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
           ready: { kind: 'line', line: 'App running at' },
         }),
         // Says what it was given, then exits before it is ready.
-        broken: fixtureApp(['--print-argv', '--mode', 'exit', '--delay', '800']),
+        broken: fixtureApp(['--print-argv', '--mode', 'exit', '--delay', '800'], {
+          params: { DATASET: { type: 'string', default: 'm31', maxLength: 16, required: false } },
+        }),
       },
       { SESSIONPLANE_EVENT_KEEPALIVE: '1s' },
     );
@@ -78,6 +80,8 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     expect(await page.textContent('h1')).toBe('broken did not start');
     expect(await page.textContent('#reason')).toBe('exited-before-ready: exit code 3');
     expect(await page.textContent('#log')).toContain('ARGV');
+    // Launch again: the portal's link that carries the same settings (it shows what will start first).
+    expect(await page.getAttribute('#again', 'href')).toBe(`${server.url}/apps/broken/?DATASET=m31`);
     expect(page.url()).not.toContain(s.token);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-failed.png') });
   }, 90_000);
@@ -98,6 +102,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     expect(await page.textContent('h1')).toBe('slow has ended');
     expect(await page.textContent('#reason')).toBe('It was stopped by its owner.');
     expect(await page.getAttribute('#back', 'href')).toBe(`${server.url}/`);
+    expect(await page.getAttribute('#again', 'href')).toBe(`${server.url}/apps/slow/`);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-ended.png') });
   }, 90_000);
 });
