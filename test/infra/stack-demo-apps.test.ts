@@ -36,9 +36,10 @@ describe('the CDK stack with the default apps file', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> }; Role: unknown };
     }[];
-    // api-write, the pool keeper, task-events and the reaper: one map, so each computes the same pool spec hashes.
+    // api-write, the pool keeper, the queue, task-events and the reaper: one map, so each computes the same pool spec
+    // hashes.
     const withPins = fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_TASK_DEFINITIONS);
-    expect(withPins).toHaveLength(4);
+    expect(withPins).toHaveLength(5);
     const pins = JSON.stringify(withPins[0]!.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS);
     for (const f of withPins)
       expect(JSON.stringify(f.Properties.Environment!.Variables!.SESSIONPLANE_TASK_DEFINITIONS)).toBe(pins);
@@ -49,9 +50,10 @@ describe('the CDK stack with the default apps file', () => {
     const all = statements(template);
     const of = (action: string) => all.filter(({ statement }) => actionsOf(statement).includes(action));
     const roleOf = (action: string) => [...new Set(of(action).map(({ policy }) => policy))];
-    // api-write and the pool keeper (a labelled app's pool registers its image's revision too).
+    // api-write, the pool keeper (a labelled app's pool registers its image's revision too) and the queue (a waiting
+    // launch of a user's image or home runs in a registry revision).
     const register = of('ecs:RegisterTaskDefinition');
-    expect(register).toHaveLength(2);
+    expect(register).toHaveLength(3);
     for (const { statement } of register)
       expect(statement.Condition).toEqual({
         StringEquals: { 'aws:RequestTag/sessionplane:registry': 'image' },
@@ -62,7 +64,7 @@ describe('the CDK stack with the default apps file', () => {
     const tagging = of('ecs:TagResource').filter(({ statement }) =>
       JSON.stringify(statement.Condition).includes('RegisterTaskDefinition'),
     );
-    expect(tagging).toHaveLength(2);
+    expect(tagging).toHaveLength(3);
     for (const { statement } of tagging)
       for (const app of ['echo', 'hello', 'wslink', 'reduce'])
         expect(JSON.stringify(statement.Resource)).toContain(`task-definition/sessionplane-${app}:*`);
@@ -80,9 +82,9 @@ describe('the CDK stack with the default apps file', () => {
     const { template } = synthStack({ appsFile: 'examples/apps/apps.yml' });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const all = statements(template);
-    // api-write and the pool keeper (which start tasks), each only under a session's context.
+    // api-write, the pool keeper and the queue (which start tasks), each only under a session's context.
     const encrypt = all.filter(({ statement }) => actionsOf(statement).includes('kms:Encrypt'));
-    expect(encrypt).toHaveLength(2);
+    expect(encrypt).toHaveLength(3);
     for (const { statement } of encrypt)
       expect(statement.Condition).toEqual({
         'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionplane:session', 'sessionplane:app'] },
@@ -105,6 +107,6 @@ describe('the CDK stack with the default apps file', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> } };
     }[];
-    expect(fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_SECRETS_KEY)).toHaveLength(2);
+    expect(fns.filter((f) => f.Properties.Environment?.Variables?.SESSIONPLANE_SECRETS_KEY)).toHaveLength(3);
   }, 120_000);
 });

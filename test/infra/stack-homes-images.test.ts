@@ -62,7 +62,8 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
       JSON.stringify(fnNamed('api-write').Properties.Environment.Variables.SESSIONPLANE_HOMES_FILE_SYSTEM),
     ).toContain(fsId);
     const all = statements(template).map((st) => st.statement);
-    expect(all.filter((st) => actionsOf(st).includes('elasticfilesystem:CreateAccessPoint'))).toHaveLength(1);
+    // api-write, and the queue (a waiting home launch's first start makes its owner's access point).
+    expect(all.filter((st) => actionsOf(st).includes('elasticfilesystem:CreateAccessPoint'))).toHaveLength(2);
     const mounts = all.filter((st) => actionsOf(st).includes('elasticfilesystem:ClientMount'));
     expect(mounts).toHaveLength(4); // the three apps' task roles and the labelled images' one
     for (const m of mounts)
