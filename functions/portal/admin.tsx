@@ -52,8 +52,13 @@ export function AdminPage(props: {
           ))}
         </tbody>
       </table>
-      <UsageTable usage={props.usage} />
-      <PoolTable pools={props.pools} />
+      {/* Wide tables scroll within their box on a narrow screen, never the page. */}
+      <div class="scroll">
+        <UsageTable usage={props.usage} />
+      </div>
+      <div class="scroll">
+        <PoolTable pools={props.pools} />
+      </div>
     </Layout>
   );
 }

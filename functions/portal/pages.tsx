@@ -105,7 +105,7 @@ function ParamField(props: { app: string; name: string; spec: ParamSpec }) {
       type={spec.type === 'string' ? 'text' : 'number'}
       value={spec.default ?? ''}
       required={spec.required}
-      {...(spec.pattern ? { pattern: spec.pattern } : {})}
+      {...(spec.pattern ? { pattern: spec.pattern, title: `The app's rule: ${spec.pattern}` } : {})}
       {...(spec.min !== undefined ? { min: String(spec.min) } : {})}
       {...(spec.max !== undefined ? { max: String(spec.max) } : {})}
       {...(spec.type === 'number' ? { step: 'any' } : {})}
@@ -197,6 +197,9 @@ function ResourceFields(props: { app: AppView }) {
   );
 }
 
+/** One of eight colours per app name, so apps without an icon are told apart at a glance. */
+const hueOf = (name: string) => [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 8, 7);
+
 export function Catalog(props: { apps: AppView[] }) {
   if (props.apps.length === 0) return <p class="empty">No apps are offered to you.</p>;
   return (
@@ -207,7 +210,9 @@ export function Catalog(props: { apps: AppView[] }) {
             {app.icon ? (
               <img src={`/apps/${app.name}/icon`} alt="" width="40" height="40" />
             ) : (
-              <span class="icon-none" aria-hidden="true" />
+              <span class={`icon-none hue-${hueOf(app.name)}`} aria-hidden="true">
+                {app.name.slice(0, 1).toUpperCase()}
+              </span>
             )}
             <h3>{app.title ?? app.name}</h3>
           </div>

@@ -2,8 +2,11 @@
 /** @jsxImportSource hono/jsx */
 import type { UsageReply } from '../api/views/usage';
 
-const money = (n: number) => `$${n.toFixed(2)}`;
-const hours = (n: number) => n.toFixed(1);
+/** Cents, and a fraction of a cent where the whole is less (a short session costs that little). */
+const money = (n: number) =>
+  n > 0 && n < 0.0001 ? '<$0.0001' : n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`;
+/** Tenths of an hour, and two significant digits under one (rows of 0.0 that total 0.1 said nothing). */
+const hours = (n: number) => (n === 0 ? '0' : n < 0.0001 ? '<0.0001' : n < 1 ? n.toPrecision(2) : n.toFixed(1));
 
 /** A user's use this month so far (GET /usage): sessions, vCPU-, GB- and GPU-hours, and the estimate. */
 export function UsageSummary(props: { usage: UsageReply | undefined }) {
