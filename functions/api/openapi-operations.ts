@@ -17,7 +17,7 @@ import {
   ShareViewSchema,
 } from './views/session';
 import { UsageReplySchema } from './views/usage';
-import { LaunchBodySchema, ListQuerySchema, SessionPatchSchema, ShareBodySchema } from './schemas';
+import { LaunchBodySchema, ListQuerySchema, PoolPauseSchema, SessionPatchSchema, ShareBodySchema } from './schemas';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 export interface Operation {
@@ -25,6 +25,8 @@ export interface Operation {
   auth?: false;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The body may be left out (a pause without a reason). */
+  bodyOptional?: true;
   ok: { status: number; schema?: z.ZodType; text?: true; image?: true };
   errors: number[];
 }
@@ -158,9 +160,11 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   '/pools/{app}/pause': {
     post: {
-      summary: 'Pause a pool: no starts until resumed (admins)',
+      summary: 'Pause a pool: no starts until resumed (admins); an optional reason is kept with the pause',
+      body: PoolPauseSchema,
+      bodyOptional: true,
       ok: { status: 200, schema: PoolViewSchema },
-      errors: [401, 403, 404, 429],
+      errors: [400, 401, 403, 404, 429],
     },
   },
   '/pools/{app}/resume': {

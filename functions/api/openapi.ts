@@ -56,7 +56,7 @@ export function openApiDocument(serverUrl: string) {
             : []),
         ],
         ...(op.body
-          ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } }
+          ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: json(op.body) } } } }
           : {}),
         responses: {
           [op.ok.status]: {

@@ -92,3 +92,6 @@ export const ShareBodySchema = z
     (b) => b.expiresAt === undefined || b.expiresInSeconds === undefined,
     'give expiresAt or expiresInSeconds, not both',
   );
+
+/** POST /pools/{app}/pause: why (optional), kept with the pause. */
+export const PoolPauseSchema = z.strictObject({ reason: z.string().trim().min(1).max(200).optional() });

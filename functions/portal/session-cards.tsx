@@ -210,7 +210,8 @@ export function SessionList(props: {
   admin?: boolean;
   now: number;
 }) {
-  if (props.sessions.length === 0) return <p class="empty">No sessions yet: launch an app below.</p>;
+  if (props.sessions.length === 0)
+    return <p class="empty">{props.admin ? 'No session is live.' : 'No sessions yet: launch an app below.'}</p>;
   return (
     <ul class="sessions">
       {props.sessions.map((s) => (
@@ -234,6 +235,9 @@ export function PoolTable(props: { pools: PoolView[] }) {
           <th scope="col">Hits</th>
           <th scope="col">Misses</th>
           <th scope="col">Paused</th>
+          <th scope="col">
+            <span class="visually-hidden">Pause or resume</span>
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -246,6 +250,18 @@ export function PoolTable(props: { pools: PoolView[] }) {
             <td>{p.hits}</td>
             <td>{p.misses}</td>
             <td>{p.paused ? (p.pausedReason ?? 'yes') : 'no'}</td>
+            <td>
+              {p.paused ? (
+                <button type="button" data-action="resume-pool" data-app={p.app}>
+                  Resume
+                </button>
+              ) : (
+                <form class="pause" data-app={p.app} aria-label={`Pause the ${p.app} pool`}>
+                  <input name="reason" type="text" maxlength={200} placeholder="why (optional)" aria-label="Why" />
+                  <button type="submit">Pause</button>
+                </form>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

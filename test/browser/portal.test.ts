@@ -278,7 +278,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
         await page.goto(`${server.url}${path}`);
         await shot(page, `${name}-root-${width}`);
         // Nothing wider than the screen (the admin page's tables were 9 px over at 375).
-        const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const over = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
         expect(over, `${path} at ${width} px`).toBeLessThanOrEqual(0);
       }
       const anonymous = await browser.newPage({ viewport: { width, height: 800 } });

@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { DomainError } from '../../../shared/domain/errors';
 import { pausePool, poolViews, recyclePool, resumePool } from '../../../shared/services/pools/pool-admin';
 import type { ApiDeps, ApiEnv } from '../context';
+import { PoolPauseSchema } from '../schemas';
+import { check, parseJson } from '../validate';
 import { poolView } from '../views/pool';
 
 function adminsOnly(c: { var: { principal: { admin?: boolean } } }): void {
@@ -25,9 +27,12 @@ export function poolWriteRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const view = (await poolViews(deps)).find((v) => v.app === name);
     return view && poolView(view);
   };
+  // A reason may be given (`{"reason": "…"}`): it is kept with the pause and shown where the pool is.
   app.post('/:app/pause', async (c) => {
     adminsOnly(c);
-    await pausePool(deps, c.req.param('app'), c.var.principal.user);
+    const text = await c.req.text();
+    const { reason } = text.trim() ? check(PoolPauseSchema, parseJson(text), 'request body') : { reason: undefined };
+    await pausePool(deps, c.req.param('app'), c.var.principal.user, reason);
     return c.json(await answer(c.req.param('app')));
   });
   app.post('/:app/resume', async (c) => {

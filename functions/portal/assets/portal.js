@@ -183,6 +183,17 @@ document.addEventListener('submit', async (e) => {
   }
 });
 
+// An admin pauses a pool, saying why (kept with the pause, shown in the table).
+document.addEventListener('submit', async (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains('pause')) return;
+  e.preventDefault();
+  const reason = form.elements.namedItem('reason').value.trim();
+  const res = await api('POST', `/pools/${encodeURIComponent(form.dataset.app)}/pause`, reason ? { reason } : {});
+  if (!res.ok) alert(res.data?.detail ?? `Failed (${res.status}).`);
+  location.reload();
+});
+
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('button[data-action]') : null;
   if (!button) return;
@@ -199,13 +210,15 @@ document.addEventListener('click', async (e) => {
   button.disabled = true;
   const action = button.dataset.action;
   const res =
-    action === 'relaunch'
-      ? await api('POST', '/sessions', JSON.parse(button.dataset.launch))
-      : action === 'stop'
-        ? await api('DELETE', `/sessions/${id}`)
-        : action === 'unshare'
-          ? await api('DELETE', `/sessions/${id}/shares/${button.dataset.share}`)
-          : await api('POST', `/sessions/${id}/renew`);
+    action === 'resume-pool'
+      ? await api('POST', `/pools/${encodeURIComponent(button.dataset.app)}/resume`)
+      : action === 'relaunch'
+        ? await api('POST', '/sessions', JSON.parse(button.dataset.launch))
+        : action === 'stop'
+          ? await api('DELETE', `/sessions/${id}`)
+          : action === 'unshare'
+            ? await api('DELETE', `/sessions/${id}/shares/${button.dataset.share}`)
+            : await api('POST', `/sessions/${id}/renew`);
   if (!res.ok) alert(res.data?.detail ?? `Failed (${res.status}).`);
   if (sessions?.dataset.admin) location.reload();
   else await refresh();

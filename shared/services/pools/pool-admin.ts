@@ -56,12 +56,13 @@ export async function poolViews(deps: AdminDeps): Promise<PoolView[]> {
 }
 
 /** An admin pauses a pool: no starts until resumed (ready instances stay claimable). */
-export async function pausePool(deps: AdminDeps, name: string, by: string): Promise<void> {
+export async function pausePool(deps: AdminDeps, name: string, by: string, why?: string): Promise<void> {
   const { pools } = pooled(deps, name);
   const now = deps.clock.now();
-  await pools.store.changeStatus(name, { kind: 'pause', by: 'admin', at: now, reason: `paused by ${by}` });
+  const reason = `paused by ${by}${why ? `: ${why}` : ''}`;
+  await pools.store.changeStatus(name, { kind: 'pause', by: 'admin', at: now, reason });
   await recordEvents(deps, poolLogKey(name), [
-    { key: `paused:${now}`, at: now, phase: 'paused', message: `Pool paused by ${by}.` },
+    { key: `paused:${now}`, at: now, phase: 'paused', message: `Pool ${reason}.` },
   ]);
 }
 
