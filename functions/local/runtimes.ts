@@ -48,6 +48,7 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
     runDir: join(dataDir, 'run'),
     stopGraceMs: config.stopGraceMs,
     baseEnv: config.inheritedEnv,
+    secretEnv: config.secretEnv,
     liveness,
     logger,
   });
@@ -61,6 +62,7 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
       logDir,
       stopGraceMs: config.stopGraceMs,
       network: config.containerNetwork,
+      secretEnv: config.secretEnv,
       liveness,
       logger,
     });

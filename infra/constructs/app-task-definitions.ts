@@ -1,5 +1,14 @@
 import { Annotations, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Compatibility, ContainerImage, LogDrivers, NetworkMode, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import {
+  Compatibility,
+  ContainerImage,
+  LogDrivers,
+  NetworkMode,
+  Secret as EcsSecret,
+  TaskDefinition,
+} from 'aws-cdk-lib/aws-ecs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { LABELLED_APPS_TASK } from '../../shared/config/table';
@@ -76,6 +85,7 @@ export class AppTaskDefinitions extends Construct {
         user: '1000',
         readonlyRootFilesystem: app.readOnlyRootFilesystem,
         environment: app.env,
+        ...(app.secrets ? { secrets: this.secretsOf(app) } : {}),
         ...(gpu ? { gpuCount: app.resources.gpus, memoryReservationMiB: app.resources.memory } : {}),
       });
       // A user's own image may come from the stack's repository (the example image prefix points there): the
@@ -94,6 +104,31 @@ export class AppTaskDefinitions extends Construct {
       this.byApp.set(app.name, taskDefinition);
     }
     if (props.labelledImages) this.labelledDefinition(props, props.labelledImages);
+  }
+
+  /**
+   * An app's secrets by reference as ECS reads them at a task's start (the task definition's `secrets`, never the
+   * overrides): its execution role may read exactly those (CDK grants it). A local reference (file:, env:) cannot be
+   * read by ECS: synth stops, naming it, rather than start the app without it.
+   */
+  private secretsOf(app: AppSpec): Record<string, EcsSecret> {
+    const out: Record<string, EcsSecret> = {};
+    for (const [name, ref] of Object.entries(app.secrets ?? {})) {
+      const id = `${app.name}${name}Secret`;
+      if (ref.startsWith('arn:') && ref.includes(':secretsmanager:'))
+        out[name] = EcsSecret.fromSecretsManager(Secret.fromSecretCompleteArn(this, id, ref));
+      else if (ref.startsWith('arn:') && ref.includes(':ssm:'))
+        out[name] = EcsSecret.fromSsmParameter(
+          StringParameter.fromSecureStringParameterAttributes(this, id, {
+            parameterName: ref.slice(ref.indexOf(':parameter') + ':parameter'.length),
+          }),
+        );
+      else
+        Annotations.of(this).addError(
+          `App ${app.name}'s secret ${name} is a local reference (${ref.split(':')[0]}:): ECS cannot read it; give a Secrets Manager or SSM parameter ARN.`,
+        );
+    }
+    return out;
   }
 
   /**

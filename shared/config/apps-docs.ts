@@ -153,6 +153,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     meaning:
       'its CPU rule: in use, whoever is connected, while it uses more than this many vCPUs (e.g. `0.2`): a render or a solver nobody watches is not idle-stopped. Sampled at each reaper pass for a process or a container; on ECS the stack-built image reports it from the task metadata endpoint',
   },
+  secrets: {
+    from: 'sessionplane',
+    default: 'none',
+    meaning:
+      "environment variables whose values are secrets, by reference, never in the file: on ECS a Secrets Manager secret's or an SSM parameter's ARN (the task definition's `secrets`, read by ECS at the task's start), on one machine `file:/path` or `env:NAME` of the server's environment; never in an API answer, a log, the event log or usage",
+  },
   priority: {
     from: 'sessionplane',
     default: '`0`',

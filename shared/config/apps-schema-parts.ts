@@ -16,6 +16,22 @@ const chosenWithin = (duration: typeof DurationSchema) =>
 export const IdleTimeoutInput = chosenWithin(LimitDurationSchema);
 /** A duration; or `{default, min, max}`: a launch may choose its own within them (a lifetime is never endless). */
 export const MaxLifetimeInput = chosenWithin(DurationSchema);
+/**
+ * Secrets by reference (#38, Clace's `{{secret}}`, ShinyProxy's ECS secrets): `{NAME: reference}`, the value never in
+ * the apps file. On ECS a Secrets Manager secret's or an SSM parameter's ARN (the task definition's `secrets`: ECS
+ * reads it at the task's start with the execution role); on one machine `file:/path` (a file the server may read,
+ * 0600) or `env:NAME` (a variable of the server's own environment).
+ */
+export const SecretsInput = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'),
+  z
+    .string()
+    .regex(
+      /^(arn:aws[\w-]*:(secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+|ssm:[\w-]+:\d{12}:parameter\/[\w/.-]+)|file:\/.+|env:[A-Za-z_][A-Za-z0-9_]*)$/,
+      'a Secrets Manager or SSM parameter ARN, file:/path, or env:NAME',
+    ),
+);
+
 /** Where a profile sets its own. */
 export const ProfileLimitsInput = {
   idleTimeout: IdleTimeoutInput.optional(),

@@ -9,6 +9,7 @@ import {
   PoolInput,
   ProfileLimitsInput,
   RegexSchema,
+  SecretsInput,
   UserCommandInput,
 } from './apps-schema-parts';
 
@@ -167,6 +168,7 @@ export const AppInputSchema = z
      * lifetime).
      */
     warnBefore: DurationSchema.optional(),
+    secrets: SecretsInput.optional(),
     /** In use while it uses more than this many vCPUs (its CPU rule). */
     busyCpu: z.number().positive().max(192).optional(),
     /** Its launches wait ahead of lower ones in the queue (within their class). */

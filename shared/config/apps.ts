@@ -104,6 +104,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
   if (a.busyCpu !== undefined) spec.busyCpu = a.busyCpu;
   if (a.priority) spec.priority = a.priority;
+  if (a.secrets) spec.secrets = a.secrets;
   if (a.frameAncestors)
     spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;

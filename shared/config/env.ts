@@ -199,6 +199,8 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     givenByEnv: { www: env[ENV.www] !== undefined, portRange: env[ENV.portRange] !== undefined },
     /** The part of the server's environment a session process inherits. */
     inheritedEnv: Object.fromEntries(INHERITED_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : []))),
+    /** Where apps' `env:` secrets are read from (the server's own environment); never handed on whole. */
+    secretEnv: env,
   };
 }
 

@@ -151,6 +151,8 @@ export interface AppSpec {
    * sampled at each reaper pass where the runtime can tell (a process, a container), reported by the task on ECS.
    */
   busyCpu?: number;
+  /** Environment variables whose values are secrets, by reference (apps-schema-parts SecretsInput); never the values. */
+  secrets?: Record<string, string>;
   /** Its launches' place in the queue: higher first within their class (default 0; Kueue's priority classes). */
   priority?: number;
   /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */

@@ -39,6 +39,8 @@ export interface ContainerRuntimeOptions {
   /** SIGTERM → SIGKILL grace. */
   stopGraceMs: number;
   network?: string | undefined;
+  /** Where apps' `env:` secrets are read from (the server's environment). */
+  secretEnv?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
   probeIntervalMs?: { first: number; max: number };
   liveness?: { intervalMs: number; failures: number; timeoutMs: number };
@@ -121,6 +123,7 @@ export class ContainerRuntime implements Runtime {
       secret,
       home,
       activityUrl,
+      secretEnv: this.options.secretEnv ?? {},
       plane: this.options.plane,
       network: this.options.network,
     });

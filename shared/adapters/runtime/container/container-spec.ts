@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { localSecrets } from '../local-secrets';
 import { sessionEnvOf } from '../../../domain/command';
 import { sessionArgv } from '../../../domain/jobs';
 import { sessionBasePath } from '../../../domain/urls';
@@ -24,6 +25,8 @@ export interface ContainerSpecInput extends StartRequest {
   plane: string;
   /** An engine network to join instead of the default. */
   network?: string | undefined;
+  /** Where apps' `env:` secrets are read from (the server's environment). */
+  secretEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -97,6 +100,7 @@ function containerEnv(input: ContainerSpecInput, at: { port: number; basePath: s
       activityUrl: input.activityUrl && fromInside(input.activityUrl),
     }),
     HOST: at.host,
+    ...localSecrets(app, input.secretEnv ?? {}),
     ...(session.image ? { SESSION_IMAGE: session.image } : {}),
     ...(input.home ? { HOME: input.home.mountPath } : {}),
   };

@@ -1,5 +1,6 @@
 // Over 300 lines: one class whose start, watch, end, stop, adoption and CPU reading share its instance registry;
 // the process group, pid records, readiness and output are their own modules beside it.
+import { localSecrets } from '../local-secrets';
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, symlinkSync, type WriteStream } from 'node:fs';
@@ -50,6 +51,8 @@ export interface LocalProcessRuntimeOptions {
   stopGraceMs: number;
   /** What every session process inherits from the server (PATH, HOME, …). */
   baseEnv: Record<string, string>;
+  /** Where apps' `env:` secrets are read from (the server's environment). */
+  secretEnv?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
   /** First probe delay and the cap of the probe backoff. */
   probeIntervalMs?: { first: number; max: number };
@@ -120,6 +123,8 @@ export class LocalProcessRuntime implements Runtime {
     if (app.command.length === 0)
       throw new RuntimeStartError(`App ${app.name} has no command to run locally (it names only an image).`);
 
+    // Its secrets first: one that cannot be read fails the start before anything is taken.
+    const secrets = localSecrets(app, this.options.secretEnv ?? {});
     // Always from the range: an app's fixed `port` is its container port on ECS, and two local
     // sessions of one app cannot share one.
     const port = await this.ports.acquire();
@@ -131,6 +136,7 @@ export class LocalProcessRuntime implements Runtime {
       secret,
       home,
       activityUrl,
+      secrets,
       host,
       port,
       marker,

@@ -12,7 +12,14 @@ import { MARKER } from './pid-records';
  * run one (a podman wrapper, say). Containers proper are the container runtime's.
  */
 export function sessionProcess(
-  input: StartRequest & { host: string; port: number; marker: string; baseEnv: Record<string, string> },
+  input: StartRequest & {
+    host: string;
+    port: number;
+    marker: string;
+    baseEnv: Record<string, string>;
+    /** The app's secrets, resolved (local-secrets.ts). */
+    secrets?: Record<string, string>;
+  },
 ): {
   argv: string[];
   env: Record<string, string>;
@@ -45,6 +52,7 @@ export function sessionProcess(
         activityUrl: input.activityUrl,
       }),
       HOST: host,
+      ...input.secrets,
       ...(session.image ? { SESSION_IMAGE: session.image } : {}),
       // A home app's process lives in the user's folder.
       ...(input.home?.home.path ? { HOME: input.home.home.path } : {}),
