@@ -130,26 +130,40 @@ describe('the launch queue (capacity: four ports)', () => {
   it("a higher priority app's launch waits ahead of earlier ones of its class", async () => {
     const job = { app: 'batch', params: { ITEMS: 100, ITEM_MS: 60_000 } };
     const holders = await Promise.all([1, 2, 3, 4].map(async () => (await launch('dave', job)).body.id));
-    await waitFor(async () => (await records(holders)).every((s) => s.status === 'READY'), 30_000, 'four running');
-    const early = (await launch('erin', job)).body;
-    const urgent = (await launch('erin', { app: 'urgent', params: { ITEMS: 100, ITEM_MS: 60_000 } })).body;
-    expect([early.status, urgent.status]).toEqual(['QUEUED', 'QUEUED']);
-    const place = async (id: string) =>
-      ((await (await plane.request(`/sessions/${id}`, { user: 'erin' })).json()) as View).queue?.place;
-    expect([await place(urgent.id), await place(early.id)]).toEqual([1, 2]);
-    await plane.request(`/sessions/${holders[0]}`, { method: 'DELETE', user: 'dave' });
-    await waitFor(async () => (await plane.deps.store.get(urgent.id))?.status === 'READY', 30_000, 'urgent first');
-    // Still waiting (a pass may be trying it this moment: PENDING with no instance, put back when it finds no room).
-    const after = (await plane.deps.store.get(early.id))!;
-    expect(after.status === 'QUEUED' || (after.status === 'PENDING' && !after.runtime), after.status).toBe(true);
-    for (const id of [...holders.slice(1), early.id, urgent.id])
-      await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'admin' });
-    await waitFor(
-      async () => (await records([...holders, early.id, urgent.id])).every((r) => r.status === 'STOPPED'),
-      30_000,
-      'all stopped',
-    );
-  }, 60_000);
+    const ids = [...holders];
+    try {
+      await waitFor(async () => (await records(holders)).every((s) => s.status === 'READY'), 30_000, 'four running');
+      const early = (await launch('erin', job)).body;
+      const urgent = (await launch('erin', { app: 'urgent', params: { ITEMS: 100, ITEM_MS: 60_000 } })).body;
+      ids.push(early.id, urgent.id);
+      expect([early.status, urgent.status]).toEqual(['QUEUED', 'QUEUED']);
+      const place = async (id: string) =>
+        ((await (await plane.request(`/sessions/${id}`, { user: 'erin' })).json()) as View).queue?.place;
+      // Each has a place once no pass is trying the head this moment (then it is PENDING, with none).
+      const places = await waitFor(
+        async () => {
+          const both = [await place(urgent.id), await place(early.id)];
+          return both.every((p) => p !== undefined) ? both : undefined;
+        },
+        30_000,
+        'both placed',
+      );
+      expect(places).toEqual([1, 2]);
+      await plane.request(`/sessions/${holders[0]}`, { method: 'DELETE', user: 'dave' });
+      await waitFor(async () => (await plane.deps.store.get(urgent.id))?.status === 'READY', 30_000, 'urgent first');
+      // Still waiting (a pass may be trying it this moment: PENDING with no instance, put back when it finds no room).
+      const after = (await plane.deps.store.get(early.id))!;
+      expect(after.status === 'QUEUED' || (after.status === 'PENDING' && !after.runtime), after.status).toBe(true);
+    } finally {
+      // Whatever happened, nothing of this test holds a port for the next.
+      for (const id of ids) await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'admin' });
+      await waitFor(
+        async () => (await records(ids)).every((r) => r.status === 'STOPPED' || r.status === 'FAILED'),
+        30_000,
+        'all stopped',
+      );
+    }
+  }, 120_000);
 
   it('a queued launch may be canceled (never started), an impatient one refused, and one that waits too long fails', async () => {
     // Fill the four ports with long jobs.
