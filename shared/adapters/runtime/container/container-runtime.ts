@@ -4,7 +4,6 @@ import { containerCpuSeconds } from './engine-stats';
 import { LRUCache } from 'lru-cache';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import { CapacityError, RuntimeStartError, ShuttingDownError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import pTimeout from 'p-timeout';
@@ -26,33 +25,13 @@ import { attachOutput, pastOutput } from './container-output';
 import { CONTAINER_LABELS, containerSpec, publishedPort } from './container-spec';
 import { createSessionContainer, planeContainers } from './engine';
 import { type EngineEvent, followEngineEvents } from './engine-events';
+import { type ContainerRuntimeOptions, containerIdOf, runtimeIdOf } from './container-options';
 
-export interface ContainerRuntimeOptions {
-  docker: Docker;
-  /**
-   * This server's tag on its containers (a hash of its data directory), so two servers on one engine never touch each
-   * other's.
-   */
-  plane: string;
-  /** Per-session logs: `<logDir>/<sessionId>.log`, as for processes. */
-  logDir: string;
-  /** SIGTERM → SIGKILL grace. */
-  stopGraceMs: number;
-  network?: string | undefined;
-  /** Where apps' `env:` secrets are read from (the server's environment). */
-  secretEnv?: Readonly<Record<string, string | undefined>>;
-  logger?: Logger;
-  probeIntervalMs?: { first: number; max: number };
-  liveness?: { intervalMs: number; failures: number; timeoutMs: number };
-}
+export type { ContainerRuntimeOptions } from './container-options';
 
 const PROBE_HOST = '127.0.0.1';
 /** How long a start waits for the engine's event stream before it says the engine is not answering. */
 const ENGINE_WAIT_MS = 5000;
-const runtimeIdOf = (containerId: string) => `container:${containerId}`;
-const containerIdOf = (runtimeId: string) =>
-  runtimeId.startsWith('container:') ? runtimeId.slice('container:'.length) : undefined;
-
 /**
  * Sessions as containers on a Docker Engine API (Docker, or Podman's compatible service): one per
  * session, labelled with its session, owner and app, its port published on 127.0.0.1 only, memory

@@ -1,10 +1,8 @@
-// Over 300 lines: one class whose start, watch, end, stop, adoption and CPU reading share its instance registry;
-// the process group, pid records, readiness and output are their own modules beside it.
 import { localSecrets } from '../local-secrets';
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, symlinkSync, type WriteStream } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { RuntimeStartError, ShuttingDownError } from '../../../domain/errors';
 import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS, statusReason } from '../../../domain/session';
@@ -22,43 +20,13 @@ import { PidRecords } from './pid-records';
 import { PortAllocator } from './port-allocator';
 import { groupCpuSeconds, signalGroup, terminateGroup } from './process-group';
 import { sessionProcess } from './session-process';
-import { recordOutput } from './session-log';
+import { linkLog, recordOutput } from './session-log';
+import type { LocalProcessRuntimeOptions } from './local-process-options';
+
+export type { LocalProcessRuntimeOptions } from './local-process-options';
 import { RuntimeListeners } from '../runtime-listeners';
 import { endReason, inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import type { Instance } from './instance';
-
-/** A link to a session's log where its operator looks; a failure is only a warning (the log itself is kept). */
-function linkLog(logPath: string, link: string, logger: Logger): void {
-  try {
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(resolve(logPath), link);
-  } catch (error) {
-    logger.warn({ link, err: (error as Error).message }, 'cannot link the session log into log_dir');
-  }
-}
-
-export interface LocalProcessRuntimeOptions {
-  /** Address session processes bind to and the router connects to. */
-  host: string;
-  portRange: readonly [number, number];
-  /** Per-session logs: `<logDir>/<sessionId>.log`. */
-  logDir: string;
-  /** Also at `<dir>/<sessionId>.txt` (a link), where a wslink launcher file's `log_dir` says its operator looks. */
-  logLinkDir?: string | undefined;
-  /** Pid records, so a restarted server can stop what the last one left. */
-  runDir: string;
-  /** SIGTERM → SIGKILL grace. */
-  stopGraceMs: number;
-  /** What every session process inherits from the server (PATH, HOME, …). */
-  baseEnv: Record<string, string>;
-  /** Where apps' `env:` secrets are read from (the server's environment). */
-  secretEnv?: Readonly<Record<string, string | undefined>>;
-  logger?: Logger;
-  /** First probe delay and the cap of the probe backoff. */
-  probeIntervalMs?: { first: number; max: number };
-  /** READY apps are probed this often; `failures` misses in a row end the session (0: never). */
-  liveness?: { intervalMs: number; failures: number; timeoutMs: number };
-}
 
 /**
  * How an instance ended stays known a while after it exited, for inspect(); the instance itself (its

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { createWriteStream, mkdirSync, openSync, symlinkSync, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Logger } from '../../../ports/logger';
 import { finished } from 'node:stream/promises';
 import { timestampLines } from './timestamp-lines';
 
@@ -18,4 +19,14 @@ export function recordOutput(child: ChildProcess, log: WriteStream): void {
   const outputs = [child.stdout!.pipe(timestampLines()), child.stderr!.pipe(timestampLines())];
   for (const output of outputs) output.pipe(log, { end: false });
   void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
+}
+
+/** A link to a session's log where its operator looks; a failure is only a warning (the log itself is kept). */
+export function linkLog(logPath: string, link: string, logger: Logger): void {
+  try {
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(resolve(logPath), link);
+  } catch (error) {
+    logger.warn({ link, err: (error as Error).message }, 'cannot link the session log into log_dir');
+  }
 }
