@@ -1,13 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { SESSIONS_TABLE as T } from '../../shared/config/table';
 import { grantListTasks, grantTaskControl } from './grants';
 import type { SessionFunction } from './session-function';
-import { taskStarter, type TaskStarterProps } from './task-starter';
+import { passes, taskStarter, type TaskStarterProps } from './task-starter';
 
 export type PoolKeeperProps = TaskStarterProps;
 
@@ -26,28 +22,17 @@ export class PoolKeeper extends Construct {
     grantTaskControl(fn, props.cluster, ['DescribeTasks', 'StopTask']);
     grantListTasks(fn, props.cluster);
 
-    new Rule(this, 'Schedule', {
-      description: 'One pool keeper pass a minute (ttl, schedule windows, the end of a backoff)',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
-    });
     const poolRecord = { [T.partitionKey]: { S: FilterRule.beginsWith('pool#') } };
-    fn.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        retryAttempts: 2,
-        bisectBatchOnError: false,
-        filters: [
-          // A claim (READY → CLAIMED), and any pool record removed (claimed and taken over, died, retired).
-          FilterCriteria.filter({
-            eventName: FilterRule.isEqual('MODIFY'),
-            dynamodb: { Keys: poolRecord, NewImage: { state: { S: FilterRule.isEqual('CLAIMED') } } },
-          }),
-          FilterCriteria.filter({ eventName: FilterRule.isEqual('REMOVE'), dynamodb: { Keys: poolRecord } }),
-        ],
-      }),
-    );
+    passes(this, this.keeper, props.table, {
+      schedule: 'One pool keeper pass a minute (ttl, schedule windows, the end of a backoff)',
+      filters: [
+        // A claim (READY → CLAIMED), and any pool record removed (claimed and taken over, died, retired).
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('MODIFY'),
+          dynamodb: { Keys: poolRecord, NewImage: { state: { S: FilterRule.isEqual('CLAIMED') } } },
+        }),
+        FilterCriteria.filter({ eventName: FilterRule.isEqual('REMOVE'), dynamodb: { Keys: poolRecord } }),
+      ],
+    });
   }
 }

@@ -1,14 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import { grantTaskControl } from './grants';
 import type { Homes } from './homes';
 import type { SessionFunction } from './session-function';
-import { taskStarter, type TaskStarterProps } from './task-starter';
+import { passes, taskStarter, type TaskStarterProps } from './task-starter';
 
 export interface QueueDispatcherProps extends TaskStarterProps {
   /** The per-user limits and the queue's settings (the API functions' own). */
@@ -37,26 +33,15 @@ export class QueueDispatcher extends Construct {
     grantTaskControl(fn, props.cluster, ['StopTask']);
     props.homes.grantCreateAccessPoints(fn);
 
-    new Rule(this, 'Schedule', {
-      description: 'One launch-queue pass a minute (capacity that comes back by itself, a throttle that passes)',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+    passes(this, this.dispatcher, props.table, {
+      schedule: 'One launch-queue pass a minute (capacity that comes back by itself, a throttle that passes)',
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('MODIFY'),
+          // The ended statuses (shared/domain/session.ts FINAL_STATUSES: the stack test holds them equal).
+          dynamodb: { NewImage: { status: { S: FilterRule.or('STOPPED', 'FAILED', 'COMPLETED') } } },
+        }),
+      ],
     });
-    fn.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        retryAttempts: 2,
-        bisectBatchOnError: false,
-        filters: [
-          FilterCriteria.filter({
-            eventName: FilterRule.isEqual('MODIFY'),
-            // The ended statuses (shared/domain/session.ts FINAL_STATUSES: the stack test holds them equal).
-            dynamodb: { NewImage: { status: { S: FilterRule.or('STOPPED', 'FAILED', 'COMPLETED') } } },
-          }),
-        ],
-      }),
-    );
   }
 }

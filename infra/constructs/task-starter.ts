@@ -1,4 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { ICluster, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -57,4 +61,32 @@ export function taskStarter(
   grantRegisterTaskDefinitions(starter.fn, props.taskDefinitions);
   grantSealSecrets(starter.fn, props.secretsKey.keyArn);
   return starter;
+}
+
+/**
+ * When a task starter passes: once a minute (what changes by itself: capacity, a backoff's end, a schedule window) and
+ * within about a second of the table records its `filters` let through (the sessions table's stream: each reader's
+ * own filter, so no other write wakes it).
+ */
+export function passes(
+  scope: Construct,
+  starter: SessionFunction,
+  table: Table,
+  what: { schedule: string; filters: Record<string, unknown>[] },
+): void {
+  new Rule(scope, 'Schedule', {
+    description: what.schedule,
+    schedule: Schedule.rate(Duration.minutes(1)),
+    targets: [new LambdaFunction(starter.fn, { retryAttempts: 0 })],
+  });
+  starter.fn.addEventSource(
+    new DynamoEventSource(table, {
+      startingPosition: StartingPosition.LATEST,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      retryAttempts: 2,
+      bisectBatchOnError: false,
+      filters: what.filters,
+    }),
+  );
 }
