@@ -72,7 +72,7 @@ export class Model {
 const GROUPS: Record<ModelUser, readonly string[]> = Object.fromEntries(
   Object.entries(MODEL_USERS).map(([u, spec]) => [u, 'groups' in spec ? spec.groups : []]),
 ) as unknown as Record<ModelUser, readonly string[]>;
-const isAdmin = (u: ModelUser) => 'role' in MODEL_USERS[u];
+export const isAdmin = (u: ModelUser) => 'role' in MODEL_USERS[u];
 type Role = 'owner' | 'admin' | 'grantee' | 'stranger';
 function roleOf(user: ModelUser, s: ModelSession): Role {
   if (s.owner === user) return 'owner';

@@ -2,15 +2,23 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { isFinal, isLive, type Session } from '../../shared/domain/session';
 import { MODEL_JOB, type ModelUser } from './local-product';
-import { type Cmd, hasSessions, type Model, type ModelJob, type Product, short, target, users } from './product-model';
+import {
+  type Cmd,
+  hasSessions,
+  isAdmin,
+  type Model,
+  type ModelJob,
+  type Product,
+  short,
+  target,
+  users,
+} from './product-model';
 
 /*
  * #37's operations in the model: batch jobs launched through REST and skaha (each ends COMPLETED or FAILED with its
  * exit code, never idle-stopped), read and stopped through the one decision; the limits people choose (PATCH) and an
  * app's own activity report, on the interactive sessions.
  */
-
-const isAdmin = (u: ModelUser) => u === 'root';
 
 /** A job through REST (its EXIT_CODE a param) or skaha (`kind=headless`, the param as `env=`). */
 export class JobLaunch implements Cmd {
@@ -40,42 +48,41 @@ export class JobLaunch implements Cmd {
   toString = () => `jobLaunch(${this.user}, ${this.door}, exit ${this.exit})`;
 }
 
-/** Its owner or an admin reads it (a stranger is told it does not exist); once ended, how is its exit code's. */
-export class JobLook implements Cmd {
+/** A command on one of the model's jobs: which (its pick), and whether the user may see and stop it (owner, admin). */
+abstract class JobCommand {
   constructor(
     readonly user: ModelUser,
     readonly pick: number,
   ) {}
   check = (m: Readonly<Model>) => m.jobs.length > 0;
+  protected job = (m: Model): ModelJob => m.jobs[this.pick % m.jobs.length]!;
+  protected mine = (job: ModelJob) => job.owner === this.user || isAdmin(this.user);
+}
+
+/** Its owner or an admin reads it (a stranger is told it does not exist); once ended, how is its exit code's. */
+export class JobLook extends JobCommand implements Cmd {
   async run(m: Model, p: Product) {
-    const jobs = m.jobs;
-    const job = jobs[this.pick % jobs.length]!;
+    const job = this.job(m);
     const res = await p.call(this.user, `/sessions/${job.id}`);
-    if (job.owner !== this.user && !isAdmin(this.user)) return void expect(res.status).toBe(404);
+    if (!this.mine(job)) return void expect(res.status).toBe(404);
     expect(res.status).toBe(200);
     const view = (await res.json()) as { status: Session['status']; exitCode?: number; kind?: string };
     expect(view.kind).toBe('job');
     expectEnd(job, view);
   }
-  toString = () => `jobLook(${this.user}, #${this.pick})`;
+  override toString = () => `jobLook(${this.user}, #${this.pick})`;
 }
 
 /** Its owner or an admin stops it (whatever it is by then); anyone else is told it does not exist. */
-export class JobStop implements Cmd {
-  constructor(
-    readonly user: ModelUser,
-    readonly pick: number,
-  ) {}
-  check = (m: Readonly<Model>) => m.jobs.length > 0;
+export class JobStop extends JobCommand implements Cmd {
   async run(m: Model, p: Product) {
-    const jobs = m.jobs;
-    const job = jobs[this.pick % jobs.length]!;
+    const job = this.job(m);
     const res = await p.call(this.user, `/sessions/${job.id}`, { method: 'DELETE' });
-    if (job.owner !== this.user && !isAdmin(this.user)) return void expect(res.status).toBe(404);
+    if (!this.mine(job)) return void expect(res.status).toBe(404);
     expect(res.status).toBeLessThan(300);
     job.cut = true;
   }
-  toString = () => `jobStop(${this.user}, #${this.pick})`;
+  override toString = () => `jobStop(${this.user}, #${this.pick})`;
 }
 
 /** How a job may have ended: as its exit code says, unless a stop or a restart cut it short. */
