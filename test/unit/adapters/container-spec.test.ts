@@ -62,4 +62,25 @@ describe('container create request', () => {
     expect(spec.User).toBe('200001:200001');
     expect(spec.Env).toContain('HOME=/home/user');
   });
+
+  it("tells the app where to report it is busy, the server's loopback as the container reaches its host, and its secrets", () => {
+    const env = (activityUrl: string) =>
+      containerSpec({
+        session: makeSession({ id: 'a'.repeat(32) }),
+        app: { ...app, secrets: { TOKEN: 'env:SP_TOKEN' } },
+        secret: 's',
+        plane: 'p',
+        activityUrl,
+        secretEnv: { SP_TOKEN: 'tok' },
+      }).Env!;
+    const local = env(`http://127.0.0.1:8080/sessions/${'a'.repeat(32)}/activity`);
+    expect(local).toContain(
+      `SESSION_ACTIVITY_URL=http://host.containers.internal:8080/sessions/${'a'.repeat(32)}/activity`,
+    );
+    expect(local).toContain('TOKEN=tok');
+    // An address containers reach as it is stays as it is.
+    expect(env('https://sessions.example.org/sessions/x/activity')).toContain(
+      'SESSION_ACTIVITY_URL=https://sessions.example.org/sessions/x/activity',
+    );
+  });
 });
