@@ -16,7 +16,9 @@ import {
   ShareListSchema,
   ShareViewSchema,
 } from './views/session';
+import { TokenListSchema, TokenMadeSchema } from './views/token';
 import { UsageReplySchema } from './views/usage';
+import { CreateTokenSchema } from '../../shared/domain/api-tokens';
 import { LaunchBodySchema, ListQuerySchema, PoolPauseSchema, SessionPatchSchema, ShareBodySchema } from './schemas';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -148,6 +150,27 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
         "Every user's home, with its owner, uid and gid (and its size on one machine, its EFS access point on AWS): admins only",
       ok: { status: 200, schema: HomeListSchema },
       errors: [401, 403, 429],
+    },
+  },
+  '/tokens': {
+    get: {
+      summary: "Your personal API tokens: each one's id, name, when it was made and when it expires (never the token)",
+      ok: { status: 200, schema: TokenListSchema },
+      errors: [401, 403, 429],
+    },
+    post: {
+      summary:
+        'Make a personal API token (a name; it expires in 1–365 days, 30 by default): the token is in this answer only, and acts as you with the groups and role you have now',
+      body: CreateTokenSchema,
+      ok: { status: 201, schema: TokenMadeSchema },
+      errors: [400, 401, 403, 429],
+    },
+  },
+  '/tokens/{id}': {
+    delete: {
+      summary: 'Revoke one of your personal API tokens: it is refused from then on',
+      ok: { status: 204 },
+      errors: [401, 403, 404, 429],
     },
   },
   '/pools': {

@@ -17,6 +17,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'method.not_allowed': 405,
   'app.not_found': 404,
   'pool.not_found': 404,
+  'token.not_found': 404,
+  'tokens.unavailable': 501,
   'app.not_runnable': 409,
   'image.not_allowed': 403,
   'quota.exceeded': 429,

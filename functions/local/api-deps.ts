@@ -2,7 +2,7 @@ import type { LocalConfig } from '../../shared/config/env';
 import { FileSessionLogs } from '../../shared/adapters/in-process/file-session-logs';
 import type { LaunchDeps } from '../../shared/services/deps';
 import type { Logger } from '../../shared/ports/logger';
-import { anyOf, bearerTokens, verifiedJwt, type Authenticate } from '../api/auth/authenticators';
+import { anyOf, bearerTokens, personalTokens, verifiedJwt, type Authenticate } from '../api/auth/authenticators';
 import type { ApiDeps } from '../api/context';
 import { hostCapacity } from '../api/routes/skaha-catalog';
 import type { localPortal } from './portal';
@@ -31,6 +31,7 @@ export function localApiDeps(
       authenticate ??
       anyOf(
         bearerTokens(portal.users),
+        personalTokens(services),
         portal.authenticator,
         ...(config.oidc
           ? [

@@ -1,3 +1,4 @@
+import { DynamoDbApiTokens } from '../../shared/adapters/dynamodb/dynamodb-api-tokens';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
@@ -98,6 +99,7 @@ export function localServices(input: LocalServicesInput): { services: LaunchDeps
     tokenKey: input.tokenKey,
     // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
     usage: new DynamoDbUsageStore(client, config.tableName, config.usageRetentionMs),
+    apiTokens: new DynamoDbApiTokens(client, config.tableName),
     homes: new FolderHomes(input.homesDir, new DynamoDbUserIds(client, config.tableName, () => clock.now())),
     pools: {
       store: poolStore,

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'app.not_found',
   'app.not_runnable',
   'pool.not_found',
+  'token.not_found',
+  'tokens.unavailable',
   'image.not_allowed',
   'quota.exceeded',
   'idempotency.mismatch',

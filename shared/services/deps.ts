@@ -1,3 +1,4 @@
+import type { ApiTokenStore } from '../ports/api-tokens';
 import type { UsageStore } from '../ports/usage-store';
 import type { AppSpec } from '../domain/app';
 import type { Policy } from '../domain/limits';
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   pools?: Pools | undefined;
   /** Usage records, one per ended session, where this deployment keeps them. */
   usage?: UsageStore | undefined;
+  /** People's personal API tokens, where this deployment keeps them. */
+  apiTokens?: ApiTokenStore | undefined;
 }
 
 /** The warm pools' records, and how to reach their keeper. */

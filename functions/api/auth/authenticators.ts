@@ -3,6 +3,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { TokenTable } from '../../../shared/config/auth-tokens';
 import { hashToken } from '../../../shared/domain/ids';
 import type { Principal } from '../../../shared/domain/principal';
+import { principalOfBearer } from '../../../shared/services/api-tokens';
 import { principalFromClaims, type ClaimsMapping } from './claims';
 
 /** Who is calling, from a request; undefined when it carries no valid credential. */
@@ -22,6 +23,14 @@ export function bearerTokens(table: TokenTable): Authenticate {
   return async (c) => {
     const token = bearerOf(c);
     return token ? table.get(hashToken(token)) : undefined;
+  };
+}
+
+/** Personal API tokens (`spt_…`) a signed-in person made, looked up by their SHA-256 in the store. */
+export function personalTokens(deps: Parameters<typeof principalOfBearer>[0]): Authenticate {
+  return async (c) => {
+    const token = bearerOf(c);
+    return token ? principalOfBearer(deps, token) : undefined;
   };
 }
 

@@ -1,3 +1,4 @@
+import { tokenReadRoutes } from './tokens';
 import { groupMembers } from '../../../shared/services/replicas';
 import { Hono } from 'hono';
 import * as z from 'zod';
@@ -115,4 +116,5 @@ export const readGroup: GroupMount = (app, deps) => {
   app.route('/homes', homeRoutes(deps));
   app.route('/usage', usageRoutes(deps));
   app.route('/pools', poolReadRoutes(deps));
+  app.route('/tokens', tokenReadRoutes(deps));
 };

@@ -1,3 +1,4 @@
+import { tokenWriteRoutes } from './tokens';
 import { Hono } from 'hono';
 import { SessionNotFoundError } from '../../../shared/domain/errors';
 import { reportActivity } from '../../../shared/services/activity';
@@ -81,6 +82,7 @@ export const writeGroup: GroupMount = Object.assign(
     app.route('/sessions', sessionWriteRoutes(deps));
     app.route('/sessions', shareWriteRoutes(deps));
     app.route('/pools', poolWriteRoutes(deps));
+    app.route('/tokens', tokenWriteRoutes(deps));
   },
   { publicRoutes: activityRoutes },
 );
