@@ -3,6 +3,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { TokenTable } from '../../../shared/config/auth-tokens';
 import { hashToken } from '../../../shared/domain/ids';
 import type { Principal } from '../../../shared/domain/principal';
+import { isApiToken } from '../../../shared/domain/api-tokens';
 import { principalOfBearer } from '../../../shared/services/api-tokens';
 import { principalFromClaims, type ClaimsMapping } from './claims';
 
@@ -52,7 +53,13 @@ export function gatewayClaims(mapping: ClaimsMapping): Authenticate {
 
 export interface JwtOptions extends ClaimsMapping {
   issuer: string;
-  audience: string;
+  /** The audiences accepted: a token's `aud` must name one. */
+  audience: string | readonly string[];
+  /**
+   * Also accept a token without `aud` whose `client_id` is one of the audiences (API Gateway's JWT authorizer's rule:
+   * Cognito's access tokens carry `client_id`, its ID tokens `aud`).
+   */
+  clientIdAudience?: boolean;
   /**
    * The issuer's key set. Unset: discovered from `<issuer>/.well-known/openid-configuration`'s
    * `jwks_uri` (Keycloak serves its keys at `…/protocol/openid-connect/certs`, not at a fixed path).
@@ -95,9 +102,14 @@ export function verifiedJwt(options: JwtOptions): Authenticate {
       keys = undefined; // try again on the next request
       throw error;
     }));
+  const audiences = new Set([options.audience].flat());
+  const forUs = (payload: { aud?: string | string[]; client_id?: unknown }) =>
+    payload.aud !== undefined
+      ? [payload.aud].flat().some((a) => audiences.has(a))
+      : !!options.clientIdAudience && typeof payload.client_id === 'string' && audiences.has(payload.client_id);
   return async (c) => {
     const token = bearerOf(c);
-    if (!token) return undefined;
+    if (!token || isApiToken(token)) return undefined;
     let getKey: JWTVerifyGetKey;
     try {
       getKey = await keySet();
@@ -108,10 +120,9 @@ export function verifiedJwt(options: JwtOptions): Authenticate {
     try {
       const { payload } = await jwtVerify(token, getKey, {
         issuer: options.issuer,
-        audience: options.audience,
         algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
       });
-      return principalFromClaims(payload as Record<string, unknown>, options);
+      return forUs(payload) ? principalFromClaims(payload as Record<string, unknown>, options) : undefined;
     } catch {
       return undefined;
     }

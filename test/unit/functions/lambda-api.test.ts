@@ -131,6 +131,20 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     expect(JSON.parse(stream.body).detail).toContain('router');
   });
 
+  it('tokens: answers 501 problem+json on AWS, where the JWT authorizer would refuse a personal token (none is made)', async () => {
+    for (const [handler, method] of [
+      [handlers.write!, 'POST'],
+      [handlers.read!, 'GET'],
+    ] as const) {
+      const res = await handler(
+        httpApiEvent(method, '/tokens', method === 'POST' ? { body: '{"name":"cli"}' } : {}),
+        lambdaContext,
+      );
+      expect(res.statusCode).toBe(501);
+      expect(JSON.parse(res.body)).toMatchObject({ code: 'tokens.unavailable' });
+    }
+  });
+
   it('answers problem+json without claims, and 404 for a route another function serves', async () => {
     const noClaims = await handlers.read!(httpApiEvent('GET', '/sessions', { claims: null }), lambdaContext);
     expect(noClaims.statusCode).toBe(401);
