@@ -74,16 +74,17 @@ export function createApp(
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   if (openApi && groups.catalog) app.get('/openapi.json', (c) => c.json(openApi(new URL(c.req.url).origin)));
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, {
-          details: { maxBytes: deps.maxBodyBytes },
-        });
-      },
-    }),
+  // Every body is small JSON, but a file put in a home: that one is streamed to disk within its own limit.
+  const limitBody: MiddlewareHandler = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new DomainError('request.too_large', `The request body is larger than ${deps.maxBodyBytes} bytes.`, {
+        details: { maxBytes: deps.maxBodyBytes },
+      });
+    },
+  });
+  app.use('*', (c, next) =>
+    c.req.method === 'PUT' && path(c).startsWith('/homes/me/files/') ? next() : limitBody(c, next),
   );
   for (const group of ALL_ROUTE_GROUPS) groups[group]?.publicRoutes?.(app, deps);
   const anonymous = addressRateLimit(deps.anonymousRateLimit);

@@ -28,6 +28,8 @@ export interface ApiDeps extends LaunchDeps {
   launcherTimeoutMs: number;
   /** The price table GET /usage estimates cost with, and where its figures come from. */
   prices?: { table: PriceTable; source: string } | undefined;
+  /** The largest file one upload takes. */
+  maxUploadBytes: number;
   /** What the runtime can run at most (cores, MiB), where it is one machine: skaha's `?view=stats`. */
   capacity?: (() => { cpu: number; memory: number } | undefined) | undefined;
 }

@@ -60,6 +60,8 @@ export function lambdaApiDeps(
       adminGroup: env[ENV.adminGroup],
     }),
     maxBodyBytes: env[ENV.maxBodyBytes],
+    // No files through the API on AWS yet (the functions have no EFS mount): /homes/me/files answers 501.
+    maxUploadBytes: 0,
     rateLimit,
     anonymousRateLimit,
     logs: parts.logs,

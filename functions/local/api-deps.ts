@@ -43,6 +43,7 @@ export function localApiDeps(
           : []),
       ),
     maxBodyBytes: config.maxBodyBytes,
+    maxUploadBytes: config.maxUploadBytes,
     rateLimit: config.rateLimit,
     anonymousRateLimit: config.anonymousRateLimit,
     logs: new FileSessionLogs((id) => processes.logPath(id)),

@@ -1,3 +1,4 @@
+import { FolderHomeFiles } from '../../shared/adapters/homes/folder-home-files';
 import { DynamoDbApiTokens } from '../../shared/adapters/dynamodb/dynamodb-api-tokens';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -84,6 +85,7 @@ export function localServices(input: LocalServicesInput): { services: LaunchDeps
   const poolStore = embedded
     ? new CachedPoolStore(new DynamoDbPoolStore(client, config.tableName))
     : new DynamoDbPoolStore(client, config.tableName);
+  const homes = new FolderHomes(input.homesDir, new DynamoDbUserIds(client, config.tableName, () => clock.now()));
   const services: LaunchDeps = {
     store,
     changes: store,
@@ -100,7 +102,8 @@ export function localServices(input: LocalServicesInput): { services: LaunchDeps
     // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
     usage: new DynamoDbUsageStore(client, config.tableName, config.usageRetentionMs),
     apiTokens: new DynamoDbApiTokens(client, config.tableName),
-    homes: new FolderHomes(input.homesDir, new DynamoDbUserIds(client, config.tableName, () => clock.now())),
+    homes,
+    homeFiles: new FolderHomeFiles(homes, config.homeQuotaBytes),
     pools: {
       store: poolStore,
       poke: () => input.keeper()?.poke(),

@@ -10,7 +10,7 @@ export type ApiFunctionName = 'api-read' | 'api-write' | 'api-catalog';
 export type RouteGroup = 'read' | 'write' | 'catalog' | 'launcher' | 'skaha';
 
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   fn: ApiFunctionName;
   /** No credential needed (the gateway's authorizer is off for it). */
@@ -45,6 +45,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/sessions/{id}/shares', fn: 'api-write' },
   { method: 'DELETE', path: '/sessions/{id}/shares/{shareId}', fn: 'api-write' },
   { method: 'GET', path: '/homes', fn: 'api-read' },
+  { method: 'GET', path: '/homes/me/files', fn: 'api-read' },
+  { method: 'GET', path: '/homes/me/files/{proxy+}', fn: 'api-read' },
+  { method: 'PUT', path: '/homes/me/files/{proxy+}', fn: 'api-write' },
+  { method: 'DELETE', path: '/homes/me/files/{proxy+}', fn: 'api-write' },
   { method: 'GET', path: '/tokens', fn: 'api-read' },
   { method: 'POST', path: '/tokens', fn: 'api-write' },
   { method: 'DELETE', path: '/tokens/{id}', fn: 'api-write' },

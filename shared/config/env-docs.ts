@@ -68,6 +68,12 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
     default: '`<data dir>/homes`',
     meaning: "users' homes, a folder each (see [Homes](../how-to/homes.md))",
   },
+  SESSIONPLANE_HOME_QUOTA: {
+    default: '`10Gi`',
+    meaning:
+      "what a user's home may hold when they upload through `/homes/me/files` (their apps' own writes are not capped)",
+  },
+  SESSIONPLANE_MAX_UPLOAD: { default: '`2Gi`', meaning: 'the largest file one `PUT /homes/me/files/…` takes' },
   SESSIONPLANE_CONTAINER_NETWORK: {
     default: "the engine's default",
     meaning: 'the engine network session containers join',

@@ -73,6 +73,8 @@ export const ENV = {
   discoveryTtl: 'SESSIONPLANE_DISCOVERY_TTL',
   imageRepository: 'SESSIONPLANE_IMAGE_REPOSITORY',
   homesDir: 'SESSIONPLANE_HOMES_DIR',
+  homeQuota: 'SESSIONPLANE_HOME_QUOTA',
+  maxUpload: 'SESSIONPLANE_MAX_UPLOAD',
   homesFileSystem: 'SESSIONPLANE_HOMES_FILE_SYSTEM',
   sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',
   awsRegion: 'AWS_REGION',

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { LauncherServerSettings } from './wslink-launcher-file';
-import { DurationSchema } from './duration';
+import { DurationSchema, MemorySchema } from './duration';
 import { ENV, INHERITED_ENV } from './env-names';
 import { policyFrom, PolicyEnvSchema, tokenKeyOf } from './policy';
 import { ConfigError } from '../domain/errors';
@@ -82,6 +82,9 @@ export const LocalEnvSchema = z
     [ENV.discoveryTtl]: DurationSchema.default(15_000),
     /** Where users' homes are (a folder each); default `<data dir>/homes`. */
     [ENV.homesDir]: z.string().min(1).optional(),
+    /** What a home may hold through the files API, and one upload at most (MiB, as `10Gi`). */
+    [ENV.homeQuota]: MemorySchema.default(10 * 1024),
+    [ENV.maxUpload]: MemorySchema.default(2 * 1024),
     /** The engine network session containers join (default: the engine's own default). */
     [ENV.containerNetwork]: z
       .string()
@@ -187,6 +190,8 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     containerNetwork: e[ENV.containerNetwork],
     discoveryTtlMs: e[ENV.discoveryTtl],
     homesDir: e[ENV.homesDir],
+    homeQuotaBytes: e[ENV.homeQuota] * 1024 * 1024,
+    maxUploadBytes: e[ENV.maxUpload] * 1024 * 1024,
     /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],
     portal: e[ENV.portal] === 'on',

@@ -1,3 +1,4 @@
+import type { HomeFiles } from '../ports/home-files';
 import type { ApiTokenStore } from '../ports/api-tokens';
 import type { UsageStore } from '../ports/usage-store';
 import type { AppSpec } from '../domain/app';
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   pools?: Pools | undefined;
   /** Usage records, one per ended session, where this deployment keeps them. */
   usage?: UsageStore | undefined;
+  /** Users' files in their homes through the API, where this deployment offers them (one machine). */
+  homeFiles?: HomeFiles | undefined;
   /** People's personal API tokens, where this deployment keeps them. */
   apiTokens?: ApiTokenStore | undefined;
 }

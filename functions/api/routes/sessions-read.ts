@@ -1,3 +1,4 @@
+import { homeFileRoutes } from './home-files';
 import { tokenReadRoutes } from './tokens';
 import { groupMembers } from '../../../shared/services/replicas';
 import { Hono } from 'hono';
@@ -113,6 +114,7 @@ function sessionReadRoutes(deps: ApiDeps): Hono<ApiEnv> {
 export const readGroup: GroupMount = (app, deps) => {
   app.route('/sessions', sessionReadRoutes(deps));
   app.route('/sessions', shareReadRoutes(deps));
+  app.route('/homes/me/files', homeFileRoutes(deps, 'read'));
   app.route('/homes', homeRoutes(deps));
   app.route('/usage', usageRoutes(deps));
   app.route('/pools', poolReadRoutes(deps));

@@ -1,3 +1,4 @@
+import { homeFileRoutes } from './home-files';
 import { tokenWriteRoutes } from './tokens';
 import { Hono } from 'hono';
 import { SessionNotFoundError } from '../../../shared/domain/errors';
@@ -83,6 +84,7 @@ export const writeGroup: GroupMount = Object.assign(
     app.route('/sessions', shareWriteRoutes(deps));
     app.route('/pools', poolWriteRoutes(deps));
     app.route('/tokens', tokenWriteRoutes(deps));
+    app.route('/homes/me/files', homeFileRoutes(deps, 'write'));
   },
   { publicRoutes: activityRoutes },
 );

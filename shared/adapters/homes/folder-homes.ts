@@ -86,7 +86,7 @@ export class FolderHomes implements Homes {
 }
 
 /** Bytes under a folder (files only; links not followed). */
-async function folderSize(path: string): Promise<number> {
+export async function folderSize(path: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;

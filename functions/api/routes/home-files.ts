@@ -1,0 +1,68 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { Hono } from 'hono';
+import { DomainError } from '../../../shared/domain/errors';
+import { homePath } from '../../../shared/domain/home-files';
+import type { HomeFiles } from '../../../shared/ports/home-files';
+import type { ApiDeps, ApiEnv } from '../context';
+
+const PREFIX = '/homes/me/files';
+
+/**
+ * `/homes/me/files/<path>`: the caller's own home, whether or not a session runs (#38). GET lists a folder (JSON, with
+ * the home's usage against its quota) or streams a file; PUT writes one whole from the body, streamed (never held in
+ * memory), within the upload limit and the quota; DELETE removes a file or an empty folder. Paths are checked by the
+ * domain (homePath); the adapter refuses links on the way. Visitors have no home.
+ */
+export function homeFileRoutes(deps: ApiDeps, method: 'read' | 'write'): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const filesOf = (c: { var: { principal: { visitor?: true } } }): HomeFiles => {
+    if (c.var.principal.visitor) throw new DomainError('auth.forbidden', 'Visitors have no home: sign in first.');
+    if (!deps.homeFiles)
+      throw new DomainError('files.unavailable', 'This deployment does not offer files through the API yet.');
+    return deps.homeFiles;
+  };
+  const pathOf = (url: string) => homePath(decodeURIComponent(new URL(url).pathname.slice(PREFIX.length)));
+
+  if (method === 'read')
+    app.get('*', async (c) => {
+      const files = filesOf(c);
+      const path = pathOf(c.req.url);
+      const entries = await files.list(c.var.principal.user, path);
+      if (entries) return c.json({ path: path.join('/'), entries, usage: await files.usage(c.var.principal.user) });
+      const file = await files.read(c.var.principal.user, path);
+      c.header('content-type', 'application/octet-stream');
+      c.header('content-length', String(file.size));
+      c.header('last-modified', new Date(file.modifiedAt).toUTCString());
+      c.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(path.at(-1)!)}`);
+      c.header('x-content-type-options', 'nosniff');
+      c.header('cache-control', 'private, no-store');
+      return c.body(Readable.toWeb(file.stream) as unknown as ReadableStream<Uint8Array>);
+    });
+  else {
+    app.put('*', async (c) => {
+      const files = filesOf(c);
+      const path = pathOf(c.req.url);
+      const declared = Number(c.req.header('content-length') ?? Number.NaN);
+      if (declared > deps.maxUploadBytes)
+        throw new DomainError(
+          'request.too_large',
+          `The file is larger than ${deps.maxUploadBytes} bytes, the most one upload may be.`,
+          {
+            details: { maxBytes: deps.maxUploadBytes },
+          },
+        );
+      const body = c.req.raw.body
+        ? Readable.fromWeb(c.req.raw.body as unknown as NodeReadableStream<Uint8Array>)
+        : Readable.from([]);
+      const written = await files.write(c.var.principal.user, path, body, deps.maxUploadBytes);
+      c.header('location', `${PREFIX}/${path.map(encodeURIComponent).join('/')}`);
+      return c.json({ path: path.join('/'), size: written.size }, written.created ? 201 : 200);
+    });
+    app.delete('*', async (c) => {
+      await filesOf(c).remove(c.var.principal.user, pathOf(c.req.url));
+      return c.body(null, 204);
+    });
+  }
+  return app;
+}
