@@ -17,11 +17,12 @@ import {
   ShareViewSchema,
 } from './views/session';
 import { TokenListSchema, TokenMadeSchema } from './views/token';
+import { FileWrittenSchema, HomeListingSchema } from './views/home-files';
 import { UsageReplySchema } from './views/usage';
 import { CreateTokenSchema } from '../../shared/domain/api-tokens';
 import { LaunchBodySchema, ListQuerySchema, PoolPauseSchema, SessionPatchSchema, ShareBodySchema } from './schemas';
 
-export type Method = 'get' | 'post' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Operation {
   summary: string;
   auth?: false;
@@ -29,6 +30,8 @@ export interface Operation {
   body?: z.ZodType;
   /** The body may be left out (a pause without a reason). */
   bodyOptional?: true;
+  /** The body is bytes (a file), not JSON. */
+  rawBody?: true;
   ok: { status: number; schema?: z.ZodType; text?: true; image?: true };
   errors: number[];
 }
@@ -150,6 +153,33 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
         "Every user's home, with its owner, uid and gid (and its size on one machine, its EFS access point on AWS): admins only",
       ok: { status: 200, schema: HomeListSchema },
       errors: [401, 403, 429],
+    },
+  },
+  '/homes/me/files': {
+    get: {
+      summary: "Your home's top folder: its entries, and what the home holds against its quota (made on first use)",
+      ok: { status: 200, schema: HomeListingSchema },
+      errors: [401, 403, 429, 501],
+    },
+  },
+  '/homes/me/files/{path}': {
+    get: {
+      summary:
+        "A folder of your home (JSON, as the top folder), or a file's bytes (application/octet-stream, streamed); no link is followed",
+      ok: { status: 200, schema: HomeListingSchema },
+      errors: [400, 401, 403, 404, 409, 429, 501],
+    },
+    put: {
+      summary:
+        'Write a file whole from the body, streamed (201 made, 200 replaced); folders on the way are made; refused past SESSIONPLANE_MAX_UPLOAD (413) or the home quota (507), leaving nothing',
+      rawBody: true,
+      ok: { status: 201, schema: FileWrittenSchema },
+      errors: [400, 401, 403, 409, 413, 429, 501, 507],
+    },
+    delete: {
+      summary: 'Remove a file or an empty folder of your home',
+      ok: { status: 204 },
+      errors: [400, 401, 403, 404, 409, 429, 501],
     },
   },
   '/tokens': {

@@ -47,6 +47,17 @@ export function openApiDocument(serverUrl: string) {
           ...(path.includes('{group}')
             ? [{ name: 'group', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }]
             : []),
+          ...(path.includes('{path}')
+            ? [
+                {
+                  name: 'path',
+                  in: 'path',
+                  required: true,
+                  description: 'A path in your home; may hold `/`',
+                  schema: { type: 'string' },
+                },
+              ]
+            : []),
           ...(path.includes('{shareId}')
             ? [{ name: 'shareId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } }]
             : []),
@@ -55,6 +66,14 @@ export function openApiDocument(serverUrl: string) {
             ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
             : []),
         ],
+        ...(op.rawBody
+          ? {
+              requestBody: {
+                required: true,
+                content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+              },
+            }
+          : {}),
         ...(op.body
           ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: json(op.body) } } } }
           : {}),

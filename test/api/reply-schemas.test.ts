@@ -85,6 +85,11 @@ describe('every documented reply, as the server really answers', () => {
     ],
     'GET /usage': () => ['/usage', {}],
     'GET /homes': () => ['/homes', { user: 'admin' }],
+    'PUT /homes/me/files/{path}': () => ['/homes/me/files/notes/a.txt', { method: 'PUT', body: 'a note' }],
+    'GET /homes/me/files': () => ['/homes/me/files', {}],
+    'GET /homes/me/files/{path}': () => ['/homes/me/files/notes', {}],
+    'POST /tokens': () => ['/tokens', { method: 'POST', body: '{"name":"cli"}' }],
+    'GET /tokens': () => ['/tokens', {}],
     'GET /pools': () => ['/pools', { user: 'admin' }],
     'POST /pools/{app}/pause': () => ['/pools/warm/pause', { method: 'POST', user: 'admin' }],
     'POST /pools/{app}/resume': () => ['/pools/warm/resume', { method: 'POST', user: 'admin' }],
@@ -115,7 +120,17 @@ describe('every documented reply, as the server really answers', () => {
       const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
       expect(undeclared(json, body)).toEqual([]);
       // Real answers, not empty ones: each list holds an item whose shape is checked.
-      for (const list of ['sessions', 'apps', 'homes', 'pools', 'events', 'shares', 'rows'] as const) {
+      for (const list of [
+        'sessions',
+        'apps',
+        'homes',
+        'pools',
+        'events',
+        'shares',
+        'rows',
+        'entries',
+        'tokens',
+      ] as const) {
         if (list in body) expect((body[list] as unknown[]).length, list).toBeGreaterThan(0);
       }
     },

@@ -20,7 +20,7 @@ function mounted(fn: ApiFunctionName): { method: string; path: string }[] {
   const seen = new Set<string>();
   const groups = Object.fromEntries(FUNCTION_GROUPS[fn].map((g) => [g, ALL_GROUPS[g]]));
   return createApp(deps, groups, { openApi: openApiDocument })
-    .routes.filter((r) => ['GET', 'POST', 'PATCH', 'DELETE'].includes(r.method) && !r.path.includes('*'))
+    .routes.filter((r) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !r.path.includes('*'))
     .map((r) => ({ method: r.method, path: r.path.replace(/\/+$/, '') || '/' }))
     .filter((r) => !seen.has(`${r.method} ${r.path}`) && seen.add(`${r.method} ${r.path}`));
 }
@@ -34,7 +34,7 @@ function takes(route: ApiRoute, method: string, path: string): boolean {
       .replace(/\{proxy\+\}/g, '.+')
       .replace(/\{[A-Za-z]+\}/g, '[^/]+')}$`,
   );
-  return pattern.test(path.replace(/:[A-Za-z]+/g, 'x'));
+  return pattern.test(path.replace(/:[A-Za-z]+(\{[^}]*\})?/g, 'x'));
 }
 
 function mismatches(routes: readonly ApiRoute[]): string[] {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { DomainError } from '../../../shared/domain/errors';
 import { homePath } from '../../../shared/domain/home-files';
 import type { HomeFiles } from '../../../shared/ports/home-files';
@@ -24,8 +24,9 @@ export function homeFileRoutes(deps: ApiDeps, method: 'read' | 'write'): Hono<Ap
   };
   const pathOf = (url: string) => homePath(decodeURIComponent(new URL(url).pathname.slice(PREFIX.length)));
 
-  if (method === 'read')
-    app.get('*', async (c) => {
+  // `/` is the home itself, `/:path{.+}` anything in it (the path is read whole from the URL, then checked).
+  if (method === 'read') {
+    const get = async (c: Context<ApiEnv>) => {
       const files = filesOf(c);
       const path = pathOf(c.req.url);
       const entries = await files.list(c.var.principal.user, path);
@@ -38,9 +39,11 @@ export function homeFileRoutes(deps: ApiDeps, method: 'read' | 'write'): Hono<Ap
       c.header('x-content-type-options', 'nosniff');
       c.header('cache-control', 'private, no-store');
       return c.body(Readable.toWeb(file.stream) as unknown as ReadableStream<Uint8Array>);
-    });
-  else {
-    app.put('*', async (c) => {
+    };
+    app.get('/', get);
+    app.get('/:path{.+}', get);
+  } else {
+    app.put('/:path{.+}', async (c) => {
       const files = filesOf(c);
       const path = pathOf(c.req.url);
       const declared = Number(c.req.header('content-length') ?? Number.NaN);
@@ -59,7 +62,7 @@ export function homeFileRoutes(deps: ApiDeps, method: 'read' | 'write'): Hono<Ap
       c.header('location', `${PREFIX}/${path.map(encodeURIComponent).join('/')}`);
       return c.json({ path: path.join('/'), size: written.size }, written.created ? 201 : 200);
     });
-    app.delete('*', async (c) => {
+    app.delete('/:path{.+}', async (c) => {
       await filesOf(c).remove(c.var.principal.user, pathOf(c.req.url));
       return c.body(null, 204);
     });
