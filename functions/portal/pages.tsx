@@ -33,6 +33,7 @@ export function Layout(props: {
           {props.principal ? (
             <nav aria-label="Account">
               <span class="who">{props.principal.user}</span>
+              <a href="/portal/files">Files</a>
               <a href="/portal/tokens">API tokens</a>
               {props.principal.admin ? <a href="/admin">Admin</a> : null}
               <form method="post" action="/sign-out">

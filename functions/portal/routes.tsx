@@ -19,6 +19,7 @@ import { Catalog, Layout } from './pages';
 import { RecentLaunches } from './relaunch';
 import { SessionList } from './session-cards';
 import { signInRoutes } from './sign-in';
+import { fileRoutes } from './files';
 import { tokenRoutes } from './tokens';
 import { UsageSummary } from './usage';
 
@@ -137,6 +138,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
 
   app.route('/', appAddressRoutes(deps, kit));
   app.route('/', tokenRoutes(deps, kit));
+  app.route('/', fileRoutes(deps, kit));
 
   // The API elsewhere (AWS): the script's requests go through here, as the user, CSRF-checked.
   if (deps.api.remote) {

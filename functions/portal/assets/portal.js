@@ -194,6 +194,29 @@ document.addEventListener('submit', async (e) => {
   location.reload();
 });
 
+// Files: each chosen file goes to the API as the browser reads it (PUT /homes/me/files/…), one after another.
+document.addEventListener('submit', async (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains('upload')) return;
+  e.preventDefault();
+  const status = form.querySelector('.upload-status');
+  const folder = form.dataset.path ? `${form.dataset.path.split('/').map(encodeURIComponent).join('/')}/` : '';
+  for (const file of form.elements.namedItem('files').files) {
+    status.textContent = `Uploading ${file.name}…`;
+    const res = await fetch(`${BASE}/homes/me/files/${folder}${encodeURIComponent(file.name)}`, {
+      method: 'PUT',
+      headers: { 'x-csrf-token': csrf, 'content-type': 'application/octet-stream' },
+      body: file,
+    });
+    if (!res.ok) {
+      const problem = await res.json().catch(() => ({}));
+      status.textContent = `${file.name}: ${problem.detail ?? `failed (${res.status})`}`;
+      return;
+    }
+  }
+  location.reload();
+});
+
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('button[data-action]') : null;
   if (!button) return;
