@@ -12,7 +12,7 @@ import { policyFrom } from '../../shared/config/policy';
 import type { Runtime } from '../../shared/ports/runtime';
 import type { SessionLogs } from '../../shared/ports/session-logs';
 import type { AppCatalog } from '../../shared/services/catalog';
-import { gatewayClaims } from '../api/auth/authenticators';
+import { anyOf, personalTokens, verifiedJwt } from '../api/auth/authenticators';
 import { lambdaServices } from './compose';
 import type { ApiDeps } from '../api/context';
 
@@ -34,7 +34,7 @@ export function cloudWatchLogs(env: FunctionEnv<'api-read'>): SessionLogs {
   });
 }
 
-/** The API's deps on Lambda: callers from the HTTP API's JWT authorizer claims. */
+/** The API's deps on Lambda: callers by their personal token or the issuer's JWT. */
 export function lambdaApiDeps(
   service: string,
   env: FunctionEnv<'api-catalog'>,
@@ -54,11 +54,21 @@ export function lambdaApiDeps(
       keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
       webClient: (app) => services.apps.get(app)?.webClient === true,
     },
-    authenticate: gatewayClaims({
-      userClaim: env[ENV.userClaim],
-      groupsClaim: env[ENV.groupsClaim],
-      adminGroup: env[ENV.adminGroup],
-    }),
+    // Verified here, as on one machine: a personal token by its hash in the table, else a JWT of the issuer (the HTTP
+    // API has no authorizer, since API Gateway's JWT authorizer admits JWTs only, and answers in its own shape).
+    authenticate: anyOf(
+      personalTokens(services),
+      verifiedJwt({
+        issuer: env[ENV.jwtIssuer],
+        audience: env[ENV.jwtAudience],
+        clientIdAudience: true,
+        ...(env[ENV.jwtJwksUrl] ? { jwksUrl: env[ENV.jwtJwksUrl] } : {}),
+        userClaim: env[ENV.userClaim],
+        groupsClaim: env[ENV.groupsClaim],
+        adminGroup: env[ENV.adminGroup],
+        onError: (error) => services.logger.warn({ err: error.message }, 'cannot reach the OIDC issuer'),
+      }),
+    ),
     maxBodyBytes: env[ENV.maxBodyBytes],
     // No files through the API on AWS yet (the functions have no EFS mount): /homes/me/files answers 501.
     maxUploadBytes: 0,

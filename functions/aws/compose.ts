@@ -1,3 +1,4 @@
+import { DynamoDbApiTokens } from '../../shared/adapters/dynamodb/dynamodb-api-tokens';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { DOT_SEGMENT_DETAIL, hasDotSegment } from '../http/dot-segments';
 import { problemBody, problemOf } from '../http/problem';
@@ -95,6 +96,7 @@ export function lambdaServices(
     metrics,
     pools: { store: new DynamoDbPoolStore(client, table), revision: deployedRevision(env[ENV.taskDefinitions]) },
     usage: new DynamoDbUsageStore(client, table, env[ENV.usageRetention]),
+    apiTokens: new DynamoDbApiTokens(client, table),
   };
   return { services, publishMetrics: metrics.publish };
 }

@@ -4,7 +4,8 @@ import { problemResponse } from '../api/problem';
 import { problemOf } from '../http/problem';
 import { staticPages } from '../http/www';
 import { getRequestListener } from '@hono/node-server';
-import { anyOf, verifiedJwt } from '../api/auth/authenticators';
+import { anyOf, personalTokens, verifiedJwt } from '../api/auth/authenticators';
+import { DynamoDbApiTokens } from '../../shared/adapters/dynamodb/dynamodb-api-tokens';
 import { routerPortal } from './router-portal';
 import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
 import { createEventsApp } from '../api/events-app';
@@ -65,6 +66,7 @@ try {
           eventStream: { keepaliveMs: config.eventKeepaliveMs },
           clock: systemClock,
           authenticate: anyOf(
+            personalTokens({ apiTokens: new DynamoDbApiTokens(client, config.tableName), clock: systemClock }),
             verifiedJwt({ ...oidc, onError: (error) => logger.warn({ err: error.message }, 'OIDC discovery failed') }),
             ...(portal ? [portal.authenticator] : []),
           ),

@@ -1,7 +1,6 @@
 import { API_ROUTES, type ApiFunctionName } from '../../shared/config/api-routes';
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
@@ -61,8 +60,9 @@ export interface ControlApiProps {
 }
 
 /**
- * The control API: an HTTP API with a JWT authorizer, throttling and access logs, in front of
- * three functions split by concern (read, write, catalog), each with only the permissions it uses.
+ * The control API: an HTTP API with throttling and access logs, in front of three functions split by concern (read,
+ * write, catalog), each with only the permissions it uses; each function decides who a caller is (a JWT of the issuer,
+ * or a personal token), as the local server does, so every door answers a refusal in its own shape.
  */
 export class ControlApi extends Construct {
   readonly api: HttpApi;
@@ -76,6 +76,10 @@ export class ControlApi extends Construct {
       [ENV.imageRepository]: props.imageRepository.repositoryUri,
       [ENV.publicUrl]: props.publicUrl,
       [ENV.tokenKey]: props.tokenKey.secretValue.unsafeUnwrap(), // a dynamic reference, resolved at deploy
+      // Who a caller is, decided by the functions (api-compose.ts): the issuer's JWTs for the API's client and the
+      // portal's, and personal tokens.
+      [ENV.jwtIssuer]: props.jwt.issuer,
+      [ENV.jwtAudience]: [props.jwt.audience, ...(props.portalClientId ? [props.portalClientId] : [])].join(','),
       [ENV.userClaim]: props.jwt.userClaim,
       [ENV.groupsClaim]: props.jwt.groupsClaim,
       [ENV.adminGroup]: props.jwt.adminGroup,
@@ -139,9 +143,6 @@ export class ControlApi extends Construct {
     });
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Sessionplane control API',
-      defaultAuthorizer: new HttpJwtAuthorizer('Jwt', props.jwt.issuer, {
-        jwtAudience: [props.jwt.audience, ...(props.portalClientId ? [props.portalClientId] : [])],
-      }),
       // Browser frontends on other origins (the trame client's sessionManagerURL): preflights answered by the gateway.
       ...(props.corsOrigins.length
         ? {
@@ -164,11 +165,10 @@ export class ControlApi extends Construct {
       format: JSON.stringify({
         requestId: '$context.requestId',
         ip: '$context.identity.sourceIp',
-        user: '$context.authorizer.claims.sub',
         route: '$context.routeKey',
         status: '$context.status',
         latencyMs: '$context.responseLatency',
-        error: '$context.authorizer.error',
+        error: '$context.integrationErrorMessage',
       }),
     };
     // Every route from the one table the hono apps are checked against (shared/config/api-routes.ts).
@@ -185,13 +185,13 @@ export class ControlApi extends Construct {
           route.public ? route.path : `${route.method}${route.path}`,
           functions[route.fn].fn,
         ),
-        ...(route.public ? { authorizer: new HttpNoneAuthorizer() } : {}),
       });
-      if (route.public)
-        acknowledge(added!, {
-          'AwsSolutions-APIG4':
-            "Public by design: the health check and the API's own description; every other route needs a JWT.",
-        });
+      acknowledge(added!, {
+        'AwsSolutions-APIG4': route.public
+          ? "Public by design: the health check, the API's own description, a session's own activity report."
+          : 'Authenticated by the function itself: a JWT of the issuer verified with its keys (issuer, audience, expiry), ' +
+            "or a personal token by its hash; API Gateway's JWT authorizer cannot admit personal tokens.",
+      });
     }
     // Where a session's app reports that it is busy (SESSION_ACTIVITY_URL in its environment).
     write.fn.addEnvironment(ENV.apiUrl, this.api.apiEndpoint);

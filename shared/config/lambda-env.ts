@@ -36,7 +36,7 @@ const StoreEnv = z.object({
     .optional(),
 });
 
-/** The API functions: URLs, callers from the JWT authorizer's claims, policy, the token key. */
+/** The API functions: URLs, who callers are (the issuer's JWTs, personal tokens), policy, the token key. */
 const ApiEnv = StoreEnv.extend({
   [ENV.publicUrl]: z.url(),
   [ENV.trameUseHost]: z.string().optional(),
@@ -50,6 +50,14 @@ const ApiEnv = StoreEnv.extend({
     .int()
     .positive()
     .default(64 * 1024),
+  /**
+   * The issuer whose JWTs the API functions verify (Cognito's user pool, or the configured OIDC issuer), the audiences
+   * a token's `aud` (or, as API Gateway's JWT authorizer, an access token's `client_id`) must name, and its key set
+   * (unset: discovered at the issuer).
+   */
+  [ENV.jwtIssuer]: z.url(),
+  [ENV.jwtAudience]: List,
+  [ENV.jwtJwksUrl]: z.url().optional(),
   [ENV.userClaim]: z.string().min(1).default('sub'),
   [ENV.groupsClaim]: z.string().min(1).default('cognito:groups'),
   [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),

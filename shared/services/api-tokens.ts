@@ -22,10 +22,7 @@ interface TokenDeps {
 }
 
 function storeOf(deps: TokenDeps): ApiTokenStore {
-  // On AWS the HTTP API's JWT authorizer admits JWTs only, so a personal token could not be used there yet: it is not
-  // offered rather than made and refused (#38's note).
-  if (!deps.apiTokens)
-    throw new DomainError('tokens.unavailable', 'This deployment does not offer personal API tokens yet.');
+  if (!deps.apiTokens) throw new DomainError('tokens.unavailable', 'This deployment keeps no personal API tokens.');
   return deps.apiTokens;
 }
 

@@ -13,6 +13,7 @@ import { bundle } from '../support/bundle';
 import { CLUSTER_ARN, taskEvent } from '../support/ecs-events';
 import { httpApiEvent, lambdaContext } from '../support/lambda-events';
 import { ms, quantile, table } from './stats';
+import { testJwtEnv } from '../support/test-jwt';
 
 /** One synthetic request per function, each answered from the store (no ECS call). */
 const REQUESTS: Record<keyof typeof FUNCTION_ENTRIES, unknown> = {
@@ -94,6 +95,7 @@ export async function benchBundles(): Promise<string> {
       SESSIONPLANE_LOG_LEVEL: 'silent',
       SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
       SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
+      ...testJwtEnv,
       SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
       SESSIONPLANE_SUBNETS: 'subnet-a',
       SESSIONPLANE_SECURITY_GROUPS: 'sg-1',

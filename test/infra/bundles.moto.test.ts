@@ -25,6 +25,7 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-se
 import type { SessionAction } from '../../shared/domain/authorization';
 import { hashToken } from '../../shared/domain/ids';
 import { isFinal } from '../../shared/domain/session';
+import { testJwtEnv } from '../support/test-jwt';
 
 /*
  * The moto tier for the functions: each Lambda bundle exactly as `cdk synth` writes it (its
@@ -82,7 +83,7 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       home: outdir,
     });
     for (const [name, fn] of Object.entries(bundlesOf(stack, { kmsKeyArn })))
-      fns[name] = { file: fn.file, env: { ...fn.env, ...runtimeEnv } };
+      fns[name] = { file: fn.file, env: { ...fn.env, ...runtimeEnv, ...testJwtEnv } };
   }, 180_000);
   afterAll(async () => {
     ecs?.destroy();

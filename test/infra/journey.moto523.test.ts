@@ -304,6 +304,23 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     );
   });
 
+  it("a personal token: made by api-write, it lists carol's sessions through api-read (each with its role's rights), and is refused once revoked", async () => {
+    const made = await api('carol', 'POST', '/tokens', { name: 'laptop' });
+    expect(made.statusCode, made.body).toBe(201);
+    const { id, token } = json(made) as { id: string; token: string };
+    const withToken = (method: string, path: string) =>
+      d.fns[method === 'GET' ? 'api-read' : 'api-write']!.invoke<Answer>(
+        httpApiEvent(method, path, { claims: null, headers: { authorization: `Bearer ${token}` } }),
+      );
+    const launched = await withToken('POST', '/sessions');
+    expect(launched.statusCode).toBe(400); // no body: the API's own answer to carol, not a gateway's 401
+    const listed = await withToken('GET', '/tokens');
+    expect(listed.statusCode).toBe(200);
+    expect(json(listed).tokens).toEqual([expect.objectContaining({ id, name: 'laptop' })]);
+    expect((await api('carol', 'DELETE', `/tokens/${id}`)).statusCode).toBe(204);
+    expect((await withToken('GET', '/sessions')).statusCode).toBe(401);
+  });
+
   it('IAM: every AWS call each principal made is allowed by its own role as synthesized (offline IAM evaluation)', async () => {
     const reports = await iamReport(d);
     for (const r of reports)

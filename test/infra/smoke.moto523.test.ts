@@ -47,18 +47,22 @@ suite(`npm run smoke -- --outputs …, against the deployment on moto 5.2.3${mis
     const port = await freePort();
     for (const app of Object.values(demo)) Object.assign(app, { port, build: resolve('examples/apps') });
     writeFileSync(join(dir, 'apps.yml'), stringify(demo));
-    d = await deployOnMoto(join(dir, 'apps.yml'));
-    stopEvents = deliverEvents(d);
-    const cli = Object.entries(d.stack.resources).find(
-      ([id, r]) => r.Type === 'AWS::Cognito::UserPoolClient' && id.startsWith('IdentityUsersCli'),
-    )![1];
-    pool = await motoUserPool(d.motoEndpoint, REGION, cli.Properties!.ExplicitAuthFlows as string[]);
-    const api = await startHttpApi({
-      functions: d.fns,
-      issuer: pool.issuer,
-      jwksUrl: pool.jwksUrl,
-      audience: [pool.clientId],
+    d = await deployOnMoto(join(dir, 'apps.yml'), {
+      // The stack's user pool, made in moto; the functions verify its tokens themselves.
+      prepare: async (endpoint, stack) => {
+        const cli = Object.entries(stack.resources).find(
+          ([id, r]) => r.Type === 'AWS::Cognito::UserPoolClient' && id.startsWith('IdentityUsersCli'),
+        )![1];
+        pool = await motoUserPool(endpoint, REGION, cli.Properties!.ExplicitAuthFlows as string[]);
+        return {
+          SESSIONPLANE_JWT_ISSUER: pool.issuer,
+          SESSIONPLANE_JWT_JWKS_URL: pool.jwksUrl,
+          SESSIONPLANE_JWT_AUDIENCE: pool.clientId,
+        };
+      },
     });
+    stopEvents = deliverEvents(d);
+    const api = await startHttpApi({ functions: d.fns });
     closeApi = api.close;
     // What `cdk deploy --outputs-file` writes: each output under its logical id.
     const key = (name: string) =>

@@ -40,11 +40,12 @@ describe('the CDK stack: the portal on the router service', () => {
       GenerateSecret: false,
     });
     expect(Object.keys(https.findResources('AWS::Cognito::UserPoolDomain'))).toHaveLength(1);
-    // The authorizer takes the portal's ID tokens beside the CLI client's.
-    const authorizer = Object.values(https.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as {
-      Properties: { JwtConfiguration: { Audience: unknown[] } };
-    };
-    expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(2);
+    // The API functions take the portal's ID tokens beside the CLI client's: two audiences.
+    for (const fn of ['api-read', 'api-write', 'api-catalog']) {
+      const audience = JSON.stringify(apiFunctionEnv(https, fn, 'SESSIONPLANE_JWT_AUDIENCE'));
+      expect(audience).toMatch(/IdentityUsersCli/);
+      expect(audience).toMatch(/Portal/);
+    }
   });
 
   it("gives the router the API's URL, the portal's client and its cookie key as a secret, and no new permission", () => {
@@ -131,3 +132,13 @@ describe('the CDK stack: the portal on the router service', () => {
     expect(routerContainer(plain).Secrets).toBeUndefined();
   });
 });
+
+/** An API function's environment variable, as the template has it (by the function's service name). */
+function apiFunctionEnv(t: Template, fn: string, name: string): unknown {
+  const f = Object.values(t.findResources('AWS::Lambda::Function')).find(
+    (r) =>
+      (r as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables
+        ?.POWERTOOLS_SERVICE_NAME === fn,
+  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  return f.Properties.Environment.Variables[name];
+}

@@ -45,12 +45,9 @@ describe('the CDK stack: the session router', () => {
         'SESSIONPLANE_GROUPS_CLAIM',
       ]),
     );
-    // The same issuer as the API's authorizer (here the stack's own user pool).
+    // The same issuer as the API functions verify (here the stack's own user pool).
     const issuer = env.find((e) => e.Name === 'SESSIONPLANE_JWT_ISSUER')!.Value;
-    const authorizer = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0] as {
-      Properties: { JwtConfiguration: { Issuer: unknown } };
-    };
-    expect(issuer).toEqual(authorizer.Properties.JwtConfiguration.Issuer);
+    expect(issuer).toEqual(apiFunctionEnv(template, 'api-read', 'SESSIONPLANE_JWT_ISSUER'));
     expect(JSON.stringify(issuer)).toContain('cognito-idp');
   });
 
@@ -73,3 +70,13 @@ describe('the CDK stack: the session router', () => {
     }
   });
 });
+
+/** An API function's environment variable, as the template has it (by the function's service name). */
+function apiFunctionEnv(t: Template, fn: string, name: string): unknown {
+  const f = Object.values(t.findResources('AWS::Lambda::Function')).find(
+    (r) =>
+      (r as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables
+        ?.POWERTOOLS_SERVICE_NAME === fn,
+  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  return f.Properties.Environment.Variables[name];
+}

@@ -98,6 +98,12 @@ export class AwsProduct implements Product {
           ([id, r]) => r.Type === 'AWS::Cognito::UserPoolClient' && id.startsWith('IdentityUsersCli'),
         )![1];
         pool = await motoUsers(endpoint, REGION, cli.Properties!.ExplicitAuthFlows as string[], groups);
+        // The functions verify the pool's tokens themselves, as they would Cognito's (its access tokens' client_id).
+        return {
+          SESSIONPLANE_JWT_ISSUER: pool.issuer,
+          SESSIONPLANE_JWT_JWKS_URL: pool.jwksUrl,
+          SESSIONPLANE_JWT_AUDIENCE: pool.clientId,
+        };
       },
       // Owners by user name, as the model names them (the default is the token's sub); the model's cap per user.
       context: { userClaim: 'username', maxSessionsPerUser: MODEL_CAP, maxCpuPerUser: 16, maxMemoryPerUser: '64Gi' },
@@ -109,12 +115,7 @@ export class AwsProduct implements Product {
     p.store = new DynamoDbSessionStore(p.client, 'sessions');
     p.closers.push(deliverEvents(d, { schedules: true }));
     p.tokens = pool!.tokens as Record<ModelUser, string>;
-    const api = await startHttpApi({
-      functions: d.fns,
-      issuer: pool!.issuer,
-      jwksUrl: pool!.jwksUrl,
-      audience: [pool!.clientId],
-    });
+    const api = await startHttpApi({ functions: d.fns });
     p.closers.push(api.close);
     p.url = api.url;
     return p;

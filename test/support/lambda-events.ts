@@ -1,6 +1,10 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { testJwt } from './test-jwt';
 
-/** An API Gateway HTTP API (payload 2.0) event, as the JWT authorizer passes it on. */
+/**
+ * An API Gateway HTTP API (payload 2.0) event. `claims` become a JWT of the test issuer in its Authorization header (the
+ * functions verify it themselves: set `testJwtEnv` in their environment); `null`: no credential.
+ */
 export function httpApiEvent(
   method: string,
   path: string,
@@ -10,14 +14,19 @@ export function httpApiEvent(
     headers?: Record<string, string>;
     query?: string;
   } = {},
-): APIGatewayProxyEventV2WithJWTAuthorizer {
+): APIGatewayProxyEventV2 {
   const claims = options.claims === undefined ? { sub: 'alice', 'cognito:groups': '[users]' } : options.claims;
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,
     rawPath: path,
     rawQueryString: options.query ?? '',
-    headers: { 'content-type': 'application/json', host: 'api.example.org', ...options.headers },
+    headers: {
+      'content-type': 'application/json',
+      host: 'api.example.org',
+      ...(claims ? { authorization: `Bearer ${testJwt(claims)}` } : {}),
+      ...options.headers,
+    },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
@@ -29,9 +38,6 @@ export function httpApiEvent(
       stage: '$default',
       time: '22/Nov/2026:07:00:00 +0000',
       timeEpoch: 1_795_000_000_000,
-      authorizer: claims
-        ? { principalId: '', integrationLatency: 0, jwt: { claims: claims as Record<string, string>, scopes: [] } }
-        : (undefined as never),
     },
     body: options.body,
     isBase64Encoded: false,

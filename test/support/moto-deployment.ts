@@ -25,6 +25,7 @@ import { LoopbackEcsAgent } from './loopback-ecs-agent';
 import { motoNetwork, startMoto523 } from './moto-523';
 import { spawnRouter } from './router-process';
 import { bundlesOf, lambdaRuntimeEnv, type SynthesizedStack, synthesizeStack } from './stack-bundles';
+import { testJwtEnv } from './test-jwt';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
@@ -79,8 +80,11 @@ export async function deployOnMoto(
     context?: Record<string, unknown>;
     /** More environment for every function (settings the stack has no context for, such as per-user limits). */
     functionEnv?: Record<string, string>;
-    /** What the test makes in moto itself (Cognito's users), before IAM is enforced. */
-    prepare?: (motoEndpoint: string, stack: SynthesizedStack) => Promise<void>;
+    /**
+     * What the test makes in moto itself (Cognito's users), before IAM is enforced; it may answer more environment
+     * for every function (the issuer the functions are to trust).
+     */
+    prepare?: (motoEndpoint: string, stack: SynthesizedStack) => Promise<Record<string, string> | undefined>;
   } = {},
 ): Promise<MotoDeployment> {
   const [moto, store] = await Promise.all([startMoto523(), startEmbeddedDynamoDb()]);
@@ -136,7 +140,7 @@ export async function deployOnMoto(
   }
 
   // With IAM enforced, each function and task calls moto with its own role's credentials; the test as an admin.
-  await options.prepare?.(moto.endpoint, stack);
+  const preparedEnv = await options.prepare?.(moto.endpoint, stack);
   const iam = options.enforceIam ? await enforceIamOnMoto(moto.endpoint, stack.resources, deep) : undefined;
   if (iam) {
     ecs.destroy();
@@ -181,8 +185,11 @@ export async function deployOnMoto(
       env: {
         ...fn.env,
         ...runtimeEnv,
+        // The functions verify callers' JWTs themselves: the test issuer's, unless the test made its own (Cognito's).
+        ...testJwtEnv,
         ...(iam ? iam.roles.get(roleOfFunction(name)) : {}),
         ...options.functionEnv,
+        ...preparedEnv,
         SESSIONPLANE_PUBLIC_URL: publicUrl,
       },
     };

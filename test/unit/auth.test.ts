@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearerTokens, gatewayClaims, verifiedJwt, type Authenticate } from '../../functions/api/auth/authenticators';
+import { bearerTokens, verifiedJwt, type Authenticate } from '../../functions/api/auth/authenticators';
+import { principalFromClaims } from '../../functions/api/auth/claims';
 import { loadTokensFile } from '../../shared/config/auth-tokens';
 import { hashToken } from '../../shared/domain/ids';
 import { ConfigError } from '../../shared/domain/errors';
@@ -71,32 +72,26 @@ describe('local bearer tokens', () => {
   });
 });
 
-describe('API Gateway JWT authorizer claims', () => {
-  const auth = gatewayClaims(mapping);
-  const event = (claims: Record<string, unknown>) => ({
-    event: { requestContext: { authorizer: { jwt: { claims } } } },
-  });
+describe("a JWT's claims as a principal", () => {
+  const whoIs = (claims: Record<string, unknown>) => principalFromClaims(claims, mapping) ?? null;
 
-  it('takes the user from the configured claim and admin from the group claim', async () => {
+  it('takes the user from the configured claim and admin from the group claim', () => {
     // The groups come along: a share to a group matches them.
-    expect(
-      await whoami(auth, {}, event({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' })),
-    ).toEqual({
+    expect(whoIs({ email: 'ann@example.org', 'cognito:groups': '[users sessionplane-admins]' })).toEqual({
       user: 'ann@example.org',
       admin: true,
       groups: ['users', 'sessionplane-admins'],
     });
-    expect(await whoami(auth, {}, event({ email: 'bo@example.org', 'cognito:groups': ['users'] }))).toEqual({
+    expect(whoIs({ email: 'bo@example.org', 'cognito:groups': ['users'] })).toEqual({
       user: 'bo@example.org',
       admin: false,
       groups: ['users'],
     });
   });
 
-  it('refuses a request without claims, or without a usable user claim', async () => {
-    expect(await whoami(auth, {}, {})).toBeNull();
-    expect(await whoami(auth, {}, event({ sub: 'x' }))).toBeNull();
-    expect(await whoami(auth, {}, event({ email: 'has space@example.org' }))).toBeNull();
+  it('refuses claims without a usable user claim', () => {
+    expect(whoIs({ sub: 'x' })).toBeNull();
+    expect(whoIs({ email: 'has space@example.org' })).toBeNull();
   });
 });
 
@@ -107,16 +102,21 @@ describe('JWTs verified with jose', () => {
   ) => Promise<string>;
   let auth: Authenticate;
   let otherKey: CryptoKey;
+  let privateKey: CryptoKey;
+  let keys: ReturnType<typeof createLocalJWKSet>;
 
   beforeAll(async () => {
-    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const pair = await generateKeyPair('RS256');
+    const publicKey = pair.publicKey;
+    privateKey = pair.privateKey;
     otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
+    keys = createLocalJWKSet({ keys: [jwk] });
     auth = verifiedJwt({
       ...mapping,
       issuer: 'https://idp.example.org',
       audience: 'sessionplane',
-      keys: createLocalJWKSet({ keys: [jwk] }),
+      keys,
     });
     sign = (claims, o = {}) =>
       new SignJWT(claims)
@@ -145,6 +145,29 @@ describe('JWTs verified with jose', () => {
     expect(
       await whoami(auth, { authorization: `Bearer ${await sign({ email: 'cy@example.org' }, options)}` }),
     ).toBeNull();
+  });
+
+  it("takes several audiences, and (as API Gateway's JWT authorizer) an access token's client_id where it has no aud", async () => {
+    const gateway = verifiedJwt({
+      ...mapping,
+      issuer: 'https://idp.example.org',
+      audience: ['api-client', 'portal-client'],
+      clientIdAudience: true,
+      keys,
+    });
+    const idToken = await sign({ email: 'cy@example.org' }, { audience: 'portal-client' });
+    expect(await whoami(gateway, { authorization: `Bearer ${idToken}` })).toMatchObject({ user: 'cy@example.org' });
+    const access = await new SignJWT({ email: 'cy@example.org', client_id: 'api-client' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://idp.example.org')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect(await whoami(gateway, { authorization: `Bearer ${access}` })).toMatchObject({ user: 'cy@example.org' });
+    // Without the rule (one machine) a token with no aud is no one's; nor one for another client either way.
+    expect(await whoami(auth, { authorization: `Bearer ${access}` })).toBeNull();
+    const elsewhere = await sign({ email: 'cy@example.org', client_id: 'api-client' }, { audience: 'other-app' });
+    expect(await whoami(gateway, { authorization: `Bearer ${elsewhere}` })).toBeNull();
   });
 
   it('refuses a token signed by another key, an unsigned token, and garbage', async () => {

@@ -81,7 +81,7 @@ describe('one route table (#12 item 3)', () => {
     }
   });
 
-  it('is what the stack deploys: one HTTP API route per table entry, public ones without the authorizer', () => {
+  it('is what the stack deploys: one HTTP API route per table entry, none behind a gateway authorizer (the functions decide)', () => {
     const { template } = synthStack({});
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as {
       Properties: { RouteKey: string; AuthorizationType?: string };
@@ -89,9 +89,6 @@ describe('one route table (#12 item 3)', () => {
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
       API_ROUTES.map((r) => `${r.method} ${r.path}`).sort(),
     );
-    for (const r of routes) {
-      const entry = API_ROUTES.find((x) => `${x.method} ${x.path}` === r.Properties.RouteKey)!;
-      expect(r.Properties.AuthorizationType, r.Properties.RouteKey).toBe(entry.public ? 'NONE' : 'JWT');
-    }
+    for (const r of routes) expect(r.Properties.AuthorizationType ?? 'NONE', r.Properties.RouteKey).toBe('NONE');
   }, 120_000);
 });

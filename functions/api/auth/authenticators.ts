@@ -35,22 +35,6 @@ export function personalTokens(deps: Parameters<typeof principalOfBearer>[0]): A
   };
 }
 
-interface GatewayEvent {
-  requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } };
-}
-
-/**
- * Behind an API Gateway HTTP API with a JWT authorizer: the gateway has verified the token, and
- * the Lambda event carries its claims.
- */
-export function gatewayClaims(mapping: ClaimsMapping): Authenticate {
-  return async (c) => {
-    const event = (c.env as { event?: GatewayEvent } | undefined)?.event;
-    const claims = event?.requestContext?.authorizer?.jwt?.claims;
-    return claims ? principalFromClaims(claims, mapping) : undefined;
-  };
-}
-
 export interface JwtOptions extends ClaimsMapping {
   issuer: string;
   /** The audiences accepted: a token's `aud` must name one. */

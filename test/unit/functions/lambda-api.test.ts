@@ -11,6 +11,7 @@ import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/ad
 import { CLUSTER_ARN, taskEvent } from '../../support/ecs-events';
 import { httpApiEvent, lambdaContext } from '../../support/lambda-events';
 import { ScriptedEcs } from '../../support/scripted-ecs';
+import { testJwtEnv } from '../../support/test-jwt';
 
 type Handler = (
   event: unknown,
@@ -56,6 +57,7 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
       SESSIONPLANE_LOG_LEVEL: 'silent',
       SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
       SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
+      ...testJwtEnv,
       SESSIONPLANE_CLUSTER_ARN: CLUSTER_ARN,
       SESSIONPLANE_SUBNETS: 'subnet-a,subnet-b',
       SESSIONPLANE_SECURITY_GROUPS: 'sg-1',
@@ -131,18 +133,32 @@ describe('Lambda entries, fed synthetic API Gateway v2 and EventBridge events', 
     expect(JSON.parse(stream.body).detail).toContain('router');
   });
 
-  it('tokens: answers 501 problem+json on AWS, where the JWT authorizer would refuse a personal token (none is made)', async () => {
-    for (const [handler, method] of [
-      [handlers.write!, 'POST'],
-      [handlers.read!, 'GET'],
-    ] as const) {
-      const res = await handler(
-        httpApiEvent(method, '/tokens', method === 'POST' ? { body: '{"name":"cli"}' } : {}),
-        lambdaContext,
-      );
-      expect(res.statusCode).toBe(501);
-      expect(JSON.parse(res.body)).toMatchObject({ code: 'tokens.unavailable' });
-    }
+  it('tokens: a personal token made through api-write is verified by api-read from the table, and refused once revoked', async () => {
+    const made = await handlers.write!(httpApiEvent('POST', '/tokens', { body: '{"name":"cli"}' }), lambdaContext);
+    expect(made.statusCode).toBe(201);
+    const { id, token } = JSON.parse(made.body) as { id: string; token: string };
+    const asToken = (method: string, path: string) =>
+      httpApiEvent(method, path, { claims: null, headers: { authorization: `Bearer ${token}` } });
+    const listed = await handlers.read!(asToken('GET', '/sessions'), lambdaContext);
+    expect(listed.statusCode).toBe(200);
+    // alice's own list: the token acts as the JWT's user who made it.
+    expect(
+      (JSON.parse(listed.body) as { sessions: { owner: string }[] }).sessions.every((s) => s.owner === 'alice'),
+    ).toBe(true);
+    expect((await handlers.write!(httpApiEvent('DELETE', `/tokens/${id}`), lambdaContext)).statusCode).toBe(204);
+    const after = await handlers.read!(asToken('GET', '/sessions'), lambdaContext);
+    expect(after.statusCode).toBe(401);
+    expect(JSON.parse(after.body)).toMatchObject({ code: 'auth.unauthenticated' });
+    // A JWT of another issuer (or none) is no one's.
+    const forged = `${token.slice(0, 10)}.e30.sig`;
+    expect(
+      (
+        await handlers.read!(
+          httpApiEvent('GET', '/sessions', { claims: null, headers: { authorization: `Bearer ${forged}` } }),
+          lambdaContext,
+        )
+      ).statusCode,
+    ).toBe(401);
   });
 
   it('answers problem+json without claims, and 404 for a route another function serves', async () => {
