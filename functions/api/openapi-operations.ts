@@ -159,7 +159,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     get: {
       summary: "Your home's top folder: its entries, and what the home holds against its quota (made on first use)",
       ok: { status: 200, schema: HomeListingSchema },
-      errors: [401, 403, 429, 501],
+      errors: [401, 403, 404, 429],
     },
   },
   '/homes/me/files/{path}': {
@@ -167,19 +167,19 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary:
         "A folder of your home (JSON, as the top folder), or a file's bytes (application/octet-stream, streamed); no link is followed",
       ok: { status: 200, schema: HomeListingSchema },
-      errors: [400, 401, 403, 404, 409, 429, 501],
+      errors: [400, 401, 403, 404, 409, 429],
     },
     put: {
       summary:
         'Write a file whole from the body, streamed (201 made, 200 replaced); folders on the way are made; refused past SESSIONPLANE_MAX_UPLOAD (413) or the home quota (507), leaving nothing',
       rawBody: true,
       ok: { status: 201, schema: FileWrittenSchema },
-      errors: [400, 401, 403, 409, 413, 429, 501, 507],
+      errors: [400, 401, 403, 404, 409, 413, 429, 507],
     },
     delete: {
       summary: 'Remove a file or an empty folder of your home',
       ok: { status: 204 },
-      errors: [400, 401, 403, 404, 409, 429, 501],
+      errors: [400, 401, 403, 404, 409, 429],
     },
   },
   '/tokens': {

@@ -70,7 +70,7 @@ export function lambdaApiDeps(
       }),
     ),
     maxBodyBytes: env[ENV.maxBodyBytes],
-    // No files through the API on AWS yet (the functions have no EFS mount): /homes/me/files answers 501.
+    // No files through the API on AWS yet (the functions have no EFS mount): /homes/me/files answers 404 files.unavailable.
     maxUploadBytes: 0,
     rateLimit,
     anonymousRateLimit,

@@ -32,7 +32,6 @@ export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
       'GET',
       `/homes/me/files/${encoded(segments)}`,
     );
-    if (listed.status === 501) return failed(c, me, { status: 404, data: listed.data }, 'Files');
     if (!listed.ok) return failed(c, me, listed, 'Files');
     if (!('entries' in (listed.data as object))) return c.redirect(`/homes/me/files/${encoded(segments)}`, 303); // a file: its download
     return page(c, <FilesPage me={me} path={segments} entries={listed.data.entries} usage={listed.data.usage} />);

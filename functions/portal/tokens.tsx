@@ -24,7 +24,6 @@ export function tokenRoutes(deps: PortalDeps, kit: PortalKit): Hono {
 
   const show = async (c: Context, me: SignedIn, made?: ApiTokenView & { token: string }, error?: string) => {
     const listed = await callApi<{ tokens: ApiTokenView[] }>(deps.api, me, 'GET', '/tokens');
-    if (listed.status === 501) return failed(c, me, { status: 404, data: listed.data }, 'API tokens');
     if (!listed.ok) return failed(c, me, listed, 'API tokens');
     return page(
       c,

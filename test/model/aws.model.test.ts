@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MakeToken, peopleCommands, PutFile, RevokeToken, UseToken } from './people-model';
 import { ChooseLimits, ForgedActivity, JobLaunch, JobLook, JobStop, workCommands } from './work-model';
 import { moto523Missing } from '../support/moto-523';
 import { AWS_MODEL_APPS, AwsProduct } from './aws-product';
@@ -36,6 +37,7 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
         commands: [
           ...commandsFor({ apps: AWS_MODEL_APPS, doors: ['rest', 'launcher', 'skaha'], restart: 'cold' }),
           ...workCommands,
+          ...peopleCommands,
         ],
         steps: STEPS,
         start: async () => {
@@ -77,6 +79,15 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
       new ChooseLimits('root', 5, { idleTimeout: 'never' }),
       new ChooseLimits('bob', 5, { maxLifetime: '4h' }),
       new ForgedActivity(2),
+      // #38 on AWS: a personal token verified by the functions themselves, across a cold start; files are not offered.
+      new MakeToken('bob'),
+      new UseToken(0),
+      new ColdStart(),
+      new UseToken(0),
+      new RevokeToken('alice', 0),
+      new RevokeToken('bob', 0),
+      new UseToken(0),
+      new PutFile('alice', 'notes.txt'),
     ]) {
       if (!cmd.check(model)) continue;
       await cmd.run(model, product);

@@ -113,6 +113,7 @@ function buildServer() {
  * (so a kill -9 of the server loses nothing the store had), read directly for the invariants.
  */
 export class LocalProduct implements Product {
+  readonly files = true;
   readonly users = testUsers(MODEL_USERS);
   readonly dir = mkdtempSync(join(tmpdir(), 'sp-model-'));
   readonly dataDir = join(this.dir, 'data');

@@ -13,6 +13,8 @@ export interface Product {
   url: string;
   /** Whether the portal's pages are here (not on the AWS composition's API: its portal signs in at Cognito's pages). */
   pages?: boolean;
+  /** Whether files go in and out of homes through the API (one machine; AWS answers 404 files.unavailable). */
+  files?: boolean;
   serverErrors: string[];
   /** A request as `who`; a 5xx is a server error unless `allow503` (a launcher's own answer for an ended session). */
   call(
@@ -61,6 +63,10 @@ export class Model {
   readonly sessions: ModelSession[] = [];
   readonly jobs: ModelJob[] = [];
   readonly visitors: ModelVisitor[] = [{ sessions: [] }, { sessions: [] }];
+  /** Personal API tokens made (people-model.ts), revoked or not. */
+  readonly tokens: { owner: ModelUser; id: string; token: string; revoked: boolean }[] = [];
+  /** Files put in homes through the API: by owner and name, what each holds now. */
+  readonly files = new Map<string, string>();
   liveOf(user: ModelUser) {
     return this.sessions.filter((s) => s.owner === user && s.live);
   }

@@ -4,6 +4,7 @@ import { LocalProduct } from './local-product';
 import { invariants } from './invariants';
 import { checkSequences } from './model-run';
 import { commands, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
+import { MakeToken, peopleCommands, PutFile, ReadFile, RevokeToken, UseToken } from './people-model';
 import { Attach, VisitorLaunch, VisitorLook, webClientCommands } from './web-client-model';
 import { ChooseLimits, ForgedActivity, JobLaunch, JobLook, JobStop, workCommands } from './work-model';
 
@@ -23,7 +24,7 @@ describe('the product, model-checked', () => {
     `holds its invariants over ${RUNS} sequences of up to ${STEPS} steps (seed ${SEED})`,
     async () => {
       const { sequences, steps } = await checkSequences({
-        commands: [...commands, ...webClientCommands, ...workCommands],
+        commands: [...commands, ...webClientCommands, ...workCommands, ...peopleCommands],
         steps: STEPS,
         start: () => LocalProduct.start(),
         end: (product) => product.dispose(),
@@ -49,6 +50,22 @@ describe('the product, model-checked', () => {
     [
       'a home launch, then every list (uid record in the owner index)',
       () => [new Launch('alice', 'notes', 'rest'), new Lists('alice')],
+    ],
+    // #38, written (not found): a token and a file across kill -9; another's revoke and read refused; revoked, refused.
+    [
+      'a token and a file across kill -9',
+      () => [
+        new Launch('alice', 'echo', 'rest'),
+        new MakeToken('alice'),
+        new PutFile('alice', 'notes.txt'),
+        new RevokeToken('bob', 0),
+        new Restart('SIGKILL'),
+        new UseToken(0),
+        new ReadFile('alice', 'notes.txt'),
+        new ReadFile('bob', 'notes.txt'),
+        new RevokeToken('alice', 0),
+        new UseToken(0),
+      ],
     ],
     // A grantee stopped the owner's session through the launcher and skaha.
     [
