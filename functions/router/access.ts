@@ -22,9 +22,13 @@ export function tokenCookie(token: string, scope: string, options: { secure: boo
 }
 
 /** Removes our cookie from what goes to the app, so an app never sees a session token. */
-function withoutTokenCookie(header: string | undefined): string | undefined {
+/** Every cookie of ours is named so: the session's token, the portal's sign-in, a visitor's, the OIDC flow's. */
+const OUR_COOKIES = 'sessionplane_';
+
+/** The Cookie header without any of ours: in path mode the app shares the portal's origin, and would get them all. */
+function withoutOurCookies(header: string | undefined): string | undefined {
   if (!header) return header;
-  const kept = header.split(';').filter((part) => part.split('=', 1)[0]!.trim() !== TOKEN_COOKIE);
+  const kept = header.split(';').filter((part) => !part.split('=', 1)[0]!.trim().startsWith(OUR_COOKIES));
   return kept.length ? kept.join(';').trim() : undefined;
 }
 
@@ -98,10 +102,10 @@ export function crossPageRefusal(req: IncomingMessage, ctx: CookieContext): stri
   return "a request from a page outside this session's path needs the session token in its URL";
 }
 
-/** The headers the app receives: never the caller's API credential, our cookie, or another session's path. */
+/** The headers the app receives: never the caller's API credential, any cookie of ours, or another session's path. */
 export function scrubForApp(req: IncomingMessage, ctx: { scope: string; origin: string }): void {
   delete req.headers.authorization;
-  const cookie = withoutTokenCookie(req.headers.cookie);
+  const cookie = withoutOurCookies(req.headers.cookie);
   if (cookie) req.headers.cookie = cookie;
   else delete req.headers.cookie;
   const from = refererPath(req);

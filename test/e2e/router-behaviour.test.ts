@@ -42,10 +42,14 @@ describe('router behaviour (in-process local server, real sockets)', () => {
   it('never passes the token to the app, and tells it where the request came from', async () => {
     const s = await launch('web');
     const res = await fetch(`${server.url}/s/${s.id}/x/y?a=1&token=${s.token}`, {
-      headers: { cookie: `theme=dark; sessionplane_token=${s.token}; lang=en` },
+      // The browser sends every cookie of the origin: the session's token, and the portal's and a visitor's sign-in.
+      headers: {
+        cookie: `theme=dark; sessionplane_token=${s.token}; sessionplane_portal=v1.signed-in; sessionplane_visitor=abc.def; lang=en`,
+      },
     });
     const seen = (await res.json()) as { path: string; headers: Record<string, string> };
     expect(seen.path).toBe('/x/y?a=1');
+    // None of ours reaches the app: an app (a user's own image, one shared with others) never holds a sign-in.
     expect(seen.headers.cookie).toBe('theme=dark; lang=en');
     expect(seen.headers['x-forwarded-prefix']).toBe(`/s/${s.id}`);
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
