@@ -53,6 +53,7 @@ export function lambdaApiDeps(
       sessionDomain: sessionDomainOf(env[ENV.sessionDomain]),
       keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
       webClient: (app) => services.apps.get(app)?.webClient === true,
+      bar: (app) => services.apps.get(app)?.bar === true,
     },
     // Verified here, as on one machine: a personal token by its hash in the table, else a JWT of the issuer (the HTTP
     // API has no authorizer, since API Gateway's JWT authorizer admits JWTs only, and answers in its own shape).

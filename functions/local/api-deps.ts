@@ -26,6 +26,7 @@ export function localApiDeps(
       sessionDomain: config.sessionDomain,
       keepsPrefix: (app) => services.apps.get(app)?.stripPrefix === false,
       webClient: (app) => services.apps.get(app)?.webClient === true,
+      bar: (app) => services.apps.get(app)?.bar === true,
     },
     authenticate:
       authenticate ??

@@ -26,7 +26,7 @@ const CSP = [
 ].join('; ');
 
 /** Where a person opens a session: its app's web client page (naming it), else the session's own address. */
-export const openUrl = (session: SessionView): string => session.clientURL ?? session.connectURL;
+export const openUrl = (session: SessionView): string => session.barURL ?? session.clientURL ?? session.connectURL;
 
 export interface PortalDeps {
   portal: PortalSessions;

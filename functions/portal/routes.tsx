@@ -20,6 +20,7 @@ import { RecentLaunches } from './relaunch';
 import { SessionList } from './session-cards';
 import { signInRoutes } from './sign-in';
 import { fileRoutes } from './files';
+import { sessionActionRoutes } from './session-actions';
 import { tokenRoutes } from './tokens';
 import { UsageSummary } from './usage';
 
@@ -139,6 +140,7 @@ export function portalRoutes(deps: PortalDeps): Hono {
   app.route('/', appAddressRoutes(deps, kit));
   app.route('/', tokenRoutes(deps, kit));
   app.route('/', fileRoutes(deps, kit));
+  app.route('/', sessionActionRoutes(deps, kit));
 
   // The API elsewhere (AWS): the script's requests go through here, as the user, CSRF-checked.
   if (deps.api.remote) {

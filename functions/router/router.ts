@@ -16,6 +16,7 @@ import { strippedPrefix, underPrefix } from '../http/url-prefix';
 import { type AdmissionDeps, admit, Refusal, type SessionRoute, settle } from './admission';
 import { ActivityTracker } from './activity';
 import { MissCounter } from './miss-counter';
+import { BAR_PATH, sendBarPage } from './bar';
 import { EVENTS_PATH, sendEndedPage, sendEventStream, sendFailurePage, sendHoldingPage } from './holding';
 import { refuseUpgrade, sendProblem } from './respond';
 import { parseHostRoute, parseRoute, type Route } from './routes';
@@ -158,11 +159,32 @@ export function createRouter(deps: RouterDeps): SessionRouter {
   /** The portal's address, as this request reached the router (under its prefix, if one was stripped). */
   const portalOf = (req: IncomingMessage) => new URL(underPrefix(strippedPrefix(req), '/'), deps.urls.publicUrl).href;
 
-  async function sentPage(route: SessionRoute, req: IncomingMessage, res: ServerResponse, session: Session) {
+  async function sentPage(
+    route: SessionRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    via: string,
+  ) {
     const navigation = isNavigation(req);
     const holding = route.kind !== 'proxy' && deps.holding;
     const prefix = route.hostOnly ? '' : strippedPrefix(req);
-    if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET') {
+    const page = route.upstream.split('?')[0];
+    if (
+      route.kind !== 'proxy' &&
+      route.kind !== 'api' &&
+      navigation &&
+      page === BAR_PATH &&
+      !isGone(session) &&
+      session.status !== 'FAILED'
+    )
+      sendBarPage(res, session, {
+        scope: underPrefix(prefix, route.scope),
+        portal: portalOf(req),
+        owner: via === 'owner',
+        now: deps.clock.now(),
+      });
+    else if (holding && route.upstream.split('?')[0] === EVENTS_PATH && req.method === 'GET') {
       const stream = { events: holding.events, urls: deps.urls, keepaliveMs: holding.keepaliveMs };
       await sendEventStream(req, res, stream, session);
     } else if (holding && navigation && isStarting(session.status))
@@ -182,14 +204,14 @@ export function createRouter(deps: RouterDeps): SessionRouter {
     const home = route.kind === 'app' && !route.hostOnly ? sessionOrigin(deps.urls, route.sessionId) : undefined;
     if (home) return toSessionHost(res, req, home, route);
     try {
-      const { session, token } = await admit(admission, route, req, false);
+      const { session, token, via } = await admit(admission, route, req, false);
       if (route.token && route.kind !== 'proxy' && isNavigation(req))
         return tokenToCookie(res, route, token, {
           secure: deps.secureCookies,
           maxAgeSeconds: (session.expiresAt - deps.clock.now()) / 1000,
           prefix: strippedPrefix(req),
         });
-      if (await sentPage(route, req, res, session)) return;
+      if (await sentPage(route, req, res, session, via)) return;
       const target = await settle(admission, session, () => res.destroyed);
       activity.touch(route.sessionId, idleTimeoutOf(target.session, deps.apps.get(target.session.app)));
       rewrite(req, route, target.stripPrefix);

@@ -195,6 +195,12 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     default: '`true`',
     meaning: 'whether the router strips `/s/<id>` before passing a request on',
   },
+  bar: {
+    from: 'sessionplane',
+    default: '`false`',
+    meaning:
+      "opened with a thin bar on top: the app's name, the time it has left, Extend and Stop for its owner, the way back to the portal; the app in a frame of its own origin below (it must not forbid `self` framing)",
+  },
   frameAncestors: {
     from: 'sessionplane',
     default: '`[self]`',

@@ -191,6 +191,8 @@ export const AppInputSchema = z
       )
       .optional(),
     stripPrefix: z.boolean().optional(),
+    /** Opened with the thin bar on top (the portal, the time left, Extend, Stop) and the app framed below. */
+    bar: z.boolean().optional(),
     /** Who may frame the app's pages (CSP frame-ancestors): `self` (the default), `none`, or origins. */
     frameAncestors: z
       .array(

@@ -42,6 +42,7 @@ const FROM_LABELS = [
   'params',
   'stripPrefix',
   'frameAncestors',
+  'bar',
   'readOnlyRootFilesystem',
   'home',
   'pool',

@@ -178,6 +178,8 @@ export interface AppSpec {
   launcherReply?: { fields: string[]; sessionData: Record<string, string> };
   /** Whether the router strips `/s/<id>` before passing a request on. */
   stripPrefix: boolean;
+  /** Opened with the thin bar (the router's `<scope>.sessionplane/bar`): the portal, time left, Extend, Stop. */
+  bar?: boolean;
   /** CSP frame-ancestors sources for the app's pages; default `'self'` (framed by its own origin only). */
   frameAncestors?: string;
   /** Described by its image's labels (found by discovery), not by the apps file. */

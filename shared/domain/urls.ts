@@ -21,6 +21,8 @@ export interface UrlSettings {
   keepsPrefix?: ((app: string) => boolean) | undefined;
   /** Whether an app is opened through the server's web client (`/<app>.html`) rather than at its session's address. */
   webClient?: ((app: string) => boolean) | undefined;
+  /** Whether an app is opened with the thin bar on top (its session's `.sessionplane/bar` page). */
+  bar?: ((app: string) => boolean) | undefined;
 }
 
 /**
@@ -84,6 +86,17 @@ export function clientUrl(settings: UrlSettings, id: string, app: string): strin
   const base = settings.publicUrl.replace(/\/+$/, '');
   const prefix = settings.useHost ? '' : (settings.urlPrefix ?? '').replace(/\/+$/, '');
   return `${base}${prefix}/${app}.html?sessionId=${id}`;
+}
+
+/**
+ * Where a person opens a session of an app with the thin bar: the router's bar page under the session's own address
+ * (`.sessionplane/bar`), which frames the app; with `?token=` for the owner, as the connectURL.
+ */
+export function barUrl(settings: UrlSettings, id: string, app: string, token?: string): string | undefined {
+  if (!settings.bar?.(app)) return undefined;
+  const entry = new URL(connectUrl(settings, id, undefined, app));
+  entry.pathname = `${entry.pathname.replace(/\/$/, '')}/.sessionplane/bar`;
+  return `${entry.href}${token ? `?token=${token}` : ''}`;
 }
 
 /** The path prefix an app is served under, given to it as SESSION_BASE_PATH. */

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { SESSION_STATUSES, type Session } from '../../../shared/domain/session';
 import { currentWarnings } from '../../../shared/domain/transitions';
-import { clientUrl, connectUrl, sessionUrl, type UrlSettings } from '../../../shared/domain/urls';
+import { clientUrl, barUrl, connectUrl, sessionUrl, type UrlSettings } from '../../../shared/domain/urls';
 import { Iso, iso, ResourcesView } from './common';
 
 /**
@@ -58,6 +58,8 @@ export const SessionViewSchema = z.object({
   connectURL: z.string(),
   /** Where a person opens it, for an app with a web client (`client: www`): its page, naming the session. */
   clientURL: z.string().optional(),
+  /** Where a person opens it with the thin bar on top (an app with `bar: true`). */
+  barURL: z.string().optional(),
   /** The owner's only: the session's access token and the app's secret. */
   token: z.string().optional(),
   secret: z.string().optional(),
@@ -137,6 +139,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
           sessionURL: sessionUrl(urls, session.id, token),
           connectURL: connectUrl(urls, session.id, token, session.app),
           clientURL: clientUrl(urls, session.id, session.app),
+          barURL: barUrl(urls, session.id, session.app, token),
         }),
   };
 }
