@@ -9,6 +9,7 @@ const CONTAINER_TESTS = [
   'test/e2e/container-homes.test.ts',
   'test/e2e/container-jobs.test.ts',
   'test/e2e/container-orphans.test.ts',
+  'test/e2e/container-volumes.test.ts',
   'test/e2e/containers.test.ts',
 ];
 

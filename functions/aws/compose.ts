@@ -48,6 +48,7 @@ type EcsEnv = Pick<
   | typeof ENV.containerName
   | typeof ENV.gpuCapacityProvider
   | typeof ENV.homesFileSystem
+  | typeof ENV.volumeAccessPoints
 >;
 
 /** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
@@ -137,6 +138,7 @@ export function ecsRuntime(
     }),
     sealer: sealerOf(env[ENV.secretsKey], env[ENV.awsRegion]),
     homesFileSystemId: env[ENV.homesFileSystem],
+    volumeAccessPoints: env[ENV.volumeAccessPoints],
   });
 }
 

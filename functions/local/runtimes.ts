@@ -63,6 +63,7 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
       stopGraceMs: config.stopGraceMs,
       network: config.containerNetwork,
       secretEnv: config.secretEnv,
+      volumesDir: resolve(config.volumesDir ?? join(dataDir, 'volumes')),
       liveness,
       logger,
     });

@@ -116,7 +116,7 @@ export class ControlApi extends Construct {
       [ENV.taskFamilyPrefix]: props.shared.familyPrefix,
       [ENV.taskDefinitions]: props.deployedRevisions,
       [ENV.secretsKey]: props.secretsKey.keyArn,
-      [ENV.homesFileSystem]: props.homes.fileSystem.fileSystemId,
+      ...props.homes.startersEnv(),
       [ENV.containerName]: props.shared.containerName,
       ...(props.gpuCapacityProvider ? { [ENV.gpuCapacityProvider]: props.gpuCapacityProvider } : {}),
       ...(props.imagePrefixes.length ? { [ENV.imagePrefixes]: props.imagePrefixes.join(',') } : {}),

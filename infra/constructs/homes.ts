@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type ISubnet, type IVpc, Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
-import { FileSystem, PerformanceMode, ThroughputMode } from 'aws-cdk-lib/aws-efs';
+import { type AccessPoint, FileSystem, PerformanceMode, ThroughputMode } from 'aws-cdk-lib/aws-efs';
+import { ENV } from '../../shared/config/env-names';
 import { AnyPrincipal, Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledge, nagAccount } from './nag';
@@ -10,6 +11,8 @@ export interface HomesProps {
   subnets: ISubnet[];
   /** Session tasks: the only clients the file system accepts. */
   sessionsSg: ISecurityGroup;
+  /** Group volumes' names: each gets an access point (`/volumes/<name>`, open to every uid, like a project folder). */
+  volumes?: string[];
 }
 
 /**
@@ -19,6 +22,8 @@ export interface HomesProps {
  */
 export class Homes extends Construct {
   readonly fileSystem: FileSystem;
+  /** Each group volume's access point, by its name. */
+  readonly volumeAccessPoints: Record<string, AccessPoint> = {};
 
   constructor(scope: Construct, id: string, props: HomesProps) {
     super(scope, id);
@@ -46,6 +51,29 @@ export class Homes extends Construct {
         conditions: { Bool: { 'aws:SecureTransport': 'false' } },
       }),
     );
+    for (const name of props.volumes ?? [])
+      this.volumeAccessPoints[name] = this.fileSystem.addAccessPoint(`Volume-${name}`, {
+        path: `/volumes/${name}`,
+        createAcl: { ownerUid: '0', ownerGid: '0', permissions: '777' },
+      });
+  }
+
+  /**
+   * What a function that starts tasks is told of this file system: its id (homes' access points are made on it) and
+   * each group volume's access point.
+   */
+  startersEnv(): Record<string, string> {
+    const points = Object.entries(this.volumeAccessPoints);
+    return {
+      [ENV.homesFileSystem]: this.fileSystem.fileSystemId,
+      ...(points.length
+        ? {
+            [ENV.volumeAccessPoints]: Stack.of(this).toJsonString(
+              Object.fromEntries(points.map(([name, point]) => [name, point.accessPointId])),
+            ),
+          }
+        : {}),
+    };
   }
 
   /** Every access point's ARN in this account and region (users' are made at run time). */

@@ -1,6 +1,5 @@
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ENV } from '../../shared/config/env-names';
 import { grantTaskControl } from './grants';
 import type { Homes } from './homes';
 import type { SessionFunction } from './session-function';
@@ -26,7 +25,7 @@ export class QueueDispatcher extends Construct {
     super(scope, id);
     this.dispatcher = taskStarter(this, 'queue', props, {
       ...props.userLimits,
-      [ENV.homesFileSystem]: props.homes.fileSystem.fileSystemId,
+      ...props.homes.startersEnv(),
     });
     const fn = this.dispatcher.fn;
     // StopTask: a stop that came while its start was under way stops what was started.

@@ -91,6 +91,8 @@ export class SessionplaneStack extends Stack {
       vpc: network.vpc,
       subnets: network.privateSubnets,
       sessionsSg: network.sessionsSg,
+      // Group volumes (#38): an access point per volume name the apps file gives, on the same file system.
+      volumes: [...new Set(apps.flatMap((a) => (a.volumes ?? []).map((v) => v.name)))],
     });
     const tasks = new AppTaskDefinitions(this, 'Apps', {
       labelledImages: images.repository,

@@ -195,6 +195,11 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     default: '`true`',
     meaning: 'whether the router strips `/s/<id>` before passing a request on',
   },
+  volumes: {
+    from: 'sessionplane',
+    meaning:
+      'folders shared by a group: `[{name, path, groups, mode: ro|rw}]`, each mounted at `path` only in sessions of a member of one of its `groups` (read-only unless `rw`); a folder per `name` under `SESSIONPLANE_VOLUMES_DIR` on one machine. Image apps only; not pooled or open (see [Shared data](../how-to/homes.md#shared-data))',
+  },
   bar: {
     from: 'sessionplane',
     default: '`false`',

@@ -109,3 +109,54 @@ export const PoolInput = z
     }
     if (p.ttl !== undefined && p.ttl < 60_000) ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'at least 60s' });
   });
+
+/** Folders shared by a group (#38): each mounted at `path` for members of one of its `groups`, read-only unless `rw`. */
+export const VolumesInput = z
+  .array(
+    z.strictObject({
+      name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits and . _ -, at most 63'),
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path such as /data/survey')
+        .refine((p) => !p.split('/').includes('..') && p !== '/', 'a folder, not "/" and no ".."'),
+      groups: z
+        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/))
+        .min(1, 'name the groups whose members get it'),
+      mode: z.enum(['ro', 'rw']).default('ro'),
+    }),
+  )
+  .max(10);
+
+/** Where volumes cannot go: a process (no container to mount into), a pool or an open app (no user known at start). */
+export function volumeProblems(
+  a: {
+    volumes?: z.output<typeof VolumesInput> | undefined;
+    home?: string | false | undefined;
+    image?: string | undefined;
+    build?: string | undefined;
+    pool?: { min: number; max?: number | undefined } | undefined;
+    open?: unknown;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const volumes = a.volumes ?? [];
+  for (const [i, v] of volumes.entries()) {
+    if (volumes.findIndex((w) => w.name === v.name || w.path === v.path) !== i)
+      ctx.addIssue({ code: 'custom', path: ['volumes', i], message: 'each volume has a name and a path of its own' });
+    if (typeof a.home === 'string' && (v.path === a.home || v.path.startsWith(`${a.home}/`)))
+      ctx.addIssue({ code: 'custom', path: ['volumes', i, 'path'], message: 'not in the home: mount it beside it' });
+  }
+  if (!volumes.length) return;
+  if (!a.image && !a.build)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['volumes'],
+      message: 'volumes are mounted into containers: give the app an `image` (a process shares the server’s files)',
+    });
+  if ((a.pool && a.pool.min + (a.pool.max ?? 0) > 0) || a.open)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['volumes'],
+      message: 'volumes go to members only: a pooled or open app starts before its user is known',
+    });
+}

@@ -11,6 +11,8 @@ import {
   RegexSchema,
   SecretsInput,
   UserCommandInput,
+  VolumesInput,
+  volumeProblems,
 } from './apps-schema-parts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -213,6 +215,8 @@ export const AppInputSchema = z
     cwd: z.string().optional(),
     /** Instances kept started and ready before anyone asks, claimed by launches that take the app's defaults. */
     pool: PoolInput.optional(),
+    /** Folders shared by a group: each mounted at `path` for members of one of its `groups`, read-only unless `rw`. */
+    volumes: VolumesInput.optional(),
     /** Where the user's home is mounted in a session (`/home/user`); `false` (the default): no home. */
     home: z
       .union([
@@ -257,6 +261,7 @@ export const AppInputSchema = z
         path: ['open'],
         message: 'an app open to anyone has no home: a visitor has none',
       });
+    volumeProblems(a, ctx);
     if (a.open && a.access)
       ctx.addIssue({
         code: 'custom',

@@ -106,6 +106,7 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.priority) spec.priority = a.priority;
   if (a.secrets) spec.secrets = a.secrets;
   if (a.bar) spec.bar = true;
+  if (a.volumes?.length) spec.volumes = a.volumes;
   if (a.frameAncestors)
     spec.frameAncestors = a.frameAncestors.map((v) => (v === 'self' || v === 'none' ? `'${v}'` : v)).join(' ');
   if (a.image !== undefined) spec.image = a.image;

@@ -73,6 +73,10 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
     meaning:
       "what a user's home may hold when they upload through `/homes/me/files` (their apps' own writes are not capped)",
   },
+  SESSIONPLANE_VOLUMES_DIR: {
+    default: '`<data dir>/volumes`',
+    meaning: "group volumes, a folder per apps-file volume `name`, bind-mounted into members' containers",
+  },
   SESSIONPLANE_MAX_UPLOAD: { default: '`2Gi`', meaning: 'the largest file one `PUT /homes/me/files/…` takes' },
   SESSIONPLANE_CONTAINER_NETWORK: {
     default: "the engine's default",

@@ -84,6 +84,8 @@ export const LocalEnvSchema = z
     [ENV.homesDir]: z.string().min(1).optional(),
     /** What a home may hold through the files API, and one upload at most (MiB, as `10Gi`). */
     [ENV.homeQuota]: MemorySchema.default(10 * 1024),
+    /** Where group volumes are (a folder per volume name); default `<data dir>/volumes`. */
+    [ENV.volumesDir]: z.string().min(1).optional(),
     [ENV.maxUpload]: MemorySchema.default(2 * 1024),
     /** The engine network session containers join (default: the engine's own default). */
     [ENV.containerNetwork]: z
@@ -191,6 +193,7 @@ function localConfigFrom(e: z.output<typeof LocalEnvSchema>, env: Record<string,
     discoveryTtlMs: e[ENV.discoveryTtl],
     homesDir: e[ENV.homesDir],
     homeQuotaBytes: e[ENV.homeQuota] * 1024 * 1024,
+    volumesDir: e[ENV.volumesDir],
     maxUploadBytes: e[ENV.maxUpload] * 1024 * 1024,
     /** Static pages served at / (the demo page); `none` serves none. */
     www: e[ENV.www],

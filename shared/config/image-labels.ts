@@ -68,6 +68,7 @@ export const NOT_FROM_LABELS: Record<Exclude<AppKey, (typeof FROM_LABELS)[number
   userCommand: "which programs and arguments users may run in it is the server's to say",
   priority: "whose launches go first in the queue is the server's to say",
   secrets: "which secrets an app is given is the server's to say",
+  volumes: "which groups' data a session mounts is the server's to say",
 };
 
 const LABEL_KEYS = new Set<string>(['name', ...FROM_LABELS]);

@@ -15,6 +15,15 @@ const List = z
       .filter(Boolean),
   )
   .pipe(z.array(z.string()).min(1));
+/** A variable holding JSON, parsed (then checked by what it is piped to). */
+const JsonText = z.string().transform((s, ctx) => {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+});
 const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info');
 
 /** Every function: where the sessions are, which apps exist, how much to log. */
@@ -72,18 +81,9 @@ const EcsEnv = z.object({
   [ENV.securityGroups]: List,
   [ENV.taskFamilyPrefix]: z.string().min(1).max(200),
   /** Each app's deployed task definition, `{"app": "family:revision"}`: pinned, since the registry adds revisions. */
-  [ENV.taskDefinitions]: z
-    .string()
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string(), z.string().regex(/^[\w-]+:\d+$/, 'family:revision')))
-    .optional(),
+  [ENV.taskDefinitions]: JsonText.pipe(
+    z.record(z.string(), z.string().regex(/^[\w-]+:\d+$/, 'family:revision')),
+  ).optional(),
   /** The KMS key session secrets are sealed with for apps the stack builds (their image unseals them). */
   [ENV.secretsKey]: z
     .string()
@@ -96,6 +96,10 @@ const EcsEnv = z.object({
     .string()
     .regex(/^fs-[0-9a-f]{8,40}$/, 'an EFS file system id (fs-…)')
     .optional(),
+  /** Each group volume's EFS access point (the stack makes one per volume name): `{"survey": "fsap-…"}`. */
+  [ENV.volumeAccessPoints]: JsonText.pipe(
+    z.record(z.string(), z.string().regex(/^fsap-[0-9a-f]{8,40}$/, 'an EFS access point id (fsap-…)')),
+  ).optional(),
   /** The control API's address: a session's app reports its activity there (SESSION_ACTIVITY_URL). */
   [ENV.apiUrl]: z.url().optional(),
 });

@@ -1,3 +1,4 @@
+import type { VolumeSpec } from './volumes';
 import type { UserCommandRules } from './jobs';
 import type { Resources } from './session';
 
@@ -178,6 +179,8 @@ export interface AppSpec {
   launcherReply?: { fields: string[]; sessionData: Record<string, string> };
   /** Whether the router strips `/s/<id>` before passing a request on. */
   stripPrefix: boolean;
+  /** Folders shared by a group, mounted for its members only (containers and ECS tasks). */
+  volumes?: VolumeSpec[];
   /** Opened with the thin bar (the router's `<scope>.sessionplane/bar`): the portal, time left, Extend, Stop. */
   bar?: boolean;
   /** CSP frame-ancestors sources for the app's pages; default `'self'` (framed by its own origin only). */

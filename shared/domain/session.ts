@@ -128,6 +128,8 @@ export const SessionSchema = z.object({
   lastActivityAt: z.number().optional(),
   expiresAt: z.number(),
   stoppedAt: z.number().optional(),
+  /** The group volumes it mounts, decided at launch from its owner's groups (shared/domain/volumes.ts). */
+  volumes: z.array(z.object({ name: z.string(), mode: z.enum(['ro', 'rw']) })).optional(),
   /** The app's profile the launch chose (its resources and capacity). */
   profile: z.string().optional(),
   /** A job: runs its command to the end (COMPLETED or FAILED with its exit code); never idle-stopped. */

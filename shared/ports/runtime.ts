@@ -1,3 +1,4 @@
+import type { VolumeMount } from '../domain/volumes';
 import type { AppSpec } from '../domain/app';
 import type { HomeMount } from '../domain/homes';
 import type { NewSessionEvent } from '../domain/events';
@@ -10,6 +11,8 @@ export interface StartRequest {
   secret: string;
   /** The owner's home, for an app with `home`: its folder or access point, and whom to run as. */
   home?: HomeMount | undefined;
+  /** The group volumes its owner is a member of (by name; the runtime knows where each project's data is). */
+  volumes?: VolumeMount[] | undefined;
   /** Where its app says it is busy (SESSION_ACTIVITY_URL: POST with its secret), where the deployment says. */
   activityUrl?: string | undefined;
 }

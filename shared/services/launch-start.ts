@@ -1,3 +1,4 @@
+import { volumeMounts } from '../domain/volumes';
 import type { AppSpec } from '../domain/app';
 import { CapacityError } from '../domain/errors';
 import type { NewSessionEvent } from '../domain/events';
@@ -73,11 +74,13 @@ export async function startRecorded(
 ): Promise<Session> {
   const mount = at.home && app.home ? { home: at.home, mountPath: app.home } : undefined;
   const activityUrl = deps.activityUrl?.(session.id);
+  const volumes = volumeMounts(app, session.volumes);
   const started = await deps.runtime.start({
     session,
     app,
     secret,
     home: mount,
+    ...(volumes.length ? { volumes } : {}),
     ...(activityUrl ? { activityUrl } : {}),
   });
   const runtime = {

@@ -1,3 +1,4 @@
+import { volumesFor } from '../domain/volumes';
 import type { AppSpec, Profile } from '../domain/app';
 import { checkParams, checkResources } from '../domain/launch-request';
 import { mayLaunch, mayUse } from '../domain/app-access';
@@ -155,6 +156,8 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
 
   const now = deps.clock.now();
   const { token, secret } = sessionCredentials(deps, id);
+  // The group volumes its owner is a member of, decided now (a queued start mounts what was decided here).
+  const volumes = volumesFor(app, input.caller);
   const session: Session = {
     id,
     owner: input.owner,
@@ -170,6 +173,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     ...(input.image !== undefined ? { image: input.image } : {}),
     ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),
+    ...(volumes.length ? { volumes } : {}),
     tokenHash: hashToken(token),
     createdAt: now,
     launchDeadline: now + app.launchTimeoutMs,

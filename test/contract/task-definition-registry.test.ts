@@ -32,7 +32,7 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
   let table: string;
   let n = 0;
   /** The ECS runtime as api-write composes it, with the echo app's pinned base and this registry. */
-  const ecsRuntime = (extra: { homesFileSystemId?: string } = {}) =>
+  const ecsRuntime = (extra: { homesFileSystemId?: string; volumeAccessPoints?: Record<string, string> } = {}) =>
     new EcsRuntime(ecs.client, {
       cluster: 'sessions',
       subnets: ['subnet-a'],
@@ -224,5 +224,54 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
       name: 'TRAME_USER_DATA',
       value: '/home/user',
     });
+  });
+
+  it("EcsRuntime: a member's launch runs a revision with the group volume through its access point (ro as the volume says); a non-member's the base", async () => {
+    const runtime = ecsRuntime({
+      homesFileSystemId: 'fs-0123456789abcdef0',
+      volumeAccessPoints: { survey: 'fsap-0survey0', archive: 'fsap-0archive0' },
+    });
+    const app = { ...fixtureApp([]), name: 'echo', image: 'ghcr.io/sessionplane/echo:1', command: [] };
+    const survey = { name: 'survey', mountPath: '/data/survey', readOnly: false };
+    const archive = { name: 'archive', mountPath: '/data/archive', readOnly: true };
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', volumes: [survey, archive] });
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', volumes: [survey, archive] });
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's' });
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's', volumes: [archive] });
+    const runs = ecs.mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input.taskDefinition);
+    expect(runs).toEqual([
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
+      'sessionplane-echo:1',
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:3',
+    ]);
+    const registered = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input);
+    expect(registered).toHaveLength(2);
+    expect(registered[0]!.volumes).toEqual(
+      [
+        ['sessionplane-volume-survey', 'fsap-0survey0'],
+        ['sessionplane-volume-archive', 'fsap-0archive0'],
+      ].map(([name, accessPointId]) => ({
+        name,
+        efsVolumeConfiguration: {
+          fileSystemId: 'fs-0123456789abcdef0',
+          transitEncryption: 'ENABLED',
+          authorizationConfig: { accessPointId, iam: 'ENABLED' },
+        },
+      })),
+    );
+    expect(registered[0]!.containerDefinitions![0]!.mountPoints).toEqual([
+      { sourceVolume: 'sessionplane-volume-survey', containerPath: '/data/survey', readOnly: false },
+      { sourceVolume: 'sessionplane-volume-archive', containerPath: '/data/archive', readOnly: true },
+    ]);
+    // A volume the stack made no access point for is a failed start, never a task without it.
+    await expect(
+      runtime.start({
+        session: makeSession({ app: 'echo' }),
+        app,
+        secret: 's',
+        volumes: [{ name: 'other', mountPath: '/data/other', readOnly: true }],
+      }),
+    ).rejects.toThrow(/no access point for the volume other/);
   });
 });

@@ -34,6 +34,22 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
       );
   });
 
+  it("makes one access point per group volume on the homes' file system, and tells the functions that start tasks", () => {
+    const points = Object.values(template.findResources('AWS::EFS::AccessPoint')) as {
+      Properties: { RootDirectory: { Path: string; CreationInfo: Record<string, string> } };
+    }[];
+    // viz mounts `survey` read-write, spot read-only: one project, one access point.
+    expect(points.map((p) => p.Properties.RootDirectory)).toEqual([
+      { Path: '/volumes/survey', CreationInfo: { OwnerUid: '0', OwnerGid: '0', Permissions: '777' } },
+    ]);
+    for (const name of ['api-write', 'queue'])
+      expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_VOLUME_ACCESS_POINTS)).toMatch(
+        /survey.*HomesFileSystemVolumesurvey/,
+      );
+    for (const name of ['api-read', 'reaper', 'pools'])
+      expect(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_VOLUME_ACCESS_POINTS).toBeUndefined();
+  });
+
   it('keeps homes on an encrypted, backed-up, retained EFS file system that only session tasks reach, over TLS', () => {
     const fs = template.findResources('AWS::EFS::FileSystem');
     expect(Object.keys(fs)).toHaveLength(1);

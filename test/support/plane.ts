@@ -25,7 +25,7 @@ export function settledStart(plane: Pick<LocalPlane, 'deps'>, id: string, timeou
 
 export interface TestPlane extends LocalPlane {
   dataDir: string;
-  /** A request as `user` (the test authenticator reads x-test-user; no header: unauthenticated). */
+  /** A request as `user` (the test authenticator reads x-test-user, and x-test-groups; no header: unauthenticated). */
   request(path: string, init?: RequestInit & { user?: string | null }): Promise<Response>;
   /** Serves the API and the router over real HTTP on a free port. */
   listen(): Promise<LocalServer>;
@@ -61,7 +61,8 @@ export async function startTestPlane(
       : {
           authenticate: async (c: Context) => {
             const user = c.req.header('x-test-user');
-            return user ? { user, admin: user === 'admin' } : undefined;
+            const groups = c.req.header('x-test-groups')?.split(',').filter(Boolean);
+            return user ? { user, admin: user === 'admin', ...(groups ? { groups } : {}) } : undefined;
           },
         }),
   });

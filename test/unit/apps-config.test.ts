@@ -52,6 +52,26 @@ describe('apps file: the trame apps.yml keys', () => {
     );
   });
 
+  it('takes group volumes for image apps, read-only unless rw, and refuses them where members cannot be told apart', () => {
+    const survey = { name: 'survey', path: '/data/survey', groups: ['astro'] };
+    expect(parseApps({ viz: { image: 'ghcr.io/a/v:1', port: 8080, volumes: [survey] } }).get('viz')!.volumes).toEqual([
+      { ...survey, mode: 'ro' },
+    ]);
+    const problems = (app: Record<string, unknown>) =>
+      problemsOf({ viz: { image: 'ghcr.io/a/v:1', port: 8080, ...app } }).join();
+    expect(problemsOf({ viz: { cmd: ['x'], volumes: [survey] } }).join()).toContain('mounted into containers');
+    expect(problems({ volumes: [survey], pool: { min: 1 } })).toContain('starts before its user is known');
+    expect(problems({ volumes: [survey], open: true })).toContain('starts before its user is known');
+    expect(problems({ volumes: [survey, { ...survey, path: '/data/other' }] })).toContain(
+      'a name and a path of its own',
+    );
+    expect(problems({ volumes: [{ ...survey, groups: [] }] })).toContain('name the groups');
+    expect(problems({ volumes: [{ ...survey, path: '/data/../etc' }] })).toContain('no ".."');
+    expect(problems({ home: '/home/user', volumes: [{ ...survey, path: '/home/user/data' }] })).toContain(
+      'not in the home',
+    );
+  });
+
   it('appends `args` to the default command', () => {
     const app = parseApps({ viz: { app: 'viz', args: ['--data', '/data'] } }).get('viz')!;
     expect(app.command.slice(-3)).toEqual(['--server', '--data', '/data']);

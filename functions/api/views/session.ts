@@ -22,6 +22,8 @@ export const SessionViewSchema = z.object({
   args: z.array(z.string()).optional(),
   /** The named size it was launched with (`profile`), if one. */
   profile: z.string().optional(),
+  /** The group volumes it mounts (its owner's groups at launch), each read-only or read-write. */
+  volumes: z.array(z.object({ name: z.string(), mode: z.enum(['ro', 'rw']) })).optional(),
   /** The replica group it was launched in (`replicas`): GET /sessions?group=, DELETE /sessions/groups/{group}. */
   group: z.string().optional(),
   /** How a job's command exited, once it has. */
@@ -120,6 +122,7 @@ export function sessionView(session: Session, urls: UrlSettings, token?: string)
     exitCode: session.exitCode,
     group: session.group,
     profile: session.profile,
+    ...(session.volumes ? { volumes: session.volumes } : {}),
     ...(session.idleTimeoutMs !== undefined
       ? { idleTimeoutSeconds: session.idleTimeoutMs === 0 ? null : session.idleTimeoutMs / 1000 }
       : {}),

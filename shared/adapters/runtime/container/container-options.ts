@@ -17,6 +17,8 @@ export interface ContainerRuntimeOptions {
   network?: string | undefined;
   /** Where apps' `env:` secrets are read from (the server's environment). */
   secretEnv?: Readonly<Record<string, string | undefined>>;
+  /** Group volumes: a folder per volume name, bind-mounted into members' containers. */
+  volumesDir?: string;
   logger?: Logger;
   probeIntervalMs?: { first: number; max: number };
   liveness?: { intervalMs: number; failures: number; timeoutMs: number };

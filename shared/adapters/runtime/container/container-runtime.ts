@@ -23,6 +23,7 @@ import { inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import { type ContainerInstance, exitOf, newInstance, statusCode } from './container-instance';
 import { attachOutput, pastOutput } from './container-output';
 import { CONTAINER_LABELS, containerSpec, publishedPort } from './container-spec';
+import { volumeFolders } from './container-volumes';
 import { createSessionContainer, planeContainers } from './engine';
 import { type EngineEvent, followEngineEvents } from './engine-events';
 import { type ContainerRuntimeOptions, containerIdOf, runtimeIdOf } from './container-options';
@@ -85,7 +86,14 @@ export class ContainerRuntime implements Runtime {
     return starting;
   }
 
-  private async startContainer({ session, app, secret, home, activityUrl }: StartRequest): Promise<StartResult> {
+  private async startContainer({
+    session,
+    app,
+    secret,
+    home,
+    activityUrl,
+    volumes,
+  }: StartRequest): Promise<StartResult> {
     const { docker } = this.options;
     const image = session.image ?? app.image;
     if (!image) throw new RuntimeStartError(`App ${app.name} has no image to run as a container.`);
@@ -102,6 +110,7 @@ export class ContainerRuntime implements Runtime {
       secret,
       home,
       activityUrl,
+      volumes: await volumeFolders(this.options.volumesDir, volumes),
       secretEnv: this.options.secretEnv ?? {},
       plane: this.options.plane,
       network: this.options.network,

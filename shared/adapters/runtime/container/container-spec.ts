@@ -4,6 +4,7 @@ import { sessionEnvOf } from '../../../domain/command';
 import { sessionArgv } from '../../../domain/jobs';
 import { sessionBasePath } from '../../../domain/urls';
 import type { StartRequest } from '../../../ports/runtime';
+import type { VolumeMount } from '../../../domain/volumes';
 
 /**
  * Labels on every session container: which server's (a tag of its data directory), which session,
@@ -20,7 +21,9 @@ export const CONTAINER_LABELS = {
 /** One name per session: a second create for it is a conflict, never a second container. */
 const containerName = (sessionId: string) => `sessionplane-${sessionId}`;
 
-export interface ContainerSpecInput extends StartRequest {
+export interface ContainerSpecInput extends Omit<StartRequest, 'volumes'> {
+  /** The group volumes its owner is a member of, each with its folder on this machine. */
+  volumes?: (VolumeMount & { source: string })[] | undefined;
   /** This server's tag (CONTAINER_LABELS.plane). */
   plane: string;
   /** An engine network to join instead of the default. */
@@ -83,7 +86,14 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
         ? { DeviceRequests: [{ Driver: '', Count: session.resources.gpus, Capabilities: [['gpu']] }] }
         : {}),
       ...(input.network ? { NetworkMode: input.network } : {}),
-      ...(home ? { Binds: [`${home.home.path}:${home.mountPath}:rw`] } : {}),
+      ...(home || input.volumes?.length
+        ? {
+            Binds: [
+              ...(home ? [`${home.home.path}:${home.mountPath}:rw`] : []),
+              ...(input.volumes ?? []).map((v) => `${v.source}:${v.mountPath}:${v.readOnly ? 'ro' : 'rw'}`),
+            ],
+          }
+        : {}),
     },
   };
 }

@@ -24,7 +24,8 @@ import { busyIfThrottled } from '../../aws/aws-busy';
 import type { KmsSecretSealer } from './secret-sealer';
 import { isCapacityFailure, privateIpOf, stopOf } from './task-fields';
 import { taskOverrides } from './task-overrides';
-import type { EfsHomeMount, TaskDefinitionRegistry } from './task-definition-registry';
+import { efsMounts } from './revision-input';
+import type { RevisionVariant, TaskDefinitionRegistry } from './task-definition-registry';
 import { LABELLED_APPS_TASK } from '../../../config/table';
 
 export interface EcsRuntimeOptions {
@@ -47,8 +48,10 @@ export interface EcsRuntimeOptions {
   baseTaskDefinition?: (app: string) => string | undefined;
   /** Registers task definitions for images without one (custom images); without it they cannot run. */
   registry?: TaskDefinitionRegistry | undefined;
-  /** The EFS file system users' homes are on (their access points' file system). */
+  /** The EFS file system users' homes are on (their access points' file system), and group volumes'. */
   homesFileSystemId?: string | undefined;
+  /** Each group volume's access point on that file system, by the volume's name (the stack makes them). */
+  volumeAccessPoints?: Readonly<Record<string, string>> | undefined;
   /**
    * Seals the session secret for apps whose image carries the entrypoint that unseals it (apps the
    * stack builds, `build`): their RunTask carries ciphertext only. Without it, or for other images,
@@ -94,7 +97,7 @@ export class EcsRuntime implements Runtime {
     this.now = options.now ?? Date.now;
   }
 
-  async start({ session, app, secret, home, activityUrl }: StartRequest): Promise<StartResult> {
+  async start({ session, app, secret, home, activityUrl, volumes }: StartRequest): Promise<StartResult> {
     const { overrides, ownImage } = await taskOverrides({
       session,
       app,
@@ -108,8 +111,12 @@ export class EcsRuntime implements Runtime {
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
       taskDefinition: app.fromLabels
-        ? await this.labelledTaskDefinition(app, session.image ?? app.image!, this.efsHome(home))
-        : await this.taskDefinitionFor(app, ownImage ? undefined : session.image, this.efsHome(home)),
+        ? await this.labelledTaskDefinition(app, session.image ?? app.image!, efsMounts(this.options, home, volumes))
+        : await this.taskDefinitionFor(
+            app,
+            ownImage ? undefined : session.image,
+            efsMounts(this.options, home, volumes),
+          ),
       count: 1,
       clientToken: session.id,
       startedBy: startedByOf(session.id),
@@ -148,44 +155,38 @@ export class EcsRuntime implements Runtime {
     }
   }
 
-  /** The app's base definition, or for another image or a user's home the registry's revision of it. */
+  /** The app's base definition, or for another image, a user's home or group volumes the registry's revision of it. */
   private async taskDefinitionFor(
     app: AppSpec,
     otherImage: string | undefined,
-    home: EfsHomeMount | undefined,
+    mounts: Pick<RevisionVariant, 'home' | 'volumes'>,
   ): Promise<string> {
     const base = this.options.baseTaskDefinition?.(app.name) ?? `${this.options.taskFamilyPrefix}${app.name}`;
-    if (otherImage === undefined && !home) return base;
+    if (otherImage === undefined && !mounts.home && !mounts.volumes) return base;
     if (!this.options.registry)
       throw new RuntimeStartError(
         `App ${app.name} cannot run another image here: no task-definition registry is configured.`,
         { reason: 'no-registry' },
       );
-    return this.options.registry.resolve(app.name, base, { image: otherImage, home });
-  }
-
-  /** The user's home as an EFS mount, for a home app where the stack keeps homes. */
-  private efsHome(home: StartRequest['home']): EfsHomeMount | undefined {
-    const accessPointId = home?.home.accessPointId;
-    const fileSystemId = this.options.homesFileSystemId;
-    if (!home || !accessPointId) return undefined;
-    if (!fileSystemId)
-      throw new RuntimeStartError('This deployment has no file system for homes.', { reason: 'no-homes' });
-    return { fileSystemId, accessPointId, mountPath: home.mountPath };
+    return this.options.registry.resolve(app.name, base, { image: otherImage, ...mounts });
   }
 
   /**
    * An app its image's labels describe has no task definition of its own: it runs in a registry
    * revision of the stack's generic one (LABELLED_APPS_TASK), with its image in place.
    */
-  private async labelledTaskDefinition(app: AppSpec, image: string, home: EfsHomeMount | undefined): Promise<string> {
+  private async labelledTaskDefinition(
+    app: AppSpec,
+    image: string,
+    mounts: Pick<RevisionVariant, 'home' | 'volumes'>,
+  ): Promise<string> {
     const base =
       this.options.baseTaskDefinition?.(LABELLED_APPS_TASK) ?? `${this.options.taskFamilyPrefix}${LABELLED_APPS_TASK}`;
     if (!this.options.registry)
       throw new RuntimeStartError(`App ${app.name} cannot run here: no task-definition registry is configured.`, {
         reason: 'no-registry',
       });
-    return this.options.registry.resolve(app.name, base, { image, home });
+    return this.options.registry.resolve(app.name, base, { image, ...mounts });
   }
 
   /** Deregisters the registry's revisions nobody launched for a long while (the reaper's pass). */

@@ -1,31 +1,62 @@
 import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
+import { RuntimeStartError } from '../../../domain/errors';
+import type { StartRequest } from '../../../ports/runtime';
 
 const HOME_VOLUME = 'sessionplane-home';
 
 /** A user's home on EFS, mounted in the app's container through their access point. */
-export interface EfsHomeMount {
+interface EfsHomeMount {
   fileSystemId: string;
   accessPointId: string;
   mountPath: string;
 }
 
-/** What a revision changes in the base definition: the image, and (for a home app) the user's home. */
+/** A group volume on EFS, mounted through its project's access point, read-only unless the volume says rw. */
+interface EfsVolumeMount {
+  name: string;
+  fileSystemId: string;
+  accessPointId: string;
+  mountPath: string;
+  readOnly: boolean;
+}
+
+/** What a revision changes in the base definition: the image, (for a home app) the user's home, group volumes. */
 export interface RevisionVariant {
   image?: string | undefined;
   home?: EfsHomeMount | undefined;
+  volumes?: EfsVolumeMount[] | undefined;
 }
+
+/** An EFS volume through an access point, encrypted in transit and IAM-authorized with the task role. */
+const efsVolume = (name: string, at: { fileSystemId: string; accessPointId: string }) => ({
+  name,
+  efsVolumeConfiguration: {
+    fileSystemId: at.fileSystemId,
+    transitEncryption: 'ENABLED' as const,
+    authorizationConfig: { accessPointId: at.accessPointId, iam: 'ENABLED' as const },
+  },
+});
 
 /**
  * A revision of `def` (every field it was made with) with the variant's image in the app's
  * container and, for a home, an EFS volume through the user's access point (encrypted in transit,
- * IAM-authorized with the task role) mounted at the app's path.
+ * IAM-authorized with the task role) mounted at the app's path; for each group volume its
+ * project's access point, read-only unless the volume is rw.
  */
 export function revisionInput(
   def: TaskDefinition,
-  { image, home }: RevisionVariant,
+  { image, home, volumes = [] }: RevisionVariant,
   containerName: string,
   app: string,
 ): RegisterTaskDefinitionCommandInput {
+  const mounts = [
+    ...(home ? [{ sourceVolume: HOME_VOLUME, containerPath: home.mountPath, readOnly: false }] : []),
+    ...volumes.map((v) => ({
+      sourceVolume: `sessionplane-volume-${v.name}`,
+      containerPath: v.mountPath,
+      readOnly: v.readOnly,
+    })),
+  ];
   return {
     family: def.family,
     taskRoleArn: def.taskRoleArn,
@@ -36,28 +67,15 @@ export function revisionInput(
         ? {
             ...c,
             ...(image ? { image } : {}),
-            ...(home
-              ? {
-                  mountPoints: [
-                    ...(c.mountPoints ?? []),
-                    { sourceVolume: HOME_VOLUME, containerPath: home.mountPath, readOnly: false },
-                  ],
-                }
-              : {}),
+            ...(mounts.length ? { mountPoints: [...(c.mountPoints ?? []), ...mounts] } : {}),
           }
         : c,
     ),
-    volumes: home
+    volumes: mounts.length
       ? [
           ...(def.volumes ?? []),
-          {
-            name: HOME_VOLUME,
-            efsVolumeConfiguration: {
-              fileSystemId: home.fileSystemId,
-              transitEncryption: 'ENABLED',
-              authorizationConfig: { accessPointId: home.accessPointId, iam: 'ENABLED' },
-            },
-          },
+          ...(home ? [efsVolume(HOME_VOLUME, home)] : []),
+          ...volumes.map((v) => efsVolume(`sessionplane-volume-${v.name}`, v)),
         ]
       : def.volumes,
     placementConstraints: def.placementConstraints,
@@ -75,5 +93,34 @@ export function revisionInput(
       { key: 'sessionplane:app', value: app },
       { key: 'sessionplane:registry', value: 'image' },
     ],
+  };
+}
+
+/**
+ * A session's home and group volumes as EFS mounts (its user's access point; each volume's, as the stack made them),
+ * where the deployment keeps a file system for them; a mount it cannot place is a failed start, never a missing mount.
+ */
+export function efsMounts(
+  at: { homesFileSystemId?: string | undefined; volumeAccessPoints?: Readonly<Record<string, string>> | undefined },
+  home: StartRequest['home'],
+  volumes: StartRequest['volumes'],
+): Pick<RevisionVariant, 'home' | 'volumes'> {
+  const fileSystemId = at.homesFileSystemId;
+  const accessPointId = home?.home.accessPointId;
+  if ((accessPointId || volumes?.length) && !fileSystemId)
+    throw new RuntimeStartError('This deployment has no file system for homes and volumes.', { reason: 'no-homes' });
+  const efsVolumes = (volumes ?? []).map((v) => {
+    const point = at.volumeAccessPoints?.[v.name];
+    if (!point)
+      throw new RuntimeStartError(`This deployment has no access point for the volume ${v.name}.`, {
+        reason: 'no-volume',
+      });
+    return { ...v, fileSystemId: fileSystemId!, accessPointId: point };
+  });
+  return {
+    ...(home && accessPointId
+      ? { home: { fileSystemId: fileSystemId!, accessPointId, mountPath: home.mountPath } }
+      : {}),
+    ...(efsVolumes.length ? { volumes: efsVolumes } : {}),
   };
 }

@@ -18,9 +18,9 @@ import { SESSIONS_TABLE as T } from '../../../config/table';
 import { CapacityError, RuntimeStartError } from '../../../domain/errors';
 import { busyIfThrottled } from '../../aws/aws-busy';
 import { liveIndexPages } from '../../dynamodb/live-index';
-import { type EfsHomeMount, type RevisionVariant, revisionInput } from './revision-input';
+import { type RevisionVariant, revisionInput } from './revision-input';
 
-export type { EfsHomeMount, RevisionVariant };
+export type { RevisionVariant };
 
 /** Registry items sit in the sparse live index under a shard of their own, sorted by last use. */
 const REGISTRY_SHARD = 'taskdef';
@@ -81,14 +81,16 @@ export class TaskDefinitionRegistry {
   }
 
   /**
-   * The key of (base revision, image, home): the base is `family:revision`, so a redeploy starts
+   * The key of (base revision, image, home, group volumes): the base is `family:revision`, so a redeploy starts
    * afresh. An image alone keys as it always did, so revisions registered before homes are found.
    */
   static keyOf(base: string, variant: string | RevisionVariant): string {
-    const { image = '', home } = typeof variant === 'string' ? { image: variant } : variant;
-    const text = home
+    const { image = '', home, volumes = [] } = typeof variant === 'string' ? { image: variant } : variant;
+    let text = home
       ? `${base}\n${image}\n${home.fileSystemId}\n${home.accessPointId}\n${home.mountPath}`
       : `${base}\n${image}`;
+    // Group volumes (#38) key after what came before, so the keys of revisions without them are as they were.
+    for (const v of volumes) text += `\nvolume\n${v.name}\n${v.accessPointId}\n${v.mountPath}\n${v.readOnly}`;
     return `${PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
   }
 
@@ -209,7 +211,7 @@ export class TaskDefinitionRegistry {
    * and, for a home, an EFS volume through the user's access point (encrypted in transit, IAM
    * authorized with the task role) mounted at the app's path.
    */
-  private async registerRevision(base: string, { image, home }: RevisionVariant, app: string): Promise<string> {
+  private async registerRevision(base: string, variant: RevisionVariant, app: string): Promise<string> {
     const { taskDefinition: def } = await busyIfThrottled(
       'ECS DescribeTaskDefinition',
       this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: base })),
@@ -226,7 +228,7 @@ export class TaskDefinitionRegistry {
       throw new RuntimeStartError(`Task definition ${base} has no container ${this.options.containerName}.`, {
         reason: 'task-definition-invalid',
       });
-    const input = revisionInput(def, { image, home }, this.options.containerName, app);
+    const input = revisionInput(def, variant, this.options.containerName, app);
     const { taskDefinition } = await busyIfThrottled(
       'ECS RegisterTaskDefinition',
       this.ecs.send(new RegisterTaskDefinitionCommand(input)),
