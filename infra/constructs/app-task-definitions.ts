@@ -85,7 +85,7 @@ export class AppTaskDefinitions extends Construct {
         user: '1000',
         readonlyRootFilesystem: app.readOnlyRootFilesystem,
         environment: app.env,
-        ...(app.secrets ? { secrets: this.secretsOf(app) } : {}),
+        ...(app.secrets ? { secrets: this.secretsOf(app, taskDefinition) } : {}),
         ...(gpu ? { gpuCount: app.resources.gpus, memoryReservationMiB: app.resources.memory } : {}),
       });
       // A user's own image may come from the stack's repository (the example image prefix points there): the
@@ -111,18 +111,24 @@ export class AppTaskDefinitions extends Construct {
    * overrides): its execution role may read exactly those (CDK grants it). A local reference (file:, env:) cannot be
    * read by ECS: synth stops, naming it, rather than start the app without it.
    */
-  private secretsOf(app: AppSpec): Record<string, EcsSecret> {
+  private secretsOf(app: AppSpec, taskDefinition: TaskDefinition): Record<string, EcsSecret> {
     const out: Record<string, EcsSecret> = {};
     for (const [name, ref] of Object.entries(app.secrets ?? {})) {
       const id = `${app.name}${name}Secret`;
-      if (ref.startsWith('arn:') && ref.includes(':secretsmanager:'))
-        out[name] = EcsSecret.fromSecretsManager(Secret.fromSecretCompleteArn(this, id, ref));
-      else if (ref.startsWith('arn:') && ref.includes(':ssm:'))
-        out[name] = EcsSecret.fromSsmParameter(
-          StringParameter.fromSecureStringParameterAttributes(this, id, {
-            parameterName: ref.slice(ref.indexOf(':parameter') + ':parameter'.length),
-          }),
-        );
+      const secret =
+        ref.startsWith('arn:') && ref.includes(':secretsmanager:')
+          ? EcsSecret.fromSecretsManager(Secret.fromSecretCompleteArn(this, id, ref))
+          : ref.startsWith('arn:') && ref.includes(':ssm:')
+            ? EcsSecret.fromSsmParameter(
+                StringParameter.fromSecureStringParameterAttributes(this, id, {
+                  parameterName: ref.slice(ref.indexOf(':parameter') + ':parameter'.length),
+                }),
+              )
+            : undefined;
+      // A group-held secret is not in the base definition: a member's task runs in a registry revision that adds it,
+      // with this execution role, which may read it.
+      if (secret && app.secretGroups?.[name]) secret.grantRead(taskDefinition.obtainExecutionRole());
+      else if (secret) out[name] = secret;
       else
         Annotations.of(this).addError(
           `App ${app.name}'s secret ${name} is a local reference (${ref.split(':')[0]}:): ECS cannot read it; give a Secrets Manager or SSM parameter ARN.`,

@@ -157,7 +157,7 @@ export const APP_KEY_DOCS: Record<AppKey, AppKeyDoc> = {
     from: 'sessionplane',
     default: 'none',
     meaning:
-      "environment variables whose values are secrets, by reference, never in the file: on ECS a Secrets Manager secret's or an SSM parameter's ARN (the task definition's `secrets`, read by ECS at the task's start), on one machine `file:/path` or `env:NAME` of the server's environment; never in an API answer, a log, the event log or usage",
+      "environment variables whose values are secrets, by reference, never in the file: on ECS a Secrets Manager secret's or an SSM parameter's ARN (the task definition's `secrets`, read by ECS at the task's start), on one machine `file:/path` or `env:NAME` of the server's environment; `{ref, groups}`: held by those groups, only their members' sessions get it (on ECS in a registry revision of the task definition); never in an API answer, a log, the event log or usage",
   },
   priority: {
     from: 'sessionplane',

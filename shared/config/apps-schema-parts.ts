@@ -22,14 +22,22 @@ export const MaxLifetimeInput = chosenWithin(DurationSchema);
  * reads it at the task's start with the execution role); on one machine `file:/path` (a file the server may read,
  * 0600) or `env:NAME` (a variable of the server's own environment).
  */
+const SecretRef = z
+  .string()
+  .regex(
+    /^(arn:aws[\w-]*:(secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+|ssm:[\w-]+:\d{12}:parameter\/[\w/.-]+)|file:\/.+|env:[A-Za-z_][A-Za-z0-9_]*)$/,
+    'a Secrets Manager or SSM parameter ARN, file:/path, or env:NAME',
+  );
 export const SecretsInput = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'),
-  z
-    .string()
-    .regex(
-      /^(arn:aws[\w-]*:(secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+|ssm:[\w-]+:\d{12}:parameter\/[\w/.-]+)|file:\/.+|env:[A-Za-z_][A-Za-z0-9_]*)$/,
-      'a Secrets Manager or SSM parameter ARN, file:/path, or env:NAME',
-    ),
+  // `{ref, groups}`: held by those groups, only their members' sessions get it.
+  z.union([
+    SecretRef,
+    z.strictObject({
+      ref: SecretRef,
+      groups: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/)).min(1, 'name the groups that hold it'),
+    }),
+  ]),
 );
 
 /** Where a profile sets its own. */

@@ -104,7 +104,13 @@ function toSpec(name: string, a: AppInput, baseDir: string, defaults: AppDefault
   if (a.warnBefore !== undefined) spec.warnBeforeMs = a.warnBefore;
   if (a.busyCpu !== undefined) spec.busyCpu = a.busyCpu;
   if (a.priority) spec.priority = a.priority;
-  if (a.secrets) spec.secrets = a.secrets;
+  if (a.secrets) {
+    spec.secrets = Object.fromEntries(
+      Object.entries(a.secrets).map(([k, v]) => [k, typeof v === 'string' ? v : v.ref]),
+    );
+    const held = Object.entries(a.secrets).flatMap(([k, v]) => (typeof v === 'string' ? [] : [[k, v.groups] as const]));
+    if (held.length) spec.secretGroups = Object.fromEntries(held);
+  }
   if (a.bar) spec.bar = true;
   if (a.volumes?.length) spec.volumes = a.volumes;
   if (a.frameAncestors)

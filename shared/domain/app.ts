@@ -154,6 +154,8 @@ export interface AppSpec {
   busyCpu?: number;
   /** Environment variables whose values are secrets, by reference (apps-schema-parts SecretsInput); never the values. */
   secrets?: Record<string, string>;
+  /** The secrets held by groups: only a member's sessions get them (the rest of `secrets` go to every session). */
+  secretGroups?: Record<string, string[]>;
   /** Its launches' place in the queue: higher first within their class (default 0; Kueue's priority classes). */
   priority?: number;
   /** How long before an idle or expiry stop the session is warned (default DEFAULT_WARN_BEFORE_MS). */

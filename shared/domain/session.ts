@@ -128,6 +128,8 @@ export const SessionSchema = z.object({
   lastActivityAt: z.number().optional(),
   expiresAt: z.number(),
   stoppedAt: z.number().optional(),
+  /** The group-held secrets it was given at launch, by name (shared/domain/group-secrets.ts); never their values. */
+  groupSecrets: z.array(z.string()).optional(),
   /** The group volumes it mounts, decided at launch from its owner's groups (shared/domain/volumes.ts). */
   volumes: z.array(z.object({ name: z.string(), mode: z.enum(['ro', 'rw']) })).optional(),
   /** The app's profile the launch chose (its resources and capacity). */

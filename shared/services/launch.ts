@@ -1,3 +1,4 @@
+import { groupSecretsFor } from '../domain/group-secrets';
 import { volumesFor } from '../domain/volumes';
 import type { AppSpec, Profile } from '../domain/app';
 import { checkParams, checkResources } from '../domain/launch-request';
@@ -158,6 +159,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   const { token, secret } = sessionCredentials(deps, id);
   // The group volumes its owner is a member of, decided now (a queued start mounts what was decided here).
   const volumes = volumesFor(app, input.caller);
+  const groupSecrets = groupSecretsFor(app, input.caller);
   const session: Session = {
     id,
     owner: input.owner,
@@ -174,6 +176,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     ...(runAs ? { runAs } : {}),
     ...(profile ? { profile: profile.name } : {}),
     ...(volumes.length ? { volumes } : {}),
+    ...(groupSecrets.length ? { groupSecrets } : {}),
     tokenHash: hashToken(token),
     createdAt: now,
     launchDeadline: now + app.launchTimeoutMs,

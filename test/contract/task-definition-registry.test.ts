@@ -274,4 +274,28 @@ suite('TaskDefinitionRegistry: claims in DynamoDB Local, the scripted ECS', () =
       }),
     ).rejects.toThrow(/no access point for the volume other/);
   });
+
+  it("EcsRuntime: a session given a group-held secret runs a revision whose container reads it (ECS's secrets); others the base", async () => {
+    const runtime = ecsRuntime();
+    const licence = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:lab-licence-AbCdEf';
+    const app = {
+      ...fixtureApp([]),
+      name: 'echo',
+      image: 'ghcr.io/sessionplane/echo:1',
+      command: [],
+      secrets: { LICENCE: licence },
+      secretGroups: { LICENCE: ['lab'] },
+    };
+    await runtime.start({ session: makeSession({ app: 'echo', groupSecrets: ['LICENCE'] }), app, secret: 's' });
+    await runtime.start({ session: makeSession({ app: 'echo' }), app, secret: 's' });
+    const runs = ecs.mock.commandCalls(RunTaskCommand).map((c) => c.args[0].input);
+    expect(runs.map((r) => r.taskDefinition)).toEqual([
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/sessionplane-echo:2',
+      'sessionplane-echo:1',
+    ]);
+    const [registered] = ecs.mock.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input);
+    expect(registered!.containerDefinitions![0]!.secrets).toEqual([{ name: 'LICENCE', valueFrom: licence }]);
+    // Never as a value in the overrides.
+    expect(JSON.stringify(runs)).not.toContain('LICENCE');
+  });
 });

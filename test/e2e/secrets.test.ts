@@ -37,6 +37,13 @@ describe('secrets by reference, on one machine', () => {
           secrets: { LICENCE: `file:${join(dir, 'licence')}`, TOKEN: 'env:SP_TEST_SECRET_TOKEN' },
         }),
         broken: fixtureApp([], { name: 'broken', ...base, secrets: { LICENCE: `file:${join(dir, 'missing')}` } }),
+        // The licence is the lab's: only its members' sessions get it; the token goes to every session.
+        lab: fixtureApp([], {
+          name: 'lab',
+          ...base,
+          secrets: { LICENCE: `file:${join(dir, 'licence')}`, TOKEN: 'env:SP_TEST_SECRET_TOKEN' },
+          secretGroups: { LICENCE: ['lab'] },
+        }),
       },
       // The server's own environment, where `env:` references are read.
       { SP_TEST_SECRET_TOKEN: token },
@@ -84,4 +91,29 @@ describe('secrets by reference, on one machine', () => {
     expect(why).toContain(`App broken's secret LICENCE cannot be read from ${join(dir, 'missing')} (ENOENT)`);
     expect(record?.status ?? 'FAILED').toBe('FAILED');
   }, 30_000);
+
+  it("a group-held secret reaches only a member's session; the record keeps its name, never its value", async () => {
+    const launch = async (user: string, groups: string) => {
+      const res = await plane.request('/sessions', {
+        method: 'POST',
+        body: '{"app":"lab"}',
+        user,
+        headers: { 'x-test-groups': groups },
+      });
+      const { id } = (await res.json()) as { id: string };
+      await waitFor(async () => (await plane.deps.store.get(id))?.status === 'READY', 20_000, 'READY');
+      const log = await (await plane.request(`/sessions/${id}/logs`, { user })).text();
+      return { id, log, record: (await plane.deps.store.get(id))! };
+    };
+    const member = await launch('lena', 'lab,staff');
+    expect(member.log).toContain(`LICENCE ${sha(licence)} TOKEN ${sha(token)}`);
+    expect(member.record.groupSecrets).toEqual(['LICENCE']);
+    const other = await launch('omar', 'staff');
+    expect(other.log).toContain(`LICENCE unset TOKEN ${sha(token)}`);
+    expect(other.record.groupSecrets).toBeUndefined();
+    for (const s of [member, other]) {
+      expect(JSON.stringify(s.record)).not.toContain(licence);
+      await plane.request(`/sessions/${s.id}`, { method: 'DELETE', user: s.record.owner });
+    }
+  }, 60_000);
 });

@@ -51,6 +51,25 @@ describe('secrets by reference, in the CDK stack', () => {
     expect(JSON.stringify(readers.map((r) => r.statement.Resource))).toContain(LICENCE);
   });
 
+  it("leaves a group-held secret out of the base definition (a member's revision adds it) and lets the execution role read it", () => {
+    const path = join(dir, 'held.yml');
+    writeFileSync(
+      path,
+      `viz:\n  image: registry.example.org/viz:1\n  secrets:\n    API_KEY: "${KEY}"\n    LICENCE: { ref: "${LICENCE}", groups: [lab] }\n`,
+    );
+    const { template } = synthStack({ appsFile: path });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'sessionplane-viz',
+      ContainerDefinitions: [Match.objectLike({ Secrets: [{ Name: 'API_KEY', ValueFrom: Match.anyValue() }] })],
+    });
+    const readers = statements(template).filter(
+      ({ statement }) =>
+        actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+        JSON.stringify(statement.Resource).includes('viz-licence'),
+    );
+    expect(readers.map((r) => r.policy).join()).toMatch(/vizTaskExecutionRole/);
+  });
+
   it('stops synth on a local reference, naming it', () => {
     const { stack } = synthStack({ appsFile: file('local.yml', { LICENCE: 'file:/etc/licence' }) });
     expect(

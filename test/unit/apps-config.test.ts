@@ -52,6 +52,17 @@ describe('apps file: the trame apps.yml keys', () => {
     );
   });
 
+  it('takes a secret held by groups beside secrets for all, and refuses one with no group', () => {
+    const app = parseApps({
+      viz: { cmd: ['x'], secrets: { TOKEN: 'env:T', LICENCE: { ref: 'file:/etc/lic', groups: ['lab'] } } },
+    }).get('viz')!;
+    expect(app.secrets).toEqual({ TOKEN: 'env:T', LICENCE: 'file:/etc/lic' });
+    expect(app.secretGroups).toEqual({ LICENCE: ['lab'] });
+    expect(problemsOf({ viz: { cmd: ['x'], secrets: { L: { ref: 'env:T', groups: [] } } } }).join()).toContain(
+      'name the groups that hold it',
+    );
+  });
+
   it('takes group volumes for image apps, read-only unless rw, and refuses them where members cannot be told apart', () => {
     const survey = { name: 'survey', path: '/data/survey', groups: ['astro'] };
     expect(parseApps({ viz: { image: 'ghcr.io/a/v:1', port: 8080, volumes: [survey] } }).get('viz')!.volumes).toEqual([

@@ -110,7 +110,7 @@ function containerEnv(input: ContainerSpecInput, at: { port: number; basePath: s
       activityUrl: input.activityUrl && fromInside(input.activityUrl),
     }),
     HOST: at.host,
-    ...localSecrets(app, input.secretEnv ?? {}),
+    ...localSecrets(app, input.secretEnv ?? {}, session.groupSecrets),
     ...(session.image ? { SESSION_IMAGE: session.image } : {}),
     ...(input.home ? { HOME: input.home.mountPath } : {}),
   };

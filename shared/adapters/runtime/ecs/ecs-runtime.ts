@@ -24,7 +24,7 @@ import { busyIfThrottled } from '../../aws/aws-busy';
 import type { KmsSecretSealer } from './secret-sealer';
 import { isCapacityFailure, privateIpOf, stopOf } from './task-fields';
 import { taskOverrides } from './task-overrides';
-import { efsMounts } from './revision-input';
+import { efsMounts, groupSecretsOf } from './revision-input';
 import type { RevisionVariant, TaskDefinitionRegistry } from './task-definition-registry';
 import { LABELLED_APPS_TASK } from '../../../config/table';
 
@@ -108,15 +108,13 @@ export class EcsRuntime implements Runtime {
       sealer: this.options.sealer,
     });
     const gpus = session.resources.gpus;
+    // What this session's task adds to its app's definition: its user's home, its group volumes and secrets.
+    const added = { ...efsMounts(this.options, home, volumes), ...groupSecretsOf(app, session) };
     const command$ = new RunTaskCommand({
       cluster: this.options.cluster,
       taskDefinition: app.fromLabels
-        ? await this.labelledTaskDefinition(app, session.image ?? app.image!, efsMounts(this.options, home, volumes))
-        : await this.taskDefinitionFor(
-            app,
-            ownImage ? undefined : session.image,
-            efsMounts(this.options, home, volumes),
-          ),
+        ? await this.labelledTaskDefinition(app, session.image ?? app.image!, added)
+        : await this.taskDefinitionFor(app, ownImage ? undefined : session.image, added),
       count: 1,
       clientToken: session.id,
       startedBy: startedByOf(session.id),
@@ -159,10 +157,10 @@ export class EcsRuntime implements Runtime {
   private async taskDefinitionFor(
     app: AppSpec,
     otherImage: string | undefined,
-    mounts: Pick<RevisionVariant, 'home' | 'volumes'>,
+    mounts: Omit<RevisionVariant, 'image'>,
   ): Promise<string> {
     const base = this.options.baseTaskDefinition?.(app.name) ?? `${this.options.taskFamilyPrefix}${app.name}`;
-    if (otherImage === undefined && !mounts.home && !mounts.volumes) return base;
+    if (otherImage === undefined && !mounts.home && !mounts.volumes && !mounts.secrets) return base;
     if (!this.options.registry)
       throw new RuntimeStartError(
         `App ${app.name} cannot run another image here: no task-definition registry is configured.`,
@@ -178,7 +176,7 @@ export class EcsRuntime implements Runtime {
   private async labelledTaskDefinition(
     app: AppSpec,
     image: string,
-    mounts: Pick<RevisionVariant, 'home' | 'volumes'>,
+    mounts: Omit<RevisionVariant, 'image'>,
   ): Promise<string> {
     const base =
       this.options.baseTaskDefinition?.(LABELLED_APPS_TASK) ?? `${this.options.taskFamilyPrefix}${LABELLED_APPS_TASK}`;

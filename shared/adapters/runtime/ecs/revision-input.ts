@@ -1,6 +1,8 @@
 import type { RegisterTaskDefinitionCommandInput, TaskDefinition } from '@aws-sdk/client-ecs';
 import { RuntimeStartError } from '../../../domain/errors';
 import type { StartRequest } from '../../../ports/runtime';
+import type { AppSpec } from '../../../domain/app';
+import type { Session } from '../../../domain/session';
 
 const HOME_VOLUME = 'sessionplane-home';
 
@@ -25,6 +27,8 @@ export interface RevisionVariant {
   image?: string | undefined;
   home?: EfsHomeMount | undefined;
   volumes?: EfsVolumeMount[] | undefined;
+  /** Group-held secrets (#38) a member's task gets: ECS reads each at the task's start with the execution role. */
+  secrets?: { name: string; valueFrom: string }[] | undefined;
 }
 
 /** An EFS volume through an access point, encrypted in transit and IAM-authorized with the task role. */
@@ -45,7 +49,7 @@ const efsVolume = (name: string, at: { fileSystemId: string; accessPointId: stri
  */
 export function revisionInput(
   def: TaskDefinition,
-  { image, home, volumes = [] }: RevisionVariant,
+  { image, home, volumes = [], secrets = [] }: RevisionVariant,
   containerName: string,
   app: string,
 ): RegisterTaskDefinitionCommandInput {
@@ -68,6 +72,7 @@ export function revisionInput(
             ...c,
             ...(image ? { image } : {}),
             ...(mounts.length ? { mountPoints: [...(c.mountPoints ?? []), ...mounts] } : {}),
+            ...(secrets.length ? { secrets: [...(c.secrets ?? []), ...secrets] } : {}),
           }
         : c,
     ),
@@ -123,4 +128,15 @@ export function efsMounts(
       : {}),
     ...(efsVolumes.length ? { volumes: efsVolumes } : {}),
   };
+}
+
+/** The group-held secrets a session was given, as the revision's additions (ECS reads them; never their values). */
+export function groupSecretsOf(
+  app: Pick<AppSpec, 'secrets' | 'secretGroups'>,
+  session: Pick<Session, 'groupSecrets'>,
+): Pick<RevisionVariant, 'secrets'> {
+  const secrets = (session.groupSecrets ?? [])
+    .filter((name) => app.secretGroups?.[name] && app.secrets?.[name]?.startsWith('arn:'))
+    .map((name) => ({ name, valueFrom: app.secrets![name]! }));
+  return secrets.length ? { secrets } : {};
 }

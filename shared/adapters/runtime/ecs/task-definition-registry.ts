@@ -85,12 +85,13 @@ export class TaskDefinitionRegistry {
    * afresh. An image alone keys as it always did, so revisions registered before homes are found.
    */
   static keyOf(base: string, variant: string | RevisionVariant): string {
-    const { image = '', home, volumes = [] } = typeof variant === 'string' ? { image: variant } : variant;
+    const { image = '', home, volumes = [], secrets = [] } = typeof variant === 'string' ? { image: variant } : variant;
     let text = home
       ? `${base}\n${image}\n${home.fileSystemId}\n${home.accessPointId}\n${home.mountPath}`
       : `${base}\n${image}`;
     // Group volumes (#38) key after what came before, so the keys of revisions without them are as they were.
     for (const v of volumes) text += `\nvolume\n${v.name}\n${v.accessPointId}\n${v.mountPath}\n${v.readOnly}`;
+    for (const s of secrets) text += `\nsecret\n${s.name}\n${s.valueFrom}`;
     return `${PREFIX}${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
   }
 

@@ -92,7 +92,7 @@ export class LocalProcessRuntime implements Runtime {
       throw new RuntimeStartError(`App ${app.name} has no command to run locally (it names only an image).`);
 
     // Its secrets first: one that cannot be read fails the start before anything is taken.
-    const secrets = localSecrets(app, this.options.secretEnv ?? {});
+    const secrets = localSecrets(app, this.options.secretEnv ?? {}, session.groupSecrets);
     // Always from the range: an app's fixed `port` is its container port on ECS, and two local
     // sessions of one app cannot share one.
     const port = await this.ports.acquire();
