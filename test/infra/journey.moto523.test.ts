@@ -1,17 +1,19 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smartConnect } from '../support/browser-globals';
 import { freePort } from '../support/dynamodb-local';
 import { CLUSTER_ARN } from '../support/ecs-events';
 import { httpApiEvent } from '../support/lambda-events';
 import { moto523Missing } from '../support/moto-523';
-import { deployOnMoto, type MotoDeployment, REPOSITORY_URI } from '../support/moto-deployment';
+import { ACCOUNT, deployOnMoto, type MotoDeployment, REGION, REPOSITORY_URI } from '../support/moto-deployment';
 import { iamReport } from '../support/iam-report';
 import { UNUSED_GRANTS } from '../support/iam-unused-grants';
-import { journeyApps } from '../support/journey-apps';
+import { journeyApps, LICENCE_PARAMETER } from '../support/journey-apps';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { waitFor } from '../support/wait';
 import { openWs, roundTrip } from '../support/ws';
 
@@ -27,6 +29,7 @@ import { openWs, roundTrip } from '../support/ws';
 
 type Answer = { statusCode: number; body: string; headers?: Record<string, string> };
 const json = (a: Answer) => JSON.parse(a.body) as Record<string, unknown>;
+const LICENCE = `lic-${randomBytes(12).toString('hex')}`;
 const claimsOf = (user: string) => ({ sub: user, 'cognito:groups': '[users]' });
 
 const missing = moto523Missing();
@@ -60,7 +63,21 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     writeFileSync(appsFile, journeyApps(await freePort()));
     // IAM enforced in moto: each function and task calls with its own role's credentials (actions checked there).
     // One job at a time per user: a second waits in the queue (the queue leg).
-    d = await deployOnMoto(appsFile, { enforceIam: true, functionEnv: { SESSIONPLANE_MAX_JOBS_PER_USER: '1' } });
+    d = await deployOnMoto(appsFile, {
+      enforceIam: true,
+      functionEnv: { SESSIONPLANE_MAX_JOBS_PER_USER: '1' },
+      // The licence the `licensed` app reads by reference: an SSM SecureString, made before the deploy.
+      prepare: async (endpoint) => {
+        const ssm = new SSMClient({
+          region: REGION,
+          endpoint,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        });
+        await ssm.send(new PutParameterCommand({ Name: LICENCE_PARAMETER, Value: LICENCE, Type: 'SecureString' }));
+        ssm.destroy();
+        return undefined;
+      },
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -68,7 +85,7 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     for (const x of [dir, d?.stack.outdir]) if (x) rmSync(x, { recursive: true, force: true });
   });
 
-  it('catalog: GET /apps (api-catalog) offers the seven apps; the image catalog reads the repository', async () => {
+  it('catalog: GET /apps (api-catalog) offers the eight apps; the image catalog reads the repository', async () => {
     const apps = await d.fns['api-catalog']!.invoke<Answer>(
       httpApiEvent('GET', '/apps', { claims: claimsOf('alice') }),
     );
@@ -77,6 +94,7 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
       'built',
       'custom',
       'idle',
+      'licensed',
       'notes',
       'plain',
       'pooled',
@@ -302,6 +320,34 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     expect(events.map((e) => e.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^Waiting in the queue, 1st/), 'Its turn in the queue came.']),
     );
+  });
+
+  it("a secret by reference: ECS reads the SSM parameter with the app's execution role at the task's start; the app gets it, no answer or RunTask holds it", async () => {
+    const launched = await api('dave', 'POST', '/sessions', { app: 'licensed' });
+    expect(launched.statusCode, launched.body).toBe(202);
+    const id = String(json(launched).id);
+    await waitFor(
+      async () => {
+        await deliver();
+        return json(await api('dave', 'GET', `/sessions/${id}`)).status === 'COMPLETED';
+      },
+      60_000,
+      'the licensed job to complete',
+    );
+    const logs = await api('dave', 'GET', `/sessions/${id}/logs`);
+    expect(logs.body).toContain(`LICENCE ${createHash('sha256').update(LICENCE).digest('hex')}`);
+    // In the task definition's secrets, by ARN only; never in what the functions sent ECS or answered.
+    const { taskDefinition: definition } = await d.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: 'sessionplane-licensed' }),
+    );
+    expect(definition!.containerDefinitions![0]!.secrets).toEqual([
+      { name: 'LICENCE', valueFrom: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${LICENCE_PARAMETER}` },
+    ]);
+    const seen = [launched.body, logs.body, (await api('dave', 'GET', `/sessions/${id}`)).body];
+    // Every principal's AWS calls but the platform's own read of it (ECS, as the execution role: the agent's `tasks`).
+    for (const [who, calls] of Object.entries(d.calls).filter(([w]) => w !== 'tasks'))
+      expect(JSON.stringify(calls).includes(LICENCE), `${who}'s calls hold the licence`).toBe(false);
+    for (const text of seen) expect(text).not.toContain(LICENCE);
   });
 
   it("a personal token: made by api-write, it lists carol's sessions through api-read (each with its role's rights), and is refused once revoked", async () => {

@@ -160,6 +160,13 @@ export async function iamRequestsOf(call: RecordedCall, at: Deployment): Promise
         },
       ];
     }
+    case 'ssm:GetParameters':
+      // ECS reading a task's secrets with its execution role (by name, each a parameter of this account and region).
+      return (i.Names as string[]).map((name) => ({
+        action: op,
+        resource: arn('ssm', `parameter/${name.replace(/^\//, '')}`),
+        context: {},
+      }));
     case 'ecr:DescribeImages':
     case 'ecr:ListImages':
     case 'ecr:BatchGetImage':

@@ -49,4 +49,11 @@ export const UNUSED_GRANTS: Record<string, Record<string, string>> = {
       },
     ]),
   ),
+  'task AppslicensedTaskExecutionRole': {
+    'logs:CreateLogStream': "the awslogs driver's stream of the task's output (the agent here writes it as the admin)",
+    'logs:PutLogEvents': 'the same stream',
+    'ssm:DescribeParameters': "granted by CDK with an SSM secret's read (ECS calls GetParameters)",
+    'ssm:GetParameter': 'the same grant',
+    'ssm:GetParameterHistory': 'the same grant',
+  },
 };

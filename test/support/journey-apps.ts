@@ -4,8 +4,11 @@ import { resolve } from 'node:path';
 
 const DEMO = resolve('examples/apps');
 
+/** An SSM parameter the journey's `licensed` app reads as a secret (made in moto before the deploy). */
+export const LICENCE_PARAMETER = '/sessionplane/journey/licence';
+
 /** The journey's apps file: one app of each kind, every one the demo image's programs, on `port`. */
-export function journeyApps(port: number): string {
+export function journeyApps(port: number, region = 'eu-west-1', account = '123456789012'): string {
   const echo = `cmd: [node, echo-ws.mjs, --host, "\${host}", --port, "\${port}"]\n  port: ${port}\n  ready: { tcp: true }`;
   return `plain:
   description: an image of its own
@@ -37,6 +40,13 @@ custom:
   image: registry.example.org/sessionplane/echo:1
   customImage: true
   ${echo}
+licensed:
+  description: a job that tells the digest of the secret it was given by reference (never the value)
+  kind: job
+  image: registry.example.org/sessionplane/echo:1
+  cmd: [node, -e, "console.log('LICENCE', require('node:crypto').createHash('sha256').update(process.env.LICENCE ?? 'unset').digest('hex'))"]
+  secrets:
+    LICENCE: arn:aws:ssm:${region}:${account}:parameter${LICENCE_PARAMETER}
 batch:
   description: a job; one over its owner's cap waits its turn in the queue
   kind: job

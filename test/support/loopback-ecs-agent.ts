@@ -1,3 +1,4 @@
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import {
@@ -119,6 +120,38 @@ export class LoopbackEcsAgent {
     await Promise.all([...this.tasks.values()].map((t) => this.kill(t)));
   }
 
+  /**
+   * The container's `secrets` as ECS reads them before it starts: each SSM parameter by its ARN, with the execution
+   * role's credentials (where IAM is enforced, its policy decides). A Secrets Manager ARN is not read here (the stack's
+   * tests check those in the template).
+   */
+  private async secretsOf(secrets: { name?: string; valueFrom?: string }[], executionRole: string) {
+    if (!secrets.length) return {};
+    const own = this.options.roleCredentials(executionRole);
+    const ssm = new SSMClient({
+      region: this.options.env.AWS_REGION,
+      endpoint: this.options.env.AWS_ENDPOINT_URL_KMS,
+      credentials: {
+        accessKeyId: own.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: own.AWS_SECRET_ACCESS_KEY!,
+        ...(own.AWS_SESSION_TOKEN ? { sessionToken: own.AWS_SESSION_TOKEN } : {}),
+      },
+    });
+    try {
+      const values: Record<string, string> = {};
+      for (const s of secrets) {
+        if (!s.valueFrom?.includes(':ssm:'))
+          throw new Error(`ResourceInitializationError: cannot read ${s.valueFrom} here`);
+        const name = s.valueFrom.slice(s.valueFrom.indexOf(':parameter') + ':parameter'.length);
+        const { Parameters } = await ssm.send(new GetParametersCommand({ Names: [name], WithDecryption: true }));
+        values[s.name!] = Parameters![0]!.Value!;
+      }
+      return values;
+    } finally {
+      ssm.destroy();
+    }
+  }
+
   private async start(task: Task): Promise<Running> {
     const definition = (
       await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinitionArn }))
@@ -134,6 +167,7 @@ export class LoopbackEcsAgent {
       ...this.options.roleCredentials(definition.taskRoleArn ?? ''),
     };
     for (const e of [...(container.environment ?? []), ...(override?.environment ?? [])]) env[e.name!] = here(e.value!);
+    Object.assign(env, await this.secretsOf(container.secrets ?? [], definition.executionRoleArn ?? ''));
     const command = (override?.command ?? container.command ?? []).map(here);
     const [file, ...args] = [...image.entryPoint, ...command];
     const child = spawn(file!, args, { cwd: image.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
