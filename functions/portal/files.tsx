@@ -4,9 +4,8 @@ import { type Context, Hono } from 'hono';
 import type { HomeEntry, HomeUsage } from '../../shared/domain/home-files';
 import type { SignedIn } from './api-client';
 import { callApi } from './api-client';
-import { CSRF_FIELD } from './cookie';
 import type { PortalDeps, PortalKit } from './kit';
-import { Layout } from './pages';
+import { Layout, PostButton } from './pages';
 
 const FILES_PAGE = '/portal/files';
 /** A path's segments, each encoded for a URL. */
@@ -19,7 +18,7 @@ const encoded = (segments: string[]) => segments.map(encodeURIComponent).join('/
  */
 export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   const app = new Hono();
-  const { signedIn, page, sameSite, toSignIn, failed } = kit;
+  const { signedIn, page, sameSite, toSignIn, failed, formFrom } = kit;
 
   const show = async (c: Context) => {
     const me = await signedIn(c);
@@ -41,9 +40,8 @@ export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   app.post(`${FILES_PAGE}/delete`, sameSite, async (c) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
-    const form = await c.req.parseBody();
-    const csrf = form[CSRF_FIELD];
-    if (!deps.portal.csrfMatches(me.cookie, typeof csrf === 'string' ? csrf : undefined))
+    const form = await formFrom(c, me);
+    if (!form)
       return failed(c, me, { status: 403, data: { detail: 'That form was not from this page: open Files again.' } });
     const path = typeof form.path === 'string' ? form.path.split('/').filter(Boolean) : [];
     const gone = await callApi(deps.api, me, 'DELETE', `/homes/me/files/${encoded(path)}`);
@@ -131,13 +129,14 @@ function FileTable(props: { me: SignedIn; path: string[]; entries: HomeEntry[] }
                 <td>{e.size === undefined ? '' : size(e.size)}</td>
                 <td>{e.modifiedAt.slice(0, 16).replace('T', ' ')}</td>
                 <td>
-                  <form method="post" action={`${FILES_PAGE}/delete`}>
-                    <input type="hidden" name={CSRF_FIELD} value={me.csrf} />
-                    <input type="hidden" name="path" value={at.join('/')} />
-                    <button type="submit" aria-label={`Delete ${e.name}`}>
-                      Delete
-                    </button>
-                  </form>
+                  <PostButton
+                    action={`${FILES_PAGE}/delete`}
+                    csrf={me.csrf}
+                    fields={{ path: at.join('/') }}
+                    label={`Delete ${e.name}`}
+                  >
+                    Delete
+                  </PostButton>
                 </td>
               </tr>
             );

@@ -8,7 +8,7 @@ import type { SessionView } from '../api/views/session';
 import type { Clock } from '../../shared/ports/clock';
 import type { Logger } from '../../shared/ports/logger';
 import type { PortalApi, SignedIn } from './api-client';
-import { PORTAL_COOKIE, type PortalSessions } from './cookie';
+import { CSRF_FIELD, PORTAL_COOKIE, type PortalSessions } from './cookie';
 import type { OidcSignIn } from './oidc';
 import { Layout, SignInPage } from './pages';
 
@@ -102,7 +102,14 @@ export function portalKit(deps: PortalDeps) {
     );
   };
 
-  return { signedIn, page, sameSite, toSignIn, signInPage, failed };
+  /** A posted form's fields, once its CSRF token is this sign-in's; undefined for a form from anywhere else. */
+  const formFrom = async (c: Context, me: SignedIn) => {
+    const form = await c.req.parseBody();
+    const csrf = form[CSRF_FIELD];
+    return deps.portal.csrfMatches(me.cookie, typeof csrf === 'string' ? csrf : undefined) ? form : undefined;
+  };
+
+  return { signedIn, page, sameSite, toSignIn, signInPage, failed, formFrom };
 }
 
 export type PortalKit = ReturnType<typeof portalKit>;

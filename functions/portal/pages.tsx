@@ -49,6 +49,27 @@ export function Layout(props: {
   );
 }
 
+/** A button that posts a form of its own (the page's CSRF token, and any hidden fields) to `action`. */
+export function PostButton(props: {
+  action: string;
+  csrf: string;
+  label: string;
+  fields?: Record<string, string>;
+  children: Child;
+}) {
+  return (
+    <form method="post" action={props.action}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" aria-label={props.label}>
+        {props.children}
+      </button>
+    </form>
+  );
+}
+
 export function SignInPage(props: { next: string; error?: string | undefined; oidc: boolean; tokens?: boolean }) {
   return (
     <Layout title="Sign in">

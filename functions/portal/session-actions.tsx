@@ -28,7 +28,7 @@ const WORDS: Record<Action, { title: (name: string) => string; button: string; d
  */
 export function sessionActionRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   const app = new Hono();
-  const { signedIn, page, sameSite, toSignIn, failed } = kit;
+  const { signedIn, page, sameSite, toSignIn, failed, formFrom } = kit;
   const path = '/portal/sessions/:id{[0-9a-f]{32}}/:action{stop|extend}';
   const sessionOf = (c: Context, me: SignedIn) =>
     callApi<SessionView>(deps.api, me, 'GET', `/sessions/${c.req.param('id')}`);
@@ -58,9 +58,7 @@ export function sessionActionRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   app.post(path, sameSite, async (c) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
-    const form = await c.req.parseBody();
-    const csrf = form[CSRF_FIELD];
-    if (!deps.portal.csrfMatches(me.cookie, typeof csrf === 'string' ? csrf : undefined))
+    if (!(await formFrom(c, me)))
       return failed(c, me, { status: 403, data: { detail: 'That form was not from this page: open the app again.' } });
     const id = c.req.param('id');
     if (c.req.param('action') === 'stop') {

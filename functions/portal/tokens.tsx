@@ -6,7 +6,7 @@ import type { SignedIn } from './api-client';
 import { callApi } from './api-client';
 import { CSRF_FIELD } from './cookie';
 import { type PortalDeps, type PortalKit, problemText } from './kit';
-import { Layout } from './pages';
+import { Layout, PostButton } from './pages';
 
 /** Where the page lives: `/tokens` itself is the API's (one origin on one machine). */
 const TOKENS_PAGE = '/portal/tokens';
@@ -18,7 +18,7 @@ const TOKENS_PAGE = '/portal/tokens';
  */
 export function tokenRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   const app = new Hono();
-  const { signedIn, page, sameSite, toSignIn, failed } = kit;
+  const { signedIn, page, sameSite, toSignIn, failed, formFrom } = kit;
   const apiBase = (c: Context) =>
     deps.api.remote ? deps.api.base : (deps.publicUrl?.() ?? new URL(c.req.url).origin).replace(/\/+$/, '');
 
@@ -31,12 +31,6 @@ export function tokenRoutes(deps: PortalDeps, kit: PortalKit): Hono {
       error ? 400 : made ? 201 : 200,
     );
   };
-  /** The form's fields, once its CSRF token is this sign-in's; undefined otherwise. */
-  const formOf = async (c: Context, me: SignedIn) => {
-    const form = await c.req.parseBody();
-    const csrf = form[CSRF_FIELD];
-    return deps.portal.csrfMatches(me.cookie, typeof csrf === 'string' ? csrf : undefined) ? form : undefined;
-  };
   const notThisPage = { status: 403, data: { detail: 'That form was not from this page: open API tokens again.' } };
 
   app.get(TOKENS_PAGE, async (c) => {
@@ -46,7 +40,7 @@ export function tokenRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   app.post(TOKENS_PAGE, sameSite, async (c) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
-    const form = await formOf(c, me);
+    const form = await formFrom(c, me);
     if (!form) return failed(c, me, notThisPage, 'API tokens');
     const days = Number(form.expiresInDays);
     const made = await callApi<ApiTokenView & { token: string }>(deps.api, me, 'POST', '/tokens', {
@@ -58,7 +52,7 @@ export function tokenRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   app.post(`${TOKENS_PAGE}/:id{[0-9a-f]{12}}/revoke`, sameSite, async (c) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
-    if (!(await formOf(c, me))) return failed(c, me, notThisPage, 'API tokens');
+    if (!(await formFrom(c, me))) return failed(c, me, notThisPage, 'API tokens');
     const gone = await callApi(deps.api, me, 'DELETE', `/tokens/${c.req.param('id')}`);
     return gone.ok || gone.status === 404 ? c.redirect(TOKENS_PAGE, 303) : failed(c, me, gone, 'API tokens');
   });
@@ -145,12 +139,9 @@ function TokenTable(props: { tokens: ApiTokenView[]; csrf: string }) {
               <td>{day(t.createdAt)}</td>
               <td>{day(t.expiresAt)}</td>
               <td>
-                <form method="post" action={`${TOKENS_PAGE}/${t.id}/revoke`}>
-                  <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
-                  <button type="submit" aria-label={`Revoke ${t.name}`}>
-                    Revoke
-                  </button>
-                </form>
+                <PostButton action={`${TOKENS_PAGE}/${t.id}/revoke`} csrf={props.csrf} label={`Revoke ${t.name}`}>
+                  Revoke
+                </PostButton>
               </td>
             </tr>
           ))}

@@ -1,48 +1,27 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../functions/local/http-server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { homeName } from '../../shared/domain/homes';
 import { fixtureApp } from '../support/apps';
-import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { testUsers } from '../support/users';
+import { browserPlane } from '../support/browser-plane';
+import { hasChromium, signedInPage } from '../support/chromium';
 import { waitFor } from '../support/wait';
-
-const users = testUsers({ alice: {} });
 
 /** #38: a person's files in the portal: upload, a folder, download, delete, the quota told in the API's words. */
 describe.skipIf(!hasChromium)('Files in the portal, in Chromium', () => {
-  let plane: TestPlane;
-  let server: LocalServer;
-  let browser: Browser;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    plane = await startTestPlane(
-      { web: fixtureApp() },
-      { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_HOME_QUOTA: '1Mi' },
-      { realAuth: true },
-    );
-    server = await plane.listen();
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await plane?.dispose();
-    users.dispose();
-  });
+  const at = browserPlane({ alice: {} }, { web: fixtureApp() }, { SESSIONPLANE_HOME_QUOTA: '1Mi' });
+  const { users, errors } = at;
 
   const follow = async (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);
-  const home = () => join(plane.dataDir, 'homes', homeName('alice'));
+  const home = () => join(at.plane.dataDir, 'homes', homeName('alice'));
 
   it('uploads two files, opens a folder, downloads a file, deletes one, and says when the home is full', async () => {
-    const page = await signedInPage(browser, server.url, { user: 'alice', token: users.tokens.alice }, errors);
+    const page = await signedInPage(at.browser, at.server.url, { user: 'alice', token: users.tokens.alice }, errors);
     await follow(page, 'a[href="/portal/files"]');
     expect(await page.textContent('h1')).toBe('Files');
     expect(await page.textContent('main')).toContain('Nothing here yet.');
-    const local = join(plane.dataDir, 'upload');
+    const local = join(at.plane.dataDir, 'upload');
     writeFileSync(`${local}-a.csv`, 'x,y\n1,2\n');
     writeFileSync(`${local}-b.txt`, 'notes');
     await page.setInputFiles('#upload-files', [`${local}-a.csv`, `${local}-b.txt`]);

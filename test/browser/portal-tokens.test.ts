@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../functions/local/http-server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { fixtureApp } from '../support/apps';
-import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
-import { startTestPlane, type TestPlane } from '../support/plane';
-import { testUsers } from '../support/users';
+import { browserPlane } from '../support/browser-plane';
+import { hasChromium, signedInPage } from '../support/chromium';
 
 const run = promisify(execFile);
-const users = testUsers({ alice: {} });
 
 /** curl as a person at a terminal: the HTTP status and the body. */
 async function curl(url: string, token: string): Promise<{ status: number; body: string }> {
@@ -20,26 +17,13 @@ async function curl(url: string, token: string): Promise<{ status: number; body:
 
 /** #38: a token made in the portal, used by curl, then revoked in the portal. */
 describe.skipIf(!hasChromium)('API tokens in the portal, in Chromium', () => {
-  let plane: TestPlane;
-  let server: LocalServer;
-  let browser: Browser;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    plane = await startTestPlane({ web: fixtureApp() }, { SESSIONPLANE_AUTH_TOKENS: users.path }, { realAuth: true });
-    server = await plane.listen();
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await plane?.dispose();
-    users.dispose();
-  });
+  const at = browserPlane({ alice: {} }, { web: fixtureApp() });
+  const { users, errors } = at;
 
   const follow = async (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);
 
   it('makes a token shown once, which curl uses as the person; revoked on the page, curl is refused', async () => {
-    const page = await signedInPage(browser, server.url, { user: 'alice', token: users.tokens.alice }, errors);
+    const page = await signedInPage(at.browser, at.server.url, { user: 'alice', token: users.tokens.alice }, errors);
     await follow(page, 'a[href="/portal/tokens"]');
     expect(await page.textContent('h1')).toBe('API tokens');
     expect(await page.textContent('main')).toContain('You have no API tokens.');
@@ -49,7 +33,7 @@ describe.skipIf(!hasChromium)('API tokens in the portal, in Chromium', () => {
     const token = await page.inputValue('input.token');
     expect(token).toMatch(/^spt_/);
     expect(await page.textContent('.made pre')).toContain(
-      `curl -H "Authorization: Bearer ${token}" ${server.url}/sessions`,
+      `curl -H "Authorization: Bearer ${token}" ${at.server.url}/sessions`,
     );
     expect(await page.locator('tbody tr').count()).toBe(1);
     expect(await page.textContent('tbody tr')).toContain('my laptop');
@@ -60,17 +44,17 @@ describe.skipIf(!hasChromium)('API tokens in the portal, in Chromium', () => {
     await page.screenshot({ path: 'test/.artifacts/portal-token-made.png', fullPage: true });
 
     // curl, as the person would from their terminal.
-    const listed = await curl(`${server.url}/sessions`, token);
+    const listed = await curl(`${at.server.url}/sessions`, token);
     expect(listed.status).toBe(200);
     expect(JSON.parse(listed.body)).toMatchObject({ sessions: [] });
     // Shown once: the page again lists it by name, without the token.
-    await page.goto(`${server.url}/portal/tokens`);
+    await page.goto(`${at.server.url}/portal/tokens`);
     expect(await page.locator('input.token').count()).toBe(0);
     expect(await page.content()).not.toContain(token);
 
     await follow(page, 'button[aria-label="Revoke my laptop"]');
     expect(await page.textContent('main')).toContain('You have no API tokens.');
-    expect((await curl(`${server.url}/sessions`, token)).status).toBe(401);
+    expect((await curl(`${at.server.url}/sessions`, token)).status).toBe(401);
     expect(errors).toEqual([]);
     // A bad expiry is told on the page, in the API's words.
     await page.fill('#token-name', 'x');

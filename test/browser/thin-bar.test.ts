@@ -1,13 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../functions/local/http-server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { fixtureApp } from '../support/apps';
-import { hasChromium, launchChromium, signedInPage } from '../support/chromium';
-import { settledStart, startTestPlane, type TestPlane } from '../support/plane';
-import { testUsers } from '../support/users';
+import { browserPlane } from '../support/browser-plane';
+import { hasChromium, signedInPage } from '../support/chromium';
+import { settledStart } from '../support/plane';
 import { waitFor } from '../support/wait';
-
-const users = testUsers({ alice: {}, bob: {} });
 
 /**
  * #38: the thin bar. An app with `bar: true` opens under a strip (its name, the time it has left, Extend and Stop for
@@ -15,35 +12,18 @@ const users = testUsers({ alice: {}, bob: {} });
  * API as the person; a grantee sees the bar without them; a link to Stop from elsewhere stops nothing.
  */
 describe.skipIf(!hasChromium)('the thin bar over an app, in Chromium', () => {
-  let plane: TestPlane;
-  let server: LocalServer;
-  let browser: Browser;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    plane = await startTestPlane(
-      { web: fixtureApp([], { bar: true, title: 'Web viewer' }) },
-      { SESSIONPLANE_AUTH_TOKENS: users.path },
-      { realAuth: true },
-    );
-    server = await plane.listen();
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await plane?.dispose();
-    users.dispose();
-  });
+  const at = browserPlane({ alice: {}, bob: {} }, { web: fixtureApp([], { bar: true, title: 'Web viewer' }) });
+  const { users, errors } = at;
 
   const follow = async (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);
   const launch = async () => {
-    const res = await users.api(server.url, 'alice', '/sessions', { method: 'POST', body: '{"app":"web"}' });
+    const res = await users.api(at.server.url, 'alice', '/sessions', { method: 'POST', body: '{"app":"web"}' });
     const { id } = (await res.json()) as { id: string };
-    expect((await settledStart(plane, id)).status).toBe('READY');
+    expect((await settledStart(at.plane, id)).status).toBe('READY');
     return id;
   };
   const view = async (who: 'alice' | 'bob', id: string) =>
-    (await (await users.api(server.url, who, `/sessions/${id}`)).json()) as {
+    (await (await users.api(at.server.url, who, `/sessions/${id}`)).json()) as {
       status: string;
       expiresAt: string;
       barURL?: string;
@@ -52,13 +32,13 @@ describe.skipIf(!hasChromium)('the thin bar over an app, in Chromium', () => {
   it('opens the app under the bar; Extend moves its end; Stop asks, then stops it', async () => {
     const id = await launch();
     expect((await view('alice', id)).barURL).toMatch(new RegExp(`/s/${id}/\\.sessionplane/bar\\?token=`));
-    const page = await signedInPage(browser, server.url, { user: 'alice', token: users.tokens.alice }, errors, {
+    const page = await signedInPage(at.browser, at.server.url, { user: 'alice', token: users.tokens.alice }, errors, {
       fakeClock: true,
     });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    await page.goto(`${server.url}/open/${id}`);
+    await page.goto(`${at.server.url}/open/${id}`);
     // The token went to the session's cookie; the address is the bar's, the app in its frame.
-    expect(page.url()).toBe(`${server.url}/s/${id}/.sessionplane/bar`);
+    expect(page.url()).toBe(`${at.server.url}/s/${id}/.sessionplane/bar`);
     expect(await page.textContent('header')).toMatch(/ends in \d+ min/);
     const frame = page.frameLocator('iframe#app');
     await waitFor(
@@ -81,7 +61,7 @@ describe.skipIf(!hasChromium)('the thin bar over an app, in Chromium', () => {
     expect(await page.textContent('h1')).toBe('Extend web?');
     await new Promise((r) => setTimeout(r, 20)); // a renew from a later moment ends later
     await follow(page, 'main form button[type="submit"]');
-    await page.waitForURL(`${server.url}/s/${id}/.sessionplane/bar`);
+    await page.waitForURL(`${at.server.url}/s/${id}/.sessionplane/bar`);
     expect(Date.parse((await view('alice', id)).expiresAt)).toBeGreaterThan(before);
 
     await follow(page, '#stop');
@@ -95,19 +75,19 @@ describe.skipIf(!hasChromium)('the thin bar over an app, in Chromium', () => {
 
   it('shows a grantee the bar without Stop or Extend; their Stop link from elsewhere is refused by the API', async () => {
     const id = await launch();
-    await users.api(server.url, 'alice', `/sessions/${id}/shares`, { method: 'POST', body: '{"user":"bob"}' });
+    await users.api(at.server.url, 'alice', `/sessions/${id}/shares`, { method: 'POST', body: '{"user":"bob"}' });
     const shared = await view('bob', id);
     expect(shared.barURL).toBeDefined();
-    const page = await signedInPage(browser, server.url, { user: 'bob', token: users.tokens.bob }, errors);
+    const page = await signedInPage(at.browser, at.server.url, { user: 'bob', token: users.tokens.bob }, errors);
     await page.goto(shared.barURL!);
     expect(await page.textContent('header')).toContain('Shared with you');
     expect(await page.locator('#stop, #extend').count()).toBe(0);
     // Bob types the owner's Stop address: asked, then refused by the API in its own words; the session runs on.
-    await page.goto(`${server.url}/portal/sessions/${id}/stop`);
+    await page.goto(`${at.server.url}/portal/sessions/${id}/stop`);
     await follow(page, 'main form button[type="submit"]');
     expect(await page.textContent('p.error')).toContain('Only its owner');
     expect((await view('alice', id)).status).toBe('READY');
-    await users.api(server.url, 'alice', `/sessions/${id}`, { method: 'DELETE' });
+    await users.api(at.server.url, 'alice', `/sessions/${id}`, { method: 'DELETE' });
     expect(errors).toEqual([expect.stringContaining('status of 403')]);
   });
 });

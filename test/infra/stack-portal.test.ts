@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, statements, synthStack } from '../support/infra';
+import { actionsOf, statements, synthStack, apiFunctionEnv } from '../support/infra';
 
 type ContainerDef = {
   Name: string;
@@ -132,13 +132,3 @@ describe('the CDK stack: the portal on the router service', () => {
     expect(routerContainer(plain).Secrets).toBeUndefined();
   });
 });
-
-/** An API function's environment variable, as the template has it (by the function's service name). */
-function apiFunctionEnv(t: Template, fn: string, name: string): unknown {
-  const f = Object.values(t.findResources('AWS::Lambda::Function')).find(
-    (r) =>
-      (r as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables
-        ?.POWERTOOLS_SERVICE_NAME === fn,
-  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
-  return f.Properties.Environment.Variables[name];
-}

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthStack } from '../support/infra';
+import { synthStack, apiFunctionEnv } from '../support/infra';
 
 /** The session router's part of the stack: its load balancer, its issuer, what may reach the sessions. */
 describe('the CDK stack: the session router', () => {
@@ -70,13 +70,3 @@ describe('the CDK stack: the session router', () => {
     }
   });
 });
-
-/** An API function's environment variable, as the template has it (by the function's service name). */
-function apiFunctionEnv(t: Template, fn: string, name: string): unknown {
-  const f = Object.values(t.findResources('AWS::Lambda::Function')).find(
-    (r) =>
-      (r as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables
-        ?.POWERTOOLS_SERVICE_NAME === fn,
-  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
-  return f.Properties.Environment.Variables[name];
-}

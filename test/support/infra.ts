@@ -42,3 +42,13 @@ export function statements(template: Template): { policy: string; statement: Sta
 }
 
 export const actionsOf = (s: Statement) => [s.Action].flat();
+
+/** An API function's environment variable, as the template has it (by the function's service name). */
+export function apiFunctionEnv(t: Template, fn: string, name: string): unknown {
+  const f = Object.values(t.findResources('AWS::Lambda::Function')).find(
+    (r) =>
+      (r as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables
+        ?.POWERTOOLS_SERVICE_NAME === fn,
+  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  return f.Properties.Environment.Variables[name];
+}
