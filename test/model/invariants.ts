@@ -3,6 +3,7 @@ import { isFinal, isLive, type Session } from '../../shared/domain/session';
 import { waitFor } from '../support/wait';
 import { Lists, type Model, type Product, short, users } from './product-model';
 import { expectEnd } from './work-model';
+import { MODEL_USERS } from './local-product';
 
 /** What holds after every step, whatever the steps were. */
 export async function invariants(m: Model, p: Product): Promise<void> {
@@ -16,6 +17,14 @@ export async function invariants(m: Model, p: Product): Promise<void> {
     expect(r, `${short(s.id)} is kept`).toBeDefined();
     expect(r!.owner).toBe(s.owner);
     records.set(s.id, r!);
+    // A group-held secret: given (by name, never its value) exactly to the sessions of the group's members.
+    if (p.groupSecret && s.app === p.groupSecret.app) {
+      const member = (MODEL_USERS[s.owner] as { groups?: string[] }).groups?.includes(p.groupSecret.group);
+      expect(r!.groupSecrets ?? [], `${short(s.id)} of ${s.owner}: the group's secret`).toEqual(
+        member ? [p.groupSecret.name] : [],
+      );
+      expect(JSON.stringify(r)).not.toContain(p.groupSecret.value);
+    }
     // A session that failed by itself (its launch timed out on a loaded machine) has ended too.
     if (r!.status === 'FAILED') s.live = false;
     if (!s.live)

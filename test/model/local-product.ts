@@ -27,6 +27,8 @@ export const MODEL_USERS = { alice: {}, bob: {}, dave: { groups: ['viz'] }, root
 export type ModelUser = keyof typeof MODEL_USERS;
 /** Live sessions a user may hold at once. */
 export const MODEL_CAP = 3;
+/** The value of the viz group's secret (its reference is `env:SP_MODEL_VIZ_KEY`): never in a record. */
+export const MODEL_VIZ_KEY = 'model-viz-key-0d1e2f';
 /** Visitors' sessions of the open app live at once. */
 export const MODEL_OPEN_MAX = 3;
 
@@ -58,6 +60,8 @@ const APPS = {
     ready: { tcp: true },
     resources: { cpu: 0.1, memory: '64Mi' },
     access: { groups: ['viz'] },
+    // A licence the viz group holds (#38): only a member's session gets it (an admin may launch the app, without it).
+    secrets: { VIZ_KEY: { ref: 'env:SP_MODEL_VIZ_KEY', groups: ['viz'] } },
   },
   pooled: {
     cmd: [process.execPath, ECHO, '--host', '${host}', '--port', '${port}'],
@@ -114,6 +118,7 @@ function buildServer() {
  */
 export class LocalProduct implements Product {
   readonly files = true;
+  readonly groupSecret = { app: 'hidden', name: 'VIZ_KEY', group: 'viz', value: MODEL_VIZ_KEY };
   readonly users = testUsers(MODEL_USERS);
   readonly dir = mkdtempSync(join(tmpdir(), 'sp-model-'));
   readonly dataDir = join(this.dir, 'data');
@@ -172,6 +177,7 @@ export class LocalProduct implements Product {
         SESSIONPLANE_APPS: join(this.dir, 'apps.yml'),
         SESSIONPLANE_WWW: join(this.dir, 'www'),
         SESSIONPLANE_AUTH_TOKENS: this.users.path,
+        SP_MODEL_VIZ_KEY: MODEL_VIZ_KEY,
         SESSIONPLANE_DYNAMODB_ENDPOINT: this.db.endpoint,
         SESSIONPLANE_TABLE: this.table,
         SESSIONPLANE_PORT_RANGE: `${lo}-${hi}`,

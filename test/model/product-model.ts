@@ -15,6 +15,8 @@ export interface Product {
   pages?: boolean;
   /** Whether files go in and out of homes through the API (one machine; AWS answers 404 files.unavailable). */
   files?: boolean;
+  /** An app with a secret only a group's members' sessions get, where the product's apps have one. */
+  groupSecret?: { app: string; name: string; group: string; value: string };
   serverErrors: string[];
   /** A request as `who`; a 5xx is a server error unless `allow503` (a launcher's own answer for an ended session). */
   call(

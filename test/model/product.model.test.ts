@@ -51,6 +51,16 @@ describe('the product, model-checked', () => {
       'a home launch, then every list (uid record in the owner index)',
       () => [new Launch('alice', 'notes', 'rest'), new Lists('alice')],
     ],
+    // #38, written (not found): the viz group's secret goes to dave's session (a member), not to root's (an admin).
+    [
+      "a group's secret: a member's session and an admin's",
+      () => [
+        new Launch('dave', 'hidden', 'rest'),
+        new Launch('root', 'hidden', 'skaha'),
+        new Restart('SIGKILL'),
+        new Lists('dave'),
+      ],
+    ],
     // #38, written (not found): a token and a file across kill -9; another's revoke and read refused; revoked, refused.
     [
       'a token and a file across kill -9',
