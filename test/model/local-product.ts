@@ -28,7 +28,7 @@ export type ModelUser = keyof typeof MODEL_USERS;
 /** Live sessions a user may hold at once. */
 export const MODEL_CAP = 3;
 /** The value of the viz group's secret (its reference is `env:SP_MODEL_VIZ_KEY`): never in a record. */
-export const MODEL_VIZ_KEY = 'model-viz-key-0d1e2f';
+const MODEL_VIZ_KEY = 'model-viz-key-0d1e2f';
 /** Visitors' sessions of the open app live at once. */
 export const MODEL_OPEN_MAX = 3;
 
