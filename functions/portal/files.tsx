@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from 'hono';
-import type { HomeEntry, HomeUsage } from '../../shared/domain/home-files';
+import { homePathOfUrl, type HomeEntry, type HomeUsage } from '../../shared/domain/home-files';
 import type { SignedIn } from './api-client';
 import { callApi } from './api-client';
 import type { PortalDeps, PortalKit } from './kit';
@@ -23,8 +23,12 @@ export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   const show = async (c: Context) => {
     const me = await signedIn(c);
     if (!me) return toSignIn(c);
-    const rest = decodeURIComponent(new URL(c.req.url).pathname.slice(FILES_PAGE.length)).replace(/^\/+|\/+$/g, '');
-    const segments = rest ? rest.split('/') : [];
+    let segments: string[];
+    try {
+      segments = homePathOfUrl(new URL(c.req.url).pathname.slice(FILES_PAGE.length));
+    } catch (error) {
+      return failed(c, me, { status: 400, data: { detail: (error as Error).message } }, 'Files');
+    }
     const listed = await callApi<{ entries: HomeEntry[]; usage: HomeUsage }>(
       deps.api,
       me,

@@ -22,6 +22,19 @@ export interface HomeUsage {
 }
 
 const MAX_PATH = 1024;
+
+/** A path in a home as a URL carries it (percent-encoded): decoded, then checked as homePath does. */
+export function homePathOfUrl(encoded: string): string[] {
+  let raw: string;
+  try {
+    raw = decodeURIComponent(encoded);
+  } catch {
+    throw new ValidationError('Not a path in your home: it is not valid percent-encoded UTF-8.', {
+      problems: ['path: not valid percent-encoded UTF-8'],
+    });
+  }
+  return homePath(raw);
+}
 const MAX_SEGMENT = 255;
 
 /**

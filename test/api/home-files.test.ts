@@ -115,6 +115,7 @@ describe("files in and out of a person's home, through the API (#38)", () => {
 
   it('refuses a way out of the home: dot segments, encoded ones, and links a session made', async () => {
     for (const path of [
+      '/homes/me/files/%E0%A4%A',
       '/homes/me/files/../../etc/passwd',
       '/homes/me/files/%2e%2e/%2e%2e/etc/passwd',
       '/homes/me/files/a%2F..%2F..%2Fx',

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type Context, Hono } from 'hono';
 import { DomainError } from '../../../shared/domain/errors';
-import { homePath } from '../../../shared/domain/home-files';
+import { homePathOfUrl } from '../../../shared/domain/home-files';
 import type { HomeFiles } from '../../../shared/ports/home-files';
 import type { ApiDeps, ApiEnv } from '../context';
 
@@ -22,7 +22,7 @@ export function homeFileRoutes(deps: ApiDeps, method: 'read' | 'write'): Hono<Ap
       throw new DomainError('files.unavailable', 'This deployment does not offer files through the API yet.');
     return deps.homeFiles;
   };
-  const pathOf = (url: string) => homePath(decodeURIComponent(new URL(url).pathname.slice(PREFIX.length)));
+  const pathOf = (url: string) => homePathOfUrl(new URL(url).pathname.slice(PREFIX.length));
 
   // `/` is the home itself, `/:path{.+}` anything in it (the path is read whole from the URL, then checked).
   if (method === 'read') {
