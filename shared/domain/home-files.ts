@@ -41,7 +41,7 @@ const MAX_SEGMENT = 255;
  * A path inside a home, as its segments: decoded, never `.`/`..`/empty (a trailing `/` is allowed), never a NUL,
  * a control character or a backslash, at most 1024 characters and 255 per segment. The home itself is `[]`.
  */
-export function homePath(raw: string): string[] {
+function homePath(raw: string): string[] {
   const fail = (why: string): never => {
     throw new ValidationError(`Not a path in your home: ${why}.`, { problems: [`path: ${why}`] });
   };
