@@ -30,6 +30,8 @@ export interface ApiDeps extends LaunchDeps {
   prices?: { table: PriceTable; source: string } | undefined;
   /** The largest file one upload takes. */
   maxUploadBytes: number;
+  /** Where /homes/me/files is served when not here (AWS: the router service's origin): its callers are sent there. */
+  filesUrl?: string | undefined;
   /** What the runtime can run at most (cores, MiB), where it is one machine: skaha's `?view=stats`. */
   capacity?: (() => { cpu: number; memory: number } | undefined) | undefined;
 }

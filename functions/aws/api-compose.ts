@@ -71,8 +71,9 @@ export function lambdaApiDeps(
       }),
     ),
     maxBodyBytes: env[ENV.maxBodyBytes],
-    // No files through the API on AWS yet (the functions have no EFS mount): /homes/me/files answers 404 files.unavailable.
+    // The functions have no homes mount (and take 6 MB at most): /homes/me/files is the router service's, sent there.
     maxUploadBytes: 0,
+    filesUrl: env[ENV.filesUrl],
     rateLimit,
     anonymousRateLimit,
     logs: parts.logs,

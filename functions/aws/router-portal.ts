@@ -28,6 +28,8 @@ export function routerPortal(config: RouterConfig, logger: Logger, signOuts: Sig
   const app = portalRoutes({
     portal,
     api: remoteApi(config.portal.apiUrl),
+    // Files are the files service's, beside the router in its task (the API functions have no homes mount).
+    ...(config.filesService ? { files: remoteApi(config.filesService) } : {}),
     oidc: oidcSignInOf(config, () => config.publicUrl),
     clock: systemClock,
     logger,

@@ -7,6 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { anyOf, personalTokens, verifiedJwt } from '../api/auth/authenticators';
 import { DynamoDbApiTokens } from '../../shared/adapters/dynamodb/dynamodb-api-tokens';
 import { routerPortal } from './router-portal';
+import { FILES_ROUTE, relayFiles } from './files-relay';
 import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
 import { createEventsApp } from '../api/events-app';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
@@ -98,6 +99,18 @@ try {
       return;
     }
     if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
+    // Files (#38): a browser signed in to the portal through the portal's relay (its CSRF check, its ID token), any
+    // other caller straight to the files service, which verifies the credential itself.
+    if (config.filesService && FILES_ROUTE.test(req.url ?? '')) {
+      if (
+        servePages &&
+        portal &&
+        !req.headers.authorization &&
+        /(?:^|;\s*)sessionplane_portal=/.test(req.headers.cookie ?? '')
+      )
+        return void servePages(req, res);
+      return relayFiles(config.filesService, req, res);
+    }
     if (router.handleRequest(req, res)) return;
     if (servePages) return void servePages(req, res);
     sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);

@@ -22,6 +22,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   'file.conflict': 409,
   'home.full': 507,
   'files.unavailable': 404,
+  'files.unreachable': 502,
   'tokens.unavailable': 404,
   'app.not_runnable': 409,
   'image.not_allowed': 403,

@@ -19,6 +19,7 @@ const encoded = (segments: string[]) => segments.map(encodeURIComponent).join('/
 export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
   const app = new Hono();
   const { signedIn, page, sameSite, toSignIn, failed, formFrom } = kit;
+  const files = deps.files ?? deps.api;
 
   const show = async (c: Context) => {
     const me = await signedIn(c);
@@ -30,7 +31,7 @@ export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
       return failed(c, me, { status: 400, data: { detail: (error as Error).message } }, 'Files');
     }
     const listed = await callApi<{ entries: HomeEntry[]; usage: HomeUsage }>(
-      deps.api,
+      files,
       me,
       'GET',
       `/homes/me/files/${encoded(segments)}`,
@@ -48,7 +49,7 @@ export function fileRoutes(deps: PortalDeps, kit: PortalKit): Hono {
     if (!form)
       return failed(c, me, { status: 403, data: { detail: 'That form was not from this page: open Files again.' } });
     const path = typeof form.path === 'string' ? form.path.split('/').filter(Boolean) : [];
-    const gone = await callApi(deps.api, me, 'DELETE', `/homes/me/files/${encoded(path)}`);
+    const gone = await callApi(files, me, 'DELETE', `/homes/me/files/${encoded(path)}`);
     if (!gone.ok && gone.status !== 404) return failed(c, me, gone, 'Files');
     return c.redirect(`${FILES_PAGE}/${encoded(path.slice(0, -1))}`, 303);
   });

@@ -32,6 +32,8 @@ export interface PortalDeps {
   portal: PortalSessions;
   /** The API, called as the signed-in user (in-process with their cookie; on AWS at its URL with their token). */
   api: PortalApi;
+  /** Where `/homes/me/files` is, where not the API (AWS: the files service beside the router), called as the user. */
+  files?: PortalApi | undefined;
   /** Sign-in through an OIDC issuer (code + PKCE), where one is configured with a client id. */
   oidc?: OidcSignIn | undefined;
   /**

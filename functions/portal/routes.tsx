@@ -162,9 +162,16 @@ export function portalRoutes(deps: PortalDeps): Hono {
           'auth.forbidden',
           'A request signed in by the portal cookie needs its CSRF token (x-csrf-token).',
         );
-      return forward(deps.api, me, c.req.raw);
+      return forward(c.req.path.startsWith('/homes/') && deps.files ? deps.files : deps.api, me, c.req.raw);
     };
-    for (const prefix of ['/sessions', '/apps', '/pools', '/paraview', '/launcher'])
+    for (const prefix of [
+      '/sessions',
+      '/apps',
+      '/pools',
+      '/paraview',
+      '/launcher',
+      ...(deps.files ? ['/homes/me/files'] : []),
+    ])
       app.all(prefix, relay).all(`${prefix}/*`, relay);
   }
 

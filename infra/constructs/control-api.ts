@@ -75,6 +75,8 @@ export class ControlApi extends Construct {
       [ENV.tableName]: props.table.tableName,
       [ENV.imageRepository]: props.imageRepository.repositoryUri,
       [ENV.publicUrl]: props.publicUrl,
+      // /homes/me/files is the router service's (its task mounts the homes): the functions send callers there.
+      [ENV.filesUrl]: props.publicUrl,
       [ENV.tokenKey]: props.tokenKey.secretValue.unsafeUnwrap(), // a dynamic reference, resolved at deploy
       // Who a caller is, decided by the functions (api-compose.ts): the issuer's JWTs for the API's client and the
       // portal's, and personal tokens.

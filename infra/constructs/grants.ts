@@ -56,6 +56,24 @@ export function grantSignOuts(grantee: IGrantable, table: ITable): void {
   );
 }
 
+/**
+ * The files service (beside the router, #38): reads a caller's personal token (`token#`) and their uid (`user#`), and
+ * allocates a uid on a first use as a first launch would (the counter's ADD, the user's conditional put); nothing else.
+ */
+export function grantHomeFileUsers(grantee: IGrantable, table: ITable): void {
+  const keys = (actions: string[], leading: string[]) =>
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: actions.map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leading } },
+      }),
+    );
+  keys(['GetItem'], ['token#*', 'user#*']);
+  keys(['PutItem'], ['user#*']);
+  keys(['UpdateItem'], ['users#uid-counter']);
+}
+
 const tasksOf = (cluster: ICluster) =>
   Stack.of(cluster).formatArn({ service: 'ecs', resource: 'task', resourceName: `${cluster.clusterName}/*` });
 

@@ -18,12 +18,13 @@ export interface HomesProps {
 /**
  * Users' homes: one EFS file system, encrypted at rest and (by policy) in transit, backed up by AWS
  * Backup, kept when the stack is deleted, with mount targets in the session subnets and NFS open to
- * session tasks only. Each user gets an access point on their first launch (the API makes it).
+ * session tasks (and the router task's files service) only. Each user gets an access point on their first launch (the API makes it).
  */
 export class Homes extends Construct {
   readonly fileSystem: FileSystem;
   /** Each group volume's access point, by its name. */
   readonly volumeAccessPoints: Record<string, AccessPoint> = {};
+  private readonly mountTargets: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: HomesProps) {
     super(scope, id);
@@ -33,6 +34,7 @@ export class Homes extends Construct {
       allowAllOutbound: false,
     });
     securityGroup.addIngressRule(props.sessionsSg, Port.tcp(2049), 'NFS from session tasks');
+    this.mountTargets = securityGroup;
     this.fileSystem = new FileSystem(this, 'FileSystem', {
       vpc: props.vpc,
       vpcSubnets: { subnets: props.subnets },
@@ -106,6 +108,36 @@ export class Homes extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * The files service's way in (#38): an access point on `/homes` (never `/volumes`) as root, which it needs to give
+   * what it writes to each home's owner; NFS from its security group; mount, write and root access through that access
+   * point only.
+   */
+  grantFilesService(grantee: IGrantable, peer: ISecurityGroup): AccessPoint {
+    const point = this.fileSystem.addAccessPoint('Files', {
+      path: '/homes',
+      posixUser: { uid: '0', gid: '0' },
+      // As EFS makes it for the first user's access point would be no better: others may pass, not list.
+      createAcl: { ownerUid: '0', ownerGid: '0', permissions: '711' },
+    });
+    this.mountTargets.addIngressRule(peer, Port.tcp(2049), 'NFS from the router task (its files service)');
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'elasticfilesystem:ClientMount',
+          'elasticfilesystem:ClientWrite',
+          'elasticfilesystem:ClientRootAccess',
+        ],
+        resources: [this.fileSystem.fileSystemArn],
+        conditions: {
+          Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' },
+          StringEquals: { 'elasticfilesystem:AccessPointArn': point.accessPointArn },
+        },
+      }),
+    );
+    return point;
   }
 
   /** Lets the API make users' access points on this file system (and read their state), tagged as ours. */

@@ -29,7 +29,9 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
+import { addFilesService } from './files-service';
 import { grantSignOuts, grantTable } from './grants';
+import type { Homes } from './homes';
 import { acknowledge } from './nag';
 
 export interface RouterServiceProps {
@@ -66,12 +68,22 @@ export class RouterService extends Construct {
   readonly publicUrl: string;
   /** Whether browsers reach it over HTTPS (its own certificate, or CloudFront's). */
   readonly https: boolean;
+  /** What serveFiles adds to: the router's image, its log group, the table, the task's security group. */
+  private readonly parts: { image: ContainerImage; logs: LogGroup; table: ITable; securityGroup: ISecurityGroup };
 
   // Over 60 lines: the router service's resources, declared in the order they depend on each other.
   constructor(scope: Construct, id: string, props: RouterServiceProps) {
     super(scope, id);
     const https = !!props.certificateArn;
     const logs = new LogGroup(this, 'Logs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY });
+    const image = ContainerImage.fromAsset(resolve('.'), {
+      file: 'infra/docker/router.Dockerfile',
+      // Fargate's default x86-64, whatever the deployer's machine (an Apple silicon Mac builds it under emulation).
+      platform: Platform.LINUX_AMD64,
+      buildArgs: { APPS_FILE: props.appsFile, ...(props.www ? { WWW_DIR: props.www } : {}) },
+      exclude: ['node_modules', 'cdk.out', '.git', '.sessionplane', 'test', 'coverage'],
+    });
+    this.parts = { image, logs, table: props.table, securityGroup: props.securityGroup };
     const accessLogs = new Bucket(this, 'AlbAccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -100,13 +112,7 @@ export class RouterService extends Construct {
           }
         : { protocol: ApplicationProtocol.HTTP }),
       taskImageOptions: {
-        image: ContainerImage.fromAsset(resolve('.'), {
-          file: 'infra/docker/router.Dockerfile',
-          // Fargate's default x86-64, whatever the deployer's machine (an Apple silicon Mac builds it under emulation).
-          platform: Platform.LINUX_AMD64,
-          buildArgs: { APPS_FILE: props.appsFile, ...(props.www ? { WWW_DIR: props.www } : {}) },
-          exclude: ['node_modules', 'cdk.out', '.git', '.sessionplane', 'test', 'coverage'],
-        }),
+        image,
         containerPort: 8080,
         logDriver: LogDrivers.awsLogs({ logGroup: logs, streamPrefix: 'router' }),
         environment: {
@@ -252,6 +258,11 @@ export class RouterService extends Construct {
       description: 'Sign in here (HTTPS on CloudFront; the first admin: see CreateFirstAdmin)',
     });
     return distribution;
+  }
+
+  /** Users' files (#38): the files service beside the router in its task (files-service.ts). */
+  serveFiles(homes: Homes, jwt: RouterServiceProps['jwt'], audiences: string[]): void {
+    addFilesService(this.service.taskDefinition, { ...this.parts, homes, jwt, audiences });
   }
 
   /**

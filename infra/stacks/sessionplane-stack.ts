@@ -236,6 +236,8 @@ export class SessionplaneStack extends Stack {
       retention,
     });
     if (portalClientId) router.servePortal(api.api.apiEndpoint, portalClientId);
+    // Files in and out of homes (#38): served beside the router, whose task mounts them; the API sends callers there.
+    router.serveFiles(homes, jwt, [jwt.audience, ...(portalClientId ? [portalClientId] : [])]);
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'ClusterName', { value: cluster.cluster.clusterName });
     this.parts = { table, network, cluster, tasks, api, background, pools, queue, router, images, homes };

@@ -76,6 +76,10 @@ export const ENV = {
   homeQuota: 'SESSIONPLANE_HOME_QUOTA',
   volumesDir: 'SESSIONPLANE_VOLUMES_DIR',
   maxUpload: 'SESSIONPLANE_MAX_UPLOAD',
+  /** The router service's files service beside it in its task (AWS). */
+  filesService: 'SESSIONPLANE_FILES_SERVICE',
+  /** Where the API's callers find /homes/me/files when the API functions do not serve it (AWS: the router's URL). */
+  filesUrl: 'SESSIONPLANE_FILES_URL',
   homesFileSystem: 'SESSIONPLANE_HOMES_FILE_SYSTEM',
   volumeAccessPoints: 'SESSIONPLANE_VOLUME_ACCESS_POINTS',
   sessionDomain: 'SESSIONPLANE_SESSION_DOMAIN',

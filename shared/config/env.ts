@@ -17,7 +17,7 @@ const PortRangeSchema = z
  * An OIDC issuer whose JWTs are accepted (Keycloak, Dex, Cognito, …): the local API's, and the router service's event
  * stream.
  */
-const OIDC_ENV = {
+export const OIDC_ENV = {
   [ENV.jwtIssuer]: z.url().optional(),
   [ENV.jwtAudience]: z.string().min(1).optional(),
   [ENV.jwtJwksUrl]: z.url().optional(),
@@ -234,13 +234,13 @@ const RouterEnvSchema = z.object({
   [ENV.sessionDomain]: SessionDomainSchema.optional(),
   // The API's issuer: the router service streams GET /sessions/{id}/events to API callers (API Gateway cannot).
   ...OIDC_ENV,
-  // The portal (served beside the sessions, on their origin): the API it calls as each user, the key
-  // its cookies are signed and encrypted with, and its client at the issuer.
+  // The portal (on the sessions' origin): the API it calls as each user, its cookies' key, its client at the issuer.
   [ENV.apiUrl]: z.url().optional(),
   [ENV.portalKey]: z.string().min(32, 'at least 32 characters (or 64 hex digits)').optional(),
   [ENV.oidcClientId]: z.string().min(1).optional(),
   [ENV.oidcClientSecret]: z.string().min(1).optional(),
   [ENV.www]: z.string().default('none'),
+  [ENV.filesService]: z.url().optional(), // the files service beside it in its task: where /homes/me/files goes
 });
 
 /** The standalone router's settings, derived from its schema through the mapping below. */
@@ -275,12 +275,12 @@ function routerConfigFrom(e: z.output<typeof RouterEnvSchema>) {
     portal: portalFrom(e),
     /** The web client's folder (in the image), served beside the portal; `none`: no pages. */
     www: e[ENV.www],
+    /** The files service in its task (`http://127.0.0.1:8081`, functions/aws/files-service.ts): /homes/me/files. */
+    filesService: e[ENV.filesService],
   };
 }
 
-/**
- * The portal needs all three: an API to call, a key for its cookies, and a client at the issuer it signs users in with.
- */
+/** The portal needs all three: an API to call, a key for its cookies, and a client at the issuer it signs users in with. */
 function portalFrom(e: z.output<typeof RouterEnvSchema>) {
   const [apiUrl, key] = [e[ENV.apiUrl], e[ENV.portalKey]];
   if (!apiUrl && !key) return undefined;
@@ -293,7 +293,7 @@ function portalFrom(e: z.output<typeof RouterEnvSchema>) {
   if (missing.length)
     throw new ConfigError(
       'The portal is half configured',
-      missing.map((name) => `${name} is not set`),
+      missing.map((n) => `${n} is not set`),
     );
   return { apiUrl: apiUrl!, key: tokenKeyOf(key!) };
 }

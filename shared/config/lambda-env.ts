@@ -48,6 +48,8 @@ const StoreEnv = z.object({
 /** The API functions: URLs, who callers are (the issuer's JWTs, personal tokens), policy, the token key. */
 const ApiEnv = StoreEnv.extend({
   [ENV.publicUrl]: z.url(),
+  /** Where /homes/me/files is served (the router service's origin); unset: the functions answer 404 files.unavailable. */
+  [ENV.filesUrl]: z.url().optional(),
   [ENV.trameUseHost]: z.string().optional(),
   [ENV.trameUrlPrefix]: z
     .string()

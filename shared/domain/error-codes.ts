@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'file.conflict',
   'home.full',
   'files.unavailable',
+  'files.unreachable',
   'tokens.unavailable',
   'image.not_allowed',
   'quota.exceeded',

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTaskDefinitionCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
@@ -8,6 +8,8 @@ import { smartConnect } from '../support/browser-globals';
 import { freePort } from '../support/dynamodb-local';
 import { CLUSTER_ARN } from '../support/ecs-events';
 import { httpApiEvent } from '../support/lambda-events';
+import { testJwt } from '../support/test-jwt';
+import { homeName } from '../../shared/domain/homes';
 import { moto523Missing } from '../support/moto-523';
 import { ACCOUNT, deployOnMoto, type MotoDeployment, REGION, REPOSITORY_URI } from '../support/moto-deployment';
 import { iamReport } from '../support/iam-report';
@@ -365,6 +367,32 @@ suite(`The journey on AWS's shape: moto 5.2.3, the bundles, the router${missing 
     expect(json(listed).tokens).toEqual([expect.objectContaining({ id, name: 'laptop' })]);
     expect((await api('carol', 'DELETE', `/tokens/${id}`)).statusCode).toBe(204);
     expect((await withToken('GET', '/sessions')).statusCode).toBe(401);
+  });
+
+  it("files (#38): api-read sends /homes/me/files to the router, whose files service serves it with the router task's role", async () => {
+    const sent = await api('erin', 'GET', '/homes/me/files/results?x=1');
+    expect(sent.statusCode).toBe(307);
+    const location = `${d.router.base}/homes/me/files/results?x=1`;
+    expect(sent.headers?.location).toBe(location);
+    // There, with the same credential: a JWT of the issuer (the files service verifies it), then a personal token.
+    const bearer = { authorization: `Bearer ${testJwt({ sub: 'erin' })}` };
+    const put = await fetch(`${d.router.base}/homes/me/files/results/table.csv`, {
+      method: 'PUT',
+      headers: bearer,
+      body: 'a,b\n',
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    expect(await (await fetch(`${d.router.base}/homes/me/files/results/table.csv`, { headers: bearer })).text()).toBe(
+      'a,b\n',
+    );
+    const made = json(await api('erin', 'POST', '/tokens', { name: 'files' })) as { token: string };
+    const listed = await fetch(`${d.router.base}/homes/me/files/results`, {
+      headers: { authorization: `Bearer ${made.token}` },
+    });
+    expect(((await listed.json()) as { entries: { name: string }[] }).entries.map((e) => e.name)).toEqual([
+      'table.csv',
+    ]);
+    expect(readdirSync(join(d.files.homesDir, homeName('erin'), 'results'))).toEqual(['table.csv']);
   });
 
   it('IAM: every AWS call each principal made is allowed by its own role as synthesized (offline IAM evaluation)', async () => {

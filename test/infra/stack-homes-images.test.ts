@@ -38,9 +38,10 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
     const points = Object.values(template.findResources('AWS::EFS::AccessPoint')) as {
       Properties: { RootDirectory: { Path: string; CreationInfo: Record<string, string> } };
     }[];
-    // viz mounts `survey` read-write, spot read-only: one project, one access point.
+    // viz mounts `survey` read-write, spot read-only: one project, one access point; and the files service's (#38).
     expect(points.map((p) => p.Properties.RootDirectory)).toEqual([
       { Path: '/volumes/survey', CreationInfo: { OwnerUid: '0', OwnerGid: '0', Permissions: '777' } },
+      { Path: '/homes', CreationInfo: { OwnerUid: '0', OwnerGid: '0', Permissions: '711' } },
     ]);
     for (const name of ['api-write', 'queue'])
       expect(JSON.stringify(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_VOLUME_ACCESS_POINTS)).toMatch(
@@ -50,7 +51,7 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
       expect(fnNamed(name).Properties.Environment.Variables.SESSIONPLANE_VOLUME_ACCESS_POINTS).toBeUndefined();
   });
 
-  it('keeps homes on an encrypted, backed-up, retained EFS file system that only session tasks reach, over TLS', () => {
+  it('keeps homes on an encrypted, backed-up, retained EFS file system that only session tasks (and files) reach, over TLS', () => {
     const fs = template.findResources('AWS::EFS::FileSystem');
     expect(Object.keys(fs)).toHaveLength(1);
     const [fsId, fsRes] = Object.entries(fs)[0]! as [
@@ -70,9 +71,12 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
       JSON.stringify((r as { Properties: { GroupId: unknown } }).Properties.GroupId).includes(groupId),
     ) as { Properties: { FromPort: number; SourceSecurityGroupId: unknown } }[];
-    expect(ingress).toHaveLength(1);
-    expect(ingress[0]!.Properties.FromPort).toBe(2049);
-    expect(JSON.stringify(ingress[0]!.Properties.SourceSecurityGroupId)).toMatch(/SessionsSg/);
+    // NFS from session tasks, and from the router's task (its files service, #38); nothing else.
+    expect(ingress.map((i) => i.Properties.FromPort)).toEqual([2049, 2049]);
+    expect(ingress.map((i) => JSON.stringify(i.Properties.SourceSecurityGroupId))).toEqual([
+      expect.stringMatching(/SessionsSg/),
+      expect.stringMatching(/RouterSg/),
+    ]);
     // api-write makes access points there; every app's task role may mount it through one.
     expect(
       JSON.stringify(fnNamed('api-write').Properties.Environment.Variables.SESSIONPLANE_HOMES_FILE_SYSTEM),
@@ -81,7 +85,7 @@ describe('the CDK stack: homes on EFS, and the image catalog', () => {
     // api-write, and the queue (a waiting home launch's first start makes its owner's access point).
     expect(all.filter((st) => actionsOf(st).includes('elasticfilesystem:CreateAccessPoint'))).toHaveLength(2);
     const mounts = all.filter((st) => actionsOf(st).includes('elasticfilesystem:ClientMount'));
-    expect(mounts).toHaveLength(4); // the three apps' task roles and the labelled images' one
+    expect(mounts).toHaveLength(5); // the three apps' task roles, the labelled images' one, and the files service
     for (const m of mounts)
       expect(m.Condition).toMatchObject({ Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } });
   });

@@ -55,7 +55,8 @@ describe('the CDK stack: the portal on the router service', () => {
     expect(JSON.stringify(env.SESSIONPLANE_OIDC_CLIENT_ID)).toContain('Portal');
     expect(env.SESSIONPLANE_PORTAL_KEY).toBeUndefined(); // never in plain environment
     expect(web.Secrets?.map((s) => s.Name)).toEqual(['SESSIONPLANE_PORTAL_KEY']);
-    // The task role may read and touch sessions and record a sign-out (signout# keys only), no more:
+    // The task role may read and touch sessions and record a sign-out (signout# keys only); for its files service
+    // (#38), read tokens and uids and allocate one (by key), and mount the homes through its access point; no more:
     // it starts nothing, it reads no secret itself.
     const taskRole = Object.entries(https.findResources('AWS::IAM::Role')).find(([id]) =>
       /RouterServiceTaskDefTaskRole/.test(id),
@@ -67,8 +68,13 @@ describe('the CDK stack: the portal on the router service', () => {
     for (const { statement } of mine)
       for (const action of actionsOf(statement)) {
         if (action === 'dynamodb:PutItem')
-          expect(JSON.stringify(statement)).toContain('"dynamodb:LeadingKeys":["signout#*"]');
-        else expect(action).toMatch(/^dynamodb:(GetItem|UpdateItem)$/);
+          expect(JSON.stringify(statement)).toMatch(/"dynamodb:LeadingKeys":\["(signout|user)#\*"\]/);
+        else if (action.startsWith('elasticfilesystem:')) {
+          expect(action).toMatch(/^elasticfilesystem:Client(Mount|Write|RootAccess)$/);
+          expect(JSON.stringify(statement.Condition)).toMatch(
+            /"elasticfilesystem:AccessPointArn":.*access-point\/",\{"Ref":"HomesFileSystemFiles/,
+          );
+        } else expect(action).toMatch(/^dynamodb:(GetItem|UpdateItem)$/);
       }
   });
 

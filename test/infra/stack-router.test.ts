@@ -51,6 +51,64 @@ describe('the CDK stack: the session router', () => {
     expect(JSON.stringify(issuer)).toContain('cognito-idp');
   });
 
+  it('runs the files service beside the router (#38): it alone mounts the homes, as root, on localhost; the API sends callers there', () => {
+    type Container = {
+      Name: string;
+      User?: string;
+      Command?: string[];
+      MountPoints?: { ContainerPath: string; SourceVolume: string }[];
+      Environment?: { Name: string; Value: unknown }[];
+      DependsOn?: { ContainerName: string; Condition: string }[];
+    };
+    const [def] = Object.values(
+      template.findResources('AWS::ECS::TaskDefinition', {
+        Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'files' })]) },
+      }),
+    ) as { Properties: { ContainerDefinitions: Container[]; Volumes: unknown[] } }[];
+    const byName = Object.fromEntries(def!.Properties.ContainerDefinitions.map((c) => [c.Name, c]));
+    const [web, files] = [byName.web!, byName.files!];
+    const envOf = (c: Container) => Object.fromEntries((c.Environment ?? []).map((e) => [e.Name, e.Value]));
+    // The router: no mount, runs as the image's user, sends /homes/me/files to localhost, once the files service runs.
+    expect(web.MountPoints ?? []).toEqual([]);
+    expect(web.User).toBeUndefined();
+    expect(envOf(web).SESSIONPLANE_FILES_SERVICE).toBe('http://127.0.0.1:8081');
+    expect(web.DependsOn).toEqual([{ ContainerName: 'files', Condition: 'START' }]);
+    // The files service: the same image, root (to chown to each home's owner), on localhost, the homes at /mnt/homes.
+    expect(files.Command).toEqual(['node', '--import', 'tsx', 'functions/aws/files-service.ts']);
+    expect(files.User).toBe('0');
+    expect(files.MountPoints).toEqual([
+      expect.objectContaining({ ContainerPath: '/mnt/homes', SourceVolume: 'homes' }),
+    ]);
+    const env = envOf(files);
+    expect(env).toMatchObject({ HOST: '127.0.0.1', PORT: '8081', SESSIONPLANE_HOMES_DIR: '/mnt/homes' });
+    expect(env.SESSIONPLANE_JWT_ISSUER).toEqual(apiFunctionEnv(template, 'api-read', 'SESSIONPLANE_JWT_ISSUER'));
+    expect(env.SESSIONPLANE_JWT_AUDIENCE).toEqual(apiFunctionEnv(template, 'api-read', 'SESSIONPLANE_JWT_AUDIENCE'));
+    // Through its own access point on /homes (never /volumes), over TLS, with IAM.
+    expect(def!.Properties.Volumes).toEqual([
+      {
+        Name: 'homes',
+        EFSVolumeConfiguration: {
+          FilesystemId: { Ref: expect.stringMatching(/^HomesFileSystem/) },
+          TransitEncryption: 'ENABLED',
+          AuthorizationConfig: {
+            AccessPointId: { Ref: expect.stringMatching(/^HomesFileSystemFiles/) },
+            IAM: 'ENABLED',
+          },
+        },
+      },
+    ]);
+    template.hasResourceProperties('AWS::EFS::AccessPoint', {
+      PosixUser: { Uid: '0', Gid: '0' },
+      RootDirectory: Match.objectLike({ Path: '/homes' }),
+    });
+    // The API functions answer 307 to the router's origin, where files are served.
+    for (const fn of ['api-read', 'api-write'])
+      expect(apiFunctionEnv(template, fn, 'SESSIONPLANE_FILES_URL')).toEqual(
+        apiFunctionEnv(template, fn, 'SESSIONPLANE_PUBLIC_URL'),
+      );
+    expect(apiFunctionEnv(template, 'api-read', 'SESSIONPLANE_FILES_URL')).toBe('https://viz.example.org');
+  });
+
   it('opens session task ports to the router and the probe only', () => {
     type Rule = { FromPort: number; SourceSecurityGroupId?: unknown; CidrIp?: string };
     // CDK writes rules inline on the group, or as separate resources when groups refer to each other.

@@ -79,7 +79,7 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
       new ChooseLimits('root', 5, { idleTimeout: 'never' }),
       new ChooseLimits('bob', 5, { maxLifetime: '4h' }),
       new ForgedActivity(2),
-      // #38 on AWS: a personal token verified by the functions themselves, across a cold start; files are not offered.
+      // #38 on AWS: a personal token verified by the functions themselves, across a cold start; files sent to the router service (307).
       new MakeToken('bob'),
       new UseToken(0),
       new ColdStart(),

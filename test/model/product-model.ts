@@ -13,7 +13,7 @@ export interface Product {
   url: string;
   /** Whether the portal's pages are here (not on the AWS composition's API: its portal signs in at Cognito's pages). */
   pages?: boolean;
-  /** Whether files go in and out of homes through the API (one machine; AWS answers 404 files.unavailable). */
+  /** Whether the API itself serves files in and out of homes (one machine; on AWS it sends callers to the router). */
   files?: boolean;
   /** An app with a secret only a group's members' sessions get, where the product's apps have one. */
   groupSecret?: { app: string; name: string; group: string; value: string };

@@ -39,7 +39,12 @@ export const UNUSED_GRANTS: Record<string, Record<string, string>> = {
     'elasticfilesystem:DescribeAccessPoints': 'and waits for it to become available',
     'elasticfilesystem:TagResource': 'and tags it with its owner, as part of the create',
   },
-  router: { 'dynamodb:PutItem': "the portal's sign-outs (`signout#` keys), with the portal (HTTPS)" },
+  router: {
+    'dynamodb:PutItem': "the portal's sign-outs (`signout#` keys), with the portal (HTTPS); a files user's first uid",
+    'elasticfilesystem:ClientMount': "the files service's EFS mount of /homes (the ECS agent, not an API call)",
+    'elasticfilesystem:ClientWrite': 'the same mount, read-write',
+    'elasticfilesystem:ClientRootAccess': 'the same mount, as root (it gives what it writes to the home’s owner)',
+  },
   ...Object.fromEntries(
     ['built', 'notes', 'pooled', 'batch'].map((app) => [
       `task Apps${app}TaskTaskRole`,

@@ -23,7 +23,7 @@ import { CLUSTER_ARN } from './ecs-events';
 import { type WarmFunction, warmFunction } from './lambda-host';
 import { LoopbackEcsAgent } from './loopback-ecs-agent';
 import { motoNetwork, startMoto523 } from './moto-523';
-import { spawnRouter } from './router-process';
+import { spawnFilesService, spawnRouter } from './router-process';
 import { bundlesOf, lambdaRuntimeEnv, type SynthesizedStack, synthesizeStack } from './stack-bundles';
 import { testJwtEnv } from './test-jwt';
 
@@ -54,6 +54,8 @@ export interface MotoDeployment {
   network: { subnets: string[]; securityGroup: string };
   fns: Record<string, WarmFunction>;
   router: Awaited<ReturnType<typeof spawnRouter>>;
+  /** The files service beside the router (its homes: a folder standing in for the EFS mount). */
+  files: Awaited<ReturnType<typeof spawnFilesService>>;
   agent: LoopbackEcsAgent;
   /** Every AWS call, by who made it (the function's service name, `router`, or `tasks`). */
   calls: Record<string, RecordedCall[]>;
@@ -191,6 +193,7 @@ export async function deployOnMoto(
         ...options.functionEnv,
         ...preparedEnv,
         SESSIONPLANE_PUBLIC_URL: publicUrl,
+        ...(fn.env.SESSIONPLANE_FILES_URL ? { SESSIONPLANE_FILES_URL: publicUrl } : {}),
       },
     };
   }
@@ -200,7 +203,18 @@ export async function deployOnMoto(
   await warmAll();
   closers.push(() => Promise.all(Object.values(fns).map((f) => f.close())));
   const routerDb = await recorder('router');
-  const routerEnv = { SESSIONPLANE_APPS: appsFile, SESSIONPLANE_PUBLIC_URL: publicUrl };
+  // The files service beside the router in its task (#38): the same task role, so its calls are the router's.
+  const files = await spawnFilesService(routerDb, {
+    ...testJwtEnv,
+    SESSIONPLANE_TABLE: 'sessions',
+    AWS_REGION: REGION,
+  });
+  closers.push(async () => void files.child.kill('SIGTERM'));
+  const routerEnv = {
+    SESSIONPLANE_APPS: appsFile,
+    SESSIONPLANE_PUBLIC_URL: publicUrl,
+    SESSIONPLANE_FILES_SERVICE: files.url,
+  };
   let router = await spawnRouter(routerDb, routerEnv, routerPort);
   closers.push(async () => router.child.kill('SIGTERM'));
   // Every image the journey's tasks run is the demo image (its Containerfile's ENTRYPOINT and WORKDIR).
@@ -249,6 +263,7 @@ export async function deployOnMoto(
     network: net,
     fns,
     router,
+    files,
     agent,
     calls,
     roleOfKey: (key) => iam?.roleOfKey.get(key) ?? key.replace(/^ROLE-/, ''),

@@ -6,7 +6,7 @@ import { loadAppsFile } from '../../shared/config/apps-file';
 import { freePort } from './dynamodb-local';
 import { localIssuer, type LocalIssuer } from './oidc-issuer';
 import { startTestPlane, type TestPlane } from './plane';
-import { spawnRouter } from './router-process';
+import { spawnFilesService, spawnRouter } from './router-process';
 
 export interface RouterPortal {
   idp: LocalIssuer;
@@ -14,6 +14,8 @@ export interface RouterPortal {
   plane: TestPlane;
   api: LocalServer;
   router: ChildProcess;
+  /** The files service beside the router (functions/aws/files-service.ts), where asked for: its process and homes. */
+  files?: { child: ChildProcess; homesDir: string } | undefined;
   /** The router service's origin, which the API's URLs name too, as on AWS. */
   base: string;
   get(path: string, cookie?: string): Promise<Response>;
@@ -26,7 +28,11 @@ export interface RouterPortal {
  * The portal as AWS serves it: the router service (functions/aws/router-service.ts, a process of its own) signing users
  * in through a local issuer and calling the API at its URL with each user's own ID token. `env` goes to both.
  */
-export async function startRouterPortal(appsFile: string, env: Record<string, string> = {}): Promise<RouterPortal> {
+export async function startRouterPortal(
+  appsFile: string,
+  env: Record<string, string> = {},
+  options: { files?: Record<string, string> } = {},
+): Promise<RouterPortal> {
   const idp = await localIssuer();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -37,6 +43,13 @@ export async function startRouterPortal(appsFile: string, env: Record<string, st
     { realAuth: true },
   );
   const api = await plane.listen();
+  const files = options.files
+    ? await spawnFilesService(plane.dynamodbEndpoint, {
+        SESSIONPLANE_JWT_ISSUER: idp.issuer,
+        SESSIONPLANE_JWT_AUDIENCE: 'sessionplane,portal',
+        ...options.files,
+      })
+    : undefined;
   const { child: router } = await spawnRouter(
     plane.dynamodbEndpoint,
     {
@@ -48,6 +61,7 @@ export async function startRouterPortal(appsFile: string, env: Record<string, st
       SESSIONPLANE_PORTAL_KEY: randomBytes(32).toString('hex'),
       SESSIONPLANE_OIDC_CLIENT_ID: 'portal',
       SESSIONPLANE_LOG_LEVEL: 'warn',
+      ...(files ? { SESSIONPLANE_FILES_SERVICE: files.url } : {}),
       ...env,
     },
     port,
@@ -72,11 +86,13 @@ export async function startRouterPortal(appsFile: string, env: Record<string, st
     plane,
     api,
     router,
+    ...(files ? { files: { child: files.child, homesDir: files.homesDir } } : {}),
     base,
     get,
     signInAs,
     dispose: async () => {
       router.kill('SIGKILL');
+      files?.child.kill('SIGKILL');
       await plane.dispose();
       idp.server.close();
     },

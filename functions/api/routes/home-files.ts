@@ -9,13 +9,35 @@ import type { ApiDeps, ApiEnv } from '../context';
 const PREFIX = '/homes/me/files';
 
 /**
+ * Files served elsewhere (AWS: by the router service, whose task mounts the homes; a function has no such mount and
+ * takes 6 MB at most): the same request, there. A 307 keeps the method and body; clients that follow it drop
+ * Authorization to another host, so the answer says where, for a caller to send its credential there itself.
+ */
+function sentElsewhere(filesUrl: string): Hono<ApiEnv> {
+  const base = filesUrl.replace(/\/+$/, '');
+  return new Hono<ApiEnv>().all('*', (c) => {
+    const url = new URL(c.req.url);
+    const location = `${base}${PREFIX}${url.pathname.slice(url.pathname.indexOf(PREFIX) + PREFIX.length)}${url.search}`;
+    c.header('location', location);
+    return c.json(
+      { location, detail: `Files are served at ${base}${PREFIX}/: send the request (and its credential) there.` },
+      307,
+    );
+  });
+}
+
+/**
  * `/homes/me/files/<path>`: the caller's own home, whether or not a session runs (#38). GET lists a folder (JSON, with
  * the home's usage against its quota) or streams a file; PUT writes one whole from the body, streamed (never held in
  * memory), within the upload limit and the quota; DELETE removes a file or an empty folder. Paths are checked by the
  * domain (homePath); the adapter refuses links on the way. Visitors have no home.
  */
-export function homeFileRoutes(deps: ApiDeps, method: 'read' | 'write'): Hono<ApiEnv> {
+export function homeFileRoutes(
+  deps: Pick<ApiDeps, 'homeFiles' | 'maxUploadBytes' | 'filesUrl'>,
+  method: 'read' | 'write',
+): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  if (!deps.homeFiles && deps.filesUrl) return sentElsewhere(deps.filesUrl);
   const filesOf = (c: { var: { principal: { visitor?: true } } }): HomeFiles => {
     if (c.var.principal.visitor) throw new DomainError('auth.forbidden', 'Visitors have no home: sign in first.');
     if (!deps.homeFiles)
