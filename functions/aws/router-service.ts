@@ -99,8 +99,10 @@ try {
       return;
     }
     if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
-    // Files (#38): a browser signed in to the portal through the portal's relay (its CSRF check, its ID token), any
-    // other caller straight to the files service, which verifies the credential itself.
+    if (router.handleRequest(req, res)) return;
+    // Files (#38), on the shared origin only (a session's own host is the app's, whatever its paths): a browser signed
+    // in to the portal through the portal's relay (its CSRF check, its ID token), any other caller straight to the
+    // files service, which verifies the credential itself.
     if (config.filesService && FILES_ROUTE.test(req.url ?? '')) {
       if (
         servePages &&
@@ -111,7 +113,6 @@ try {
         return void servePages(req, res);
       return relayFiles(config.filesService, req, res);
     }
-    if (router.handleRequest(req, res)) return;
     if (servePages) return void servePages(req, res);
     sendProblem(res, 404, 'route.not_found', 'Not a session route.', (req.url ?? '/').split('?')[0]!);
   });

@@ -221,3 +221,34 @@ describe('files on AWS: /homes/me/files through the router service and its files
     expect(await res.json()).toMatchObject({ code: 'files.unreachable' });
   });
 });
+
+describe('files on AWS: a session’s own host is the app’s, whatever its paths', () => {
+  it('sends <id>.<session domain>/homes/me/files to the session (here: none such), never to the files service', async () => {
+    const rp = await startRouterPortal(
+      'examples/apps/apps.yml',
+      { SESSIONPLANE_SESSION_DOMAIN: 'localhost' },
+      { files: {} },
+    );
+    try {
+      const ask = (host: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(`${rp.base}/homes/me/files/`, { headers: { host } }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          });
+          req.on('error', reject).end();
+        });
+      // The shared origin: the files service's answer to no credential.
+      const shared = await ask(new URL(rp.base).host);
+      expect(shared.status).toBe(401);
+      // A session's host: the router's, about that session (unknown here), not the files service's.
+      const port = new URL(rp.base).port;
+      const own = await ask(`${'a'.repeat(32)}.localhost:${port}`);
+      expect(own.status, own.body).toBe(404);
+      expect(JSON.parse(own.body)).toMatchObject({ code: 'session.not_found' });
+    } finally {
+      await rp.dispose();
+    }
+  }, 120_000);
+});
