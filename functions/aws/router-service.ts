@@ -98,11 +98,11 @@ try {
         .end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
       return;
     }
-    if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
     if (router.handleRequest(req, res)) return;
-    // Files (#38), on the shared origin only (a session's own host is the app's, whatever its paths): a browser signed
-    // in to the portal through the portal's relay (its CSRF check, its ID token), any other caller straight to the
-    // files service, which verifies the credential itself.
+    // The rest is the shared origin's (a session's own host is the app's, whatever its paths).
+    if (streamEvents && EVENTS_ROUTE.test(req.url ?? '')) return void streamEvents(req, res);
+    // Files (#38): a browser signed in to the portal through the portal's relay (its CSRF check, its ID token), any
+    // other caller straight to the files service, which verifies the credential itself.
     if (config.filesService && FILES_ROUTE.test(req.url ?? '')) {
       if (
         servePages &&

@@ -223,16 +223,16 @@ describe('files on AWS: /homes/me/files through the router service and its files
 });
 
 describe('files on AWS: a session’s own host is the app’s, whatever its paths', () => {
-  it('sends <id>.<session domain>/homes/me/files to the session (here: none such), never to the files service', async () => {
+  it('sends <id>.<session domain>/homes/me/files (and /sessions/…/events) to the session (here: none such), never to the shared origin’s services', async () => {
     const rp = await startRouterPortal(
       'examples/apps/apps.yml',
       { SESSIONPLANE_SESSION_DOMAIN: 'localhost' },
       { files: {} },
     );
     try {
-      const ask = (host: string) =>
+      const ask = (host: string, path = '/homes/me/files/') =>
         new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = request(`${rp.base}/homes/me/files/`, { headers: { host } }, (res) => {
+          const req = request(`${rp.base}${path}`, { headers: { host } }, (res) => {
             let body = '';
             res.on('data', (d) => (body += d));
             res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -247,6 +247,10 @@ describe('files on AWS: a session’s own host is the app’s, whatever its path
       const own = await ask(`${'a'.repeat(32)}.localhost:${port}`);
       expect(own.status, own.body).toBe(404);
       expect(JSON.parse(own.body)).toMatchObject({ code: 'session.not_found' });
+      // The same for the event stream's path, which the shared origin streams to API callers.
+      const events = await ask(`${'a'.repeat(32)}.localhost:${port}`, `/sessions/${'b'.repeat(32)}/events`);
+      expect(events.status, events.body).toBe(404);
+      expect(JSON.parse(events.body)).toMatchObject({ code: 'session.not_found' });
     } finally {
       await rp.dispose();
     }
