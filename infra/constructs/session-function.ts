@@ -62,7 +62,6 @@ export class SessionFunction extends Construct {
         ...props.environment,
         [ENV.appsFile]: BUNDLED_APPS_FILE,
         POWERTOOLS_SERVICE_NAME: props.name,
-        NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new LogGroup(this, 'Logs', { retention: props.retention, removalPolicy: RemovalPolicy.DESTROY }),
       depsLockFilePath: resolve('package-lock.json'),

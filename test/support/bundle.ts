@@ -4,7 +4,17 @@ import { BUNDLING } from '../../shared/config/functions';
 
 /** Bundles one function as NodejsFunction does (shared/config BUNDLING); returns the code. */
 export async function bundle(entry: string): Promise<string> {
+  return (await bundleWithMap(entry)).code;
+}
+
+/**
+ * Bundles one function as the stack deploys it (`sourceMap: true`): the code, which names its map, and the map, to be
+ * written beside it as `<file>.map`.
+ */
+export async function bundleWithMap(entry: string, file = 'index.mjs'): Promise<{ code: string; map: string }> {
   const result = await build({
+    outfile: file,
+    sourcemap: 'external',
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
@@ -18,7 +28,8 @@ export async function bundle(entry: string): Promise<string> {
     write: false,
     logLevel: 'silent',
   });
-  return result.outputFiles[0]!.text;
+  const of = (ending: string) => result.outputFiles.find((f) => f.path.endsWith(ending))!.text;
+  return { code: `${of('.mjs')}\n//# sourceMappingURL=${file}.map\n`, map: of('.mjs.map') };
 }
 
 export interface Invocation {

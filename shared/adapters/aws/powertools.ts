@@ -2,9 +2,11 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '../../ports/logger';
 import type { Metrics } from '../../ports/metrics';
+import { mapBundleStacks } from './source-maps';
 
 /** The Logger port on Powertools' structured JSON logger (CloudWatch Logs, one object a line). */
 export function powertoolsLogger(serviceName: string, level: string): Logger {
+  mapBundleStacks(); // what it logs of an error names the sources' lines (the map read on the first stack)
   const logger = new PowertoolsLogger({ serviceName, logLevel: level.toUpperCase() as 'INFO' });
   return {
     debug: (obj, msg) => logger.debug(msg ?? '', obj),
