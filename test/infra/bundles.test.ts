@@ -9,9 +9,10 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
 import { FUNCTION_ENTRIES } from '../../shared/config/functions';
-import { bundle } from '../support/bundle';
+import { bundle, bundleWithMap } from '../support/bundle';
 import { CLUSTER_ARN } from '../support/ecs-events';
-import { lambdaContext } from '../support/lambda-events';
+import { httpApiEvent, lambdaContext } from '../support/lambda-events';
+import { testJwtEnv } from '../support/test-jwt';
 
 /** Every bundle's budget (#13): what a cold start has to read and compile. */
 const MAX_BUNDLE_BYTES = 500 * 1024;
@@ -133,5 +134,68 @@ process.stdout.write(JSON.stringify(r));`;
     const result = await runReaper({});
     expect(result.ok).toBe(false);
     expect(authorizations).toEqual([]);
+  });
+});
+
+describe('a bundle as deployed (its map beside it, no --enable-source-maps) logs errors in its sources’ lines (#39)', () => {
+  it('api-read’s unhandled error names the source file and line of each frame, read from the map on that first stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sp-bundle-map-'));
+    // A store that answers what no SDK can read: the error the function logs as unhandled.
+    const store = createServer((req, res) =>
+      req
+        .resume()
+        .on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{not json')),
+    );
+    await new Promise<void>((r) => store.listen(0, '127.0.0.1', r));
+    try {
+      const { code, map } = await bundleWithMap(FUNCTION_ENTRIES['api-read']);
+      writeFileSync(join(dir, 'index.mjs'), code);
+      writeFileSync(join(dir, 'index.mjs.map'), map);
+      writeFileSync(join(dir, 'apps.json'), JSON.stringify({ web: { image: 'ghcr.io/acme/web:1', port: 8080 } }));
+      const event = httpApiEvent('GET', '/sessions', {
+        claims: null,
+        headers: { authorization: `Bearer spt_${'a'.repeat(43)}` },
+      });
+      const runner = `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+const context = { ...${JSON.stringify(lambdaContext)}, getRemainingTimeInMillis: () => 30000 };
+const r = await handler(${JSON.stringify(event)}, context);
+process.stderr.write('STATUS ' + r.statusCode);`;
+      const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', runner], {
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: 'a',
+            AWS_SECRET_ACCESS_KEY: 'b',
+            SESSIONPLANE_TABLE: 'sessions',
+            SESSIONPLANE_DYNAMODB_ENDPOINT: `http://127.0.0.1:${(store.address() as AddressInfo).port}`,
+            SESSIONPLANE_APPS: join(dir, 'apps.json'),
+            SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
+            SESSIONPLANE_TOKEN_KEY: 'ab'.repeat(32),
+            ...testJwtEnv,
+            SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/apps/',
+            POWERTOOLS_METRICS_DISABLED: 'true',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let [out, err] = ['', ''];
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('exit', () => resolve({ stdout: out, stderr: err }));
+      });
+      expect(stderr).toContain('STATUS 500');
+      // Powertools writes an error's line to stderr, as console.error.
+      const logged = `${stdout}\n${stderr}`
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { message: string; err?: { stack: string } })
+        .find((l) => l.message === 'unhandled error')!;
+      // Each frame of the bundle is its source's file and line (the SDK's here), none the minified bundle's.
+      expect(logged.err!.stack).toMatch(/node_modules\/@smithy\/core\/.*\.js:\d+:\d+\)/);
+      expect(logged.err!.stack).not.toMatch(/index\.mjs:\d+:\d+/);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
