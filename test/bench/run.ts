@@ -3,6 +3,7 @@ import { benchApiLaunch } from './api-launch';
 import { benchBundles } from './bundles';
 import { benchContainers } from './containers';
 import { benchEvents } from './events';
+import { benchHistory } from './history';
 import { benchIdleMemory } from './idle-memory';
 import { benchLaunchEcho } from './launch-echo';
 import { benchPools } from './pools';
@@ -12,7 +13,7 @@ import { benchShares } from './shares';
 import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, bundles, reaper, shares, soak).
+// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, bundles, reaper, shares, history, soak).
 const parts: Record<string, () => Promise<string>> = {
   launch: benchLaunchEcho,
   pools: benchPools,
@@ -24,6 +25,7 @@ const parts: Record<string, () => Promise<string>> = {
   bundles: benchBundles,
   reaper: benchReaper,
   shares: benchShares,
+  history: benchHistory,
   soak: () =>
     benchSoak({ lists: Number(process.env.SOAK_LISTS ?? 10_000), cycles: Number(process.env.SOAK_CYCLES ?? 1_000) }),
 };
