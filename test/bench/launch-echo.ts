@@ -1,9 +1,15 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import WebSocket from 'ws';
 import { freePort } from '../support/dynamodb-local';
 import { startServer } from '../support/server';
 import { ms, quantile, table } from './stats';
+
+/** A process's own CPU time so far (user and system, not its children's), in ms: /proc's clock ticks (100 a second). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 /** Opens `url`, sends one message, resolves when it comes back. */
 export function firstEcho(url: string): Promise<void> {
@@ -72,10 +78,14 @@ export async function benchLaunchEcho(): Promise<string> {
       await bareSpawn();
     }
     const one = { plane: [] as number[], bare: [] as number[] };
+    // The server's own CPU over the launches and stops (the bare spawns cost it nothing).
+    let serverCpu = 0;
     for (let i = 0; i < 15; i++) {
+      const cpu0 = cpuMs(server.child.pid!);
       const r = await viaPlane();
       one.plane.push(r.took);
       await stop([r.id]);
+      serverCpu += cpuMs(server.child.pid!) - cpu0;
       one.bare.push(await bareSpawn());
     }
     const burst = { plane: [] as number[], bare: [] as number[] };
@@ -91,6 +101,8 @@ export async function benchLaunchEcho(): Promise<string> {
     const med = (xs: number[]) => quantile(xs, 0.5);
     return [
       '### Launch to first echo (npm start, echo app; POST /sessions, then a WebSocket on the sessionURL at once)',
+      '',
+      `The server's own CPU per launch and stop, one at a time: ${ms(serverCpu / 15)} (15 of them; /proc, 10 ms ticks).`,
       '',
       table(
         ['measure', 'Sessionplane', 'bare spawn', 'ratio', 'over bare'],

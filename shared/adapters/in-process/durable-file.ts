@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { link, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -32,5 +33,37 @@ export function writeFileDurably(
     fsyncSync(dirFd);
   } finally {
     closeSync(dirFd);
+  }
+}
+
+/**
+ * writeFileDurably off the event loop (#39): the same steps, each on libuv's thread pool, so a launch's flush of its
+ * pid record does not hold every other request for the disk's sync.
+ */
+export async function writeFileDurablyAsync(
+  path: string,
+  data: string,
+  options: { mode?: number; exclusive?: boolean } = {},
+): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const file = await open(tmp, 'wx', options.mode ?? 0o600);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    if (options.exclusive) await link(tmp, path);
+    else await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  const folder = await open(dir, 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
   }
 }

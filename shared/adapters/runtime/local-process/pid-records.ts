@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileDurably } from '../../in-process/durable-file';
+import { writeFileDurablyAsync } from '../../in-process/durable-file';
 import { markedProcesses, processFacts } from './process-group';
 
 /** Set in every session process's environment: `<run folder tag>/<session id>/<nonce>`. */
@@ -51,8 +51,9 @@ export class PidRecords {
     return `${this.tag}/${sessionId}/${nonce}`;
   }
 
-  write(record: PidRecord): void {
-    writeFileDurably(join(this.runDir, `${record.sessionId}.json`), JSON.stringify(record));
+  /** Durably, off the event loop: the process it names is held until this resolves. */
+  write(record: PidRecord): Promise<void> {
+    return writeFileDurablyAsync(join(this.runDir, `${record.sessionId}.json`), JSON.stringify(record));
   }
 
   remove(sessionId: string): void {

@@ -88,7 +88,12 @@ export async function spawnHeld(options: HeldSpawn): Promise<{ child: ChildProce
   const pid = child.pid;
   const facts = processFacts(pid);
   try {
-    options.records.write({ sessionId, pid, marker: options.marker, ...(facts ? { startTime: facts.startTime } : {}) });
+    await options.records.write({
+      sessionId,
+      pid,
+      marker: options.marker,
+      ...(facts ? { startTime: facts.startTime } : {}),
+    });
   } catch (error) {
     signalGroup(pid, 'SIGKILL'); // still held at `read`: nothing of the app ran
     log.end();
