@@ -1,8 +1,7 @@
-import { Hono } from 'hono';
-import { DomainError } from '../../shared/domain/errors';
+import type { Hono } from 'hono';
 import type { ApiDeps, ApiEnv } from './context';
-import { problemResponse, toProblem } from './problem';
 import { homeFileRoutes } from './routes/home-files';
+import { standaloneApp } from './standalone-app';
 
 /**
  * `/homes/me/files` on its own, with the API's authentication and problem+json: what the files service beside the
@@ -12,22 +11,7 @@ import { homeFileRoutes } from './routes/home-files';
 export function createFilesApp(
   deps: Pick<ApiDeps, 'authenticate' | 'logger' | 'homeFiles' | 'maxUploadBytes'>,
 ): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>({ strict: false });
-  app.onError((error, c) => {
-    const { problem, headers } = toProblem(error, deps.logger);
-    return problemResponse(c, problem, headers);
-  });
-  app.notFound((c) =>
-    problemResponse(c, toProblem(new DomainError('route.not_found', 'Not a files route.'), deps.logger).problem),
-  );
-  app.use('*', async (c, next) => {
-    const principal = await deps.authenticate(c);
-    if (!principal)
-      throw new DomainError('auth.unauthenticated', 'A valid credential is required: Authorization: Bearer <token>.');
-    c.set('principal', principal);
-    await next();
-  });
-  app.route('/homes/me/files', homeFileRoutes(deps, 'read'));
-  app.route('/homes/me/files', homeFileRoutes(deps, 'write'));
-  return app;
+  return standaloneApp(deps)
+    .route('/homes/me/files', homeFileRoutes(deps, 'read'))
+    .route('/homes/me/files', homeFileRoutes(deps, 'write'));
 }

@@ -13,8 +13,8 @@ import {
 import { promisify } from 'node:util';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generated } from '../support/generated-body';
 import type { LocalServer } from '../../functions/local/http-server';
 import { homeName } from '../../shared/domain/homes';
 import { fixtureApp } from '../support/apps';
@@ -40,23 +40,6 @@ function raw(
     if (headers['content-length']) req.flushHeaders();
     else req.end();
   });
-}
-
-/** `size` bytes, made as they are read (never whole in memory). */
-function generated(size: number): ReadableStream<Uint8Array> {
-  const chunk = Buffer.alloc(1024 * 1024, 'x');
-  let left = size;
-  return Readable.toWeb(
-    Readable.from(
-      (function* () {
-        while (left > 0) {
-          const n = Math.min(left, chunk.length);
-          left -= n;
-          yield chunk.subarray(0, n);
-        }
-      })(),
-    ),
-  ) as ReadableStream<Uint8Array>;
 }
 
 describe("files in and out of a person's home, through the API (#38)", () => {

@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generated } from '../support/generated-body';
 import { HOME_UID_BASE, homeName } from '../../shared/domain/homes';
 import { hasChromium, launchChromium } from '../support/chromium';
 import { type RouterPortal, startRouterPortal } from '../support/router-portal';
@@ -13,23 +13,6 @@ import { waitFor } from '../support/wait';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
-
-/** `size` bytes, made as they are read (never whole in memory). */
-function generated(size: number): ReadableStream<Uint8Array> {
-  const chunk = Buffer.alloc(MiB, 'x');
-  let left = size;
-  return Readable.toWeb(
-    Readable.from(
-      (function* () {
-        while (left > 0) {
-          const n = Math.min(left, chunk.length);
-          left -= n;
-          yield chunk.subarray(0, n);
-        }
-      })(),
-    ),
-  ) as ReadableStream<Uint8Array>;
-}
 
 /** A process's peak resident memory (VmHWM), in MiB. */
 const peakMiB = (pid: number) =>
