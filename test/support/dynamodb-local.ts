@@ -29,7 +29,9 @@ export async function startDynamoDbLocal(): Promise<{ endpoint: string; close():
     const port = await freePort();
     const child: ChildProcess = spawn({ port, stdio: 'pipe' });
     let output = '';
-    const keep = (d: Buffer) => void (output = (output + d.toString()).slice(-2000));
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-2000);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const deadline = Date.now() + 60_000;
