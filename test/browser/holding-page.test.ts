@@ -24,8 +24,9 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
   beforeAll(async () => {
     plane = await startTestPlane(
       {
-        // Ready about 3 s after it starts.
-        slow: fixtureApp(['--delay', '3000', '--ready-line', 'App running at'], {
+        // Ready about 8 s after it starts: time for a loaded machine's Chromium to open the holding page and see the
+        // steps before it (3 s was once too little beside two CPU hogs: the page had moved on to the app).
+        slow: fixtureApp(['--delay', '8000', '--ready-line', 'App running at'], {
           ready: { kind: 'line', line: 'App running at' },
         }),
         // Says what it was given, then exits before it is ready.
@@ -50,7 +51,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(error.message));
     await page.goto(s.connectURL);
-    await page.waitForSelector('#steps li:nth-child(3)', { timeout: 10_000 });
+    await page.waitForSelector('#steps li:nth-child(3)', { timeout: 30_000 });
     expect(await page.textContent('h1')).toContain('Starting slow');
     expect(page.url()).not.toContain(s.token);
     expect(Number(await page.getAttribute('#bar', 'value'))).toBeGreaterThanOrEqual(85);
@@ -64,7 +65,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     // (Polled from here: the holding page's CSP allows no script but its own, not even the driver's.)
     await waitFor(
       async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'),
-      15_000,
+      30_000,
       'the app',
     );
     expect(page.url()).toBe(`${server.url}/s/${s.id}/`);
@@ -92,7 +93,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     await page.goto(s.connectURL);
     await waitFor(
       async () => ((await page.textContent('body').catch(() => '')) ?? '').includes('"path":"/"'),
-      15_000,
+      30_000,
       'the app',
     );
     expect((await plane.request(`/sessions/${s.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
