@@ -7,6 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { anyOf, personalTokens, verifiedJwt } from '../api/auth/authenticators';
 import { DynamoDbApiTokens } from '../../shared/adapters/dynamodb/dynamodb-api-tokens';
 import { routerPortal } from './router-portal';
+import { PORTAL_COOKIE } from '../portal/cookie';
 import { FILES_ROUTE, relayFiles } from './files-relay';
 import { DynamoDbSignOuts } from '../../shared/adapters/dynamodb/dynamodb-sign-outs';
 import { createEventsApp } from '../api/events-app';
@@ -36,6 +37,9 @@ function routerPages(www: string, apps: AppCatalog, portal: Hono | undefined): H
   root.notFound((c) => problemResponse(c, problemOf('route.not_found', 'Not a session, portal or page route.')));
   return root;
 }
+
+/** A request that carries the portal's cookie (its browser), by name: the portal checks it. */
+const PORTAL_COOKIE_SENT = new RegExp(`(?:^|;\\s*)${PORTAL_COOKIE}=`);
 
 /** GET /sessions/{id}/events, which this service streams for API callers. */
 const EVENTS_ROUTE = /^\/sessions\/[^/?]+\/events(?:\?|$)/;
@@ -104,12 +108,7 @@ try {
     // Files (#38): a browser signed in to the portal through the portal's relay (its CSRF check, its ID token), any
     // other caller straight to the files service, which verifies the credential itself.
     if (config.filesService && FILES_ROUTE.test(req.url ?? '')) {
-      if (
-        servePages &&
-        portal &&
-        !req.headers.authorization &&
-        /(?:^|;\s*)sessionplane_portal=/.test(req.headers.cookie ?? '')
-      )
+      if (servePages && portal && !req.headers.authorization && PORTAL_COOKIE_SENT.test(req.headers.cookie ?? ''))
         return void servePages(req, res);
       return relayFiles(config.filesService, req, res);
     }

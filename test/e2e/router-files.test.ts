@@ -14,6 +14,17 @@ import { waitFor } from '../support/wait';
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 
+/** A raw GET, the path as written (fetch would resolve `..` first), with `headers`: its status and body. */
+const rawGet = (url: string, headers: Record<string, string>) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject).end();
+  });
+
 /** A process's peak resident memory (VmHWM), in MiB. */
 const peakMiB = (pid: number) =>
   Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -127,14 +138,7 @@ describe('files on AWS: /homes/me/files through the router service and its files
     expect(none.headers.get('content-type')).toContain('application/problem+json');
     const { jwt, cookie } = await signIn('ida');
     for (const path of ['/homes/me/files/../../etc/passwd', '/homes/me/files/%2e%2e/%2e%2e/etc/passwd']) {
-      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(`${base}${path}`, { headers: { authorization: `Bearer ${jwt}` } }, (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        });
-        req.on('error', reject).end();
-      });
+      const answer = await rawGet(`${base}${path}`, { authorization: `Bearer ${jwt}` });
       expect(answer.status, path).toBeGreaterThanOrEqual(400);
       expect(answer.status, path).toBeLessThan(500);
       expect(answer.body).not.toContain('root:');
@@ -213,15 +217,7 @@ describe('files on AWS: a session’s own host is the app’s, whatever its path
       { files: {} },
     );
     try {
-      const ask = (host: string, path = '/homes/me/files/') =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = request(`${rp.base}${path}`, { headers: { host } }, (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode!, body }));
-          });
-          req.on('error', reject).end();
-        });
+      const ask = (host: string, path = '/homes/me/files/') => rawGet(`${rp.base}${path}`, { host });
       // The shared origin: the files service's answer to no credential.
       const shared = await ask(new URL(rp.base).host);
       expect(shared.status).toBe(401);
