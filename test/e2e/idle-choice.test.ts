@@ -97,6 +97,39 @@ describe('idle limits people choose', () => {
     expect((await call('PATCH', `/sessions/${s.body.id}`, { idleTimeout: '1h' })).status).toBe(409);
   }, 60_000);
 
+  it("skaha's create chooses them too (idleTimeout=, maxLifetime=), held to the same bounds in skaha's words", async () => {
+    const create = async (form: Record<string, string>) => {
+      const res = await plane.request('/skaha/v1/session', {
+        method: 'POST',
+        user: 'alice',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ app: 'free', name: 'chosen', ...form }).toString(),
+      });
+      return { status: res.status, text: (await res.text()).trim() };
+    };
+    const never = await create({ idleTimeout: 'never' });
+    expect(never.status).toBe(200);
+    const seen = await call('GET', `/sessions/${never.text}`);
+    expect(seen.body.idleTimeoutSeconds).toBeNull();
+    const lived = await create({ app: 'lived', name: 'lived', maxLifetime: '8h' });
+    expect(lived.status).toBe(200);
+    expect((await call('GET', `/sessions/${lived.text}`)).body.maxLifetimeSeconds).toBe(28_800);
+    expect(await create({ app: 'lived', maxLifetime: '9h' })).toEqual({
+      status: 400,
+      text: 'maxLifetime: from 60s to 28800s for app lived',
+    });
+    expect(await create({ idleTimeout: '500ms' })).toEqual({
+      status: 400,
+      text: 'idleTimeout: from 1s to never for app free',
+    });
+    const bad = await create({ idleTimeout: 'soon' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/^Invalid value for 'idleTimeout': not a duration: "soon"/);
+    const live = await plane.deps.store.listByOwner('alice');
+    expect(live.items.filter((s) => s.name === 'chosen').map((s) => s.id)).toEqual([never.text]);
+    for (const id of [never.text, lived.text]) await call('DELETE', `/sessions/${id}`);
+  }, 60_000);
+
   const lifetime = (v: View) => (Date.parse(v.expiresAt) - Date.parse(v.createdAt)) / 1000;
 
   it("a lifetime chosen at launch and by PATCH, within the app's or its profile's bounds; a renewal grants the chosen one", async () => {

@@ -12,6 +12,8 @@ import { authorizedSession, listOwn, stopAs } from '../../../shared/services/acc
 import { renewSession } from '../../../shared/services/renew';
 import type { ApiDeps, ApiEnv, GroupMount } from '../context';
 import { logText } from '../views/common';
+import { DurationSchema, LimitDurationSchema } from '../../../shared/config/duration';
+import { check } from '../validate';
 import { ownerView } from './session-access';
 import {
   skahaCatalogRoutes,
@@ -42,6 +44,19 @@ function option(value: string | null, name: string, options: number[]): number |
   const n = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
   if (!options.includes(n)) throw new ValidationError(`Invalid value for '${name}': ${value.slice(0, 40)}`);
   return n;
+}
+
+/**
+ * A limit a skaha create chooses (our addition; skaha has none): `idleTimeout=2h` (or `never`), `maxLifetime=8h`,
+ * read as REST reads them and held to the app's bounds by the launch; skaha's 400 for a bad one.
+ */
+function chosenLimits(p: URLSearchParams): { idleTimeout?: number; maxLifetime?: number } {
+  const idle = p.get('idleTimeout');
+  const lifetime = p.get('maxLifetime');
+  return {
+    ...(idle !== null ? { idleTimeout: check(LimitDurationSchema, idle, "value for 'idleTimeout'") } : {}),
+    ...(lifetime !== null ? { maxLifetime: check(DurationSchema, lifetime, "value for 'maxLifetime'") } : {}),
+  };
 }
 
 /**
@@ -161,6 +176,7 @@ function skahaRoutes(deps: ApiDeps): Hono<ApiEnv> {
       // the app's `userCommand` rules, run without a shell.
       cmd: p.get('cmd') ?? undefined,
       args: splitArgs(p.get('args') ?? undefined),
+      ...chosenLimits(p),
       resources: {
         ...(cores !== undefined ? { cpu: cores } : {}),
         ...(ram !== undefined ? { memory: ram * 1024 } : {}),
