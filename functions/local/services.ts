@@ -48,7 +48,7 @@ export async function openLocalStore(
   let embedded: EmbeddedDynamoDb | undefined;
   if (!config.dynamodbEndpoint) embedded = await startEmbeddedDynamoDb(inMemory ? {} : { path: join(dataDir, 'db') });
   const endpoint = config.dynamodbEndpoint ?? embedded!.endpoint;
-  const client = createDocumentClient({ endpoint, region: config.region });
+  const client = createDocumentClient({ endpoint, region: config.region, embedded: embedded?.handler });
   await ensureSessionsTable(client, config.tableName);
   if (embedded && !inMemory) await repairEmbeddedIndexes(client, config.tableName, logger);
   return { client, embedded, endpoint };

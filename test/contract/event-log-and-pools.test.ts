@@ -11,8 +11,8 @@ import { sessionEventLogContract } from './session-event-log.contract';
 
 /*
  * The event log's and the pool store's contracts, run by each of their adapters: the DynamoDB ones
- * (dynalite here; event-log.test.ts runs the log on DynamoDB Local too) and the local server's
- * in-process decorators over them.
+ * (dynalite here, reached in this process as the local server reaches it; event-log.test.ts runs the
+ * log on DynamoDB Local and over dynalite's HTTP door too) and the local server's in-process decorators over them.
  */
 let db: EmbeddedDynamoDb;
 let client: ReturnType<typeof createDocumentClient>;
@@ -24,7 +24,7 @@ const adapters = {} as {
 };
 beforeAll(async () => {
   db = await startEmbeddedDynamoDb();
-  client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+  client = createDocumentClient({ region: 'local', embedded: db.handler });
   await ensureSessionsTable(client, 'sessions');
   adapters.events = new DynamoDbSessionEventLog(client, 'sessions');
   adapters.notifying = new NotifyingSessionEventLog(new DynamoDbSessionEventLog(client, 'sessions'));

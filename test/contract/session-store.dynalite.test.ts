@@ -4,15 +4,21 @@ import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-d
 import { sessionStoreContract } from './session-store.contract';
 import { storeWithNeighbours } from './table-neighbours';
 
-sessionStoreContract('dynalite', async () => {
-  const db = await startEmbeddedDynamoDb();
-  const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
-  await ensureSessionsTable(client, 'sessions');
-  return {
-    ...storeWithNeighbours(client, 'sessions'),
-    teardown: async () => {
-      client.destroy();
-      await db.close();
-    },
-  };
-});
+// The embedded store both ways it is reached: over its loopback HTTP door (other processes, tools) and in this
+// process (the local server's own clients: no socket, no signature).
+for (const door of ['http', 'in-process'] as const) {
+  sessionStoreContract(`dynalite (${door})`, async () => {
+    const db = await startEmbeddedDynamoDb();
+    const client = createDocumentClient(
+      door === 'http' ? { endpoint: db.endpoint, region: 'local' } : { region: 'local', embedded: db.handler },
+    );
+    await ensureSessionsTable(client, 'sessions');
+    return {
+      ...storeWithNeighbours(client, 'sessions'),
+      teardown: async () => {
+        client.destroy();
+        await db.close();
+      },
+    };
+  });
+}

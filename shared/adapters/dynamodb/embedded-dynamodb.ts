@@ -1,8 +1,9 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
-import dynalite from 'dynalite';
 import { ConfigError } from '../../domain/errors';
+import { answerHttp, dynaliteDb, InProcessDynamoDb } from './in-process-dynamodb';
 
 /**
  * dynalite 4 reads LevelDB through streams whose destroy() ends the iterator with `iterator.return()`,
@@ -26,23 +27,28 @@ function closeIteratorsOnReturn(): void {
 }
 
 export interface EmbeddedDynamoDb {
+  /** Its loopback HTTP address, for other processes and tools (this process's own clients use `handler`). */
   endpoint: string;
+  /** The store reached in this process: no socket, no HTTP, no request signing (createDocumentClient's `embedded`). */
+  handler: InProcessDynamoDb;
   close(): Promise<void>;
 }
 
 /**
- * Starts dynalite in this process on a free loopback port: in memory, or persisted (LevelDB) in
- * `path`. Pure npm, no Java.
+ * Starts dynalite in this process: in memory, or persisted (LevelDB) in `path`. Pure npm, no Java. This process's
+ * clients call it directly (`handler`); it also listens on a free loopback port for anyone else.
  */
 export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Promise<EmbeddedDynamoDb> {
   closeIteratorsOnReturn();
   if (options.path) await checkOpens(options.path);
-  const server = dynalite({
+  const store = dynaliteDb.create({
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  const handler = new InProcessDynamoDb(store);
+  const server = createServer((req, res) => void answerHttp(handler, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -50,17 +56,20 @@ export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Pr
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    // Requests in flight finish first: dynalite throws (uncaught) if one is answered after its
-    // database has closed. Connections still open after 5 s are cut.
-    close: () =>
-      new Promise<void>((resolve) => {
+    handler,
+    // Requests in flight finish first (connections still open after 5 s are cut); then the database, once the
+    // operations it has begun are done.
+    close: async () => {
+      await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections?.(), 5000);
         server.close(() => {
           clearTimeout(force);
           resolve();
         });
         server.closeIdleConnections?.();
-      }),
+      });
+      await handler.close();
+    },
   };
 }
 
