@@ -29,6 +29,11 @@ export interface SessionStore {
   /** Every live session, from the sparse live index (never a scan). */
   listLive(): AsyncIterable<Session>;
   /**
+   * False only when the store knows no session is QUEUED (a store whose every write passes through this process);
+   * absent or true: there may be, list them to know. Lets the queue's dispatcher skip a pass over every live session.
+   */
+  mayHaveQueued?(): boolean;
+  /**
    * Live sessions with a share to any of `grantees` (`user:<name>`, `group:<name>`), from the
    * grantee index (never every live session). A share may have lapsed: callers check it holds.
    */

@@ -107,6 +107,8 @@ export async function dispatchQueue(
   deps: LaunchDeps & { policy: { queue: QueuePolicy } },
   start: QueuedStart,
 ): Promise<{ started: number; waiting: number; timedOut: number }> {
+  // The store knows none waits: no pass over every live session.
+  if (deps.store.mayHaveQueued?.() === false) return { started: 0, waiting: 0, timedOut: 0 };
   const { order } = await queueState(deps);
   let started = 0;
   let timedOut = 0;

@@ -21,6 +21,9 @@ function frozen(session: Session): Session {
  * record (the next get reads it afresh); so does an activity update. Only live records are kept:
  * a session that has ended leaves the cache, so it holds what is running, not every session the
  * server has seen.
+ *
+ * With `cacheReads` it also knows which sessions are QUEUED, once a whole live listing has run with no write beside
+ * it (from then on every write says), so the queue's dispatcher can skip its pass when none is.
  */
 export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private readonly waiters = new KeyedWaiters();
@@ -28,6 +31,8 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private readonly cache: LRUCache<string, Session> | undefined;
   /** Counts the starts and ends of writes, so a read that overlapped one does not cache what it read. */
   private writes = 0;
+  /** The QUEUED sessions' ids (cacheReads only; undefined until a whole live listing is known to be exact). */
+  private queued: Set<string> | undefined;
 
   constructor(
     private readonly inner: SessionStore,
@@ -47,6 +52,8 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
 
   private remember(session: Session): void {
     if (!this.cache) return;
+    if (session.status === 'QUEUED') this.queued?.add(session.id);
+    else this.queued?.delete(session.id);
     if (isFinal(session.status)) this.cache.delete(session.id);
     else this.cache.set(session.id, frozen(session));
   }
@@ -69,6 +76,8 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
       return result;
     } catch (error) {
       this.cache?.delete(id);
+      // Its stored status is not known here: it may be queued (a pass more, never one missed).
+      this.queued?.add(id);
       throw error;
     } finally {
       this.writes++;
@@ -100,7 +109,10 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return this.write(
       session.id,
       () => this.inner.discard(session),
-      () => this.cache?.delete(session.id),
+      () => {
+        this.cache?.delete(session.id);
+        this.queued?.delete(session.id);
+      },
     );
   }
 
@@ -128,8 +140,23 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return this.inner.listSharedWith(grantees);
   }
 
-  listLive(): AsyncIterable<Session> {
-    return this.inner.listLive();
+  async *listLive(): AsyncIterable<Session> {
+    if (!this.cache) {
+      yield* this.inner.listLive();
+      return;
+    }
+    const before = this.writes;
+    const queued = new Set<string>();
+    for await (const session of this.inner.listLive()) {
+      if (session.status === 'QUEUED') queued.add(session.id);
+      yield session;
+    }
+    // Whole, and no write went by while it ran: exactly the queued ones (writes keep it so from here).
+    if (this.writes === before) this.queued = queued;
+  }
+
+  mayHaveQueued(): boolean {
+    return this.queued === undefined || this.queued.size > 0;
   }
 
   /** Not a status change: it wakes nobody, and the record is read afresh next time. */

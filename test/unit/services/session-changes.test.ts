@@ -214,6 +214,56 @@ describe('NotifyingSessionStore with cacheReads: reads without a round trip, nev
   });
 });
 
+describe('NotifyingSessionStore with cacheReads: knows when no session is queued', () => {
+  let db: EmbeddedDynamoDb;
+  let client: ReturnType<typeof createDocumentClient>;
+  let inner: DynamoDbSessionStore;
+  let store: NotifyingSessionStore;
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    client = createDocumentClient({ region: 'local', embedded: db.handler });
+    await ensureSessionsTable(client, 'sessions');
+    inner = new DynamoDbSessionStore(client, 'sessions');
+    store = new NotifyingSessionStore(inner, { cacheReads: true });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await db.close();
+  });
+  const listAll = async () => {
+    for await (const _ of store.listLive());
+  };
+
+  it('may have some until a whole listing says; then each write keeps it exact; a listing a write overlapped says nothing', async () => {
+    const waiting = makeSession({ status: 'QUEUED' });
+    await inner.create(waiting); // written behind its back, as by an earlier run
+    expect(store.mayHaveQueued()).toBe(true);
+    await listAll();
+    expect(store.mayHaveQueued()).toBe(true); // it saw the queued one
+    await store.transition(waiting, transition(waiting, 'PENDING', {}, Date.now()));
+    expect(store.mayHaveQueued()).toBe(false);
+    const next = makeSession({ status: 'QUEUED' });
+    await store.create(next);
+    expect(store.mayHaveQueued()).toBe(true);
+    await store.discard(next);
+    expect(store.mayHaveQueued()).toBe(false);
+
+    // A listing that began before a write and ended after it keeps what the writes said.
+    const third = makeSession({ status: 'QUEUED' });
+    const listing = listAll();
+    await store.create(third);
+    await listing;
+    expect(store.mayHaveQueued()).toBe(true);
+    await store.transition(third, transition(third, 'PENDING', {}, Date.now()));
+    expect(store.mayHaveQueued()).toBe(false);
+    // A write that fails (the record was changed elsewhere) may have left one queued: a pass more, never one missed.
+    const fourth = makeSession({ status: 'PENDING' });
+    await inner.create({ ...fourth, status: 'QUEUED' });
+    await expect(store.transition(fourth, transition(fourth, 'STARTING', {}, Date.now()))).rejects.toThrow();
+    expect(store.mayHaveQueued()).toBe(true);
+  });
+});
+
 describe('NotifyingSessionEventLog: reads from what it wrote, never behind an append', () => {
   let db: EmbeddedDynamoDb;
   let inner: DynamoDbSessionEventLog;
