@@ -12,6 +12,7 @@ import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usag
 import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
+import { inProcessDocumentClient } from '../../shared/adapters/dynamodb/in-process-document-client';
 import { repairEmbeddedIndexes } from '../../shared/adapters/dynamodb/embedded-dynamodb-repair';
 import { FolderHomes } from '../../shared/adapters/homes/folder-homes';
 import { CachedPoolStore } from '../../shared/adapters/in-process/cached-pool-store';
@@ -48,7 +49,10 @@ export async function openLocalStore(
   let embedded: EmbeddedDynamoDb | undefined;
   if (!config.dynamodbEndpoint) embedded = await startEmbeddedDynamoDb(inMemory ? {} : { path: join(dataDir, 'db') });
   const endpoint = config.dynamodbEndpoint ?? embedded!.endpoint;
-  const client = createDocumentClient({ endpoint, region: config.region, embedded: embedded?.handler });
+  // The embedded store is reached in this process, with none of the SDK's path; a configured endpoint through the SDK.
+  const client = embedded
+    ? inProcessDocumentClient(embedded.handler)
+    : createDocumentClient({ endpoint, region: config.region });
   await ensureSessionsTable(client, config.tableName);
   if (embedded && !inMemory) await repairEmbeddedIndexes(client, config.tableName, logger);
   return { client, embedded, endpoint };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
+import { inProcessDocumentClient } from '../../shared/adapters/dynamodb/in-process-document-client';
+import type { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
 import { DynamoDbSessionEventLog } from '../../shared/adapters/dynamodb/dynamodb-event-log';
 import { DynamoDbPoolStore } from '../../shared/adapters/dynamodb/dynamodb-pool-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
@@ -24,7 +25,7 @@ const adapters = {} as {
 };
 beforeAll(async () => {
   db = await startEmbeddedDynamoDb();
-  client = createDocumentClient({ region: 'local', embedded: db.handler });
+  client = inProcessDocumentClient(db.handler);
   await ensureSessionsTable(client, 'sessions');
   adapters.events = new DynamoDbSessionEventLog(client, 'sessions');
   adapters.notifying = new NotifyingSessionEventLog(new DynamoDbSessionEventLog(client, 'sessions'));

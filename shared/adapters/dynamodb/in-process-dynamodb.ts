@@ -5,10 +5,10 @@ import { createRequire } from 'node:module';
 /*
  * dynalite reached in this process. The HTTP server dynalite ships parses each request's headers, checks that it is
  * signed, parses its JSON, checks its types and rules and runs the action on the store. This process's own clients
- * need only the last three: their requests go from the SDK's serializer straight to dynalite's checks and actions
- * (a request handler with no socket, and no SigV4 signature to compute: there is no one to check it), and the
- * answer back to the SDK's deserializer, so every store adapter runs unchanged on it. A launch makes about ten store
- * calls; each used to cost an HTTP round trip on loopback and a signature (#39).
+ * need only the last two (`call`, through in-process-document-client.ts): no socket, no JSON, no signature (there
+ * is no one to check it). Other processes and tools still reach it over HTTP (`answerHttp`: the same checks and
+ * actions). A launch and its stop make about twenty store calls; each used to cost an HTTP round trip on loopback,
+ * a signature and the SDK's whole path both ways (#39).
  */
 
 const require = createRequire(import.meta.url);
@@ -18,7 +18,7 @@ export interface DynaliteStore {
   lifecycleManager: { gracefulClose(): Promise<void> };
 }
 
-interface DynaliteError extends Error {
+export interface DynaliteError extends Error {
   statusCode?: number;
   body?: unknown;
 }
@@ -86,79 +86,50 @@ export interface DynamoAnswer {
   body: string;
 }
 
-const fault = (status: number, type: string, message?: string): DynamoAnswer => ({
-  status,
-  body: JSON.stringify({ __type: `com.amazon.coral.service#${type}`, ...(message ? { message } : {}) }),
-});
-
-const utf8 = new TextDecoder();
-
-/** The SDK's request, as far as it is read here (`@smithy/types`' HttpRequest). */
-interface SdkRequest {
-  headers: Record<string, string>;
-  body?: unknown;
+/** DynamoDB's refusal, as dynalite raises it: an HTTP status and DynamoDB's body (`{__type, message}`). */
+function refusal(statusCode: number, type: string): DynaliteError {
+  return Object.assign(new Error(type), { statusCode, body: { __type: `com.amazon.coral.service#${type}` } });
 }
 
 /**
- * An SDK request handler (`requestHandler` of a DynamoDB client) that answers from dynalite's store in this process.
- * Answers exactly as dynalite's HTTP server would, after its signature checks: its validation errors, its
- * conditional-check failures, its results.
+ * dynalite's store reached in this process: an operation and its request as DynamoDB's JSON protocol has it (attribute
+ * values marshalled), checked and run exactly as dynalite's HTTP server does after its signature checks. Its
+ * refusals (validation, a failed condition) reject with their `statusCode` and `body`.
  */
 export class InProcessDynamoDb {
-  readonly metadata = { handlerProtocol: 'in-process' };
   constructor(private readonly store: DynaliteStore) {}
 
-  /** One request: `target` is `X-Amz-Target` (`DynamoDB_20120810.PutItem`), `text` its JSON body. */
-  dispatch(target: string, text: string): Promise<DynamoAnswer> {
-    const [api, name = ''] = target.split('.');
-    if (!API_VERSIONS.has(api ?? '') || !OPERATIONS.has(name))
-      return Promise.resolve(fault(400, 'UnknownOperationException'));
+  call(name: string, request: unknown): Promise<unknown> {
+    if (!OPERATIONS.has(name)) return Promise.reject(refusal(400, 'UnknownOperationException'));
+    const { action, rules } = operation(name);
     let data: unknown;
     try {
-      data = JSON.parse(text);
-    } catch {
-      return Promise.resolve(fault(400, 'SerializationException'));
-    }
-    const { action, rules } = operation(name);
-    try {
-      data = validations.checkTypes(data, rules.types);
+      data = validations.checkTypes(request, rules.types);
       validations.checkValidations(data, rules.types, rules.custom, this.store);
     } catch (error) {
-      const e = error as DynaliteError;
-      if (e.statusCode) return Promise.resolve({ status: e.statusCode, body: JSON.stringify(e.body) });
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      action(this.store, data, (err, result) => {
-        if (err?.statusCode) resolve({ status: err.statusCode, body: JSON.stringify(err.body) });
-        else if (err) reject(err);
-        else resolve({ status: 200, body: JSON.stringify(result) });
-      });
+      action(this.store, data, (err, result) => (err ? reject(err) : resolve(result)));
     });
   }
 
-  /** The SDK's side: its serialized request in, a response its deserializer reads out. */
-  async handle(
-    request: SdkRequest,
-  ): Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Uint8Array } }> {
-    const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
-    // The SDK's serializer writes its JSON as bytes (a Uint8Array whose string methods warn when used): read as UTF-8.
-    const body = request.body;
-    const text = typeof body === 'string' ? body : body instanceof Uint8Array ? utf8.decode(body) : '';
-    const answer = await this.dispatch(target, text);
-    return {
-      response: {
-        statusCode: answer.status,
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId() },
-        body: Buffer.from(answer.body),
-      },
-    };
-  }
-
-  updateHttpClientConfig(): void {}
-
-  httpHandlerConfigs(): Record<string, never> {
-    return {};
+  /** One request of the wire: `target` is `X-Amz-Target` (`DynamoDB_20120810.PutItem`), `text` its JSON body. */
+  async dispatch(target: string, text: string): Promise<DynamoAnswer> {
+    const [api, name = ''] = target.split('.');
+    if (!API_VERSIONS.has(api ?? '')) return answer(refusal(400, 'UnknownOperationException'));
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch {
+      return answer(refusal(400, 'SerializationException'));
+    }
+    try {
+      return { status: 200, body: JSON.stringify(await this.call(name, request)) };
+    } catch (error) {
+      if ((error as DynaliteError).statusCode) return answer(error as DynaliteError);
+      throw error;
+    }
   }
 
   /** The database closed once the operations it has begun are done. */
@@ -166,6 +137,11 @@ export class InProcessDynamoDb {
     return this.store.lifecycleManager.gracefulClose();
   }
 }
+
+const answer = (error: DynaliteError): DynamoAnswer => ({
+  status: error.statusCode ?? 500,
+  body: JSON.stringify(error.body),
+});
 
 /** A request id as DynamoDB's look (52 characters). */
 function requestId(): string {
@@ -195,18 +171,18 @@ export async function answerHttp(db: InProcessDynamoDb, req: IncomingMessage, re
     res.end('healthy: dynamodb.us-east-1.amazonaws.com ');
     return;
   }
-  let answer: DynamoAnswer;
+  let reply: DynamoAnswer;
   try {
-    answer =
+    reply =
       req.method === 'POST'
         ? await db.dispatch(String(req.headers['x-amz-target'] ?? ''), Buffer.concat(chunks).toString())
-        : fault(404, 'UnknownOperationException');
+        : { status: 404, body: '<UnknownOperationException/>' };
   } catch (error) {
-    answer = fault(500, 'InternalFailure', (error as Error).message);
+    reply = { status: 500, body: JSON.stringify({ __type: 'InternalFailure', message: (error as Error).message }) };
   }
-  res.writeHead(answer.status, {
+  res.writeHead(reply.status, {
     'content-type': 'application/x-amz-json-1.0',
-    'content-length': Buffer.byteLength(answer.body),
+    'content-length': Buffer.byteLength(reply.body),
   });
-  res.end(answer.body);
+  res.end(reply.body);
 }

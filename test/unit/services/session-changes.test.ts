@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inProcessDocumentClient } from '../../../shared/adapters/dynamodb/in-process-document-client';
 import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb/dynamodb-session-store';
 import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
@@ -221,7 +222,7 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
   let store: NotifyingSessionStore;
   beforeAll(async () => {
     db = await startEmbeddedDynamoDb();
-    client = createDocumentClient({ region: 'local', embedded: db.handler });
+    client = inProcessDocumentClient(db.handler);
     await ensureSessionsTable(client, 'sessions');
     inner = new DynamoDbSessionStore(client, 'sessions');
     store = new NotifyingSessionStore(inner, { cacheReads: true });
