@@ -104,7 +104,7 @@ export function localServices(input: LocalServicesInput): { services: LaunchDeps
     policy: config.policy,
     tokenKey: input.tokenKey,
     // Homes outlive every session, restart and data-directory wipe of sessions: never removed here.
-    usage: new DynamoDbUsageStore(client, config.tableName, config.usageRetentionMs),
+    usage: new DynamoDbUsageStore(client, config.tableName, config.usageRetentionMs, () => clock.now()),
     apiTokens: new DynamoDbApiTokens(client, config.tableName),
     homes,
     homeFiles: new FolderHomeFiles(homes, config.homeQuotaBytes),

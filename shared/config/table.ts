@@ -2,11 +2,13 @@
  * The sessions table's keys and indexes, shared by the DynamoDB adapter and the CDK stack.
  *
  * - `byOwner`: owner → createdAt, every session of an owner, newest first; and one user's usage
- *   records under `usage#<user>` (`#` is in no user name), sorted by their end.
+ *   records under `usage#<user>` (`#` is in no user name), sorted by their end, and their day sums
+ *   under `usagesum#<user>`, sorted by the day.
  * - `live`: sparse; `liveShard` ("live#0".."live#7") is set while a session is live and removed
  *   when it is final, so the reaper reads live sessions only, spread over shards so no partition
  *   is hot. An ended session waits under `unrecorded` until its usage record is written; usage
- *   records are listed under `usage#YYYY-MM` (sorted by their end); the grantee index's pointers
+ *   records are listed under `usage#YYYY-MM` (sorted by their end), everyone's day sums under
+ *   `usagesum#YYYY-MM` (sorted by the day); the grantee index's pointers
  *   under `grantee#user:<name>` and `grantee#group:<name>` (see dynamodb-share-index.ts).
  */
 export const SESSIONS_TABLE = {

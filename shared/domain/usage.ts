@@ -71,47 +71,89 @@ export interface UsageTotals {
   cost: number;
 }
 
+/**
+ * Usage added up: of one owner, app and capacity, ended on one UTC day; one record's, or a day's total kept by the
+ * store. In whole units (millicores, MiB and GPUs times seconds), so sums are exact in any order.
+ */
+export interface UsageSum {
+  owner: string;
+  app: string;
+  capacity: string;
+  /** YYYY-MM-DD (UTC) of the ends. */
+  day: string;
+  sessions: number;
+  seconds: number;
+  mcpuSeconds: number;
+  mibSeconds: number;
+  gpuSeconds: number;
+}
+
+/** The UTC day (YYYY-MM-DD) of a moment. */
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** One record as a sum. */
+export function sumOf(r: UsageRecord): UsageSum {
+  return {
+    owner: r.owner,
+    app: r.app,
+    capacity: r.capacity,
+    day: dayOf(r.endedAt),
+    sessions: 1,
+    seconds: r.seconds,
+    mcpuSeconds: Math.round(r.cpu * 1000) * r.seconds,
+    mibSeconds: r.memory * r.seconds,
+    gpuSeconds: r.gpus * r.seconds,
+  };
+}
+
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
 
-/** The totals of some records, priced by the table (a capacity it lacks costs nothing). */
-export function totalsOf(records: readonly UsageRecord[], prices: PriceTable): UsageTotals {
-  let [seconds, vcpu, gb, gpu, cost] = [0, 0, 0, 0, 0];
-  for (const r of records) {
-    const hours = r.seconds / 3600;
-    const price = prices[r.capacity] ?? { vcpuHour: 0, gbHour: 0, gpuHour: 0 };
-    seconds += r.seconds;
-    vcpu += r.cpu * hours;
-    gb += (r.memory / 1024) * hours;
-    gpu += r.gpus * hours;
-    cost += r.cpu * hours * price.vcpuHour + (r.memory / 1024) * hours * price.gbHour + r.gpus * hours * price.gpuHour;
+/** The totals of some sums, priced by the table (a capacity it lacks costs nothing); exact in whole units first. */
+export function totalsOf(sums: readonly UsageSum[], prices: PriceTable): UsageTotals {
+  let [sessions, seconds] = [0, 0];
+  const byCapacity = new Map<string, { mcpu: number; mib: number; gpu: number }>();
+  for (const s of sums) {
+    sessions += s.sessions;
+    seconds += s.seconds;
+    const c = byCapacity.get(s.capacity) ?? { mcpu: 0, mib: 0, gpu: 0 };
+    c.mcpu += s.mcpuSeconds;
+    c.mib += s.mibSeconds;
+    c.gpu += s.gpuSeconds;
+    byCapacity.set(s.capacity, c);
+  }
+  let [mcpu, mib, gpu, cost] = [0, 0, 0, 0];
+  for (const [capacity, c] of [...byCapacity].sort(([a], [b]) => a.localeCompare(b))) {
+    const price = prices[capacity] ?? { vcpuHour: 0, gbHour: 0, gpuHour: 0 };
+    mcpu += c.mcpu;
+    mib += c.mib;
+    gpu += c.gpu;
+    cost +=
+      (c.mcpu / 3_600_000) * price.vcpuHour + (c.mib / 1024 / 3600) * price.gbHour + (c.gpu / 3600) * price.gpuHour;
   }
   return {
-    sessions: records.length,
+    sessions,
     seconds,
-    vcpuHours: round(vcpu, 4),
-    gbHours: round(gb, 4),
-    gpuHours: round(gpu, 4),
+    vcpuHours: round(mcpu / 3_600_000, 4),
+    gbHours: round(mib / 1024 / 3600, 4),
+    gpuHours: round(gpu / 3600, 4),
     cost: round(cost, 4),
   };
 }
 
-/** Groups records by user or app and by the UTC day or month they ended in, each group totalled. */
-export function groupUsage(
-  records: readonly UsageRecord[],
-  by: 'user' | 'app',
-  period: 'day' | 'month',
-  prices: PriceTable,
-) {
-  const groups = new Map<string, UsageRecord[]>();
-  for (const r of records) {
-    const when = new Date(r.endedAt).toISOString().slice(0, period === 'day' ? 10 : 7);
-    const key = `${when}\u0000${by === 'user' ? r.owner : r.app}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+/** Groups sums by user or app and by the UTC day or month they ended in, each group totalled. */
+export function groupUsage(sums: readonly UsageSum[], by: 'user' | 'app', period: 'day' | 'month', prices: PriceTable) {
+  const groups = new Map<string, UsageSum[]>();
+  for (const s of sums) {
+    const when = period === 'day' ? s.day : s.day.slice(0, 7);
+    const key = `${when}\u0000${by === 'user' ? s.owner : s.app}`;
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
   }
   return [...groups]
-    .map(([key, rs]) => {
+    .map(([key, ss]) => {
       const [period_, name] = key.split('\u0000') as [string, string];
-      return { period: period_, by, name, ...totalsOf(rs, prices) };
+      return { period: period_, by, name, ...totalsOf(ss, prices) };
     })
     .sort((a, b) => a.period.localeCompare(b.period) || a.name.localeCompare(b.name));
 }

@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { DomainError } from '../../../shared/domain/errors';
-import { isLive, type Session } from '../../../shared/domain/session';
-import { groupUsage, totalsOf, usageOf, type UsageRecord } from '../../../shared/domain/usage';
-import { capacityOf } from '../../../shared/services/usage';
+import { groupUsage, totalsOf } from '../../../shared/domain/usage';
+import { usageSums } from '../../../shared/services/usage-read';
 import type { ApiDeps, ApiEnv } from '../context';
 import { check } from '../validate';
 
@@ -43,29 +42,6 @@ function csvField(value: unknown): string {
 }
 
 /**
- * The live sessions of one owner, or of everyone. One owner's come from their own sessions, newest
- * first, until as many live ones as their quota counts are found (or their history, kept a week
- * after each end, runs out): not a read of every live session, which the portal would pay on each page.
- */
-async function* liveSessions(deps: ApiDeps, owner: string | undefined): AsyncIterable<Session> {
-  if (owner === undefined) {
-    yield* deps.store.listLive();
-    return;
-  }
-  const expected = (await deps.quotas.get(owner)).sessions;
-  let found = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.listByOwner(owner, { limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const s of page.items.filter((x) => isLive(x.status))) {
-      found++;
-      yield s;
-    }
-    cursor = page.cursor;
-  } while (cursor && found < expected);
-}
-
-/**
  * GET /usage: session-seconds and what they cost, from the usage records of ended sessions and the
  * live ones up to now; users see their own, admins anyone's (?user=), by user or app, per day or
  * month, as JSON or CSV (?format=csv, or Accept: text/csv).
@@ -83,18 +59,9 @@ export function usageRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const from = q.from ? Date.parse(q.from) : startOfMonth;
     const to = q.to ? Date.parse(q.to) + (/T/.test(q.to) ? 0 : DAY) : now;
     if (!(from < to)) throw new DomainError('request.invalid', '`from` must be before `to`.');
-    const keep = (r: UsageRecord) =>
-      (owner === undefined || r.owner === owner) && (q.app === undefined || r.app === q.app);
-    const records: UsageRecord[] = [];
-    if (deps.usage) for await (const r of deps.usage.list({ from, to, owner })) if (keep(r)) records.push(r);
-    // Live sessions count up to now (their record is written when they end).
-    if (to >= now)
-      for await (const s of liveSessions(deps, owner)) {
-        const r = usageOf(s, capacityOf(deps, s), now);
-        if (keep(r) && s.createdAt < to) records.push(r);
-      }
+    const sums = await usageSums(deps, { from, to, owner, app: q.app }, now);
     const prices = deps.prices?.table ?? {};
-    const rows = groupUsage(records, q.groupBy, q.period, prices);
+    const rows = groupUsage(sums, q.groupBy, q.period, prices);
     const csv = q.format === 'csv' || (q.format === undefined && (c.req.header('accept') ?? '').includes('text/csv'));
     if (csv) {
       const lines = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((k) => csvField(r[k])).join(','))];
@@ -108,7 +75,7 @@ export function usageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       groupBy: q.groupBy,
       period: q.period,
       rows,
-      totals: totalsOf(records, prices),
+      totals: totalsOf(sums, prices),
       prices: { table: prices, source: deps.prices?.source ?? 'none configured: every price is 0', currency: 'USD' },
     });
   });

@@ -35,6 +35,8 @@ export interface ReapSummary {
   poolsPruned: number;
   /** Usage records written for sessions that ended without one. */
   usageRepaired: number;
+  /** Records of the days before the usage store kept day sums, added to them (a few hundred a pass). */
+  usageSummed: number;
   errors: number;
   unfinished: number;
   ms: number;
@@ -83,6 +85,7 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
     tidied: 0,
     poolsPruned: 0,
     usageRepaired: 0,
+    usageSummed: 0,
     errors: 0,
     unfinished: 0,
     ms: 0,
@@ -117,6 +120,10 @@ export async function reap(deps: ServiceDeps, options: ReapOptions): Promise<Rea
   // Usage records that a crash between a session's end and its record left unwritten.
   if (!pass.outOfTime() && deps.usage)
     summary.usageRepaired = (await guarded(pass, 'repairing usage records', () => repairUsageRecords(deps))) ?? 0;
+  // Days from before the store kept day sums: added a few hundred records a pass until every day is whole.
+  const backfill = deps.usage?.backfillSums?.bind(deps.usage);
+  if (!pass.outOfTime() && backfill)
+    summary.usageSummed = (await guarded(pass, 'adding old usage to its days', () => backfill(500)))?.added ?? 0;
   summary.ms = Date.now() - started;
   for (const [reason, n] of Object.entries(summary.reaped)) deps.metrics.sessionsReaped(reason, n);
   deps.metrics.liveSessions(summary.live);
