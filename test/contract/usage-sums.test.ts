@@ -81,7 +81,13 @@ describe.each(engines)('usage day sums on %s', (_name, start) => {
     expect(await usage.sumsFrom()).toBe(T0 + DAY);
     expect(await usage.record(r)).toBe(false);
     await Promise.all([usage.record(r), usage.record(r)]);
-    const other = record({ endedAt: T0 + 3 * DAY + 9000, seconds: 60, cpu: 2 });
+    // In the same part of the day's sum as the first (parts go by the id's first digit).
+    const other = record({
+      endedAt: T0 + 3 * DAY + 9000,
+      seconds: 60,
+      cpu: 2,
+      sessionId: `${r.sessionId[0]}${newSessionId().slice(1)}`,
+    });
     await usage.record(other);
     const sums = [];
     for await (const s of usage.sums({ from: T0, to: T0 + 10 * DAY, owner: 'alice' })) sums.push(s);

@@ -12,8 +12,13 @@ import type { UsageStore } from '../../ports/usage-store';
 
 const DAY = 24 * 3600_000;
 
-/** A day sum's item: one owner's, one UTC day's, one app's and capacity's (`#` is in no user, app or capacity name). */
-const sumKey = (s: UsageSum) => `usagesum#${s.owner}#${s.day}#${s.app}#${s.capacity}`;
+/**
+ * A day sum's item: one owner's, one UTC day's, one app's and capacity's (`#` is in no user, app or capacity name), in
+ * one of 16 parts by the session id's first hex digit, so its `counted` set stays far under DynamoDB's 400 KB item
+ * (some 12,000 ids each: 190,000 sessions of one app a day for one user).
+ */
+const sumKey = (s: UsageSum, sessionId: string) =>
+  `usagesum#${s.owner}#${s.day}#${s.app}#${s.capacity}#${sessionId.slice(0, 1)}`;
 /** The marker saying from which day the sums are whole (one `#`: no sum's key). */
 const SUMS_FROM = 'usagesum#from';
 /** Where one user's day sums are listed in the owner index, and everyone's of a month in the live index. */
@@ -44,7 +49,7 @@ function monthsBetween(from: number, to: number): string[] {
  * through the live index (partition `usage#YYYY-MM`, sort key the end), and one user's through the
  * owner index (partition `usage#<user>`); kept until their TTL.
  *
- * Beside them, each day's sums per owner, app and capacity (`usagesum#<owner>#<day>#<app>#<capacity>`), so a month's
+ * Beside them, each day's sums per owner, app and capacity (`usagesum#<owner>#<day>#<app>#<capacity>#<part>`), so a month's
  * usage reads some thirty items rather than every session's record: a record is added by one conditional ADD that
  * also puts its session in the item's `counted` set, so it is added exactly once however often it is written
  * (there are no transactions in the embedded store). The marker `usagesum#from` says from which day on every
@@ -124,7 +129,7 @@ export class DynamoDbUsageStore implements UsageStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { [T.partitionKey]: sumKey(sum) },
+          Key: { [T.partitionKey]: sumKey(sum, usage.sessionId) },
           UpdateExpression:
             'ADD sessions :one, seconds :s, mcpuSeconds :c, mibSeconds :m, gpuSeconds :g, #counted :ids ' +
             'SET #owner = :owner, #sort = :day, #month = :month, #ttl = :ttl, #sum = :sum',
