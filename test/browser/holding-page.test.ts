@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../functions/local/http-server';
@@ -20,13 +21,16 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
     const res = await plane.request('/sessions', { method: 'POST', body: JSON.stringify({ app }) });
     return (await res.json()) as { id: string; token: string; connectURL: string };
   };
+  // The slow app listens once the test puts its session's file here: it is ready when the test says, however slow the
+  // machine (a fixed delay was once too short beside two CPU hogs: the page had moved on before it was looked at).
+  const gates = mkdtempSync(join(tmpdir(), 'sp-holding-'));
+  const letReady = (id: string) => writeFileSync(join(gates, id), '');
 
   beforeAll(async () => {
     plane = await startTestPlane(
       {
-        // Ready about 8 s after it starts: time for a loaded machine's Chromium to open the holding page and see the
-        // steps before it (3 s was once too little beside two CPU hogs: the page had moved on to the app).
-        slow: fixtureApp(['--delay', '8000', '--ready-line', 'App running at'], {
+        // Ready when the test lets it (letReady).
+        slow: fixtureApp(['--wait-file', `${gates}/\${id}`, '--ready-line', 'App running at'], {
           ready: { kind: 'line', line: 'App running at' },
         }),
         // Says what it was given, then exits before it is ready.
@@ -61,6 +65,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
       'Waiting for its ready line "App running at".',
     ]);
     await page.screenshot({ path: resolve(ARTIFACTS, 'holding-page-starting.png') });
+    letReady(s.id);
     // READY: the page moves on to the app by itself (the fixture app answers with what it saw).
     // (Polled from here: the holding page's CSP allows no script but its own, not even the driver's.)
     await waitFor(
@@ -89,6 +94,7 @@ describe.skipIf(!hasChromium)('the holding page in headless Chromium', () => {
 
   it('shows an ended session as a page with why and a way back, not problem+json (#33)', async () => {
     const s = await launch('slow');
+    letReady(s.id);
     const page = await browser.newPage();
     await page.goto(s.connectURL);
     await waitFor(
