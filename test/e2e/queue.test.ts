@@ -23,6 +23,16 @@ describe('the launch queue (capacity: four ports)', () => {
     return { status: res.status, body: (await res.json()) as View };
   };
   const records = async (ids: string[]) => Promise.all(ids.map(async (id) => (await plane.deps.store.get(id))!));
+  /** Whatever a test left, stopped: nothing of it holds a port or a queue place for the next. */
+  const stopAll = async (ids: string[]) => {
+    for (const id of ids) await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'admin' });
+    await waitFor(
+      async () =>
+        (await records(ids)).every((r) => r.status === 'STOPPED' || r.status === 'FAILED' || r.status === 'COMPLETED'),
+      30_000,
+      'all stopped',
+    );
+  };
 
   beforeAll(async () => {
     const [lo] = testPortRange(4);
@@ -48,92 +58,101 @@ describe('the launch queue (capacity: four ports)', () => {
     for (let i = 0; i < 14; i++) alice.push((await launch('alice', job)).body.id);
     for (let i = 0; i < 6; i++) bob.push((await launch('bob', job)).body.id);
     const all = [...alice, ...bob];
-    const first = await records(all);
-    // Four got a port; sixteen wait, each told its place: bob's first is next (alice has four running, he none).
-    // (The head may be out of the queue this moment: a dispatcher pass trying it, PENDING with no instance, until it
-    // finds no room and puts it back.)
-    const waiting = (s: (typeof first)[number]) => s.status === 'QUEUED' || (s.status === 'PENDING' && !s.runtime);
-    expect(first.filter((s) => !waiting(s)).map((s) => s.id)).toEqual(alice.slice(0, 4));
-    expect(first.filter(waiting)).toHaveLength(16);
-    const told = (await plane.deps.events.list(bob[0]!)).find((e) => e.phase === 'queued')?.message;
-    expect(told).toMatch(/^Waiting in the queue, 1st \(All ports \d+-\d+ are taken\)\.$/);
-    // The last of sixteen, once the head is back in its place (a dispatcher pass may be trying it: then 15 of 15).
-    let seen: View | undefined;
-    await waitFor(
-      async () => {
-        seen = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
-        return seen.queue?.of === 16;
-      },
-      30_000,
-      'all sixteen in the queue',
-    );
-    expect(seen).toMatchObject({ status: 'QUEUED', queue: { place: 16, of: 16 } });
-    // Nothing has left the queue yet: no pace, no estimate.
-    expect(seen!.queue?.estimatedWaitSeconds).toBeUndefined();
-    // A 21st is past the queue's bound (16): refused, nothing kept.
-    const full = await launch('carol', job);
-    expect(full.status, JSON.stringify(full.body)).toBe(503);
-    expect((await plane.deps.store.listByOwner('carol')).items).toEqual([]);
-
-    // One ends (the oldest running), and the next takes its port, until none is left.
-    for (let left = 20; left > 0; left--) {
-      if (left === 18) {
-        // Two have left the queue: the last in line is told about how long, at that pace.
-        const later = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
-        expect(later.status).toBe('QUEUED');
-        expect(later.queue?.estimatedWaitSeconds).toBeGreaterThanOrEqual(0);
-      }
-      const running = (await records(all)).filter((s) => s.status === 'READY').sort((a, b) => a.readyAt! - b.readyAt!);
-      expect(running.length).toBe(Math.min(4, left));
-      await plane.request(`/sessions/${running[0]!.id}`, { method: 'DELETE', user: running[0]!.owner });
+    try {
+      const first = await records(all);
+      // Four got a port; sixteen wait, each told its place: bob's first is next (alice has four running, he none).
+      // (The head may be out of the queue this moment: a dispatcher pass trying it, PENDING with no instance, until it
+      // finds no room and puts it back.)
+      const waiting = (s: (typeof first)[number]) => s.status === 'QUEUED' || (s.status === 'PENDING' && !s.runtime);
+      expect(first.filter((s) => !waiting(s)).map((s) => s.id)).toEqual(alice.slice(0, 4));
+      expect(first.filter(waiting)).toHaveLength(16);
+      const told = (await plane.deps.events.list(bob[0]!)).find((e) => e.phase === 'queued')?.message;
+      expect(told).toMatch(/^Waiting in the queue, 1st \(All ports \d+-\d+ are taken\)\.$/);
+      // The last of sixteen, once the head is back in its place (a dispatcher pass may be trying it: then 15 of 15).
+      let seen: View | undefined;
       await waitFor(
         async () => {
-          const now = await records(all);
-          const live = now.filter((s) => s.status !== 'STOPPED').length;
-          return now.filter((s) => s.status === 'READY').length === Math.min(4, live) && live === left - 1;
+          seen = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
+          return seen.queue?.of === 16;
         },
         30_000,
-        `the next to start (${left - 1} left)`,
+        'all sixteen in the queue',
       );
+      expect(seen).toMatchObject({ status: 'QUEUED', queue: { place: 16, of: 16 } });
+      // Nothing has left the queue yet: no pace, no estimate.
+      expect(seen!.queue?.estimatedWaitSeconds).toBeUndefined();
+      // A 21st is past the queue's bound (16): refused, nothing kept.
+      const full = await launch('carol', job);
+      expect(full.status, JSON.stringify(full.body)).toBe(503);
+      expect((await plane.deps.store.listByOwner('carol')).items).toEqual([]);
+
+      // One ends (the oldest running), and the next takes its port, until none is left.
+      for (let left = 20; left > 0; left--) {
+        if (left === 18) {
+          // Two have left the queue: the last in line is told about how long, at that pace.
+          const later = (await (await plane.request(`/sessions/${alice[13]}`, { user: 'alice' })).json()) as View;
+          expect(later.status).toBe('QUEUED');
+          expect(later.queue?.estimatedWaitSeconds).toBeGreaterThanOrEqual(0);
+        }
+        const running = (await records(all))
+          .filter((s) => s.status === 'READY')
+          .sort((a, b) => a.readyAt! - b.readyAt!);
+        expect(running.length).toBe(Math.min(4, left));
+        await plane.request(`/sessions/${running[0]!.id}`, { method: 'DELETE', user: running[0]!.owner });
+        await waitFor(
+          async () => {
+            const now = await records(all);
+            const live = now.filter((s) => s.status !== 'STOPPED').length;
+            return now.filter((s) => s.status === 'READY').length === Math.min(4, live) && live === left - 1;
+          },
+          30_000,
+          `the next to start (${left - 1} left)`,
+        );
+      }
+      const done = await records(all);
+      expect(done.every((s) => s.status === 'STOPPED')).toBe(true);
+      // Each started once: one `ready` in its log, one process (its first line once).
+      for (const s of done) {
+        const phases = (await plane.deps.events.list(s.id)).map((e) => e.phase);
+        expect(
+          phases.filter((p) => p === 'ready'),
+          s.id,
+        ).toHaveLength(1);
+        const log = await (await plane.request(`/sessions/${s.id}/logs`, { user: s.owner })).text();
+        expect(log.match(/args: /g), s.id).toHaveLength(1);
+      }
+      // Never more than four at once: the intervals from start to end, at each start.
+      const spans = done.map((s) => ({ from: s.readyAt!, to: s.stoppedAt!, owner: s.owner, id: s.id }));
+      for (const a of spans)
+        expect(spans.filter((b) => b.from <= a.from && b.to > a.from).length).toBeLessThanOrEqual(4);
+      // In order within each user; fair between them: bob's first started as soon as the first room freed.
+      const started = [...spans].sort((a, b) => a.from - b.from);
+      const order = (ids: string[]) => started.filter((s) => ids.includes(s.id)).map((s) => s.id);
+      expect(order(alice)).toEqual(alice);
+      expect(order(bob)).toEqual(bob);
+      expect(started[4]!.owner).toBe('bob');
+      const waits = (ids: string[]) =>
+        done
+          .filter((s) => ids.includes(s.id) && s.queue)
+          .map((s) => s.queue!.left! - s.queue!.since)
+          .sort((a, b) => a - b);
+      const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? 0;
+      console.log(
+        `queue: 20 jobs on 4 ports; start order ${started.map((s) => s.owner[0]).join('')}; ` +
+          `median wait alice ${median(waits(alice))} ms (${waits(alice).length} queued), bob ${median(waits(bob))} ms (${waits(bob).length} queued)`,
+      );
+      // bob asked last but had nothing running: all six of his started before alice's last queued ones.
+      const lastBob = started.findIndex((s) => s.id === bob.at(-1));
+      expect(started.slice(lastBob + 1).every((s) => s.owner === 'alice')).toBe(true);
+      expect(started.slice(lastBob + 1).length).toBeGreaterThanOrEqual(4);
+      // Nothing held after: the counters are back to nothing.
+      expect(await plane.deps.quotas.get('alice')).toMatchObject({ jobs: 0, sessions: 0 });
+      expect(await plane.deps.quotas.get('bob')).toMatchObject({ jobs: 0, sessions: 0 });
+    } catch (error) {
+      // A failure here must not leave the later tests a full queue and busy ports.
+      await stopAll(all).catch(() => undefined);
+      throw error;
     }
-    const done = await records(all);
-    expect(done.every((s) => s.status === 'STOPPED')).toBe(true);
-    // Each started once: one `ready` in its log, one process (its first line once).
-    for (const s of done) {
-      const phases = (await plane.deps.events.list(s.id)).map((e) => e.phase);
-      expect(
-        phases.filter((p) => p === 'ready'),
-        s.id,
-      ).toHaveLength(1);
-      const log = await (await plane.request(`/sessions/${s.id}/logs`, { user: s.owner })).text();
-      expect(log.match(/args: /g), s.id).toHaveLength(1);
-    }
-    // Never more than four at once: the intervals from start to end, at each start.
-    const spans = done.map((s) => ({ from: s.readyAt!, to: s.stoppedAt!, owner: s.owner, id: s.id }));
-    for (const a of spans) expect(spans.filter((b) => b.from <= a.from && b.to > a.from).length).toBeLessThanOrEqual(4);
-    // In order within each user; fair between them: bob's first started as soon as the first room freed.
-    const started = [...spans].sort((a, b) => a.from - b.from);
-    const order = (ids: string[]) => started.filter((s) => ids.includes(s.id)).map((s) => s.id);
-    expect(order(alice)).toEqual(alice);
-    expect(order(bob)).toEqual(bob);
-    expect(started[4]!.owner).toBe('bob');
-    const waits = (ids: string[]) =>
-      done
-        .filter((s) => ids.includes(s.id) && s.queue)
-        .map((s) => s.queue!.left! - s.queue!.since)
-        .sort((a, b) => a - b);
-    const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? 0;
-    console.log(
-      `queue: 20 jobs on 4 ports; start order ${started.map((s) => s.owner[0]).join('')}; ` +
-        `median wait alice ${median(waits(alice))} ms (${waits(alice).length} queued), bob ${median(waits(bob))} ms (${waits(bob).length} queued)`,
-    );
-    // bob asked last but had nothing running: all six of his started before alice's last queued ones.
-    const lastBob = started.findIndex((s) => s.id === bob.at(-1));
-    expect(started.slice(lastBob + 1).every((s) => s.owner === 'alice')).toBe(true);
-    expect(started.slice(lastBob + 1).length).toBeGreaterThanOrEqual(4);
-    // Nothing held after: the counters are back to nothing.
-    expect(await plane.deps.quotas.get('alice')).toMatchObject({ jobs: 0, sessions: 0 });
-    expect(await plane.deps.quotas.get('bob')).toMatchObject({ jobs: 0, sessions: 0 });
   }, 180_000);
 
   it("a higher priority app's launch waits ahead of earlier ones of its class", async () => {
@@ -165,12 +184,7 @@ describe('the launch queue (capacity: four ports)', () => {
       expect(after.status === 'QUEUED' || (after.status === 'PENDING' && !after.runtime), after.status).toBe(true);
     } finally {
       // Whatever happened, nothing of this test holds a port for the next.
-      for (const id of ids) await plane.request(`/sessions/${id}`, { method: 'DELETE', user: 'admin' });
-      await waitFor(
-        async () => (await records(ids)).every((r) => r.status === 'STOPPED' || r.status === 'FAILED'),
-        30_000,
-        'all stopped',
-      );
+      await stopAll(ids);
     }
   }, 120_000);
 
