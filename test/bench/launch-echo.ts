@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { HELPER_NAME } from '../../shared/adapters/runtime/local-process/spawner';
 import WebSocket from 'ws';
 import { freePort } from '../support/dynamodb-local';
 import { startServer } from '../support/server';
@@ -9,6 +10,19 @@ import { ms, quantile, table } from './stats';
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The server's process helper (#39): its child whose last argument names it. */
+function helperOf(serverPid: number): number | undefined {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === serverPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(HELPER_NAME)) return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 /** Opens `url`, sends one message, resolves when it comes back. */
@@ -78,14 +92,18 @@ export async function benchLaunchEcho(): Promise<string> {
       await bareSpawn();
     }
     const one = { plane: [] as number[], bare: [] as number[] };
-    // The server's own CPU over the launches and stops (the bare spawns cost it nothing).
+    // The server's own CPU over the launches and stops (the bare spawns cost it nothing), and its process helper's (it
+    // starts the sessions: part of the control plane's cost, on another process).
+    const helper = helperOf(server.child.pid!);
     let serverCpu = 0;
+    let helperCpu = 0;
     for (let i = 0; i < 15; i++) {
-      const cpu0 = cpuMs(server.child.pid!);
+      const [cpu0, helper0] = [cpuMs(server.child.pid!), helper ? cpuMs(helper) : 0];
       const r = await viaPlane();
       one.plane.push(r.took);
       await stop([r.id]);
       serverCpu += cpuMs(server.child.pid!) - cpu0;
+      helperCpu += helper ? cpuMs(helper) - helper0 : 0;
       one.bare.push(await bareSpawn());
     }
     const burst = { plane: [] as number[], bare: [] as number[] };
@@ -102,7 +120,7 @@ export async function benchLaunchEcho(): Promise<string> {
     return [
       '### Launch to first echo (npm start, echo app; POST /sessions, then a WebSocket on the sessionURL at once)',
       '',
-      `The server's own CPU per launch and stop, one at a time: ${ms(serverCpu / 15)} (15 of them; /proc, 10 ms ticks).`,
+      `The server's own CPU per launch and stop, one at a time: ${ms(serverCpu / 15)}; its process helper's: ${ms(helperCpu / 15)} (15 of them; /proc, 10 ms ticks).`,
       '',
       table(
         ['measure', 'Sessionplane', 'bare spawn', 'ratio', 'over bare'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { markedProcesses, processFacts } from '../../shared/adapters/runtime/local-process/process-group';
+import { HELPER_NAME } from '../../shared/adapters/runtime/local-process/spawner';
 import { CapacityError, RuntimeStartError } from '../../shared/domain/errors';
 import type { RuntimeEvent } from '../../shared/ports/runtime';
 import { fixtureApp, FIXTURE_APP } from '../support/apps';
@@ -216,5 +217,29 @@ describe('LocalProcessRuntime under faults', () => {
     await stopped;
     expect(pidAlive(pidOf(runtimeId))).toBe(false);
     expect(await closing.list()).toEqual([]);
+  });
+
+  it('stops and reports every session its process helper started if the helper dies, and starts the next with a new one (#39)', async () => {
+    const ppidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const sessions = [makeSession(), makeSession()];
+    const started = await Promise.all(
+      sessions.map((session) => runtime.start({ session, app: fixtureApp(), secret: 's' })),
+    );
+    const pids = started.map((s) => pidOf(s.runtimeId));
+    // Each session's parent is the helper, not this process: the server is never forked.
+    const helper = ppidOf(pids[0]!);
+    expect(helper).not.toBe(process.pid);
+    expect(ppidOf(pids[1]!)).toBe(helper);
+    expect(readFileSync(`/proc/${helper}/cmdline`, 'utf8').split('\0')).toContain(HELPER_NAME);
+    process.kill(helper, 'SIGKILL');
+    for (const session of sessions) await eventFor(session.id, 'exited');
+    await waitFor(() => pids.every((pid) => !pidAlive(pid)), 5000, "the helper's sessions gone");
+    expect(await runtime.list()).toEqual([]);
+    // The next start has a helper of its own.
+    const next = makeSession();
+    const { runtimeId } = await runtime.start({ session: next, app: fixtureApp(), secret: 's' });
+    const nextHelper = ppidOf(pidOf(runtimeId));
+    expect(nextHelper).not.toBe(helper);
+    await runtime.stop(runtimeId, 'test');
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MARKER, runTag } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import { markedProcesses } from '../../shared/adapters/runtime/local-process/process-group';
+import { HELPER_NAME } from '../../shared/adapters/runtime/local-process/spawner';
 import { freePort } from '../support/dynamodb-local';
 import { testPortRange } from '../support/ports';
 import { descendants, processMemory } from '../support/procs';
@@ -60,9 +61,13 @@ describe('npm start, signalled as a supervisor would', () => {
         const tree = descendants(npm.pid!);
         const sessions = markedProcesses(MARKER, `${runTag(join(dataDir, 'run'))}/`).map((p) => p.pid);
         expect(sessions.length).toBeGreaterThan(0);
-        // One process between npm and the sessions: the server itself, no shell or loader wrapper (#13).
+        // Between npm and the sessions: the server itself, no shell or loader wrapper (#13), and its process helper
+        // (#39: it starts the sessions, so the server is never forked).
         const wrappers = tree.filter((pid) => !sessions.includes(pid));
-        expect(wrappers.map((pid) => processMemory(pid)?.name)).toEqual(['node']);
+        expect(wrappers.map((pid) => processMemory(pid)?.name)).toEqual(['node', 'node']);
+        const commands = wrappers.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+        expect(commands[0]).toContain('.build/local.mjs');
+        expect(commands[1]?.at(-2)).toBe(HELPER_NAME);
 
         npm.kill(signal);
         expect(await exited).toBe(0);

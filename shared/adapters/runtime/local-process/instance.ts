@@ -1,12 +1,12 @@
-import type { ChildProcess } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
 import type { Watched } from '../watch';
+import type { SpawnedChild } from './spawner';
 
 /** One session process, as the local runtime tracks it. */
 export interface Instance extends Watched {
   sessionId: string;
   runtimeId: string;
-  child: ChildProcess;
+  child: SpawnedChild;
   pgid: number;
   endpoint: string;
   /** Stopped because it no longer answered its liveness probes. */

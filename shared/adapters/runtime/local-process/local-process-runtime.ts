@@ -27,6 +27,7 @@ export type { LocalProcessRuntimeOptions } from './local-process-options';
 import { RuntimeListeners } from '../runtime-listeners';
 import { endReason, inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import type { Instance } from './instance';
+import { Spawner } from './spawner';
 
 /**
  * How an instance ended stays known a while after it exited, for inspect(); the instance itself (its
@@ -58,12 +59,21 @@ export class LocalProcessRuntime implements Runtime {
   private readonly records: PidRecords;
   private readonly starting = new Set<Promise<unknown>>();
   private closing = false;
+  /** Starts session processes in a helper process; if it dies, what it started is killed (and reported exited). */
+  private readonly spawner: Spawner;
 
   constructor(private readonly options: LocalProcessRuntimeOptions) {
     this.ports = new PortAllocator(options.host, options.portRange);
     this.logger = options.logger ?? silentLogger;
     this.listeners = new RuntimeListeners(this.logger);
     this.records = new PidRecords(options.runDir);
+    this.spawner = new Spawner(
+      (pids) => {
+        this.logger.error({ pids }, 'the process helper exited: its sessions are stopped');
+        for (const pid of pids) signalGroup(pid, 'SIGKILL');
+      },
+      { PATH: options.baseEnv.PATH ?? '' },
+    );
     mkdirSync(options.logDir, { recursive: true });
     mkdirSync(options.runDir, { recursive: true });
   }
@@ -120,7 +130,10 @@ export class LocalProcessRuntime implements Runtime {
       const where = { sessionId: session.id, argv, cwd, env, logger: this.logger };
       const log = preflight({ ...where, runDir: this.options.runDir, logPath });
       if (this.options.logLinkDir) linkLog(logPath, join(this.options.logLinkDir, `${session.id}.txt`), this.logger);
-      held = { ...(await spawnHeld({ ...where, runAs, marker, log, records: this.records })), log };
+      held = {
+        ...(await spawnHeld({ ...where, runAs, marker, log, records: this.records, spawner: this.spawner })),
+        log,
+      };
     } catch (error) {
       this.ports.release(port);
       throw error;
@@ -164,7 +177,7 @@ export class LocalProcessRuntime implements Runtime {
         unresponsive: (evidence) => this.unresponsive(instance, evidence),
         liveness: this.options.liveness,
       }),
-      [child.stdout!, child.stderr!],
+      [child.stdout, child.stderr],
     );
     this.logger.info({ sessionId: session.id, pid, port, app: app.name }, 'session process started');
     return {
@@ -255,6 +268,7 @@ export class LocalProcessRuntime implements Runtime {
   async stopAll(reason: string): Promise<void> {
     await this.closeStarts();
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id, reason)));
+    this.spawner.close();
   }
 
   /** Refuses new starts (503, retry) and resolves once every start in flight has returned. */

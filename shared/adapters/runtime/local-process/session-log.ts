@@ -1,7 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, openSync, symlinkSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from '../../../ports/logger';
+import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { timestampLines } from './timestamp-lines';
 
@@ -15,8 +15,8 @@ export function openSessionLog(path: string): WriteStream {
  * The process's stdout and stderr into its log, each line stamped with its time (so the logs can be
  * read `since` a time, as on CloudWatch); the log is ended once both have ended, every line handed on.
  */
-export function recordOutput(child: ChildProcess, log: WriteStream): void {
-  const outputs = [child.stdout!.pipe(timestampLines()), child.stderr!.pipe(timestampLines())];
+export function recordOutput(child: { stdout: Readable; stderr: Readable }, log: WriteStream): void {
+  const outputs = [child.stdout.pipe(timestampLines()), child.stderr.pipe(timestampLines())];
   for (const output of outputs) output.pipe(log, { end: false });
   void Promise.allSettled(outputs.map((o) => finished(o))).then(() => log.end());
 }

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, type WriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import { RuntimeStartError } from '../../../domain/errors';
@@ -7,6 +6,7 @@ import { commandProblem, HOLD_UNTIL_GO } from './command-check';
 import type { PidRecords } from './pid-records';
 import { processFacts, signalGroup, terminateGroup } from './process-group';
 import { openSessionLog } from './session-log';
+import type { SpawnedChild, Spawner } from './spawner';
 
 /**
  * Everything that can fail before the process exists, checked first so that a failure leaves
@@ -49,6 +49,8 @@ export interface HeldSpawn {
   log: WriteStream;
   records: PidRecords;
   logger: Logger;
+  /** Where processes are started: the helper process, not a fork of the server. */
+  spawner: Spawner;
 }
 
 /**
@@ -58,28 +60,22 @@ export interface HeldSpawn {
  * (detached), so a stop reaches everything the app started. A failure ends the log and throws
  * RuntimeStartError, with nothing of the app run.
  */
-export async function spawnHeld(options: HeldSpawn): Promise<{ child: ChildProcess; pid: number; go: () => void }> {
+export async function spawnHeld(options: HeldSpawn): Promise<{ child: SpawnedChild; pid: number; go: () => void }> {
   const { argv, log, sessionId, logger } = options;
   const program = basename(argv[0]!);
-  let child: ChildProcess;
+  let child: SpawnedChild;
   try {
-    child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv], {
+    child = await options.spawner.spawn({
+      file: '/bin/sh',
+      args: ['-c', HOLD_UNTIL_GO, 'sessionplane-session', ...argv],
       cwd: options.cwd,
       env: options.env,
       ...options.runAs,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
     });
   } catch (cause) {
-    log.end();
-    throw new RuntimeStartError(`Could not start ${program}: ${(cause as Error).message}`, { cause });
-  }
-  child.stdin!.on('error', () => {}); // EPIPE if it has already gone; its exit says the rest
-  if (child.pid === undefined) {
-    const cause = await new Promise<Error>((resolve) => child.once('error', resolve));
-    log.end(`sessionplane: could not start ${program}: ${cause.message}\n`);
+    log.end(`sessionplane: could not start ${program}: ${(cause as Error).message}\n`);
     throw new RuntimeStartError(
-      `Could not start ${program}: ${(cause as NodeJS.ErrnoException).code ?? 'spawn failed'}`,
+      `Could not start ${program}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
       { cause },
     );
   }
@@ -102,7 +98,7 @@ export async function spawnHeld(options: HeldSpawn): Promise<{ child: ChildProce
       cause: error,
     });
   }
-  return { child, pid, go: () => child.stdin!.end('go\n') };
+  return { child, pid, go: () => child.endInput('go\n') };
 }
 
 /**
