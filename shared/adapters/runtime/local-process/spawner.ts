@@ -22,7 +22,7 @@ export const HELPER_NAME = 'sessionplane-process-helper';
 const HELPER = `
 const { spawn } = require('node:child_process');
 const children = new Map();
-const send = (m) => { if (process.connected) process.send(m); };
+const send = (m, then) => { if (process.connected) process.send(m, then); else if (then) then(); };
 process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
   if (m.op === 'spawn') {
@@ -41,7 +41,11 @@ process.on('message', (m) => {
     child.on('error', (error) => send({ id: m.id, ev: 'warn', message: error.message }));
     send({ id: m.id, ev: 'spawned', pid: child.pid });
     for (const [fd, stream] of [[1, child.stdout], [2, child.stderr]]) {
-      stream.on('data', (data) => send({ id: m.id, ev: 'data', fd, data }));
+      // One chunk on the channel at a time: a chatty app waits for the server as it would for a pipe it reads.
+      stream.on('data', (data) => {
+        stream.pause();
+        send({ id: m.id, ev: 'data', fd, data }, () => stream.resume());
+      });
       stream.on('end', () => send({ id: m.id, ev: 'end', fd }));
     }
     child.once('exit', (code, signal) => {
