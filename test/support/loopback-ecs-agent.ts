@@ -88,7 +88,7 @@ export class LoopbackEcsAgent {
   async crash(taskArn: string): Promise<void> {
     const t = this.tasks.get(taskArn)!;
     const gone = new Promise((resolve) => t.child.once('exit', resolve));
-    t.child.kill('SIGKILL');
+    signalTask(t, 'SIGKILL');
     await gone;
   }
 
@@ -170,7 +170,9 @@ export class LoopbackEcsAgent {
     Object.assign(env, await this.secretsOf(container.secrets ?? [], definition.executionRoleArn ?? ''));
     const command = (override?.command ?? container.command ?? []).map(here);
     const [file, ...args] = [...image.entryPoint, ...command];
-    const child = spawn(file!, args, { cwd: image.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A group of its own, as a container is: a stop reaches what its entrypoint started, not only the entrypoint
+    // (killing a wrapper alone left its app running after the tests).
+    const child = spawn(file!, args, { cwd: image.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const running: Running = {
       task,
       ip,
@@ -203,7 +205,7 @@ export class LoopbackEcsAgent {
   private async kill(t: Running): Promise<void> {
     if (t.exited || t.child.exitCode !== null) return;
     const gone = new Promise((resolve) => t.child.once('exit', resolve));
-    t.child.kill('SIGTERM');
+    signalTask(t, 'SIGTERM');
     await gone;
   }
 
@@ -282,5 +284,14 @@ export class LoopbackEcsAgent {
       resources: [task.taskArn!],
       detail: { ...task, ...change, version: ++t.version } as TaskStateChangeEvent['detail'],
     } as TaskStateChangeEvent;
+  }
+}
+
+/** A signal to a task's whole process group (its entrypoint and what it started). */
+function signalTask(t: Running, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-t.child.pid!, signal);
+  } catch {
+    t.child.kill(signal); // the group is gone already: the entrypoint alone, if it is still there
   }
 }
