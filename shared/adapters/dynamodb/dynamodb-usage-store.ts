@@ -26,7 +26,6 @@ const ownerSums = (owner: string) => `usagesum#${owner}`;
 const monthSums = (dayOrMonth: string) => `usagesum#${dayOrMonth.slice(0, 7)}`;
 
 /** The month partition a record is listed under: `usage#YYYY-MM` of its end, in the live index (sorted by its end). */
-const monthOf = (ms: number) => `usage#${new Date(ms).toISOString().slice(0, 7)}`;
 const monthPartition = (month: string) => `usage#${month}`;
 
 /** Where one user's records are listed in the owner index. */
@@ -86,7 +85,7 @@ export class DynamoDbUsageStore implements UsageStore {
           TableName: this.tableName,
           Item: {
             [T.partitionKey]: `usage#${usage.sessionId}`,
-            [T.liveIndex.partitionKey]: monthOf(usage.endedAt),
+            [T.liveIndex.partitionKey]: monthPartition(new Date(usage.endedAt).toISOString().slice(0, 7)),
             [T.liveIndex.sortKey]: usage.endedAt,
             [T.ttlAttribute]: Math.floor((usage.endedAt + this.retentionMs) / 1000),
             // The owner index's `usage#<user>` partition: one user's records without reading everyone's.
