@@ -31,6 +31,31 @@ export interface UrlSettings {
  * usable URL too.
  */
 function sessionUrlTemplate(settings: UrlSettings): string {
+  const { publicUrl, useHost, urlPrefix, template } = settings;
+  const last = lastTemplate;
+  if (
+    last?.publicUrl === publicUrl &&
+    last.useHost === useHost &&
+    last.urlPrefix === urlPrefix &&
+    last.template === template
+  )
+    return last.url;
+  const url = templateOf(settings);
+  lastTemplate = { publicUrl, useHost, urlPrefix, template, url };
+  return url;
+}
+
+/** The last settings' template: a list renders each of its sessions with the same settings. */
+let lastTemplate: (Pick<UrlSettings, 'publicUrl' | 'useHost' | 'urlPrefix' | 'template'> & { url: string }) | undefined;
+
+/** The router's public URL, parsed (the last one kept: it is the same for every session of a list). */
+function routerOf(publicUrl: string): URL {
+  if (lastRouter?.publicUrl !== publicUrl) lastRouter = { publicUrl, url: new URL(publicUrl) };
+  return lastRouter.url;
+}
+let lastRouter: { publicUrl: string; url: URL } | undefined;
+
+function templateOf(settings: UrlSettings): string {
   let url = settings.template ?? TRAME_SESSION_URL_TEMPLATE;
   if (settings.useHost) {
     url = settings.useHost.includes('://')
@@ -39,7 +64,7 @@ function sessionUrlTemplate(settings: UrlSettings): string {
   } else if (settings.urlPrefix) {
     url = url.split('ws://USE_HOST/proxy').join(`ws://USE_HOST${settings.urlPrefix}/proxy`);
   }
-  const router = new URL(settings.publicUrl);
+  const router = routerOf(settings.publicUrl);
   url = url.split('USE_HOST').join(router.host);
   // A TRAME_USE_HOST with a scheme chose it; otherwise the page's scheme decides, as in the client.
   const schemeChosen = settings.useHost?.includes('://') ?? false;
@@ -58,7 +83,7 @@ export function sessionUrl(settings: UrlSettings, id: string, token?: string): s
 /** The origin a session's own host has: the router's scheme and port, host `<id>.<domain>`. */
 export function sessionOrigin(settings: UrlSettings, id: string): string | undefined {
   if (!settings.sessionDomain) return undefined;
-  const router = new URL(settings.publicUrl);
+  const router = routerOf(settings.publicUrl);
   return `${router.protocol}//${id}.${settings.sessionDomain}${router.port ? `:${router.port}` : ''}`;
 }
 

@@ -1,5 +1,5 @@
 import { startBenchPlane } from './bench-plane';
-import { spawn } from 'node:child_process';
+import { loadFromOwnProcess } from './load-client';
 import { ms, quantile, table } from './stats';
 
 /** POST /sessions latency and launch-to-READY of the echo app, over real HTTP to the local server. */
@@ -63,22 +63,7 @@ export async function benchApiLaunch(): Promise<string> {
   // The read path: one session's GET, 50 requests in flight, 5000 in all (after 500 to warm up),
   // from a load client in its own process.
   const { id: readId } = await post();
-  const reads = await new Promise<{ latencies: number[]; perSecond: number }>((resolve, reject) => {
-    const client = spawn(
-      process.execPath,
-      ['test/bench/http-client.mjs', `${base}/sessions/${readId}`, '5000', '50', '500', auth.authorization],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    client.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    client.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as { latencies: number[]; perSecond: number })
-        : reject(new Error(`load client exited ${code}`)),
-    );
-  });
+  const reads = await loadFromOwnProcess(`${base}/sessions/${readId}`, auth.authorization, 5000, 50, 500);
   // A stop is visible to the owner's very next GET.
   await fetch(`${base}/sessions/${readId}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer());
   const afterStop = (await (await fetch(`${base}/sessions/${readId}`, { headers: auth })).json()) as { status: string };

@@ -2,27 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { usageOf } from '../../shared/domain/usage';
 import { makeSession } from '../support/sessions';
 import { startBenchPlane } from './bench-plane';
+import { loadFromOwnProcess } from './load-client';
 import { ms, quantile, table } from './stats';
-
-/** `n` requests to `url`, `inFlight` at a time: their times, and how many a second were answered. */
-async function load(url: string, headers: Record<string, string>, n: number, inFlight: number) {
-  const times: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < n) {
-        next++;
-        const t = performance.now();
-        const res = await fetch(url, { headers });
-        await res.arrayBuffer();
-        if (!res.ok) throw new Error(`${url}: ${res.status}`);
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), perSecond: n / ((performance.now() - t0) / 1000) };
-}
 
 /**
  * Reads that must not grow with history (#39): `GET /sessions` and `GET /usage` as one user (the admin) with `ended` ended sessions
@@ -49,10 +30,17 @@ export async function benchHistory(): Promise<string> {
       }
       const headers = at.auth; // the local admin, whose history this is
       const measure = async (path: string, label = `GET ${path}`) => {
-        await load(`${at.base}${path}`, headers, 20, 1); // warm
-        const one = await load(`${at.base}${path}`, headers, 100, 1);
-        const fifty = await load(`${at.base}${path}`, headers, 500, 50);
-        rows.push([label, ended, ms(one.p50), ms(fifty.p50), ms(fifty.p99), `${fifty.perSecond.toFixed(0)} req/s`]);
+        const one = await loadFromOwnProcess(`${at.base}${path}`, headers.authorization, 100, 1, 20);
+        const fifty = await loadFromOwnProcess(`${at.base}${path}`, headers.authorization, 1000, 50, 100);
+        const [p50, p99] = [quantile(fifty.latencies, 0.5), quantile(fifty.latencies, 0.99)];
+        rows.push([
+          label,
+          ended,
+          ms(quantile(one.latencies, 0.5)),
+          ms(p50),
+          ms(p99),
+          `${fifty.perSecond.toFixed(0)} req/s`,
+        ]);
       };
       await measure('/sessions');
       // Today's records are before the day sums' first day (tomorrow: they began with these writes), so read one by

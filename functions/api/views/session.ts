@@ -107,8 +107,23 @@ export type ShareView = z.infer<typeof ShareViewSchema>;
 const warnedView = (warned: Session['warned']) =>
   warned ? { warned: { idle: iso(warned.idle), expiry: iso(warned.expiry) } } : {};
 
+/**
+ * The views last built of records that cannot change (the local store hands out frozen records, and
+ * keeps them across reads): a list polled while nothing changes builds each view once (#39).
+ */
+const kept = new WeakMap<Session, { urls: UrlSettings; publicUrl: string; view: SessionView }>();
+
 /** A session as the API shows it: ISO times, URLs, never the token hash or the runtime id. */
 export function sessionView(session: Session, urls: UrlSettings, token?: string): SessionView {
+  if (token !== undefined || !Object.isFrozen(session)) return viewOf(session, urls, token);
+  const hit = kept.get(session);
+  if (hit?.urls === urls && hit.publicUrl === urls.publicUrl) return hit.view;
+  const view = Object.freeze(viewOf(session, urls));
+  kept.set(session, { urls, publicUrl: urls.publicUrl, view });
+  return view;
+}
+
+function viewOf(session: Session, urls: UrlSettings, token?: string): SessionView {
   return {
     id: session.id,
     name: session.name,

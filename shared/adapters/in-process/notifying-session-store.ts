@@ -3,6 +3,7 @@ import { isFinal, type Session } from '../../domain/session';
 import type { SessionChanges } from '../../ports/session-changes';
 import type { Page, SessionStore } from '../../ports/session-store';
 import { KeyedWaiters } from './keyed-waiters';
+import { ListCache } from './list-cache';
 
 /** Records are shared from the cache, so none may be changed in place (the domain never does). */
 function frozen(session: Session): Session {
@@ -22,6 +23,9 @@ function frozen(session: Session): Session {
  * a session that has ended leaves the cache, so it holds what is running, not every session the
  * server has seen.
  *
+ * With `cacheReads` it also keeps the lists last read (an owner's pages, what is shared with whom) until a write
+ * changes them, with the same rule: a list a write overlapped is not kept.
+ *
  * With `cacheReads` it also knows which sessions are QUEUED, once a whole live listing has run with no write beside
  * it (from then on every write says), so the queue's dispatcher can skip its pass when none is.
  */
@@ -29,6 +33,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private readonly waiters = new KeyedWaiters();
   private readonly listeners = new Set<(id: string) => void>();
   private readonly cache: LRUCache<string, Session> | undefined;
+  private readonly lists: ListCache | undefined;
   /** Counts the starts and ends of writes, so a read that overlapped one does not cache what it read. */
   private writes = 0;
   /** The QUEUED sessions' ids (cacheReads only; undefined until a whole live listing is known to be exact). */
@@ -38,7 +43,10 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     private readonly inner: SessionStore,
     options: { cacheReads?: boolean; cacheSize?: number } = {},
   ) {
-    if (options.cacheReads) this.cache = new LRUCache({ max: options.cacheSize ?? 20_000 });
+    if (options.cacheReads) {
+      this.cache = new LRUCache({ max: options.cacheSize ?? 20_000 });
+      this.lists = new ListCache(options.cacheSize ?? 20_000);
+    }
   }
 
   next(id: string, timeoutMs: number): Promise<void> {
@@ -66,9 +74,16 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   /**
    * One write through to the store, with the cache and the waiters kept right: the write counter
    * moves at its start and its end (so an overlapping read is not cached), `written` updates the
-   * cache on success, a failure drops the record, and waiters hear of it either way (unless quiet).
+   * cache on success, a failure drops the record, the lists of its owner (every list, when the owner is not known)
+   * are dropped, and waiters hear of it either way (unless quiet).
    */
-  private async write<T>(id: string, op: () => Promise<T>, written: (result: T) => void, notify = true): Promise<T> {
+  private async write<T>(
+    id: string,
+    owner: string | undefined,
+    op: () => Promise<T>,
+    written: (result: T) => void,
+    notify = true,
+  ): Promise<T> {
     this.writes++;
     try {
       const result = await op();
@@ -81,6 +96,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
       throw error;
     } finally {
       this.writes++;
+      this.lists?.changed(owner);
       // Written, or lost to a write that got there first: either way the record is not what a waiter saw.
       if (notify) this.changed(id);
     }
@@ -89,6 +105,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   create(session: Session): Promise<void> {
     return this.write(
       session.id,
+      session.owner,
       () => this.inner.create(session),
       () => this.remember({ ...session }),
     );
@@ -108,6 +125,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     this.cache?.delete(session.id);
     return this.write(
       session.id,
+      session.owner,
       () => this.inner.discard(session),
       () => {
         this.cache?.delete(session.id);
@@ -119,25 +137,45 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   transition(current: Session, next: Session): Promise<Session> {
     return this.write(
       current.id,
+      current.owner,
       () => this.inner.transition(current, next),
       (written) => this.remember({ ...written }),
     );
   }
 
-  listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>> {
-    return this.inner.listByOwner(owner, options);
+  async listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>> {
+    const hit = this.lists?.page(owner, options);
+    if (hit) return hit;
+    const before = this.writes;
+    const page = await this.inner.listByOwner(owner, options);
+    if (this.lists && this.writes === before) {
+      const kept = { ...page, items: page.items.map(frozen) };
+      this.lists.keepPage(owner, options, kept);
+      return kept;
+    }
+    return page;
   }
 
   listUnrecorded(): AsyncIterable<Session> {
     return this.inner.listUnrecorded();
   }
 
+  /** Changes nothing a session record shows (it only leaves the index of ended sessions not yet billed). */
   markRecorded(id: string): Promise<void> {
     return this.inner.markRecorded(id);
   }
 
-  listSharedWith(grantees: readonly string[]): Promise<Session[]> {
-    return this.inner.listSharedWith(grantees);
+  async listSharedWith(grantees: readonly string[]): Promise<Session[]> {
+    const hit = this.lists?.sharedWith(grantees);
+    if (hit) return hit;
+    const before = this.writes;
+    const found = await this.inner.listSharedWith(grantees);
+    if (this.lists && this.writes === before) {
+      const kept = found.map(frozen);
+      this.lists.keepSharedWith(grantees, kept);
+      return kept;
+    }
+    return found;
   }
 
   async *listLive(): AsyncIterable<Session> {
@@ -163,6 +201,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   recordActivity(id: string, at: number): Promise<void> {
     return this.write(
       id,
+      this.cache?.get(id)?.owner,
       () => this.inner.recordActivity(id, at),
       () => this.cache?.delete(id),
       false,
