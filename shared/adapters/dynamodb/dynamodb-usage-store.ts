@@ -12,6 +12,9 @@ import type { UsageStore } from '../../ports/usage-store';
 
 const DAY = 24 * 3600_000;
 
+/** What a day sum's reader needs: its totals, never the set of sessions counted into it (read with it, it grows with them). */
+const SUM_FIELDS = ['sum', 'sessions', 'seconds', 'mcpuSeconds', 'mibSeconds', 'gpuSeconds'] as const;
+
 /**
  * A day sum's item: one owner's, one UTC day's, one app's and capacity's (`#` is in no user, app or capacity name), in
  * one of 16 parts by the session id's first hex digit, so its `counted` set stays far under DynamoDB's 400 KB item
@@ -232,7 +235,7 @@ export class DynamoDbUsageStore implements UsageStore {
         ? [{ index: T.byOwnerIndex, partition: ownerSums(range.owner) }]
         : monthsBetween(range.from, range.to).map((m) => ({ index: T.liveIndex, partition: monthSums(m) }));
     for (const { index, partition } of partitions)
-      for await (const item of this.query(index, partition, range)) {
+      for await (const item of this.query(index, partition, range, SUM_FIELDS)) {
         const meta = item.sum as Pick<UsageSum, 'owner' | 'app' | 'capacity' | 'day'>;
         yield {
           ...meta,
@@ -259,13 +262,15 @@ export class DynamoDbUsageStore implements UsageStore {
 
   /**
    * One partition of an index, the items sorted in [from, to) (both indexes sort by `createdAt`: a record's end, a
-   * sum's day).
+   * sum's day); only `fields`, when named.
    */
   private async *query(
     index: { name: string; partitionKey: string; sortKey: string },
     partition: string,
     range: { from: number; to: number },
+    fields?: readonly string[],
   ): AsyncIterable<Record<string, unknown>> {
+    const names = Object.fromEntries((fields ?? []).map((f, i) => [`#f${i}`, f]));
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
@@ -273,8 +278,9 @@ export class DynamoDbUsageStore implements UsageStore {
           TableName: this.tableName,
           IndexName: index.name,
           KeyConditionExpression: '#p = :p AND #s BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#p': index.partitionKey, '#s': index.sortKey },
+          ExpressionAttributeNames: { '#p': index.partitionKey, '#s': index.sortKey, ...names },
           ExpressionAttributeValues: { ':p': partition, ':from': range.from, ':to': range.to - 1 },
+          ...(fields ? { ProjectionExpression: Object.keys(names).join(', ') } : {}),
           ExclusiveStartKey: start,
         }),
       );
