@@ -1,9 +1,13 @@
 // A load client in its own process (so it does not share the server's event loop): GETs `url`
 // `total` times with `concurrency` in flight, after `warmup` more; prints the latencies (ms) and
 // the rate as JSON. Usage: node http-client.mjs URL TOTAL CONCURRENCY WARMUP AUTHORIZATION
+// (URL may be several, separated by spaces: the requests take them in turn, a mixed load).
 
-const [url, total, concurrency, warmup, authorization] = process.argv.slice(2);
+const [urlList, total, concurrency, warmup, authorization] = process.argv.slice(2);
+const urls = urlList.split(' ');
+let turn = 0;
 const once = async () => {
+  const url = urls[turn++ % urls.length];
   const t0 = performance.now();
   const res = await fetch(url, { headers: { authorization } });
   await res.arrayBuffer();

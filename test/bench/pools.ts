@@ -41,13 +41,25 @@ export async function benchPools(): Promise<string> {
     const res = await server.api('/sessions', { method: 'POST', body: JSON.stringify({ app }) });
     const body = (await res.json()) as { id: string; sessionURL: string; pooled: boolean };
     if (res.status !== 202) throw new Error(`launch failed: ${res.status} ${JSON.stringify(body)}`);
+    const reply = performance.now() - t0;
     await firstEcho(body.sessionURL);
     const took = performance.now() - t0;
+    // The same again on the session now that it has served once: what the first connection costs the app itself.
+    const t1 = performance.now();
+    await firstEcho(body.sessionURL);
+    const again = performance.now() - t1;
     await (await server.api(`/sessions/${body.id}`, { method: 'DELETE' })).arrayBuffer();
-    return { took, pooled: body.pooled };
+    return { took, reply, again, pooled: body.pooled };
   };
   try {
-    const runs = { pooled: [] as number[], plain: [] as number[], bare: [] as number[] };
+    const runs = {
+      pooled: [] as number[],
+      plain: [] as number[],
+      bare: [] as number[],
+      reply: [] as number[],
+      echo: [] as number[],
+      again: [] as number[],
+    };
     let hits = 0;
     for (let i = -3; i < ROUNDS; i++) {
       await poolReady();
@@ -57,6 +69,9 @@ export async function benchPools(): Promise<string> {
       if (i < 0) continue; // warm-up: the JIT, the store, the page cache
       if (p.pooled) hits++;
       runs.pooled.push(p.took);
+      runs.reply.push(p.reply);
+      runs.echo.push(p.took - p.reply);
+      runs.again.push(p.again);
       runs.plain.push(n.took);
       runs.bare.push(b);
     }
@@ -70,6 +85,9 @@ export async function benchPools(): Promise<string> {
         ['measure', 'p50', 'p90'],
         [
           [`from its warm pool (${hits}/${ROUNDS} hits)`, ms(p50(runs.pooled)), ms(p90(runs.pooled))],
+          ['  of which the POST reply (READY in it)', ms(p50(runs.reply)), ms(p90(runs.reply))],
+          ['  of which the first echo through the router', ms(p50(runs.echo)), ms(p90(runs.echo))],
+          ['  a second connection and echo, same session', ms(p50(runs.again)), ms(p90(runs.again))],
           ['no pool (started per launch)', ms(p50(runs.plain)), ms(p90(runs.plain))],
           ['bare spawn of the app (no control plane)', ms(p50(runs.bare)), ms(p90(runs.bare))],
         ],

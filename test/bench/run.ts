@@ -27,7 +27,10 @@ const parts: Record<string, () => Promise<string>> = {
   shares: benchShares,
   history: benchHistory,
   soak: () =>
-    benchSoak({ lists: Number(process.env.SOAK_LISTS ?? 10_000), cycles: Number(process.env.SOAK_CYCLES ?? 1_000) }),
+    benchSoak({
+      requests: Number(process.env.SOAK_REQUESTS ?? 30_000),
+      cycles: Number(process.env.SOAK_CYCLES ?? 1_000),
+    }),
 };
 const chosen = process.argv.slice(2).filter((p) => p in parts);
 const header = `Sessionplane benchmarks, ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`;
