@@ -30,6 +30,7 @@ const parts: Record<string, () => Promise<string>> = {
     benchSoak({
       requests: Number(process.env.SOAK_REQUESTS ?? 30_000),
       cycles: Number(process.env.SOAK_CYCLES ?? 1_000),
+      inMemory: process.env.SOAK_STORE === 'memory',
     }),
 };
 const chosen = process.argv.slice(2).filter((p) => p in parts);

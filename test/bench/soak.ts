@@ -39,13 +39,14 @@ async function memoryAfterGc(): Promise<{ heap: number; rss: number; anon: numbe
  * cent of its first figure.
  */
 export async function benchSoak(
-  options: { requests?: number; cycles?: number; sessions?: number; live?: number } = {},
+  options: { requests?: number; cycles?: number; sessions?: number; live?: number; inMemory?: boolean } = {},
 ): Promise<string> {
   const requests = options.requests ?? 30_000;
   const cycles = options.cycles ?? 1_000;
   const standing = options.sessions ?? 200;
   const live = options.live ?? 100;
-  const { plane, base, auth, close } = await startBenchPlane({ portRange: '42000-42999' });
+  // inMemory: the store in the JS heap instead of LevelDB on disk, to tell the store's native memory from the rest.
+  const { plane, base, auth, close } = await startBenchPlane({ portRange: '42000-42999', inMemory: options.inMemory });
   const call = async (method: string, path: string, body?: string) => {
     const res = await fetch(`${base}${path}`, { method, headers: auth, ...(body ? { body } : {}) });
     const text = await res.text();
@@ -105,7 +106,7 @@ export async function benchSoak(
   await stop(kept);
   await close();
   return [
-    `### Soak: heap and RSS after GC under mixed reads and launch/stop cycles (local server, store on disk, ${standing}+ sessions on record)`,
+    `### Soak: heap and RSS after GC under mixed reads and launch/stop cycles (local server, store ${options.inMemory ? 'in memory' : 'on disk'}, ${standing}+ sessions on record)`,
     '',
     table(
       ['after', 'took', 'heap MiB', 'vs start', 'RSS MiB', 'vs start', 'own RSS MiB (anonymous)', 'vs start'],
