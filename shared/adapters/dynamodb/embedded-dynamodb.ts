@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
+import { cacheTableRecords } from './table-record-cache';
 import { ConfigError } from '../../domain/errors';
 import { answerHttp, dynaliteDb, InProcessDynamoDb } from './in-process-dynamodb';
 
@@ -47,6 +48,7 @@ export async function startEmbeddedDynamoDb(options: { path?: string } = {}): Pr
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  cacheTableRecords(store.tableDb);
   const handler = new InProcessDynamoDb(store);
   const server = createServer((req, res) => void answerHttp(handler, req, res));
   await new Promise<void>((resolve, reject) => {

@@ -11,11 +11,14 @@ import { createRequire } from 'node:module';
  * a signature and the SDK's whole path both ways (#39).
  */
 
+import type { TableRecords } from './table-record-cache';
+
 const require = createRequire(import.meta.url);
 
 /** dynalite's store (`dynalite/db`'s `create`): its LevelDB, table records and lifecycle. */
 export interface DynaliteStore {
   lifecycleManager: { gracefulClose(): Promise<void> };
+  tableDb: TableRecords;
 }
 
 export interface DynaliteError extends Error {

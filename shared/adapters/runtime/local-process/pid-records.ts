@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileDurablyAsync } from '../../in-process/durable-file';
 import { markedProcesses, processFacts } from './process-group';
@@ -56,8 +57,12 @@ export class PidRecords {
     return writeFileDurablyAsync(join(this.runDir, `${record.sessionId}.json`), JSON.stringify(record));
   }
 
+  /**
+   * Off the event loop (#39: a synchronous unlink cost each launch about a millisecond of the server's time). A record
+   * left by a crash before it is gone names a process that has ended: `strays` finds it dead and removes it.
+   */
   remove(sessionId: string): void {
-    rmSync(join(this.runDir, `${sessionId}.json`), { force: true });
+    rm(join(this.runDir, `${sessionId}.json`), { force: true }).catch(() => undefined);
   }
 
   /**
