@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MakeToken, peopleCommands, PutFile, RevokeToken, UseToken } from './people-model';
-import { ChooseLimits, ForgedActivity, JobLaunch, JobLook, JobStop, workCommands } from './work-model';
+import {
+  ChooseLimits,
+  ForgedActivity,
+  JobLaunch,
+  JobLook,
+  JobStop,
+  LaunchWithLimits,
+  workCommands,
+} from './work-model';
 import { moto523Missing } from '../support/moto-523';
 import { AWS_MODEL_APPS, AwsProduct } from './aws-product';
 import { invariants } from './invariants';
@@ -78,6 +86,8 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
       new JobStop('dave', 1),
       new ChooseLimits('root', 5, { idleTimeout: 'never' }),
       new ChooseLimits('bob', 5, { maxLifetime: '4h' }),
+      new LaunchWithLimits('dave', 'skaha', { idleTimeout: 'never', maxLifetime: '4h' }),
+      new LaunchWithLimits('dave', 'rest', { idleTimeout: '5s' }),
       new ForgedActivity(2),
       // #38 on AWS: a personal token verified by the functions themselves, across a cold start; files sent to the router service (307).
       new MakeToken('bob'),

@@ -6,7 +6,15 @@ import { checkSequences } from './model-run';
 import { commands, Launch, Lists, Look, Model, Restart, Share, Stop } from './product-model';
 import { MakeToken, peopleCommands, PutFile, ReadFile, RevokeToken, UseToken } from './people-model';
 import { Attach, VisitorLaunch, VisitorLook, webClientCommands } from './web-client-model';
-import { ChooseLimits, ForgedActivity, JobLaunch, JobLook, JobStop, workCommands } from './work-model';
+import {
+  ChooseLimits,
+  ForgedActivity,
+  JobLaunch,
+  JobLook,
+  JobStop,
+  LaunchWithLimits,
+  workCommands,
+} from './work-model';
 
 /**
  * The whole product, model-checked (#33): seeded random sequences of launches (every app kind, every
@@ -145,6 +153,24 @@ describe('the product, model-checked', () => {
         new Restart('SIGKILL'),
         new JobLook('dave', 2),
         new ChooseLimits('alice', 0, { maxLifetime: '4h' }),
+        new Lists('alice'),
+      ],
+    ],
+    // #37, written (not found): limits chosen at launch through REST and skaha, within the app's bounds and outside
+    // them (refused, nothing started), to the cap, across kill -9, then changed by the owner and refused to a grantee.
+    [
+      'limits chosen at launch through every door that takes them, to the cap, kill -9',
+      () => [
+        new LaunchWithLimits('alice', 'rest', { idleTimeout: '2h' }),
+        new LaunchWithLimits('alice', 'skaha', { idleTimeout: 'never', maxLifetime: '4h' }),
+        new LaunchWithLimits('alice', 'skaha', { idleTimeout: '5s' }),
+        new LaunchWithLimits('alice', 'rest', { idleTimeout: '5s' }),
+        new LaunchWithLimits('alice', 'rest', { idleTimeout: 'never', maxLifetime: '4h' }),
+        new LaunchWithLimits('alice', 'skaha', { idleTimeout: '2h' }),
+        new Restart('SIGKILL'),
+        new Share('alice', 1, 'user:bob'),
+        new ChooseLimits('bob', 1, { idleTimeout: '2h' }),
+        new ChooseLimits('alice', 1, { idleTimeout: '2h' }),
         new Lists('alice'),
       ],
     ],

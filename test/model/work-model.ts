@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { isFinal, isLive, type Session } from '../../shared/domain/session';
-import { MODEL_JOB, type ModelUser } from './local-product';
+import { MODEL_CAP, MODEL_JOB, type ModelUser } from './local-product';
 import {
   type Cmd,
   hasSessions,
@@ -122,6 +122,52 @@ export class ChooseLimits implements Cmd {
   toString = () => `chooseLimits(${this.user}, #${this.pick}, ${JSON.stringify(this.body)})`;
 }
 
+/** What a chosen limit is stored as: milliseconds, `never` as 0. */
+const msOf = (v: string) => (v === 'never' ? 0 : { '5s': 5_000, '2h': 7_200_000, '4h': 14_400_000 }[v]!);
+
+/**
+ * A launch of the `sized` app that chooses its limits at once, through REST (`idleTimeout`/`maxLifetime` in the body)
+ * or skaha (the same as form fields): within the app's bounds it starts with them (the record says so); outside them
+ * it is refused in the door's own shape (400) and nothing is started. Over the cap, refused as any launch.
+ */
+export class LaunchWithLimits implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly door: 'rest' | 'skaha',
+    readonly body: { idleTimeout?: string; maxLifetime?: string },
+  ) {}
+  check = () => true;
+  async run(m: Model, p: Product) {
+    const before = m.liveOf(this.user).length;
+    const res =
+      this.door === 'rest'
+        ? await p.call(this.user, '/sessions', {
+            method: 'POST',
+            body: JSON.stringify({ app: 'sized', profile: 'small', ...this.body }),
+          })
+        : await p.call(this.user, '/skaha/v1/session', {
+            method: 'POST',
+            body: `name=m-sized&app=sized&${new URLSearchParams(this.body).toString()}`,
+            form: true,
+          });
+    const text = await res.text();
+    const what = `${this}: ${text}`;
+    if (!withinSized(this.body)) {
+      expect(res.status, what).toBe(400);
+      if (this.door === 'rest') expect(res.headers.get('content-type'), what).toContain('application/problem+json');
+      return;
+    }
+    if (before >= MODEL_CAP) return void expect(res.status, what).toBe(this.door === 'skaha' ? 400 : 429);
+    expect(res.status, what).toBe(this.door === 'rest' ? 202 : 200);
+    const id = this.door === 'skaha' ? text.trim() : (JSON.parse(text) as { id: string }).id;
+    const record = (await p.store.get(id))!;
+    if (this.body.idleTimeout !== undefined) expect(record.idleTimeoutMs, what).toBe(msOf(this.body.idleTimeout));
+    if (this.body.maxLifetime !== undefined) expect(record.maxLifetimeMs, what).toBe(msOf(this.body.maxLifetime));
+    m.sessions.push({ id, owner: this.user, app: 'sized', live: true, shares: new Set() });
+  }
+  toString = () => `launchWithLimits(${this.user}, ${this.door}, ${JSON.stringify(this.body)})`;
+}
+
 /** Someone without the session's secret says it is busy: told the session does not exist, and nothing changes. */
 export class ForgedActivity implements Cmd {
   constructor(readonly pick: number) {}
@@ -160,4 +206,11 @@ export const workCommands = [
     )
     .map(([u, i, b]) => new ChooseLimits(u, i, b)),
   pick.map((i) => new ForgedActivity(i)),
+  fc
+    .tuple(
+      user,
+      fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha'),
+      fc.constantFrom({ idleTimeout: '2h' }, { idleTimeout: 'never', maxLifetime: '4h' }, { idleTimeout: '5s' }),
+    )
+    .map(([u, d, b]) => new LaunchWithLimits(u, d, b)),
 ];
