@@ -16,6 +16,7 @@ import {
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { TaskStateChangeEvent } from '../../functions/aws/task-events-handler';
+import { signalGroup } from '../../shared/adapters/runtime/local-process/process-group';
 
 /** How an image runs here: its ENTRYPOINT and WORKDIR (what its Containerfile says), or undefined: it cannot be pulled. */
 export type ImageStore = (image: string) => { entryPoint: string[]; cwd: string } | undefined;
@@ -88,7 +89,7 @@ export class LoopbackEcsAgent {
   async crash(taskArn: string): Promise<void> {
     const t = this.tasks.get(taskArn)!;
     const gone = new Promise((resolve) => t.child.once('exit', resolve));
-    signalTask(t, 'SIGKILL');
+    signalGroup(t.child.pid!, 'SIGKILL');
     await gone;
   }
 
@@ -205,7 +206,7 @@ export class LoopbackEcsAgent {
   private async kill(t: Running): Promise<void> {
     if (t.exited || t.child.exitCode !== null) return;
     const gone = new Promise((resolve) => t.child.once('exit', resolve));
-    signalTask(t, 'SIGTERM');
+    signalGroup(t.child.pid!, 'SIGTERM'); // its whole group: the entrypoint and what it started
     await gone;
   }
 
@@ -284,14 +285,5 @@ export class LoopbackEcsAgent {
       resources: [task.taskArn!],
       detail: { ...task, ...change, version: ++t.version } as TaskStateChangeEvent['detail'],
     } as TaskStateChangeEvent;
-  }
-}
-
-/** A signal to a task's whole process group (its entrypoint and what it started). */
-function signalTask(t: Running, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-t.child.pid!, signal);
-  } catch {
-    t.child.kill(signal); // the group is gone already: the entrypoint alone, if it is still there
   }
 }
