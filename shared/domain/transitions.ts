@@ -34,6 +34,16 @@ export function canTransition(from: SessionStatus, to: SessionStatus, kind?: 'jo
   return LEGAL[from].includes(to) && (kind === 'job' || !JOBS_ONLY(from, to));
 }
 
+/** Whether a session in `from` may be in `to` now or after later moves (the table's paths, whatever its kind). */
+export function canReach(from: SessionStatus, to: SessionStatus): boolean {
+  const seen = new Set<SessionStatus>([from]);
+  for (const status of seen) {
+    if (status === to) return true;
+    for (const next of LEGAL[status]) seen.add(next);
+  }
+  return false;
+}
+
 export type TransitionPatch = Partial<
   Pick<
     Session,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, transition } from '../../shared/domain/transitions';
+import { canReach, canTransition, transition } from '../../shared/domain/transitions';
 import { IllegalTransitionError } from '../../shared/domain/errors';
 import { isFinal, SESSION_STATUSES, type SessionStatus } from '../../shared/domain/session';
 import { makeSession } from '../support/sessions';
@@ -62,5 +62,13 @@ describe('session transitions', () => {
     const stopped = transition(ready, 'STOPPED', { statusReason: 'user' }, 9_000);
     expect(isFinal(stopped.status)).toBe(true);
     expect(stopped).toMatchObject({ stoppedAt: 9_000, statusReason: 'user', ttl: 9 + 7 * 24 * 3600 });
+  });
+
+  it('says which statuses a session may yet reach: only one not yet started may be queued again', () => {
+    const mayQueue = SESSION_STATUSES.filter((s) => canReach(s, 'QUEUED'));
+    expect(mayQueue.sort()).toEqual(['PENDING', 'QUEUED']);
+    expect(canReach('PENDING', 'READY')).toBe(true);
+    expect(canReach('READY', 'PENDING')).toBe(false);
+    for (const s of SESSION_STATUSES) expect(canReach(s, 'STOPPED')).toBe(s === 'STOPPED' || !isFinal(s));
   });
 });

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { isFinal, type Session } from '../../domain/session';
+import { isFinal, type Session, type SessionStatus } from '../../domain/session';
+import { canReach } from '../../domain/transitions';
 import type { SessionChanges } from '../../ports/session-changes';
 import type { Page, SessionStore } from '../../ports/session-store';
 import { KeyedWaiters } from './keyed-waiters';
@@ -26,8 +27,10 @@ function frozen(session: Session): Session {
  * With `cacheReads` it also keeps the lists last read (an owner's pages, what is shared with whom) until a write
  * changes them, with the same rule: a list a write overlapped is not kept.
  *
- * With `cacheReads` it also knows which sessions are QUEUED, once a whole live listing has run with no write beside
- * it (from then on every write says), so the queue's dispatcher can skip its pass when none is.
+ * With `cacheReads` it also knows which sessions are QUEUED once a whole live listing has run (from then on every
+ * write says), so the queue's dispatcher can skip its pass when none is. A listing that writes overlapped takes their
+ * word for the sessions they wrote: on a busy server every listing has writes beside it (the dispatcher's own, at
+ * each session's end, overlaps the end's usage and quota writes), and asking for none left it never known (#39).
  */
 export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private readonly waiters = new KeyedWaiters();
@@ -38,6 +41,8 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   private writes = 0;
   /** The QUEUED sessions' ids (cacheReads only; undefined until a whole live listing is known to be exact). */
   private queued: Set<string> | undefined;
+  /** Live listings under way: each one's word of the sessions written while it ran (QUEUED or not; true: not known). */
+  private readonly listings = new Set<Map<string, boolean>>();
 
   constructor(
     private readonly inner: SessionStore,
@@ -60,10 +65,16 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
 
   private remember(session: Session): void {
     if (!this.cache) return;
-    if (session.status === 'QUEUED') this.queued?.add(session.id);
-    else this.queued?.delete(session.id);
+    this.noteQueued(session.id, session.status === 'QUEUED');
     if (isFinal(session.status)) this.cache.delete(session.id);
     else this.cache.set(session.id, frozen(session));
+  }
+
+  /** Whether a session is QUEUED as a write left it (true where the write failed: its stored status is not known). */
+  private noteQueued(id: string, queued: boolean): void {
+    if (queued) this.queued?.add(id);
+    else this.queued?.delete(id);
+    for (const written of this.listings) written.set(id, queued);
   }
 
   private changed(id: string): void {
@@ -75,11 +86,11 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
    * One write through to the store, with the cache and the waiters kept right: the write counter
    * moves at its start and its end (so an overlapping read is not cached), `written` updates the
    * cache on success, a failure drops the record, the lists of its owner (every list, when the owner is not known)
-   * are dropped, and waiters hear of it either way (unless quiet).
+   * are dropped, and waiters hear of it either way (unless quiet). `from`: the status the write expects the record in
+   * (undefined: not known); after a failure, the record may be QUEUED only if that status could still lead there.
    */
   private async write<T>(
-    id: string,
-    owner: string | undefined,
+    { id, owner, from }: { id: string; owner: string | undefined; from: SessionStatus | undefined },
     op: () => Promise<T>,
     written: (result: T) => void,
     notify = true,
@@ -91,8 +102,9 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
       return result;
     } catch (error) {
       this.cache?.delete(id);
-      // Its stored status is not known here: it may be queued (a pass more, never one missed).
-      this.queued?.add(id);
+      // Its stored status is not known here; it may be queued if it had not yet started (a pass more, never one
+      // missed). One that had started never queues again, so a lost race at its end costs no pass over every session.
+      if (this.cache) this.noteQueued(id, from === undefined || canReach(from, 'QUEUED'));
       throw error;
     } finally {
       this.writes++;
@@ -104,8 +116,7 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
 
   create(session: Session): Promise<void> {
     return this.write(
-      session.id,
-      session.owner,
+      { id: session.id, owner: session.owner, from: undefined },
       () => this.inner.create(session),
       () => this.remember({ ...session }),
     );
@@ -124,20 +135,19 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
   discard(session: Session): Promise<boolean> {
     this.cache?.delete(session.id);
     return this.write(
-      session.id,
-      session.owner,
+      { id: session.id, owner: session.owner, from: session.status },
       () => this.inner.discard(session),
-      () => {
+      (discarded) => {
         this.cache?.delete(session.id);
-        this.queued?.delete(session.id);
+        // Not discarded: it was no longer PENDING, and what it is now is not known here (it may be queued).
+        if (this.cache) this.noteQueued(session.id, !discarded);
       },
     );
   }
 
   transition(current: Session, next: Session): Promise<Session> {
     return this.write(
-      current.id,
-      current.owner,
+      { id: current.id, owner: current.owner, from: current.status },
       () => this.inner.transition(current, next),
       (written) => this.remember({ ...written }),
     );
@@ -183,14 +193,24 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
       yield* this.inner.listLive();
       return;
     }
-    const before = this.writes;
     const queued = new Set<string>();
-    for await (const session of this.inner.listLive()) {
-      if (session.status === 'QUEUED') queued.add(session.id);
-      yield session;
+    const written = new Map<string, boolean>();
+    this.listings.add(written);
+    try {
+      for await (const session of this.inner.listLive()) {
+        if (session.status === 'QUEUED') queued.add(session.id);
+        yield session;
+      }
+    } finally {
+      this.listings.delete(written);
     }
-    // Whole, and no write went by while it ran: exactly the queued ones (writes keep it so from here).
-    if (this.writes === before) this.queued = queued;
+    // Whole: the queued ones it saw, each as the last write beside it left it (a write still under way when it ended
+    // says so itself when it ends); exact from here, every write keeping it so.
+    for (const [id, isQueued] of written) {
+      if (isQueued) queued.add(id);
+      else queued.delete(id);
+    }
+    this.queued = queued;
   }
 
   mayHaveQueued(): boolean {
@@ -199,9 +219,9 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
 
   /** Not a status change: it wakes nobody, and the record is read afresh next time. */
   recordActivity(id: string, at: number): Promise<void> {
+    const known = this.cache?.get(id);
     return this.write(
-      id,
-      this.cache?.get(id)?.owner,
+      { id, owner: known?.owner, from: known?.status },
       () => this.inner.recordActivity(id, at),
       () => this.cache?.delete(id),
       false,

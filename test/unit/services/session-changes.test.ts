@@ -235,7 +235,7 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
     for await (const _ of store.listLive());
   };
 
-  it('may have some until a whole listing says; then each write keeps it exact; a listing a write overlapped says nothing', async () => {
+  it('may have some until a whole listing says; then each write keeps it exact; only a PENDING record is discarded', async () => {
     const waiting = makeSession({ status: 'QUEUED' });
     await inner.create(waiting); // written behind its back, as by an earlier run
     expect(store.mayHaveQueued()).toBe(true);
@@ -246,7 +246,10 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
     const next = makeSession({ status: 'QUEUED' });
     await store.create(next);
     expect(store.mayHaveQueued()).toBe(true);
-    await store.discard(next);
+    // Only a PENDING record is discarded: a queued one stays, and so does the word that one may be queued.
+    expect(await store.discard(next)).toBe(false);
+    expect(store.mayHaveQueued()).toBe(true);
+    expect(await store.discard(await store.transition(next, transition(next, 'PENDING', {}, Date.now())))).toBe(true);
     expect(store.mayHaveQueued()).toBe(false);
 
     // A listing that began before a write and ended after it keeps what the writes said.
@@ -262,6 +265,48 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
     await inner.create({ ...fourth, status: 'QUEUED' });
     await expect(store.transition(fourth, transition(fourth, 'STARTING', {}, Date.now()))).rejects.toThrow();
     expect(store.mayHaveQueued()).toBe(true);
+  });
+
+  it('learns it from a listing that writes overlapped, taking their word for what they wrote (#39)', async () => {
+    // A store that has not yet seen a whole listing, on a server as busy as the one whose every session end listed
+    // every live session: each listing below has writes beside it.
+    await ensureSessionsTable(client, 'busy');
+    const busy = new NotifyingSessionStore(new DynamoDbSessionStore(client, 'busy'), { cacheReads: true });
+    const seenQueued = makeSession({ status: 'QUEUED' });
+    await busy.create(seenQueued);
+    const others = Array.from({ length: 3 }, () => makeSession());
+    const listing = (async () => {
+      for await (const _ of busy.listLive());
+    })();
+    // Beside the listing: one it may have seen queued leaves the queue, others are written that never were queued.
+    await Promise.all([
+      busy.transition(seenQueued, transition(seenQueued, 'PENDING', {}, Date.now())),
+      ...others.map((o) => busy.create(o)),
+    ]);
+    await listing;
+    expect(busy.mayHaveQueued()).toBe(false);
+    // One written QUEUED beside a listing that may not have seen it: known queued.
+    const unseen = makeSession({ status: 'QUEUED' });
+    const second = (async () => {
+      for await (const _ of busy.listLive());
+    })();
+    await busy.create(unseen);
+    await second;
+    expect(busy.mayHaveQueued()).toBe(true);
+    await busy.transition(unseen, transition(unseen, 'FAILED', {}, Date.now()));
+    expect(busy.mayHaveQueued()).toBe(false);
+    // A lost race at the end of a session that had started (two writers stopping it) cannot leave it queued: no pass.
+    const started = makeSession({ status: 'READY' });
+    await busy.create(started);
+    await busy.transition(started, transition(started, 'STOPPING', {}, Date.now()));
+    await expect(busy.transition(started, transition(started, 'STOPPED', {}, Date.now()))).rejects.toThrow();
+    expect(busy.mayHaveQueued()).toBe(false);
+    // One that had not (PENDING) may have been queued meanwhile: a pass more.
+    const pending = makeSession({ status: 'PENDING' });
+    await busy.create(pending);
+    await busy.transition(pending, transition(pending, 'QUEUED', {}, Date.now()));
+    await busy.transition(pending, transition(pending, 'STARTING', {}, Date.now())).catch(() => undefined);
+    expect(busy.mayHaveQueued()).toBe(true);
   });
 });
 
