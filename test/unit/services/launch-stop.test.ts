@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,19 @@ describe('launch and stop use cases', () => {
       stopGraceMs: 1000,
       baseEnv: { PATH: process.env.PATH ?? '' },
     });
-    deps = makeServiceDeps(client, 'sessions', runtime, { web: fixtureApp() });
+    // An app that first writes a file named by its session, so a test can tell whether it ever ran.
+    const marking = fixtureApp([], {
+      command: [
+        process.execPath,
+        '-e',
+        "require('fs').writeFileSync(require('path').join(process.argv[1], process.env.SESSION_ID), ''); require('http').createServer().listen(+process.argv[2], process.argv[3])",
+        join(dir, 'ran'),
+        '${port}',
+        '${host}',
+      ],
+    });
+    mkdirSync(join(dir, 'ran'));
+    deps = makeServiceDeps(client, 'sessions', runtime, { web: fixtureApp(), marking });
     runtime.onEvent((e) => void handleRuntimeEvent(deps, e));
   });
   afterAll(async () => {
@@ -108,6 +120,20 @@ describe('launch and stop use cases', () => {
     expect((await deps.quotas.get('ports')).sessions).toBe(1);
     await stopSession(small, first.session.id, 'user');
     await one.stopAll('test');
+  });
+
+  it("cancels the held start of a launch refused over its owner's cap: nothing of its app ran, nothing kept (#39)", async () => {
+    const capped = { ...deps, policy: { ...deps.policy, limits: { ...deps.policy.limits, sessions: 1 } } };
+    const first = await launchSession(capped, { owner: 'capped', app: 'marking' });
+    await waitFor(async () => (await deps.store.get(first.session.id))?.status === 'READY', 15_000, 'the first READY');
+    const instances = (await runtime.list()).length;
+    // Its process is prepared beside the quota's write, which refuses it: held at its gate, then killed there.
+    await expect(launchSession(capped, { owner: 'capped', app: 'marking' })).rejects.toThrow(/maximum/);
+    await waitFor(async () => (await runtime.list()).length === instances, 15_000, 'no instance left');
+    expect(readdirSync(join(dir, 'ran'))).toEqual([first.session.id]);
+    expect((await deps.store.listByOwner('capped')).items.map((s) => s.id)).toEqual([first.session.id]);
+    await waitFor(() => readdirSync(join(dir, 'r')).length === instances, 15_000, 'only the running ones recorded');
+    await stopSession(capped, first.session.id, 'user');
   });
 
   it('lets two concurrent stops both succeed, with one STOPPED record and the process gone', async () => {
