@@ -6,6 +6,7 @@ import { RuntimeByApp } from '../../shared/adapters/runtime/by-app';
 import { ContainerRuntime } from '../../shared/adapters/runtime/container/container-runtime';
 import { containerEngine, engineAnswers } from '../../shared/adapters/runtime/container/engine';
 import { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
+import { ephemeralPorts, overlap } from '../../shared/adapters/runtime/local-process/port-allocator';
 import type { LocalConfig } from '../../shared/config/env';
 import type { AppSpec } from '../../shared/domain/app';
 import type { Logger } from '../../shared/ports/logger';
@@ -40,6 +41,12 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
     timeoutMs: Math.min(5000, Math.max(200, config.livenessIntervalMs)),
   };
   const logDir = join(dataDir, 'logs');
+  const shared = overlap(config.portRange, ephemeralPorts());
+  if (shared)
+    logger.warn(
+      { portRange: config.portRange.join('-'), ephemeral: ephemeralPorts()!.join('-') },
+      `SESSIONPLANE_PORT_RANGE overlaps the ports this system gives outgoing connections (${shared.join('-')}): a session may find its port taken and fail to start; a range below them (the default 9001-9500) avoids it`,
+    );
   const processes = new LocalProcessRuntime({
     host: config.sessionHost,
     portRange: config.portRange,

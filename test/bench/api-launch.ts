@@ -4,7 +4,7 @@ import { ms, quantile, table } from './stats';
 
 /** POST /sessions latency and launch-to-READY of the echo app, over real HTTP to the local server. */
 export async function benchApiLaunch(): Promise<string> {
-  const { plane, base, auth, close } = await startBenchPlane({ portRange: '41000-41999', inMemory: true });
+  const { plane, base, auth, close } = await startBenchPlane({ portRange: '24000-24999', inMemory: true });
   const post = async () => {
     const t0 = performance.now();
     const res = await fetch(`${base}/sessions`, { method: 'POST', body: '{"app":"echo"}', headers: auth });

@@ -12,7 +12,7 @@ import { ms, quantile, table } from './stats';
 export async function benchHistory(): Promise<string> {
   const rows: (string | number)[][] = [];
   for (const ended of [0, 1000]) {
-    const at = await startBenchPlane({ portRange: '43000-43100' });
+    const at = await startBenchPlane({ portRange: '26000-26100' });
     try {
       const { store, usage } = at.plane.deps;
       const now = Date.now();

@@ -46,7 +46,7 @@ export async function benchSoak(
   const standing = options.sessions ?? 200;
   const live = options.live ?? 100;
   // inMemory: the store in the JS heap instead of LevelDB on disk, to tell the store's native memory from the rest.
-  const { plane, base, auth, close } = await startBenchPlane({ portRange: '42000-42999', inMemory: options.inMemory });
+  const { plane, base, auth, close } = await startBenchPlane({ portRange: '25000-25999', inMemory: options.inMemory });
   const call = async (method: string, path: string, body?: string) => {
     const res = await fetch(`${base}${path}`, { method, headers: auth, ...(body ? { body } : {}) });
     const text = await res.text();

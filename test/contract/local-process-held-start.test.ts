@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalProcessRuntime } from '../../shared/adapters/runtime/local-process/local-process-runtime';
 import type { RuntimeEvent } from '../../shared/ports/runtime';
-import { fixtureApp } from '../support/apps';
+import { markingApp } from '../support/apps';
 import { eventWaiter, localRuntimeIn } from '../support/local-runtime';
 import { makeSession } from '../support/sessions';
 import { waitFor } from '../support/wait';
@@ -28,52 +28,41 @@ describe('LocalProcessRuntime: a start held at its gate', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The fixture app, which first writes a file named by its session (so a test can tell whether it ever ran). */
-  const marking = (sessionId: string) =>
-    fixtureApp([], {
-      command: [
-        process.execPath,
-        '-e',
-        "require('fs').writeFileSync(process.argv[1], 'ran'); require('http').createServer().listen(+process.argv[2], process.argv[3])",
-        join(dir, `${sessionId}.ran`),
-        '${port}',
-        '${host}',
-      ],
-    });
+  const marking = () => markingApp(dir);
 
   it('prepares the process held (its pid record written, nothing of the app run) and runs it on start', async () => {
     const session = makeSession();
-    const held = runtime.prepare({ session, app: marking(session.id), secret: 's' });
+    const held = runtime.prepare({ session, app: marking(), secret: 's' });
     await waitFor(() => existsSync(join(dir, 'run', `${session.id}.json`)), 15_000, 'its pid record');
-    expect(existsSync(join(dir, `${session.id}.ran`))).toBe(false);
+    expect(existsSync(join(dir, session.id))).toBe(false);
     const started = await held.start();
     expect(started.runtimeId).toMatch(new RegExp(`^local:${session.id}:\\d+$`));
     await eventFor(session.id, 'ready');
-    expect(existsSync(join(dir, `${session.id}.ran`))).toBe(true);
+    expect(existsSync(join(dir, session.id))).toBe(true);
     await runtime.stop(started.runtimeId, 'test');
   });
 
   it('cancels a held start with nothing of the app run: its process gone, its record and port let go, no event', async () => {
     const session = makeSession();
     const before = (await runtime.list()).length;
-    const held = runtime.prepare({ session, app: marking(session.id), secret: 's' });
+    const held = runtime.prepare({ session, app: marking(), secret: 's' });
     await waitFor(() => existsSync(join(dir, 'run', `${session.id}.json`)), 15_000, 'its pid record');
     expect((await runtime.list()).map((i) => i.sessionId)).toContain(session.id);
     held.cancel();
     await waitFor(() => !existsSync(join(dir, 'run', `${session.id}.json`)), 15_000, 'its pid record removed');
     await waitFor(async () => (await runtime.list()).length === before, 15_000, 'no instance left');
-    expect(existsSync(join(dir, `${session.id}.ran`))).toBe(false);
+    expect(existsSync(join(dir, session.id))).toBe(false);
     expect(events.filter((e) => e.sessionId === session.id)).toEqual([]);
     expect(readdirSync(join(dir, 'run')).filter((f) => f.startsWith(session.id))).toEqual([]);
   });
 
   it('cancels one that is still being prepared, and a start after the cancel is refused', async () => {
     const session = makeSession();
-    const held = runtime.prepare({ session, app: marking(session.id), secret: 's' });
+    const held = runtime.prepare({ session, app: marking(), secret: 's' });
     held.cancel(); // before its spawn has even been answered
     await expect(held.start()).rejects.toThrow(/canceled/);
     await waitFor(async () => !(await runtime.list()).some((i) => i.sessionId === session.id), 15_000, 'none left');
     await waitFor(() => !existsSync(join(dir, 'run', `${session.id}.json`)), 15_000, 'its pid record removed');
-    expect(existsSync(join(dir, `${session.id}.ran`))).toBe(false);
+    expect(existsSync(join(dir, session.id))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { PortAllocator } from '../../shared/adapters/runtime/local-process/port-allocator';
+import { ephemeralPorts, overlap, PortAllocator } from '../../shared/adapters/runtime/local-process/port-allocator';
 import { CapacityError } from '../../shared/domain/errors';
 import { testPortRange } from '../support/ports';
 
@@ -26,5 +26,15 @@ describe('PortAllocator', () => {
     } finally {
       other.close();
     }
+  });
+
+  it("tells where a session port range overlaps the system's ephemeral ports (a warning at start)", () => {
+    expect(overlap([9001, 9500], [32768, 60999])).toBeUndefined();
+    expect(overlap([40000, 40199], [32768, 60999])).toEqual([40000, 40199]);
+    expect(overlap([30000, 33000], [32768, 60999])).toEqual([32768, 33000]);
+    expect(overlap([30000, 33000], undefined)).toBeUndefined();
+    // This machine's, as the server reads it (Linux); none where the file is not there.
+    expect(ephemeralPorts()).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(ephemeralPorts('/nonexistent')).toBeUndefined();
   });
 });

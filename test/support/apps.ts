@@ -80,3 +80,17 @@ export function jobApp(overrides: Partial<AppSpec> = {}): AppSpec {
     ...overrides,
   });
 }
+
+/** An app that first writes a file named by its session (SESSION_ID) into `dir`, then listens: whether it ever ran. */
+export function markingApp(dir: string): AppSpec {
+  return fixtureApp([], {
+    command: [
+      process.execPath,
+      '-e',
+      "require('fs').writeFileSync(require('path').join(process.argv[1], process.env.SESSION_ID), ''); require('http').createServer().listen(+process.argv[2], process.argv[3])",
+      dir,
+      '${port}',
+      '${host}',
+    ],
+  });
+}

@@ -12,7 +12,7 @@ import { decideOnEvent, handleRuntimeEvent } from '../../../shared/services/runt
 import { launchSession } from '../../../shared/services/launch';
 import { stopSession } from '../../../shared/services/stop';
 import type { LaunchDeps } from '../../../shared/services/deps';
-import { fixtureApp } from '../../support/apps';
+import { fixtureApp, markingApp } from '../../support/apps';
 import { testPortRange } from '../../support/ports';
 import { makeServiceDeps } from '../../support/services';
 import { makeSession } from '../../support/sessions';
@@ -58,17 +58,7 @@ describe('launch and stop use cases', () => {
       stopGraceMs: 1000,
       baseEnv: { PATH: process.env.PATH ?? '' },
     });
-    // An app that first writes a file named by its session, so a test can tell whether it ever ran.
-    const marking = fixtureApp([], {
-      command: [
-        process.execPath,
-        '-e',
-        "require('fs').writeFileSync(require('path').join(process.argv[1], process.env.SESSION_ID), ''); require('http').createServer().listen(+process.argv[2], process.argv[3])",
-        join(dir, 'ran'),
-        '${port}',
-        '${host}',
-      ],
-    });
+    const marking = markingApp(join(dir, 'ran'));
     mkdirSync(join(dir, 'ran'));
     deps = makeServiceDeps(client, 'sessions', runtime, { web: fixtureApp(), marking });
     runtime.onEvent((e) => void handleRuntimeEvent(deps, e));

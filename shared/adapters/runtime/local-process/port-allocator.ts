@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CapacityError } from '../../../domain/errors';
 
@@ -7,6 +8,30 @@ function canBind(host: string, port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** The range Linux takes outgoing connections' local ports from, if this system says (net.ipv4.ip_local_port_range). */
+export function ephemeralPorts(file = '/proc/sys/net/ipv4/ip_local_port_range'): [number, number] | undefined {
+  try {
+    const [lo, hi] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(lo) && Number.isInteger(hi) ? [lo!, hi!] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether sessions' ports may collide with outgoing connections' (any connection from this machine may take an
+ * ephemeral port as its own between the allocator's check and the app's bind): the overlap, if any.
+ */
+export function overlap(
+  range: readonly [number, number],
+  other: readonly [number, number] | undefined,
+): [number, number] | undefined {
+  if (!other) return undefined;
+  const lo = Math.max(range[0], other[0]);
+  const hi = Math.min(range[1], other[1]);
+  return lo <= hi ? [lo, hi] : undefined;
 }
 
 /**
