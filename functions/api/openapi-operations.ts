@@ -2,7 +2,7 @@
 import { UsageQuerySchema } from './routes/usage';
 import * as z from 'zod';
 import { EventsQuerySchema } from './routes/session-events';
-import { AppListSchema } from './views/app';
+import { AppListSchema } from './views/app-schemas';
 import { SessionEventListSchema } from './views/events';
 import { HomeListSchema } from './views/home';
 import { PoolListSchema, PoolViewSchema } from './views/pool';
@@ -15,7 +15,7 @@ import {
   SessionViewSchema,
   ShareListSchema,
   ShareViewSchema,
-} from './views/session';
+} from './views/session-schemas';
 import { TokenListSchema, TokenMadeSchema } from './views/token';
 import { FileWrittenSchema, HomeListingSchema } from './views/home-files';
 import { UsageReplySchema } from './views/usage';

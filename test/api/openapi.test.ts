@@ -1,8 +1,8 @@
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppListSchema } from '../../functions/api/views/app';
+import { AppListSchema } from '../../functions/api/views/app-schemas';
 import { ProblemSchema } from '../../functions/api/views/problem';
-import { SessionListSchema, SessionViewSchema } from '../../functions/api/views/session';
+import { SessionListSchema, SessionViewSchema } from '../../functions/api/views/session-schemas';
 import { fixtureApp } from '../support/apps';
 import { startTestPlane, type TestPlane } from '../support/plane';
 
