@@ -13,7 +13,7 @@ import {
 import { ConfigError } from '../domain/errors';
 import type { Resources } from '../domain/session';
 import { AppInputSchema, AppsFileSchema } from './apps-schema';
-import { describeIssues } from './problems';
+import { ONCE, describeIssues } from './problems';
 
 /** The trame image's defaults (Kitware/trame docker/scripts/generate_launcher_config.py). */
 const TRAME_DEFAULT_ARGS = ['--host', '${host}', '--port', '${port}', '--authKey', '${secret}', '--server'];
@@ -152,7 +152,7 @@ export function parseAppEntry(
   baseDir: string,
   defaults: AppDefaults = PROCESS_DEFAULTS,
 ): { app?: AppSpec; problems: string[] } {
-  const parsed = AppInputSchema.safeParse(raw);
+  const parsed = AppInputSchema.safeParse(raw, ONCE);
   if (!parsed.success)
     return {
       problems: describeIssues(parsed.error, `app ${name}`).map((p) => p.replace(`app ${name}.`, `app ${name}: `)),
@@ -170,7 +170,7 @@ export function parseApps(
   defaults: AppDefaults = PROCESS_DEFAULTS,
 ): Map<string, AppSpec> {
   if (doc === null || doc === undefined) throw new ConfigError('Bad apps file', ['the file defines no apps']);
-  const top = AppsFileSchema.safeParse(doc);
+  const top = AppsFileSchema.safeParse(doc, ONCE);
   if (!top.success) throw new ConfigError('Bad apps file', describeIssues(top.error));
   const problems: string[] = [];
   const apps = new Map<string, AppSpec>();
