@@ -115,9 +115,7 @@ function checkedLaunch(deps: LaunchDeps, input: LaunchInput) {
  * Launches a session: checks the request, claims its Idempotency-Key, reserves the owner's quota,
  * records it PENDING, then starts the runtime with the session id as the idempotency key, then
  * records STARTING. Recording first means a crash between the two leaves a record the reaper
- * finds; a start failure leaves the session FAILED, never lost. A runtime that can hold a start
- * (a local process at its gate) prepares it beside the quota and record writes; nothing of the app
- * runs before the record is written, and a launch refused meanwhile cancels it.
+ * finds; a start failure leaves the session FAILED, never lost.
  */
 // Over 60 lines: the launch protocol in its order (check, pool, home, idempotency, quota, record, start, STARTING);
 // each step is a call.
