@@ -1,5 +1,3 @@
-// Over 300 lines: one class whose start (held at its gate or not), watch, exit, stop and recovery share its instances,
-// ports and pid records; the held gate itself is held-start.ts, a process's spawn session-spawn.ts.
 import { localSecrets } from '../local-secrets';
 import { LRUCache } from 'lru-cache';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +29,6 @@ import { RuntimeListeners } from '../runtime-listeners';
 import { endReason, inspectionOf, startOutcomes, watchReadiness } from '../watch';
 import type { Instance } from './instance';
 import { Spawner } from './spawner';
-import { holdStart } from './held-start';
 
 /**
  * How an instance ended stays known a while after it exited, for inspect(); the instance itself (its
@@ -102,7 +99,24 @@ export class LocalProcessRuntime implements Runtime {
    * `cancel` kills it where it waits, before anything of the app has run.
    */
   prepare(request: StartRequest): HeldStart {
-    return holdStart((gate) => this.start(request, gate));
+    let open!: () => void;
+    let refuse!: (reason: Error) => void;
+    const gate = new Promise<void>((resolve, reject) => {
+      open = resolve;
+      refuse = reject;
+    });
+    // Canceled before the start waits on it (still spawning): not an unhandled rejection; the start still sees it.
+    gate.catch(() => undefined);
+    const started = this.start(request, gate);
+    // Whoever holds it hears of a failure from `start`; a canceled one's is nobody's.
+    started.catch(() => undefined);
+    return {
+      start: () => {
+        open();
+        return started;
+      },
+      cancel: () => refuse(new Error('the launch was not recorded: its held start is canceled')),
+    };
   }
 
   // Over 60 lines: the start protocol in its order (port, preflight, held spawn, record, track, go, watch); each step
