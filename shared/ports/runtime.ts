@@ -62,26 +62,10 @@ export type RuntimeEvent = (
 ) & { sessionId: string; runtimeId: string; version?: number };
 
 /** Runs one instance per session. Both adapters pass test/contract/runtime.contract.ts. */
-/**
- * A start made ready up to the app's first instruction and held there: `start` lets the app run (and resolves as
- * `Runtime.start` would, or rejects with what the preparation met); `cancel` undoes it with nothing of the app run.
- * Its holder calls exactly one of them.
- */
-export interface HeldStart {
-  start(): Promise<StartResult>;
-  cancel(): void;
-}
-
 export interface Runtime {
   readonly kind: string;
   /** Idempotent per session id: a second call returns the same instance. */
   start(request: StartRequest): Promise<StartResult>;
-  /**
-   * Where the runtime can hold a start before the app runs (a local process, held at its gate): prepares it at once,
-   * so the launch's store writes and the preparation overlap; the app runs only on `start` (#39). Undefined where
-   * this start cannot be held: the caller starts it as usual, once its record is written.
-   */
-  prepare?(request: StartRequest): HeldStart | undefined;
   inspect(runtimeId: string, hint?: InspectHint): Promise<Inspection>;
   /** Idempotent; resolves `confirmed: true` once the instance is known to be gone. */
   stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }>;

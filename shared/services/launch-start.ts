@@ -3,7 +3,6 @@ import type { AppSpec } from '../domain/app';
 import { CapacityError } from '../domain/errors';
 import type { NewSessionEvent } from '../domain/events';
 import type { Home } from '../domain/homes';
-import type { HeldStart, StartRequest } from '../ports/runtime';
 import { workKindOf } from '../domain/limits';
 import { STATUS_REASONS, statusReason, type Session } from '../domain/session';
 import { transition } from '../domain/transitions';
@@ -62,40 +61,28 @@ export async function startFailed(
   throw error;
 }
 
-/** What the runtime is asked to start for a session: its app, its secret, its owner's home and group volumes. */
-export function startRequestOf(
-  deps: LaunchDeps,
-  session: Session,
-  app: AppSpec,
-  secret: string,
-  home: Home | undefined,
-): StartRequest {
-  const mount = home && app.home ? { home, mountPath: app.home } : undefined;
-  const activityUrl = deps.activityUrl?.(session.id);
-  const volumes = volumeMounts(app, session.volumes);
-  return {
-    session,
-    app,
-    secret,
-    home: mount,
-    ...(volumes.length ? { volumes } : {}),
-    ...(activityUrl ? { activityUrl } : {}),
-  };
-}
-
 /**
  * Starts a recorded PENDING session on its runtime (the session id its idempotency key), then records STARTING with
  * what the runtime says of its start; a stop that came meanwhile stops what was started. Throws what the runtime threw.
- * `held`: the same start, prepared while the record was written (the runtime's `prepare`), let run now.
  */
 export async function startRecorded(
   deps: LaunchDeps,
   session: Session,
   app: AppSpec,
   secret: string,
-  at: { home: Home | undefined; requested: NewSessionEvent; held?: HeldStart | undefined },
+  at: { home: Home | undefined; requested: NewSessionEvent },
 ): Promise<Session> {
-  const started = await (at.held?.start() ?? deps.runtime.start(startRequestOf(deps, session, app, secret, at.home)));
+  const mount = at.home && app.home ? { home: at.home, mountPath: app.home } : undefined;
+  const activityUrl = deps.activityUrl?.(session.id);
+  const volumes = volumeMounts(app, session.volumes);
+  const started = await deps.runtime.start({
+    session,
+    app,
+    secret,
+    home: mount,
+    ...(volumes.length ? { volumes } : {}),
+    ...(activityUrl ? { activityUrl } : {}),
+  });
   const runtime = {
     kind: started.kind ?? deps.runtime.kind,
     runtimeId: started.runtimeId,

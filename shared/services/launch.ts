@@ -25,7 +25,7 @@ import { once } from '../domain/events';
 import { poolServes } from '../domain/pool';
 import { launchPooled } from './pools/pool-claim';
 import { sessionCredentials } from './credentials';
-import { ownersHome, startFailed, startRecorded, startRequestOf } from './launch-start';
+import { ownersHome, startFailed, startRecorded } from './launch-start';
 import type { LaunchDeps, LaunchResult } from './deps';
 
 export type { LaunchResult } from './deps';
@@ -141,7 +141,20 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     const replay = await claimOrReplay(deps, claim, input.idempotency?.ttlSeconds);
     if (replay) return replay;
   }
+  const refused = async (error: unknown): Promise<never> => {
+    if (claim) await deps.idempotency.forget(claim);
+    throw error;
+  };
   const kind = workKindOf(app);
+  // A job over its owner's cap waits its turn where a queue is kept (an interactive launch is refused: its user is
+  // there to choose what to stop).
+  const queue = input.queue !== false ? deps.policy.queue : undefined;
+  let overCap: QuotaExceededError | undefined;
+  await deps.quotas.reserve(input.owner, resources, deps.policy.limits, kind).catch((error: unknown) => {
+    if (queue && app.kind === 'job' && error instanceof QuotaExceededError) overCap = error;
+    else return refused(error);
+  });
+
   const now = deps.clock.now();
   const { token, secret } = sessionCredentials(deps, id);
   // The group volumes its owner is a member of, decided now (a queued start mounts what was decided here).
@@ -170,27 +183,9 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
     expiresAt: now + lifetime,
     version: 1,
   };
-  // Where the runtime can hold a start at its gate (a local process), it is prepared beside the quota and record
-  // writes, and let run only once the record is written; a launch refused before that cancels it, nothing run (#39).
-  const held = deps.runtime.prepare?.(startRequestOf(deps, session, app, secret, home));
-  const refused = async (error: unknown): Promise<never> => {
-    held?.cancel();
-    if (claim) await deps.idempotency.forget(claim);
-    throw error;
-  };
-  // A job over its owner's cap waits its turn where a queue is kept (an interactive launch is refused: its user is
-  // there to choose what to stop).
-  const queue = input.queue !== false ? deps.policy.queue : undefined;
-  let overCap: QuotaExceededError | undefined;
-  await deps.quotas.reserve(input.owner, resources, deps.policy.limits, kind).catch((error: unknown) => {
-    if (queue && app.kind === 'job' && error instanceof QuotaExceededError) overCap = error;
-    else return refused(error);
-  });
-
   const requested = once('requested', now, `Launch of ${app.name} requested.`);
   const result = (s: Session): LaunchResult => ({ session: s, token, secret, replayed: false, pooled: false });
   if (overCap && queue) {
-    held?.cancel();
     const queued = await enqueue({ ...deps, policy: { ...deps.policy, queue } }, session, overCap.message, {
       create: true,
       before: [requested],
@@ -204,7 +199,7 @@ export async function launchSession(deps: LaunchDeps, input: LaunchInput): Promi
   });
   deps.logger.info({ sessionId: id, owner: session.owner, app: app.name }, 'session launch');
   try {
-    return result(await startRecorded(deps, session, app, secret, { home, requested, held }));
+    return result(await startRecorded(deps, session, app, secret, { home, requested }));
   } catch (error) {
     // No room now: it waits its turn, holding nothing, where a queue is kept and has room.
     if (error instanceof CapacityError && !(error instanceof ShuttingDownError) && queue) {

@@ -1,7 +1,6 @@
 import type { AppSpec } from '../../domain/app';
 import { STATUS_REASONS } from '../../domain/session';
 import type {
-  HeldStart,
   InspectHint,
   Inspection,
   ManagedInstance,
@@ -39,14 +38,6 @@ export class RuntimeByApp implements Runtime {
     const runtime = this.choose(request.app, request.session.image);
     if (!runtime) throw new Error(`no runtime runs app ${request.app.name}`);
     return { kind: runtime.kind, ...(await runtime.start(request)) };
-  }
-
-  /** Held where the app's runtime can hold a start (undefined where it cannot: the caller starts it as usual). */
-  prepare(request: StartRequest): HeldStart | undefined {
-    const runtime = this.choose(request.app, request.session.image);
-    const held = runtime?.prepare?.(request);
-    if (!runtime || !held) return undefined;
-    return { start: async () => ({ kind: runtime.kind, ...(await held.start()) }), cancel: () => held.cancel() };
   }
 
   inspect(runtimeId: string, hint?: InspectHint): Promise<Inspection> {

@@ -112,12 +112,11 @@ describe('launch and stop use cases', () => {
     await one.stopAll('test');
   });
 
-  it("cancels the held start of a launch refused over its owner's cap: nothing of its app ran, nothing kept (#39)", async () => {
+  it("runs nothing of a launch refused over its owner's cap, and keeps nothing of it", async () => {
     const capped = { ...deps, policy: { ...deps.policy, limits: { ...deps.policy.limits, sessions: 1 } } };
     const first = await launchSession(capped, { owner: 'capped', app: 'marking' });
     await waitFor(async () => (await deps.store.get(first.session.id))?.status === 'READY', 15_000, 'the first READY');
     const instances = (await runtime.list()).length;
-    // Its process is prepared beside the quota's write, which refuses it: held at its gate, then killed there.
     await expect(launchSession(capped, { owner: 'capped', app: 'marking' })).rejects.toThrow(/maximum/);
     await waitFor(async () => (await runtime.list()).length === instances, 15_000, 'no instance left');
     expect(readdirSync(join(dir, 'ran'))).toEqual([first.session.id]);

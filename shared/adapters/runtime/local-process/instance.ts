@@ -12,7 +12,5 @@ export interface Instance extends Watched {
   /** Stopped because it no longer answered its liveness probes. */
   unresponsive?: string;
   exit?: { code: number | null; signal: string | null; reason: string };
-  /** A held start its launch canceled before it ran (never recorded): its end is nobody's event. */
-  canceled?: boolean;
   log: WriteStream;
 }

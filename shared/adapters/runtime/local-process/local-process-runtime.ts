@@ -8,7 +8,6 @@ import { startedPhases } from '../../../domain/events';
 import { STATUS_REASONS, statusReason } from '../../../domain/session';
 import { silentLogger, type Logger } from '../../../ports/logger';
 import type {
-  HeldStart,
   Inspection,
   ManagedInstance,
   Runtime,
@@ -83,9 +82,9 @@ export class LocalProcessRuntime implements Runtime {
     return join(this.options.logDir, `${sessionId}.log`);
   }
 
-  async start(request: StartRequest, gate?: Promise<void>): Promise<StartResult> {
+  async start(request: StartRequest): Promise<StartResult> {
     if (this.closing) throw new ShuttingDownError();
-    const starting = this.startInstance(request, gate);
+    const starting = this.startInstance(request);
     this.starting.add(starting);
     try {
       return await starting;
@@ -94,37 +93,9 @@ export class LocalProcessRuntime implements Runtime {
     }
   }
 
-  /**
-   * Spawns the session's process held at its gate (its port taken, its pid record written) and lets it run on `start`;
-   * `cancel` kills it where it waits, before anything of the app has run.
-   */
-  prepare(request: StartRequest): HeldStart {
-    let open!: () => void;
-    let refuse!: (reason: Error) => void;
-    const gate = new Promise<void>((resolve, reject) => {
-      open = resolve;
-      refuse = reject;
-    });
-    // Canceled before the start waits on it (still spawning): not an unhandled rejection; the start still sees it.
-    gate.catch(() => undefined);
-    const started = this.start(request, gate);
-    // Whoever holds it hears of a failure from `start`; a canceled one's is nobody's.
-    started.catch(() => undefined);
-    return {
-      start: () => {
-        open();
-        return started;
-      },
-      cancel: () => refuse(new Error('the launch was not recorded: its held start is canceled')),
-    };
-  }
-
   // Over 60 lines: the start protocol in its order (port, preflight, held spawn, record, track, go, watch); each step
   // is a call.
-  private async startInstance(
-    { session, app, secret, home, activityUrl }: StartRequest,
-    gate?: Promise<void>,
-  ): Promise<StartResult> {
+  private async startInstance({ session, app, secret, home, activityUrl }: StartRequest): Promise<StartResult> {
     const existing = this.bySession.get(session.id);
     if (existing) return { runtimeId: existing.runtimeId, endpoint: existing.endpoint };
     if (app.command.length === 0)
@@ -187,16 +158,6 @@ export class LocalProcessRuntime implements Runtime {
     this.bySession.set(session.id, instance);
     recordOutput(child, log);
     child.once('exit', (code, signal) => this.exitedInstance(instance, code, signal, markExited));
-    if (gate) {
-      try {
-        await gate;
-      } catch (error) {
-        // Never recorded: killed where it waits (nothing of the app ran), and its end is nobody's event.
-        instance.canceled = true;
-        signalGroup(pid, 'SIGKILL');
-        throw error;
-      }
-    }
     held.go();
     watchReadiness(
       instance,
@@ -246,7 +207,6 @@ export class LocalProcessRuntime implements Runtime {
     // Let go at once; how it ended is kept a while (bounded) for inspect().
     this.instances.delete(instance.runtimeId);
     this.exited.set(instance.runtimeId, { endpoint: instance.endpoint, exit: instance.exit });
-    if (instance.canceled) return;
     this.logger.info({ sessionId: instance.sessionId, code, signal }, 'session process exited');
     this.listeners.emit({
       type: 'exited',
