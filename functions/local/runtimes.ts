@@ -41,10 +41,11 @@ export async function localRuntimes(config: LocalConfig, dataDir: string, logger
     timeoutMs: Math.min(5000, Math.max(200, config.livenessIntervalMs)),
   };
   const logDir = join(dataDir, 'logs');
-  const shared = overlap(config.portRange, ephemeralPorts());
+  const ephemeral = ephemeralPorts();
+  const shared = overlap(config.portRange, ephemeral);
   if (shared)
     logger.warn(
-      { portRange: config.portRange.join('-'), ephemeral: ephemeralPorts()!.join('-') },
+      { portRange: config.portRange.join('-'), ephemeral: ephemeral!.join('-') },
       `SESSIONPLANE_PORT_RANGE overlaps the ports this system gives outgoing connections (${shared.join('-')}): a session may find its port taken and fail to start; a range below them (the default 9001-9500) avoids it`,
     );
   const processes = new LocalProcessRuntime({

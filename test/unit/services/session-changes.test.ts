@@ -231,8 +231,9 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
     client.destroy();
     await db.close();
   });
-  const listAll = async () => {
-    for await (const _ of store.listLive());
+  /** Reads `of`'s whole live listing (the store's own by default). */
+  const listAll = async (of: NotifyingSessionStore = store) => {
+    for await (const _ of of.listLive());
   };
 
   it('may have some until a whole listing says; then each write keeps it exact; only a PENDING record is discarded', async () => {
@@ -275,9 +276,7 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
     const seenQueued = makeSession({ status: 'QUEUED' });
     await busy.create(seenQueued);
     const others = Array.from({ length: 3 }, () => makeSession());
-    const listing = (async () => {
-      for await (const _ of busy.listLive());
-    })();
+    const listing = listAll(busy);
     // Beside the listing: one it may have seen queued leaves the queue, others are written that never were queued.
     await Promise.all([
       busy.transition(seenQueued, transition(seenQueued, 'PENDING', {}, Date.now())),
@@ -287,9 +286,7 @@ describe('NotifyingSessionStore with cacheReads: knows when no session is queued
     expect(busy.mayHaveQueued()).toBe(false);
     // One written QUEUED beside a listing that may not have seen it: known queued.
     const unseen = makeSession({ status: 'QUEUED' });
-    const second = (async () => {
-      for await (const _ of busy.listLive());
-    })();
+    const second = listAll(busy);
     await busy.create(unseen);
     await second;
     expect(busy.mayHaveQueued()).toBe(true);
