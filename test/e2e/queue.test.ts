@@ -98,7 +98,18 @@ describe('the launch queue (capacity: four ports)', () => {
           .filter((s) => s.status === 'READY')
           .sort((a, b) => a.readyAt! - b.readyAt!);
         expect(running.length).toBe(Math.min(4, left));
-        await plane.request(`/sessions/${running[0]!.id}`, { method: 'DELETE', user: running[0]!.owner });
+        // A job is READY once spawned; on a busy machine its program may not have printed yet. Stopped before then,
+        // its log would be empty, and "ran once" could not be told from "never ran": wait for its first line.
+        const oldest = running[0]!;
+        await waitFor(
+          async () =>
+            (await (await plane.request(`/sessions/${oldest.id}/logs`, { user: oldest.owner })).text()).includes(
+              'args: ',
+            ),
+          30_000,
+          `${oldest.id}'s first line`,
+        );
+        await plane.request(`/sessions/${oldest.id}`, { method: 'DELETE', user: oldest.owner });
         await waitFor(
           async () => {
             const now = await records(all);
