@@ -13,7 +13,7 @@ import type { Runtime } from '../../shared/ports/runtime';
 import type { SessionLogs } from '../../shared/ports/session-logs';
 import type { AppCatalog } from '../../shared/services/catalog';
 import { anyOf, personalTokens, verifiedJwt } from '../api/auth/authenticators';
-import { lambdaServices } from './compose';
+import { type Injected, lambdaServices } from './compose';
 import type { ApiDeps } from '../api/context';
 
 /** Homes to list, not to make (api-read's GET /homes: no EFS client in its bundle). */
@@ -39,8 +39,9 @@ export function lambdaApiDeps(
   service: string,
   env: FunctionEnv<'api-catalog'>,
   parts: { runtime: (apps: AppCatalog) => Runtime; logs: SessionLogs; homes?: (db: DynamoDBDocumentClient) => Homes },
+  injected: Injected = {},
 ) {
-  const { services, publishMetrics } = lambdaServices(service, env, parts.runtime);
+  const { services, publishMetrics } = lambdaServices(service, env, parts.runtime, injected);
   const { policy, rateLimit, anonymousRateLimit, tokenKey, corsOrigins, launcherTimeoutMs, prices } = policyFrom(env);
   const deps: ApiDeps = {
     ...services,

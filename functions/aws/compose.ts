@@ -14,6 +14,10 @@ import { DynamoDbUsageStore } from '../../shared/adapters/dynamodb/dynamodb-usag
 import { LABELLED_APPS_TASK } from '../../shared/config/table';
 import type { AppSpec } from '../../shared/domain/app';
 import { KMSClient } from '@aws-sdk/client-kms';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '../../shared/ports/logger';
+import type { Metrics } from '../../shared/ports/metrics';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
 import { KmsSecretSealer } from '../../shared/adapters/runtime/ecs/secret-sealer';
 import { TaskDefinitionRegistry } from '../../shared/adapters/runtime/ecs/task-definition-registry';
@@ -23,7 +27,7 @@ import { TableImageSnapshot } from '../../shared/adapters/dynamodb/table-image-s
 import { loadAppsJson } from '../../shared/config/apps';
 import { ENV } from '../../shared/config/env-names';
 import type { FunctionEnv } from '../../shared/config/lambda-env';
-import { systemClock } from '../../shared/ports/clock';
+import { type Clock, systemClock } from '../../shared/ports/clock';
 import type { Runtime } from '../../shared/ports/runtime';
 import { AppCatalog } from '../../shared/services/catalog';
 import type { ServiceDeps } from '../../shared/services/deps';
@@ -51,6 +55,18 @@ type EcsEnv = Pick<
   | typeof ENV.volumeAccessPoints
 >;
 
+/**
+ * What a function's composition may be given instead of making it from its environment: the scale simulator
+ * (test/scale) runs every function's composition in one process, on its own clock, store and simulated ECS.
+ */
+export interface Injected {
+  db?: DynamoDBDocumentClient;
+  ecs?: ECSClient;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics & { publish(): void };
+}
+
 /** What every Lambda has: the store, the apps, logs and metrics (Powertools). */
 export function lambdaServices(
   service: string,
@@ -66,10 +82,12 @@ export function lambdaServices(
   > &
     Partial<Pick<EcsEnv, typeof ENV.taskDefinitions>>,
   runtime: (apps: AppCatalog) => Runtime,
+  injected: Injected = {},
 ) {
-  const client = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
+  const client =
+    injected.db ?? createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
   const table = env[ENV.tableName];
-  const logger = powertoolsLogger(service, env[ENV.logLevel]);
+  const logger = injected.logger ?? powertoolsLogger(service, env[ENV.logLevel]);
   // The labelled images of the stack's repository, from the snapshot the reaper keeps in the table.
   const repository = env[ENV.imageRepository];
   const discovered = repository
@@ -82,7 +100,7 @@ export function lambdaServices(
     : undefined;
   // On AWS every function offers what ECS can run, whether or not it starts tasks itself.
   const apps = new AppCatalog(loadAppsJson(env[ENV.appsFile], ecsAppDefaults), ecsCannotRun, discovered);
-  const metrics = powertoolsMetrics(service);
+  const metrics = injected.metrics ?? powertoolsMetrics(service);
   const services: ServiceDeps = {
     store: new DynamoDbSessionStore(client, table, (why, key) =>
       logger.warn({ key, why }, 'unreadable session record skipped'),
@@ -92,7 +110,7 @@ export function lambdaServices(
     idempotency: new DynamoDbIdempotencyStore(client, table),
     runtime: runtime(apps),
     apps,
-    clock: systemClock,
+    clock: injected.clock ?? systemClock,
     logger,
     metrics,
     pools: { store: new DynamoDbPoolStore(client, table), revision: deployedRevision(env[ENV.taskDefinitions]) },
@@ -119,9 +137,10 @@ function deployedRevision(deployed: Record<string, string> | undefined): ((app: 
 export function ecsRuntime(
   env: EcsEnv & Pick<StoreEnv, typeof ENV.tableName | typeof ENV.awsRegion | typeof ENV.dynamodbEndpoint>,
   apps: AppCatalog,
+  injected: Injected = {},
 ): EcsRuntime {
-  const ecs = createEcsClient({ region: env[ENV.awsRegion] });
-  const db = createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
+  const ecs = injected.ecs ?? createEcsClient({ region: env[ENV.awsRegion] });
+  const db = injected.db ?? createDocumentClient({ endpoint: env[ENV.dynamodbEndpoint], region: env[ENV.awsRegion] });
   const deployed = env[ENV.taskDefinitions] ?? {};
   return new EcsRuntime(ecs, {
     cluster: env[ENV.cluster],
@@ -139,6 +158,7 @@ export function ecsRuntime(
     sealer: sealerOf(env[ENV.secretsKey], env[ENV.awsRegion]),
     homesFileSystemId: env[ENV.homesFileSystem],
     volumeAccessPoints: env[ENV.volumeAccessPoints],
+    ...(injected.clock ? { now: () => injected.clock!.now() } : {}),
   });
 }
 

@@ -6,7 +6,9 @@
  *   under `usagesum#<user>`, sorted by the day.
  * - `live`: sparse; `liveShard` ("live#0".."live#7") is set while a session is live and removed
  *   when it is final, so the reaper reads live sessions only, spread over shards so no partition
- *   is hot. An ended session waits under `unrecorded` until its usage record is written; usage
+ *   is hot; a session waiting in the launch queue is under `live#queued` instead, so the queue's dispatcher reads
+ *   the queue, not every live session (each class's pace: `queuepace#<class>`, a record in no index). An ended
+ *   session waits under `unrecorded` until its usage record is written; usage
  *   records are listed under `usage#YYYY-MM` (sorted by their end), everyone's day sums under
  *   `usagesum#YYYY-MM` (sorted by the day); the grantee index's pointers
  *   under `grantee#user:<name>` and `grantee#group:<name>` (see dynamodb-share-index.ts).

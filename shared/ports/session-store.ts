@@ -1,3 +1,4 @@
+import type { QueueClass } from '../domain/queue';
 import type { Session } from '../domain/session';
 
 export interface Page<T> {
@@ -28,6 +29,15 @@ export interface SessionStore {
   listByOwner(owner: string, options?: { limit?: number; cursor?: string }): Promise<Page<Session>>;
   /** Every live session, from the sparse live index (never a scan). */
   listLive(): AsyncIterable<Session>;
+  /**
+   * The sessions waiting in the launch queue: QUEUED, and PENDING ones a dispatcher has taken from it and not yet
+   * started (no runtime instance). From the queue's own part of the store, never every live session.
+   */
+  listQueued(): AsyncIterable<Session>;
+  /** When the latest sessions of a class left the queue (epoch ms; a bounded number of them): its pace. */
+  queueDepartures(cls: QueueClass): Promise<number[]>;
+  /** Notes that sessions of a class left the queue at `times` (they started). */
+  noteQueueDepartures(cls: QueueClass, times: readonly number[]): Promise<void>;
   /**
    * False only when the store knows no session is QUEUED (a store whose every write passes through this process);
    * absent or true: there may be, list them to know. Lets the queue's dispatcher skip a pass over every live session.

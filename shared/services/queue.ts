@@ -10,36 +10,42 @@ import { recordEvents } from './session-events';
 import { applyUntilSettled } from './update';
 
 /**
- * Live sessions: those waiting in the queue, in the order they will start, how many each owner has running, and when
- * those of each class that waited left the queue (its pace).
+ * The queue: those waiting in it, in the order they will start, and how many each of their owners has running (their
+ * quota's count of the sessions and jobs they hold). It reads the queue's own shard of the store and one usage record
+ * per waiting owner, never every live session: at a scale of thousands live, the dispatcher runs at each one's end.
  */
-async function queueState(deps: Pick<ServiceDeps, 'store'>) {
+async function queueState(deps: Pick<ServiceDeps, 'store' | 'quotas'>) {
   const queued: Session[] = [];
-  const running = new Map<string, number>();
-  const departures: Record<QueueClass, number[]> = { interactive: [], batch: [] };
   // Taken from the queue by a dispatcher this moment, not yet started: still waiting, as far as the bound goes.
   let claimed = 0;
-  for await (const s of deps.store.listLive()) {
+  for await (const s of deps.store.listQueued()) {
     if (s.status === 'QUEUED') queued.push(s);
-    else running.set(s.owner, (running.get(s.owner) ?? 0) + 1);
-    if (s.status === 'PENDING' && s.queue && !s.runtime) claimed++;
-    if (s.queue?.left !== undefined) departures[s.queue.class].push(s.queue.left);
+    else claimed++;
   }
-  return { order: queueOrder(queued, running), running, waiting: queued.length + claimed, departures };
+  const owners = [...new Set(queued.map((s) => s.owner))];
+  const running = new Map(
+    await Promise.all(
+      owners.map(async (owner) => {
+        const usage = await deps.quotas.get(owner);
+        return [owner, usage.sessions + usage.jobs] as const;
+      }),
+    ),
+  );
+  return { order: queueOrder(queued, running), running, waiting: queued.length + claimed };
 }
 
 /** Where a queued session is: its place (1: next), of how many wait, and about how long it will wait (seconds). */
 export async function queuePlace(
-  deps: Pick<ServiceDeps, 'store' | 'clock'>,
+  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'clock'>,
   session: Session,
 ): Promise<{ place: number; of: number; estimatedWaitSeconds?: number } | undefined> {
   if (session.status !== 'QUEUED') return undefined;
-  const { order, departures } = await queueState(deps);
+  const cls = session.queue?.class ?? queueClassOf(session);
+  const [{ order }, departures] = await Promise.all([queueState(deps), deps.store.queueDepartures(cls)]);
   const i = order.findIndex((s) => s.id === session.id);
   if (i < 0) return undefined;
-  const cls = session.queue?.class ?? queueClassOf(session);
   const ahead = order.slice(0, i + 1).filter((s) => (s.queue?.class ?? queueClassOf(s)) === cls).length;
-  const estimate = estimateWait(ahead, departures[cls], deps.clock.now());
+  const estimate = estimateWait(ahead, departures, deps.clock.now());
   return { place: i + 1, of: order.length, ...(estimate !== undefined ? { estimatedWaitSeconds: estimate } : {}) };
 }
 
@@ -55,10 +61,13 @@ export async function enqueue(
   options: { create?: boolean; before?: NewSessionEvent[] } = {},
 ): Promise<Session | undefined> {
   const { queue } = deps.policy;
-  const { order, running, waiting: already, departures } = await queueState(deps);
+  const cls = queueClassOf(session);
+  const [{ order, running, waiting: already }, departures] = await Promise.all([
+    queueState(deps),
+    deps.store.queueDepartures(cls),
+  ]);
   if (already >= queue.max) return undefined;
   const now = deps.clock.now();
-  const cls = queueClassOf(session);
   const app = deps.apps.get(session.app);
   const waiting = {
     queue: {
@@ -80,7 +89,7 @@ export async function enqueue(
   const ordered = queueOrder([...order, queued], running);
   const place = ordered.findIndex((s) => s.id === session.id) + 1;
   const ofClass = ordered.slice(0, place).filter((s) => (s.queue?.class ?? queueClassOf(s)) === cls).length;
-  const estimate = estimateWait(ofClass, departures[cls], now);
+  const estimate = estimateWait(ofClass, departures, now);
   await recordEvents(deps, session.id, [
     ...(options.before ?? []),
     {
@@ -110,6 +119,22 @@ export async function dispatchQueue(
   // The store knows none waits: no pass over every live session.
   if (deps.store.mayHaveQueued?.() === false) return { started: 0, waiting: 0, timedOut: 0 };
   const { order } = await queueState(deps);
+  // When each session this pass started left the queue, by class: the queue's pace, told to those still waiting.
+  const departures: Record<QueueClass, number[]> = { interactive: [], batch: [] };
+  try {
+    return await dispatchInOrder(deps, start, order, departures);
+  } finally {
+    for (const [cls, times] of Object.entries(departures) as [QueueClass, number[]][])
+      if (times.length) await deps.store.noteQueueDepartures(cls, times);
+  }
+}
+
+async function dispatchInOrder(
+  deps: LaunchDeps & { policy: { queue: QueuePolicy } },
+  start: QueuedStart,
+  order: Session[],
+  departures: Record<QueueClass, number[]>,
+): Promise<{ started: number; waiting: number; timedOut: number }> {
   let started = 0;
   let timedOut = 0;
   const capped = new Set<string>();
@@ -155,7 +180,10 @@ export async function dispatchQueue(
       return 'no-capacity' as const;
     });
     if (outcome === 'no-capacity') return { started, waiting: order.length - i, timedOut };
-    if (outcome === 'started') started++;
+    if (outcome === 'started') {
+      started++;
+      departures[claimed.queue!.class].push(claimed.queue!.left!);
+    }
   }
   const waiting = order.length - started - timedOut;
   return { started, waiting, timedOut };

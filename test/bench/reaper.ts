@@ -63,7 +63,7 @@ async function world(client: DynamoDBDocumentClient, name: string, live: number,
       expiresAt: now + 86_400_000,
     });
     const { runtimeId } = await runtime.start({ session: s, app, secret: 'x' });
-    items.push({ ...s, runtime: { kind: 'ecs', runtimeId }, liveShard: liveShardOf(s.id) });
+    items.push({ ...s, runtime: { kind: 'ecs', runtimeId }, liveShard: liveShardOf(s) });
     usage.set(owner, (usage.get(owner) ?? 0) + 1);
   }
   for (let i = 0; i < stopped; i++) {

@@ -30,7 +30,7 @@ export async function benchShares(): Promise<string> {
       await batchWrite(
         client,
         name,
-        sessions.map((s) => ({ ...s, liveShard: liveShardOf(s.id) })),
+        sessions.map((s) => ({ ...s, liveShard: liveShardOf(s) })),
       );
       // A few are shared with bob (by name, or with his group): through the store, as the API does.
       for (const [i, s] of sessions.slice(0, SHARED).entries()) {

@@ -172,6 +172,53 @@ export function sessionStoreContract(
       expect(ids).not.toContain(ending.id);
     });
 
+    it('lists the queue apart from the running: QUEUED ones and those taken from it, until they have an instance; all live', async () => {
+      const listed = async (listing: AsyncIterable<Session>) => {
+        const ids: string[] = [];
+        for await (const s of listing) ids.push(s.id);
+        return ids;
+      };
+      const waiting = makeSession({ status: 'QUEUED', queue: { since: 1_000, class: 'batch' } });
+      const running = makeSession({ status: 'READY', runtime: { kind: 'process', runtimeId: '1' } });
+      await store.create(waiting);
+      await store.create(running);
+      expect(await listed(store.listQueued())).toContain(waiting.id);
+      expect(await listed(store.listQueued())).not.toContain(running.id);
+      // Taken by a dispatcher: still the queue's (it may go back), until it starts.
+      const taken = await store.transition(
+        waiting,
+        transition(waiting, 'PENDING', { queue: { ...waiting.queue!, left: 2_000 } }, 2_000),
+      );
+      expect(await listed(store.listQueued())).toContain(taken.id);
+      const started = await store.transition(
+        taken,
+        transition(taken, 'STARTING', { runtime: { kind: 'process', runtimeId: '2' } }, 2_100),
+      );
+      expect(await listed(store.listQueued())).not.toContain(started.id);
+      const live = await collectLive();
+      expect(live).toContain(started.id);
+      expect(live).toContain(running.id);
+      // Queued and live at once: a live listing holds the queue too.
+      const another = makeSession({ status: 'QUEUED', queue: { since: 3_000, class: 'interactive' } });
+      await store.create(another);
+      expect(await collectLive()).toContain(another.id);
+    });
+
+    it("keeps each queue class's latest departures (its pace), a bounded number of them", async () => {
+      expect(await store.queueDepartures('interactive')).toEqual([]);
+      await store.noteQueueDepartures('batch', [1, 2]);
+      await store.noteQueueDepartures('batch', [3]);
+      expect(await store.queueDepartures('batch')).toEqual([1, 2, 3]);
+      expect(await store.queueDepartures('interactive')).toEqual([]);
+      for (let i = 0; i < 5; i++)
+        await store.noteQueueDepartures('interactive', Array.from({ length: 40 }, (_, j) => 10_000 + i * 40 + j));
+      const kept = await store.queueDepartures('interactive');
+      expect(kept.length).toBeLessThanOrEqual(128);
+      expect(kept.length).toBeGreaterThanOrEqual(64);
+      expect(kept.at(-1)).toBe(10_199);
+      expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    });
+
     it('finds the sessions shared with a user or their group through the grantee index, until the share goes or the session ends', async () => {
       const tag = Math.random().toString(36).slice(2);
       const [bob, viz, carol] = [`user:bob-${tag}`, `group:viz-${tag}`, `user:carol-${tag}`];

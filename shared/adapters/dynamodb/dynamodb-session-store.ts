@@ -10,6 +10,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { SESSIONS_TABLE as T } from '../../config/table';
 import { ConflictError } from '../../domain/errors';
+import type { QueueClass } from '../../domain/queue';
 import { isFinal, isLive, type Session } from '../../domain/session';
 import type { Page, SessionStore } from '../../ports/session-store';
 import { liveIndexPages } from './live-index';
@@ -20,14 +21,21 @@ import {
   fromItem,
   type Item,
   liveShardOf,
+  QUEUED_SHARD,
   sessionsOf,
   type SkippedRecord,
   toItem,
   TRANSITION_FIELDS,
   UNRECORDED,
+  waitsInQueue,
 } from './session-records';
 
 export { liveShardOf, type SkippedRecord } from './session-records';
+
+/** How many of a class's latest departures from the queue its pace record keeps (twice as many before a trim). */
+const PACE_KEPT = 64;
+/** The queue's pace per class: when its latest sessions left it, in one small record of its own. */
+const paceKey = (cls: QueueClass) => ({ [T.partitionKey]: `queuepace#${cls}` });
 
 /** SessionStore on DynamoDB (AWS, DynamoDB Local, LocalStack, or dynalite). */
 export class DynamoDbSessionStore implements SessionStore {
@@ -113,7 +121,7 @@ export class DynamoDbSessionStore implements SessionStore {
         set.push('#shard = :shard');
       }
     } else {
-      values[':shard'] = liveShardOf(next.id);
+      values[':shard'] = liveShardOf(next);
       set.push('#shard = :shard');
     }
     // The grantee index: a new grantee's pointer before the write, a gone one's after it.
@@ -172,8 +180,8 @@ export class DynamoDbSessionStore implements SessionStore {
     // Every shard's first page is asked for at once; later pages follow per shard. The index is
     // eventually consistent, so a record that just became final may still show up here: callers
     // re-check with a conditional write.
-    const shards = Array.from({ length: T.liveShards }, (_, shard) =>
-      liveIndexPages(this.client, this.tableName, `live#${shard}`),
+    const shards = [...Array.from({ length: T.liveShards }, (_, shard) => `live#${shard}`), QUEUED_SHARD].map((shard) =>
+      liveIndexPages(this.client, this.tableName, shard),
     );
     const firstPages = shards.map((pages) => pages.next());
     // A consumer that stops early never awaits some of these: a failure there is not unhandled.
@@ -182,6 +190,47 @@ export class DynamoDbSessionStore implements SessionStore {
       for (let page = await firstPages[i]!; !page.done; page = await pages.next()) {
         for (const session of sessionsOf(page.value, this.skipped)) if (isLive(session.status)) yield session;
       }
+    }
+  }
+
+  async *listQueued(): AsyncIterable<Session> {
+    for await (const page of liveIndexPages(this.client, this.tableName, QUEUED_SHARD))
+      for (const session of sessionsOf(page, this.skipped)) if (waitsInQueue(session)) yield session;
+  }
+
+  async queueDepartures(cls: QueueClass): Promise<number[]> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: paceKey(cls) }));
+    const left: unknown = Item?.left;
+    return Array.isArray(left) ? left.filter((t): t is number => typeof t === 'number') : [];
+  }
+
+  async noteQueueDepartures(cls: QueueClass, times: readonly number[]): Promise<void> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: paceKey(cls),
+        UpdateExpression: 'SET #left = list_append(if_not_exists(#left, :none), :times)',
+        ExpressionAttributeNames: { '#left': 'left' },
+        ExpressionAttributeValues: { ':none': [], ':times': [...times] },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const left = (Attributes?.left ?? []) as number[];
+    if (left.length <= 2 * PACE_KEPT) return;
+    // Cut to the latest, unless another pass appended meanwhile (its own append cuts it then).
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: paceKey(cls),
+          UpdateExpression: 'SET #left = :kept',
+          ConditionExpression: 'size(#left) = :n',
+          ExpressionAttributeNames: { '#left': 'left' },
+          ExpressionAttributeValues: { ':kept': left.slice(-PACE_KEPT), ':n': left.length },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -14,13 +14,25 @@ export type Item = Record<string, unknown>;
  */
 export const UNRECORDED = 'unrecorded';
 
-/** The live-index shard of a session: spread by the id's first byte. */
-export function liveShardOf(id: string): string {
-  return `live#${parseInt(id.slice(0, 2), 16) % T.liveShards || 0}`;
+/**
+ * The live-index shard of the sessions waiting in the launch queue (QUEUED, or taken from it by a dispatcher and not
+ * yet started): one partition, so the dispatcher reads the queue, not every live session. Its write rate is the
+ * queue's (a few per launch that waits), far under a partition's 1,000 writes a second.
+ */
+export const QUEUED_SHARD = 'live#queued';
+
+/** Whether a session waits in the launch queue (or a dispatcher has just taken it from there to start it). */
+export const waitsInQueue = (s: Pick<Session, 'status' | 'queue' | 'runtime'>): boolean =>
+  s.status === 'QUEUED' || (s.status === 'PENDING' && s.queue !== undefined && s.runtime === undefined);
+
+/** The live-index shard of a live session: the queue's while it waits there, else spread by the id's first byte. */
+export function liveShardOf(session: Pick<Session, 'id' | 'status' | 'queue' | 'runtime'>): string {
+  if (waitsInQueue(session)) return QUEUED_SHARD;
+  return `live#${parseInt(session.id.slice(0, 2), 16) % T.liveShards || 0}`;
 }
 
 export function toItem(session: Session): Item {
-  return isLive(session.status) ? { ...session, liveShard: liveShardOf(session.id) } : { ...session };
+  return isLive(session.status) ? { ...session, liveShard: liveShardOf(session) } : { ...session };
 }
 
 export function fromItem(item: Item): Session {

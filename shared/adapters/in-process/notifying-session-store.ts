@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { QueueClass } from '../../domain/queue';
 import { isFinal, type Session, type SessionStatus } from '../../domain/session';
 import { canReach } from '../../domain/transitions';
 import type { SessionChanges } from '../../ports/session-changes';
@@ -188,16 +189,34 @@ export class NotifyingSessionStore implements SessionStore, SessionChanges {
     return found;
   }
 
-  async *listLive(): AsyncIterable<Session> {
+  listLive(): AsyncIterable<Session> {
+    return this.knowingQueued(this.inner.listLive());
+  }
+
+  listQueued(): AsyncIterable<Session> {
+    return this.knowingQueued(this.inner.listQueued());
+  }
+
+  queueDepartures(cls: QueueClass): Promise<number[]> {
+    return this.inner.queueDepartures(cls);
+  }
+
+  /** Changes nothing a session record shows. */
+  noteQueueDepartures(cls: QueueClass, times: readonly number[]): Promise<void> {
+    return this.inner.noteQueueDepartures(cls, times);
+  }
+
+  /** A whole listing that holds every QUEUED session (the live ones, or the queue) tells which are. */
+  private async *knowingQueued(listing: AsyncIterable<Session>): AsyncIterable<Session> {
     if (!this.cache) {
-      yield* this.inner.listLive();
+      yield* listing;
       return;
     }
     const queued = new Set<string>();
     const written = new Map<string, boolean>();
     this.listings.add(written);
     try {
-      for await (const session of this.inner.listLive()) {
+      for await (const session of listing) {
         if (session.status === 'QUEUED') queued.add(session.id);
         yield session;
       }
