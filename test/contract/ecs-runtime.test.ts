@@ -180,6 +180,9 @@ describe('EcsRuntime against a scripted ECS', () => {
     for (const reason of [
       'RESOURCE:GPU',
       'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+      // The account's Fargate vCPU quota (#40's scale simulator: a rush over it was refused, not queued).
+      "You've reached the limit on the number of vCPUs you can run concurrently",
+      "You've reached the limit on the number of tasks you can run concurrently",
     ]) {
       ecs.failNextRun = reason;
       const busy = await runtime.start({ session: makeSession(), app: web, secret: 's' }).catch((e: unknown) => e);

@@ -1,4 +1,4 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient, type ECSClientConfig } from '@aws-sdk/client-ecs';
 
 /**
  * Attempts per ECS call. The SDK's standard retry mode retries throttling and server faults with
@@ -15,11 +15,14 @@ export function createEcsClient(options: {
   region: string;
   endpoint?: string | undefined;
   maxAttempts?: number;
+  /** What answers its requests instead of HTTP (the scale simulator's ECS). */
+  requestHandler?: ECSClientConfig['requestHandler'];
 }): ECSClient {
   return new ECSClient({
     region: options.region,
     maxAttempts: options.maxAttempts ?? ECS_MAX_ATTEMPTS,
     retryMode: 'standard',
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
     ...(options.endpoint
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),

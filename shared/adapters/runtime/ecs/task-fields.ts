@@ -28,8 +28,15 @@ export function stopOf(
 
 /**
  * RunTask's failures that mean "not now" rather than "never": an EC2 capacity provider's instances lack the CPU, memory,
- * GPUs or ports (`RESOURCE:*`), or Fargate has no capacity in the zone ("Capacity is unavailable at this time…").
+ * GPUs or ports (`RESOURCE:*`), Fargate has no capacity in the zone ("Capacity is unavailable at this time…"), or the
+ * account's Fargate vCPU quota is used up ("You've reached the limit on the number of vCPUs…": room comes back as tasks
+ * end).
  */
 export function isCapacityFailure(reason: string | undefined): boolean {
-  return !!reason && (reason.startsWith('RESOURCE:') || /capacity is unavailable/i.test(reason));
+  return (
+    !!reason &&
+    (reason.startsWith('RESOURCE:') ||
+      /capacity is unavailable/i.test(reason) ||
+      /reached the limit on the number of (vCPUs|tasks) you can run concurrently/i.test(reason))
+  );
 }

@@ -1,0 +1,236 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'hono';
+import { lambdaApiDeps } from '../../functions/aws/api-compose';
+import { ecsRuntime, type Injected, lambdaServices } from '../../functions/aws/compose';
+import { handleTaskEvent, type TaskStateChangeEvent } from '../../functions/aws/task-events-handler';
+import { createApp } from '../../functions/api/app';
+import { launcherGroup } from '../../functions/api/routes/wslink-launcher';
+import { skahaGroup } from '../../functions/api/routes/skaha';
+import { writeGroup } from '../../functions/api/routes/sessions-write';
+import { readGroup } from '../../functions/api/routes/sessions-read';
+import { startEmbeddedDynamoDb } from '../../shared/adapters/dynamodb/embedded-dynamodb';
+import { inProcessDocumentClient } from '../../shared/adapters/dynamodb/in-process-document-client';
+import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
+import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
+import { readAppsYaml } from '../../shared/config/apps-file';
+import { ENV } from '../../shared/config/env-names';
+import { loadFunctionEnv } from '../../shared/config/lambda-env';
+import { policyFrom } from '../../shared/config/policy';
+import { silentLogger } from '../../shared/ports/logger';
+import { noMetrics } from '../../shared/ports/metrics';
+import type { LaunchDeps } from '../../shared/services/deps';
+import { queuedStarter } from '../../shared/services/launch-start';
+import { dispatchQueue } from '../../shared/services/queue';
+import { reap } from '../../shared/services/reaper/reap';
+import { EVENT_DELIVERY_MS } from './aws-limits';
+import { DynamoLedger, SimDynamoDb } from './sim-dynamodb';
+import { SimEcs, type SimEcsOptions } from './sim-ecs';
+import { Simulation } from './simulation';
+
+const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/sessionplane';
+const TABLE = 'sessionplane-scale';
+
+/** Each function's invocations on simulated time: how many, how long, how many at once. */
+export class LambdaMeter {
+  readonly invocations = new Map<string, { count: number; ms: number; peak: number; now: number }>();
+  inFlight = 0;
+  peak = 0;
+  constructor(private readonly sim: Simulation) {}
+
+  async invoke<T>(fn: string, work: () => Promise<T>): Promise<T> {
+    const m = this.invocations.get(fn) ?? { count: 0, ms: 0, peak: 0, now: 0 };
+    this.invocations.set(fn, m);
+    const began = this.sim.now();
+    m.count++;
+    m.now++;
+    m.peak = Math.max(m.peak, m.now);
+    this.peak = Math.max(this.peak, ++this.inFlight);
+    try {
+      return await work();
+    } finally {
+      m.now--;
+      this.inFlight--;
+      m.ms += this.sim.now() - began;
+    }
+  }
+}
+
+export interface SimPlaneOptions {
+  seed: number;
+  /** The apps file (YAML), as an operator writes it. */
+  appsYaml: string;
+  vcpuQuota?: number;
+  noCapacity?: SimEcsOptions['noCapacity'];
+  /** More of the functions' environment (limits, the queue's bound). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The AWS deployment's control plane in one process, on simulated time: api-write's and api-read's HTTP API (their
+ * compositions, as their entries make them), the task-events function fed by the simulated ECS's events through
+ * EventBridge's delay, the queue's dispatcher after each session's end (the table stream's batching window) and each
+ * minute, the reaper each minute; the store the embedded DynamoDB, slowed to DynamoDB's latency on simulated time.
+ */
+export async function startSimPlane(options: SimPlaneOptions) {
+  // The store and its table first, on real timers.
+  const embedded = await startEmbeddedDynamoDb();
+  const base = inProcessDocumentClient(embedded.handler);
+  await ensureSessionsTable(base, TABLE);
+  const appsFile = join(mkdtempSync(join(tmpdir(), 'sessionplane-scale-')), 'apps.json');
+  writeFileSync(appsFile, JSON.stringify(readAppsYaml('apps.yml', options.appsYaml)));
+
+  const sim = new Simulation({ start: Date.UTC(2026, 11, 7, 9, 0, 0), seed: options.seed });
+  // Each function's own view of the store: what it calls, and how much it reads and writes.
+  const dbs = new Map<string, SimDynamoDb>();
+  const ledger = new DynamoLedger();
+  const dbOf = (fn: string) => {
+    let db = dbs.get(fn);
+    if (!db) dbs.set(fn, (db = new SimDynamoDb(base, sim, ledger)));
+    return db;
+  };
+  const lambdas = new LambdaMeter(sim);
+  let onTaskEvent: (event: TaskStateChangeEvent) => Promise<unknown> = async () => undefined;
+  const ecs = new SimEcs(sim, {
+    clusterArn: CLUSTER,
+    containerName: 'app',
+    ...(options.vcpuQuota !== undefined ? { vcpuQuota: options.vcpuQuota } : {}),
+    ...(options.noCapacity ? { noCapacity: options.noCapacity } : {}),
+    onEvent: (event) =>
+      sim.at(sim.now() + sim.triangle(EVENT_DELIVERY_MS.value), () => {
+        void lambdas.invoke('task-events', () => onTaskEvent(event));
+      }),
+  });
+  const injected = (fn: string): Injected => ({
+    db: dbOf(fn).client,
+    ecs: createEcsClient({ region: 'us-east-1', endpoint: 'https://ecs.simulated', requestHandler: ecs.handler }),
+    clock: { now: () => sim.now() },
+    logger: silentLogger,
+    metrics: { ...noMetrics, publish: () => undefined },
+  });
+  const env = functionEnv(appsFile, options.env ?? {});
+
+  // api-write and api-read behind one HTTP API (callers named by a header here: the JWT check has its own tests).
+  const apiEnv = loadFunctionEnv('api-write', env);
+  const writeParts = injected('api');
+  const { deps: api } = lambdaApiDeps(
+    'api-write',
+    apiEnv,
+    { runtime: (apps) => ecsRuntime(apiEnv, apps, writeParts), logs: noLogs },
+    writeParts,
+  );
+  api.authenticate = async (c: Context) => {
+    const user = c.req.header('x-sim-user');
+    return user ? { user, admin: user === 'admin' } : undefined;
+  };
+  const app = createApp(api, { write: writeGroup, launcher: launcherGroup, skaha: skahaGroup, read: readGroup });
+
+  const taskEnv = loadFunctionEnv('task-events', env);
+  const taskParts = injected('task-events');
+  const { services: taskServices } = lambdaServices(
+    'task-events',
+    taskEnv,
+    (apps) => ecsRuntime(taskEnv, apps, taskParts),
+    taskParts,
+  );
+  const taskDeps = { ...taskServices, clusterArn: CLUSTER, containerName: 'app', probe: async () => true };
+
+  const queueEnv = loadFunctionEnv('queue', env);
+  const queueParts = injected('queue');
+  const { services: queueServices } = lambdaServices(
+    'queue',
+    queueEnv,
+    (apps) => ecsRuntime(queueEnv, apps, queueParts),
+    queueParts,
+  );
+  const { policy, tokenKey } = policyFrom(queueEnv);
+  const queueDeps: LaunchDeps = { ...queueServices, policy, tokenKey: tokenKey! };
+  const queuePass = () =>
+    lambdas.invoke('queue', async () =>
+      policy.queue ? dispatchQueue({ ...queueDeps, policy: { ...policy, queue: policy.queue } }, queuedStarter(queueDeps)) : undefined,
+    );
+  // The table stream's batching window (1 s) gathers the ends that wake the dispatcher.
+  let streamWindow = false;
+  onTaskEvent = async (event) => {
+    const outcome = await handleTaskEvent(taskDeps, event);
+    if (outcome === 'stopped' && !streamWindow) {
+      streamWindow = true;
+      sim.at(sim.now() + 1000, () => {
+        streamWindow = false;
+        void queuePass();
+      });
+    }
+    return outcome;
+  };
+
+  const reaperEnv = loadFunctionEnv('reaper', env);
+  const reaperParts = injected('reaper');
+  const { services: reaperServices } = lambdaServices(
+    'reaper',
+    reaperEnv,
+    (apps) => ecsRuntime(reaperEnv, apps, reaperParts),
+    reaperParts,
+  );
+  const reaperPasses: { at: number; ms: number; live: number }[] = [];
+  // Each minute (EventBridge schedules): a reaper pass and a queue pass.
+  const everyMinute = setInterval(() => {
+    void lambdas.invoke('reaper', async () => {
+      const at = sim.now();
+      const summary = await reap(reaperServices, { concurrency: 10, budgetMs: 50_000 });
+      reaperPasses.push({ at, ms: sim.now() - at, live: summary.live });
+    });
+    void queuePass();
+  }, 60_000);
+
+  /** One HTTP request to the API, as API Gateway would pass it (the API's Lambda invocation). */
+  const request = (user: string, path: string, init: RequestInit = {}) =>
+    lambdas.invoke('api', async () => {
+      const headers = new Headers(init.headers);
+      headers.set('x-sim-user', user);
+      if (init.body) headers.set('content-type', 'application/json');
+      const res = await app.request(path, { ...init, headers });
+      return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
+    });
+
+  return {
+    sim,
+    dbs,
+    ledger,
+    ecs,
+    lambdas,
+    request,
+    /** The records as they stand, read without simulated time (for the report, after a run). */
+    records: new DynamoDbSessionStore(base, TABLE),
+    reaperPasses,
+    close: async () => {
+      clearInterval(everyMinute);
+      sim.uninstall();
+      await embedded.close();
+    },
+  };
+}
+
+export type SimPlane = Awaited<ReturnType<typeof startSimPlane>>;
+
+const noLogs = { tail: async () => ({ lines: [], nextSince: undefined, truncated: false }) };
+
+/** The functions' environment, as the stack sets it (one map: each function reads its own keys). */
+function functionEnv(appsFile: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    [ENV.tableName]: TABLE,
+    [ENV.awsRegion]: 'us-east-1',
+    [ENV.appsFile]: appsFile,
+    [ENV.logLevel]: 'silent',
+    [ENV.publicUrl]: 'https://sessions.example.org',
+    [ENV.jwtIssuer]: 'https://issuer.example.org',
+    [ENV.jwtAudience]: 'sessionplane',
+    [ENV.tokenKey]: 'a'.repeat(64),
+    [ENV.cluster]: CLUSTER,
+    [ENV.subnets]: 'subnet-0a,subnet-0b',
+    [ENV.securityGroups]: 'sg-0a',
+    [ENV.taskFamilyPrefix]: 'sessionplane-',
+    ...extra,
+  };
+}
