@@ -270,6 +270,18 @@ describe('EcsRuntime against a scripted ECS', () => {
       ['sessionplane-spot', undefined],
       ['sessionplane-gpu', undefined],
     ]);
+    // The next listing describes only the tasks that are new since (#40); a stopped one is no longer listed.
+    const described = () => ecs.mock.commandCalls(DescribeTasksCommand).flatMap((c) => c.args[0].input.tasks ?? []);
+    const before = described().length;
+    const later = makeSession();
+    await runtime.start({ session: later, app: web, secret: 's' });
+    await runtime.stop(listed[0]!.runtimeId, 'user');
+    ecs.tick();
+    const again = await runtime.list();
+    expect(described().slice(before)).toHaveLength(1);
+    expect(again.map((i) => i.sessionId).sort()).toEqual(
+      [...sessions.map((s) => s.id).filter((id) => id !== listed[0]!.sessionId), later.id].sort(),
+    );
   });
 });
 

@@ -77,7 +77,8 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         minutes: 5,
         watch: 60,
         stay: [20, 40],
-        plane: { vcpuQuota: 500 },
+        // Long enough a wait for the first class's sessions to end (the default, 15 minutes, is not).
+        plane: { vcpuQuota: 500, env: { SESSIONPLANE_QUEUE_WAIT: '45m' } },
       }),
   },
   'rush-50': {

@@ -26,6 +26,7 @@ const same = (a: Usage, b: Usage) =>
  * so the cost does not grow with stopped sessions) and repairs counters that drifted, e.g. after a
  * crash between a session's end and its release. Counters changed in the last `settleMs` (a
  * minute; 0 where no launch can be in flight, as at start-up) are left alone; the repair itself is conditional on the counter being what was read.
+ * An owner whose counter is zero with nothing live leaves the usage index.
  */
 export async function repairUsage(
   deps: Pick<ServiceDeps, 'quotas' | 'clock' | 'logger'>,
@@ -38,7 +39,13 @@ export async function repairUsage(
   const now = deps.clock.now();
   for await (const record of deps.quotas.listUsage()) {
     const derived = sum(byOwner.get(record.owner) ?? []);
-    if (same(derived, record.usage) || now - record.updatedAt < settleMs) continue;
+    if (now - record.updatedAt < settleMs) continue;
+    if (same(derived, record.usage)) {
+      // Nothing counted and nothing live: the record leaves the index (the owner's next launch puts it back), so a pass
+      // reads the owners with something live, not everyone who ever launched (#40: it grew with every user).
+      if (derived.sessions === 0 && derived.jobs === 0) await deps.quotas.repair(record.owner, record.usage, derived);
+      continue;
+    }
     if (await deps.quotas.repair(record.owner, record.usage, derived)) {
       repaired++;
       deps.logger.warn(

@@ -179,6 +179,28 @@ describe('reaper rules, on a fake clock', () => {
     expect(await w.deps.quotas.get('cy')).toEqual({ sessions: 1, jobs: 0, cpu: 1, memory: 512, gpus: 0 });
   });
 
+  it('takes an owner whose counter is back to zero out of the usage index, so a pass reads only owners with something live (#40)', async () => {
+    const w = await reaperWorld(db);
+    const owners = async () => {
+      const found: string[] = [];
+      for await (const r of w.deps.quotas.listUsage()) found.push(r.owner);
+      return found;
+    };
+    const one = { cpu: 1, memory: 512, gpus: 0 };
+    await w.deps.quotas.reserve('gil', one, w.deps.policy.limits);
+    await w.deps.quotas.release('gil', one);
+    expect(await owners()).toContain('gil');
+    await reap(w.deps, { concurrency: 4 }); // changed just now: left alone
+    expect(await owners()).toContain('gil');
+    w.advance(61_000);
+    expect((await reap(w.deps, { concurrency: 4 })).countersRepaired).toBe(0);
+    expect(await owners()).not.toContain('gil');
+    // The next launch puts it back, counted.
+    await w.deps.quotas.reserve('gil', one, w.deps.policy.limits);
+    expect(await owners()).toContain('gil');
+    expect(await w.deps.quotas.get('gil')).toMatchObject({ sessions: 1, cpu: 1 });
+  });
+
   it('reads the live index, never scans, and bounds its runtime calls in flight', async () => {
     const w = await reaperWorld(db);
     for (let i = 0; i < 12; i++) await w.ready(`u${i}`);

@@ -97,6 +97,9 @@ export class EcsRuntime implements Runtime {
     this.now = options.now ?? Date.now;
   }
 
+  /** The session each task the last listing found was started for ('' for none): see list(). */
+  private sessionsOfTasks = new Map<string, string>();
+
   async start({ session, app, secret, home, activityUrl, volumes }: StartRequest): Promise<StartResult> {
     const { overrides, ownImage } = await taskOverrides({
       session,
@@ -246,6 +249,9 @@ export class EcsRuntime implements Runtime {
 
   async list(): Promise<ManagedInstance[]> {
     const found: ManagedInstance[] = [];
+    // Which session each task listed last time was started for: only tasks new since then are described (#40: at
+    // 10,000 tasks, describing all of them each minute took 100 of the read bucket's 100-call burst).
+    const known = new Map<string, string>();
     for (const app of this.options.appNames()) {
       let nextToken: string | undefined;
       do {
@@ -261,19 +267,27 @@ export class EcsRuntime implements Runtime {
         );
         nextToken = page.nextToken;
         const arns = page.taskArns ?? [];
-        for (let i = 0; i < arns.length; i += 100) {
+        for (const arn of arns) {
+          const sessionId = this.sessionsOfTasks.get(arn);
+          if (sessionId !== undefined) known.set(arn, sessionId);
+        }
+        const unknown = arns.filter((arn) => !known.has(arn));
+        for (let i = 0; i < unknown.length; i += 100) {
           const described = await busyIfThrottled(
             'ECS DescribeTasks',
-            this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: arns.slice(i, i + 100) })),
+            this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: unknown.slice(i, i + 100) })),
           );
           for (const task of described.tasks ?? []) {
-            const sessionId = sessionIdOf(task.startedBy);
-            if (sessionId && task.taskArn && task.lastStatus !== 'STOPPED')
-              found.push({ runtimeId: task.taskArn, sessionId });
+            if (!task.taskArn || task.lastStatus === 'STOPPED') continue;
+            // A task not started for a session ('' here) is remembered too, and never listed.
+            known.set(task.taskArn, sessionIdOf(task.startedBy) ?? '');
           }
         }
       } while (nextToken);
     }
+    // Kept for the next listing: only what this one found (a task that stopped is not listed again).
+    this.sessionsOfTasks = known;
+    for (const [runtimeId, sessionId] of known) if (sessionId) found.push({ runtimeId, sessionId });
     return found;
   }
 
