@@ -15,6 +15,8 @@ export interface QuotaStore {
   /** Takes one session (or job) of `resources` off the owner's usage (never below zero). */
   release(owner: string, resources: Resources, kind?: WorkKind): Promise<void>;
   get(owner: string): Promise<Usage>;
+  /** Several owners' usage at once (the queue's fairness reads every waiting owner's): by owner, none left out. */
+  getMany(owners: readonly string[]): Promise<Map<string, Usage>>;
   /** Every owner with a usage record (a sparse index, never a scan). */
   listUsage(): AsyncIterable<UsageRecord>;
   /** Sets the owner's usage to `derived` if it is still `expected`; false when it changed meanwhile. */

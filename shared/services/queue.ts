@@ -22,15 +22,8 @@ async function queueState(deps: Pick<ServiceDeps, 'store' | 'quotas'>) {
     if (s.status === 'QUEUED') queued.push(s);
     else claimed++;
   }
-  const owners = [...new Set(queued.map((s) => s.owner))];
-  const running = new Map(
-    await Promise.all(
-      owners.map(async (owner) => {
-        const usage = await deps.quotas.get(owner);
-        return [owner, usage.sessions + usage.jobs] as const;
-      }),
-    ),
-  );
+  const usage = await deps.quotas.getMany([...new Set(queued.map((s) => s.owner))]);
+  const running = new Map([...usage].map(([owner, u]) => [owner, u.sessions + u.jobs]));
   return { order: queueOrder(queued, running), running, waiting: queued.length + claimed };
 }
 

@@ -67,8 +67,13 @@ describe('per-user quotas', () => {
     expect(await plane.deps.quotas.get('tess')).toEqual({ sessions: 0, jobs: 0, cpu: 0, memory: 0, gpus: 0 });
   });
 
-  it('counts each user separately', async () => {
+  it('counts each user separately, and reads many users at once as one by one (the queue reads every waiting owner)', async () => {
     expect((await launch('uma')).status).toBe(202);
     expect(await plane.deps.quotas.get('uma')).toMatchObject({ sessions: 1 });
+    const owners = ['uma', 'quinn', 'nobody-yet', ...Array.from({ length: 120 }, (_, i) => `many${i}`)];
+    const many = await plane.deps.quotas.getMany(owners);
+    expect([...many.keys()].sort()).toEqual([...owners].sort());
+    for (const owner of ['uma', 'quinn', 'nobody-yet', 'many119'])
+      expect(many.get(owner)).toEqual(await plane.deps.quotas.get(owner));
   });
 });

@@ -10,7 +10,8 @@ notebook:
   ready: { http: /api }
   resources: { cpu: 0.5, memory: 1Gi }
   launchTimeout: 300s
-  idleTimeout: 30m
+  # Students are at their notebooks: the simulator sends no traffic, so the idle rule is kept out of the way.
+  idleTimeout: 4h
 `;
 
 interface Rush {

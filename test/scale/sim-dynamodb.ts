@@ -5,6 +5,11 @@ import type { Simulation } from './simulation';
 
 const WRITES = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand', 'BatchWriteCommand', 'TransactWriteCommand']);
 
+interface Answer {
+  Items?: unknown[];
+  Responses?: Record<string, unknown[]>;
+}
+
 interface Counted {
   input?: {
     Key?: Record<string, unknown>;
@@ -63,7 +68,7 @@ export class SimDynamoDb {
   ) {
     const send = async (command: Counted) => {
       await sim.sleep(sim.triangle(DYNAMODB_PARTITION.value.latencyMs));
-      const output = (await sim.real(() => inner.send(command as never))) as { Items?: unknown[] };
+      const output = (await sim.real(() => inner.send(command as never))) as Answer;
       this.count(command, output);
       return output;
     };
@@ -72,12 +77,14 @@ export class SimDynamoDb {
     });
   }
 
-  private count(command: Counted, output: { Items?: unknown[] }): void {
+  private count(command: Counted, output: Answer): void {
     const name = command.constructor.name;
     this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
     const write = WRITES.has(name);
-    // A query reads its items (each under 4 KB: half a unit, eventually consistent); a get or a write one unit.
-    const units = output.Items ? Math.max(1, Math.ceil(output.Items.length / 2)) : 1;
+    // A query reads its items (each under 4 KB: half a unit, eventually consistent), a batch get each of its items, a
+    // get or a write one unit.
+    const items = output.Items ?? (output.Responses ? Object.values(output.Responses).flat() : undefined);
+    const units = items ? Math.max(1, Math.ceil(items.length / (output.Items ? 2 : 1))) : 1;
     if (write) this.writeUnits += units;
     else this.readUnits += units;
     this.ledger.note(Math.floor(this.sim.elapsed()), partitionOf(command), write, units);

@@ -5,6 +5,7 @@ import { QuotaExceededError } from '../../domain/errors';
 import { exceededLimit, NO_USAGE, round, type UserLimits, type Usage, type WorkKind } from '../../domain/limits';
 import type { Resources } from '../../domain/session';
 import type { QuotaStore, UsageRecord } from '../../ports/quota-store';
+import { batchGetItems } from './batch-get';
 import { liveIndexPages } from './live-index';
 
 const PREFIX = 'usage#';
@@ -105,6 +106,14 @@ export class DynamoDbQuotaStore implements QuotaStore {
       new GetCommand({ TableName: this.tableName, Key: keyOf(owner), ConsistentRead: true }),
     );
     return Item ? usageOf(Item) : { ...NO_USAGE };
+  }
+
+  async getMany(owners: readonly string[]): Promise<Map<string, Usage>> {
+    const found = new Map<string, Usage>(owners.map((o) => [o, { ...NO_USAGE }]));
+    const ids = [...found.keys()].map((o) => keyOf(o)[T.partitionKey]);
+    for (const item of await batchGetItems(this.client, this.tableName, ids))
+      found.set(String(item[T.partitionKey]).slice(PREFIX.length), usageOf(item));
+    return found;
   }
 
   async *listUsage(): AsyncIterable<UsageRecord> {

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE as T } from '../../config/table';
 import { isFinal, type Session } from '../../domain/session';
 import { granteeKey } from '../../domain/shares';
+import { batchGetItems } from './batch-get';
 import { liveIndexPages } from './live-index';
 
 type Item = Record<string, unknown>;
@@ -12,8 +12,6 @@ type Item = Record<string, unknown>;
  * it before (the table's TTL sweeps it).
  */
 const POINTER_TTL_MS = 400 * 86_400_000;
-/** BatchGetItem takes at most 100 keys. */
-const BATCH = 100;
 
 const partitionOf = (key: string) => `grantee#${key}`;
 const pointerId = (sessionId: string, key: string) => `share#${sessionId}#${key}`;
@@ -83,20 +81,6 @@ export class ShareIndex {
           for (const item of page) ids.add(String(item.sessionId));
       }),
     );
-    const items: Item[] = [];
-    const all = [...ids];
-    for (let i = 0; i < all.length; i += BATCH) {
-      let request: Record<string, { Keys: Item[] }> | undefined = {
-        [this.tableName]: { Keys: all.slice(i, i + BATCH).map((id) => ({ [T.partitionKey]: id })) },
-      };
-      // Unprocessed keys (throttling) are asked for again, a little later each time, until none is left.
-      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-        if (attempt) await sleep(Math.min(50 * 2 ** attempt, 2000));
-        const answer = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-        items.push(...(answer.Responses?.[this.tableName] ?? []));
-        request = answer.UnprocessedKeys as typeof request;
-      }
-    }
-    return items;
+    return batchGetItems(this.client, this.tableName, [...ids]);
   }
 }
