@@ -1,8 +1,10 @@
+import type { Context } from 'aws-lambda';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { DynamoDbUserIds } from '../../shared/adapters/dynamodb/dynamodb-user-ids';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/dynamodb-client';
 import { EfsHomes } from '../../shared/adapters/homes/efs-homes';
 import { ENV } from '../../shared/config/env-names';
+import { QUEUE_PASS } from '../../shared/config/functions';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
 import { policyFrom } from '../../shared/config/policy';
 import { activityUrlOf } from '../../shared/domain/urls';
@@ -39,9 +41,16 @@ const deps: LaunchDeps = {
 };
 const queue = policy.queue;
 
-export const handler = withMetrics(async () => {
+
+export const handler = withMetrics(async (_event: unknown, context: Context) => {
   if (!queue) return { started: 0, timedOut: 0, waiting: 0 };
-  const result = await dispatchQueue({ ...deps, policy: { ...policy, queue } }, queuedStarter(deps));
+  // A pass stops claiming while it has time to finish what it claimed (#40: a pass starting 300 waiting sessions one
+  // by one ran two minutes, twice the function's timeout); the next pass goes on.
+  const claimUntil = Date.now() + context.getRemainingTimeInMillis() - QUEUE_PASS.lastStartMs;
+  const result = await dispatchQueue({ ...deps, policy: { ...policy, queue } }, queuedStarter(deps), {
+    claimUntil,
+    concurrency: QUEUE_PASS.startConcurrency,
+  });
   if (result.started || result.timedOut) deps.logger.info(result, 'queue pass');
   return result;
 }, publishMetrics);

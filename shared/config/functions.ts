@@ -27,3 +27,14 @@ export const BUNDLING = {
   /** Import paths replaced in the bundles (resolved from the project root). */
   alias: { '@aws-sdk/credential-provider-node': './functions/aws/env-credentials.ts' },
 } as const;
+
+/** How the queue function's pass runs (functions/aws/queue.ts; the scale simulator runs it so too). */
+export const QUEUE_PASS = {
+  /** What a pass leaves itself for the start it claimed last (RunTask and its retries, the records). */
+  lastStartMs: 20_000,
+  /**
+   * Starts under way at once: about 12 launches a second at ECS's usual RunTask latency, under Fargate's 20 a second
+   * (#40: one at a time, a storm's 300 waiting launches took three passes to start).
+   */
+  startConcurrency: 5,
+} as const;

@@ -108,6 +108,12 @@ export type QueuedStart = (session: Session, app: AppSpec) => Promise<'started' 
 export async function dispatchQueue(
   deps: LaunchDeps & { policy: { queue: QueuePolicy } },
   start: QueuedStart,
+  options: {
+    /** When the pass must claim no more (epoch ms): a Lambda's time ends; the rest wait for the next pass. */
+    claimUntil?: number;
+    /** Starts under way at once, still claimed in the queue's order (default 1: one after another). */
+    concurrency?: number;
+  } = {},
 ): Promise<{ started: number; waiting: number; timedOut: number }> {
   // The store knows none waits: no pass over every live session.
   if (deps.store.mayHaveQueued?.() === false) return { started: 0, waiting: 0, timedOut: 0 };
@@ -115,24 +121,35 @@ export async function dispatchQueue(
   // When each session this pass started left the queue, by class: the queue's pace, told to those still waiting.
   const departures: Record<QueueClass, number[]> = { interactive: [], batch: [] };
   try {
-    return await dispatchInOrder(deps, start, order, departures);
+    return await dispatchInOrder(deps, start, order, departures, {
+      claimUntil: options.claimUntil ?? Number.POSITIVE_INFINITY,
+      concurrency: options.concurrency ?? 1,
+    });
   } finally {
     for (const [cls, times] of Object.entries(departures) as [QueueClass, number[]][])
       if (times.length) await deps.store.noteQueueDepartures(cls, times);
   }
 }
 
+// Over 60 lines: the pass's loop, claim by claim (time, deadline, app, owner's cap), each start beside the others.
 async function dispatchInOrder(
   deps: LaunchDeps & { policy: { queue: QueuePolicy } },
   start: QueuedStart,
   order: Session[],
   departures: Record<QueueClass, number[]>,
+  options: { claimUntil: number; concurrency: number },
 ): Promise<{ started: number; waiting: number; timedOut: number }> {
   let started = 0;
   let timedOut = 0;
+  let gone = 0;
+  // A start found no room: nothing more is claimed this pass.
+  let full = false;
   const capped = new Set<string>();
-  for (const [i, session] of order.entries()) {
+  const starting = new Set<Promise<void>>();
+  for (const session of order) {
     const now = deps.clock.now();
+    // Out of time: nothing more is claimed (a claim the pass could not finish would wait for its launch deadline).
+    if (full || now >= options.claimUntil) break;
     if (now > session.launchDeadline) {
       const failed = await applyUntilSettled(deps, session, (s) =>
         s.status === 'QUEUED' ? transition(s, 'FAILED', { statusReason: STATUS_REASONS.queueTimeout }, now) : undefined,
@@ -166,20 +183,28 @@ async function dispatchInOrder(
       capped.add(session.owner);
       continue;
     }
-    const outcome = await start(claimed, app).catch(async (error: unknown) => {
-      if (!(error instanceof CapacityError)) return 'gone' as const;
-      await deps.quotas.release(claimed.owner, claimed.resources, workKindOf(claimed));
-      await requeue(deps, claimed, session);
-      return 'no-capacity' as const;
-    });
-    if (outcome === 'no-capacity') return { started, waiting: order.length - i, timedOut };
-    if (outcome === 'started') {
-      started++;
-      departures[claimed.queue!.class].push(claimed.queue!.left!);
-    }
+    const run = start(claimed, app)
+      .catch(async (error: unknown) => {
+        if (!(error instanceof CapacityError)) return 'gone' as const;
+        await deps.quotas.release(claimed.owner, claimed.resources, workKindOf(claimed));
+        await requeue(deps, claimed, session);
+        return 'no-capacity' as const;
+      })
+      .then((outcome) => {
+        if (outcome === 'no-capacity') full = true;
+        else if (outcome === 'gone') gone++;
+        else {
+          started++;
+          departures[claimed.queue!.class].push(claimed.queue!.left!);
+        }
+      });
+    starting.add(run);
+    void run.finally(() => starting.delete(run));
+    // In the queue's order, a few at once (1: each start before the next claim).
+    if (starting.size >= options.concurrency) await Promise.race(starting);
   }
-  const waiting = order.length - started - timedOut;
-  return { started, waiting, timedOut };
+  await Promise.all(starting);
+  return { started, waiting: order.length - started - timedOut - gone, timedOut };
 }
 
 /** A claimed session back in the queue where it was (it keeps its place: its `since`). */

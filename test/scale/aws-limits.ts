@@ -96,3 +96,11 @@ export const REQUEST_PRICES: Cited<{ dynamoWrite: number; dynamoRead: number; ht
   source:
     'Amazon DynamoDB pricing, on-demand, us-east-1 ($0.625 per million write and $0.125 per million read request units); Amazon API Gateway pricing (HTTP APIs, $1.00 per million requests)',
 };
+
+/** An EC2 GPU instance for the GPU capacity provider: one NVIDIA A10G each, its image cached after the first pull. */
+export const GPU_INSTANCE: Cited<{ type: string; gpus: number; hourly: number; start: { network: Triangle; pull: Triangle } }> =
+  {
+    value: { type: 'g5.xlarge', gpus: 1, hourly: 1.006, start: { network: [1, 2, 4], pull: [1, 2, 3] } },
+    source:
+      'Amazon EC2 On-Demand pricing, g5.xlarge, us-east-1 ($1.006 an hour); start on EC2 with the image cached: 1-3 s (aws/containers-roadmap#696)',
+  };

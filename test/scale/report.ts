@@ -1,6 +1,6 @@
 import { AWS_PRICES } from '../../shared/domain/usage';
 import type { Session } from '../../shared/domain/session';
-import { LAMBDA, REQUEST_PRICES } from './aws-limits';
+import { GPU_INSTANCE, LAMBDA, REQUEST_PRICES } from './aws-limits';
 import type { SimPlane } from './sim-plane';
 
 /** One launch as the scenario saw it: when it was asked for, what the API answered, and how its session fared. */
@@ -28,10 +28,15 @@ export interface ScenarioReport {
     hottestReads: [string, number];
     byFunction: Record<string, { calls: number; readUnits: number; writeUnits: number }>;
   };
-  lambda: { peak: number; byFunction: Record<string, { invocations: number; peak: number; seconds: number }> };
+  lambda: {
+    peak: number;
+    byFunction: Record<string, { invocations: number; peak: number; seconds: number; longestSeconds: number; overTimeout: number }>;
+  };
   reaper: { passes: number; p50Ms: number; maxMs: number; maxLive: number };
-  fargate: { peakVcpus: number; peakIps: number };
-  cost: { fargate: number; lambda: number; dynamodb: number; api: number; total: number };
+  fargate: { peakVcpus: number; peakIps: number; peakGpus: number };
+  /** The run's length (minutes) and what it cost at list prices. */
+  minutes: number;
+  cost: { fargate: number; gpuFleet: number; lambda: number; dynamodb: number; api: number; total: number };
   /** Each launch: seconds from the start and seconds to READY (undefined: never), and whether it waited in the queue. */
   points: { at: number; seconds?: number; queued: boolean }[];
 }
@@ -86,7 +91,13 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
   let gbSeconds = 0;
   let requests = 0;
   for (const [fn, m] of plane.lambdas.invocations) {
-    lambdaBy[fn] = { invocations: m.count, peak: m.peak, seconds: round(m.ms / 1000) };
+    lambdaBy[fn] = {
+      invocations: m.count,
+      peak: m.peak,
+      seconds: round(m.ms / 1000),
+      longestSeconds: round(m.longest / 1000),
+      overTimeout: m.overTimeout,
+    };
     gbSeconds += (m.ms / 1000) * LAMBDA.value.memoryGb;
     requests += m.count;
   }
@@ -97,6 +108,8 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
   const dynamodb =
     (writeUnits / 1e6) * REQUEST_PRICES.value.dynamoWrite + (readUnits / 1e6) * REQUEST_PRICES.value.dynamoRead;
   const api = ((plane.lambdas.invocations.get('api')?.count ?? 0) / 1e6) * REQUEST_PRICES.value.httpApi;
+  const hours = sim.elapsed() / 3600;
+  const gpuFleet = (plane.gpuFleet / GPU_INSTANCE.value.gpus) * GPU_INSTANCE.value.hourly * hours;
   const peaks = plane.ledger.peaks();
   return {
     name,
@@ -121,13 +134,15 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
       maxMs: round(passes.at(-1) ?? 0, 0),
       maxLive: Math.max(0, ...plane.reaperPasses.map((p) => p.live)),
     },
-    fargate: { peakVcpus: plane.ecs.peakVcpus, peakIps: plane.ecs.peakIps },
+    fargate: { peakVcpus: plane.ecs.peakVcpus, peakIps: plane.ecs.peakIps, peakGpus: plane.ecs.peakGpus },
+    minutes: round(hours * 60, 0),
     cost: {
       fargate: round(fargate, 2),
+      gpuFleet: round(gpuFleet, 2),
       lambda: round(lambda, 4),
       dynamodb: round(dynamodb, 4),
       api: round(api, 4),
-      total: round(fargate + lambda + dynamodb + api, 2),
+      total: round(fargate + gpuFleet + lambda + dynamodb + api, 2),
     },
     points,
   };
@@ -149,11 +164,14 @@ export function formatReport(r: ScenarioReport): string {
       .map(([f, d]) => `${f} ${d.calls} calls (${d.readUnits} RRU, ${d.writeUnits} WRU)`)
       .join('; ')}`,
     `Lambda: peak ${r.lambda.peak} at once; ${Object.entries(r.lambda.byFunction)
-      .map(([f, l]) => `${f} ${l.invocations} invocations (peak ${l.peak}, ${l.seconds} s)`)
+      .map(
+        ([f, l]) =>
+          `${f} ${l.invocations} (peak ${l.peak}, longest ${l.longestSeconds} s${l.overTimeout ? `, ${l.overTimeout} over its timeout` : ''})`,
+      )
       .join('; ')}`,
     `reaper: ${r.reaper.passes} passes, p50 ${r.reaper.p50Ms} ms, max ${r.reaper.maxMs} ms (at most ${r.reaper.maxLive} live)`,
-    `Fargate: peak ${r.fargate.peakVcpus} vCPUs, ${r.fargate.peakIps} IP addresses in the session subnets`,
-    `the hour at list prices: $${r.cost.total} (Fargate $${r.cost.fargate}, Lambda $${r.cost.lambda}, DynamoDB $${r.cost.dynamodb}, API Gateway $${r.cost.api})`,
+    `tasks: peak ${r.fargate.peakVcpus} Fargate vCPUs, ${r.fargate.peakGpus} GPUs, ${r.fargate.peakIps} IP addresses in the session subnets`,
+    `the ${r.minutes} minutes at list prices: $${r.cost.total} (Fargate $${r.cost.fargate}${r.cost.gpuFleet ? `, GPU instances $${r.cost.gpuFleet}` : ''}; the control plane: Lambda $${r.cost.lambda}, DynamoDB $${r.cost.dynamodb}, API Gateway $${r.cost.api})`,
   ];
   return lines.join('\n');
 }

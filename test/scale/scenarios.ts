@@ -1,8 +1,11 @@
 import { type LaunchOutcome, type ScenarioReport, summarize } from './report';
-import { type SimPlaneOptions, startSimPlane } from './sim-plane';
+import { type SimPlane, type SimPlaneOptions, startSimPlane } from './sim-plane';
 
-/** The course notebook every student opens: a Fargate task of half a vCPU and 1 GiB, five minutes to start at most. */
-const NOTEBOOK = `
+/**
+ * The course notebook every student opens (a Fargate task of half a vCPU and 1 GiB, five minutes to start at most),
+ * and a GPU workstation (one GPU on the GPU capacity provider's EC2 instances).
+ */
+const APPS = `
 notebook:
   description: The course notebook
   image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/notebook:1
@@ -10,51 +13,119 @@ notebook:
   ready: { http: /api }
   resources: { cpu: 0.5, memory: 1Gi }
   launchTimeout: 300s
-  # Students are at their notebooks: the simulator sends no traffic, so the idle rule is kept out of the way.
+  # Users are at their sessions: the simulator sends no traffic, so the idle rule is kept out of the way.
+  idleTimeout: 4h
+workstation:
+  description: A GPU workstation
+  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/workstation:1
+  port: 6080
+  ready: { http: / }
+  resources: { cpu: 4, memory: 16Gi, gpus: 1 }
+  limits: { cpu: 4, memory: 16Gi, gpus: 1 }
+  launchTimeout: 900s
   idleTimeout: 4h
 `;
 
+/** A launch the scenario asked for: who, when, what the API answered. */
+interface Asked extends Omit<LaunchOutcome, 'session'> {
+  user: string;
+  id?: string;
+}
+
+/** Drives users against a plane: each launch a POST /sessions by its own user, each stop their own DELETE. */
+class Users {
+  readonly asked: Asked[] = [];
+  private next = 0;
+  constructor(
+    private readonly plane: SimPlane,
+    private readonly app: string,
+  ) {}
+
+  /** A new user launches at `at` (epoch ms); `stay` (ms), if given: they stop it that long after asking. */
+  launchAt(at: number, stay?: number): void {
+    const user = `user${this.next++}`;
+    this.plane.sim.at(at, () => {
+      void this.plane
+        .request(user, '/sessions', { method: 'POST', body: JSON.stringify({ app: this.app }) })
+        .then((res) => {
+          const id = typeof res.body?.id === 'string' ? res.body.id : undefined;
+          const code = typeof res.body?.code === 'string' ? res.body.code : undefined;
+          this.asked.push({ user, askedAt: at, status: res.status, ...(code ? { code } : {}), ...(id ? { id } : {}) });
+          if (id && stay !== undefined) this.plane.sim.at(at + stay, () => this.stop(user, id));
+        });
+    });
+  }
+
+  stop(user: string, id: string): void {
+    void this.plane.request(user, `/sessions/${id}`, { method: 'DELETE' });
+  }
+
+  /** Each launch with its session as it stands (read without simulated time). */
+  async outcomes(): Promise<LaunchOutcome[]> {
+    const outcomes: LaunchOutcome[] = [];
+    for (const a of this.asked) {
+      const session = a.id ? await this.plane.records.get(a.id) : undefined;
+      outcomes.push({ askedAt: a.askedAt, status: a.status, ...(a.code ? { code: a.code } : {}), ...(session ? { session } : {}) });
+    }
+    return outcomes;
+  }
+}
+
 interface Rush {
   name: string;
+  app?: string;
   launches: number;
   /** Over how many minutes the launches come (evenly at random). */
   minutes: number;
   /** How long the run is watched, from the first launch (minutes). */
   watch: number;
-  /** How long each student keeps their session (minutes, evenly at random), then stops it; unset: all watch long. */
+  /** How long each user keeps their session (minutes, evenly at random), then stops it; unset: to the end. */
   stay?: [number, number];
   plane?: Partial<SimPlaneOptions>;
 }
 
-/** A class opens the same app at once: every launch a POST /sessions by its own user, at a random moment of the rush. */
+/** Many users open one app within a few minutes. */
 async function rush(r: Rush): Promise<ScenarioReport> {
-  const plane = await startSimPlane({ seed: 1, appsYaml: NOTEBOOK, ...r.plane });
+  const plane = await startSimPlane({ seed: 1, appsYaml: APPS, ...r.plane });
   const { sim } = plane;
-  const asked: (LaunchOutcome & { id?: string })[] = [];
   try {
+    const users = new Users(plane, r.app ?? 'notebook');
     for (let i = 0; i < r.launches; i++) {
       const at = sim.start + sim.uniform(0, r.minutes * 60_000);
-      sim.at(at, () => {
-        void plane
-          .request(`student${i}`, '/sessions', { method: 'POST', body: JSON.stringify({ app: 'notebook' }) })
-          .then((res) => {
-            const id = typeof res.body?.id === 'string' ? res.body.id : undefined;
-            const code = typeof res.body?.code === 'string' ? res.body.code : undefined;
-            asked.push({ askedAt: at, status: res.status, ...(code ? { code } : {}), ...(id ? { id } : {}) });
-            if (id && r.stay)
-              sim.at(sim.now() + sim.uniform(r.stay[0], r.stay[1]) * 60_000, () => {
-                void plane.request(`student${i}`, `/sessions/${id}`, { method: 'DELETE' });
-              });
-          });
-      });
+      users.launchAt(at, r.stay ? sim.uniform(r.stay[0], r.stay[1]) * 60_000 : undefined);
     }
     await sim.runUntil(sim.start + r.watch * 60_000);
-    const outcomes: LaunchOutcome[] = [];
-    for (const a of asked) {
-      const session = a.id ? await plane.records.get(a.id) : undefined;
-      outcomes.push({ askedAt: a.askedAt, status: a.status, ...(a.code ? { code: a.code } : {}), ...(session ? { session } : {}) });
+    return summarize(r.name, plane, await users.outcomes());
+  } finally {
+    await plane.close();
+  }
+}
+
+/**
+ * A steady day: `live` sessions opened over the first `ramp` minutes, then each minute `churn` of the live ones are
+ * stopped and as many new ones launched, for `minutes` more.
+ */
+async function steady(s: { name: string; live: number; ramp: number; churn: number; minutes: number; plane?: Partial<SimPlaneOptions> }) {
+  const plane = await startSimPlane({ seed: 1, appsYaml: APPS, ...s.plane });
+  const { sim } = plane;
+  try {
+    const users = new Users(plane, 'notebook');
+    for (let i = 0; i < s.live; i++) users.launchAt(sim.start + sim.uniform(0, s.ramp * 60_000));
+    const stopped = new Set<string>();
+    for (let minute = s.ramp; minute < s.ramp + s.minutes; minute++) {
+      sim.at(sim.start + minute * 60_000, () => {
+        const live = users.asked.filter((a) => a.id && !stopped.has(a.id));
+        const n = Math.round(live.length * s.churn);
+        for (let k = 0; k < n; k++) {
+          const [a] = live.splice(Math.floor(sim.uniform(0, live.length)), 1);
+          stopped.add(a!.id!);
+          sim.at(sim.now() + sim.uniform(0, 60_000), () => users.stop(a!.user, a!.id!));
+          users.launchAt(sim.now() + sim.uniform(0, 60_000));
+        }
+      });
     }
-    return summarize(r.name, plane, outcomes);
+    await sim.runUntil(sim.start + (s.ramp + s.minutes) * 60_000);
+    return summarize(s.name, plane, await users.outcomes());
   } finally {
     await plane.close();
   }
@@ -62,11 +133,11 @@ async function rush(r: Rush): Promise<ScenarioReport> {
 
 export const SCENARIOS: Record<string, { about: string; run: () => Promise<ScenarioReport> }> = {
   'rush-500': {
-    about: '9 a.m.: 500 students open the course notebook within 5 minutes (no pool)',
+    about: '9 a.m.: 500 users open the course notebook within 5 minutes (no pool)',
     run: () => rush({ name: '9 a.m. rush, 500 launches in 5 minutes', launches: 500, minutes: 5, watch: 15 }),
   },
   'rush-2000': {
-    about: '9 a.m.: 2,000 students open the course notebook within 5 minutes (no pool)',
+    about: '9 a.m.: 2,000 users open the course notebook within 5 minutes (no pool)',
     run: () => rush({ name: '9 a.m. rush, 2,000 launches in 5 minutes', launches: 2000, minutes: 5, watch: 15 }),
   },
   'rush-quota': {
@@ -78,12 +149,54 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         minutes: 5,
         watch: 60,
         stay: [20, 40],
-        // Long enough a wait for the first class's sessions to end (the default, 15 minutes, is not).
+        // Long enough a wait for the first sessions to end (the default, 15 minutes, is not).
         plane: { vcpuQuota: 500, env: { SESSIONPLANE_QUEUE_WAIT: '45m' } },
       }),
   },
+  'capacity-storm': {
+    about: '500 launches in 5 minutes while Fargate answers "Capacity is unavailable" from minute 1 to minute 4',
+    run: () =>
+      rush({
+        name: 'a Fargate capacity storm (minutes 1-4) during 500 launches in 5 minutes',
+        launches: 500,
+        minutes: 5,
+        watch: 15,
+        plane: {
+          noCapacity: (now) => {
+            const minute = (now - Date.UTC(2026, 11, 7, 9, 0, 0)) / 60_000;
+            return minute >= 1 && minute < 4;
+          },
+        },
+      }),
+  },
+  'gpu-afternoon': {
+    about: '100 GPU workstation launches over 30 minutes against 20 GPUs, each kept 20-60 minutes',
+    run: () =>
+      rush({
+        name: 'a GPU-scarce afternoon: 100 launches in 30 minutes, 20 GPUs, each kept 20-60 minutes',
+        app: 'workstation',
+        launches: 100,
+        minutes: 30,
+        watch: 180,
+        stay: [20, 60],
+        plane: { gpus: 20, env: { SESSIONPLANE_QUEUE_WAIT: '3h' } },
+      }),
+  },
+  'steady-10000': {
+    about: 'a steady day: 10,000 live sessions (opened over 10 minutes), 5 % stopped and replaced each minute, 20 minutes',
+    run: () =>
+      steady({
+        name: 'a steady day: 10,000 live, 5 % churn a minute',
+        live: 10_000,
+        ramp: 10,
+        churn: 0.05,
+        minutes: 20,
+        // 10,000 notebooks hold 5,000 vCPUs: a quota raised to 6,000.
+        plane: { vcpuQuota: 6000, env: { SESSIONPLANE_QUEUE_MAX: '10000' } },
+      }),
+  },
   'rush-50': {
-    about: 'a small class: 50 launches in a minute (the suite runs it)',
+    about: 'a small class: 50 launches in a minute',
     run: () => rush({ name: '50 launches in a minute', launches: 50, minutes: 1, watch: 5 }),
   },
 };

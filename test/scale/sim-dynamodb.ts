@@ -16,6 +16,7 @@ interface Counted {
     Item?: Record<string, unknown>;
     IndexName?: string;
     ExpressionAttributeValues?: Record<string, unknown>;
+    RequestItems?: unknown;
   };
 }
 
@@ -100,6 +101,7 @@ export class SimDynamoDb {
 /** The partition a call lands on: an index's partition key value, else the item's key. */
 function partitionOf(command: Counted): string {
   const input = command.input ?? {};
+  if (input.RequestItems) return 'a batch of items';
   if (input.IndexName) {
     const value = Object.values(input.ExpressionAttributeValues ?? {})[0];
     return `${input.IndexName}:${String(value)}`;

@@ -7,6 +7,7 @@ import {
   FARGATE_NO_CAPACITY,
   FARGATE_START,
   FARGATE_VCPU_QUOTA,
+  GPU_INSTANCE,
 } from './aws-limits';
 import type { Simulation } from './simulation';
 
@@ -38,6 +39,7 @@ interface SimTask {
   tags: { key: string; value: string }[];
   vcpus: number;
   memory: number;
+  gpus: number;
   ip: string;
   lastStatus: 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -53,6 +55,8 @@ export interface SimEcsOptions {
   vcpuQuota?: number;
   /** Whether Fargate has no capacity at this simulated time (a regional capacity storm). */
   noCapacity?: (now: number) => boolean;
+  /** A GPU capacity provider of a fixed fleet: its name and how many GPUs its instances hold. */
+  gpu?: { provider: string; gpus: number };
   /** Called with each task state change, as EventBridge would deliver it (the caller adds the delivery's delay). */
   onEvent: (event: TaskStateChangeEvent) => void;
 }
@@ -75,6 +79,8 @@ export class SimEcs {
   readonly failures = new Map<string, number>();
   vcpusInUse = 0;
   peakVcpus = 0;
+  gpusInUse = 0;
+  peakGpus = 0;
   tasksHoldingIps = 0;
   peakIps = 0;
   /** Fargate vCPU-seconds of every task, for the hour's bill. */
@@ -169,10 +175,22 @@ export class SimEcs {
       return { tasks: [], failures: [{ reason }] };
     };
     if (this.options.noCapacity?.(now)) return fail(FARGATE_NO_CAPACITY.value);
-    const overrides = (input.overrides ?? {}) as { cpu?: string; memory?: string };
+    const overrides = (input.overrides ?? {}) as {
+      cpu?: string;
+      memory?: string;
+      containerOverrides?: { resourceRequirements?: { type: string; value: string }[] }[];
+    };
     const vcpus = Number(overrides.cpu ?? 512) / 1024;
     const memory = Number(overrides.memory ?? 1024);
-    if (this.vcpusInUse + vcpus > (this.options.vcpuQuota ?? FARGATE_VCPU_QUOTA.value.vcpus))
+    const provider = (input.capacityProviderStrategy as { capacityProvider?: string }[] | undefined)?.[0]
+      ?.capacityProvider;
+    const onGpus = provider !== undefined && provider === this.options.gpu?.provider;
+    const gpus = onGpus
+      ? Number(overrides.containerOverrides?.[0]?.resourceRequirements?.find((r) => r.type === 'GPU')?.value ?? 1)
+      : 0;
+    // The GPU fleet's instances hold so many GPUs (EC2: RESOURCE:GPU); Fargate counts the account's vCPUs.
+    if (onGpus && this.gpusInUse + gpus > this.options.gpu!.gpus) return fail('RESOURCE:GPU');
+    if (!onGpus && this.vcpusInUse + vcpus > (this.options.vcpuQuota ?? FARGATE_VCPU_QUOTA.value.vcpus))
       return fail(FARGATE_VCPU_QUOTA.value.reason);
     const id = (++this.nextId).toString(16).padStart(32, '0');
     const family = String(input.taskDefinition ?? 'task').split(':')[0]!.split('/').pop()!;
@@ -182,8 +200,9 @@ export class SimEcs {
       ...(typeof input.startedBy === 'string' ? { startedBy: input.startedBy } : {}),
       ...(token ? { clientToken: token } : {}),
       tags: (input.tags as { key: string; value: string }[]) ?? [],
-      vcpus,
-      memory,
+      vcpus: onGpus ? 0 : vcpus,
+      memory: onGpus ? 0 : memory,
+      gpus,
       ip: `10.0.${(this.nextId >> 8) & 255}.${this.nextId & 255}`,
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
@@ -194,7 +213,7 @@ export class SimEcs {
     if (token) this.byToken.set(token, task.arn);
     this.hold(task, +1);
     this.emit(task);
-    const start = FARGATE_START.value;
+    const start = onGpus ? { ...FARGATE_START.value, ...GPU_INSTANCE.value.start } : FARGATE_START.value;
     const network = now + this.sim.triangle(start.network) * 1000;
     const pulled = network + this.sim.triangle(start.pull) * 1000;
     const running = pulled + this.sim.triangle(start.app) * 1000;
@@ -239,8 +258,10 @@ export class SimEcs {
   /** A task holds its vCPUs and its IP address from its launch until it has stopped. */
   private hold(task: SimTask, sign: 1 | -1): void {
     this.vcpusInUse += sign * task.vcpus;
+    this.gpusInUse += sign * task.gpus;
     this.tasksHoldingIps += sign;
     this.peakVcpus = Math.max(this.peakVcpus, this.vcpusInUse);
+    this.peakGpus = Math.max(this.peakGpus, this.gpusInUse);
     this.peakIps = Math.max(this.peakIps, this.tasksHoldingIps);
     if (sign < 0) {
       const seconds = (this.sim.now() - task.at.createdAt!) / 1000;

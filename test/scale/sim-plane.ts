@@ -17,6 +17,7 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-se
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { readAppsYaml } from '../../shared/config/apps-file';
 import { ENV } from '../../shared/config/env-names';
+import { QUEUE_PASS } from '../../shared/config/functions';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
 import { policyFrom } from '../../shared/config/policy';
 import { silentLogger } from '../../shared/ports/logger';
@@ -32,16 +33,28 @@ import { Simulation } from './simulation';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/sessionplane';
 const TABLE = 'sessionplane-scale';
+const GPU_PROVIDER = 'sessionplane-gpu';
 
-/** Each function's invocations on simulated time: how many, how long, how many at once. */
+/** Each function's timeout as the stack sets it (infra/constructs: the API's 29 s is API Gateway's 30 s). */
+const FUNCTION_TIMEOUTS = {
+  api: 29_000,
+  'task-events': 180_000,
+  queue: 60_000,
+  reaper: 60_000,
+};
+
+/** Each function's invocations on simulated time: how many, how long, how many at once, how many over its timeout. */
 export class LambdaMeter {
-  readonly invocations = new Map<string, { count: number; ms: number; peak: number; now: number }>();
+  readonly invocations = new Map<
+    string,
+    { count: number; ms: number; peak: number; now: number; longest: number; overTimeout: number }
+  >();
   inFlight = 0;
   peak = 0;
   constructor(private readonly sim: Simulation) {}
 
   async invoke<T>(fn: string, work: () => Promise<T>): Promise<T> {
-    const m = this.invocations.get(fn) ?? { count: 0, ms: 0, peak: 0, now: 0 };
+    const m = this.invocations.get(fn) ?? { count: 0, ms: 0, peak: 0, now: 0, longest: 0, overTimeout: 0 };
     this.invocations.set(fn, m);
     const began = this.sim.now();
     m.count++;
@@ -53,7 +66,11 @@ export class LambdaMeter {
     } finally {
       m.now--;
       this.inFlight--;
-      m.ms += this.sim.now() - began;
+      const ms = this.sim.now() - began;
+      m.ms += ms;
+      m.longest = Math.max(m.longest, ms);
+      // Lambda would have ended it there (the simulator lets it finish, and counts it).
+      if (ms > ((FUNCTION_TIMEOUTS as Record<string, number>)[fn] ?? Number.POSITIVE_INFINITY)) m.overTimeout++;
     }
   }
 }
@@ -64,6 +81,8 @@ export interface SimPlaneOptions {
   appsYaml: string;
   vcpuQuota?: number;
   noCapacity?: SimEcsOptions['noCapacity'];
+  /** GPUs in the GPU capacity provider's fixed fleet (none: no GPU provider). */
+  gpus?: number;
   /** More of the functions' environment (limits, the queue's bound). */
   env?: Record<string, string>;
 }
@@ -98,6 +117,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
     containerName: 'app',
     ...(options.vcpuQuota !== undefined ? { vcpuQuota: options.vcpuQuota } : {}),
     ...(options.noCapacity ? { noCapacity: options.noCapacity } : {}),
+    ...(options.gpus ? { gpu: { provider: GPU_PROVIDER, gpus: options.gpus } } : {}),
     onEvent: (event) =>
       sim.at(sim.now() + sim.triangle(EVENT_DELIVERY_MS.value), () => {
         void lambdas.invoke('task-events', () => onTaskEvent(event));
@@ -110,7 +130,10 @@ export async function startSimPlane(options: SimPlaneOptions) {
     logger: silentLogger,
     metrics: { ...noMetrics, publish: () => undefined },
   });
-  const env = functionEnv(appsFile, options.env ?? {});
+  const env = functionEnv(appsFile, {
+    ...(options.gpus ? { [ENV.gpuCapacityProvider]: GPU_PROVIDER } : {}),
+    ...options.env,
+  });
 
   // api-write and api-read behind one HTTP API (callers named by a header here: the JWT check has its own tests).
   const apiEnv = loadFunctionEnv('api-write', env);
@@ -148,9 +171,15 @@ export async function startSimPlane(options: SimPlaneOptions) {
   const { policy, tokenKey } = policyFrom(queueEnv);
   const queueDeps: LaunchDeps = { ...queueServices, policy, tokenKey: tokenKey! };
   const queuePass = () =>
-    lambdas.invoke('queue', async () =>
-      policy.queue ? dispatchQueue({ ...queueDeps, policy: { ...policy, queue: policy.queue } }, queuedStarter(queueDeps)) : undefined,
-    );
+    lambdas.invoke('queue', async () => {
+      if (!policy.queue) return undefined;
+      // As functions/aws/queue.ts: claims stop 20 s before the function's 60 s are up, five starts at once.
+      const claimUntil = sim.now() + FUNCTION_TIMEOUTS.queue - QUEUE_PASS.lastStartMs;
+      return dispatchQueue({ ...queueDeps, policy: { ...policy, queue: policy.queue } }, queuedStarter(queueDeps), {
+        claimUntil,
+        concurrency: QUEUE_PASS.startConcurrency,
+      });
+    });
   // The table stream's batching window (1 s) gathers the ends that wake the dispatcher.
   let streamWindow = false;
   onTaskEvent = async (event) => {
@@ -204,6 +233,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
     /** The records as they stand, read without simulated time (for the report, after a run). */
     records: new DynamoDbSessionStore(base, TABLE),
     reaperPasses,
+    gpuFleet: options.gpus ?? 0,
     close: async () => {
       clearInterval(everyMinute);
       sim.uninstall();
