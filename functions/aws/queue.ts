@@ -41,7 +41,6 @@ const deps: LaunchDeps = {
 };
 const queue = policy.queue;
 
-
 export const handler = withMetrics(async (_event: unknown, context: Context) => {
   if (!queue) return { started: 0, timedOut: 0, waiting: 0 };
   // A pass stops claiming while it has time to finish what it claimed (#40: a pass starting 300 waiting sessions one

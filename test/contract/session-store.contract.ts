@@ -211,7 +211,10 @@ export function sessionStoreContract(
       expect(await store.queueDepartures('batch')).toEqual([1, 2, 3]);
       expect(await store.queueDepartures('interactive')).toEqual([]);
       for (let i = 0; i < 5; i++)
-        await store.noteQueueDepartures('interactive', Array.from({ length: 40 }, (_, j) => 10_000 + i * 40 + j));
+        await store.noteQueueDepartures(
+          'interactive',
+          Array.from({ length: 40 }, (_, j) => 10_000 + i * 40 + j),
+        );
       const kept = await store.queueDepartures('interactive');
       expect(kept.length).toBeLessThanOrEqual(128);
       expect(kept.length).toBeGreaterThanOrEqual(64);

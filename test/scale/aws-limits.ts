@@ -20,7 +20,8 @@ export const ECS_API_BUCKETS: Cited<Record<'modify' | 'read' | 'taskDefinition',
     read: { burst: 100, perSecond: 20, actions: ['DescribeTasks', 'ListTasks'] },
     taskDefinition: { burst: 20, perSecond: 1, actions: ['RegisterTaskDefinition', 'DeregisterTaskDefinition'] },
   },
-  source: 'Amazon ECS API Reference, "Request throttling for the Amazon ECS API" (cluster resource modify/read, task definition modify)',
+  source:
+    'Amazon ECS API Reference, "Request throttling for the Amazon ECS API" (cluster resource modify/read, task definition modify)',
 };
 
 /** Fargate's own meter of task launches (On-Demand and Spot counted apart): over it, RunTask is throttled. */
@@ -61,7 +62,8 @@ export const FARGATE_START: Cited<{ network: Triangle; pull: Triangle; app: Tria
 /** One IP address per task (awsvpc), from the session subnets: a /20 of AWS's holds 4,091 (5 reserved per subnet). */
 export const IPS_PER_SUBNET: Cited<(prefix: number) => number> = {
   value: (prefix) => 2 ** (32 - prefix) - 5,
-  source: 'Amazon VPC User Guide, "Subnet CIDR blocks" (5 addresses reserved); Fargate task networking (one ENI per task)',
+  source:
+    'Amazon VPC User Guide, "Subnet CIDR blocks" (5 addresses reserved); Fargate task networking (one ENI per task)',
 };
 
 /** DynamoDB: each partition of a table or index takes at most 1,000 write and 3,000 read units a second. */
@@ -98,9 +100,13 @@ export const REQUEST_PRICES: Cited<{ dynamoWrite: number; dynamoRead: number; ht
 };
 
 /** An EC2 GPU instance for the GPU capacity provider: one NVIDIA A10G each, its image cached after the first pull. */
-export const GPU_INSTANCE: Cited<{ type: string; gpus: number; hourly: number; start: { network: Triangle; pull: Triangle } }> =
-  {
-    value: { type: 'g5.xlarge', gpus: 1, hourly: 1.006, start: { network: [1, 2, 4], pull: [1, 2, 3] } },
-    source:
-      'Amazon EC2 On-Demand pricing, g5.xlarge, us-east-1 ($1.006 an hour); start on EC2 with the image cached: 1-3 s (aws/containers-roadmap#696)',
-  };
+export const GPU_INSTANCE: Cited<{
+  type: string;
+  gpus: number;
+  hourly: number;
+  start: { network: Triangle; pull: Triangle };
+}> = {
+  value: { type: 'g5.xlarge', gpus: 1, hourly: 1.006, start: { network: [1, 2, 4], pull: [1, 2, 3] } },
+  source:
+    'Amazon EC2 On-Demand pricing, g5.xlarge, us-east-1 ($1.006 an hour); start on EC2 with the image cached: 1-3 s (aws/containers-roadmap#696)',
+};

@@ -1,6 +1,6 @@
 import { AWS_PRICES } from '../../shared/domain/usage';
 import type { Session } from '../../shared/domain/session';
-import { GPU_INSTANCE, LAMBDA, REQUEST_PRICES } from './aws-limits';
+import { GPU_INSTANCE, IPS_PER_SUBNET, LAMBDA, REQUEST_PRICES } from './aws-limits';
 import type { SimPlane } from './sim-plane';
 
 /** One launch as the scenario saw it: when it was asked for, what the API answered, and how its session fared. */
@@ -30,7 +30,10 @@ export interface ScenarioReport {
   };
   lambda: {
     peak: number;
-    byFunction: Record<string, { invocations: number; peak: number; seconds: number; longestSeconds: number; overTimeout: number }>;
+    byFunction: Record<
+      string,
+      { invocations: number; peak: number; seconds: number; longestSeconds: number; overTimeout: number }
+    >;
   };
   reaper: { passes: number; p50Ms: number; maxMs: number; maxLive: number };
   fargate: { peakVcpus: number; peakIps: number; peakGpus: number };
@@ -103,7 +106,8 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
   }
   const passes = plane.reaperPasses.map((p) => p.ms).sort((a, b) => a - b);
   const billed = plane.ecs.billedSoFar();
-  const fargate = (billed.vcpuSeconds * AWS_PRICES.FARGATE!.vcpuHour + billed.gbSeconds * AWS_PRICES.FARGATE!.gbHour) / 3600;
+  const fargate =
+    (billed.vcpuSeconds * AWS_PRICES.FARGATE!.vcpuHour + billed.gbSeconds * AWS_PRICES.FARGATE!.gbHour) / 3600;
   const lambda = gbSeconds * LAMBDA.value.gbSecond + (requests / 1e6) * LAMBDA.value.perMillionRequests;
   const dynamodb =
     (writeUnits / 1e6) * REQUEST_PRICES.value.dynamoWrite + (readUnits / 1e6) * REQUEST_PRICES.value.dynamoRead;
@@ -126,7 +130,13 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
     },
     ecs,
     runTaskFailures: Object.fromEntries(plane.ecs.failures),
-    dynamo: { calls, peakPerSecond: peaks.callsPerSecond, hottestWrites: peaks.hottestWrites, hottestReads: peaks.hottestReads, byFunction },
+    dynamo: {
+      calls,
+      peakPerSecond: peaks.callsPerSecond,
+      hottestWrites: peaks.hottestWrites,
+      hottestReads: peaks.hottestReads,
+      byFunction,
+    },
     lambda: { peak: plane.lambdas.peak, byFunction: lambdaBy },
     reaper: {
       passes: passes.length,
@@ -151,7 +161,11 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
 /** The report as a reader wants it: a few lines per part. */
 export function formatReport(r: ScenarioReport): string {
   const kv = (o: Record<string, number>) =>
-    Object.keys(o).length ? Object.entries(o).map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
+    Object.keys(o).length
+      ? Object.entries(o)
+          .map(([k, v]) => `${k} ×${v}`)
+          .join(', ')
+      : 'none';
   const lines = [
     `## ${r.name}`,
     `launch → READY: p50 ${r.readySeconds.p50} s, p95 ${r.readySeconds.p95} s, p99 ${r.readySeconds.p99} s, max ${r.readySeconds.max} s (${r.ready} of ${r.launches} READY)`,
@@ -170,7 +184,7 @@ export function formatReport(r: ScenarioReport): string {
       )
       .join('; ')}`,
     `reaper: ${r.reaper.passes} passes, p50 ${r.reaper.p50Ms} ms, max ${r.reaper.maxMs} ms (at most ${r.reaper.maxLive} live)`,
-    `tasks: peak ${r.fargate.peakVcpus} Fargate vCPUs, ${r.fargate.peakGpus} GPUs, ${r.fargate.peakIps} IP addresses in the session subnets`,
+    `tasks: peak ${r.fargate.peakVcpus} Fargate vCPUs, ${r.fargate.peakGpus} GPUs, ${r.fargate.peakIps} IP addresses in the session subnets (two /${subnetFor(r.fargate.peakIps)} subnets hold them)`,
     `the ${r.minutes} minutes at list prices: $${r.cost.total} (Fargate $${r.cost.fargate}${r.cost.gpuFleet ? `, GPU instances $${r.cost.gpuFleet}` : ''}; the control plane: Lambda $${r.cost.lambda}, DynamoDB $${r.cost.dynamodb}, API Gateway $${r.cost.api})`,
   ];
   return lines.join('\n');
@@ -198,7 +212,7 @@ export function chart(r: ScenarioReport): string {
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="${pad}" y="20" font-size="13">${escape(r.name)}: seconds from launch to READY, by when it was asked for</text>
+<text x="${pad}" y="20" font-size="13">${escapeXml(r.name)}: seconds from launch to READY, by when it was asked for</text>
 <line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#333"/>
 ${xTicks}${yTicks}
 <text x="${w / 2}" y="${h - 10}" text-anchor="middle">seconds since the start</text>
@@ -208,4 +222,11 @@ ${dots}
 `;
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+/** The smallest subnet (its prefix length) of which two hold `ips` task addresses. */
+function subnetFor(ips: number): number {
+  let prefix = 28;
+  while (prefix > 16 && 2 * IPS_PER_SUBNET.value(prefix) < ips) prefix--;
+  return prefix;
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');

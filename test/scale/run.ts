@@ -7,9 +7,11 @@ import { SCENARIOS } from './scenarios';
 // test/.artifacts/scale/.
 const names = process.argv.slice(2);
 if (!names.length || names.some((n) => !SCENARIOS[n])) {
-  console.error(`usage: npm run scale -- <scenario>...\n${Object.entries(SCENARIOS)
-    .map(([n, s]) => `  ${n.padEnd(16)} ${s.about}`)
-    .join('\n')}`);
+  console.error(
+    `usage: npm run scale -- <scenario>...\n${Object.entries(SCENARIOS)
+      .map(([n, s]) => `  ${n.padEnd(16)} ${s.about}`)
+      .join('\n')}`,
+  );
   process.exit(2);
 }
 const out = join('test', '.artifacts', 'scale');
@@ -17,7 +19,9 @@ mkdirSync(out, { recursive: true });
 for (const name of names) {
   const began = performance.now();
   const report = await SCENARIOS[name]!.run();
-  console.log(`${formatReport(report)}\n(simulated in ${((performance.now() - began) / 1000).toFixed(1)} s of real time)\n`);
+  console.log(
+    `${formatReport(report)}\n(simulated in ${((performance.now() - began) / 1000).toFixed(1)} s of real time)\n`,
+  );
   writeFileSync(join(out, `${name}.svg`), chart(report));
   writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -65,7 +65,12 @@ class Users {
     const outcomes: LaunchOutcome[] = [];
     for (const a of this.asked) {
       const session = a.id ? await this.plane.records.get(a.id) : undefined;
-      outcomes.push({ askedAt: a.askedAt, status: a.status, ...(a.code ? { code: a.code } : {}), ...(session ? { session } : {}) });
+      outcomes.push({
+        askedAt: a.askedAt,
+        status: a.status,
+        ...(a.code ? { code: a.code } : {}),
+        ...(session ? { session } : {}),
+      });
     }
     return outcomes;
   }
@@ -85,7 +90,7 @@ interface Rush {
 }
 
 /** Many users open one app within a few minutes. */
-async function rush(r: Rush): Promise<ScenarioReport> {
+export async function rush(r: Rush): Promise<ScenarioReport> {
   const plane = await startSimPlane({ seed: 1, appsYaml: APPS, ...r.plane });
   const { sim } = plane;
   try {
@@ -105,7 +110,14 @@ async function rush(r: Rush): Promise<ScenarioReport> {
  * A steady day: `live` sessions opened over the first `ramp` minutes, then each minute `churn` of the live ones are
  * stopped and as many new ones launched, for `minutes` more.
  */
-async function steady(s: { name: string; live: number; ramp: number; churn: number; minutes: number; plane?: Partial<SimPlaneOptions> }) {
+async function steady(s: {
+  name: string;
+  live: number;
+  ramp: number;
+  churn: number;
+  minutes: number;
+  plane?: Partial<SimPlaneOptions>;
+}) {
   const plane = await startSimPlane({ seed: 1, appsYaml: APPS, ...s.plane });
   const { sim } = plane;
   try {
@@ -183,7 +195,8 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
       }),
   },
   'steady-10000': {
-    about: 'a steady day: 10,000 live sessions (opened over 10 minutes), 5 % stopped and replaced each minute, 20 minutes',
+    about:
+      'a steady day: 10,000 live sessions (opened over 10 minutes), 5 % stopped and replaced each minute, 20 minutes',
     run: () =>
       steady({
         name: 'a steady day: 10,000 live, 5 % churn a minute',

@@ -25,8 +25,8 @@ export class DynamoLedger {
   readonly perSecond = new Map<number, { calls: number; partitions: Map<string, { w: number; r: number }> }>();
 
   note(second: number, partition: string, write: boolean, units: number): void {
-    let s = this.perSecond.get(second);
-    if (!s) this.perSecond.set(second, (s = { calls: 0, partitions: new Map() }));
+    const s = this.perSecond.get(second) ?? { calls: 0, partitions: new Map<string, { w: number; r: number }>() };
+    this.perSecond.set(second, s);
     s.calls++;
     const p = s.partitions.get(partition) ?? { w: 0, r: 0 };
     if (write) p.w += units;
@@ -106,6 +106,6 @@ function partitionOf(command: Counted): string {
     const value = Object.values(input.ExpressionAttributeValues ?? {})[0];
     return `${input.IndexName}:${String(value)}`;
   }
-  const key = String((input.Key ?? input.Item ?? {})[T.partitionKey] ?? '?');
+  const key = String((input.Key ?? input.Item)?.[T.partitionKey] ?? '?');
   return /^[0-9a-f]{32}$/.test(key) ? `session ${key.slice(0, 8)}…` : key;
 }

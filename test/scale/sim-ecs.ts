@@ -44,7 +44,12 @@ interface SimTask {
   lastStatus: 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
   version: number;
-  at: Partial<Record<'createdAt' | 'connectivityAt' | 'pullStartedAt' | 'pullStoppedAt' | 'startedAt' | 'stoppingAt' | 'stoppedAt', number>>;
+  at: Partial<
+    Record<
+      'createdAt' | 'connectivityAt' | 'pullStartedAt' | 'pullStoppedAt' | 'startedAt' | 'stoppingAt' | 'stoppedAt',
+      number
+    >
+  >;
   stopCode?: string;
   stoppedReason?: string;
 }
@@ -109,7 +114,9 @@ export class SimEcs {
       const action = target.slice(target.lastIndexOf('.') + 1);
       const body = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : request.body;
       const input = JSON.parse(typeof body === 'string' && body ? body : '{}') as Record<string, unknown>;
-      await this.sim.sleep(this.sim.triangle(action === 'RunTask' ? ECS_CALL_MS.value.RunTask : ECS_CALL_MS.value.other));
+      await this.sim.sleep(
+        this.sim.triangle(action === 'RunTask' ? ECS_CALL_MS.value.RunTask : ECS_CALL_MS.value.other),
+      );
       return { response: this.answer(action, input) };
     },
     updateHttpClientConfig: () => undefined,
@@ -193,7 +200,10 @@ export class SimEcs {
     if (!onGpus && this.vcpusInUse + vcpus > (this.options.vcpuQuota ?? FARGATE_VCPU_QUOTA.value.vcpus))
       return fail(FARGATE_VCPU_QUOTA.value.reason);
     const id = (++this.nextId).toString(16).padStart(32, '0');
-    const family = String(input.taskDefinition ?? 'task').split(':')[0]!.split('/').pop()!;
+    const family = String(input.taskDefinition ?? 'task')
+      .split(':')[0]!
+      .split('/')
+      .pop()!;
     const task: SimTask = {
       arn: `${this.options.clusterArn.replace(':cluster/', ':task/')}/${id}`,
       family,
@@ -307,9 +317,7 @@ export class SimEcs {
       ...(task.startedBy ? { startedBy: task.startedBy } : {}),
       ...times,
       ...(task.stopCode ? { stopCode: task.stopCode, stoppedReason: task.stoppedReason } : {}),
-      attachments: [
-        { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: task.ip }] },
-      ],
+      attachments: [{ type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: task.ip }] }],
       containers: [
         {
           name: this.options.containerName,

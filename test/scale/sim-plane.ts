@@ -44,7 +44,7 @@ const FUNCTION_TIMEOUTS = {
 };
 
 /** Each function's invocations on simulated time: how many, how long, how many at once, how many over its timeout. */
-export class LambdaMeter {
+class LambdaMeter {
   readonly invocations = new Map<
     string,
     { count: number; ms: number; peak: number; now: number; longest: number; overTimeout: number }
@@ -106,8 +106,8 @@ export async function startSimPlane(options: SimPlaneOptions) {
   const dbs = new Map<string, SimDynamoDb>();
   const ledger = new DynamoLedger();
   const dbOf = (fn: string) => {
-    let db = dbs.get(fn);
-    if (!db) dbs.set(fn, (db = new SimDynamoDb(base, sim, ledger)));
+    const db = dbs.get(fn) ?? new SimDynamoDb(base, sim, ledger);
+    dbs.set(fn, db);
     return db;
   };
   const lambdas = new LambdaMeter(sim);

@@ -57,7 +57,9 @@ export class Simulation {
   triangle([min, mode, max]: Triangle): number {
     const u = this.random();
     const cut = (mode - min) / (max - min || 1);
-    return u < cut ? min + Math.sqrt(u * (max - min) * (mode - min)) : max - Math.sqrt((1 - u) * (max - min) * (max - mode));
+    return u < cut
+      ? min + Math.sqrt(u * (max - min) * (mode - min))
+      : max - Math.sqrt((1 - u) * (max - min) * (max - mode));
   }
 
   uniform(min: number, max: number): number {

@@ -8,7 +8,7 @@ import {
   type ECSClient,
 } from '@aws-sdk/client-ecs';
 import type { AppSpec } from '../../../domain/app';
-import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import { RuntimeStartError } from '../../../domain/errors';
 import { once } from '../../../domain/events';
 import { STATUS_REASONS } from '../../../domain/session';
 import type {
@@ -22,7 +22,7 @@ import type {
 } from '../../../ports/runtime';
 import { busyIfThrottled } from '../../aws/aws-busy';
 import type { KmsSecretSealer } from './secret-sealer';
-import { isCapacityFailure, privateIpOf, stopOf } from './task-fields';
+import { placementError, privateIpOf, stopOf, TASK_PHASES } from './task-fields';
 import { taskOverrides } from './task-overrides';
 import { efsMounts, groupSecretsOf } from './revision-input';
 import type { RevisionVariant, TaskDefinitionRegistry } from './task-definition-registry';
@@ -69,17 +69,6 @@ export const sessionIdOf = (startedBy: string | undefined) =>
 
 /** A task this young that DescribeTasks does not know yet is still starting (eventual consistency). */
 const MISSING_GRACE_MS = 60_000;
-
-const PHASES: Record<string, Inspection['phase']> = {
-  PROVISIONING: 'starting',
-  PENDING: 'starting',
-  ACTIVATING: 'starting',
-  RUNNING: 'running',
-  DEACTIVATING: 'stopping',
-  STOPPING: 'stopping',
-  DEPROVISIONING: 'stopping',
-  STOPPED: 'stopped',
-};
 
 /**
  * Sessions as ECS tasks: one RunTask per session (Fargate, Fargate Spot, or the EC2 GPU capacity
@@ -215,7 +204,7 @@ export class EcsRuntime implements Runtime {
       const young = hint.startedAt !== undefined && this.now() - hint.startedAt < MISSING_GRACE_MS;
       return young ? { phase: 'starting' } : { phase: 'stopped', exit: { reason: STATUS_REASONS.lost } };
     }
-    const phase = PHASES[task.lastStatus ?? ''] ?? 'unknown';
+    const phase = TASK_PHASES[task.lastStatus ?? ''] ?? 'unknown';
     const ip = privateIpOf(task);
     const port = task.tags?.find((t) => t.key === 'sessionplane:port')?.value;
     const inspection: Inspection = { phase, ...(ip && port ? { endpoint: `${ip}:${port}` } : {}) };
@@ -275,7 +264,9 @@ export class EcsRuntime implements Runtime {
         for (let i = 0; i < unknown.length; i += 100) {
           const described = await busyIfThrottled(
             'ECS DescribeTasks',
-            this.ecs.send(new DescribeTasksCommand({ cluster: this.options.cluster, tasks: unknown.slice(i, i + 100) })),
+            this.ecs.send(
+              new DescribeTasksCommand({ cluster: this.options.cluster, tasks: unknown.slice(i, i + 100) }),
+            ),
           );
           for (const task of described.tasks ?? []) {
             if (!task.taskArn || task.lastStatus === 'STOPPED') continue;
@@ -295,17 +286,4 @@ export class EcsRuntime implements Runtime {
   onEvent(_listener: (event: RuntimeEvent) => void): () => void {
     return () => undefined;
   }
-}
-
-/**
- * Why RunTask placed no task: no room now (an instance's resources, Fargate's capacity in the zone), which may wait its
- * turn in the queue, or another reason, which fails the launch.
- */
-function placementError(failure: { reason?: string | undefined; detail?: string | undefined }): Error {
-  if (isCapacityFailure(failure.reason))
-    return new CapacityError(`ECS has no capacity for the task now: ${failure.reason}.`, 30);
-  return new RuntimeStartError(
-    `ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`,
-    { reason: failure.reason ?? 'ecs-failure' },
-  );
 }

@@ -1,4 +1,6 @@
 import type { Task } from '@aws-sdk/client-ecs';
+import { CapacityError, RuntimeStartError } from '../../../domain/errors';
+import type { Inspection } from '../../../ports/runtime';
 
 /* What ECS's task descriptions say, read the same way from DescribeTasks and from task events. */
 
@@ -32,11 +34,36 @@ export function stopOf(
  * account's Fargate vCPU quota is used up ("You've reached the limit on the number of vCPUs…": room comes back as tasks
  * end).
  */
-export function isCapacityFailure(reason: string | undefined): boolean {
+function isCapacityFailure(reason: string | undefined): boolean {
   return (
     !!reason &&
     (reason.startsWith('RESOURCE:') ||
       /capacity is unavailable/i.test(reason) ||
       /reached the limit on the number of (vCPUs|tasks) you can run concurrently/i.test(reason))
+  );
+}
+
+/** A task's lastStatus in the runtime's words. */
+export const TASK_PHASES: Record<string, Inspection['phase']> = {
+  PROVISIONING: 'starting',
+  PENDING: 'starting',
+  ACTIVATING: 'starting',
+  RUNNING: 'running',
+  DEACTIVATING: 'stopping',
+  STOPPING: 'stopping',
+  DEPROVISIONING: 'stopping',
+  STOPPED: 'stopped',
+};
+
+/**
+ * Why RunTask placed no task: no room now (an instance's resources, Fargate's capacity in the zone), which may wait its
+ * turn in the queue, or another reason, which fails the launch.
+ */
+export function placementError(failure: { reason?: string | undefined; detail?: string | undefined }): Error {
+  if (isCapacityFailure(failure.reason))
+    return new CapacityError(`ECS has no capacity for the task now: ${failure.reason}.`, 30);
+  return new RuntimeStartError(
+    `ECS could not place the task: ${failure.reason ?? 'unknown'}${failure.detail ? ` (${failure.detail})` : ''}.`,
+    { reason: failure.reason ?? 'ecs-failure' },
   );
 }
