@@ -38,3 +38,16 @@ export const QUEUE_PASS = {
    */
   startConcurrency: 5,
 } as const;
+
+/**
+ * How the pools function's pass starts instances (functions/aws/pools.ts; the scale simulator runs it so too). RunTask
+ * shares a bucket of 100 refilled at 40 a second, Fargate launches one of 100 at 20 a second: 20 at once, 100 ms apart
+ * is well inside both (#40: 3 at once, a second apart, read from the task-definition bucket's 1 a second, refilled a
+ * pool of 100 in about half an hour on Fargate).
+ */
+export const POOLS_PASS = {
+  /** Instances of one pool starting at once. */
+  burst: 20,
+  /** Between two starts of one pass. */
+  staggerMs: 100,
+} as const;

@@ -3,14 +3,9 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { HELPER_NAME } from '../../shared/adapters/runtime/local-process/spawner';
 import WebSocket from 'ws';
 import { freePort } from '../support/dynamodb-local';
+import { cpuMs } from '../support/procs';
 import { startServer } from '../support/server';
 import { ms, quantile, table } from './stats';
-
-/** A process's own CPU time so far (user and system, not its children's), in ms: /proc's clock ticks (100 a second). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /** The server's process helper (#39): its child whose last argument names it. */
 function helperOf(serverPid: number): number | undefined {

@@ -19,7 +19,9 @@ import { echoLatency, echoThroughput, handshakeBurst } from './ws-load';
  * The router as the Fargate service runs it (functions/aws/router-service.ts, its own process), reading
  * a session record that points at `endpoint` from a dynalite in this process.
  */
-async function startStandaloneRouter(endpoint: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startStandaloneRouter(
+  endpoint: string,
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const db = await startEmbeddedDynamoDb();
   const client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
   await ensureSessionsTable(client, 'sessions');
@@ -36,6 +38,7 @@ async function startStandaloneRouter(endpoint: string): Promise<{ url: string; s
   });
   return {
     url: `${base.replace('http', 'ws')}/proxy?sessionId=${session.id}&path=ws&token=${token}`,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGKILL');
       client.destroy();

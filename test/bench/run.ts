@@ -9,11 +9,12 @@ import { benchLaunchEcho } from './launch-echo';
 import { benchPools } from './pools';
 import { benchReaper } from './reaper';
 import { benchRouter } from './router';
+import { benchRouterScale } from './router-scale';
 import { benchShares } from './shares';
 import { benchSoak } from './soak';
 
 // `npm run bench`: measures and prints; it never passes or fails on a time.
-// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, bundles, reaper, shares, history, soak).
+// `npm run bench -- router` runs one part (launch, pools, events, containers, memory, api, router, router-scale, bundles, reaper, shares, history, soak).
 const parts: Record<string, () => Promise<string>> = {
   launch: benchLaunchEcho,
   pools: benchPools,
@@ -22,6 +23,7 @@ const parts: Record<string, () => Promise<string>> = {
   memory: benchIdleMemory,
   api: benchApiLaunch,
   router: benchRouter,
+  'router-scale': benchRouterScale,
   bundles: benchBundles,
   reaper: benchReaper,
   shares: benchShares,

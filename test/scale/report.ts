@@ -18,6 +18,8 @@ export interface ScenarioReport {
   failed: Record<string, number>;
   refused: Record<string, number>;
   queued: number;
+  /** Claimed from a warm pool. */
+  pooled: number;
   readySeconds: { p50: number; p95: number; p99: number; max: number };
   ecs: Record<string, { calls: number; throttled: number; peakPerSecond: number }>;
   runTaskFailures: Record<string, number>;
@@ -122,6 +124,7 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
     failed,
     refused,
     queued: outcomes.filter((o) => o.session?.queue).length,
+    pooled: outcomes.filter((o) => o.session?.pooled).length,
     readySeconds: {
       p50: round(quantile(latencies, 0.5)),
       p95: round(quantile(latencies, 0.95)),
@@ -169,7 +172,7 @@ export function formatReport(r: ScenarioReport): string {
   const lines = [
     `## ${r.name}`,
     `launch → READY: p50 ${r.readySeconds.p50} s, p95 ${r.readySeconds.p95} s, p99 ${r.readySeconds.p99} s, max ${r.readySeconds.max} s (${r.ready} of ${r.launches} READY)`,
-    `waited in the queue: ${r.queued}; refused: ${kv(r.refused)}; failed: ${kv(r.failed)}`,
+    `from a warm pool: ${r.pooled}; waited in the queue: ${r.queued}; refused: ${kv(r.refused)}; failed: ${kv(r.failed)}`,
     `ECS: ${Object.entries(r.ecs)
       .map(([a, c]) => `${a} ${c.calls} (peak ${c.peakPerSecond}/s, ${c.throttled} throttled)`)
       .join('; ')}; RunTask failures: ${kv(r.runTaskFailures)}`,

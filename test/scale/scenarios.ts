@@ -26,6 +26,19 @@ workstation:
   idleTimeout: 4h
 `;
 
+/** The notebook with 100 kept ready (a warm pool): only the scenario that measures pools has it. */
+const POOLED = `
+pooled-notebook:
+  description: The course notebook, 100 kept ready
+  image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/notebook:1
+  port: 8888
+  ready: { http: /api }
+  resources: { cpu: 0.5, memory: 1Gi }
+  launchTimeout: 300s
+  idleTimeout: 4h
+  pool: { min: 100, max: 100, ttl: 6h }
+`;
+
 /** A launch the scenario asked for: who, when, what the API answered. */
 interface Asked extends Omit<LaunchOutcome, 'session'> {
   user: string;
@@ -84,6 +97,8 @@ interface Rush {
   minutes: number;
   /** How long the run is watched, from the first launch (minutes). */
   watch: number;
+  /** Minutes before the first launch (a pool fills). */
+  warmup?: number;
   /** How long each user keeps their session (minutes, evenly at random), then stops it; unset: to the end. */
   stay?: [number, number];
   plane?: Partial<SimPlaneOptions>;
@@ -91,15 +106,20 @@ interface Rush {
 
 /** Many users open one app within a few minutes. */
 export async function rush(r: Rush): Promise<ScenarioReport> {
-  const plane = await startSimPlane({ seed: 1, appsYaml: APPS, ...r.plane });
+  const plane = await startSimPlane({
+    seed: 1,
+    appsYaml: r.app === 'pooled-notebook' ? APPS + POOLED : APPS,
+    ...r.plane,
+  });
   const { sim } = plane;
   try {
     const users = new Users(plane, r.app ?? 'notebook');
+    const first = sim.start + (r.warmup ?? 0) * 60_000;
     for (let i = 0; i < r.launches; i++) {
-      const at = sim.start + sim.uniform(0, r.minutes * 60_000);
+      const at = first + sim.uniform(0, r.minutes * 60_000);
       users.launchAt(at, r.stay ? sim.uniform(r.stay[0], r.stay[1]) * 60_000 : undefined);
     }
-    await sim.runUntil(sim.start + r.watch * 60_000);
+    await sim.runUntil(first + r.watch * 60_000);
     return summarize(r.name, plane, await users.outcomes());
   } finally {
     await plane.close();
@@ -151,6 +171,18 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
   'rush-2000': {
     about: '9 a.m.: 2,000 users open the course notebook within 5 minutes (no pool)',
     run: () => rush({ name: '9 a.m. rush, 2,000 launches in 5 minutes', launches: 2000, minutes: 5, watch: 15 }),
+  },
+  'rush-500-pooled': {
+    about: '9 a.m.: 500 launches in 5 minutes of an app with a pool of 100 (filled from 8:30)',
+    run: () =>
+      rush({
+        name: '9 a.m. rush, 500 launches in 5 minutes, a pool of 100',
+        app: 'pooled-notebook',
+        launches: 500,
+        minutes: 5,
+        watch: 15,
+        warmup: 30,
+      }),
   },
   'rush-quota': {
     about: '9 a.m.: 2,000 launches in 5 minutes against a Fargate vCPU quota of 500 (1,000 tasks), each kept 20-40 min',

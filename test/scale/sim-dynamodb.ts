@@ -16,7 +16,7 @@ interface Counted {
     Item?: Record<string, unknown>;
     IndexName?: string;
     ExpressionAttributeValues?: Record<string, unknown>;
-    RequestItems?: unknown;
+    RequestItems?: Record<string, { Keys?: Record<string, unknown>[] }>;
   };
 }
 
@@ -88,7 +88,13 @@ export class SimDynamoDb {
     const units = items ? Math.max(1, Math.ceil(items.length / (output.Items ? 2 : 1))) : 1;
     if (write) this.writeUnits += units;
     else this.readUnits += units;
-    this.ledger.note(Math.floor(this.sim.elapsed()), partitionOf(command), write, units);
+    const second = Math.floor(this.sim.elapsed());
+    // A batch's items are on their own partitions, a unit each.
+    const batch = command.input?.RequestItems;
+    if (batch) {
+      for (const { Keys = [] } of Object.values(batch))
+        for (const key of Keys) this.ledger.note(second, keyName(key), write, 1);
+    } else this.ledger.note(second, partitionOf(command), write, units);
   }
 
   get total(): number {
@@ -101,11 +107,14 @@ export class SimDynamoDb {
 /** The partition a call lands on: an index's partition key value, else the item's key. */
 function partitionOf(command: Counted): string {
   const input = command.input ?? {};
-  if (input.RequestItems) return 'a batch of items';
   if (input.IndexName) {
     const value = Object.values(input.ExpressionAttributeValues ?? {})[0];
     return `${input.IndexName}:${String(value)}`;
   }
-  const key = String((input.Key ?? input.Item)?.[T.partitionKey] ?? '?');
-  return /^[0-9a-f]{32}$/.test(key) ? `session ${key.slice(0, 8)}…` : key;
+  return keyName(input.Key ?? input.Item ?? {});
+}
+
+function keyName(key: Record<string, unknown>): string {
+  const id = String(key[T.partitionKey] ?? '?');
+  return /^[0-9a-f]{32}$/.test(id) ? `session ${id.slice(0, 8)}…` : id;
 }

@@ -17,15 +17,16 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-se
 import { createEcsClient } from '../../shared/adapters/runtime/ecs/ecs-client';
 import { readAppsYaml } from '../../shared/config/apps-file';
 import { ENV } from '../../shared/config/env-names';
-import { QUEUE_PASS } from '../../shared/config/functions';
+import { POOLS_PASS, QUEUE_PASS } from '../../shared/config/functions';
 import { loadFunctionEnv } from '../../shared/config/lambda-env';
-import { policyFrom } from '../../shared/config/policy';
+import { policyFrom, tokenKeyOf } from '../../shared/config/policy';
 import { silentLogger } from '../../shared/ports/logger';
 import { noMetrics } from '../../shared/ports/metrics';
-import type { LaunchDeps } from '../../shared/services/deps';
+import { type LaunchDeps, POOL_FAILURES } from '../../shared/services/deps';
 import { queuedStarter } from '../../shared/services/launch-start';
 import { dispatchQueue } from '../../shared/services/queue';
 import { reap } from '../../shared/services/reaper/reap';
+import { tendPools } from '../../shared/services/pools/pool-keeper';
 import { EVENT_DELIVERY_MS } from './aws-limits';
 import { DynamoLedger, SimDynamoDb } from './sim-dynamodb';
 import { SimEcs, type SimEcsOptions } from './sim-ecs';
@@ -38,6 +39,7 @@ const GPU_PROVIDER = 'sessionplane-gpu';
 /** Each function's timeout as the stack sets it (infra/constructs: the API's 29 s is API Gateway's 30 s). */
 const FUNCTION_TIMEOUTS = {
   api: 29_000,
+  pools: 60_000,
   'task-events': 180_000,
   queue: 60_000,
   reaper: 60_000,
@@ -184,6 +186,8 @@ export async function startSimPlane(options: SimPlaneOptions) {
   let streamWindow = false;
   onTaskEvent = async (event) => {
     const outcome = await handleTaskEvent(taskDeps, event);
+    // A pool instance became ready or went: its record changed.
+    if (outcome === 'ready' || outcome === 'stopped') poolsSoon();
     if (outcome === 'stopped' && !streamWindow) {
       streamWindow = true;
       sim.at(sim.now() + 1000, () => {
@@ -192,6 +196,41 @@ export async function startSimPlane(options: SimPlaneOptions) {
       });
     }
     return outcome;
+  };
+
+  // The pools' keeper: each minute, and a second after a pool's records change (the table stream: a claim, a start).
+  const poolsEnv = loadFunctionEnv('pools', env);
+  const poolsParts = injected('pools');
+  const { services: poolsServices } = lambdaServices(
+    'pools',
+    poolsEnv,
+    (apps) => ecsRuntime(poolsEnv, apps, poolsParts),
+    poolsParts,
+  );
+  const poolsDeps = { ...poolsServices, pools: poolsServices.pools!, tokenKey: tokenKeyOf(poolsEnv[ENV.tokenKey]) };
+  let poolsPassId = 0;
+  const poolsPass = (scheduled = false): Promise<unknown> =>
+    lambdas.invoke('pools', async () => {
+      if (!poolsDeps.apps.list().some((a) => a.pool)) return undefined;
+      const summary = await tendPools(poolsDeps, {
+        holder: `pass-${++poolsPassId}`,
+        ...POOLS_PASS,
+        ...POOL_FAILURES,
+        claimGraceMs: 60_000,
+        // As functions/aws/pools.ts: the runtime's tasks are listed on the minute's pass only.
+        checkRuntime: scheduled,
+      });
+      if (summary.started) poolsSoon();
+      return summary;
+    });
+  let poolsWindow = false;
+  const poolsSoon = () => {
+    if (poolsWindow) return;
+    poolsWindow = true;
+    sim.at(sim.now() + 1000, () => {
+      poolsWindow = false;
+      void poolsPass();
+    });
   };
 
   const reaperEnv = loadFunctionEnv('reaper', env);
@@ -211,7 +250,10 @@ export async function startSimPlane(options: SimPlaneOptions) {
       reaperPasses.push({ at, ms: sim.now() - at, live: summary.live });
     });
     void queuePass();
+    void poolsPass(true);
   }, 60_000);
+  // A pool's instances are there before the first launch: the keeper's first pass at once.
+  void poolsPass(true);
 
   /** One HTTP request to the API, as API Gateway would pass it (the API's Lambda invocation). */
   const request = (user: string, path: string, init: RequestInit = {}) =>
@@ -220,6 +262,8 @@ export async function startSimPlane(options: SimPlaneOptions) {
       headers.set('x-sim-user', user);
       if (init.body) headers.set('content-type', 'application/json');
       const res = await app.request(path, { ...init, headers });
+      // A launch may have claimed a pool instance: the stream wakes the keeper.
+      if (init.method === 'POST') poolsSoon();
       return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
     });
 

@@ -54,3 +54,9 @@ export function processMemory(pid: number): { name: string; rssKiB: number } | u
     return undefined;
   }
 }
+
+/** A process's own CPU time so far (user and system, not its children's), in ms: /proc's clock ticks (100 a second). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

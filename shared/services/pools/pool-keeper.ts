@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppSpec } from '../../domain/app';
 import { CapacityError, ConflictError } from '../../domain/errors';
 import { once } from '../../domain/events';
@@ -10,6 +9,9 @@ import { checkParams } from '../../domain/launch-request';
 import { sessionCredentials } from '../credentials';
 import type { LaunchDeps, Pools, ServiceDeps } from '../deps';
 import { recordEvents } from '../session-events';
+
+/** A pause on the global timers (the scale simulator runs them on simulated time). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type PoolDeps = ServiceDeps & Pick<LaunchDeps, 'tokenKey'> & { pools: Pools };
 
