@@ -81,9 +81,13 @@ export const InfraConfigSchema = z
     maxCpuPerUser: z.coerce.number().positive().max(100_000).optional(),
     maxMemoryPerUser: MemorySchema.optional(),
     maxGpusPerUser: z.coerce.number().int().min(0).max(10_000).optional(),
-    /** Requests a second and burst for the whole HTTP API. */
-    apiRateLimit: z.coerce.number().int().min(1).default(50),
-    apiBurstLimit: z.coerce.number().int().min(1).default(100),
+    /**
+     * Requests a second and burst for the whole HTTP API (each user has their own limit besides, SESSIONPLANE_RATE_LIMIT).
+     * Sized for a class of 2,000 whose clients poll every 2 s while their sessions start (about 300 a second at the
+     * peak, docs/reference/capacity.md); 50 and 100 refused 77 % of that rush's requests (#40).
+     */
+    apiRateLimit: z.coerce.number().int().min(1).default(1000),
+    apiBurstLimit: z.coerce.number().int().min(1).default(2000),
     /**
      * Image prefixes (comma-separated, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/sessionplane-apps:`)
      * from which users may launch their own image in an app that allows it (`customImage`). Unset: none.

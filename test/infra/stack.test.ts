@@ -333,7 +333,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
       expect(vars.SESSIONPLANE_JWT_AUDIENCE, name).toBeDefined();
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
     for (const route of [

@@ -110,3 +110,10 @@ export const GPU_INSTANCE: Cited<{
   source:
     'Amazon EC2 On-Demand pricing, g5.xlarge, us-east-1 ($1.006 an hour); start on EC2 with the image cached: 1-3 s (aws/containers-roadmap#696)',
 };
+
+/** API Gateway HTTP API's stage throttle, as the stack sets it (its apiRateLimit and apiBurstLimit contexts). */
+export const API_THROTTLE: Cited<Bucket> = {
+  value: { burst: 2000, perSecond: 1000 },
+  source:
+    'the stack\'s defaults (infra/config.ts apiRateLimit, apiBurstLimit); API Gateway answers 429 over them (API Gateway Developer Guide, "Throttle requests to your HTTP APIs")',
+};

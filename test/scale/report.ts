@@ -21,6 +21,7 @@ export interface ScenarioReport {
   /** Claimed from a warm pool. */
   pooled: number;
   readySeconds: { p50: number; p95: number; p99: number; max: number };
+  api: { requests: number; throttled: number; peakPerSecond: number };
   ecs: Record<string, { calls: number; throttled: number; peakPerSecond: number }>;
   runTaskFailures: Record<string, number>;
   dynamo: {
@@ -113,7 +114,7 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
   const lambda = gbSeconds * LAMBDA.value.gbSecond + (requests / 1e6) * LAMBDA.value.perMillionRequests;
   const dynamodb =
     (writeUnits / 1e6) * REQUEST_PRICES.value.dynamoWrite + (readUnits / 1e6) * REQUEST_PRICES.value.dynamoRead;
-  const api = ((plane.lambdas.invocations.get('api')?.count ?? 0) / 1e6) * REQUEST_PRICES.value.httpApi;
+  const api = (plane.api.requests / 1e6) * REQUEST_PRICES.value.httpApi;
   const hours = sim.elapsed() / 3600;
   const gpuFleet = (plane.gpuFleet / GPU_INSTANCE.value.gpus) * GPU_INSTANCE.value.hourly * hours;
   const peaks = plane.ledger.peaks();
@@ -130,6 +131,11 @@ export function summarize(name: string, plane: SimPlane, outcomes: LaunchOutcome
       p95: round(quantile(latencies, 0.95)),
       p99: round(quantile(latencies, 0.99)),
       max: round(latencies.at(-1) ?? Number.NaN),
+    },
+    api: {
+      requests: plane.api.requests,
+      throttled: plane.api.throttled,
+      peakPerSecond: Math.max(0, ...plane.api.perSecond.values()),
     },
     ecs,
     runTaskFailures: Object.fromEntries(plane.ecs.failures),
@@ -173,6 +179,7 @@ export function formatReport(r: ScenarioReport): string {
     `## ${r.name}`,
     `launch → READY: p50 ${r.readySeconds.p50} s, p95 ${r.readySeconds.p95} s, p99 ${r.readySeconds.p99} s, max ${r.readySeconds.max} s (${r.ready} of ${r.launches} READY)`,
     `from a warm pool: ${r.pooled}; waited in the queue: ${r.queued}; refused: ${kv(r.refused)}; failed: ${kv(r.failed)}`,
+    `API Gateway: ${r.api.requests} requests (peak ${r.api.peakPerSecond}/s), ${r.api.throttled} refused 429 by its throttle`,
     `ECS: ${Object.entries(r.ecs)
       .map(([a, c]) => `${a} ${c.calls} (peak ${c.peakPerSecond}/s, ${c.throttled} throttled)`)
       .join('; ')}; RunTask failures: ${kv(r.runTaskFailures)}`,

@@ -54,18 +54,36 @@ class Users {
     private readonly app: string,
   ) {}
 
-  /** A new user launches at `at` (epoch ms); `stay` (ms), if given: they stop it that long after asking. */
-  launchAt(at: number, stay?: number): void {
+  /**
+   * A new user launches at `at` (epoch ms); `stay` (ms), if given: they stop it that long after asking; `pollMs`, if
+   * given: their client asks for the session every so often until it is READY or has ended (a refusal, 429: it asks
+   * again next time).
+   */
+  launchAt(at: number, stay?: number, pollMs?: number): void {
     const user = `user${this.next++}`;
-    this.plane.sim.at(at, () => {
+    const attempt = (tries: number) => {
       void this.plane
         .request(user, '/sessions', { method: 'POST', body: JSON.stringify({ app: this.app }) })
         .then((res) => {
+          // Throttled by API Gateway: the client tries again a second later (ten times at most).
+          if (res.status === 429 && tries < 10)
+            return this.plane.sim.at(this.plane.sim.now() + 1000, () => attempt(tries + 1));
           const id = typeof res.body?.id === 'string' ? res.body.id : undefined;
           const code = typeof res.body?.code === 'string' ? res.body.code : undefined;
           this.asked.push({ user, askedAt: at, status: res.status, ...(code ? { code } : {}), ...(id ? { id } : {}) });
           if (id && stay !== undefined) this.plane.sim.at(at + stay, () => this.stop(user, id));
+          if (id && pollMs) this.poll(user, id, pollMs);
         });
+    };
+    this.plane.sim.at(at, () => attempt(1));
+  }
+
+  private poll(user: string, id: string, every: number): void {
+    this.plane.sim.at(this.plane.sim.now() + every, () => {
+      void this.plane.request(user, `/sessions/${id}`).then((res) => {
+        const status = res.body?.status;
+        if (status !== 'READY' && status !== 'STOPPED' && status !== 'FAILED') this.poll(user, id, every);
+      });
     });
   }
 
@@ -99,6 +117,8 @@ interface Rush {
   watch: number;
   /** Minutes before the first launch (a pool fills). */
   warmup?: number;
+  /** Each user's client polls their session this often (ms) until it is READY. */
+  pollMs?: number;
   /** How long each user keeps their session (minutes, evenly at random), then stops it; unset: to the end. */
   stay?: [number, number];
   plane?: Partial<SimPlaneOptions>;
@@ -117,7 +137,7 @@ export async function rush(r: Rush): Promise<ScenarioReport> {
     const first = sim.start + (r.warmup ?? 0) * 60_000;
     for (let i = 0; i < r.launches; i++) {
       const at = first + sim.uniform(0, r.minutes * 60_000);
-      users.launchAt(at, r.stay ? sim.uniform(r.stay[0], r.stay[1]) * 60_000 : undefined);
+      users.launchAt(at, r.stay ? sim.uniform(r.stay[0], r.stay[1]) * 60_000 : undefined, r.pollMs);
     }
     await sim.runUntil(first + r.watch * 60_000);
     return summarize(r.name, plane, await users.outcomes());
@@ -171,6 +191,18 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
   'rush-2000': {
     about: '9 a.m.: 2,000 users open the course notebook within 5 minutes (no pool)',
     run: () => rush({ name: '9 a.m. rush, 2,000 launches in 5 minutes', launches: 2000, minutes: 5, watch: 15 }),
+  },
+  'rush-2000-polling': {
+    about:
+      "the same rush, each client polling its session every 2 s until READY, through the stack's API throttle (50/s)",
+    run: () =>
+      rush({
+        name: '9 a.m. rush, 2,000 launches in 5 minutes, clients polling every 2 s',
+        launches: 2000,
+        minutes: 5,
+        watch: 15,
+        pollMs: 2000,
+      }),
   },
   'rush-500-pooled': {
     about: '9 a.m.: 500 launches in 5 minutes of an app with a pool of 100 (filled from 8:30)',

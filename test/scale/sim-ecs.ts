@@ -12,7 +12,7 @@ import {
 import type { Simulation } from './simulation';
 
 /** A token bucket on simulated time. */
-class TokenBucket {
+export class TokenBucket {
   private tokens: number;
   private last: number;
   constructor(

@@ -27,9 +27,9 @@ import { queuedStarter } from '../../shared/services/launch-start';
 import { dispatchQueue } from '../../shared/services/queue';
 import { reap } from '../../shared/services/reaper/reap';
 import { tendPools } from '../../shared/services/pools/pool-keeper';
-import { EVENT_DELIVERY_MS } from './aws-limits';
+import { API_THROTTLE, type Bucket, EVENT_DELIVERY_MS } from './aws-limits';
 import { DynamoLedger, SimDynamoDb } from './sim-dynamodb';
-import { SimEcs, type SimEcsOptions } from './sim-ecs';
+import { SimEcs, type SimEcsOptions, TokenBucket } from './sim-ecs';
 import { Simulation } from './simulation';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/sessionplane';
@@ -83,6 +83,8 @@ export interface SimPlaneOptions {
   appsYaml: string;
   vcpuQuota?: number;
   noCapacity?: SimEcsOptions['noCapacity'];
+  /** API Gateway's stage throttle (default: the stack's). */
+  apiThrottle?: Bucket;
   /** GPUs in the GPU capacity provider's fixed fleet (none: no GPU provider). */
   gpus?: number;
   /** More of the functions' environment (limits, the queue's bound). */
@@ -211,7 +213,6 @@ export async function startSimPlane(options: SimPlaneOptions) {
   let poolsPassId = 0;
   const poolsPass = (scheduled = false): Promise<unknown> =>
     lambdas.invoke('pools', async () => {
-      if (!poolsDeps.apps.list().some((a) => a.pool)) return undefined;
       const summary = await tendPools(poolsDeps, {
         holder: `pass-${++poolsPassId}`,
         ...POOLS_PASS,
@@ -225,7 +226,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
     });
   let poolsWindow = false;
   const poolsSoon = () => {
-    if (poolsWindow) return;
+    if (poolsWindow || !poolsDeps.apps.list().some((a) => a.pool)) return;
     poolsWindow = true;
     sim.at(sim.now() + 1000, () => {
       poolsWindow = false;
@@ -250,13 +251,26 @@ export async function startSimPlane(options: SimPlaneOptions) {
       reaperPasses.push({ at, ms: sim.now() - at, live: summary.live });
     });
     void queuePass();
-    void poolsPass(true);
+    if (poolsDeps.apps.list().some((a) => a.pool)) void poolsPass(true);
   }, 60_000);
   // A pool's instances are there before the first launch: the keeper's first pass at once.
-  void poolsPass(true);
+  if (poolsDeps.apps.list().some((a) => a.pool)) void poolsPass(true);
 
+  // API Gateway's stage throttle: over it, 429 without invoking the function.
+  const apiBucket = new TokenBucket(options.apiThrottle ?? API_THROTTLE.value, sim.now());
+  const api429 = { requests: 0, throttled: 0, perSecond: new Map<number, number>() };
   /** One HTTP request to the API, as API Gateway would pass it (the API's Lambda invocation). */
-  const request = (user: string, path: string, init: RequestInit = {}) =>
+  const request = async (user: string, path: string, init: RequestInit = {}) => {
+    api429.requests++;
+    const second = Math.floor(sim.elapsed());
+    api429.perSecond.set(second, (api429.perSecond.get(second) ?? 0) + 1);
+    if (!apiBucket.take(sim.now())) {
+      api429.throttled++;
+      return { status: 429, body: { message: 'Too Many Requests' } as Record<string, unknown> };
+    }
+    return invokeApi(user, path, init);
+  };
+  const invokeApi = (user: string, path: string, init: RequestInit) =>
     lambdas.invoke('api', async () => {
       const headers = new Headers(init.headers);
       headers.set('x-sim-user', user);
@@ -274,6 +288,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
     ecs,
     lambdas,
     request,
+    api: api429,
     /** The records as they stand, read without simulated time (for the report, after a run). */
     records: new DynamoDbSessionStore(base, TABLE),
     reaperPasses,
