@@ -202,15 +202,15 @@ export function formatReport(r: ScenarioReport): string {
 
 /** READY latency over the run, one dot per launch (queued ones orange, never READY red at the top): an SVG. */
 export function chart(r: ScenarioReport): string {
-  const [w, h, pad] = [720, 360, 48];
+  const [w, h, pad, top] = [760, 380, 56, 64];
   const maxX = Math.max(60, ...r.points.map((p) => p.at));
   const maxY = Math.max(10, ...r.points.map((p) => p.seconds ?? 0)) * 1.1;
   const x = (v: number) => pad + (v / maxX) * (w - 2 * pad);
-  const y = (v: number) => h - pad - (v / maxY) * (h - 2 * pad);
+  const y = (v: number) => h - pad - (v / maxY) * (h - pad - top);
   const dots = r.points
     .map((p) => {
       const fill = p.seconds === undefined ? '#c0392b' : p.queued ? '#e67e22' : '#2c7fb8';
-      return `<circle cx="${x(p.at).toFixed(1)}" cy="${(p.seconds === undefined ? pad - 8 : y(p.seconds)).toFixed(1)}" r="2.2" fill="${fill}" fill-opacity="0.7"/>`;
+      return `<circle cx="${x(p.at).toFixed(1)}" cy="${(p.seconds === undefined ? top - 8 : y(p.seconds)).toFixed(1)}" r="2.2" fill="${fill}" fill-opacity="0.7"/>`;
     })
     .join('');
   const ticks = (max: number, n: number) => Array.from({ length: n + 1 }, (_, i) => Math.round((max * i) / n));
@@ -222,11 +222,12 @@ export function chart(r: ScenarioReport): string {
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>
-<text x="${pad}" y="20" font-size="13">${escapeXml(r.name)}: seconds from launch to READY, by when it was asked for</text>
-<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="#333"/>
+<text x="${pad}" y="20" font-size="13">${escapeXml(r.name)}</text>
+<text transform="translate(14 ${(h + top) / 2}) rotate(-90)" text-anchor="middle">seconds from launch to READY</text>
+<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#333"/><line x1="${pad}" y1="${top}" x2="${pad}" y2="${h - pad}" stroke="#333"/>
 ${xTicks}${yTicks}
-<text x="${w / 2}" y="${h - 10}" text-anchor="middle">seconds since the start</text>
-<text x="${w - pad}" y="20" text-anchor="end"><tspan fill="#2c7fb8">● started at once</tspan> <tspan fill="#e67e22">● waited in the queue</tspan> <tspan fill="#c0392b">● never READY</tspan></text>
+<text x="${w / 2}" y="${h - 10}" text-anchor="middle">when it was asked for (seconds since the start)</text>
+<text x="${pad}" y="38"><tspan fill="#2c7fb8">● started at once</tspan>   <tspan fill="#e67e22">● waited in the queue</tspan>   <tspan fill="#c0392b">● never READY (drawn at the top)</tspan></text>
 ${dots}
 </svg>
 `;
