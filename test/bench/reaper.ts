@@ -2,7 +2,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { liveShardOf } from '../../shared/adapters/dynamodb/dynamodb-session-store';
 import { ensureSessionsTable } from '../../shared/adapters/dynamodb/dynamodb-table';
 import { EcsRuntime } from '../../shared/adapters/runtime/ecs/ecs-runtime';
-import { USAGE_SHARD } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
+import { usageShardOf } from '../../shared/adapters/dynamodb/dynamodb-quota-store';
 import type { Session } from '../../shared/domain/session';
 import { reap } from '../../shared/services/reaper/reap';
 import { fixtureApp } from '../support/apps';
@@ -85,7 +85,7 @@ async function world(client: DynamoDBDocumentClient, name: string, live: number,
       memory: n * 512,
       gpus: 0,
       updatedAt: now - 3_600_000,
-      liveShard: USAGE_SHARD,
+      liveShard: usageShardOf(owner),
       createdAt: 0,
     });
   await batchWrite(client, name, items);

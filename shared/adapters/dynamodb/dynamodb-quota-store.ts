@@ -9,8 +9,19 @@ import { batchGetItems } from './batch-get';
 import { liveIndexPages } from './live-index';
 
 const PREFIX = 'usage#';
-/** Usage items sit in the sparse live index under a shard of their own, so the reaper finds them. */
-export const USAGE_SHARD = 'usage';
+/**
+ * Usage items sit in the sparse live index under shards of their own (`usage#0`..`usage#7`, by owner), so the reaper
+ * finds them without one hot partition (#40: at 10,000 owners with something live, one partition's listing was 5,000
+ * read units in a burst, over a partition's 3,000 a second). Records written before the shards are under `usage`
+ * until their owner's next launch moves them; listings read it too.
+ */
+const USAGE_SHARDS = 8;
+const LEGACY_USAGE_SHARD = 'usage';
+export function usageShardOf(owner: string): string {
+  let h = 0;
+  for (let i = 0; i < owner.length; i++) h = (h * 31 + owner.charCodeAt(i)) >>> 0;
+  return `usage#${h % USAGE_SHARDS}`;
+}
 const keyOf = (owner: string) => ({ [T.partitionKey]: `${PREFIX}${owner}` });
 const usageOf = (item: Record<string, unknown>): Usage => {
   const n = (v: unknown) => round(Math.max(0, Number(v ?? 0)));
@@ -60,7 +71,7 @@ export class DynamoDbQuotaStore implements QuotaStore {
             ':memory': resources.memory,
             ':gpus': resources.gpus,
             ':now': this.now(),
-            ':shard': USAGE_SHARD,
+            ':shard': usageShardOf(owner),
             ':zero': 0,
             ':sessionsLeft': limits[kind] - 1,
             ':cpuLeft': round(limits.cpu - resources.cpu),
@@ -117,14 +128,16 @@ export class DynamoDbQuotaStore implements QuotaStore {
   }
 
   async *listUsage(): AsyncIterable<UsageRecord> {
-    for await (const items of liveIndexPages(this.client, this.tableName, USAGE_SHARD)) {
-      for (const item of items)
-        yield {
-          owner: String(item[T.partitionKey]).slice(PREFIX.length),
-          usage: usageOf(item),
-          updatedAt: Number(item.updatedAt ?? 0),
-        };
-    }
+    const shards = [...Array.from({ length: USAGE_SHARDS }, (_, i) => `usage#${i}`), LEGACY_USAGE_SHARD];
+    for (const shard of shards)
+      for await (const items of liveIndexPages(this.client, this.tableName, shard)) {
+        for (const item of items)
+          yield {
+            owner: String(item[T.partitionKey]).slice(PREFIX.length),
+            usage: usageOf(item),
+            updatedAt: Number(item.updatedAt ?? 0),
+          };
+      }
   }
 
   async repair(owner: string, expected: Usage, derived: Usage): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
@@ -199,6 +200,42 @@ describe('reaper rules, on a fake clock', () => {
     await w.deps.quotas.reserve('gil', one, w.deps.policy.limits);
     expect(await owners()).toContain('gil');
     expect(await w.deps.quotas.get('gil')).toMatchObject({ sessions: 1, cpu: 1 });
+  });
+
+  it('spreads usage records over shards of the index, and still lists one written before them until its owner launches again', async () => {
+    const w = await reaperWorld(db);
+    const { client, tableName } = w.deps.quotas as unknown as { client: DynamoDBDocumentClient; tableName: string };
+    const shardOf = async (owner: string) =>
+      (await client.send(new GetCommand({ TableName: tableName, Key: { id: `usage#${owner}` } }))).Item?.liveShard;
+    const one = { cpu: 1, memory: 512, gpus: 0 };
+    for (const owner of ['ann', 'ben', 'cat', 'dan', 'eve'])
+      await w.deps.quotas.reserve(owner, one, w.deps.policy.limits);
+    const shards = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve'].map(shardOf));
+    expect(shards.every((x) => /^usage#[0-7]$/.test(String(x)))).toBe(true);
+    expect(new Set(shards).size).toBeGreaterThan(1);
+    // A record as the store wrote it before the shards.
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          id: 'usage#old',
+          sessions: 1,
+          jobs: 0,
+          cpu: 1,
+          memory: 512,
+          gpus: 0,
+          updatedAt: 1,
+          liveShard: 'usage',
+          createdAt: 0,
+        },
+      }),
+    );
+    const owners: string[] = [];
+    for await (const r of w.deps.quotas.listUsage()) owners.push(r.owner);
+    expect(owners).toEqual(expect.arrayContaining(['ann', 'ben', 'cat', 'dan', 'eve', 'old']));
+    await w.deps.quotas.reserve('old', one, w.deps.policy.limits);
+    expect(await shardOf('old')).toMatch(/^usage#[0-7]$/);
+    expect(await w.deps.quotas.get('old')).toMatchObject({ sessions: 2 });
   });
 
   it('reads the live index, never scans, and bounds its runtime calls in flight', async () => {
