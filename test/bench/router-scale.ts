@@ -27,6 +27,7 @@ const rssMiB = (pid: number) => (processMemory(pid)?.rssKiB ?? 0) / 1024;
  */
 export async function benchRouterScale(): Promise<string> {
   const echo = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise((resolve) => echo.once('listening', resolve));
   echo.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
   const port = (echo.address() as AddressInfo).port;
   const router = await startStandaloneRouter(`127.0.0.1:${port}`);
@@ -57,8 +58,8 @@ export async function benchRouterScale(): Promise<string> {
     await sleep(3000);
 
     const loaded: string[][] = [];
-    const perSocketCpu: number[] = [];
-    for (const n of [50, 100, 200]) {
+    const fit: { n: number; cpu: number }[] = [];
+    for (const n of [100, 200, 400]) {
       const open_ = await Promise.all(Array.from({ length: n }, () => open(router.url)));
       const rtts: number[] = [];
       const payload = Buffer.alloc(MESSAGE, 7);
@@ -89,7 +90,7 @@ export async function benchRouterScale(): Promise<string> {
       const seconds = (performance.now() - t0) / 1000;
       const cpu = (cpuMs(router.pid) - cpu0) / 1000 / seconds;
       const rss = rssMiB(router.pid);
-      perSocketCpu.push(cpu / n);
+      fit.push({ n, cpu });
       rtts.sort((a, b) => a - b);
       loaded.push([
         String(n),
@@ -102,8 +103,12 @@ export async function benchRouterScale(): Promise<string> {
       for (const ws of open_) ws.close();
       await sleep(2000);
     }
-    const cpuPerSocket = perSocketCpu.reduce((a, b) => a + b, 0) / perSocketCpu.length;
-    const kibPerIdle = Number(idle.at(-1)![2]);
+    // CPU = fixed + n × per socket, by least squares over the three loads.
+    const mean = (f: (p: { n: number; cpu: number }) => number) => fit.reduce((a, p) => a + f(p), 0) / fit.length;
+    const [mn, mc] = [mean((p) => p.n), mean((p) => p.cpu)];
+    const perSocket = mean((p) => (p.n - mn) * (p.cpu - mc)) / mean((p) => (p.n - mn) ** 2);
+    const fixed = mc - perSocket * mn;
+    const kibPerIdle = Number(idle.at(-1)![3]);
     return [
       '### The router at scale (its own process, as the Fargate service runs it)',
       '',
@@ -125,7 +130,7 @@ export async function benchRouterScale(): Promise<string> {
         loaded,
       ),
       '',
-      `So one router task of 1 vCPU, kept under 70 % CPU, holds about ${Math.floor(0.7 / cpuPerSocket)} sockets at 40 KB/s, and about ${Math.floor((2048 * 0.7 * 1024) / kibPerIdle)} idle ones in 2 GiB at 70 % memory.`,
+      `The router's CPU is about ${(fixed * 100).toFixed(1)} % of a core plus ${(perSocket * 1000).toFixed(2)} ms a second per socket at 40 KB/s (least squares over these loads). So one router task as the stack runs it (0.5 vCPU, 1 GiB; it scales out at 60 % CPU) holds about ${Math.floor((0.5 * 0.6 - fixed) / perSocket)} such sockets before it scales, and its memory (at ${kibPerIdle} KiB a socket added) would hold over ${Math.floor((((1024 - 200) * 1024) / kibPerIdle / 1000) * 1000)} idle ones.`,
     ].join('\n');
   } finally {
     for (const ws of sockets) ws.terminate();
