@@ -1,5 +1,5 @@
 import { type LaunchOutcome, type ScenarioReport, summarize } from './report';
-import { type SimPlane, type SimPlaneOptions, startSimPlane } from './sim-plane';
+import { SIM_START, type SimPlane, type SimPlaneOptions, startSimPlane } from './sim-plane';
 
 /**
  * The course notebook every student opens (a Fargate task of half a vCPU and 1 GiB, five minutes to start at most),
@@ -183,6 +183,14 @@ async function steady(s: {
   }
 }
 
+/** Fargate out of capacity from minute `from` to minute `to` of a run. */
+export function stormBetween(from: number, to: number): (now: number) => boolean {
+  return (now) => {
+    const minute = (now - SIM_START) / 60_000;
+    return minute >= from && minute < to;
+  };
+}
+
 export const SCENARIOS: Record<string, { about: string; run: () => Promise<ScenarioReport> }> = {
   'rush-500': {
     about: '9 a.m.: 500 users open the course notebook within 5 minutes (no pool)',
@@ -237,12 +245,7 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         launches: 500,
         minutes: 5,
         watch: 15,
-        plane: {
-          noCapacity: (now) => {
-            const minute = (now - Date.UTC(2026, 11, 7, 9, 0, 0)) / 60_000;
-            return minute >= 1 && minute < 4;
-          },
-        },
+        plane: { noCapacity: stormBetween(1, 4) },
       }),
   },
   'gpu-afternoon': {

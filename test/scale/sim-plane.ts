@@ -33,6 +33,8 @@ import { SimEcs, type SimEcsOptions, TokenBucket } from './sim-ecs';
 import { Simulation } from './simulation';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/sessionplane';
+/** Every run begins at 9:00 (UTC) on a Monday. */
+export const SIM_START = Date.UTC(2026, 11, 7, 9, 0, 0);
 const TABLE = 'sessionplane-scale';
 const GPU_PROVIDER = 'sessionplane-gpu';
 
@@ -105,7 +107,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
   const appsFile = join(mkdtempSync(join(tmpdir(), 'sessionplane-scale-')), 'apps.json');
   writeFileSync(appsFile, JSON.stringify(readAppsYaml('apps.yml', options.appsYaml)));
 
-  const sim = new Simulation({ start: Date.UTC(2026, 11, 7, 9, 0, 0), seed: options.seed });
+  const sim = new Simulation({ start: SIM_START, seed: options.seed });
   // Each function's own view of the store: what it calls, and how much it reads and writes.
   const dbs = new Map<string, SimDynamoDb>();
   const ledger = new DynamoLedger();
@@ -139,6 +141,13 @@ export async function startSimPlane(options: SimPlaneOptions) {
     ...options.env,
   });
 
+  /** A background function's environment and services, composed as its entry composes them. */
+  const compose = <F extends 'task-events' | 'queue' | 'pools' | 'reaper'>(fn: F) => {
+    const fnEnv = loadFunctionEnv(fn, env);
+    const parts = injected(fn);
+    return { env: fnEnv, ...lambdaServices(fn, fnEnv, (apps) => ecsRuntime(fnEnv, apps, parts), parts) };
+  };
+
   // api-write and api-read behind one HTTP API (callers named by a header here: the JWT check has its own tests).
   const apiEnv = loadFunctionEnv('api-write', env);
   const writeParts = injected('api');
@@ -154,24 +163,10 @@ export async function startSimPlane(options: SimPlaneOptions) {
   };
   const app = createApp(api, { write: writeGroup, launcher: launcherGroup, skaha: skahaGroup, read: readGroup });
 
-  const taskEnv = loadFunctionEnv('task-events', env);
-  const taskParts = injected('task-events');
-  const { services: taskServices } = lambdaServices(
-    'task-events',
-    taskEnv,
-    (apps) => ecsRuntime(taskEnv, apps, taskParts),
-    taskParts,
-  );
+  const { services: taskServices } = compose('task-events');
   const taskDeps = { ...taskServices, clusterArn: CLUSTER, containerName: 'app', probe: async () => true };
 
-  const queueEnv = loadFunctionEnv('queue', env);
-  const queueParts = injected('queue');
-  const { services: queueServices } = lambdaServices(
-    'queue',
-    queueEnv,
-    (apps) => ecsRuntime(queueEnv, apps, queueParts),
-    queueParts,
-  );
+  const { env: queueEnv, services: queueServices } = compose('queue');
   const { policy, tokenKey } = policyFrom(queueEnv);
   const queueDeps: LaunchDeps = { ...queueServices, policy, tokenKey: tokenKey! };
   const queuePass = () =>
@@ -201,14 +196,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
   };
 
   // The pools' keeper: each minute, and a second after a pool's records change (the table stream: a claim, a start).
-  const poolsEnv = loadFunctionEnv('pools', env);
-  const poolsParts = injected('pools');
-  const { services: poolsServices } = lambdaServices(
-    'pools',
-    poolsEnv,
-    (apps) => ecsRuntime(poolsEnv, apps, poolsParts),
-    poolsParts,
-  );
+  const { env: poolsEnv, services: poolsServices } = compose('pools');
   const poolsDeps = { ...poolsServices, pools: poolsServices.pools!, tokenKey: tokenKeyOf(poolsEnv[ENV.tokenKey]) };
   let poolsPassId = 0;
   const poolsPass = (scheduled = false): Promise<unknown> =>
@@ -234,14 +222,7 @@ export async function startSimPlane(options: SimPlaneOptions) {
     });
   };
 
-  const reaperEnv = loadFunctionEnv('reaper', env);
-  const reaperParts = injected('reaper');
-  const { services: reaperServices } = lambdaServices(
-    'reaper',
-    reaperEnv,
-    (apps) => ecsRuntime(reaperEnv, apps, reaperParts),
-    reaperParts,
-  );
+  const { services: reaperServices } = compose('reaper');
   const reaperPasses: { at: number; ms: number; live: number }[] = [];
   // Each minute (EventBridge schedules): a reaper pass and a queue pass.
   const everyMinute = setInterval(() => {
