@@ -224,6 +224,18 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         warmup: 30,
       }),
   },
+  'rush-2000-pooled': {
+    about: '9 a.m.: 2,000 launches in 5 minutes of an app with a pool of 100 (filled from 8:30)',
+    run: () =>
+      rush({
+        name: '9 a.m. rush, 2,000 launches in 5 minutes, a pool of 100',
+        app: 'pooled-notebook',
+        launches: 2000,
+        minutes: 5,
+        watch: 15,
+        warmup: 30,
+      }),
+  },
   'rush-quota': {
     about: '9 a.m.: 2,000 launches in 5 minutes against a Fargate vCPU quota of 500 (1,000 tasks), each kept 20-40 min',
     run: () =>
