@@ -287,6 +287,11 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         plane: { vcpuQuota: 6000, env: { SESSIONPLANE_QUEUE_MAX: '10000' } },
       }),
   },
+  'steady-2000': {
+    about: 'a steady day, smaller: 2,000 live sessions (opened over 5 minutes), 5 % stopped and replaced each minute, 20 minutes',
+    run: () =>
+      steady({ name: 'a steady day: 2,000 live, 5 % churn a minute', live: 2000, ramp: 5, churn: 0.05, minutes: 20 }),
+  },
   'rush-50': {
     about: 'a small class: 50 launches in a minute',
     run: () => rush({ name: '50 launches in a minute', launches: 50, minutes: 1, watch: 5 }),
