@@ -125,7 +125,8 @@ export class ControlApi extends Construct {
     });
     // Sessions, usage counters, idempotency and registry claims: reads, conditional puts and updates, and the delete of
     // a refused claim.
-    grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
+    // BatchGetItem: a launch that waits in the queue reads the waiting owners' usage, to tell it its place.
+    grantTable(write.fn, props.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchGetItem']);
     grantRunTasks(write.fn, props.cluster, props.taskDefinitions);
     grantRegisterTaskDefinitions(write.fn, props.taskDefinitions);
     props.homes.grantCreateAccessPoints(write.fn);

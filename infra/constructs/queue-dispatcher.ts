@@ -1,6 +1,6 @@
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { grantTaskControl } from './grants';
+import { grantTable, grantTaskControl } from './grants';
 import type { Homes } from './homes';
 import type { SessionFunction } from './session-function';
 import { passes, taskStarter, type TaskStarterProps } from './task-starter';
@@ -30,6 +30,8 @@ export class QueueDispatcher extends Construct {
     const fn = this.dispatcher.fn;
     // StopTask: a stop that came while its start was under way stops what was started.
     grantTaskControl(fn, props.cluster, ['StopTask']);
+    // The waiting owners' usage records, a hundred at a time (the queue's fair order).
+    grantTable(fn, props.table, ['BatchGetItem']);
     props.homes.grantCreateAccessPoints(fn);
 
     passes(this, this.dispatcher, props.table, {

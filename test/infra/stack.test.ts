@@ -194,6 +194,7 @@ describe('the CDK stack (synthesized with cdk-nag AwsSolutions: no unacknowledge
         .sort();
     expect(dynamo('api-read')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(dynamo('api-write')).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',

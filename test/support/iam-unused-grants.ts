@@ -4,6 +4,8 @@
  */
 export const UNUSED_GRANTS: Record<string, Record<string, string>> = {
   'api-write': {
+    'dynamodb:BatchGetItem':
+      "a launch that joins a queue others wait in reads their owners' usage to tell it its place (the journey's queue is empty before its job joins)",
     'elasticfilesystem:DescribeAccessPoints':
       "waits for a new home's access point to become available (moto creates it available at once)",
   },
