@@ -288,7 +288,8 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
       }),
   },
   'steady-2000': {
-    about: 'a steady day, smaller: 2,000 live sessions (opened over 5 minutes), 5 % stopped and replaced each minute, 20 minutes',
+    about:
+      'a steady day, smaller: 2,000 live sessions (opened over 5 minutes), 5 % stopped and replaced each minute, 20 minutes',
     run: () =>
       steady({ name: 'a steady day: 2,000 live, 5 % churn a minute', live: 2000, ramp: 5, churn: 0.05, minutes: 20 }),
   },
