@@ -64,7 +64,7 @@ describe('a router task lost (the router service, two tasks)', () => {
     a.child.kill('SIGKILL'); // the task is gone at once: no drain, no goodbye
     expect(await a.exited).toBeNull();
     const codes = await Promise.all(closed);
-    // An abrupt end: 1006 (no close frame), which wslink and browsers answer by connecting again.
+    // An abrupt end: 1006 (no close frame); a client that connects again (by itself, or a reloaded page) gets the session.
     expect(new Set(codes)).toEqual(new Set([1006]));
 
     const again = await Promise.all(clients.map(() => opened(url(b.base))));
