@@ -216,6 +216,7 @@ export class EcsRuntime implements Runtime {
   }
 
   async stop(runtimeId: string, reason: string): Promise<{ confirmed: boolean }> {
+    this.sessionsOfTasks.delete(runtimeId);
     try {
       const reply = await busyIfThrottled(
         'ECS StopTask',
@@ -250,6 +251,9 @@ export class EcsRuntime implements Runtime {
             new ListTasksCommand({
               cluster: this.options.cluster,
               family: `${this.options.taskFamilyPrefix}${app}`,
+              // ECS's default, said: a stopped task (its desired status STOPPED at once) is never listed, so one
+              // remembered from the last listing is listed again only while it runs (emulators list every task).
+              desiredStatus: 'RUNNING',
               nextToken,
             }),
           ),
