@@ -183,6 +183,23 @@ async function steady(s: {
   }
 }
 
+/** `launches` in 5 minutes of the app with a pool of 100, filled from 8:30. */
+function pooledRush(launches: number) {
+  const n = launches.toLocaleString('en');
+  return {
+    about: `9 a.m.: ${n} launches in 5 minutes of an app with a pool of 100 (filled from 8:30)`,
+    run: () =>
+      rush({
+        name: `9 a.m. rush, ${n} launches in 5 minutes, a pool of 100`,
+        app: 'pooled-notebook',
+        launches,
+        minutes: 5,
+        watch: 15,
+        warmup: 30,
+      }),
+  };
+}
+
 /** Fargate out of capacity from minute `from` to minute `to` of a run. */
 export function stormBetween(from: number, to: number): (now: number) => boolean {
   return (now) => {
@@ -212,30 +229,8 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         pollMs: 2000,
       }),
   },
-  'rush-500-pooled': {
-    about: '9 a.m.: 500 launches in 5 minutes of an app with a pool of 100 (filled from 8:30)',
-    run: () =>
-      rush({
-        name: '9 a.m. rush, 500 launches in 5 minutes, a pool of 100',
-        app: 'pooled-notebook',
-        launches: 500,
-        minutes: 5,
-        watch: 15,
-        warmup: 30,
-      }),
-  },
-  'rush-2000-pooled': {
-    about: '9 a.m.: 2,000 launches in 5 minutes of an app with a pool of 100 (filled from 8:30)',
-    run: () =>
-      rush({
-        name: '9 a.m. rush, 2,000 launches in 5 minutes, a pool of 100',
-        app: 'pooled-notebook',
-        launches: 2000,
-        minutes: 5,
-        watch: 15,
-        warmup: 30,
-      }),
-  },
+  'rush-500-pooled': pooledRush(500),
+  'rush-2000-pooled': pooledRush(2000),
   'rush-quota': {
     about: '9 a.m.: 2,000 launches in 5 minutes against a Fargate vCPU quota of 500 (1,000 tasks), each kept 20-40 min',
     run: () =>
