@@ -43,6 +43,23 @@ export async function queuePlace(
 }
 
 /**
+ * A session as it is now, with its place if it waits. A record read as QUEUED may have left the queue since (a
+ * dispatcher pass claimed it, or started or canceled it): it is read again rather than shown queued with no place.
+ */
+export async function withQueuePlace(
+  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'clock'>,
+  session: Session,
+): Promise<{ session: Session; queue?: NonNullable<Awaited<ReturnType<typeof queuePlace>>> }> {
+  let current = session;
+  for (let tries = 0; tries < 3 && current.status === 'QUEUED'; tries++) {
+    const queue = await queuePlace(deps, current);
+    if (queue) return { session: current, queue };
+    current = (await deps.store.get(current.id)) ?? current;
+  }
+  return { session: current };
+}
+
+/**
  * Puts a launch that cannot be placed now into the queue: PENDING → QUEUED (or a new record, QUEUED from the start),
  * its wait bounded by its class's, its place told in its event log. Undefined: the queue is full (the caller refuses).
  */

@@ -12,7 +12,7 @@ import { startHttpApi } from '../support/http-api';
 import { motoUsers } from '../support/moto-cognito';
 import { deliverEvents, deployOnMoto, type MotoDeployment, REGION } from '../support/moto-deployment';
 import { waitFor } from '../support/wait';
-import { MODEL_CAP, MODEL_JOB, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
+import { MODEL_CAP, MODEL_JOB, MODEL_JOB_CAP, MODEL_USERS, type ModelApp, type ModelUser } from './local-product';
 import { callRemembering, openRemembering } from './product-http';
 import type { Product } from './product-model';
 
@@ -106,7 +106,13 @@ export class AwsProduct implements Product {
         };
       },
       // Owners by user name, as the model names them (the default is the token's sub); the model's cap per user.
-      context: { userClaim: 'username', maxSessionsPerUser: MODEL_CAP, maxCpuPerUser: 16, maxMemoryPerUser: '64Gi' },
+      context: {
+        userClaim: 'username',
+        maxSessionsPerUser: MODEL_CAP,
+        maxJobsPerUser: MODEL_JOB_CAP,
+        maxCpuPerUser: 16,
+        maxMemoryPerUser: '64Gi',
+      },
       // The invariants read every list of every user after each step: far above people's pace.
       functionEnv: { SESSIONPLANE_RATE_LIMIT: '1000000' },
     });

@@ -3,6 +3,7 @@ import { MakeToken, peopleCommands, PutFile, RevokeToken, UseToken } from './peo
 import {
   ChooseLimits,
   ForgedActivity,
+  JobBurst,
   JobLaunch,
   JobLook,
   JobStop,
@@ -84,6 +85,10 @@ suite(`the product on AWS's doors, model-checked${missing ? ` (skipped: ${missin
       new JobLaunch('bob', 'skaha', 0),
       new JobLook('root', 0),
       new JobStop('dave', 1),
+      // #37's queue on AWS: past the jobs cap through REST's replicas and the canfar client's creates; the queue
+      // function starts the waiting ones as others end.
+      new JobBurst('alice', 'rest', 'dave'),
+      new JobBurst('bob', 'skaha', 'bob', new ColdStart()),
       new ChooseLimits('root', 5, { idleTimeout: 'never' }),
       new ChooseLimits('bob', 5, { maxLifetime: '4h' }),
       new LaunchWithLimits('dave', 'skaha', { idleTimeout: 'never', maxLifetime: '4h' }),

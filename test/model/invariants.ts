@@ -3,7 +3,7 @@ import { isFinal, isLive, type Session } from '../../shared/domain/session';
 import { waitFor } from '../support/wait';
 import { Lists, type Model, type Product, short, users } from './product-model';
 import { expectEnd } from './work-model';
-import { MODEL_USERS } from './local-product';
+import { MODEL_JOB_CAP, MODEL_USERS } from './local-product';
 
 /** What holds after every step, whatever the steps were. */
 export async function invariants(m: Model, p: Product): Promise<void> {
@@ -52,6 +52,7 @@ export async function invariants(m: Model, p: Product): Promise<void> {
       else expect(isLive(r!.status) && r!.status !== 'STOPPING', `v${i}'s ${short(s.id)} live`).toBe(true);
     }
   }
+  await jobsStartedOnceWithinTheCap(m, p);
   expect(new Set(m.visitors.map((v) => v.cookie).filter(Boolean)).size, 'visitors are told apart').toBe(
     m.visitors.filter((v) => v.cookie).length,
   );
@@ -85,4 +86,42 @@ export async function invariants(m: Model, p: Product): Promise<void> {
     45_000,
     'processes, quotas and usage to agree with the sessions',
   );
+}
+
+/**
+ * The queue's promises, from what the product recorded (once every job has ended): each job started at most once
+ * (one `ready` in its event log), and never more of one owner's jobs running at once than the jobs cap (the spans from
+ * start to end: a reservation is taken before a start and given back after the end is written).
+ */
+async function jobsStartedOnceWithinTheCap(m: Model, p: Product): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const j of m.jobs) if (isLive((await p.store.get(j.id))!.status)) return undefined;
+      return true;
+    },
+    60_000,
+    'every job to end (the queued ones start as others end)',
+  );
+  for (const u of users) {
+    const spans: { from: number; to: number; id: string }[] = [];
+    for (const j of m.jobs.filter((j) => j.owner === u)) {
+      const r = (await p.store.get(j.id))!;
+      if (r.readyAt !== undefined && r.stoppedAt !== undefined)
+        spans.push({ from: r.readyAt, to: r.stoppedAt, id: j.id });
+      if (j.startsChecked) continue;
+      const res = await p.call(u, `/sessions/${j.id}/events`);
+      expect(res.status).toBe(200);
+      const phases = ((await res.json()) as { events: { phase: string }[] }).events.map((e) => e.phase);
+      expect(phases.filter((ph) => ph === 'ready').length, `job ${short(j.id)} started once: ${phases}`).toBeLessThan(
+        2,
+      );
+      j.startsChecked = true;
+    }
+    for (const s of spans) {
+      const running = spans.filter((o) => o.from <= s.from && s.from < o.to).map((o) => short(o.id));
+      expect(running.length, `${u}'s jobs running when ${short(s.id)} started: ${running}`).toBeLessThanOrEqual(
+        MODEL_JOB_CAP,
+      );
+    }
+  }
 }

@@ -27,6 +27,8 @@ export const MODEL_USERS = { alice: {}, bob: {}, dave: { groups: ['viz'] }, root
 export type ModelUser = keyof typeof MODEL_USERS;
 /** Live sessions a user may hold at once. */
 export const MODEL_CAP = 3;
+/** Jobs a user may run at once; more wait in the queue (#37). */
+export const MODEL_JOB_CAP = 2;
 /** The value of the viz group's secret (its reference is `env:SP_MODEL_VIZ_KEY`): never in a record. */
 const MODEL_VIZ_KEY = 'model-viz-key-0d1e2f';
 /** Visitors' sessions of the open app live at once. */
@@ -185,6 +187,7 @@ export class LocalProduct implements Product {
         SESSIONPLANE_SESSION_DOMAIN: 'none',
         SESSIONPLANE_CONTAINER_HOST: 'none',
         SESSIONPLANE_MAX_SESSIONS_PER_USER: String(MODEL_CAP),
+        SESSIONPLANE_MAX_JOBS_PER_USER: String(MODEL_JOB_CAP),
         SESSIONPLANE_MAX_CPU_PER_USER: '8',
         SESSIONPLANE_MAX_MEMORY_PER_USER: '8Gi',
         SESSIONPLANE_REAPER_INTERVAL: '2s',

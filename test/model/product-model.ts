@@ -59,6 +59,8 @@ export interface ModelJob {
   owner: ModelUser;
   exit: number;
   cut: boolean;
+  /** Its event log has been read once it ended (started at most once): an ended job's log no longer changes. */
+  startsChecked?: boolean;
 }
 
 export class Model {

@@ -9,6 +9,7 @@ import { Attach, VisitorLaunch, VisitorLook, webClientCommands } from './web-cli
 import {
   ChooseLimits,
   ForgedActivity,
+  JobBurst,
   JobLaunch,
   JobLook,
   JobStop,
@@ -153,6 +154,22 @@ describe('the product, model-checked', () => {
         new Restart('SIGKILL'),
         new JobLook('dave', 2),
         new ChooseLimits('alice', 0, { maxLifetime: '4h' }),
+        new Lists('alice'),
+      ],
+    ],
+    // #37's queue, written: more jobs than the cap through REST's replicas and the canfar client's per-replica creates,
+    // the last canceled by a stranger (refused), an admin and its owner; kill -9 and SIGTERM while some wait.
+    [
+      'jobs past the cap wait their turn through REST and skaha, canceled by every role, kill -9',
+      () => [
+        new JobBurst('alice', 'rest', 'bob'),
+        new JobBurst('bob', 'skaha', 'root'),
+        new JobBurst('dave', 'rest', 'dave'),
+        new JobLook('alice', 0),
+        new JobLaunch('alice', 'rest', 3),
+        new JobBurst('alice', 'skaha', 'alice', new Restart('SIGKILL')),
+        new JobBurst('root', 'rest', 'alice', new Restart('SIGTERM')),
+        new JobBurst('bob', 'rest', 'bob'),
         new Lists('alice'),
       ],
     ],

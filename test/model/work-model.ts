@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { isFinal, isLive, type Session } from '../../shared/domain/session';
-import { MODEL_CAP, MODEL_JOB, type ModelUser } from './local-product';
+import { MODEL_CAP, MODEL_JOB, MODEL_JOB_CAP, type ModelUser } from './local-product';
 import {
   type Cmd,
   hasSessions,
@@ -16,8 +16,9 @@ import {
 
 /*
  * #37's operations in the model: batch jobs launched through REST and skaha (each ends COMPLETED or FAILED with its
- * exit code, never idle-stopped), read and stopped through the one decision; the limits people choose (PATCH) and an
- * app's own activity report, on the interactive sessions.
+ * exit code, never idle-stopped), read and stopped through the one decision; more at once than the owner's jobs cap
+ * (the queue: the rest wait their turn); the limits people choose (PATCH) and an app's own activity report, on the
+ * interactive sessions.
  */
 
 /** A job through REST (its EXIT_CODE a param) or skaha (`kind=headless`, the param as `env=`). */
@@ -46,6 +47,74 @@ export class JobLaunch implements Cmd {
     m.jobs.push({ id, owner: this.user, exit: this.exit, cut: false });
   }
   toString = () => `jobLaunch(${this.user}, ${this.door}, exit ${this.exit})`;
+}
+
+/**
+ * More jobs at once than the owner's cap (the queue, #37): REST's `replicas` (one request) or the canfar client's own
+ * way (one skaha create per replica, each with REPLICA_ID/REPLICA_COUNT). Every member is accepted; those past the cap
+ * wait QUEUED with their place (how many wait depends on how fast the first ones end: outcome, not speed, is
+ * checked). Then `canceller` cancels the last one (queued or not by then): its owner or an admin may, anyone else is
+ * told it does not exist; `then` (a restart) runs at once, while some may still wait. The invariants see the rest
+ * start as others end: each once, never more than the cap at once, none left waiting.
+ */
+export class JobBurst implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly door: 'rest' | 'skaha',
+    readonly canceller: ModelUser,
+    readonly then?: Cmd,
+  ) {}
+  check = () => true;
+  async run(m: Model, p: Product) {
+    await this.burst(m, p);
+    await this.then?.run(m, p);
+  }
+  private async burst(m: Model, p: Product) {
+    const count = MODEL_JOB_CAP + 2;
+    const ids: string[] = [];
+    // Each member works for about a second: long enough for the first ones to hold the cap while the rest arrive.
+    const work = { ITEMS: 2, ITEM_MS: 500 };
+    if (this.door === 'rest') {
+      const res = await p.call(this.user, '/sessions', {
+        method: 'POST',
+        body: JSON.stringify({ app: MODEL_JOB, name: 'mburst', replicas: count, params: work }),
+      });
+      const text = await res.text();
+      expect(res.status, `${this}: ${text}`).toBe(202);
+      ids.push(...(JSON.parse(text) as { sessions: { id: string }[] }).sessions.map((s) => s.id));
+    } else
+      for (let n = 1; n <= count; n++) {
+        const env = { REPLICA_ID: n, REPLICA_COUNT: count, ...work };
+        const form = Object.entries(env).map(([k, v]) => `env=${k}=${v}`);
+        const res = await p.call(this.user, '/skaha/v1/session', {
+          method: 'POST',
+          body: [`name=mburst-${n}`, `app=${MODEL_JOB}`, 'kind=headless', ...form].join('&'),
+          form: true,
+        });
+        const text = await res.text();
+        expect(res.status, `${this} #${n}: ${text}`).toBe(200);
+        ids.push(text.trim());
+      }
+    expect(ids).toHaveLength(count);
+    for (const id of ids) m.jobs.push({ id, owner: this.user, exit: 0, cut: false });
+    // A member still waiting says where it is in the queue.
+    for (const id of ids) {
+      const view = (await (await p.call(this.user, `/sessions/${id}`)).json()) as {
+        status: Session['status'];
+        queue?: { place: number; of: number };
+      };
+      if (view.status !== 'QUEUED') continue;
+      expect(view.queue?.place, `${short(id)} queued: its place (${JSON.stringify(view)})`).toBeGreaterThanOrEqual(1);
+      expect(view.queue!.place).toBeLessThanOrEqual(view.queue!.of);
+    }
+    const last = m.jobs.at(-1)!;
+    const res = await p.call(this.canceller, `/sessions/${last.id}`, { method: 'DELETE' });
+    if (this.canceller !== this.user && !isAdmin(this.canceller)) return void expect(res.status).toBe(404);
+    expect(res.status).toBeLessThan(300);
+    last.cut = true;
+  }
+  toString = () =>
+    `jobBurst(${this.user}, ${this.door}, cancel as ${this.canceller}${this.then ? `, then ${this.then}` : ''})`;
 }
 
 /** A command on one of the model's jobs: which (its pick), and whether the user may see and stop it (owner, admin). */
@@ -196,6 +265,7 @@ export const workCommands = [
   fc
     .tuple(user, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha'), fc.constantFrom<0 | 3>(0, 3))
     .map(([u, d, e]) => new JobLaunch(u, d, e)),
+  fc.tuple(user, fc.constantFrom<'rest' | 'skaha'>('rest', 'skaha'), user).map(([u, d, c]) => new JobBurst(u, d, c)),
   fc.tuple(user, pick).map(([u, i]) => new JobLook(u, i)),
   fc.tuple(user, pick).map(([u, i]) => new JobStop(u, i)),
   fc

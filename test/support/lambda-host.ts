@@ -63,10 +63,16 @@ export async function warmFunction(name: string, file: string, env: Record<strin
   return {
     invoke: <T>(event: unknown) =>
       new Promise<T>((resolve) => {
-        if (exited) return resolve({ thrown: `${name} has exited: ${stderr}` } as T);
+        if (exited || !child.connected) return resolve({ thrown: `${name} has exited: ${stderr}` } as T);
         const n = next++;
         pending.set(n, resolve as (r: unknown) => void);
-        child.send({ n, event });
+        // A host stopped for a cold start may close its channel before its exit is seen: failed, as Lambda would
+        // answer an invocation of an instance it is shutting down (EventBridge delivers it again).
+        child.send({ n, event }, (error) => {
+          if (!error) return;
+          pending.delete(n);
+          resolve({ thrown: `${name}: ${error.message}` } as T);
+        });
       }),
     close: async () => {
       if (!exited) child.kill('SIGTERM');

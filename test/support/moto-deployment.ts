@@ -291,8 +291,8 @@ export async function rolesOf(ecs: ECSClient, taskDefinition: string): Promise<s
 /**
  * EventBridge, running: the agent's task events handed to task-events as they happen (a client that polls the API sees
  * its sessions become READY on their own), an invocation that failed (its function was restarting) delivered again as
- * EventBridge retries; with `schedules`, the pools keeper and the reaper on their schedules (every 2 and 5 s here, a
- * minute on AWS). Stopped by the returned call.
+ * EventBridge retries; with `schedules`, the pools keeper, the reaper and the queue function on their schedules (every
+ * 2, 5 and 1 s here, a minute on AWS; the queue function also runs on each end the table stream shows). Stopped by the returned call.
  */
 export function deliverEvents(d: MotoDeployment, options: { schedules?: boolean } = {}): () => Promise<void> {
   let running = true;
@@ -310,6 +310,8 @@ export function deliverEvents(d: MotoDeployment, options: { schedules?: boolean 
       tick++;
       if (options.schedules && tick % 20 === 0) await d.fns.pools!.invoke(scheduled);
       if (options.schedules && tick % 50 === 0) await d.fns.reaper!.invoke(scheduled);
+      // The queue function runs on the table stream's ends and each minute; here, a pass every second or so.
+      if (options.schedules && tick % 10 === 5) await d.fns.queue!.invoke(scheduled);
       await new Promise((r) => setTimeout(r, 100));
     }
   })();

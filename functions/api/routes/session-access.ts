@@ -4,7 +4,7 @@ import { decide } from '../../../shared/domain/authorization';
 import { isFinal, type Session } from '../../../shared/domain/session';
 import { shareFor } from '../../../shared/domain/shares';
 import { sessionCredentials } from '../../../shared/services/credentials';
-import { queuePlace } from '../../../shared/services/queue';
+import { withQueuePlace } from '../../../shared/services/queue';
 import { shareToken } from '../../../shared/services/shares';
 import type { ApiDeps } from '../context';
 import { logText } from '../views/common';
@@ -33,9 +33,10 @@ export function ownerView(deps: ApiDeps, principal: Principal, session: Session)
 /**
  * One session as GET /sessions/{id} shows it: the owner's view, with where its launch's time went (from its event log).
  */
-export async function detailedView(deps: ApiDeps, principal: Principal, session: Session) {
+export async function detailedView(deps: ApiDeps, principal: Principal, read: Session) {
+  const { session, queue } = await withQueuePlace(deps, read);
   const timings = launchTimings(await deps.events.list(session.id));
-  const [output, queue] = await Promise.all([jobOutput(deps, principal, session), queuePlace(deps, session)]);
+  const output = await jobOutput(deps, principal, session);
   return {
     ...ownerView(deps, principal, session),
     timings,

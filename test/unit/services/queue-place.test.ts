@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../../shared/adapters/dynamodb/dynamodb-client';
+import { DynamoDbQuotaStore } from '../../../shared/adapters/dynamodb/dynamodb-quota-store';
+import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb/dynamodb-session-store';
+import { ensureSessionsTable } from '../../../shared/adapters/dynamodb/dynamodb-table';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../../../shared/adapters/dynamodb/embedded-dynamodb';
+import { transition } from '../../../shared/domain/transitions';
+import { systemClock } from '../../../shared/ports/clock';
+import { withQueuePlace } from '../../../shared/services/queue';
+import { makeSession } from '../../support/sessions';
+
+/*
+ * A queued session's view (GET /sessions/{id}): found by the model-based test (#37's queue in it), a view read QUEUED
+ * with no place: the record was read, then a dispatcher pass claimed it before the queue was listed.
+ */
+describe('a queued session with its place', () => {
+  let db: EmbeddedDynamoDb;
+  let client: ReturnType<typeof createDocumentClient>;
+  let deps: Parameters<typeof withQueuePlace>[0];
+
+  beforeAll(async () => {
+    db = await startEmbeddedDynamoDb();
+    client = createDocumentClient({ endpoint: db.endpoint, region: 'local' });
+    await ensureSessionsTable(client, 'sessions');
+    deps = {
+      store: new DynamoDbSessionStore(client, 'sessions'),
+      quotas: new DynamoDbQuotaStore(client, 'sessions', () => Date.now()),
+      clock: systemClock,
+    };
+  });
+  afterAll(async () => {
+    client.destroy();
+    await db.close();
+  });
+
+  const queued = () =>
+    makeSession({ status: 'QUEUED', kind: 'job', queue: { since: Date.now(), class: 'batch', priority: 0 } });
+
+  it('tells one that waits its place', async () => {
+    const waiting = queued();
+    await deps.store.create(waiting);
+    const { session, queue } = await withQueuePlace(deps, waiting);
+    expect(session.status).toBe('QUEUED');
+    expect(queue).toMatchObject({ place: 1, of: 1 });
+    await deps.store.transition(waiting, transition(waiting, 'STOPPED', { statusReason: 'user' }, Date.now()));
+  });
+
+  it('shows one that left the queue after it was read as it is now, never queued with no place', async () => {
+    const read = queued();
+    await deps.store.create(read);
+    // A dispatcher pass claims it between the read and the queue's listing.
+    const claimed = await deps.store.transition(read, transition(read, 'PENDING', {}, Date.now()));
+    const { session, queue } = await withQueuePlace(deps, read);
+    expect(queue).toBeUndefined();
+    expect(session.status).toBe('PENDING');
+    expect(session.version).toBe(claimed.version);
+  });
+});
