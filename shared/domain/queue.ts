@@ -10,6 +10,12 @@ export const queueClassOf = (s: { kind?: 'job' | undefined }): QueueClass =>
 export interface QueuePolicy {
   max: number;
   waitMs: Record<QueueClass, number>;
+  /**
+   * How long a reader may tell places from the queue's order as it last read it (0 or unset: read it for every
+   * answer). On AWS each answer would otherwise read every waiting record and their owners' usage: a thousand
+   * waiting, each polled, is a thousand reads a poll.
+   */
+  placeCacheMs?: number;
 }
 
 /**

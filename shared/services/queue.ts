@@ -27,15 +27,43 @@ async function queueState(deps: Pick<ServiceDeps, 'store' | 'quotas'>) {
   return { order: queueOrder(queued, running), running, waiting: queued.length + claimed };
 }
 
-/** Where a queued session is: its place (1: next), of how many wait, and about how long it will wait (seconds). */
+type PlaceDeps = Pick<ServiceDeps, 'store' | 'quotas' | 'clock'> & { policy?: { queue?: QueuePolicy | undefined } };
+
+/** The queue's order as a reader last read it, per store, where places may be told from it a while (`placeCacheMs`). */
+const lastOrders = new WeakMap<object, { at: number; state: ReturnType<typeof queueState> }>();
+
+/** The queue's order for telling places: as last read, if that was within `placeCacheMs`; else read now. */
+function orderForPlaces(deps: PlaceDeps, fresh: boolean): { state: ReturnType<typeof queueState>; kept: boolean } {
+  const keepMs = deps.policy?.queue?.placeCacheMs ?? 0;
+  const now = deps.clock.now();
+  const last = lastOrders.get(deps.store);
+  if (!fresh && keepMs > 0 && last && now - last.at < keepMs) return { state: last.state, kept: true };
+  const state = queueState(deps);
+  if (keepMs > 0) {
+    lastOrders.set(deps.store, { at: now, state });
+    state.catch(() => lastOrders.delete(deps.store));
+  }
+  return { state, kept: false };
+}
+
+/**
+ * Where a queued session is: its place (1: next), of how many wait, and about how long it will wait (seconds). Where
+ * places may be told from an order read a moment ago, one not in it (queued since) is looked for in a fresh read.
+ */
 export async function queuePlace(
-  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'clock'>,
+  deps: PlaceDeps,
   session: Session,
 ): Promise<{ place: number; of: number; estimatedWaitSeconds?: number } | undefined> {
   if (session.status !== 'QUEUED') return undefined;
   const cls = session.queue?.class ?? queueClassOf(session);
-  const [{ order }, departures] = await Promise.all([queueState(deps), deps.store.queueDepartures(cls)]);
-  const i = order.findIndex((s) => s.id === session.id);
+  const read = orderForPlaces(deps, false);
+  const [state, departures] = await Promise.all([read.state, deps.store.queueDepartures(cls)]);
+  let order = state.order;
+  let i = order.findIndex((s) => s.id === session.id);
+  if (i < 0 && read.kept) {
+    order = (await orderForPlaces(deps, true).state).order;
+    i = order.findIndex((s) => s.id === session.id);
+  }
   if (i < 0) return undefined;
   const ahead = order.slice(0, i + 1).filter((s) => (s.queue?.class ?? queueClassOf(s)) === cls).length;
   const estimate = estimateWait(ahead, departures, deps.clock.now());
@@ -47,7 +75,7 @@ export async function queuePlace(
  * dispatcher pass claimed it, or started or canceled it): it is read again rather than shown queued with no place.
  */
 export async function withQueuePlace(
-  deps: Pick<ServiceDeps, 'store' | 'quotas' | 'clock'>,
+  deps: PlaceDeps,
   session: Session,
 ): Promise<{ session: Session; queue?: NonNullable<Awaited<ReturnType<typeof queuePlace>>> }> {
   let current = session;

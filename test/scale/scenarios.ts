@@ -183,6 +183,29 @@ async function steady(s: {
   }
 }
 
+/**
+ * Launches past a vCPU quota, their clients polling each until READY, the queued ones too; `placesKept`: the API
+ * functions tell queued places from the order they read within 5 s (as deployed), else read it for every answer.
+ */
+function quotaPolling(placesKept: boolean) {
+  return {
+    about: `200 launches in 2 minutes against a Fargate vCPU quota of 50 (100 tasks), each kept 5-10 min, each client polling every 10 s until READY (a queued one too)${placesKept ? '' : ", every queued place read afresh (as before #40's follow-up)"}`,
+    run: () =>
+      rush({
+        name: `200 launches against a 50-vCPU quota, kept 5-10 minutes, clients polling every 10 s${placesKept ? '' : ', places read afresh'}`,
+        launches: 200,
+        minutes: 2,
+        watch: 25,
+        stay: [5, 10],
+        pollMs: 10_000,
+        plane: {
+          vcpuQuota: 50,
+          env: { SESSIONPLANE_QUEUE_WAIT: '30m', ...(placesKept ? {} : { SESSIONPLANE_QUEUE_PLACE_CACHE: '0' }) },
+        },
+      }),
+  };
+}
+
 /** `launches` in 5 minutes of the app with a pool of 100, filled from 8:30. */
 function pooledRush(launches: number) {
   const n = launches.toLocaleString('en');
@@ -244,6 +267,8 @@ export const SCENARIOS: Record<string, { about: string; run: () => Promise<Scena
         plane: { vcpuQuota: 500, env: { SESSIONPLANE_QUEUE_WAIT: '45m' } },
       }),
   },
+  'rush-quota-polling': quotaPolling(true),
+  'rush-quota-polling-uncached': quotaPolling(false),
   'capacity-storm': {
     about: '500 launches in 5 minutes while Fargate answers "Capacity is unavailable" from minute 1 to minute 4',
     run: () =>

@@ -55,4 +55,41 @@ describe('a queued session with its place', () => {
     expect(session.status).toBe('PENDING');
     expect(session.version).toBe(claimed.version);
   });
+
+  it('tells places from the order it read a moment ago where it may (AWS), never missing one queued since', async () => {
+    await ensureSessionsTable(client, 'kept');
+    const store = new DynamoDbSessionStore(client, 'kept');
+    let listings = 0;
+    const listQueued = store.listQueued.bind(store);
+    store.listQueued = () => {
+      listings++;
+      return listQueued();
+    };
+    let now = Date.now();
+    const kept = {
+      store,
+      quotas: new DynamoDbQuotaStore(client, 'kept', () => now),
+      clock: { now: () => now },
+      policy: { queue: { max: 100, waitMs: { interactive: 60_000, batch: 60_000 }, placeCacheMs: 5_000 } },
+    };
+    const first = queued();
+    await store.create(first);
+    expect((await withQueuePlace(kept, first)).queue).toMatchObject({ place: 1, of: 1 });
+    expect((await withQueuePlace(kept, first)).queue).toMatchObject({ place: 1, of: 1 });
+    expect(listings).toBe(1);
+    // One queued since the order was read is not in it: looked for in a fresh read, and told its place.
+    const second = queued();
+    await store.create(second);
+    expect((await withQueuePlace(kept, second)).queue).toMatchObject({ place: 2, of: 2 });
+    expect(listings).toBe(2);
+    // Past the keeping time, read again.
+    now += 5_000;
+    expect((await withQueuePlace(kept, first)).queue).toMatchObject({ place: 1, of: 2 });
+    expect(listings).toBe(3);
+    // With no keeping time (one machine): every answer reads the queue.
+    const exact = { ...kept, policy: {} };
+    await withQueuePlace(exact, first);
+    await withQueuePlace(exact, first);
+    expect(listings).toBe(5);
+  });
 });
