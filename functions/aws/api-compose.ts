@@ -45,7 +45,7 @@ export function lambdaApiDeps(
   const { policy, rateLimit, anonymousRateLimit, tokenKey, corsOrigins, launcherTimeoutMs, prices } = policyFrom(env);
   const deps: ApiDeps = {
     ...services,
-    policy: policy.queue ? { ...policy, queue: { ...policy.queue, placeCacheMs: env[ENV.queuePlaceCache] } } : policy,
+    policy,
     tokenKey: tokenKey!, // required by the API functions' env schema
     urls: {
       publicUrl: env[ENV.publicUrl],

@@ -142,6 +142,10 @@ export const LOCAL_ENV_DOCS: Record<LocalEnvKey, EnvDoc> = {
     meaning: 'how long an interactive launch may wait in the queue before it fails (`queue-timeout`)',
   },
   SESSIONPLANE_JOB_QUEUE_WAIT: { meaning: 'how long a job may wait in the queue before it fails (`queue-timeout`)' },
+  SESSIONPLANE_QUEUE_PLACE_CACHE: {
+    meaning:
+      "how long a queued session's place may be told from the queue's order as last read (0: read for every answer; the AWS API functions use 5 s)",
+  },
   SESSIONPLANE_MAX_CPU_PER_USER: { meaning: "vCPUs a user's live sessions may hold together" },
   SESSIONPLANE_MAX_MEMORY_PER_USER: { default: '`32Gi`', meaning: "memory a user's live sessions may hold together" },
   SESSIONPLANE_MAX_GPUS_PER_USER: { meaning: "GPUs a user's live sessions may hold together" },

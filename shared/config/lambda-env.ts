@@ -72,11 +72,13 @@ const ApiEnv = StoreEnv.extend({
   [ENV.userClaim]: z.string().min(1).default('sub'),
   [ENV.groupsClaim]: z.string().min(1).default('cognito:groups'),
   [ENV.adminGroup]: z.string().min(1).default('sessionplane-admins'),
-  /** How long a function tells queued sessions' places from the queue's order as it last read it (#40's scale). */
-  [ENV.queuePlaceCache]: DurationSchema.default(5_000),
 })
   .extend(PolicyEnvSchema.shape)
-  .extend({ [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap() });
+  .extend({
+    [ENV.tokenKey]: PolicyEnvSchema.shape[ENV.tokenKey].unwrap(),
+    // A queued place from the queue's order as read in the last 5 s: each answer would read every waiting record.
+    [ENV.queuePlaceCache]: DurationSchema.default(5_000),
+  });
 
 /** Functions that start, inspect or stop tasks. */
 const EcsEnv = z.object({

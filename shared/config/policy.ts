@@ -16,6 +16,7 @@ export const PolicyEnvSchema = z.object({
   [ENV.queueMax]: z.coerce.number().int().min(0).max(100_000).default(1000),
   [ENV.queueWait]: DurationSchema.default(15 * 60_000),
   [ENV.jobQueueWait]: DurationSchema.default(24 * 3600_000),
+  [ENV.queuePlaceCache]: DurationSchema.default(0),
   [ENV.maxCpuPerUser]: z.coerce.number().positive().max(100_000).default(8),
   [ENV.maxMemoryPerUser]: MemorySchema.default(32 * 1024),
   [ENV.maxGpusPerUser]: z.coerce.number().int().min(0).max(10_000).default(1),
@@ -73,6 +74,7 @@ export function policyFrom(e: z.output<typeof PolicyEnvSchema>) {
             queue: {
               max: e[ENV.queueMax],
               waitMs: { interactive: e[ENV.queueWait], batch: e[ENV.jobQueueWait] },
+              placeCacheMs: e[ENV.queuePlaceCache],
             },
           }
         : {}),

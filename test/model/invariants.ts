@@ -71,8 +71,6 @@ export async function invariants(m: Model, p: Product): Promise<void> {
         const counted = await p.quotas().get(user);
         if (counted.sessions !== holding.filter((s) => s.kind !== 'job').length) return undefined;
         if ((counted.jobs ?? 0) !== holding.filter((s) => s.kind === 'job').length) return undefined;
-        // Every job ends by itself (two short items).
-        if (own.some((s) => s.kind === 'job' && isLive(s.status))) return undefined;
         // Usage counts every ended session once (the reaper writes what an abrupt end left).
         const billed = new Map<string, number>();
         for await (const u of p.usage().list({ from: 0, to: Date.now() + 60_000, owner: user }))

@@ -54,14 +54,15 @@ export async function writeFileDurablyAsync(
   } finally {
     await file.close();
   }
-  // Renamed, the temporary name is gone; linked (or failed), it is removed.
-  if (options.exclusive)
-    try {
-      await link(tmp, path);
-    } finally {
-      await rm(tmp, { force: true });
-    }
-  else await rename(tmp, path).catch((error: unknown) => rm(tmp, { force: true }).then(() => Promise.reject(error)));
+  // Renamed, the temporary name is gone; linked, or not moved at all, it is removed.
+  try {
+    if (options.exclusive) await link(tmp, path);
+    else await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  if (options.exclusive) await rm(tmp, { force: true });
   const folder = await open(dir, 'r');
   try {
     await folder.sync();

@@ -8,6 +8,8 @@ import { transition } from '../../../shared/domain/transitions';
 import { systemClock } from '../../../shared/ports/clock';
 import { withQueuePlace } from '../../../shared/services/queue';
 import { makeSession } from '../../support/sessions';
+import { loadFunctionEnv } from '../../../shared/config/lambda-env';
+import { PolicyEnvSchema, policyFrom } from '../../../shared/config/policy';
 
 /*
  * A queued session's view (GET /sessions/{id}): found by the model-based test (#37's queue in it), a view read QUEUED
@@ -91,5 +93,24 @@ describe('a queued session with its place', () => {
     await withQueuePlace(exact, first);
     await withQueuePlace(exact, first);
     expect(listings).toBe(5);
+  });
+});
+
+describe('how long a place may be told from a kept order', () => {
+  const apiEnv = {
+    SESSIONPLANE_TABLE: 'sessions',
+    AWS_REGION: 'us-east-1',
+    SESSIONPLANE_APPS: 'apps.json',
+    SESSIONPLANE_LOG_GROUP_PREFIX: '/sessionplane/sessions/',
+    SESSIONPLANE_PUBLIC_URL: 'https://sessions.example.org',
+    SESSIONPLANE_JWT_ISSUER: 'https://issuer.example.org',
+    SESSIONPLANE_JWT_AUDIENCE: 'sessionplane',
+    SESSIONPLANE_TOKEN_KEY: 'a'.repeat(64),
+  };
+  it('is 5 s in the AWS API functions, 0 (every answer reads the queue) on one machine, and may be set', () => {
+    expect(policyFrom(loadFunctionEnv('api-read', apiEnv)).policy.queue?.placeCacheMs).toBe(5_000);
+    expect(policyFrom(PolicyEnvSchema.parse({})).policy.queue?.placeCacheMs).toBe(0);
+    const set = { ...apiEnv, SESSIONPLANE_QUEUE_PLACE_CACHE: '0' };
+    expect(policyFrom(loadFunctionEnv('api-read', set)).policy.queue?.placeCacheMs).toBe(0);
   });
 });
