@@ -1,103 +1,26 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalServer } from '../../functions/local/http-server';
-import { fixtureApp } from '../support/apps';
-import { hasChromium, launchChromium } from '../support/chromium';
-import { testUsers } from '../support/users';
-import { startTestPlane, type TestPlane } from '../support/plane';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserPlane } from '../support/browser-plane';
+import { hasChromium } from '../support/chromium';
+import { portalApps, portalPages } from '../support/portal-fixture';
 import { waitFor } from '../support/wait';
 
 const ARTIFACTS = resolve('test/.artifacts');
-const users = testUsers({ alice: {}, bob: {}, root: { role: 'admin' } });
-const TOKENS = users.tokens;
-const node = process.execPath;
 
 describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
-  let plane: TestPlane;
-  let server: LocalServer;
-  let browser: Browser;
-  const errors: string[] = [];
-  /** Every answer of 400 or more a page got: only the refusals a test asks for. */
-  const refusals: string[] = [];
-
-  beforeAll(async () => {
-    const examples = resolve('examples/apps');
-    plane = await startTestPlane(
-      {
-        hello: fixtureApp([], {
-          description: 'A small HTTP page',
-          command: [node, join(examples, 'http-app.mjs')],
-          ready: { kind: 'http', path: '/healthz' },
-          params: {
-            GREETING: {
-              type: 'string',
-              pattern: '[A-Za-z ,!]{1,40}',
-              default: 'Hello',
-              maxLength: 40,
-              required: false,
-              description: "The page's greeting",
-            },
-          },
-          resources: { cpu: 0.25, memory: 256, gpus: 0 },
-          limits: { cpu: 2, memory: 2048, gpus: 0 },
-        }),
-        echo: fixtureApp([], {
-          command: [node, join(examples, 'echo-ws.mjs'), '--host', '${host}', '--port', '${port}'],
-          ready: { kind: 'line', line: 'App running at' },
-        }),
-        broken: fixtureApp(['--mode', 'exit', '--delay', '300'], { description: 'Exits before it is ready' }),
-        // Ready about 2.5 s after it starts: long enough to watch its progress.
-        slow: fixtureApp(['--delay', '2500', '--ready-line', 'App running at'], {
-          ready: { kind: 'line', line: 'App running at' },
-        }),
-      },
-      { SESSIONPLANE_AUTH_TOKENS: users.path, SESSIONPLANE_MAX_SESSIONS_PER_USER: '2' },
-      { realAuth: true },
-    );
-    server = await plane.listen();
-    browser = await launchChromium();
-    mkdirSync(ARTIFACTS, { recursive: true });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await plane?.dispose();
-    users.dispose();
+  const at = browserPlane({ alice: {}, bob: {}, root: { role: 'admin' } }, portalApps(), {
+    SESSIONPLANE_MAX_SESSIONS_PER_USER: '2',
   });
-
-  const contexts = new Map<string, BrowserContext>();
-  /** A signed-in page of `user` (one browser context each, so each has its own cookie). */
-  const as = async (user: keyof typeof TOKENS, width = 1280): Promise<Page> => {
-    let context = contexts.get(`${user}:${width}`);
-    if (!context) {
-      context = await browser.newContext({ viewport: { width, height: 900 } });
-      contexts.set(`${user}:${width}`, context);
-      const page = await context.newPage();
-      await page.goto(`${server.url}/`);
-      await page.fill('#token', TOKENS[user]);
-      await page.click('button[type="submit"]');
-      await page.waitForSelector('h1');
-      await page.close();
-    }
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${user}: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${user}: ${m.text()}`));
-    page.on(
-      'response',
-      (r) => r.status() >= 400 && refusals.push(`${user}: ${r.status()} ${new URL(r.url()).pathname}`),
-    );
-    return page;
-  };
-  const card = (page: Page, name: string) =>
-    page.locator('li.session', { has: page.locator('h3', { hasText: new RegExp(`^${name}$`) }) }).first();
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: resolve(ARTIFACTS, `portal-${name}.png`), fullPage: true });
+  const { errors } = at;
+  const TOKENS = at.users.tokens;
+  const { as, card, shot, contexts, refusals } = portalPages(at, ARTIFACTS);
+  beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
   it('signs a tokens-file user in with an HttpOnly, SameSite cookie (no token in the address bar), and out again', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+    const context = await at.browser.newContext({ viewport: { width: 375, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await shot(page, 'sign-in-375');
     await page.fill('#token', 'not-a-token-at-all-000000');
@@ -106,21 +29,21 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     await page.fill('#token', TOKENS.alice);
     await page.click('button[type="submit"]');
     await page.waitForSelector('h1:has-text("My sessions")');
-    expect(page.url()).toBe(`${server.url}/`);
+    expect(page.url()).toBe(`${at.server.url}/`);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'sessionplane_portal', httpOnly: true, sameSite: 'Lax' });
     expect(await page.evaluate('JSON.stringify(localStorage) + document.cookie')).toBe('{}');
     await shot(page, 'home-empty-375');
     await page.click('button:has-text("Sign out")');
     await page.waitForSelector('#token');
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await context.close();
   });
 
   it('launches hello with a param, shows its progress, opens it and sees its greeting, then stops it', async () => {
     const page = await as('alice');
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     const form = page.locator('form.launch[data-app="hello"]');
     await form.locator('input[name="params.GREETING"]').fill('Hi there');
     await form.locator('button[type="submit"]').click();
@@ -137,7 +60,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     await page.waitForSelector('h1:has-text("from session")');
     expect(await page.textContent('h1')).toContain('Hi there from session');
     expect(page.url()).not.toContain('token=');
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     await card(page, 'hello').locator('button[data-action="stop"]').click();
     await waitFor(
       async () => (await card(page, 'hello').getAttribute('data-status')) === 'STOPPED',
@@ -164,7 +87,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
 
   it("shows the quota's refusal and a failed app's reason next to what caused them", async () => {
     const page = await as('alice');
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     const launch = async (app: string) => page.locator(`form.launch[data-app="${app}"] button[type="submit"]`).click();
     await launch('echo');
     await card(page, 'echo').waitFor();
@@ -215,7 +138,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
 
   it("keeps users apart: bob sees none of alice's sessions", async () => {
     const bob = await as('bob', 375);
-    await bob.goto(`${server.url}/`);
+    await bob.goto(`${at.server.url}/`);
     expect(await bob.locator('li.session').count()).toBe(0);
     expect(await bob.textContent('#sessions')).toContain('No sessions yet');
     await shot(bob, 'home-bob-375');
@@ -223,16 +146,16 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
 
   it('starts an app on the first visit of /apps/<app>/ and reuses it on the next', async () => {
     const page = await as('bob');
-    await page.goto(`${server.url}/apps/hello/`);
+    await page.goto(`${at.server.url}/apps/hello/`);
     await page.waitForSelector('h1:has-text("from session")');
     const first = /\/s\/([0-9a-f]{32})\//.exec(page.url())![1];
-    await page.goto(`${server.url}/apps/hello/`);
+    await page.goto(`${at.server.url}/apps/hello/`);
     await page.waitForSelector('h1:has-text("from session")');
     expect(/\/s\/([0-9a-f]{32})\//.exec(page.url())![1]).toBe(first);
     // The same for echo (a WebSocket app): one session, whatever the number of visits.
     const cookie = (await page.context().cookies()).find((c) => c.name === 'sessionplane_portal')!;
     const visit = async () => {
-      const res = await fetch(`${server.url}/apps/echo/`, {
+      const res = await fetch(`${at.server.url}/apps/echo/`, {
         redirect: 'manual',
         headers: { cookie: `sessionplane_portal=${cookie.value}` },
       });
@@ -242,19 +165,19 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     const echo = await visit();
     expect(await visit()).toBe(echo);
     // Once it has ended (as the reaper would end it for idleness), the same address starts a new one.
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     const csrf = (await page.getAttribute('meta[name="csrf-token"]', 'content')) ?? '';
-    await fetch(`${server.url}/sessions/${echo}`, {
+    await fetch(`${at.server.url}/sessions/${echo}`, {
       method: 'DELETE',
       headers: { cookie: `sessionplane_portal=${cookie.value}`, 'x-csrf-token': csrf },
     });
-    await waitFor(async () => (await plane.deps.store.get(echo!))?.status === 'STOPPED', 10_000, 'echo stopped');
+    await waitFor(async () => (await at.plane.deps.store.get(echo!))?.status === 'STOPPED', 10_000, 'echo stopped');
     expect(await visit()).not.toBe(echo);
   });
 
   it('is operable by keyboard alone: Tab to a launch button, Enter launches', async () => {
     const page = await as('root');
-    await page.goto(`${server.url}/`);
+    await page.goto(`${at.server.url}/`);
     const before = await page.locator('li.session').count();
     let focused = '';
     for (let i = 0; i < 40 && focused !== 'broken'; i++) {
@@ -275,14 +198,14 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
         ['home', '/'],
         ['admin', '/admin'],
       ] as const) {
-        await page.goto(`${server.url}${path}`);
+        await page.goto(`${at.server.url}${path}`);
         await shot(page, `${name}-root-${width}`);
         // Nothing wider than the screen (the admin page's tables were 9 px over at 375).
         const over = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
         expect(over, `${path} at ${width} px`).toBeLessThanOrEqual(0);
       }
-      const anonymous = await browser.newPage({ viewport: { width, height: 800 } });
-      await anonymous.goto(`${server.url}/sign-in`);
+      const anonymous = await at.browser.newPage({ viewport: { width, height: 800 } });
+      await anonymous.goto(`${at.server.url}/sign-in`);
       await shot(anonymous, `sign-in-${width}`);
       await anonymous.close();
     }
@@ -290,7 +213,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
 
   it("shows an admin every live session, alice's and bob's, with per-user totals; nobody else", async () => {
     const admin = await as('root');
-    await admin.goto(`${server.url}/admin`);
+    await admin.goto(`${at.server.url}/admin`);
     await admin.waitForSelector('h1:has-text("Every live session")');
     expect(await admin.locator('li.session').count()).toBeGreaterThan(0);
     expect(await admin.textContent('#sessions')).toContain('owner alice');
@@ -301,14 +224,14 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     );
     await shot(admin, 'admin-1280');
     const notAdmin = await as('bob');
-    const res = await notAdmin.goto(`${server.url}/admin`);
+    const res = await notAdmin.goto(`${at.server.url}/admin`);
     expect(res?.status()).toBe(403);
   });
 
   it('refuses a request that changes state with the cookie but without its CSRF token (a forged cross-site POST)', async () => {
     const context = contexts.get('alice:1280')!;
     const cookie = (await context.cookies()).find((c) => c.name === 'sessionplane_portal')!;
-    const forged = await fetch(`${server.url}/sessions`, {
+    const forged = await fetch(`${at.server.url}/sessions`, {
       method: 'POST',
       headers: {
         cookie: `sessionplane_portal=${cookie.value}`,
@@ -319,7 +242,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     });
     expect(forged.status).toBe(403);
     expect(await forged.json()).toMatchObject({ code: 'auth.forbidden' });
-    const signOut = await fetch(`${server.url}/sign-out`, {
+    const signOut = await fetch(`${at.server.url}/sign-out`, {
       method: 'POST',
       headers: {
         cookie: `sessionplane_portal=${cookie.value}`,
@@ -332,7 +255,7 @@ describe.skipIf(!hasChromium)('the portal in headless Chromium', () => {
     expect(signOut.status).toBe(403);
     // A read with the cookie is fine.
     expect(
-      (await fetch(`${server.url}/sessions`, { headers: { cookie: `sessionplane_portal=${cookie.value}` } })).status,
+      (await fetch(`${at.server.url}/sessions`, { headers: { cookie: `sessionplane_portal=${cookie.value}` } })).status,
     ).toBe(200);
   });
 
