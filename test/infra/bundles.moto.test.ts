@@ -18,11 +18,10 @@ import { invokeBundle as invoke } from '../support/bundle';
 import { httpApiEvent } from '../support/lambda-events';
 import { motoDescribe, startMoto } from '../support/moto';
 import { bundlesOf, lambdaRuntimeEnv, synthesizeStack } from '../support/stack-bundles';
-import { API_DOORS, expected, outcomeOf, PLAYERS, ROLES, type Role } from '../support/authorization-table';
+import { expected, outcomeOf } from '../support/authorization-table';
+import { lambdaMatrixRows } from '../support/lambda-matrix';
 import { makeSession } from '../support/sessions';
-import { API_ROUTES } from '../../shared/config/api-routes';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb/dynamodb-session-store';
-import type { SessionAction } from '../../shared/domain/authorization';
 import { hashToken } from '../../shared/domain/ids';
 import { isFinal } from '../../shared/domain/session';
 import { testJwtEnv } from '../support/test-jwt';
@@ -247,57 +246,8 @@ suite('Lambda bundles as synthesized, with the template environment, against mot
       await sessions.create(session);
       return session.id;
     };
-    const routeOf = (method: string, path: string) =>
-      API_ROUTES.find(
-        (r) =>
-          r.method === method &&
-          // API Gateway routes `/paraview/` as `/paraview` (a trailing slash is ignored).
-          new RegExp(`^${r.path.replace(/\{proxy\+\}/, '.+').replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(path),
-      )!.fn;
-    // Anonymous callers never reach a Lambda: the HTTP API's JWT authorizer refuses them (401).
-    const roles = ROLES.filter((r): r is Exclude<Role, 'anonymous'> => r !== 'anonymous');
-    const shared = await fresh();
-    const rows: {
-      door: keyof typeof API_DOORS;
-      action: SessionAction;
-      role: Exclude<Role, 'anonymous'>;
-      id: string;
-      fn: string;
-      event: unknown;
-    }[] = [];
-    for (const [door, d] of Object.entries(API_DOORS) as [
-      keyof typeof API_DOORS,
-      (typeof API_DOORS)[keyof typeof API_DOORS],
-    ][])
-      for (const [action, ask] of Object.entries(d.asks) as [
-        SessionAction,
-        (id: string) => { method: string; path: string; query?: string; body?: string; form?: boolean },
-      ][])
-        for (const role of roles) {
-          const id = action === 'stop' ? await fresh() : shared;
-          const { method, path, query, body, form } = ask(id);
-          const player = PLAYERS[role];
-          const claims = {
-            sub: player.user,
-            'cognito:groups': `[${[...player.groups, ...(player.admin ? ['sessionplane-admins'] : [])].join(' ')}]`,
-          };
-          const headers: Record<string, string> = form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
-          rows.push({
-            door,
-            action,
-            role,
-            id,
-            fn: routeOf(method, path),
-            event: httpApiEvent(method, path, {
-              claims,
-              headers,
-              ...(body ? { body } : {}),
-              ...(query ? { query } : {}),
-            }),
-          });
-        }
     // Reads and controls of the shared session first, then the stops (each of its own session).
-    rows.sort((a, b) => Number(a.action === 'stop') - Number(b.action === 'stop'));
+    const rows = await lambdaMatrixRows(fresh);
     const answers = new Map<(typeof rows)[number], { statusCode: number; body?: string }>();
     for (const fn of new Set(rows.map((r) => r.fn))) {
       const mine = rows.filter((r) => r.fn === fn);
